@@ -1,0 +1,142 @@
+import type { ModelSpec } from './spec/model-spec.js';
+import type { NamedTensors } from './tensors.js';
+
+/** Whether a backend can run here, and if not, why. */
+export interface Availability {
+  available: boolean;
+  /** The engine it would use (`tfjs-node`, `wasm`, `cpu`, `onnxruntime-node`). */
+  engine?: string;
+  /** Why this engine was chosen, or why the backend is unavailable. One line each. */
+  reasons: string[];
+  /** Free-form facts worth showing in `headstart doctor` (versions, thread counts). */
+  details?: Record<string, string | number | boolean>;
+}
+
+/** Options for {@link Backend.createModel}. */
+export interface CreateModelOptions {
+  /** Seed for fresh weights when none are given, and for dropout masks. */
+  seed?: number;
+}
+
+/**
+ * A compute backend. Required members build and run models; optional members are capabilities a
+ * backend may lack (onnxruntime's `Backend` uses the same pattern).
+ */
+export interface Backend {
+  /** Registry name, e.g. `tfjs`. */
+  name: string;
+  meta: { version: string; description: string };
+  /** Check the backend can run here and choose its engine. Called lazily, once. */
+  probe(): Promise<Availability>;
+  /** A live model for a spec; fresh seeded weights (core's initializer) unless `weights` is given. */
+  createModel(spec: ModelSpec, weights?: NamedTensors, options?: CreateModelOptions): Promise<Model>;
+  /** Read a model in this backend's native format (ONNX file, tfjs model.json) as spec and weights. */
+  importModel?(file: string): Promise<{ spec: ModelSpec; weights: NamedTensors }>;
+  /** Write a model in a native format that the backend's runtime loads on its own. */
+  exportModel?(model: Model, format: string, file: string): Promise<void>;
+}
+
+/** A parameter of a live model. */
+export interface ParameterInfo {
+  name: string;
+  shape: number[];
+  /** Whether gradients can update it at all (batch-norm statistics never are). */
+  trainable: boolean;
+}
+
+/** A batch of samples, row-major, with labels (class indices) or regression targets. */
+export interface Batch {
+  /** `size × product(sampleShape)` inputs. */
+  x: Float32Array;
+  size: number;
+  /** Class index per sample, for `softmaxCrossEntropy`. */
+  labels?: Int32Array;
+  /** `size × product(outputShape)` targets, for `mse` (an autoencoder's target is its input). */
+  targets?: Float32Array;
+}
+
+/** What one optimisation step reports. */
+export interface StepResult {
+  /** Mean loss over the batch, regularisers included. */
+  loss: number;
+  /** Correctly classified samples in the batch (classification only). */
+  correct?: number;
+}
+
+/** What evaluating one batch reports. */
+export interface EvalResult {
+  /** Summed (not mean) loss over the batch, so batches of different sizes add up. */
+  lossSum: number;
+  /** Model outputs, `size × outputs` (class probabilities for classifiers). */
+  outputs: Float32Array;
+}
+
+/** Optimizer and its hyper-parameters. */
+export type OptimizerConfig =
+  | { type: 'sgd'; momentum?: number; nesterov?: boolean }
+  | { type: 'adam' | 'adamw'; beta1?: number; beta2?: number; epsilon?: number };
+
+/** A set of parameters sharing a learning rate and weight decay (discriminative learning rates). */
+export interface ParameterGroup {
+  name: string;
+  /** Parameter names in this group. */
+  params: string[];
+  /** Learning rate before the schedule's factor. */
+  lr: number;
+  /** Decoupled (AdamW) or L2 (SGD/Adam) weight decay. Default 0. */
+  weightDecay?: number;
+}
+
+/**
+ * Loss functions a backend must support. `softmaxCrossEntropy` expects the model to end in a softmax
+ * activation and computes the loss from the logits before it (numerically stable).
+ */
+export type LossKind = 'softmaxCrossEntropy' | 'mse';
+
+/** How a {@link Model.trainer} should train. */
+export interface TrainerOptions {
+  /** Parameters to update. Everything else stays bit-identical. */
+  trainable: string[];
+  /** Learning rate groups; every trainable parameter in exactly one. */
+  groups: ParameterGroup[];
+  optimizer: OptimizerConfig;
+  loss: LossKind;
+  /**
+   * Batch-norm layers whose statistics are frozen (inference mode while training), by layer name.
+   * A batch-norm layer none of whose parameters is trainable is frozen whatever this says.
+   */
+  frozenBatchNorm?: string[];
+  /** L2-SP: pull parameters towards `reference` with this weight (`weight/2 · ‖w − w₀‖²`). */
+  l2sp?: { weight: number; reference: NamedTensors };
+  /** Seed for dropout masks. */
+  seed?: number;
+}
+
+/** Trains one model; obtained from {@link Model.trainer}. */
+export interface Trainer {
+  /** One optimisation step. `lrScale` multiplies every group's learning rate (the schedule). */
+  step(batch: Batch, lrScale: number): Promise<StepResult>;
+  /** Loss and outputs without updating anything (inference mode). */
+  evaluate(batch: Batch): Promise<EvalResult>;
+  /** Optimizer state as tensors named `optim.<slot>.<param>`, plus `optim.step`. */
+  getState(): Promise<NamedTensors>;
+  /** Restore what {@link getState} returned. */
+  setState(state: NamedTensors): Promise<void>;
+  dispose(): void;
+}
+
+/** A live model on a backend. */
+export interface Model {
+  readonly spec: ModelSpec;
+  /** The backend and engine running it, e.g. `tfjs/cpu`. */
+  readonly engine: string;
+  parameters(): ParameterInfo[];
+  /** All weights (batch-norm statistics included), in canonical layouts. */
+  getWeights(): Promise<NamedTensors>;
+  /** Replace some or all weights; shapes must match. */
+  setWeights(weights: NamedTensors): Promise<void>;
+  /** Outputs for `size` samples (class probabilities for a classifier ending in softmax). */
+  predict(x: Float32Array, size: number): Promise<Float32Array>;
+  trainer(options: TrainerOptions): Trainer;
+  dispose(): void;
+}

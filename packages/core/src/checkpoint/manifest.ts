@@ -1,0 +1,65 @@
+import type { Label } from '../data/dataset.js';
+import type { ModelSpec } from '../spec/model-spec.js';
+
+/** Current checkpoint format version. Readers refuse newer major versions. */
+export const CHECKPOINT_FORMAT_VERSION = 1;
+
+/** Preprocessing fitted on training data, stored so evaluate/predict apply it again. */
+export type Preprocessing =
+  | { kind: 'none' }
+  /** Divide every feature by `factor` (e.g. 16 for the digits' 0..16 pixel counts). */
+  | { kind: 'scale'; factor: number }
+  /** Subtract the per-feature mean and divide by the per-feature standard deviation. */
+  | { kind: 'standardize'; mean: number[]; std: number[] };
+
+/** Where a run stands, so `--resume` continues exactly. */
+export interface TrainingState {
+  /** Pipeline stage index (0 for a single `train`). */
+  stage: number;
+  /** Stage-internal phase for multi-phase strategies (e.g. `probe`, `finetune`). */
+  phase?: string;
+  /** Completed epochs in this phase. */
+  epoch: number;
+  /** Completed optimisation steps in this phase. */
+  step: number;
+  /** Batches already consumed in the current epoch. */
+  cursor: number;
+  /** RNG state at the checkpoint. */
+  rng: number[];
+  /** Whether the stage finished (a final checkpoint) or was cut short (resumable). */
+  complete: boolean;
+  /** Best validation metric so far and epochs without improvement, for early stopping. */
+  earlyStopping?: { best: number; bestEpoch: number; wait: number };
+  /** Trainable parameter names at this point. */
+  trainable?: string[];
+}
+
+/** One training stage in a checkpoint's history. */
+export interface ProvenanceEntry {
+  strategy: string;
+  strategyVersion?: string;
+  options: Record<string, unknown>;
+  data?: { file: string; sha256?: string; format: string };
+  backend: string;
+  engine?: string;
+  /** sha-256 of the checkpoint file this stage started from, if any. */
+  parent?: string;
+  startedAt: string;
+  finishedAt?: string;
+  /** Final metrics of the stage. */
+  metrics?: Record<string, number>;
+}
+
+/** The JSON manifest stored under `__metadata__.headstart` of a checkpoint. */
+export interface CheckpointManifest {
+  format: 'headstart';
+  version: number;
+  spec: ModelSpec;
+  /** Class index → original label. */
+  labels?: Label[];
+  preprocessing: Preprocessing;
+  training?: TrainingState;
+  provenance: ProvenanceEntry[];
+  /** sha-256 (hex) of the tensor data section, checked on every load. */
+  dataSha256: string;
+}

@@ -1,0 +1,73 @@
+/** A label as it appears in the data: any string or number. */
+export type Label = string | number;
+
+/**
+ * A dataset held in memory: samples as one row-major float32 buffer, and class indices into
+ * `labelMap` when labelled. Loaders produce it; splits and batching work on it.
+ */
+export interface Dataset {
+  /** Number of samples. */
+  size: number;
+  /** Shape of one sample, channels-last: `[features]` or `[height, width, channels]`. */
+  sampleShape: number[];
+  /** `size × product(sampleShape)` values, sample after sample. */
+  features: Float32Array;
+  /** Class index of each sample into `labelMap`; absent for unlabelled data. */
+  labels?: Int32Array;
+  /** The original label of each class index (index → label). Stored in checkpoints. */
+  labelMap?: Label[];
+  /** Feature names where the source has them (CSV header). */
+  featureNames?: string[];
+  /** Where the data came from. */
+  source: DataSource;
+}
+
+/** Provenance of a dataset. */
+export interface DataSource {
+  /** Path as the user gave it. */
+  file: string;
+  /** Loader that read it (`csv`, `jsonl`, `idx`, `images`). */
+  format: string;
+  /** sha-256 of the file's bytes (of the sorted file list and bytes, for a folder). */
+  sha256?: string;
+}
+
+/** How a loader should read a file. */
+export interface LoadOptions {
+  /** Column or field holding the label. Default `label`. */
+  label?: string;
+  /** Whether a label is required (`true`, default), ignored (`false`), or read when present (`'optional'`). */
+  labelled?: boolean | 'optional';
+  /** Reshape each sample to this shape (its size must match the feature count). */
+  sampleShape?: number[];
+  /**
+   * A fixed label map (from a checkpoint). Labels found in it get its indices; a label not in it is
+   * an error naming the line, unless `extendLabels` is set, in which case it is appended.
+   */
+  labelMap?: Label[];
+  /** Append unseen labels to `labelMap` instead of failing. */
+  extendLabels?: boolean;
+  /** Cancels a long read. */
+  signal?: AbortSignal;
+}
+
+/** One sample as a loader streams it. */
+export interface DataRecord {
+  features: Float32Array;
+  label?: Label;
+  /** 1-based line (or record number) in the source, for error messages. */
+  line: number;
+}
+
+/** A data loader plugin, registered by name (`csv`, `jsonl`, `idx`, `images`). */
+export interface DatasetLoader {
+  /** Registry name. */
+  name: string;
+  meta: { version: string; description: string };
+  /** Whether this loader reads that path (by extension, or a directory for image folders). */
+  canLoad(path: string, isDirectory: boolean): boolean;
+  /** Read the whole dataset into memory (streaming the file, never holding its text whole). */
+  load(path: string, options?: LoadOptions): Promise<Dataset>;
+  /** Stream the samples one at a time, for files larger than memory. */
+  records?(path: string, options?: LoadOptions): AsyncIterable<DataRecord>;
+}

@@ -1,0 +1,17 @@
+export * from './errors.js';
+export * from './tensors.js';
+export * from './rng.js';
+export * from './spec/layers.js';
+export * from './spec/model-spec.js';
+export * from './spec/shapes.js';
+export * from './spec/initializers.js';
+export type * from './backend.js';
+export type * from './strategy.js';
+export * from './registry.js';
+export * from './checkpoint/manifest.js';
+export * from './checkpoint/index.js';
+export type * from './data/dataset.js';
+export * from './data/index.js';
+export type * from './train/events.js';
+export type * from './train/fit-plan.js';
+export * from './train/schedules.js';

@@ -1,0 +1,198 @@
+import type { Backend, Availability } from './backend.js';
+import type { DatasetLoader } from './data/dataset.js';
+import { HeadstartError, PluginError } from './errors.js';
+import type { Strategy } from './strategy.js';
+
+/** The kinds of plugin the registry holds. */
+export type PluginKind = 'backend' | 'strategy' | 'loader';
+
+interface PluginTypes {
+  backend: Backend;
+  strategy: Strategy<any>;
+  loader: DatasetLoader;
+}
+
+/** How to register a plugin. */
+export interface RegisterOptions {
+  /**
+   * Higher wins when two plugins claim one name. At equal priority the first registration stays and
+   * the later one is kept as `shadowed` (listed, not used) unless it passes `override: true`.
+   * Default 0; built-ins use 0 so that a third-party plugin registering the same name at 1 replaces them.
+   */
+  priority?: number;
+  /** Replace an equal-priority registration of the same name. */
+  override?: boolean;
+  /** Package or path that registered it, shown by `headstart plugins`. */
+  source?: string;
+}
+
+/** One registration, as `headstart plugins` lists it. */
+export interface RegistryEntry<K extends PluginKind = PluginKind> {
+  kind: K;
+  name: string;
+  priority: number;
+  source: string;
+  /** A later registration of the same name that lost to this one, or this one lost. */
+  status: 'active' | 'shadowed';
+  factory: () => PluginTypes[K] | Promise<PluginTypes[K]>;
+}
+
+interface BackendStart {
+  backend: Backend;
+  availability: Availability;
+}
+
+/** The process-wide registry of backends, strategies and data loaders. */
+export class Registry {
+  private readonly entries = new Map<PluginKind, Map<string, RegistryEntry[]>>();
+  private readonly instances = new Map<PluginKind, Map<string, Promise<unknown>>>();
+  private readonly backendStarts = new Map<string, Promise<BackendStart>>();
+
+  /** Register a plugin factory under `name`. The factory is called lazily, once. */
+  register<K extends PluginKind>(kind: K, name: string, factory: () => PluginTypes[K] | Promise<PluginTypes[K]>, options: RegisterOptions = {}): void {
+    if (typeof name !== 'string' || !/^[a-z0-9][a-z0-9._:-]*$/i.test(name)) {
+      throw new HeadstartError('REGISTRY_ERROR', `cannot register ${kind} ${JSON.stringify(name)}: a name is letters, digits, . _ : -`);
+    }
+    if (typeof factory !== 'function') {
+      throw new HeadstartError('REGISTRY_ERROR', `cannot register ${kind} "${name}": expected a factory function, got ${typeof factory}`);
+    }
+    const byName = this.kindMap(this.entries, kind);
+    const list = (byName.get(name) ?? []) as RegistryEntry<K>[];
+    const entry: RegistryEntry<K> = { kind, name, factory, priority: options.priority ?? 0, source: options.source ?? 'unknown', status: 'active' };
+    const current = list.find((e) => e.status === 'active');
+    const wins = !current || entry.priority > current.priority || (entry.priority === current.priority && options.override === true);
+    if (wins) {
+      if (current) current.status = 'shadowed';
+      this.kindMap(this.instances, kind).delete(name);
+      if (kind === 'backend') this.backendStarts.delete(name);
+    } else {
+      entry.status = 'shadowed';
+    }
+    list.push(entry);
+    byName.set(name, list as RegistryEntry[]);
+  }
+
+  /** Every registration, active and shadowed. */
+  list(kind?: PluginKind): RegistryEntry[] {
+    const kinds: PluginKind[] = kind ? [kind] : ['backend', 'strategy', 'loader'];
+    return kinds.flatMap((k) => [...(this.entries.get(k)?.values() ?? [])].flat());
+  }
+
+  /** Names of the active registrations of a kind, sorted. */
+  names(kind: PluginKind): string[] {
+    return this.list(kind).filter((e) => e.status === 'active').map((e) => e.name).sort();
+  }
+
+  /** The plugin registered under `name`, created on first use. */
+  async get<K extends PluginKind>(kind: K, name: string): Promise<PluginTypes[K]> {
+    const entry = this.active(kind, name);
+    const made = this.kindMap(this.instances, kind);
+    let instance = made.get(name) as Promise<PluginTypes[K]> | undefined;
+    if (!instance) {
+      instance = Promise.resolve()
+        .then(() => entry.factory())
+        .then((plugin) => checkShape(kind, name, plugin))
+        .catch((error: unknown) => {
+          made.delete(name);
+          throw error instanceof HeadstartError ? error : new PluginError(`${kind}:${name}`, 'factory', error);
+        });
+      made.set(name, instance);
+    }
+    return instance;
+  }
+
+  /**
+   * A started backend: `name`, or when omitted the highest-priority one that is available here.
+   * Probing happens once per backend (a shared promise). When nothing can start, one error lists
+   * why each candidate failed.
+   */
+  async backend(name?: string): Promise<BackendStart> {
+    const candidates = name
+      ? [this.active('backend', name)]
+      : this.list('backend').filter((e) => e.status === 'active').sort((a, b) => b.priority - a.priority);
+    if (candidates.length === 0) throw new HeadstartError('REGISTRY_ERROR', 'no backend is registered');
+    const failures: string[] = [];
+    for (const entry of candidates) {
+      try {
+        const started = await this.start(entry.name);
+        if (started.availability.available) return started;
+        failures.push(`${entry.name}: ${started.availability.reasons.join('; ') || 'unavailable'}`);
+      } catch (error) {
+        failures.push(`${entry.name}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    throw new HeadstartError('NOT_SUPPORTED', `no backend could start (${failures.join(' | ')})`);
+  }
+
+  /** Probe a backend (once) without requiring it to be available; for `headstart doctor`. */
+  start(name: string): Promise<BackendStart> {
+    let started = this.backendStarts.get(name);
+    if (!started) {
+      started = this.get('backend', name).then(async (backend) => {
+        try {
+          return { backend, availability: await backend.probe() };
+        } catch (error) {
+          throw new PluginError(`backend:${name}`, 'probe', error);
+        }
+      });
+      started.catch(() => this.backendStarts.delete(name));
+      this.backendStarts.set(name, started);
+    }
+    return started;
+  }
+
+  private active<K extends PluginKind>(kind: K, name: string): RegistryEntry<K> {
+    const entry = this.entries.get(kind)?.get(name)?.find((e) => e.status === 'active');
+    if (!entry) {
+      const known = this.names(kind);
+      throw new HeadstartError('REGISTRY_ERROR', `unknown ${kind} "${name}"; available: ${known.length ? known.join(', ') : '(none)'}`);
+    }
+    return entry as RegistryEntry<K>;
+  }
+
+  private kindMap<V>(maps: Map<PluginKind, Map<string, V>>, kind: PluginKind): Map<string, V> {
+    let map = maps.get(kind);
+    if (!map) maps.set(kind, (map = new Map()));
+    return map;
+  }
+}
+
+const REQUIRED_MEMBERS: Record<PluginKind, string[]> = {
+  backend: ['name', 'meta', 'probe', 'createModel'],
+  strategy: ['name', 'meta', 'options', 'run'],
+  loader: ['name', 'meta', 'canLoad', 'load'],
+};
+
+function checkShape<K extends PluginKind>(kind: K, name: string, plugin: unknown): PluginTypes[K] {
+  const missing = REQUIRED_MEMBERS[kind].filter((m) => plugin === null || typeof plugin !== 'object' || !(m in plugin));
+  if (missing.length > 0) {
+    throw new HeadstartError('REGISTRY_ERROR', `${kind} "${name}" is not a valid ${kind}: missing ${missing.join(', ')}`);
+  }
+  return plugin as PluginTypes[K];
+}
+
+const REGISTRY_KEY = Symbol.for('headstart.registry.v1');
+
+/**
+ * The one registry of this process. It lives on `globalThis` under a `Symbol.for` key, so two copies
+ * of @headstart/core (a plugin bundling its own) still share it.
+ */
+export function getRegistry(): Registry {
+  const holder = globalThis as { [REGISTRY_KEY]?: Registry };
+  return (holder[REGISTRY_KEY] ??= new Registry());
+}
+
+/** Register a backend factory in the process registry. */
+export function registerBackend(name: string, factory: () => Backend | Promise<Backend>, options?: RegisterOptions): void {
+  getRegistry().register('backend', name, factory, options);
+}
+
+/** Register a strategy factory in the process registry. */
+export function registerStrategy(name: string, factory: () => Strategy<any>, options?: RegisterOptions): void {
+  getRegistry().register('strategy', name, factory, options);
+}
+
+/** Register a data loader factory in the process registry. */
+export function registerLoader(name: string, factory: () => DatasetLoader, options?: RegisterOptions): void {
+  getRegistry().register('loader', name, factory, options);
+}

@@ -1,0 +1,80 @@
+import type { z } from 'zod';
+import type { Backend, Model } from './backend.js';
+import type { CheckpointManifest, Preprocessing, TrainingState } from './checkpoint/manifest.js';
+import type { Dataset, Label } from './data/dataset.js';
+import type { Rng } from './rng.js';
+import type { ModelSpec } from './spec/model-spec.js';
+import type { NamedTensors } from './tensors.js';
+import type { EpochMetrics, EventSink } from './train/events.js';
+import type { FitPlan, FitResult } from './train/fit-plan.js';
+
+/** Where a strategy starts from: a checkpoint or an imported model. */
+export interface StartingPoint {
+  spec: ModelSpec;
+  weights: NamedTensors;
+  labels?: Label[];
+  preprocessing?: Preprocessing;
+  /** The manifest, when the start is a headstart checkpoint. */
+  manifest?: CheckpointManifest;
+  /** sha-256 of the file, recorded as the parent in provenance. */
+  sha256?: string;
+  /** Path as given. */
+  file: string;
+}
+
+/** The data splits a strategy receives, already preprocessed. */
+export interface StrategyData {
+  /** Labelled training data. */
+  train: Dataset;
+  /** Labelled validation data, for early stopping and reported metrics. */
+  val?: Dataset;
+  /** Unlabelled data for unsupervised pre-training (`--unlabeled`). */
+  unlabeled?: Dataset;
+}
+
+/** Everything a strategy's `run` may use. Built by core's runner; strategies never construct it. */
+export interface StrategyContext {
+  backend: Backend;
+  data: StrategyData;
+  /** `--from`: the checkpoint or imported model to start from. */
+  from?: StartingPoint;
+  /** `--model`: an explicit architecture, or core's default for the data when neither this nor `from` is given. */
+  spec: ModelSpec;
+  /** Seed of this run; `rng` is seeded from it (and restored on resume). */
+  seed: number;
+  rng: Rng;
+  /** Where to continue from on `--resume`, if the run was cut short. */
+  resume?: { state: TrainingState; weights: NamedTensors };
+  /**
+   * Train a model with core's loop, wired to this run's events, checkpoints, abort signal and resume
+   * state. Multi-phase strategies call it once per phase with a distinct `phase` name.
+   */
+  fit(model: Model, plan: FitPlan): Promise<FitResult>;
+  emit: EventSink;
+  signal: AbortSignal;
+}
+
+/** What a strategy hands back: the trained model and the label map of its outputs. */
+export interface StrategyResult {
+  model: Model;
+  labels: Label[];
+  metrics: EpochMetrics;
+  /** Parameter names trained in the last phase (for provenance and `inspect`). */
+  trainable: string[];
+}
+
+/**
+ * A training strategy plugin: a plain object from a factory (Vite's plugin shape).
+ * @typeParam Options - the parsed options type of `options`.
+ */
+export interface Strategy<Options extends Record<string, unknown> = Record<string, unknown>> {
+  /** Registry name, e.g. `full-retrain`. */
+  name: string;
+  meta: { version: string; description: string };
+  /** Options with defaults a practitioner would pick; `--set key=value` and flags are parsed by it. */
+  options: z.ZodType<Options>;
+  /** Whether `ctx.from` is required (`frozen-base`, `continued`), optional, or ignored. */
+  needsStart?: 'required' | 'optional' | 'never';
+  /** Train and return the model. May run several phases through `ctx.fit`. */
+  run(ctx: StrategyContext, options: Options): Promise<StrategyResult>;
+}

@@ -1,0 +1,28 @@
+/**
+ * Typed events a run emits. The CLI renders them as progress bars on a terminal and as one JSON
+ * object per line otherwise; libraries can subscribe through {@link EventSink}.
+ */
+export type TrainingEvent =
+  | { type: 'run-start'; strategy: string; backend: string; engine: string; samples: number; epochs: number }
+  | { type: 'stage-start'; stage: number; name: string; epochs: number; stepsPerEpoch: number; trainable: number; frozen: number }
+  | { type: 'epoch-start'; stage: number; epoch: number; epochs: number }
+  | { type: 'step'; stage: number; epoch: number; step: number; stepsPerEpoch: number; loss: number; lr: number }
+  | { type: 'epoch-end'; stage: number; epoch: number; epochs: number; metrics: EpochMetrics; seconds: number }
+  | { type: 'early-stop'; stage: number; epoch: number; monitor: string; best: number; bestEpoch: number }
+  | { type: 'checkpoint'; file: string; stage: number; epoch: number; step: number; complete: boolean }
+  | { type: 'stage-end'; stage: number; name: string; metrics: EpochMetrics; seconds: number }
+  | { type: 'run-end'; metrics: EpochMetrics; seconds: number }
+  | { type: 'log'; level: 'info' | 'warn'; message: string };
+
+/** Metrics of one epoch: training loss/accuracy and, when there is validation data, `val*`. */
+export interface EpochMetrics {
+  loss: number;
+  accuracy?: number;
+  valLoss?: number;
+  valAccuracy?: number;
+  /** Extra metrics a strategy reports (e.g. reconstruction loss). */
+  [name: string]: number | undefined;
+}
+
+/** Receives events; must not throw. */
+export type EventSink = (event: TrainingEvent) => void;

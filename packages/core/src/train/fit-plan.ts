@@ -1,0 +1,50 @@
+import type { Model, TrainerOptions } from '../backend.js';
+import type { Dataset } from '../data/dataset.js';
+import type { EpochMetrics } from './events.js';
+import type { LrSchedule } from './schedules.js';
+
+/** Early stopping, as in Keras's `EarlyStopping` callback. */
+export interface EarlyStopping {
+  /** Metric to watch. Default `valLoss` (falls back to `loss` without validation data). */
+  monitor?: 'valLoss' | 'valAccuracy' | 'loss' | 'accuracy';
+  /** Epochs without improvement before stopping. */
+  patience: number;
+  /** Smallest change that counts as improvement. Default 0. */
+  minDelta?: number;
+  /** Put back the best epoch's weights when stopping. Default true. */
+  restoreBest?: boolean;
+}
+
+/** One phase of training, as a strategy asks for it through `ctx.fit`. */
+export interface FitPlan {
+  /** Name of the phase, unique within the strategy (`train`, `probe`, `finetune`); keys resume state. */
+  phase: string;
+  /** Samples to train on. */
+  train: Dataset;
+  /** Validation samples, evaluated after each epoch. */
+  val?: Dataset;
+  epochs: number;
+  batchSize: number;
+  /** What to train and how: trainable parameters, groups, optimizer, loss. */
+  trainer: TrainerOptions;
+  /** Learning-rate schedule over the whole phase. Default constant. */
+  schedule?: LrSchedule;
+  earlyStopping?: EarlyStopping;
+  /** What the model should output: the class (`labels`, default) or its own input (`inputs`, an autoencoder). */
+  target?: 'labels' | 'inputs';
+  /** Called after each epoch; a strategy may change the plan for the next epochs (e.g. unfreeze a layer group). */
+  onEpochEnd?(epoch: number, metrics: EpochMetrics): void | Promise<void>;
+}
+
+/** What a phase of training reports. */
+export interface FitResult {
+  model: Model;
+  /** Metrics of the final (or best, when restored) epoch. */
+  metrics: EpochMetrics;
+  /** Metrics of every epoch, for learning curves. */
+  history: EpochMetrics[];
+  epochs: number;
+  steps: number;
+  stoppedEarly: boolean;
+  seconds: number;
+}

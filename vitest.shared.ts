@@ -1,0 +1,18 @@
+import { defineConfig } from 'vitest/config';
+
+// Tests import workspace packages through the `source` export condition, so they run against
+// src/ without a build and every package shares one copy of @headstart/core.
+const conditions = ['source', 'import', 'module', 'node', 'default'];
+
+/** Settings every project's vitest.config.ts merges in. */
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: ['source'] } },
+  test: {
+    include: ['src/**/*.test.ts', '**/*.test.ts'],
+    exclude: ['**/node_modules/**', '**/dist/**', '**/fixtures/**'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+  },
+});
