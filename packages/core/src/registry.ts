@@ -1,6 +1,7 @@
 import type { Backend, Availability } from './backend.js';
 import type { DatasetLoader } from './data/dataset.js';
 import { HeadstartError, PluginError } from './errors.js';
+import { wrapPluginCalls } from './plugin-calls.js';
 import type { Strategy } from './strategy.js';
 
 /** The kinds of plugin the registry holds. */
@@ -47,6 +48,21 @@ export class Registry {
   private readonly entries = new Map<PluginKind, Map<string, RegistryEntry[]>>();
   private readonly instances = new Map<PluginKind, Map<string, Promise<unknown>>>();
   private readonly backendStarts = new Map<string, Promise<BackendStart>>();
+  private currentSource: string | undefined;
+
+  /**
+   * Run `load` (typically a plugin module's import) so that registrations made during it without a
+   * `source` are attributed to `source`. Used by plugin discovery.
+   */
+  async attributeTo<T>(source: string, load: () => Promise<T>): Promise<T> {
+    const previous = this.currentSource;
+    this.currentSource = source;
+    try {
+      return await load();
+    } finally {
+      this.currentSource = previous;
+    }
+  }
 
   /** Register a plugin factory under `name`. The factory is called lazily, once. */
   register<K extends PluginKind>(kind: K, name: string, factory: () => PluginTypes[K] | Promise<PluginTypes[K]>, options: RegisterOptions = {}): void {
@@ -58,7 +74,7 @@ export class Registry {
     }
     const byName = this.kindMap(this.entries, kind);
     const list = (byName.get(name) ?? []) as RegistryEntry<K>[];
-    const entry: RegistryEntry<K> = { kind, name, factory, priority: options.priority ?? 0, source: options.source ?? 'unknown', status: 'active' };
+    const entry: RegistryEntry<K> = { kind, name, factory, priority: options.priority ?? 0, source: options.source ?? this.currentSource ?? 'unknown', status: 'active' };
     const current = list.find((e) => e.status === 'active');
     const wins = !current || entry.priority > current.priority || (entry.priority === current.priority && options.override === true);
     if (wins) {
@@ -91,7 +107,7 @@ export class Registry {
     if (!instance) {
       instance = Promise.resolve()
         .then(() => entry.factory())
-        .then((plugin) => checkShape(kind, name, plugin))
+        .then((plugin) => wrapPluginCalls(checkShape(kind, name, plugin), `${kind}:${name}`))
         .catch((error: unknown) => {
           made.delete(name);
           throw error instanceof HeadstartError ? error : new PluginError(`${kind}:${name}`, 'factory', error);

@@ -9,8 +9,10 @@ export interface Rng {
   int(n: number): number;
   /** A standard normal draw (Box–Muller). */
   normal(): number;
-  /** The state, for a checkpoint; {@link rngFromState} restores it. */
+  /** The state, for a checkpoint; {@link rngFromState} or {@link Rng.setState} restores it. */
   state(): number[];
+  /** Continue from a saved state (on resume). */
+  setState(state: readonly number[]): void;
   /** An independent generator derived from this one's next draws (for a sub-task such as a split). */
   fork(): Rng;
 }
@@ -33,10 +35,14 @@ export function createRng(seed: number): Rng {
 
 /** A generator that continues from a saved {@link Rng.state}. */
 export function rngFromState(state: readonly number[]): Rng {
-  if (state.length !== 4 || state.some((w) => !Number.isInteger(w) || w < 0 || w > 0xffffffff)) {
-    throw new TypeError(`rng state must be four unsigned 32-bit integers, got ${JSON.stringify(state)}`);
-  }
-  const s = Uint32Array.from(state);
+  const s = new Uint32Array(4);
+  const setState = (words: readonly number[]): void => {
+    if (words.length !== 4 || words.some((w) => !Number.isInteger(w) || w < 0 || w > 0xffffffff)) {
+      throw new TypeError(`rng state must be four unsigned 32-bit integers, got ${JSON.stringify(words)}`);
+    }
+    s.set(words);
+  };
+  setState(state);
   const nextWord = (): number => {
     const result = Math.imul(rotl(Math.imul(s[1]!, 5), 7), 9) >>> 0;
     const t = s[1]! << 9;
@@ -57,7 +63,8 @@ export function rngFromState(state: readonly number[]): Rng {
       return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
     },
     state: () => Array.from(s),
-    fork: () => rngFromState([nextWord(), nextWord(), nextWord(), nextWord() | 1]),
+    setState,
+    fork: () => rngFromState([nextWord(), nextWord(), nextWord(), (nextWord() | 1) >>> 0]),
   };
   return rng;
 }

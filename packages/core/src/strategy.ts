@@ -50,6 +50,11 @@ export interface StrategyContext {
    * state. Multi-phase strategies call it once per phase with a distinct `phase` name.
    */
   fit(model: Model, plan: FitPlan): Promise<FitResult>;
+  /**
+   * A live model on this run's backend: with `weights`, or fresh seeded weights. On `--resume` the
+   * saved weights are used instead, so strategies resume without special cases.
+   */
+  createModel(spec: ModelSpec, weights?: NamedTensors): Promise<Model>;
   emit: EventSink;
   signal: AbortSignal;
 }

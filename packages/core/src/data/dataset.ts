@@ -57,6 +57,11 @@ export interface DataRecord {
   label?: Label;
   /** 1-based line (or record number) in the source, for error messages. */
   line: number;
+  /**
+   * Shape of this sample when the source gives one (nested JSON arrays, images, IDX items);
+   * absent means flat, `[features.length]`.
+   */
+  shape?: number[];
 }
 
 /** A data loader plugin, registered by name (`csv`, `jsonl`, `idx`, `images`). */
@@ -64,6 +69,10 @@ export interface DatasetLoader {
   /** Registry name. */
   name: string;
   meta: { version: string; description: string };
+  /** File name endings it reads (`.csv`), listed when no loader accepts a path. */
+  extensions?: string[];
+  /** Whether it reads directories (image folders); listed when no loader accepts a path. */
+  directories?: boolean;
   /** Whether this loader reads that path (by extension, or a directory for image folders). */
   canLoad(path: string, isDirectory: boolean): boolean;
   /** Read the whole dataset into memory (streaming the file, never holding its text whole). */

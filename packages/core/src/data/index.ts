@@ -1,1 +1,11 @@
-export {};
+export type * from './dataset.js';
+export { csvLoader } from './csv-loader.js';
+export { jsonlLoader, JSONL_FEATURE_FIELDS } from './jsonl-loader.js';
+export { idxLoader, labelsFileFor } from './idx-loader.js';
+export { imageFolderLoader } from './image-folder-loader.js';
+export { IMAGE_EXTENSIONS } from './image-decode.js';
+export { LabelMapBuilder, compareLabels, isNumericLabel, labelIndex, labelsFromIndices, type LabelMapOptions, type LabelledSamples } from './label-map.js';
+export { applyPreprocessing, fitPreprocessing, type PreprocessingKind } from './preprocess.js';
+export { filterByLabels, stratifiedSplit, subset, takePerClass, withoutLabels, type DatasetSplit } from './split.js';
+export { batchOrder, makeBatch } from './batches.js';
+export { builtinLoaders, loadDataset, registerBuiltinLoaders, streamDataset, type LoadDatasetOptions } from './load-dataset.js';

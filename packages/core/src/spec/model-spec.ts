@@ -53,10 +53,19 @@ function describeIssue(input: unknown, issue: z.core.$ZodIssue): string {
     const raw = (input as { layers?: unknown[] }).layers?.[path[1]] as { name?: unknown } | undefined;
     const name = typeof raw?.name === 'string' ? ` "${raw.name}"` : '';
     const field = path.slice(2).join('.') || 'type';
+    if (field === 'type') {
+      const type = JSON.stringify((raw as { type?: unknown } | undefined)?.type);
+      return `layers[${path[1]}]${name}: type: unknown layer type ${type}; expected one of ${LAYER_TYPES.join(', ')}`;
+    }
     return `layers[${path[1]}]${name}: ${field}: ${issue.message}`;
   }
   return `${path.join('.') || '(root)'}: ${issue.message}`;
 }
+
+const LAYER_TYPES: string[] = layerSchema.options.flatMap((o) => {
+  const type = o.shape.type;
+  return 'options' in type ? [...type.options] : [type.value];
+});
 
 /** The layer with that name, or undefined. */
 export function findLayer(spec: ModelSpec, name: string): Layer | undefined {

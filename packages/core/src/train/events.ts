@@ -12,7 +12,19 @@ export type TrainingEvent =
   | { type: 'checkpoint'; file: string; stage: number; epoch: number; step: number; complete: boolean }
   | { type: 'stage-end'; stage: number; name: string; metrics: EpochMetrics; seconds: number }
   | { type: 'run-end'; metrics: EpochMetrics; seconds: number }
+  | { type: 'plan'; stage: number; phase: string; epochs: number; parameters: PlannedParameter[] }
   | { type: 'log'; level: 'info' | 'warn'; message: string };
+
+/** How one parameter will be treated in a phase (`--dry-run`). */
+export interface PlannedParameter {
+  name: string;
+  shape: number[];
+  trains: boolean;
+  /** Base learning rate of its group (0 when frozen). */
+  lr: number;
+  /** For batch-norm parameters: whether the layer normalises with batch statistics (`train`) or its moving ones (`frozen`). */
+  batchNorm?: 'train' | 'frozen';
+}
 
 /** Metrics of one epoch: training loss/accuracy and, when there is validation data, `val*`. */
 export interface EpochMetrics {

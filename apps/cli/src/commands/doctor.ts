@@ -1,0 +1,31 @@
+import { getRegistry } from '@headstart/core';
+import { loadPlugins } from '../plugins/load-plugins.js';
+
+/** `headstart doctor`: which backends and engines work here, and why (not). */
+export async function doctor(flags: { json?: boolean }): Promise<void> {
+  const report = await loadPlugins();
+  const registry = getRegistry();
+  const backends = await Promise.all(
+    registry.names('backend').map(async (name) => {
+      try {
+        const { availability } = await registry.start(name);
+        return { name, ...availability };
+      } catch (error) {
+        return { name, available: false, reasons: [error instanceof Error ? error.message : String(error)] };
+      }
+    }),
+  );
+  const node = { version: process.version, platform: `${process.platform}-${process.arch}` };
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify({ node, backends, pluginErrors: report.warnings })}\n`);
+    return;
+  }
+  const lines = [`node ${node.version} on ${node.platform}`];
+  for (const b of backends) {
+    lines.push(`${b.available ? '✔' : '✘'} ${b.name}${'engine' in b && b.engine ? ` — engine ${b.engine}` : ''}`);
+    for (const reason of b.reasons) lines.push(`    ${reason}`);
+    for (const [key, value] of Object.entries('details' in b ? b.details ?? {} : {})) lines.push(`    ${key}: ${value}`);
+  }
+  for (const warning of report.warnings) lines.push(`warning: ${warning}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}

@@ -1,0 +1,40 @@
+import { evaluateClassifier } from '@headstart/core';
+import { CliError } from '../cli-error.js';
+import { loadForModel } from '../data-options.js';
+import { loadModel } from '../model-loader.js';
+import { createReporter, table } from '../output/reporter.js';
+
+/** Flags of `headstart evaluate`. */
+export interface EvaluateFlags {
+  model: string;
+  data: string;
+  label?: string;
+  backend?: string;
+  json?: boolean;
+}
+
+/** `headstart evaluate`: accuracy, loss, per-class figures and the confusion matrix. */
+export async function evaluate(flags: EvaluateFlags): Promise<void> {
+  const reporter = createReporter({ json: flags.json === true });
+  const { checkpoint, model } = await loadModel(flags.model, flags.backend, reporter);
+  const { spec, labels, preprocessing } = checkpoint.manifest;
+  if (!labels) throw new CliError(`${flags.model}: the checkpoint has no label map; it is not a classifier`);
+  try {
+    const data = await loadForModel(flags.data, { labels, inputShape: spec.inputShape, preprocessing }, { label: flags.label, labelled: true });
+    const result = await evaluateClassifier(model, data, labels);
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+      return;
+    }
+    const perClass = Object.entries(result.perClass).map(([label, m]) => [label, String(m.count), m.accuracy.toFixed(4), m.precision.toFixed(4)]);
+    const names = labels.map(String);
+    const confusion = [['true \\ predicted', ...names], ...result.confusion.map((row, i) => [names[i]!, ...row.map(String)])];
+    process.stdout.write(
+      `${flags.model} on ${flags.data} (${result.samples} samples)\n` +
+        `accuracy ${result.accuracy.toFixed(4)}  loss ${result.loss.toFixed(4)}\n\n` +
+        `${table([['class', 'samples', 'recall', 'precision'], ...perClass])}\n\n${table(confusion)}\n`,
+    );
+  } finally {
+    model.dispose();
+  }
+}

@@ -1,0 +1,98 @@
+import { defaultModelSpec, getRegistry, runTraining, validateSpec, type ModelSpec } from '@headstart/core';
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { CliError } from '../cli-error.js';
+import { loadTrainingData, parseNumber, type DataFlags } from '../data-options.js';
+import { formatMetrics, createReporter } from '../output/reporter.js';
+import { loadPlugins } from '../plugins/load-plugins.js';
+import { interruptSignal } from '../interrupt.js';
+import { loadStartingPoint } from '../start-point.js';
+
+/** Flags of `headstart train`. */
+export interface TrainFlags extends DataFlags {
+  strategy: string;
+  backend?: string;
+  from?: string;
+  out: string;
+  epochs?: string;
+  lr?: string;
+  batchSize?: string;
+  head?: string;
+  freeze?: string[];
+  model?: string;
+  set?: string[];
+  checkpointEvery?: string;
+  resume?: boolean;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+/** `headstart train`: one strategy, one checkpoint. */
+export async function train(flags: TrainFlags): Promise<void> {
+  const reporter = createReporter(flags);
+  const plugins = await loadPlugins();
+  plugins.warnings.forEach((w) => reporter.warn(w));
+  const registry = getRegistry();
+  const strategy = await registry.get('strategy', flags.strategy);
+  const from = flags.from ? await loadStartingPoint(flags.from) : undefined;
+  if (strategy.needsStart === 'required' && !from) throw new CliError(`--strategy ${strategy.name} starts from a trained model: give --from CHECKPOINT`);
+  const { data, preprocessing } = await loadTrainingData(flags, from ? { preprocessing: from.preprocessing, inputShape: from.spec.inputShape } : undefined);
+  const spec = flags.model ? await readSpec(flags.model) : from?.spec ?? defaultModelSpec(data.train.sampleShape, data.train.labelMap?.length ?? 0);
+  const { backend, availability } = await registry.backend(flags.backend);
+  const { signal, dispose } = interruptSignal();
+  try {
+    const outcome = await runTraining({
+      strategy,
+      options: strategyOptions(flags),
+      backend,
+      engine: availability.engine ?? backend.name,
+      data,
+      preprocessing,
+      ...(from ? { from } : {}),
+      spec,
+      seed: parseNumber(flags.seed ?? '42', '--seed', Number.isInteger)!,
+      out: flags.out,
+      resume: flags.resume === true,
+      dryRun: flags.dryRun === true,
+      checkpointEverySteps: parseNumber(flags.checkpointEvery, '--checkpoint-every', (n) => Number.isInteger(n) && n >= 0),
+      emit: reporter.emit,
+      signal,
+    });
+    reporter.close();
+    if (flags.dryRun) return;
+    reporter.info(`saved ${outcome.checkpoint.file} — ${formatMetrics(outcome.result.metrics)}`);
+    reporter.result({ checkpoint: outcome.checkpoint.file, sha256: outcome.checkpoint.sha256, metrics: outcome.result.metrics });
+  } finally {
+    reporter.close();
+    dispose();
+  }
+}
+
+/** Flags and `--set key=value` pairs as raw strategy options (the strategy's schema parses them). */
+function strategyOptions(flags: TrainFlags): Record<string, unknown> {
+  const options: Record<string, unknown> = {};
+  if (flags.epochs !== undefined) options.epochs = flags.epochs;
+  if (flags.lr !== undefined) options.lr = flags.lr;
+  if (flags.batchSize !== undefined) options.batchSize = flags.batchSize;
+  if (flags.head !== undefined) options.head = flags.head;
+  if (flags.freeze !== undefined) options.freeze = flags.freeze;
+  for (const pair of flags.set ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new CliError(`--set ${pair}: expected key=value`);
+    options[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+  }
+  return options;
+}
+
+async function readSpec(file: string): Promise<ModelSpec> {
+  const text = await readFile(file, 'utf8').catch(() => {
+    throw new CliError(`--model ${file}: no such file`);
+  });
+  let raw: unknown;
+  try {
+    raw = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new CliError(`${file}: not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0]}`);
+  }
+  return validateSpec(raw, file);
+}

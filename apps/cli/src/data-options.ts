@@ -1,0 +1,86 @@
+import {
+  applyPreprocessing,
+  createRng,
+  fitPreprocessing,
+  loadDataset,
+  stratifiedSplit,
+  type Dataset,
+  type Label,
+  type Preprocessing,
+  type StrategyData,
+} from '@headstart/core';
+import { CliError } from './cli-error.js';
+
+/** Data flags shared by `train`, `evaluate` and `predict`. */
+export interface DataFlags {
+  data: string;
+  val?: string;
+  valSplit?: string;
+  unlabeled?: string;
+  label?: string;
+  inputShape?: string;
+  scale?: string;
+  standardize?: boolean;
+  seed?: string;
+}
+
+/** `8,8,1` → `[8, 8, 1]`, or a usage error naming the flag. */
+export function parseShape(text: string | undefined, flag = '--input-shape'): number[] | undefined {
+  if (text === undefined) return undefined;
+  const dims = text.split(/[,x]/).map((d) => Number(d.trim()));
+  if (dims.length === 0 || dims.some((d) => !Number.isInteger(d) || d <= 0)) {
+    throw new CliError(`${flag}: expected positive integers separated by commas (like 8,8,1), got "${text}"`);
+  }
+  return dims;
+}
+
+/** A number flag, or a usage error naming it. */
+export function parseNumber(text: string | undefined, flag: string, check: (n: number) => boolean = Number.isFinite): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (text.trim() === '' || !check(n)) throw new CliError(`${flag}: expected a ${check === Number.isInteger ? 'whole ' : ''}number, got "${text}"`);
+  return n;
+}
+
+/**
+ * Load the training data of `train`: the labelled set, validation (a file or a stratified split),
+ * unlabelled data; fit preprocessing on the training set (or reuse `inherited` from the starting
+ * checkpoint) and apply it to every split.
+ */
+export async function loadTrainingData(flags: DataFlags, inherited?: { preprocessing?: Preprocessing; inputShape?: number[] }): Promise<{ data: StrategyData; preprocessing: Preprocessing }> {
+  const sampleShape = parseShape(flags.inputShape) ?? inherited?.inputShape;
+  const common = { label: flags.label ?? 'label', ...(sampleShape ? { sampleShape } : {}) };
+  let train = await loadDataset(flags.data, { ...common, labelled: true });
+  let val: Dataset | undefined;
+  if (flags.val) {
+    val = await loadDataset(flags.val, { ...common, labelled: true, labelMap: train.labelMap });
+  } else {
+    const fraction = parseNumber(flags.valSplit ?? '0', '--val-split', (n) => n >= 0 && n < 1)!;
+    if (fraction > 0) ({ train, test: val } = stratifiedSplit(train, fraction, createRng(parseNumber(flags.seed ?? '42', '--seed', Number.isInteger)! ^ 0x5eed)));
+  }
+  const unlabeled = flags.unlabeled ? await loadDataset(flags.unlabeled, { ...common, labelled: false }) : undefined;
+  const preprocessing = choosePreprocessing(flags, train, inherited?.preprocessing);
+  const apply = (d: Dataset | undefined): Dataset | undefined => (d ? applyPreprocessing(preprocessing, d) : undefined);
+  return { data: { train: apply(train)!, ...(val ? { val: apply(val) } : {}), ...(unlabeled ? { unlabeled: apply(unlabeled) } : {}) }, preprocessing };
+}
+
+function choosePreprocessing(flags: DataFlags, train: Dataset, inherited: Preprocessing | undefined): Preprocessing {
+  const factor = parseNumber(flags.scale, '--scale', (n) => Number.isFinite(n) && n > 0);
+  if (factor !== undefined) return fitPreprocessing('scale', train, factor);
+  if (flags.standardize) return fitPreprocessing('standardize', train);
+  return inherited ?? { kind: 'none' };
+}
+
+/**
+ * Load labelled or unlabelled data for a trained model: its label map, input shape and
+ * preprocessing. A label the model never saw is an error naming the line.
+ */
+export async function loadForModel(file: string, model: { labels?: Label[]; inputShape: number[]; preprocessing: Preprocessing }, options: { label?: string; labelled: boolean | 'optional' }): Promise<Dataset> {
+  const data = await loadDataset(file, {
+    label: options.label ?? 'label',
+    labelled: options.labelled,
+    sampleShape: model.inputShape,
+    ...(model.labels ? { labelMap: model.labels } : {}),
+  });
+  return applyPreprocessing(model.preprocessing, data);
+}

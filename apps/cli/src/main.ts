@@ -1,0 +1,124 @@
+import { Command, CommanderError, Option } from 'commander';
+import { classify, EXIT } from './cli-error.js';
+import { VERSION } from './version.js';
+
+/** Parse `argv` (without node and script), run the command, and return the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    const { message, exitCode, stack } = classify(error);
+    process.stderr.write(`headstart: ${message}\n`);
+    if (stack && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    return exitCode;
+  }
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+function buildProgram(): Command {
+  const program = new Command('headstart')
+    .description('Pre-training, fine-tuning and transfer learning of neural networks, on a backend of your choice.')
+    .version(VERSION)
+    .exitOverride()
+    .showSuggestionAfterError()
+    .configureOutput({ outputError: (text, write) => write(text.startsWith('error:') ? `headstart: ${text.slice(7)}` : text) });
+
+  program
+    .command('train')
+    .description('train a model with one strategy')
+    .requiredOption('--strategy <name>', 'strategy: full-retrain, frozen-base, continued, pretrain-finetune, ...')
+    .requiredOption('--data <file>', 'labelled training data (CSV, JSONL, IDX, or a folder of class folders of images)')
+    .option('--val <file>', 'labelled validation data (default: a stratified split of --data, see --val-split)')
+    .option('--val-split <fraction>', 'fraction of --data held out for validation when --val is not given', '0.1')
+    .option('--unlabeled <file>', 'unlabelled data for unsupervised pre-training')
+    .option('--label <column>', 'label column or field', 'label')
+    .option('--backend <name>', 'compute backend (default: the best one available)')
+    .option('--from <file>', 'start from a checkpoint (.safetensors) or an imported model (.onnx, model.json)')
+    .option('--out <file>', 'where to write the checkpoint', 'model.safetensors')
+    .option('--epochs <n>', 'passes over the training data')
+    .option('--lr <x>', 'learning rate')
+    .option('--batch-size <n>', 'samples per step')
+    .option('--seed <n>', 'random seed (initialisation, shuffling, splits)', '42')
+    .addOption(new Option('--scale <k>', 'divide every feature by k').conflicts('standardize'))
+    .option('--standardize', 'standardize features with statistics fitted on the training data')
+    .option('--input-shape <h,w,c>', 'shape of one sample, e.g. 8,8,1 for 8x8 grey images')
+    .option('--head <layer>', 'first layer of the head (frozen-base, continued)')
+    .option('--freeze <glob>', 'freeze parameters matching the glob (repeatable)', collect)
+    .option('--model <file>', 'architecture as a ModelSpec (YAML or JSON)')
+    .option('--set <key=value>', 'strategy option (repeatable)', collect)
+    .option('--checkpoint-every <steps>', 'steps between resumable checkpoints (default: each epoch)')
+    .option('--resume', 'continue an interrupted run from its resumable checkpoint')
+    .option('--dry-run', 'print what would train, then exit')
+    .option('--json', 'one JSON event per line on stdout')
+    .addHelpText('after', `
+Example:
+  $ headstart train --strategy full-retrain --data data/digits/digits.csv --scale 16 --out digits.safetensors`)
+    .action(async (options) => (await import('./commands/train.js')).train(options));
+
+  program
+    .command('evaluate')
+    .description('accuracy, loss, per-class figures and confusion matrix of a checkpoint on labelled data')
+    .requiredOption('--model <file>', 'checkpoint (.safetensors)')
+    .requiredOption('--data <file>', 'labelled data')
+    .option('--label <column>', 'label column or field', 'label')
+    .option('--backend <name>', 'compute backend')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', `
+Example:
+  $ headstart evaluate --model digits.safetensors --data data/digits/digits.csv --json`)
+    .action(async (options) => (await import('./commands/evaluate.js')).evaluate(options));
+
+  program
+    .command('predict')
+    .description('predict labels for data with a checkpoint')
+    .requiredOption('--model <file>', 'checkpoint (.safetensors)')
+    .requiredOption('--data <file>', 'data (a label column, if present, is ignored)')
+    .option('--label <column>', 'label column to ignore', 'label')
+    .option('--out <file>', 'write predictions to a .csv or .jsonl file (default: CSV on stdout)')
+    .option('--backend <name>', 'compute backend')
+    .addHelpText('after', `
+Example:
+  $ headstart predict --model digits.safetensors --data new-digits.csv --out predictions.csv`)
+    .action(async (options) => (await import('./commands/predict.js')).predict(options));
+
+  program
+    .command('inspect')
+    .description('show a checkpoint: spec, parameters, trainable flags, label map, provenance')
+    .argument('<checkpoint>', 'checkpoint (.safetensors)')
+    .option('--json', 'print as JSON')
+    .addHelpText('after', `
+Example:
+  $ headstart inspect digits.safetensors`)
+    .action(async (file, options) => (await import('./commands/inspect.js')).inspect(file, options));
+
+  program
+    .command('plugins')
+    .description('list strategies, backends and data loaders, where they come from, and plugins that failed to load')
+    .option('--json', 'print as JSON')
+    .action(async (options) => (await import('./commands/plugins.js')).plugins(options));
+
+  program
+    .command('doctor')
+    .description('which backends and engines work here, and why not')
+    .option('--json', 'print as JSON')
+    .action(async (options) => (await import('./commands/doctor.js')).doctor(options));
+
+  program
+    .command('demo')
+    .description('the main job on the embedded digits data')
+    .option('--backend <name>', 'compute backend')
+    .option('--out <dir>', 'report directory', 'headstart-report')
+    .option('--json', 'one JSON event per line on stdout')
+    .addHelpText('after', `
+Example:
+  $ headstart demo --out headstart-report`)
+    .action(async (options) => (await import('./commands/demo.js')).demo(options));
+
+  return program;
+}

@@ -1,0 +1,13 @@
+import { getRegistry, readCheckpoint, type Checkpoint, type Model } from '@headstart/core';
+import { loadPlugins } from './plugins/load-plugins.js';
+import type { Reporter } from './output/reporter.js';
+
+/** A checkpoint loaded onto a backend, for `evaluate` and `predict`. */
+export async function loadModel(file: string, backendName: string | undefined, reporter: Reporter): Promise<{ checkpoint: Checkpoint; model: Model }> {
+  const plugins = await loadPlugins();
+  plugins.warnings.forEach((w) => reporter.warn(w));
+  const checkpoint = await readCheckpoint(file);
+  const { backend } = await getRegistry().backend(backendName);
+  const model = await backend.createModel(checkpoint.manifest.spec, checkpoint.weights);
+  return { checkpoint, model };
+}

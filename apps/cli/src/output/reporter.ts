@@ -1,0 +1,107 @@
+import type { EventSink, TrainingEvent } from '@headstart/core';
+import cliProgress from 'cli-progress';
+
+/** Where a command's events go: a progress display on a terminal, JSON lines otherwise. */
+export interface Reporter {
+  emit: EventSink;
+  /** A human-readable line (stderr in JSON mode, so stdout stays pure JSON). */
+  info(message: string): void;
+  warn(message: string): void;
+  /** A final machine-readable result (a JSON line in JSON mode, nothing otherwise). */
+  result(value: Record<string, unknown>): void;
+  close(): void;
+  readonly json: boolean;
+}
+
+/** JSON lines when asked (`--json`) or when stdout is not a terminal; progress bars otherwise. */
+export function createReporter(options: { json?: boolean }): Reporter {
+  const json = options.json === true || !process.stdout.isTTY;
+  return json ? jsonReporter() : terminalReporter();
+}
+
+function jsonReporter(): Reporter {
+  const write = (value: object): void => void process.stdout.write(`${JSON.stringify(value)}\n`);
+  return {
+    json: true,
+    emit(event) {
+      // Ten step events an epoch are plenty for a log; the rest would drown it.
+      if (event.type === 'step' && event.step % Math.max(1, Math.floor(event.stepsPerEpoch / 10)) !== 0 && event.step !== event.stepsPerEpoch) return;
+      write(event);
+    },
+    info: (message) => void process.stderr.write(`${message}\n`),
+    warn: (message) => write({ type: 'log', level: 'warn', message }),
+    result: (value) => write({ type: 'result', ...value }),
+    close() {},
+  };
+}
+
+function terminalReporter(): Reporter {
+  let bar: cliProgress.SingleBar | undefined;
+  const stop = (): void => {
+    bar?.stop();
+    bar = undefined;
+  };
+  const emit = (event: TrainingEvent): void => {
+    switch (event.type) {
+      case 'run-start':
+        process.stderr.write(`${event.strategy} on ${event.engine}: ${event.samples} samples\n`);
+        break;
+      case 'epoch-start':
+        stop();
+        bar = new cliProgress.SingleBar(
+          { format: `epoch {epoch}/{epochs} [{bar}] {percentage}% | ETA {eta}s | loss {loss}`, hideCursor: true, clearOnComplete: true, stream: process.stderr },
+          cliProgress.Presets.shades_classic,
+        );
+        bar.start(1, 0, { epoch: event.epoch + 1, epochs: event.epochs, loss: '-' });
+        break;
+      case 'step':
+        bar?.setTotal(event.stepsPerEpoch);
+        bar?.update(event.step, { loss: event.loss.toFixed(4) });
+        break;
+      case 'epoch-end':
+        stop();
+        process.stderr.write(`epoch ${event.epoch + 1}/${event.epochs} ${formatMetrics(event.metrics)} (${event.seconds.toFixed(1)}s)\n`);
+        break;
+      case 'early-stop':
+        process.stderr.write(`early stop: ${event.monitor} has not improved since epoch ${event.bestEpoch + 1}\n`);
+        break;
+      case 'plan':
+        process.stdout.write(formatPlan(event));
+        break;
+      case 'log':
+        process.stderr.write(`${event.level === 'warn' ? 'warning: ' : ''}${event.message}\n`);
+        break;
+      default:
+        break;
+    }
+  };
+  return {
+    json: false,
+    emit,
+    info: (message) => void process.stdout.write(`${message}\n`),
+    warn: (message) => void process.stderr.write(`warning: ${message}\n`),
+    result() {},
+    close: stop,
+  };
+}
+
+/** `loss 0.1234 accuracy 0.9700 valLoss …` */
+export function formatMetrics(metrics: Record<string, number | undefined>): string {
+  return Object.entries(metrics)
+    .filter((e): e is [string, number] => typeof e[1] === 'number')
+    .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+    .join(' ');
+}
+
+/** The `--dry-run` table: one row a parameter. */
+function formatPlan(event: Extract<TrainingEvent, { type: 'plan' }>): string {
+  const rows = event.parameters.map((p) => [p.name, `[${p.shape.join(', ')}]`, p.trains ? 'trains' : 'frozen', p.trains ? String(p.lr) : '-', p.batchNorm ?? '']);
+  const header = ['parameter', 'shape', 'status', 'lr', 'batch-norm'];
+  return `phase ${event.phase} (${event.epochs} epochs)\n${table([header, ...rows])}\n`;
+}
+
+/** Left-aligned columns separated by two spaces. */
+export function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n');
+}

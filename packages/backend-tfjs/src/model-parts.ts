@@ -1,0 +1,14 @@
+import type { ModelSpec } from '@headstart/core';
+import type { CompiledForward } from './forward.js';
+import type { ParameterStore } from './parameters.js';
+
+/** What a trainer needs of a live model. */
+export interface ModelParts {
+  spec: ModelSpec;
+  params: ParameterStore;
+  compiled: CompiledForward;
+  /** Shape of one output sample. */
+  outputShape: number[];
+  /** The seed the model was created with; the default seed of dropout masks. */
+  seed: number;
+}

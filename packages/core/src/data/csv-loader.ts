@@ -1,0 +1,111 @@
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream';
+import { CsvError, parse, type Info } from 'csv-parse';
+import { DataError } from '../errors.js';
+import { collectRecords } from './collect-records.js';
+import { CsvLineCounter } from './csv-line-counter.js';
+import type { DataRecord, Dataset, DatasetLoader, LoadOptions } from './dataset.js';
+import { sha256OfFile } from './file-hash.js';
+import { LOADER_VERSION } from './loader-version.js';
+import { readError } from './read-error.js';
+import { shortList } from './short-list.js';
+
+/** Which cells of a row are features and which one is the label. */
+interface CsvLayout {
+  names: string[];
+  featureNames: string[];
+  featureColumns: number[];
+  labelColumn: number | undefined;
+}
+
+/**
+ * The `csv` loader: a header row, then one sample a row. The label is the column named
+ * `options.label` (default `label`), every other column a numeric feature, named in
+ * `featureNames`. Blank lines (and rows of nothing but empty cells) are skipped; line numbers in
+ * errors are physical lines, the header being line 1. With `labelled: false` the label column, if
+ * any, is dropped; with `'optional'` it is read when the header has it.
+ */
+export function csvLoader(): DatasetLoader {
+  return {
+    name: 'csv',
+    meta: { version: LOADER_VERSION, description: 'CSV with a header row: numeric feature columns and a label column' },
+    extensions: ['.csv'],
+    canLoad: (path, isDirectory) => !isDirectory && /\.csv$/i.test(path),
+    load: loadCsv,
+    records: (file, options = {}) => readCsv(file, options),
+  };
+}
+
+async function loadCsv(file: string, options: LoadOptions = {}): Promise<Dataset> {
+  let featureNames: string[] = [];
+  const [data, sha256] = await Promise.all([
+    collectRecords(readCsv(file, options, (names) => (featureNames = names)), { file, format: 'csv', options }),
+    sha256OfFile(file),
+  ]);
+  return { ...data, featureNames, source: { ...data.source, sha256 } };
+}
+
+/** The rows of a CSV file as records (labels as the text of their cell), streamed. */
+async function* readCsv(file: string, options: LoadOptions, onHeader?: (featureNames: string[]) => void): AsyncGenerator<DataRecord> {
+  const parser = pipeline(createReadStream(file), parse({ bom: true, info: true, relax_column_count: true, skip_empty_lines: true }), () => {});
+  const lines = new CsvLineCounter();
+  let layout: CsvLayout | undefined;
+  let rows = 0;
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: Info }>) {
+      const line = lines.next(record, info);
+      if (record.every((cell) => cell.trim() === '')) continue;
+      if (!layout) {
+        layout = csvLayout(file, record, line, options);
+        onHeader?.(layout.featureNames);
+        continue;
+      }
+      rows++;
+      yield parseRow(file, layout, record, line);
+    }
+  } catch (error) {
+    throw error instanceof CsvError ? new DataError(file, `not valid CSV: ${error.message}`) : readError(file, error);
+  }
+  if (!layout) throw new DataError(file, 'the file is empty; expected a header row');
+  if (rows === 0) throw new DataError(file, 'no data rows after the header');
+}
+
+function csvLayout(file: string, header: string[], line: number, options: LoadOptions): CsvLayout {
+  const names = header.map((name) => name.trim());
+  names.forEach((name, i) => {
+    if (name === '') throw new DataError(file, `column ${i + 1} of the header has no name`, { line });
+    if (names.indexOf(name) !== i) throw new DataError(file, `column "${name}" appears twice in the header`, { line });
+  });
+  const labelName = options.label ?? 'label';
+  const labelled = options.labelled ?? true;
+  const found = names.indexOf(labelName);
+  if (found < 0 && labelled === true) {
+    throw new DataError(file, `no "${labelName}" column for the labels; the header has ${shortList(names, 12)}`, { line });
+  }
+  const featureColumns = names.map((_, i) => i).filter((i) => i !== found);
+  if (featureColumns.length === 0) throw new DataError(file, `no feature columns besides "${labelName}"`, { line });
+  const featureNames = featureColumns.map((i) => names[i]!);
+  return { names, featureNames, featureColumns, labelColumn: labelled === false || found < 0 ? undefined : found };
+}
+
+function parseRow(file: string, layout: CsvLayout, cells: string[], line: number): DataRecord {
+  if (cells.length !== layout.names.length) {
+    throw new DataError(file, `${cells.length} cells, but the header has ${layout.names.length} columns`, { line });
+  }
+  const features = new Float32Array(layout.featureColumns.length);
+  for (let i = 0; i < features.length; i++) {
+    const column = layout.featureColumns[i]!;
+    const cell = cells[column]!;
+    const value = cell.trim() === '' ? NaN : Number(cell);
+    if (!Number.isFinite(value)) throw new DataError(file, `expected a number, found "${clip(cell)}"`, { line, column: layout.names[column]! });
+    features[i] = value;
+  }
+  if (layout.labelColumn === undefined) return { features, line };
+  const label = cells[layout.labelColumn]!.trim();
+  if (label === '') throw new DataError(file, 'the label is empty', { line, column: layout.names[layout.labelColumn]! });
+  return { features, label, line };
+}
+
+function clip(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}

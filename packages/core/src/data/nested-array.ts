@@ -1,0 +1,43 @@
+/** A nested array of numbers flattened row-major, with its shape (`[[1,2],[3,4]]` → `[2,2]`). */
+export interface FlatArray {
+  shape: number[];
+  values: Float32Array;
+}
+
+/**
+ * Flatten a (possibly nested) JSON array of finite numbers. Every level must be rectangular.
+ * `fail` receives a one-line problem naming the position, such as `features[1][2]`.
+ * @internal
+ */
+export function flattenNested(value: unknown, name: string, fail: (problem: string) => never): FlatArray {
+  if (!Array.isArray(value)) fail(`"${name}" must be a list of numbers, found ${preview(value)}`);
+  const shape = shapeOfFirsts(value);
+  if (shape.includes(0)) fail(`"${name}" has an empty list`);
+  const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  let written = 0;
+  const walk = (node: unknown, depth: number, path: string): void => {
+    const length = shape[depth];
+    if (length === undefined) {
+      if (typeof node !== 'number' || !Number.isFinite(node)) fail(`expected a number at ${path}, found ${preview(node)}`);
+      values[written++] = node;
+      return;
+    }
+    if (!Array.isArray(node)) fail(`expected a list at ${path}, found ${preview(node)}`);
+    if (node.length !== length) fail(`${path} has ${node.length} item${node.length === 1 ? '' : 's'}, expected ${length} like ${name}${'[0]'.repeat(depth)}`);
+    node.forEach((child, i) => walk(child, depth + 1, `${path}[${i}]`));
+  };
+  walk(value, 0, name);
+  return { shape, values };
+}
+
+function shapeOfFirsts(value: unknown): number[] {
+  const shape: number[] = [];
+  for (let node = value; Array.isArray(node); node = node[0]) shape.push(node.length);
+  return shape;
+}
+
+/** A JSON value, short enough for a message. */
+export function preview(value: unknown): string {
+  const text = value === undefined ? 'nothing' : JSON.stringify(value);
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}

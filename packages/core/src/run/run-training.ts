@@ -1,0 +1,169 @@
+import { rm } from 'node:fs/promises';
+import type { Backend, Model } from '../backend.js';
+import { readCheckpoint, writeCheckpoint } from '../checkpoint/index.js';
+import type { Preprocessing, ProvenanceEntry } from '../checkpoint/manifest.js';
+import { HeadstartError, PluginError } from '../errors.js';
+import { createRng } from '../rng.js';
+import { initializeWeights } from '../spec/initializers.js';
+import type { ModelSpec } from '../spec/model-spec.js';
+import type { StartingPoint, Strategy, StrategyContext, StrategyData, StrategyResult } from '../strategy.js';
+import type { NamedTensors } from '../tensors.js';
+import type { EventSink } from '../train/events.js';
+import { fit, type FitEnv, type FitSnapshot } from '../train/fit.js';
+import { planOnly } from './plan-only.js';
+import { resumePath } from './resume-path.js';
+
+/** One training run of one strategy, as `headstart train` or a pipeline stage asks for it. */
+export interface TrainingRun {
+  strategy: Strategy<any>;
+  /** Raw options (flags and `--set`), parsed by the strategy's schema. */
+  options: Record<string, unknown>;
+  backend: Backend;
+  /** Engine the backend chose, for events and provenance. */
+  engine: string;
+  /** Data, already preprocessed with `preprocessing`. */
+  data: StrategyData;
+  preprocessing: Preprocessing;
+  from?: StartingPoint;
+  spec: ModelSpec;
+  seed: number;
+  /** Final checkpoint path. */
+  out: string;
+  /** Continue from the resumable checkpoint beside `out`. */
+  resume?: boolean;
+  /** Emit each phase's plan (what trains, at what rate) instead of training; write nothing. */
+  dryRun?: boolean;
+  stage?: number;
+  checkpointEverySteps?: number;
+  emit: EventSink;
+  signal: AbortSignal;
+}
+
+/** What a finished run produced. */
+export interface TrainingOutcome {
+  result: StrategyResult;
+  checkpoint: { file: string; sha256: string };
+  provenance: ProvenanceEntry[];
+}
+
+/**
+ * Run a strategy with core's machinery around it: parse its options, build its context, write
+ * resumable checkpoints while it trains and the final checkpoint (with provenance) when it ends.
+ */
+export async function runTraining(run: TrainingRun): Promise<TrainingOutcome> {
+  const options = parseOptions(run.strategy, run.options);
+  const stage = run.stage ?? 0;
+  const resume = run.resume ? await loadResume(run.out) : undefined;
+  const entry: ProvenanceEntry = {
+    strategy: run.strategy.name,
+    strategyVersion: run.strategy.meta.version,
+    options,
+    data: run.data.train.source,
+    backend: run.backend.name,
+    engine: run.engine,
+    ...(run.from?.sha256 ? { parent: run.from.sha256 } : {}),
+    startedAt: new Date().toISOString(),
+  };
+  const history = run.from?.manifest?.provenance ?? [];
+  const rng = createRng(run.seed);
+  const env: FitEnv = {
+    stage,
+    rng,
+    emit: run.emit,
+    signal: run.signal,
+    resume: resume ? { state: resume.manifest.training!, optimizer: resume.optimizer } : undefined,
+    checkpointEverySteps: run.checkpointEverySteps,
+    save: (snapshot) => saveSnapshot(run, snapshot, [...history, entry]),
+  };
+  const ctx: StrategyContext = {
+    backend: run.backend,
+    data: run.data,
+    from: run.from,
+    spec: run.spec,
+    seed: run.seed,
+    rng,
+    resume: resume ? { state: resume.manifest.training!, weights: resume.weights } : undefined,
+    createModel: (spec, weights) => createModel(run.backend, spec, resume?.weights ?? weights, run.seed, rng),
+    fit: (model, plan) => (run.dryRun ? planOnly(model, plan, stage, run.emit) : fit(model, plan, env)),
+    emit: run.emit,
+    signal: run.signal,
+  };
+  run.emit({ type: 'run-start', strategy: run.strategy.name, backend: run.backend.name, engine: run.engine, samples: run.data.train.size, epochs: Number(options.epochs ?? 0) });
+  const started = Date.now();
+  const result = await callStrategy(run.strategy, ctx, options);
+  if (run.dryRun) return { result, checkpoint: { file: '', sha256: '' }, provenance: [...history, entry] };
+  entry.finishedAt = new Date().toISOString();
+  entry.metrics = numericMetrics(result.metrics);
+  const provenance = [...history, entry];
+  const checkpoint = await saveFinal(run, result, provenance, { stage, rng: rng.state() });
+  await rm(resumePath(run.out), { force: true });
+  run.emit({ type: 'checkpoint', file: run.out, stage, epoch: 0, step: 0, complete: true });
+  run.emit({ type: 'run-end', metrics: result.metrics, seconds: (Date.now() - started) / 1000 });
+  return { result, checkpoint: { file: run.out, sha256: checkpoint.sha256 }, provenance };
+}
+
+function parseOptions(strategy: Strategy<any>, raw: Record<string, unknown>): Record<string, unknown> {
+  const parsed = strategy.options.safeParse(raw);
+  if (parsed.success) return parsed.data as Record<string, unknown>;
+  const issue = parsed.error.issues[0]!;
+  if (issue.code === 'unrecognized_keys') {
+    const known = 'shape' in strategy.options ? Object.keys(strategy.options.shape as object).join(', ') : '';
+    throw new HeadstartError('USAGE', `strategy ${strategy.name}: unknown option ${issue.keys.map((k) => `"${k}"`).join(', ')}${known ? `; its options are ${known}` : ''}`);
+  }
+  throw new HeadstartError('USAGE', `strategy ${strategy.name}: option ${issue.path.join('.') || '(options)'}: ${issue.message}`);
+}
+
+async function callStrategy(strategy: Strategy<any>, ctx: StrategyContext, options: Record<string, unknown>): Promise<StrategyResult> {
+  try {
+    return await strategy.run(ctx, options);
+  } catch (error) {
+    if (error instanceof HeadstartError) throw error;
+    throw new PluginError(`strategy:${strategy.name}`, 'run', error);
+  }
+}
+
+async function createModel(backend: Backend, spec: ModelSpec, weights: NamedTensors | undefined, seed: number, rng: ReturnType<typeof createRng>): Promise<Model> {
+  // Fresh weights come from the run's RNG so every backend starts from the same numbers.
+  return backend.createModel(spec, weights ?? initializeWeights(spec, rng.fork()), { seed });
+}
+
+async function loadResume(out: string) {
+  const file = resumePath(out);
+  const checkpoint = await readCheckpoint(file).catch((error: unknown) => {
+    if (error instanceof HeadstartError && /no such file/.test(error.message)) {
+      throw new HeadstartError('USAGE', `--resume: no resumable checkpoint at ${file} (it is written while a run trains and removed when it finishes)`);
+    }
+    throw error;
+  });
+  if (!checkpoint.manifest.training || checkpoint.manifest.training.complete) {
+    throw new HeadstartError('USAGE', `--resume: ${file} holds no unfinished training state`);
+  }
+  return checkpoint;
+}
+
+async function saveSnapshot(run: TrainingRun, snapshot: FitSnapshot, provenance: ProvenanceEntry[]): Promise<void> {
+  const file = resumePath(run.out);
+  await writeCheckpoint(file, {
+    manifest: { spec: snapshot.model.spec, labels: run.data.train.labelMap, preprocessing: run.preprocessing, training: snapshot.state, provenance },
+    weights: await snapshot.model.getWeights(),
+    optimizer: await snapshot.trainer.getState(),
+  });
+  run.emit({ type: 'checkpoint', file, stage: snapshot.state.stage, epoch: snapshot.state.epoch, step: snapshot.state.step, complete: false });
+}
+
+async function saveFinal(run: TrainingRun, result: StrategyResult, provenance: ProvenanceEntry[], at: { stage: number; rng: number[] }) {
+  return writeCheckpoint(run.out, {
+    manifest: {
+      spec: result.model.spec,
+      labels: result.labels,
+      preprocessing: run.preprocessing,
+      training: { ...at, epoch: 0, step: 0, cursor: 0, complete: true, trainable: result.trainable },
+      provenance,
+    },
+    weights: await result.model.getWeights(),
+  });
+}
+
+function numericMetrics(metrics: Record<string, number | undefined>): Record<string, number> {
+  return Object.fromEntries(Object.entries(metrics).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1])));
+}

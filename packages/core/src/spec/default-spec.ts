@@ -1,0 +1,47 @@
+import type { LayerInput } from './layers.js';
+import { validateSpec, type ModelSpec } from './model-spec.js';
+
+/**
+ * The model `train` builds when the user names none: an MLP for flat features, a small CNN for
+ * images (`[height, width, channels]`). Both end in a dense `head` with a softmax over `classes`.
+ */
+export function defaultModelSpec(sampleShape: number[], classes: number): ModelSpec {
+  const layers: LayerInput[] = sampleShape.length === 3 ? cnnBody(sampleShape) : mlpBody();
+  layers.push({ type: 'dense', name: 'head', units: classes, activation: 'softmax' });
+  return validateSpec({ inputShape: sampleShape, layers }, 'default model');
+}
+
+function mlpBody(): LayerInput[] {
+  return [
+    { type: 'dense', name: 'enc1', units: 128, activation: 'relu' },
+    { type: 'dense', name: 'enc2', units: 64, activation: 'relu' },
+  ];
+}
+
+function cnnBody([height, width]: number[]): LayerInput[] {
+  const layers: LayerInput[] = [
+    { type: 'conv2d', name: 'conv1', filters: 16, kernelSize: 3, padding: 'same', activation: 'relu' },
+    { type: 'maxPool2d', name: 'pool1', poolSize: 2 },
+    { type: 'conv2d', name: 'conv2', filters: 32, kernelSize: 3, padding: 'same', activation: 'relu' },
+  ];
+  // A second pooling only pays off when the image is still large enough to keep a 2x2 map.
+  if (Math.min(height!, width!) >= 8) layers.push({ type: 'maxPool2d', name: 'pool2', poolSize: 2 });
+  layers.push({ type: 'flatten', name: 'flatten' }, { type: 'dense', name: 'enc1', units: 64, activation: 'relu' });
+  return layers;
+}
+
+/**
+ * The same spec with its output layer resized to `classes` (a new head for new labels).
+ * Returns the new spec and the name of the replaced layer.
+ */
+export function withHeadUnits(spec: ModelSpec, classes: number): { spec: ModelSpec; head: string } {
+  const index = lastDenseIndex(spec);
+  const layers = spec.layers.map((layer, i) => (i === index && layer.type === 'dense' ? { ...layer, units: classes } : layer));
+  return { spec: validateSpec({ inputShape: spec.inputShape, layers }), head: spec.layers[index]!.name };
+}
+
+/** Index of the last dense layer: the classifier head by default. */
+export function lastDenseIndex(spec: ModelSpec): number {
+  for (let i = spec.layers.length - 1; i >= 0; i--) if (spec.layers[i]!.type === 'dense') return i;
+  return -1;
+}

@@ -1,0 +1,146 @@
+import type { Batch, Model, Trainer } from '../backend.js';
+import type { TrainingState } from '../checkpoint/manifest.js';
+import { batchOrder, makeBatch } from '../data/batches.js';
+import { HeadstartError } from '../errors.js';
+import type { Rng } from '../rng.js';
+import type { NamedTensors } from '../tensors.js';
+import { EarlyStopper } from './early-stopping.js';
+import type { EpochMetrics, EventSink } from './events.js';
+import type { FitPlan, FitResult } from './fit-plan.js';
+import { evaluateClassifier } from './metrics.js';
+import { scheduleFactor } from './schedules.js';
+
+/** A snapshot the loop asks to have written as a checkpoint. */
+export interface FitSnapshot {
+  state: TrainingState;
+  model: Model;
+  trainer: Trainer;
+}
+
+/** What the loop needs from the run around it. */
+export interface FitEnv {
+  stage: number;
+  /** The run's RNG; the loop draws each epoch's order from it and restores it on resume. */
+  rng: Rng;
+  emit: EventSink;
+  signal: AbortSignal;
+  /** Continue from here when its `phase` matches the plan's. */
+  resume?: { state: TrainingState; optimizer: NamedTensors };
+  /** Write a resumable checkpoint (periodically, at epoch ends, on interrupt). */
+  save?(snapshot: FitSnapshot): Promise<void>;
+  /** Steps between periodic checkpoints; 0 or undefined: only at epoch ends and on interrupt. */
+  checkpointEverySteps?: number;
+}
+
+/** Thrown when the run's AbortSignal fired; a resumable checkpoint was written first. */
+export class InterruptedError extends HeadstartError {
+  constructor(message = 'interrupted; a resumable checkpoint was saved, continue with --resume') {
+    super('INTERRUPTED', message);
+    this.name = 'InterruptedError';
+  }
+}
+
+interface Position {
+  epoch: number;
+  cursor: number;
+  step: number;
+  /** RNG state at the start of `epoch`, from which its batch order is drawn again on resume. */
+  epochRng: number[];
+}
+
+/**
+ * Core's training loop: seeded shuffling each epoch, the LR schedule, metrics, validation,
+ * early stopping, periodic checkpoints and exact resume (RNG state at the epoch start + cursor).
+ */
+export async function fit(model: Model, plan: FitPlan, env: FitEnv): Promise<FitResult> {
+  const started = Date.now();
+  const stepsPerEpoch = Math.ceil(plan.train.size / plan.batchSize);
+  const trainer = model.trainer(plan.trainer);
+  const stopper = plan.earlyStopping ? new EarlyStopper(plan.earlyStopping, Boolean(plan.val)) : undefined;
+  const at: Position = { epoch: 0, cursor: 0, step: 0, epochRng: env.rng.state() };
+  const resume = env.resume?.state.phase === plan.phase ? env.resume : undefined;
+  if (resume) {
+    await trainer.setState(resume.optimizer);
+    Object.assign(at, { epoch: resume.state.epoch, cursor: resume.state.cursor, step: resume.state.step, epochRng: resume.state.rng });
+    env.rng.setState(resume.state.rng);
+    if (resume.state.earlyStopping) stopper?.restore(resume.state.earlyStopping);
+  }
+  const save = (complete = false): Promise<void> | undefined =>
+    env.save?.({ model, trainer, state: { stage: env.stage, phase: plan.phase, epoch: at.epoch, step: at.step, cursor: at.cursor, rng: at.epochRng, complete, earlyStopping: stopper?.state(), trainable: plan.trainer.trainable } });
+  const history: EpochMetrics[] = [];
+  let stoppedEarly = false;
+  try {
+    while (at.epoch < plan.epochs && !stoppedEarly) {
+      const epochStart = Date.now();
+      env.emit({ type: 'epoch-start', stage: env.stage, epoch: at.epoch, epochs: plan.epochs });
+      const totals = await runEpoch(trainer, plan, env, at, stepsPerEpoch, save);
+      const metrics = await epochMetrics(model, plan, totals);
+      history.push(metrics);
+      env.emit({ type: 'epoch-end', stage: env.stage, epoch: at.epoch, epochs: plan.epochs, metrics, seconds: (Date.now() - epochStart) / 1000 });
+      stoppedEarly = stopper ? (await stopper.update(at.epoch, metrics, model)) === 'stop' : false;
+      await plan.onEpochEnd?.(at.epoch, metrics);
+      if (stoppedEarly) env.emit({ type: 'early-stop', stage: env.stage, epoch: at.epoch, ...stopper!.summary() });
+      Object.assign(at, { epoch: at.epoch + 1, cursor: 0, epochRng: env.rng.state() });
+      if (at.epoch < plan.epochs && !stoppedEarly) await save();
+    }
+    if (stoppedEarly) await stopper!.restoreBest(model);
+  } finally {
+    trainer.dispose();
+  }
+  const metrics = stoppedEarly ? stopper!.bestMetrics(history) : history[history.length - 1] ?? { loss: Number.NaN };
+  return { model, metrics, history, epochs: at.epoch, steps: at.step, stoppedEarly, seconds: (Date.now() - started) / 1000 };
+}
+
+interface Totals {
+  loss: number;
+  correct: number;
+  seen: number;
+}
+
+/** The batches of one epoch from `at.cursor` on; `at` advances as they run. */
+async function runEpoch(trainer: Trainer, plan: FitPlan, env: FitEnv, at: Position, stepsPerEpoch: number, save: () => Promise<void> | undefined): Promise<Totals> {
+  env.rng.setState(at.epochRng);
+  const order = batchOrder(plan.train.size, env.rng);
+  const totals: Totals = { loss: 0, correct: 0, seen: 0 };
+  const schedule = plan.schedule ?? { type: 'constant' };
+  for (; at.cursor < stepsPerEpoch; ) {
+    if (env.signal.aborted) {
+      await save();
+      throw new InterruptedError();
+    }
+    const batch = makeBatch(plan.train, order, at.cursor * plan.batchSize, plan.batchSize, plan.target ?? 'labels');
+    const lrScale = scheduleFactor(schedule, at.step, stepsPerEpoch * plan.epochs, stepsPerEpoch);
+    const result = await trainer.step(batch, lrScale);
+    checkFinite(result.loss, plan.phase, at);
+    accumulate(totals, batch, result);
+    at.cursor++;
+    at.step++;
+    env.emit({ type: 'step', stage: env.stage, epoch: at.epoch, step: at.cursor, stepsPerEpoch, loss: result.loss, lr: lrScale * (plan.trainer.groups[0]?.lr ?? 0) });
+    if (env.checkpointEverySteps && at.step % env.checkpointEverySteps === 0 && at.cursor < stepsPerEpoch) await save();
+  }
+  return totals;
+}
+
+function accumulate(totals: Totals, batch: Batch, result: { loss: number; correct?: number }): void {
+  totals.loss += result.loss * batch.size;
+  totals.correct += result.correct ?? 0;
+  totals.seen += batch.size;
+}
+
+async function epochMetrics(model: Model, plan: FitPlan, totals: Totals): Promise<EpochMetrics> {
+  const metrics: EpochMetrics = { loss: totals.loss / Math.max(1, totals.seen) };
+  if ((plan.target ?? 'labels') !== 'labels') return metrics;
+  metrics.accuracy = totals.correct / Math.max(1, totals.seen);
+  if (plan.val?.labels && plan.val.size > 0) {
+    const evaluation = await evaluateClassifier(model, plan.val, plan.val.labelMap ?? plan.train.labelMap ?? []);
+    metrics.valLoss = evaluation.loss;
+    metrics.valAccuracy = evaluation.accuracy;
+  }
+  return metrics;
+}
+
+function checkFinite(loss: number, phase: string, at: Position): void {
+  if (!Number.isFinite(loss)) {
+    throw new HeadstartError('BAD_INPUT', `training diverged: loss is ${loss} in ${phase} epoch ${at.epoch + 1}, batch ${at.cursor + 1}; lower the learning rate (--lr) or check the data for extreme values`);
+  }
+}

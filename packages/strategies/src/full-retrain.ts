@@ -1,0 +1,42 @@
+import { optimizerFrom, scheduleFrom, earlyStoppingFrom, trainingOptionsSchema, withHeadUnits, type Strategy, type TrainingOptions } from '@headstart/core';
+import { VERSION } from './version.js';
+
+/** Options of `full-retrain`: the shared training options. */
+export type FullRetrainOptions = TrainingOptions;
+
+/**
+ * `full-retrain`: training from scratch. Fresh seeded weights for the architecture (`--model`,
+ * the `--from` model's architecture, or the default for the data), every parameter trained.
+ */
+export function fullRetrain(): Strategy<FullRetrainOptions> {
+  return {
+    name: 'full-retrain',
+    meta: { version: VERSION, description: 'Train every weight from a fresh seeded initialisation (training from scratch).' },
+    options: trainingOptionsSchema,
+    needsStart: 'optional',
+    async run(ctx, options) {
+      const labels = ctx.data.train.labelMap ?? [];
+      const { spec } = withHeadUnits(ctx.from?.spec ?? ctx.spec, labels.length);
+      const model = await ctx.createModel(spec);
+      const trainable = model.parameters().filter((p) => p.trainable).map((p) => p.name);
+      const stepsPerEpoch = Math.ceil(ctx.data.train.size / options.batchSize);
+      const result = await ctx.fit(model, {
+        phase: 'train',
+        train: ctx.data.train,
+        val: ctx.data.val,
+        epochs: options.epochs,
+        batchSize: options.batchSize,
+        trainer: {
+          trainable,
+          groups: [{ name: 'all', params: trainable, lr: options.lr, weightDecay: options.weightDecay }],
+          optimizer: optimizerFrom(options),
+          loss: 'softmaxCrossEntropy',
+          seed: ctx.seed,
+        },
+        schedule: scheduleFrom(options, stepsPerEpoch),
+        earlyStopping: earlyStoppingFrom(options),
+      });
+      return { model, labels, metrics: result.metrics, trainable };
+    },
+  };
+}
