@@ -10,8 +10,9 @@ export { VERSION } from './version.js';
 /** Options of {@link createTfjsBackend}. */
 export interface TfjsBackendOptions {
   /**
-   * Receives the one-time note that a faster engine is missing (tfjs-node not installed).
-   * Default: printed to stderr. The engine is chosen once per process, so the first backend's wins.
+   * Receives the one-time note that the native engine is missing or broken (tfjs-node); it is
+   * also the first of `probe()`'s reasons. Default: printed to stderr when stderr is a terminal.
+   * The engine is chosen once per process, so the first backend's `note` is the one called.
    */
   note?: (message: string) => void;
 }

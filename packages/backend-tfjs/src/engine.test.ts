@@ -1,6 +1,6 @@
 import { getRegistry, validateSpec } from '@headstart/core';
 import * as tf from '@tensorflow/tfjs';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 
 describe('tfjs engine choice', () => {
   test('importing the package registers "tfjs" without choosing a tfjs backend', async () => {
@@ -13,6 +13,7 @@ describe('tfjs engine choice', () => {
   test('probe falls back to the cpu engine when tfjs-node is missing, saying so once', async () => {
     const { createTfjsBackend } = await import('./base.js');
     const notes: string[] = [];
+    const warn = vi.spyOn(console, 'warn');
     const backend = createTfjsBackend({ note: (message) => notes.push(message) });
     const availability = await backend.probe();
     expect(availability).toEqual({
@@ -29,8 +30,12 @@ describe('tfjs engine choice', () => {
     await backend.probe();
     const model = await backend.createModel(validateSpec({ inputShape: [2], layers: [{ type: 'dense', name: 'd', units: 1 }] }));
     expect(model.engine).toBe('tfjs/cpu');
+    await model.predict(Float32Array.of(1, 2), 1);
     model.dispose();
     expect(notes).toHaveLength(1);
+    // tfjs's own "install tfjs-node" banner is silenced: the note above said it once already.
+    expect(warn).not.toHaveBeenCalled();
+    warn.mockRestore();
   });
 
   test('the registry starts the backend through probe', async () => {

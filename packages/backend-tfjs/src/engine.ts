@@ -35,7 +35,8 @@ let chosen: Promise<EngineChoice> | undefined;
 /**
  * Choose and start the engine, once per process: TensorFlow.js keeps one global engine, so every
  * model of this backend shares it. Never runs on import, only on `probe()` or first use.
- * @param note called once with a user-facing note when a faster engine is missing.
+ * @param note called once with a user-facing note when tfjs-node is missing or broken; by default it
+ *   is printed to stderr when that is a terminal.
  */
 export function chooseEngine(note: (message: string) => void = defaultNote): Promise<EngineChoice> {
   chosen ??= tryCandidates(note).catch((error: unknown) => {
@@ -51,7 +52,8 @@ async function tryCandidates(note: (message: string) => void): Promise<EngineCho
     const started = await candidate.start().catch((error: unknown) => ({ skip: `${candidate.name} failed to start: ${messageOf(error)}` }));
     if ('skip' in started) {
       reasons.push(started.skip);
-      if (started.skip === NOT_INSTALLED) note(NOT_INSTALLED);
+      // Missing native speed is worth a word; later candidates skipping is routine.
+      if (candidate.name === 'tfjs-node') note(started.skip);
       continue;
     }
     reasons.push(`using the ${candidate.name} engine (tfjs backend "${started.backend}")`);
@@ -98,8 +100,12 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message.split('\n')[0]! : String(error);
 }
 
+/**
+ * Print the note only on a terminal: with output piped (the CLI's `--json` mode, CI) stderr stays
+ * clean, and the note is still the first of `probe()`'s reasons, which `headstart doctor` shows.
+ */
 function defaultNote(message: string): void {
-  console.warn(`headstart tfjs: ${message}`);
+  if (process.stderr.isTTY) console.warn(`headstart tfjs: ${message}`);
 }
 
 /** Versions of the TensorFlow.js packages in use, for `headstart doctor`. */

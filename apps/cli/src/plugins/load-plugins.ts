@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { getRegistry } from '@headstart/core';
+import { getRegistry, registerBuiltinLoaders } from '@headstart/core';
 import { parse as parseYaml } from 'yaml';
 import { CliError } from '../cli-error.js';
 
@@ -47,6 +47,7 @@ export function loadPlugins(cwd = process.cwd()): Promise<PluginLoadReport> {
 
 async function discover(cwd: string): Promise<PluginLoadReport> {
   const sources: PluginSource[] = [];
+  registerBuiltinLoaders();
   for (const name of BUILTINS) sources.push(await loadEntry(name, 'builtin', name));
   const project = await findProjectManifest(cwd);
   if (project) {
