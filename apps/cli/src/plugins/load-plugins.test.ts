@@ -1,0 +1,60 @@
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getRegistry } from '@headstart/core';
+import { describe, expect, test } from 'vitest';
+import { loadPlugins } from './load-plugins.js';
+
+async function project(files: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'headstart-plugins-'));
+  for (const [path, text] of Object.entries(files)) {
+    await mkdir(join(dir, path, '..'), { recursive: true });
+    await writeFile(join(dir, path), text);
+  }
+  return dir;
+}
+
+const strategyModule = (name: string): string => `
+const core = globalThis[Symbol.for('headstart.registry.v1')];
+core.register('strategy', '${name}', () => ({ name: '${name}', meta: { version: '9.9.9', description: 'x' }, options: {}, run: async () => { throw new Error('not here'); } }));
+`;
+
+describe('loadPlugins', () => {
+  test('finds built-ins, dependencies with a headstart field, and config plugins; a broken one is a warning', async () => {
+    const dir = await project({
+      'package.json': JSON.stringify({ dependencies: { 'good-plugin': '1.0.0', 'broken-plugin': '1.0.0', 'plain-lib': '1.0.0' } }),
+      'node_modules/good-plugin/package.json': JSON.stringify({ name: 'good-plugin', version: '1.2.3', type: 'module', headstart: { strategies: './index.js' } }),
+      'node_modules/good-plugin/index.js': strategyModule('from-dependency'),
+      'node_modules/broken-plugin/package.json': JSON.stringify({ name: 'broken-plugin', version: '0.1.0', type: 'module', headstart: { backends: './index.js' } }),
+      'node_modules/broken-plugin/index.js': "throw new Error('cannot find native module');\n",
+      'node_modules/plain-lib/package.json': JSON.stringify({ name: 'plain-lib', version: '1.0.0' }),
+      'local/package.json': JSON.stringify({ name: 'local-plugin', version: '0.0.1', type: 'module', headstart: { strategies: './index.js' } }),
+      'local/index.js': strategyModule('from-config'),
+      'headstart.config.yaml': 'plugins:\n  - ./local\n',
+    });
+    const report = await loadPlugins(dir);
+    expect(report.warnings).toEqual(['plugin broken-plugin: cannot find native module']);
+    expect(report.sources.map((s) => `${s.origin}:${s.source}:${s.error ? 'failed' : 'ok'}`)).toEqual([
+      'builtin:@headstart/strategies:ok',
+      'builtin:@headstart/backend-tfjs:ok',
+      'dependency:broken-plugin:failed',
+      'dependency:good-plugin:ok',
+      'config:local-plugin:ok',
+    ]);
+    const entries = getRegistry().list('strategy');
+    expect(entries.find((e) => e.name === 'from-dependency')?.source).toBe('good-plugin');
+    expect(entries.find((e) => e.name === 'from-config')?.source).toBe('local-plugin');
+    expect(entries.find((e) => e.name === 'full-retrain')?.source).toBe('@headstart/strategies');
+  });
+
+  test('a config naming a missing plugin is a warning naming it', async () => {
+    const dir = await project({ 'package.json': '{}', 'headstart.config.json': JSON.stringify({ plugins: ['not-installed'] }) });
+    const report = await loadPlugins(dir);
+    expect(report.warnings).toEqual([`plugin not-installed: cannot find plugin package "not-installed" (from headstart.config in ${dir})`]);
+  });
+
+  test('a config that is not valid YAML is a one-line error naming the file', async () => {
+    const dir = await project({ 'package.json': '{}', 'headstart.config.yaml': 'plugins: [unclosed\n' });
+    await expect(loadPlugins(dir)).rejects.toThrow(new RegExp(`^${join(dir, 'headstart.config.yaml')}: not valid YAML: `));
+  });
+});
