@@ -1,7 +1,7 @@
 import { HeadstartError, type Batch, type EvalResult, type NamedTensors, type StepResult, type Trainer, type TrainerOptions } from '@headstart/core';
 import * as tf from '@tensorflow/tfjs';
 import { movingAverage } from './batch-norm.js';
-import { mixSeeds } from './dropout.js';
+import { mixSeeds } from '@headstart/core';
 import type { BatchStatistics, ForwardMode } from './forward-types.js';
 import { inputTensor } from './inputs.js';
 import { correctCount, meanLoss, sampleLosses, targetTensor } from './losses.js';

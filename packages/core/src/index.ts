@@ -21,3 +21,5 @@ export * from './train/metrics.js';
 export * from './train/fit.js';
 export * from './run/run-training.js';
 export * from './run/resume-path.js';
+export * from './backend-kit/training-plan.js';
+export * from './backend-kit/dropout-mask.js';
