@@ -12,6 +12,7 @@ export class EarlyStopper {
   private bestEpoch = -1;
   private wait = 0;
   private bestWeights: NamedTensors | undefined;
+  private bestEpochMetrics: EpochMetrics | undefined;
 
   constructor(private readonly config: EarlyStopping, hasValidation: boolean) {
     const wanted = config.monitor ?? 'valLoss';
@@ -27,6 +28,7 @@ export class EarlyStopper {
     if (Number.isNaN(this.best) || sign * (value - this.best) > (this.config.minDelta ?? 0)) {
       this.best = value;
       this.bestEpoch = epoch;
+      this.bestEpochMetrics = metrics;
       this.wait = 0;
       if (this.config.restoreBest !== false) this.bestWeights = await model.getWeights();
       return 'continue';
@@ -40,9 +42,9 @@ export class EarlyStopper {
     if (this.bestWeights) await model.setWeights(this.bestWeights);
   }
 
-  /** The metrics of the best epoch. */
+  /** The metrics of the best epoch seen by this process (a resumed run knows only its own epochs). */
   bestMetrics(history: EpochMetrics[]): EpochMetrics {
-    return history[this.bestEpoch] ?? history[history.length - 1] ?? { loss: Number.NaN };
+    return this.bestEpochMetrics ?? history[history.length - 1] ?? { loss: Number.NaN };
   }
 
   summary(): { monitor: string; best: number; bestEpoch: number } {
@@ -54,7 +56,10 @@ export class EarlyStopper {
     return { best: this.best, bestEpoch: this.bestEpoch, wait: this.wait };
   }
 
-  restore(state: { best: number; bestEpoch: number; wait: number }): void {
-    Object.assign(this, state);
+  /** Continue from {@link state}. The best weights are not in a checkpoint, so a resumed run restores the best it sees itself. */
+  restore(state: { best: number | null; bestEpoch: number; wait: number }): void {
+    this.best = state.best ?? Number.NaN;
+    this.bestEpoch = state.bestEpoch;
+    this.wait = state.wait;
   }
 }
