@@ -14,5 +14,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // The JSON report feeds the one-line total that `npm test` prints at the end (scripts/test-summary.mjs).
+    reporters: ['default', ['json', { outputFile: '.vitest-report.json' }]],
   },
 });
