@@ -52,7 +52,8 @@ export interface StrategyContext {
   fit(model: Model, plan: FitPlan): Promise<FitResult>;
   /**
    * A live model on this run's backend: with `weights`, or fresh seeded weights. On `--resume` the
-   * saved weights are used instead, so strategies resume without special cases.
+   * first model asked for with the checkpoint's spec gets the saved weights instead, so a strategy
+   * resumes without special cases (it skips phases that finished, see `resume.state.phase`).
    */
   createModel(spec: ModelSpec, weights?: NamedTensors): Promise<Model>;
   emit: EventSink;

@@ -1,2 +1,10 @@
 export { fullRetrain, type FullRetrainOptions } from './full-retrain.js';
+export { frozenBase } from './frozen-base.js';
+export { continued, type ContinuedOptions } from './continued.js';
+export { lpFt, type LpFtOptions } from './lp-ft.js';
+export { transferOptionsSchema, type TransferOptions } from './transfer-options.js';
+export { trainHead, type HeadTraining } from './train-head.js';
+export { phasePlan, type PhaseSpec } from './phase-plan.js';
+export { headIndex, splitAtHead, withNewHead, type HeadSplit } from './head.js';
+export { discriminativeGroups, globToRegExp, layerGroupsTopDown, matching, trainableParameters } from './parameter-sets.js';
 export { VERSION } from './version.js';

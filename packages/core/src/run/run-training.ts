@@ -75,6 +75,15 @@ export async function runTraining(run: TrainingRun): Promise<TrainingOutcome> {
     checkpointEverySteps: run.checkpointEverySteps,
     save: (snapshot) => saveSnapshot(run, snapshot, [...history, entry]),
   };
+  // A resumed run continues the model it was training: the first one asked for with the spec the
+  // checkpoint holds gets its weights; models of later phases start from what the strategy passes.
+  let resumeWeights = resume?.weights;
+  const takeResumeWeights = (spec: ModelSpec): NamedTensors | undefined => {
+    if (!resumeWeights || !sameSpec(resume!.manifest.spec, spec)) return undefined;
+    const weights = resumeWeights;
+    resumeWeights = undefined;
+    return weights;
+  };
   const ctx: StrategyContext = {
     backend: run.backend,
     data: run.data,
@@ -83,7 +92,7 @@ export async function runTraining(run: TrainingRun): Promise<TrainingOutcome> {
     seed: run.seed,
     rng,
     resume: resume ? { state: resume.manifest.training!, weights: resume.weights } : undefined,
-    createModel: (spec, weights) => createModel(run.backend, spec, resume?.weights ?? weights, run.seed, rng),
+    createModel: (spec, weights) => createModel(run.backend, spec, takeResumeWeights(spec) ?? weights, run.seed, rng),
     fit: (model, plan) => (run.dryRun ? planOnly(model, plan, stage, run.emit) : fit(model, plan, env)),
     emit: run.emit,
     signal: run.signal,
@@ -100,6 +109,10 @@ export async function runTraining(run: TrainingRun): Promise<TrainingOutcome> {
   run.emit({ type: 'checkpoint', file: run.out, stage, epoch: 0, step: 0, complete: true });
   run.emit({ type: 'run-end', metrics: result.metrics, seconds: (Date.now() - started) / 1000 });
   return { result, checkpoint: { file: run.out, sha256: checkpoint.sha256 }, provenance };
+}
+
+function sameSpec(a: ModelSpec, b: ModelSpec): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 function parseOptions(strategy: Strategy<any>, raw: Record<string, unknown>): Record<string, unknown> {

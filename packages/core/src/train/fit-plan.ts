@@ -32,6 +32,12 @@ export interface FitPlan {
   earlyStopping?: EarlyStopping;
   /** What the model should output: the class (`labels`, default) or its own input (`inputs`, an autoencoder). */
   target?: 'labels' | 'inputs';
+  /**
+   * Corrupt each training batch's inputs (not its targets): a denoising autoencoder's noise.
+   * `mask` zeroes each value with probability `amount`; `gaussian` adds noise of std `amount`.
+   * Drawn from a seed per step, so a resumed run corrupts exactly as the uninterrupted one.
+   */
+  inputNoise?: { type: 'mask' | 'gaussian'; amount: number };
   /** Called after each epoch; a strategy may change the plan for the next epochs (e.g. unfreeze a layer group). */
   onEpochEnd?(epoch: number, metrics: EpochMetrics): void | Promise<void>;
 }

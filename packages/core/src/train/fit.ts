@@ -2,7 +2,8 @@ import type { Batch, Model, Trainer } from '../backend.js';
 import type { TrainingState } from '../checkpoint/manifest.js';
 import { batchOrder, makeBatch } from '../data/batches.js';
 import { HeadstartError } from '../errors.js';
-import type { Rng } from '../rng.js';
+import { createRng, type Rng } from '../rng.js';
+import { mixSeeds } from '../backend-kit/dropout-mask.js';
 import type { NamedTensors } from '../tensors.js';
 import { EarlyStopper } from './early-stopping.js';
 import type { EpochMetrics, EventSink } from './events.js';
@@ -109,6 +110,7 @@ async function runEpoch(trainer: Trainer, plan: FitPlan, env: FitEnv, at: Positi
       throw new InterruptedError();
     }
     const batch = makeBatch(plan.train, order, at.cursor * plan.batchSize, plan.batchSize, plan.target ?? 'labels');
+    if (plan.inputNoise) corrupt(batch, plan.inputNoise, mixSeeds(plan.trainer.seed ?? 0, at.step));
     const lrScale = scheduleFactor(schedule, at.step, stepsPerEpoch * plan.epochs, stepsPerEpoch);
     const result = await trainer.step(batch, lrScale);
     checkFinite(result.loss, plan.phase, at);
@@ -137,6 +139,13 @@ async function epochMetrics(model: Model, plan: FitPlan, totals: Totals): Promis
     metrics.valAccuracy = evaluation.accuracy;
   }
   return metrics;
+}
+
+function corrupt(batch: Batch, noise: NonNullable<FitPlan['inputNoise']>, seed: number): void {
+  const rng = createRng(seed);
+  const x = batch.x;
+  if (noise.type === 'mask') for (let i = 0; i < x.length; i++) x[i] = rng.next() < noise.amount ? 0 : x[i]!;
+  else for (let i = 0; i < x.length; i++) x[i] = x[i]! + noise.amount * rng.normal();
 }
 
 function checkFinite(loss: number, phase: string, at: Position): void {

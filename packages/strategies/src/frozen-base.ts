@@ -1,0 +1,33 @@
+import type { Strategy } from '@headstart/core';
+import { matching, trainableParameters } from './parameter-sets.js';
+import { phasePlan } from './phase-plan.js';
+import { transferStart } from './start-model.js';
+import { trainHead } from './train-head.js';
+import { transferOptionsSchema, type TransferOptions } from './transfer-options.js';
+import { VERSION } from './version.js';
+
+/**
+ * `frozen-base`: keep a pretrained base as it is and train a new head on it (feature extraction).
+ * `--freeze GLOB` freezes more (or other) parameters; without it, everything below the head is frozen.
+ */
+export function frozenBase(): Strategy<TransferOptions> {
+  return {
+    name: 'frozen-base',
+    meta: { version: VERSION, description: 'Freeze a pretrained base and train a new head on it.' },
+    options: transferOptionsSchema,
+    needsStart: 'required',
+    async run(ctx, options) {
+      const start = transferStart(ctx, 'frozen-base', options.head, false);
+      if (options.freeze.length === 0) {
+        const { model, result, trainable } = await trainHead(ctx, { spec: start.spec, weights: start.weights, head: start.head, phase: 'head', options, cacheFeatures: options.cacheFeatures });
+        return { model, labels: start.labels, metrics: result.metrics, trainable };
+      }
+      // Explicit globs: train everything they leave unfrozen, through the whole model.
+      const frozen = new Set(matching(trainableParameters(start.spec), options.freeze));
+      const trainable = trainableParameters(start.spec).filter((p) => !frozen.has(p));
+      const model = await ctx.createModel(start.spec, start.weights);
+      const result = await ctx.fit(model, phasePlan(ctx, options, { phase: 'head', trainable }));
+      return { model, labels: start.labels, metrics: result.metrics, trainable };
+    },
+  };
+}

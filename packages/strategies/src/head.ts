@@ -1,0 +1,60 @@
+import { HeadstartError, inferShapes, validateSpec, type Layer, type ModelSpec } from '@headstart/core';
+
+/** A spec cut in two at the head: the base (kept) and the head (replaced or retrained). */
+export interface HeadSplit {
+  /** Index of the first head layer. */
+  index: number;
+  /** The base alone: the spec's input, the layers before the head. Undefined when the head is the whole model. */
+  base?: ModelSpec;
+  /** The head alone: input = the base's output shape. */
+  head: ModelSpec;
+}
+
+/**
+ * Where the head starts: `headLayer` when named, else the last layer with parameters (the
+ * classifier of a usual network), so a trailing activation or dropout stays in the head.
+ */
+export function headIndex(spec: ModelSpec, headLayer?: string): number {
+  if (headLayer !== undefined) {
+    const index = spec.layers.findIndex((l) => l.name === headLayer);
+    if (index < 0) throw new HeadstartError('USAGE', `--head ${headLayer}: no such layer; the layers are ${spec.layers.map((l) => l.name).join(', ')}`);
+    return index;
+  }
+  const shapes = inferShapes(spec);
+  for (let i = shapes.length - 1; i >= 0; i--) if (shapes[i]!.parameters.length > 0) return i;
+  throw new HeadstartError('USAGE', 'the model has no layer with parameters to serve as a head');
+}
+
+/** Cut `spec` at {@link headIndex}. */
+export function splitAtHead(spec: ModelSpec, headLayer?: string): HeadSplit {
+  const index = headIndex(spec, headLayer);
+  const shapes = inferShapes(spec);
+  const baseOutput = index === 0 ? spec.inputShape : shapes[index - 1]!.outputShape;
+  return {
+    index,
+    ...(index > 0 ? { base: validateSpec({ inputShape: spec.inputShape, layers: spec.layers.slice(0, index) }) } : {}),
+    head: validateSpec({ inputShape: baseOutput, layers: spec.layers.slice(index) }),
+  };
+}
+
+/**
+ * The spec with its head sized for `classes`: the last dense layer of the head gets `classes` units
+ * and a softmax. Returns the spec and the names of the head's layers (whose weights start fresh).
+ */
+export function withNewHead(spec: ModelSpec, classes: number, headLayer?: string): { spec: ModelSpec; headLayers: string[] } {
+  const index = headIndex(spec, headLayer);
+  const head = spec.layers.slice(index);
+  let last = -1;
+  head.forEach((layer, i) => (layer.type === 'dense' ? (last = i) : undefined));
+  if (last < 0) throw new HeadstartError('USAGE', `the head (from layer "${spec.layers[index]!.name}") has no dense layer to size for ${classes} classes`);
+  const resized: Layer[] = head.map((layer, i) => (i === last && layer.type === 'dense' ? { ...layer, units: classes, activation: 'softmax' } : layer));
+  return {
+    spec: validateSpec({ inputShape: spec.inputShape, layers: [...spec.layers.slice(0, index), ...resized] }),
+    headLayers: head.map((l) => l.name),
+  };
+}
+
+/** Whether two label maps are the same labels in the same order. */
+export function sameLabels(a: readonly unknown[] | undefined, b: readonly unknown[] | undefined): boolean {
+  return a !== undefined && b !== undefined && a.length === b.length && a.every((label, i) => String(label) === String(b[i]));
+}

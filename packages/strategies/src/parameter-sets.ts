@@ -1,0 +1,42 @@
+import { inferShapes, type ModelSpec, type ParameterGroup } from '@headstart/core';
+
+/**
+ * A glob over parameter names: `*` matches any run of characters, `?` one character; the whole name
+ * must match. `enc*` matches `enc1.kernel`; `*.bias` every bias.
+ */
+export function globToRegExp(glob: string): RegExp {
+  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${body}$`);
+}
+
+/** Names matching any of the globs. */
+export function matching(names: readonly string[], globs: readonly string[]): string[] {
+  const patterns = globs.map(globToRegExp);
+  return names.filter((name) => patterns.some((p) => p.test(name)));
+}
+
+/** Gradient-trainable parameters (batch-norm statistics excluded) of the given layers, in layer order. */
+export function trainableParameters(spec: ModelSpec, layers?: readonly string[]): string[] {
+  return inferShapes(spec)
+    .filter((l) => !layers || layers.includes(l.layer.name))
+    .flatMap((l) => l.parameters.filter((p) => p.role !== 'statistic').map((p) => p.name));
+}
+
+/** Layers that own trainable parameters, from the top (output) down: the units of gradual unfreezing. */
+export function layerGroupsTopDown(spec: ModelSpec): { layer: string; params: string[] }[] {
+  return inferShapes(spec)
+    .map((l) => ({ layer: l.layer.name, params: l.parameters.filter((p) => p.role !== 'statistic').map((p) => p.name) }))
+    .filter((g) => g.params.length > 0)
+    .reverse();
+}
+
+/**
+ * Discriminative learning rates (ULMFiT, fastai): the top layer group trains at `lr`, each group
+ * below at the rate of the one above times `lrMult` (e.g. 1/2.6). Only `trainable` parameters appear.
+ */
+export function discriminativeGroups(spec: ModelSpec, trainable: readonly string[], lr: number, lrMult: number, weightDecay = 0): ParameterGroup[] {
+  const wanted = new Set(trainable);
+  return layerGroupsTopDown(spec)
+    .map((g, depth) => ({ name: g.layer, params: g.params.filter((p) => wanted.has(p)), lr: lr * Math.pow(lrMult, depth), weightDecay }))
+    .filter((g) => g.params.length > 0);
+}

@@ -1,0 +1,56 @@
+import {
+  earlyStoppingFrom,
+  optimizerFrom,
+  scheduleFrom,
+  type Dataset,
+  type FitPlan,
+  type NamedTensors,
+  type ParameterGroup,
+  type StrategyContext,
+  type TrainingOptions,
+} from '@headstart/core';
+
+/** What differs between the phases of a strategy; the rest comes from the options. */
+export interface PhaseSpec {
+  phase: string;
+  trainable: string[];
+  /** Learning-rate groups; default one group at `options.lr`. */
+  groups?: ParameterGroup[];
+  /** Batch-norm layers to keep in inference mode although some of their parameters train. */
+  frozenBatchNorm?: string[];
+  /** Override the data (cached features, unlabelled data). */
+  train?: Dataset;
+  val?: Dataset;
+  /** L2-SP towards these weights. */
+  l2sp?: { weight: number; reference: NamedTensors };
+  loss?: FitPlan['trainer']['loss'];
+  target?: FitPlan['target'];
+  inputNoise?: FitPlan['inputNoise'];
+}
+
+/** A FitPlan for one phase of a strategy, from its options and what the phase changes. */
+export function phasePlan(ctx: StrategyContext, options: TrainingOptions, p: PhaseSpec): FitPlan {
+  const train = p.train ?? ctx.data.train;
+  const val = p.val ?? (p.train ? undefined : ctx.data.val);
+  const stepsPerEpoch = Math.ceil(train.size / options.batchSize);
+  return {
+    phase: p.phase,
+    train,
+    ...(val ? { val } : {}),
+    epochs: options.epochs,
+    batchSize: options.batchSize,
+    trainer: {
+      trainable: p.trainable,
+      groups: p.groups ?? [{ name: 'all', params: p.trainable, lr: options.lr, weightDecay: options.weightDecay }],
+      optimizer: optimizerFrom(options),
+      loss: p.loss ?? 'softmaxCrossEntropy',
+      seed: ctx.seed,
+      ...(p.frozenBatchNorm ? { frozenBatchNorm: p.frozenBatchNorm } : {}),
+      ...(p.l2sp && p.l2sp.weight > 0 ? { l2sp: p.l2sp } : {}),
+    },
+    schedule: scheduleFrom(options, stepsPerEpoch),
+    earlyStopping: earlyStoppingFrom(options),
+    ...(p.target ? { target: p.target } : {}),
+    ...(p.inputNoise ? { inputNoise: p.inputNoise } : {}),
+  };
+}
