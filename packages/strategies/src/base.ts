@@ -1,5 +1,5 @@
 export { fullRetrain, type FullRetrainOptions } from './full-retrain.js';
-export { frozenBase } from './frozen-base.js';
+export { frozenBase, type FrozenBaseOptions } from './frozen-base.js';
 export { continued, type ContinuedOptions } from './continued.js';
 export { lpFt, type LpFtOptions } from './lp-ft.js';
 export { transferOptionsSchema, type TransferOptions } from './transfer-options.js';

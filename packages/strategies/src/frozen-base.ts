@@ -3,18 +3,25 @@ import { matching, trainableParameters } from './parameter-sets.js';
 import { phasePlan } from './phase-plan.js';
 import { transferStart } from './start-model.js';
 import { trainHead } from './train-head.js';
-import { transferOptionsSchema, type TransferOptions } from './transfer-options.js';
+import { z } from 'zod';
+import { transferOptionsSchema } from './transfer-options.js';
 import { VERSION } from './version.js';
+
+/** A head alone on fixed features tolerates (and with few samples needs) a higher rate than a whole network. */
+const frozenBaseOptionsSchema = transferOptionsSchema.extend({ lr: z.coerce.number().positive().default(1e-2) });
+
+/** Options of `frozen-base`. */
+export type FrozenBaseOptions = z.infer<typeof frozenBaseOptionsSchema>;
 
 /**
  * `frozen-base`: keep a pretrained base as it is and train a new head on it (feature extraction).
  * `--freeze GLOB` freezes more (or other) parameters; without it, everything below the head is frozen.
  */
-export function frozenBase(): Strategy<TransferOptions> {
+export function frozenBase(): Strategy<FrozenBaseOptions> {
   return {
     name: 'frozen-base',
     meta: { version: VERSION, description: 'Freeze a pretrained base and train a new head on it.' },
-    options: transferOptionsSchema,
+    options: frozenBaseOptionsSchema,
     needsStart: 'required',
     async run(ctx, options) {
       const start = transferStart(ctx, 'frozen-base', options.head, false);

@@ -11,7 +11,7 @@ const lpFtOptionsSchema = transferOptionsSchema.extend({
   /** Epochs of the linear probe (head only). */
   probeEpochs: z.coerce.number().int().positive().default(30),
   /** Learning rate of the probe. */
-  probeLr: z.coerce.number().positive().default(1e-3),
+  probeLr: z.coerce.number().positive().default(1e-2),
   /** Epochs of fine-tuning everything (`epochs` is the total's second part). */
   epochs: z.coerce.number().int().positive().default(15),
   /** Fine-tuning rate: low, so the probed head is not wrecked. */
