@@ -1,9 +1,11 @@
 import {
   applyPreprocessing,
   createRng,
+  filterByLabels,
   fitPreprocessing,
   loadDataset,
   stratifiedSplit,
+  takePerClass,
   type Dataset,
   type Label,
   type Preprocessing,
@@ -22,6 +24,10 @@ export interface DataFlags {
   scale?: string;
   standardize?: boolean;
   seed?: string;
+  /** Keep only these classes (a pipeline stage's `labels`). */
+  labels?: Label[];
+  /** Keep this many training samples a class (a label budget). */
+  perClass?: number;
 }
 
 /** `8,8,1` → `[8, 8, 1]`, or a usage error naming the flag. */
@@ -50,14 +56,17 @@ export function parseNumber(text: string | undefined, flag: string, check: (n: n
 export async function loadTrainingData(flags: DataFlags, inherited?: { preprocessing?: Preprocessing; inputShape?: number[] }): Promise<{ data: StrategyData; preprocessing: Preprocessing }> {
   const sampleShape = parseShape(flags.inputShape) ?? inherited?.inputShape;
   const common = { label: flags.label ?? 'label', ...(sampleShape ? { sampleShape } : {}) };
-  let train = await loadDataset(flags.data, { ...common, labelled: true });
+  const seed = parseNumber(flags.seed ?? '42', '--seed', Number.isInteger)!;
+  const keep = (d: Dataset): Dataset => (flags.labels ? filterByLabels(d, flags.labels) : d);
+  let train = keep(await loadDataset(flags.data, { ...common, labelled: true }));
   let val: Dataset | undefined;
   if (flags.val) {
-    val = await loadDataset(flags.val, { ...common, labelled: true, labelMap: train.labelMap });
+    val = keep(await loadDataset(flags.val, { ...common, labelled: true, labelMap: train.labelMap }));
   } else {
     const fraction = parseNumber(flags.valSplit ?? '0', '--val-split', (n) => n >= 0 && n < 1)!;
-    if (fraction > 0) ({ train, test: val } = stratifiedSplit(train, fraction, createRng(parseNumber(flags.seed ?? '42', '--seed', Number.isInteger)! ^ 0x5eed)));
+    if (fraction > 0) ({ train, test: val } = stratifiedSplit(train, fraction, createRng(seed ^ 0x5eed)));
   }
+  if (flags.perClass) train = takePerClass(train, flags.perClass, createRng(seed ^ 0xb0d9e7));
   const unlabeled = flags.unlabeled ? await loadDataset(flags.unlabeled, { ...common, labelled: false }) : undefined;
   const preprocessing = choosePreprocessing(flags, train, inherited?.preprocessing);
   const apply = (d: Dataset | undefined): Dataset | undefined => (d ? applyPreprocessing(preprocessing, d) : undefined);

@@ -62,6 +62,24 @@ Example:
     .action(async (options) => (await import('./commands/train.js')).train(options));
 
   program
+    .command('run')
+    .description('run a multi-stage pipeline; each stage starts from the previous stage\'s checkpoint')
+    .argument('<pipeline>', 'pipeline file (YAML)')
+    .option('--resume', 'skip finished stages and continue an interrupted one')
+    .option('--dry-run', 'print what each stage would train, then exit')
+    .option('--json', 'one JSON event per line on stdout')
+    .addHelpText('after', `
+Example pipeline.yaml:
+  scale: 16
+  out: runs/digits
+  stages:
+    - { name: pretrain, strategy: full-retrain, data: data/digits/digits.csv, labels: [0, 1, 2, 3, 4], options: { epochs: 15 } }
+    - { name: finetune, strategy: lp-ft, data: data/digits/digits.csv, labels: [5, 6, 7, 8, 9], perClass: 10 }
+
+  $ headstart run pipeline.yaml`)
+    .action(async (file, options) => (await import('./commands/run.js')).run(file, options));
+
+  program
     .command('evaluate')
     .description('accuracy, loss, per-class figures and confusion matrix of a checkpoint on labelled data')
     .requiredOption('--model <file>', 'checkpoint (.safetensors)')

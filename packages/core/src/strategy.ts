@@ -58,6 +58,8 @@ export interface StrategyContext {
   createModel(spec: ModelSpec, weights?: NamedTensors): Promise<Model>;
   emit: EventSink;
   signal: AbortSignal;
+  /** `--dry-run`: `fit` only reports its plan; skip expensive preparation (feature caching) too. */
+  dryRun: boolean;
 }
 
 /** What a strategy hands back: the trained model and the label map of its outputs. */

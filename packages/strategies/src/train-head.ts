@@ -26,7 +26,7 @@ export async function trainHead(ctx: StrategyContext, t: HeadTraining): Promise<
   const split = splitAtHead(t.spec, t.head);
   const headLayers = split.head.layers.map((l) => l.name);
   const trainable = trainableParameters(t.spec, headLayers);
-  if (t.cacheFeatures && split.base && isDeterministic(split.base)) {
+  if (t.cacheFeatures && !ctx.dryRun && split.base && isDeterministic(split.base)) {
     const [train, val] = await baseFeatures(ctx, split.base, t.weights, [ctx.data.train, ...(ctx.data.val ? [ctx.data.val] : [])]);
     ctx.emit({ type: 'log', level: 'info', message: `${t.phase}: the frozen base is deterministic, so its features were computed once; the head trains on them alone` });
     const headModel = await ctx.createModel(split.head, weightsFor(split.head, t.weights));

@@ -1,12 +1,11 @@
-import { defaultModelSpec, getRegistry, runTraining, validateSpec, type ModelSpec } from '@headstart/core';
-import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
+import { defaultModelSpec, getRegistry, runTraining } from '@headstart/core';
 import { CliError } from '../cli-error.js';
 import { loadTrainingData, parseNumber, type DataFlags } from '../data-options.js';
 import { formatMetrics, createReporter } from '../output/reporter.js';
 import { loadPlugins } from '../plugins/load-plugins.js';
 import { interruptSignal } from '../interrupt.js';
 import { loadStartingPoint } from '../start-point.js';
+import { readSpec } from '../read-spec.js';
 
 /** Flags of `headstart train`. */
 export interface TrainFlags extends DataFlags {
@@ -82,17 +81,4 @@ function strategyOptions(flags: TrainFlags): Record<string, unknown> {
     options[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
   }
   return options;
-}
-
-async function readSpec(file: string): Promise<ModelSpec> {
-  const text = await readFile(file, 'utf8').catch(() => {
-    throw new CliError(`--model ${file}: no such file`);
-  });
-  let raw: unknown;
-  try {
-    raw = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
-  } catch (error) {
-    throw new CliError(`${file}: not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0]}`);
-  }
-  return validateSpec(raw, file);
 }

@@ -65,6 +65,12 @@ function terminalReporter(): Reporter {
       case 'early-stop':
         process.stderr.write(`early stop: ${event.monitor} has not improved since epoch ${event.bestEpoch + 1}\n`);
         break;
+      case 'stage-start':
+        process.stderr.write(`\nstage ${event.stage + 1} "${event.name}" (${event.strategy})\n`);
+        break;
+      case 'stage-end':
+        process.stderr.write(`stage ${event.stage + 1} "${event.name}" done: ${formatMetrics(event.metrics)} → ${event.checkpoint}\n`);
+        break;
       case 'plan':
         process.stdout.write(formatPlan(event));
         break;

@@ -96,6 +96,7 @@ export async function runTraining(run: TrainingRun): Promise<TrainingOutcome> {
     fit: (model, plan) => (run.dryRun ? planOnly(model, plan, stage, run.emit) : fit(model, plan, env)),
     emit: run.emit,
     signal: run.signal,
+    dryRun: run.dryRun === true,
   };
   run.emit({ type: 'run-start', strategy: run.strategy.name, backend: run.backend.name, engine: run.engine, samples: run.data.train.size, epochs: Number(options.epochs ?? 0) });
   const started = Date.now();

@@ -4,13 +4,13 @@
  */
 export type TrainingEvent =
   | { type: 'run-start'; strategy: string; backend: string; engine: string; samples: number; epochs: number }
-  | { type: 'stage-start'; stage: number; name: string; epochs: number; stepsPerEpoch: number; trainable: number; frozen: number }
+  | { type: 'stage-start'; stage: number; name: string; strategy: string }
   | { type: 'epoch-start'; stage: number; epoch: number; epochs: number }
   | { type: 'step'; stage: number; epoch: number; step: number; stepsPerEpoch: number; loss: number; lr: number }
   | { type: 'epoch-end'; stage: number; epoch: number; epochs: number; metrics: EpochMetrics; seconds: number }
   | { type: 'early-stop'; stage: number; epoch: number; monitor: string; best: number; bestEpoch: number }
   | { type: 'checkpoint'; file: string; stage: number; epoch: number; step: number; complete: boolean }
-  | { type: 'stage-end'; stage: number; name: string; metrics: EpochMetrics; seconds: number }
+  | { type: 'stage-end'; stage: number; name: string; metrics: EpochMetrics; checkpoint: string }
   | { type: 'run-end'; metrics: EpochMetrics; seconds: number }
   | { type: 'plan'; stage: number; phase: string; epochs: number; parameters: PlannedParameter[] }
   | { type: 'log'; level: 'info' | 'warn'; message: string };

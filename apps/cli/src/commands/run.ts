@@ -1,0 +1,33 @@
+import { createReporter, formatMetrics } from '../output/reporter.js';
+import { interruptSignal } from '../interrupt.js';
+import { loadPlugins } from '../plugins/load-plugins.js';
+import { readPipeline } from '../pipeline/read-pipeline.js';
+import { runPipeline } from '../pipeline/run-pipeline.js';
+
+/** Flags of `headstart run`. */
+export interface RunFlags {
+  resume?: boolean;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+/** `headstart run PIPELINE.yaml`: validate every stage, then run them in order. */
+export async function run(file: string, flags: RunFlags): Promise<void> {
+  const reporter = createReporter(flags);
+  (await loadPlugins()).warnings.forEach((w) => reporter.warn(w));
+  const pipeline = await readPipeline(file);
+  const { signal, dispose } = interruptSignal();
+  try {
+    const outcomes = await runPipeline(pipeline, { resume: flags.resume === true, dryRun: flags.dryRun === true, emit: reporter.emit, signal });
+    reporter.close();
+    if (flags.dryRun) return;
+    const last = outcomes.at(-1);
+    if (last) {
+      reporter.info(`pipeline finished: ${last.checkpoint.file} — ${formatMetrics(last.result.metrics)}`);
+      reporter.result({ checkpoint: last.checkpoint.file, sha256: last.checkpoint.sha256, metrics: last.result.metrics, stages: outcomes.map((o) => o.checkpoint.file) });
+    }
+  } finally {
+    reporter.close();
+    dispose();
+  }
+}

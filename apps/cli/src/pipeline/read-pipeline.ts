@@ -1,0 +1,78 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { getRegistry } from '@headstart/core';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { CliError } from '../cli-error.js';
+import { pipelineSchema, type Pipeline } from './pipeline-schema.js';
+
+/**
+ * Read and validate a pipeline file before anything trains: its fields, every stage's strategy
+ * and options (by the strategy's own schema), and that every data file exists. Paths are taken
+ * relative to the pipeline file. Errors name the file, the stage and the field.
+ */
+export async function readPipeline(file: string): Promise<Pipeline> {
+  const text = await readFile(file, 'utf8').catch(() => {
+    throw new CliError(`${file}: no such file`);
+  });
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (error) {
+    throw new CliError(`${file}: not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+  }
+  const parsed = pipelineSchema.safeParse(raw);
+  if (!parsed.success) throw new CliError(`${file}: ${describe(raw, parsed.error.issues[0]!)}`);
+  const pipeline = resolvePaths(parsed.data, dirname(file));
+  await checkStages(file, pipeline);
+  return pipeline;
+}
+
+function describe(raw: unknown, issue: z.core.$ZodIssue): string {
+  const [first, index, ...rest] = issue.path;
+  if (first === 'stages' && typeof index === 'number') {
+    const name = (raw as { stages?: { name?: unknown }[] }).stages?.[index]?.name;
+    return `stages[${index}]${typeof name === 'string' ? ` "${name}"` : ''}: ${fieldOf(rest, issue)}`;
+  }
+  return fieldOf(issue.path, issue);
+}
+
+function fieldOf(path: PropertyKey[], issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return `unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  return `${path.map(String).join('.') || '(file)'}: ${issue.message}`;
+}
+
+function resolvePaths(p: Pipeline, base: string): Pipeline {
+  const at = (path: string | undefined): string | undefined => (path === undefined || isAbsolute(path) ? path : resolve(base, path));
+  return {
+    ...p,
+    out: at(p.out)!,
+    ...(p.from ? { from: at(p.from) } : {}),
+    ...(p.model ? { model: at(p.model) } : {}),
+    stages: p.stages.map((s) => ({ ...s, data: at(s.data)!, ...(s.val ? { val: at(s.val) } : {}), ...(s.unlabeled ? { unlabeled: at(s.unlabeled) } : {}) })),
+  };
+}
+
+async function checkStages(file: string, pipeline: Pipeline): Promise<void> {
+  const registry = getRegistry();
+  const names = new Set<string>();
+  for (const [index, stage] of pipeline.stages.entries()) {
+    const where = `${file}: stages[${index}] "${stage.name}"`;
+    if (names.has(stage.name)) throw new CliError(`${where}: name: already used by an earlier stage`);
+    names.add(stage.name);
+    const strategy = await registry.get('strategy', stage.strategy).catch((error: Error) => {
+      throw new CliError(`${where}: strategy: ${error.message}`);
+    });
+    const options = strategy.options.safeParse(stage.options);
+    if (!options.success) {
+      const issue = options.error.issues[0]!;
+      throw new CliError(`${where}: options${issue.path.length ? `.${issue.path.join('.')}` : ''}: ${issue.code === 'unrecognized_keys' ? `unknown option ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message}`);
+    }
+    if (strategy.needsStart === 'required' && index === 0 && !pipeline.from) throw new CliError(`${where}: strategy: ${stage.strategy} starts from a trained model; give the pipeline a "from" or an earlier stage`);
+    for (const field of ['data', 'val', 'unlabeled'] as const) {
+      const path = stage[field];
+      if (path && !existsSync(path)) throw new CliError(`${where}: ${field}: ${path}: no such file or directory`);
+    }
+  }
+}

@@ -1,0 +1,18 @@
+import { readFile } from 'node:fs/promises';
+import { validateSpec, type ModelSpec } from '@headstart/core';
+import { parse as parseYaml } from 'yaml';
+import { CliError } from './cli-error.js';
+
+/** A ModelSpec from a YAML or JSON file (`--model`), validated with errors naming the file, layer and field. */
+export async function readSpec(file: string): Promise<ModelSpec> {
+  const text = await readFile(file, 'utf8').catch(() => {
+    throw new CliError(`--model ${file}: no such file`);
+  });
+  let raw: unknown;
+  try {
+    raw = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new CliError(`${file}: not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0]}`);
+  }
+  return validateSpec(raw, file);
+}
