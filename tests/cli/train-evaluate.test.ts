@@ -18,19 +18,19 @@ beforeAll(async () => {
   await writeFile(testCsv, [header, ...rows.filter((_, i) => i % 5 === 0)].join('\n') + '\n');
 });
 
-describe('headstart train → evaluate on the digits', () => {
-  test('full-retrain on tfjs reaches at least 0.93 accuracy on the held-out rows', async () => {
-    const out = join(dir, 'm.safetensors');
-    const trained = await runCli(['train', '--strategy', 'full-retrain', '--backend', 'tfjs', '--data', trainCsv, '--scale', '16', '--epochs', '30', '--out', out, '--json']);
+describe.each(['tfjs', 'onnx'])('headstart train → evaluate on the digits with --backend %s', (backend) => {
+  test('full-retrain reaches at least 0.93 accuracy on the held-out rows', async () => {
+    const out = join(dir, `m-${backend}.safetensors`);
+    const trained = await runCli(['train', '--strategy', 'full-retrain', '--backend', backend, '--data', trainCsv, '--scale', '16', '--epochs', '30', '--out', out, '--json']);
     expect(trained.code).toBe(0);
     // stdout is pure JSON; the one human line goes to stderr.
-    expect(trained.stderr).toMatch(/^saved .*m\.safetensors — loss [0-9.]+ accuracy [0-9.]+ valLoss [0-9.]+ valAccuracy [0-9.]+\n$/);
+    expect(trained.stderr).toMatch(/^saved .*\.safetensors — loss [0-9.]+ accuracy [0-9.]+ valLoss [0-9.]+ valAccuracy [0-9.]+\n$/);
     const events = jsonLines(trained.stdout);
-    expect(events[0]).toMatchObject({ type: 'run-start', strategy: 'full-retrain', backend: 'tfjs' });
+    expect(events[0]).toMatchObject({ type: 'run-start', strategy: 'full-retrain', backend });
     expect(events.filter((e) => e.type === 'epoch-end')).toHaveLength(30);
     expect(events.at(-1)).toMatchObject({ type: 'result', checkpoint: out });
 
-    const evaluated = await runCli(['evaluate', '--model', out, '--data', testCsv, '--json']);
+    const evaluated = await runCli(['evaluate', '--model', out, '--data', testCsv, '--backend', backend, '--json']);
     expect(evaluated.code).toBe(0);
     const result = JSON.parse(evaluated.stdout) as { accuracy: number; loss: number; perClass: Record<string, { count: number; accuracy: number }> };
     expect(result.accuracy).toBeGreaterThanOrEqual(0.93);
@@ -49,7 +49,7 @@ describe('headstart train → evaluate on the digits', () => {
     expect(info.manifest.labels).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(info.manifest.preprocessing).toEqual({ kind: 'scale', factor: 16 });
     expect(info.manifest.provenance).toHaveLength(1);
-    expect(info.manifest.provenance[0]).toMatchObject({ strategy: 'full-retrain', data: { file: trainCsv } });
+    expect(info.manifest.provenance[0]).toMatchObject({ strategy: 'full-retrain', backend, data: { file: trainCsv } });
     expect(info.manifest.provenance[0]!.data.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 });
@@ -58,7 +58,7 @@ describe('bad usage and bad input exit 2 with one line', () => {
   test.each([
     [['train', '--strategy', 'nope', '--data', 'data/digits/digits.csv'], /^headstart: unknown strategy "nope"; available: .*full-retrain/],
     [['train', '--strategy', 'full-retrain', '--data', 'missing.csv'], /^headstart: missing\.csv: no such file or directory$/],
-    [['train', '--strategy', 'full-retrain', '--data', 'data/digits/digits.csv', '--backend', 'tpu'], /^headstart: unknown backend "tpu"; available: tfjs$/],
+    [['train', '--strategy', 'full-retrain', '--data', 'data/digits/digits.csv', '--backend', 'tpu'], /^headstart: unknown backend "tpu"; available: onnx, tfjs$/],
     [['train', '--strategy', 'full-retrain', '--data', 'data/digits/digits.csv', '--epochs', 'many'], /^headstart: strategy full-retrain: option epochs: /],
     [['train', '--strategy', 'full-retrain', '--data', 'data/digits/digits.csv', '--input-shape', '8,x'], /^headstart: --input-shape: expected positive integers separated by commas \(like 8,8,1\), got "8,x"$/],
     [['train', '--data', 'data/digits/digits.csv'], /^headstart: required option '--strategy <name>' not specified$/],
@@ -101,6 +101,7 @@ describe('discovery and environment', () => {
     expect(plugins).toEqual(expect.arrayContaining([
       expect.objectContaining({ kind: 'strategy', name: 'full-retrain', source: '@headstart/strategies' }),
       expect.objectContaining({ kind: 'backend', name: 'tfjs', source: '@headstart/backend-tfjs' }),
+      expect.objectContaining({ kind: 'backend', name: 'onnx', source: '@headstart/backend-onnx' }),
     ]));
   });
 

@@ -1,4 +1,5 @@
 import { getRegistry, readCheckpoint, type Checkpoint, type Model } from '@headstart/core';
+import { startBackend } from './backend-choice.js';
 import { loadPlugins } from './plugins/load-plugins.js';
 import type { Reporter } from './output/reporter.js';
 
@@ -7,7 +8,7 @@ export async function loadModel(file: string, backendName: string | undefined, r
   const plugins = await loadPlugins();
   plugins.warnings.forEach((w) => reporter.warn(w));
   const checkpoint = await readCheckpoint(file);
-  const { backend } = await getRegistry().backend(backendName);
+  const { backend } = await startBackend(backendName);
   const model = await backend.createModel(checkpoint.manifest.spec, checkpoint.weights);
   return { checkpoint, model };
 }

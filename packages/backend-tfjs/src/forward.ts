@@ -1,4 +1,4 @@
-import type { Layer, ModelSpec } from '@headstart/core';
+import { splitFinalSoftmax, type Layer, type ModelSpec } from '@headstart/core';
 import type * as tf from '@tensorflow/tfjs';
 import { activate, activationLayer } from './activations.js';
 import { batchNormLayer } from './batch-norm.js';
@@ -34,14 +34,6 @@ export function compileForward(spec: ModelSpec, params: ParameterStore): Compile
   };
 }
 
-function splitFinalSoftmax(layers: Layer[]): { layers: Layer[]; endsInSoftmax: boolean } {
-  const last = layers[layers.length - 1];
-  if (last?.type === 'activation' && last.activation === 'softmax') return { layers: layers.slice(0, -1), endsInSoftmax: true };
-  if ((last?.type === 'dense' || last?.type === 'conv2d') && last.activation === 'softmax') {
-    return { layers: [...layers.slice(0, -1), { ...last, activation: 'linear' }], endsInSoftmax: true };
-  }
-  return { layers, endsInSoftmax: false };
-}
 
 function buildLayer(layer: Layer, index: number, params: ParameterStore): LayerForward {
   switch (layer.type) {

@@ -1,10 +1,10 @@
 import {
-  createRng, initializeWeights, outputShape, sizeOf, validateSpec,
+  checkInput, createRng, initializeWeights, outputShape, sizeOf, validateSpec,
   type Model, type ModelSpec, type NamedTensors, type ParameterInfo, type Trainer, type TrainerOptions,
 } from '@headstart/core';
 import * as tf from '@tensorflow/tfjs';
 import { compileForward } from './forward.js';
-import { checkInput, inputTensor } from './inputs.js';
+import { inputTensor } from './inputs.js';
 import type { ModelParts } from './model-parts.js';
 import { ParameterStore } from './parameters.js';
 import { TfjsTrainer } from './trainer.js';
@@ -61,7 +61,7 @@ class TfjsModel implements Model {
   }
 
   async predict(x: Float32Array, size: number): Promise<Float32Array> {
-    checkInput(this.spec, x, size);
+    checkInput(this.spec.inputShape, x, size);
     const [perInput, perOutput] = [sizeOf(this.spec.inputShape), sizeOf(this.parts.outputShape)];
     const result = new Float32Array(size * perOutput);
     for (let start = 0; start < size; start += PREDICT_CHUNK) {

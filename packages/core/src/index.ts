@@ -23,3 +23,4 @@ export * from './run/run-training.js';
 export * from './run/resume-path.js';
 export * from './backend-kit/training-plan.js';
 export * from './backend-kit/dropout-mask.js';
+export * from './backend-kit/model-io.js';

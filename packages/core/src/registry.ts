@@ -118,14 +118,16 @@ export class Registry {
   }
 
   /**
-   * A started backend: `name`, or when omitted the highest-priority one that is available here.
+   * A started backend: `name`, or when omitted the first available here in the order of `prefer`
+   * (the caller's choice, e.g. the fastest), then of priority.
    * Probing happens once per backend (a shared promise). When nothing can start, one error lists
    * why each candidate failed.
    */
-  async backend(name?: string): Promise<BackendStart> {
+  async backend(name?: string, prefer: readonly string[] = []): Promise<BackendStart> {
+    const rank = (n: string): number => (prefer.includes(n) ? prefer.indexOf(n) : prefer.length);
     const candidates = name
       ? [this.active('backend', name)]
-      : this.list('backend').filter((e) => e.status === 'active').sort((a, b) => b.priority - a.priority);
+      : this.list('backend').filter((e) => e.status === 'active').sort((a, b) => rank(a.name) - rank(b.name) || b.priority - a.priority);
     if (candidates.length === 0) throw new HeadstartError('REGISTRY_ERROR', 'no backend is registered');
     const failures: string[] = [];
     for (const entry of candidates) {

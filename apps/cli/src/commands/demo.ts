@@ -11,6 +11,7 @@ import {
 } from '@headstart/core';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { startBackend } from '../backend-choice.js';
 import { digitsPath } from '../digits-path.js';
 import { createReporter, table } from '../output/reporter.js';
 import { loadPlugins } from '../plugins/load-plugins.js';
@@ -32,7 +33,7 @@ const SEEDS = [1, 2, 3];
 export async function demo(flags: DemoFlags): Promise<void> {
   const reporter = createReporter({ json: flags.json === true });
   (await loadPlugins()).warnings.forEach((w) => reporter.warn(w));
-  const { backend, availability } = await getRegistry().backend(flags.backend);
+  const { backend, availability } = await startBackend(flags.backend);
   const strategy = await getRegistry().get('strategy', 'full-retrain');
   const raw = await loadDataset(digitsPath(), { label: 'label' });
   const { train, test } = stratifiedSplit(raw, 0.2, createRng(2024));

@@ -1,4 +1,5 @@
 import { defaultModelSpec, getRegistry, runTraining } from '@headstart/core';
+import { startBackend } from '../backend-choice.js';
 import { CliError } from '../cli-error.js';
 import { loadTrainingData, parseNumber, type DataFlags } from '../data-options.js';
 import { formatMetrics, createReporter } from '../output/reporter.js';
@@ -37,7 +38,7 @@ export async function train(flags: TrainFlags): Promise<void> {
   if (strategy.needsStart === 'required' && !from) throw new CliError(`--strategy ${strategy.name} starts from a trained model: give --from CHECKPOINT`);
   const { data, preprocessing } = await loadTrainingData(flags, from ? { preprocessing: from.preprocessing, inputShape: from.spec.inputShape } : undefined);
   const spec = flags.model ? await readSpec(flags.model) : from?.spec ?? defaultModelSpec(data.train.sampleShape, data.train.labelMap?.length ?? 0);
-  const { backend, availability } = await registry.backend(flags.backend);
+  const { backend, availability } = await startBackend(flags.backend);
   const { signal, dispose } = interruptSignal();
   try {
     const outcome = await runTraining({

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultModelSpec, getRegistry, resumePath, runTraining, type EventSink, type Preprocessing, type StartingPoint, type TrainingOutcome } from '@headstart/core';
+import { startBackend } from '../backend-choice.js';
 import { loadTrainingData } from '../data-options.js';
 import { readSpec } from '../read-spec.js';
 import { loadStartingPoint } from '../start-point.js';
@@ -17,7 +18,7 @@ export function stageCheckpoint(pipeline: Pipeline, index: number, stage: Stage)
  */
 export async function runPipeline(pipeline: Pipeline, options: { resume: boolean; dryRun?: boolean; emit: EventSink; signal: AbortSignal }): Promise<TrainingOutcome[]> {
   const registry = getRegistry();
-  const { backend, availability } = await registry.backend(pipeline.backend);
+  const { backend, availability } = await startBackend(pipeline.backend);
   const outcomes: TrainingOutcome[] = [];
   let from: StartingPoint | undefined = pipeline.from ? await loadStartingPoint(pipeline.from) : undefined;
   for (const [index, stage] of pipeline.stages.entries()) {

@@ -36,6 +36,7 @@ describe('loadPlugins', () => {
     expect(report.warnings).toEqual(['plugin broken-plugin: cannot find native module']);
     expect(report.sources.map((s) => `${s.origin}:${s.source}:${s.error ? 'failed' : 'ok'}`)).toEqual([
       'builtin:@headstart/strategies:ok',
+      'builtin:@headstart/backend-onnx:ok',
       'builtin:@headstart/backend-tfjs:ok',
       'dependency:broken-plugin:failed',
       'dependency:good-plugin:ok',

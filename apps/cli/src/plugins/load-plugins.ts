@@ -31,7 +31,7 @@ export interface PluginLoadReport {
   warnings: string[];
 }
 
-const BUILTINS = ['@headstart/strategies', '@headstart/backend-tfjs'];
+const BUILTINS = ['@headstart/strategies', '@headstart/backend-onnx', '@headstart/backend-tfjs'];
 const loaded = new Map<string, Promise<PluginLoadReport>>();
 
 /**

@@ -9,3 +9,4 @@ export { applyPreprocessing, fitPreprocessing, type PreprocessingKind } from './
 export { filterByLabels, stratifiedSplit, subset, takePerClass, withoutLabels, type DatasetSplit } from './split.js';
 export { batchOrder, makeBatch } from './batches.js';
 export { builtinLoaders, loadDataset, registerBuiltinLoaders, streamDataset, type LoadDatasetOptions } from './load-dataset.js';
+export * from './concat.js';

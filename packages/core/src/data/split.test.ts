@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, test } from 'vitest';
 import { createRng } from '../rng.js';
 import { DIGITS_CSV } from './__fixtures__/temp-dir.js';
 import { csvLoader } from './csv-loader.js';
@@ -104,5 +104,18 @@ describe('subset and withoutLabels', () => {
     expect(bare.labels).toBeUndefined();
     expect(bare.labelMap).toBeUndefined();
     expect(bare.features).toBe(digits.features);
+  });
+});
+
+describe('concatUnlabeled', () => {
+  test('joins samples in order and drops labels', async () => {
+    const { concatUnlabeled } = await import('./concat.js');
+    const a = { size: 2, sampleShape: [2], features: Float32Array.from([1, 2, 3, 4]), labels: Int32Array.from([0, 1]), labelMap: ['x', 'y'], source: { file: 'a', format: 'csv' } };
+    const b = { size: 1, sampleShape: [2], features: Float32Array.from([5, 6]), source: { file: 'b', format: 'csv' } };
+    const joined = concatUnlabeled([a, b]);
+    expect(joined).toMatchObject({ size: 3, sampleShape: [2] });
+    expect([...joined.features]).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(joined.labels).toBeUndefined();
+    expect(() => concatUnlabeled([a, { ...b, sampleShape: [1, 2] }])).toThrow('cannot join samples of shape [1,2] to samples of shape [2]');
   });
 });

@@ -1,0 +1,97 @@
+import { join } from 'node:path';
+import {
+  defaultModelSpec,
+  evaluateClassifier,
+  getRegistry,
+  runTraining,
+  type Backend,
+  type EventSink,
+  type StartingPoint,
+  type TrainingEvent,
+} from '@headstart/core';
+import type { Experiment, ExperimentArm, RunResult } from './experiment.js';
+import { labelled, loadExperimentData, seedData, type SeedData } from './splits.js';
+
+/** Where the experiment runs and reports. */
+export interface ExperimentEnv {
+  backend: Backend;
+  engine: string;
+  /** Checkpoints go to `<out>/checkpoints`. */
+  out: string;
+  emit: EventSink;
+  signal: AbortSignal;
+  /** Called after each run, for progress. */
+  onResult?(result: RunResult, done: number, total: number): void;
+}
+
+/** Run every arm at every budget and seed; the source model is pre-trained once per seed. */
+export async function runExperiment(e: Experiment, env: ExperimentEnv): Promise<RunResult[]> {
+  const { all, preprocessing } = await loadExperimentData(e);
+  const results: RunResult[] = [];
+  const total = e.seeds.length * e.target.budgets.length * e.arms.length;
+  for (const seed of e.seeds) {
+    const data = seedData(e, all, preprocessing, seed);
+    const source = await pretrain(e, data, seed, env);
+    for (const budget of e.target.budgets) {
+      for (const arm of e.arms) {
+        const result = await runArm(arm, data, budget, seed, arm.from === 'source' ? source : undefined, env);
+        results.push(result);
+        env.onResult?.(result, results.length, total);
+      }
+    }
+  }
+  return results;
+}
+
+async function pretrain(e: Experiment, data: SeedData, seed: number, env: ExperimentEnv): Promise<StartingPoint> {
+  const out = join(env.out, 'checkpoints', `source-s${seed}.safetensors`);
+  const outcome = await runTraining({
+    strategy: await getRegistry().get('strategy', e.source.strategy),
+    options: e.source.options,
+    backend: env.backend,
+    engine: env.engine,
+    data: { train: data.source },
+    preprocessing: data.preprocessing,
+    spec: defaultModelSpec(data.source.sampleShape, data.source.labelMap!.length),
+    seed,
+    out,
+    emit: env.emit,
+    signal: env.signal,
+  });
+  const { model, labels } = outcome.result;
+  const start: StartingPoint = { file: out, spec: model.spec, weights: await model.getWeights(), labels, preprocessing: data.preprocessing, sha256: outcome.checkpoint.sha256 };
+  model.dispose();
+  return start;
+}
+
+async function runArm(arm: ExperimentArm, data: SeedData, budget: number, seed: number, from: StartingPoint | undefined, env: ExperimentEnv): Promise<RunResult> {
+  const train = labelled(data, budget, seed);
+  const curve: RunResult['curve'] = [];
+  const emit = (event: TrainingEvent): void => {
+    if (event.type === 'epoch-end') curve.push({ loss: event.metrics.loss, ...(event.metrics.accuracy !== undefined ? { accuracy: event.metrics.accuracy } : {}) });
+    env.emit(event);
+  };
+  const checkpoint = join(env.out, 'checkpoints', `${arm.name}-b${budget}-s${seed}.safetensors`);
+  const started = Date.now();
+  const outcome = await runTraining({
+    strategy: await getRegistry().get('strategy', arm.strategy),
+    options: arm.options,
+    backend: env.backend,
+    engine: env.engine,
+    data: { train, unlabeled: data.unlabeled },
+    preprocessing: data.preprocessing,
+    ...(from ? { from } : {}),
+    spec: from?.spec ?? defaultModelSpec(train.sampleShape, train.labelMap!.length),
+    seed,
+    out: checkpoint,
+    emit,
+    signal: env.signal,
+  });
+  const seconds = (Date.now() - started) / 1000;
+  const evaluation = await evaluateClassifier(outcome.result.model, data.test, outcome.result.labels);
+  outcome.result.model.dispose();
+  return {
+    arm: arm.name, strategy: arm.strategy, budget, seed, accuracy: evaluation.accuracy, loss: evaluation.loss, seconds, curve, checkpoint,
+    provenance: outcome.provenance.map((p) => p.strategy),
+  };
+}

@@ -1,0 +1,89 @@
+import { createRng, parameterShapes, sizeOf, outputShape, validateSpec, type LossKind, type ModelSpecInput } from '@headstart/core';
+import { expect } from 'vitest';
+import { graphGradients } from './gradient-graph.js';
+import { refForward, refLoss, type RefWeights } from './reference-model.js';
+
+/** Options of {@link checkGradients}. */
+export interface CheckOptions {
+  loss?: LossKind;
+  n?: number;
+  /** Parameters to check (default: every non-statistic), plus `x` for the input. */
+  wrt?: string[];
+  training?: boolean;
+  frozenBatchNorm?: string[];
+  /** Dropout layers to give a random mask. */
+  dropout?: { layer: string; rate: number }[];
+  seed?: number;
+}
+
+/** Random float64 values in [-1, 1). */
+export function randomValues(size: number, rng: { next(): number }): Float64Array {
+  return Float64Array.from({ length: size }, () => rng.next() * 2 - 1);
+}
+
+/**
+ * Check the graph's gradients of the mean loss against central finite differences of the float64
+ * reference, and its forward output against the reference's.
+ */
+export async function checkGradients(specInput: ModelSpecInput, options: CheckOptions = {}): Promise<void> {
+  const spec = validateSpec(specInput);
+  const rng = createRng(options.seed ?? 7);
+  const n = options.n ?? 3;
+  const loss = options.loss ?? 'mse';
+  const weights: RefWeights = new Map();
+  for (const p of parameterShapes(spec)) {
+    const values = randomValues(sizeOf(p.shape), rng);
+    weights.set(p.name, p.name.endsWith('movingVariance') ? values.map((v) => 0.5 + Math.abs(v)) : values);
+  }
+  const x = randomValues(n * sizeOf(spec.inputShape), rng);
+  const outputs = sizeOf(outputShape(spec));
+  const target = loss === 'mse' ? randomValues(n * outputs, rng) : oneHot(n, outputs, rng);
+  const masks = new Map((options.dropout ?? []).map(({ layer, rate }) => [layer, maskFor(spec, layer, n, rate, rng)]));
+  const mode = { training: options.training ?? true, frozenBatchNorm: new Set(options.frozenBatchNorm ?? []), masks };
+  const wrt = options.wrt ?? parameterShapes(spec).filter((p) => p.role !== 'statistic').map((p) => p.name);
+  const got = await graphGradients({ spec, loss, weights, x, target, n, wrt, ...mode });
+  const objective = (w: RefWeights, input: Float64Array): number => refLoss(loss, refForward(spec, w, input, n, mode).logits, target, n);
+  expectClose(got.logits, refForward(spec, weights, x, n, mode).logits, 'forward output');
+  expect(got.loss).toBeCloseTo(objective(weights, x), 4);
+  for (const name of wrt) {
+    const base = name === 'x' ? x : weights.get(name)!;
+    const numeric = centralDifferences(base, (values) => (name === 'x' ? objective(weights, values) : objective(new Map([...weights, [name, values]]), x)));
+    expectClose(got.grads.get(name)!, numeric, `gradient of ${name}`);
+  }
+}
+
+/** Central finite differences of `f` at `values`, element by element, in float64. */
+export function centralDifferences(values: Float64Array, f: (values: Float64Array) => number, h = 1e-5): Float64Array {
+  const out = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const plus = Float64Array.from(values);
+    const minus = Float64Array.from(values);
+    plus[i]! += h;
+    minus[i]! -= h;
+    out[i] = (f(plus) - f(minus)) / (2 * h);
+  }
+  return out;
+}
+
+/** Every element within `1e-4 + 2e-3·|expected|` (float32 graph against float64 reference). */
+export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, atol = 1e-4, rtol = 2e-3): void {
+  expect(actual.length, `${what}: length`).toBe(expected.length);
+  let worst = { i: -1, excess: 0 };
+  for (let i = 0; i < expected.length; i++) {
+    const excess = Math.abs(actual[i]! - expected[i]!) - (atol + rtol * Math.abs(expected[i]!));
+    if (excess > worst.excess) worst = { i, excess };
+  }
+  if (worst.i >= 0) expect.fail(`${what}: element ${worst.i} is ${actual[worst.i]}, expected ${expected[worst.i]}`);
+}
+
+function oneHot(n: number, classes: number, rng: { int(k: number): number }): Float64Array {
+  const out = new Float64Array(n * classes);
+  for (let s = 0; s < n; s++) out[s * classes + rng.int(classes)] = 1;
+  return out;
+}
+
+function maskFor(spec: ReturnType<typeof validateSpec>, layer: string, n: number, rate: number, rng: { next(): number }): Float64Array {
+  const cut = spec.layers.findIndex((l) => l.name === layer);
+  const shape = cut === 0 ? spec.inputShape : outputShape({ ...spec, layers: spec.layers.slice(0, cut) });
+  return Float64Array.from({ length: n * sizeOf(shape) }, () => (rng.next() < rate ? 0 : 1 / (1 - rate)));
+}

@@ -1,0 +1,89 @@
+import { outputShape, parameterShapes, sizeOf, type LossKind, type ModelSpec } from '@headstart/core';
+import type { Tensor } from 'onnxruntime-node';
+import { emitForward } from '../forward.js';
+import { GraphBuilder } from '../graph-builder.js';
+import type { LayerContext } from '../layers/layer-context.js';
+import { emitLoss } from '../losses.js';
+import { encodeModel } from '../onnx-proto.js';
+import { parameterResolver } from '../parameter-inputs.js';
+import { requireRuntime } from '../runtime.js';
+import { Tape } from '../tape.js';
+
+/** What a gradient graph computed, as float64 arrays for comparison. */
+export interface GraphGradients {
+  loss: number;
+  logits: Float64Array;
+  grads: Map<string, Float64Array>;
+}
+
+/** Inputs of a gradient-graph run. */
+export interface GradientRun {
+  spec: ModelSpec;
+  loss: LossKind;
+  weights: Map<string, Float64Array>;
+  x: Float64Array;
+  target: Float64Array;
+  n: number;
+  /** Parameters to differentiate; `x` for the input. */
+  wrt: string[];
+  training?: boolean;
+  frozenBatchNorm?: Set<string>;
+  masks?: Map<string, Float64Array>;
+}
+
+/**
+ * Build the same forward, loss and backward the train graph uses, but output the raw gradients
+ * (`grad.<name>`) instead of updating anything, then run it on onnxruntime.
+ */
+export async function graphGradients(run: GradientRun): Promise<GraphGradients> {
+  const ort = await requireRuntime();
+  const b = new GraphBuilder('gradients');
+  const tape = new Tape();
+  const watched = new Set(run.wrt);
+  const x = b.input('x', ['N', ...run.spec.inputShape]);
+  if (watched.has('x')) tape.watch(x);
+  const target = b.input('target', ['N', sizeOf(outputShape(run.spec))]);
+  const masks = run.masks ?? new Map<string, Float64Array>();
+  const ctx: LayerContext = {
+    b,
+    tape,
+    param: parameterResolver(b, parameterShapes(run.spec), undefined, (name, value) => watched.has(name) && tape.watch(value)),
+    training: run.training ?? true,
+    frozenBatchNorm: run.frozenBatchNorm ?? new Set(),
+    dropoutMask: (layer) => (masks.has(layer) ? `mask.${layer}` : undefined),
+    onStatistics: () => undefined,
+  };
+  const shapes = new Map(parameterShapes(run.spec).map((p) => [p.name, p.shape]));
+  for (const layer of masks.keys()) b.input(`mask.${layer}`, ['N', ...maskShape(run.spec, layer)]);
+  const forward = emitForward(ctx, run.spec, x);
+  const loss = emitLoss(b, run.loss, forward.output, target);
+  b.output(loss.mean, 'loss');
+  b.output(forward.output, 'logits');
+  const values = run.wrt.map((name) => (name === 'x' ? x : ctx.param(name)));
+  const grads = tape.gradients(b, new Map([[forward.output, loss.dOutput]]), values);
+  run.wrt.forEach((name, i) => b.output(grads.get(values[i]!)!, `grad.${name}`));
+  for (const p of parameterShapes(run.spec)) ctx.param(p.name);
+  const session = await ort.InferenceSession.create(encodeModel(b.toModel('test')));
+  const f32 = (data: Float64Array, shape: number[]): Tensor => new ort.Tensor('float32', Float32Array.from(data), shape);
+  const feeds: Record<string, Tensor> = { x: f32(run.x, [run.n, ...run.spec.inputShape]), target: f32(run.target, [run.n, run.target.length / run.n]) };
+  for (const [name, data] of run.weights) feeds[name] = f32(data, shapes.get(name)!);
+  for (const [layer, data] of masks) feeds[`mask.${layer}`] = f32(data, [run.n, ...maskShape(run.spec, layer)]);
+  const out = await session.run(feeds);
+  const f64 = (name: string): Float64Array => Float64Array.from(out[name]!.data as Float32Array);
+  await session.release();
+  return { loss: f64('loss')[0]!, logits: f64('logits'), grads: new Map(run.wrt.map((name) => [name, f64(`grad.${name}`)])) };
+}
+
+function maskShape(spec: ModelSpec, layer: string): number[] {
+  let shape = [...spec.inputShape];
+  for (const l of spec.layers) {
+    if (l.name === layer) return shape;
+    shape = nextShape(spec, l.name);
+  }
+  throw new Error(`no layer ${layer}`);
+}
+
+function nextShape(spec: ModelSpec, layer: string): number[] {
+  const cut = spec.layers.findIndex((l) => l.name === layer);
+  return outputShape({ ...spec, layers: spec.layers.slice(0, cut + 1) });
+}

@@ -1,0 +1,44 @@
+import { HeadstartError, type Availability, type Backend } from '@headstart/core';
+import { exportOnnxModel } from './export-model.js';
+import { createOnnxModel } from './model.js';
+import { importOnnxModel } from './onnx-import.js';
+import { probeOnnx } from './probe.js';
+import { requireRuntime } from './runtime.js';
+import type { SessionSettings } from './session.js';
+import { VERSION } from './version.js';
+
+export { LEAKY_RELU_SLOPE } from './ops/activations.js';
+export { forwardWork, PARALLEL_WORK_THRESHOLD, THREADS_VARIABLE, threadsFor } from './threads.js';
+export { VERSION } from './version.js';
+export { SPEC_METADATA_KEY } from './export-model.js';
+
+/** Options of {@link createOnnxBackend}. */
+export interface OnnxBackendOptions {
+  /**
+   * Intra-op threads per session. Default: `HEADSTART_ONNX_THREADS`, else per session: 1 when a run
+   * (forward work × batch) is below {@link PARALLEL_WORK_THRESHOLD} multiply-adds, all cores (up to 4) above.
+   */
+  threads?: number;
+}
+
+/**
+ * The onnxruntime-node backend: it compiles each ModelSpec into ONNX graphs (forward, and a train
+ * step with gradients and optimizer in the graph) and runs them with onnxruntime. Creating it has no
+ * side effects; onnxruntime-node is loaded on `probe()` or the first `createModel()`.
+ */
+export function createOnnxBackend(options: OnnxBackendOptions = {}): Backend {
+  const runtime = (): Promise<SessionSettings['ort']> => requireRuntime();
+  return {
+    name: 'onnx',
+    meta: { version: VERSION, description: 'onnxruntime-node running forward and train-step graphs compiled by headstart' },
+    probe: async (): Promise<Availability> => probeOnnx(),
+    async createModel(spec, weights, createOptions) {
+      const ort = await runtime().catch((error: unknown) => {
+        throw new HeadstartError('NOT_SUPPORTED', `onnx: ${error instanceof Error ? error.message : String(error)}`);
+      });
+      return createOnnxModel(spec, weights, { ort, ...(options.threads ? { threads: options.threads } : {}) }, createOptions?.seed ?? 0);
+    },
+    importModel: (file) => importOnnxModel(file),
+    exportModel: (model, format, file) => exportOnnxModel(model, format, file),
+  };
+}

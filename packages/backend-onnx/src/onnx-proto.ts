@@ -1,0 +1,173 @@
+import protobuf from 'protobufjs';
+
+/** ONNX `TensorProto.DataType` codes this backend reads or writes. */
+export const DataType = { FLOAT: 1, INT32: 6, INT64: 7, BOOL: 9, DOUBLE: 11 } as const;
+
+/** ONNX `AttributeProto.AttributeType` codes. */
+export const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;
+
+/** A `TensorProto` as plain data (a subset of the fields). */
+export interface TensorProto {
+  name?: string;
+  dims?: number[];
+  dataType?: number;
+  rawData?: Uint8Array;
+  floatData?: number[];
+  int32Data?: number[];
+  int64Data?: number[];
+  doubleData?: number[];
+  dataLocation?: number;
+}
+
+/** An `AttributeProto` as plain data. */
+export interface AttributeProto {
+  name: string;
+  type: number;
+  f?: number;
+  i?: number;
+  s?: Uint8Array;
+  t?: TensorProto;
+  floats?: number[];
+  ints?: number[];
+}
+
+/** A `NodeProto` as plain data. */
+export interface NodeProto {
+  input: string[];
+  output: string[];
+  name?: string;
+  opType: string;
+  domain?: string;
+  attribute?: AttributeProto[];
+}
+
+/** One dimension of a `TensorShapeProto`: a fixed size or a symbolic name (the batch). */
+export interface DimensionProto {
+  dimValue?: number;
+  dimParam?: string;
+}
+
+/** A `ValueInfoProto` of a tensor, as plain data. */
+export interface ValueInfoProto {
+  name: string;
+  type?: { tensorType?: { elemType?: number; shape?: { dim?: DimensionProto[] } } };
+}
+
+/** A `GraphProto` as plain data. */
+export interface GraphProto {
+  name?: string;
+  node?: NodeProto[];
+  initializer?: TensorProto[];
+  input?: ValueInfoProto[];
+  output?: ValueInfoProto[];
+}
+
+/** A `ModelProto` as plain data. */
+export interface ModelProto {
+  irVersion?: number;
+  opsetImport?: { domain?: string; version?: number }[];
+  producerName?: string;
+  producerVersion?: string;
+  graph?: GraphProto;
+  metadataProps?: { key: string; value: string }[];
+}
+
+const field = (type: string, id: number, rule?: 'repeated'): { type: string; id: number; rule?: string } =>
+  rule ? { type, id, rule } : { type, id };
+
+// The subset of onnx/onnx.proto that we read and write; field numbers as in the official schema.
+const descriptor = {
+  nested: {
+    onnx: {
+      nested: {
+        StringStringEntryProto: { fields: { key: field('string', 1), value: field('string', 2) } },
+        OperatorSetIdProto: { fields: { domain: field('string', 1), version: field('int64', 2) } },
+        TensorProto: {
+          fields: {
+            dims: field('int64', 1, 'repeated'),
+            dataType: field('int32', 2),
+            floatData: field('float', 4, 'repeated'),
+            int32Data: field('int32', 5, 'repeated'),
+            int64Data: field('int64', 7, 'repeated'),
+            name: field('string', 8),
+            rawData: field('bytes', 9),
+            doubleData: field('double', 10, 'repeated'),
+            externalData: field('StringStringEntryProto', 13, 'repeated'),
+            dataLocation: field('int32', 14),
+          },
+        },
+        AttributeProto: {
+          fields: {
+            name: field('string', 1),
+            f: field('float', 2),
+            i: field('int64', 3),
+            s: field('bytes', 4),
+            t: field('TensorProto', 5),
+            g: field('GraphProto', 6),
+            floats: field('float', 7, 'repeated'),
+            ints: field('int64', 8, 'repeated'),
+            strings: field('bytes', 9, 'repeated'),
+            type: field('int32', 20),
+          },
+        },
+        NodeProto: {
+          fields: {
+            input: field('string', 1, 'repeated'),
+            output: field('string', 2, 'repeated'),
+            name: field('string', 3),
+            opType: field('string', 4),
+            attribute: field('AttributeProto', 5, 'repeated'),
+            domain: field('string', 7),
+          },
+        },
+        TensorShapeProto: {
+          fields: { dim: field('Dimension', 1, 'repeated') },
+          nested: { Dimension: { fields: { dimValue: field('int64', 1), dimParam: field('string', 2) } } },
+        },
+        TypeProto: {
+          fields: { tensorType: field('Tensor', 1) },
+          nested: { Tensor: { fields: { elemType: field('int32', 1), shape: field('TensorShapeProto', 2) } } },
+        },
+        ValueInfoProto: { fields: { name: field('string', 1), type: field('TypeProto', 2) } },
+        GraphProto: {
+          fields: {
+            node: field('NodeProto', 1, 'repeated'),
+            name: field('string', 2),
+            initializer: field('TensorProto', 5, 'repeated'),
+            input: field('ValueInfoProto', 11, 'repeated'),
+            output: field('ValueInfoProto', 12, 'repeated'),
+          },
+        },
+        ModelProto: {
+          fields: {
+            irVersion: field('int64', 1),
+            producerName: field('string', 2),
+            producerVersion: field('string', 3),
+            graph: field('GraphProto', 7),
+            opsetImport: field('OperatorSetIdProto', 8, 'repeated'),
+            metadataProps: field('StringStringEntryProto', 14, 'repeated'),
+          },
+        },
+      },
+    },
+  },
+};
+
+let modelType: protobuf.Type | undefined;
+
+function modelProtoType(): protobuf.Type {
+  modelType ??= protobuf.Root.fromJSON(descriptor).lookupType('onnx.ModelProto');
+  return modelType;
+}
+
+/** Serialise a model to ONNX protobuf bytes. */
+export function encodeModel(model: ModelProto): Uint8Array {
+  const type = modelProtoType();
+  return type.encode(type.fromObject(model)).finish();
+}
+
+/** Parse ONNX protobuf bytes; int64 fields come back as JS numbers. */
+export function decodeModel(bytes: Uint8Array): ModelProto {
+  const type = modelProtoType();
+  return type.toObject(type.decode(bytes), { longs: Number, bytes: Uint8Array, defaults: false, arrays: true }) as ModelProto;
+}

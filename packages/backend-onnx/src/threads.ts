@@ -1,0 +1,43 @@
+import { asPair, inferShapes, sizeOf, type ModelSpec } from '@headstart/core';
+import { availableParallelism } from 'node:os';
+
+/** Environment variable that fixes the intra-op thread count of every session. */
+export const THREADS_VARIABLE = 'HEADSTART_ONNX_THREADS';
+
+/**
+ * Multiply-adds per run (forward work per sample × batch) from which a session uses every core (up
+ * to 4) rather than one. Measured on 2 cores (README): the 64-256-256-10 MLP (≈83 k per sample) is
+ * fastest on one thread at batch 8–16; at 32–64 two threads gain 10–25 % on an idle machine but
+ * lose 20–35 % when another process keeps a core busy, so small runs stay on one thread. The issue's
+ * small CNN (≈650 k per sample) is 30–45 % faster on two threads at batch 64 either way.
+ */
+export const PARALLEL_WORK_THRESHOLD = 8_000_000;
+
+/** Batch size assumed for sessions created before any batch is seen (prediction, export checks). */
+export const TYPICAL_BATCH = 256;
+
+/** An explicit thread count from the environment, if it holds a positive integer. */
+export function threadsFromEnvironment(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const asked = Number(env[THREADS_VARIABLE]);
+  return Number.isInteger(asked) && asked > 0 ? asked : undefined;
+}
+
+/** Intra-op threads for a session running `batch` samples of `spec`: the environment's choice, else by work. */
+export function threadsFor(spec: ModelSpec, batch: number, cores = availableParallelism()): number {
+  const fixed = threadsFromEnvironment();
+  if (fixed !== undefined) return fixed;
+  return forwardWork(spec) * batch >= PARALLEL_WORK_THRESHOLD ? Math.max(1, Math.min(cores, 4)) : 1;
+}
+
+/** Multiply-adds of one sample's forward pass through dense and conv layers. */
+export function forwardWork(spec: ModelSpec): number {
+  let work = 0;
+  for (const { layer, inputShape, outputShape } of inferShapes(spec)) {
+    if (layer.type === 'dense') work += inputShape[0]! * layer.units;
+    if (layer.type === 'conv2d') {
+      const [kh, kw] = asPair(layer.kernelSize);
+      work += sizeOf(outputShape) * kh * kw * inputShape[2]!;
+    }
+  }
+  return work;
+}
