@@ -1,21 +1,15 @@
-import {
-  applyPreprocessing,
-  createRng,
-  defaultModelSpec,
-  evaluateClassifier,
-  fitPreprocessing,
-  getRegistry,
-  loadDataset,
-  runTraining,
-  stratifiedSplit,
-} from '@headstart/core';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { getRegistry } from '@headstart/core';
 import { startBackend } from '../backend-choice.js';
 import { digitsPath } from '../digits-path.js';
+import { digitsExperiment } from '../experiment/digits-experiment.js';
+import { reportMarkdown, resultsTable } from '../experiment/report-md.js';
+import { runExperiment } from '../experiment/run-experiment.js';
+import { reading, summarize } from '../experiment/summary.js';
+import { interruptSignal } from '../interrupt.js';
 import { createReporter, table } from '../output/reporter.js';
 import { loadPlugins } from '../plugins/load-plugins.js';
-import { interruptSignal } from '../interrupt.js';
 
 /** Flags of `headstart demo`. */
 export interface DemoFlags {
@@ -24,51 +18,37 @@ export interface DemoFlags {
   json?: boolean;
 }
 
-const SEEDS = [1, 2, 3];
-
 /**
- * `headstart demo` on the embedded digits: train from scratch on 80% (a stratified split), test on the
- * held-out 20%, over three seeds; print accuracy (mean ± std) and time, and write results.json.
+ * `headstart demo`: pre-train on digits 0-4, then learn 5-9 from 10 labels a class with every
+ * strategy over three seeds; print the table and a plain reading, write results.json and report.md.
  */
 export async function demo(flags: DemoFlags): Promise<void> {
   const reporter = createReporter({ json: flags.json === true });
   (await loadPlugins()).warnings.forEach((w) => reporter.warn(w));
   const { backend, availability } = await startBackend(flags.backend);
-  const strategy = await getRegistry().get('strategy', 'full-retrain');
-  const raw = await loadDataset(digitsPath(), { label: 'label' });
-  const { train, test } = stratifiedSplit(raw, 0.2, createRng(2024));
-  const preprocessing = fitPreprocessing('scale', train, 16);
-  const [trainData, testData] = [applyPreprocessing(preprocessing, train), applyPreprocessing(preprocessing, test)];
-  const spec = defaultModelSpec(trainData.sampleShape, trainData.labelMap!.length);
+  const engine = availability.engine ?? backend.name;
+  const experiment = digitsExperiment(digitsPath(), getRegistry().names('strategy'));
   const { signal, dispose } = interruptSignal();
-  const runs: { seed: number; accuracy: number; loss: number; seconds: number }[] = [];
+  const started = Date.now();
   try {
-    for (const seed of SEEDS) {
-      const started = Date.now();
-      const outcome = await runTraining({
-        strategy, options: { epochs: 30 }, backend, engine: availability.engine ?? backend.name,
-        data: { train: trainData }, preprocessing, spec, seed, out: join(flags.out, `full-retrain-seed${seed}.safetensors`),
-        emit: (e) => (e.type === 'epoch-end' || e.type === 'run-start' ? reporter.emit(e) : undefined), signal,
-      });
-      const evaluation = await evaluateClassifier(outcome.result.model, testData, trainData.labelMap!);
-      outcome.result.model.dispose();
-      runs.push({ seed, accuracy: evaluation.accuracy, loss: evaluation.loss, seconds: (Date.now() - started) / 1000 });
-    }
+    const results = await runExperiment(experiment, {
+      backend, engine, out: flags.out, signal,
+      emit: (e) => (reporter.json && (e.type === 'run-end' || e.type === 'log') ? reporter.emit(e) : undefined),
+      onResult: (r, done, total) => {
+        reporter.emit({ type: 'log', level: 'info', message: `[${done}/${total}] ${r.arm} seed ${r.seed}: accuracy ${(r.accuracy * 100).toFixed(1)}% (${r.seconds.toFixed(1)} s)` });
+      },
+    });
+    const summaries = summarize(experiment, results);
+    const readings = [reading(experiment, summaries)];
+    await mkdir(flags.out, { recursive: true });
+    await writeFile(join(flags.out, 'results.json'), `${JSON.stringify({ experiment, engine, summaries, results }, null, 2)}\n`);
+    await writeFile(join(flags.out, 'report.md'), reportMarkdown(experiment, summaries, readings, engine));
+    reporter.result({ summaries, out: flags.out, seconds: (Date.now() - started) / 1000 });
+    reporter.info(`\nheadstart demo — ${experiment.name} on the embedded digits (${engine}), ${experiment.seeds.length} seeds\n`);
+    reporter.info(table(resultsTable(experiment, summaries)));
+    reporter.info(`\n${readings.join('\n\n')}\n\nresults.json, report.md and the checkpoints are in ${flags.out}/ (${((Date.now() - started) / 1000).toFixed(0)} s in all)`);
   } finally {
     dispose();
     reporter.close();
   }
-  const summary = summarize(runs);
-  await mkdir(flags.out, { recursive: true });
-  await writeFile(join(flags.out, 'results.json'), `${JSON.stringify({ data: 'digits', split: '80/20 stratified', engine: availability.engine, runs, summary }, null, 2)}\n`);
-  reporter.result({ summary, runs, out: flags.out });
-  reporter.info(`\nheadstart demo — digits (1,797 8x8 images), trained from scratch on 80%, tested on the held-out 20%, ${availability.engine}\n`);
-  reporter.info(table([['strategy', 'test accuracy (mean ± std)', 'time / run'], ['full-retrain', `${summary.mean.toFixed(4)} ± ${summary.std.toFixed(4)}`, `${summary.seconds.toFixed(1)} s`]]));
-  reporter.info(`\nresults and checkpoints in ${flags.out}/`);
-}
-
-function summarize(runs: { accuracy: number; seconds: number }[]): { mean: number; std: number; seconds: number } {
-  const mean = runs.reduce((a, r) => a + r.accuracy, 0) / runs.length;
-  const std = Math.sqrt(runs.reduce((a, r) => a + (r.accuracy - mean) ** 2, 0) / Math.max(1, runs.length - 1));
-  return { mean, std, seconds: runs.reduce((a, r) => a + r.seconds, 0) / runs.length };
 }

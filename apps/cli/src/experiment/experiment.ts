@@ -8,6 +8,8 @@ export interface ExperimentArm {
   options: Record<string, unknown>;
   /** `source`: start from the model pre-trained on the source classes; `none`: from scratch. */
   from: 'source' | 'none';
+  /** What it does, in words, for the report's reading (default: the strategy's usual description). */
+  description?: string;
 }
 
 /**

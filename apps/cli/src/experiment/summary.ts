@@ -17,36 +17,51 @@ function average(values: number[]): number {
 }
 
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+const points = (x: number): string => `${Math.abs(x * 100).toFixed(1)} points`;
+
+const DESCRIPTIONS: Record<string, string> = {
+  'frozen-base': 'keeping the pre-trained network frozen and training only a new head',
+  continued: 'fine-tuning all of its weights',
+  'lp-ft': 'probing a new head first, then fine-tuning everything',
+  'gradual-unfreeze': 'unfreezing it layer by layer',
+  'pretrain-finetune': 'pre-training without labels (a denoising autoencoder) and then fine-tuning',
+};
 
 /**
- * A plain-English reading of the results at one budget: which strategy did best, and how each kind of
- * pre-training compared with training from scratch (where the figures say so; nothing is assumed).
+ * A plain-English reading of the results: which strategy did best at the smallest and largest label
+ * budget, and how each kind of pre-training compared with training from scratch. It states only what
+ * the figures show; a difference inside the seeds' spread is called no difference.
  */
-export function reading(e: Experiment, summaries: ArmSummary[], budget: number, scratch = 'full-retrain'): string {
-  const rows = summaries.filter((s) => s.budget === budget).sort((a, b) => b.mean - a.mean);
-  const best = rows[0];
-  const base = rows.find((s) => s.arm === scratch);
-  if (!best || !base) return '';
-  const target = e.target.labels.join(', ');
-  const source = e.source.labels.join(', ');
-  const parts = [`With ${budget} labels per class of ${target}, ${best.arm} did best (${pct(best.mean)} ± ${pct(best.std)} on held-out images).`];
-  const margin = (s: ArmSummary): string => {
-    const d = s.mean - base.mean;
-    // Differences inside the seeds' spread are not differences.
-    if (Math.abs(d) <= Math.max(s.std, base.std)) return `about the same as training from scratch (${pct(s.mean)} vs ${pct(base.mean)})`;
-    return `${d > 0 ? 'better' : 'worse'} than training from scratch by ${pct(Math.abs(d))} (${pct(s.mean)} vs ${pct(base.mean)})`;
-  };
-  const named = (arm: string, lead: string): void => {
-    const s = rows.find((r) => r.arm === arm);
-    if (s && s !== base) parts.push(`${lead} was ${margin(s)}.`);
-  };
-  named('frozen-base', `Keeping the network pre-trained on ${source} frozen and training only a new head`);
-  named('continued', 'Fine-tuning all of its weights on the new labels');
-  named('lp-ft', 'Probing the head first, then fine-tuning everything');
-  named('gradual-unfreeze', 'Unfreezing it layer by layer');
-  named('pretrain-finetune', 'Pre-training without labels (a denoising autoencoder on unlabelled images) and then fine-tuning');
-  parts.push(best.arm === scratch
-    ? `Here the pre-trained features did not pay off: ${source} and ${target} differ enough, and the task is easy enough, that a few labels suffice from scratch.`
-    : `Pre-training helped: what the network learnt before carried over to the new classes, which ${budget} labels a class alone could not teach as well.`);
+export function reading(e: Experiment, summaries: ArmSummary[], scratch = 'full-retrain'): string {
+  const budgets = e.target.budgets;
+  const at = (arm: string, budget: number): ArmSummary | undefined => summaries.find((s) => s.arm === arm && s.budget === budget);
+  const bestAt = (budget: number): ArmSummary => summaries.filter((s) => s.budget === budget).sort((a, b) => b.mean - a.mean)[0]!;
+  const [low, high] = [budgets[0]!, budgets[budgets.length - 1]!];
+  const parts = [`Learning ${e.target.labels.join(', ')} after pre-training on ${e.source.labels.join(', ')}: with ${low} label${low === 1 ? '' : 's'} a class ${bestAt(low).arm} did best (${pct(bestAt(low).mean)})` +
+    (high !== low ? `, with ${high} ${bestAt(high).arm} (${pct(bestAt(high).mean)}).` : '.')];
+  const compared = e.arms.filter((a) => a.name !== scratch && at(scratch, low)).map((arm) => {
+    const diffs = budgets.map((b) => {
+      const [s, base] = [at(arm.name, b), at(scratch, b)];
+      return s && base ? { d: s.mean - base.mean, noise: Math.max(s.std, base.std) } : undefined;
+    }).filter((x): x is { d: number; noise: number } => x !== undefined);
+    const verdict = diffs.every((x) => Math.abs(x.d) <= x.noise) ? 'was level with training from scratch'
+      : diffs.every((x) => x.d > 0) ? `beat training from scratch by ${points(Math.min(...diffs.map((x) => x.d)))} to ${points(Math.max(...diffs.map((x) => x.d)))}`
+      : diffs.every((x) => x.d < 0) ? `trailed training from scratch by ${points(Math.max(...diffs.map((x) => x.d)))} to ${points(Math.min(...diffs.map((x) => x.d)))}`
+      : 'beat training from scratch at some budgets and trailed it at others';
+    return { arm: arm.name, description: arm.description ?? DESCRIPTIONS[arm.strategy] ?? arm.strategy, verdict, mean: diffs.reduce((a, x) => a + x.d, 0) / Math.max(1, diffs.length) };
+  });
+  for (const c of compared) parts.push(`${capitalize(c.description)} (${c.arm}) ${c.verdict}.`);
+  const helped = compared.filter((c) => c.mean > 0 && !c.verdict.startsWith('was level'));
+  const level = compared.filter((c) => c.verdict.startsWith('was level'));
+  if (helped.length > 0) {
+    parts.push(`Pre-training paid off for ${helped.map((c) => c.arm).join(', ')}: what was learnt on ${e.source.labels.join(', ')} made up for labels the new classes did not have.`);
+  } else {
+    parts.push(`Here what the network learnt on ${e.source.labels.join(', ')} did not make up for the missing labels` +
+      (level.length > 0 ? `; the runs that kept less of it (${level.map((c) => c.arm).join(', ')}) lost nothing, so its early layers carry over while its later ones are specific to the classes they were trained on.` : '.'));
+  }
   return parts.join(' ');
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -1,0 +1,33 @@
+import type { ArmSummary, Experiment } from './experiment.js';
+
+const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+
+/** The results table: one row an arm, one column a label budget. */
+export function resultsTable(e: Experiment, summaries: ArmSummary[]): string[][] {
+  const header = ['strategy', ...e.target.budgets.flatMap((b) => [`${b} labels/class: accuracy (mean ± std)`, 'time / run'])];
+  const rows = e.arms.map((arm) => [
+    arm.name,
+    ...e.target.budgets.flatMap((b) => {
+      const s = summaries.find((x) => x.arm === arm.name && x.budget === b);
+      return s ? [`${pct(s.mean)} ± ${pct(s.std)}`, `${s.seconds.toFixed(1)} s`] : ['-', '-'];
+    }),
+  ]);
+  return [header, ...rows];
+}
+
+/** report.md: the question, the table, the reading, and how it was run. */
+export function reportMarkdown(e: Experiment, summaries: ArmSummary[], readings: string[], engine: string): string {
+  const [header, ...rows] = resultsTable(e, summaries);
+  const line = (cells: string[]): string => `| ${cells.join(' | ')} |`;
+  return [
+    `# headstart: ${e.name}`,
+    '',
+    `Pre-trained on classes ${e.source.labels.join(', ')} of \`${e.data}\` (${e.source.strategy}), then trained on ${e.target.budgets.join(' / ')} labels per class of ${e.target.labels.join(', ')}; tested on ${pct(e.target.testFraction)} of those classes held out of every run. Seeds ${e.seeds.join(', ')}; engine ${engine}.`,
+    '',
+    line(header!),
+    line(header!.map(() => '---')),
+    ...rows.map(line),
+    '',
+    ...readings.flatMap((r) => [r, '']),
+  ].join('\n');
+}
