@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Backend, Model } from './backend.js';
-import type { CheckpointManifest, Preprocessing, TrainingState } from './checkpoint/manifest.js';
+import type { CheckpointManifest, Preprocessing, ProvenanceEntry, TrainingState } from './checkpoint/manifest.js';
 import type { Dataset, Label } from './data/dataset.js';
 import type { Rng } from './rng.js';
 import type { ModelSpec } from './spec/model-spec.js';
@@ -18,6 +18,8 @@ export interface StartingPoint {
   manifest?: CheckpointManifest;
   /** sha-256 of the file, recorded as the parent in provenance. */
   sha256?: string;
+  /** Its history, when it is not read from a file (a model trained earlier in this process). */
+  provenance?: ProvenanceEntry[];
   /** Path as given. */
   file: string;
 }

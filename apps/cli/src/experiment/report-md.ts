@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import type { ArmSummary, Experiment } from './experiment.js';
 
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
@@ -22,7 +23,7 @@ export function reportMarkdown(e: Experiment, summaries: ArmSummary[], readings:
   return [
     `# headstart: ${e.name}`,
     '',
-    `Pre-trained on classes ${e.source.labels.join(', ')} of \`${e.data}\` (${e.source.strategy}), then trained on ${e.target.budgets.join(' / ')} labels per class of ${e.target.labels.join(', ')}; tested on ${pct(e.target.testFraction)} of those classes held out of every run. Seeds ${e.seeds.join(', ')}; engine ${engine}.`,
+    `Pre-trained on classes ${e.source.labels.join(', ')} of \`${basename(e.data)}\` (${e.source.strategy}), then trained on ${e.target.budgets.join(' / ')} labels per class of ${e.target.labels.join(', ')}; tested on ${pct(e.target.testFraction)} of those classes held out of every run. Seeds ${e.seeds.join(', ')}; engine ${engine}.`,
     '',
     line(header!),
     line(header!.map(() => '---')),

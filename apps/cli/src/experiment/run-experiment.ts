@@ -59,7 +59,7 @@ async function pretrain(e: Experiment, data: SeedData, seed: number, env: Experi
     signal: env.signal,
   });
   const { model, labels } = outcome.result;
-  const start: StartingPoint = { file: out, spec: model.spec, weights: await model.getWeights(), labels, preprocessing: data.preprocessing, sha256: outcome.checkpoint.sha256 };
+  const start: StartingPoint = { file: out, spec: model.spec, weights: await model.getWeights(), labels, preprocessing: data.preprocessing, sha256: outcome.checkpoint.sha256, provenance: outcome.provenance };
   model.dispose();
   return start;
 }

@@ -65,5 +65,5 @@ export async function runPipeline(pipeline: Pipeline, options: { resume: boolean
 
 async function inMemoryStart(outcome: TrainingOutcome, preprocessing: Preprocessing): Promise<StartingPoint> {
   const { model, labels } = outcome.result;
-  return { file: '(dry run)', spec: model.spec, weights: await model.getWeights(), labels, preprocessing };
+  return { file: '(dry run)', spec: model.spec, weights: await model.getWeights(), labels, preprocessing, provenance: outcome.provenance };
 }

@@ -64,7 +64,7 @@ export async function runTraining(run: TrainingRun): Promise<TrainingOutcome> {
     ...(run.from?.sha256 ? { parent: run.from.sha256 } : {}),
     startedAt: new Date().toISOString(),
   };
-  const history = run.from?.manifest?.provenance ?? [];
+  const history = run.from?.manifest?.provenance ?? run.from?.provenance ?? [];
   const rng = createRng(run.seed);
   const env: FitEnv = {
     stage,
