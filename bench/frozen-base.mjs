@@ -1,0 +1,37 @@
+// Frozen-base head training on the digits CNN, through the frozen base vs on features computed once:
+// seconds per epoch of each, in this process, on one backend.
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { applyPreprocessing, defaultModelSpec, fitPreprocessing, initializeWeights, createRng, loadDataset, runTraining } from '@headstart/core';
+import { frozenBase } from '@headstart/strategies';
+
+const DIGITS = new URL('../data/digits/digits.csv', import.meta.url).pathname;
+
+/** Median of the per-epoch seconds (the first epoch is left out: it warms up sessions and kernels). */
+function medianEpoch(seconds) {
+  const sorted = seconds.slice(1).sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+export async function frozenBaseSpeed(backend, { epochs = 6 } = {}) {
+  const raw = await loadDataset(DIGITS, { sampleShape: [8, 8, 1] });
+  const pre = fitPreprocessing('scale', raw, 16);
+  const data = applyPreprocessing(pre, raw);
+  const spec = defaultModelSpec([8, 8, 1], 10);
+  const from = { file: 'base', spec, weights: initializeWeights(spec, createRng(3)), labels: data.labelMap, preprocessing: pre };
+  const dir = await mkdtemp(join(tmpdir(), 'headstart-bench-'));
+  const engine = (await backend.probe()).engine;
+  const run = async (cacheFeatures) => {
+    const epochSeconds = [];
+    const started = Date.now();
+    await runTraining({
+      strategy: frozenBase(), options: { epochs, cacheFeatures }, backend, engine, data: { train: data }, preprocessing: pre, from, spec, seed: 1,
+      out: join(dir, `${cacheFeatures}.safetensors`), signal: new AbortController().signal,
+      emit: (e) => (e.type === 'epoch-end' ? epochSeconds.push(e.seconds) : undefined),
+    });
+    return { perEpoch: medianEpoch(epochSeconds), total: (Date.now() - started) / 1000 };
+  };
+  const [through, cached] = [await run(false), await run(true)];
+  return { workload: 'frozen-base-cnn', backend: backend.name, engine, throughBaseSecPerEpoch: through.perEpoch, cachedSecPerEpoch: cached.perEpoch, speedupPerEpoch: through.perEpoch / cached.perEpoch, throughBaseTotal: through.total, cachedTotal: cached.total, epochs };
+}

@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+// headstart benchmarks (`npm run bench`; not part of `npm test`).
+//   node bench/run.mjs --workload mlp|cnn --backend onnx|tfjs [--seconds S] [--json]   one measurement, one JSON line
+//   node bench/run.mjs [--seconds S]                                                   every workload × backend (+ PyTorch when
+//                                                                                      /usr/bin/python3 imports torch), each in its own
+//                                                                                      process, as a table with ratios and JSON lines
+import { execFileSync, spawnSync } from 'node:child_process';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { WORKLOADS } from './workloads.mjs';
+
+const { values } = parseArgs({ options: { workload: { type: 'string' }, backend: { type: 'string' }, seconds: { type: 'string', default: '3' }, json: { type: 'boolean' } } });
+const seconds = Number(values.seconds);
+
+async function backendNamed(name) {
+  const backend = name === 'onnx' ? (await import('@headstart/backend-onnx')).createOnnxBackend() : (await import('@headstart/backend-tfjs')).createTfjsBackend();
+  const availability = await backend.probe();
+  if (!availability.available) throw new Error(`${name} is not available: ${availability.reasons.join('; ')}`);
+  return backend;
+}
+
+async function one(workload, backendName) {
+  if (workload === 'frozen-base') {
+    const { frozenBaseSpeed } = await import('./frozen-base.mjs');
+    return { ...(await frozenBaseSpeed(await backendNamed(backendName))), peakRssMB: process.resourceUsage().maxRSS / 1024 };
+  }
+  const { measure } = await import('./train-throughput.mjs');
+  const result = await measure(await backendNamed(backendName), WORKLOADS[workload], { seconds });
+  return { workload, backend: backendName, ...result, peakRssMB: process.resourceUsage().maxRSS / 1024 };
+}
+
+function child(args, command = process.execPath) {
+  const env = { ...process.env };
+  // This machine pins OpenBLAS to an older kernel for numpy's sake; PyTorch runs faster without it.
+  if (command !== process.execPath) for (const name of ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE']) delete env[name];
+  const run = spawnSync(command, args, { encoding: 'utf8', env });
+  if (run.status !== 0) return { error: (run.stderr || run.stdout).trim().split('\n').pop() };
+  return JSON.parse(run.stdout.trim().split('\n').pop());
+}
+
+function bestOf(results) {
+  return results.filter((r) => !r.error).sort((a, b) => b.samplesPerSec - a.samplesPerSec)[0] ?? results[0];
+}
+
+function torchAvailable() {
+  try {
+    execFileSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function all() {
+  const self = fileURLToPath(import.meta.url);
+  const torch = torchAvailable();
+  const rows = [];
+  for (const workload of Object.keys(WORKLOADS)) {
+    // Interleave the runs so machine noise spreads over every backend alike.
+    // PyTorch at its best here: one thread and all cores, the faster counts.
+    const reference = torch ? bestOf([1, os.cpus().length].map((threads) => child([fileURLToPath(new URL('./torch_bench.py', import.meta.url)), workload, String(seconds), String(threads)], '/usr/bin/python3'))) : undefined;
+    for (const backend of ['onnx', 'tfjs']) {
+      const result = child([self, '--workload', workload, '--backend', backend, '--seconds', String(seconds), '--json']);
+      const ratio = reference && !reference.error && result.samplesPerSec ? result.samplesPerSec / reference.samplesPerSec : undefined;
+      rows.push({ workload, backend, ...result, ...(ratio ? { vsPytorch: ratio } : {}) });
+    }
+    if (reference) rows.push({ workload, ...reference });
+  }
+  const frozen = ['onnx', 'tfjs'].map((backend) => ({ backend, ...child([self, '--workload', 'frozen-base', '--backend', backend, '--json']) }));
+  for (const row of [...rows, ...frozen]) console.log(JSON.stringify(row));
+  console.log('\n| workload | backend | engine | samples/s | vs PyTorch | peak RSS MB |\n| --- | --- | --- | ---: | ---: | ---: |');
+  for (const r of rows) {
+    console.log(`| ${r.workload} | ${r.backend ?? 'pytorch'} | ${r.engine ?? r.error ?? ''} | ${r.samplesPerSec ? Math.round(r.samplesPerSec).toLocaleString('en') : '-'} | ${r.vsPytorch ? `${r.vsPytorch.toFixed(2)}×` : '-'} | ${r.peakRssMB ? Math.round(r.peakRssMB) : '-'} |`);
+  }
+  console.log('\n| frozen-base on the digits CNN | through the base, s/epoch | cached features, s/epoch | speed-up per epoch | total through / cached |\n| --- | ---: | ---: | ---: | ---: |');
+  for (const f of frozen) {
+    console.log(f.error ? `| ${f.backend} | ${f.error} | | | |` : `| ${f.backend} (${f.engine}) | ${f.throughBaseSecPerEpoch.toFixed(3)} | ${f.cachedSecPerEpoch.toFixed(4)} | ${f.speedupPerEpoch.toFixed(1)}× | ${f.throughBaseTotal.toFixed(1)} s / ${f.cachedTotal.toFixed(1)} s |`);
+  }
+  if (!torch) console.log('\n(PyTorch not importable by /usr/bin/python3 — `apt-get install python3-torch` adds the reference column.)');
+}
+
+if (values.workload || values.backend) {
+  if (!(WORKLOADS[values.workload] || values.workload === 'frozen-base') || !['onnx', 'tfjs'].includes(values.backend)) {
+    console.error('usage: node bench/run.mjs --workload mlp|cnn|frozen-base --backend onnx|tfjs [--seconds S] [--json]');
+    process.exit(2);
+  }
+  const result = await one(values.workload, values.backend);
+  console.log(values.json ? JSON.stringify(result) : result);
+} else {
+  await all();
+}

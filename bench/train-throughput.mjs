@@ -1,0 +1,35 @@
+// Training throughput of one workload on one backend, in this process: samples/s over timed steps
+// after warm-up steps (graph building, JIT), on a fixed pool of seeded random batches.
+import { createRng, initializeWeights, sizeOf, validateSpec } from '@headstart/core';
+
+/** Seeded random inputs and labels for `batches` batches. */
+function batchPool(spec, batch, batches) {
+  const rng = createRng(7);
+  const width = sizeOf(spec.inputShape);
+  return Array.from({ length: batches }, () => ({
+    x: Float32Array.from({ length: batch * width }, () => rng.next()),
+    labels: Int32Array.from({ length: batch }, () => rng.int(10)),
+    size: batch,
+  }));
+}
+
+/** Measure `backend` on `workload` for about `seconds` of timed steps. */
+export async function measure(backend, workload, { seconds = 3, warmup = 20 } = {}) {
+  const spec = validateSpec(workload.spec);
+  const model = await backend.createModel(spec, initializeWeights(spec, createRng(1)), { seed: 1 });
+  const trainable = model.parameters().filter((p) => p.trainable).map((p) => p.name);
+  const trainer = model.trainer({ trainable, groups: [{ name: 'all', params: trainable, lr: 1e-3 }], optimizer: { type: 'adam' }, loss: 'softmaxCrossEntropy', seed: 1 });
+  const pool = batchPool(spec, workload.batch, 16);
+  for (let i = 0; i < warmup; i++) await trainer.step(pool[i % pool.length], 1);
+  let steps = 0;
+  const started = process.hrtime.bigint();
+  let elapsed = 0;
+  while (elapsed < seconds) {
+    await trainer.step(pool[steps % pool.length], 1);
+    steps++;
+    elapsed = Number(process.hrtime.bigint() - started) / 1e9;
+  }
+  trainer.dispose();
+  model.dispose();
+  return { samplesPerSec: (steps * workload.batch) / elapsed, steps, seconds: elapsed, engine: model.engine };
+}
