@@ -2,12 +2,16 @@ import { registerStrategy } from '@headstart/core';
 import { continued } from './continued.js';
 import { frozenBase } from './frozen-base.js';
 import { fullRetrain } from './full-retrain.js';
+import { gradualUnfreeze } from './gradual-unfreeze.js';
 import { lpFt } from './lp-ft.js';
+import { pretrainFinetune } from './pretrain-finetune.js';
 
 const source = '@headstart/strategies';
 registerStrategy('full-retrain', fullRetrain, { source });
 registerStrategy('frozen-base', frozenBase, { source });
 registerStrategy('continued', continued, { source });
 registerStrategy('lp-ft', lpFt, { source });
+registerStrategy('pretrain-finetune', pretrainFinetune, { source });
+registerStrategy('gradual-unfreeze', gradualUnfreeze, { source });
 
 export * from './base.js';

@@ -6,7 +6,7 @@ import { mergeWeights } from './weights.js';
 export interface TransferStart {
   spec: ModelSpec;
   weights: NamedTensors;
-  /** Pretrained weights as they were, for L2-SP. */
+  /** Pretrained weights that were kept (the old head left out when it is replaced), for L2-SP. */
   reference: NamedTensors;
   /** First layer of the head. */
   head: string;
@@ -30,10 +30,12 @@ export function transferStart(ctx: StrategyContext, strategy: string, head: stri
     const before = from.labels ? `[${from.labels.join(', ')}]` : 'none';
     ctx.emit({ type: 'log', level: 'info', message: `${strategy}: new head (${headLayers.join(', ')}) for labels [${labels.join(', ')}]; the checkpoint's labels were ${before}` });
   }
+  // L2-SP pulls towards what was pre-trained and kept: a replaced head has no pre-trained values.
+  const reference = keep ? from.weights : new Map([...from.weights].filter(([name]) => !headLayers.includes(name.slice(0, name.lastIndexOf('.')))));
   return {
     spec,
     weights: mergeWeights(spec, from.weights, keep ? [] : headLayers, ctx.rng),
-    reference: from.weights,
+    reference,
     head: headLayers[0]!,
     replacedHead: !keep,
     labels,

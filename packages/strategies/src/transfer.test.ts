@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { evaluateClassifier, parameterShapes, readCheckpoint, runTraining, type TrainingEvent } from '@headstart/core';
+import { evaluateClassifier, filterByLabels, parameterShapes, readCheckpoint, runTraining, type TrainingEvent } from '@headstart/core';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { continued } from './continued.js';
 import { frozenBase } from './frozen-base.js';
@@ -87,6 +87,12 @@ describe('continued', () => {
     };
     const [free, pulled] = [await distance(0), await distance(1)];
     expect(pulled).toBeLessThan(free * 0.8);
+  });
+
+  test('L2-SP leaves a replaced head alone: a new head of another size trains freely', async () => {
+    const three = filterByLabels(t.few, [5, 6, 7]);
+    const run = await runTraining(await runOf(continued(), { epochs: 2, l2sp: 1 }, { train: three }, join(t.dir, 'l2sp-3.safetensors'), { from: t.source }));
+    expect((await run.result.model.getWeights()).get('head.kernel')!.shape).toEqual([64, 3]);
   });
 });
 
