@@ -48,16 +48,19 @@ export function reading(e: Experiment, summaries: ArmSummary[], scratch = 'full-
       : diffs.every((x) => x.d > 0) ? `beat training from scratch by ${points(Math.min(...diffs.map((x) => x.d)))} to ${points(Math.max(...diffs.map((x) => x.d)))}`
       : diffs.every((x) => x.d < 0) ? `trailed training from scratch by ${points(Math.max(...diffs.map((x) => x.d)))} to ${points(Math.min(...diffs.map((x) => x.d)))}`
       : 'beat training from scratch at some budgets and trailed it at others';
-    return { arm: arm.name, description: arm.description ?? DESCRIPTIONS[arm.strategy] ?? arm.strategy, verdict, mean: diffs.reduce((a, x) => a + x.d, 0) / Math.max(1, diffs.length) };
+    return { arm: arm.name, cutsLower: arm.from === 'source' && typeof arm.options.head === 'string', description: arm.description ?? DESCRIPTIONS[arm.strategy] ?? arm.strategy, verdict, mean: diffs.reduce((a, x) => a + x.d, 0) / Math.max(1, diffs.length) };
   });
   for (const c of compared) parts.push(`${capitalize(c.description)} (${c.arm}) ${c.verdict}.`);
   const helped = compared.filter((c) => c.mean > 0 && !c.verdict.startsWith('was level'));
-  const level = compared.filter((c) => c.verdict.startsWith('was level'));
+  const lowerCuts = compared.filter((c) => c.cutsLower && c.verdict.startsWith('was level'));
+  const source = e.source.labels.join(', ');
   if (helped.length > 0) {
-    parts.push(`Pre-training paid off for ${helped.map((c) => c.arm).join(', ')}: what was learnt on ${e.source.labels.join(', ')} made up for labels the new classes did not have.`);
+    parts.push(`Pre-training paid off for ${helped.map((c) => c.arm).join(', ')}: what was learnt beforehand made up for labels the new classes did not have.`);
   } else {
-    parts.push(`Here what the network learnt on ${e.source.labels.join(', ')} did not make up for the missing labels` +
-      (level.length > 0 ? `; the runs that kept less of it (${level.map((c) => c.arm).join(', ')}) lost nothing, so its early layers carry over while its later ones are specific to the classes they were trained on.` : '.'));
+    parts.push('Here no kind of pre-training beat training from scratch: on these small, clean images a few labels already go a long way.');
+  }
+  if (lowerCuts.length > 0) {
+    parts.push(`Keeping less of the network pre-trained on ${source} (${lowerCuts.map((c) => c.arm).join(', ')}) lost nothing where keeping all of it cost accuracy: its early layers carry over, its later ones are specific to the classes it was trained on.`);
   }
   return parts.join(' ');
 }
