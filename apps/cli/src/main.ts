@@ -116,6 +116,28 @@ Example:
     .action(async (file, options) => (await import('./commands/inspect.js')).inspect(file, options));
 
   program
+    .command('import')
+    .description('turn a model in a backend\'s native format (ONNX, tfjs model.json) into a headstart checkpoint')
+    .argument('<model>', 'model file (.onnx, model.json)')
+    .requiredOption('--out <file>', 'checkpoint to write (.safetensors)')
+    .addHelpText('after', `
+Example:
+  $ headstart import resnet-ish.onnx --out base.safetensors
+  $ headstart train --strategy frozen-base --from base.safetensors --data mine.csv`)
+    .action(async (file, options) => (await import('./commands/import.js')).importModel(file, options));
+
+  program
+    .command('export')
+    .description('write a checkpoint as a model its runtime loads on its own')
+    .argument('<checkpoint>', 'checkpoint (.safetensors)')
+    .requiredOption('--format <format>', 'onnx or tfjs')
+    .requiredOption('--out <path>', 'file (onnx) or directory (tfjs) to write')
+    .addHelpText('after', `
+Example:
+  $ headstart export digits.safetensors --format onnx --out digits.onnx`)
+    .action(async (file, options) => (await import('./commands/export.js')).exportModel(file, options));
+
+  program
     .command('plugins')
     .description('list strategies, backends and data loaders, where they come from, and plugins that failed to load')
     .option('--json', 'print as JSON')

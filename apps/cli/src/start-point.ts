@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { getRegistry, readCheckpoint, type StartingPoint } from '@headstart/core';
 import { CliError } from './cli-error.js';
 
@@ -5,7 +6,7 @@ import { CliError } from './cli-error.js';
  * `--from`: a headstart checkpoint, or a model in a backend's native format imported by the
  * first backend that can (an ONNX file, a tfjs model.json).
  */
-export async function loadStartingPoint(file: string): Promise<StartingPoint> {
+export async function loadStartingPoint(file: string): Promise<StartingPoint & { importedBy?: string }> {
   if (file.endsWith('.safetensors')) {
     const checkpoint = await readCheckpoint(file);
     const { manifest } = checkpoint;
@@ -21,13 +22,14 @@ export async function loadStartingPoint(file: string): Promise<StartingPoint> {
   }
   const registry = getRegistry();
   const tried: string[] = [];
+  if (!existsSync(file)) throw new CliError(`${file}: no such file`);
   for (const name of registry.names('backend')) {
     const backend = await registry.get('backend', name);
     if (!backend.importModel) continue;
     tried.push(name);
     if (!(await registry.start(name)).availability.available) continue;
     const imported = await backend.importModel(file);
-    return { file, spec: imported.spec, weights: imported.weights };
+    return { file, spec: imported.spec, weights: imported.weights, importedBy: name };
   }
   throw new CliError(`--from ${file}: not a .safetensors checkpoint, and no backend can import it (backends with import: ${tried.join(', ') || 'none'})`);
 }

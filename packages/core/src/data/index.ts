@@ -10,3 +10,4 @@ export { filterByLabels, stratifiedSplit, subset, takePerClass, withoutLabels, t
 export { batchOrder, makeBatch } from './batches.js';
 export { builtinLoaders, loadDataset, registerBuiltinLoaders, streamDataset, type LoadDatasetOptions } from './load-dataset.js';
 export * from './concat.js';
+export { sha256OfFile } from './file-hash.js';
