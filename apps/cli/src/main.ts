@@ -116,6 +116,29 @@ Example:
     .action(async (file, options) => (await import('./commands/inspect.js')).inspect(file, options));
 
   program
+    .command('compare')
+    .description('compare strategies over label budgets and seeds on any data; writes a report')
+    .argument('<experiment>', 'experiment file (YAML)')
+    .requiredOption('--out <dir>', 'report directory')
+    .option('--backend <name>', 'compute backend')
+    .option('--json', 'one JSON event per line on stdout')
+    .addHelpText('after', `
+Example experiment.yaml:
+  name: digits 0-4 to 5-9
+  data: data/digits/digits.csv
+  scale: 16
+  source: { labels: [0, 1, 2, 3, 4], options: { epochs: 20 } }
+  target: { labels: [5, 6, 7, 8, 9], budgets: [5, 10, 50] }
+  strategies:
+    - { strategy: full-retrain }
+    - { strategy: frozen-base }
+    - { strategy: continued, options: { lr: 0.001 } }
+  seeds: [1, 2, 3]
+
+  $ headstart compare experiment.yaml --out report`)
+    .action(async (file, options) => (await import('./commands/compare.js')).compare(file, options));
+
+  program
     .command('import')
     .description('turn a model in a backend\'s native format (ONNX, tfjs model.json) into a headstart checkpoint')
     .argument('<model>', 'model file (.onnx, model.json)')

@@ -18,13 +18,18 @@ export interface ExperimentArm {
  */
 export interface Experiment {
   name: string;
-  /** Labelled data holding both source and target classes. */
+  /** Labelled data of the target task (and of the source, unless `source.data` or `source.model` says otherwise). */
   data: string;
   label: string;
   scale?: number;
   inputShape?: number[];
-  source: { labels: Label[]; strategy: string; options: Record<string, unknown> };
-  target: { labels: Label[]; testFraction: number; budgets: number[] };
+  /**
+   * Pre-training: `strategy` on `labels` of `data` (default: the top-level data), once per seed; or a
+   * trained `model` (checkpoint or model file) used as it is.
+   */
+  source: { data?: string; labels?: Label[]; model?: string; strategy: string; options: Record<string, unknown> };
+  /** The target task: its classes (default all), the fraction held out for testing, the label budgets. */
+  target: { labels?: Label[]; testFraction: number; budgets: number[] };
   arms: ExperimentArm[];
   seeds: number[];
 }

@@ -23,7 +23,7 @@ export function reportMarkdown(e: Experiment, summaries: ArmSummary[], readings:
   return [
     `# headstart: ${e.name}`,
     '',
-    `Pre-trained on classes ${e.source.labels.join(', ')} of \`${basename(e.data)}\` (${e.source.strategy}), then trained on ${e.target.budgets.join(' / ')} labels per class of ${e.target.labels.join(', ')}; tested on ${pct(e.target.testFraction)} of those classes held out of every run. Seeds ${e.seeds.join(', ')}; engine ${engine}.`,
+    `${describeSource(e)}, then trained on ${e.target.budgets.join(' / ')} labels per class of ${e.target.labels ? e.target.labels.join(', ') : 'every class'} of \`${basename(e.data)}\`; tested on ${pct(e.target.testFraction)} of those classes held out of every run. Seeds ${e.seeds.join(', ')}; engine ${engine}.`,
     '',
     line(header!),
     line(header!.map(() => '---')),
@@ -31,4 +31,11 @@ export function reportMarkdown(e: Experiment, summaries: ArmSummary[], readings:
     '',
     ...readings.flatMap((r) => [r, '']),
   ].join('\n');
+}
+
+/** "Pre-trained on classes 0, 1 of `x.csv` (full-retrain)" or "Starting from `model.onnx`". */
+export function describeSource(e: Experiment): string {
+  if (e.source.model) return `Starting from \`${basename(e.source.model)}\``;
+  const classes = e.source.labels ? `classes ${e.source.labels.join(', ')}` : 'every class';
+  return `Pre-trained on ${classes} of \`${basename(e.source.data ?? e.data)}\` (${e.source.strategy})`;
 }

@@ -9,6 +9,7 @@ import {
   type StartingPoint,
   type TrainingEvent,
 } from '@headstart/core';
+import { loadStartingPoint } from '../start-point.js';
 import type { Experiment, ExperimentArm, RunResult } from './experiment.js';
 import { labelled, loadExperimentData, seedData, type SeedData } from './splits.js';
 
@@ -26,12 +27,13 @@ export interface ExperimentEnv {
 
 /** Run every arm at every budget and seed; the source model is pre-trained once per seed. */
 export async function runExperiment(e: Experiment, env: ExperimentEnv): Promise<RunResult[]> {
-  const { all, preprocessing } = await loadExperimentData(e);
+  const loaded = await loadExperimentData(e);
   const results: RunResult[] = [];
   const total = e.seeds.length * e.target.budgets.length * e.arms.length;
+  const model = e.source.model ? await loadStartingPoint(e.source.model) : undefined;
   for (const seed of e.seeds) {
-    const data = seedData(e, all, preprocessing, seed);
-    const source = await pretrain(e, data, seed, env);
+    const data = seedData(e, loaded, seed);
+    const source = model ?? (await pretrain(e, data, seed, env));
     for (const budget of e.target.budgets) {
       for (const arm of e.arms) {
         const result = await runArm(arm, data, budget, seed, arm.from === 'source' ? source : undefined, env);
@@ -44,6 +46,7 @@ export async function runExperiment(e: Experiment, env: ExperimentEnv): Promise<
 }
 
 async function pretrain(e: Experiment, data: SeedData, seed: number, env: ExperimentEnv): Promise<StartingPoint> {
+  if (!data.source) throw new Error('pretrain needs source data');
   const out = join(env.out, 'checkpoints', `source-s${seed}.safetensors`);
   const outcome = await runTraining({
     strategy: await getRegistry().get('strategy', e.source.strategy),

@@ -14,7 +14,8 @@ import type { Experiment } from './experiment.js';
 
 /** The data of one seed: source classes, the target's test set and its pool of training samples. */
 export interface SeedData {
-  source: Dataset;
+  /** Labelled pre-training data; absent when the source is a trained model. */
+  source?: Dataset;
   pool: Dataset;
   test: Dataset;
   /** Source images and the target pool, without labels: what unsupervised pre-training may see. */
@@ -22,18 +23,30 @@ export interface SeedData {
   preprocessing: Preprocessing;
 }
 
-/** Load and preprocess the experiment's data once. */
-export async function loadExperimentData(e: Experiment): Promise<{ all: Dataset; preprocessing: Preprocessing }> {
-  const raw = await loadDataset(e.data, { label: e.label, ...(e.inputShape ? { sampleShape: e.inputShape } : {}) });
-  const preprocessing = e.scale ? fitPreprocessing('scale', raw, e.scale) : { kind: 'none' as const };
-  return { all: applyPreprocessing(preprocessing, raw), preprocessing };
+/** The experiment's data, loaded and preprocessed once. */
+export interface ExperimentData {
+  target: Dataset;
+  source?: Dataset;
+  preprocessing: Preprocessing;
+}
+
+/** Load and preprocess the experiment's data once (the scale is fitted on the target data). */
+export async function loadExperimentData(e: Experiment): Promise<ExperimentData> {
+  const load = (file: string): Promise<Dataset> => loadDataset(file, { label: e.label, ...(e.inputShape ? { sampleShape: e.inputShape } : {}) });
+  const rawTarget = await load(e.data);
+  const preprocessing = e.scale ? fitPreprocessing('scale', rawTarget, e.scale) : { kind: 'none' as const };
+  const target = applyPreprocessing(preprocessing, rawTarget);
+  if (e.source.model) return { target, preprocessing };
+  const sourceAll = e.source.data && e.source.data !== e.data ? applyPreprocessing(preprocessing, await load(e.source.data)) : target;
+  return { target, source: e.source.labels ? filterByLabels(sourceAll, e.source.labels) : sourceAll, preprocessing };
 }
 
 /** Split for one seed: the test set is held out of everything, labels and unlabelled pool alike. */
-export function seedData(e: Experiment, all: Dataset, preprocessing: Preprocessing, seed: number): SeedData {
-  const source = filterByLabels(all, e.source.labels);
-  const { train: pool, test } = stratifiedSplit(filterByLabels(all, e.target.labels), e.target.testFraction, createRng(seed));
-  return { source, pool, test, unlabeled: concatUnlabeled([source, pool]), preprocessing };
+export function seedData(e: Experiment, data: ExperimentData, seed: number): SeedData {
+  const targetAll = e.target.labels ? filterByLabels(data.target, e.target.labels) : data.target;
+  const { train: pool, test } = stratifiedSplit(targetAll, e.target.testFraction, createRng(seed));
+  const unlabeled = concatUnlabeled(data.source ? [data.source, pool] : [pool]);
+  return { ...(data.source ? { source: data.source } : {}), pool, test, unlabeled, preprocessing: data.preprocessing };
 }
 
 /** `budget` labelled samples a class from the pool, seeded. */

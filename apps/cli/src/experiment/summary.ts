@@ -32,12 +32,16 @@ const DESCRIPTIONS: Record<string, string> = {
  * budget, and how each kind of pre-training compared with training from scratch. It states only what
  * the figures show; a difference inside the seeds' spread is called no difference.
  */
-export function reading(e: Experiment, summaries: ArmSummary[], scratch = 'full-retrain'): string {
+export function reading(e: Experiment, summaries: ArmSummary[]): string {
+  // The baseline is training from scratch, whatever the experiment calls it.
+  const scratch = e.arms.find((a) => a.strategy === 'full-retrain' && a.from === 'none')?.name ?? 'full-retrain';
   const budgets = e.target.budgets;
   const at = (arm: string, budget: number): ArmSummary | undefined => summaries.find((s) => s.arm === arm && s.budget === budget);
   const bestAt = (budget: number): ArmSummary => summaries.filter((s) => s.budget === budget).sort((a, b) => b.mean - a.mean)[0]!;
   const [low, high] = [budgets[0]!, budgets[budgets.length - 1]!];
-  const parts = [`Learning ${e.target.labels.join(', ')} after pre-training on ${e.source.labels.join(', ')}: with ${low} label${low === 1 ? '' : 's'} a class ${bestAt(low).arm} did best (${pct(bestAt(low).mean)})` +
+  const target = e.target.labels ? e.target.labels.join(', ') : 'the target classes';
+  const sourceName = e.source.labels ? e.source.labels.join(', ') : e.source.model ? 'the given model' : 'the source data';
+  const parts = [`Learning ${target} after pre-training on ${sourceName}: with ${low} label${low === 1 ? '' : 's'} a class ${bestAt(low).arm} did best (${pct(bestAt(low).mean)})` +
     (high !== low ? `, with ${high} ${bestAt(high).arm} (${pct(bestAt(high).mean)}).` : '.')];
   const compared = e.arms.filter((a) => a.name !== scratch && at(scratch, low)).map((arm) => {
     const diffs = budgets.map((b) => {
@@ -53,7 +57,7 @@ export function reading(e: Experiment, summaries: ArmSummary[], scratch = 'full-
   for (const c of compared) parts.push(`${capitalize(c.description)} (${c.arm}) ${c.verdict}.`);
   const helped = compared.filter((c) => c.mean > 0 && !c.verdict.startsWith('was level'));
   const lowerCuts = compared.filter((c) => c.cutsLower && c.verdict.startsWith('was level'));
-  const source = e.source.labels.join(', ');
+  const source = sourceName;
   if (helped.length > 0) {
     parts.push(`Pre-training paid off for ${helped.map((c) => c.arm).join(', ')}: what was learnt beforehand made up for labels the new classes did not have.`);
   } else {

@@ -1,0 +1,36 @@
+import { startBackend } from '../backend-choice.js';
+import { readExperiment } from '../experiment/read-experiment.js';
+import { runExperiment } from '../experiment/run-experiment.js';
+import { writeReport } from '../experiment/write-report.js';
+import { interruptSignal } from '../interrupt.js';
+import { createReporter } from '../output/reporter.js';
+import { loadPlugins } from '../plugins/load-plugins.js';
+
+/** Flags of `headstart compare`. */
+export interface CompareFlags {
+  out: string;
+  backend?: string;
+  json?: boolean;
+}
+
+/** `headstart compare EXPERIMENT.yaml --out DIR`: strategies × label budgets × seeds, and the report. */
+export async function compare(file: string, flags: CompareFlags): Promise<void> {
+  const reporter = createReporter({ json: flags.json === true });
+  (await loadPlugins()).warnings.forEach((w) => reporter.warn(w));
+  const experiment = await readExperiment(file);
+  const { backend, availability } = await startBackend(flags.backend);
+  const engine = availability.engine ?? backend.name;
+  const { signal, dispose } = interruptSignal();
+  const started = Date.now();
+  try {
+    const results = await runExperiment(experiment, {
+      backend, engine, out: flags.out, signal,
+      emit: (e) => (reporter.json && (e.type === 'run-end' || e.type === 'log') ? reporter.emit(e) : undefined),
+      onResult: (r, done, total) => reporter.emit({ type: 'log', level: 'info', message: `[${done}/${total}] ${r.arm}, ${r.budget} labels/class, seed ${r.seed}: accuracy ${(r.accuracy * 100).toFixed(1)}% (${r.seconds.toFixed(1)} s)` }),
+    });
+    await writeReport(experiment, results, engine, flags.out, reporter, started);
+  } finally {
+    dispose();
+    reporter.close();
+  }
+}

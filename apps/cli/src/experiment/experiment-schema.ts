@@ -1,0 +1,40 @@
+import { z } from 'zod';
+
+const label = z.union([z.string(), z.number()]);
+
+/** One strategy of an experiment file. */
+const armSchema = z.strictObject({
+  strategy: z.string().min(1),
+  /** Name in tables and plots; default the strategy's. */
+  name: z.string().min(1).optional(),
+  options: z.record(z.string(), z.unknown()).default({}),
+  /** Start from the source model (`source`) or from scratch (`none`); default: `source` for strategies that need a start, else `none`. */
+  from: z.enum(['source', 'none']).optional(),
+  description: z.string().optional(),
+});
+
+/** An experiment file for `headstart compare`. Paths are relative to the file. */
+export const experimentSchema = z.strictObject({
+  name: z.string().min(1).default('experiment'),
+  data: z.string().min(1),
+  label: z.string().min(1).default('label'),
+  scale: z.number().positive().optional(),
+  inputShape: z.array(z.number().int().positive()).min(1).optional(),
+  source: z.strictObject({
+    data: z.string().min(1).optional(),
+    labels: z.array(label).min(1).optional(),
+    model: z.string().min(1).optional(),
+    strategy: z.string().min(1).default('full-retrain'),
+    options: z.record(z.string(), z.unknown()).default({}),
+  }),
+  target: z.strictObject({
+    labels: z.array(label).min(1).optional(),
+    testFraction: z.number().gt(0).lt(1).default(0.3),
+    budgets: z.array(z.number().int().positive()).min(1).default([5, 10, 50]),
+  }),
+  strategies: z.array(armSchema).min(1),
+  seeds: z.array(z.number().int()).min(1).default([1, 2, 3]),
+});
+
+/** A parsed experiment file. */
+export type ExperimentFile = z.infer<typeof experimentSchema>;

@@ -1,0 +1,61 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { getRegistry } from '@headstart/core';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { CliError } from '../cli-error.js';
+import type { Experiment } from './experiment.js';
+import { experimentSchema } from './experiment-schema.js';
+
+/**
+ * Read and check an experiment file before anything trains: fields, files, strategies and their
+ * options. Errors name the file and the field (`strategies[1].options: unknown option "epoch"`).
+ */
+export async function readExperiment(file: string): Promise<Experiment> {
+  const text = await readFile(file, 'utf8').catch(() => {
+    throw new CliError(`${file}: no such file`);
+  });
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (error) {
+    throw new CliError(`${file}: not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+  }
+  const parsed = experimentSchema.safeParse(raw);
+  if (!parsed.success) throw new CliError(`${file}: ${issueText(parsed.error.issues[0]!)}`);
+  const x = parsed.data;
+  const at = (p: string): string => (isAbsolute(p) ? p : resolve(dirname(file), p));
+  if (!x.source.model && !x.source.labels && !x.source.data) throw new CliError(`${file}: source: give labels (classes of data to pre-train on), data, or a model`);
+  const experiment: Experiment = {
+    name: x.name, data: at(x.data), label: x.label, ...(x.scale ? { scale: x.scale } : {}), ...(x.inputShape ? { inputShape: x.inputShape } : {}),
+    source: { ...x.source, ...(x.source.data ? { data: at(x.source.data) } : {}), ...(x.source.model ? { model: at(x.source.model) } : {}) },
+    target: x.target,
+    arms: [],
+    seeds: x.seeds,
+  };
+  for (const path of [experiment.data, experiment.source.data, experiment.source.model]) {
+    if (path && !existsSync(path)) throw new CliError(`${file}: ${path}: no such file or directory`);
+  }
+  for (const [index, arm] of x.strategies.entries()) {
+    const where = `${file}: strategies[${index}]`;
+    const strategy = await getRegistry().get('strategy', arm.strategy).catch((error: Error) => {
+      throw new CliError(`${where}.strategy: ${error.message}`);
+    });
+    const options = strategy.options.safeParse(arm.options);
+    if (!options.success) throw new CliError(`${where}.options: ${issueText(options.error.issues[0]!)}`);
+    const from = arm.from ?? (strategy.needsStart === 'required' ? 'source' : 'none');
+    if (from === 'none' && strategy.needsStart === 'required') throw new CliError(`${where}.from: ${arm.strategy} starts from a trained model; use from: source`);
+    experiment.arms.push({ name: arm.name ?? arm.strategy, strategy: arm.strategy, options: arm.options, from, ...(arm.description ? { description: arm.description } : {}) });
+  }
+  const names = experiment.arms.map((a) => a.name);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice) throw new CliError(`${file}: strategies: two entries are named "${twice}"; give one a name`);
+  return experiment;
+}
+
+function issueText(issue: z.core.$ZodIssue): string {
+  const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  if (issue.code === 'unrecognized_keys') return `${path ? `${path}: ` : ''}unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  return `${path || '(file)'}: ${issue.message}`;
+}
