@@ -17,6 +17,21 @@ stages:
 ${extra}`;
 
 describe('headstart run', () => {
+  test('a stage with labels: and val: validates on the same classes of the val file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'headstart-pipeline-val-'));
+    const file = join(dir, 'pipeline.yaml');
+    await writeFile(file, `scale: 16
+out: out
+stages:
+  - { name: learn, strategy: full-retrain, data: ${DIGITS}, val: ${DIGITS}, labels: [5, 6, 7, 8, 9], options: { epochs: 3 } }
+`);
+    const run = await runCli(['run', file, '--json'], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    const end = jsonLines(run.stdout).find((e) => e.type === 'stage-end') as { metrics: { valAccuracy: number } };
+    // Validating on the very samples it trained on, over the five kept classes only.
+    expect(end.metrics.valAccuracy).toBeGreaterThan(0.9);
+  });
+
   test('three stages run in order; the provenance of the last checkpoint lists every stage; an interrupted pipeline resumes to the same result', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'headstart-pipeline-'));
     const file = join(dir, 'pipeline.yaml');
@@ -67,7 +82,7 @@ describe('headstart run', () => {
     ['stages:\n  - { name: a, strategy: frozn, data: DIGITS }\n', /^headstart: .*pipeline\.yaml: stages\[0\] "a": strategy: unknown strategy "frozn"; available: .*full-retrain/],
     ['stages:\n  - { name: a, strategy: full-retrain, data: nowhere.csv }\n', /^headstart: .*pipeline\.yaml: stages\[0\] "a": data: .*nowhere\.csv: no such file or directory$/],
     ['stages:\n  - { name: a, strategy: full-retrain, data: DIGITS, options: { epochs: -1 } }\n', /^headstart: .*pipeline\.yaml: stages\[0\] "a": options\.epochs: Too small/],
-    ['stages:\n  - { name: a, strategy: full-retrain, data: DIGITS, options: { epoch: 3 } }\n', /^headstart: .*pipeline\.yaml: stages\[0\] "a": options: unknown option "epoch"$/],
+    ['stages:\n  - { name: a, strategy: full-retrain, data: DIGITS, options: { epoch: 3 } }\n', /^headstart: .*pipeline\.yaml: stages\[0\] "a": options: unknown option "epoch"; its options are epochs, lr, .*$/],
     ['stages:\n  - { name: a, strategy: full-retrain, data: DIGITS, perclass: 3 }\n', /^headstart: .*pipeline\.yaml: stages\[0\] "a": unknown field "perclass"$/],
     ['stages:\n  - { name: a, strategy: frozen-base, data: DIGITS }\n', /^headstart: .*pipeline\.yaml: stages\[0\] "a": strategy: frozen-base starts from a trained model/],
     ['stages: [\n', /^headstart: .*pipeline\.yaml: not valid YAML/],

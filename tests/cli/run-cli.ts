@@ -14,10 +14,13 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Run `headstart ...args` as a user would, without a terminal (so output is JSON lines). */
-export function runCli(args: string[], options: { cwd?: string; onStdout?: (chunk: string, child: import('node:child_process').ChildProcess) => void } = {}): Promise<CliRun> {
+/**
+ * Run `headstart ...args` as a user would, without a terminal (so output is JSON lines). With
+ * `timeoutMs`, a run still going then is killed (SIGKILL), so a hang fails the test instead of stalling it.
+ */
+export function runCli(args: string[], options: { cwd?: string; timeoutMs?: number; onStdout?: (chunk: string, child: import('node:child_process').ChildProcess) => void } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'], ...(options.timeoutMs ? { timeout: options.timeoutMs, killSignal: 'SIGKILL' as const } : {}) });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {

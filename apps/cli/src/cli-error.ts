@@ -13,9 +13,17 @@ export class CliError extends Error {
 
 /** How an error should end the process: the line to print, the exit code, and whether to show the stack. */
 export function classify(error: unknown): { message: string; exitCode: number; stack: boolean } {
-  if (error instanceof CliError) return { message: error.message, exitCode: error.exitCode, stack: false };
-  if (error instanceof HeadstartError && error.code === 'INTERRUPTED') return { message: error.message, exitCode: EXIT.interrupted, stack: false };
-  if (isUserError(error)) return { message: error.message, exitCode: EXIT.usage, stack: false };
+  if (error instanceof CliError) return { message: oneLine(error.message), exitCode: error.exitCode, stack: false };
+  if (error instanceof HeadstartError && error.code === 'INTERRUPTED') return { message: oneLine(error.message), exitCode: EXIT.interrupted, stack: false };
+  if (isUserError(error)) return { message: oneLine(error.message), exitCode: EXIT.usage, stack: false };
   const message = error instanceof Error ? error.message : String(error);
   return { message, exitCode: EXIT.failure, stack: true };
+}
+
+/**
+ * A message as the one line an expected error prints: line breaks (a library's wording quoted in
+ * a message, commander's "(Did you mean …?)") become spaces.
+ */
+export function oneLine(message: string): string {
+  return message.trim().replace(/\s*[\r\n]+\s*/g, ' ');
 }

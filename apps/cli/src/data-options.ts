@@ -1,6 +1,8 @@
 import {
+  alignFeatures,
   applyPreprocessing,
   createRng,
+  DataError,
   filterByLabels,
   fitPreprocessing,
   loadDataset,
@@ -61,7 +63,12 @@ export async function loadTrainingData(flags: DataFlags, inherited?: { preproces
   let train = keep(await loadDataset(flags.data, { ...common, labelled: true }));
   let val: Dataset | undefined;
   if (flags.val) {
-    val = keep(await loadDataset(flags.val, { ...common, labelled: true, labelMap: train.labelMap }));
+    // With a label filter the validation file may hold other classes too: filter it the same way
+    // (which orders its classes as the training set's) instead of refusing labels training never sees.
+    val = flags.labels
+      ? keep(await loadDataset(flags.val, { ...common, labelled: true }))
+      : await loadDataset(flags.val, { ...common, labelled: true, labelMap: train.labelMap });
+    val = alignFeatures(val, train.featureNames);
   } else {
     const fraction = parseNumber(flags.valSplit ?? '0', '--val-split', (n) => n >= 0 && n < 1)!;
     if (fraction > 0) ({ train, test: val } = stratifiedSplit(train, fraction, createRng(seed ^ 0x5eed)));
@@ -81,15 +88,29 @@ function choosePreprocessing(flags: DataFlags, train: Dataset, inherited: Prepro
 }
 
 /**
- * Load labelled or unlabelled data for a trained model: its label map, input shape and
- * preprocessing. A label the model never saw is an error naming the line.
+ * Load labelled or unlabelled data for a trained model: its label map, column order, input shape
+ * and preprocessing. A label the model never saw is an error naming the line; a column it never
+ * saw, or one it needs that is missing, an error naming both.
  */
-export async function loadForModel(file: string, model: { labels?: Label[]; inputShape: number[]; preprocessing: Preprocessing }, options: { label?: string; labelled: boolean | 'optional' }): Promise<Dataset> {
+export async function loadForModel(
+  file: string, model: { labels?: Label[]; featureNames?: string[]; inputShape: number[]; preprocessing: Preprocessing }, options: { label?: string; labelled: boolean | 'optional' },
+): Promise<Dataset> {
+  // Named columns are matched by name first (a missing one is named), then shaped as the model's input.
+  const byName = model.featureNames !== undefined;
   const data = await loadDataset(file, {
     label: options.label ?? 'label',
     labelled: options.labelled,
-    sampleShape: model.inputShape,
+    ...(byName ? {} : { sampleShape: model.inputShape }),
     ...(model.labels ? { labelMap: model.labels } : {}),
   });
-  return applyPreprocessing(model.preprocessing, data);
+  return applyPreprocessing(model.preprocessing, byName ? shapedAs(alignFeatures(data, model.featureNames), model.inputShape) : data);
+}
+
+/** The samples viewed in the model's input shape. @throws DataError when the sizes differ. */
+function shapedAs(data: Dataset, shape: number[]): Dataset {
+  const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+  if (size(shape) !== size(data.sampleShape)) {
+    throw new DataError(data.source.file, `sample shape [${shape.join(',')}] holds ${size(shape)} values, but each sample has ${size(data.sampleShape)}`);
+  }
+  return { ...data, sampleShape: [...shape] };
 }

@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { classify, EXIT } from './cli-error.js';
+import { classify, EXIT, oneLine } from './cli-error.js';
 import { VERSION } from './version.js';
 
 /** Parse `argv` (without node and script), run the command, and return the exit code. */
@@ -27,7 +27,7 @@ function buildProgram(): Command {
     .version(VERSION)
     .exitOverride()
     .showSuggestionAfterError()
-    .configureOutput({ outputError: (text, write) => write(text.startsWith('error:') ? `headstart: ${text.slice(7)}` : text) });
+    .configureOutput({ outputError: (text, write) => write(text.startsWith('error:') ? `headstart: ${oneLine(text.slice(7))}\n` : text) });
 
   program
     .command('train')
@@ -52,7 +52,7 @@ function buildProgram(): Command {
     .option('--freeze <glob>', 'freeze parameters matching the glob (repeatable)', collect)
     .option('--model <file>', 'architecture as a ModelSpec (YAML or JSON)')
     .option('--set <key=value>', 'strategy option (repeatable)', collect)
-    .option('--checkpoint-every <steps>', 'steps between resumable checkpoints (default: each epoch)')
+    .option('--checkpoint-every <n>', 'resumable checkpoints every n steps (500) or every so often (30s, 5m); 0: epoch ends only', '60s')
     .option('--resume', 'continue an interrupted run from its resumable checkpoint')
     .option('--dry-run', 'print what would train, then exit')
     .option('--json', 'one JSON event per line on stdout')
@@ -66,6 +66,7 @@ Example:
     .description('run a multi-stage pipeline; each stage starts from the previous stage\'s checkpoint')
     .argument('<pipeline>', 'pipeline file (YAML)')
     .option('--resume', 'skip finished stages and continue an interrupted one')
+    .option('--checkpoint-every <n>', 'resumable checkpoints every n steps (500) or every so often (30s, 5m); 0: epoch ends only', '60s')
     .option('--dry-run', 'print what each stage would train, then exit')
     .option('--json', 'one JSON event per line on stdout')
     .addHelpText('after', `

@@ -16,3 +16,14 @@ export async function readSpec(file: string): Promise<ModelSpec> {
   }
   return validateSpec(raw, file);
 }
+
+/**
+ * Check a `--model` spec takes samples of the data's shape.
+ * @throws CliError naming the file and both shapes.
+ */
+export function checkSpecFitsData(spec: ModelSpec, file: string, sampleShape: readonly number[]): void {
+  const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+  if (size(spec.inputShape) !== size(sampleShape)) {
+    throw new CliError(`${file}: inputShape [${spec.inputShape.join(', ')}] does not fit the data, whose samples have shape [${sampleShape.join(', ')}] (${size(sampleShape)} values); fix inputShape or give --input-shape`);
+  }
+}

@@ -60,3 +60,28 @@ export function scheduleFrom(options: TrainingOptions, stepsPerEpoch: number): L
 export function earlyStoppingFrom(options: TrainingOptions): EarlyStopping | undefined {
   return options.patience > 0 ? { patience: options.patience, monitor: 'valLoss', restoreBest: true } : undefined;
 }
+
+/** What {@link checkOptions} found: the parsed options, or one line saying what is wrong. */
+export type OptionsCheck = { ok: true; options: Record<string, unknown> } | { ok: false; field: string; problem: string };
+
+/**
+ * Parse raw options (flags, `--set`, a pipeline stage's `options:`) with a strategy's schema.
+ * On failure, names the field and says what was expected and what was given (`lr: expected a
+ * number, got "abc"`); an unknown option is reported before anything else and lists the known ones.
+ */
+export function checkOptions(schema: z.ZodType, raw: Record<string, unknown>): OptionsCheck {
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return { ok: true, options: parsed.data as Record<string, unknown> };
+  const issues = parsed.error.issues;
+  const issue = issues.find((i) => i.code === 'unrecognized_keys') ?? issues[0]!;
+  if (issue.code === 'unrecognized_keys') {
+    const known = 'shape' in schema ? Object.keys(schema.shape as object).join(', ') : '';
+    const problem = `unknown option ${issue.keys.map((k) => `"${k}"`).join(', ')}${known ? `; its options are ${known}` : ''}`;
+    return { ok: false, field: '', problem };
+  }
+  const field = issue.path.map(String).join('.');
+  const given = issue.path.reduce<unknown>((value, key) => (value as Record<PropertyKey, unknown> | undefined)?.[key], raw);
+  // z.coerce turns "abc" into NaN and zod then reports "received NaN"; say what the user wrote.
+  const problem = issue.code === 'invalid_type' && given !== undefined ? `expected ${issue.expected === 'number' ? 'a number' : issue.expected}, got ${JSON.stringify(given)}` : issue.message;
+  return { ok: false, field, problem };
+}

@@ -17,10 +17,10 @@ export interface EvaluateFlags {
 export async function evaluate(flags: EvaluateFlags): Promise<void> {
   const reporter = createReporter({ json: flags.json === true });
   const { checkpoint, model } = await loadModel(flags.model, flags.backend, reporter);
-  const { spec, labels, preprocessing } = checkpoint.manifest;
+  const { spec, labels, featureNames, preprocessing } = checkpoint.manifest;
   if (!labels) throw new CliError(`${flags.model}: the checkpoint has no label map; it is not a classifier`);
   try {
-    const data = await loadForModel(flags.data, { labels, inputShape: spec.inputShape, preprocessing }, { label: flags.label, labelled: true });
+    const data = await loadForModel(flags.data, { labels, featureNames, inputShape: spec.inputShape, preprocessing }, { label: flags.label, labelled: true });
     const result = await evaluateClassifier(model, data, labels);
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(result)}\n`);

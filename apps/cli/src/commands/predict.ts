@@ -19,10 +19,10 @@ export interface PredictFlags {
 export async function predict(flags: PredictFlags): Promise<void> {
   const reporter = createReporter({ json: false });
   const { checkpoint, model } = await loadModel(flags.model, flags.backend, reporter);
-  const { spec, labels, preprocessing } = checkpoint.manifest;
+  const { spec, labels, featureNames, preprocessing } = checkpoint.manifest;
   if (!labels) throw new CliError(`${flags.model}: the checkpoint has no label map; it is not a classifier`);
   try {
-    const data = await loadForModel(flags.data, { inputShape: spec.inputShape, preprocessing }, { label: flags.label, labelled: false });
+    const data = await loadForModel(flags.data, { featureNames, inputShape: spec.inputShape, preprocessing }, { label: flags.label, labelled: false });
     const probs = await model.predict(data.features, data.size);
     const best = argmaxRows(probs, labels.length);
     const rows = Array.from(best, (c, i) => ({ index: i, label: labels[c]!, probability: probs[i * labels.length + c]! }));

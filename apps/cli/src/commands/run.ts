@@ -1,3 +1,4 @@
+import { parseCheckpointEvery } from '../checkpoint-every.js';
 import { createReporter, formatMetrics } from '../output/reporter.js';
 import { interruptSignal } from '../interrupt.js';
 import { loadPlugins } from '../plugins/load-plugins.js';
@@ -8,6 +9,7 @@ import { runPipeline } from '../pipeline/run-pipeline.js';
 export interface RunFlags {
   resume?: boolean;
   dryRun?: boolean;
+  checkpointEvery?: string;
   json?: boolean;
 }
 
@@ -16,9 +18,10 @@ export async function run(file: string, flags: RunFlags): Promise<void> {
   const reporter = createReporter(flags);
   (await loadPlugins()).warnings.forEach((w) => reporter.warn(w));
   const pipeline = await readPipeline(file);
+  const checkpointEvery = parseCheckpointEvery(flags.checkpointEvery);
   const { signal, dispose } = interruptSignal();
   try {
-    const outcomes = await runPipeline(pipeline, { resume: flags.resume === true, dryRun: flags.dryRun === true, emit: reporter.emit, signal });
+    const outcomes = await runPipeline(pipeline, { resume: flags.resume === true, dryRun: flags.dryRun === true, checkpointEvery, emit: reporter.emit, signal });
     reporter.close();
     if (flags.dryRun) return;
     const last = outcomes.at(-1);

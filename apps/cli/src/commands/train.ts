@@ -6,7 +6,8 @@ import { formatMetrics, createReporter } from '../output/reporter.js';
 import { loadPlugins } from '../plugins/load-plugins.js';
 import { interruptSignal } from '../interrupt.js';
 import { loadStartingPoint } from '../start-point.js';
-import { readSpec } from '../read-spec.js';
+import { checkSpecFitsData, readSpec } from '../read-spec.js';
+import { parseCheckpointEvery } from '../checkpoint-every.js';
 
 /** Flags of `headstart train`. */
 export interface TrainFlags extends DataFlags {
@@ -38,6 +39,7 @@ export async function train(flags: TrainFlags): Promise<void> {
   if (strategy.needsStart === 'required' && !from) throw new CliError(`--strategy ${strategy.name} starts from a trained model: give --from CHECKPOINT`);
   const { data, preprocessing } = await loadTrainingData(flags, from ? { preprocessing: from.preprocessing, inputShape: from.spec.inputShape } : undefined);
   const spec = flags.model ? await readSpec(flags.model) : from?.spec ?? defaultModelSpec(data.train.sampleShape, data.train.labelMap?.length ?? 0);
+  if (flags.model) checkSpecFitsData(spec, flags.model, data.train.sampleShape);
   const { backend, availability } = await startBackend(flags.backend);
   const { signal, dispose } = interruptSignal();
   try {
@@ -54,7 +56,7 @@ export async function train(flags: TrainFlags): Promise<void> {
       out: flags.out,
       resume: flags.resume === true,
       dryRun: flags.dryRun === true,
-      checkpointEverySteps: parseNumber(flags.checkpointEvery, '--checkpoint-every', (n) => Number.isInteger(n) && n >= 0),
+      checkpointEvery: parseCheckpointEvery(flags.checkpointEvery),
       emit: reporter.emit,
       signal,
     });

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { getRegistry } from '@headstart/core';
+import { checkOptions, getRegistry } from '@headstart/core';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { CliError } from '../cli-error.js';
+import { firstIssue, yamlProblem } from '../file-problems.js';
 import type { Experiment } from './experiment.js';
 import { experimentSchema } from './experiment-schema.js';
 
@@ -20,10 +21,10 @@ export async function readExperiment(file: string): Promise<Experiment> {
   try {
     raw = parseYaml(text);
   } catch (error) {
-    throw new CliError(`${file}: not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+    throw new CliError(`${file}: not valid YAML: ${yamlProblem(error)}`);
   }
   const parsed = experimentSchema.safeParse(raw);
-  if (!parsed.success) throw new CliError(`${file}: ${issueText(parsed.error.issues[0]!)}`);
+  if (!parsed.success) throw new CliError(`${file}: ${issueText(firstIssue(parsed.error.issues))}`);
   const x = parsed.data;
   const at = (p: string): string => (isAbsolute(p) ? p : resolve(dirname(file), p));
   if (!x.source.model && !x.source.labels && !x.source.data) throw new CliError(`${file}: source: give labels (classes of data to pre-train on), data, or a model`);
@@ -42,8 +43,8 @@ export async function readExperiment(file: string): Promise<Experiment> {
     const strategy = await getRegistry().get('strategy', arm.strategy).catch((error: Error) => {
       throw new CliError(`${where}.strategy: ${error.message}`);
     });
-    const options = strategy.options.safeParse(arm.options);
-    if (!options.success) throw new CliError(`${where}.options: ${issueText(options.error.issues[0]!)}`);
+    const options = checkOptions(strategy.options, arm.options);
+    if (!options.ok) throw new CliError(`${where}.options${options.field ? `.${options.field}` : ''}: ${options.problem}`);
     const from = arm.from ?? (strategy.needsStart === 'required' ? 'source' : 'none');
     if (from === 'none' && strategy.needsStart === 'required') throw new CliError(`${where}.from: ${arm.strategy} starts from a trained model; use from: source`);
     experiment.arms.push({ name: arm.name ?? arm.strategy, strategy: arm.strategy, options: arm.options, from, ...(arm.description ? { description: arm.description } : {}) });

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { getRegistry } from '@headstart/core';
+import { checkOptions, getRegistry } from '@headstart/core';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { CliError } from '../cli-error.js';
+import { firstIssue, yamlProblem } from '../file-problems.js';
 import { pipelineSchema, type Pipeline } from './pipeline-schema.js';
 
 /**
@@ -20,10 +21,10 @@ export async function readPipeline(file: string): Promise<Pipeline> {
   try {
     raw = parseYaml(text);
   } catch (error) {
-    throw new CliError(`${file}: not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+    throw new CliError(`${file}: not valid YAML: ${yamlProblem(error)}`);
   }
   const parsed = pipelineSchema.safeParse(raw);
-  if (!parsed.success) throw new CliError(`${file}: ${describe(raw, parsed.error.issues[0]!)}`);
+  if (!parsed.success) throw new CliError(`${file}: ${describe(raw, firstIssue(parsed.error.issues))}`);
   const pipeline = resolvePaths(parsed.data, dirname(file));
   await checkStages(file, pipeline);
   return pipeline;
@@ -64,11 +65,8 @@ async function checkStages(file: string, pipeline: Pipeline): Promise<void> {
     const strategy = await registry.get('strategy', stage.strategy).catch((error: Error) => {
       throw new CliError(`${where}: strategy: ${error.message}`);
     });
-    const options = strategy.options.safeParse(stage.options);
-    if (!options.success) {
-      const issue = options.error.issues[0]!;
-      throw new CliError(`${where}: options${issue.path.length ? `.${issue.path.join('.')}` : ''}: ${issue.code === 'unrecognized_keys' ? `unknown option ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message}`);
-    }
+    const options = checkOptions(strategy.options, stage.options);
+    if (!options.ok) throw new CliError(`${where}: options${options.field ? `.${options.field}` : ''}: ${options.problem}`);
     if (strategy.needsStart === 'required' && index === 0 && !pipeline.from) throw new CliError(`${where}: strategy: ${stage.strategy} starts from a trained model; give the pipeline a "from" or an earlier stage`);
     for (const field of ['data', 'val', 'unlabeled'] as const) {
       const path = stage[field];

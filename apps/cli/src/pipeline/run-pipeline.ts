@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultModelSpec, getRegistry, resumePath, runTraining, type EventSink, type Preprocessing, type StartingPoint, type TrainingOutcome } from '@headstart/core';
+import { defaultModelSpec, getRegistry, resumePath, runTraining, type CheckpointInterval, type EventSink, type Preprocessing, type StartingPoint, type TrainingOutcome } from '@headstart/core';
 import { startBackend } from '../backend-choice.js';
 import { loadTrainingData } from '../data-options.js';
-import { readSpec } from '../read-spec.js';
+import { checkSpecFitsData, readSpec } from '../read-spec.js';
 import { loadStartingPoint } from '../start-point.js';
 import type { Pipeline, Stage } from './pipeline-schema.js';
 
@@ -16,7 +16,7 @@ export function stageCheckpoint(pipeline: Pipeline, index: number, stage: Stage)
  * Run the stages in order, each from the previous stage's checkpoint. With `resume`, finished
  * stages are skipped and an interrupted one continues from its resumable checkpoint.
  */
-export async function runPipeline(pipeline: Pipeline, options: { resume: boolean; dryRun?: boolean; emit: EventSink; signal: AbortSignal }): Promise<TrainingOutcome[]> {
+export async function runPipeline(pipeline: Pipeline, options: { resume: boolean; dryRun?: boolean; checkpointEvery?: CheckpointInterval; emit: EventSink; signal: AbortSignal }): Promise<TrainingOutcome[]> {
   const registry = getRegistry();
   const { backend, availability } = await startBackend(pipeline.backend);
   const outcomes: TrainingOutcome[] = [];
@@ -36,6 +36,7 @@ export async function runPipeline(pipeline: Pipeline, options: { resume: boolean
       from ? { preprocessing: from.preprocessing, inputShape: from.spec.inputShape } : undefined,
     );
     const spec = index === 0 && pipeline.model ? await readSpec(pipeline.model) : from?.spec ?? defaultModelSpec(data.train.sampleShape, data.train.labelMap?.length ?? 0);
+    if (index === 0 && pipeline.model) checkSpecFitsData(spec, pipeline.model, data.train.sampleShape);
     options.emit({ type: 'stage-start', stage: index, name: stage.name, strategy: stage.strategy });
     const outcome = await runTraining({
       strategy: await registry.get('strategy', stage.strategy),
@@ -51,6 +52,7 @@ export async function runPipeline(pipeline: Pipeline, options: { resume: boolean
       stage: index,
       resume: options.resume && existsSync(resumePath(out)),
       dryRun: options.dryRun,
+      checkpointEvery: options.checkpointEvery,
       emit: options.emit,
       signal: options.signal,
     });

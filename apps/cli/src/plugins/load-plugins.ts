@@ -96,7 +96,7 @@ async function loadEntry(source: string, origin: PluginSource['origin'], specifi
 async function findProjectManifest(cwd: string): Promise<{ dir: string; json: PackageJson } | undefined> {
   for (let dir = resolve(cwd); ; dir = dirname(dir)) {
     const file = join(dir, 'package.json');
-    if (existsSync(file)) return { dir, json: JSON.parse(await readFile(file, 'utf8')) as PackageJson };
+    if (existsSync(file)) return { dir, json: await readPackageJson(file) };
     if (dirname(dir) === dir) return undefined;
   }
 }
@@ -111,9 +111,19 @@ async function readPackageOf(name: string, from: string, isPath = false): Promis
   }
   for (const dir of candidates) {
     const file = join(dir, 'package.json');
-    if (existsSync(file)) return { dir, json: JSON.parse(await readFile(file, 'utf8')) as PackageJson };
+    if (existsSync(file)) return { dir, json: await readPackageJson(file) };
   }
   return undefined;
+}
+
+/** @throws CliError naming the file when it is not valid JSON. */
+async function readPackageJson(file: string): Promise<PackageJson> {
+  const text = await readFile(file, 'utf8');
+  try {
+    return JSON.parse(text) as PackageJson;
+  } catch (error) {
+    throw new CliError(`${file}: not valid JSON (${(error as Error).message}); headstart reads it to find plugin packages`);
+  }
 }
 
 async function configPlugins(cwd: string): Promise<string[]> {

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -7,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { CheckpointError } from '../errors.js';
 import type { NamedTensors } from '../tensors.js';
 import { CHECKPOINT_CORRUPTIONS, SAFETENSORS_CORRUPTIONS } from './__fixtures__/corrupt-files.js';
-import { rawSafetensors, smallContent } from './__fixtures__/small-checkpoint.js';
+import { editHeader, editManifest, rawSafetensors, smallContent } from './__fixtures__/small-checkpoint.js';
 import { readCheckpoint, readManifest, writeCheckpoint } from './checkpoint-file.js';
 import { CHECKPOINT_FORMAT_VERSION } from './manifest.js';
 
@@ -183,6 +184,22 @@ describe('damaged checkpoints', () => {
     expect(await problemOf(readManifest(file), file)).toBe(problem);
   });
 
+  test('a header edit that still parses and fits the spec is caught by the header hash; a file without one still reads', async () => {
+    const file = join(dir, 'edited.safetensors');
+    await writeCheckpoint(file, smallContent());
+    const written = await readFile(file);
+    const problem = 'header is corrupted (sha-256 mismatch of the manifest and tensor table)';
+    await writeFile(file, editManifest(written, (m) => ({ ...m, labels: ['dog', 7] })));
+    expect(await problemOf(readCheckpoint(file), file)).toBe(problem);
+    expect(await problemOf(readManifest(file), file)).toBe(problem);
+    // Same-sized tensors swapped: every check but the header hash passes.
+    await writeFile(file, editHeader(written, (h) => ({ ...h, 'hidden.bias': h['optim.m.hidden.bias'], 'optim.m.hidden.bias': h['hidden.bias'] })));
+    expect(await problemOf(readCheckpoint(file), file)).toBe(problem);
+    // Checkpoints written before the hash existed have none.
+    await writeFile(file, editHeader(written, (h) => ({ ...h, __metadata__: { headstart: (h.__metadata__ as Record<string, string>).headstart } })));
+    await expect(readCheckpoint(file)).resolves.toMatchObject({ manifest: { labels: ['cat', 7] } });
+  });
+
   test('a missing file', async () => {
     const file = join(dir, 'nothing.safetensors');
     expect(await problemOf(readCheckpoint(file), file)).toBe('no such file');
@@ -193,6 +210,18 @@ describe('damaged checkpoints', () => {
     expect(await problemOf(readCheckpoint(dir), dir)).toBe('is a directory, expected a checkpoint file');
     expect(await problemOf(readManifest(dir), dir)).toBe('is a directory, expected a checkpoint file');
   });
+
+  // /dev/zero would be read until memory runs out, and opening a pipe waits for a writer.
+  test.skipIf(!fs.existsSync('/dev/zero'))('a device or a pipe, refused without reading', async () => {
+    const problem = 'not a regular file (a device, pipe or socket); expected a checkpoint file';
+    expect(await problemOf(readCheckpoint('/dev/zero'), '/dev/zero')).toBe(problem);
+    expect(await problemOf(readManifest('/dev/zero'), '/dev/zero')).toBe(problem);
+    const pipe = join(dir, 'pipe.safetensors');
+    const made = spawnSync('mkfifo', [pipe]);
+    if (made.status !== 0) return;
+    expect(await problemOf(readCheckpoint(pipe), pipe)).toBe(problem);
+    expect(await problemOf(readManifest(pipe), pipe)).toBe(problem);
+  }, 5000);
 
   test('a file truncated at any length fails with the reason for that length', async () => {
     const file = join(dir, 'whole.safetensors');

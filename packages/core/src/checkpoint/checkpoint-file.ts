@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { CheckpointError, HeadstartError } from '../errors.js';
@@ -8,11 +8,18 @@ import type { NamedTensors } from '../tensors.js';
 import { CHECKPOINT_FORMAT_VERSION, type CheckpointManifest } from './manifest.js';
 import { parseManifest } from './manifest-schema.js';
 import { assembleSafetensors, decodeSafetensors, packTensors } from './safetensors.js';
-import { HEADER_LENGTH_BYTES, parseHeader, readHeaderLength, type SafetensorsDtype, type SafetensorsHeader } from './safetensors-header.js';
+import { HEADER_LENGTH_BYTES, parseHeader, readHeaderLength, type SafetensorsDtype, type SafetensorsHeader, type TensorEntry } from './safetensors-header.js';
 import { checkTensorsMatchSpec, OPTIMIZER_PREFIX } from './spec-tensor-check.js';
 
 /** Key under `__metadata__` that holds the JSON manifest. */
 export const MANIFEST_METADATA_KEY = 'headstart';
+
+/**
+ * Key under `__metadata__` that holds the sha-256 (hex) of the manifest and the tensor table, so
+ * a damaged header that still parses (a changed label, swapped offsets, a renamed optimizer
+ * tensor) is caught. Files without it (written before it existed) are read unchecked.
+ */
+export const HEADER_SHA256_METADATA_KEY = 'headstart.sha256';
 
 /** What {@link writeCheckpoint} stores; the format, version and data hash are filled in. */
 export interface CheckpointContent {
@@ -73,11 +80,12 @@ export async function writeCheckpoint(file: string, content: CheckpointContent):
 }
 
 /**
- * Read a checkpoint and verify it: the safetensors structure, the manifest, the data hash, and
- * every parameter of the spec present with its shape.
+ * Read a checkpoint and verify it: the safetensors structure, the manifest, the data hash, every
+ * parameter of the spec present with its shape, and the header hash (when the file records one).
  * @throws CheckpointError, one line naming the file and the problem.
  */
 export async function readCheckpoint(file: string): Promise<Checkpoint> {
+  await checkRegularFile(file);
   const bytes = await readFile(file).catch((error: unknown) => {
     throw fileSystemError(file, error);
   });
@@ -85,6 +93,7 @@ export async function readCheckpoint(file: string): Promise<Checkpoint> {
   const manifest = manifestOf(decoded.header, file);
   if (sha256(decoded.data) !== manifest.dataSha256) throw new CheckpointError(file, 'tensor data is corrupted (sha-256 mismatch)');
   checkTensorsMatchSpec(file, manifest.spec, decoded.header.entries);
+  checkHeaderSha256(decoded.header, file);
   const parameters = new Set(parameterShapes(manifest.spec).map((p) => p.name));
   const weights: NamedTensors = new Map();
   const optimizer: NamedTensors = new Map();
@@ -101,6 +110,7 @@ export async function readCheckpoint(file: string): Promise<Checkpoint> {
 export async function readManifest(file: string): Promise<CheckpointOverview> {
   let handle: FileHandle | undefined;
   try {
+    await checkRegularFile(file);
     handle = await open(file, 'r');
     const size = (await handle.stat()).size;
     const headerLength = readHeaderLength(await readAt(handle, 0, Math.min(size, HEADER_LENGTH_BYTES)), size, file);
@@ -108,6 +118,7 @@ export async function readManifest(file: string): Promise<CheckpointOverview> {
     const header = parseHeader(headerBytes, size - HEADER_LENGTH_BYTES - headerLength, file);
     const manifest = manifestOf(header, file);
     checkTensorsMatchSpec(file, manifest.spec, header.entries);
+    checkHeaderSha256(header, file);
     const tensors = header.entries.map((e) => ({ name: e.name, shape: e.shape, dtype: e.dtype, bytes: e.end - e.begin }));
     return { file, manifest, tensors };
   } catch (error) {
@@ -124,7 +135,7 @@ function encodeCheckpoint(file: string, content: CheckpointContent): Buffer {
     const json = JSON.stringify(completeManifest(content.manifest, sha256(packed.data)));
     // Refuse to write what readCheckpoint would refuse to read.
     parseManifest(json, file);
-    return assembleSafetensors(packed, { [MANIFEST_METADATA_KEY]: json });
+    return assembleSafetensors(packed, { [MANIFEST_METADATA_KEY]: json, [HEADER_SHA256_METADATA_KEY]: headerSha256(json, packed.entries) });
   } catch (error) {
     if (error instanceof CheckpointError) throw new CheckpointError(file, `cannot write: ${error.message.slice(file.length + 2)}`, { cause: error });
     if (error instanceof RangeError) throw new CheckpointError(file, `cannot write: ${error.message}`, { cause: error });
@@ -134,8 +145,8 @@ function encodeCheckpoint(file: string, content: CheckpointContent): Buffer {
 
 function completeManifest(manifest: CheckpointContent['manifest'], dataSha256: string): CheckpointManifest {
   // Field by field, so stray fields of a manifest read earlier (an old version, an old hash) never leak in.
-  const { spec, labels, preprocessing, training, provenance } = manifest;
-  return { format: 'headstart', version: CHECKPOINT_FORMAT_VERSION, spec, labels, preprocessing, training, provenance, dataSha256 };
+  const { spec, labels, featureNames, preprocessing, training, provenance } = manifest;
+  return { format: 'headstart', version: CHECKPOINT_FORMAT_VERSION, spec, labels, featureNames, preprocessing, training, provenance, dataSha256 };
 }
 
 function combineTensors(content: CheckpointContent): NamedTensors {
@@ -154,6 +165,33 @@ function manifestOf(header: SafetensorsHeader, file: string): CheckpointManifest
     throw new CheckpointError(file, `not a headstart checkpoint: no __metadata__.${MANIFEST_METADATA_KEY} manifest`);
   }
   return parseManifest(json, file);
+}
+
+/**
+ * Checked after everything else, so a damage with a more specific message (a bad field, a wrong
+ * shape) gets that message; this catches what still parses and fits the spec.
+ */
+function checkHeaderSha256(header: SafetensorsHeader, file: string): void {
+  const recorded = header.metadata[HEADER_SHA256_METADATA_KEY];
+  if (recorded === undefined) return;
+  if (recorded !== headerSha256(header.metadata[MANIFEST_METADATA_KEY]!, header.entries)) {
+    throw new CheckpointError(file, 'header is corrupted (sha-256 mismatch of the manifest and tensor table)');
+  }
+}
+
+/** The manifest text and the tensor table as parsed, so the header's padding and key order do not count. */
+function headerSha256(manifestJson: string, entries: readonly TensorEntry[]): string {
+  const table = entries.map((e) => [e.name, e.dtype, e.shape, e.begin, e.end]);
+  return sha256(Buffer.from(JSON.stringify([manifestJson, table]), 'utf8'));
+}
+
+/** Before opening: a pipe would block the open, and a device like /dev/zero would be read until memory runs out. */
+async function checkRegularFile(file: string): Promise<void> {
+  const info = await stat(file).catch((error: unknown) => {
+    throw fileSystemError(file, error);
+  });
+  if (info.isDirectory()) throw new CheckpointError(file, FILE_SYSTEM_REASONS.EISDIR!);
+  if (!info.isFile()) throw new CheckpointError(file, 'not a regular file (a device, pipe or socket); expected a checkpoint file');
 }
 
 async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CheckpointError, SpecError } from '../errors.js';
 import { validateSpec } from '../spec/model-spec.js';
+import type { EpochMetrics } from '../train/events.js';
 import { CHECKPOINT_FORMAT_VERSION, type CheckpointManifest } from './manifest.js';
 
 const count = z.number().int().nonnegative();
@@ -13,6 +14,12 @@ export const preprocessingSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('standardize'), mean: z.array(z.number()), std: z.array(z.number()) }),
 ]);
 
+/** An epoch's metrics; JSON has no NaN, so a NaN metric is written as null and read back as NaN. */
+const epochMetricsSchema = z
+  .record(z.string(), z.number().nullable().transform((v) => v ?? Number.NaN))
+  .refine((m) => 'loss' in m, 'expected epoch metrics, with a loss')
+  .transform((m) => m as EpochMetrics);
+
 /** Schema of {@link TrainingState}. */
 export const trainingStateSchema = z.object({
   stage: count,
@@ -21,6 +28,9 @@ export const trainingStateSchema = z.object({
   step: count,
   cursor: count,
   rng: z.array(z.number()),
+  totals: z.object({ loss: z.number(), correct: count, seen: count }).optional(),
+  history: z.array(epochMetricsSchema).optional(),
+  seed: z.number().int().optional(),
   complete: z.boolean(),
   earlyStopping: z
     .object({
@@ -28,6 +38,7 @@ export const trainingStateSchema = z.object({
       best: z.number().nullable().transform((best) => best ?? Number.NaN),
       bestEpoch: z.number().int(),
       wait: count,
+      metrics: epochMetricsSchema.optional(),
     })
     .optional(),
   trainable: z.array(z.string()).optional(),
@@ -55,7 +66,8 @@ export const checkpointManifestSchema = z.object({
   format: z.literal('headstart'),
   version: z.number().int().positive(),
   spec: z.custom<unknown>((value) => value !== undefined, 'Invalid input: expected a model spec'),
-  labels: z.array(z.union([z.string(), z.number()])).optional(),
+  labels: z.array(z.union([z.string(), z.number()])).min(1, 'expected at least one label').optional(),
+  featureNames: z.array(z.string()).optional(),
   preprocessing: preprocessingSchema,
   training: trainingStateSchema.optional(),
   provenance: z.array(provenanceEntrySchema),

@@ -1,3 +1,4 @@
+import type { EpochMetrics } from '../train/events.js';
 import type { Label } from '../data/dataset.js';
 import type { ModelSpec } from '../spec/model-spec.js';
 
@@ -26,10 +27,16 @@ export interface TrainingState {
   cursor: number;
   /** RNG state at the checkpoint. */
   rng: number[];
+  /** Summed loss, correct predictions and samples seen so far in the current epoch. */
+  totals?: { loss: number; correct: number; seen: number };
+  /** Metrics of the phase's finished epochs (learning curves survive a resume). */
+  history?: EpochMetrics[];
+  /** The run's seed; `--resume` refuses a checkpoint written with another. */
+  seed?: number;
   /** Whether the stage finished (a final checkpoint) or was cut short (resumable). */
   complete: boolean;
   /** Best validation metric so far and epochs without improvement, for early stopping. */
-  earlyStopping?: { best: number; bestEpoch: number; wait: number };
+  earlyStopping?: { best: number; bestEpoch: number; wait: number; metrics?: EpochMetrics };
   /** Trainable parameter names at this point. */
   trainable?: string[];
 }
@@ -57,6 +64,8 @@ export interface CheckpointManifest {
   spec: ModelSpec;
   /** Class index → original label. */
   labels?: Label[];
+  /** Names of the input columns in the order the model reads them (CSV header), when the data had names. */
+  featureNames?: string[];
   preprocessing: Preprocessing;
   training?: TrainingState;
   provenance: ProvenanceEntry[];

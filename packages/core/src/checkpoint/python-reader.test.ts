@@ -17,6 +17,7 @@ interface PythonView {
   metadata: Record<string, string>;
   manifest: unknown;
   dataSha256: string;
+  headerSha256: string;
   fileSha256: string;
 }
 
@@ -49,7 +50,8 @@ describe.skipIf(pythonMissing)(pythonMissing ? `${TITLE} [skipped: python3 is no
     }));
     expect(view.tensors).toEqual(ours);
     expect(view.headerLength % 8).toBe(0);
-    expect(Object.keys(view.metadata)).toEqual(['headstart']);
+    expect(Object.keys(view.metadata)).toEqual(['headstart', 'headstart.sha256']);
+    expect(view.headerSha256).toBe(view.metadata['headstart.sha256']);
     // Compared as parsed JSON: NaN has no JSON form, so the manifest is compared as written.
     expect(view.manifest).toEqual(JSON.parse(JSON.stringify(checkpoint.manifest)));
     expect(view.dataSha256).toBe(checkpoint.manifest.dataSha256);

@@ -5,6 +5,7 @@ import { DataError } from '../errors.js';
 import { sizeOf } from '../tensors.js';
 import { ByteReader } from './byte-reader.js';
 import { readError } from './read-error.js';
+import { formatShape } from './sample-shape.js';
 
 /** An IDX element type: its size and how to read one big-endian value. */
 interface IdxType {
@@ -46,6 +47,8 @@ export async function* readIdx(file: string, onHeader?: (header: IdxHeader) => v
     const type = IDX_TYPES.get(header.type)!;
     const [count = 0, ...itemShape] = header.dims;
     const itemBytes = sizeOf(itemShape) * type.bytes;
+    // Items of no bytes would "read" forever: a corrupt header can announce 2^32 of them.
+    if (itemBytes === 0 && count > 0) throw new DataError(file, `the header announces ${count} items of shape ${formatShape(itemShape)}, which hold no values`);
     for (let item = 1; item <= count; item++) {
       const raw = await bytes.read(itemBytes);
       if (raw.length < itemBytes) {

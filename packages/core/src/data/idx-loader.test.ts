@@ -91,6 +91,11 @@ describe('idx loader', () => {
       await expect(idx.load(file, { labelled: false })).rejects.toThrow(`${file}: truncated: the header announces 5 items of 6 bytes, but the data ends in item 4`);
     });
 
+    it('items with no values: refused at once, not read 2^32 times', async () => {
+      const file = await temp.write('empty-items/images.idx', idxBytes(0x08, [0xffffffff, 0, 5], []));
+      await expect(idx.load(file, { labelled: false })).rejects.toThrow(`${file}: the header announces 4294967295 items of shape [0,5], which hold no values`);
+    }, 5000);
+
     it('bytes after the last item', async () => {
       const file = await temp.write('long/images.idx', Buffer.concat([idxBytes(0x08, [5, 3, 2], pixels), Buffer.from([1, 2])]));
       await expect(idx.load(file, { labelled: false })).rejects.toThrow(`${file}: 2 bytes after the last of the 5 items the header announces`);

@@ -1,5 +1,6 @@
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
+import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { useTempDir } from './__fixtures__/temp-dir.js';
 import type { DataRecord } from './dataset.js';
@@ -94,6 +95,27 @@ describe('image folder loader', () => {
     it('a file that does not decode', async () => {
       const file = await temp.write('corrupt/a/1.png', 'not a png');
       await expect(images.load(temp.path('corrupt'))).rejects.toThrow(`${file}: not a readable PNG image (`);
+    });
+
+    it('an image whose header claims more pixels than are read is refused before decoding', async () => {
+      // A 2×2 PNG with its IHDR saying 20000×20000 (and a correct CRC): pngjs would allocate gigabytes.
+      const huge = png(2, 2, gray(0));
+      huge.writeUInt32BE(20000, 16);
+      huge.writeUInt32BE(20000, 20);
+      huge.writeUInt32BE(crc32(huge.subarray(12, 29)), 29);
+      await temp.write('huge/a/1.png', png(2, 2, gray(0)));
+      const file = await temp.write('huge/b/2.png', huge);
+      const started = performance.now();
+      await expect(images.load(temp.path('huge'))).rejects.toThrow(`${file}: is 20000×20000 pixels by its header; images over 16777216 pixels (4096×4096) are not read`);
+      // Same for a JPEG whose start-of-frame says 10000 wide, 5000 high.
+      const wide = jpg(8, 8, gray(0));
+      const frame = wide.indexOf(Buffer.from([0xff, 0xc0]));
+      wide.writeUInt16BE(5000, frame + 5);
+      wide.writeUInt16BE(10000, frame + 7);
+      const jpegFile = await temp.write('wide/b/2.jpg', wide);
+      await temp.write('wide/a/1.jpg', jpg(8, 8, gray(0)));
+      await expect(images.load(temp.path('wide'))).rejects.toThrow(`${jpegFile}: is 10000×5000 pixels by its header; images over 16777216 pixels (4096×4096) are not read`);
+      expect(performance.now() - started).toBeLessThan(2000);
     });
 
     it('no class folders when labelled', async () => {

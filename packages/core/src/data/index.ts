@@ -11,3 +11,4 @@ export { batchOrder, makeBatch } from './batches.js';
 export { builtinLoaders, loadDataset, registerBuiltinLoaders, streamDataset, type LoadDatasetOptions } from './load-dataset.js';
 export * from './concat.js';
 export { sha256OfFile } from './file-hash.js';
+export { alignFeatures } from './align-features.js';

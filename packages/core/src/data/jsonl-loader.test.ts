@@ -82,6 +82,24 @@ describe('jsonl loader', () => {
       }
     });
 
+    it('hostile nesting and sizes: a one-line error, no stack overflow, no allocation from the first row alone', async () => {
+      const deep = (depth: number, inner: string): string => `${'['.repeat(depth)}${inner}${']'.repeat(depth)}`;
+      const firstRowLength = 100_000;
+      const cases: Array<[string, string]> = [
+        [`{"features": ${deep(200_000, '1')}, "label": 1}`, 'line 1: "features" is nested 200000 lists deep; at most 16 are read'],
+        [`{"features": [1], "label": ${deep(200_000, '1')}}`, 'line 1: "label" must be a string or a number, found a deeply nested list'],
+        [`{"features": ${deep(17, '1')}, "label": 1}`, 'line 1: "features" is nested 17 lists deep; at most 16 are read'],
+        // The first row promises 10^10 values; the second has one.
+        [`{"features": [[${Array(firstRowLength).fill(1).join(',')}], ${Array(firstRowLength - 1).fill('[1]').join(',')}], "label": 1}`, `line 1: features[1] has 1 item, expected ${firstRowLength} like features[0]`],
+      ];
+      for (const [line, problem] of cases) {
+        const file = await temp.write('hostile.jsonl', `${line}\n`);
+        await expect(jsonl.load(file)).rejects.toThrow(`${file}, ${problem}`);
+      }
+      const file = await temp.write('deep-ok.jsonl', `{"features": ${deep(16, '1')}, "label": 1}\n`);
+      expect((await jsonl.load(file)).sampleShape).toEqual(Array(16).fill(1));
+    });
+
     it('no records at all', async () => {
       const file = await temp.write('blank.jsonl', '\n\n');
       await expect(jsonl.load(file)).rejects.toThrow(`${file}: no records; expected one JSON object a line`);

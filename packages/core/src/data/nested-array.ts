@@ -4,22 +4,27 @@ export interface FlatArray {
   values: Float32Array;
 }
 
+/** Deepest nesting read (a sample of rank 16 is far past any real data; deeper would overflow the stack). */
+export const MAX_NESTING = 16;
+
 /**
- * Flatten a (possibly nested) JSON array of finite numbers. Every level must be rectangular.
+ * Flatten a (possibly nested) JSON array of finite numbers, at most {@link MAX_NESTING} deep.
+ * Every level must be rectangular.
  * `fail` receives a one-line problem naming the position, such as `features[1][2]`.
  * @internal
  */
 export function flattenNested(value: unknown, name: string, fail: (problem: string) => never): FlatArray {
   if (!Array.isArray(value)) fail(`"${name}" must be a list of numbers, found ${preview(value)}`);
   const shape = shapeOfFirsts(value);
+  if (shape.length > MAX_NESTING) fail(`"${name}" is nested ${shape.length} lists deep; at most ${MAX_NESTING} are read`);
   if (shape.includes(0)) fail(`"${name}" has an empty list`);
-  const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  let written = 0;
+  // Collected as found, not allocated from the shape: the first items' lengths may promise far more than the line holds.
+  const values: number[] = [];
   const walk = (node: unknown, depth: number, path: string): void => {
     const length = shape[depth];
     if (length === undefined) {
       if (typeof node !== 'number' || !Number.isFinite(node)) fail(`expected a number at ${path}, found ${preview(node)}`);
-      values[written++] = node;
+      values.push(node);
       return;
     }
     if (!Array.isArray(node)) fail(`expected a list at ${path}, found ${preview(node)}`);
@@ -27,7 +32,7 @@ export function flattenNested(value: unknown, name: string, fail: (problem: stri
     node.forEach((child, i) => walk(child, depth + 1, `${path}[${i}]`));
   };
   walk(value, 0, name);
-  return { shape, values };
+  return { shape, values: Float32Array.from(values) };
 }
 
 function shapeOfFirsts(value: unknown): number[] {
@@ -38,6 +43,15 @@ function shapeOfFirsts(value: unknown): number[] {
 
 /** A JSON value, short enough for a message. */
 export function preview(value: unknown): string {
-  const text = value === undefined ? 'nothing' : JSON.stringify(value);
+  const text = value === undefined ? 'nothing' : stringifyOrDescribe(value);
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
+function stringifyOrDescribe(value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    // Nesting too deep for JSON.stringify's recursion.
+    return Array.isArray(value) ? 'a deeply nested list' : 'a deeply nested object';
+  }
 }

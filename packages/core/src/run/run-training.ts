@@ -9,7 +9,10 @@ import type { ModelSpec } from '../spec/model-spec.js';
 import type { StartingPoint, Strategy, StrategyContext, StrategyData, StrategyResult } from '../strategy.js';
 import type { NamedTensors } from '../tensors.js';
 import type { EventSink } from '../train/events.js';
-import { fit, type FitEnv, type FitSnapshot } from '../train/fit.js';
+import { fit, type CheckpointInterval, type FitEnv, type FitSnapshot } from '../train/fit.js';
+import { lockOutput } from './output-lock.js';
+import { checkSameRun } from './resume-check.js';
+import { checkOptions } from '../strategy-options.js';
 import { planOnly } from './plan-only.js';
 import { resumePath } from './resume-path.js';
 
@@ -34,7 +37,8 @@ export interface TrainingRun {
   /** Emit each phase's plan (what trains, at what rate) instead of training; write nothing. */
   dryRun?: boolean;
   stage?: number;
-  checkpointEverySteps?: number;
+  /** Periodic resumable checkpoints mid-epoch. Default every 60 seconds (and always at epoch ends). */
+  checkpointEvery?: CheckpointInterval;
   emit: EventSink;
   signal: AbortSignal;
 }
@@ -46,12 +50,26 @@ export interface TrainingOutcome {
   provenance: ProvenanceEntry[];
 }
 
+/** Default {@link TrainingRun.checkpointEvery}: a killed run loses at most a minute of training. */
+const DEFAULT_CHECKPOINT_EVERY: CheckpointInterval = { seconds: 60 };
+
 /**
  * Run a strategy with core's machinery around it: parse its options, build its context, write
  * resumable checkpoints while it trains and the final checkpoint (with provenance) when it ends.
+ * The output path is locked for the run, so a second run writing it is refused.
  */
 export async function runTraining(run: TrainingRun): Promise<TrainingOutcome> {
   const options = parseOptions(run.strategy, run.options);
+  if (run.dryRun) return train(run, options);
+  const unlock = await lockOutput(run.out, (message) => run.emit({ type: 'log', level: 'warn', message }));
+  try {
+    return await train(run, options);
+  } finally {
+    await unlock().catch(() => undefined);
+  }
+}
+
+async function train(run: TrainingRun, options: Record<string, unknown>): Promise<TrainingOutcome> {
   const stage = run.stage ?? 0;
   const resume = run.resume ? await loadResume(run.out) : undefined;
   const entry: ProvenanceEntry = {
@@ -65,15 +83,17 @@ export async function runTraining(run: TrainingRun): Promise<TrainingOutcome> {
     startedAt: new Date().toISOString(),
   };
   const history = run.from?.manifest?.provenance ?? run.from?.provenance ?? [];
+  if (resume) checkSameRun(resume, { entry, seed: run.seed, labels: run.data.train.labelMap, preprocessing: run.preprocessing });
   const rng = createRng(run.seed);
+  const done = { epoch: 0, step: 0 };
   const env: FitEnv = {
     stage,
     rng,
     emit: run.emit,
     signal: run.signal,
     resume: resume ? { state: resume.manifest.training!, optimizer: resume.optimizer } : undefined,
-    checkpointEverySteps: run.checkpointEverySteps,
-    save: (snapshot) => saveSnapshot(run, snapshot, [...history, entry]),
+    checkpointEvery: run.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY,
+    save: (snapshot) => saveSnapshot(run, { ...snapshot, state: { ...snapshot.state, seed: run.seed } }, [...history, entry]),
   };
   // A resumed run continues the model it was training: the first one asked for with the spec the
   // checkpoint holds gets its weights; models of later phases start from what the strategy passes.
@@ -93,7 +113,12 @@ export async function runTraining(run: TrainingRun): Promise<TrainingOutcome> {
     rng,
     resume: resume ? { state: resume.manifest.training!, weights: resume.weights } : undefined,
     createModel: (spec, weights) => createModel(run.backend, spec, takeResumeWeights(spec) ?? weights, run.seed, rng),
-    fit: (model, plan) => (run.dryRun ? planOnly(model, plan, stage, run.emit) : fit(model, plan, env)),
+    fit: async (model, plan) => {
+      if (run.dryRun) return planOnly(model, plan, stage, run.emit);
+      const result = await fit(model, plan, env);
+      Object.assign(done, { epoch: result.epochs, step: done.step + result.steps });
+      return result;
+    },
     emit: run.emit,
     signal: run.signal,
     dryRun: run.dryRun === true,
@@ -105,9 +130,9 @@ export async function runTraining(run: TrainingRun): Promise<TrainingOutcome> {
   entry.finishedAt = new Date().toISOString();
   entry.metrics = numericMetrics(result.metrics);
   const provenance = [...history, entry];
-  const checkpoint = await saveFinal(run, result, provenance, { stage, rng: rng.state() });
+  const checkpoint = await saveFinal(run, result, provenance, { stage, rng: rng.state(), ...done });
   await rm(resumePath(run.out), { force: true });
-  run.emit({ type: 'checkpoint', file: run.out, stage, epoch: 0, step: 0, complete: true });
+  run.emit({ type: 'checkpoint', file: run.out, stage, ...done, complete: true });
   run.emit({ type: 'run-end', metrics: result.metrics, seconds: (Date.now() - started) / 1000 });
   return { result, checkpoint: { file: run.out, sha256: checkpoint.sha256 }, provenance };
 }
@@ -117,14 +142,9 @@ function sameSpec(a: ModelSpec, b: ModelSpec): boolean {
 }
 
 function parseOptions(strategy: Strategy<any>, raw: Record<string, unknown>): Record<string, unknown> {
-  const parsed = strategy.options.safeParse(raw);
-  if (parsed.success) return parsed.data as Record<string, unknown>;
-  const issue = parsed.error.issues[0]!;
-  if (issue.code === 'unrecognized_keys') {
-    const known = 'shape' in strategy.options ? Object.keys(strategy.options.shape as object).join(', ') : '';
-    throw new HeadstartError('USAGE', `strategy ${strategy.name}: unknown option ${issue.keys.map((k) => `"${k}"`).join(', ')}${known ? `; its options are ${known}` : ''}`);
-  }
-  throw new HeadstartError('USAGE', `strategy ${strategy.name}: option ${issue.path.join('.') || '(options)'}: ${issue.message}`);
+  const checked = checkOptions(strategy.options, raw);
+  if (checked.ok) return checked.options;
+  throw new HeadstartError('USAGE', `strategy ${strategy.name}: ${checked.field ? `option ${checked.field}: ` : ''}${checked.problem}`);
 }
 
 async function callStrategy(strategy: Strategy<any>, ctx: StrategyContext, options: Record<string, unknown>): Promise<StrategyResult> {
@@ -158,24 +178,30 @@ async function loadResume(out: string) {
 async function saveSnapshot(run: TrainingRun, snapshot: FitSnapshot, provenance: ProvenanceEntry[]): Promise<void> {
   const file = resumePath(run.out);
   await writeCheckpoint(file, {
-    manifest: { spec: snapshot.model.spec, labels: run.data.train.labelMap, preprocessing: run.preprocessing, training: snapshot.state, provenance },
+    manifest: { spec: snapshot.model.spec, labels: run.data.train.labelMap, ...featureNames(run), preprocessing: run.preprocessing, training: snapshot.state, provenance },
     weights: await snapshot.model.getWeights(),
-    optimizer: await snapshot.trainer.getState(),
+    optimizer: new Map([...(await snapshot.trainer.getState()), ...snapshot.tensors]),
   });
   run.emit({ type: 'checkpoint', file, stage: snapshot.state.stage, epoch: snapshot.state.epoch, step: snapshot.state.step, complete: false });
 }
 
-async function saveFinal(run: TrainingRun, result: StrategyResult, provenance: ProvenanceEntry[], at: { stage: number; rng: number[] }) {
+async function saveFinal(run: TrainingRun, result: StrategyResult, provenance: ProvenanceEntry[], at: { stage: number; rng: number[]; epoch: number; step: number }) {
   return writeCheckpoint(run.out, {
     manifest: {
       spec: result.model.spec,
       labels: result.labels,
+      ...featureNames(run),
       preprocessing: run.preprocessing,
-      training: { ...at, epoch: 0, step: 0, cursor: 0, complete: true, trainable: result.trainable },
+      training: { ...at, cursor: 0, seed: run.seed, complete: true, trainable: result.trainable },
       provenance,
     },
     weights: await result.model.getWeights(),
   });
+}
+
+function featureNames(run: TrainingRun): { featureNames?: string[] } {
+  const names = run.data.train.featureNames;
+  return names ? { featureNames: names } : {};
 }
 
 function numericMetrics(metrics: Record<string, number | undefined>): Record<string, number> {

@@ -1,4 +1,5 @@
 import type { LayerInput } from './layers.js';
+import { SpecError } from '../errors.js';
 import { validateSpec, type ModelSpec } from './model-spec.js';
 
 /**
@@ -6,7 +7,8 @@ import { validateSpec, type ModelSpec } from './model-spec.js';
  * images (`[height, width, channels]`). Both end in a dense `head` with a softmax over `classes`.
  */
 export function defaultModelSpec(sampleShape: number[], classes: number): ModelSpec {
-  const layers: LayerInput[] = sampleShape.length === 3 ? cnnBody(sampleShape) : mlpBody();
+  // Samples of another rank (a JSONL matrix, a sequence of vectors) are flattened into the MLP.
+  const layers: LayerInput[] = sampleShape.length === 3 ? cnnBody(sampleShape) : sampleShape.length === 1 ? mlpBody() : [{ type: 'flatten', name: 'flatten' }, ...mlpBody()];
   layers.push({ type: 'dense', name: 'head', units: classes, activation: 'softmax' });
   return validateSpec({ inputShape: sampleShape, layers }, 'default model');
 }
@@ -33,9 +35,11 @@ function cnnBody([height, width]: number[]): LayerInput[] {
 /**
  * The same spec with its output layer resized to `classes` (a new head for new labels).
  * Returns the new spec and the name of the replaced layer.
+ * @throws SpecError when the spec has no dense layer.
  */
 export function withHeadUnits(spec: ModelSpec, classes: number): { spec: ModelSpec; head: string } {
   const index = lastDenseIndex(spec);
+  if (index < 0) throw new SpecError(`model has no dense layer to size to the ${classes} classes; end it in a dense layer with a softmax activation`);
   const layers = spec.layers.map((layer, i) => (i === index && layer.type === 'dense' ? { ...layer, units: classes } : layer));
   return { spec: validateSpec({ inputShape: spec.inputShape, layers }), head: spec.layers[index]!.name };
 }

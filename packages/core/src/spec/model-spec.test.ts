@@ -69,6 +69,17 @@ describe('default specs and heads', () => {
     expect(inferShapes(cnnSpec).at(-1)!.outputShape).toEqual([5]);
   });
 
+  test('samples of another rank (a JSONL matrix) are flattened into the MLP', () => {
+    const spec = defaultModelSpec([8, 8], 3);
+    expect(spec.layers.map((l) => l.name)).toEqual(['flatten', 'enc1', 'enc2', 'head']);
+    expect(parameterShapes(spec)[0]!.shape).toEqual([64, 128]);
+  });
+
+  test('withHeadUnits refuses a model without a dense layer', () => {
+    const spec = validateSpec({ inputShape: [4], layers: [{ type: 'activation', name: 'a', activation: 'relu' }] });
+    expect(() => withHeadUnits(spec, 3)).toThrow('model has no dense layer to size to the 3 classes; end it in a dense layer with a softmax activation');
+  });
+
   test('withHeadUnits resizes the last dense layer only', () => {
     const { spec, head } = withHeadUnits(defaultModelSpec([64], 10), 3);
     expect(head).toBe('head');

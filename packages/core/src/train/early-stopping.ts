@@ -5,6 +5,9 @@ import type { EarlyStopping } from './fit-plan.js';
 
 type Monitor = NonNullable<EarlyStopping['monitor']>;
 
+/** Prefix of the best epoch's weights in a resumable checkpoint (beside the optimizer's `optim.*` state). */
+const BEST_PREFIX = 'optim.bestWeights.';
+
 /** Keras-style early stopping: watch a metric, stop after `patience` epochs without improvement. */
 export class EarlyStopper {
   private readonly monitor: Monitor;
@@ -42,7 +45,7 @@ export class EarlyStopper {
     if (this.bestWeights) await model.setWeights(this.bestWeights);
   }
 
-  /** The metrics of the best epoch seen by this process (a resumed run knows only its own epochs). */
+  /** The metrics of the best epoch. */
   bestMetrics(history: EpochMetrics[]): EpochMetrics {
     return this.bestEpochMetrics ?? history[history.length - 1] ?? { loss: Number.NaN };
   }
@@ -51,15 +54,34 @@ export class EarlyStopper {
     return { monitor: this.monitor, best: this.best, bestEpoch: this.bestEpoch };
   }
 
-  /** For checkpoints. */
-  state(): { best: number; bestEpoch: number; wait: number } {
-    return { best: this.best, bestEpoch: this.bestEpoch, wait: this.wait };
+  /** For checkpoints, with {@link tensors}. */
+  state(): { best: number; bestEpoch: number; wait: number; metrics?: EpochMetrics } {
+    return { best: this.best, bestEpoch: this.bestEpoch, wait: this.wait, ...(this.bestEpochMetrics ? { metrics: this.bestEpochMetrics } : {}) };
   }
 
-  /** Continue from {@link state}. The best weights are not in a checkpoint, so a resumed run restores the best it sees itself. */
-  restore(state: { best: number | null; bestEpoch: number; wait: number }): void {
+  /** The best epoch's weights and metrics as checkpoint tensors, so a resumed run restores the same best. */
+  tensors(): NamedTensors {
+    const tensors: NamedTensors = new Map();
+    for (const [name, tensor] of this.bestWeights ?? []) tensors.set(BEST_PREFIX + name, tensor);
+    return tensors;
+  }
+
+  /**
+   * Continue from {@link state} and {@link tensors}, given the metrics of the epochs already run.
+   * @returns `saved` without the early-stopping tensors: the optimizer's own state.
+   */
+  restore(state: { best: number | null; bestEpoch: number; wait: number; metrics?: EpochMetrics }, saved: NamedTensors): NamedTensors {
     this.best = state.best ?? Number.NaN;
     this.bestEpoch = state.bestEpoch;
     this.wait = state.wait;
+    this.bestEpochMetrics = state.metrics;
+    const rest: NamedTensors = new Map();
+    const best: NamedTensors = new Map();
+    for (const [name, tensor] of saved) {
+      if (name.startsWith(BEST_PREFIX)) best.set(name.slice(BEST_PREFIX.length), tensor);
+      else rest.set(name, tensor);
+    }
+    if (best.size > 0) this.bestWeights = best;
+    return rest;
   }
 }

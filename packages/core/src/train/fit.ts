@@ -16,6 +16,8 @@ export interface FitSnapshot {
   state: TrainingState;
   model: Model;
   trainer: Trainer;
+  /** Loop state kept as tensors beside the optimizer's (the early-stopping best weights). */
+  tensors: NamedTensors;
 }
 
 /** What the loop needs from the run around it. */
@@ -29,9 +31,12 @@ export interface FitEnv {
   resume?: { state: TrainingState; optimizer: NamedTensors };
   /** Write a resumable checkpoint (periodically, at epoch ends, on interrupt). */
   save?(snapshot: FitSnapshot): Promise<void>;
-  /** Steps between periodic checkpoints; 0 or undefined: only at epoch ends and on interrupt. */
-  checkpointEverySteps?: number;
+  /** How often to write a resumable checkpoint mid-epoch; undefined: only at epoch ends and on interrupt. */
+  checkpointEvery?: CheckpointInterval;
 }
+
+/** Steps or seconds between periodic resumable checkpoints (`--checkpoint-every 500` or `30s`). */
+export type CheckpointInterval = { steps: number } | { seconds: number };
 
 /** Thrown when the run's AbortSignal fired; a resumable checkpoint was written first. */
 export class InterruptedError extends HeadstartError {
@@ -47,7 +52,12 @@ interface Position {
   step: number;
   /** RNG state at the start of `epoch`, from which its batch order is drawn again on resume. */
   epochRng: number[];
+  /** Running sums of the current epoch, so a run resumed mid-epoch reports the whole epoch's metrics. */
+  totals: Totals;
 }
+
+/** Longest the loop runs without yielding to the event loop, so Ctrl-C is seen mid-epoch on any engine. */
+const YIELD_EVERY_MS = 50;
 
 /**
  * Core's training loop: seeded shuffling each epoch, the LR schedule, metrics, validation,
@@ -58,30 +68,44 @@ export async function fit(model: Model, plan: FitPlan, env: FitEnv): Promise<Fit
   const stepsPerEpoch = Math.ceil(plan.train.size / plan.batchSize);
   const trainer = model.trainer(plan.trainer);
   const stopper = plan.earlyStopping ? new EarlyStopper(plan.earlyStopping, Boolean(plan.val)) : undefined;
-  const at: Position = { epoch: 0, cursor: 0, step: 0, epochRng: env.rng.state() };
+  const at: Position = { epoch: 0, cursor: 0, step: 0, epochRng: env.rng.state(), totals: emptyTotals() };
   const resume = env.resume?.state.phase === plan.phase ? env.resume : undefined;
+  const history: EpochMetrics[] = [...(resume?.state.history ?? [])];
   if (resume) {
-    await trainer.setState(resume.optimizer);
+    const optimizer = stopper && resume.state.earlyStopping ? stopper.restore(resume.state.earlyStopping, resume.optimizer) : resume.optimizer;
+    await trainer.setState(optimizer);
     Object.assign(at, { epoch: resume.state.epoch, cursor: resume.state.cursor, step: resume.state.step, epochRng: resume.state.rng });
+    if (resume.state.totals) at.totals = { ...resume.state.totals };
     env.rng.setState(resume.state.rng);
-    if (resume.state.earlyStopping) stopper?.restore(resume.state.earlyStopping);
   }
-  const save = (complete = false): Promise<void> | undefined =>
-    env.save?.({ model, trainer, state: { stage: env.stage, phase: plan.phase, epoch: at.epoch, step: at.step, cursor: at.cursor, rng: at.epochRng, complete, earlyStopping: stopper?.state(), trainable: plan.trainer.trainable } });
-  const history: EpochMetrics[] = [];
+  const snapshot = (): FitSnapshot => ({
+    model,
+    trainer,
+    tensors: stopper?.tensors() ?? new Map(),
+    state: {
+      stage: env.stage, phase: plan.phase, epoch: at.epoch, step: at.step, cursor: at.cursor, rng: at.epochRng,
+      totals: { ...at.totals }, history: [...history], complete: false, earlyStopping: stopper?.state(), trainable: plan.trainer.trainable,
+    },
+  });
+  let savedAt = Date.now();
+  const save = (): Promise<void> | undefined => {
+    savedAt = Date.now();
+    return env.save?.(snapshot());
+  };
+  const due = (): boolean => periodicSaveDue(env.checkpointEvery, at.step, savedAt);
   let stoppedEarly = false;
   try {
     while (at.epoch < plan.epochs && !stoppedEarly) {
       const epochStart = Date.now();
       env.emit({ type: 'epoch-start', stage: env.stage, epoch: at.epoch, epochs: plan.epochs });
-      const totals = await runEpoch(trainer, plan, env, at, stepsPerEpoch, save);
+      const totals = await runEpoch(trainer, plan, env, at, stepsPerEpoch, save, due);
       const metrics = await epochMetrics(model, plan, totals);
       history.push(metrics);
       env.emit({ type: 'epoch-end', stage: env.stage, epoch: at.epoch, epochs: plan.epochs, metrics, seconds: (Date.now() - epochStart) / 1000 });
       stoppedEarly = stopper ? (await stopper.update(at.epoch, metrics, model)) === 'stop' : false;
       await plan.onEpochEnd?.(at.epoch, metrics);
       if (stoppedEarly) env.emit({ type: 'early-stop', stage: env.stage, epoch: at.epoch, ...stopper!.summary() });
-      Object.assign(at, { epoch: at.epoch + 1, cursor: 0, epochRng: env.rng.state() });
+      Object.assign(at, { epoch: at.epoch + 1, cursor: 0, epochRng: env.rng.state(), totals: emptyTotals() });
       if (at.epoch < plan.epochs && !stoppedEarly) await save();
     }
     if (stoppedEarly) await stopper!.restoreBest(model);
@@ -98,13 +122,25 @@ interface Totals {
   seen: number;
 }
 
+function emptyTotals(): Totals {
+  return { loss: 0, correct: 0, seen: 0 };
+}
+
 /** The batches of one epoch from `at.cursor` on; `at` advances as they run. */
-async function runEpoch(trainer: Trainer, plan: FitPlan, env: FitEnv, at: Position, stepsPerEpoch: number, save: () => Promise<void> | undefined): Promise<Totals> {
+async function runEpoch(
+  trainer: Trainer, plan: FitPlan, env: FitEnv, at: Position, stepsPerEpoch: number, save: () => Promise<void> | undefined, due: () => boolean,
+): Promise<Totals> {
   env.rng.setState(at.epochRng);
   const order = batchOrder(plan.train.size, env.rng);
-  const totals: Totals = { loss: 0, correct: 0, seen: 0 };
+  const totals = at.totals;
   const schedule = plan.schedule ?? { type: 'constant' };
+  let yielded = Date.now();
   for (; at.cursor < stepsPerEpoch; ) {
+    if (Date.now() - yielded > YIELD_EVERY_MS) {
+      // A synchronous engine (tfjs cpu) never gives signal handlers a turn otherwise.
+      await new Promise((resolve) => setImmediate(resolve));
+      yielded = Date.now();
+    }
     if (env.signal.aborted) {
       await save();
       throw new InterruptedError();
@@ -118,9 +154,15 @@ async function runEpoch(trainer: Trainer, plan: FitPlan, env: FitEnv, at: Positi
     at.cursor++;
     at.step++;
     env.emit({ type: 'step', stage: env.stage, epoch: at.epoch, step: at.cursor, stepsPerEpoch, loss: result.loss, lr: lrScale * (plan.trainer.groups[0]?.lr ?? 0) });
-    if (env.checkpointEverySteps && at.step % env.checkpointEverySteps === 0 && at.cursor < stepsPerEpoch) await save();
+    if (at.cursor < stepsPerEpoch && due()) await save();
   }
   return totals;
+}
+
+function periodicSaveDue(every: CheckpointInterval | undefined, step: number, savedAt: number): boolean {
+  if (!every) return false;
+  if ('steps' in every) return every.steps > 0 && step % every.steps === 0;
+  return every.seconds > 0 && Date.now() - savedAt >= every.seconds * 1000;
 }
 
 function accumulate(totals: Totals, batch: Batch, result: { loss: number; correct?: number }): void {
@@ -150,6 +192,6 @@ function corrupt(batch: Batch, noise: NonNullable<FitPlan['inputNoise']>, seed: 
 
 function checkFinite(loss: number, phase: string, at: Position): void {
   if (!Number.isFinite(loss)) {
-    throw new HeadstartError('BAD_INPUT', `training diverged: loss is ${loss} in ${phase} epoch ${at.epoch + 1}, batch ${at.cursor + 1}; lower the learning rate (--lr) or check the data for extreme values`);
+    throw new HeadstartError('BAD_INPUT', `training diverged: loss is ${loss} in ${phase} epoch ${at.epoch + 1}, batch ${at.cursor + 1}; lower the learning rate (--lr) or check the data for extreme values (the last good checkpoint is kept)`);
   }
 }

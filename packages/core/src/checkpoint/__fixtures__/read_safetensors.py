@@ -3,8 +3,9 @@ checkpoint written by headstart reads the same outside headstart.
 
 Usage: python3 read_safetensors.py FILE [FIRST_VALUES]
 Prints one JSON object: tensors in data order (name, dtype, shape, first values), the
-__metadata__ map, the parsed headstart manifest, and sha-256 digests of the data section and
-of the whole file.
+__metadata__ map, the parsed headstart manifest, and sha-256 digests of the data section, of
+the whole file, and of the manifest and tensor table (as headstart records it under
+__metadata__["headstart.sha256"]).
 """
 
 import hashlib
@@ -42,8 +43,16 @@ def read(path, first_values):
         "metadata": metadata,
         "manifest": json.loads(metadata["headstart"]) if "headstart" in metadata else None,
         "dataSha256": hashlib.sha256(data).hexdigest(),
+        "headerSha256": header_sha256(metadata.get("headstart", ""), entries),
         "fileSha256": hashlib.sha256(raw).hexdigest(),
     }
+
+
+def header_sha256(manifest_json, entries):
+    # JSON of [manifest text, [[name, dtype, shape, begin, end], ...]] without spaces, as JSON.stringify writes it.
+    table = [[name, info["dtype"], info["shape"], *info["data_offsets"]] for name, info in entries]
+    text = json.dumps([manifest_json, table], separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 if __name__ == "__main__":

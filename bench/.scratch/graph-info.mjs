@@ -1,0 +1,11 @@
+import { defaultModelSpec, parameterShapes, planTraining } from '@headstart/core';
+const m = await import('../../packages/backend-onnx/dist/train-graph.js');
+const spec = defaultModelSpec([8, 8, 1], 10);
+const headSpec = { inputShape: [64], layers: [spec.layers.at(-1)] };
+const opts = { trainable: ['head.kernel', 'head.bias'], groups: [{ name: 'all', params: ['head.kernel', 'head.bias'], lr: 0.01 }], optimizer: { type: 'adam' }, loss: 'softmaxCrossEntropy' };
+const params = parameterShapes(headSpec);
+const plan = planTraining(headSpec, opts, params);
+const g = m.buildTrainGraph({ spec: headSpec, params, plan, optimizer: opts.optimizer, loss: opts.loss });
+const graph = g.model.graph;
+console.log('nodes', graph.node.length, 'inputs', graph.input.map(i => i.name), 'outputs', graph.output.map(o => o.name), 'inits', graph.initializer.length);
+console.log(graph.node.map(n => n.opType).join(' '));

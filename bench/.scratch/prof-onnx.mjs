@@ -1,0 +1,36 @@
+import { applyPreprocessing, defaultModelSpec, fitPreprocessing, initializeWeights, createRng, loadDataset, fit, makeBatch, batchOrder } from '@headstart/core';
+import { createOnnxBackend } from '@headstart/backend-onnx';
+import { createTfjsBackend } from '@headstart/backend-tfjs';
+const which = process.argv[2] ?? 'onnx';
+const backend = which === 'onnx' ? createOnnxBackend() : createTfjsBackend();
+await backend.probe();
+const raw = await loadDataset(new URL('../../data/digits/digits.csv', import.meta.url).pathname, { sampleShape: [8, 8, 1] });
+const data = applyPreprocessing(fitPreprocessing('scale', raw, 16), raw);
+const spec = defaultModelSpec([8, 8, 1], 10);
+// head = dense 64->10 on 64 features
+const headSpec = { inputShape: [64], layers: [spec.layers.at(-1)] };
+const features = new Float32Array(data.size * 64); const r = createRng(5); for (let i = 0; i < features.length; i++) features[i] = Math.max(0, r.normal());
+const train = { ...data, sampleShape: [64], features };
+const model = await backend.createModel(headSpec, undefined, { seed: 1 });
+const opts = { trainable: ['head.kernel', 'head.bias'], groups: [{ name: 'all', params: ['head.kernel', 'head.bias'], lr: 0.01 }], optimizer: { type: 'adam' }, loss: 'softmaxCrossEntropy' };
+const trainer = model.trainer(opts);
+const rng = createRng(1);
+const order = batchOrder(train.size, rng);
+const steps = Math.ceil(train.size / 32);
+const batches = Array.from({ length: steps }, (_, i) => makeBatch(train, order, i * 32, 32, 'labels'));
+for (let e = 0; e < 5; e++) for (const b of batches) await trainer.step(b, 1);
+let t0 = performance.now();
+const N = 20;
+for (let e = 0; e < N; e++) for (const b of batches) await trainer.step(b, 1);
+console.log(which, 'trainer.step only: ms/epoch', ((performance.now() - t0) / N).toFixed(3), 'us/step', ((performance.now() - t0) / N / steps * 1000).toFixed(1));
+t0 = performance.now();
+for (let e = 0; e < N; e++) for (let i = 0; i < steps; i++) makeBatch(train, order, i * 32, 32, 'labels');
+console.log('makeBatch: ms/epoch', ((performance.now() - t0) / N).toFixed(3));
+// full fit
+const env = { stage: 0, rng: createRng(2), emit: () => {}, signal: new AbortController().signal };
+const times = [];
+let es;
+env.emit = (e) => { if (e.type === 'epoch-start') es = performance.now(); if (e.type === 'epoch-end') times.push(performance.now() - es); };
+await fit(model, { phase: 'p', train, epochs: 30, batchSize: 32, trainer: opts }, env);
+times.sort((a, b) => a - b);
+console.log('fit: median ms/epoch', times[15].toFixed(3), 'min', times[0].toFixed(3));

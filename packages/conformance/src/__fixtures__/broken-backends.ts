@@ -1,0 +1,56 @@
+import type { Backend, Model, NamedTensors, Trainer } from '@headstart/core';
+import { createReferenceBackend } from '../reference/reference-backend.js';
+
+/** How a broken backend departs from the float64 reference. */
+export interface Breakage {
+  /** Change predictions on their way out. */
+  predict?: (outputs: Float32Array) => Float32Array;
+  /** Replace a trainer's step (call `inner` for the real one). */
+  step?: (inner: Trainer['step'], model: Model, ...args: Parameters<Trainer['step']>) => ReturnType<Trainer['step']>;
+  /** Ignore restored optimizer state. */
+  dropsState?: boolean;
+  /** Report itself unavailable. */
+  unavailable?: boolean;
+}
+
+/** The float64 reference backend with one deliberate fault, to show which checks catch it. */
+export function brokenBackend(breakage: Breakage): Backend {
+  const inner = createReferenceBackend();
+  return {
+    ...inner,
+    name: 'broken',
+    probe: async () => (breakage.unavailable ? { available: false, reasons: ['no engine in this test'] } : inner.probe()),
+    async createModel(spec, weights, options) {
+      const model = await inner.createModel(spec, weights, options);
+      const broken: Model = {
+        spec: model.spec,
+        engine: 'broken/float64',
+        parameters: () => model.parameters(),
+        getWeights: () => model.getWeights(),
+        setWeights: (w) => model.setWeights(w),
+        predict: async (x, size) => (breakage.predict ?? ((y) => y))(await model.predict(x, size)),
+        trainer(trainerOptions) {
+          const trainer = model.trainer(trainerOptions);
+          return {
+            ...trainer,
+            step: (batch, lrScale) => (breakage.step ? breakage.step(trainer.step.bind(trainer), model, batch, lrScale) : trainer.step(batch, lrScale)),
+            evaluate: (batch) => trainer.evaluate(batch),
+            getState: () => trainer.getState(),
+            setState: async (state: NamedTensors) => (breakage.dropsState ? undefined : trainer.setState(state)),
+            dispose: () => trainer.dispose(),
+          };
+        },
+        dispose: () => model.dispose(),
+      };
+      return broken;
+    },
+  };
+}
+
+/** Add `amount` to every batch-norm moving mean of the model. */
+export async function nudgeMovingMeans(model: Model, amount: number): Promise<void> {
+  const weights = await model.getWeights();
+  const nudged: NamedTensors = new Map();
+  for (const [name, t] of weights) if (name.endsWith('.movingMean')) nudged.set(name, { shape: t.shape, data: t.data.map((v) => v + amount) });
+  await model.setWeights(nudged);
+}

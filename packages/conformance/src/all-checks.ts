@@ -1,0 +1,54 @@
+import type { ConformanceCheck } from './check.js';
+import { checkpointChecks } from './checks/checkpoint-checks.js';
+import { comparisonChecks } from './checks/comparison-checks.js';
+import { continuationChecks } from './checks/continuation-checks.js';
+import { exportChecks } from './checks/export-checks.js';
+import { frozenChecks } from './checks/frozen-checks.js';
+import { weightChecks } from './checks/weight-checks.js';
+import type { ConformanceOptions } from './options.js';
+
+/**
+ * Every check of the suite, in the order they run: the reference-free checks of weights, freezing,
+ * checkpoints and export, the comparisons with the float64 reference (`float64.*`), and, when a
+ * reference backend is given, the comparisons with it (`reference.*`).
+ */
+export function conformanceChecks(options: { reference?: boolean } = {}): ConformanceCheck[] {
+  return [
+    ...weightChecks,
+    ...comparisonChecks({ prefix: 'float64', label: 'the float64 reference', pick: (ctx) => ctx.float64 }),
+    ...frozenChecks,
+    ...checkpointChecks,
+    ...exportChecks,
+    ...(options.reference ? [...comparisonChecks({ prefix: 'reference', label: 'the reference backend', pick: (ctx) => ctx.reference! }), ...continuationChecks] : []),
+  ];
+}
+
+/** A check to run, or to report as skipped by the options with their reason. */
+export interface SelectedCheck {
+  check: ConformanceCheck;
+  skip?: string;
+}
+
+/**
+ * The checks `options` ask for, with their skips.
+ * @throws Error when a `checks` entry or a `skip` id names no check, listing the ids there are.
+ */
+export function selectChecks(options: ConformanceOptions): SelectedCheck[] {
+  const all = conformanceChecks({ reference: options.reference !== undefined });
+  const ids = all.map((check) => check.id);
+  const matches = (pattern: string, id: string): boolean => (pattern.endsWith('*') ? id.startsWith(pattern.slice(0, -1)) : id === pattern);
+  const unknown = [
+    ...(options.checks ?? []).filter((pattern) => !ids.some((id) => matches(pattern, id))).map((p) => `checks: "${p}"`),
+    ...Object.keys(options.skip ?? {}).filter((id) => !ids.includes(id)).map((id) => `skip: "${id}"`),
+  ];
+  if (unknown.length > 0) {
+    const hint = options.reference ? '' : ' (reference.* checks need the reference option)';
+    throw new Error(`conformance: ${unknown.join(', ')} matches no check${hint}; the checks are ${ids.join(', ')}`);
+  }
+  return all
+    .filter((check) => !options.checks || options.checks.some((pattern) => matches(pattern, check.id)))
+    .map((check) => {
+      const skip = options.skip?.[check.id];
+      return skip === undefined ? { check } : { check, skip };
+    });
+}

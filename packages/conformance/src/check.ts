@@ -1,0 +1,64 @@
+import type { Backend } from '@headstart/core';
+import type { Expectations, Measurement } from './measurements.js';
+
+/** What a check runs with. */
+export interface CheckContext {
+  /** The backend under test. */
+  backend: Backend;
+  /** The plain-JavaScript float64 backend (see `createReferenceBackend`). */
+  float64: Backend;
+  /** The backend of {@link ConformanceOptions.reference}, when given. */
+  reference?: Backend;
+  /** Assertions; their measurements go into the check's result. */
+  expect: Expectations;
+  /** A fresh directory for files the check writes; removed when the suite ends. */
+  tempDir: string;
+  /** The format for `exportModel`. */
+  exportFormat: string;
+}
+
+/** A check's way of saying it could not run here; not a failure. */
+export interface Skip {
+  skipped: string;
+}
+
+/** One conformance check. Checks are independent and may run in any order. */
+export interface ConformanceCheck {
+  /** Stable id, used in `skip` and `checks` options: `float64.train.sgd`. */
+  id: string;
+  /** One line saying what it verifies. */
+  title: string;
+  /**
+   * Run it. Failures throw (a `ConformanceFailure` for a wrong value, the backend's own error
+   * otherwise); a missing optional capability returns a {@link Skip} with the reason.
+   */
+  run(context: CheckContext): Promise<void | Skip>;
+}
+
+/** How a check ended. */
+export type CheckStatus = 'passed' | 'failed' | 'skipped';
+
+/** A check's result in a {@link ConformanceReport}. */
+export interface CheckResult {
+  id: string;
+  title: string;
+  status: CheckStatus;
+  /** Why it was skipped, or the failure's message. */
+  reason?: string;
+  /** The failure itself (its stack shows where). */
+  error?: unknown;
+  /** Comparisons made, with the largest difference found in each. */
+  measurements: Measurement[];
+  /** Wall time of the check in milliseconds. */
+  milliseconds: number;
+}
+
+/** What {@link runConformance} reports. */
+export interface ConformanceReport {
+  backend: string;
+  /** `Model.engine` of the backend's models, e.g. `tfjs/cpu`, once a model was made. */
+  engine?: string;
+  /** Whether no check failed. */
+  passed: boolean;
+  results: CheckResult[];
+}

@@ -1,0 +1,10 @@
+export { describeBackendConformance, formatMeasurement } from './describe-conformance.js';
+export { runConformance } from './run-conformance.js';
+export { conformanceChecks } from './all-checks.js';
+export { DEFAULT_TOLERANCE, type BackendFactory, type ConformanceOptions } from './options.js';
+export type { CheckContext, CheckResult, CheckStatus, ConformanceCheck, ConformanceReport, Skip } from './check.js';
+export type { Compared, Expectations, Measurement } from './measurements.js';
+export { ConformanceFailure } from './conformance-failure.js';
+export { createReferenceBackend, REFERENCE_BACKEND_NAME } from './reference/reference-backend.js';
+export { referenceForward, toWeights64, type ForwardMode, type ForwardResult, type Weights64 } from './reference/forward.js';
+export { CNN_SPEC, MLP_SPEC, STRIDED_SPEC } from './fixtures/specs.js';

@@ -1,0 +1,127 @@
+import { inferShapes, splitFinalSoftmax, sizeOf, type BatchNormLayer, type Layer, type ModelSpec, type NamedTensors } from '@headstart/core';
+import { activate, softmaxRows } from './activations.js';
+import { conv2d, globalAvgPool2d, pool2d, type ImageShape } from './window-ops.js';
+
+/** Weights in float64, by parameter name, in canonical layouts. */
+export type Weights64 = Map<string, Float64Array>;
+
+/** Float64 copies of float32 weights. */
+export function toWeights64(weights: NamedTensors): Weights64 {
+  return new Map([...weights].map(([name, t]) => [name, Float64Array.from(t.data)]));
+}
+
+/** How a reference pass runs. */
+export interface ForwardMode {
+  /** Training mode: batch-norm layers (unless frozen) use the batch's statistics, dropout its masks. */
+  training: boolean;
+  /** Batch-norm layers kept in inference mode while training. */
+  frozenBatchNorm?: ReadonlySet<string>;
+  /** Dropout masks by layer name, `n × sample size` channels-last (training only; none means identity). */
+  dropoutMasks?: ReadonlyMap<string, Float32Array>;
+  /** Stop before a final softmax, where losses start. */
+  logits?: boolean;
+}
+
+/** What a reference pass gives. */
+export interface ForwardResult {
+  /** `n × outputs`. */
+  output: Float64Array;
+  /** Batch statistics of every batch-norm layer that used them (biased variance), by layer name. */
+  batchStatistics: Map<string, { mean: Float64Array; variance: Float64Array }>;
+}
+
+/**
+ * The float64 forward pass of a spec over `n` channels-last samples: the reference every backend is
+ * compared with. Plain loops over canonical layouts, written for clarity rather than speed.
+ */
+export function referenceForward(spec: ModelSpec, weights: Weights64, x: ArrayLike<number>, n: number, mode: ForwardMode): ForwardResult {
+  const shapes = inferShapes(spec);
+  const { layers, endsInSoftmax } = splitFinalSoftmax(spec.layers);
+  const batchStatistics: ForwardResult['batchStatistics'] = new Map();
+  let values: Float64Array = Float64Array.from(x);
+  layers.forEach((layer, index) => {
+    values = applyLayer(layer, shapes[index]!.inputShape, values, n, { weights, mode, batchStatistics });
+  });
+  const channels = sizeOf(shapes[shapes.length - 1]!.outputShape);
+  return { output: endsInSoftmax && !mode.logits ? softmaxRows(values, channels) : values, batchStatistics };
+}
+
+interface LayerContext {
+  weights: Weights64;
+  mode: ForwardMode;
+  batchStatistics: ForwardResult['batchStatistics'];
+}
+
+function parameter(weights: Weights64, name: string): Float64Array {
+  const value = weights.get(name);
+  if (!value) throw new Error(`float64 reference: no weights for "${name}"`);
+  return value;
+}
+
+function applyLayer(layer: Layer, inputShape: number[], x: Float64Array, n: number, ctx: LayerContext): Float64Array {
+  const param = (p: string): Float64Array => parameter(ctx.weights, `${layer.name}.${p}`);
+  const channels = inputShape[inputShape.length - 1]!;
+  switch (layer.type) {
+    case 'dense':
+      return activate(layer.activation, dense(x, n, param('kernel'), layer.useBias ? param('bias') : undefined, layer.units), layer.units);
+    case 'conv2d':
+      return activate(layer.activation, conv2d(x, n, imageShape(inputShape), layer, param('kernel'), layer.useBias ? param('bias') : undefined), layer.filters);
+    case 'maxPool2d':
+    case 'avgPool2d':
+      return pool2d(x, n, imageShape(inputShape), layer);
+    case 'globalAvgPool2d':
+      return globalAvgPool2d(x, n, imageShape(inputShape));
+    case 'flatten':
+      return x;
+    case 'batchNorm':
+      return batchNorm(layer, x, channels, ctx);
+    case 'dropout': {
+      const mask = ctx.mode.training ? ctx.mode.dropoutMasks?.get(layer.name) : undefined;
+      return mask ? x.map((v, i) => v * mask[i]!) : x;
+    }
+    case 'activation':
+      return activate(layer.activation, x, channels);
+  }
+}
+
+function imageShape(shape: number[]): ImageShape {
+  return [shape[0]!, shape[1]!, shape[2]!];
+}
+
+function dense(x: Float64Array, n: number, kernel: Float64Array, bias: Float64Array | undefined, units: number): Float64Array {
+  const inputs = x.length / n;
+  const out = new Float64Array(n * units);
+  for (let s = 0; s < n; s++)
+    for (let o = 0; o < units; o++) {
+      let sum = bias ? bias[o]! : 0;
+      for (let i = 0; i < inputs; i++) sum += x[s * inputs + i]! * kernel[i * units + o]!;
+      out[s * units + o] = sum;
+    }
+  return out;
+}
+
+/** `gamma · (x − mean)/√(variance + ε) + beta` over the last axis; batch statistics when training and not frozen. */
+function batchNorm(layer: BatchNormLayer, x: Float64Array, channels: number, ctx: LayerContext): Float64Array {
+  const param = (p: string): Float64Array => parameter(ctx.weights, `${layer.name}.${p}`);
+  let mean = param('movingMean');
+  let variance = param('movingVariance');
+  if (ctx.mode.training && !ctx.mode.frozenBatchNorm?.has(layer.name)) {
+    ({ mean, variance } = momentsOf(x, channels));
+    ctx.batchStatistics.set(layer.name, { mean, variance });
+  }
+  const [gamma, beta] = [param('gamma'), param('beta')];
+  return x.map((v, i) => {
+    const k = i % channels;
+    return (gamma[k]! * (v - mean[k]!)) / Math.sqrt(variance[k]! + layer.epsilon) + beta[k]!;
+  });
+}
+
+/** Per-channel mean and biased variance over every other axis. */
+function momentsOf(x: Float64Array, channels: number): { mean: Float64Array; variance: Float64Array } {
+  const rows = x.length / channels;
+  const mean = new Float64Array(channels);
+  const variance = new Float64Array(channels);
+  for (let i = 0; i < x.length; i++) mean[i % channels]! += x[i]! / rows;
+  for (let i = 0; i < x.length; i++) variance[i % channels]! += (x[i]! - mean[i % channels]!) ** 2 / rows;
+  return { mean, variance };
+}
