@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // headstart benchmarks (`npm run bench`; not part of `npm test`).
 //   node bench/run.mjs --workload mlp|cnn --backend onnx|tfjs [--seconds S] [--json]   one measurement, one JSON line
+//   node bench/run.mjs --workload fit-overhead --backend tfjs [--engine cpu|wasm]      headstart's tfjs trainer vs plain model.fit
+//                                                                                      (--engine forces a tfjs engine: HEADSTART_TFJS_ENGINE)
 //   node bench/run.mjs [--seconds S]                                                   every workload × backend (+ PyTorch when
 //                                                                                      /usr/bin/python3 imports torch), each in its own
 //                                                                                      process, as a table with ratios and JSON lines
@@ -10,7 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { WORKLOADS } from './workloads.mjs';
 
-const { values } = parseArgs({ options: { workload: { type: 'string' }, backend: { type: 'string' }, seconds: { type: 'string', default: '3' }, json: { type: 'boolean' } } });
+const { values } = parseArgs({ options: { workload: { type: 'string' }, backend: { type: 'string' }, engine: { type: 'string' }, seconds: { type: 'string', default: '3' }, json: { type: 'boolean' } } });
+// The tfjs backend reads its engine override at start; set it before anything imports the backend.
+if (values.engine) process.env.HEADSTART_TFJS_ENGINE = values.engine;
 const seconds = Number(values.seconds);
 
 async function backendNamed(name) {
@@ -21,6 +25,10 @@ async function backendNamed(name) {
 }
 
 async function one(workload, backendName) {
+  if (workload === 'fit-overhead') {
+    const { fitOverhead } = await import('./fit-overhead.mjs');
+    return { ...(await fitOverhead()), backend: backendName, peakRssMB: process.resourceUsage().maxRSS / 1024 };
+  }
   if (workload === 'frozen-base') {
     const { frozenBaseSpeed } = await import('./frozen-base.mjs');
     return { ...(await frozenBaseSpeed(await backendNamed(backendName))), peakRssMB: process.resourceUsage().maxRSS / 1024 };
@@ -60,15 +68,18 @@ async function all() {
     // Interleave the runs so machine noise spreads over every backend alike.
     // PyTorch at its best here: one thread and all cores, the faster counts.
     const reference = torch ? bestOf([1, os.cpus().length].map((threads) => child([fileURLToPath(new URL('./torch_bench.py', import.meta.url)), workload, String(seconds), String(threads)], '/usr/bin/python3'))) : undefined;
-    for (const backend of ['onnx', 'tfjs']) {
-      const result = child([self, '--workload', workload, '--backend', backend, '--seconds', String(seconds), '--json']);
+    // tfjs picks wasm for the MLP and cpu for the CNN; the MLP also runs forced onto cpu, for wasm vs cpu.
+    const runs = [['onnx'], ['tfjs'], ...(workload === 'mlp' ? [['tfjs', 'cpu']] : [])];
+    for (const [backend, engine] of runs) {
+      const result = child([self, '--workload', workload, '--backend', backend, ...(engine ? ['--engine', engine] : []), '--seconds', String(seconds), '--json']);
       const ratio = reference && !reference.error && result.samplesPerSec ? result.samplesPerSec / reference.samplesPerSec : undefined;
       rows.push({ workload, backend, ...result, ...(ratio ? { vsPytorch: ratio } : {}) });
     }
     if (reference) rows.push({ workload, ...reference });
   }
   const frozen = ['onnx', 'tfjs'].map((backend) => ({ backend, ...child([self, '--workload', 'frozen-base', '--backend', backend, '--json']) }));
-  for (const row of [...rows, ...frozen]) console.log(JSON.stringify(row));
+  const overhead = ['wasm', 'cpu'].map((engine) => child([self, '--workload', 'fit-overhead', '--backend', 'tfjs', '--engine', engine, '--json']));
+  for (const row of [...rows, ...frozen, ...overhead]) console.log(JSON.stringify(row));
   console.log('\n| workload | backend | engine | samples/s | vs PyTorch | peak RSS MB |\n| --- | --- | --- | ---: | ---: | ---: |');
   for (const r of rows) {
     console.log(`| ${r.workload} | ${r.backend ?? 'pytorch'} | ${r.engine ?? r.error ?? ''} | ${r.samplesPerSec ? Math.round(r.samplesPerSec).toLocaleString('en') : '-'} | ${r.vsPytorch ? `${r.vsPytorch.toFixed(2)}×` : '-'} | ${r.peakRssMB ? Math.round(r.peakRssMB) : '-'} |`);
@@ -77,12 +88,17 @@ async function all() {
   for (const f of frozen) {
     console.log(f.error ? `| ${f.backend} | ${f.error} | | | |` : `| ${f.backend} (${f.engine}) | ${f.throughBaseSecPerEpoch.toFixed(3)} | ${f.cachedSecPerEpoch.toFixed(4)} | ${f.speedupPerEpoch.toFixed(1)}× | ${f.throughBaseTotal.toFixed(1)} s / ${f.cachedTotal.toFixed(1)} s |`);
   }
+  console.log('\n| tfjs overhead over plain model.fit (mlp, 4,096 samples, batch 64, Adam) | model.fit s/epoch | trainer s/epoch | core fit s/epoch | trainer / fit | core fit / fit |\n| --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const o of overhead) {
+    console.log(o.error ? `| ${o.error} | | | | | |` : `| ${o.engine} | ${o.plainSecPerEpoch.toFixed(3)} | ${o.trainerSecPerEpoch.toFixed(3)} | ${o.fitSecPerEpoch.toFixed(3)} | ${o.trainerOverPlain.toFixed(2)} | ${o.fitOverPlain.toFixed(2)} |`);
+  }
   if (!torch) console.log('\n(PyTorch not importable by /usr/bin/python3 — `apt-get install python3-torch` adds the reference column.)');
 }
 
 if (values.workload || values.backend) {
-  if (!(WORKLOADS[values.workload] || values.workload === 'frozen-base') || !['onnx', 'tfjs'].includes(values.backend)) {
-    console.error('usage: node bench/run.mjs --workload mlp|cnn|frozen-base --backend onnx|tfjs [--seconds S] [--json]');
+  const tfjsOnly = values.workload === 'fit-overhead';
+  if (!(WORKLOADS[values.workload] || values.workload === 'frozen-base' || tfjsOnly) || !(tfjsOnly ? ['tfjs'] : ['onnx', 'tfjs']).includes(values.backend)) {
+    console.error('usage: node bench/run.mjs --workload mlp|cnn|frozen-base|fit-overhead --backend onnx|tfjs [--engine cpu|wasm] [--seconds S] [--json]');
     process.exit(2);
   }
   const result = await one(values.workload, values.backend);

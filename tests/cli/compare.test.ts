@@ -37,7 +37,7 @@ seeds: [1, 2]
 
   test.each([
     ['data: nowhere.csv\nsource: { labels: [0] }\ntarget: {}\nstrategies: [{ strategy: full-retrain }]\n', /: .*nowhere\.csv: no such file or directory$/],
-    ['data: DIGITS\nsource: { labels: [0] }\ntarget: {}\nstrategies: [{ strategy: frozen-base, options: { epoch: 3 } }]\n', /: strategies\[0\]\.options: unknown field "epoch"$/],
+    ['data: DIGITS\nsource: { labels: [0] }\ntarget: {}\nstrategies: [{ strategy: frozen-base, options: { epoch: 3 } }]\n', /: strategies\[0\]\.options: unknown option "epoch"; its options are epochs, lr, .*$/],
     ['data: DIGITS\nsource: { labels: [0] }\ntarget: {}\nstrategies: [{ strategy: frozn }]\n', /: strategies\[0\]\.strategy: unknown strategy "frozn"/],
     ['data: DIGITS\nsource: {}\ntarget: {}\nstrategies: [{ strategy: full-retrain }]\n', /: source: give labels \(classes of data to pre-train on\), data, or a model$/],
     ['data: DIGITS\nsource: { labels: [0] }\ntarget: { budgets: [0] }\nstrategies: [{ strategy: full-retrain }]\n', /: target\.budgets\[0\]: Too small/],

@@ -142,11 +142,12 @@ Example experiment.yaml:
   program
     .command('import')
     .description('turn a model in a backend\'s native format (ONNX, tfjs model.json) into a headstart checkpoint')
-    .argument('<model>', 'model file (.onnx, model.json)')
+    .argument('<model>', 'model file: .onnx, or a tfjs layers model.json (or its directory)')
     .requiredOption('--out <file>', 'checkpoint to write (.safetensors)')
     .addHelpText('after', `
-Example:
+Examples:
   $ headstart import resnet-ish.onnx --out base.safetensors
+  $ headstart import web-model/model.json --out base.safetensors   # tfjs model.save() or the Keras converter
   $ headstart train --strategy frozen-base --from base.safetensors --data mine.csv`)
     .action(async (file, options) => (await import('./commands/import.js')).importModel(file, options));
 
@@ -155,10 +156,11 @@ Example:
     .description('write a checkpoint as a model its runtime loads on its own')
     .argument('<checkpoint>', 'checkpoint (.safetensors)')
     .requiredOption('--format <format>', 'onnx or tfjs')
-    .requiredOption('--out <path>', 'file (onnx) or directory (tfjs) to write')
+    .requiredOption('--out <path>', 'file (onnx); directory, or a .json file, (tfjs) to write')
     .addHelpText('after', `
-Example:
-  $ headstart export digits.safetensors --format onnx --out digits.onnx`)
+Examples:
+  $ headstart export digits.safetensors --format onnx --out digits.onnx
+  $ headstart export digits.safetensors --format tfjs --out web-model   # model.json + weights.bin for tf.loadLayersModel`)
     .action(async (file, options) => (await import('./commands/export.js')).exportModel(file, options));
 
   program

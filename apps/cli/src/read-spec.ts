@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { validateSpec, type ModelSpec } from '@headstart/core';
+import { defaultModelSpec, validateSpec, type Dataset, type ModelSpec } from '@headstart/core';
 import { parse as parseYaml } from 'yaml';
 import { CliError } from './cli-error.js';
 
@@ -26,4 +26,17 @@ export function checkSpecFitsData(spec: ModelSpec, file: string, sampleShape: re
   if (size(spec.inputShape) !== size(sampleShape)) {
     throw new CliError(`${file}: inputShape [${spec.inputShape.join(', ')}] does not fit the data, whose samples have shape [${sampleShape.join(', ')}] (${size(sampleShape)} values); fix inputShape or give --input-shape`);
   }
+}
+
+/**
+ * The architecture a run trains: the `--model` file (checked against the data), else the starting
+ * checkpoint's, else core's default for the data's sample shape and classes.
+ */
+export async function chooseSpec(modelFile: string | undefined, from: { spec: ModelSpec } | undefined, train: Dataset): Promise<ModelSpec> {
+  if (modelFile) {
+    const spec = await readSpec(modelFile);
+    checkSpecFitsData(spec, modelFile, train.sampleShape);
+    return spec;
+  }
+  return from?.spec ?? defaultModelSpec(train.sampleShape, train.labelMap?.length ?? 0);
 }

@@ -1,4 +1,4 @@
-import { HeadstartError, sizeOf, type Batch, type LossKind } from '@headstart/core';
+import { HeadstartError, type Batch, type LossKind } from '@headstart/core';
 
 
 /**

@@ -47,12 +47,15 @@ export class FlatGroupBuffers {
     }
   }
 
-  /** Add this group's flat inputs and preallocated outputs. */
-  bind(feeds: Record<string, Tensor>, fetches: Record<string, Tensor>): void {
+  /**
+   * Add this group's flat inputs and preallocated outputs, under their names in the train-step graph
+   * or with a prefix (the multi-step graph's `initial.` and `final.`).
+   */
+  bind(feeds: Record<string, Tensor>, fetches: Record<string, Tensor>, prefix = { input: '', output: '' }): void {
     for (const { buffer, input, output } of this.io.buffers) {
       const pair = this.flat.get(buffer)!;
-      feeds[input] = pair[this.side];
-      fetches[output] = pair[this.side === 0 ? 1 : 0];
+      feeds[prefix.input + input] = pair[this.side];
+      fetches[prefix.output + output] = pair[this.side === 0 ? 1 : 0];
     }
   }
 

@@ -55,5 +55,8 @@ function emitLayer(ctx: LayerContext, layer: Layer, x: Flow): Flow {
       return dropoutLayer(ctx, layer, x);
     case 'activation':
       return activationLayer(ctx, layer, x);
+    case 'onnx':
+      // An opaque block runs in a session of its own (opaque-block.ts), ahead of the compiled graph.
+      throw new HeadstartError('NOT_SUPPORTED', `layer "${layer.name}" is an opaque ONNX block, which runs in its own session and cannot be compiled into a graph`);
   }
 }

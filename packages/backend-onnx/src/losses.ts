@@ -29,7 +29,8 @@ export function inverseBatchSize(b: GraphBuilder, x: string): string {
 export function emitLoss(b: GraphBuilder, kind: LossKind, output: string, target: string): LossValues {
   const flatShape = b.shapeOf(target);
   const flat = b.shapeOf(output).length === 2 ? output : reshapeTo(b, output, flatShape);
-  const invN = inverseBatchSize(b, flat);
+  // From the target, a graph input: the same N, and a multi-step graph computes it once per run.
+  const invN = inverseBatchSize(b, target);
   const values = kind === 'softmaxCrossEntropy' ? crossEntropy(b, flat, target, invN) : meanSquaredError(b, flat, target, invN);
   return flat === output ? values : { ...values, dOutput: reshapeTo(b, values.dOutput, b.shapeOf(output)) };
 }

@@ -6,6 +6,7 @@ import type { InferenceSession } from 'onnxruntime-node';
 import { checkInput } from '@headstart/core';
 import { buildPredictGraph, IO } from './inference-graph.js';
 import type { ModelParts } from './model-parts.js';
+import { createOpaqueBaseModel } from './opaque-base-model.js';
 import { ParameterStore } from './parameter-store.js';
 import { createSession, type SessionSettings } from './session.js';
 import { TYPICAL_BATCH } from './threads.js';
@@ -17,9 +18,12 @@ const PREDICT_CHUNK = 4096;
 /**
  * A live model on onnxruntime: parameters as tensors and a forward session built once. Parameters
  * missing from `weights` get core's seeded initial values, so a new head can sit on a loaded base.
+ * A model starting with an opaque ONNX block runs the block in its own session ahead of the rest
+ * (see {@link createOpaqueBaseModel}).
  */
 export async function createOnnxModel(spec: ModelSpec, weights: NamedTensors | undefined, settings: SessionSettings, seed = 0): Promise<Model> {
   const valid = validateSpec(spec);
+  if (valid.layers[0]!.type === 'onnx') return createOpaqueBaseModel(valid, weights, settings, seed, createOnnxModel);
   const params = new ParameterStore(settings.ort, parameterShapes(valid), initializeWeights(valid, createRng(seed)));
   if (weights) params.write(weights);
   const parts: ModelParts = { spec: valid, params, session: settings, outputSize: sizeOf(outputShape(valid)), seed };

@@ -1,21 +1,38 @@
 import { HeadstartError, outputShape, validateSpec, type Activation, type LayerInput, type ModelSpec, type NamedTensors } from '@headstart/core';
 import { decodeAttributes, type Attributes } from './attributes.js';
 import { LEAKY_RELU_SLOPE } from './ops/activations.js';
-import type { ModelProto, NodeProto, TensorProto } from './onnx-proto.js';
+import { DataType, type GraphProto, type ModelProto, type NodeProto, type TensorProto } from './onnx-proto.js';
 import { tensorDims, tensorValues } from './onnx-tensor.js';
 import { windowGeometry } from './ops/window-geometry.js';
 
 /** A weight tensor of the imported graph. */
-interface Constant {
+export interface Constant {
   dims: number[];
   values: Float32Array;
+}
+
+/** A node that has no headstart layer, and why. */
+export class UnmappableNode extends HeadstartError {
+  constructor(file: string, readonly node: NodeProto, readonly why: string, readonly index = -1) {
+    super('NOT_SUPPORTED', `${file}: node "${nodeName(node)}" (op ${node.opType}) cannot be mapped to a headstart layer: ${why}`);
+  }
+
+  /** The same error, knowing where the node is in the graph. */
+  at(file: string, index: number): UnmappableNode {
+    return new UnmappableNode(file, this.node, this.why, index);
+  }
+}
+
+/** A node's name, or its first output when it has none. */
+export function nodeName(node: NodeProto): string {
+  return node.name || node.output[0] || '(unnamed)';
 }
 
 /**
  * Maps a chain of ONNX nodes onto headstart layers, tracking the value flowing through the chain
  * and the channels-last shape it has in the spec being built.
  */
-class GraphMapper {
+export class GraphMapper {
   readonly layers: LayerInput[] = [];
   readonly weights: NamedTensors = new Map();
   current: string;
@@ -23,8 +40,9 @@ class GraphMapper {
   flattenedImage: [number, number, number] | undefined;
   private readonly usedNames = new Set<string>();
 
-  constructor(readonly file: string, readonly inputShape: number[], input: string, readonly constants: Map<string, Constant>) {
+  constructor(readonly file: string, readonly inputShape: number[], input: string, readonly constants: Map<string, Constant>, reserved: readonly string[] = []) {
     this.current = input;
+    for (const name of reserved) this.usedNames.add(name);
   }
 
   /** The spec so far. */
@@ -56,8 +74,8 @@ class GraphMapper {
   }
 
   /** The error for a node without a headstart layer. */
-  unsupported(node: NodeProto, why: string): HeadstartError {
-    return new HeadstartError('NOT_SUPPORTED', `${this.file}: node "${node.name || node.output[0]}" (op ${node.opType}) cannot be mapped to a headstart layer: ${why}. Models with such ops cannot be imported for training`);
+  unsupported(node: NodeProto, why: string): UnmappableNode {
+    return new UnmappableNode(this.file, node, why);
   }
 
   /** Add a layer and its weights, and advance the chain to the node's output. */
@@ -69,21 +87,82 @@ class GraphMapper {
   }
 }
 
-/** Map a whole graph; see {@link importOnnxModel}. */
+/** The one data input of a graph and its channels-last sample shape. */
+export interface GraphInput {
+  name: string;
+  /** `[features]`, or `[H, W, C]` for an NCHW image input. */
+  shape: number[];
+  /** The batch size when the graph fixes it (a PyTorch export without dynamic axes), else undefined. */
+  fixedBatch?: number;
+}
+
+/** A graph's weights (initializers) by name. */
+export function graphConstants(graph: GraphProto): Map<string, Constant> {
+  return new Map<string, Constant>((graph.initializer ?? []).map((t: TensorProto) => [t.name ?? '', { dims: tensorDims(t), values: tensorValues(t) }]));
+}
+
+/** @throws HeadstartError (NOT_SUPPORTED) unless the graph has one float input `[N, F]` or `[N, C, H, W]` of fixed sample size. */
+export function graphInput(file: string, graph: GraphProto): GraphInput {
+  const initializers = new Set((graph.initializer ?? []).map((t) => t.name ?? ''));
+  const inputs = (graph.input ?? []).filter((i) => !initializers.has(i.name));
+  if (inputs.length !== 1) throw new HeadstartError('NOT_SUPPORTED', `${file}: expected one data input, found ${inputs.length} (${inputs.map((i) => i.name).join(', ')})`);
+  const input = inputs[0]!;
+  const elemType = input.type?.tensorType?.elemType;
+  if (elemType !== undefined && elemType !== DataType.FLOAT) throw new HeadstartError('NOT_SUPPORTED', `${file}: input "${input.name}" has ONNX element type ${elemType}; expected float (1)`);
+  const dims = (input.type?.tensorType?.shape?.dim ?? []).map((d) => Number(d.dimValue ?? 0));
+  if (dims.length !== 2 && dims.length !== 4) throw new HeadstartError('NOT_SUPPORTED', `${file}: input "${input.name}" has rank ${dims.length}; expected [N, features] or [N, C, H, W]`);
+  if (dims.slice(1).some((d) => !(d > 0))) throw new HeadstartError('NOT_SUPPORTED', `${file}: input "${input.name}" needs fixed sizes after the batch axis, got [${dims}]`);
+  const shape = dims.length === 4 ? [dims[2]!, dims[3]!, dims[1]!] : [dims[1]!];
+  return { name: input.name, shape, ...(dims[0]! > 0 ? { fixedBatch: dims[0]! } : {}) };
+}
+
+/** Map a whole graph; see {@link importOnnxModel}. @throws UnmappableNode naming the first node without a headstart layer. */
 export function mapOnnxGraph(file: string, model: ModelProto): { spec: ModelSpec; weights: NamedTensors } {
   const graph = model.graph!;
-  const constants = new Map<string, Constant>((graph.initializer ?? []).map((t: TensorProto) => [t.name ?? '', { dims: tensorDims(t), values: tensorValues(t) }]));
-  const inputs = (graph.input ?? []).filter((i) => !constants.has(i.name));
-  if (inputs.length !== 1) throw new HeadstartError('NOT_SUPPORTED', `${file}: expected one data input, found ${inputs.length} (${inputs.map((i) => i.name).join(', ')})`);
-  const dims = (inputs[0]!.type?.tensorType?.shape?.dim ?? []).map((d) => Number(d.dimValue ?? 0));
-  if (dims.length !== 2 && dims.length !== 4) throw new HeadstartError('NOT_SUPPORTED', `${file}: input "${inputs[0]!.name}" has rank ${dims.length}; expected [N, features] or [N, C, H, W]`);
-  if (dims.slice(1).some((d) => !(d > 0))) throw new HeadstartError('NOT_SUPPORTED', `${file}: input "${inputs[0]!.name}" needs fixed sizes after the batch axis, got [${dims}]`);
-  const inputShape = dims.length === 4 ? [dims[2]!, dims[3]!, dims[1]!] : [dims[1]!];
-  const mapper = new GraphMapper(file, inputShape, inputs[0]!.name, constants);
-  for (const node of graph.node ?? []) mapNode(mapper, node);
+  const input = graphInput(file, graph);
+  const mapper = mapChain({ file, graph, constants: graphConstants(graph), from: { value: input.name, shape: input.shape }, firstNode: 0 });
+  return { spec: mapper.spec(), weights: mapper.weights };
+}
+
+/** Where {@link mapChain} starts and what it may use. */
+export interface ChainStart {
+  file: string;
+  graph: GraphProto;
+  /** Weights and constants by value name; Constant nodes met on the way are added. */
+  constants: Map<string, Constant>;
+  /** The value the chain starts from, and its channels-last sample shape. */
+  from: { value: string; shape: number[] };
+  /** Index of the first node to map; earlier nodes are taken to compute `from`. */
+  firstNode: number;
+  /** Layer names already taken. */
+  reserved?: string[];
+}
+
+/**
+ * Map the nodes from `firstNode` to the end, as one chain of layers from `from` to the graph's one
+ * output. @throws UnmappableNode (with its index) at the first node that has no headstart layer;
+ * HeadstartError when the chain does not end in the graph's output.
+ */
+export function mapChain(start: ChainStart): GraphMapper {
+  const { file, graph } = start;
+  const mapper = new GraphMapper(file, start.from.shape, start.from.value, start.constants, start.reserved);
+  const nodes = graph.node ?? [];
+  for (let index = start.firstNode; index < nodes.length; index++) {
+    try {
+      mapNode(mapper, nodes[index]!);
+    } catch (error) {
+      throw error instanceof UnmappableNode ? error.at(file, index) : error;
+    }
+  }
   const output = graph.output?.[0]?.name;
   if (graph.output?.length !== 1 || output !== mapper.current) throw new HeadstartError('NOT_SUPPORTED', `${file}: the graph is not a single chain from its input to one output`);
-  return { spec: mapper.spec(), weights: mapper.weights };
+  return mapper;
+}
+
+/** Record a Constant node's value, if it holds a tensor; see {@link mapChain}. */
+export function recordConstant(constants: Map<string, Constant>, node: NodeProto): void {
+  const proto = node.attribute?.find((a) => a.name === 'value')?.t;
+  if (node.opType === 'Constant' && proto) constants.set(node.output[0]!, { dims: tensorDims(proto), values: tensorValues(proto) });
 }
 
 const ACTIVATIONS: Record<string, Activation> = { Relu: 'relu', Sigmoid: 'sigmoid', Tanh: 'tanh', Softmax: 'softmax', LeakyRelu: 'leakyRelu', Gelu: 'gelu' };

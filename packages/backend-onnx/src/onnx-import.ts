@@ -1,9 +1,11 @@
 import { HeadstartError, parameterShapes, validateSpec, type ModelSpec, type NamedTensors } from '@headstart/core';
 import { readFile } from 'node:fs/promises';
 import { SPEC_METADATA_KEY } from './export-model.js';
-import { mapOnnxGraph } from './onnx-graph-mapper.js';
+import { mapOnnxGraph, UnmappableNode } from './onnx-graph-mapper.js';
 import { decodeModel, type ModelProto } from './onnx-proto.js';
 import { tensorValues } from './onnx-tensor.js';
+import { importWithOpaqueBase } from './opaque-import.js';
+import { requireRuntime } from './runtime.js';
 
 /**
  * Read an ONNX model as a ModelSpec and canonical weights. A model this backend exported carries its
@@ -11,14 +13,28 @@ import { tensorValues } from './onnx-tensor.js';
  * inputs become channels-last, conv kernels `[out, in, kh, kw]` become `[kh, kw, in, out]`, and the
  * dense layer after a flatten gets its rows reordered from PyTorch's C,H,W order to our H,W,C order,
  * so the imported model computes the same function on channels-last data.
- * @throws HeadstartError (BAD_INPUT) for a file that is not ONNX; (NOT_SUPPORTED) naming the op and
- * node that has no headstart layer.
+ * A model with a node that has no headstart layer (an unsupported op, or branches and merges) still
+ * imports: the nodes up to a cut after it become one opaque ONNX block, a forward-only first layer
+ * that holds that part of the model as ONNX bytes, and the nodes after the cut map to layers as
+ * above (see {@link importWithOpaqueBase}). The block can serve as a frozen base; training it fails
+ * naming the op and node.
+ * @throws HeadstartError (BAD_INPUT) for a file that is not ONNX; (NOT_SUPPORTED) for a model whose
+ * input or output headstart cannot feed or read.
  */
 export async function importOnnxModel(file: string): Promise<{ spec: ModelSpec; weights: NamedTensors }> {
-  const model = parse(file, await readFile(file));
+  const bytes = await readFile(file);
+  const model = parse(file, bytes);
   const embedded = model.metadataProps?.find((p) => p.key === SPEC_METADATA_KEY);
   if (embedded) return exactImport(file, model, embedded.value);
-  return mapOnnxGraph(file, model);
+  try {
+    return mapOnnxGraph(file, model);
+  } catch (error) {
+    if (!(error instanceof UnmappableNode)) throw error;
+    const ort = await requireRuntime().catch((cause: unknown) => {
+      throw new HeadstartError('NOT_SUPPORTED', `${error.message}; running it as an opaque block needs onnxruntime-node, which could not load (${cause instanceof Error ? cause.message : String(cause)})`);
+    });
+    return importWithOpaqueBase(file, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), model, error, ort);
+  }
 }
 
 function parse(file: string, bytes: Uint8Array): ModelProto {

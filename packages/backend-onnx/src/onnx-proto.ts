@@ -29,6 +29,10 @@ export interface AttributeProto {
   t?: TensorProto;
   floats?: number[];
   ints?: number[];
+  /** A subgraph (the body of `Scan` or `Loop`). */
+  g?: GraphProto;
+  /** Several subgraphs. */
+  graphs?: GraphProto[];
 }
 
 /** A `NodeProto` as plain data. */
@@ -60,6 +64,8 @@ export interface GraphProto {
   initializer?: TensorProto[];
   input?: ValueInfoProto[];
   output?: ValueInfoProto[];
+  /** Types and shapes of intermediate values, when the producer recorded them. */
+  valueInfo?: ValueInfoProto[];
 }
 
 /** A `ModelProto` as plain data. */
@@ -107,6 +113,7 @@ const descriptor = {
             floats: field('float', 7, 'repeated'),
             ints: field('int64', 8, 'repeated'),
             strings: field('bytes', 9, 'repeated'),
+            graphs: field('GraphProto', 11, 'repeated'),
             type: field('int32', 20),
           },
         },
@@ -136,6 +143,7 @@ const descriptor = {
             initializer: field('TensorProto', 5, 'repeated'),
             input: field('ValueInfoProto', 11, 'repeated'),
             output: field('ValueInfoProto', 12, 'repeated'),
+            valueInfo: field('ValueInfoProto', 13, 'repeated'),
           },
         },
         ModelProto: {
@@ -153,17 +161,27 @@ const descriptor = {
   },
 };
 
-let modelType: protobuf.Type | undefined;
+let root: protobuf.Root | undefined;
+
+function protoType(name: 'ModelProto' | 'ValueInfoProto'): protobuf.Type {
+  root ??= protobuf.Root.fromJSON(descriptor);
+  return root.lookupType(`onnx.${name}`);
+}
 
 function modelProtoType(): protobuf.Type {
-  modelType ??= protobuf.Root.fromJSON(descriptor).lookupType('onnx.ModelProto');
-  return modelType;
+  return protoType('ModelProto');
 }
 
 /** Serialise a model to ONNX protobuf bytes. */
 export function encodeModel(model: ModelProto): Uint8Array {
   const type = modelProtoType();
   return type.encode(type.fromObject(model)).finish();
+}
+
+/** Serialise one `ValueInfoProto` (a graph input or output). */
+export function encodeValueInfo(value: ValueInfoProto): Uint8Array {
+  const type = protoType('ValueInfoProto');
+  return type.encode(type.fromObject(value)).finish();
 }
 
 /** Parse ONNX protobuf bytes; int64 fields come back as JS numbers. */

@@ -11,6 +11,8 @@ import { createSession } from './session.js';
 import { TYPICAL_BATCH } from './threads.js';
 import { buildTrainGraph, TRAIN_IO, type TrainGraph } from './train-graph.js';
 import { planTraining, type TrainingPlan } from '@headstart/core';
+import { buildMultiStepGraph, MULTI_IO, type MultiStepGraph } from './multi-step-graph.js';
+import { StackedInputs } from './stacked-inputs.js';
 
 /**
  * A trainer running one compiled train-step graph. The graph is built when the trainer is made (so
@@ -30,7 +32,10 @@ export class OnnxTrainer implements Trainer {
   private onehot: Float32Array | undefined;
   private session: Promise<InferenceSession> | undefined;
   private evalSession: Promise<InferenceSession> | undefined;
+  private multi: { graph: MultiStepGraph; inputs: StackedInputs; session: Promise<InferenceSession> } | undefined;
   private disposed = false;
+  /** Batch size the sessions are sized for (their thread count): the first step's, for every session alike. */
+  private sessionBatch: number | undefined;
 
   constructor(private readonly parts: ModelParts, private readonly options: TrainerOptions, private readonly onDispose: () => void) {
     this.plan = planTraining(parts.spec, options, parts.params.shapes);
@@ -46,7 +51,7 @@ export class OnnxTrainer implements Trainer {
   async step(batch: Batch, lrScale: number): Promise<StepResult> {
     this.checkLive();
     if (!(lrScale >= 0)) throw new HeadstartError('BAD_INPUT', `lrScale must be ≥ 0, got ${lrScale}`);
-    const session = await (this.session ??= createSession(this.parts.session, this.graph.model, this.parts.spec, batch.size));
+    const session = await (this.session ??= createSession(this.parts.session, this.graph.model, this.parts.spec, (this.sessionBatch ??= batch.size)));
     const fetches: Record<string, Tensor> = { [TRAIN_IO.loss]: this.scalars.loss };
     const feeds = this.stepFeeds(batch, lrScale, fetches);
     await session.run(feeds, fetches);
@@ -55,6 +60,25 @@ export class OnnxTrainer implements Trainer {
     this.state.steps += 1;
     const loss = (this.scalars.loss.data as Float32Array)[0]!;
     return this.graph.counts && batch.labels ? { loss, correct: (this.scalars.correct.data as Float32Array)[0]! } : { loss };
+  }
+
+  /**
+   * Several steps, bit-identical to {@link step} on each in turn. Runs of equal-sized batches go
+   * through one multi-step graph (a Scan over the train step) in one session run; a lone batch (the
+   * short last one of an epoch) takes a single step.
+   */
+  async stepMany(batches: readonly Batch[], lrScales: readonly number[]): Promise<StepResult[]> {
+    this.checkLive();
+    if (batches.length !== lrScales.length) throw new HeadstartError('BAD_INPUT', `stepMany: ${batches.length} batches but ${lrScales.length} lrScales`);
+    const results: StepResult[] = [];
+    for (let start = 0; start < batches.length; ) {
+      let end = start + 1;
+      while (end < batches.length && batches[end]!.size === batches[start]!.size) end++;
+      if (end - start === 1) results.push(await this.step(batches[start]!, lrScales[start]!));
+      else results.push(...(await this.runSteps(batches.slice(start, end), lrScales.slice(start, end))));
+      start = end;
+    }
+    return results;
   }
 
   async evaluate(batch: Batch): Promise<EvalResult> {
@@ -82,7 +106,7 @@ export class OnnxTrainer implements Trainer {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const session of [this.session, this.evalSession]) void session?.then((s) => s.release()).catch(() => undefined);
+    for (const session of [this.session, this.evalSession, this.multi?.session]) void session?.then((s) => s.release()).catch(() => undefined);
     this.onDispose();
   }
 
@@ -108,6 +132,45 @@ export class OnnxTrainer implements Trainer {
     for (const u of this.graph.statistics) fetches[u.output] = this.spareFor(u.output, u.name);
     for (const mask of this.graph.masks) feeds[mask.input] = this.maskTensor(mask, batch.size);
     return feeds;
+  }
+
+  /** Equal-sized batches in one run of the multi-step graph; the carried state flips as after a single step. */
+  private async runSteps(batches: readonly Batch[], lrScales: readonly number[]): Promise<StepResult[]> {
+    const { spec, params } = this.parts;
+    for (const scale of lrScales) if (!(scale >= 0)) throw new HeadstartError('BAD_INPUT', `lrScale must be ≥ 0, got ${scale}`);
+    for (const batch of batches) checkInput(spec.inputShape, batch.x, batch.size);
+    const multi = this.multiStep(batches[0]!.size);
+    const session = await multi.session;
+    const lrs = this.groups.map((group) => lrScales.map((scale) => this.plan.groupLrs[group.io.layout.group]! * scale));
+    const { feeds, fetches } = multi.inputs.fill({ batches, lrs, stepsBefore: this.state.steps, seed: this.seed });
+    for (const group of this.groups) {
+      group.sync(params);
+      group.bind(feeds, fetches, { input: MULTI_IO.initial, output: MULTI_IO.final });
+    }
+    for (const name of multi.graph.params) feeds[name] = params.get(name);
+    for (const u of this.graph.statistics) {
+      feeds[MULTI_IO.initial + u.name] = params.get(u.name);
+      fetches[MULTI_IO.final + u.output] = this.spareFor(u.output, u.name);
+    }
+    await session.run(feeds, fetches);
+    for (const group of this.groups) group.flip(params);
+    for (const u of this.graph.statistics) this.spare.set(u.output, params.swap(u.name, fetches[MULTI_IO.final + u.output]!));
+    this.state.steps += batches.length;
+    const losses = multi.inputs.perStep(TRAIN_IO.loss);
+    const correct = this.graph.counts ? multi.inputs.perStep(TRAIN_IO.correct) : undefined;
+    return batches.map((batch, k) => (correct && batch.labels ? { loss: losses[k]!, correct: correct[k]! } : { loss: losses[k]! }));
+  }
+
+  /** The multi-step graph, its stacked inputs and its session, made on first use. */
+  private multiStep(batchSize: number): NonNullable<OnnxTrainer['multi']> {
+    if (!this.multi) {
+      const graph = buildMultiStepGraph(this.graph);
+      const io = { inputShape: this.parts.spec.inputShape, outputSize: this.parts.outputSize, loss: this.options.loss, perStep: graph.perStep };
+      // Sized like the single-step session: the same thread count, so the same arithmetic.
+      const session = createSession(this.parts.session, graph.model, this.parts.spec, (this.sessionBatch ??= batchSize));
+      this.multi = { graph, inputs: new StackedInputs(this.parts.session.ort, this.graph, io), session };
+    }
+    return this.multi;
   }
 
   private maskTensor(mask: TrainGraph['masks'][number], size: number): Tensor {

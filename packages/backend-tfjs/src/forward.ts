@@ -7,6 +7,7 @@ import { denseLayer } from './dense.js';
 import { dropoutLayer } from './dropout.js';
 import { flattenLayer } from './flatten.js';
 import type { ForwardMode, LayerForward } from './forward-types.js';
+import { opaqueBlockError } from './opaque-blocks.js';
 import type { ParameterStore } from './parameters.js';
 import { globalAvgPool2dLayer, pool2dLayer } from './pooling.js';
 
@@ -54,5 +55,7 @@ function buildLayer(layer: Layer, index: number, params: ParameterStore): LayerF
       return dropoutLayer(layer, index);
     case 'activation':
       return activationLayer(layer);
+    case 'onnx':
+      throw opaqueBlockError(layer);
   }
 }

@@ -1,4 +1,5 @@
 import type { ModelSpec } from '@headstart/core';
+import type { EngineName } from './engine.js';
 import type { CompiledForward } from './forward.js';
 import type { ParameterStore } from './parameters.js';
 
@@ -11,4 +12,6 @@ export interface ModelParts {
   outputShape: number[];
   /** The seed the model was created with; the default seed of dropout masks. */
   seed: number;
+  /** The engine its variables live on; select it (`selectEngine`) before computing. */
+  engine: EngineName;
 }

@@ -3,6 +3,7 @@ import {
   type Model, type ModelSpec, type NamedTensors, type ParameterInfo, type Trainer, type TrainerOptions,
 } from '@headstart/core';
 import * as tf from '@tensorflow/tfjs';
+import { selectEngine, type EngineName } from './engine.js';
 import { compileForward } from './forward.js';
 import { inputTensor } from './inputs.js';
 import type { ModelParts } from './model-parts.js';
@@ -14,8 +15,8 @@ const PREDICT_CHUNK = 1024;
 
 /** Options of {@link createTfjsModel}. */
 export interface TfjsModelOptions {
-  /** The engine running it, shown as `tfjs/<engine>`. */
-  engine: string;
+  /** The engine running it, shown as `tfjs/<engine>`; it must have been started. */
+  engine: EngineName;
   /** Seed of fresh weights and the default seed of dropout masks. Default 0. */
   seed?: number;
 }
@@ -29,6 +30,7 @@ export interface TfjsModelOptions {
 export function createTfjsModel(spec: ModelSpec, weights: NamedTensors | undefined, options: TfjsModelOptions): Model {
   const valid = validateSpec(spec);
   const seed = options.seed ?? 0;
+  selectEngine(options.engine);
   const params = new ParameterStore(valid, initializeWeights(valid, createRng(seed)));
   try {
     if (weights) params.write(weights);
@@ -36,7 +38,7 @@ export function createTfjsModel(spec: ModelSpec, weights: NamedTensors | undefin
     params.dispose();
     throw error;
   }
-  const parts: ModelParts = { spec: valid, params, compiled: compileForward(valid, params), outputShape: outputShape(valid), seed };
+  const parts: ModelParts = { spec: valid, params, compiled: compileForward(valid, params), outputShape: outputShape(valid), seed, engine: options.engine };
   return new TfjsModel(parts, `tfjs/${options.engine}`);
 }
 
@@ -57,6 +59,7 @@ class TfjsModel implements Model {
   }
 
   async setWeights(weights: NamedTensors): Promise<void> {
+    selectEngine(this.parts.engine);
     this.parts.params.write(weights);
   }
 
@@ -67,6 +70,8 @@ class TfjsModel implements Model {
     for (let start = 0; start < size; start += PREDICT_CHUNK) {
       const count = Math.min(PREDICT_CHUNK, size - start);
       const samples = x.subarray(start * perInput, (start + count) * perInput);
+      // Selected again for each chunk: another model may have switched engines while this one awaited.
+      selectEngine(this.parts.engine);
       const chunk = tf.tidy(() => this.parts.compiled.forward(inputTensor(this.spec, samples, count), { training: false }));
       try {
         result.set(await chunk.data(), start * perOutput);
@@ -78,6 +83,7 @@ class TfjsModel implements Model {
   }
 
   trainer(options: TrainerOptions): Trainer {
+    selectEngine(this.parts.engine);
     const trainer: Trainer = new TfjsTrainer(this.parts, options, () => this.trainers.delete(trainer));
     this.trainers.add(trainer);
     return trainer;

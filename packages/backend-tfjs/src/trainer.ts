@@ -1,6 +1,7 @@
 import { HeadstartError, type Batch, type EvalResult, type NamedTensors, type StepResult, type Trainer, type TrainerOptions } from '@headstart/core';
 import * as tf from '@tensorflow/tfjs';
 import { movingAverage } from './batch-norm.js';
+import { selectEngine } from './engine.js';
 import { mixSeeds } from '@headstart/core';
 import type { BatchStatistics, ForwardMode } from './forward-types.js';
 import { inputTensor } from './inputs.js';
@@ -42,6 +43,7 @@ export class TfjsTrainer implements Trainer {
     if (this.disposed) throw new Error('tfjs: this trainer was disposed');
     if (!(lrScale >= 0)) throw new HeadstartError('BAD_INPUT', `lrScale must be ≥ 0, got ${lrScale}`);
     const held: Held = { statistics: [] };
+    selectEngine(this.model.engine);
     try {
       const loss = tf.tidy(() => {
         const { value, grads } = this.gradients(batch, held);
@@ -95,6 +97,7 @@ export class TfjsTrainer implements Trainer {
   /** Summed loss (without L2-SP: it measures the fit to the data) and outputs, in inference mode. */
   async evaluate(batch: Batch): Promise<EvalResult> {
     const { spec, compiled, outputShape } = this.model;
+    selectEngine(this.model.engine);
     const [lossSum, outputs] = tf.tidy(() => {
       const logits = compiled.forward(inputTensor(spec, batch.x, batch.size), { training: false, logits: true });
       const losses = sampleLosses(this.options.loss, logits, targetTensor(this.options.loss, batch, outputShape));
@@ -112,6 +115,7 @@ export class TfjsTrainer implements Trainer {
   }
 
   async setState(state: NamedTensors): Promise<void> {
+    selectEngine(this.model.engine);
     this.optimizer.setState(state);
   }
 

@@ -116,6 +116,14 @@ export interface TrainerOptions {
 export interface Trainer {
   /** One optimisation step. `lrScale` multiplies every group's learning rate (the schedule). */
   step(batch: Batch, lrScale: number): Promise<StepResult>;
+  /**
+   * Optional: several steps in one call, `lrScales[i]` for `batches[i]`, for backends whose fixed
+   * cost per call dominates small steps (onnx runs them in one session run). Must leave weights,
+   * optimizer state and dropout draws exactly as {@link step} on each batch in turn would, and
+   * return the same results in order. Core's fit loop calls it only for short runs of steps (about
+   * 20 ms, never across an epoch end or a due checkpoint) and uses `step` when it is absent.
+   */
+  stepMany?(batches: readonly Batch[], lrScales: readonly number[]): Promise<StepResult[]>;
   /** Loss and outputs without updating anything (inference mode). */
   evaluate(batch: Batch): Promise<EvalResult>;
   /** Optimizer state as tensors named `optim.<slot>.<param>`, plus `optim.step`. */

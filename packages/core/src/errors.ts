@@ -24,13 +24,26 @@ export const USER_ERROR_CODES: ReadonlySet<HeadstartErrorCode> = new Set([
   'NOT_SUPPORTED',
 ]);
 
-/** Base class of every error headstart throws on purpose. The message is one line, ready to print. */
+/** Marks headstart errors across copies of core (a plugin may bundle its own), like the registry's global key. */
+const BRAND = Symbol.for('headstart.error.v1');
+
+/**
+ * Base class of every error headstart throws on purpose. The message is one line, ready to print.
+ * `instanceof HeadstartError` also holds for errors from another copy of core in the same process.
+ */
 export class HeadstartError extends Error {
   readonly code: HeadstartErrorCode;
   constructor(code: HeadstartErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'HeadstartError';
     this.code = code;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // Subclasses keep the ordinary prototype check; the base class also recognises the brand.
+    if (this !== HeadstartError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
   }
 }
 

@@ -91,9 +91,9 @@ describe('full-retrain', () => {
     for (const [name, tensor] of want) expect(got.get(name)!.data, name).toEqual(tensor.data);
   });
 
-  test('unknown options are refused, naming the option', async () => {
+  test('bad options are refused, naming the option and what was given', async () => {
     await expect(runTraining(await baseRun(join(dir, 'x.safetensors'), { options: { epochs: 'many' } }))).rejects.toThrow(
-      'strategy full-retrain: option epochs: Invalid input: expected number, received NaN',
+      'strategy full-retrain: option epochs: expected a number, got "many"',
     );
   });
 });

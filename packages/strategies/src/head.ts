@@ -1,4 +1,4 @@
-import { HeadstartError, inferShapes, validateSpec, type Layer, type ModelSpec } from '@headstart/core';
+import { HeadstartError, inferShapes, validateSpec, withHeadUnits, type ModelSpec } from '@headstart/core';
 
 /** A spec cut in two at the head: the base (kept) and the head (replaced or retrained). */
 export interface HeadSplit {
@@ -38,20 +38,17 @@ export function splitAtHead(spec: ModelSpec, headLayer?: string): HeadSplit {
 }
 
 /**
- * The spec with its head sized for `classes`: the last dense layer of the head gets `classes` units
- * and a softmax. Returns the spec and the names of the head's layers (whose weights start fresh).
+ * The spec with its head sized for `classes` (core's {@link withHeadUnits}: the last dense layer
+ * resized, ending in a softmax). Returns the spec and the names of the head's layers (whose
+ * weights start fresh).
  */
 export function withNewHead(spec: ModelSpec, classes: number, headLayer?: string): { spec: ModelSpec; headLayers: string[] } {
   const index = headIndex(spec, headLayer);
-  const head = spec.layers.slice(index);
-  let last = -1;
-  head.forEach((layer, i) => (layer.type === 'dense' ? (last = i) : undefined));
-  if (last < 0) throw new HeadstartError('USAGE', `the head (from layer "${spec.layers[index]!.name}") has no dense layer to size for ${classes} classes`);
-  const resized: Layer[] = head.map((layer, i) => (i === last && layer.type === 'dense' ? { ...layer, units: classes, activation: 'softmax' } : layer));
-  return {
-    spec: validateSpec({ inputShape: spec.inputShape, layers: [...spec.layers.slice(0, index), ...resized] }),
-    headLayers: head.map((l) => l.name),
-  };
+  const resized = withHeadUnits(spec, classes);
+  if (spec.layers.findIndex((l) => l.name === resized.head) < index) {
+    throw new HeadstartError('USAGE', `the head (from layer "${spec.layers[index]!.name}") has no dense layer to size for ${classes} classes`);
+  }
+  return { spec: resized.spec, headLayers: spec.layers.slice(index).map((l) => l.name) };
 }
 
 /** Whether two label maps are the same labels in the same order. */

@@ -26,7 +26,7 @@ export async function evaluate(flags: EvaluateFlags): Promise<void> {
       process.stdout.write(`${JSON.stringify(result)}\n`);
       return;
     }
-    const perClass = Object.entries(result.perClass).map(([label, m]) => [label, String(m.count), m.accuracy.toFixed(4), m.precision.toFixed(4)]);
+    const perClass = Object.entries(result.perClass).map(([label, m]) => [label, String(m.count), m.recall.toFixed(4), m.precision.toFixed(4)]);
     const names = labels.map(String);
     const confusion = [['true \\ predicted', ...names], ...result.confusion.map((row, i) => [names[i]!, ...row.map(String)])];
     process.stdout.write(

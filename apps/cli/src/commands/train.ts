@@ -1,4 +1,4 @@
-import { defaultModelSpec, getRegistry, runTraining } from '@headstart/core';
+import { getRegistry, runTraining } from '@headstart/core';
 import { startBackend } from '../backend-choice.js';
 import { CliError } from '../cli-error.js';
 import { loadTrainingData, parseNumber, type DataFlags } from '../data-options.js';
@@ -6,7 +6,7 @@ import { formatMetrics, createReporter } from '../output/reporter.js';
 import { loadPlugins } from '../plugins/load-plugins.js';
 import { interruptSignal } from '../interrupt.js';
 import { loadStartingPoint } from '../start-point.js';
-import { checkSpecFitsData, readSpec } from '../read-spec.js';
+import { chooseSpec } from '../read-spec.js';
 import { parseCheckpointEvery } from '../checkpoint-every.js';
 
 /** Flags of `headstart train`. */
@@ -38,8 +38,7 @@ export async function train(flags: TrainFlags): Promise<void> {
   const from = flags.from ? await loadStartingPoint(flags.from) : undefined;
   if (strategy.needsStart === 'required' && !from) throw new CliError(`--strategy ${strategy.name} starts from a trained model: give --from CHECKPOINT`);
   const { data, preprocessing } = await loadTrainingData(flags, from ? { preprocessing: from.preprocessing, inputShape: from.spec.inputShape } : undefined);
-  const spec = flags.model ? await readSpec(flags.model) : from?.spec ?? defaultModelSpec(data.train.sampleShape, data.train.labelMap?.length ?? 0);
-  if (flags.model) checkSpecFitsData(spec, flags.model, data.train.sampleShape);
+  const spec = await chooseSpec(flags.model, from, data.train);
   const { backend, availability } = await startBackend(flags.backend);
   const { signal, dispose } = interruptSignal();
   try {

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultModelSpec, getRegistry, resumePath, runTraining, type CheckpointInterval, type EventSink, type Preprocessing, type StartingPoint, type TrainingOutcome } from '@headstart/core';
+import { getRegistry, resumePath, runTraining, type CheckpointInterval, type EventSink, type Preprocessing, type StartingPoint, type TrainingOutcome } from '@headstart/core';
 import { startBackend } from '../backend-choice.js';
 import { loadTrainingData } from '../data-options.js';
-import { checkSpecFitsData, readSpec } from '../read-spec.js';
+import { chooseSpec } from '../read-spec.js';
 import { loadStartingPoint } from '../start-point.js';
 import type { Pipeline, Stage } from './pipeline-schema.js';
 
@@ -35,8 +35,7 @@ export async function runPipeline(pipeline: Pipeline, options: { resume: boolean
         ...(pipeline.inputShape ? { inputShape: pipeline.inputShape.join(',') } : {}) },
       from ? { preprocessing: from.preprocessing, inputShape: from.spec.inputShape } : undefined,
     );
-    const spec = index === 0 && pipeline.model ? await readSpec(pipeline.model) : from?.spec ?? defaultModelSpec(data.train.sampleShape, data.train.labelMap?.length ?? 0);
-    if (index === 0 && pipeline.model) checkSpecFitsData(spec, pipeline.model, data.train.sampleShape);
+    const spec = await chooseSpec(index === 0 ? pipeline.model : undefined, from, data.train);
     options.emit({ type: 'stage-start', stage: index, name: stage.name, strategy: stage.strategy });
     const outcome = await runTraining({
       strategy: await registry.get('strategy', stage.strategy),

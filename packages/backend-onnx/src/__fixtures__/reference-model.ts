@@ -66,6 +66,8 @@ function refLayer(layer: Layer, v: Value, w: RefWeights, mode: RefMode, stats: R
     }
     case 'activation':
       return act(v, layer.activation);
+    case 'onnx':
+      throw new Error('the reference cannot run an opaque ONNX block');
   }
 }
 

@@ -61,6 +61,8 @@ function applyLayer(layer: Layer, shape: number[], x: Float64Array, w: NamedTens
     }
     case 'activation':
       return activate(layer.activation, x, shape[shape.length - 1]!);
+    case 'onnx':
+      throw new Error('the reference cannot run an opaque ONNX block');
   }
 }
 

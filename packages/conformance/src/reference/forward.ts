@@ -81,6 +81,8 @@ function applyLayer(layer: Layer, inputShape: number[], x: Float64Array, n: numb
     }
     case 'activation':
       return activate(layer.activation, x, channels);
+    case 'onnx':
+      throw new Error(`the reference backend cannot run layer "${layer.name}", an opaque ONNX block`);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { OptimizerConfig, TrainerOptions } from '../backend.js';
 import { HeadstartError } from '../errors.js';
+import { opaqueLayers } from '../spec/layers.js';
 import type { ModelSpec } from '../spec/model-spec.js';
 import { parameterShapes, type ParameterShape } from '../spec/shapes.js';
 
@@ -28,7 +29,8 @@ export interface TrainingPlan {
  * Check and resolve trainer options against a model: which parameters train, in which group, and
  * which batch-norm layers update their statistics. Backends call it from `Model.trainer()` so every
  * backend reads {@link TrainerOptions} the same way.
- * @throws HeadstartError (BAD_INPUT) naming the parameter, group or layer at fault.
+ * @throws HeadstartError (BAD_INPUT) naming the parameter, group or layer at fault; (NOT_SUPPORTED)
+ * for a parameter of an opaque ONNX block, naming its op and node.
  */
 export function planTraining(spec: ModelSpec, options: TrainerOptions, params: readonly ParameterShape[] = parameterShapes(spec)): TrainingPlan {
   checkOptimizer(options.optimizer);
@@ -38,6 +40,7 @@ export function planTraining(spec: ModelSpec, options: TrainerOptions, params: r
     const p = byName.get(name);
     if (!p) throw new HeadstartError('BAD_INPUT', `trainable: unknown parameter "${name}"; this model has ${[...byName.keys()].join(', ')}`);
     if (p.role === 'statistic') throw new HeadstartError('BAD_INPUT', `trainable: "${name}" is a batch-norm statistic; it follows the layer's mode, not gradients`);
+    if (p.role === 'graph') throw opaqueTrainingError(spec, p.layer);
     trainedNames.add(name);
   }
   const groupOf = groupsByParameter(options, trainedNames);
@@ -47,6 +50,16 @@ export function planTraining(spec: ModelSpec, options: TrainerOptions, params: r
     return { name: p.name, shape: [...p.shape], group, weightDecay: options.groups[group]!.weightDecay ?? 0 };
   });
   return { trained, groupLrs: options.groups.map((g) => g.lr), ...batchNormModes(spec, trainedNames, options.frozenBatchNorm ?? []) };
+}
+
+/**
+ * The error for asking to train an opaque ONNX block: one line naming the op and node that made it
+ * opaque, and how to train around it.
+ */
+export function opaqueTrainingError(spec: ModelSpec, layerName: string): HeadstartError {
+  const layer = opaqueLayers(spec.layers).find((l) => l.name === layerName);
+  const { op, node, reason } = layer?.unsupported ?? { op: 'unknown', node: 'unknown' };
+  return new HeadstartError('NOT_SUPPORTED', `cannot train layer "${layerName}": it is an opaque ONNX block, since op ${op} (node "${node}") has no headstart layer${reason ? ` (${reason})` : ''}, so no gradient flows through it; keep it frozen (--strategy frozen-base, or --freeze '${layerName}.*')`);
 }
 
 function checkOptimizer(config: OptimizerConfig): void {

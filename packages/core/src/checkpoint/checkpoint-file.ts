@@ -131,7 +131,8 @@ export async function readManifest(file: string): Promise<CheckpointOverview> {
 function encodeCheckpoint(file: string, content: CheckpointContent): Buffer {
   try {
     checkTensorsMatchSpec(file, content.manifest.spec, [...content.weights].map(([name, t]) => ({ name, shape: t.shape })));
-    const packed = packTensors(combineTensors(content));
+    const bytes = new Set(parameterShapes(content.manifest.spec).filter((p) => p.dtype === 'uint8').map((p) => p.name));
+    const packed = packTensors(combineTensors(content), bytes);
     const json = JSON.stringify(completeManifest(content.manifest, sha256(packed.data)));
     // Refuse to write what readCheckpoint would refuse to read.
     parseManifest(json, file);

@@ -25,7 +25,10 @@ export interface TrainingState {
   step: number;
   /** Batches already consumed in the current epoch. */
   cursor: number;
-  /** RNG state at the checkpoint. */
+  /**
+   * RNG state at the start of the current epoch (the epoch's batch order is drawn from it again on
+   * resume, then `cursor` batches are skipped); in a final checkpoint, the state at the end.
+   */
   rng: number[];
   /** Summed loss, correct predictions and samples seen so far in the current epoch. */
   totals?: { loss: number; correct: number; seen: number };

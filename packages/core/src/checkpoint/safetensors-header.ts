@@ -10,8 +10,8 @@ export const HEADER_LENGTH_BYTES = 8;
  */
 export const MAX_HEADER_BYTES = 100 * 1024 * 1024;
 
-/** Element types headstart reads and writes. */
-export type SafetensorsDtype = 'F32';
+/** Element types headstart reads and writes: F32 for weights, U8 for bytes (an opaque block's ONNX graph). */
+export type SafetensorsDtype = 'F32' | 'U8';
 
 /** One tensor's entry in a safetensors header: where its bytes lie within the data section. */
 export interface TensorEntry {
@@ -32,7 +32,7 @@ export interface SafetensorsHeader {
   metadata: Record<string, string>;
 }
 
-const BYTES_PER_ELEMENT: Record<SafetensorsDtype, number> = { F32: 4 };
+const BYTES_PER_ELEMENT: Record<SafetensorsDtype, number> = { F32: 4, U8: 1 };
 
 /**
  * The header length from the first 8 bytes of a file of `fileBytes` bytes, checked against the
@@ -110,7 +110,7 @@ function parseEntry(name: string, value: unknown, dataBytes: number, file: strin
   const { dtype, shape, data_offsets: offsets } = value;
   if (dtype === undefined) fail('missing dtype');
   if (typeof dtype !== 'string') return fail(`dtype must be a string, found ${describeType(dtype)}`);
-  if (dtype !== 'F32') fail(`dtype ${dtype} is not supported (headstart reads F32 only)`);
+  if (dtype !== 'F32' && dtype !== 'U8') fail(`dtype ${dtype} is not supported (headstart reads F32 and U8 only)`);
   if (shape === undefined) fail('missing shape');
   if (!isIndexArray(shape)) return fail('shape must be an array of non-negative integers');
   if (offsets === undefined) fail('missing data_offsets');
@@ -118,11 +118,12 @@ function parseEntry(name: string, value: unknown, dataBytes: number, file: strin
   const [begin, end] = offsets as [number, number];
   if (end < begin) fail(`data_offsets [${begin}, ${end}] end before they begin`);
   if (end > dataBytes) fail(`data_offsets [${begin}, ${end}] run past the end of the data (${dataBytes} bytes)`);
-  const needed = sizeOf(shape) * BYTES_PER_ELEMENT.F32;
+  const type = dtype as SafetensorsDtype;
+  const needed = sizeOf(shape) * BYTES_PER_ELEMENT[type];
   if (end - begin !== needed) {
-    fail(`data_offsets [${begin}, ${end}] hold ${end - begin} bytes but shape [${shape.join(', ')}] of F32 needs ${needed}`);
+    fail(`data_offsets [${begin}, ${end}] hold ${end - begin} bytes but shape [${shape.join(', ')}] of ${type} needs ${needed}`);
   }
-  return { name, dtype: 'F32', shape, begin, end };
+  return { name, dtype: type, shape, begin, end };
 }
 
 function checkTiling(entries: TensorEntry[], dataBytes: number, file: string): void {

@@ -1,10 +1,10 @@
 import { sizeOf, type NamedTensors, type TensorData } from '../tensors.js';
-import { HEADER_LENGTH_BYTES, parseHeader, readHeaderLength, type SafetensorsHeader, type TensorEntry } from './safetensors-header.js';
+import { HEADER_LENGTH_BYTES, parseHeader, readHeaderLength, type SafetensorsDtype, type SafetensorsHeader, type TensorEntry } from './safetensors-header.js';
 
 /** Tensors packed into a safetensors data section, with the header entries that describe them. */
 export interface PackedTensors {
   entries: TensorEntry[];
-  /** The data section: every tensor's float32 values, little-endian, contiguous, in entry order. */
+  /** The data section: every tensor's values (float32 little-endian, or bytes), contiguous, in entry order. */
   data: Buffer;
 }
 
@@ -21,26 +21,33 @@ export interface DecodedSafetensors {
 const PLATFORM_IS_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**
- * Encode tensors as a safetensors file: F32, in the map's insertion order, contiguous.
- * @throws RangeError when a tensor's data does not fill its shape, or a name is reserved.
+ * Encode tensors as a safetensors file, in the map's insertion order, contiguous: F32, except the
+ * tensors `bytes` names, whose values (0–255) are written as U8.
+ * @throws RangeError when a tensor's data does not fill its shape, a name is reserved, or a U8
+ * tensor holds a value that is not a byte.
  */
-export function encodeSafetensors(tensors: NamedTensors, metadata?: Record<string, string>): Buffer {
-  const packed = packTensors(tensors);
+export function encodeSafetensors(tensors: NamedTensors, metadata?: Record<string, string>, bytes?: ReadonlySet<string>): Buffer {
+  const packed = packTensors(tensors, bytes);
   return assembleSafetensors(packed, metadata);
 }
 
 /** Lay tensors out back to back in a data section. See {@link encodeSafetensors}. */
-export function packTensors(tensors: NamedTensors): PackedTensors {
+export function packTensors(tensors: NamedTensors, bytes: ReadonlySet<string> = new Set()): PackedTensors {
   const entries: TensorEntry[] = [];
   let offset = 0;
   for (const [name, tensor] of tensors) {
     checkWritable(name, tensor);
-    const end = offset + tensor.data.length * 4;
-    entries.push({ name, dtype: 'F32', shape: [...tensor.shape], begin: offset, end });
+    const dtype: SafetensorsDtype = bytes.has(name) ? 'U8' : 'F32';
+    const end = offset + tensor.data.length * (dtype === 'U8' ? 1 : 4);
+    entries.push({ name, dtype, shape: [...tensor.shape], begin: offset, end });
     offset = end;
   }
   const data = Buffer.allocUnsafe(offset);
-  for (const entry of entries) writeFloats(tensors.get(entry.name)!.data, data, entry.begin);
+  for (const entry of entries) {
+    const values = tensors.get(entry.name)!.data;
+    if (entry.dtype === 'U8') writeBytes(entry.name, values, data, entry.begin);
+    else writeFloats(values, data, entry.begin);
+  }
   return { entries, data };
 }
 
@@ -68,7 +75,7 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): DecodedSafet
   const header = parseHeader(bytes.subarray(HEADER_LENGTH_BYTES, dataStart), bytes.byteLength - dataStart, file);
   const data = bytes.subarray(dataStart);
   const tensors: NamedTensors = new Map();
-  for (const entry of header.entries) tensors.set(entry.name, { shape: [...entry.shape], data: readFloats(data, entry) });
+  for (const entry of header.entries) tensors.set(entry.name, { shape: [...entry.shape], data: entry.dtype === 'U8' ? readBytes(data, entry) : readFloats(data, entry) });
   return { header, tensors, data };
 }
 
@@ -98,6 +105,19 @@ function writeFloats(values: Float32Array, target: Buffer, offset: number): void
   }
   const view = new DataView(target.buffer, target.byteOffset + offset, values.byteLength);
   values.forEach((v, i) => view.setFloat32(i * 4, v, true));
+}
+
+function writeBytes(name: string, values: Float32Array, target: Buffer, offset: number): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!(Number.isInteger(v) && v >= 0 && v <= 255)) throw new RangeError(`tensor "${name}": value ${v} at index ${i} is not a byte (0–255), as a U8 tensor needs`);
+    target[offset + i] = v;
+  }
+}
+
+/** U8 values as float32 numbers 0–255, the form every tensor has in memory. */
+function readBytes(data: Uint8Array, entry: TensorEntry): Float32Array {
+  return Float32Array.from(data.subarray(entry.begin, entry.end));
 }
 
 function readFloats(data: Uint8Array, entry: TensorEntry): Float32Array {

@@ -33,14 +33,18 @@ function cnnBody([height, width]: number[]): LayerInput[] {
 }
 
 /**
- * The same spec with its output layer resized to `classes` (a new head for new labels).
+ * The same spec with its output layer (the last dense layer) resized to `classes`: a new head for
+ * new labels. The layer gets a softmax unless a softmax activation layer already follows it.
  * Returns the new spec and the name of the replaced layer.
  * @throws SpecError when the spec has no dense layer.
  */
 export function withHeadUnits(spec: ModelSpec, classes: number): { spec: ModelSpec; head: string } {
   const index = lastDenseIndex(spec);
   if (index < 0) throw new SpecError(`model has no dense layer to size to the ${classes} classes; end it in a dense layer with a softmax activation`);
-  const layers = spec.layers.map((layer, i) => (i === index && layer.type === 'dense' ? { ...layer, units: classes } : layer));
+  const softmaxAfter = spec.layers.slice(index + 1).some((l) => l.type === 'activation' && l.activation === 'softmax');
+  const layers = spec.layers.map((layer, i) =>
+    i === index && layer.type === 'dense' ? { ...layer, units: classes, ...(softmaxAfter ? {} : { activation: 'softmax' as const }) } : layer,
+  );
   return { spec: validateSpec({ inputShape: spec.inputShape, layers }), head: spec.layers[index]!.name };
 }
 

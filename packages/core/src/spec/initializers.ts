@@ -6,10 +6,11 @@ import { parameterShapes, type ParameterShape } from './shapes.js';
 /**
  * Fresh weights for a spec, drawn from the seeded RNG so every backend starts from the same numbers:
  * Glorot-uniform kernels (Keras's default), zero biases and shifts, unit scales and variances.
+ * An opaque block's `graph` has no fresh value and is left out: it must come from its import.
  */
 export function initializeWeights(spec: ModelSpec, rng: Rng): NamedTensors {
   const weights: NamedTensors = new Map();
-  for (const p of parameterShapes(spec)) weights.set(p.name, { shape: [...p.shape], data: initialValues(p, rng) });
+  for (const p of parameterShapes(spec)) if (p.role !== 'graph') weights.set(p.name, { shape: [...p.shape], data: initialValues(p, rng) });
   return weights;
 }
 

@@ -73,6 +73,35 @@ export const activationLayerSchema = z.object({
   activation: activationSchema,
 });
 
+/**
+ * An opaque, forward-only block: the part of an imported ONNX model that has no headstart layers
+ * (an op no layer computes, or branches and merges). Its one parameter, `<name>.graph` (uint8,
+ * `[graphBytes]`), holds a self-contained ONNX model of that part, so a checkpoint stays portable.
+ * Backends that can run ONNX run it as it is; it has no gradient, so it can only be the first layer
+ * (a frozen base), and asking to train it fails naming {@link OnnxLayer.unsupported}.
+ * The block maps a channels-last `inputShape` to a channels-last `outputShape`: a backend hands the
+ * ONNX graph image samples (`[H, W, C]`) as NCHW and turns an NCHW image output back to `[H, W, C]`.
+ */
+export const onnxLayerSchema = z.object({
+  type: z.literal('onnx'),
+  name: layerName,
+  /** Channels-last shape of one input sample; the spec's input shape must equal it. */
+  inputShape: z.array(positiveInt).min(1),
+  /** Channels-last shape of one output sample (what shape inference passes on). */
+  outputShape: z.array(positiveInt).min(1),
+  /** Size in bytes of the ONNX model held in `<name>.graph`. */
+  graphBytes: positiveInt,
+  /** The node that made the block opaque, named when training is asked of it. */
+  unsupported: z.object({
+    /** ONNX op type, e.g. `Erf`. */
+    op: z.string(),
+    /** Node name in the original model (its first output when unnamed). */
+    node: z.string(),
+    /** Why no headstart layer computes it. */
+    reason: z.string().optional(),
+  }),
+});
+
 /** Any layer of a ModelSpec, told apart by `type`. */
 export const layerSchema = z.discriminatedUnion('type', [
   denseLayerSchema,
@@ -83,6 +112,7 @@ export const layerSchema = z.discriminatedUnion('type', [
   batchNormLayerSchema,
   dropoutLayerSchema,
   activationLayerSchema,
+  onnxLayerSchema,
 ]);
 
 export type DenseLayer = z.infer<typeof denseLayerSchema>;
@@ -93,12 +123,18 @@ export type FlattenLayer = z.infer<typeof flattenLayerSchema>;
 export type BatchNormLayer = z.infer<typeof batchNormLayerSchema>;
 export type DropoutLayer = z.infer<typeof dropoutLayerSchema>;
 export type ActivationLayer = z.infer<typeof activationLayerSchema>;
+export type OnnxLayer = z.infer<typeof onnxLayerSchema>;
 /** A validated layer, defaults filled in. */
 export type Layer = z.infer<typeof layerSchema>;
 /** A layer as a user may write it (defaults optional). */
 export type LayerInput = z.input<typeof layerSchema>;
 /** The `type` tag of a layer. */
 export type LayerType = Layer['type'];
+
+/** The opaque ONNX blocks of a list of layers (see {@link onnxLayerSchema}). */
+export function opaqueLayers(layers: readonly Layer[]): OnnxLayer[] {
+  return layers.filter((l): l is OnnxLayer => l.type === 'onnx');
+}
 
 /** `n` or `[h, w]` as `[h, w]`. */
 export function asPair(value: number | readonly [number, number]): [number, number] {

@@ -1,13 +1,15 @@
 import { SpecError } from '../errors.js';
-import { sizeOf } from '../tensors.js';
+import { sameShape, sizeOf } from '../tensors.js';
 import { asPair, type Layer } from './layers.js';
 import type { ModelSpec } from './model-spec.js';
 
 /**
  * What a parameter is for. `statistic`s (batch-norm moving mean and variance) are part of the
  * weights but are never updated by gradient; they follow the layer's batch-norm mode instead.
+ * `graph` is an opaque block's ONNX model as bytes (dtype `uint8`): weights a strategy may ask to
+ * train, but no backend can (there is no gradient through it).
  */
-export type ParameterRole = 'kernel' | 'bias' | 'scale' | 'shift' | 'statistic';
+export type ParameterRole = 'kernel' | 'bias' | 'scale' | 'shift' | 'statistic' | 'graph';
 
 /** One parameter of a spec, with its canonical checkpoint layout. */
 export interface ParameterShape {
@@ -16,6 +18,11 @@ export interface ParameterShape {
   layer: string;
   shape: number[];
   role: ParameterRole;
+  /**
+   * `uint8` for bytes (an opaque block's `graph`): in NamedTensors its values are 0–255 in a
+   * Float32Array like every other tensor; checkpoints store it as safetensors `U8`. Default float32.
+   */
+  dtype?: 'uint8';
 }
 
 /** The shapes flowing through one layer, and the parameters it owns. */
@@ -35,6 +42,8 @@ export function inferShapes(spec: ModelSpec): LayerShapes[] {
   let shape = [...spec.inputShape];
   return spec.layers.map((layer, index) => {
     const where = `layers[${index}] "${layer.name}"`;
+    // Nothing below an opaque block could be trained through it, so it can only start a model.
+    if (layer.type === 'onnx' && index > 0) throw new SpecError(`${where}: type: an opaque ONNX block can only be the first layer`);
     const result = layerShapes(layer, shape, where);
     const out = { layer, index, inputShape: shape, ...result };
     shape = result.outputShape;
@@ -106,6 +115,12 @@ function layerShapes(layer: Layer, input: number[], where: string): { outputShap
     case 'dropout':
     case 'activation':
       return { outputShape: input, parameters: [] };
+    case 'onnx': {
+      if (!sameShape(input, layer.inputShape)) {
+        throw new SpecError(`${where}: inputShape: the ONNX block was cut for input [${layer.inputShape}] but receives [${input}]`);
+      }
+      return { outputShape: [...layer.outputShape], parameters: [{ ...param('graph', [layer.graphBytes], 'graph'), dtype: 'uint8' }] };
+    }
   }
 }
 

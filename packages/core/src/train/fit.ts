@@ -10,6 +10,8 @@ import type { EpochMetrics, EventSink } from './events.js';
 import type { FitPlan, FitResult } from './fit-plan.js';
 import { evaluateClassifier } from './metrics.js';
 import { scheduleFactor } from './schedules.js';
+import { StepChunks, stepsUntilCheckpoint } from './step-chunks.js';
+import { sizeOf } from '../tensors.js';
 
 /** A snapshot the loop asks to have written as a checkpoint. */
 export interface FitSnapshot {
@@ -93,12 +95,14 @@ export async function fit(model: Model, plan: FitPlan, env: FitEnv): Promise<Fit
     return env.save?.(snapshot());
   };
   const due = (): boolean => periodicSaveDue(env.checkpointEvery, at.step, savedAt);
+  // Input bytes of one batch (twice over for targets or masks), bounding how many go to one stepMany call.
+  const chunks = new StepChunks(8 * plan.batchSize * sizeOf(plan.train.sampleShape), stepsPerEpoch);
   let stoppedEarly = false;
   try {
     while (at.epoch < plan.epochs && !stoppedEarly) {
       const epochStart = Date.now();
       env.emit({ type: 'epoch-start', stage: env.stage, epoch: at.epoch, epochs: plan.epochs });
-      const totals = await runEpoch(trainer, plan, env, at, stepsPerEpoch, save, due);
+      const totals = await runEpoch(trainer, plan, env, at, stepsPerEpoch, save, due, chunks);
       const metrics = await epochMetrics(model, plan, totals);
       history.push(metrics);
       env.emit({ type: 'epoch-end', stage: env.stage, epoch: at.epoch, epochs: plan.epochs, metrics, seconds: (Date.now() - epochStart) / 1000 });
@@ -128,7 +132,7 @@ function emptyTotals(): Totals {
 
 /** The batches of one epoch from `at.cursor` on; `at` advances as they run. */
 async function runEpoch(
-  trainer: Trainer, plan: FitPlan, env: FitEnv, at: Position, stepsPerEpoch: number, save: () => Promise<void> | undefined, due: () => boolean,
+  trainer: Trainer, plan: FitPlan, env: FitEnv, at: Position, stepsPerEpoch: number, save: () => Promise<void> | undefined, due: () => boolean, chunks: StepChunks,
 ): Promise<Totals> {
   env.rng.setState(at.epochRng);
   const order = batchOrder(plan.train.size, env.rng);
@@ -145,15 +149,24 @@ async function runEpoch(
       await save();
       throw new InterruptedError();
     }
-    const batch = makeBatch(plan.train, order, at.cursor * plan.batchSize, plan.batchSize, plan.target ?? 'labels');
-    if (plan.inputNoise) corrupt(batch, plan.inputNoise, mixSeeds(plan.trainer.seed ?? 0, at.step));
-    const lrScale = scheduleFactor(schedule, at.step, stepsPerEpoch * plan.epochs, stepsPerEpoch);
-    const result = await trainer.step(batch, lrScale);
-    checkFinite(result.loss, plan.phase, at);
-    accumulate(totals, batch, result);
-    at.cursor++;
-    at.step++;
-    env.emit({ type: 'step', stage: env.stage, epoch: at.epoch, step: at.cursor, stepsPerEpoch, loss: result.loss, lr: lrScale * (plan.trainer.groups[0]?.lr ?? 0) });
+    // Small steps go several to a call (Trainer.stepMany), never past the epoch's end or a due checkpoint.
+    const count = chunks.next(trainer, Math.min(stepsPerEpoch - at.cursor, stepsUntilCheckpoint(env.checkpointEvery, at.step)));
+    const batches: Batch[] = [];
+    const lrScales: number[] = [];
+    for (let k = 0; k < count; k++) {
+      const batch = makeBatch(plan.train, order, (at.cursor + k) * plan.batchSize, plan.batchSize, plan.target ?? 'labels');
+      if (plan.inputNoise) corrupt(batch, plan.inputNoise, mixSeeds(plan.trainer.seed ?? 0, at.step + k));
+      batches.push(batch);
+      lrScales.push(scheduleFactor(schedule, at.step + k, stepsPerEpoch * plan.epochs, stepsPerEpoch));
+    }
+    const results = await chunks.run(trainer, batches, lrScales);
+    results.forEach((result, k) => {
+      checkFinite(result.loss, plan.phase, at);
+      accumulate(totals, batches[k]!, result);
+      at.cursor++;
+      at.step++;
+      env.emit({ type: 'step', stage: env.stage, epoch: at.epoch, step: at.cursor, stepsPerEpoch, loss: result.loss, lr: lrScales[k]! * (plan.trainer.groups[0]?.lr ?? 0) });
+    });
     if (at.cursor < stepsPerEpoch && due()) await save();
   }
   return totals;

@@ -5,8 +5,8 @@ import type { Dataset, Label } from '../data/dataset.js';
 export interface ClassMetrics {
   /** Samples of this class. */
   count: number;
-  /** Recall: the fraction of this class predicted as itself. */
-  accuracy: number;
+  /** The fraction of this class predicted as itself. */
+  recall: number;
   /** Of the samples predicted as this class, the fraction that were. */
   precision: number;
 }
@@ -69,7 +69,7 @@ function summarize(confusion: number[][], labels: Label[], lossSum: number, samp
     correct += row[c]!;
     perClass[String(label)] = {
       count,
-      accuracy: count ? row[c]! / count : 0,
+      recall: count ? row[c]! / count : 0,
       precision: predictedAs ? row[c]! / predictedAs : 0,
     };
   });

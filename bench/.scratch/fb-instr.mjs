@@ -1,0 +1,14 @@
+import { frozenBaseSpeed } from '../frozen-base.mjs';
+import { createOnnxBackend } from '@headstart/backend-onnx';
+const b = createOnnxBackend(); await b.probe();
+const all = [];
+const orig = b.createModel.bind(b);
+let P;
+b.createModel = async (...a) => { const m = await orig(...a); const t0 = m.trainer.bind(m); m.trainer = (o) => { const t = t0(o); const acc = { many: 0, manyCalls: 0, manySteps: 0, single: 0, singleCalls: 0 }; t.acc = acc; all.push(acc);
+  if (!P) { P = Object.getPrototypeOf(t); const sm = P.stepMany, st = P.step;
+  P.stepMany = async function (bs, ls) { const s = performance.now(); this.inMany = true; const r = await sm.call(this, bs, ls); this.inMany = false; this.acc.many += performance.now() - s; this.acc.manyCalls++; this.acc.manySteps += bs.length; return r; };
+  P.step = async function (bb, l) { const s = performance.now(); const r = await st.call(this, bb, l); if (!this.inMany) { this.acc.single += performance.now() - s; this.acc.singleCalls++; } else { this.acc.inner = (this.acc.inner ?? 0) + performance.now() - s; } return r; }; } return t; }; return m; };
+const E = +(process.env.E ?? 40);
+const r = await frozenBaseSpeed(b, { epochs: E });
+console.log(r.throughBaseSecPerEpoch * 1000, r.cachedSecPerEpoch * 1000);
+for (const a of all) console.log(a, 'per epoch many', (a.many / E).toFixed(3), 'inner single', ((a.inner ?? 0) / E).toFixed(3));

@@ -1,0 +1,17 @@
+import { createRng, makeBatch, batchOrder, defaultModelSpec } from '@headstart/core';
+import { createTfjsBackend } from '@headstart/backend-tfjs';
+const backend = createTfjsBackend(); await backend.probe();
+const spec = defaultModelSpec([8, 8, 1], 10);
+const headSpec = { inputShape: [64], layers: [spec.layers.at(-1)] };
+const model = await backend.createModel(headSpec, undefined, { seed: 1 });
+const opts = { trainable: ['head.kernel', 'head.bias'], groups: [{ name: 'all', params: ['head.kernel', 'head.bias'], lr: 0.01 }], optimizer: { type: 'adam' }, loss: 'softmaxCrossEntropy' };
+const trainer = model.trainer(opts);
+const n = 1797; const features = new Float32Array(n * 64); const r = createRng(5); for (let i = 0; i < features.length; i++) features[i] = Math.max(0, r.normal());
+const labels = new Int32Array(n).map((_, i) => i % 10);
+const train = { size: n, sampleShape: [64], features, labels };
+const order = batchOrder(n, createRng(1));
+const batches = Array.from({ length: 56 }, (_, i) => makeBatch(train, order, i * 32, 32, 'labels'));
+const E = +(process.env.E ?? 20);
+for (let e = 0; e < 5; e++) for (const b of batches) await trainer.step(b, 1);
+const t = performance.now(); for (let e = 0; e < E; e++) for (const b of batches) await trainer.step(b, 1);
+console.log('tfjs head step us', ((performance.now() - t) / (E * 56) * 1000).toFixed(0));
