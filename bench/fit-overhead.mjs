@@ -4,7 +4,8 @@
 //   plain    tf.layers model.fit(x, oneHot(y), { batchSize, epochs, shuffle: true }), accuracy metric on
 //   trainer  headstart's backend trainer: a JS loop shuffling each epoch, copying batches, trainer.step()
 //   fit      core's fit() (what `headstart train` runs): the trainer plus schedule, metrics, events
-// Each reports the median seconds per epoch over the rounds; ratios are against plain model.fit.
+// Each reports the median seconds per epoch over the rounds; the ratios are the median of each round's
+// ratio to plain model.fit in that round (the three of a round ran back to back, under the same load).
 import { createRng, fit, initializeWeights, permutation, validateSpec } from '@headstart/core';
 import { createTfjsBackend } from '@headstart/backend-tfjs';
 import * as tf from '@tensorflow/tfjs';
@@ -100,7 +101,7 @@ async function timeCoreFit(backend, spec, weights, data, { samples, epochs, batc
  * Seconds per epoch of plain model.fit and of headstart on the same engine (the engine headstart
  * picks for the MLP, or the one HEADSTART_TFJS_ENGINE forces), and the overhead ratios.
  */
-export async function fitOverhead({ samples = 4096, epochs = 2, batch = mlp.batch, rounds = 3 } = {}) {
+export async function fitOverhead({ samples = 4096, epochs = 1, batch = mlp.batch, rounds = 7 } = {}) {
   const backend = createTfjsBackend({ note: () => {} });
   await backend.probe();
   const spec = validateSpec(mlp.spec);
@@ -133,8 +134,9 @@ export async function fitOverhead({ samples = 4096, epochs = 2, batch = mlp.batc
     plainSecPerEpoch: plain,
     trainerSecPerEpoch: trainer,
     fitSecPerEpoch: core,
-    trainerOverPlain: trainer / plain,
-    fitOverPlain: core / plain,
+    trainerOverPlain: median(times.trainer.map((t, i) => t / times.plain[i])),
+    fitOverPlain: median(times.fit.map((t, i) => t / times.plain[i])),
+    perRound: times,
     finalLoss: losses,
   };
 }

@@ -3,6 +3,8 @@
 //   node bench/run.mjs --workload mlp|cnn --backend onnx|tfjs [--seconds S] [--json]   one measurement, one JSON line
 //   node bench/run.mjs --workload fit-overhead --backend tfjs [--engine cpu|wasm]      headstart's tfjs trainer vs plain model.fit
 //                                                                                      (--engine forces a tfjs engine: HEADSTART_TFJS_ENGINE)
+//   node bench/run.mjs --workload demo --backend onnx|tfjs [--json]                    `headstart demo` end to end in a child:
+//                                                                                      wall time and its peak RSS (target ≤ 500 MB)
 //   node bench/run.mjs [--seconds S]                                                   every workload × backend (+ PyTorch when
 //                                                                                      /usr/bin/python3 imports torch), each in its own
 //                                                                                      process, as a table with ratios and JSON lines
@@ -25,6 +27,11 @@ async function backendNamed(name) {
 }
 
 async function one(workload, backendName) {
+  if (workload === 'demo') {
+    // The demo's own process, not this one: its peak RSS is the child's.
+    const { demoRun } = await import('./demo.mjs');
+    return demoRun(backendName);
+  }
   if (workload === 'fit-overhead') {
     const { fitOverhead } = await import('./fit-overhead.mjs');
     return { ...(await fitOverhead()), backend: backendName, peakRssMB: process.resourceUsage().maxRSS / 1024 };
@@ -79,7 +86,8 @@ async function all() {
   }
   const frozen = ['onnx', 'tfjs'].map((backend) => ({ backend, ...child([self, '--workload', 'frozen-base', '--backend', backend, '--json']) }));
   const overhead = ['wasm', 'cpu'].map((engine) => child([self, '--workload', 'fit-overhead', '--backend', 'tfjs', '--engine', engine, '--json']));
-  for (const row of [...rows, ...frozen, ...overhead]) console.log(JSON.stringify(row));
+  const demos = ['onnx', 'tfjs'].map((backend) => ({ backend, ...child([self, '--workload', 'demo', '--backend', backend, '--json']) }));
+  for (const row of [...rows, ...frozen, ...overhead, ...demos]) console.log(JSON.stringify(row));
   console.log('\n| workload | backend | engine | samples/s | vs PyTorch | peak RSS MB |\n| --- | --- | --- | ---: | ---: | ---: |');
   for (const r of rows) {
     console.log(`| ${r.workload} | ${r.backend ?? 'pytorch'} | ${r.engine ?? r.error ?? ''} | ${r.samplesPerSec ? Math.round(r.samplesPerSec).toLocaleString('en') : '-'} | ${r.vsPytorch ? `${r.vsPytorch.toFixed(2)}×` : '-'} | ${r.peakRssMB ? Math.round(r.peakRssMB) : '-'} |`);
@@ -92,13 +100,17 @@ async function all() {
   for (const o of overhead) {
     console.log(o.error ? `| ${o.error} | | | | | |` : `| ${o.engine} | ${o.plainSecPerEpoch.toFixed(3)} | ${o.trainerSecPerEpoch.toFixed(3)} | ${o.fitSecPerEpoch.toFixed(3)} | ${o.trainerOverPlain.toFixed(2)} | ${o.fitOverPlain.toFixed(2)} |`);
   }
+  console.log('\n| headstart demo, end to end | wall time s | CPU s | peak RSS MB (target ≤ 500) | training runs |\n| --- | ---: | ---: | ---: | ---: |');
+  for (const d of demos) {
+    console.log(d.error ? `| ${d.backend} | ${d.error} | | | |` : `| ${d.backend} | ${d.seconds.toFixed(1)} | ${d.cpuSeconds.toFixed(1)} | ${Math.round(d.peakRssMB)} | ${d.trainingRuns} |`);
+  }
   if (!torch) console.log('\n(PyTorch not importable by /usr/bin/python3 — `apt-get install python3-torch` adds the reference column.)');
 }
 
 if (values.workload || values.backend) {
   const tfjsOnly = values.workload === 'fit-overhead';
-  if (!(WORKLOADS[values.workload] || values.workload === 'frozen-base' || tfjsOnly) || !(tfjsOnly ? ['tfjs'] : ['onnx', 'tfjs']).includes(values.backend)) {
-    console.error('usage: node bench/run.mjs --workload mlp|cnn|frozen-base|fit-overhead --backend onnx|tfjs [--engine cpu|wasm] [--seconds S] [--json]');
+  if (!(WORKLOADS[values.workload] || values.workload === 'frozen-base' || values.workload === 'demo' || tfjsOnly) || !(tfjsOnly ? ['tfjs'] : ['onnx', 'tfjs']).includes(values.backend)) {
+    console.error('usage: node bench/run.mjs --workload mlp|cnn|frozen-base|fit-overhead|demo --backend onnx|tfjs [--engine cpu|wasm] [--seconds S] [--json]');
     process.exit(2);
   }
   const result = await one(values.workload, values.backend);

@@ -111,7 +111,7 @@ describe('discovery and environment', () => {
     const { backends } = JSON.parse(run.stdout) as { backends: { name: string; available: boolean; engine: string; reasons: string[] }[] };
     const tfjs = backends.find((b) => b.name === 'tfjs')!;
     expect(tfjs.available).toBe(true);
-    expect(tfjs.engine).toBe('cpu');
+    expect(tfjs.engine).toBe('wasm+cpu');
     expect(tfjs.reasons.join(' ')).toMatch(/tfjs-node is not installed/);
   });
 

@@ -1,6 +1,6 @@
 import { createTfjsBackend } from '@headstart/backend-tfjs';
 import { describeBackendConformance } from '@headstart/conformance';
 
-// tfjs-node is not installed here, so this runs the pure-JS cpu engine. The tfjs backend has no
-// importModel/exportModel: export.round-trip reports itself skipped with that reason.
+// tfjs-node is not installed here: dense-only models run on the wasm engine, models with
+// convolutions on the pure-JS cpu engine (wasm lacks their gradients), so both are checked.
 describeBackendConformance('tfjs', () => createTfjsBackend({ note: () => undefined }));

@@ -144,9 +144,12 @@ Example experiment.yaml:
     .description('turn a model in a backend\'s native format (ONNX, tfjs model.json) into a headstart checkpoint')
     .argument('<model>', 'model file: .onnx, or a tfjs layers model.json (or its directory)')
     .requiredOption('--out <file>', 'checkpoint to write (.safetensors)')
+    .option('--labels <list>', 'the class of each output, comma-separated, so evaluate and predict can use the model as it is')
+    .option('--scale <k>', 'inputs are divided by k before the model sees them (as the model was trained)')
     .addHelpText('after', `
 Examples:
   $ headstart import resnet-ish.onnx --out base.safetensors
+  $ headstart import digits.onnx --out digits.safetensors --labels 0,1,2,3,4,5,6,7,8,9 --scale 16
   $ headstart import web-model/model.json --out base.safetensors   # tfjs model.save() or the Keras converter
   $ headstart train --strategy frozen-base --from base.safetensors --data mine.csv`)
     .action(async (file, options) => (await import('./commands/import.js')).importModel(file, options));

@@ -97,10 +97,20 @@ describe('import of a PyTorch-style ONNX CNN', () => {
     model.dispose();
   });
 
-  it('rejects an op without a headstart layer, naming the op and the node', async () => {
+  it('keeps the layers up to an op without a headstart layer as an opaque base, naming the op and the node', async () => {
     const odd = join(dir, 'odd.onnx');
     writeFileSync(odd, encodeModel(pytorchStyleCnn('Abs')));
-    await expect(backend.importModel!(odd)).rejects.toThrow(/node "\/odd\/Abs" \(op Abs\) cannot be mapped/);
+    const { spec } = await backend.importModel!(odd);
+    expect(spec.layers.map((l) => l.type)).toEqual(['onnx', 'maxPool2d', 'conv2d', 'batchNorm', 'activation', 'flatten', 'dense']);
+    expect(spec.layers[0]).toMatchObject({ name: 'base', unsupported: { op: 'Abs', node: '/odd/Abs', reason: 'no headstart layer computes it' } });
+  });
+
+  it('rejects a model whose input is not float, naming the input', async () => {
+    const ints = pytorchStyleCnn();
+    ints.graph!.input![0]!.type!.tensorType!.elemType = 7;
+    const file = join(dir, 'int-input.onnx');
+    writeFileSync(file, encodeModel(ints));
+    await expect(backend.importModel!(file)).rejects.toThrow(/input "input" has ONNX element type 7; expected float \(1\)/);
   });
 
   it('rejects a file that is not ONNX', async () => {

@@ -162,6 +162,22 @@ describe('stepMany', () => {
     b.dispose();
   });
 
+  it('steps with nothing trainable: losses as single steps give, every weight unchanged', async () => {
+    const spec = validateSpec(cnn);
+    const model = await backend.createModel(spec, undefined, { seed: 1 });
+    const before = await model.getWeights();
+    const options: TrainerOptions = { trainable: [], groups: [], optimizer: { type: 'adam' }, loss: 'softmaxCrossEntropy', frozenBatchNorm: ['bn'] };
+    const data = batches(cnn, [4, 4, 4]);
+    const many = await model.trainer(options).stepMany!(data, [1, 1, 1]);
+    // A fresh trainer: dropout masks follow the step count.
+    const trainer = model.trainer(options);
+    const single: StepResult[] = [];
+    for (const batch of data) single.push(await trainer.step(batch, 1));
+    expect(many.map((r) => r.loss)).toEqual(single.map((r) => r.loss));
+    expectSameTensors(await model.getWeights(), before, 'weights');
+    model.dispose();
+  });
+
   it('refuses mismatched arguments and bad inputs', async () => {
     const model = await backend.createModel(validateSpec(autoencoder));
     const names = parameterShapes(validateSpec(autoencoder)).map((p) => p.name);

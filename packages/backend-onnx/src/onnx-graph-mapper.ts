@@ -1,15 +1,9 @@
 import { HeadstartError, outputShape, validateSpec, type Activation, type LayerInput, type ModelSpec, type NamedTensors } from '@headstart/core';
 import { decodeAttributes, type Attributes } from './attributes.js';
 import { LEAKY_RELU_SLOPE } from './ops/activations.js';
-import { DataType, type GraphProto, type ModelProto, type NodeProto, type TensorProto } from './onnx-proto.js';
-import { tensorDims, tensorValues } from './onnx-tensor.js';
+import { Constants, type Constant } from './onnx-constants.js';
+import { DataType, type GraphProto, type ModelProto, type NodeProto } from './onnx-proto.js';
 import { windowGeometry } from './ops/window-geometry.js';
-
-/** A weight tensor of the imported graph. */
-export interface Constant {
-  dims: number[];
-  values: Float32Array;
-}
 
 /** A node that has no headstart layer, and why. */
 export class UnmappableNode extends HeadstartError {
@@ -40,7 +34,7 @@ export class GraphMapper {
   flattenedImage: [number, number, number] | undefined;
   private readonly usedNames = new Set<string>();
 
-  constructor(readonly file: string, readonly inputShape: number[], input: string, readonly constants: Map<string, Constant>, reserved: readonly string[] = []) {
+  constructor(readonly file: string, readonly inputShape: number[], input: string, readonly constants: Constants, reserved: readonly string[] = []) {
     this.current = input;
     for (const name of reserved) this.usedNames.add(name);
   }
@@ -66,10 +60,10 @@ export class GraphMapper {
     return name;
   }
 
-  /** A weight by value name. @throws HeadstartError when the node computes it rather than storing it. */
+  /** A weight by value name. @throws UnmappableNode when the node computes it rather than storing it, or it cannot be read. */
   constant(node: NodeProto, value: string | undefined): Constant {
     const found = value === undefined ? undefined : this.constants.get(value);
-    if (!found) throw this.unsupported(node, `its input "${value}" is computed, not a stored weight`);
+    if (!found) throw this.unsupported(node, this.constants.whyMissing(value ?? ''));
     return found;
   }
 
@@ -96,11 +90,6 @@ export interface GraphInput {
   fixedBatch?: number;
 }
 
-/** A graph's weights (initializers) by name. */
-export function graphConstants(graph: GraphProto): Map<string, Constant> {
-  return new Map<string, Constant>((graph.initializer ?? []).map((t: TensorProto) => [t.name ?? '', { dims: tensorDims(t), values: tensorValues(t) }]));
-}
-
 /** @throws HeadstartError (NOT_SUPPORTED) unless the graph has one float input `[N, F]` or `[N, C, H, W]` of fixed sample size. */
 export function graphInput(file: string, graph: GraphProto): GraphInput {
   const initializers = new Set((graph.initializer ?? []).map((t) => t.name ?? ''));
@@ -120,7 +109,7 @@ export function graphInput(file: string, graph: GraphProto): GraphInput {
 export function mapOnnxGraph(file: string, model: ModelProto): { spec: ModelSpec; weights: NamedTensors } {
   const graph = model.graph!;
   const input = graphInput(file, graph);
-  const mapper = mapChain({ file, graph, constants: graphConstants(graph), from: { value: input.name, shape: input.shape }, firstNode: 0 });
+  const mapper = mapChain({ file, graph, constants: Constants.of(graph), from: { value: input.name, shape: input.shape }, firstNode: 0 });
   return { spec: mapper.spec(), weights: mapper.weights };
 }
 
@@ -129,7 +118,7 @@ export interface ChainStart {
   file: string;
   graph: GraphProto;
   /** Weights and constants by value name; Constant nodes met on the way are added. */
-  constants: Map<string, Constant>;
+  constants: Constants;
   /** The value the chain starts from, and its channels-last sample shape. */
   from: { value: string; shape: number[] };
   /** Index of the first node to map; earlier nodes are taken to compute `from`. */
@@ -160,9 +149,9 @@ export function mapChain(start: ChainStart): GraphMapper {
 }
 
 /** Record a Constant node's value, if it holds a tensor; see {@link mapChain}. */
-export function recordConstant(constants: Map<string, Constant>, node: NodeProto): void {
+export function recordConstant(constants: Constants, node: NodeProto): void {
   const proto = node.attribute?.find((a) => a.name === 'value')?.t;
-  if (node.opType === 'Constant' && proto) constants.set(node.output[0]!, { dims: tensorDims(proto), values: tensorValues(proto) });
+  if (node.opType === 'Constant' && proto) constants.add(node.output[0]!, proto);
 }
 
 const ACTIVATIONS: Record<string, Activation> = { Relu: 'relu', Sigmoid: 'sigmoid', Tanh: 'tanh', Softmax: 'softmax', LeakyRelu: 'leakyRelu', Gelu: 'gelu' };
@@ -202,7 +191,7 @@ function mapNode(m: GraphMapper, node: NodeProto): void {
 function storeConstant(m: GraphMapper, node: NodeProto): void {
   const proto = node.attribute?.find((a) => a.name === 'value')?.t;
   if (!proto) throw m.unsupported(node, 'only tensor constants are supported');
-  m.constants.set(node.output[0]!, { dims: tensorDims(proto), values: tensorValues(proto) });
+  m.constants.add(node.output[0]!, proto);
 }
 
 function intsOf(attributes: Attributes, name: string, fallback: number[]): number[] {

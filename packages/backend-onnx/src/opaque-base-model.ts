@@ -19,7 +19,11 @@ export async function createOpaqueBaseModel(spec: ModelSpec, weights: NamedTenso
   const layer = spec.layers[0] as OnnxLayer;
   const graphName = `${layer.name}.graph`;
   const graph = weights?.get(graphName);
-  if (!graph) throw new HeadstartError('BAD_INPUT', `layer "${layer.name}" is an opaque ONNX block and needs its graph: the weights lack "${graphName}" (it comes from importing the ONNX model, or from a checkpoint)`);
+  if (!graph) {
+    // What a strategy training from fresh weights (full-retrain) runs into.
+    const { op, node } = layer.unsupported;
+    throw new HeadstartError('NOT_SUPPORTED', `layer "${layer.name}" is an opaque ONNX block (op ${op} at node "${node}") and cannot start from fresh weights: it needs its imported graph "${graphName}", which the weights lack; keep it as a frozen base (--strategy frozen-base)`);
+  }
   const rest = new Map([...(weights ?? [])].filter(([name]) => name !== graphName));
   const tailSpec = spec.layers.length > 1 ? validateSpec({ inputShape: layer.outputShape, layers: spec.layers.slice(1) }, 'the layers after the opaque ONNX block') : undefined;
   if (!tailSpec && rest.size > 0) throw new HeadstartError('BAD_INPUT', `unknown parameter "${[...rest.keys()][0]}"; this model has ${graphName}`);

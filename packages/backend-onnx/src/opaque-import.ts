@@ -1,5 +1,6 @@
 import { HeadstartError, validateSpec, type LayerInput, type ModelSpec, type NamedTensors, type OnnxLayer } from '@headstart/core';
-import { graphConstants, graphInput, mapChain, nodeName, recordConstant, UnmappableNode, type Constant, type GraphInput, type GraphMapper } from './onnx-graph-mapper.js';
+import { Constants } from './onnx-constants.js';
+import { graphInput, mapChain, nodeName, recordConstant, UnmappableNode, type GraphInput, type GraphMapper } from './onnx-graph-mapper.js';
 import { DataType, type GraphProto, type ModelProto, type NodeProto, type ValueInfoProto } from './onnx-proto.js';
 import { rewriteGraph } from './onnx-wire.js';
 import type { OrtModule } from './runtime.js';
@@ -35,57 +36,39 @@ export async function importWithOpaqueBase(file: string, bytes: Uint8Array, mode
   const candidates = await shapeCuts(ort, bytes, graph, input, singleValueCuts(graph, input.name).filter((c) => c.index >= failure.index));
   const last = candidates[candidates.length - 1];
   if (last?.value !== graph.output[0]!.name) throw new HeadstartError('NOT_SUPPORTED', `${file}: output "${graph.output[0]!.name}" is not a float tensor with a batch axis first, which headstart needs`);
-  for (const cut of candidates) {
-    const tail = cut === last ? undefined : tryTail(file, graph, cut);
-    if (cut !== last && !tail) continue;
-    const blockBytes = cut === last ? bytes : prefixModel(bytes, graph, input, cut);
-    const layer: OnnxLayer = {
-      type: 'onnx',
-      name: OPAQUE_BASE_NAME,
-      inputShape: input.shape,
-      outputShape: cut.shape,
-      graphBytes: blockBytes.length,
-      unsupported: { op: failure.node.opType, node: nodeName(failure.node), reason: failure.why },
-    };
-    const weights: NamedTensors = new Map([[`${OPAQUE_BASE_NAME}.graph`, { shape: [blockBytes.length], data: Float32Array.from(blockBytes) }], ...(tail?.weights ?? [])]);
-    const layers: LayerInput[] = [layer, ...(tail?.layers ?? [])];
-    return { spec: validateSpec({ inputShape: input.shape, layers }, file), weights };
+  // The earliest cut whose tail maps; else the whole model, the file itself, is the block.
+  const initializers = Constants.of(graph);
+  let chosen: { cut: ShapedCut; tail?: GraphMapper; bytes: Uint8Array } = { cut: last, bytes };
+  for (const cut of candidates.slice(0, -1)) {
+    const tail = tryTail(file, graph, initializers, cut);
+    if (!tail) continue;
+    chosen = { cut, tail, bytes: prefixModel(bytes, graph, input, cut) };
+    break;
   }
-  throw new Error('unreachable: the last cut always succeeds');
+  const layer: OnnxLayer = {
+    type: 'onnx',
+    name: OPAQUE_BASE_NAME,
+    inputShape: input.shape,
+    outputShape: chosen.cut.shape,
+    graphBytes: chosen.bytes.length,
+    unsupported: { op: failure.node.opType, node: nodeName(failure.node), reason: failure.why },
+  };
+  const graphTensor = { shape: [chosen.bytes.length], data: Float32Array.from(chosen.bytes) };
+  const weights: NamedTensors = new Map([[`${OPAQUE_BASE_NAME}.graph`, graphTensor], ...(chosen.tail?.weights ?? [])]);
+  const layers: LayerInput[] = [layer, ...(chosen.tail?.layers ?? [])];
+  return { spec: validateSpec({ inputShape: input.shape, layers }, file), weights };
 }
 
 /** The nodes after `cut` as layers, or undefined when they do not map. */
-function tryTail(file: string, graph: GraphProto, cut: ShapedCut): GraphMapper | undefined {
-  const constants = readableConstants(graph);
-  for (const node of (graph.node ?? []).slice(0, cut.index + 1)) {
-    try {
-      recordConstant(constants, node);
-    } catch {
-      // A constant the tail cannot read; mapping fails later if the tail needs it.
-    }
-  }
+function tryTail(file: string, graph: GraphProto, initializers: Constants, cut: ShapedCut): GraphMapper | undefined {
+  // The tail may read constants that Constant nodes before the cut made.
+  const constants = initializers.copy();
+  for (const node of (graph.node ?? []).slice(0, cut.index + 1)) recordConstant(constants, node);
   try {
     return mapChain({ file, graph, constants, from: { value: cut.value, shape: cut.shape }, firstNode: cut.index + 1, reserved: [OPAQUE_BASE_NAME] });
   } catch (error) {
     if (error instanceof HeadstartError && error.code === 'NOT_SUPPORTED') return undefined;
     throw error;
-  }
-}
-
-/** The graph's initializers as constants, leaving out those of types the mapper cannot read (they may sit in the opaque part). */
-function readableConstants(graph: GraphProto): Map<string, Constant> {
-  try {
-    return graphConstants(graph);
-  } catch {
-    const readable: GraphProto = { initializer: (graph.initializer ?? []).filter((t) => {
-      try {
-        graphConstants({ initializer: [t] });
-        return true;
-      } catch {
-        return false;
-      }
-    }) };
-    return graphConstants(readable);
   }
 }
 

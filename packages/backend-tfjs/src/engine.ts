@@ -1,4 +1,4 @@
-import type { ModelSpec } from '@headstart/core';
+import { HeadstartError, type ModelSpec } from '@headstart/core';
 import * as tf from '@tensorflow/tfjs';
 import { missingKernels } from './training-kernels.js';
 
@@ -100,6 +100,7 @@ export function engineFor(set: EngineSet, spec: ModelSpec): ModelEngine {
   if (set.forced) return { engine: first, reason: `${ENGINE_VARIABLE}=${set.forced}` };
   if (!set.started.includes('wasm')) return { engine: first, reason: 'the wasm engine did not start' };
   if (!missing) return { engine: 'wasm', reason: 'the wasm engine has every kernel that training this model needs' };
+  if (!set.started.includes('cpu')) return { engine: 'wasm', reason: `the cpu engine did not start; training will fail: the wasm engine lacks ${missing}` };
   return { engine: 'cpu', reason: `the wasm engine lacks ${missing}, which training this model needs` };
 }
 
@@ -123,7 +124,7 @@ function forcedEngine(): EngineName | undefined {
   const value = process.env[ENGINE_VARIABLE];
   if (!value) return undefined;
   if (value in TFJS_BACKEND) return value as EngineName;
-  throw new Error(`${ENGINE_VARIABLE}=${value}: expected one of ${Object.keys(TFJS_BACKEND).join(', ')}`);
+  throw new HeadstartError('USAGE', `${ENGINE_VARIABLE}=${value}: expected one of ${Object.keys(TFJS_BACKEND).join(', ')}`);
 }
 
 async function startTfjsNode(): Promise<{ detail: string } | { skip: string }> {

@@ -1,6 +1,6 @@
 import { HeadstartError, sameShape, type NamedTensors, type OptimizerConfig } from '@headstart/core';
 import * as tf from '@tensorflow/tfjs';
-import { copyOut, toTensor, variableFrom } from './parameters.js';
+import { copyOut, variableFrom } from './parameters.js';
 
 /** One trained parameter as the optimizer sees it. */
 export interface OptimizedParameter {
@@ -31,15 +31,33 @@ export interface Optimizer {
   dispose(): void;
 }
 
-/** A parameter with its optimizer slots. */
-interface SlottedParameter extends OptimizedParameter {
+/**
+ * Parameters sharing a learning rate and weight decay, updated together: their gradients are joined
+ * into one flat vector and the optimizer's element-wise arithmetic runs once on it, against flat
+ * slot variables, instead of once per parameter. Each element sees exactly the same operations, so
+ * the values are those of a per-parameter update, with about a dozen kernels fewer per parameter.
+ */
+interface FlatGroup {
+  params: OptimizedParameter[];
+  lr: number;
+  weightDecay: number;
+  /** Each parameter's element count, in order. */
+  sizes: number[];
+  offsets: number[];
+  /** Flat slot variables by slot name. */
   slots: Map<string, tf.Variable>;
 }
 
-/** How one optimizer type updates one parameter at step `step` (1-based) with learning rate `lr`. */
+/** How one optimizer type updates one flat group at step `step` (1-based) with learning rate `lr`. */
 interface UpdateRule {
   slots: string[];
-  update(p: SlottedParameter, grad: tf.Tensor, lr: number, step: number): void;
+  /**
+   * Update the slots (assigned in place) and return the flat amount to subtract from the parameters.
+   * `grad` is the group's flat gradient, weight decay already added where it is L2.
+   */
+  update(slots: Map<string, tf.Variable>, grad: tf.Tensor, lr: number, step: number): tf.Tensor;
+  /** Decoupled weight decay (AdamW): parameters are scaled by `1 − lr·wd` before the update. */
+  decoupled?: boolean;
 }
 
 /** An optimizer for `params` as `config` describes. @throws HeadstartError on invalid hyper-parameters. */
@@ -66,15 +84,15 @@ function sgdRule(momentum: number, nesterov: boolean): UpdateRule {
   return {
     // A zero buffer gives exactly PyTorch's first step (buf = g), so no special case is needed.
     slots: momentum > 0 ? ['momentum'] : [],
-    update(p, grad, lr) {
-      let g = p.weightDecay ? tf.add(grad, tf.mul(p.variable, p.weightDecay)) : grad;
-      const buffer = p.slots.get('momentum');
+    update(slots, grad, lr) {
+      let g = grad;
+      const buffer = slots.get('momentum');
       if (buffer) {
         const next = tf.add(tf.mul(buffer, momentum), g);
         buffer.assign(next);
         g = nesterov ? tf.add(g, tf.mul(next, momentum)) : next;
       }
-      p.variable.assign(tf.sub(p.variable, tf.mul(g, lr)));
+      return tf.mul(g, lr);
     },
   };
 }
@@ -87,44 +105,52 @@ function sgdRule(momentum: number, nesterov: boolean): UpdateRule {
 function adamRule(beta1: number, beta2: number, epsilon: number, decoupled: boolean): UpdateRule {
   return {
     slots: ['m', 'v'],
-    update(p, grad, lr, step) {
-      const m = p.slots.get('m')!;
-      const v = p.slots.get('v')!;
-      let g = grad;
-      if (p.weightDecay && decoupled) p.variable.assign(tf.mul(p.variable, 1 - lr * p.weightDecay));
-      else if (p.weightDecay) g = tf.add(grad, tf.mul(p.variable, p.weightDecay));
+    decoupled,
+    update(slots, g, lr, step) {
+      const m = slots.get('m')!;
+      const v = slots.get('v')!;
       m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
       v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
       const denominator = tf.add(tf.div(tf.sqrt(v), Math.sqrt(1 - beta2 ** step)), epsilon);
       const stepSize = lr / (1 - beta1 ** step);
-      p.variable.assign(tf.sub(p.variable, tf.mul(tf.div(m, denominator), stepSize)));
+      return tf.mul(tf.div(m, denominator), stepSize);
     },
   };
 }
 
 class SlotOptimizer implements Optimizer {
   steps = 0;
-  private readonly params: SlottedParameter[];
+  private readonly groups: FlatGroup[] = [];
 
-  constructor(private readonly rule: UpdateRule, params: OptimizedParameter[]) {
-    this.params = params.map((p) => ({
-      ...p,
-      slots: new Map(rule.slots.map((slot) => [slot, variableFrom(tf.zerosLike(p.variable), false)])),
-    }));
+  constructor(private readonly rule: UpdateRule, private readonly params: OptimizedParameter[]) {
+    for (const p of params) {
+      let group = this.groups.find((g) => g.lr === p.lr && g.weightDecay === p.weightDecay);
+      if (!group) this.groups.push((group = { params: [], lr: p.lr, weightDecay: p.weightDecay, sizes: [], offsets: [], slots: new Map() }));
+      group.offsets.push(group.sizes.reduce((a, b) => a + b, 0));
+      group.params.push(p);
+      group.sizes.push(p.variable.size);
+    }
+    for (const group of this.groups) {
+      const size = group.sizes.reduce((a, b) => a + b, 0);
+      for (const slot of rule.slots) group.slots.set(slot, variableFrom(tf.zeros([size]), false));
+    }
   }
 
   apply(grads: tf.NamedTensorMap, lrScale: number): void {
     this.steps++;
-    for (const p of this.params) {
-      const grad = grads[p.variable.name];
-      if (grad) this.rule.update(p, grad, p.lr * lrScale, this.steps);
-    }
+    for (const group of this.groups) this.updateGroup(group, grads, group.lr * lrScale);
   }
 
   getState(): NamedTensors {
     const state: NamedTensors = new Map();
+    const copies = new Map<tf.Variable, Float32Array>();
     for (const slot of this.rule.slots) {
-      for (const p of this.params) state.set(`optim.${slot}.${p.name}`, { shape: [...p.variable.shape], data: copyOut(p.slots.get(slot)!) });
+      for (const p of this.params) {
+        const { group, index } = this.locate(p);
+        const variable = group.slots.get(slot)!;
+        const flat = copies.get(variable) ?? copies.set(variable, copyOut(variable)).get(variable)!;
+        state.set(`optim.${slot}.${p.name}`, { shape: [...p.variable.shape], data: flat.slice(group.offsets[index]!, group.offsets[index]! + group.sizes[index]!) });
+      }
     }
     state.set('optim.step', { shape: [1], data: Float32Array.of(this.steps) });
     return state;
@@ -135,27 +161,70 @@ class SlotOptimizer implements Optimizer {
     if (!step || step.data.length !== 1 || !Number.isInteger(step.data[0]) || step.data[0]! < 0) {
       throw new HeadstartError('BAD_INPUT', 'optimizer state: optim.step must be one non-negative integer');
     }
-    const writes = this.params.flatMap((p) => [...p.slots].map(([slot, variable]) => ({ variable, value: slotValue(state, slot, p) })));
-    const expected = new Set(['optim.step', ...this.params.flatMap((p) => [...p.slots.keys()].map((slot) => `optim.${slot}.${p.name}`))]);
+    const values = this.rule.slots.flatMap((slot) => this.params.map((p) => ({ slot, p, value: slotValue(state, slot, p) })));
+    const expected = new Set(['optim.step', ...values.map(({ slot, p }) => `optim.${slot}.${p.name}`)]);
     const unknown = [...state.keys()].filter((name) => name.startsWith('optim.') && !expected.has(name));
     if (unknown.length > 0) throw new HeadstartError('BAD_INPUT', `optimizer state: ${unknown.join(', ')} not used by this optimizer and parameter set`);
-    for (const { variable, value } of writes) {
-      const tensor = toTensor(value);
-      variable.assign(tensor);
-      tensor.dispose();
+    for (const group of this.groups) {
+      for (const [slot, variable] of group.slots) {
+        const flat = new Float32Array(variable.size);
+        for (const { p, value } of values.filter((v) => v.slot === slot && group.params.includes(v.p))) flat.set(value.data, group.offsets[group.params.indexOf(p)]!);
+        const tensor = tf.tensor1d(flat);
+        variable.assign(tensor);
+        tensor.dispose();
+      }
     }
     this.steps = step.data[0]!;
   }
 
   dispose(): void {
-    for (const p of this.params) {
-      for (const variable of p.slots.values()) variable.dispose();
-      p.slots.clear();
+    for (const group of this.groups) {
+      for (const variable of group.slots.values()) variable.dispose();
+      group.slots.clear();
     }
+  }
+
+  /**
+   * One group's update. A parameter without a gradient (the loss does not reach it) stays untouched,
+   * and so do its slots: the group then updates the others and keeps its old values (rare: tf.where).
+   */
+  private updateGroup(group: FlatGroup, grads: tf.NamedTensorMap, lr: number): void {
+    const present = group.params.map((p) => grads[p.variable.name]);
+    if (present.every((g) => g === undefined)) return;
+    const decay = group.weightDecay;
+    if (decay && this.rule.decoupled) group.params.forEach((p, i) => present[i] && p.variable.assign(tf.mul(p.variable, 1 - lr * decay)));
+    const pieces = group.params.map((p, i) => {
+      const grad = present[i] ?? tf.zeros(p.variable.shape);
+      const g = decay && !this.rule.decoupled ? tf.add(grad, tf.mul(p.variable, decay)) : grad;
+      return g.rank === 1 ? g : tf.reshape(g, [-1]);
+    });
+    const grad = pieces.length === 1 ? pieces[0]! : tf.concat(pieces);
+    const missing = present.some((g) => g === undefined) ? this.keepMask(group, present) : undefined;
+    const before = missing ? new Map([...group.slots].map(([slot, v]) => [slot, tf.clone(v)])) : undefined;
+    const delta = this.rule.update(group.slots, grad, lr, this.steps);
+    if (missing) for (const [slot, v] of group.slots) v.assign(tf.where(missing, before!.get(slot)!, v));
+    const deltas = group.params.length === 1 ? [delta] : tf.split(delta, group.sizes);
+    group.params.forEach((p, i) => {
+      if (!present[i]) return;
+      const d = deltas[i]!;
+      p.variable.assign(tf.sub(p.variable, d.rank === p.variable.rank ? d : tf.reshape(d, p.variable.shape)));
+    });
+  }
+
+  /** True where an element belongs to a parameter without a gradient. */
+  private keepMask(group: FlatGroup, present: (tf.Tensor | undefined)[]): tf.Tensor {
+    const mask = new Uint8Array(group.sizes.reduce((a, b) => a + b, 0));
+    present.forEach((g, i) => g === undefined && mask.fill(1, group.offsets[i]!, group.offsets[i]! + group.sizes[i]!));
+    return tf.tensor1d(mask, 'bool');
+  }
+
+  private locate(p: OptimizedParameter): { group: FlatGroup; index: number } {
+    const group = this.groups.find((g) => g.params.includes(p))!;
+    return { group, index: group.params.indexOf(p) };
   }
 }
 
-function slotValue(state: NamedTensors, slot: string, p: SlottedParameter): { shape: number[]; data: Float32Array } {
+function slotValue(state: NamedTensors, slot: string, p: OptimizedParameter): { shape: number[]; data: Float32Array } {
   const name = `optim.${slot}.${p.name}`;
   const value = state.get(name);
   if (!value) throw new HeadstartError('BAD_INPUT', `optimizer state: ${name} is missing`);

@@ -4,7 +4,10 @@ import type { NamedTensors } from './tensors.js';
 /** Whether a backend can run here, and if not, why. */
 export interface Availability {
   available: boolean;
-  /** The engine it would use (`tfjs-node`, `wasm`, `cpu`, `onnxruntime-node`). */
+  /**
+   * The engine it would use (`tfjs-node`, `wasm`, `cpu`, `onnxruntime-node`), or the engines it
+   * chooses between per model (`wasm+cpu`); each {@link Model.engine} says which one runs it.
+   */
   engine?: string;
   /** Why this engine was chosen, or why the backend is unavailable. One line each. */
   reasons: string[];

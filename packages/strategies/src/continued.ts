@@ -1,6 +1,6 @@
 import type { Strategy } from '@headstart/core';
 import { z } from 'zod';
-import { discriminativeGroups, matching, trainableParameters } from './parameter-sets.js';
+import { checkTrainable, discriminativeGroups, matching, trainableParameters } from './parameter-sets.js';
 import { phasePlan } from './phase-plan.js';
 import { transferStart } from './start-model.js';
 import { transferOptionsSchema } from './transfer-options.js';
@@ -27,6 +27,7 @@ export function continued(): Strategy<ContinuedOptions> {
       const start = transferStart(ctx, 'continued', options.head, true);
       const frozen = new Set(matching(trainableParameters(start.spec), options.freeze));
       const trainable = trainableParameters(start.spec).filter((p) => !frozen.has(p));
+      checkTrainable(start.spec, trainable);
       const model = await ctx.createModel(start.spec, start.weights);
       const result = await ctx.fit(model, phasePlan(ctx, options, {
         phase: 'continue',

@@ -1,5 +1,5 @@
 import type { Strategy } from '@headstart/core';
-import { matching, trainableParameters } from './parameter-sets.js';
+import { checkTrainable, matching, trainableParameters } from './parameter-sets.js';
 import { phasePlan } from './phase-plan.js';
 import { transferStart } from './start-model.js';
 import { trainHead } from './train-head.js';
@@ -32,6 +32,7 @@ export function frozenBase(): Strategy<FrozenBaseOptions> {
       // Explicit globs: train everything they leave unfrozen, through the whole model.
       const frozen = new Set(matching(trainableParameters(start.spec), options.freeze));
       const trainable = trainableParameters(start.spec).filter((p) => !frozen.has(p));
+      checkTrainable(start.spec, trainable);
       const model = await ctx.createModel(start.spec, start.weights);
       const result = await ctx.fit(model, phasePlan(ctx, options, { phase: 'head', trainable }));
       return { model, labels: start.labels, metrics: result.metrics, trainable };

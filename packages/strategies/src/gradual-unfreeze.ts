@@ -1,7 +1,7 @@
 import type { EpochMetrics, Model, Strategy, StrategyContext } from '@headstart/core';
 import { gradualUnfreezeOptionsSchema, type GradualUnfreezeOptions } from './gradual-unfreeze-options.js';
 import { splitAtHead } from './head.js';
-import { discriminativeGroups, layerGroupsTopDown, matching, trainableParameters } from './parameter-sets.js';
+import { checkTrainable, discriminativeGroups, layerGroupsTopDown, matching, trainableParameters } from './parameter-sets.js';
 import { phasePlan } from './phase-plan.js';
 import { resumedPhaseIndex } from './resume-phase.js';
 import { transferStart, type TransferStart } from './start-model.js';
@@ -40,6 +40,7 @@ export function gradualUnfreeze(): Strategy<GradualUnfreezeOptions> {
     async run(ctx, options) {
       const u = unfreezing(ctx, options);
       const stages = unfreezeSchedule(u.groups.length, u.headGroups, options.unfreezeEvery, options.epochs);
+      checkTrainable(u.start.spec, u.groups.slice(0, Math.max(...stages.map((s) => s.groups))).flatMap((g) => g.params).filter((p) => !u.frozen.has(p)));
       let model: Model | undefined;
       let metrics: EpochMetrics = { loss: Number.NaN };
       let trainable: string[] = [];

@@ -1,6 +1,6 @@
 import type { Strategy } from '@headstart/core';
 import { z } from 'zod';
-import { discriminativeGroups, trainableParameters } from './parameter-sets.js';
+import { checkTrainable, discriminativeGroups, matching, trainableParameters } from './parameter-sets.js';
 import { phasePlan } from './phase-plan.js';
 import { transferStart } from './start-model.js';
 import { trainHead } from './train-head.js';
@@ -24,7 +24,7 @@ export type LpFtOptions = z.infer<typeof lpFtOptionsSchema>;
 /**
  * `lp-ft` (Kumar et al., 2022): a linear probe first — train the new head on the frozen base to
  * convergence — then fine-tune everything at a low rate, so the random head does not distort the
- * pretrained features early on.
+ * pretrained features early on. `--freeze GLOB` keeps parameters frozen in the fine-tuning too.
  */
 export function lpFt(): Strategy<LpFtOptions> {
   return {
@@ -34,6 +34,9 @@ export function lpFt(): Strategy<LpFtOptions> {
     needsStart: 'required',
     async run(ctx, options) {
       const start = transferStart(ctx, 'lp-ft', options.head, false);
+      const frozen = new Set(matching(trainableParameters(start.spec), options.freeze));
+      const trainable = trainableParameters(start.spec).filter((p) => !frozen.has(p));
+      checkTrainable(start.spec, trainable);
       const probeOptions = { ...options, epochs: options.probeEpochs, lr: options.probeLr };
       const probed = ctx.resume?.state.phase === 'finetune'
         ? undefined
@@ -41,7 +44,6 @@ export function lpFt(): Strategy<LpFtOptions> {
       const weights = probed ? await probed.model.getWeights() : start.weights;
       probed?.model.dispose();
       const model = await ctx.createModel(start.spec, weights);
-      const trainable = trainableParameters(start.spec);
       const result = await ctx.fit(model, phasePlan(ctx, options, {
         phase: 'finetune',
         trainable,

@@ -1,4 +1,4 @@
-import { inferShapes, type ModelSpec, type ParameterGroup } from '@headstart/core';
+import { inferShapes, opaqueTrainingError, parameterShapes, type ModelSpec, type ParameterGroup } from '@headstart/core';
 
 /**
  * A glob over parameter names: `*` matches any run of characters, `?` one character; the whole name
@@ -20,6 +20,17 @@ export function trainableParameters(spec: ModelSpec, layers?: readonly string[])
   return inferShapes(spec)
     .filter((l) => !layers || layers.includes(l.layer.name))
     .flatMap((l) => l.parameters.filter((p) => p.role !== 'statistic').map((p) => p.name));
+}
+
+/**
+ * Fail before any work when a phase would train an opaque ONNX block (its `graph`), which backends
+ * refuse only when that phase's trainer is made.
+ * @throws HeadstartError (NOT_SUPPORTED) naming the block's op and node.
+ */
+export function checkTrainable(spec: ModelSpec, names: Iterable<string>): void {
+  const wanted = new Set(names);
+  const opaque = parameterShapes(spec).find((p) => p.role === 'graph' && wanted.has(p.name));
+  if (opaque) throw opaqueTrainingError(spec, opaque.layer);
 }
 
 /** Layers that own trainable parameters, from the top (output) down: the units of gradual unfreezing. */

@@ -1,56 +1,43 @@
-import { existsSync, statSync } from 'node:fs';
-import { getRegistry, sha256OfFile, writeCheckpoint, type StartingPoint } from '@headstart/core';
-import { join } from 'node:path';
+import { opaqueLayers, outputShape, sha256OfFile, writeCheckpoint, type Label } from '@headstart/core';
 import { CliError } from '../cli-error.js';
+import { parseNumber } from '../data-options.js';
+import { join } from 'node:path';
 import { createReporter } from '../output/reporter.js';
 import { loadPlugins } from '../plugins/load-plugins.js';
-import { loadStartingPoint } from '../start-point.js';
-
-/**
- * Which backend reads a native model file, by its name: an ONNX file, or a tfjs layers model
- * (`model.json`, or the directory holding it). Other names go to every backend that imports.
- */
-const IMPORTERS: { backend: string; reads: (file: string) => boolean }[] = [
-  { backend: 'onnx', reads: (file) => file.endsWith('.onnx') },
-  { backend: 'tfjs', reads: (file) => file.endsWith('.json') || isDirectory(file) },
-];
+import { isDirectory, loadStartingPoint } from '../start-point.js';
 
 /** `headstart import MODEL --out CKPT`: a model in a backend's native format as a headstart checkpoint. */
-export async function importModel(file: string, flags: { out: string }): Promise<void> {
+export async function importModel(file: string, flags: { out: string; labels?: string; scale?: string }): Promise<void> {
   const reporter = createReporter({ json: false });
   (await loadPlugins()).warnings.forEach((w) => reporter.warn(w));
-  const start = (await importByName(file)) ?? (await loadStartingPoint(file));
+  const start = await loadStartingPoint(file);
+  const labels = parseLabels(flags.labels, outputShape(start.spec));
+  const scale = parseNumber(flags.scale, '--scale', (n) => Number.isFinite(n) && n > 0);
   // A tfjs model given as its directory is hashed by its model.json.
   const hashed = isDirectory(file) ? join(file, 'model.json') : file;
   const now = new Date().toISOString();
   const { sha256 } = await writeCheckpoint(flags.out, {
     manifest: {
       spec: start.spec,
-      preprocessing: { kind: 'none' },
+      ...(labels ? { labels } : {}),
+      preprocessing: scale === undefined ? { kind: 'none' } : { kind: 'scale', factor: scale },
       provenance: [{ strategy: 'import', options: { file }, data: { file, format: 'model', sha256: await sha256OfFile(hashed) }, backend: start.importedBy ?? 'unknown', startedAt: now, finishedAt: now }],
     },
     weights: start.weights,
   });
   process.stdout.write(`imported ${file} → ${flags.out} (${start.spec.layers.length} layers, sha256 ${sha256.slice(0, 12)}…)\n`);
+  for (const block of opaqueLayers(start.spec.layers)) {
+    const { op, node } = block.unsupported;
+    process.stdout.write(`layer ${block.name} is an opaque ONNX block (op ${op} at node "${node}" has no headstart layer): it runs forward only, as a frozen base\n`);
+  }
 }
 
-/**
- * Import with the backend whose format the file name says, when that backend is registered.
- * @returns undefined when no backend claims the name, so the caller can try them all.
- * @throws CliError when the backend that reads the format cannot run here.
- */
-export async function importByName(file: string): Promise<(StartingPoint & { importedBy: string }) | undefined> {
-  const registry = getRegistry();
-  const name = IMPORTERS.find((i) => i.reads(file) && registry.names('backend').includes(i.backend))?.backend;
-  if (!name) return undefined;
-  if (!existsSync(file)) throw new CliError(`${file}: no such file`);
-  const backend = await registry.get('backend', name);
-  if (!backend.importModel) return undefined;
-  if (!(await registry.start(name)).availability.available) throw new CliError(`${file}: the ${name} backend, which reads this format, cannot run here (see headstart doctor)`);
-  const imported = await backend.importModel(file);
-  return { file, spec: imported.spec, weights: imported.weights, importedBy: name };
-}
-
-function isDirectory(file: string): boolean {
-  return existsSync(file) && statSync(file).isDirectory();
+/** `--labels a,b,c`: one label an output (numbers stay numbers, as in data files). */
+function parseLabels(text: string | undefined, output: number[]): Label[] | undefined {
+  if (text === undefined) return undefined;
+  const labels = text.split(',').map((l) => l.trim()).map((l): Label => (l !== '' && Number.isFinite(Number(l)) ? Number(l) : l));
+  const outputs = output.reduce((a, b) => a * b, 1);
+  if (labels.length !== outputs || labels.some((l) => l === '')) throw new CliError(`--labels: the model has ${outputs} outputs; give ${outputs} non-empty labels, comma-separated (got ${labels.length})`);
+  if (new Set(labels.map(String)).size !== labels.length) throw new CliError('--labels: each label once');
+  return labels;
 }

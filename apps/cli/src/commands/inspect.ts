@@ -7,16 +7,20 @@ export async function inspect(file: string, flags: { json?: boolean }): Promise<
   const trainable = new Set(manifest.training?.trainable ?? []);
   const layers = inferShapes(manifest.spec);
   const parameters = layers.flatMap((l) =>
-    l.parameters.map((p) => ({ name: p.name, layer: l.layer.type, shape: p.shape, trainedLast: trainable.has(p.name) })),
+    l.parameters.map((p) => ({ name: p.name, layer: l.layer.type, shape: p.shape, trainedLast: trainable.has(p.name), ...(p.dtype ? { dtype: p.dtype } : {}) })),
   );
   const optimizer = tensors.filter((t) => t.name.startsWith('optim.')).length;
   if (flags.json) {
     process.stdout.write(`${JSON.stringify({ file, manifest, parameters, tensors })}\n`);
     return;
   }
-  const count = parameters.reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
+  // An opaque ONNX block's graph is bytes, not parameters: counted apart.
+  const size = (p: { shape: number[] }): number => p.shape.reduce((a, b) => a * b, 1);
+  const count = parameters.filter((p) => p.dtype !== 'uint8').reduce((n, p) => n + size(p), 0);
+  const opaqueBytes = parameters.filter((p) => p.dtype === 'uint8').reduce((n, p) => n + size(p), 0);
+  const opaque = opaqueBytes > 0 ? `, plus ${opaqueBytes.toLocaleString('en')} bytes of opaque ONNX graph` : '';
   const lines = [
-    `${file}  (format ${manifest.format} v${manifest.version}, ${count.toLocaleString('en')} parameters${optimizer ? `, ${optimizer} optimizer tensors` : ''})`,
+    `${file}  (format ${manifest.format} v${manifest.version}, ${count.toLocaleString('en')} parameters${opaque}${optimizer ? `, ${optimizer} optimizer tensors` : ''})`,
     '',
     `input [${manifest.spec.inputShape.join(', ')}]`,
     table([['layer', 'type', 'output'], ...layers.map((l) => [l.layer.name, l.layer.type, `[${l.outputShape.join(', ')}]`])]),

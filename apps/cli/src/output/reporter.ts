@@ -95,7 +95,7 @@ function terminalReporter(): Reporter {
 export function formatMetrics(metrics: Record<string, number | undefined>): string {
   return Object.entries(metrics)
     .filter((e): e is [string, number] => typeof e[1] === 'number')
-    .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+    .map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(4)}`)
     .join(' ');
 }
 

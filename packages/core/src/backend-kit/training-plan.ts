@@ -59,7 +59,7 @@ export function planTraining(spec: ModelSpec, options: TrainerOptions, params: r
 export function opaqueTrainingError(spec: ModelSpec, layerName: string): HeadstartError {
   const layer = opaqueLayers(spec.layers).find((l) => l.name === layerName);
   const { op, node, reason } = layer?.unsupported ?? { op: 'unknown', node: 'unknown' };
-  return new HeadstartError('NOT_SUPPORTED', `cannot train layer "${layerName}": it is an opaque ONNX block, since op ${op} (node "${node}") has no headstart layer${reason ? ` (${reason})` : ''}, so no gradient flows through it; keep it frozen (--strategy frozen-base, or --freeze '${layerName}.*')`);
+  return new HeadstartError('NOT_SUPPORTED', `cannot train layer "${layerName}": it is an opaque ONNX block (op ${op} at node "${node}"${reason ? `: ${reason}` : ''}) that runs forward only; keep it frozen (--strategy frozen-base, or --freeze '${layerName}.*')`);
 }
 
 function checkOptimizer(config: OptimizerConfig): void {

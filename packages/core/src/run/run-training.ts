@@ -112,7 +112,7 @@ async function train(run: TrainingRun, options: Record<string, unknown>): Promis
     seed: run.seed,
     rng,
     resume: resume ? { state: resume.manifest.training!, weights: resume.weights } : undefined,
-    createModel: (spec, weights) => createModel(run.backend, spec, takeResumeWeights(spec) ?? weights, run.seed, rng),
+    createModel: (spec, weights) => createModel(run.backend, spec, takeResumeWeights(spec) ?? weights, run.seed, rng, run.emit),
     fit: async (model, plan) => {
       if (run.dryRun) return planOnly(model, plan, stage, run.emit);
       const result = await fit(model, plan, env);
@@ -156,9 +156,11 @@ async function callStrategy(strategy: Strategy<any>, ctx: StrategyContext, optio
   }
 }
 
-async function createModel(backend: Backend, spec: ModelSpec, weights: NamedTensors | undefined, seed: number, rng: ReturnType<typeof createRng>): Promise<Model> {
+async function createModel(backend: Backend, spec: ModelSpec, weights: NamedTensors | undefined, seed: number, rng: ReturnType<typeof createRng>, emit: EventSink): Promise<Model> {
   // Fresh weights come from the run's RNG so every backend starts from the same numbers.
-  return backend.createModel(spec, weights ?? initializeWeights(spec, rng.fork()), { seed });
+  const model = await backend.createModel(spec, weights ?? initializeWeights(spec, rng.fork()), { seed });
+  emit({ type: 'log', level: 'info', message: `model of ${spec.layers.length} layers runs on ${model.engine}` });
+  return model;
 }
 
 async function loadResume(out: string) {

@@ -1,0 +1,68 @@
+import { HeadstartError, validateSpec, type Availability, type Backend } from '@headstart/core';
+import { engineFor, selectEngine, startEngines, tfjsVersion, type EngineSet } from './engine.js';
+import { exportLayersModel } from './layers-model-export.js';
+import { importLayersModel } from './layers-model-import.js';
+import { createTfjsModel } from './model.js';
+import { checkNoOpaqueBlocks } from './opaque-blocks.js';
+import { VERSION } from './version.js';
+
+export type { EngineName } from './engine.js';
+export { ENGINE_VARIABLE } from './engine.js';
+export { LEAKY_RELU_SLOPE } from './activations.js';
+export { SPEC_METADATA_KEY } from './layers-model-export.js';
+export { VERSION } from './version.js';
+
+/** Options of {@link createTfjsBackend}. */
+export interface TfjsBackendOptions {
+  /**
+   * Receives the one-time note that the native engine is missing or broken (tfjs-node); it is
+   * also the first of `probe()`'s reasons. Default: printed to stderr when stderr is a terminal.
+   * The engines start once per process, so the first backend's `note` is the one called.
+   */
+  note?: (message: string) => void;
+}
+
+/**
+ * The TensorFlow.js backend. Creating it has no side effects: the engines start on `probe()` or on
+ * the first `createModel()`. Each model then runs on tfjs-node when it is installed, else on the wasm
+ * engine when that has every kernel training the model needs (not convolution gradients), else on
+ * the pure-JS cpu engine; `Model.engine` says which (`tfjs/wasm`). It imports and exports tfjs layers
+ * models (`model.json` and weight shards), the format `tf.loadLayersModel` reads.
+ */
+export function createTfjsBackend(options: TfjsBackendOptions = {}): Backend {
+  const engines = (): Promise<EngineSet> => startEngines(options.note);
+  return {
+    name: 'tfjs',
+    meta: { version: VERSION, description: 'TensorFlow.js: tfjs-node when installed, else wasm for each model it can train, else the pure-JS cpu engine' },
+    probe: async () => availability(await engines()),
+    async createModel(spec, weights, createOptions) {
+      checkNoOpaqueBlocks(spec);
+      const set = await engines();
+      if (set.started.length === 0) throw new HeadstartError('NOT_SUPPORTED', `tfjs: no engine could start (${set.reasons.join('; ')})`);
+      const { engine } = engineFor(set, validateSpec(spec));
+      return createTfjsModel(spec, weights, { engine, seed: createOptions?.seed });
+    },
+    importModel: (file) => importLayersModel(file),
+    async exportModel(model, format, file) {
+      checkNoOpaqueBlocks(model.spec);
+      const set = await engines();
+      if (set.started.length === 0) throw new HeadstartError('NOT_SUPPORTED', `tfjs: no engine could start (${set.reasons.join('; ')})`);
+      // Building the tf.LayersModel needs only forward kernels, which every engine has.
+      selectEngine(set.started[0]!);
+      await exportLayersModel(model, format, file);
+    },
+  };
+}
+
+/**
+ * `engine` names the engines models may run on (`wasm+cpu`): which one a model takes depends on its
+ * layers, and each model's `engine` says it. The reasons say why each engine was taken or skipped.
+ */
+function availability(set: EngineSet): Availability {
+  return {
+    available: set.started.length > 0,
+    ...(set.started.length > 0 ? { engine: set.started.join('+') } : {}),
+    reasons: set.reasons,
+    details: { tfjsVersion: tfjsVersion() },
+  };
+}

@@ -1,0 +1,93 @@
+import { HeadstartError } from '@headstart/core';
+import { existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, normalize, sep } from 'node:path';
+
+/** One weight in a tfjs weights manifest. */
+export interface WeightEntry {
+  name: string;
+  shape: number[];
+  dtype: string;
+  /** Quantized storage: `value = stored · scale + min` for uint8/uint16; float16 has neither. */
+  quantization?: { dtype: string; scale?: number; min?: number };
+}
+
+/** A group of weights stored in one or more shard files, concatenated in order. */
+export interface WeightGroup {
+  paths: string[];
+  weights: WeightEntry[];
+}
+
+/**
+ * The `model.json` of a tfjs layers model, as `model.save('file://…')` and the Keras converter write
+ * it. `modelTopology` is the Keras model config (for the converter, wrapped in `model_config`).
+ */
+export interface LayersModelJson {
+  format?: string;
+  generatedBy?: string;
+  convertedBy?: string | null;
+  modelTopology: unknown;
+  weightsManifest: WeightGroup[];
+  userDefinedMetadata?: Record<string, unknown>;
+}
+
+/** Where an export writes: the model.json file and the one weights shard beside it. */
+export interface ExportPaths {
+  dir: string;
+  modelJson: string;
+  /** The shard's file name, relative to `dir` as the manifest records it. */
+  weightsFile: string;
+}
+
+/**
+ * `out` ending in `.json` names the model file (weights go beside it as `<stem>.weights.bin`);
+ * anything else is a directory that gets `model.json` and `weights.bin`, as tfjs-node's `file://` saver writes.
+ */
+export function exportPaths(out: string): ExportPaths {
+  if (out.endsWith('.json')) {
+    return { dir: dirname(out), modelJson: out, weightsFile: `${basename(out, '.json')}.weights.bin` };
+  }
+  return { dir: out, modelJson: join(out, 'model.json'), weightsFile: 'weights.bin' };
+}
+
+/**
+ * Read a layers model's `model.json` (or the one in a directory).
+ * @throws HeadstartError (BAD_INPUT) naming the file when it is missing, not JSON or not a tfjs model;
+ *   (NOT_SUPPORTED) for a graph model, which has no layers to map.
+ */
+export async function readModelJson(file: string): Promise<{ path: string; json: LayersModelJson }> {
+  const path = existsSync(file) && statSync(file).isDirectory() ? join(file, 'model.json') : file;
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new HeadstartError('BAD_INPUT', `${path}: ${missing ? 'no such file' : (error as Error).message}`, { cause: error });
+  }
+  let json: Partial<LayersModelJson>;
+  try {
+    json = JSON.parse(text) as Partial<LayersModelJson>;
+  } catch (error) {
+    throw new HeadstartError('BAD_INPUT', `${path}: not JSON (${(error as Error).message}); expected a tfjs model.json`, { cause: error });
+  }
+  if (json?.format === 'graph-model') {
+    throw new HeadstartError('NOT_SUPPORTED', `${path}: a tfjs graph model (converted from a SavedModel) has no layers to map; import a layers model (model.save, or the Keras converter's layers format)`);
+  }
+  if (typeof json !== 'object' || json === null || typeof json.modelTopology !== 'object' || json.modelTopology === null) {
+    throw new HeadstartError('BAD_INPUT', `${path}: not a tfjs layers model (no modelTopology)`);
+  }
+  if (!Array.isArray(json.weightsManifest)) throw new HeadstartError('BAD_INPUT', `${path}: no weightsManifest; the model's weights are not listed`);
+  return { path, json: json as LayersModelJson };
+}
+
+/**
+ * A shard path from a manifest, resolved against the model.json's directory. A manifest is data from
+ * elsewhere, so paths that leave that directory (absolute, `..`) are refused rather than read.
+ */
+export function shardPath(modelJson: string, shard: string): string {
+  const normalized = normalize(shard);
+  if (isAbsolute(shard) || normalized === '..' || normalized.startsWith(`..${sep}`) || /^[a-z]+:\/\//i.test(shard)) {
+    throw new HeadstartError('BAD_INPUT', `${modelJson}: weights path "${shard}" is outside the model's directory; shards must sit beside model.json`);
+  }
+  return join(dirname(modelJson), normalized);
+}

@@ -1,0 +1,129 @@
+import { HeadstartError, type Batch, type EvalResult, type NamedTensors, type StepResult, type Trainer, type TrainerOptions } from '@headstart/core';
+import * as tf from '@tensorflow/tfjs';
+import { movingAverage } from './batch-norm.js';
+import { selectEngine } from './engine.js';
+import { mixSeeds } from '@headstart/core';
+import type { BatchStatistics, ForwardMode } from './forward-types.js';
+import { inputTensor } from './inputs.js';
+import { correctCount, meanLoss, sampleLosses, targetTensor } from './losses.js';
+import type { ModelParts } from './model-parts.js';
+import { createOptimizer, type Optimizer } from './optimizers.js';
+import { L2SpPenalty } from './regularizers.js';
+import { planTraining, type TrainingPlan } from './training-plan.js';
+
+/** Tensors of one step that must outlive the gradient's own tidy. */
+interface Held {
+  statistics: BatchStatistics[];
+  correct?: tf.Tensor;
+}
+
+/**
+ * Trains one model. Gradients reach only `options.trainable`; every other parameter, and the
+ * statistics of frozen batch-norm layers, stay bit-identical because nothing assigns them.
+ */
+export class TfjsTrainer implements Trainer {
+  private readonly plan: TrainingPlan;
+  private readonly optimizer: Optimizer;
+  private readonly l2sp: L2SpPenalty | undefined;
+  private readonly seed: number;
+  private disposed = false;
+
+  /** @throws HeadstartError (BAD_INPUT) for options that do not fit the model. */
+  constructor(private readonly model: ModelParts, private readonly options: TrainerOptions, private readonly onDispose: () => void) {
+    if (options.loss === 'softmaxCrossEntropy' && !model.compiled.endsInSoftmax) {
+      throw new HeadstartError('BAD_INPUT', 'loss softmaxCrossEntropy needs a model ending in a softmax activation; add one to the last layer or use mse');
+    }
+    this.plan = planTraining(model.spec, model.params, options);
+    this.optimizer = createOptimizer(options.optimizer, this.plan.optimized);
+    this.l2sp = options.l2sp ? new L2SpPenalty(options.l2sp.weight, options.l2sp.reference, this.plan.trained) : undefined;
+    this.seed = options.seed ?? model.seed;
+  }
+
+  async step(batch: Batch, lrScale: number): Promise<StepResult> {
+    if (this.disposed) throw new Error('tfjs: this trainer was disposed');
+    if (!(lrScale >= 0)) throw new HeadstartError('BAD_INPUT', `lrScale must be ≥ 0, got ${lrScale}`);
+    const held: Held = { statistics: [] };
+    selectEngine(this.model.engine);
+    try {
+      const loss = tf.tidy(() => {
+        const { value, grads } = this.gradients(batch, held);
+        this.optimizer.apply(grads, lrScale);
+        this.updateMovingStatistics(held.statistics);
+        return value;
+      });
+      const lossValue = (await loss.data())[0]!;
+      loss.dispose();
+      return held.correct ? { loss: lossValue, correct: (await held.correct.data())[0]! } : { loss: lossValue };
+    } finally {
+      for (const s of held.statistics) tf.dispose([s.mean, s.variance]);
+      held.correct?.dispose();
+    }
+  }
+
+  /** Loss (data term plus L2-SP) and its gradients for the trained variables. */
+  private gradients(batch: Batch, held: Held): { value: tf.Scalar; grads: tf.NamedTensorMap } {
+    const x = inputTensor(this.model.spec, batch.x, batch.size);
+    const target = targetTensor(this.options.loss, batch, this.model.outputShape);
+    const mode: ForwardMode = {
+      training: true,
+      logits: true,
+      frozenBatchNorm: this.plan.frozenBatchNorm,
+      // The optimizer's step count is part of its state, so a resumed run draws the same masks.
+      dropoutSeed: mixSeeds(this.seed, this.optimizer.steps),
+      onBatchStatistics: (s) => held.statistics.push(s),
+    };
+    const objective = (): tf.Scalar => {
+      const logits = this.model.compiled.forward(x, mode);
+      if (batch.labels && this.options.loss === 'softmaxCrossEntropy') held.correct = tf.keep(correctCount(logits, batch.labels));
+      const data = meanLoss(this.options.loss, logits, target);
+      const penalty = this.l2sp?.value();
+      return penalty ? tf.add(data, penalty) : data;
+    };
+    const variables = [...this.plan.trained.values()];
+    return variables.length > 0 ? tf.variableGrads(objective, variables) : { value: objective(), grads: {} };
+  }
+
+  private updateMovingStatistics(statistics: BatchStatistics[]): void {
+    for (const { layer, mean, variance } of statistics) {
+      const momentum = this.plan.updatedBatchNorm.get(layer);
+      if (momentum === undefined) continue;
+      const movingMean = this.model.params.get(`${layer}.movingMean`);
+      const movingVariance = this.model.params.get(`${layer}.movingVariance`);
+      movingMean.assign(movingAverage(movingMean, mean, momentum));
+      movingVariance.assign(movingAverage(movingVariance, variance, momentum));
+    }
+  }
+
+  /** Summed loss (without L2-SP: it measures the fit to the data) and outputs, in inference mode. */
+  async evaluate(batch: Batch): Promise<EvalResult> {
+    const { spec, compiled, outputShape } = this.model;
+    selectEngine(this.model.engine);
+    const [lossSum, outputs] = tf.tidy(() => {
+      const logits = compiled.forward(inputTensor(spec, batch.x, batch.size), { training: false, logits: true });
+      const losses = sampleLosses(this.options.loss, logits, targetTensor(this.options.loss, batch, outputShape));
+      return [tf.sum(losses), compiled.endsInSoftmax ? tf.softmax(logits) : logits];
+    });
+    try {
+      return { lossSum: (await lossSum.data())[0]!, outputs: new Float32Array(await outputs.data()) };
+    } finally {
+      tf.dispose([lossSum, outputs]);
+    }
+  }
+
+  async getState(): Promise<NamedTensors> {
+    return this.optimizer.getState();
+  }
+
+  async setState(state: NamedTensors): Promise<void> {
+    selectEngine(this.model.engine);
+    this.optimizer.setState(state);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.optimizer.dispose();
+    this.l2sp?.dispose();
+    this.onDispose();
+  }
+}
