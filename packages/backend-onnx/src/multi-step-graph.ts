@@ -14,27 +14,32 @@ export const MULTI_IO = {
   steps: 'steps.',
 } as const;
 
-/** How to drive a multi-step graph. */
+/**
+ * How to drive a multi-step graph. Its inputs: `stacked.<input>` `[K, ...]` for x, target, each
+ * dropout mask, the step number and each group's learning rate; `initial.<input>` for each flat group
+ * buffer and each updated batch-norm statistic; the other parameters by name. Its outputs:
+ * `final.<output>` for what replaces each carried input, and `steps.<output>` `[K]`.
+ */
 export interface MultiStepGraph {
   model: ModelProto;
-  /** Step-graph inputs fed stacked over the K steps, as `stacked.<name>` (x, target, masks, and step or lrs when a node in the loop still reads them). */
-  stacked: string[];
-  /** Carried step-graph inputs and the outputs replacing them, fed as `initial.<input>` and fetched as `final.<output>`. */
-  carried: { input: string; output: string }[];
-  /** Per-step outputs, fetched as `steps.<name>` `[K]`. */
+  /** Per-step outputs (`loss`, `correct`), fetched as `steps.<name>` `[K]`. */
   perStep: string[];
   /** Parameters fed by name, as to a single step: those neither trained nor carried. */
   params: string[];
 }
 
-/** Element-wise ops whose value on a `[K]` vector is, element by element, their value on each scalar. */
-const ELEMENTWISE = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Sqrt', 'Cast', 'Neg', 'Reciprocal', 'Exp', 'Log', 'Abs']);
+/**
+ * Element-wise ops whose value on a `[K]` vector is, element by element, exactly their value on each
+ * scalar: correctly rounded IEEE arithmetic, casts, and `Pow` (std::pow per element either way).
+ * Not `Exp` or `Log`: onnxruntime may approximate them differently in vector and scalar code.
+ */
+const ELEMENTWISE = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Sqrt', 'Cast', 'Neg', 'Reciprocal', 'Abs']);
 
 /**
  * K training steps in one session run: the train-step graph as the body of an ONNX `Scan` that carries
  * the flat group buffers and batch-norm statistics from step to step and slices the stacked per-step
  * inputs (batch, dropout masks, step number, learning rates). The body holds the step graph's very
- * nodes, so each step computes exactly what a single step computes. Two things move:
+ * nodes, so each step computes exactly what a single step computes. Three things move:
  * - the trained parameters, which a single step is fed as views of the flat buffer, are sliced from
  *   the carried buffer (the same values);
  * - nodes that depend only on the step number and learning rates (Adam's bias corrections, step size)
@@ -58,7 +63,7 @@ export function buildMultiStepGraph(train: TrainGraph): MultiStepGraph {
   const readInBody = new Set([...body.flatMap((n) => n.input), ...(step.output ?? []).map((o) => o.name)]);
   // Per-step scalars the loop still reads: hoisted values and the raw step/lr inputs alike.
   const scalarsInBody = [...scalarInputs, ...hoisted.types.keys()].filter((name) => readInBody.has(name));
-  const stacked = [...batchInputs, ...scalarsInBody];
+  const scanInputs = [...batchInputs, ...scalarsInBody];
   const perStep = (step.output ?? []).map((o) => o.name).filter((name) => !carried.some((c) => c.output === name));
 
   const prelude: NodeProto[] = [];
@@ -85,11 +90,11 @@ export function buildMultiStepGraph(train: TrainGraph): MultiStepGraph {
   const scan: NodeProto = {
     opType: 'Scan',
     name: 'train_steps',
-    input: [...carried.map((c) => MULTI_IO.initial + c.input), ...stacked.map((n) => MULTI_IO.stacked + n)],
+    input: [...carried.map((c) => MULTI_IO.initial + c.input), ...scanInputs.map((n) => MULTI_IO.stacked + n)],
     output: [...carried.map((c) => MULTI_IO.final + c.output), ...perStep.map((n) => MULTI_IO.steps + n)],
     attribute: [
       { name: 'body', type: AttributeType.GRAPH, g: bodyGraph },
-      ...encodeAttributes({ num_scan_inputs: int(stacked.length) }),
+      ...encodeAttributes({ num_scan_inputs: int(scanInputs.length) }),
     ],
   };
   // Everything the body reads from outside: the parameters neither trained nor carried (frozen ones).
@@ -109,7 +114,7 @@ export function buildMultiStepGraph(train: TrainGraph): MultiStepGraph {
       ...perStep.map((n) => stackedInfo({ ...outputInfo(step, n), name: n }, MULTI_IO.steps)),
     ],
   };
-  return { model: { ...train.model, graph }, stacked: [...batchInputs, ...scalarInputs], carried, perStep, params: outer.map((i) => i.name) };
+  return { model: { ...train.model, graph }, perStep, params: outer.map((i) => i.name) };
 }
 
 interface Hoisted {

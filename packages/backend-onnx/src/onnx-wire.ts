@@ -2,9 +2,9 @@ import protobuf from 'protobufjs';
 import { encodeValueInfo, type GraphProto, type ValueInfoProto } from './onnx-proto.js';
 
 /** Field numbers of `ModelProto.graph` and of the `GraphProto` fields a rewrite filters. */
-const MODEL_GRAPH = 7;
-const GRAPH = { node: 1, initializer: 5, input: 11, output: 12, valueInfo: 13 } as const;
-const LENGTH_DELIMITED = 2;
+export const MODEL_GRAPH = 7;
+export const GRAPH = { node: 1, initializer: 5, input: 11, output: 12, valueInfo: 13 } as const;
+export const LENGTH_DELIMITED = 2;
 
 /** Which parts of a graph a rewrite keeps; see {@link rewriteGraph}. */
 export interface GraphSelection {
@@ -15,6 +15,8 @@ export interface GraphSelection {
   valueInfo(name: string): boolean;
   /** The graph's outputs, replacing the original ones. */
   outputs: ValueInfoProto[];
+  /** Inputs to add after the kept ones (a kept input with a new type: drop it with `input` and add it here). */
+  inputs?: ValueInfoProto[];
 }
 
 /**
@@ -41,6 +43,7 @@ function rewriteGraphFields(bytes: Uint8Array, graph: GraphProto, select: GraphS
     seen.set(f.field, index + 1);
     if (keep(f.field, index, graph, select)) parts.push(f.raw);
   }
+  for (const input of select.inputs ?? []) parts.push(lengthDelimited(GRAPH.input, encodeValueInfo(input)));
   for (const output of select.outputs) parts.push(lengthDelimited(GRAPH.output, encodeValueInfo(output)));
   return concat(parts);
 }
@@ -62,7 +65,8 @@ function keep(field: number, index: number, graph: GraphProto, select: GraphSele
   }
 }
 
-interface WireField {
+/** One field of a protobuf message as it is on the wire. */
+export interface WireField {
   field: number;
   wireType: number;
   /** The whole field: tag and value. */
@@ -71,7 +75,8 @@ interface WireField {
   payload?: Uint8Array;
 }
 
-function* fields(bytes: Uint8Array): Generator<WireField> {
+/** The fields of a protobuf message, in wire order. */
+export function* fields(bytes: Uint8Array): Generator<WireField> {
   const reader = protobuf.Reader.create(bytes);
   while (reader.pos < reader.len) {
     const start = reader.pos;
@@ -84,11 +89,13 @@ function* fields(bytes: Uint8Array): Generator<WireField> {
   }
 }
 
-function lengthDelimited(field: number, payload: Uint8Array): Uint8Array {
+/** A length-delimited field (a message, bytes or a string) with its tag. */
+export function lengthDelimited(field: number, payload: Uint8Array): Uint8Array {
   return protobuf.Writer.create().uint32((field << 3) | LENGTH_DELIMITED).bytes(payload).finish();
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
+/** The parts one after the other. */
+export function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let offset = 0;
   for (const p of parts) {

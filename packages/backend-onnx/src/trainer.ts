@@ -140,7 +140,9 @@ export class OnnxTrainer implements Trainer {
     for (const scale of lrScales) if (!(scale >= 0)) throw new HeadstartError('BAD_INPUT', `lrScale must be ≥ 0, got ${scale}`);
     for (const batch of batches) checkInput(spec.inputShape, batch.x, batch.size);
     const multi = this.multiStep(batches[0]!.size);
-    const session = await multi.session;
+    // Should onnxruntime refuse some step graph as a loop body (none known), single steps give the same results.
+    const session = await multi.session.catch(() => undefined);
+    if (!session) return this.stepEach(batches, lrScales);
     const lrs = this.groups.map((group) => lrScales.map((scale) => this.plan.groupLrs[group.io.layout.group]! * scale));
     const { feeds, fetches } = multi.inputs.fill({ batches, lrs, stepsBefore: this.state.steps, seed: this.seed });
     for (const group of this.groups) {
@@ -159,6 +161,12 @@ export class OnnxTrainer implements Trainer {
     const losses = multi.inputs.perStep(TRAIN_IO.loss);
     const correct = this.graph.counts ? multi.inputs.perStep(TRAIN_IO.correct) : undefined;
     return batches.map((batch, k) => (correct && batch.labels ? { loss: losses[k]!, correct: correct[k]! } : { loss: losses[k]! }));
+  }
+
+  private async stepEach(batches: readonly Batch[], lrScales: readonly number[]): Promise<StepResult[]> {
+    const results: StepResult[] = [];
+    for (const [i, batch] of batches.entries()) results.push(await this.step(batch, lrScales[i]!));
+    return results;
   }
 
   /** The multi-step graph, its stacked inputs and its session, made on first use. */

@@ -1,2 +1,4 @@
-/** Version of @headstart/backend-onnx, reported as the backend's `meta.version` and in written models. */
-export const VERSION = '0.0.0';
+import { createRequire } from 'node:module';
+
+/** This package's version, read from its package.json (one level above both src/ and dist/). */
+export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;

@@ -41,6 +41,7 @@ function terminalReporter(): Reporter {
     bar?.stop();
     bar = undefined;
   };
+  let engine: string | undefined;
   const emit = (event: TrainingEvent): void => {
     switch (event.type) {
       case 'run-start':
@@ -76,6 +77,10 @@ function terminalReporter(): Reporter {
         break;
       case 'log':
         process.stderr.write(`${event.level === 'warn' ? 'warning: ' : ''}${event.message}\n`);
+        break;
+      case 'model':
+        if (event.engine !== engine) process.stderr.write(`model runs on ${event.engine}\n`);
+        engine = event.engine;
         break;
       default:
         break;

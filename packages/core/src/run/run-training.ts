@@ -159,7 +159,7 @@ async function callStrategy(strategy: Strategy<any>, ctx: StrategyContext, optio
 async function createModel(backend: Backend, spec: ModelSpec, weights: NamedTensors | undefined, seed: number, rng: ReturnType<typeof createRng>, emit: EventSink): Promise<Model> {
   // Fresh weights come from the run's RNG so every backend starts from the same numbers.
   const model = await backend.createModel(spec, weights ?? initializeWeights(spec, rng.fork()), { seed });
-  emit({ type: 'log', level: 'info', message: `model of ${spec.layers.length} layers runs on ${model.engine}` });
+  emit({ type: 'model', layers: spec.layers.length, engine: model.engine });
   return model;
 }
 

@@ -14,6 +14,8 @@ export type TrainingEvent =
   | { type: 'stage-end'; stage: number; name: string; metrics: EpochMetrics; checkpoint: string }
   | { type: 'run-end'; metrics: EpochMetrics; seconds: number }
   | { type: 'plan'; stage: number; phase: string; epochs: number; parameters: PlannedParameter[] }
+  /** A model was built for the run; `engine` says what computes it (`tfjs/wasm`, `onnxruntime-node`). */
+  | { type: 'model'; layers: number; engine: string }
   | { type: 'log'; level: 'info' | 'warn'; message: string };
 
 /** How one parameter will be treated in a phase (`--dry-run`). */

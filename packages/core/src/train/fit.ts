@@ -96,7 +96,7 @@ export async function fit(model: Model, plan: FitPlan, env: FitEnv): Promise<Fit
   };
   const due = (): boolean => periodicSaveDue(env.checkpointEvery, at.step, savedAt);
   // Input bytes of one batch (twice over for targets or masks), bounding how many go to one stepMany call.
-  const chunks = new StepChunks(8 * plan.batchSize * sizeOf(plan.train.sampleShape), stepsPerEpoch);
+  const chunks = new StepChunks(8 * plan.batchSize * sizeOf(plan.train.sampleShape), stepsPerEpoch, stepsPerEpoch * plan.epochs);
   let stoppedEarly = false;
   try {
     while (at.epoch < plan.epochs && !stoppedEarly) {

@@ -85,7 +85,7 @@ const train: Dataset = {
 const plan: FitPlan = {
   phase: 'train',
   train,
-  epochs: 3,
+  epochs: 20,
   batchSize: 8,
   schedule: { type: 'cosine', warmupSteps: 5 },
   inputNoise: { type: 'gaussian', amount: 0.1 },
@@ -184,18 +184,18 @@ describe('StepChunks', () => {
   const batch: Batch = { x: new Float32Array(2), size: 1 };
 
   it('takes one step at a time without stepMany, or until a step has been timed', async () => {
-    const chunks = new StepChunks(8, 1000);
+    const chunks = new StepChunks(8, 1000, 10_000);
     const plain = trainer(false, 0);
     await chunks.run(plain, [batch], [1]);
     await chunks.run(plain, [batch], [1]);
     expect(chunks.next(plain, 100)).toBe(1);
-    expect(new StepChunks(8, 1000).next(trainer(true, 0), 100)).toBe(1);
+    expect(new StepChunks(8, 1000, 10_000).next(trainer(true, 0), 100)).toBe(1);
   });
 
   it('sizes chunks to about 20 ms and an eighth of an epoch, within the limit, and leaves slow steps alone', async () => {
     // 1 ms steps: about 20 to a call (fewer on a busy machine, never more).
     const timed = trainer(true, 1);
-    const chunks = new StepChunks(8, 1000);
+    const chunks = new StepChunks(8, 1000, 10_000);
     for (let i = 0; i < 2; i++) await chunks.run(timed, [batch], [1]);
     const count = chunks.next(timed, 1000);
     expect(count).toBeGreaterThanOrEqual(4);
@@ -204,12 +204,16 @@ describe('StepChunks', () => {
     // Instant steps: an eighth of the epoch, at least 4.
     const instant = trainer(true, 0);
     for (const [stepsPerEpoch, expected] of [[60, 8], [10, 4], [100_000, 256]] as const) {
-      const epochChunks = new StepChunks(8, stepsPerEpoch);
+      const epochChunks = new StepChunks(8, stepsPerEpoch, 10_000);
       for (let i = 0; i < 2; i++) await epochChunks.run(instant, [batch], [1]);
       expect(epochChunks.next(instant, 1_000_000), `${stepsPerEpoch} steps an epoch`).toBe(expected);
     }
+    // A phase too short to pay for setting up stepMany: one step at a time.
+    const short = new StepChunks(8, 60, 255);
+    for (let i = 0; i < 2; i++) await short.run(instant, [batch], [1]);
+    expect(short.next(instant, 1000)).toBe(1);
     const slow = trainer(true, 15);
-    const slowChunks = new StepChunks(8, 1000);
+    const slowChunks = new StepChunks(8, 1000, 10_000);
     for (let i = 0; i < 2; i++) await slowChunks.run(slow, [batch], [1]);
     expect(slowChunks.next(slow, 1000)).toBe(1);
   });

@@ -15,12 +15,17 @@ export const MAX_CHUNK_BYTES = 16 * 2 ** 20;
 export const CHUNKS_PER_EPOCH = 8;
 /** Fewest steps the epoch fraction limits a call to. */
 export const MIN_CHUNK_STEPS = 4;
+/**
+ * Fewest steps in a phase for `stepMany` to be used at all: a backend may set it up at a cost (onnx
+ * builds a second session, 5–30 ms), which only a few hundred steps pay back.
+ */
+export const MIN_PHASE_STEPS = 256;
 
 /**
  * How many steps the fit loop hands a trainer at once. Without {@link Trainer.stepMany}, always one.
- * With it, as many as take about {@link CHUNK_MS} at the measured time per step, and no more than an
- * eighth of an epoch: small steps, whose fixed cost per call dominates, go several to a call; a step
- * slower than half that goes alone.
+ * With it, in a phase of at least {@link MIN_PHASE_STEPS} steps, as many as take about {@link CHUNK_MS}
+ * at the measured time per step, and no more than an eighth of an epoch: small steps, whose fixed cost
+ * per call dominates, go several to a call; a step slower than half that goes alone.
  */
 export class StepChunks {
   private msPerStep: number | undefined;
@@ -28,18 +33,21 @@ export class StepChunks {
   private readonly warm = { single: false, many: false };
 
   private readonly maxSteps: number;
+  private readonly many: boolean;
 
   /**
    * @param batchBytes input bytes of one batch (bounds the stacked inputs of a call)
    * @param stepsPerEpoch steps of an epoch (a call takes at most an eighth of them)
+   * @param totalSteps steps of the whole phase (a short one takes its steps one by one)
    */
-  constructor(private readonly batchBytes: number, stepsPerEpoch: number) {
+  constructor(private readonly batchBytes: number, stepsPerEpoch: number, totalSteps: number) {
     this.maxSteps = Math.min(MAX_CHUNK_STEPS, Math.max(MIN_CHUNK_STEPS, Math.ceil(stepsPerEpoch / CHUNKS_PER_EPOCH)));
+    this.many = totalSteps >= MIN_PHASE_STEPS;
   }
 
   /** Steps for the next call: at least one, at most `limit`. */
   next(trainer: Trainer, limit: number): number {
-    if (!trainer.stepMany || this.msPerStep === undefined) return Math.min(1, limit);
+    if (!this.many || !trainer.stepMany || this.msPerStep === undefined) return Math.min(1, limit);
     const byTime = Math.floor(CHUNK_MS / Math.max(this.msPerStep, 1e-3));
     const byBytes = Math.floor(MAX_CHUNK_BYTES / Math.max(1, this.batchBytes));
     return Math.max(1, Math.min(limit, byTime, byBytes, this.maxSteps));

@@ -1,0 +1,66 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { HeadstartError, validateSpec, type ModelSpec } from '@headstart/core';
+import { expect, test } from 'vitest';
+import { createPlainJsBackend } from './base.js';
+
+const backend = createPlainJsBackend();
+
+const mlp: ModelSpec = validateSpec({
+  inputShape: [4],
+  layers: [
+    { type: 'dense', name: 'hidden', units: 3, activation: 'relu' },
+    { type: 'dense', name: 'head', units: 2 },
+  ],
+});
+
+test('probe: available anywhere, on the js engine, saying why', async () => {
+  const availability = await backend.probe();
+  expect(availability).toMatchObject({ available: true, engine: 'js', reasons: ['plain JavaScript: needs no native module or WebAssembly'] });
+  const pkg = JSON.parse(await readFile(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string };
+  expect(backend.meta.version).toBe(pkg.version);
+});
+
+test('its code imports nothing but @headstart/core (no Node built-in either), so it loads wherever JavaScript runs', async () => {
+  const files = (await readdir(import.meta.dirname, { recursive: true })).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
+  expect(files).toContain('layers/conv2d.ts');
+  for (const file of files) {
+    const source = await readFile(join(import.meta.dirname, file), 'utf8');
+    const packages = [...source.matchAll(/(?:from|import)\s*\(?'([^'.][^']*)'/g)].map((m) => m[1]);
+    expect(packages.filter((p) => p !== '@headstart/core'), file).toEqual([]);
+  }
+});
+
+test('a model with an opaque ONNX block is refused in one NOT_SUPPORTED line naming the layer and op', async () => {
+  const spec = validateSpec({
+    inputShape: [4],
+    layers: [
+      { type: 'onnx', name: 'base', inputShape: [4], outputShape: [3], graphBytes: 8, unsupported: { op: 'Sin', node: 'sin_1' } },
+      { type: 'dense', name: 'head', units: 2, activation: 'softmax' },
+    ],
+  });
+  const refused = await backend.createModel(spec, new Map([['base.graph', { shape: [8], data: new Float32Array(8) }]])).catch((error: unknown) => error);
+  expect(refused).toBeInstanceOf(HeadstartError);
+  expect(refused).toMatchObject({ code: 'NOT_SUPPORTED', message: 'not supported on plainjs: layer base is an opaque ONNX block (op Sin); use --backend onnx' });
+});
+
+test('weights of the wrong shape are refused naming the parameter, and nothing changes', async () => {
+  const model = await backend.createModel(mlp, undefined, { seed: 1 });
+  const before = await model.getWeights();
+  const wrong = new Map([
+    ['hidden.bias', { shape: [3], data: Float32Array.of(1, 2, 3) }],
+    ['head.kernel', { shape: [2, 3], data: new Float32Array(6) }],
+  ]);
+  await expect(model.setWeights(wrong)).rejects.toThrow('plainjs: parameter "head.kernel" has shape [2,3] (6 values); the model\'s is [3,2]');
+  expect(await model.getWeights()).toEqual(before);
+  await expect(model.setWeights(new Map([['nope.kernel', { shape: [1], data: new Float32Array(1) }]]))).rejects.toThrow(/^plainjs: unknown parameter "nope\.kernel"; this model has hidden\.kernel, /);
+});
+
+test('cross-entropy needs a model ending in a softmax; labels must be class indices', async () => {
+  const model = await backend.createModel(mlp, undefined, { seed: 1 });
+  const options = { trainable: ['head.kernel'], groups: [{ name: 'head', params: ['head.kernel'], lr: 0.1 }], optimizer: { type: 'sgd' as const } };
+  expect(() => model.trainer({ ...options, loss: 'softmaxCrossEntropy' })).toThrow('loss softmaxCrossEntropy needs a model ending in a softmax activation');
+  const trainer = model.trainer({ ...options, loss: 'mse' });
+  await expect(trainer.step({ x: new Float32Array(8), size: 2 }, 1)).rejects.toThrow('plainjs: mse needs 4 targets in the batch, got none');
+  await expect(trainer.step({ x: new Float32Array(7), size: 2, targets: new Float32Array(4) }, 1)).rejects.toThrow('expected 2 samples of shape [4] (8 values), got 7 values');
+});

@@ -1,0 +1,39 @@
+import { createRng, initializeWeights, validateSpec, type Availability, type Backend } from '@headstart/core';
+import { PlainJsModel } from './model.js';
+import { BACKEND_NAME } from './unsupported.js';
+import { VERSION } from './version.js';
+
+/**
+ * The plainjs backend: models computed by loops over typed arrays in plain JavaScript (float64
+ * arithmetic, float32 parameters), with analytic gradients. No native module, no WebAssembly, no
+ * dependency but `@headstart/core`, so it runs wherever Node runs. It has no native model format:
+ * no `importModel` or `exportModel` (checkpoints move to another backend to export).
+ */
+export function createPlainJsBackend(): Backend {
+  return {
+    name: BACKEND_NAME,
+    meta: { version: VERSION, description: 'plain JavaScript: dense, conv and pooling networks with analytic gradients; no native code or WebAssembly' },
+    probe: async () => probePlainJs(),
+    async createModel(spec, weights, options) {
+      const valid = validateSpec(spec);
+      const seed = options?.seed ?? 0;
+      const model = new PlainJsModel(valid, initializeWeights(valid, createRng(seed)), seed);
+      if (weights) await model.setWeights(weights);
+      return model;
+    },
+  };
+}
+
+/**
+ * plainjs needs nothing but the JavaScript engine, so it is available wherever this module loaded. It
+ * reads no Node built-in, so it also loads where there are none (an edge runtime, a browser).
+ */
+export function probePlainJs(): Availability {
+  const node = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node;
+  return {
+    available: true,
+    engine: 'js',
+    reasons: ['plain JavaScript: needs no native module or WebAssembly'],
+    details: { runtime: node ? `node ${node}` : 'JavaScript', arithmetic: 'float64 compute, float32 parameters', threads: 1 },
+  };
+}

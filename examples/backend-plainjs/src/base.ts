@@ -1,0 +1,4 @@
+// Side-effect-free exports: importing this registers nothing.
+export { createPlainJsBackend, probePlainJs } from './backend.js';
+export { BACKEND_NAME } from './unsupported.js';
+export { VERSION } from './version.js';

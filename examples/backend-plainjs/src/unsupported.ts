@@ -1,0 +1,15 @@
+import { HeadstartError } from '@headstart/core';
+
+/** The backend's registry name, in its messages. */
+export const BACKEND_NAME = 'plainjs';
+
+/**
+ * The one-line error for a layer this backend cannot run: an opaque ONNX block (it would need
+ * onnxruntime), or a layer type newer than this package.
+ */
+export function unsupportedLayer(layer: { name: string; type: string; unsupported?: { op: string } }): HeadstartError {
+  if (layer.type === 'onnx') {
+    return new HeadstartError('NOT_SUPPORTED', `not supported on ${BACKEND_NAME}: layer ${layer.name} is an opaque ONNX block (op ${layer.unsupported?.op ?? 'unknown'}); use --backend onnx`);
+  }
+  return new HeadstartError('NOT_SUPPORTED', `not supported on ${BACKEND_NAME}: layer ${layer.name} has type "${layer.type}", which this version of ${BACKEND_NAME} cannot run`);
+}
