@@ -21,7 +21,7 @@ test('probe: available anywhere, on the js engine, saying why', async () => {
   expect(backend.meta.version).toBe(pkg.version);
 });
 
-test('its code imports nothing but @headstart/core (no Node built-in either), so it loads wherever JavaScript runs', async () => {
+test('its own code imports nothing but @headstart/core: no Node built-in, native addon or WebAssembly', async () => {
   const files = (await readdir(import.meta.dirname, { recursive: true })).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
   expect(files).toContain('layers/conv2d.ts');
   for (const file of files) {

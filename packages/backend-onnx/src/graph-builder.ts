@@ -40,6 +40,21 @@ export class GraphBuilder {
     return name;
   }
 
+  /** Keep names that another graph spliced into this one uses (see `onnx-splice.ts`) from being given out. */
+  reserve(names: Iterable<string>): void {
+    for (const name of names) this.used.add(name);
+  }
+
+  /**
+   * Declare a value that a node outside this builder computes (a spliced graph's output), so that
+   * ops can read it; the name is kept as given and must have been reserved.
+   */
+  declare(name: string, shape: Dim[], type: ElementType = 'float32'): string {
+    if (!this.used.has(name)) throw new Error(`graph value "${name}" is declared without being reserved`);
+    this.record(name, shape, type);
+    return name;
+  }
+
   /** Declare a graph input; the name is kept as given. */
   input(name: string, shape: Dim[], type: ElementType = 'float32'): string {
     if (this.used.has(name)) throw new Error(`graph value "${name}" is declared twice`);

@@ -17,9 +17,16 @@ export const IO = { x: 'x', target: 'target', output: 'output', lossSum: 'lossSu
  */
 export function buildPredictGraph(spec: ModelSpec, baked?: NamedTensors): ModelProto {
   const b = new GraphBuilder('predict');
-  const forward = inferenceForward(b, spec, baked);
-  b.output(withSoftmax(b, forward), IO.output);
+  b.output(emitPrediction(b, spec, b.input(IO.x, ['N', ...spec.inputShape]), baked), IO.output);
   return b.toModel(VERSION);
+}
+
+/**
+ * The layers of `spec` on `x` (`[N, ...inputShape]`, channels-last) in inference mode, ending in the
+ * model's output (a final softmax applied). Parameters as in {@link buildPredictGraph}.
+ */
+export function emitPrediction(b: GraphBuilder, spec: ModelSpec, x: string, baked?: NamedTensors): string {
+  return withSoftmax(b, inferenceForward(b, spec, x, baked));
 }
 
 /**
@@ -28,7 +35,7 @@ export function buildPredictGraph(spec: ModelSpec, baked?: NamedTensors): ModelP
  */
 export function buildEvalGraph(spec: ModelSpec, loss: LossKind): ModelProto {
   const b = new GraphBuilder('evaluate');
-  const forward = inferenceForward(b, spec);
+  const forward = inferenceForward(b, spec, b.input(IO.x, ['N', ...spec.inputShape]));
   const target = b.input(IO.target, ['N', sizeOf(outputShape(spec))]);
   if (loss === 'softmaxCrossEntropy' && !forward.endsInSoftmax) throw needsSoftmax();
   b.output(emitLossSum(b, loss, forward.output, target), IO.lossSum);
@@ -42,8 +49,7 @@ export function needsSoftmax(): HeadstartError {
   return new HeadstartError('BAD_INPUT', 'loss softmaxCrossEntropy needs a model ending in a softmax activation; add one to the last layer or use mse');
 }
 
-function inferenceForward(b: GraphBuilder, spec: ModelSpec, baked?: NamedTensors): ForwardOutput {
-  const x = b.input(IO.x, ['N', ...spec.inputShape]);
+function inferenceForward(b: GraphBuilder, spec: ModelSpec, x: string, baked?: NamedTensors): ForwardOutput {
   const ctx: LayerContext = {
     b,
     param: parameterResolver(b, parameterShapes(spec), baked),

@@ -1,9 +1,10 @@
-import { HeadstartError, parameterShapes, validateSpec, type ModelSpec, type NamedTensors } from '@headstart/core';
+import { HeadstartError, parameterShapes, sizeOf, validateSpec, type ModelSpec, type NamedTensors } from '@headstart/core';
 import { readFile } from 'node:fs/promises';
 import { SPEC_METADATA_KEY } from './export-model.js';
 import { mapOnnxGraph, UnmappableNode } from './onnx-graph-mapper.js';
 import { decodeModel, type ModelProto } from './onnx-proto.js';
 import { tensorValues } from './onnx-tensor.js';
+import { PARAMETER_METADATA_PREFIX } from './opaque-export.js';
 import { importWithOpaqueBase } from './opaque-import.js';
 import { requireRuntime } from './runtime.js';
 
@@ -47,14 +48,19 @@ function parse(file: string, bytes: Uint8Array): ModelProto {
   }
 }
 
+/** The embedded spec, and its parameters from the initializers (an opaque block's graph from the metadata). */
 function exactImport(file: string, model: ModelProto, specJson: string): { spec: ModelSpec; weights: NamedTensors } {
   const spec = validateSpec(JSON.parse(specJson), `${file}: embedded spec`);
   const initializers = new Map((model.graph?.initializer ?? []).map((t) => [t.name ?? '', t]));
+  const metadata = new Map((model.metadataProps ?? []).map((p) => [p.key, p.value]));
   const weights: NamedTensors = new Map();
   for (const p of parameterShapes(spec)) {
     const t = initializers.get(p.name);
-    if (!t) throw new HeadstartError('BAD_INPUT', `${file}: parameter "${p.name}" of the embedded spec has no initializer`);
-    weights.set(p.name, { shape: [...p.shape], data: tensorValues(t) });
+    const encoded = metadata.get(`${PARAMETER_METADATA_PREFIX}${p.name}`);
+    if (!t && encoded === undefined) throw new HeadstartError('BAD_INPUT', `${file}: parameter "${p.name}" of the embedded spec has no initializer`);
+    const data = t ? tensorValues(t) : Float32Array.from(Buffer.from(encoded!, 'base64'));
+    if (data.length !== sizeOf(p.shape)) throw new HeadstartError('BAD_INPUT', `${file}: parameter "${p.name}" has ${data.length} values; the embedded spec gives it shape [${p.shape}]`);
+    weights.set(p.name, { shape: [...p.shape], data });
   }
   return { spec, weights };
 }

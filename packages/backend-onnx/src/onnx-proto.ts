@@ -68,6 +68,14 @@ export interface GraphProto {
   valueInfo?: ValueInfoProto[];
 }
 
+/** A model-local function (`FunctionProto`) as plain data: read only, to see which ops its body uses. */
+export interface FunctionProto {
+  name?: string;
+  domain?: string;
+  node?: NodeProto[];
+  opsetImport?: { domain?: string; version?: number }[];
+}
+
 /** A `ModelProto` as plain data. */
 export interface ModelProto {
   irVersion?: number;
@@ -76,6 +84,7 @@ export interface ModelProto {
   producerVersion?: string;
   graph?: GraphProto;
   metadataProps?: { key: string; value: string }[];
+  functions?: FunctionProto[];
 }
 
 const field = (type: string, id: number, rule?: 'repeated'): { type: string; id: number; rule?: string } =>
@@ -146,6 +155,14 @@ const descriptor = {
             valueInfo: field('ValueInfoProto', 13, 'repeated'),
           },
         },
+        FunctionProto: {
+          fields: {
+            name: field('string', 1),
+            node: field('NodeProto', 7, 'repeated'),
+            opsetImport: field('OperatorSetIdProto', 9, 'repeated'),
+            domain: field('string', 10),
+          },
+        },
         ModelProto: {
           fields: {
             irVersion: field('int64', 1),
@@ -154,6 +171,7 @@ const descriptor = {
             graph: field('GraphProto', 7),
             opsetImport: field('OperatorSetIdProto', 8, 'repeated'),
             metadataProps: field('StringStringEntryProto', 14, 'repeated'),
+            functions: field('FunctionProto', 25, 'repeated'),
           },
         },
       },

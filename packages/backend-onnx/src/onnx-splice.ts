@@ -57,8 +57,8 @@ export interface GraphParts {
   names: Set<string>;
 }
 
-/** Cut `model` (ONNX bytes) into {@link GraphParts}, renamed by `renaming`; `valueInfo: false` drops the shape hints. */
-export function graphParts(model: Uint8Array, renaming: Renaming, options: { valueInfo: boolean }): GraphParts {
+/** Cut `model` (ONNX bytes) into {@link GraphParts}, renamed by `renaming`. */
+export function graphParts(model: Uint8Array, renaming: Renaming): GraphParts {
   const parts: GraphParts = { nodes: [], rest: [], functions: [], names: new Set() };
   const rename: Renaming = {
     value: (name) => record(parts.names, name === '' ? '' : renaming.value(name)),
@@ -73,7 +73,7 @@ export function graphParts(model: Uint8Array, renaming: Renaming, options: { val
       else if (g.field === GRAPH.initializer) parts.rest.push(renamed(TENSOR));
       else if (g.field === GRAPH_MORE.sparseInitializer) parts.rest.push(renamed(SPARSE_TENSOR));
       else if (g.field === GRAPH_MORE.quantizationAnnotation) parts.rest.push(renamed(ANNOTATION));
-      else if (g.field === GRAPH.valueInfo && options.valueInfo) parts.rest.push(renamed(VALUE_INFO));
+      else if (g.field === GRAPH.valueInfo) parts.rest.push(renamed(VALUE_INFO));
     }
   }
   return parts;

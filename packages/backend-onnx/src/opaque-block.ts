@@ -23,14 +23,18 @@ export class OpaqueBlock {
     private readonly fixedBatch: number | undefined,
   ) {}
 
-  /** Load the block's graph. @throws HeadstartError (BAD_INPUT) when onnxruntime cannot load it. */
-  static async create(settings: SessionSettings, layer: OnnxLayer, graph: TensorData): Promise<OpaqueBlock> {
-    const bytes = graphBytes(layer, graph);
+  /**
+   * Load the block's graph; `quiet` keeps onnxruntime from logging errors of runs expected to fail.
+   * @throws HeadstartError (BAD_INPUT) when onnxruntime cannot load it.
+   */
+  static async create(settings: SessionSettings, layer: OnnxLayer, graph: TensorData, options: { quiet?: boolean } = {}): Promise<OpaqueBlock> {
+    const bytes = blockGraphBytes(layer, graph);
     let session: InferenceSession;
     try {
       session = await settings.ort.InferenceSession.create(bytes, {
         graphOptimizationLevel: 'all',
         ...(settings.threads ? { intraOpNumThreads: settings.threads } : {}),
+        ...(options.quiet ? { logSeverityLevel: 4 as const } : {}),
       });
     } catch (error) {
       throw new HeadstartError('BAD_INPUT', `layer "${layer.name}": onnxruntime cannot load its ONNX graph (${firstLine(error)})`);
@@ -79,8 +83,11 @@ export class OpaqueBlock {
   }
 }
 
-/** The block's ONNX model: the layer's `graph` parameter, bytes stored as float32 values 0–255. */
-function graphBytes(layer: OnnxLayer, graph: TensorData): Uint8Array {
+/**
+ * The block's ONNX model: the layer's `graph` parameter, bytes stored as float32 values 0–255.
+ * @throws HeadstartError (BAD_INPUT) when the parameter does not hold `graphBytes` byte values.
+ */
+export function blockGraphBytes(layer: OnnxLayer, graph: TensorData): Uint8Array {
   if (graph.data.length !== layer.graphBytes) {
     throw new HeadstartError('BAD_INPUT', `parameter "${layer.name}.graph": ${graph.data.length} bytes, but the layer declares graphBytes ${layer.graphBytes}`);
   }

@@ -106,7 +106,7 @@ export function raiseReductions(graph: GraphProto, to: number, fresh: (hint: str
     const axes = node.attribute?.find((x) => x.name === 'axes');
     if (!reductions.has(node.opType) || domainKey(node.domain) !== '' || !axes) continue;
     const values = (axes.ints ?? []).map(Number);
-    const tensor: TensorProto = { name: fresh(`${node.output[0]}_axes`), dims: [values.length], dataType: DataType.INT64, int64Data: values };
+    const tensor: TensorProto = { name: fresh(`${node.output[0]}_axes`), dims: [values.length], dataType: DataType.INT64, rawData: new Uint8Array(BigInt64Array.from(values.map(BigInt)).buffer) };
     (graph.initializer ??= []).push(tensor);
     node.input = [node.input[0]!, tensor.name!];
     node.attribute = node.attribute!.filter((x) => x !== axes);

@@ -5,8 +5,8 @@ import { imageWindows, windowTaps, type WindowTaps } from './window.js';
 /**
  * 2-D convolution over channels-last images, kernel in the canonical `[kh, kw, in, out]` layout:
  * each (kernel row, kernel column, input channel) is a contiguous row of `filters` weights, so the
- * inner loops run over output channels, as in {@link DenseOp}. Which inputs meet which kernel rows at
- * each output position is worked out once ({@link windowTaps}); padding has no taps. As in DenseOp,
+ * inner loops run over output channels, as in the dense op. Which inputs meet which kernel rows at
+ * each output position is worked out once ({@link windowTaps}); padding has no taps. As there,
  * samples go four at a time where they can, and the `…One` loops say the math plainly.
  */
 export class Conv2dOp implements LayerOp {
