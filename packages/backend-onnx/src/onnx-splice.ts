@@ -57,8 +57,11 @@ export interface GraphParts {
   names: Set<string>;
 }
 
-/** Cut `model` (ONNX bytes) into {@link GraphParts}, renamed by `renaming`. */
-export function graphParts(model: Uint8Array, renaming: Renaming): GraphParts {
+/**
+ * Cut `model` (ONNX bytes) into {@link GraphParts}, renamed by `renaming`. `keepValueInfo` sees the
+ * original name of each value info (the shape hint of a value that becomes a host input should go).
+ */
+export function graphParts(model: Uint8Array, renaming: Renaming, keepValueInfo: (name: string) => boolean = () => true): GraphParts {
   const parts: GraphParts = { nodes: [], rest: [], functions: [], names: new Set() };
   const rename: Renaming = {
     value: (name) => record(parts.names, name === '' ? '' : renaming.value(name)),
@@ -73,7 +76,7 @@ export function graphParts(model: Uint8Array, renaming: Renaming): GraphParts {
       else if (g.field === GRAPH.initializer) parts.rest.push(renamed(TENSOR));
       else if (g.field === GRAPH_MORE.sparseInitializer) parts.rest.push(renamed(SPARSE_TENSOR));
       else if (g.field === GRAPH_MORE.quantizationAnnotation) parts.rest.push(renamed(ANNOTATION));
-      else if (g.field === GRAPH.valueInfo) parts.rest.push(renamed(VALUE_INFO));
+      else if (g.field === GRAPH.valueInfo && keepValueInfo(valueInfoName(g.payload!))) parts.rest.push(renamed(VALUE_INFO));
     }
   }
   return parts;
@@ -116,6 +119,12 @@ function renameMessage(bytes: Uint8Array, names: MessageNames, rename: Renaming)
     else out.push(f.raw);
   }
   return concat(out);
+}
+
+/** The name (field 1) of a `ValueInfoProto`. */
+function valueInfoName(bytes: Uint8Array): string {
+  for (const f of fields(bytes)) if (f.field === 1 && f.wireType === LENGTH_DELIMITED) return text(f.payload!);
+  return '';
 }
 
 const decoder = new TextDecoder();

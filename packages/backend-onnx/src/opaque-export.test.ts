@@ -187,7 +187,7 @@ describe('opset imports of the block and the head', () => {
   it('refuse a block whose ops changed meaning since its opset, naming the node', async () => {
     const { spec, weights } = sinBlockModel(12, tail);
     await expect(backend.exportModel!(await create(spec, weights), 'onnx', join(dir, 'opset-12.onnx'))).rejects.toThrow(
-      'cannot merge ONNX opsets: layer "base" (an opaque ONNX block) imports the default ONNX domain at version 12 and the graph of the layers after it at 17; raising it would change node "n_Softmax" (Softmax was redefined at opset 13); export the original model with opset 17',
+      'cannot merge ONNX opsets: layer "base" (an opaque ONNX block) imports the default ONNX domain at version 12 and the graph of the layers after it at 17; raising it would change node "n_Softmax" (Softmax was redefined at opset 13); export the original model with opset 17 (the one headstart writes) and import it again',
     );
   });
 });
@@ -200,7 +200,10 @@ describe('names of the block that the head graph also uses', () => {
     const t = b.op('Transpose', [x], { perm: ints([0, 1, 3, 2]) }, ['N', 2, 3, 3], 'transpose');
     const k = b.initializer('fc2.kernel', Float32Array.of(0.5, -1), [1, 2, 1, 1]);
     b.output(b.op('Cos', [b.op('Conv', [t, k], { kernel_shape: ints([1, 1]) }, ['N', 1, 3, 3], 'output')], {}, ['N', 1, 3, 3], 'cos'), 'cos');
-    const bytes = encodeModel(b.toModel('t'));
+    const onnx = b.toModel('t');
+    // Shape hints: the one of the input goes (x is ours), the other comes along renamed.
+    onnx.graph!.valueInfo = ['x', 'transpose'].map((name) => ({ name, type: { tensorType: { elemType: 1, shape: { dim: [{ dimParam: 'N' }, { dimValue: 2 }, { dimValue: 3 }, { dimValue: 3 }] } } } }));
+    const bytes = encodeModel(onnx);
     const spec = validateSpec({
       inputShape: [3, 3, 2],
       layers: [
@@ -215,6 +218,8 @@ describe('names of the block that the head graph also uses', () => {
     const graph = decodeModel(readFileSync(file)).graph!;
     expect(graph.initializer!.map((i) => i.name)).toEqual(expect.arrayContaining(['base/fc2.kernel', 'fc2.kernel', 'fc2.bias']));
     expect(graph.node!.find((n) => n.opType === 'Cos')).toMatchObject({ input: ['base/output'], output: ['base/cos'] });
+    expect(graph.node!.slice(0, 2)).toMatchObject([{ opType: 'Transpose', input: ['x'], output: ['base/x'] }, { opType: 'Transpose', input: ['base/x'], output: ['base/transpose'] }]);
+    expect(graph.valueInfo!.map((v) => v.name)).toEqual(['base/transpose']);
   });
 });
 

@@ -51,24 +51,34 @@ export async function opaqueInferenceModel(spec: ModelSpec, weights: NamedTensor
 
   const prefix = `${layer.name}/`;
   const feed = layer.inputShape.length === 3 ? `${prefix}${input.name}` : IO.x;
-  const parts = graphParts(batch.bytes, { value: (name) => (name === input.name ? feed : prefix + name), node: (name) => prefix + name });
+  const renaming = { value: (name: string) => (name === input.name ? feed : prefix + name), node: (name: string) => prefix + name };
+  const parts = graphParts(batch.bytes, renaming, (name) => name !== input.name);
   const b = new GraphBuilder('headstart');
   b.reserve([...parts.names].filter((name) => name !== feed));
-  const n: Dim = batch.fixedBatch ?? 'N';
-  const x = b.input(IO.x, [n, ...spec.inputShape]);
-  if (layer.inputShape.length === 3) {
-    const [h, w, c] = layer.inputShape as [number, number, number];
-    if (b.op('Transpose', [x], { perm: ints(TO_NCHW) }, [n, c, h, w], feed) !== feed) throw new Error(`the block's input "${feed}" was renamed`);
-  }
-  const blockOutput = b.declare(prefix + output.name, [n, ...layer.outputShape]);
-  const features = channelsLast(b, blockOutput, declaredDims(output), layer.outputShape, n);
-  const tail = spec.layers.length > 1 ? validateSpec({ inputShape: layer.outputShape, layers: spec.layers.slice(1) }, 'the layers after the opaque ONNX block') : undefined;
-  b.output(tail ? emitPrediction(b, tail, features, weights) : features, IO.output);
+  const blockOutput = renaming.value(output.name);
+  emitAroundBlock(b, spec, weights, { feed, output: blockOutput, outputDims: declaredDims(output), batch: batch.fixedBatch ?? 'N' });
 
   const model = b.toModel(VERSION, { ...metadata, [`${PARAMETER_METADATA_PREFIX}${graphName}`]: Buffer.from(original).toString('base64') });
   mergeBlockOpsets(model, block, layer, (hint) => b.fresh(hint));
   const insertAt = model.graph!.node!.findIndex((node) => node.input.includes(blockOutput));
   return spliceModel(encodeModel(model), parts, insertAt < 0 ? model.graph!.node!.length : insertAt);
+}
+
+/**
+ * Our part of the exported graph, around the block's nodes spliced in later: `x`, its transpose to
+ * the block's input `feed` for images, and from the block's `output` on, the layers after the block.
+ */
+function emitAroundBlock(b: GraphBuilder, spec: ModelSpec, weights: NamedTensors, block: { feed: string; output: string; outputDims: (number | undefined)[]; batch: Dim }): void {
+  const layer = spec.layers[0] as OnnxLayer;
+  const n = block.batch;
+  const x = b.input(IO.x, [n, ...spec.inputShape]);
+  if (layer.inputShape.length === 3) {
+    const [h, w, c] = layer.inputShape as [number, number, number];
+    if (b.op('Transpose', [x], { perm: ints(TO_NCHW) }, [n, c, h, w], block.feed) !== block.feed) throw new Error(`the block's input "${block.feed}" was renamed`);
+  }
+  const features = channelsLast(b, b.declare(block.output, [n, ...layer.outputShape]), block.outputDims, layer.outputShape, n);
+  const tail = spec.layers.length > 1 ? validateSpec({ inputShape: layer.outputShape, layers: spec.layers.slice(1) }, 'the layers after the opaque ONNX block') : undefined;
+  b.output(tail ? emitPrediction(b, tail, features, weights) : features, IO.output);
 }
 
 function firstBlock(spec: ModelSpec): OnnxLayer {
@@ -106,6 +116,7 @@ function mergeBlockOpsets(model: ModelProto, block: ModelProto, layer: OnnxLayer
     // Function bodies count as the block's nodes: a function's opsets must agree with the model's.
     { name: `layer "${layer.name}" (an opaque ONNX block)`, opsets: blockOpsets, nodes: [...(block.graph!.node ?? []), ...(block.functions ?? []).flatMap((f) => f.node ?? [])] },
     { name: 'the graph of the layers after it', opsets: model.opsetImport ?? [], nodes: model.graph!.node ?? [] },
+    `export the original model with opset ${OPSET} (the one headstart writes) and import it again`,
   );
   model.irVersion = Math.max(model.irVersion ?? 0, Number(block.irVersion ?? 0));
 }

@@ -61,9 +61,10 @@ export function defaultDomainVersion(opsets: readonly OperatorSetId[]): number |
  * One opset import list for a graph holding the nodes of both `a` and `b`: each domain at the higher
  * of their versions. A domain both import at different versions is raised only when that keeps the
  * meaning of every node of the lower side (see {@link BREAKING}).
- * @throws HeadstartError (NOT_SUPPORTED) naming the op, node and opset that would change meaning.
+ * @throws HeadstartError (NOT_SUPPORTED) naming the op, node and opset that would change meaning,
+ * ending in `advice` (what the user can do).
  */
-export function mergeOpsets(a: OpsetUser, b: OpsetUser): OperatorSetId[] {
+export function mergeOpsets(a: OpsetUser, b: OpsetUser, advice: string): OperatorSetId[] {
   const versions = new Map<string, number>();
   for (const { domain, version } of [...a.opsets, ...b.opsets]) {
     const key = domainKey(domain);
@@ -73,15 +74,15 @@ export function mergeOpsets(a: OpsetUser, b: OpsetUser): OperatorSetId[] {
     for (const { domain, version } of side.opsets) {
       const key = domainKey(domain);
       const target = versions.get(key)!;
-      if (Number(version ?? 0) !== target) checkRaise(side, key, Number(version ?? 0), target, [a, b].find((s) => s !== side)!.name);
+      if (Number(version ?? 0) !== target) checkRaise(side, key, Number(version ?? 0), target, [a, b].find((s) => s !== side)!.name, advice);
     }
   }
   return [...versions].map(([domain, version]) => ({ domain, version }));
 }
 
-function checkRaise(side: OpsetUser, domain: string, from: number, to: number, other: string): void {
+function checkRaise(side: OpsetUser, domain: string, from: number, to: number, other: string, advice: string): void {
   const refuse = (why: string): never => {
-    throw new HeadstartError('NOT_SUPPORTED', `cannot merge ONNX opsets: ${side.name} imports ${domain === '' ? 'the default ONNX domain' : `domain "${domain}"`} at version ${from} and ${other} at ${to}; ${why}`);
+    throw new HeadstartError('NOT_SUPPORTED', `cannot merge ONNX opsets: ${side.name} imports ${domain === '' ? 'the default ONNX domain' : `domain "${domain}"`} at version ${from} and ${other} at ${to}; ${why}; ${advice}`);
   };
   if (domain !== '') refuse('headstart knows the changes between versions only for the default domain');
   if (from < KNOWN_OPSETS.oldest || to > KNOWN_OPSETS.newest) refuse(`headstart knows the operator changes of opsets ${KNOWN_OPSETS.oldest}–${KNOWN_OPSETS.newest} only`);
@@ -90,7 +91,7 @@ function checkRaise(side: OpsetUser, domain: string, from: number, to: number, o
     const change = BREAKING[node.opType]?.find((c) => c.version > from && c.version <= to && (c.gone === undefined || node.attribute?.some((x) => x.name === c.gone)));
     if (change) {
       const what = change.gone ? `takes no attribute "${change.gone}" from opset ${change.version}` : `was redefined at opset ${change.version}`;
-      refuse(`raising it would change node "${node.name ?? node.output[0]}" (${node.opType} ${what}); export the original model with opset ${to}`);
+      refuse(`raising it would change node "${node.name ?? node.output[0]}" (${node.opType} ${what})`);
     }
   }
 }
