@@ -50,14 +50,14 @@ function terminalReporter(): Reporter {
       case 'epoch-start':
         stop();
         bar = new cliProgress.SingleBar(
-          { format: `epoch {epoch}/{epochs} [{bar}] {percentage}% | ETA {eta}s | loss {loss}`, hideCursor: true, clearOnComplete: true, stream: process.stderr },
+          { format: `epoch {epoch}/{epochs} [{bar}] {percentage}% | ETA {eta}s | loss {loss}{accuracy}`, hideCursor: true, clearOnComplete: true, stream: process.stderr },
           cliProgress.Presets.shades_classic,
         );
-        bar.start(1, 0, { epoch: event.epoch + 1, epochs: event.epochs, loss: '-' });
+        bar.start(1, 0, { epoch: event.epoch + 1, epochs: event.epochs, loss: '-', accuracy: '' });
         break;
       case 'step':
         bar?.setTotal(event.stepsPerEpoch);
-        bar?.update(event.step, { loss: event.loss.toFixed(4) });
+        bar?.update(event.step, { loss: event.loss.toFixed(4), accuracy: event.accuracy === undefined ? '' : ` | accuracy ${event.accuracy.toFixed(4)}` });
         break;
       case 'epoch-end':
         stop();

@@ -6,8 +6,11 @@ export type TrainingEvent =
   | { type: 'run-start'; strategy: string; backend: string; engine: string; samples: number; epochs: number }
   | { type: 'stage-start'; stage: number; name: string; strategy: string }
   | { type: 'epoch-start'; stage: number; epoch: number; epochs: number }
-  /** One optimisation step; `step` counts batches within the epoch (1-based), as a progress bar does. */
-  | { type: 'step'; stage: number; epoch: number; step: number; stepsPerEpoch: number; loss: number; lr: number }
+  /**
+   * One optimisation step; `step` counts batches within the epoch (1-based), as a progress bar does.
+   * `loss` is this batch's; `accuracy` (classifiers) is the epoch's so far.
+   */
+  | { type: 'step'; stage: number; epoch: number; step: number; stepsPerEpoch: number; loss: number; accuracy?: number; lr: number }
   | { type: 'epoch-end'; stage: number; epoch: number; epochs: number; metrics: EpochMetrics; seconds: number }
   | { type: 'early-stop'; stage: number; epoch: number; monitor: string; best: number; bestEpoch: number }
   | { type: 'checkpoint'; file: string; stage: number; epoch: number; step: number; complete: boolean }

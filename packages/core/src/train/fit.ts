@@ -165,7 +165,8 @@ async function runEpoch(
       accumulate(totals, batches[k]!, result);
       at.cursor++;
       at.step++;
-      env.emit({ type: 'step', stage: env.stage, epoch: at.epoch, step: at.cursor, stepsPerEpoch, loss: result.loss, lr: lrScales[k]! * (plan.trainer.groups[0]?.lr ?? 0) });
+      const accuracy = result.correct !== undefined ? { accuracy: totals.correct / totals.seen } : {};
+      env.emit({ type: 'step', stage: env.stage, epoch: at.epoch, step: at.cursor, stepsPerEpoch, loss: result.loss, ...accuracy, lr: lrScales[k]! * (plan.trainer.groups[0]?.lr ?? 0) });
     });
     if (at.cursor < stepsPerEpoch && due()) await save();
   }
