@@ -6,6 +6,7 @@ import { applyPreprocessing, loadDataset, readCheckpoint, readManifest } from '@
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { opaqueMlp } from '../../packages/backend-onnx/src/__fixtures__/opaque-mlp.js';
+import { GraphBuilder } from '../../packages/backend-onnx/src/graph-builder.js';
 import { encodeModel } from '../../packages/backend-onnx/src/onnx-proto.js';
 import { jsonLines, ROOT, runCli } from './run-cli.js';
 
@@ -120,5 +121,20 @@ describe('an ONNX model with an op headstart cannot map', () => {
     const run = await runCli(['train', '--strategy', 'frozen-base', '--backend', 'tfjs', '--from', onnxFile, '--data', trainCsv, '--scale', '16', '--out', join(dir, 't.safetensors'), '--json']);
     expect(run.code).toBe(2);
     expect(run.stderr).toBe('headstart: not supported on tfjs: layer base is an opaque ONNX block (op Sin); use --backend onnx\n');
+  });
+
+  test('with an op onnxruntime cannot run either, import exits 2 in one line naming the node, the op and what onnxruntime said', async () => {
+    const b = new GraphBuilder('tiny');
+    b.output(b.op('FooBar', [b.input('x', ['N', 4])], {}, ['N', 4], 'y'), 'y');
+    const model = b.toModel('tiny');
+    model.graph!.node![0]!.name = 'foo';
+    const file = join(dir, 'foobar.onnx');
+    await writeFile(file, encodeModel(model));
+    const run = await runCli(['import', file, '--out', join(dir, 'foobar.safetensors')]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `headstart: ${file}: node "foo" (op FooBar) cannot be mapped to a headstart layer: no headstart layer computes it; ` +
+        'onnxruntime cannot run the model as an opaque block either: This is an invalid model. In Node, ("foo", FooBar, "", -1) : ("x": tensor(float),) -> ("y",) , Error No Op registered for FooBar with domain_version of 17\n',
+    );
   });
 });

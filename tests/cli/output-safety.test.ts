@@ -12,16 +12,18 @@ test('a second run writing the same output is refused by the lock; the first goe
   const dir = await mkdtemp(join(tmpdir(), 'headstart-lock-'));
   const out = join(dir, 'm.safetensors');
   let second: ReturnType<typeof runCli> | undefined;
+  let firstPid: number | undefined;
   const first = await runCli(train(out, '--epochs', '10000', '--checkpoint-every', '0'), {
     onStdout(chunk, child) {
       if (second || !chunk.includes('"type":"epoch-end"')) return;
+      firstPid = child.pid;
       second = runCli(train(out, '--epochs', '1'));
       void second.then(() => child.kill('SIGINT'));
     },
   });
   const refused = await second!;
   expect(refused.code).toBe(2);
-  expect(refused.stderr).toBe(`headstart: ${out}: another headstart run is writing this checkpoint (lock ${out}.lock); wait for it, or choose another --out\n`);
+  expect(refused.stderr).toBe(`headstart: ${out}: another headstart run (process ${firstPid}) is writing this checkpoint (lock ${out}.lock); wait for it, or choose another --out\n`);
   expect(first.code, first.stderr).toBe(130);
   expect((await readCheckpoint(resumePath(out))).manifest.training?.complete).toBe(false);
   expect(existsSync(`${out}.lock`)).toBe(false);
@@ -56,4 +58,15 @@ test('an --out that cannot be written is refused before training starts', async 
   expect(blocked.code).toBe(2);
   expect(blocked.stderr).toBe(`headstart: ${underFile}: cannot create its directory ${join(dir, 'afile')}: a file is in the way\n`);
   expect(jsonLines(blocked.stdout).some((e) => e.type === 'step')).toBe(false);
+});
+
+test('a run diverging on the last step of an epoch writes no non-finite weights anywhere', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'headstart-nan-last-'));
+  const out = join(dir, 'm.safetensors');
+  // One batch an epoch: the step's own loss is finite, the update it makes is not.
+  const run = await runCli(train(out, '--epochs', '2', '--batch-size', '4000', '--lr', '1e39', '--set', 'optimizer=sgd', '--set', 'momentum=0'));
+  expect(run.code).toBe(2);
+  expect(run.stderr).toMatch(/^headstart: training diverged: (validation loss is NaN after train epoch 1|parameter \S+ holds (NaN|-?Infinity)); lower the learning rate/);
+  expect(existsSync(out)).toBe(false);
+  expect(existsSync(resumePath(out))).toBe(false);
 });

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readCheckpoint, resumePath } from '@headstart/core';
@@ -96,5 +96,22 @@ test('--resume refuses a resumable checkpoint written by a different run', async
   expect(other.stderr).toBe(`headstart: --resume: ${resumePath(out)} belongs to another run (its seed 5, this run's 6); resume with the same flags and data, or start over without --resume\n`);
   const otherLr = await runCli([...args, '--lr', '0.1', '--resume']);
   expect(otherLr.code).toBe(2);
-  expect(otherLr.stderr).toMatch(/belongs to another run \(its options .*"lr":0\.001.*, this run's .*"lr":0\.1/);
+  expect(otherLr.stderr).toBe(`headstart: --resume: ${resumePath(out)} belongs to another run (its options: lr 0.001; this run's: lr 0.1); resume with the same flags and data, or start over without --resume\n`);
+  const otherSplit = await runCli([...args, '--val-split', '0.2', '--resume']);
+  expect(otherSplit.code).toBe(2);
+  expect(otherSplit.stderr).toContain('belongs to another run (its training samples differ: another --labels, --per-class, --val-split or changed data)');
+});
+
+test('--resume refuses to continue the saved training state on another model', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'headstart-othermodel-'));
+  const spec = (activation: string): string => `inputShape: [64]\nlayers:\n  - { type: dense, name: enc, units: 32, activation: ${activation} }\n  - { type: dense, name: head, units: 10, activation: softmax }\n`;
+  await writeFile(join(dir, 'relu.yaml'), spec('relu'));
+  await writeFile(join(dir, 'tanh.yaml'), spec('tanh'));
+  const out = join(dir, 'm.safetensors');
+  const args = (model: string): string[] => ['train', '--strategy', 'full-retrain', ...digits, '--epochs', '5', '--model', join(dir, model), '--out', out, '--json'];
+  expect((await runUntil(args('relu.yaml'), (e) => e.type === 'epoch-end', 'SIGINT')).code).toBe(130);
+  const other = await runCli([...args('tanh.yaml'), '--resume']);
+  expect(other.code).toBe(2);
+  expect(other.stderr).toBe(`headstart: --resume: ${resumePath(out)} was training another model (a different --model, --from or --input-shape); resume with the same flags, or start over without --resume\n`);
+  expect((await runCli([...args('relu.yaml'), '--resume'])).code).toBe(0);
 });

@@ -17,10 +17,14 @@ export interface CliRun {
 /**
  * Run `headstart ...args` as a user would, without a terminal (so output is JSON lines). With
  * `timeoutMs`, a run still going then is killed (SIGKILL), so a hang fails the test instead of stalling it.
+ * `nodeArgs` go to node before the CLI's path (`--max-old-space-size=64`).
  */
-export function runCli(args: string[], options: { cwd?: string; timeoutMs?: number; onStdout?: (chunk: string, child: import('node:child_process').ChildProcess) => void } = {}): Promise<CliRun> {
+export function runCli(
+  args: string[],
+  options: { cwd?: string; timeoutMs?: number; nodeArgs?: string[]; onStdout?: (chunk: string, child: import('node:child_process').ChildProcess) => void } = {},
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'], ...(options.timeoutMs ? { timeout: options.timeoutMs, killSignal: 'SIGKILL' as const } : {}) });
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, ...args], { cwd: options.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'], ...(options.timeoutMs ? { timeout: options.timeoutMs, killSignal: 'SIGKILL' as const } : {}) });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {

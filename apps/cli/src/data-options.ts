@@ -2,15 +2,16 @@ import {
   alignFeatures,
   applyPreprocessing,
   createRng,
-  DataError,
   filterByLabels,
   fitPreprocessing,
   loadDataset,
   stratifiedSplit,
+  streamChunks,
   takePerClass,
   type Dataset,
   type Label,
   type Preprocessing,
+  type StartingPoint,
   type StrategyData,
 } from '@headstart/core';
 import { CliError } from './cli-error.js';
@@ -50,14 +51,31 @@ export function parseNumber(text: string | undefined, flag: string, check: (n: n
   return n;
 }
 
+/** What a run's data takes from the model it starts from: its preprocessing, input shape and column order. */
+export interface InheritedData {
+  preprocessing?: Preprocessing;
+  inputShape?: number[];
+  featureNames?: string[];
+}
+
+/** {@link InheritedData} of a starting point (`--from`, or a pipeline's previous stage). */
+export function inheritedFrom(from: StartingPoint | undefined): InheritedData | undefined {
+  return from ? { preprocessing: from.preprocessing, inputShape: from.spec.inputShape, featureNames: from.manifest?.featureNames } : undefined;
+}
+
 /**
  * Load the training data of `train`: the labelled set, validation (a file or a stratified split),
  * unlabelled data; fit preprocessing on the training set (or reuse `inherited` from the starting
  * checkpoint) and apply it to every split.
  */
-export async function loadTrainingData(flags: DataFlags, inherited?: { preprocessing?: Preprocessing; inputShape?: number[] }): Promise<{ data: StrategyData; preprocessing: Preprocessing }> {
+export async function loadTrainingData(
+  flags: DataFlags, inherited?: InheritedData,
+): Promise<{ data: StrategyData; preprocessing: Preprocessing }> {
   const sampleShape = parseShape(flags.inputShape) ?? inherited?.inputShape;
-  const common = { label: flags.label ?? 'label', ...(sampleShape ? { sampleShape } : {}) };
+  // Columns are read in the order the starting model was trained on, so its weights (and its
+  // standardize statistics) meet the features they were fitted to.
+  const featureNames = inherited?.featureNames;
+  const common = { label: flags.label ?? 'label', ...(sampleShape ? { sampleShape } : {}), ...(featureNames ? { featureNames } : {}) };
   const seed = parseNumber(flags.seed ?? '42', '--seed', Number.isInteger)!;
   const keep = (d: Dataset): Dataset => (flags.labels ? filterByLabels(d, flags.labels) : d);
   let train = keep(await loadDataset(flags.data, { ...common, labelled: true }));
@@ -74,7 +92,7 @@ export async function loadTrainingData(flags: DataFlags, inherited?: { preproces
     if (fraction > 0) ({ train, test: val } = stratifiedSplit(train, fraction, createRng(seed ^ 0x5eed)));
   }
   if (flags.perClass) train = takePerClass(train, flags.perClass, createRng(seed ^ 0xb0d9e7));
-  const unlabeled = flags.unlabeled ? await loadDataset(flags.unlabeled, { ...common, labelled: false }) : undefined;
+  const unlabeled = flags.unlabeled ? alignFeatures(await loadDataset(flags.unlabeled, { ...common, labelled: false }), train.featureNames) : undefined;
   const preprocessing = choosePreprocessing(flags, train, inherited?.preprocessing);
   const apply = (d: Dataset | undefined): Dataset | undefined => (d ? applyPreprocessing(preprocessing, d) : undefined);
   return { data: { train: apply(train)!, ...(val ? { val: apply(val) } : {}), ...(unlabeled ? { unlabeled: apply(unlabeled) } : {}) }, preprocessing };
@@ -87,30 +105,34 @@ function choosePreprocessing(flags: DataFlags, train: Dataset, inherited: Prepro
   return inherited ?? { kind: 'none' };
 }
 
-/**
- * Load labelled or unlabelled data for a trained model: its label map, column order, input shape
- * and preprocessing. A label the model never saw is an error naming the line; a column it never
- * saw, or one it needs that is missing, an error naming both.
- */
-export async function loadForModel(
-  file: string, model: { labels?: Label[]; featureNames?: string[]; inputShape: number[]; preprocessing: Preprocessing }, options: { label?: string; labelled: boolean | 'optional' },
-): Promise<Dataset> {
-  // Named columns are matched by name first (a missing one is named), then shaped as the model's input.
-  const byName = model.featureNames !== undefined;
-  const data = await loadDataset(file, {
-    label: options.label ?? 'label',
-    labelled: options.labelled,
-    ...(byName ? {} : { sampleShape: model.inputShape }),
-    ...(model.labels ? { labelMap: model.labels } : {}),
-  });
-  return applyPreprocessing(model.preprocessing, byName ? shapedAs(alignFeatures(data, model.featureNames), model.inputShape) : data);
+/** What {@link streamForModel} needs to know of a checkpoint. */
+export interface ModelDataNeeds {
+  /** Its label map: labels are matched against it (`"3"` is `3`). */
+  labels?: Label[];
+  /** Its input columns, in order: named columns are matched by name. */
+  featureNames?: string[];
+  inputShape: number[];
+  preprocessing: Preprocessing;
 }
 
-/** The samples viewed in the model's input shape. @throws DataError when the sizes differ. */
-function shapedAs(data: Dataset, shape: number[]): Dataset {
-  const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
-  if (size(shape) !== size(data.sampleShape)) {
-    throw new DataError(data.source.file, `sample shape [${shape.join(',')}] holds ${size(shape)} values, but each sample has ${size(data.sampleShape)}`);
-  }
-  return { ...data, sampleShape: [...shape] };
+/**
+ * Stream labelled or unlabelled data for a trained model in chunks of `chunkSize` samples, so a
+ * file larger than memory can be evaluated or predicted on: its label map, column order, input
+ * shape and preprocessing applied to every chunk. A label the model never saw is an error naming
+ * the line; a column it never saw, or one it needs that is missing, an error naming both.
+ */
+export async function* streamForModel(
+  file: string, model: ModelDataNeeds, options: { label?: string; labelled: boolean | 'optional'; chunkSize?: number; signal?: AbortSignal },
+): AsyncGenerator<Dataset> {
+  const chunks = streamChunks(file, {
+    label: options.label ?? 'label',
+    labelled: options.labelled,
+    sampleShape: model.inputShape,
+    chunkSize: options.chunkSize ?? 1024,
+    ...(model.featureNames ? { featureNames: model.featureNames } : {}),
+    ...(model.labels ? { labelMap: model.labels } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  // CSV puts columns in the model's order itself; alignFeatures covers plugin loaders with named columns that do not.
+  for await (const chunk of chunks) yield applyPreprocessing(model.preprocessing, alignFeatures(chunk, model.featureNames));
 }

@@ -190,3 +190,19 @@ describe('a model with no layer after its last unsupported op', () => {
     expect(() => live.trainer({ trainable: [], groups: [], optimizer: { type: 'adam' }, loss: 'mse' })).toThrow(/cannot train layer "base"/);
   });
 });
+
+describe('a model with an op onnxruntime has no kernel for', () => {
+  it('fails in one NOT_SUPPORTED line naming the node, the op and what onnxruntime said', async () => {
+    const b = new GraphBuilder('tiny');
+    b.output(b.op('FooBar', [b.input('x', ['N', 4])], {}, ['N', 4], 'y'), 'y');
+    const model = b.toModel('tiny');
+    model.graph!.node![0]!.name = 'foo';
+    const file = write('foobar.onnx', model);
+    const error = await backend.importModel!(file).then(() => undefined, (e: unknown) => e);
+    expect(error).toMatchObject({ name: 'HeadstartError', code: 'NOT_SUPPORTED' });
+    expect((error as Error).message).toBe(
+      `${file}: node "foo" (op FooBar) cannot be mapped to a headstart layer: ` +
+        'no headstart layer computes it; onnxruntime cannot run the model as an opaque block either: This is an invalid model. In Node, ("foo", FooBar, "", -1) : ("x": tensor(float),) -> ("y",) , Error No Op registered for FooBar with domain_version of 17',
+    );
+  });
+});

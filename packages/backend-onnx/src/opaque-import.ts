@@ -27,13 +27,18 @@ interface ShapedCut extends Cut {
  * (the first node without a headstart layer) where a single value crosses from the nodes before to
  * the nodes after and those nodes map; when none does, the whole model is the block. onnxruntime runs
  * the model once on zeros to learn the shape of each candidate value.
- * @throws HeadstartError (NOT_SUPPORTED) when the model has several outputs or no float output per sample.
+ * @throws HeadstartError (NOT_SUPPORTED) when the model has several outputs or no float output per sample,
+ * or when onnxruntime cannot load or run it (an op it has no kernel for).
  */
 export async function importWithOpaqueBase(file: string, bytes: Uint8Array, model: ModelProto, failure: UnmappableNode, ort: OrtModule): Promise<{ spec: ModelSpec; weights: NamedTensors }> {
   const graph = model.graph!;
   const input = graphInput(file, graph);
   if (graph.output?.length !== 1) throw new HeadstartError('NOT_SUPPORTED', `${file}: expected one output, found ${graph.output?.length ?? 0}`);
-  const candidates = await shapeCuts(ort, bytes, graph, input, singleValueCuts(graph, input.name).filter((c) => c.index >= failure.index));
+  const candidates = await shapeCuts(ort, bytes, graph, input, singleValueCuts(graph, input.name).filter((c) => c.index >= failure.index)).catch((cause: unknown) => {
+    // onnxruntime cannot run the model either (an op it has no kernel for): say so in one line, naming the node.
+    const firstLine = (cause instanceof Error ? cause.message : String(cause)).split('\n')[0]!.trim();
+    throw new HeadstartError('NOT_SUPPORTED', `${failure.message}; onnxruntime cannot run the model as an opaque block either: ${firstLine}`, { cause });
+  });
   const last = candidates[candidates.length - 1];
   if (last?.value !== graph.output[0]!.name) throw new HeadstartError('NOT_SUPPORTED', `${file}: output "${graph.output[0]!.name}" is not a float tensor with a batch axis first, which headstart needs`);
   // The earliest cut whose tail maps; else the whole model, the file itself, is the block.

@@ -2,6 +2,7 @@ import { HeadstartError } from '@headstart/core';
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, normalize, sep } from 'node:path';
+import { z } from 'zod';
 
 /** One weight in a tfjs weights manifest. */
 export interface WeightEntry {
@@ -52,7 +53,8 @@ export function exportPaths(out: string): ExportPaths {
 
 /**
  * Read a layers model's `model.json` (or the one in a directory).
- * @throws HeadstartError (BAD_INPUT) naming the file when it is missing, not JSON or not a tfjs model;
+ * @throws HeadstartError (BAD_INPUT) naming the file when it is missing, not JSON or not a tfjs model,
+ *   or when a weightsManifest group or entry lacks a field or holds the wrong kind of value (naming it);
  *   (NOT_SUPPORTED) for a graph model, which has no layers to map.
  */
 export async function readModelJson(file: string): Promise<{ path: string; json: LayersModelJson }> {
@@ -77,7 +79,54 @@ export async function readModelJson(file: string): Promise<{ path: string; json:
     throw new HeadstartError('BAD_INPUT', `${path}: not a tfjs layers model (no modelTopology)`);
   }
   if (!Array.isArray(json.weightsManifest)) throw new HeadstartError('BAD_INPUT', `${path}: no weightsManifest; the model's weights are not listed`);
-  return { path, json: json as LayersModelJson };
+  return { path, json: { ...json, weightsManifest: parseWeightsManifest(path, json.weightsManifest) } as LayersModelJson };
+}
+
+// What each manifest field must hold, worded for the error message.
+const EXPECTED = {
+  group: 'an object with paths and weights',
+  paths: 'an array of shard file names',
+  weights: 'an array of weight entries',
+  entry: 'an object with name, shape and dtype',
+  name: 'a string',
+  shape: 'an array of non-negative integers',
+  dtype: 'a string',
+  quantization: 'an object with a dtype string',
+} as const;
+
+const weightEntrySchema = z.object({
+  name: z.string(),
+  shape: z.array(z.number().int().nonnegative()),
+  dtype: z.string(),
+  quantization: z.object({ dtype: z.string(), scale: z.number().optional(), min: z.number().optional() }).optional(),
+});
+const weightGroupSchema = z.object({ paths: z.array(z.string()), weights: z.array(weightEntrySchema) });
+
+/**
+ * The manifest checked group by group and entry by entry, since it is data from elsewhere.
+ * @throws HeadstartError (BAD_INPUT) naming the file, the group and entry index and the field.
+ */
+function parseWeightsManifest(path: string, manifest: unknown[]): WeightGroup[] {
+  return manifest.map((group, g) => {
+    const parsed = weightGroupSchema.safeParse(group);
+    if (parsed.success) return parsed.data;
+    throw new HeadstartError('BAD_INPUT', `${path}: ${describeManifestIssue(g, group, parsed.error.issues[0]!.path)}`);
+  });
+}
+
+/** `weightsManifest[0].weights[1] "dense/kernel": shape: missing; expected …` for the field an issue is in. */
+function describeManifestIssue(g: number, group: unknown, issuePath: PropertyKey[]): string {
+  const where = `weightsManifest[${g}]`;
+  const [key, index, field] = issuePath;
+  const problem = (expected: string, value: unknown) => (value === undefined ? `missing; expected ${expected}` : `expected ${expected}, got ${JSON.stringify(value)}`);
+  if (key !== 'paths' && key !== 'weights') return `${where}: ${problem(EXPECTED.group, group)}`;
+  const list = (group as Record<string, unknown>)[key];
+  if (key === 'paths' || typeof index !== 'number') return `${where}: ${key}: ${problem(EXPECTED[key], list)}`;
+  const entry = (list as unknown[])[index];
+  if (typeof field !== 'string' || !(field in EXPECTED)) return `${where}.weights[${index}]: ${problem(EXPECTED.entry, entry)}`;
+  const record = entry as Record<string, unknown>;
+  const name = typeof record.name === 'string' ? ` "${record.name}"` : '';
+  return `${where}.weights[${index}]${name}: ${field}: ${problem(EXPECTED[field as keyof typeof EXPECTED], record[field])}`;
 }
 
 /**

@@ -247,7 +247,32 @@ describe('tfjs layers model import', () => {
     await writeFile(file, JSON.stringify(json));
     await expect(backend.importModel!(file)).rejects.toThrow(/cannot read weights shard .+missing\.bin/);
   });
+
+  test.each<[string, (manifest: Record<string, unknown>[]) => unknown, string]>([
+    ['an empty group', () => [{}], 'weightsManifest[0]: paths: missing; expected an array of shard file names'],
+    ['a group that is not an object', (m) => [...m, null], 'weightsManifest[1]: expected an object with paths and weights, got null'],
+    ['a shard path that is not a string', (m) => [{ ...m[0], paths: [7] }], 'weightsManifest[0]: paths: expected an array of shard file names, got [7]'],
+    ['a group without weights', (m) => [{ paths: m[0]!.paths }], 'weightsManifest[0]: weights: missing; expected an array of weight entries'],
+    ['an entry that is not an object', (m) => [{ ...m[0], weights: ['kernel'] }], 'weightsManifest[0].weights[0]: expected an object with name, shape and dtype, got "kernel"'],
+    ['an entry without a shape', (m) => [{ ...m[0], weights: withEntry(m, 2, { shape: undefined }) }], 'weightsManifest[0].weights[2] "functional/predictions/kernel:0": shape: missing; expected an array of non-negative integers'],
+    ['a negative dimension', (m) => [{ ...m[0], weights: withEntry(m, 3, { shape: [-2] }) }], 'weightsManifest[0].weights[3] "functional/predictions/bias:0": shape: expected an array of non-negative integers, got [-2]'],
+    ['an entry without a name', (m) => [{ ...m[0], weights: withEntry(m, 1, { name: undefined }) }], 'weightsManifest[0].weights[1]: name: missing; expected a string'],
+    ['an entry without a dtype', (m) => [{ ...m[0], weights: withEntry(m, 0, { dtype: undefined }) }], 'weightsManifest[0].weights[0] "functional/block1/conv/kernel:0": dtype: missing; expected a string'],
+  ])('a weights manifest with %s is refused naming the file, group, entry and field', async (_, edit, message) => {
+    const file = await writeKerasFixture(join(dir, `manifest-${Math.random().toString(36).slice(2)}`));
+    const json = JSON.parse(await readFile(file, 'utf8')) as { weightsManifest: Record<string, unknown>[] };
+    json.weightsManifest = edit(json.weightsManifest) as Record<string, unknown>[];
+    await writeFile(file, JSON.stringify(json));
+    const error = await backend.importModel!(file).then(() => undefined, (e: unknown) => e);
+    expect(error).toMatchObject({ name: 'HeadstartError', code: 'BAD_INPUT' });
+    expect((error as Error).message).toBe(`${file}: ${message}`);
+  });
 });
+
+/** The manifest's first group's weights with entry `index` changed (a field set to undefined is dropped by JSON). */
+function withEntry(manifest: Record<string, unknown>[], index: number, change: Record<string, unknown>): unknown[] {
+  return (manifest[0]!.weights as Record<string, unknown>[]).map((entry, i) => (i === index ? { ...entry, ...change } : entry));
+}
 
 interface KerasLayerJson {
   class_name: string;

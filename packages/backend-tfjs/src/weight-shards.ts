@@ -3,8 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { shardPath, type WeightEntry, type WeightGroup } from './layers-model-files.js';
 
 /**
- * Every weight of a layers model's manifest as float32, by its manifest name. Decoded here rather
- * than with tf.io.decodeWeights so that reading a file creates no tensors (and so starts no engine).
+ * Every weight of a layers model's manifest (as `readModelJson` checked it) as float32, by its
+ * manifest name. Decoded here rather than with tf.io.decodeWeights so that reading a file creates no
+ * tensors (and so starts no engine).
  * @throws HeadstartError (BAD_INPUT) naming the file for a missing or short shard, or an unknown dtype.
  */
 export async function readWeights(modelJson: string, manifest: WeightGroup[]): Promise<Map<string, TensorData>> {

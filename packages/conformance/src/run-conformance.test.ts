@@ -1,3 +1,4 @@
+import type { Batch, StepResult, Trainer } from '@headstart/core';
 import { describe, expect, test } from 'vitest';
 import { brokenBackend, nudgeMovingMeans } from './__fixtures__/broken-backends.js';
 import { conformanceChecks } from './all-checks.js';
@@ -42,6 +43,30 @@ describe('runConformance', () => {
     const report = await runConformance(() => drift, { checks: ['train.*', 'checkpoint.resume'] });
     expect(failed(report)).toEqual(['train.frozen-parameters', 'train.frozen-batch-norm']);
     expect(report.results[0]!.reason).toMatch(/^frozen parameters and batch-norm statistics: "bn1\.movingMean"\[0\] is .* \(difference .* > 0: must be bit-identical\)$/);
+  });
+
+  test('train.step-many passes a stepMany that is step after step, fails one that drops the last batch\'s lr scale, and skips a trainer without one', async () => {
+    const stepByStep = async (step: Trainer['step'], batches: readonly Batch[], lrScales: readonly number[]): Promise<StepResult[]> => {
+      const results: StepResult[] = [];
+      for (const [i, batch] of batches.entries()) results.push(await step(batch, lrScales[i]!));
+      return results;
+    };
+    const faithful = await runConformance(() => brokenBackend({ stepMany: stepByStep }), { checks: ['train.step-many'] });
+    expect(faithful.results).toMatchObject([{ id: 'train.step-many', status: 'passed' }]);
+    expect(faithful.results[0]!.measurements.map((m) => [m.what, m.tolerance])).toEqual([
+      ['losses of the steps', 0],
+      ['weights and batch-norm statistics after the steps', 0],
+      ['optimizer state after the steps', 0],
+      ['loss of a single step after them', 0],
+    ]);
+
+    const dropsLastScale = brokenBackend({ stepMany: (step, batches, lrScales) => stepByStep(step, batches, lrScales.map((s, i) => (i === lrScales.length - 1 ? 1 : s))) });
+    const broken = await runConformance(() => dropsLastScale, { checks: ['train.step-many'] });
+    expect(failed(broken)).toEqual(['train.step-many']);
+    expect(broken.results[0]!.reason).toMatch(/^weights and batch-norm statistics after the steps: "[\w.]+"\[\d+\] is \S+ but expected \S+ \(difference \S+ > 0: must be bit-identical\)$/);
+
+    const without = await runConformance(() => createReferenceBackend(), { checks: ['train.step-many'] });
+    expect(without.results).toMatchObject([{ status: 'skipped', reason: 'backend "float64-reference" has a trainer without stepMany (an optional capability; core\'s fit loop calls step instead)' }]);
   });
 
   test('a trainer that drops restored optimizer state fails the resume check', async () => {

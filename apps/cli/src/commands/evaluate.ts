@@ -1,6 +1,6 @@
-import { evaluateClassifier } from '@headstart/core';
+import { evaluateClassifierStream } from '@headstart/core';
 import { CliError } from '../cli-error.js';
-import { loadForModel } from '../data-options.js';
+import { streamForModel } from '../data-options.js';
 import { loadModel } from '../model-loader.js';
 import { createReporter, table } from '../output/reporter.js';
 
@@ -20,8 +20,9 @@ export async function evaluate(flags: EvaluateFlags): Promise<void> {
   const { spec, labels, featureNames, preprocessing } = checkpoint.manifest;
   if (!labels) throw new CliError(`${flags.model}: the checkpoint has no label map; it is not a classifier`);
   try {
-    const data = await loadForModel(flags.data, { labels, featureNames, inputShape: spec.inputShape, preprocessing }, { label: flags.label, labelled: true });
-    const result = await evaluateClassifier(model, data, labels);
+    // Streamed in chunks, so a file larger than memory can be evaluated.
+    const chunks = streamForModel(flags.data, { labels, featureNames, inputShape: spec.inputShape, preprocessing }, { label: flags.label, labelled: true });
+    const result = await evaluateClassifierStream(model, chunks, labels);
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(result)}\n`);
       return;

@@ -1,10 +1,10 @@
-import { argmaxRows } from '@headstart/core';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { argmaxRows, HeadstartError, type Label } from '@headstart/core';
 import { CliError } from '../cli-error.js';
-import { loadForModel } from '../data-options.js';
+import { streamForModel } from '../data-options.js';
+import { interruptSignal } from '../interrupt.js';
 import { loadModel } from '../model-loader.js';
 import { createReporter } from '../output/reporter.js';
+import { atomicFileOutput, stdoutOutput, type TextOutput } from '../output/text-output.js';
 
 /** Flags of `headstart predict`. */
 export interface PredictFlags {
@@ -15,28 +15,49 @@ export interface PredictFlags {
   backend?: string;
 }
 
-/** `headstart predict`: the predicted label (in the data's original labels) and its probability, per sample. */
+/**
+ * `headstart predict`: the predicted label (in the data's original labels) and its probability,
+ * per sample. The data is streamed in chunks and each chunk's rows written as they come, so files
+ * larger than memory work; an --out file appears only once complete.
+ */
 export async function predict(flags: PredictFlags): Promise<void> {
   const reporter = createReporter({ json: false });
   const { checkpoint, model } = await loadModel(flags.model, flags.backend, reporter);
   const { spec, labels, featureNames, preprocessing } = checkpoint.manifest;
   if (!labels) throw new CliError(`${flags.model}: the checkpoint has no label map; it is not a classifier`);
+  const { signal, dispose } = interruptSignal();
+  let output: TextOutput | undefined;
+  let written = 0;
   try {
-    const data = await loadForModel(flags.data, { featureNames, inputShape: spec.inputShape, preprocessing }, { label: flags.label, labelled: false });
-    const probs = await model.predict(data.features, data.size);
-    const best = argmaxRows(probs, labels.length);
-    const rows = Array.from(best, (c, i) => ({ index: i, label: labels[c]!, probability: probs[i * labels.length + c]! }));
-    const jsonl = flags.out?.endsWith('.jsonl') === true;
-    const text = jsonl
-      ? rows.map((r) => JSON.stringify(r)).join('\n') + '\n'
-      : 'index,label,probability\n' + rows.map((r) => `${r.index},${csvCell(String(r.label))},${r.probability.toFixed(6)}`).join('\n') + '\n';
-    if (!flags.out) return void process.stdout.write(text);
-    await mkdir(dirname(flags.out), { recursive: true });
-    await writeFile(flags.out, text);
-    process.stderr.write(`wrote ${rows.length} predictions to ${flags.out}\n`);
+    output = flags.out ? await atomicFileOutput(flags.out) : stdoutOutput();
+    const format = flags.out?.endsWith('.jsonl') === true ? jsonlRow : csvRow;
+    const chunks = streamForModel(flags.data, { featureNames, inputShape: spec.inputShape, preprocessing }, { label: flags.label, labelled: false, signal });
+    for await (const chunk of chunks) {
+      const probs = await model.predict(chunk.features, chunk.size);
+      const best = argmaxRows(probs, labels.length);
+      // The header goes out with the first rows, so data refused at its start prints nothing.
+      let text = written === 0 && format === csvRow ? 'index,label,probability\n' : '';
+      for (let i = 0; i < chunk.size; i++) text += format(written + i, labels[best[i]!]!, probs[i * labels.length + best[i]!]!);
+      written += chunk.size;
+      if (!(await output.write(text))) break;
+    }
+    await output.commit();
+  } catch (error) {
+    await output?.discard();
+    throw signal.aborted ? new HeadstartError('INTERRUPTED', `interrupted after ${written} predictions${flags.out ? `; ${flags.out} was not written` : ''}`) : error;
   } finally {
+    dispose();
     model.dispose();
   }
+  if (flags.out) process.stderr.write(`wrote ${written} predictions to ${flags.out}\n`);
+}
+
+function csvRow(index: number, label: Label, probability: number): string {
+  return `${index},${csvCell(String(label))},${probability.toFixed(6)}\n`;
+}
+
+function jsonlRow(index: number, label: Label, probability: number): string {
+  return `${JSON.stringify({ index, label, probability })}\n`;
 }
 
 function csvCell(value: string): string {

@@ -1,7 +1,7 @@
 import { getRegistry, runTraining } from '@headstart/core';
 import { startBackend } from '../backend-choice.js';
 import { CliError } from '../cli-error.js';
-import { loadTrainingData, parseNumber, type DataFlags } from '../data-options.js';
+import { inheritedFrom, loadTrainingData, parseNumber, type DataFlags } from '../data-options.js';
 import { formatMetrics, createReporter } from '../output/reporter.js';
 import { loadPlugins } from '../plugins/load-plugins.js';
 import { interruptSignal } from '../interrupt.js';
@@ -37,7 +37,7 @@ export async function train(flags: TrainFlags): Promise<void> {
   const strategy = await registry.get('strategy', flags.strategy);
   const from = flags.from ? await loadStartingPoint(flags.from) : undefined;
   if (strategy.needsStart === 'required' && !from) throw new CliError(`--strategy ${strategy.name} starts from a trained model: give --from CHECKPOINT`);
-  const { data, preprocessing } = await loadTrainingData(flags, from ? { preprocessing: from.preprocessing, inputShape: from.spec.inputShape } : undefined);
+  const { data, preprocessing } = await loadTrainingData(flags, inheritedFrom(from));
   const spec = await chooseSpec(flags.model, from, data.train);
   const { backend, availability } = await startBackend(flags.backend);
   const { signal, dispose } = interruptSignal();

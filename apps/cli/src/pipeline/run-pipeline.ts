@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { getRegistry, resumePath, runTraining, type CheckpointInterval, type EventSink, type Preprocessing, type StartingPoint, type TrainingOutcome } from '@headstart/core';
 import { startBackend } from '../backend-choice.js';
-import { loadTrainingData } from '../data-options.js';
+import { inheritedFrom, loadTrainingData } from '../data-options.js';
 import { chooseSpec } from '../read-spec.js';
 import { loadStartingPoint } from '../start-point.js';
 import type { Pipeline, Stage } from './pipeline-schema.js';
@@ -33,7 +33,7 @@ export async function runPipeline(pipeline: Pipeline, options: { resume: boolean
         ...(index === 0 && pipeline.scale ? { scale: String(pipeline.scale) } : {}), standardize: index === 0 && pipeline.standardize,
         ...(stage.labels ? { labels: stage.labels } : {}), ...(stage.perClass ? { perClass: stage.perClass } : {}),
         ...(pipeline.inputShape ? { inputShape: pipeline.inputShape.join(',') } : {}) },
-      from ? { preprocessing: from.preprocessing, inputShape: from.spec.inputShape } : undefined,
+      inheritedFrom(from),
     );
     const spec = await chooseSpec(index === 0 ? pipeline.model : undefined, from, data.train);
     options.emit({ type: 'stage-start', stage: index, name: stage.name, strategy: stage.strategy });

@@ -1,4 +1,4 @@
-import type { Backend, Model, NamedTensors, Trainer } from '@headstart/core';
+import type { Backend, Batch, Model, NamedTensors, Trainer } from '@headstart/core';
 import { createReferenceBackend } from '../reference/reference-backend.js';
 
 /** How a broken backend departs from the float64 reference. */
@@ -7,6 +7,8 @@ export interface Breakage {
   predict?: (outputs: Float32Array) => Float32Array;
   /** Replace a trainer's step (call `inner` for the real one). */
   step?: (inner: Trainer['step'], model: Model, ...args: Parameters<Trainer['step']>) => ReturnType<Trainer['step']>;
+  /** Give the trainer a `stepMany` (call `step` for its step, broken or not). */
+  stepMany?: (step: Trainer['step'], ...args: Parameters<NonNullable<Trainer['stepMany']>>) => ReturnType<NonNullable<Trainer['stepMany']>>;
   /** Ignore restored optimizer state. */
   dropsState?: boolean;
   /** Report itself unavailable. */
@@ -31,9 +33,11 @@ export function brokenBackend(breakage: Breakage): Backend {
         predict: async (x, size) => (breakage.predict ?? ((y) => y))(await model.predict(x, size)),
         trainer(trainerOptions) {
           const trainer = model.trainer(trainerOptions);
+          const step: Trainer['step'] = (batch, lrScale) => (breakage.step ? breakage.step(trainer.step.bind(trainer), model, batch, lrScale) : trainer.step(batch, lrScale));
           return {
             ...trainer,
-            step: (batch, lrScale) => (breakage.step ? breakage.step(trainer.step.bind(trainer), model, batch, lrScale) : trainer.step(batch, lrScale)),
+            step,
+            ...(breakage.stepMany ? { stepMany: (batches: readonly Batch[], lrScales: readonly number[]) => breakage.stepMany!(step, batches, lrScales) } : {}),
             evaluate: (batch) => trainer.evaluate(batch),
             getState: () => trainer.getState(),
             setState: async (state: NamedTensors) => (breakage.dropsState ? undefined : trainer.setState(state)),

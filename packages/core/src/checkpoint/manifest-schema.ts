@@ -31,6 +31,7 @@ export const trainingStateSchema = z.object({
   totals: z.object({ loss: z.number(), correct: count, seen: count }).optional(),
   history: z.array(epochMetricsSchema).optional(),
   seed: z.number().int().optional(),
+  dataDigest: z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha-256 hex digest').optional(),
   complete: z.boolean(),
   earlyStopping: z
     .object({

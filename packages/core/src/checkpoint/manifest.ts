@@ -36,6 +36,8 @@ export interface TrainingState {
   history?: EpochMetrics[];
   /** The run's seed; `--resume` refuses a checkpoint written with another. */
   seed?: number;
+  /** sha-256 of the training samples as they train (after filtering, splits, preprocessing); checked by `--resume`. */
+  dataDigest?: string;
   /** Whether the stage finished (a final checkpoint) or was cut short (resumable). */
   complete: boolean;
   /** Best validation metric so far and epochs without improvement, for early stopping. */

@@ -1,56 +1,60 @@
-import { DataError } from '../errors.js';
-import { sameShape } from '../tensors.js';
-import type { DataRecord, Dataset, LoadOptions } from './dataset.js';
-import { FloatBuffer } from './float-buffer.js';
-import { LabelMapBuilder } from './label-map.js';
-import { chooseSampleShape, formatShape } from './sample-shape.js';
+import { sizeOf } from '../tensors.js';
+import type { DataRecord, Dataset } from './dataset.js';
+import { RecordCollector, type CollectContext } from './record-collector.js';
 
-/** What {@link collectRecords} needs to know besides the records. @internal */
-export interface CollectContext {
-  /** Path as the user gave it. */
-  file: string;
-  /** Loader name, for `source.format`. */
-  format: string;
-  options: LoadOptions;
-  featureNames?: string[];
-  /** The file label errors name, when the labels live in a file of their own (IDX). Default `file`. */
-  labelsFile?: string;
-  /** What a record's `line` counts, for label errors. Default `line`. */
-  unit?: 'line' | 'item';
-}
+/** Samples a chunk when the caller does not say. */
+export const DEFAULT_CHUNK_SIZE = 1024;
 
 /**
- * Read a loader's records into one in-memory {@link Dataset}: features into a growing float32
- * buffer, labels through a {@link LabelMapBuilder}, every sample checked to have the first one's
- * shape, then the `sampleShape` option applied. `source.sha256` is left for the loader to fill.
+ * Read a loader's records into one in-memory {@link Dataset} (see {@link RecordCollector}).
  * @internal
  */
 export async function collectRecords(records: AsyncIterable<DataRecord>, context: CollectContext): Promise<Dataset> {
-  const { file, options } = context;
-  const features = new FloatBuffer(64 * 1024);
-  const labels = new LabelMapBuilder(context.labelsFile ?? file, { ...options, unit: context.unit ?? 'line' });
-  let first: { shape: number[]; line: number; sampleShape: number[] } | undefined;
-  let size = 0;
-  for await (const record of records) {
-    options.signal?.throwIfAborted();
-    const shape = record.shape ?? [record.features.length];
-    // The sampleShape option is checked on the first sample, not after reading a large file.
-    first ??= { shape, line: record.line, sampleShape: chooseSampleShape(file, shape, options.sampleShape) };
-    if (!sameShape(shape, first.shape)) {
-      throw new DataError(file, `sample shape ${formatShape(shape)} differs from ${formatShape(first.shape)} on ${context.unit ?? 'line'} ${first.line}`, { line: record.line });
-    }
-    features.push(record.features);
-    if (record.label !== undefined) labels.add(record.label, record.line);
-    size++;
-  }
-  if (!first) throw new DataError(file, 'holds no samples');
-  if (labels.size !== 0 && labels.size !== size) throw new DataError(file, `${size - labels.size} of ${size} samples have no label`);
-  return {
-    size,
-    sampleShape: first.sampleShape,
-    features: features.toArray(),
-    ...(labels.size > 0 ? labels.finish() : {}),
-    ...(context.featureNames ? { featureNames: context.featureNames } : {}),
-    source: { file, format: context.format },
+  const collector = new RecordCollector(context);
+  for await (const record of records) collector.add(record);
+  return collector.take();
+}
+
+/**
+ * Read a loader's records as datasets of `chunkSize` samples (the last may hold fewer), checked
+ * as {@link collectRecords} checks a whole file, so only one chunk is in memory at a time.
+ * Labelled records need a fixed `options.labelMap`: every chunk's labels index into it.
+ * @throws TypeError for `extendLabels`, or labelled records without a `labelMap`.
+ * @internal
+ */
+export async function* chunkRecords(records: AsyncIterable<DataRecord>, context: CollectContext, chunkSize = DEFAULT_CHUNK_SIZE): AsyncGenerator<Dataset> {
+  checkChunkSize(chunkSize);
+  // A label first seen in a later chunk would change the indices of the chunks already handed out.
+  if (context.options.extendLabels) throw new TypeError('extendLabels is not supported when streaming in chunks; load the data whole instead');
+  const collector = new RecordCollector(context);
+  const take = (): Dataset => {
+    const chunk = collector.take();
+    if (chunk.labels && !context.options.labelMap) throw new TypeError('streaming labelled data in chunks needs a fixed labelMap (options.labelMap)');
+    return chunk;
   };
+  for await (const record of records) {
+    collector.add(record);
+    if (collector.size === chunkSize) yield take();
+  }
+  // An empty stream still takes once, for the "holds no samples" error.
+  if (collector.size > 0 || collector.count === 0) yield take();
+}
+
+/**
+ * A dataset already in memory as chunks of `chunkSize` samples: views into its buffers, not
+ * copies. For loaders that cannot stream.
+ * @internal
+ */
+export function* sliceChunks(dataset: Dataset, chunkSize = DEFAULT_CHUNK_SIZE): Generator<Dataset> {
+  checkChunkSize(chunkSize);
+  const width = sizeOf(dataset.sampleShape);
+  for (let start = 0; start < dataset.size; start += chunkSize) {
+    const end = Math.min(dataset.size, start + chunkSize);
+    const features = dataset.features.subarray(start * width, end * width);
+    yield { ...dataset, size: end - start, features, ...(dataset.labels ? { labels: dataset.labels.subarray(start, end) } : {}) };
+  }
+}
+
+function checkChunkSize(chunkSize: number): void {
+  if (!Number.isInteger(chunkSize) || chunkSize <= 0) throw new RangeError(`chunk size must be a positive whole number, got ${chunkSize}`);
 }

@@ -66,6 +66,22 @@ describe('csv loader', () => {
     );
   });
 
+  it('reads the columns of featureNames in that order, in load and records alike', async () => {
+    const file = await temp.write('reordered.csv', 'b,label,a\n2,x,1\n4,y,3\n');
+    const data = await csv.load(file, { featureNames: ['a', 'b'] });
+    expect(data.featureNames).toEqual(['a', 'b']);
+    expect(Array.from(data.features)).toEqual([1, 2, 3, 4]);
+    const records: DataRecord[] = [];
+    for await (const record of csv.records!(file, { featureNames: ['a', 'b'] })) records.push(record);
+    expect(records.map((r) => Array.from(r.features))).toEqual([[1, 2], [3, 4]]);
+  });
+
+  it('refuses columns other than featureNames before reading a row, naming them', async () => {
+    const file = await temp.write('other-columns.csv', 'a,c,label\n1,2,x\n1,oops,y\n');
+    await expect(csv.load(file, { featureNames: ['a', 'b'] })).rejects.toThrow(`${file}: missing column b and unknown column c; the model was trained on 2 columns: a, b`);
+    await expect(csv.load(file, { featureNames: ['a', 'b', 'c', 'd'] })).rejects.toThrow(`${file}: missing columns b, d; the model was trained on 4 columns: a, b, c, d`);
+  });
+
   it('streams records with their physical line numbers', async () => {
     const file = await temp.write('lines.csv', 'a,label\r\n\r\n1,"two\r\nlines"\r\n2,b\r\n');
     const records: DataRecord[] = [];

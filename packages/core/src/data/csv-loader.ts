@@ -2,9 +2,10 @@ import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream';
 import { CsvError, parse, type Info } from 'csv-parse';
 import { DataError } from '../errors.js';
-import { collectRecords } from './collect-records.js';
+import { checkSameColumns } from './align-features.js';
+import { chunkRecords, collectRecords } from './collect-records.js';
 import { CsvLineCounter } from './csv-line-counter.js';
-import type { DataRecord, Dataset, DatasetLoader, LoadOptions } from './dataset.js';
+import type { ChunkOptions, DataRecord, Dataset, DatasetLoader, LoadOptions } from './dataset.js';
 import { sha256OfFile } from './file-hash.js';
 import { LOADER_VERSION } from './loader-version.js';
 import { readError } from './read-error.js';
@@ -14,6 +15,7 @@ import { shortList } from './short-list.js';
 interface CsvLayout {
   names: string[];
   featureNames: string[];
+  /** The cell of each feature, in `featureNames` order. */
   featureColumns: number[];
   labelColumn: number | undefined;
 }
@@ -23,7 +25,8 @@ interface CsvLayout {
  * `options.label` (default `label`), every other column a numeric feature, named in
  * `featureNames`. Blank lines (and rows of nothing but empty cells) are skipped; line numbers in
  * errors are physical lines, the header being line 1. With `labelled: false` the label column, if
- * any, is dropped; with `'optional'` it is read when the header has it.
+ * any, is dropped; with `'optional'` it is read when the header has it. With the `featureNames`
+ * option, the feature columns must be those, in any order, and are read in that order.
  */
 export function csvLoader(): DatasetLoader {
   return {
@@ -33,6 +36,7 @@ export function csvLoader(): DatasetLoader {
     canLoad: (path, isDirectory) => !isDirectory && /\.csv$/i.test(path),
     load: loadCsv,
     records: (file, options = {}) => readCsv(file, options),
+    chunks: chunkCsv,
   };
 }
 
@@ -43,6 +47,12 @@ async function loadCsv(file: string, options: LoadOptions = {}): Promise<Dataset
     sha256OfFile(file),
   ]);
   return { ...data, featureNames, source: { ...data.source, sha256 } };
+}
+
+async function* chunkCsv(file: string, options: ChunkOptions = {}): AsyncGenerator<Dataset> {
+  let featureNames: string[] = [];
+  const chunks = chunkRecords(readCsv(file, options, (names) => (featureNames = names)), { file, format: 'csv', options }, options.chunkSize);
+  for await (const chunk of chunks) yield { ...chunk, featureNames };
 }
 
 /** The rows of a CSV file as records (labels as the text of their cell), streamed. */
@@ -85,7 +95,12 @@ function csvLayout(file: string, header: string[], line: number, options: LoadOp
   const featureColumns = names.map((_, i) => i).filter((i) => i !== found);
   if (featureColumns.length === 0) throw new DataError(file, `no feature columns besides "${labelName}"`, { line });
   const featureNames = featureColumns.map((i) => names[i]!);
-  return { names, featureNames, featureColumns, labelColumn: labelled === false || found < 0 ? undefined : found };
+  const labelColumn = labelled === false || found < 0 ? undefined : found;
+  const expected = options.featureNames;
+  if (!expected) return { names, featureNames, featureColumns, labelColumn };
+  // The columns a model expects, looked up by name, so every row comes out in its order.
+  checkSameColumns(file, featureNames, expected);
+  return { names, featureNames: [...expected], featureColumns: expected.map((name) => names.indexOf(name)), labelColumn };
 }
 
 function parseRow(file: string, layout: CsvLayout, cells: string[], line: number): DataRecord {

@@ -47,8 +47,20 @@ export interface LoadOptions {
   labelMap?: Label[];
   /** Append unseen labels to `labelMap` instead of failing. */
   extendLabels?: boolean;
+  /**
+   * The feature columns expected, in order (a model's `featureNames`, from its checkpoint).
+   * Loaders of named columns (CSV) read the same columns in another order as this order, and
+   * refuse a file missing one or having one more; loaders of unnamed features ignore it.
+   */
+  featureNames?: readonly string[];
   /** Cancels a long read. */
   signal?: AbortSignal;
+}
+
+/** How to stream a dataset in chunks. */
+export interface ChunkOptions extends LoadOptions {
+  /** Samples a chunk (the last one may hold fewer). Default 1024. */
+  chunkSize?: number;
 }
 
 /** One sample as a loader streams it. */
@@ -79,4 +91,10 @@ export interface DatasetLoader {
   load(path: string, options?: LoadOptions): Promise<Dataset>;
   /** Stream the samples one at a time, for files larger than memory. */
   records?(path: string, options?: LoadOptions): AsyncIterable<DataRecord>;
+  /**
+   * Stream the samples as in-memory datasets of at most `chunkSize` samples, checked, shaped and
+   * labelled as `load` does, for files larger than memory. Labelled chunks need a fixed
+   * `labelMap` (every chunk indexes into it). Without it, `records` is chunked the default way.
+   */
+  chunks?(path: string, options?: ChunkOptions): AsyncIterable<Dataset>;
 }

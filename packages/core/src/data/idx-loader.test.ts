@@ -78,6 +78,17 @@ describe('idx loader', () => {
     expect(records.map((r) => [r.line, r.label, r.shape, r.features.length])).toEqual(labels.map((label, i) => [i + 1, label, [3, 2, 1], 6]));
   });
 
+  it('streams chunks as load reads the file, naming the labels file and item of a label outside the label map', async () => {
+    const file = await writeMnist('plain');
+    const chunks = [];
+    for await (const chunk of idx.chunks!(file, { labelMap: [0, 1, 3], chunkSize: 2 })) chunks.push(chunk);
+    expect(chunks.map((c) => [c.size, c.sampleShape, Array.from(c.labels!)])).toEqual([[2, [3, 2, 1], [2, 1]], [2, [3, 2, 1], [2, 0]], [1, [3, 2, 1], [1]]]);
+    const stream = idx.chunks!(file, { labelMap: [1, 3], chunkSize: 2 });
+    await expect((async () => {
+      for await (const _ of stream);
+    })()).rejects.toThrow(`${temp.path('plain/train-labels-idx1-ubyte')}: item 4: label 0 is not one of the 2 known labels (1, 3)`);
+  });
+
   describe('malformed files', () => {
     it('bad magic number', async () => {
       const file = await temp.write('magic/images.idx', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 1]));

@@ -1,8 +1,9 @@
 import { access } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DataError } from '../errors.js';
-import { collectRecords } from './collect-records.js';
-import type { DataRecord, Dataset, DatasetLoader, LoadOptions } from './dataset.js';
+import { chunkRecords, collectRecords } from './collect-records.js';
+import type { ChunkOptions, DataRecord, Dataset, DatasetLoader, LoadOptions } from './dataset.js';
+import type { CollectContext } from './record-collector.js';
 import { sha256OfFiles } from './file-hash.js';
 import { readIdx, type IdxHeader } from './idx-file.js';
 import { LOADER_VERSION } from './loader-version.js';
@@ -27,6 +28,7 @@ export function idxLoader(): DatasetLoader {
     canLoad: (path, isDirectory) => !isDirectory && IDX_NAME.test(basename(path)),
     load: loadIdx,
     records: readIdxRecords,
+    chunks: chunkIdx,
   };
 }
 
@@ -38,20 +40,26 @@ export function labelsFileFor(imagesFile: string): string | undefined {
 }
 
 async function loadIdx(file: string, options: LoadOptions = {}): Promise<Dataset> {
-  const labelsFile = await findLabels(file, options.labelled ?? true);
-  const labels = labelsFile ? await readLabels(labelsFile) : undefined;
-  const records = idxRecords(file, labels && labelsFile ? { file: labelsFile, values: labels } : undefined);
-  const [data, sha256] = await Promise.all([
-    collectRecords(records, { file, format: 'idx', options, unit: 'item', ...(labelsFile ? { labelsFile } : {}) }),
-    sha256OfFiles(labelsFile ? [file, labelsFile] : [file]),
-  ]);
+  const { records, context, labelsFile } = await idxSource(file, options);
+  const [data, sha256] = await Promise.all([collectRecords(records, context), sha256OfFiles(labelsFile ? [file, labelsFile] : [file])]);
   return { ...data, source: { ...data.source, sha256 } };
 }
 
+async function* chunkIdx(file: string, options: ChunkOptions = {}): AsyncGenerator<Dataset> {
+  const { records, context } = await idxSource(file, options);
+  yield* chunkRecords(records, context, options.chunkSize);
+}
+
 async function* readIdxRecords(file: string, options: LoadOptions = {}): AsyncGenerator<DataRecord> {
+  yield* (await idxSource(file, options)).records;
+}
+
+/** The images' records with their labels (read first: a small file), and how to collect them. */
+async function idxSource(file: string, options: LoadOptions): Promise<{ records: AsyncIterable<DataRecord>; context: CollectContext; labelsFile: string | undefined }> {
   const labelsFile = await findLabels(file, options.labelled ?? true);
   const labels = labelsFile ? { file: labelsFile, values: await readLabels(labelsFile) } : undefined;
-  yield* idxRecords(file, labels);
+  const context: CollectContext = { file, format: 'idx', options, unit: 'item', ...(labelsFile ? { labelsFile } : {}) };
+  return { records: idxRecords(file, labels), context, labelsFile };
 }
 
 async function findLabels(file: string, labelled: boolean | 'optional'): Promise<string | undefined> {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError } from '../errors.js';
+import { chunkRecords } from './collect-records.js';
 import type { DataRecord, Dataset, DatasetLoader, LoadOptions } from './dataset.js';
 import { hashFolderEntry } from './file-hash.js';
 import { decodeImage, IMAGE_EXTENSIONS, type DecodedImage } from './image-decode.js';
@@ -31,6 +32,7 @@ export function imageFolderLoader(): DatasetLoader {
     canLoad: (_path, isDirectory) => isDirectory,
     load: loadImages,
     records: readImageRecords,
+    chunks: (root, options = {}) => chunkRecords(readImageRecords(root, options), { file: root, format: 'images', options, unit: 'item' }, options.chunkSize),
   };
 }
 

@@ -8,7 +8,7 @@ export { LabelMapBuilder, compareLabels, isNumericLabel, labelIndex, labelsFromI
 export { applyPreprocessing, fitPreprocessing, type PreprocessingKind } from './preprocess.js';
 export { filterByLabels, stratifiedSplit, subset, takePerClass, withoutLabels, type DatasetSplit } from './split.js';
 export { batchOrder, makeBatch } from './batches.js';
-export { builtinLoaders, loadDataset, registerBuiltinLoaders, streamDataset, type LoadDatasetOptions } from './load-dataset.js';
+export { builtinLoaders, loadDataset, registerBuiltinLoaders, streamChunks, streamDataset, type LoadDatasetOptions } from './load-dataset.js';
 export * from './concat.js';
 export { sha256OfFile } from './file-hash.js';
 export { alignFeatures } from './align-features.js';

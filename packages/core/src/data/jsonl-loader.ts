@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { DataError } from '../errors.js';
-import { collectRecords } from './collect-records.js';
+import { chunkRecords, collectRecords } from './collect-records.js';
 import type { DataRecord, Dataset, DatasetLoader, Label, LoadOptions } from './dataset.js';
 import { sha256OfFile } from './file-hash.js';
 import { LOADER_VERSION } from './loader-version.js';
@@ -29,6 +29,7 @@ export function jsonlLoader(): DatasetLoader {
     canLoad: (path, isDirectory) => !isDirectory && /\.(jsonl|ndjson)$/i.test(path),
     load: loadJsonl,
     records: (file, options = {}) => readJsonl(file, options),
+    chunks: (file, options = {}) => chunkRecords(readJsonl(file, options), { file, format: 'jsonl', options }, options.chunkSize),
   };
 }
 

@@ -2,8 +2,9 @@ import { stat } from 'node:fs/promises';
 import { DataError } from '../errors.js';
 import { getRegistry, type Registry } from '../registry.js';
 import { sizeOf } from '../tensors.js';
+import { chunkRecords, sliceChunks } from './collect-records.js';
 import { csvLoader } from './csv-loader.js';
-import type { DataRecord, Dataset, DatasetLoader, LoadOptions } from './dataset.js';
+import type { ChunkOptions, DataRecord, Dataset, DatasetLoader, LoadOptions } from './dataset.js';
 import { idxLoader } from './idx-loader.js';
 import { imageFolderLoader } from './image-folder-loader.js';
 import { jsonlLoader } from './jsonl-loader.js';
@@ -60,6 +61,21 @@ export async function* streamDataset(path: string, options: LoadDatasetOptions =
     return;
   }
   yield* replay(await loader.load(path, loadOptions));
+}
+
+/**
+ * Stream a file or folder as in-memory datasets of `chunkSize` samples, chosen as
+ * {@link loadDataset} chooses, checked, shaped and labelled as it loads them: for evaluating or
+ * predicting on files larger than memory. Labelled data needs `labelMap` (every chunk indexes
+ * into it); `featureNames` puts named columns in a model's order. A loader that cannot stream
+ * is loaded whole and sliced.
+ */
+export async function* streamChunks(path: string, options: LoadDatasetOptions & ChunkOptions = {}): AsyncGenerator<Dataset> {
+  const { format, ...chunkOptions } = options;
+  const loader = await pickLoader(path, format);
+  if (loader.chunks) yield* loader.chunks(path, chunkOptions);
+  else if (loader.records) yield* chunkRecords(loader.records(path, chunkOptions), { file: path, format: loader.name, options: chunkOptions }, chunkOptions.chunkSize);
+  else yield* sliceChunks(await loader.load(path, chunkOptions), chunkOptions.chunkSize);
 }
 
 async function pickLoader(path: string, format: string | undefined): Promise<DatasetLoader> {

@@ -1,54 +1,95 @@
-import { mkdir, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
 import { CheckpointError, HeadstartError } from '../errors.js';
 
-/** A lock unrefreshed this long belongs to a run that died (SIGKILL, power loss) and is taken over. */
-const STALE_MS = 5_000;
-/** A live holder touches its lock this often; a lock whose time moves has a live holder. */
-const UPDATE_MS = 1_000;
-const POLL_MS = 250;
+/**
+ * A lock whose holder is unknown (another host, or one that died before naming itself) and that
+ * has not been refreshed for this long is taken over. Long, so a holder whose event loop is busy
+ * for a while (a slow synchronous step) never loses its lock.
+ */
+const STALE_MS = 60_000;
+const UPDATE_MS = 10_000;
+/** How long a lock may go without naming its holder (the moment between taking it and writing the name). */
+const NAMING_MS = 1_000;
+const POLL_MS = 100;
+
+interface Owner {
+  pid: number;
+  host: string;
+}
 
 /**
- * Take the lock on a run's output path (`out.lock`, a directory, beside it) so two runs never
- * write the same checkpoint. Checks the path can be written first, so a bad `--out` fails before
- * training, not after. A lock whose holder is alive is refused at once; the lock of a run that
- * was killed (it stops being refreshed) is taken over once stale, a few seconds later.
- * @param onLost called if the lock is lost while held (the process was frozen longer than the stale time).
+ * Take the lock on a run's output path (`out.lock`, a directory beside it, naming the holding
+ * process) so two runs never write the same checkpoint. Checks the path can be written first, so a
+ * bad `--out` fails before training, not after. A lock held by a live process is refused at once;
+ * one left by a process that died (SIGKILL, a crash) on this host is taken over at once.
+ * @param onLost called if the lock is lost while held (taken over after {@link STALE_MS} without refresh).
  * @returns a function that releases the lock.
  * @throws CheckpointError when `out` is a directory or its parent cannot be made;
  * HeadstartError `USAGE` when another live run holds the lock.
  */
 export async function lockOutput(out: string, onLost: (message: string) => void): Promise<() => Promise<void>> {
   await checkWritable(out);
-  let firstSeen: number | undefined;
+  const ownerFile = join(`${out}.lock`, 'owner.json');
+  const deadline = Date.now() + NAMING_MS;
   for (;;) {
-    try {
-      return await lockfile.lock(out, {
-        realpath: false,
-        stale: STALE_MS,
-        update: UPDATE_MS,
-        retries: 0,
-        // The default throws from a timer and kills the process; a lost lock is worth a warning, not the run.
-        onCompromised: (error) => onLost(`${out}: lost the lock on this output (${error.message}); another run may write it too`),
-      });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw new CheckpointError(out, `cannot lock for writing: ${(error as Error).message}`);
+    const release = await tryLock(out, onLost);
+    if (release) {
+      await writeFile(ownerFile, JSON.stringify({ pid: process.pid, host: hostname() } satisfies Owner));
+      return async () => {
+        await rm(ownerFile, { force: true });
+        await release();
+      };
     }
-    const touched = await lockTime(out);
-    if (touched === 0) continue;
-    firstSeen ??= touched;
-    if (touched !== firstSeen) {
-      throw new HeadstartError('USAGE', `${out}: another headstart run is writing this checkpoint (lock ${out}.lock); wait for it, or choose another --out`);
+    const owner = await readOwner(ownerFile);
+    if (owner && owner.host === hostname() && !alive(owner.pid)) {
+      await rm(`${out}.lock`, { recursive: true, force: true });
+      continue;
+    }
+    if (owner || Date.now() > deadline) {
+      const who = owner ? ` (process ${owner.pid}${owner.host === hostname() ? '' : ` on ${owner.host}`})` : '';
+      throw new HeadstartError('USAGE', `${out}: another headstart run${who} is writing this checkpoint (lock ${out}.lock); wait for it, or choose another --out`);
     }
     await sleep(POLL_MS);
   }
 }
 
-/** When the lock was last refreshed; 0 once it is gone (the next attempt takes it). */
-async function lockTime(out: string): Promise<number> {
-  return (await stat(`${out}.lock`).catch(() => undefined))?.mtimeMs ?? 0;
+async function tryLock(out: string, onLost: (message: string) => void): Promise<(() => Promise<void>) | undefined> {
+  try {
+    return await lockfile.lock(out, {
+      realpath: false,
+      stale: STALE_MS,
+      update: UPDATE_MS,
+      retries: 0,
+      // The default throws from a timer and kills the process; a lost lock is worth a warning, not the run.
+      onCompromised: (error) => onLost(`${out}: lost the lock on this output (${error.message}); another run may write it too`),
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOCKED') return undefined;
+    throw new CheckpointError(out, `cannot lock for writing: ${(error as Error).message}`);
+  }
+}
+
+async function readOwner(file: string): Promise<Owner | undefined> {
+  try {
+    const owner = JSON.parse(await readFile(file, 'utf8')) as Partial<Owner>;
+    return typeof owner.pid === 'number' && typeof owner.host === 'string' ? { pid: owner.pid, host: owner.host } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 async function checkWritable(out: string): Promise<void> {

@@ -5,11 +5,16 @@ import { HeadstartError } from '../errors.js';
 
 /** What identifies a run, for {@link checkSameRun}. */
 export interface RunIdentity {
-  /** This run's provenance entry (strategy, parsed options, data). */
+  /** This run's provenance entry (strategy, parsed options, data file). */
   entry: ProvenanceEntry;
+  /** The run's seed. */
   seed: number;
+  /** The training set's label map. */
   labels: readonly Label[] | undefined;
+  /** Preprocessing applied to every split. */
   preprocessing: Preprocessing;
+  /** {@link datasetDigest} of the training set as it trains (after filtering, splitting, preprocessing). */
+  dataDigest: string;
 }
 
 /**
@@ -29,13 +34,30 @@ export function checkSameRun(resume: Checkpoint, run: RunIdentity): void {
     ['preprocessing', saved.preprocessing, run.preprocessing],
   ];
   for (const [what, before, now] of differences) {
-    if (JSON.stringify(before) !== JSON.stringify(now)) {
-      throw new HeadstartError(
-        'USAGE',
-        `--resume: ${resume.file} belongs to another run (its ${what} ${describe(before)}, this run's ${describe(now)}); resume with the same flags and data, or start over without --resume`,
-      );
-    }
+    if (JSON.stringify(before) !== JSON.stringify(now)) refuse(resume.file, difference(what, before, now));
   }
+  const digest = saved.training?.dataDigest;
+  if (digest !== undefined && digest !== run.dataDigest) {
+    refuse(resume.file, 'its training samples differ: another --labels, --per-class, --val-split or changed data');
+  }
+}
+
+function refuse(file: string, why: string): never {
+  throw new HeadstartError('USAGE', `--resume: ${file} belongs to another run (${why}); resume with the same flags and data, or start over without --resume`);
+}
+
+/** `its seed 5, this run's 6`; for option sets, only the options that differ. */
+function difference(what: string, before: unknown, now: unknown): string {
+  if (isRecord(before) && isRecord(now)) {
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(now)])].filter((k) => JSON.stringify(before[k]) !== JSON.stringify(now[k]));
+    const show = (o: Record<string, unknown>): string => keys.map((k) => `${k} ${describe(o[k])}`).join(', ');
+    return `its ${what}: ${show(before)}; this run's: ${show(now)}`;
+  }
+  return `its ${what} ${describe(before)}, this run's ${describe(now)}`;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function describe(value: unknown): string {

@@ -9,9 +9,11 @@ import type { ModelSpec } from '../spec/model-spec.js';
 import type { StartingPoint, Strategy, StrategyContext, StrategyData, StrategyResult } from '../strategy.js';
 import type { NamedTensors } from '../tensors.js';
 import type { EventSink } from '../train/events.js';
-import { fit, type CheckpointInterval, type FitEnv, type FitSnapshot } from '../train/fit.js';
+import { DivergedError, fit, type CheckpointInterval, type FitEnv, type FitSnapshot } from '../train/fit.js';
 import { lockOutput } from './output-lock.js';
+import { datasetDigest } from '../data/dataset-digest.js';
 import { checkSameRun } from './resume-check.js';
+import { resumeHandoff } from './resume-handoff.js';
 import { checkOptions } from '../strategy-options.js';
 import { planOnly } from './plan-only.js';
 import { resumePath } from './resume-path.js';
@@ -83,7 +85,8 @@ async function train(run: TrainingRun, options: Record<string, unknown>): Promis
     startedAt: new Date().toISOString(),
   };
   const history = run.from?.manifest?.provenance ?? run.from?.provenance ?? [];
-  if (resume) checkSameRun(resume, { entry, seed: run.seed, labels: run.data.train.labelMap, preprocessing: run.preprocessing });
+  const dataDigest = datasetDigest(run.data.train);
+  if (resume) checkSameRun(resume, { entry, seed: run.seed, labels: run.data.train.labelMap, preprocessing: run.preprocessing, dataDigest });
   const rng = createRng(run.seed);
   const done = { epoch: 0, step: 0 };
   const env: FitEnv = {
@@ -93,17 +96,11 @@ async function train(run: TrainingRun, options: Record<string, unknown>): Promis
     signal: run.signal,
     resume: resume ? { state: resume.manifest.training!, optimizer: resume.optimizer } : undefined,
     checkpointEvery: run.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY,
-    save: (snapshot) => saveSnapshot(run, { ...snapshot, state: { ...snapshot.state, seed: run.seed } }, [...history, entry]),
+    save: (snapshot) => saveSnapshot(run, { ...snapshot, state: { ...snapshot.state, seed: run.seed, dataDigest } }, [...history, entry]),
   };
   // A resumed run continues the model it was training: the first one asked for with the spec the
   // checkpoint holds gets its weights; models of later phases start from what the strategy passes.
-  let resumeWeights = resume?.weights;
-  const takeResumeWeights = (spec: ModelSpec): NamedTensors | undefined => {
-    if (!resumeWeights || !sameSpec(resume!.manifest.spec, spec)) return undefined;
-    const weights = resumeWeights;
-    resumeWeights = undefined;
-    return weights;
-  };
+  const handoff = resumeHandoff(resume);
   const ctx: StrategyContext = {
     backend: run.backend,
     data: run.data,
@@ -112,9 +109,10 @@ async function train(run: TrainingRun, options: Record<string, unknown>): Promis
     seed: run.seed,
     rng,
     resume: resume ? { state: resume.manifest.training!, weights: resume.weights } : undefined,
-    createModel: (spec, weights) => createModel(run.backend, spec, takeResumeWeights(spec) ?? weights, run.seed, rng, run.emit),
+    createModel: (spec, weights) => createModel(run.backend, spec, handoff.take(spec) ?? weights, run.seed, rng, run.emit),
     fit: async (model, plan) => {
       if (run.dryRun) return planOnly(model, plan, stage, run.emit);
+      handoff.checkPhase(plan.phase, model.spec);
       const result = await fit(model, plan, env);
       Object.assign(done, { epoch: result.epochs, step: done.step + result.steps });
       return result;
@@ -135,10 +133,6 @@ async function train(run: TrainingRun, options: Record<string, unknown>): Promis
   run.emit({ type: 'checkpoint', file: run.out, stage, ...done, complete: true });
   run.emit({ type: 'run-end', metrics: result.metrics, seconds: (Date.now() - started) / 1000 });
   return { result, checkpoint: { file: run.out, sha256: checkpoint.sha256 }, provenance };
-}
-
-function sameSpec(a: ModelSpec, b: ModelSpec): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 function parseOptions(strategy: Strategy<any>, raw: Record<string, unknown>): Record<string, unknown> {
@@ -179,9 +173,10 @@ async function loadResume(out: string) {
 
 async function saveSnapshot(run: TrainingRun, snapshot: FitSnapshot, provenance: ProvenanceEntry[]): Promise<void> {
   const file = resumePath(run.out);
+  const weights = finiteWeights(await snapshot.model.getWeights());
   await writeCheckpoint(file, {
     manifest: { spec: snapshot.model.spec, labels: run.data.train.labelMap, ...featureNames(run), preprocessing: run.preprocessing, training: snapshot.state, provenance },
-    weights: await snapshot.model.getWeights(),
+    weights,
     optimizer: new Map([...(await snapshot.trainer.getState()), ...snapshot.tensors]),
   });
   run.emit({ type: 'checkpoint', file, stage: snapshot.state.stage, epoch: snapshot.state.epoch, step: snapshot.state.step, complete: false });
@@ -197,8 +192,17 @@ async function saveFinal(run: TrainingRun, result: StrategyResult, provenance: P
       training: { ...at, cursor: 0, seed: run.seed, complete: true, trainable: result.trainable },
       provenance,
     },
-    weights: await result.model.getWeights(),
+    weights: finiteWeights(await result.model.getWeights()),
   });
+}
+
+/** Weights fit to save. @throws DivergedError naming the first parameter with a NaN or infinite value. */
+function finiteWeights(weights: NamedTensors): NamedTensors {
+  for (const [name, tensor] of weights) {
+    const bad = tensor.data.find((v) => !Number.isFinite(v));
+    if (bad !== undefined) throw new DivergedError(`parameter ${name} holds ${bad}`);
+  }
+  return weights;
 }
 
 function featureNames(run: TrainingRun): { featureNames?: string[] } {

@@ -33,7 +33,12 @@ export class EarlyStopper {
       this.bestEpoch = epoch;
       this.bestEpochMetrics = metrics;
       this.wait = 0;
-      if (this.config.restoreBest !== false) this.bestWeights = await model.getWeights();
+      if (this.config.restoreBest !== false) {
+        // An opaque ONNX block never changes: no second copy of its bytes. Other frozen layers are kept,
+        // since a strategy may unfreeze them later in the phase (gradual-unfreeze).
+        const fixed = new Set(model.spec.layers.filter((l) => l.type === 'onnx').map((l) => l.name));
+        this.bestWeights = new Map([...(await model.getWeights())].filter(([name]) => !fixed.has(layerOf(name))));
+      }
       return 'continue';
     }
     this.wait++;
@@ -84,4 +89,10 @@ export class EarlyStopper {
     if (best.size > 0) this.bestWeights = best;
     return rest;
   }
+}
+
+/** `enc1.kernel` → `enc1`. */
+function layerOf(parameter: string): string {
+  const dot = parameter.lastIndexOf('.');
+  return dot < 0 ? parameter : parameter.slice(0, dot);
 }

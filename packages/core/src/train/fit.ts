@@ -104,6 +104,8 @@ export async function fit(model: Model, plan: FitPlan, env: FitEnv): Promise<Fit
       env.emit({ type: 'epoch-start', stage: env.stage, epoch: at.epoch, epochs: plan.epochs });
       const totals = await runEpoch(trainer, plan, env, at, stepsPerEpoch, save, due, chunks);
       const metrics = await epochMetrics(model, plan, totals);
+      // The last step's update can blow the weights up while its own loss (of the old weights) looked fine.
+      if (metrics.valLoss !== undefined) checkFinite(metrics.valLoss, plan.phase, at, 'validation loss');
       history.push(metrics);
       env.emit({ type: 'epoch-end', stage: env.stage, epoch: at.epoch, epochs: plan.epochs, metrics, seconds: (Date.now() - epochStart) / 1000 });
       stoppedEarly = stopper ? (await stopper.update(at.epoch, metrics, model)) === 'stop' : false;
@@ -204,8 +206,17 @@ function corrupt(batch: Batch, noise: NonNullable<FitPlan['inputNoise']>, seed: 
   else for (let i = 0; i < x.length; i++) x[i] = x[i]! + noise.amount * rng.normal();
 }
 
-function checkFinite(loss: number, phase: string, at: Position): void {
+function checkFinite(loss: number, phase: string, at: Position, what: 'loss' | 'validation loss' = 'loss'): void {
   if (!Number.isFinite(loss)) {
-    throw new HeadstartError('BAD_INPUT', `training diverged: loss is ${loss} in ${phase} epoch ${at.epoch + 1}, batch ${at.cursor + 1}; lower the learning rate (--lr) or check the data for extreme values (the last good checkpoint is kept)`);
+    const where = what === 'loss' ? `in ${phase} epoch ${at.epoch + 1}, batch ${at.cursor + 1}` : `after ${phase} epoch ${at.epoch + 1}`;
+    throw new DivergedError(`${what} is ${loss} ${where}`);
+  }
+}
+
+/** Training produced a non-finite loss or weights; nothing was written over the last good checkpoint. */
+export class DivergedError extends HeadstartError {
+  constructor(what: string) {
+    super('BAD_INPUT', `training diverged: ${what}; lower the learning rate (--lr) or check the data for extreme values (the last good checkpoint is kept)`);
+    this.name = 'DivergedError';
   }
 }

@@ -36,27 +36,78 @@ export function argmaxRows(values: Float32Array, cols: number): Int32Array {
   return out;
 }
 
+/** Samples with their class indices, as {@link evaluateClassifierStream} takes them: a {@link Dataset} is one. */
+export interface LabelledChunk {
+  size: number;
+  /** `size × features`, sample after sample. */
+  features: Float32Array;
+  /** Class index of each sample into the evaluation's labels. */
+  labels?: Int32Array;
+}
+
 /**
  * Evaluate a classifier on labelled data: cross-entropy from its output probabilities (clamped
  * at 1e-7 like Keras), accuracy, per-class recall/precision and the confusion matrix.
  */
-export async function evaluateClassifier(model: Model, data: Dataset, labels: Label[], batchSize = 512): Promise<Evaluation> {
+export async function evaluateClassifier(model: Pick<Model, 'predict'>, data: Dataset, labels: Label[], batchSize = 512): Promise<Evaluation> {
   if (!data.labels) throw new TypeError('evaluateClassifier needs labelled data');
-  const k = labels.length;
-  const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
-  const width = data.features.length / Math.max(1, data.size);
-  let lossSum = 0;
-  for (let start = 0; start < data.size; start += batchSize) {
-    const n = Math.min(batchSize, data.size - start);
-    const probs = await model.predict(data.features.subarray(start * width, (start + n) * width), n);
-    const predicted = argmaxRows(probs, k);
-    for (let i = 0; i < n; i++) {
-      const truth = data.labels[start + i]!;
-      lossSum -= Math.log(Math.max(probs[i * k + truth]!, 1e-7));
-      confusion[truth]![predicted[i]!]! += 1;
-    }
+  return evaluateClassifierStream(model, batches(data, batchSize), labels);
+}
+
+/**
+ * {@link evaluateClassifier} over chunks of samples as they come (a file streamed in chunks),
+ * so only one chunk need be in memory. The result does not depend on how the samples are chunked.
+ */
+export async function evaluateClassifierStream(model: Pick<Model, 'predict'>, chunks: AsyncIterable<LabelledChunk> | Iterable<LabelledChunk>, labels: Label[]): Promise<Evaluation> {
+  const accumulator = new EvaluationAccumulator(labels);
+  for await (const chunk of chunks) {
+    if (!chunk.labels) throw new TypeError('evaluateClassifier needs labelled data');
+    accumulator.add(await model.predict(chunk.features, chunk.size), chunk.labels);
   }
-  return summarize(confusion, labels, lossSum, data.size);
+  return accumulator.result();
+}
+
+/**
+ * The running figures of an evaluation: the loss sum and the confusion matrix, added to a batch
+ * at a time; {@link result} turns them into an {@link Evaluation}.
+ */
+export class EvaluationAccumulator {
+  private readonly confusion: number[][];
+  private lossSum = 0;
+  private samples = 0;
+
+  /** `labels`: the original label of each class index, the model's outputs in that order. */
+  constructor(private readonly labels: readonly Label[]) {
+    this.confusion = labels.map(() => new Array<number>(labels.length).fill(0));
+  }
+
+  /**
+   * Count a batch: the model's output `probabilities` (`truth.length × labels.length`, row after
+   * row) and the true class index of each sample.
+   */
+  add(probabilities: Float32Array, truth: ArrayLike<number>): void {
+    const k = this.labels.length;
+    const predicted = argmaxRows(probabilities, k);
+    for (let i = 0; i < truth.length; i++) {
+      const actual = truth[i]!;
+      this.lossSum -= Math.log(Math.max(probabilities[i * k + actual]!, 1e-7));
+      this.confusion[actual]![predicted[i]!]! += 1;
+    }
+    this.samples += truth.length;
+  }
+
+  /** The evaluation of every sample added so far. */
+  result(): Evaluation {
+    return summarize(this.confusion.map((row) => [...row]), [...this.labels], this.lossSum, this.samples);
+  }
+}
+
+function* batches(data: Dataset, batchSize: number): Generator<LabelledChunk> {
+  const width = data.features.length / Math.max(1, data.size);
+  for (let start = 0; start < data.size; start += batchSize) {
+    const end = Math.min(data.size, start + batchSize);
+    yield { size: end - start, features: data.features.subarray(start * width, end * width), labels: data.labels!.subarray(start, end) };
+  }
 }
 
 function summarize(confusion: number[][], labels: Label[], lossSum: number, samples: number): Evaluation {

@@ -1,0 +1,14 @@
+import { createHash } from 'node:crypto';
+import type { Dataset } from './dataset.js';
+
+/**
+ * sha-256 (hex) of a dataset's samples and labels as training sees them: after label filtering,
+ * splits and preprocessing, so two runs with the same file but other selections differ.
+ */
+export function datasetDigest(dataset: Dataset): string {
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify(dataset.sampleShape));
+  hash.update(new Uint8Array(dataset.features.buffer, dataset.features.byteOffset, dataset.features.byteLength));
+  if (dataset.labels) hash.update(new Uint8Array(dataset.labels.buffer, dataset.labels.byteOffset, dataset.labels.byteLength));
+  return hash.digest('hex');
+}

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import type { Model } from '../backend.js';
+import { DIGITS_CSV } from '../data/__fixtures__/temp-dir.js';
+import type { Dataset } from '../data/dataset.js';
+import { loadDataset, streamChunks } from '../data/load-dataset.js';
+import { EvaluationAccumulator, evaluateClassifier, evaluateClassifierStream } from './metrics.js';
+
+/**
+ * A nearest-class-mean classifier of the digits: softmax of minus the squared distance to each
+ * class's mean. Right often, not always, and never fully sure: a non-trivial loss and confusion.
+ */
+function centroidModel(data: Dataset): Pick<Model, 'predict'> {
+  const width = data.features.length / data.size;
+  const k = data.labelMap!.length;
+  const means = new Float64Array(k * width);
+  const counts = new Float64Array(k);
+  for (let i = 0; i < data.size; i++) {
+    const c = data.labels![i]!;
+    counts[c]!++;
+    for (let j = 0; j < width; j++) means[c * width + j]! += data.features[i * width + j]!;
+  }
+  for (let c = 0; c < k; c++) for (let j = 0; j < width; j++) means[c * width + j]! /= counts[c]!;
+  return {
+    async predict(x, size) {
+      const out = new Float32Array(size * k);
+      for (let i = 0; i < size; i++) {
+        const scores = Array.from({ length: k }, (_, c) => {
+          let d = 0;
+          for (let j = 0; j < width; j++) d += (x[i * width + j]! - means[c * width + j]!) ** 2;
+          return -d / 400;
+        });
+        const top = Math.max(...scores);
+        const sum = scores.reduce((a, s) => a + Math.exp(s - top), 0);
+        scores.forEach((s, c) => (out[i * k + c] = Math.exp(s - top) / sum));
+      }
+      return out;
+    },
+  };
+}
+
+describe('EvaluationAccumulator', () => {
+  it('adds up loss and confusion batch by batch', () => {
+    const accumulator = new EvaluationAccumulator(['cat', 'dog']);
+    accumulator.add(new Float32Array([0.75, 0.25, 0.5, 0.5]), [0, 1]);
+    accumulator.add(new Float32Array([0, 1]), Int32Array.from([0]));
+    const result = accumulator.result();
+    // Sample 2 ties and counts as "cat" (the first largest); sample 3's probability 0 is clamped at 1e-7.
+    expect(result.confusion).toEqual([[1, 1], [1, 0]]);
+    expect(result.samples).toBe(3);
+    expect(result.accuracy).toBeCloseTo(1 / 3, 12);
+    expect(result.loss).toBeCloseTo(-(Math.log(0.75) + Math.log(0.5) + Math.log(1e-7)) / 3, 6);
+    expect(result.perClass).toEqual({ cat: { count: 2, recall: 0.5, precision: 0.5 }, dog: { count: 1, recall: 0, precision: 0 } });
+    expect(result.labels).toEqual(['cat', 'dog']);
+  });
+
+  it('hands out a result that later batches do not change', () => {
+    const accumulator = new EvaluationAccumulator([0, 1]);
+    accumulator.add(new Float32Array([1, 0]), [0]);
+    const first = accumulator.result();
+    accumulator.add(new Float32Array([1, 0]), [1]);
+    expect(first.confusion).toEqual([[1, 0], [0, 0]]);
+    expect(accumulator.result().confusion).toEqual([[1, 0], [1, 0]]);
+  });
+
+  it('gives zeros, not NaN, for no samples', () => {
+    expect(new EvaluationAccumulator([0]).result()).toMatchObject({ loss: 0, accuracy: 0, samples: 0 });
+  });
+});
+
+describe('evaluating a file streamed in chunks', () => {
+  it.each([1, 100, 1024, 5000])('equals the in-memory evaluation of the digits, in chunks of %i', async (chunkSize) => {
+    const digits = await loadDataset(DIGITS_CSV);
+    const model = centroidModel(digits);
+    const labels = digits.labelMap!;
+    const whole = await evaluateClassifier(model, digits, labels);
+    // Labels streamed from the CSV are its cells' text ("3"); the label map makes them class indices.
+    const streamed = await evaluateClassifierStream(model, streamChunks(DIGITS_CSV, { labelMap: labels, chunkSize }), labels);
+    expect(streamed).toEqual(whole);
+    // Not a trivial evaluation: some mistakes, so the confusion matrix has to be added up right.
+    expect(whole.samples).toBe(1797);
+    expect(whole.accuracy).toBeGreaterThan(0.8);
+    expect(whole.accuracy).toBeLessThan(1);
+    expect(whole.loss).toBeGreaterThan(0.01);
+  });
+
+  it('refuses chunks without labels', async () => {
+    const chunk = { size: 1, features: new Float32Array([1]) };
+    await expect(evaluateClassifierStream(centroidModel({ size: 1, sampleShape: [1], features: new Float32Array([1]), labels: Int32Array.from([0]), labelMap: [0], source: { file: 'x', format: 'csv' } }), [chunk], [0])).rejects.toThrow(
+      'evaluateClassifier needs labelled data',
+    );
+  });
+});
