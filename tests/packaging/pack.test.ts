@@ -36,9 +36,10 @@ beforeAll(async () => {
   const dependencies = Object.fromEntries(Object.entries(tarballs).map(([name, file]) => [name, `file:${file}`]));
   // A TypeScript project on Node has Node's types (the declarations mention Buffer and node: modules).
   const devDependencies = { '@types/node': '^20.19.0' };
-  await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'uses-headstart', private: true, type: 'module', dependencies, devDependencies }, null, 2));
-  // onnxruntime-node ships its CPU binaries; its optional install step would only fetch GPU ones.
-  await writeFile(join(project, '.npmrc'), 'onnxruntime-node-install=skip\naudit=false\nfund=false\nupdate-notifier=false\n');
+  // onnxruntime-node ships its CPU binaries; its install script would only fetch GPU ones, so it is denied (npm 11's allowScripts).
+  const allowScripts = { 'onnxruntime-node': false, protobufjs: false };
+  await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'uses-headstart', private: true, type: 'module', dependencies, devDependencies, allowScripts }, null, 2));
+  await writeFile(join(project, '.npmrc'), 'audit=false\nfund=false\nupdate-notifier=false\n');
   await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: project, env: cleanEnv(), timeout: 120_000 });
 }, 180_000);
 

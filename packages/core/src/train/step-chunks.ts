@@ -39,8 +39,14 @@ export class StepChunks {
    * @param batchBytes input bytes of one batch (bounds the stacked inputs of a call)
    * @param stepsPerEpoch steps of an epoch (a call takes at most an eighth of them)
    * @param totalSteps steps of the whole phase (a short one takes its steps one by one)
+   * @param now the clock that times calls, in ms (a test gives its own, so sizes do not depend on the machine's load)
    */
-  constructor(private readonly batchBytes: number, stepsPerEpoch: number, totalSteps: number) {
+  constructor(
+    private readonly batchBytes: number,
+    stepsPerEpoch: number,
+    totalSteps: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {
     this.maxSteps = Math.min(MAX_CHUNK_STEPS, Math.max(MIN_CHUNK_STEPS, Math.ceil(stepsPerEpoch / CHUNKS_PER_EPOCH)));
     this.many = totalSteps >= MIN_PHASE_STEPS;
   }
@@ -56,11 +62,11 @@ export class StepChunks {
   /** Take the steps, `lrScales[i]` for `batches[i]`, with one `stepMany` call when there are several. */
   async run(trainer: Trainer, batches: readonly Batch[], lrScales: readonly number[]): Promise<StepResult[]> {
     const many = batches.length > 1 && trainer.stepMany !== undefined;
-    const started = performance.now();
+    const started = this.now();
     const results = many ? await trainer.stepMany!(batches, lrScales) : [await trainer.step(batches[0]!, lrScales[0]!)];
     if (results.length !== batches.length) throw new Error(`the backend's stepMany returned ${results.length} results for ${batches.length} batches`);
     const kind = many ? 'many' : 'single';
-    if (this.warm[kind]) this.msPerStep = (performance.now() - started) / batches.length;
+    if (this.warm[kind]) this.msPerStep = (this.now() - started) / batches.length;
     this.warm[kind] = true;
     return results;
   }
