@@ -41,6 +41,8 @@ seeds: [1, 2]
     ['data: DIGITS\nsource: { labels: [0] }\ntarget: {}\nstrategies: [{ strategy: frozn }]\n', /: strategies\[0\]\.strategy: unknown strategy "frozn"/],
     ['data: DIGITS\nsource: {}\ntarget: {}\nstrategies: [{ strategy: full-retrain }]\n', /: source: give labels \(classes of data to pre-train on\), data, or a model$/],
     ['data: DIGITS\nsource: { labels: [0] }\ntarget: { budgets: [0] }\nstrategies: [{ strategy: full-retrain }]\n', /: target\.budgets\[0\]: Too small/],
+    ['data: DIGITS\nsource: { labels: [0] }\ntarget: {}\nstrategies: [{ strategy: full-retrain }]\nseeds: [1, 1]\n', /experiment\.yaml: seeds: 1 is listed twice; list each value once$/],
+    ['data: DIGITS\nsource: { labels: [0] }\ntarget: { budgets: [5, 10, 5] }\nstrategies: [{ strategy: full-retrain }]\n', /experiment\.yaml: target\.budgets: 5 is listed twice; list each value once$/],
   ])('a bad experiment file is refused before training (%#)', async (yaml, message) => {
     const dir = await mkdtemp(join(tmpdir(), 'headstart-badexp-'));
     await writeFile(join(dir, 'experiment.yaml'), yaml.replace('DIGITS', DIGITS));

@@ -21,7 +21,7 @@ export async function run(file: string, flags: RunFlags): Promise<void> {
   const checkpointEvery = parseCheckpointEvery(flags.checkpointEvery);
   const { signal, dispose } = interruptSignal();
   try {
-    const outcomes = await runPipeline(pipeline, { resume: flags.resume === true, dryRun: flags.dryRun === true, checkpointEvery, emit: reporter.emit, signal });
+    const outcomes = await runPipeline(pipeline, { file, resume: flags.resume === true, dryRun: flags.dryRun === true, checkpointEvery, emit: reporter.emit, signal });
     reporter.close();
     if (flags.dryRun) return;
     const last = outcomes.at(-1);

@@ -2,6 +2,12 @@ import { z } from 'zod';
 
 const label = z.union([z.string(), z.number()]);
 
+/** Refuse a value listed twice: a repeated seed or budget would run the same thing again and count it as another run. */
+function listedOnce(values: readonly unknown[], ctx: z.RefinementCtx): void {
+  const twice = values.find((value, index) => values.indexOf(value) !== index);
+  if (twice !== undefined) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(twice)} is listed twice; list each value once` });
+}
+
 /** One strategy of an experiment file. */
 const armSchema = z.strictObject({
   strategy: z.string().min(1),
@@ -30,10 +36,10 @@ export const experimentSchema = z.strictObject({
   target: z.strictObject({
     labels: z.array(label).min(1).optional(),
     testFraction: z.number().gt(0).lt(1).default(0.3),
-    budgets: z.array(z.number().int().positive()).min(1).default([5, 10, 50]),
+    budgets: z.array(z.number().int().positive()).min(1).superRefine(listedOnce).default([5, 10, 50]),
   }),
   strategies: z.array(armSchema).min(1),
-  seeds: z.array(z.number().int()).min(1).default([1, 2, 3]),
+  seeds: z.array(z.number().int()).min(1).superRefine(listedOnce).default([1, 2, 3]),
 });
 
 /** A parsed experiment file. */

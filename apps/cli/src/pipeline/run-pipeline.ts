@@ -1,32 +1,63 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { getRegistry, resumePath, runTraining, type CheckpointInterval, type EventSink, type Preprocessing, type StartingPoint, type TrainingOutcome } from '@headstart/core';
+import { checkOptions, getRegistry, runTraining, type CheckpointInterval, type EventSink, type Preprocessing, type StartingPoint, type Strategy, type TrainingOutcome } from '@headstart/core';
 import { startBackend } from '../backend-choice.js';
 import { inheritedFrom, loadTrainingData } from '../data-options.js';
 import { chooseSpec } from '../read-spec.js';
 import { loadStartingPoint } from '../start-point.js';
 import type { Pipeline, Stage } from './pipeline-schema.js';
+import { lockPipeline, readState, writeState } from './pipeline-state.js';
+import { stageIdentity } from './stage-identity.js';
+import { checkSameStage, earlierStage, refuseEarlierRun, stageCheckpoint } from './stage-resume.js';
 
-/** Where each stage's final checkpoint goes. */
-export function stageCheckpoint(pipeline: Pipeline, index: number, stage: Stage): string {
-  return join(pipeline.out, `${index + 1}-${stage.name}.safetensors`);
+/** How to run a pipeline. */
+export interface PipelineRunOptions {
+  /** The pipeline file, for messages. */
+  file: string;
+  resume: boolean;
+  dryRun?: boolean;
+  checkpointEvery?: CheckpointInterval;
+  emit: EventSink;
+  signal: AbortSignal;
 }
 
 /**
- * Run the stages in order, each from the previous stage's checkpoint. With `resume`, finished
- * stages are skipped and an interrupted one continues from its resumable checkpoint.
+ * Run the stages in order, each from the previous stage's checkpoint, with the output directory
+ * locked for the whole run. Each stage's definition is recorded before it trains; with `resume`,
+ * finished stages of the same definition are skipped and an interrupted one continues from its
+ * resumable checkpoint, and a stage whose definition changed is refused. Without `resume`, an
+ * output directory holding an earlier run's stages is refused.
  */
-export async function runPipeline(pipeline: Pipeline, options: { resume: boolean; dryRun?: boolean; checkpointEvery?: CheckpointInterval; emit: EventSink; signal: AbortSignal }): Promise<TrainingOutcome[]> {
+export async function runPipeline(pipeline: Pipeline, options: PipelineRunOptions): Promise<TrainingOutcome[]> {
+  // A dry run writes nothing, so it takes no lock (and makes no directory).
+  if (options.dryRun) return runStages(pipeline, options);
+  const unlock = await lockPipeline(pipeline.out, (message) => options.emit({ type: 'log', level: 'warn', message }));
+  try {
+    return await runStages(pipeline, options);
+  } finally {
+    await unlock().catch(() => undefined);
+  }
+}
+
+async function runStages(pipeline: Pipeline, options: PipelineRunOptions): Promise<TrainingOutcome[]> {
   const registry = getRegistry();
+  const state = await readState(pipeline.out);
+  if (!options.resume && !options.dryRun) refuseEarlierRun(options.file, pipeline, state);
   const { backend, availability } = await startBackend(pipeline.backend);
   const outcomes: TrainingOutcome[] = [];
   let from: StartingPoint | undefined = pipeline.from ? await loadStartingPoint(pipeline.from) : undefined;
   for (const [index, stage] of pipeline.stages.entries()) {
     const out = stageCheckpoint(pipeline, index, stage);
-    if (options.resume && existsSync(out) && !existsSync(resumePath(out))) {
+    const strategy = await registry.get('strategy', stage.strategy);
+    const identity = await stageIdentity(pipeline, index, stage, { options: parsedOptions(strategy, stage), from });
+    const earlier = options.resume ? earlierStage(out) : undefined;
+    if (earlier) checkSameStage(options.file, pipeline, index, stage, earlier, state.stages[index], identity);
+    if (earlier === 'finished') {
       options.emit({ type: 'log', level: 'info', message: `stage ${index + 1} "${stage.name}" already finished (${out}); skipping it` });
       from = await loadStartingPoint(out);
       continue;
+    }
+    if (!earlier && !options.dryRun) {
+      state.stages[index] = identity;
+      await writeState(pipeline.out, state);
     }
     const { data, preprocessing } = await loadTrainingData(
       { data: stage.data, val: stage.val, unlabeled: stage.unlabeled, label: stage.label, valSplit: String(stage.valSplit), seed: String(pipeline.seed),
@@ -38,7 +69,7 @@ export async function runPipeline(pipeline: Pipeline, options: { resume: boolean
     const spec = await chooseSpec(index === 0 ? pipeline.model : undefined, from, data.train);
     options.emit({ type: 'stage-start', stage: index, name: stage.name, strategy: stage.strategy });
     const outcome = await runTraining({
-      strategy: await registry.get('strategy', stage.strategy),
+      strategy,
       options: stage.options,
       backend,
       engine: availability.engine ?? backend.name,
@@ -49,7 +80,7 @@ export async function runPipeline(pipeline: Pipeline, options: { resume: boolean
       seed: pipeline.seed + index,
       out,
       stage: index,
-      resume: options.resume && existsSync(resumePath(out)),
+      resume: earlier === 'interrupted',
       dryRun: options.dryRun,
       checkpointEvery: options.checkpointEvery,
       emit: options.emit,
@@ -62,6 +93,12 @@ export async function runPipeline(pipeline: Pipeline, options: { resume: boolean
     if (!options.dryRun) options.emit({ type: 'stage-end', stage: index, name: stage.name, metrics: outcome.result.metrics, checkpoint: out });
   }
   return outcomes;
+}
+
+/** A stage's options as its strategy parses them (read-pipeline checked they parse). */
+function parsedOptions(strategy: Strategy<any>, stage: Stage): Record<string, unknown> {
+  const checked = checkOptions(strategy.options, stage.options);
+  return checked.ok ? checked.options : stage.options;
 }
 
 async function inMemoryStart(outcome: TrainingOutcome, preprocessing: Preprocessing): Promise<StartingPoint> {

@@ -21,17 +21,28 @@ interface Owner {
   host: string;
 }
 
+/** How {@link lockOutput}'s refusal names what the holder writes and how to pick another output. */
+export interface LockWording {
+  /** What the holder is writing: `this checkpoint` for a run. */
+  writing: string;
+  /** The option or field that chooses another output: `--out` for a run. */
+  option: string;
+}
+
+const CHECKPOINT_WORDING: LockWording = { writing: 'this checkpoint', option: '--out' };
+
 /**
  * Take the lock on a run's output path (`out.lock`, a directory beside it, naming the holding
  * process) so two runs never write the same checkpoint. Checks the path can be written first, so a
  * bad `--out` fails before training, not after. A lock held by a live process is refused at once;
  * one left by a process that died (SIGKILL, a crash) on this host is taken over at once.
  * @param onLost called if the lock is lost while held (taken over after {@link STALE_MS} without refresh).
+ * @param wording how the refusal names what is locked (a pipeline locks its state file, not a checkpoint).
  * @returns a function that releases the lock.
  * @throws CheckpointError when `out` is a directory or its parent cannot be made;
  * HeadstartError `USAGE` when another live run holds the lock.
  */
-export async function lockOutput(out: string, onLost: (message: string) => void): Promise<() => Promise<void>> {
+export async function lockOutput(out: string, onLost: (message: string) => void, wording: LockWording = CHECKPOINT_WORDING): Promise<() => Promise<void>> {
   await checkWritable(out);
   const ownerFile = join(`${out}.lock`, 'owner.json');
   const deadline = Date.now() + NAMING_MS;
@@ -51,7 +62,7 @@ export async function lockOutput(out: string, onLost: (message: string) => void)
     }
     if (owner || Date.now() > deadline) {
       const who = owner ? ` (process ${owner.pid}${owner.host === hostname() ? '' : ` on ${owner.host}`})` : '';
-      throw new HeadstartError('USAGE', `${out}: another headstart run${who} is writing this checkpoint (lock ${out}.lock); wait for it, or choose another --out`);
+      throw new HeadstartError('USAGE', `${out}: another headstart run${who} is writing ${wording.writing} (lock ${out}.lock); wait for it, or choose another ${wording.option}`);
     }
     await sleep(POLL_MS);
   }
