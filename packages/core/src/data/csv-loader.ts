@@ -24,7 +24,7 @@ interface CsvLayout {
 /**
  * The `csv` loader: a header row, then one sample a row. The label is the column named
  * `options.label` (default `label`), every other column a numeric feature, named in
- * `featureNames`. Blank lines (and rows of nothing but empty cells) are skipped; line numbers in
+ * `featureNames`: plain decimal notation within the float32 range, never empty. Blank lines (and rows of nothing but empty cells) are skipped; line numbers in
  * errors are physical lines, the header being line 1. With `labelled: false` the label column, if
  * any, is dropped; with `'optional'` it is read when the header has it. With the `featureNames`
  * option, the feature columns must be those, in any order, and are read in that order.
