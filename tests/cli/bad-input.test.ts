@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { ROOT, runCli, type CliRun } from './run-cli.js';
 
 // Bad input exits 2 with one line naming the file, the line or field, and what was expected
-// (DESIGN.md). Cases already covered elsewhere are not repeated here: a non-numeric CSV cell, a
+// (DESIGN.md); so does a flag that would be ignored or fail late. Cases already covered elsewhere are not repeated here: a non-numeric CSV cell, a
 // label unseen at evaluation, unknown strategy and backend on train (train-evaluate.test.ts),
 // pipeline files (pipeline.test.ts), experiment files (compare.test.ts).
 
@@ -115,7 +115,7 @@ describe('malformed data files', () => {
   test('IDX: a header announcing 2^32 items of no values is refused at once, not read forever', async () => {
     const unlabeled = await write('empty-items.idx', idx([0xffffffff, 0, 5], []));
     expectBadInput(
-      await run(['train', '--strategy', 'full-retrain', '--data', join(dir, 'animals.csv'), '--unlabeled', unlabeled, '--out', join(dir, 'never.safetensors')]),
+      await run(['train', '--strategy', 'pretrain-finetune', '--data', join(dir, 'animals.csv'), '--unlabeled', unlabeled, '--out', join(dir, 'never.safetensors')]),
       `${unlabeled}: the header announces 4294967295 items of shape [0,5], which hold no values`,
     );
   });
@@ -142,6 +142,88 @@ describe('malformed data files', () => {
       await run(['train', '--strategy', 'full-retrain', '--data', join(dir, 'huge'), '--out', join(dir, 'never.safetensors')]),
       `${file}: is 20000×20000 pixels by its header; images over 16777216 pixels (4096×4096) are not read`,
     );
+  });
+});
+
+describe('numbers float32 cannot hold, or that are not plain decimals', () => {
+  const never = (): string => join(dir, 'never.safetensors');
+
+  test.each(['train', 'evaluate', 'predict'])('%s: a CSV cell of 3.4e39 names the line and column (not NaN rows or loss NaN)', async (command) => {
+    const file = await write('huge.csv', 'a,b,label\n0,1,cat\n1,3.4e39,dog\n');
+    const args = command === 'train' ? ['train', '--strategy', 'full-retrain', '--data', file, '--out', never()] : [command, '--model', model, '--data', file];
+    expectBadInput(await run(args), `${file}, line 3, column "b": 3.4e39 is beyond the float32 range (±3.4e38)`);
+  });
+
+  test('evaluate: a JSONL feature of -1e40 names the line and the position', async () => {
+    const file = await write('huge.jsonl', '{"features": [0, 1], "label": "cat"}\n{"features": [-1e40, 0], "label": "dog"}\n');
+    expectBadInput(await run(['evaluate', '--model', model, '--data', file]), `${file}, line 2: features[0]: -1e+40 is beyond the float32 range (±3.4e38)`);
+  });
+
+  test('predict: a CSV cell of 0x10 is not read as 16', async () => {
+    const file = await write('hex.csv', 'a,b\n0,1\n0x10,0\n');
+    const result = await run(['predict', '--model', model, '--data', file]);
+    expectBadInput(result, `${file}, line 3, column "a": expected a decimal number (like 16, -0.5 or 1e3), found "0x10"`);
+    expect(result.stdout).toBe('');
+  });
+
+  test('train: --scale 1e-40 that pushes the features past float32 names the column', async () => {
+    expectBadInput(
+      await run(['train', '--strategy', 'full-retrain', '--data', join(dir, 'animals.csv'), '--scale', '1e-40', '--out', never()]),
+      `${join(dir, 'animals.csv')}, column "b": 1 divided by the scale factor 1e-40 is beyond the float32 range (±3.4e38)`,
+    );
+  });
+});
+
+describe('what would be ignored or fail late is refused at once', () => {
+  const never = (): string => join(dir, 'never.safetensors');
+  const animals = (): string => join(dir, 'animals.csv');
+
+  test('train: data of a single class', async () => {
+    const file = await write('cats.csv', 'a,b,label\n0,1,cat\n1,1,cat\n');
+    expectBadInput(
+      await run(['train', '--strategy', 'full-retrain', '--data', file, '--out', never()]),
+      `${file}: only one class (cat) in the training labels; a classifier needs at least two`,
+    );
+  });
+
+  test('run: a pipeline stage whose labels select a single class', async () => {
+    const file = await write('one-class.yaml', `out: ${join(dir, 'one-class')}\nstages:\n  - { name: cats, strategy: full-retrain, data: ${animals()}, labels: [cat] }\n`);
+    expectBadInput(await run(['run', file, '--dry-run']), `${animals()}: only one class (cat) in the training labels; a classifier needs at least two`);
+  });
+
+  test('train: --val-split beside --val', async () => {
+    expectBadInput(
+      await run(['train', '--strategy', 'full-retrain', '--data', animals(), '--val', animals(), '--val-split', '0.2', '--out', never()]),
+      '--val-split and --val both choose the validation data (a share of --data, or a file); give one of them',
+    );
+  });
+
+  test('train: --unlabeled for a strategy that does not use it', async () => {
+    expectBadInput(
+      await run(['train', '--strategy', 'full-retrain', '--data', animals(), '--unlabeled', animals(), '--out', never()]),
+      '--unlabeled: strategy full-retrain does not use unlabelled data; the strategies that do: pretrain-finetune',
+    );
+  });
+
+  test('train: a --freeze glob that matches no parameter lists some', async () => {
+    expectBadInput(
+      await run(['train', '--strategy', 'continued', '--from', model, '--data', animals(), '--freeze', 'encoder.*', '--epochs', '1', '--out', never()]),
+      '--freeze encoder.*: matches no trainable parameter; they are enc1.kernel, enc1.bias, enc2.kernel, enc2.bias, head.kernel, head.bias',
+    );
+  });
+
+  test('train: --input-shape other than the --from model\'s', async () => {
+    expectBadInput(
+      await run(['train', '--strategy', 'continued', '--from', model, '--data', animals(), '--input-shape', '2,1', '--out', never()]),
+      `--input-shape 2,1: the --from model ${model} fixes the input shape to 2; leave --input-shape out`,
+    );
+  });
+
+  test.each([
+    [['--scale', '0'], '--scale: expected a number > 0, got "0"'],
+    [['--seed', '99999999999999999999'], '--seed: expected a whole number from 0 to 4294967295, got "99999999999999999999"'],
+  ])('train %j: says which numbers the flag takes', async (flag, problem) => {
+    expectBadInput(await run(['train', '--strategy', 'full-retrain', '--data', animals(), ...flag, '--out', never()]), problem);
   });
 });
 

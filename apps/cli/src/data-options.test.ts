@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { parseNumber, parseShape } from './data-options.js';
+import { FRACTION, parseNumber, parseSeed, parseShape, POSITIVE } from './data-options.js';
 
 describe('flag parsing', () => {
   test('shapes', () => {
@@ -11,7 +11,22 @@ describe('flag parsing', () => {
 
   test('numbers', () => {
     expect(parseNumber('0.5', '--lr')).toBe(0.5);
+    expect(parseNumber(' 2e-3 ', '--lr')).toBe(0.002);
     expect(() => parseNumber('', '--lr')).toThrow('--lr: expected a number, got ""');
-    expect(() => parseNumber('1.5', '--seed', Number.isInteger)).toThrow('--seed: expected a whole number, got "1.5"');
+    expect(() => parseNumber('0x10', '--scale', POSITIVE)).toThrow('--scale: expected a number > 0, got "0x10"');
+    expect(() => parseNumber('Infinity', '--scale', POSITIVE)).toThrow('--scale: expected a number > 0, got "Infinity"');
+  });
+
+  test('a number out of a flag\'s range says what the range is', () => {
+    expect(() => parseNumber('0', '--scale', POSITIVE)).toThrow('--scale: expected a number > 0, got "0"');
+    expect(() => parseNumber('1', '--val-split', FRACTION)).toThrow('--val-split: expected a fraction from 0 up to (not including) 1, got "1"');
+  });
+
+  test('seeds: the 32 bits the generator reads', () => {
+    expect(parseSeed(undefined)).toBe(42);
+    expect(parseSeed('4294967295')).toBe(4294967295);
+    for (const seed of ['1.5', '-1', '4294967296', '99999999999999999999']) {
+      expect(() => parseSeed(seed)).toThrow(`--seed: expected a whole number from 0 to 4294967295, got "${seed}"`);
+    }
   });
 });

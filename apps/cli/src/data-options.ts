@@ -4,7 +4,9 @@ import {
   createRng,
   filterByLabels,
   fitPreprocessing,
+  isDecimal,
   loadDataset,
+  MAX_SEED,
   stratifiedSplit,
   streamChunks,
   takePerClass,
@@ -20,6 +22,7 @@ import { CliError } from './cli-error.js';
 export interface DataFlags {
   data: string;
   val?: string;
+  /** Share of `data` held out for validation when there is no `val`; default {@link DEFAULT_VAL_SPLIT}. */
   valSplit?: string;
   unlabeled?: string;
   label?: string;
@@ -43,12 +46,41 @@ export function parseShape(text: string | undefined, flag = '--input-shape'): nu
   return dims;
 }
 
-/** A number flag, or a usage error naming it. */
-export function parseNumber(text: string | undefined, flag: string, check: (n: number) => boolean = Number.isFinite): number | undefined {
+/** The numbers a flag takes, and how its error says so. */
+export interface NumberRule {
+  /** What the error says was expected: `a number > 0`. */
+  expected: string;
+  accepts(n: number): boolean;
+}
+
+/** Any finite number. */
+export const ANY_NUMBER: NumberRule = { expected: 'a number', accepts: Number.isFinite };
+/** A finite number above 0 (`--scale`). */
+export const POSITIVE: NumberRule = { expected: 'a number > 0', accepts: (n) => Number.isFinite(n) && n > 0 };
+/** A share of the data: 0 ≤ n < 1 (`--val-split`). */
+export const FRACTION: NumberRule = { expected: 'a fraction from 0 up to (not including) 1', accepts: (n) => n >= 0 && n < 1 };
+/** A seed the RNG tells apart from every other (it reads 32 bits). */
+export const SEED: NumberRule = { expected: `a whole number from 0 to ${MAX_SEED}`, accepts: (n) => Number.isInteger(n) && n >= 0 && n <= MAX_SEED };
+
+/** Default `--seed`. */
+export const DEFAULT_SEED = '42';
+/** Default `--val-split` of `train` when there is no `--val`. */
+export const DEFAULT_VAL_SPLIT = '0.1';
+
+/**
+ * A number flag in plain decimal notation (`0x10` and `Infinity` are refused) that `rule`
+ * accepts, or a usage error naming the flag and what it takes.
+ */
+export function parseNumber(text: string | undefined, flag: string, rule: NumberRule = ANY_NUMBER): number | undefined {
   if (text === undefined) return undefined;
-  const n = Number(text);
-  if (text.trim() === '' || !check(n)) throw new CliError(`${flag}: expected a ${check === Number.isInteger ? 'whole ' : ''}number, got "${text}"`);
+  const n = isDecimal(text.trim()) ? Number(text) : NaN;
+  if (!rule.accepts(n)) throw new CliError(`${flag}: expected ${rule.expected}, got "${text}"`);
   return n;
+}
+
+/** `--seed`, default {@link DEFAULT_SEED}. */
+export function parseSeed(text: string | undefined): number {
+  return parseNumber(text ?? DEFAULT_SEED, '--seed', SEED)!;
 }
 
 /** What a run's data takes from the model it starts from: its preprocessing, input shape and column order. */
@@ -76,7 +108,7 @@ export async function loadTrainingData(
   // standardize statistics) meet the features they were fitted to.
   const featureNames = inherited?.featureNames;
   const common = { label: flags.label ?? 'label', ...(sampleShape ? { sampleShape } : {}), ...(featureNames ? { featureNames } : {}) };
-  const seed = parseNumber(flags.seed ?? '42', '--seed', Number.isInteger)!;
+  const seed = parseSeed(flags.seed);
   const keep = (d: Dataset): Dataset => (flags.labels ? filterByLabels(d, flags.labels) : d);
   let train = keep(await loadDataset(flags.data, { ...common, labelled: true }));
   let val: Dataset | undefined;
@@ -88,7 +120,7 @@ export async function loadTrainingData(
       : await loadDataset(flags.val, { ...common, labelled: true, labelMap: train.labelMap });
     val = alignFeatures(val, train.featureNames);
   } else {
-    const fraction = parseNumber(flags.valSplit ?? '0', '--val-split', (n) => n >= 0 && n < 1)!;
+    const fraction = parseNumber(flags.valSplit ?? DEFAULT_VAL_SPLIT, '--val-split', FRACTION)!;
     if (fraction > 0) ({ train, test: val } = stratifiedSplit(train, fraction, createRng(seed ^ 0x5eed)));
   }
   if (flags.perClass) train = takePerClass(train, flags.perClass, createRng(seed ^ 0xb0d9e7));
@@ -99,7 +131,7 @@ export async function loadTrainingData(
 }
 
 function choosePreprocessing(flags: DataFlags, train: Dataset, inherited: Preprocessing | undefined): Preprocessing {
-  const factor = parseNumber(flags.scale, '--scale', (n) => Number.isFinite(n) && n > 0);
+  const factor = parseNumber(flags.scale, '--scale', POSITIVE);
   if (factor !== undefined) return fitPreprocessing('scale', train, factor);
   if (flags.standardize) return fitPreprocessing('standardize', train);
   return inherited ?? { kind: 'none' };

@@ -35,7 +35,7 @@ function buildProgram(): Command {
     .requiredOption('--strategy <name>', 'strategy: full-retrain, frozen-base, continued, pretrain-finetune, ...')
     .requiredOption('--data <file>', 'labelled training data (CSV, JSONL, IDX, or a folder of class folders of images)')
     .option('--val <file>', 'labelled validation data (default: a stratified split of --data, see --val-split)')
-    .option('--val-split <fraction>', 'fraction of --data held out for validation when --val is not given', '0.1')
+    .option('--val-split <fraction>', 'fraction of --data held out for validation when --val is not given (default: 0.1)')
     .option('--unlabeled <file>', 'unlabelled data for unsupervised pre-training')
     .option('--label <column>', 'label column or field', 'label')
     .option('--backend <name>', 'compute backend (default: the best one available)')

@@ -41,6 +41,7 @@ export function selfTraining(): Strategy<SelfTrainingOptions> {
     meta: { version: VERSION, description: 'Train on the labels, then again and again with confident pseudo-labels of --unlabeled data.' },
     options: selfTrainingOptionsSchema,
     needsStart: 'optional',
+    usesUnlabeled: true,
     async run(ctx, options) {
       const unlabeled = ctx.data.unlabeled;
       if (!unlabeled || unlabeled.size === 0) {

@@ -17,6 +17,12 @@ export interface Rng {
   fork(): Rng;
 }
 
+/**
+ * The largest seed: {@link createRng} reads a seed as 32 bits, so `2^32 + 1` would draw what `1`
+ * draws. Seeds from 0 to this are all distinct.
+ */
+export const MAX_SEED = 0xffffffff;
+
 /** A generator seeded from an integer; the same seed gives the same sequence on every platform. */
 export function createRng(seed: number): Rng {
   // splitmix32 spreads a small integer seed over the four state words.

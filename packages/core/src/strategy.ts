@@ -85,6 +85,11 @@ export interface Strategy<Options extends Record<string, unknown> = Record<strin
   options: z.ZodType<Options>;
   /** Whether `ctx.from` is required (`frozen-base`, `continued`), optional, or ignored. */
   needsStart?: 'required' | 'optional' | 'never';
+  /**
+   * Whether `run` reads `ctx.data.unlabeled` (`pretrain-finetune`). `headstart train` refuses
+   * `--unlabeled` for a strategy that does not say so, rather than ignore the file. Default false.
+   */
+  usesUnlabeled?: boolean;
   /** Train and return the model. May run several phases through `ctx.fit`. */
   run(ctx: StrategyContext, options: Options): Promise<StrategyResult>;
 }

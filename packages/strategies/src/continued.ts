@@ -1,6 +1,6 @@
 import type { Strategy } from '@headstart/core';
 import { z } from 'zod';
-import { checkTrainable, discriminativeGroups, matching, trainableParameters } from './parameter-sets.js';
+import { checkTrainable, discriminativeGroups, frozenParameters, trainableParameters } from './parameter-sets.js';
 import { phasePlan } from './phase-plan.js';
 import { transferStart } from './start-model.js';
 import { transferOptionsSchema } from './transfer-options.js';
@@ -25,7 +25,7 @@ export function continued(): Strategy<ContinuedOptions> {
     needsStart: 'required',
     async run(ctx, options) {
       const start = transferStart(ctx, 'continued', options.head, true);
-      const frozen = new Set(matching(trainableParameters(start.spec), options.freeze));
+      const frozen = frozenParameters(trainableParameters(start.spec), options.freeze);
       const trainable = trainableParameters(start.spec).filter((p) => !frozen.has(p));
       checkTrainable(start.spec, trainable);
       const model = await ctx.createModel(start.spec, start.weights);

@@ -1,5 +1,5 @@
 import type { Strategy } from '@headstart/core';
-import { checkTrainable, matching, trainableParameters } from './parameter-sets.js';
+import { checkTrainable, frozenParameters, trainableParameters } from './parameter-sets.js';
 import { phasePlan } from './phase-plan.js';
 import { transferStart } from './start-model.js';
 import { trainHead } from './train-head.js';
@@ -30,7 +30,7 @@ export function frozenBase(): Strategy<FrozenBaseOptions> {
         return { model, labels: start.labels, metrics: result.metrics, trainable };
       }
       // Explicit globs: train everything they leave unfrozen, through the whole model.
-      const frozen = new Set(matching(trainableParameters(start.spec), options.freeze));
+      const frozen = frozenParameters(trainableParameters(start.spec), options.freeze);
       const trainable = trainableParameters(start.spec).filter((p) => !frozen.has(p));
       checkTrainable(start.spec, trainable);
       const model = await ctx.createModel(start.spec, start.weights);

@@ -1,7 +1,7 @@
 import type { EpochMetrics, Model, Strategy, StrategyContext } from '@headstart/core';
 import { gradualUnfreezeOptionsSchema, type GradualUnfreezeOptions } from './gradual-unfreeze-options.js';
 import { splitAtHead } from './head.js';
-import { checkTrainable, discriminativeGroups, layerGroupsTopDown, matching, trainableParameters } from './parameter-sets.js';
+import { checkTrainable, discriminativeGroups, frozenParameters, layerGroupsTopDown, trainableParameters } from './parameter-sets.js';
 import { phasePlan } from './phase-plan.js';
 import { resumedPhaseIndex } from './resume-phase.js';
 import { transferStart, type TransferStart } from './start-model.js';
@@ -64,7 +64,7 @@ function unfreezing(ctx: StrategyContext, options: GradualUnfreezeOptions): Unfr
     groups,
     headGroups: groups.filter((g) => headLayers.includes(g.layer)).length,
     lrMult: options.lrMult ?? 1 / options.lrFactor,
-    frozen: new Set(matching(trainableParameters(start.spec), options.freeze)),
+    frozen: frozenParameters(trainableParameters(start.spec), options.freeze),
     options,
   };
 }

@@ -1,6 +1,6 @@
 import type { Strategy } from '@headstart/core';
 import { z } from 'zod';
-import { checkTrainable, discriminativeGroups, matching, trainableParameters } from './parameter-sets.js';
+import { checkTrainable, discriminativeGroups, frozenParameters, trainableParameters } from './parameter-sets.js';
 import { phasePlan } from './phase-plan.js';
 import { transferStart } from './start-model.js';
 import { trainHead } from './train-head.js';
@@ -34,7 +34,7 @@ export function lpFt(): Strategy<LpFtOptions> {
     needsStart: 'required',
     async run(ctx, options) {
       const start = transferStart(ctx, 'lp-ft', options.head, false);
-      const frozen = new Set(matching(trainableParameters(start.spec), options.freeze));
+      const frozen = frozenParameters(trainableParameters(start.spec), options.freeze);
       const trainable = trainableParameters(start.spec).filter((p) => !frozen.has(p));
       checkTrainable(start.spec, trainable);
       const probeOptions = { ...options, epochs: options.probeEpochs, lr: options.probeLr };

@@ -1,4 +1,4 @@
-import { inferShapes, opaqueTrainingError, parameterShapes, type ModelSpec, type ParameterGroup } from '@headstart/core';
+import { HeadstartError, inferShapes, opaqueTrainingError, parameterShapes, type ModelSpec, type ParameterGroup } from '@headstart/core';
 
 /**
  * A glob over parameter names: `*` matches any run of characters, `?` one character; the whole name
@@ -13,6 +13,24 @@ export function globToRegExp(glob: string): RegExp {
 export function matching(names: readonly string[], globs: readonly string[]): string[] {
   const patterns = globs.map(globToRegExp);
   return names.filter((name) => patterns.some((p) => p.test(name)));
+}
+
+/** Parameter names a message lists before it says how many there are in all. */
+const LISTED = 6;
+
+/**
+ * The parameters `--freeze` globs keep frozen: those of `names` (a model's trainable parameters)
+ * matching any glob.
+ * @throws HeadstartError (USAGE) for a glob that matches none of them (a typo would otherwise
+ * freeze nothing without a word), listing a few names.
+ */
+export function frozenParameters(names: readonly string[], globs: readonly string[]): Set<string> {
+  const unmatched = globs.find((glob) => !names.some((name) => globToRegExp(glob).test(name)));
+  if (unmatched !== undefined) {
+    const listed = names.length > LISTED ? `${names.slice(0, LISTED).join(', ')}, … (${names.length} in all)` : names.join(', ');
+    throw new HeadstartError('USAGE', `--freeze ${unmatched}: matches no trainable parameter; they are ${listed}`);
+  }
+  return new Set(matching(names, globs));
 }
 
 /** Gradient-trainable parameters (batch-norm statistics excluded) of the given layers, in layer order. */

@@ -1,6 +1,6 @@
 import { HeadstartError, type ModelSpec, type Strategy } from '@headstart/core';
 import { splitAtHead, withNewHead } from './head.js';
-import { discriminativeGroups, matching, trainableParameters } from './parameter-sets.js';
+import { discriminativeGroups, frozenParameters, trainableParameters } from './parameter-sets.js';
 import { phasePlan } from './phase-plan.js';
 import { pretrainEncoder } from './pretrain-encoder.js';
 import { pretrainFinetuneOptionsSchema, type PretrainFinetuneOptions } from './pretrain-finetune-options.js';
@@ -23,13 +23,15 @@ export function pretrainFinetune(): Strategy<PretrainFinetuneOptions> {
     meta: { version: VERSION, description: 'Pre-train the encoder as a denoising autoencoder on unlabelled data, then fine-tune it under a new head.' },
     options: pretrainFinetuneOptionsSchema,
     needsStart: 'optional',
+    usesUnlabeled: true,
     async run(ctx, options) {
       const labels = ctx.data.train.labelMap ?? [];
       const { spec, headLayers } = withNewHead(ctx.from?.spec ?? ctx.spec, labels.length, options.head);
       const encoder = encoderOf(spec, headLayers[0]!);
+      // Before pre-training: a --freeze glob that matches nothing must not cost its epochs.
+      const frozen = frozenParameters(trainableParameters(spec), options.freeze);
       const pretrained = await pretrainEncoder(ctx, encoder, options, 'finetune');
       const model = await ctx.createModel(spec, mergeWeights(spec, pretrained, headLayers, ctx.rng));
-      const frozen = new Set(matching(trainableParameters(spec), options.freeze));
       const trainable = trainableParameters(spec).filter((p) => !frozen.has(p));
       const result = await ctx.fit(model, phasePlan(ctx, options, {
         phase: 'finetune',

@@ -1,6 +1,6 @@
 import { opaqueLayers, outputShape, sha256OfFile, writeCheckpoint, type Label } from '@headstart/core';
 import { CliError } from '../cli-error.js';
-import { parseNumber } from '../data-options.js';
+import { parseNumber, POSITIVE } from '../data-options.js';
 import { join } from 'node:path';
 import { createReporter } from '../output/reporter.js';
 import { loadPlugins } from '../plugins/load-plugins.js';
@@ -12,7 +12,7 @@ export async function importModel(file: string, flags: { out: string; labels?: s
   (await loadPlugins()).warnings.forEach((w) => reporter.warn(w));
   const start = await loadStartingPoint(file);
   const labels = parseLabels(flags.labels, outputShape(start.spec));
-  const scale = parseNumber(flags.scale, '--scale', (n) => Number.isFinite(n) && n > 0);
+  const scale = parseNumber(flags.scale, '--scale', POSITIVE);
   // A tfjs model given as its directory is hashed by its model.json.
   const hashed = isDirectory(file) ? join(file, 'model.json') : file;
   const now = new Date().toISOString();

@@ -1,7 +1,8 @@
 import { getRegistry, runTraining } from '@headstart/core';
 import { startBackend } from '../backend-choice.js';
 import { CliError } from '../cli-error.js';
-import { inheritedFrom, loadTrainingData, parseNumber, type DataFlags } from '../data-options.js';
+import { inheritedFrom, loadTrainingData, parseSeed, type DataFlags } from '../data-options.js';
+import { checkTrainFlags } from '../train-flag-checks.js';
 import { formatMetrics, createReporter } from '../output/reporter.js';
 import { loadPlugins } from '../plugins/load-plugins.js';
 import { interruptSignal } from '../interrupt.js';
@@ -37,6 +38,7 @@ export async function train(flags: TrainFlags): Promise<void> {
   const strategy = await registry.get('strategy', flags.strategy);
   const from = flags.from ? await loadStartingPoint(flags.from) : undefined;
   if (strategy.needsStart === 'required' && !from) throw new CliError(`--strategy ${strategy.name} starts from a trained model: give --from CHECKPOINT`);
+  await checkTrainFlags(flags, strategy, from);
   const { data, preprocessing } = await loadTrainingData(flags, inheritedFrom(from));
   const spec = await chooseSpec(flags.model, from, data.train);
   const { backend, availability } = await startBackend(flags.backend);
@@ -51,7 +53,7 @@ export async function train(flags: TrainFlags): Promise<void> {
       preprocessing,
       ...(from ? { from } : {}),
       spec,
-      seed: parseNumber(flags.seed ?? '42', '--seed', Number.isInteger)!,
+      seed: parseSeed(flags.seed),
       out: flags.out,
       resume: flags.resume === true,
       dryRun: flags.dryRun === true,

@@ -92,6 +92,12 @@ describe('csv loader', () => {
     ]);
   });
 
+  it('reads plain decimal numbers with spaces around them, up to the largest float32', async () => {
+    const file = await temp.write('decimals.csv', 'a,b,c,label\n -1.5 ,.5,1e3,0\n+2,3.,3.4028234e38,1\n');
+    const data = await csv.load(file);
+    expect(Array.from(data.features)).toEqual([-1.5, 0.5, 1000, 2, 3, Math.fround(3.4028234e38)]);
+  });
+
   it('names line and column of a bad number, counting quoted line breaks and blank lines', async () => {
     const file = await temp.write('quoted.csv', 'p0,label\r\n1,"two\r\nlines"\r\n\r\nx,b\r\n');
     await expect(csv.load(file)).rejects.toThrow(`${file}, line 5, column "p0": expected a number, found "x"`);
@@ -111,9 +117,25 @@ describe('csv loader', () => {
       await expect(csv.load(file)).rejects.toThrow(`${file}${separator}${problem}`);
     });
 
-    it('an empty feature cell', async () => {
+    it('an empty feature cell is refused, not read as 0', async () => {
       const file = await temp.write('hole.csv', 'a,b,label\n1,,0\n');
-      await expect(csv.load(file)).rejects.toThrow(`${file}, line 2, column "b": expected a number, found ""`);
+      await expect(csv.load(file)).rejects.toThrow(`${file}, line 2, column "b": the cell is empty; expected a number (missing values are not filled in)`);
+    });
+
+    // Number() reads all of these; a data file means none of them.
+    it.each(['0x10', '0b1', '0o7', 'Infinity', '-Infinity', '+Infinity'])('a cell of %s is not a decimal number', async (cell) => {
+      const file = await temp.write('not-decimal.csv', `a,b,label\n1,2,0\n3,${cell},1\n`);
+      await expect(csv.load(file)).rejects.toThrow(`${file}, line 3, column "b": expected a decimal number (like 16, -0.5 or 1e3), found "${cell}"`);
+    });
+
+    it.each(['3.4e39', '-1e40', '1e309'])('a cell of %s is beyond float32, in load and in chunks alike', async (cell) => {
+      const file = await temp.write('huge.csv', `a,b,label\n1,2,0\n3,${cell},1\n`);
+      const problem = `${file}, line 3, column "b": ${cell} is beyond the float32 range (±3.4e38)`;
+      await expect(csv.load(file)).rejects.toThrow(problem);
+      const chunks = async (): Promise<void> => {
+        for await (const chunk of csv.chunks!(file, { chunkSize: 1, labelMap: [0, 1] })) expect(chunk.size).toBe(1);
+      };
+      await expect(chunks()).rejects.toThrow(problem);
     });
 
     it('an empty label', async () => {

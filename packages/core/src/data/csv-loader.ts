@@ -7,6 +7,7 @@ import { chunkRecords, collectRecords } from './collect-records.js';
 import { CsvLineCounter } from './csv-line-counter.js';
 import type { ChunkOptions, DataRecord, Dataset, DatasetLoader, LoadOptions } from './dataset.js';
 import { sha256OfFile } from './file-hash.js';
+import { beyondFloat32, fitsFloat32, isDecimal } from './float32.js';
 import { LOADER_VERSION } from './loader-version.js';
 import { readError } from './read-error.js';
 import { shortList } from './short-list.js';
@@ -23,7 +24,7 @@ interface CsvLayout {
 /**
  * The `csv` loader: a header row, then one sample a row. The label is the column named
  * `options.label` (default `label`), every other column a numeric feature, named in
- * `featureNames`. Blank lines (and rows of nothing but empty cells) are skipped; line numbers in
+ * `featureNames`: plain decimal notation within the float32 range, never empty. Blank lines (and rows of nothing but empty cells) are skipped; line numbers in
  * errors are physical lines, the header being line 1. With `labelled: false` the label column, if
  * any, is dropped; with `'optional'` it is read when the header has it. With the `featureNames`
  * option, the feature columns must be those, in any order, and are read in that order.
@@ -110,15 +111,30 @@ function parseRow(file: string, layout: CsvLayout, cells: string[], line: number
   const features = new Float32Array(layout.featureColumns.length);
   for (let i = 0; i < features.length; i++) {
     const column = layout.featureColumns[i]!;
-    const cell = cells[column]!;
-    const value = cell.trim() === '' ? NaN : Number(cell);
-    if (!Number.isFinite(value)) throw new DataError(file, `expected a number, found "${clip(cell)}"`, { line, column: layout.names[column]! });
-    features[i] = value;
+    const problem = (text: string): never => {
+      throw new DataError(file, text, { line, column: layout.names[column]! });
+    };
+    features[i] = parseCell(cells[column]!, problem);
   }
   if (layout.labelColumn === undefined) return { features, line };
   const label = cells[layout.labelColumn]!.trim();
   if (label === '') throw new DataError(file, 'the label is empty', { line, column: layout.names[layout.labelColumn]! });
   return { features, label, line };
+}
+
+/**
+ * A feature cell as a number: plain decimal notation, spaces around it allowed. An empty cell is
+ * refused rather than read as 0 or NaN (missing values are not filled in), and so is anything
+ * `Number()` would stretch to read (`0x10`, `0b1`, `Infinity`) or float32 cannot hold.
+ */
+function parseCell(cell: string, fail: (problem: string) => never): number {
+  const text = cell.trim();
+  if (text === '') return fail('the cell is empty; expected a number (missing values are not filled in)');
+  if (!isDecimal(text)) {
+    return fail(Number.isNaN(Number(text)) ? `expected a number, found "${clip(cell)}"` : `expected a decimal number (like 16, -0.5 or 1e3), found "${clip(text)}"`);
+  }
+  const value = Number(text);
+  return fitsFloat32(value) ? value : fail(beyondFloat32(clip(text)));
 }
 
 function clip(text: string): string {

@@ -4,6 +4,7 @@ import { createGunzip } from 'node:zlib';
 import { DataError } from '../errors.js';
 import { sizeOf } from '../tensors.js';
 import { ByteReader } from './byte-reader.js';
+import { beyondFloat32, fitsFloat32 } from './float32.js';
 import { readError } from './read-error.js';
 import { formatShape } from './sample-shape.js';
 
@@ -36,7 +37,7 @@ export interface IdxHeader {
  * The items of an IDX file (slices along its first dimension), streamed and converted to
  * float32; gzip-compressed files are recognised by their first bytes. `onHeader` sees the header
  * before the first item. A bad magic number, a truncated file or bytes after the last item
- * announced are {@link DataError}s.
+ * announced, and float values that are NaN or beyond float32, are {@link DataError}s.
  * @internal
  */
 export async function* readIdx(file: string, onHeader?: (header: IdxHeader) => void): AsyncGenerator<Float32Array> {
@@ -54,7 +55,7 @@ export async function* readIdx(file: string, onHeader?: (header: IdxHeader) => v
       if (raw.length < itemBytes) {
         throw new DataError(file, `truncated: the header announces ${count} items of ${itemBytes} bytes, but the data ends in item ${item}`);
       }
-      yield decode(raw, type);
+      yield decode(file, item, raw, type);
     }
     const extra = await bytes.remaining();
     if (extra > 0) throw new DataError(file, `${extra} bytes after the last of the ${count} items the header announces`);
@@ -88,11 +89,19 @@ async function readHeader(file: string, bytes: ByteReader): Promise<IdxHeader> {
   return { type: magic[2]!, dims: Array.from({ length: rank }, (_, i) => dims.readUInt32BE(4 * i)) };
 }
 
-function decode(raw: Buffer, type: IdxType): Float32Array {
+/** Item `item`'s values as float32. @throws DataError for a float that is NaN, infinite or beyond float32. */
+function decode(file: string, item: number, raw: Buffer, type: IdxType): Float32Array {
   if (type.bytes === 1 && type.name === 'unsigned byte') return new Float32Array(raw);
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const values = new Float32Array(raw.length / type.bytes);
-  for (let i = 0; i < values.length; i++) values[i] = type.read(view, i * type.bytes);
+  for (let i = 0; i < values.length; i++) {
+    const value = type.read(view, i * type.bytes);
+    if (!fitsFloat32(value)) {
+      const problem = Number.isNaN(value) ? 'NaN is not a number' : beyondFloat32(String(value));
+      throw new DataError(file, `item ${item}, value ${i + 1}: ${problem}`);
+    }
+    values[i] = value;
+  }
   return values;
 }
 

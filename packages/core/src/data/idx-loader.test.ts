@@ -8,13 +8,14 @@ const idx = idxLoader();
 const temp = useTempDir();
 
 /** An IDX file: magic (type, rank), big-endian dimensions, then the values. */
-function idxBytes(type: 0x08 | 0x0d, dims: number[], values: number[]): Buffer {
+function idxBytes(type: 0x08 | 0x0d | 0x0e, dims: number[], values: number[]): Buffer {
   const header = Buffer.alloc(4 + 4 * dims.length);
   header.writeUInt8(type, 2);
   header.writeUInt8(dims.length, 3);
   dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
-  const body = Buffer.alloc(values.length * (type === 0x08 ? 1 : 4));
-  values.forEach((v, i) => (type === 0x08 ? body.writeUInt8(v, i) : body.writeFloatBE(v, 4 * i)));
+  const bytes = { 0x08: 1, 0x0d: 4, 0x0e: 8 }[type];
+  const body = Buffer.alloc(values.length * bytes);
+  values.forEach((v, i) => (type === 0x08 ? body.writeUInt8(v, i) : type === 0x0d ? body.writeFloatBE(v, 4 * i) : body.writeDoubleBE(v, 8 * i)));
   return Buffer.concat([header, body]);
 }
 
@@ -127,6 +128,18 @@ describe('idx loader', () => {
     it('a corrupt gzip file', async () => {
       const file = await temp.write('corrupt/images.idx.gz', gzipSync(idxBytes(0x08, [5, 3, 2], pixels)).subarray(0, 20));
       await expect(idx.load(file, { labelled: false })).rejects.toThrow(`${file}: not a valid gzip file (unexpected end of file)`);
+    });
+
+    it('a double beyond float32 names the item and the value', async () => {
+      const file = await temp.write('double/images.idx', idxBytes(0x0e, [2, 3], [1, 2, 3, 4, 3.4e39, 6]));
+      await expect(idx.load(file, { labelled: false })).rejects.toThrow(`${file}: item 2, value 2: 3.4e+39 is beyond the float32 range (±3.4e38)`);
+    });
+
+    it('a float that is NaN or infinite names the item and the value', async () => {
+      const nan = await temp.write('nan/images.idx', idxBytes(0x0d, [2, 2], [1, NaN, 3, 4]));
+      await expect(idx.load(nan, { labelled: false })).rejects.toThrow(`${nan}: item 1, value 2: NaN is not a number`);
+      const infinite = await temp.write('inf/images.idx', idxBytes(0x0d, [2, 2], [1, 2, 3, -Infinity]));
+      await expect(idx.load(infinite, { labelled: false })).rejects.toThrow(`${infinite}: item 2, value 2: -Infinity is beyond the float32 range (±3.4e38)`);
     });
 
     it('a labels file given as the data', async () => {

@@ -12,3 +12,4 @@ export { builtinLoaders, loadDataset, registerBuiltinLoaders, streamChunks, stre
 export * from './concat.js';
 export { sha256OfFile } from './file-hash.js';
 export { alignFeatures } from './align-features.js';
+export { FLOAT32_MAX, isDecimal } from './float32.js';

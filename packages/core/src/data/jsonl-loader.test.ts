@@ -52,6 +52,13 @@ describe('jsonl loader', () => {
       await expect(jsonl.load(file)).rejects.toThrow(`${file}, line 3: expected a number at features[1], found "abc"`);
     });
 
+    it('a feature beyond float32, also a literal beyond float64 that JSON reads as Infinity', async () => {
+      const file = await temp.write('huge.jsonl', '{"features": [1, 2], "label": 0}\n{"features": [[1], [-3.4e39]], "label": 1}\n');
+      await expect(jsonl.load(file)).rejects.toThrow(`${file}, line 2: features[1][0]: -3.4e+39 is beyond the float32 range (±3.4e38)`);
+      const past = await temp.write('past-float64.jsonl', '{"x": [1e400], "label": 1}\n');
+      await expect(jsonl.load(past)).rejects.toThrow(`${past}, line 1: x[0]: the number is beyond the float32 range (±3.4e38)`);
+    });
+
     it('samples of different lengths', async () => {
       const file = fixture('uneven.jsonl');
       await expect(jsonl.load(file)).rejects.toThrow(`${file}, line 2: sample shape [3] differs from [2] on line 1`);

@@ -1,13 +1,11 @@
 import { DataError } from '../errors.js';
 import type { Label, LoadOptions } from './dataset.js';
+import { isDecimal } from './float32.js';
 import { shortList } from './short-list.js';
-
-// Plain decimal notation only, so "0x1A", "Infinity" or "1_000" stay strings.
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
 /** Whether a label reads as a finite number: `3`, `"3"`, `"2.5"` (a CSV cell is always text). */
 export function isNumericLabel(label: Label): boolean {
-  return typeof label === 'number' ? Number.isFinite(label) : DECIMAL.test(label.trim());
+  return typeof label === 'number' ? Number.isFinite(label) : isDecimal(label.trim());
 }
 
 /** One key per label value, so `"3"`, `"3.0"` and `3` are the same class. */

@@ -1,3 +1,5 @@
+import { beyondFloat32, fitsFloat32 } from './float32.js';
+
 /** A nested array of numbers flattened row-major, with its shape (`[[1,2],[3,4]]` → `[2,2]`). */
 export interface FlatArray {
   shape: number[];
@@ -8,7 +10,7 @@ export interface FlatArray {
 export const MAX_NESTING = 16;
 
 /**
- * Flatten a (possibly nested) JSON array of finite numbers, at most {@link MAX_NESTING} deep.
+ * Flatten a (possibly nested) JSON array of numbers that float32 holds, at most {@link MAX_NESTING} deep.
  * Every level must be rectangular.
  * `fail` receives a one-line problem naming the position, such as `features[1][2]`.
  * @internal
@@ -23,7 +25,9 @@ export function flattenNested(value: unknown, name: string, fail: (problem: stri
   const walk = (node: unknown, depth: number, path: string): void => {
     const length = shape[depth];
     if (length === undefined) {
-      if (typeof node !== 'number' || !Number.isFinite(node)) fail(`expected a number at ${path}, found ${preview(node)}`);
+      if (typeof node !== 'number') fail(`expected a number at ${path}, found ${preview(node)}`);
+      // JSON.parse reads a literal past float64 (1e400) as Infinity: its digits are gone by now.
+      if (!fitsFloat32(node)) fail(`${path}: ${beyondFloat32(Number.isFinite(node) ? String(node) : 'the number')}`);
       values.push(node);
       return;
     }

@@ -44,6 +44,13 @@ describe('preprocessing', () => {
     expect(Math.abs(applyPreprocessing(fitted, tenths).features[0]!)).toBeLessThan(1e-6);
   });
 
+  it('refuses a value that preprocessing pushes past float32, naming the column or the feature', () => {
+    const named = { ...data, featureNames: ['a', 'b', 'c'] };
+    expect(() => applyPreprocessing({ kind: 'scale', factor: 1e-40 }, named)).toThrow('mem.csv, column "b": 5 divided by the scale factor 1e-40 is beyond the float32 range (±3.4e38)');
+    const huge = dataset([[1, 3e38], [1, -3e38]]);
+    expect(() => applyPreprocessing({ kind: 'standardize', mean: [0, 0], std: [1, 0.5] }, huge)).toThrow(`mem.csv: feature 2: ${Math.fround(3e38)} standardized is beyond the float32 range (±3.4e38)`);
+  });
+
   it('leaves the input unchanged and refuses statistics of another width', () => {
     const before = Array.from(data.features);
     applyPreprocessing(fitPreprocessing('standardize', data), data);

@@ -2,6 +2,7 @@ import type { Preprocessing } from '../checkpoint/manifest.js';
 import { DataError } from '../errors.js';
 import { sizeOf } from '../tensors.js';
 import type { Dataset } from './dataset.js';
+import { beyondFloat32 } from './float32.js';
 
 /** The kinds of preprocessing {@link fitPreprocessing} fits. */
 export type PreprocessingKind = Preprocessing['kind'];
@@ -25,16 +26,31 @@ export function fitPreprocessing(kind: PreprocessingKind, dataset: Dataset, fact
   }
 }
 
-/** A new dataset with `preprocessing` applied to its features (the input is left unchanged). */
+/**
+ * A new dataset with `preprocessing` applied to its features (the input is left unchanged).
+ * @throws DataError naming the feature when a value leaves the float32 range (`--scale 1e-40`).
+ */
 export function applyPreprocessing(preprocessing: Preprocessing, dataset: Dataset): Dataset {
   switch (preprocessing.kind) {
     case 'none':
       return { ...dataset };
     case 'scale':
-      return { ...dataset, features: scaled(dataset.features, preprocessing.factor) };
+      return { ...dataset, features: checkFinite(dataset, scaled(dataset.features, preprocessing.factor), `divided by the scale factor ${preprocessing.factor}`) };
     case 'standardize':
-      return { ...dataset, features: standardized(dataset, preprocessing.mean, preprocessing.std) };
+      return { ...dataset, features: checkFinite(dataset, standardized(dataset, preprocessing.mean, preprocessing.std), 'standardized') };
   }
+}
+
+/** `features` when every value is finite, else a one-line error naming the first feature that is not. */
+function checkFinite(dataset: Dataset, features: Float32Array, how: string): Float32Array {
+  for (let i = 0; i < features.length; i++) {
+    if (Number.isFinite(features[i]!)) continue;
+    const feature = i % sizeOf(dataset.sampleShape);
+    const name = dataset.featureNames?.[feature];
+    const problem = beyondFloat32(`${dataset.features[i]} ${how}`);
+    throw new DataError(dataset.source.file, name !== undefined ? problem : `feature ${feature + 1}: ${problem}`, name !== undefined ? { column: name } : undefined);
+  }
+  return features;
 }
 
 function largestMagnitude(features: Float32Array): number {

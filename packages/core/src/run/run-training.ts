@@ -13,6 +13,7 @@ import { DivergedError, fit, type CheckpointInterval, type FitEnv, type FitSnaps
 import { lockOutput } from './output-lock.js';
 import { datasetDigest } from '../data/dataset-digest.js';
 import { checkSameRun } from './resume-check.js';
+import { checkSeveralClasses } from './class-count.js';
 import { resumeHandoff } from './resume-handoff.js';
 import { checkOptions } from '../strategy-options.js';
 import { planOnly } from './plan-only.js';
@@ -58,10 +59,12 @@ const DEFAULT_CHECKPOINT_EVERY: CheckpointInterval = { seconds: 60 };
 /**
  * Run a strategy with core's machinery around it: parse its options, build its context, write
  * resumable checkpoints while it trains and the final checkpoint (with provenance) when it ends.
- * The output path is locked for the run, so a second run writing it is refused.
+ * The output path is locked for the run, so a second run writing it is refused. Training data of
+ * a single class is refused before anything runs.
  */
 export async function runTraining(run: TrainingRun): Promise<TrainingOutcome> {
   const options = parseOptions(run.strategy, run.options);
+  checkSeveralClasses(run.data.train);
   if (run.dryRun) return train(run, options);
   const unlock = await lockOutput(run.out, (message) => run.emit({ type: 'log', level: 'warn', message }));
   try {

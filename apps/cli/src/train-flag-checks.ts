@@ -1,0 +1,35 @@
+import { getRegistry, type StartingPoint, type Strategy } from '@headstart/core';
+import { CliError } from './cli-error.js';
+import { parseShape, type DataFlags } from './data-options.js';
+
+/**
+ * Refuse `train` flags that would otherwise be ignored without a word: `--val-split` beside
+ * `--val`, `--unlabeled` for a strategy that does not read it, and an `--input-shape` other than
+ * the `--from` model's.
+ * @throws CliError naming the flag, before any data is read.
+ */
+export async function checkTrainFlags(flags: DataFlags, strategy: Strategy<any>, from: StartingPoint | undefined): Promise<void> {
+  if (flags.val !== undefined && flags.valSplit !== undefined) {
+    throw new CliError('--val-split and --val both choose the validation data (a share of --data, or a file); give one of them');
+  }
+  if (flags.unlabeled !== undefined && strategy.usesUnlabeled !== true) {
+    const users = await strategiesUsingUnlabeled();
+    const which = users.length > 0 ? `; the strategies that do: ${users.join(', ')}` : '';
+    throw new CliError(`--unlabeled: strategy ${strategy.name} does not use unlabelled data${which}`);
+  }
+  const shape = parseShape(flags.inputShape);
+  if (shape && from && shape.join(',') !== from.spec.inputShape.join(',')) {
+    throw new CliError(`--input-shape ${flags.inputShape}: the --from model ${from.file} fixes the input shape to ${from.spec.inputShape.join(',')}; leave --input-shape out`);
+  }
+}
+
+/** Names of the registered strategies that declare `usesUnlabeled`; one that fails to load is left out. */
+async function strategiesUsingUnlabeled(): Promise<string[]> {
+  const registry = getRegistry();
+  const names = registry.names('strategy');
+  const strategies = await Promise.allSettled(names.map((name) => registry.get('strategy', name)));
+  return names.filter((_, i) => {
+    const result = strategies[i]!;
+    return result.status === 'fulfilled' && result.value.usesUnlabeled === true;
+  });
+}
