@@ -276,6 +276,9 @@ describe('invalid pipeline and experiment files name the field', () => {
     ['stages:\n  - { name: a, strategy: full-retrain, data: DIGITS }\n  - { name: a, strategy: continued, data: DIGITS }\n', 'stages[1] "a": name: already used by an earlier stage'],
     ['stages:\n  - { name: a, strategy: full-retrain, data: DIGITS, perClass: 0 }\n', 'stages[0] "a": perClass: Too small: expected number to be >0'],
     ['42\n', '(file): Invalid input: expected object, received number'],
+    ['stages:\n  - { name: a, strategy: full-retrain, data: DIGITS, val: DIGITS, valSplit: 0.2 }\n', 'stages[0] "a": valSplit: val and valSplit both choose the validation data (a file, or a share of data); give one of them'],
+    ['stages:\n  - { name: a, strategy: full-retrain, data: DIGITS, unlabeled: DIGITS }\n', 'stages[0] "a": unlabeled: strategy full-retrain does not use unlabelled data'],
+    ['seed: 4294967296\nstages:\n  - { name: a, strategy: full-retrain, data: DIGITS }\n', 'seed: Too big: expected number to be <=4294967295'],
   ])('pipeline %j', async (yaml, problem) => {
     const file = await write('pipeline.yaml', yaml.replaceAll('DIGITS', DIGITS));
     const result = await run(['run', file, '--dry-run']);

@@ -1,3 +1,4 @@
+import { MAX_SEED } from '@headstart/core';
 import { z } from 'zod';
 
 const label = z.union([z.string(), z.number()]);
@@ -20,13 +21,16 @@ export const stageSchema = z.strictObject({
   valSplit: z.number().min(0).lt(1).default(0),
   /** Strategy options (as `--set`). */
   options: z.record(z.string(), z.unknown()).default({}),
+}).refine((stage) => stage.val === undefined || stage.valSplit === 0, {
+  path: ['valSplit'],
+  message: 'val and valSplit both choose the validation data (a file, or a share of data); give one of them',
 });
 
 /** A pipeline file: stages run in order, each starting from the previous stage's checkpoint. */
 export const pipelineSchema = z.strictObject({
   /** Backend for every stage (default: the best available). */
   backend: z.string().optional(),
-  seed: z.number().int().default(42),
+  seed: z.number().int().min(0).max(MAX_SEED).default(42),
   /** Directory for the stages' checkpoints. */
   out: z.string().min(1).default('pipeline-out'),
   /** The first stage's starting checkpoint or model file. */

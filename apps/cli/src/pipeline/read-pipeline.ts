@@ -67,6 +67,7 @@ async function checkStages(file: string, pipeline: Pipeline): Promise<void> {
     });
     const options = checkOptions(strategy.options, stage.options);
     if (!options.ok) throw new CliError(`${where}: options${options.field ? `.${options.field}` : ''}: ${options.problem}`);
+    if (stage.unlabeled !== undefined && strategy.usesUnlabeled !== true) throw new CliError(`${where}: unlabeled: strategy ${stage.strategy} does not use unlabelled data`);
     if (strategy.needsStart === 'required' && index === 0 && !pipeline.from) throw new CliError(`${where}: strategy: ${stage.strategy} starts from a trained model; give the pipeline a "from" or an earlier stage`);
     for (const field of ['data', 'val', 'unlabeled'] as const) {
       const path = stage[field];
