@@ -130,7 +130,7 @@ import { fullRetrain, type FullRetrainOptions } from '@headstart/strategies';
 const backend: Backend = createOnnxBackend();
 const strategy: Strategy<FullRetrainOptions> = fullRetrain();
 const options: FullRetrainOptions = trainingOptionsSchema.parse({ epochs: 3 });
-registerStrategy('again', fullRetrain, { source: 'consumer', priority: 1 });
+registerStrategy('full-retrain', fullRetrain, { source: 'consumer', priority: 1 });
 const onEvent = (event: TrainingEvent): string => (event.type === 'epoch-end' ? event.metrics.loss.toFixed(3) : event.type);
 export const used = [backend.name, strategy.options, options.lr, getRegistry().names('strategy'), onEvent];
 `;

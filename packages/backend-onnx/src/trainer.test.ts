@@ -1,9 +1,8 @@
-import { createRng, parameterShapes, validateSpec, type ModelSpecInput, type NamedTensors, type OptimizerConfig, type TrainerOptions } from '@headstart/core';
+import { createRng, parameterShapes, validateSpec, type ModelSpecInput, type OptimizerConfig, type TrainerOptions } from '@headstart/core';
 import { describe, expect, it } from 'vitest';
 import { createOnnxBackend } from './base.js';
+import { applyUpdate, meanLoss, referenceForward, slotNames, toWeights64, type OptimizedValue, type Weights64 } from '@headstart/conformance/reference';
 import { centralDifferences, expectClose, randomValues } from './__fixtures__/gradient-check.js';
-import { refUpdate, type RefParam } from './__fixtures__/reference-optimizer.js';
-import { refForward, refLoss, type RefWeights } from './__fixtures__/reference-model.js';
 
 const backend = createOnnxBackend();
 const mlp: ModelSpecInput = {
@@ -15,16 +14,12 @@ const mlp: ModelSpecInput = {
 };
 const N = 6;
 
-function fixedBatch(seed = 3): { x: Float32Array; labels: Int32Array; target: Float64Array } {
+function fixedBatch(seed = 3): { x: Float32Array; labels: Int32Array; size: number } {
   const rng = createRng(seed);
   const x = Float32Array.from(randomValues(N * 4, rng));
   const labels = Int32Array.from({ length: N }, (_, i) => i % 3);
-  const target = new Float64Array(N * 3);
-  labels.forEach((l, i) => (target[i * 3 + l] = 1));
-  return { x, labels, target };
+  return { x, labels, size: N };
 }
-
-const toRef = (w: NamedTensors): RefWeights => new Map([...w].map(([k, t]) => [k, Float64Array.from(t.data)]));
 
 interface Case {
   name: string;
@@ -59,11 +54,11 @@ async function compareWithReference(c: Case, steps = 5): Promise<void> {
   };
   const trainer = model.trainer(options);
   const batch = fixedBatch();
-  const ref = toRef(initial);
-  const params = new Map<string, RefParam>(names.map((n) => [n, { w: ref.get(n)!, lr: (n.startsWith('h.') ? lrH : lrO) * scale, weightDecay: n.startsWith('h.') ? wdH : wdO, slots: new Map() }]));
-  const x64 = Float64Array.from(batch.x);
-  const objective = (w: RefWeights): number => {
-    let loss = refLoss('softmaxCrossEntropy', refForward(spec, w, x64, N, { training: true }).logits, batch.target, N);
+  const ref = toWeights64(initial);
+  const slots = (n: string): Map<string, Float64Array> => new Map(slotNames(c.optimizer).map((slot) => [slot, new Float64Array(ref.get(n)!.length)]));
+  const params = new Map<string, Omit<OptimizedValue, 'gradient'>>(names.map((n) => [n, { value: ref.get(n)!, lr: (n.startsWith('h.') ? lrH : lrO) * scale, weightDecay: n.startsWith('h.') ? wdH : wdO, slots: slots(n) }]));
+  const objective = (w: Weights64): number => {
+    let loss = meanLoss('softmaxCrossEntropy', referenceForward(spec, w, batch.x, N, { training: true, logits: true }).output, batch);
     if (c.l2sp) for (const [k, t] of reference) loss += (c.l2sp / 2) * w.get(k)!.reduce((a, v, i) => a + (v - t.data[i]!) ** 2, 0);
     return loss;
   };
@@ -71,7 +66,7 @@ async function compareWithReference(c: Case, steps = 5): Promise<void> {
     const result = await trainer.step({ x: batch.x, labels: batch.labels, size: N }, scale);
     expect(result.loss).toBeCloseTo(objective(ref), 4);
     const grads = new Map(names.map((n) => [n, centralDifferences(ref.get(n)!, (v) => objective(new Map([...ref, [n, v]])))]));
-    for (const n of names) refUpdate(c.optimizer, params.get(n)!, grads.get(n)!, t);
+    for (const n of names) applyUpdate(c.optimizer, { ...params.get(n)!, gradient: grads.get(n)! }, t);
   }
   const got = await model.getWeights();
   for (const n of names) expectClose(got.get(n)!.data, ref.get(n)!, `${c.name}: ${n} after ${steps} steps`, 1e-4, 0);
@@ -126,7 +121,7 @@ describe('trainer contract', () => {
     const trainer = model.trainer({ trainable: names, groups: [{ name: 'all', params: names, lr: 0.01 }], optimizer: { type: 'sgd' }, loss: 'softmaxCrossEntropy' });
     const batch = fixedBatch();
     await trainer.step({ x: batch.x, labels: batch.labels, size: N }, 1);
-    const stats = refForward(spec, toRef(await model.getWeights()), Float64Array.from(batch.x), N, { training: true }).statistics.get('bn')!;
+    const stats = referenceForward(spec, toWeights64(await model.getWeights()), batch.x, N, { training: true }).batchStatistics.get('bn')!;
     const w = await model.getWeights();
     expectClose(w.get('bn.movingMean')!.data, stats.mean.map((m) => 0.1 * m), 'moving mean');
     expectClose(w.get('bn.movingVariance')!.data, stats.variance.map((v) => 0.9 + 0.1 * v), 'moving variance');

@@ -1,6 +1,6 @@
-import { createRng, initializeWeights, validateSpec, type Model, type ModelSpecInput, type NamedTensors } from '@headstart/core';
+import { createRng, initializeWeights, validateSpec, type Model, type ModelSpec, type ModelSpecInput, type NamedTensors } from '@headstart/core';
 import { afterEach, describe, expect, test } from 'vitest';
-import { referenceForward } from './__fixtures__/reference.js';
+import { referenceForward, toWeights64 } from '@headstart/conformance/reference';
 import { createTfjsBackend } from './base.js';
 
 const backend = createTfjsBackend({ note: () => {} });
@@ -30,10 +30,15 @@ function perturbed(weights: NamedTensors, seed: number): NamedTensors {
   return weights;
 }
 
-function expectClose(got: Float32Array, want: Float32Array, tolerance: number): void {
+function expectClose(got: Float32Array, want: ArrayLike<number>, tolerance: number): void {
   expect(got.length).toBe(want.length);
   const worst = got.reduce((max, v, i) => Math.max(max, Math.abs(v - want[i]!)), 0);
   expect(worst).toBeLessThan(tolerance);
+}
+
+/** The conformance suite's float64 forward pass in inference mode: what `predict` should give. */
+function reference(spec: ModelSpec, weights: NamedTensors, x: Float32Array, size: number): Float64Array {
+  return referenceForward(spec, toWeights64(weights), x, size, { training: false }).output;
 }
 
 describe('tfjs model', () => {
@@ -53,7 +58,7 @@ describe('tfjs model', () => {
     await m.setWeights(perturbed(await m.getWeights(), 5));
     const x = randomInput(64 * 50, 3);
     const got = await m.predict(x, 50);
-    expectClose(got, referenceForward(m.spec, await m.getWeights(), x, 50), 1e-5);
+    expectClose(got, reference(m.spec, await m.getWeights(), x, 50), 1e-5);
     for (let n = 0; n < 50; n++) expect(got.subarray(n * 10, n * 10 + 10).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
   });
 
@@ -73,7 +78,7 @@ describe('tfjs model', () => {
     });
     await m.setWeights(perturbed(await m.getWeights(), 9));
     const x = randomInput(7 * 10 * 2 * 20, 4);
-    expectClose(await m.predict(x, 20), referenceForward(m.spec, await m.getWeights(), x, 20), 1e-5);
+    expectClose(await m.predict(x, 20), reference(m.spec, await m.getWeights(), x, 20), 1e-5);
   });
 
   test('global average pooling and a stand-alone softmax match the plain-JS forward', async () => {
@@ -86,7 +91,7 @@ describe('tfjs model', () => {
       ],
     });
     const x = randomInput(5 * 5 * 3 * 8, 6);
-    expectClose(await m.predict(x, 8), referenceForward(m.spec, await m.getWeights(), x, 8), 1e-5);
+    expectClose(await m.predict(x, 8), reference(m.spec, await m.getWeights(), x, 8), 1e-5);
   });
 
   test('fresh weights are core initializer values for the seed; given weights override them', async () => {

@@ -82,8 +82,9 @@ export class DataError extends HeadstartError {
 }
 
 /**
- * An error thrown inside a plugin, stamped with the plugin and the hook it came from.
- * The original error is kept as `cause`.
+ * An error thrown inside a plugin, stamped once with the plugin (`backend:onnx`) and the hook it came
+ * from (`createModel`, `model.predict`, `trainer.step`, `run`); the message reads
+ * `[backend:onnx] trainer.step: <original message>`. The original error is kept as `cause`.
  */
 export class PluginError extends HeadstartError {
   readonly plugin: string;

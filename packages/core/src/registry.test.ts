@@ -22,16 +22,50 @@ const up = (engine: string): Availability => ({ available: true, engine, reasons
 const down = (why: string): Availability => ({ available: false, reasons: [why] });
 
 describe('Registry', () => {
-  test('a higher priority replaces; equal priority keeps the first and lists the second as shadowed', async () => {
+  test('a higher priority replaces; a lower one is listed as shadowed; override replaces at equal priority', async () => {
     const registry = new Registry();
     registry.register('backend', 'fast', () => new MockBackend('fast', up('a')), { source: 'pkg-a' });
-    registry.register('backend', 'fast', () => new MockBackend('fast', up('b')), { source: 'pkg-b' });
     expect((await registry.start('fast')).availability.engine).toBe('a');
     registry.register('backend', 'fast', () => new MockBackend('fast', up('c')), { source: 'pkg-c', priority: 1 });
     expect((await registry.start('fast')).availability.engine).toBe('c');
-    expect(registry.list('backend').map((e) => `${e.source}:${e.status}`)).toEqual(['pkg-a:shadowed', 'pkg-b:shadowed', 'pkg-c:active']);
+    registry.register('backend', 'fast', () => new MockBackend('fast', up('b')), { source: 'pkg-b', priority: 0 });
+    expect(registry.list('backend').map((e) => `${e.source}:${e.status}`)).toEqual(['pkg-a:shadowed', 'pkg-c:active', 'pkg-b:shadowed']);
     registry.register('backend', 'fast', () => new MockBackend('fast', up('d')), { source: 'pkg-d', priority: 1, override: true });
     expect((await registry.start('fast')).availability.engine).toBe('d');
+  });
+
+  test('a second registration at equal priority throws naming both sources; the first stays', async () => {
+    const registry = new Registry();
+    const factory = (): Backend => new MockBackend('fast', up('a'));
+    registry.register('backend', 'fast', factory, { source: 'pkg-a' });
+    expect(() => registry.register('backend', 'fast', () => new MockBackend('fast', up('b')), { source: 'pkg-b' })).toThrow(
+      'cannot register backend "fast" from pkg-b: pkg-a registered it at priority 0 already; register at a higher priority to replace it, or pass override: true',
+    );
+    // The same factory again (a module evaluated twice) is no conflict.
+    registry.register('backend', 'fast', factory, { source: 'pkg-a' });
+    expect(registry.list('backend').map((e) => `${e.source}:${e.status}`)).toEqual(['pkg-a:active']);
+    expect((await registry.start('fast')).availability.engine).toBe('a');
+  });
+
+  test('a plugin must be registered under its own name', async () => {
+    const registry = new Registry();
+    registry.register('backend', 'fast', () => new MockBackend('quick', up('a')));
+    await expect(registry.get('backend', 'fast')).rejects.toThrow('backend registered as "fast" names itself "quick": register it under its own name');
+    await expect(registry.backend('fast')).rejects.toThrow('no backend could start (fast: backend registered as "fast" names itself "quick": register it under its own name)');
+  });
+
+  test('a failing probe is stamped once, with the original error as cause', async () => {
+    const registry = new Registry();
+    const boom = new Error('boom');
+    const backend = new MockBackend('x', up('x'));
+    backend.probe = async () => {
+      throw boom;
+    };
+    registry.register('backend', 'x', () => backend);
+    const error = await registry.start('x').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PluginError);
+    expect(error).toMatchObject({ plugin: 'backend:x', hook: 'probe', message: '[backend:x] probe: boom', cause: boom });
+    await expect(registry.backend('x')).rejects.toThrow(/^no backend could start \(x: \[backend:x\] probe: boom\)$/);
   });
 
   test('backends start lazily, once, even when asked for concurrently', async () => {

@@ -16,12 +16,13 @@ interface PluginTypes {
 /** How to register a plugin. */
 export interface RegisterOptions {
   /**
-   * Higher wins when two plugins claim one name. At equal priority the first registration stays and
-   * the later one is kept as `shadowed` (listed, not used) unless it passes `override: true`.
+   * Higher wins when two plugins claim one name; a lower one is kept as `shadowed` (listed, not used).
+   * A second registration at equal priority throws, naming both (as onnxruntime's `registerBackend`
+   * does), unless it passes `override: true` or is the same factory again.
    * Default 0; built-ins use 0 so that a third-party plugin registering the same name at 1 replaces them.
    */
   priority?: number;
-  /** Replace an equal-priority registration of the same name. */
+  /** Replace an equal-priority registration of the same name on purpose. */
   override?: boolean;
   /** Package or path that registered it, shown by `headstart plugins`. */
   source?: string;
@@ -64,7 +65,12 @@ export class Registry {
     }
   }
 
-  /** Register a plugin factory under `name`. The factory is called lazily, once. */
+  /**
+   * Register a plugin factory under `name`, which must be the plugin's own `name` (checked when the
+   * factory runs). The factory is called lazily, once.
+   * @throws HeadstartError (REGISTRY_ERROR) for a malformed name, or a name already registered at
+   * the same priority by another factory (the message names both sources).
+   */
   register<K extends PluginKind>(kind: K, name: string, factory: () => PluginTypes[K] | Promise<PluginTypes[K]>, options: RegisterOptions = {}): void {
     if (typeof name !== 'string' || !/^[a-z0-9][a-z0-9._:-]*$/i.test(name)) {
       throw new HeadstartError('REGISTRY_ERROR', `cannot register ${kind} ${JSON.stringify(name)}: a name is letters, digits, . _ : -`);
@@ -76,7 +82,15 @@ export class Registry {
     const list = (byName.get(name) ?? []) as RegistryEntry<K>[];
     const entry: RegistryEntry<K> = { kind, name, factory, priority: options.priority ?? 0, source: options.source ?? this.currentSource ?? 'unknown', status: 'active' };
     const current = list.find((e) => e.status === 'active');
-    const wins = !current || entry.priority > current.priority || (entry.priority === current.priority && options.override === true);
+    if (current && current.priority === entry.priority && options.override !== true) {
+      if (current.factory === factory) return;
+      throw new HeadstartError(
+        'REGISTRY_ERROR',
+        `cannot register ${kind} "${name}" from ${entry.source}: ${current.source} registered it at priority ${entry.priority} already; ` +
+          'register at a higher priority to replace it, or pass override: true',
+      );
+    }
+    const wins = !current || entry.priority >= current.priority;
     if (wins) {
       if (current) current.status = 'shadowed';
       this.kindMap(this.instances, kind).delete(name);
@@ -107,7 +121,7 @@ export class Registry {
     if (!instance) {
       instance = Promise.resolve()
         .then(() => entry.factory())
-        .then((plugin) => wrapPluginCalls(checkShape(kind, name, plugin), `${kind}:${name}`))
+        .then((plugin) => wrapPluginCalls(checkPlugin(kind, name, plugin), `${kind}:${name}`))
         .catch((error: unknown) => {
           made.delete(name);
           throw error instanceof HeadstartError ? error : new PluginError(`${kind}:${name}`, 'factory', error);
@@ -146,13 +160,8 @@ export class Registry {
   start(name: string): Promise<BackendStart> {
     let started = this.backendStarts.get(name);
     if (!started) {
-      started = this.get('backend', name).then(async (backend) => {
-        try {
-          return { backend, availability: await backend.probe() };
-        } catch (error) {
-          throw new PluginError(`backend:${name}`, 'probe', error);
-        }
-      });
+      // The backend is wrapped: a failing probe is already stamped `[backend:<name>] probe`.
+      started = this.get('backend', name).then(async (backend) => ({ backend, availability: await backend.probe() }));
       started.catch(() => this.backendStarts.delete(name));
       this.backendStarts.set(name, started);
     }
@@ -181,10 +190,15 @@ const REQUIRED_MEMBERS: Record<PluginKind, string[]> = {
   loader: ['name', 'meta', 'canLoad', 'load'],
 };
 
-function checkShape<K extends PluginKind>(kind: K, name: string, plugin: unknown): PluginTypes[K] {
+/** The plugin a factory made, if it has the members of its kind and names itself as registered. */
+function checkPlugin<K extends PluginKind>(kind: K, name: string, plugin: unknown): PluginTypes[K] {
   const missing = REQUIRED_MEMBERS[kind].filter((m) => plugin === null || typeof plugin !== 'object' || !(m in plugin));
   if (missing.length > 0) {
     throw new HeadstartError('REGISTRY_ERROR', `${kind} "${name}" is not a valid ${kind}: missing ${missing.join(', ')}`);
+  }
+  const own = (plugin as { name: unknown }).name;
+  if (own !== name) {
+    throw new HeadstartError('REGISTRY_ERROR', `${kind} registered as "${name}" names itself ${JSON.stringify(own)}: register it under its own name`);
   }
   return plugin as PluginTypes[K];
 }

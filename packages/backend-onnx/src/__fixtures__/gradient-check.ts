@@ -1,7 +1,7 @@
-import { createRng, parameterShapes, sizeOf, outputShape, validateSpec, type LossKind, type ModelSpecInput } from '@headstart/core';
+import { meanLoss, referenceForward, type Weights64 } from '@headstart/conformance/reference';
+import { createRng, parameterShapes, sizeOf, outputShape, validateSpec, type Batch, type LossKind, type ModelSpecInput } from '@headstart/core';
 import { expect } from 'vitest';
 import { graphGradients } from './gradient-graph.js';
-import { refForward, refLoss, type RefWeights } from './reference-model.js';
 
 /** Options of {@link checkGradients}. */
 export interface CheckOptions {
@@ -30,7 +30,7 @@ export async function checkGradients(specInput: ModelSpecInput, options: CheckOp
   const rng = createRng(options.seed ?? 7);
   const n = options.n ?? 3;
   const loss = options.loss ?? 'mse';
-  const weights: RefWeights = new Map();
+  const weights: Weights64 = new Map();
   for (const p of parameterShapes(spec)) {
     const values = randomValues(sizeOf(p.shape), rng);
     weights.set(p.name, p.name.endsWith('movingVariance') ? values.map((v) => 0.5 + Math.abs(v)) : values);
@@ -39,11 +39,14 @@ export async function checkGradients(specInput: ModelSpecInput, options: CheckOp
   const outputs = sizeOf(outputShape(spec));
   const target = loss === 'mse' ? randomValues(n * outputs, rng) : oneHot(n, outputs, rng);
   const masks = new Map((options.dropout ?? []).map(({ layer, rate }) => [layer, maskFor(spec, layer, n, rate, rng)]));
-  const mode = { training: options.training ?? true, frozenBatchNorm: new Set(options.frozenBatchNorm ?? []), masks };
+  const mode = { training: options.training ?? true, frozenBatchNorm: new Set(options.frozenBatchNorm ?? []) };
   const wrt = options.wrt ?? parameterShapes(spec).filter((p) => p.role !== 'statistic').map((p) => p.name);
-  const got = await graphGradients({ spec, loss, weights, x, target, n, wrt, ...mode });
-  const objective = (w: RefWeights, input: Float64Array): number => refLoss(loss, refForward(spec, w, input, n, mode).logits, target, n);
-  expectClose(got.logits, refForward(spec, weights, x, n, mode).logits, 'forward output');
+  const got = await graphGradients({ spec, loss, weights, x, target, n, wrt, masks, ...mode });
+  // The conformance suite's float64 reference; the loss starts from the values before a final softmax.
+  const batch = lossBatch(loss, target, n);
+  const logits = (w: Weights64, input: Float64Array): Float64Array => referenceForward(spec, w, input, n, { ...mode, dropoutMasks: masks, logits: true }).output;
+  const objective = (w: Weights64, input: Float64Array): number => meanLoss(loss, logits(w, input), batch);
+  expectClose(got.logits, logits(weights, x), 'forward output');
   expect(got.loss).toBeCloseTo(objective(weights, x), 4);
   for (const name of wrt) {
     const base = name === 'x' ? x : weights.get(name)!;
@@ -74,6 +77,13 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
     if (excess > worst.excess) worst = { i, excess };
   }
   if (worst.i >= 0) expect.fail(`${what}: element ${worst.i} is ${actual[worst.i]}, expected ${expected[worst.i]}`);
+}
+
+/** The loss's view of the graph's target: class indices of a one-hot target, or the targets as the graph gets them (float32). */
+function lossBatch(loss: LossKind, target: Float64Array, n: number): Batch {
+  if (loss === 'mse') return { x: new Float32Array(0), size: n, targets: Float32Array.from(target) };
+  const classes = target.length / n;
+  return { x: new Float32Array(0), size: n, labels: Int32Array.from({ length: n }, (_, s) => target.subarray(s * classes, (s + 1) * classes).indexOf(1)) };
 }
 
 function oneHot(n: number, classes: number, rng: { int(k: number): number }): Float64Array {

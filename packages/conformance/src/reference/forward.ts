@@ -17,7 +17,7 @@ export interface ForwardMode {
   /** Batch-norm layers kept in inference mode while training. */
   frozenBatchNorm?: ReadonlySet<string>;
   /** Dropout masks by layer name, `n × sample size` channels-last (training only; none means identity). */
-  dropoutMasks?: ReadonlyMap<string, Float32Array>;
+  dropoutMasks?: ReadonlyMap<string, ArrayLike<number>>;
   /** Stop before a final softmax, where losses start. */
   logits?: boolean;
 }
