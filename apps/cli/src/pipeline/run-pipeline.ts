@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { getRegistry, resumePath, runTraining, type CheckpointInterval, type EventSink, type Preprocessing, type StartingPoint, type TrainingOutcome } from '@headstart/core';
+import { checkTrainingOutput, getRegistry, resumePath, runTraining, type CheckpointInterval, type EventSink, type Preprocessing, type StartingPoint, type TrainingOutcome } from '@headstart/core';
 import { startBackend } from '../backend-choice.js';
 import { inheritedFrom, loadTrainingData } from '../data-options.js';
 import { chooseSpec } from '../read-spec.js';
@@ -20,6 +20,8 @@ export async function runPipeline(pipeline: Pipeline, options: { resume: boolean
   const registry = getRegistry();
   const { backend, availability } = await startBackend(pipeline.backend);
   const outcomes: TrainingOutcome[] = [];
+  // Every stage's output before the first trains: a stage an interrupted run left is refused up front, not after retraining the ones before it.
+  if (!options.resume && !options.dryRun) for (const [index, stage] of pipeline.stages.entries()) await checkTrainingOutput({ flag: 'output', path: stageCheckpoint(pipeline, index, stage) });
   let from: StartingPoint | undefined = pipeline.from ? await loadStartingPoint(pipeline.from) : undefined;
   for (const [index, stage] of pipeline.stages.entries()) {
     const out = stageCheckpoint(pipeline, index, stage);
