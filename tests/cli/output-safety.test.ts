@@ -74,7 +74,6 @@ test('a run diverging on the last step of an epoch writes no non-finite weights 
 
 describe('an output may not be an input, a device, or another run\'s file', () => {
   let dir: string;
-  let data: string;
   let model: string;
   let onnx: string;
   const refused = (run: CliRun, line: string): void => {
@@ -86,13 +85,25 @@ describe('an output may not be an input, a device, or another run\'s file', () =
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'headstart-outrule-'));
-    data = join(dir, 'd.csv');
-    await copyFile(join(ROOT, 'data/digits/digits.csv'), data);
     model = join(dir, 'm.safetensors');
     expect((await runCli(train(model, '--epochs', '1'))).code).toBe(0);
     onnx = join(dir, 'g.onnx');
     expect((await runCli(['export', model, '--format', 'onnx', '--out', onnx])).code).toBe(0);
   });
+
+  /** A copy of the digits data of this test's own, so a test that fails harms no other. */
+  async function digits(name: string): Promise<string> {
+    const file = join(dir, name);
+    await copyFile(join(ROOT, 'data/digits/digits.csv'), file);
+    return file;
+  }
+
+  /** A copy of the trained model of this test's own. */
+  async function modelCopy(name: string): Promise<string> {
+    const file = join(dir, name);
+    await copyFile(model, file);
+    return file;
+  }
 
   /** Run `args`, expect the refusal `line`, and `file`'s bytes as they were. */
   async function expectKept(file: string, args: string[], line: string): Promise<void> {
@@ -103,29 +114,34 @@ describe('an output may not be an input, a device, or another run\'s file', () =
 
   test('train refuses an --out that is its --data, --val, --unlabeled or --from, however the path is spelt', async () => {
     const same = (flag: string, out: string, input: string): string => `--out ${out} is the same file as ${flag} ${input}; writing it would destroy the input: choose another --out`;
+    const data = await digits('d.csv');
     await mkdir(join(dir, 'sub'), { recursive: true });
-    const spelt = join(dir, 'sub', '..', 'd.csv');
+    const spelt = `${dir}/sub/../d.csv`;
     await expectKept(data, ['train', '--strategy', 'full-retrain', '--data', data, '--scale', '16', '--epochs', '1', '--out', spelt], same('--data', spelt, data));
+    await expectKept(data, train(data, '--epochs', '1', '--val', data), same('--val', data, data));
+    // The same file under another name: a hard link.
     const hardLink = join(dir, 'linked.csv');
     await link(data, hardLink);
-    await expectKept(data, train(hardLink, '--epochs', '1', '--val', data), same('--val', hardLink, data));
-    await expectKept(data, train(data, '--epochs', '1', '--unlabeled', data), same('--unlabeled', data, data));
-    await expectKept(model, ['train', '--strategy', 'continued', '--from', model, '--data', data, '--epochs', '1', '--out', model], same('--from', model, model));
+    await expectKept(data, train(hardLink, '--epochs', '1', '--unlabeled', data), same('--unlabeled', hardLink, data));
+    const from = await modelCopy('from.safetensors');
+    await expectKept(from, ['train', '--strategy', 'continued', '--from', from, '--data', data, '--epochs', '1', '--out', from], same('--from', from, from));
   });
 
   test('predict, export and import refuse an --out that is their input', async () => {
-    const csv = join(dir, 'p.csv');
-    await copyFile(data, csv);
+    const csv = await digits('p.csv');
+    const model = await modelCopy('p.safetensors');
     await expectKept(csv, ['predict', '--model', model, '--data', csv, '--out', csv], `--out ${csv} is the same file as --data ${csv}; writing it would destroy the input: choose another --out`);
     await expectKept(model, ['predict', '--model', model, '--data', csv, '--out', model], `--out ${model} is the same file as --model ${model}; writing it would destroy the input: choose another --out`);
     await expectKept(model, ['export', model, '--format', 'onnx', '--out', model], `--out ${model} is the same file as the checkpoint ${model}; writing it would destroy the input: choose another --out`);
-    await expectKept(onnx, ['import', onnx, '--out', onnx], `--out ${onnx} is the same file as the model ${onnx}; writing it would destroy the input: choose another --out`);
+    const graph = join(dir, 'p.onnx');
+    await copyFile(onnx, graph);
+    await expectKept(graph, ['import', graph, '--out', graph], `--out ${graph} is the same file as the model ${graph}; writing it would destroy the input: choose another --out`);
   });
 
   test('train refuses an input that is the resume checkpoint of its --out (which it would delete when it ends)', async () => {
     const out = join(dir, 'n.safetensors');
     await copyFile(model, resumePath(out));
-    await expectKept(resumePath(out), ['train', '--strategy', 'continued', '--from', resumePath(out), '--data', data, '--epochs', '1', '--out', out],
+    await expectKept(resumePath(out), ['train', '--strategy', 'continued', '--from', resumePath(out), '--data', 'data/digits/digits.csv', '--epochs', '1', '--out', out],
       `--out ${out}: its resume checkpoint ${resumePath(out)} is the same file as --from ${resumePath(out)}; choose another --out`);
   });
 
@@ -134,7 +150,7 @@ describe('an output may not be an input, a device, or another run\'s file', () =
     execFileSync('mkfifo', [fifo]);
     const line = `--out ${fifo} is a FIFO (named pipe), not a regular file; give the path of a file to write`;
     refused(await cli(train(fifo, '--epochs', '1')), line);
-    refused(await cli(['predict', '--model', model, '--data', data, '--out', fifo]), line);
+    refused(await cli(['predict', '--model', model, '--data', 'data/digits/digits.csv', '--out', fifo]), line);
     refused(await cli(['export', model, '--format', 'onnx', '--out', fifo]), line);
     refused(await cli(['import', onnx, '--out', fifo]), line);
     expect(statSync(fifo).isFIFO()).toBe(true);
@@ -147,7 +163,7 @@ describe('an output may not be an input, a device, or another run\'s file', () =
     execFileSync('mknod', [device, 'c', '1', '3']);
     const line = `--out ${device} is a character device, not a regular file; give the path of a file to write`;
     refused(await cli(train(device, '--epochs', '1')), line);
-    refused(await cli(['predict', '--model', model, '--data', data, '--out', device]), line);
+    refused(await cli(['predict', '--model', model, '--data', 'data/digits/digits.csv', '--out', device]), line);
     refused(await cli(['import', onnx, '--out', device]), line);
     expect(statSync(device).isCharacterDevice()).toBe(true);
   });
@@ -169,9 +185,10 @@ describe('an output may not be an input, a device, or another run\'s file', () =
   });
 
   test('an --out whose resume checkpoint name would be too long is refused before training, naming the limit', async () => {
-    const out = join(dir, `${'a'.repeat(240)}.safetensors`);
+    // 250 bytes: the name and its lock's fit in 255, its resume checkpoint's does not (it crashed after the first epoch).
+    const out = join(dir, `${'a'.repeat(238)}.safetensors`);
     const run = await cli(train(out, '--epochs', '1'));
-    refused(run, `--out ${out}: its resume checkpoint ${resumePath(out)} has a file name of 259 bytes, over the file system limit of 255 (NAME_MAX); choose a shorter --out`);
+    refused(run, `--out ${out}: its resume checkpoint ${resumePath(out)} has a file name of 257 bytes, over the file system limit of 255 (NAME_MAX); choose a shorter --out`);
     expect(jsonLines(run.stdout).some((e) => e.type === 'step')).toBe(false);
   });
 
