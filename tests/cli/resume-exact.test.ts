@@ -93,10 +93,10 @@ test('--resume refuses a resumable checkpoint written by a different run', async
   expect((await runUntil(args, (e) => e.type === 'epoch-end', 'SIGINT')).code).toBe(130);
   const other = await runCli([...args.map((a) => (a === '5' ? '6' : a)), '--resume']);
   expect(other.code).toBe(2);
-  expect(other.stderr).toBe(`headstart: --resume: ${resumePath(out)} belongs to another run (its seed 5, this run's 6); resume with the same flags and data, or start over without --resume\n`);
+  expect(other.stderr).toBe(`headstart: --resume: ${resumePath(out)} belongs to another run (its seed 5, this run's 6); resume with the same flags and data, or delete it to start over\n`);
   const otherLr = await runCli([...args, '--lr', '0.1', '--resume']);
   expect(otherLr.code).toBe(2);
-  expect(otherLr.stderr).toBe(`headstart: --resume: ${resumePath(out)} belongs to another run (its options: lr 0.001; this run's: lr 0.1); resume with the same flags and data, or start over without --resume\n`);
+  expect(otherLr.stderr).toBe(`headstart: --resume: ${resumePath(out)} belongs to another run (its options: lr 0.001; this run's: lr 0.1); resume with the same flags and data, or delete it to start over\n`);
   const otherSplit = await runCli([...args, '--val-split', '0.2', '--resume']);
   expect(otherSplit.code).toBe(2);
   expect(otherSplit.stderr).toContain('belongs to another run (its training samples differ: another --labels, --per-class, --val-split or changed data)');
@@ -112,6 +112,6 @@ test('--resume refuses to continue the saved training state on another model', a
   expect((await runUntil(args('relu.yaml'), (e) => e.type === 'epoch-end', 'SIGINT')).code).toBe(130);
   const other = await runCli([...args('tanh.yaml'), '--resume']);
   expect(other.code).toBe(2);
-  expect(other.stderr).toBe(`headstart: --resume: ${resumePath(out)} was training another model (a different --model, --from or --input-shape); resume with the same flags, or start over without --resume\n`);
+  expect(other.stderr).toBe(`headstart: --resume: ${resumePath(out)} was training another model (a different --model, --from or --input-shape); resume with the same flags, or delete it to start over\n`);
   expect((await runCli([...args('relu.yaml'), '--resume'])).code).toBe(0);
 });

@@ -1,10 +1,11 @@
-import { getRegistry, readCheckpoint } from '@headstart/core';
+import { checkOutput, getRegistry, readCheckpoint } from '@headstart/core';
 import { CliError } from '../cli-error.js';
 import { createReporter } from '../output/reporter.js';
 import { loadPlugins } from '../plugins/load-plugins.js';
 
 /** `headstart export CKPT --format onnx|tfjs --out PATH`: a model its runtime loads on its own. */
 export async function exportModel(file: string, flags: { format: string; out: string }): Promise<void> {
+  await checkOutput({ flag: '--out', path: flags.out }, [{ flag: 'the checkpoint', path: file }]);
   const reporter = createReporter({ json: false });
   (await loadPlugins()).warnings.forEach((w) => reporter.warn(w));
   const checkpoint = await readCheckpoint(file);

@@ -1,4 +1,4 @@
-import { opaqueLayers, outputShape, sha256OfFile, writeCheckpoint, type Label } from '@headstart/core';
+import { checkOutput, opaqueLayers, outputShape, sha256OfFile, writeCheckpoint, type Label } from '@headstart/core';
 import { CliError } from '../cli-error.js';
 import { parseNumber, POSITIVE } from '../data-options.js';
 import { join } from 'node:path';
@@ -8,13 +8,14 @@ import { isDirectory, loadStartingPoint } from '../start-point.js';
 
 /** `headstart import MODEL --out CKPT`: a model in a backend's native format as a headstart checkpoint. */
 export async function importModel(file: string, flags: { out: string; labels?: string; scale?: string }): Promise<void> {
+  // A tfjs model given as its directory is read, and hashed, by its model.json.
+  const hashed = isDirectory(file) ? join(file, 'model.json') : file;
+  await checkOutput({ flag: '--out', path: flags.out }, [{ flag: 'the model', path: hashed }]);
   const reporter = createReporter({ json: false });
   (await loadPlugins()).warnings.forEach((w) => reporter.warn(w));
   const start = await loadStartingPoint(file);
   const labels = parseLabels(flags.labels, outputShape(start.spec));
   const scale = parseNumber(flags.scale, '--scale', POSITIVE);
-  // A tfjs model given as its directory is hashed by its model.json.
-  const hashed = isDirectory(file) ? join(file, 'model.json') : file;
   const now = new Date().toISOString();
   const { sha256 } = await writeCheckpoint(flags.out, {
     manifest: {

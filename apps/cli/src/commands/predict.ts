@@ -1,6 +1,7 @@
-import { argmaxRows, HeadstartError, type Label } from '@headstart/core';
+import { argmaxRows, checkOutput, HeadstartError, type Label } from '@headstart/core';
 import { CliError } from '../cli-error.js';
 import { streamForModel } from '../data-options.js';
+import { flagPaths } from '../flag-paths.js';
 import { interruptSignal } from '../interrupt.js';
 import { loadModel } from '../model-loader.js';
 import { createReporter } from '../output/reporter.js';
@@ -21,6 +22,7 @@ export interface PredictFlags {
  * larger than memory work; an --out file appears only once complete.
  */
 export async function predict(flags: PredictFlags): Promise<void> {
+  if (flags.out) await checkOutput({ flag: '--out', path: flags.out }, flagPaths({ '--model': flags.model, '--data': flags.data }));
   const reporter = createReporter({ json: false });
   const { checkpoint, model } = await loadModel(flags.model, flags.backend, reporter);
   const { spec, labels, featureNames, preprocessing } = checkpoint.manifest;

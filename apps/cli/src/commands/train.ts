@@ -1,4 +1,4 @@
-import { getRegistry, runTraining } from '@headstart/core';
+import { checkTrainingOutput, getRegistry, runTraining } from '@headstart/core';
 import { startBackend } from '../backend-choice.js';
 import { CliError } from '../cli-error.js';
 import { inheritedFrom, loadTrainingData, parseSeed, type DataFlags } from '../data-options.js';
@@ -9,6 +9,7 @@ import { interruptSignal } from '../interrupt.js';
 import { loadStartingPoint } from '../start-point.js';
 import { chooseSpec } from '../read-spec.js';
 import { parseCheckpointEvery } from '../checkpoint-every.js';
+import { flagPaths } from '../flag-paths.js';
 
 /** Flags of `headstart train`. */
 export interface TrainFlags extends DataFlags {
@@ -32,6 +33,8 @@ export interface TrainFlags extends DataFlags {
 /** `headstart train`: one strategy, one checkpoint. */
 export async function train(flags: TrainFlags): Promise<void> {
   const reporter = createReporter(flags);
+  const inputs = flagPaths({ '--data': flags.data, '--val': flags.val, '--unlabeled': flags.unlabeled, '--from': flags.from });
+  if (!flags.dryRun) await checkTrainingOutput({ flag: '--out', path: flags.out }, { resume: flags.resume, inputs });
   const plugins = await loadPlugins();
   plugins.warnings.forEach((w) => reporter.warn(w));
   const registry = getRegistry();
@@ -55,6 +58,7 @@ export async function train(flags: TrainFlags): Promise<void> {
       spec,
       seed: parseSeed(flags.seed),
       out: flags.out,
+      outLabel: '--out',
       resume: flags.resume === true,
       dryRun: flags.dryRun === true,
       checkpointEvery: parseCheckpointEvery(flags.checkpointEvery),

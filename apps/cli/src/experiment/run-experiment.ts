@@ -58,6 +58,8 @@ async function pretrain(e: Experiment, data: SeedData, seed: number, env: Experi
     spec: defaultModelSpec(data.source.sampleShape, data.source.labelMap!.length),
     seed,
     out,
+    // An experiment always reruns every arm from the start; a checkpoint an interrupted one left is its own.
+    startOver: true,
     emit: env.emit,
     signal: env.signal,
   });
@@ -87,6 +89,7 @@ async function runArm(arm: ExperimentArm, data: SeedData, budget: number, seed: 
     spec: from?.spec ?? defaultModelSpec(train.sampleShape, train.labelMap!.length),
     seed,
     out: checkpoint,
+    startOver: true,
     emit,
     signal: env.signal,
   });

@@ -1,4 +1,4 @@
-import { checkOptions, getRegistry, runTraining, type CheckpointInterval, type EventSink, type Preprocessing, type StartingPoint, type Strategy, type TrainingOutcome } from '@headstart/core';
+import { checkOptions, checkTrainingOutput, getRegistry, runTraining, type CheckpointInterval, type EventSink, type Preprocessing, type StartingPoint, type Strategy, type TrainingOutcome } from '@headstart/core';
 import { startBackend } from '../backend-choice.js';
 import { inheritedFrom, loadTrainingData } from '../data-options.js';
 import { chooseSpec } from '../read-spec.js';
@@ -43,6 +43,8 @@ async function runStages(pipeline: Pipeline, options: PipelineRunOptions): Promi
   if (!options.resume && !options.dryRun) refuseEarlierRun(options.file, pipeline, state);
   const { backend, availability } = await startBackend(pipeline.backend);
   const outcomes: TrainingOutcome[] = [];
+  // Every stage's output before the first trains: a stage an interrupted run left is refused up front, not after retraining the ones before it.
+  if (!options.resume && !options.dryRun) for (const [index, stage] of pipeline.stages.entries()) await checkTrainingOutput({ flag: 'output', path: stageCheckpoint(pipeline, index, stage) });
   let from: StartingPoint | undefined = pipeline.from ? await loadStartingPoint(pipeline.from) : undefined;
   for (const [index, stage] of pipeline.stages.entries()) {
     const out = stageCheckpoint(pipeline, index, stage);

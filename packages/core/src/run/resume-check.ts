@@ -43,7 +43,7 @@ export function checkSameRun(resume: Checkpoint, run: RunIdentity): void {
 }
 
 function refuse(file: string, why: string): never {
-  throw new HeadstartError('USAGE', `--resume: ${file} belongs to another run (${why}); resume with the same flags and data, or start over without --resume`);
+  throw new HeadstartError('USAGE', `--resume: ${file} belongs to another run (${why}); resume with the same flags and data, or delete it to start over`);
 }
 
 /** `its seed 5, this run's 6`; for option sets, only the options that differ. */

@@ -29,7 +29,7 @@ export function resumeHandoff(resume: Checkpoint | undefined): ResumeHandoff {
       if (resume && resume.manifest.training?.phase === phase && !sameSpec(resume.manifest.spec, spec)) {
         throw new HeadstartError(
           'USAGE',
-          `--resume: ${resume.file} was training another model (a different --model, --from or --input-shape); resume with the same flags, or start over without --resume`,
+          `--resume: ${resume.file} was training another model (a different --model, --from or --input-shape); resume with the same flags, or delete it to start over`,
         );
       }
     },

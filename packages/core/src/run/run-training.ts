@@ -18,6 +18,8 @@ import { resumeHandoff } from './resume-handoff.js';
 import { checkOptions } from '../strategy-options.js';
 import { planOnly } from './plan-only.js';
 import { resumePath } from './resume-path.js';
+import { checkResumeSlot } from './resume-slot.js';
+import { checkTrainingOutput } from './training-output.js';
 
 /** One training run of one strategy, as `headstart train` or a pipeline stage asks for it. */
 export interface TrainingRun {
@@ -35,8 +37,15 @@ export interface TrainingRun {
   seed: number;
   /** Final checkpoint path. */
   out: string;
+  /** How messages name `out` (`--out`); default `output`. */
+  outLabel?: string;
   /** Continue from the resumable checkpoint beside `out`. */
   resume?: boolean;
+  /**
+   * Replace a resumable checkpoint an interrupted run left beside `out` (for callers that always
+   * rerun from the start); without it, or `resume`, such a checkpoint is refused, not discarded.
+   */
+  startOver?: boolean;
   /** Emit each phase's plan (what trains, at what rate) instead of training; write nothing. */
   dryRun?: boolean;
   stage?: number;
@@ -59,15 +68,21 @@ const DEFAULT_CHECKPOINT_EVERY: CheckpointInterval = { seconds: 60 };
 /**
  * Run a strategy with core's machinery around it: parse its options, build its context, write
  * resumable checkpoints while it trains and the final checkpoint (with provenance) when it ends.
- * The output path is locked for the run, so a second run writing it is refused. Training data of
- * a single class is refused before anything runs.
+ * The output path is locked for the run, so a second run writing it is refused; the output rule
+ * ({@link checkTrainingOutput}) holds for it, and an interrupted run's checkpoint is never discarded
+ * without `resume` or `startOver`. Training data of a single class is refused before anything runs.
  */
 export async function runTraining(run: TrainingRun): Promise<TrainingOutcome> {
   const options = parseOptions(run.strategy, run.options);
   checkSeveralClasses(run.data.train);
   if (run.dryRun) return train(run, options);
+  const out = { flag: run.outLabel ?? 'output', path: run.out };
+  const intent = { resume: run.resume === true, startOver: run.startOver === true };
+  await checkTrainingOutput(out, intent);
   const unlock = await lockOutput(run.out, (message) => run.emit({ type: 'log', level: 'warn', message }));
   try {
+    // Again under the lock: the resume checkpoint is this run's to judge only once no other run writes it.
+    await checkResumeSlot(out, intent);
     return await train(run, options);
   } finally {
     await unlock().catch(() => undefined);
