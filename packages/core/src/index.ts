@@ -21,6 +21,7 @@ export * from './train/metrics.js';
 export * from './train/fit.js';
 export * from './run/run-training.js';
 export * from './run/resume-path.js';
+export * from './io/index.js';
 export * from './backend-kit/training-plan.js';
 export * from './backend-kit/dropout-mask.js';
 export * from './backend-kit/model-io.js';
