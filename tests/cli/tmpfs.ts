@@ -50,7 +50,8 @@ export function mountTmpfs(kib: number): Tmpfs {
     throw error;
   }
   const unmount = (): void => {
-    run('umount', dir);
+    // Lazy: a file a failed test left open must not keep the mount (and the next run's space) busy.
+    run('umount', '--lazy', dir);
     rmSync(dir, { recursive: true, force: true });
   };
   if (run('stat', '-f', '-c', '%T', dir) !== 'tmpfs' || spawnSync('mountpoint', ['-q', dir]).status !== 0) {
