@@ -1,6 +1,5 @@
-import { HeadstartError, type Model } from '@headstart/core';
+import { HeadstartError, openSafeFile, type Model, type SafeFile } from '@headstart/core';
 import * as tf from '@tensorflow/tfjs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildLayersModel } from './layers-model-builder.js';
 import { exportPaths, type LayersModelJson } from './layers-model-files.js';
@@ -17,8 +16,11 @@ export const SPEC_METADATA_KEY = 'headstart';
  * Write `model` as a tfjs layers model that `tf.loadLayersModel` loads: `model.json` (Keras topology,
  * weights manifest) and one `weights.bin` shard, in directory `out`, or as `out` itself when it ends
  * in `.json` (the shard then is `<name>.weights.bin` beside it). Works for a model of any backend, as
- * it reads only the spec and weights. Files appear whole: each is written aside and renamed.
- * @throws HeadstartError (USAGE) for a format other than `tfjs`; (BAD_INPUT) when `out` cannot be written.
+ * it reads only the spec and weights. Both files are written aside and verified before either is
+ * renamed into place, so a failed export (a full disk) leaves the previous export as it was. The
+ * directory is created when missing.
+ * @throws HeadstartError (USAGE) for a format other than `tfjs`; (BAD_INPUT) when `out` cannot be
+ * written (FileWriteError, one line naming the file).
  */
 export async function exportLayersModel(model: Model, format: string, out: string): Promise<void> {
   if (format !== 'tfjs') throw new HeadstartError('USAGE', `the tfjs backend exports format "tfjs", not "${format}"`);
@@ -32,12 +34,10 @@ export async function exportLayersModel(model: Model, format: string, out: strin
     weightsManifest: [{ paths: [paths.weightsFile], weights: artifacts.weightSpecs as LayersModelJson['weightsManifest'][number]['weights'] }],
     ...(artifacts.userDefinedMetadata ? { userDefinedMetadata: artifacts.userDefinedMetadata as Record<string, unknown> } : {}),
   };
-  await mkdir(paths.dir, { recursive: true }).catch((error: unknown) => {
-    throw new HeadstartError('BAD_INPUT', `${out}: cannot create the export directory ${paths.dir} (${(error as Error).message})`, { cause: error });
-  });
-  // Weights first: a model.json that exists always has its shard.
-  await writeWhole(join(paths.dir, paths.weightsFile), new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData!)));
-  await writeWhole(paths.modelJson, `${JSON.stringify(json)}\n`);
+  await writeTogether([
+    [join(paths.dir, paths.weightsFile), new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData!))],
+    [paths.modelJson, `${JSON.stringify(json)}\n`],
+  ]);
 }
 
 /** The model as tfjs-layers itself serialises it (topology, weight specs and data). */
@@ -56,12 +56,22 @@ async function layersModelArtifacts(model: Model): Promise<tf.io.ModelArtifacts>
   }
 }
 
-async function writeWhole(file: string, data: Uint8Array | string): Promise<void> {
-  const aside = `${file}.${process.pid}.tmp`;
+/**
+ * Write every file aside and verify them all, then rename them in order (weights first: a
+ * model.json that exists always has its shard). A failure before the renames leaves no file changed.
+ */
+async function writeTogether(files: [string, Uint8Array | string][]): Promise<void> {
+  const opened: SafeFile[] = [];
   try {
-    await writeFile(aside, data);
-    await rename(aside, file);
+    for (const [file, data] of files) {
+      const out = await openSafeFile(file);
+      opened.push(out);
+      await out.write(data);
+      await out.verify();
+    }
   } catch (error) {
-    throw new HeadstartError('BAD_INPUT', `${file}: cannot write (${(error as Error).message})`, { cause: error });
+    await Promise.all(opened.map((out) => out.discard()));
+    throw error;
   }
+  for (const out of opened) await out.commit();
 }

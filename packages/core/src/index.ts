@@ -25,6 +25,7 @@ export { lockOutput, type LockWording } from './run/output-lock.js';
 export * from './run/output-safety.js';
 export * from './run/resume-slot.js';
 export * from './run/training-output.js';
+export * from './io/index.js';
 export * from './backend-kit/training-plan.js';
 export * from './backend-kit/dropout-mask.js';
 export * from './backend-kit/model-io.js';

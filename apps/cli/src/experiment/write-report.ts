@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFileSafely } from '@headstart/core';
 import { join } from 'node:path';
 import { table, type Reporter } from '../output/reporter.js';
 import type { Experiment, RunResult } from './experiment.js';
@@ -15,10 +15,9 @@ export async function writeReport(
 ): Promise<void> {
   const summaries = summarize(e, results);
   const readings = [reading(e, summaries)];
-  await mkdir(out, { recursive: true });
-  await writeFile(join(out, 'results.json'), `${JSON.stringify({ experiment: e, engine, summaries, results }, null, 2)}\n`);
-  await writeFile(join(out, 'report.md'), reportMarkdown(e, summaries, readings, engine));
-  await writeFile(join(out, 'report.html'), reportHtml(e, summaries, results, readings, engine, { baseDir: out }));
+  await writeFileSafely(join(out, 'results.json'), `${JSON.stringify({ experiment: e, engine, summaries, results }, null, 2)}\n`);
+  await writeFileSafely(join(out, 'report.md'), reportMarkdown(e, summaries, readings, engine));
+  await writeFileSafely(join(out, 'report.html'), reportHtml(e, summaries, results, readings, engine, { baseDir: out }));
   const seconds = (Date.now() - started) / 1000;
   reporter.result({ summaries, out, seconds });
   reporter.info(`\n${title}\n`);

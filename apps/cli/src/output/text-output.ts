@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { openSafeFile } from '@headstart/core';
 import { once } from 'node:events';
-import { mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { stat } from 'node:fs/promises';
 import { CliError } from '../cli-error.js';
 
 /** Where a command streams its text: written piece by piece, then committed or discarded. */
@@ -39,48 +38,22 @@ export function stdoutOutput(): TextOutput {
 }
 
 /**
- * Text streamed to a temporary file beside `file`, flushed and renamed over `file` on commit, so
- * a failed or interrupted run never leaves a half-written file where a good one was. Creates the
- * parent directory. `flag` names the option that gave the path, for error messages.
- * @throws CliError when the path is a directory or its directory cannot be created.
+ * Text streamed to a temporary file beside `file` (core's `openSafeFile`): every byte written,
+ * flushed, its size verified and renamed over `file` on commit, so a failed or interrupted run (a
+ * full disk) never leaves a half-written file where a good one was. Creates the parent directory.
+ * `flag` names the option that gave the path, for error messages.
+ * @throws CliError when the path is a directory; FileWriteError (one line naming the file) when it
+ * cannot be written, from here or from `write` and `commit`.
  */
 export async function atomicFileOutput(file: string, flag = '--out'): Promise<TextOutput> {
   if ((await stat(file).catch(() => undefined))?.isDirectory()) throw new CliError(`${file}: is a directory; ${flag} names the file to write`);
-  await mkdir(dirname(file), { recursive: true }).catch((error: unknown) => {
-    throw new CliError(`${file}: cannot create its directory ${dirname(file)}: ${reason(error)}`);
-  });
-  const temporary = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const handle: FileHandle = await open(temporary, 'wx').catch((error: unknown) => {
-    throw new CliError(`${file}: cannot write: ${reason(error)}`);
-  });
-  let closed = false;
-  const close = async (): Promise<void> => {
-    if (closed) return;
-    closed = true;
-    await handle.close();
-  };
+  const out = await openSafeFile(file);
   return {
-    // writeFile on a handle writes all of the text at the current position, then moves past it.
     write: async (text) => {
-      await handle.writeFile(text);
+      await out.write(text);
       return true;
     },
-    async commit() {
-      await handle.sync();
-      await close();
-      await rename(temporary, file);
-    },
-    async discard() {
-      await close().catch(() => {});
-      await unlink(temporary).catch(() => {});
-    },
+    commit: () => out.commit(),
+    discard: () => out.discard(),
   };
-}
-
-function reason(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (code === 'EEXIST' || code === 'ENOTDIR') return 'a file is in the way';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'EROFS') return 'read-only file system';
-  return (error as Error).message;
 }

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, stat, type FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
 import { CheckpointError, HeadstartError } from '../errors.js';
+import { writeFileSafely } from '../io/safe-write.js';
+import { FileWriteError } from '../io/write-error.js';
 import { parameterShapes } from '../spec/shapes.js';
 import type { NamedTensors } from '../tensors.js';
 import { CHECKPOINT_FORMAT_VERSION, type CheckpointManifest } from './manifest.js';
@@ -60,8 +60,9 @@ export interface CheckpointOverview {
 }
 
 /**
- * Write a checkpoint atomically: a temporary file beside `file`, flushed to disk, then renamed
- * over it, so a crash or a failed write never leaves a half-written file where a good one was.
+ * Write a checkpoint safely: a temporary file beside `file`, written in full, flushed to disk,
+ * read back and checked against the sha-256 of what was meant, then renamed over it, so a full
+ * disk, a crash or a failed write never leaves a half-written file where a good one was.
  * Creates the parent directory.
  * @returns the sha-256 (hex) of the file written and its size in bytes.
  * @throws CheckpointError when the content would not read back (weights not matching the spec,
@@ -69,14 +70,12 @@ export interface CheckpointOverview {
  */
 export async function writeCheckpoint(file: string, content: CheckpointContent): Promise<{ sha256: string; bytes: number }> {
   const bytes = encodeCheckpoint(file, content);
-  try {
-    await mkdir(dirname(file), { recursive: true });
-    await writeFileAtomic(file, bytes);
-  } catch (error) {
-    throw fileSystemError(file, error, 'cannot write');
-  }
-  await syncDirectory(dirname(file));
-  return { sha256: sha256(bytes), bytes: bytes.length };
+  const hash = sha256(bytes);
+  await writeFileSafely(file, bytes, { sha256: hash }).catch((error: unknown) => {
+    // The same line, as the checkpoint error callers of this function expect.
+    throw error instanceof FileWriteError ? new CheckpointError(file, error.message.slice(file.length + 2), { cause: error }) : error;
+  });
+  return { sha256: hash, bytes: bytes.length };
 }
 
 /**
@@ -206,25 +205,12 @@ async function readAt(handle: FileHandle, position: number, length: number): Pro
   return buffer.subarray(0, filled);
 }
 
-async function syncDirectory(dir: string): Promise<void> {
-  // The rename is durable only once the directory entry is on disk. Some platforms cannot
-  // fsync a directory; the file itself is already synced, so that is no reason to fail.
-  const handle = await open(dir, 'r').catch(() => undefined);
-  try {
-    await handle?.sync();
-  } catch {
-    // See above.
-  } finally {
-    await handle?.close();
-  }
-}
-
 /** A file-system failure as a one-line CheckpointError; headstart's own errors and others pass through. */
-function fileSystemError(file: string, error: unknown, action?: string): unknown {
+function fileSystemError(file: string, error: unknown): unknown {
   if (error instanceof HeadstartError) return error;
   const reason = FILE_SYSTEM_REASONS[String((error as { code?: unknown } | null)?.code)];
   if (reason === undefined) return error;
-  return new CheckpointError(file, action ? `${action}: ${reason}` : reason, { cause: error });
+  return new CheckpointError(file, reason, { cause: error });
 }
 
 const FILE_SYSTEM_REASONS: Record<string, string> = {
@@ -233,8 +219,6 @@ const FILE_SYSTEM_REASONS: Record<string, string> = {
   EPERM: 'permission denied',
   EISDIR: 'is a directory, expected a checkpoint file',
   ENOTDIR: 'a parent of the path is not a directory',
-  ENOSPC: 'no space left on the device',
-  EROFS: 'read-only file system',
 };
 
 function sha256(bytes: Uint8Array): string {

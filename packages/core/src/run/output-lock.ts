@@ -1,9 +1,10 @@
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
 import { CheckpointError, HeadstartError } from '../errors.js';
+import { writeFileSafely } from '../io/safe-write.js';
 
 /**
  * A lock whose holder is unknown (another host, or one that died before naming itself) and that
@@ -49,7 +50,10 @@ export async function lockOutput(out: string, onLost: (message: string) => void,
   for (;;) {
     const release = await tryLock(out, onLost);
     if (release) {
-      await writeFile(ownerFile, JSON.stringify({ pid: process.pid, host: hostname() } satisfies Owner));
+      await writeFileSafely(ownerFile, JSON.stringify({ pid: process.pid, host: hostname() } satisfies Owner)).catch(async (error: unknown) => {
+        await release();
+        throw error;
+      });
       return async () => {
         await rm(ownerFile, { force: true });
         await release();
