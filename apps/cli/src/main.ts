@@ -1,11 +1,26 @@
 import { Command, CommanderError, Option } from 'commander';
-import { classify, EXIT, oneLine } from './cli-error.js';
+import { CliError, classify, EXIT, oneLine } from './cli-error.js';
+import { guardStdStreams, lostStdout, writeStderr } from './output/std-streams.js';
 import { VERSION } from './version.js';
 
-/** Parse `argv` (without node and script), run the command, and return the exit code. */
+/**
+ * Parse `argv` (without node and script), run the command, and return the exit code. A failed
+ * write to stdout or stderr never ends the command; stdout lost for another reason than its reader
+ * leaving is one line on stderr and exit 1.
+ */
 export async function main(argv: string[]): Promise<number> {
+  guardStdStreams();
+  const code = await runCommand(argv);
+  const lost = await lostStdout();
+  if (lost === undefined) return code;
+  writeStderr(`headstart: ${lost}\n`);
+  return code === EXIT.ok ? EXIT.failure : code;
+}
+
+async function runCommand(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
+    checkCurrentFolder();
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (error) {
@@ -13,9 +28,20 @@ export async function main(argv: string[]): Promise<number> {
       return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     const { message, exitCode, stack } = classify(error);
-    process.stderr.write(`headstart: ${message}\n`);
-    if (stack && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    writeStderr(`headstart: ${message}\n`);
+    if (stack && error instanceof Error && error.stack) writeStderr(`${error.stack}\n`);
     return exitCode;
+  }
+}
+
+/** @throws CliError when the current folder was deleted: no relative path could be resolved. */
+function checkCurrentFolder(): void {
+  try {
+    process.cwd();
+  } catch {
+    // The shell's PWD still names the folder that went away.
+    const folder = process.env.PWD ? ` ${process.env.PWD}` : '';
+    throw new CliError(`the current folder${folder} no longer exists (deleted?); cd into an existing folder and run again`);
   }
 }
 

@@ -1,5 +1,6 @@
 import { getRegistry } from '@headstart/core';
 import { loadPlugins } from '../plugins/load-plugins.js';
+import { withTimeLimit } from '../plugins/time-limit.js';
 
 /** `headstart doctor`: which backends and engines work here, and why (not). */
 export async function doctor(flags: { json?: boolean }): Promise<void> {
@@ -8,7 +9,7 @@ export async function doctor(flags: { json?: boolean }): Promise<void> {
   const backends = await Promise.all(
     registry.names('backend').map(async (name) => {
       try {
-        const { availability } = await registry.start(name);
+        const { availability } = await withTimeLimit(registry.start(name), `backend "${name}": its probe()`);
         return { name, ...availability };
       } catch (error) {
         return { name, available: false, reasons: [error instanceof Error ? error.message : String(error)] };

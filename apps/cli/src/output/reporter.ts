@@ -1,5 +1,6 @@
 import type { EventSink, TrainingEvent } from '@headstart/core';
 import cliProgress from 'cli-progress';
+import { streamFailed, writeStderr, writeStdout } from './std-streams.js';
 
 /** Where a command's events go: a progress display on a terminal, JSON lines otherwise. */
 export interface Reporter {
@@ -20,7 +21,7 @@ export function createReporter(options: { json?: boolean }): Reporter {
 }
 
 function jsonReporter(): Reporter {
-  const write = (value: object): void => void process.stdout.write(`${JSON.stringify(value)}\n`);
+  const write = (value: object): void => writeStdout(`${JSON.stringify(value)}\n`);
   return {
     json: true,
     emit(event) {
@@ -28,7 +29,7 @@ function jsonReporter(): Reporter {
       if (event.type === 'step' && event.step % Math.max(1, Math.floor(event.stepsPerEpoch / 10)) !== 0 && event.step !== event.stepsPerEpoch) return;
       write(event);
     },
-    info: (message) => void process.stderr.write(`${message}\n`),
+    info: (message) => writeStderr(`${message}\n`),
     warn: (message) => write({ type: 'log', level: 'warn', message }),
     result: (value) => write({ type: 'result', ...value }),
     close() {},
@@ -45,10 +46,11 @@ function terminalReporter(): Reporter {
   const emit = (event: TrainingEvent): void => {
     switch (event.type) {
       case 'run-start':
-        process.stderr.write(`${event.strategy} on ${event.engine}: ${event.samples} samples\n`);
+        writeStderr(`${event.strategy} on ${event.engine}: ${event.samples} samples\n`);
         break;
       case 'epoch-start':
         stop();
+        if (streamFailed('stderr')) break;
         bar = new cliProgress.SingleBar(
           { format: `epoch {epoch}/{epochs} [{bar}] {percentage}% | ETA {eta}s | loss {loss}{accuracy}`, hideCursor: true, clearOnComplete: true, stream: process.stderr },
           cliProgress.Presets.shades_classic,
@@ -61,25 +63,25 @@ function terminalReporter(): Reporter {
         break;
       case 'epoch-end':
         stop();
-        process.stderr.write(`epoch ${event.epoch + 1}/${event.epochs} ${formatMetrics(event.metrics)} (${event.seconds.toFixed(1)}s)\n`);
+        writeStderr(`epoch ${event.epoch + 1}/${event.epochs} ${formatMetrics(event.metrics)} (${event.seconds.toFixed(1)}s)\n`);
         break;
       case 'early-stop':
-        process.stderr.write(`early stop: ${event.monitor} has not improved since epoch ${event.bestEpoch + 1}\n`);
+        writeStderr(`early stop: ${event.monitor} has not improved since epoch ${event.bestEpoch + 1}\n`);
         break;
       case 'stage-start':
-        process.stderr.write(`\nstage ${event.stage + 1} "${event.name}" (${event.strategy})\n`);
+        writeStderr(`\nstage ${event.stage + 1} "${event.name}" (${event.strategy})\n`);
         break;
       case 'stage-end':
-        process.stderr.write(`stage ${event.stage + 1} "${event.name}" done: ${formatMetrics(event.metrics)} → ${event.checkpoint}\n`);
+        writeStderr(`stage ${event.stage + 1} "${event.name}" done: ${formatMetrics(event.metrics)} → ${event.checkpoint}\n`);
         break;
       case 'plan':
-        process.stdout.write(formatPlan(event));
+        writeStdout(formatPlan(event));
         break;
       case 'log':
-        process.stderr.write(`${event.level === 'warn' ? 'warning: ' : ''}${event.message}\n`);
+        writeStderr(`${event.level === 'warn' ? 'warning: ' : ''}${event.message}\n`);
         break;
       case 'model':
-        if (event.engine !== engine) process.stderr.write(`model runs on ${event.engine}\n`);
+        if (event.engine !== engine) writeStderr(`model runs on ${event.engine}\n`);
         engine = event.engine;
         break;
       default:
@@ -89,8 +91,8 @@ function terminalReporter(): Reporter {
   return {
     json: false,
     emit,
-    info: (message) => void process.stdout.write(`${message}\n`),
-    warn: (message) => void process.stderr.write(`warning: ${message}\n`),
+    info: (message) => writeStdout(`${message}\n`),
+    warn: (message) => writeStderr(`warning: ${message}\n`),
     result() {},
     close: stop,
   };

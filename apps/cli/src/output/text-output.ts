@@ -1,7 +1,7 @@
 import { openSafeFile } from '@headstart/core';
-import { once } from 'node:events';
 import { stat } from 'node:fs/promises';
 import { CliError } from '../cli-error.js';
+import { guardStdStreams, streamFailed } from './std-streams.js';
 
 /** Where a command streams its text: written piece by piece, then committed or discarded. */
 export interface TextOutput {
@@ -16,25 +16,34 @@ export interface TextOutput {
   discard(): Promise<void>;
 }
 
-/** Text on stdout, as it comes (nothing to commit or take back). */
+/**
+ * Text on stdout, as it comes (nothing to commit or take back). A failed write is recorded, not
+ * thrown ({@link guardStdStreams}): a reader that closed the pipe early (`| head`) simply does not
+ * want the rest; any other loss (a full disk) is reported once the command is over.
+ */
 export function stdoutOutput(): TextOutput {
-  let readerGone = false;
-  // A reader that closes the pipe early is not a failure: the rest of the output is simply not wanted.
-  const onError = (error: NodeJS.ErrnoException): void => {
-    if (error.code !== 'EPIPE') throw error;
-    readerGone = true;
-  };
-  process.stdout.on('error', onError);
-  const stop = async (): Promise<void> => void process.stdout.off('error', onError);
+  guardStdStreams();
+  const done = async (): Promise<void> => {};
   return {
     async write(text) {
-      if (readerGone) return false;
-      if (!process.stdout.write(text)) await once(process.stdout, 'drain').catch(onError);
-      return !readerGone;
+      if (streamFailed('stdout')) return false;
+      if (!process.stdout.write(text)) await drained();
+      return !streamFailed('stdout');
     },
-    commit: stop,
-    discard: stop,
+    commit: done,
+    discard: done,
   };
+}
+
+/** Resolves when stdout can take more: drained, or failed (the error comes after `write` returns). */
+function drained(): Promise<void> {
+  return new Promise((resolve) => {
+    const settle = (): void => {
+      for (const event of ['drain', 'error', 'close']) process.stdout.off(event, settle);
+      resolve();
+    };
+    for (const event of ['drain', 'error', 'close']) process.stdout.on(event, settle);
+  });
 }
 
 /**

@@ -48,6 +48,29 @@ describe('loadPlugins', () => {
     expect(entries.find((e) => e.name === 'full-retrain')?.source).toBe('@headstart/strategies');
   });
 
+  test('a plugin whose import never finishes (a loop, a top-level await that never settles) is skipped with a warning', async () => {
+    const dir = await project({
+      'package.json': JSON.stringify({ dependencies: { looping: '1.0.0', waiting: '1.0.0', fine: '1.0.0' } }),
+      'node_modules/looping/package.json': JSON.stringify({ name: 'looping', type: 'module', headstart: { strategies: './index.js' } }),
+      'node_modules/looping/index.js': 'while (true) {}\n',
+      'node_modules/waiting/package.json': JSON.stringify({ name: 'waiting', type: 'module', headstart: { strategies: './index.js' } }),
+      'node_modules/waiting/index.js': 'await new Promise(() => {});\n',
+      'node_modules/fine/package.json': JSON.stringify({ name: 'fine', type: 'module', headstart: { strategies: './index.js' } }),
+      'node_modules/fine/index.js': strategyModule('after-the-stuck-ones'),
+    });
+    process.env.HEADSTART_PLUGIN_TIMEOUT_MS = '1000';
+    try {
+      const report = await loadPlugins(dir);
+      expect(report.warnings).toEqual([
+        'plugin looping: did not finish loading within 1 s (HEADSTART_PLUGIN_TIMEOUT_MS); skipped',
+        'plugin waiting: its import never finished (a top-level await that never settles); skipped',
+      ]);
+      expect(getRegistry().list('strategy').find((e) => e.name === 'after-the-stuck-ones')?.source).toBe('fine');
+    } finally {
+      delete process.env.HEADSTART_PLUGIN_TIMEOUT_MS;
+    }
+  });
+
   test('a config naming a missing plugin is a warning naming it', async () => {
     const dir = await project({ 'package.json': '{}', 'headstart.config.json': JSON.stringify({ plugins: ['not-installed'] }) });
     const report = await loadPlugins(dir);

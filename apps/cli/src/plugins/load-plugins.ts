@@ -1,17 +1,14 @@
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { getRegistry, registerBuiltinLoaders } from '@headstart/core';
 import { parse as parseYaml } from 'yaml';
 import { CliError } from '../cli-error.js';
+import { entryAt, readPackageJson, type PackageJson } from './package-json.js';
+import { pluginTimeLimitMs } from './time-limit.js';
+import { trialImport } from './trial-import.js';
 
-/** The `headstart` field of a plugin package's package.json: entry points by kind. */
-export interface HeadstartField {
-  strategies?: string;
-  backends?: string;
-  loaders?: string;
-}
+export type { HeadstartField } from './package-json.js';
 
 /** A plugin module that was loaded, or failed to. */
 export interface PluginSource {
@@ -27,8 +24,17 @@ export interface PluginSource {
 /** What discovery found. */
 export interface PluginLoadReport {
   sources: PluginSource[];
-  /** One line per plugin that failed to load: `<package>: <error>`. */
+  /**
+   * One line per plugin that failed to load (`plugin <package>: <error>`), and per file met on the
+   * way that could not be used (a project package.json that is not JSON, a folder in its place).
+   */
   warnings: string[];
+}
+
+/** A package found on disk: its directory and what its package.json says. */
+interface FoundPackage {
+  dir: string;
+  json: PackageJson;
 }
 
 const BUILTINS = ['@headstart/strategies', '@headstart/backend-onnx', '@headstart/backend-tfjs'];
@@ -37,7 +43,8 @@ const loaded = new Map<string, Promise<PluginLoadReport>>();
 /**
  * Load plugins into the process registry: built-ins, then every dependency of the project at `cwd`
  * whose package.json has a `headstart` field, then `plugins:` of `headstart.config.{json,yaml,yml}`.
- * A plugin that fails to load becomes a warning; the rest still work.
+ * A plugin that fails to load, or does not finish loading within the time limit
+ * (HEADSTART_PLUGIN_TIMEOUT_MS), becomes a warning; the rest still work.
  */
 export function loadPlugins(cwd = process.cwd()): Promise<PluginLoadReport> {
   let report = loaded.get(cwd);
@@ -46,63 +53,93 @@ export function loadPlugins(cwd = process.cwd()): Promise<PluginLoadReport> {
 }
 
 async function discover(cwd: string): Promise<PluginLoadReport> {
-  const sources: PluginSource[] = [];
+  const notes: string[] = [];
+  const candidates = [...(await dependencyPlugins(cwd, notes)), ...(await configPlugins(cwd, notes))];
+  // Third-party code is imported in a worker first, all at once and while the built-ins load, so
+  // one that never returns is skipped, not waited for.
+  const limitMs = pluginTimeLimitMs();
+  const trials = Promise.all(
+    candidates.map(async (c) => {
+      if (c.error) return c;
+      const trial = await trialImport(c.entry, limitMs);
+      return trial.ok ? c : { ...c, error: trial.error };
+    }),
+  );
   registerBuiltinLoaders();
-  for (const name of BUILTINS) sources.push(await loadEntry(name, 'builtin', name));
-  const project = await findProjectManifest(cwd);
-  if (project) {
-    const deps = Object.keys({ ...project.json.dependencies, ...project.json.devDependencies, ...project.json.optionalDependencies });
-    for (const dep of deps.filter((d) => !BUILTINS.includes(d)).sort()) {
-      const pkg = await readPackageOf(dep, project.dir);
-      if (pkg?.json.headstart) sources.push(...(await loadPackage(dep, pkg, 'dependency')));
-    }
-  }
-  for (const spec of await configPlugins(cwd)) {
-    const asPath = spec.startsWith('.') || isAbsolute(spec);
-    const pkg = await readPackageOf(spec, cwd, asPath);
-    if (!pkg) sources.push({ source: spec, origin: 'config', entry: spec, error: `cannot find plugin package "${spec}" (from headstart.config in ${cwd})` });
-    else if (!pkg.json.headstart) sources.push({ source: spec, origin: 'config', entry: spec, error: `package.json of "${spec}" has no "headstart" field naming its entry points` });
-    else sources.push(...(await loadPackage(pkg.json.name ?? spec, pkg, 'config')));
-  }
-  return { sources, warnings: sources.filter((s) => s.error).map((s) => `plugin ${s.source}: ${s.error}`) };
+  const sources: PluginSource[] = [];
+  for (const name of BUILTINS) sources.push(await importEntry({ source: name, origin: 'builtin', entry: name }));
+  for (const candidate of await trials) sources.push(candidate.error ? candidate : await importEntry(candidate));
+  return { sources, warnings: [...notes, ...sources.filter((s) => s.error).map((s) => `plugin ${s.source}: ${s.error}`)] };
 }
 
-interface PackageJson {
-  name?: string;
-  version?: string;
-  headstart?: HeadstartField;
-  dependencies?: Record<string, string>;
-  devDependencies?: Record<string, string>;
-  optionalDependencies?: Record<string, string>;
+/** Entry points of the project's dependencies that are headstart plugins. */
+async function dependencyPlugins(cwd: string, notes: string[]): Promise<PluginSource[]> {
+  const project = await findProjectManifest(cwd, notes);
+  if (!project) return [];
+  const found: PluginSource[] = [];
+  for (const dep of [...new Set(project.json.dependencies)].filter((d) => !BUILTINS.includes(d)).sort()) {
+    const pkg = await findPackage(dep, project.dir);
+    if (pkg && 'error' in pkg) found.push({ source: dep, origin: 'dependency', entry: dep, error: pkg.error });
+    else if (pkg?.json.headstart) found.push(...entriesOf(dep, pkg, 'dependency'));
+  }
+  return found;
 }
 
-async function loadPackage(name: string, pkg: { dir: string; json: PackageJson }, origin: PluginSource['origin']): Promise<PluginSource[]> {
+/** Entry points of the plugins named by headstart.config. */
+async function configPlugins(cwd: string, notes: string[]): Promise<PluginSource[]> {
+  const found: PluginSource[] = [];
+  for (const spec of await configSpecs(cwd, notes)) {
+    const pkg = await findPackage(spec, cwd, spec.startsWith('.') || isAbsolute(spec));
+    if (!pkg) found.push({ source: spec, origin: 'config', entry: spec, error: `cannot find plugin package "${spec}" (from headstart.config in ${cwd})` });
+    else if ('error' in pkg) found.push({ source: spec, origin: 'config', entry: spec, error: pkg.error });
+    else if (!pkg.json.headstart) found.push({ source: spec, origin: 'config', entry: spec, error: `package.json of "${spec}" has no "headstart" field naming its entry points` });
+    else found.push(...entriesOf(pkg.json.name ?? spec, pkg, 'config'));
+  }
+  return found;
+}
+
+function entriesOf(name: string, pkg: FoundPackage, origin: PluginSource['origin']): PluginSource[] {
   const entries = new Set(Object.values(pkg.json.headstart ?? {}).filter((e): e is string => typeof e === 'string'));
-  const results: PluginSource[] = [];
-  for (const entry of entries) results.push(await loadEntry(name, origin, pathToFileURL(resolve(pkg.dir, entry)).href, pkg.json.version));
-  return results;
+  const version = pkg.json.version ? { version: pkg.json.version } : {};
+  return [...entries].map((entry) => ({ source: name, origin, entry: pathToFileURL(resolve(pkg.dir, entry)).href, ...version }));
 }
 
-async function loadEntry(source: string, origin: PluginSource['origin'], specifier: string, version?: string): Promise<PluginSource> {
+async function importEntry(plugin: PluginSource): Promise<PluginSource> {
   try {
-    await getRegistry().attributeTo(source, () => import(specifier));
-    return { source, origin, entry: specifier, ...(version ? { version } : {}) };
+    await getRegistry().attributeTo(plugin.source, () => import(plugin.entry));
+    return plugin;
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
-    return { source, origin, entry: specifier, error: message };
+    return { ...plugin, error: message };
   }
 }
 
-async function findProjectManifest(cwd: string): Promise<{ dir: string; json: PackageJson } | undefined> {
+/**
+ * The nearest package.json at or above `cwd`. One that cannot be used (not JSON, not an object)
+ * ends the search with a note; a folder of that name is noted and passed over.
+ */
+async function findProjectManifest(cwd: string, notes: string[]): Promise<FoundPackage | undefined> {
   for (let dir = resolve(cwd); ; dir = dirname(dir)) {
     const file = join(dir, 'package.json');
-    if (existsSync(file)) return { dir, json: await readPackageJson(file) };
+    const at = await entryAt(file);
+    if (at === 'other') notes.push(`${file}: not a file; passed over while looking for the project's package.json`);
+    if (at === 'file') {
+      const read = await readPackageJson(file);
+      if ('error' in read) {
+        notes.push(`${read.error}; plugins among the project's dependencies were not loaded`);
+        return undefined;
+      }
+      return { dir, json: read.json };
+    }
     if (dirname(dir) === dir) return undefined;
   }
 }
 
-/** A package's directory and package.json, found by walking node_modules up from `from` (or a path). */
-async function readPackageOf(name: string, from: string, isPath = false): Promise<{ dir: string; json: PackageJson } | undefined> {
+/**
+ * A package's directory and package.json, found by walking node_modules up from `from` (or a
+ * path); an error line naming its package.json when that cannot be read.
+ */
+async function findPackage(name: string, from: string, isPath = false): Promise<FoundPackage | { error: string } | undefined> {
   const candidates: string[] = [];
   if (isPath) candidates.push(resolve(from, name));
   else for (let dir = resolve(from); ; dir = dirname(dir)) {
@@ -111,33 +148,40 @@ async function readPackageOf(name: string, from: string, isPath = false): Promis
   }
   for (const dir of candidates) {
     const file = join(dir, 'package.json');
-    if (existsSync(file)) return { dir, json: await readPackageJson(file) };
+    const at = await entryAt(file);
+    if (at === 'other') return { error: `${file}: not a file` };
+    if (at === 'file') {
+      const read = await readPackageJson(file);
+      return 'error' in read ? read : { dir, json: read.json };
+    }
   }
   return undefined;
 }
 
-/** @throws CliError naming the file when it is not valid JSON. */
-async function readPackageJson(file: string): Promise<PackageJson> {
-  const text = await readFile(file, 'utf8');
-  try {
-    return JSON.parse(text) as PackageJson;
-  } catch (error) {
-    throw new CliError(`${file}: not valid JSON (${(error as Error).message}); headstart reads it to find plugin packages`);
-  }
-}
-
-async function configPlugins(cwd: string): Promise<string[]> {
+/**
+ * `plugins:` of the first headstart.config.{json,yaml,yml} in `cwd` that is a file (a folder of
+ * that name is noted and passed over).
+ * @throws CliError naming the file when it cannot be read or parsed, or `plugins` is not a list of names.
+ */
+async function configSpecs(cwd: string, notes: string[]): Promise<string[]> {
   for (const name of ['headstart.config.json', 'headstart.config.yaml', 'headstart.config.yml']) {
     const file = join(cwd, name);
-    if (!existsSync(file)) continue;
-    const text = await readFile(file, 'utf8');
-    let config: { plugins?: unknown } | null;
+    const at = await entryAt(file);
+    if (at === 'none') continue;
+    if (at === 'other') {
+      notes.push(`${file}: not a file; passed over while looking for headstart's config`);
+      continue;
+    }
+    const text = await readFile(file, 'utf8').catch((error: unknown) => {
+      throw new CliError(`${file}: cannot read: ${(error as Error).message}`);
+    });
+    let config: unknown;
     try {
-      config = (name.endsWith('.json') ? JSON.parse(text) : parseYaml(text)) as { plugins?: unknown } | null;
+      config = name.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
     } catch (error) {
       throw new CliError(`${file}: not valid ${name.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0]}`);
     }
-    const plugins = config?.plugins ?? [];
+    const plugins = (config as { plugins?: unknown } | null)?.plugins ?? [];
     if (!Array.isArray(plugins) || plugins.some((p) => typeof p !== 'string')) {
       throw new CliError(`${file}: plugins: expected a list of package names or paths`);
     }
