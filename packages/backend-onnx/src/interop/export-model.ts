@@ -1,0 +1,34 @@
+import { HeadstartError, opaqueLayers, type Model } from '@headstart/core';
+import { writeFile } from 'node:fs/promises';
+import { buildPredictGraph } from '../compiler/inference-graph.js';
+import { encodeModel } from '../onnx/onnx-proto.js';
+import { opaqueInferenceModel } from './opaque-export.js';
+import { requireRuntime } from '../runtime/runtime.js';
+
+/** Metadata key under which an exported model carries its ModelSpec (JSON), so import is exact. */
+export const SPEC_METADATA_KEY = 'headstart.spec';
+
+/**
+ * Write `model` as a self-contained ONNX inference model: input `x` `[N, ...inputShape]`
+ * (channels-last), output `output` (probabilities when the model ends in softmax), weights as
+ * initializers. Works for a model of any backend, as it only reads the spec and weights. A model
+ * whose first layer is an opaque ONNX block gets the block's graph spliced in front of the rest
+ * (see {@link opaqueInferenceModel}); checking the block's batch size needs onnxruntime-node.
+ * @throws HeadstartError (USAGE) for a format other than `onnx`; (NOT_SUPPORTED) for an opaque block
+ * that cannot be spliced (not first, opsets that do not merge) or without onnxruntime.
+ */
+export async function exportOnnxModel(model: Model, format: string, file: string): Promise<void> {
+  if (format !== 'onnx') throw new HeadstartError('USAGE', `the onnx backend exports format "onnx", not "${format}"`);
+  const weights = await model.getWeights();
+  const metadata = { [SPEC_METADATA_KEY]: JSON.stringify(model.spec) };
+  if (opaqueLayers(model.spec.layers).length > 0) {
+    const ort = await requireRuntime().catch((error: unknown) => {
+      throw new HeadstartError('NOT_SUPPORTED', `cannot export an opaque ONNX block without onnxruntime-node: ${error instanceof Error ? error.message : String(error)}`);
+    });
+    await writeFile(file, await opaqueInferenceModel(model.spec, weights, { ort }, metadata));
+    return;
+  }
+  const proto = buildPredictGraph(model.spec, weights);
+  proto.metadataProps = Object.entries(metadata).map(([key, value]) => ({ key, value }));
+  await writeFile(file, encodeModel(proto));
+}
