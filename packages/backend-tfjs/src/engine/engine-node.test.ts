@@ -12,7 +12,7 @@ vi.mock('@tensorflow/tfjs-node', () => {
 });
 
 test('tfjs-node is preferred when it can be imported', async () => {
-  const { createTfjsBackend } = await import('./base.js');
+  const { createTfjsBackend } = await import('../base.js');
   const notes: string[] = [];
   const backend = createTfjsBackend({ note: (message) => notes.push(message) });
   const availability = await backend.probe();

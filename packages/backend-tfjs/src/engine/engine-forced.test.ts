@@ -10,7 +10,7 @@ afterAll(() => {
 });
 
 test('HEADSTART_TFJS_ENGINE forces one engine for every model, and a wrong value is refused naming the choices', async () => {
-  const { createTfjsBackend } = await import('./base.js');
+  const { createTfjsBackend } = await import('../base.js');
   process.env.HEADSTART_TFJS_ENGINE = 'gpu';
   await expect(createTfjsBackend({ note: () => {} }).probe()).rejects.toThrow('HEADSTART_TFJS_ENGINE=gpu: expected one of tfjs-node, wasm, cpu');
 

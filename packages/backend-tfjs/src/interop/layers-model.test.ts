@@ -4,9 +4,9 @@ import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { fileLoadHandler, layersPredict, saveToDirectory } from './__fixtures__/layers-model-files.js';
+import { fileLoadHandler, layersPredict, saveToDirectory } from '../__fixtures__/layers-model-files.js';
 import { referenceForward, toWeights64 } from '@headstart/conformance/reference';
-import { createTfjsBackend } from './base.js';
+import { createTfjsBackend } from '../base.js';
 
 const backend = createTfjsBackend({ note: () => {} });
 const live: Model[] = [];

@@ -4,7 +4,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildLayersModel } from './layers-model-builder.js';
 import { exportPaths, type LayersModelJson } from './layers-model-files.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../version.js';
 
 /**
  * Key in a model.json's `userDefinedMetadata` under which an export carries its ModelSpec, so that

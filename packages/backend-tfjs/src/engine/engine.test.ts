@@ -24,7 +24,7 @@ describe('tfjs engine choice', () => {
   });
 
   test('without tfjs-node, probe starts wasm and cpu and says why, noting the missing tfjs-node once', async () => {
-    const { createTfjsBackend } = await import('./base.js');
+    const { createTfjsBackend } = await import('../base.js');
     const notes: string[] = [];
     const warn = vi.spyOn(console, 'warn');
     const backend = createTfjsBackend({ note: (message) => notes.push(message) });
@@ -51,7 +51,7 @@ describe('tfjs engine choice', () => {
   });
 
   test('each model takes wasm when every kernel training it needs is there, else cpu', async () => {
-    const { createTfjsBackend } = await import('./base.js');
+    const { createTfjsBackend } = await import('../base.js');
     const { engineFor, startEngines } = await import('./engine.js');
     const backend = createTfjsBackend({ note: () => {} });
     const dense = await backend.createModel(DENSE, undefined, { seed: 1 });
@@ -64,7 +64,7 @@ describe('tfjs engine choice', () => {
   });
 
   test('models on the two engines interleave: each computes on its own engine, with the same results as alone', async () => {
-    const { createTfjsBackend } = await import('./base.js');
+    const { createTfjsBackend } = await import('../base.js');
     const backend = createTfjsBackend({ note: () => {} });
     const dense = await backend.createModel(DENSE, undefined, { seed: 2 });
     const cnn = await backend.createModel(CNN, undefined, { seed: 2 });

@@ -2,7 +2,7 @@ import { asPair, type Conv2dLayer } from '@headstart/core';
 import * as tf from '@tensorflow/tfjs';
 import { activate } from './activations.js';
 import type { LayerForward } from './forward-types.js';
-import type { ParameterStore } from './parameters.js';
+import type { ParameterStore } from '../parameters.js';
 
 /**
  * 2-D convolution over NHWC input. The canonical kernel layout `[kh, kw, in, out]` is tfjs's own;

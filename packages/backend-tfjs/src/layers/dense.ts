@@ -2,7 +2,7 @@ import type { DenseLayer } from '@headstart/core';
 import * as tf from '@tensorflow/tfjs';
 import { activate } from './activations.js';
 import type { LayerForward } from './forward-types.js';
-import type { ParameterStore } from './parameters.js';
+import type { ParameterStore } from '../parameters.js';
 
 /** Fully connected layer: `activation(x · kernel + bias)`, kernel `[in, out]`. */
 export function denseLayer(layer: DenseLayer, params: ParameterStore): LayerForward {

@@ -32,7 +32,7 @@ function layerKernels(layer: Layer): string[] {
     case 'maxPool2d':
       return ['MaxPool', 'MaxPoolGrad'];
     case 'avgPool2d':
-      // `same` average pooling is spelled out with padding (see pooling.ts); its gradient slices.
+      // `same` average pooling is spelled out with padding (see layers/pooling.ts); its gradient slices.
       return ['AvgPool', 'AvgPoolGrad', ...(layer.padding === 'same' ? ['PadV2', 'Slice'] : [])];
     case 'batchNorm':
       return ['Rsqrt', 'Pow'];

@@ -1,7 +1,7 @@
 import type { BatchNormLayer } from '@headstart/core';
 import * as tf from '@tensorflow/tfjs';
 import type { ForwardMode, LayerForward } from './forward-types.js';
-import type { ParameterStore } from './parameters.js';
+import type { ParameterStore } from '../parameters.js';
 
 /**
  * Batch normalisation over the last axis: `gamma · (x − mean)/√(variance + ε) + beta`. Training mode

@@ -6,7 +6,7 @@ vi.mock('@tensorflow/tfjs-node', () => {
 });
 
 test('a tfjs-node that fails to load is reported and the wasm and cpu engines are used', async () => {
-  const { createTfjsBackend } = await import('./base.js');
+  const { createTfjsBackend } = await import('../base.js');
   const notes: string[] = [];
   const availability = await createTfjsBackend({ note: (message) => notes.push(message) }).probe();
   expect(availability.engine).toBe('wasm+cpu');

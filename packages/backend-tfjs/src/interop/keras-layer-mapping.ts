@@ -1,5 +1,5 @@
 import { HeadstartError, type Activation, type LayerInput } from '@headstart/core';
-import { LEAKY_RELU_SLOPE } from './activations.js';
+import { LEAKY_RELU_SLOPE } from '../layers/activations.js';
 
 /** One layer of a Keras/tfjs model config: `{ class_name, config }`. */
 export interface KerasLayer {

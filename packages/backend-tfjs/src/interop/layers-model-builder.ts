@@ -1,6 +1,6 @@
 import { asPair, HeadstartError, type Activation, type Layer, type ModelSpec, type NamedTensors } from '@headstart/core';
 import * as tf from '@tensorflow/tfjs';
-import { LEAKY_RELU_SLOPE } from './activations.js';
+import { LEAKY_RELU_SLOPE } from '../layers/activations.js';
 
 /** tfjs-layers names of headstart's parameters (Keras's): `bn1.movingMean` is `bn1/moving_mean`. */
 export const TFJS_PARAMETER: Record<string, string> = {

@@ -2,7 +2,7 @@ import { createRng, initializeWeights, validateSpec, type LayerInput, type LossK
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { startEngines } from './engine.js';
-import { createTfjsModel } from './model.js';
+import { createTfjsModel } from '../model.js';
 import { missingKernels, trainingKernels } from './training-kernels.js';
 
 beforeAll(async () => {
