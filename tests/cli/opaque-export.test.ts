@@ -6,7 +6,7 @@ import { applyPreprocessing, loadDataset, readCheckpoint, type Checkpoint } from
 import * as ort from 'onnxruntime-node';
 import { expect, test } from 'vitest';
 import { opaqueMlp } from '../../packages/backend-onnx/src/__fixtures__/opaque-mlp.js';
-import { encodeModel } from '../../packages/backend-onnx/src/onnx-proto.js';
+import { encodeModel } from '../../packages/backend-onnx/src/onnx/onnx-proto.js';
 import { ROOT, runCli } from './run-cli.js';
 
 async function predict(checkpoint: Checkpoint, x: Float32Array, size: number): Promise<Float32Array> {

@@ -6,8 +6,8 @@ import { applyPreprocessing, loadDataset, readCheckpoint, readManifest } from '@
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { opaqueMlp } from '../../packages/backend-onnx/src/__fixtures__/opaque-mlp.js';
-import { GraphBuilder } from '../../packages/backend-onnx/src/graph-builder.js';
-import { encodeModel } from '../../packages/backend-onnx/src/onnx-proto.js';
+import { GraphBuilder } from '../../packages/backend-onnx/src/compiler/graph-builder.js';
+import { encodeModel } from '../../packages/backend-onnx/src/onnx/onnx-proto.js';
 import { jsonLines, ROOT, runCli } from './run-cli.js';
 
 // An ONNX model as PyTorch exports one, with an op headstart has no layer for in the middle:

@@ -1,7 +1,7 @@
 import { getRegistry, validateSpec } from '@headstart/core';
 import { describe, expect, it } from 'vitest';
 import { createOnnxBackend } from './base.js';
-import { forwardWork, threadsFor } from './threads.js';
+import { forwardWork, threadsFor } from './runtime/threads.js';
 
 const spec = validateSpec({ inputShape: [3], layers: [{ type: 'dense', name: 'd', units: 2, activation: 'softmax' }] });
 

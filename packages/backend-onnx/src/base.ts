@@ -1,16 +1,16 @@
 import { HeadstartError, type Availability, type Backend } from '@headstart/core';
-import { exportOnnxModel } from './export-model.js';
-import { createOnnxModel } from './model.js';
-import { importOnnxModel } from './onnx-import.js';
-import { probeOnnx } from './probe.js';
-import { requireRuntime } from './runtime.js';
-import type { SessionSettings } from './session.js';
+import { exportOnnxModel } from './interop/export-model.js';
+import { createOnnxModel } from './runtime/model.js';
+import { importOnnxModel } from './interop/onnx-import.js';
+import { probeOnnx } from './runtime/probe.js';
+import { requireRuntime } from './runtime/runtime.js';
+import type { SessionSettings } from './runtime/session.js';
 import { VERSION } from './version.js';
 
-export { LEAKY_RELU_SLOPE } from './ops/activations.js';
-export { forwardWork, PARALLEL_WORK_THRESHOLD, THREADS_VARIABLE, threadsFor } from './threads.js';
+export { LEAKY_RELU_SLOPE } from './compiler/ops/activations.js';
+export { forwardWork, PARALLEL_WORK_THRESHOLD, THREADS_VARIABLE, threadsFor } from './runtime/threads.js';
 export { VERSION } from './version.js';
-export { SPEC_METADATA_KEY } from './export-model.js';
+export { SPEC_METADATA_KEY } from './interop/export-model.js';
 
 /** Options of {@link createOnnxBackend}. */
 export interface OnnxBackendOptions {

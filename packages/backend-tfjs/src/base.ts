@@ -1,15 +1,15 @@
 import { HeadstartError, validateSpec, type Availability, type Backend } from '@headstart/core';
-import { engineFor, selectEngine, startEngines, tfjsVersion, type EngineSet } from './engine.js';
-import { exportLayersModel } from './layers-model-export.js';
-import { importLayersModel } from './layers-model-import.js';
+import { engineFor, selectEngine, startEngines, tfjsVersion, type EngineSet } from './engine/engine.js';
+import { exportLayersModel } from './interop/layers-model-export.js';
+import { importLayersModel } from './interop/layers-model-import.js';
 import { createTfjsModel } from './model.js';
 import { checkNoOpaqueBlocks } from './opaque-blocks.js';
 import { VERSION } from './version.js';
 
-export type { EngineName } from './engine.js';
-export { ENGINE_VARIABLE } from './engine.js';
-export { LEAKY_RELU_SLOPE } from './activations.js';
-export { SPEC_METADATA_KEY } from './layers-model-export.js';
+export type { EngineName } from './engine/engine.js';
+export { ENGINE_VARIABLE } from './engine/engine.js';
+export { LEAKY_RELU_SLOPE } from './layers/activations.js';
+export { SPEC_METADATA_KEY } from './interop/layers-model-export.js';
 export { VERSION } from './version.js';
 
 /** Options of {@link createTfjsBackend}. */

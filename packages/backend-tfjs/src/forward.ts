@@ -1,15 +1,15 @@
 import { splitFinalSoftmax, type Layer, type ModelSpec } from '@headstart/core';
 import type * as tf from '@tensorflow/tfjs';
-import { activate, activationLayer } from './activations.js';
-import { batchNormLayer } from './batch-norm.js';
-import { conv2dLayer } from './conv.js';
-import { denseLayer } from './dense.js';
-import { dropoutLayer } from './dropout.js';
-import { flattenLayer } from './flatten.js';
-import type { ForwardMode, LayerForward } from './forward-types.js';
+import { activate, activationLayer } from './layers/activations.js';
+import { batchNormLayer } from './layers/batch-norm.js';
+import { conv2dLayer } from './layers/conv.js';
+import { denseLayer } from './layers/dense.js';
+import { dropoutLayer } from './layers/dropout.js';
+import { flattenLayer } from './layers/flatten.js';
+import type { ForwardMode, LayerForward } from './layers/forward-types.js';
 import { opaqueBlockError } from './opaque-blocks.js';
 import type { ParameterStore } from './parameters.js';
-import { globalAvgPool2dLayer, pool2dLayer } from './pooling.js';
+import { globalAvgPool2dLayer, pool2dLayer } from './layers/pooling.js';
 
 /** A spec compiled to tf ops over a model's variables. */
 export interface CompiledForward {

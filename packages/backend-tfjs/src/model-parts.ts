@@ -1,5 +1,5 @@
 import type { ModelSpec } from '@headstart/core';
-import type { EngineName } from './engine.js';
+import type { EngineName } from './engine/engine.js';
 import type { CompiledForward } from './forward.js';
 import type { ParameterStore } from './parameters.js';
 

@@ -3,7 +3,7 @@ import {
   type Model, type ModelSpec, type NamedTensors, type ParameterInfo, type Trainer, type TrainerOptions,
 } from '@headstart/core';
 import * as tf from '@tensorflow/tfjs';
-import { selectEngine, type EngineName } from './engine.js';
+import { selectEngine, type EngineName } from './engine/engine.js';
 import { compileForward } from './forward.js';
 import { inputTensor } from './inputs.js';
 import type { ModelParts } from './model-parts.js';

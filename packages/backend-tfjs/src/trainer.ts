@@ -1,9 +1,9 @@
 import { HeadstartError, type Batch, type EvalResult, type NamedTensors, type StepResult, type Trainer, type TrainerOptions } from '@headstart/core';
 import * as tf from '@tensorflow/tfjs';
-import { movingAverage } from './batch-norm.js';
-import { selectEngine } from './engine.js';
+import { movingAverage } from './layers/batch-norm.js';
+import { selectEngine } from './engine/engine.js';
 import { mixSeeds } from '@headstart/core';
-import type { BatchStatistics, ForwardMode } from './forward-types.js';
+import type { BatchStatistics, ForwardMode } from './layers/forward-types.js';
 import { inputTensor } from './inputs.js';
 import { countCorrect, meanLoss, sampleLosses, targetTensor } from './losses.js';
 import type { ModelParts } from './model-parts.js';

@@ -1,13 +1,13 @@
 import { outputShape, parameterShapes, sizeOf, type LossKind, type ModelSpec } from '@headstart/core';
 import type { Tensor } from 'onnxruntime-node';
-import { emitForward } from '../forward.js';
-import { GraphBuilder } from '../graph-builder.js';
-import type { LayerContext } from '../layers/layer-context.js';
-import { emitLoss } from '../losses.js';
-import { encodeModel } from '../onnx-proto.js';
-import { parameterResolver } from '../parameter-inputs.js';
-import { requireRuntime } from '../runtime.js';
-import { Tape } from '../tape.js';
+import { emitForward } from '../compiler/forward.js';
+import { GraphBuilder } from '../compiler/graph-builder.js';
+import type { LayerContext } from '../compiler/layers/layer-context.js';
+import { emitLoss } from '../compiler/losses.js';
+import { encodeModel } from '../onnx/onnx-proto.js';
+import { parameterResolver } from '../compiler/parameter-inputs.js';
+import { requireRuntime } from '../runtime/runtime.js';
+import { Tape } from '../compiler/tape.js';
 
 /** What a gradient graph computed, as float64 arrays for comparison. */
 export interface GraphGradients {

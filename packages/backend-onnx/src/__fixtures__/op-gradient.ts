@@ -1,8 +1,8 @@
 import { createRng, sizeOf } from '@headstart/core';
-import { GraphBuilder } from '../graph-builder.js';
-import { encodeModel } from '../onnx-proto.js';
-import { requireRuntime } from '../runtime.js';
-import { Tape, type EmitContext } from '../tape.js';
+import { GraphBuilder } from '../compiler/graph-builder.js';
+import { encodeModel } from '../onnx/onnx-proto.js';
+import { requireRuntime } from '../runtime/runtime.js';
+import { Tape, type EmitContext } from '../compiler/tape.js';
 import { centralDifferences, expectClose, randomValues } from './gradient-check.js';
 
 /** An input of an op under test. */

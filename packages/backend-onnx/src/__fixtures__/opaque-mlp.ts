@@ -1,7 +1,7 @@
 import { createRng } from '@headstart/core';
-import { float, int } from '../attributes.js';
-import { GraphBuilder } from '../graph-builder.js';
-import type { ModelProto } from '../onnx-proto.js';
+import { float, int } from '../onnx/attributes.js';
+import { GraphBuilder } from '../compiler/graph-builder.js';
+import type { ModelProto } from '../onnx/onnx-proto.js';
 
 /** The op between the two Gemms of {@link opaqueMlp}; neither has a headstart layer. */
 export type OpaqueActivation = 'Sin' | 'GeluErf';

@@ -1,7 +1,7 @@
 import { createRng } from '@headstart/core';
-import { float, int, ints } from '../attributes.js';
-import { GraphBuilder } from '../graph-builder.js';
-import type { ModelProto } from '../onnx-proto.js';
+import { float, int, ints } from '../onnx/attributes.js';
+import { GraphBuilder } from '../compiler/graph-builder.js';
+import type { ModelProto } from '../onnx/onnx-proto.js';
 
 /**
  * An ONNX CNN laid out the way `torch.onnx.export` writes one (NCHW input, `[out, in, kh, kw]` conv

@@ -1,0 +1,69 @@
+import { HeadstartError, outputShape, parameterShapes, sizeOf, type LossKind, type ModelSpec, type NamedTensors } from '@headstart/core';
+import { int } from '../onnx/attributes.js';
+import { emitForward, type ForwardOutput } from './forward.js';
+import { GraphBuilder } from './graph-builder.js';
+import type { LayerContext } from './layers/layer-context.js';
+import { emitLossSum } from './losses.js';
+import type { ModelProto } from '../onnx/onnx-proto.js';
+import { parameterResolver } from './parameter-inputs.js';
+import { VERSION } from '../version.js';
+
+/** Names of the inference graphs' own inputs and outputs (parameters are inputs named after themselves). */
+export const IO = { x: 'x', target: 'target', output: 'output', lossSum: 'lossSum' } as const;
+
+/**
+ * The forward graph: `x` `[N, ...inputShape]` → `output` `[N, ...outputShape]` (probabilities when the
+ * model ends in softmax). Parameters are graph inputs unless `baked` gives their values.
+ */
+export function buildPredictGraph(spec: ModelSpec, baked?: NamedTensors): ModelProto {
+  const b = new GraphBuilder('predict');
+  b.output(emitPrediction(b, spec, b.input(IO.x, ['N', ...spec.inputShape]), baked), IO.output);
+  return b.toModel(VERSION);
+}
+
+/**
+ * The layers of `spec` on `x` (`[N, ...inputShape]`, channels-last) in inference mode, ending in the
+ * model's output (a final softmax applied). Parameters as in {@link buildPredictGraph}.
+ */
+export function emitPrediction(b: GraphBuilder, spec: ModelSpec, x: string, baked?: NamedTensors): string {
+  return withSoftmax(b, inferenceForward(b, spec, x, baked));
+}
+
+/**
+ * The evaluation graph: `x` and `target` `[N, D]` → `lossSum` (summed per-sample loss, no
+ * regularisers) and `output` `[N, D]`, in inference mode.
+ */
+export function buildEvalGraph(spec: ModelSpec, loss: LossKind): ModelProto {
+  const b = new GraphBuilder('evaluate');
+  const forward = inferenceForward(b, spec, b.input(IO.x, ['N', ...spec.inputShape]));
+  const target = b.input(IO.target, ['N', sizeOf(outputShape(spec))]);
+  if (loss === 'softmaxCrossEntropy' && !forward.endsInSoftmax) throw needsSoftmax();
+  b.output(emitLossSum(b, loss, forward.output, target), IO.lossSum);
+  const output = withSoftmax(b, forward);
+  b.output(b.op('Flatten', [output], { axis: int(1) }, b.shapeOf(target), 'output_flat'), IO.output);
+  return b.toModel(VERSION);
+}
+
+/** The error for cross-entropy on a model without a final softmax. */
+export function needsSoftmax(): HeadstartError {
+  return new HeadstartError('BAD_INPUT', 'loss softmaxCrossEntropy needs a model ending in a softmax activation; add one to the last layer or use mse');
+}
+
+function inferenceForward(b: GraphBuilder, spec: ModelSpec, x: string, baked?: NamedTensors): ForwardOutput {
+  const ctx: LayerContext = {
+    b,
+    param: parameterResolver(b, parameterShapes(spec), baked),
+    training: false,
+    frozenBatchNorm: new Set(),
+    dropoutMask: () => undefined,
+    onStatistics: () => undefined,
+  };
+  const forward = emitForward(ctx, spec, x);
+  // Every parameter is fed every run, so every parameter must be an input even if no node reads it.
+  for (const p of parameterShapes(spec)) ctx.param(p.name);
+  return forward;
+}
+
+function withSoftmax(b: GraphBuilder, forward: ForwardOutput): string {
+  return forward.endsInSoftmax ? b.unary('Softmax', forward.output, { axis: int(-1) }) : forward.output;
+}

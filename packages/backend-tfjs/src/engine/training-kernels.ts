@@ -1,0 +1,68 @@
+import type { Activation, Layer, ModelSpec } from '@headstart/core';
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * Kernels every training step runs whatever the layers: dense products, losses (one-hot, log-softmax),
+ * accuracy, the optimizers (SGD, Adam, AdamW), weight decay and L2-SP. Measured with `tf.profile` on
+ * the cpu engine; `training-kernels.test.ts` re-measures, so the table cannot silently fall behind.
+ */
+const EVERY_STEP = [
+  'Add', 'AddN', 'ArgMax', 'BatchMatMul', 'Cast', 'Concat', 'Equal', 'Exp', 'Identity', 'Log', 'Max', 'Mean', 'Multiply',
+  'Neg', 'OneHot', 'RealDiv', 'Reshape', 'Softmax', 'SplitV', 'Sqrt', 'Square', 'SquaredDifference', 'Sub', 'Sum',
+];
+
+/** Forward and gradient kernels of each activation. */
+const ACTIVATION_KERNELS: Record<Activation, string[]> = {
+  linear: [],
+  relu: ['Relu', 'Step'],
+  leakyRelu: ['LeakyRelu', 'Greater', 'Select'],
+  sigmoid: ['Sigmoid'],
+  tanh: ['Tanh'],
+  gelu: ['Erf'],
+  softmax: ['Softmax'],
+};
+
+/** Forward and gradient kernels of a layer, beyond {@link EVERY_STEP}. */
+function layerKernels(layer: Layer): string[] {
+  switch (layer.type) {
+    case 'dense':
+      return ACTIVATION_KERNELS[layer.activation];
+    case 'conv2d':
+      return ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', ...ACTIVATION_KERNELS[layer.activation]];
+    case 'maxPool2d':
+      return ['MaxPool', 'MaxPoolGrad'];
+    case 'avgPool2d':
+      // `same` average pooling is spelled out with padding (see layers/pooling.ts); its gradient slices.
+      return ['AvgPool', 'AvgPoolGrad', ...(layer.padding === 'same' ? ['PadV2', 'Slice'] : [])];
+    case 'batchNorm':
+      return ['Rsqrt', 'Pow'];
+    case 'activation':
+      return ACTIVATION_KERNELS[layer.activation];
+    case 'globalAvgPool2d':
+    case 'flatten':
+    case 'dropout':
+      return [];
+    default:
+      // A layer type this table does not know: claim a kernel no engine registers, so only an
+      // engine that runs everything (tfjs-node) or cpu, which comes last, is chosen for it.
+      return [`(layer type ${(layer as Layer).type})`];
+  }
+}
+
+/** A kernel training a model needs that an engine lacks, and the first layer that needs it. */
+export interface MissingKernel {
+  kernel: string;
+  layer: string;
+}
+
+/** Every kernel training a model of `spec` may run, with the first layer needing each. */
+export function trainingKernels(spec: ModelSpec): Map<string, string> {
+  const needs = new Map<string, string>(EVERY_STEP.map((kernel) => [kernel, '(every step)']));
+  for (const layer of spec.layers) for (const kernel of layerKernels(layer)) if (!needs.has(kernel)) needs.set(kernel, layer.name);
+  return needs;
+}
+
+/** Kernels that training `spec` needs and that tfjs backend `backendName` has not registered. */
+export function missingKernels(spec: ModelSpec, backendName: string): MissingKernel[] {
+  return [...trainingKernels(spec)].filter(([kernel]) => !tf.getKernel(kernel, backendName)).map(([kernel, layer]) => ({ kernel, layer }));
+}
