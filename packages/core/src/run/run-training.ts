@@ -10,6 +10,7 @@ import type { StartingPoint, Strategy, StrategyContext, StrategyData, StrategyRe
 import type { NamedTensors } from '../tensors.js';
 import type { EventSink } from '../train/events.js';
 import { DivergedError, fit, type CheckpointInterval, type FitEnv, type FitSnapshot } from '../train/fit.js';
+import { removeStaleTemps } from '../io/temp-files.js';
 import { lockOutput } from './output-lock.js';
 import { datasetDigest } from '../data/dataset-digest.js';
 import { checkSameRun } from './resume-check.js';
@@ -83,6 +84,8 @@ export async function runTraining(run: TrainingRun): Promise<TrainingOutcome> {
   try {
     // Again under the lock: the resume checkpoint is this run's to judge only once no other run writes it.
     await checkResumeSlot(out, intent);
+    // What a run killed mid-write left (its temporaries) goes now, even if this run never rewrites that file.
+    await Promise.all([removeStaleTemps(run.out), removeStaleTemps(resumePath(run.out))]);
     return await train(run, options);
   } finally {
     await unlock().catch(() => undefined);
