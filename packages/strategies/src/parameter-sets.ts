@@ -1,4 +1,5 @@
-import { HeadstartError, inferShapes, opaqueTrainingError, parameterShapes, type ModelSpec, type ParameterGroup } from '@headstart/core';
+import { HeadstartError, inferShapes, parameterShapes, type ModelSpec, type ParameterGroup } from '@headstart/core';
+import { opaqueTrainingError } from '@headstart/core/backend-kit';
 
 /**
  * A glob over parameter names: `*` matches any run of characters, `?` one character; the whole name

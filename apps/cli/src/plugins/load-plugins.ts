@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { getRegistry, registerBuiltinLoaders } from '@headstart/core';
+import { getRegistry } from '@headstart/core';
+import { registerLoaders } from '@headstart/data';
 import { parse as parseYaml } from 'yaml';
 import { CliError } from '../cli-error.js';
 
@@ -47,7 +48,7 @@ export function loadPlugins(cwd = process.cwd()): Promise<PluginLoadReport> {
 
 async function discover(cwd: string): Promise<PluginLoadReport> {
   const sources: PluginSource[] = [];
-  registerBuiltinLoaders();
+  registerLoaders();
   for (const name of BUILTINS) sources.push(await loadEntry(name, 'builtin', name));
   const project = await findProjectManifest(cwd);
   if (project) {
