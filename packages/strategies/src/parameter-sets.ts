@@ -1,5 +1,4 @@
-import { HeadstartError, inferShapes, parameterShapes, type ModelSpec, type ParameterGroup } from '@headstart/core';
-import { opaqueTrainingError } from '@headstart/core/backend-kit';
+import { HeadstartError, inferShapes, opaqueTrainingError, parameterShapes, type ModelSpec, type ParameterGroup } from '@headstart/core';
 
 /**
  * A glob over parameter names: `*` matches any run of characters, `?` one character; the whole name

@@ -1,5 +1,4 @@
-import { inferShapes, sizeOf, type BatchNormLayer, type Layer, type ModelSpec, type NamedTensors } from '@headstart/core';
-import { splitFinalSoftmax } from '@headstart/core/backend-kit';
+import { inferShapes, splitFinalSoftmax, sizeOf, type BatchNormLayer, type Layer, type ModelSpec, type NamedTensors } from '@headstart/core';
 import { activate, softmaxRows } from './activations.js';
 import { conv2d, globalAvgPool2d, pool2d, type ImageShape } from './window-ops.js';
 

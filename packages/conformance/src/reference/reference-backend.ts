@@ -1,8 +1,7 @@
 import {
-  createRng, HeadstartError, initializeWeights, parameterShapes, sameShape, validateSpec,
+  checkInput, createRng, HeadstartError, initializeWeights, parameterShapes, sameShape, validateSpec,
   type Backend, type Model, type ModelSpec, type NamedTensors, type ParameterInfo, type ParameterShape, type Trainer, type TrainerOptions,
 } from '@headstart/core';
-import { checkInput } from '@headstart/core/backend-kit';
 import { referenceForward, toWeights64, type Weights64 } from './forward.js';
 import { ReferenceTrainer } from './reference-trainer.js';
 

@@ -1,8 +1,7 @@
 import {
-  HeadstartError, inferShapes, sizeOf,
-  type Batch, type EvalResult, type ModelSpec, type NamedTensors, type StepResult, type Trainer, type TrainerOptions,
+  dropoutMask, HeadstartError, inferShapes, mixSeeds, planTraining, sizeOf, splitFinalSoftmax,
+  type Batch, type EvalResult, type ModelSpec, type NamedTensors, type StepResult, type Trainer, type TrainerOptions, type TrainingPlan,
 } from '@headstart/core';
-import { dropoutMask, mixSeeds, planTraining, splitFinalSoftmax, type TrainingPlan } from '@headstart/core/backend-kit';
 import { finiteDifferenceGradients } from './finite-differences.js';
 import { referenceForward, type ForwardMode, type Weights64 } from './forward.js';
 import { meanLoss, sampleLosses } from './loss.js';
