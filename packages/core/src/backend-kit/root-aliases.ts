@@ -2,17 +2,38 @@
 // existed. The built-in backends still import them from the root; they go once they move.
 import * as kit from './index.js';
 
-/** @deprecated Import from `@headstart/core/backend-kit`. */
+/**
+ * The backend kit's `planTraining`, under core's root.
+ * @deprecated Import from `@headstart/core/backend-kit`.
+ */
 export const planTraining = kit.planTraining;
-/** @deprecated Import from `@headstart/core/backend-kit`. */
+/**
+ * The backend kit's `opaqueTrainingError`, under core's root.
+ * @deprecated Import from `@headstart/core/backend-kit`.
+ */
 export const opaqueTrainingError = kit.opaqueTrainingError;
-/** @deprecated Import from `@headstart/core/backend-kit`. */
+/**
+ * The backend kit's `dropoutMask`, under core's root.
+ * @deprecated Import from `@headstart/core/backend-kit`.
+ */
 export const dropoutMask = kit.dropoutMask;
-/** @deprecated Import from `@headstart/core/backend-kit`. */
+/**
+ * The backend kit's `mixSeeds`, under core's root.
+ * @deprecated Import from `@headstart/core/backend-kit`.
+ */
 export const mixSeeds = kit.mixSeeds;
-/** @deprecated Import from `@headstart/core/backend-kit`. */
+/**
+ * The backend kit's `checkInput`, under core's root.
+ * @deprecated Import from `@headstart/core/backend-kit`.
+ */
 export const checkInput = kit.checkInput;
-/** @deprecated Import from `@headstart/core/backend-kit`. */
+/**
+ * The backend kit's `splitFinalSoftmax`, under core's root.
+ * @deprecated Import from `@headstart/core/backend-kit`.
+ */
 export const splitFinalSoftmax = kit.splitFinalSoftmax;
-/** @deprecated Import from `@headstart/core/backend-kit`. */
+/**
+ * The backend kit's `TrainingPlan`, under core's root.
+ * @deprecated Import from `@headstart/core/backend-kit`.
+ */
 export type TrainingPlan = kit.TrainingPlan;
