@@ -1,4 +1,4 @@
-import { getRegistry, type StartingPoint, type Strategy } from '@headstart/core';
+import { getRegistry, type AnyStrategy, type StartingPoint } from '@headstart/core';
 import { CliError } from './cli-error.js';
 import { parseShape, type DataFlags } from './data-options.js';
 
@@ -8,7 +8,7 @@ import { parseShape, type DataFlags } from './data-options.js';
  * the `--from` model's.
  * @throws CliError naming the flag, before any data is read.
  */
-export async function checkTrainFlags(flags: DataFlags, strategy: Strategy<any>, from: StartingPoint | undefined): Promise<void> {
+export async function checkTrainFlags(flags: DataFlags, strategy: AnyStrategy, from: StartingPoint | undefined): Promise<void> {
   if (flags.val !== undefined && flags.valSplit !== undefined) {
     throw new CliError('--val-split and --val both choose the validation data (a share of --data, or a file); give one of them');
   }
@@ -19,7 +19,9 @@ export async function checkTrainFlags(flags: DataFlags, strategy: Strategy<any>,
   }
   const shape = parseShape(flags.inputShape);
   if (shape && from && shape.join(',') !== from.spec.inputShape.join(',')) {
-    throw new CliError(`--input-shape ${flags.inputShape}: the --from model ${from.file} fixes the input shape to ${from.spec.inputShape.join(',')}; leave --input-shape out`);
+    throw new CliError(
+      `--input-shape ${flags.inputShape}: the --from model ${from.file} fixes the input shape to ${from.spec.inputShape.join(',')}; leave --input-shape out`,
+    );
   }
 }
 

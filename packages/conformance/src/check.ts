@@ -32,6 +32,7 @@ export interface ConformanceCheck {
    * Run it. Failures throw (a `ConformanceFailure` for a wrong value, the backend's own error
    * otherwise); a missing optional capability returns a {@link Skip} with the reason.
    */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a check that passes returns nothing; one that skips returns why
   run(context: CheckContext): Promise<void | Skip>;
 }
 

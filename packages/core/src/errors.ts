@@ -42,6 +42,7 @@ export class HeadstartError extends Error {
 
   static override [Symbol.hasInstance](value: unknown): boolean {
     // Subclasses keep the ordinary prototype check; the base class also recognises the brand.
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class instanceof was called on, a subclass or this one
     if (this !== HeadstartError) return Function.prototype[Symbol.hasInstance].call(this, value);
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
   }
@@ -70,8 +71,11 @@ export class DataError extends HeadstartError {
   readonly file: string;
   readonly line: number | undefined;
   constructor(file: string, problem: string, location?: { line?: number; column?: string }) {
-    const where = [file, location?.line !== undefined ? `line ${location.line}` : undefined,
-      location?.column !== undefined ? `column "${location.column}"` : undefined]
+    const where = [
+      file,
+      location?.line !== undefined ? `line ${location.line}` : undefined,
+      location?.column !== undefined ? `column "${location.column}"` : undefined,
+    ]
       .filter(Boolean)
       .join(', ');
     super('DATA_ERROR', `${where}: ${problem}`);

@@ -25,6 +25,7 @@ const RETURNED_ITERABLES: ReadonlySet<string> = new Set(['records', 'chunks']);
  * @param prefix the object's name in hook names (`model`, `trainer`); none for the plugin itself.
  */
 export function wrapPluginCalls<T extends object>(plugin: T, label: string, prefix?: string): T {
+  // biome-ignore lint/complexity/noBannedTypes: any method of any plugin object is wrapped, whatever its signature
   const wrapped = new Map<string, { original: Function; call: Function }>();
   return new Proxy(plugin, {
     get(target, property) {
@@ -42,6 +43,7 @@ export function wrapPluginCalls<T extends object>(plugin: T, label: string, pref
 }
 
 /** `method` bound to `target`, with its errors (thrown or rejected) stamped with `label` and `hook`. */
+// biome-ignore lint/complexity/noBannedTypes: any method of any plugin object is wrapped, whatever its signature
 function stampCalls(method: Function, target: object, label: string, hook: string): Function {
   const stamp = (error: unknown): never => {
     throw error instanceof HeadstartError ? error : new PluginError(label, hook, error);

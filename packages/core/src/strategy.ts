@@ -93,3 +93,10 @@ export interface Strategy<Options extends Record<string, unknown> = Record<strin
   /** Train and return the model. May run several phases through `ctx.fit`. */
   run(ctx: StrategyContext, options: Options): Promise<StrategyResult>;
 }
+
+/**
+ * A strategy whatever the type of its options: where strategies of every kind meet (the registry,
+ * the runners), each parses its own options with its schema.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the options' type is erased here on purpose; Strategy<unknown> would not accept a Strategy<{ lr: number }>
+export type AnyStrategy = Strategy<any>;

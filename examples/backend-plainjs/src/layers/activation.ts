@@ -71,6 +71,7 @@ function applyActivation(kind: Exclude<Activation, 'linear' | 'softmax'>, x: Flo
   const y = new Float64Array(x.length);
   switch (kind) {
     case 'relu':
+      // biome-ignore lint/complexity/useMathMinMax: NaN maps to 0 here, as the other backends' ReLU does; Math.max would keep it
       for (let i = 0; i < x.length; i++) y[i] = x[i]! > 0 ? x[i]! : 0;
       break;
     case 'leakyRelu':

@@ -12,6 +12,7 @@ export function activate(kind: Activation, x: Float64Array, channels: number): F
     case 'linear':
       return x.slice();
     case 'relu':
+      // biome-ignore lint/complexity/useMathMinMax: NaN maps to 0 here; Math.max would keep it
       return x.map((v) => (v > 0 ? v : 0));
     case 'leakyRelu':
       return x.map((v) => (v > 0 ? v : LEAKY_RELU_SLOPE * v));
@@ -33,7 +34,7 @@ export function softmaxRows(x: Float64Array, channels: number): Float64Array {
     let max = -Infinity;
     for (let i = start; i < start + channels; i++) max = Math.max(max, x[i]!);
     let total = 0;
-    for (let i = start; i < start + channels; i++) total += (out[i] = Math.exp(x[i]! - max));
+    for (let i = start; i < start + channels; i++) total += out[i] = Math.exp(x[i]! - max);
     for (let i = start; i < start + channels; i++) out[i]! /= total;
   }
   return out;

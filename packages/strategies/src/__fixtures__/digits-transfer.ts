@@ -9,7 +9,7 @@ import {
   permutation,
   type Dataset,
   type StartingPoint,
-  type Strategy,
+  type AnyStrategy,
   type TrainingEvent,
   type TrainingRun,
 } from '@headstart/core';
@@ -60,7 +60,7 @@ export async function digitsTransfer(): Promise<DigitsTransfer> {
 }
 
 /** A TrainingRun of `strategy` on the tfjs backend. */
-export async function runOf(strategy: Strategy<any>, options: Record<string, unknown>, data: TrainingRun['data'], out: string, extra: Partial<TrainingRun> = {}): Promise<TrainingRun> {
+export async function runOf(strategy: AnyStrategy, options: Record<string, unknown>, data: TrainingRun['data'], out: string, extra: Partial<TrainingRun> = {}): Promise<TrainingRun> {
   const backend = createTfjsBackend();
   return {
     strategy,
