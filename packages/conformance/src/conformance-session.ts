@@ -50,7 +50,7 @@ export class ConformanceSession {
       ...(prepared.reference ? { reference: prepared.reference } : {}),
       expect,
       tempDir,
-      exportFormat: this.options.exportFormat ?? prepared.backend.name,
+      exportFormat: this.options.exportFormat ?? roundTripFormat(prepared.backend),
     };
     const outcome: void | Skip = await check.run(context);
     return outcome ? { measurements: expect.measurements, skipped: outcome.skipped } : { measurements: expect.measurements };
@@ -80,4 +80,9 @@ async function availableBackend(make: BackendFactory, role: string): Promise<[Ba
     throw new ConformanceFailure(`the ${role} backend "${backend.name}" is not available here: ${availability.reasons.join('; ') || 'no reason given'}`);
   }
   return [backend, availability];
+}
+
+/** The first format the backend declares it both exports and imports, else its name (backends that declare none). */
+function roundTripFormat(backend: Backend): string {
+  return backend.formats?.find((format) => format.export && format.import)?.name ?? backend.name;
 }
