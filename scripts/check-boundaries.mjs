@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Fails (exit 1) when a package imports across the boundaries of DESIGN.md:
 //   core imports no backend, strategy, CLI or compute library;
-//   backends and strategies import only @headstart/core of our packages (and strategies no compute library);
+//   data imports only @headstart/core of our packages and no compute library;
+//   backends import only @headstart/core of our packages; strategies only @headstart/core and @headstart/data, and no compute library;
 //   every bare import of a package's source is declared in its package.json.
 // Usage: check-boundaries.mjs [packageDir ...]   (default: every workspace package)
 import { readFileSync, readdirSync, existsSync, statSync } from 'node:fs';
@@ -12,12 +13,14 @@ import ts from 'typescript';
 const COMPUTE = /^(@tensorflow\/|onnxruntime)/;
 const RULES = {
   core: { forbid: [/^@headstart\//, COMPUTE], why: 'core must not import a backend, a strategy, the CLI or a compute library' },
+  data: { forbid: [/^@headstart\/(?!core$)/, COMPUTE], why: 'data may import only @headstart/core of our packages and no compute library' },
   backend: { forbid: [/^@headstart\/(?!core$)/], why: 'a backend may import only @headstart/core of our packages' },
-  strategies: { forbid: [/^@headstart\/(?!core$)/, COMPUTE], why: 'strategies may import only @headstart/core and no compute library' },
+  strategies: { forbid: [/^@headstart\/(?!(core|data)$)/, COMPUTE], why: 'strategies may import only @headstart/core and @headstart/data, and no compute library' },
 };
 
 function kindOf(pkg) {
   if (pkg.name === '@headstart/core') return 'core';
+  if (pkg.name === '@headstart/data') return 'data';
   if (pkg.name === '@headstart/strategies' || pkg.headstart?.strategies) return 'strategies';
   if (pkg.headstart?.backends) return 'backend';
   return undefined;
@@ -49,7 +52,7 @@ function check(dir) {
       if (spec.startsWith('.') || spec.startsWith('node:') || builtinModules.includes(spec)) continue;
       const where = `${relative(process.cwd(), file)}: imports "${spec}"`;
       const rule = kind && RULES[kind];
-      if (rule && !isTest && rule.forbid.some((re) => re.test(spec))) problems.push(`${where}: ${rule.why}`);
+      if (rule && !isTest && rule.forbid.some((re) => re.test(packageName(spec)))) problems.push(`${where}: ${rule.why}`);
       else if (!isTest && !declared.has(packageName(spec))) problems.push(`${where}: not declared in ${relative(process.cwd(), join(dir, 'package.json'))}`);
     }
   }

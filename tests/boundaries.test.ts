@@ -54,4 +54,27 @@ describe('check-boundaries', () => {
     expect(code).toBe(1);
     expect(stderr).toContain('imports "zod": not declared in package.json');
   });
+
+  test('data importing a backend fails the check', async () => {
+    const dir = await fakePackage(
+      { name: '@headstart/data', peerDependencies: { '@headstart/core': '*', '@headstart/backend-onnx': '*' } },
+      "import { createOnnxBackend } from '@headstart/backend-onnx';\n",
+    );
+    const { code, stderr } = await check(dir);
+    expect(code).toBe(1);
+    expect(stderr).toBe('boundary violation: src/index.ts: imports "@headstart/backend-onnx": data may import only @headstart/core of our packages and no compute library\n');
+  });
+
+  test("a backend may import core's backend kit, and strategies the data package", async () => {
+    const backend = await fakePackage(
+      { name: 'my-backend', headstart: { backends: './dist/index.js' }, peerDependencies: { '@headstart/core': '*' } },
+      "import { planTraining } from '@headstart/core/backend-kit';\n",
+    );
+    expect(await check(backend)).toEqual({ code: 0, stderr: '' });
+    const strategies = await fakePackage(
+      { name: 'my-strategies', headstart: { strategies: './dist/index.js' }, peerDependencies: { '@headstart/core': '*', '@headstart/data': '*' } },
+      "import { subset } from '@headstart/data';\n",
+    );
+    expect(await check(strategies)).toEqual({ code: 0, stderr: '' });
+  });
 });

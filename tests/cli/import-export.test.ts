@@ -3,10 +3,13 @@ import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createOnnxBackend } from '@headstart/backend-onnx';
-import { loadDataset, applyPreprocessing, readCheckpoint } from '@headstart/core';
+import { readCheckpoint } from '@headstart/core';
+import { applyPreprocessing, loadDataset, registerLoaders } from '@headstart/data';
 import * as ort from 'onnxruntime-node';
 import { expect, test } from 'vitest';
 import { ROOT, runCli } from './run-cli.js';
+
+registerLoaders();
 
 test('export --format onnx writes a model onnxruntime runs like the checkpoint; import brings the same weights back', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'headstart-export-'));

@@ -2,12 +2,15 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createOnnxBackend } from '@headstart/backend-onnx';
-import { applyPreprocessing, loadDataset, readCheckpoint, type Checkpoint } from '@headstart/core';
+import { readCheckpoint, type Checkpoint } from '@headstart/core';
+import { applyPreprocessing, loadDataset, registerLoaders } from '@headstart/data';
 import * as ort from 'onnxruntime-node';
 import { expect, test } from 'vitest';
 import { opaqueMlp } from '../../packages/backend-onnx/src/__fixtures__/opaque-mlp.js';
 import { encodeModel } from '../../packages/backend-onnx/src/onnx/onnx-proto.js';
 import { ROOT, runCli } from './run-cli.js';
+
+registerLoaders();
 
 async function predict(checkpoint: Checkpoint, x: Float32Array, size: number): Promise<Float32Array> {
   const model = await createOnnxBackend().createModel(checkpoint.manifest.spec, checkpoint.weights);

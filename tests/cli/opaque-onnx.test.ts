@@ -2,13 +2,16 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createOnnxBackend } from '@headstart/backend-onnx';
-import { applyPreprocessing, loadDataset, readCheckpoint, readManifest } from '@headstart/core';
+import { readCheckpoint, readManifest } from '@headstart/core';
+import { applyPreprocessing, loadDataset, registerLoaders } from '@headstart/data';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { opaqueMlp } from '../../packages/backend-onnx/src/__fixtures__/opaque-mlp.js';
 import { GraphBuilder } from '../../packages/backend-onnx/src/compiler/graph-builder.js';
 import { encodeModel } from '../../packages/backend-onnx/src/onnx/onnx-proto.js';
 import { jsonLines, ROOT, runCli } from './run-cli.js';
+
+registerLoaders();
 
 // An ONNX model as PyTorch exports one, with an op headstart has no layer for in the middle:
 // input [N, 64] → Gemm fc1 (48) → Sin (/act/Sin) → Gemm fc2 (10) → Softmax, fixed random weights.

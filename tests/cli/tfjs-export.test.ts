@@ -2,10 +2,13 @@ import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createTfjsBackend } from '@headstart/backend-tfjs';
-import { applyPreprocessing, evaluateClassifier, loadDataset, readCheckpoint } from '@headstart/core';
+import { evaluateClassifier, readCheckpoint } from '@headstart/core';
+import { applyPreprocessing, loadDataset, registerLoaders } from '@headstart/data';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, expect, test } from 'vitest';
 import { jsonLines, ROOT, runCli } from './run-cli.js';
+
+registerLoaders();
 
 const DIGITS = join(ROOT, 'data/digits/digits.csv');
 let dir: string;

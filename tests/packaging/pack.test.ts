@@ -5,14 +5,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
-// What a user gets from the registry: `npm pack` the built core, onnx backend and strategies into
+// What a user gets from the registry: `npm pack` the built core, data, onnx backend and strategies into
 // tarballs, install them into an empty project outside the repository (third-party dependencies
 // from the npm cache when it has them), and train through the library API there, then type-check
 // a TypeScript consumer against the shipped declarations.
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
-const PACKAGES = ['core', 'backend-onnx', 'strategies'];
+const PACKAGES = ['core', 'data', 'backend-onnx', 'strategies'];
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 
 let dir: string;
@@ -59,6 +59,16 @@ describe('the packed packages, installed from tarballs into an empty project', (
       const pkg = JSON.parse(await readFile(join(ROOT, 'packages', name.replace('@headstart/', ''), 'package.json'), 'utf8')) as Record<string, any>;
       expect(pkg.exports['.'], name).toMatchObject({ types: './dist/index.d.ts', import: './dist/index.js' });
       if (name !== '@headstart/core') expect(pkg.peerDependencies?.['@headstart/core'], `${name} plugs into core as a peer`).toBeDefined();
+      if (name === '@headstart/core') expect(paths).toContain('dist/backend-kit/index.js');
+    }
+  });
+
+  test('core installs no data parsers or image decoders: they come with @headstart/data', async () => {
+    const core = JSON.parse(await readFile(join(project, 'node_modules', '@headstart', 'core', 'package.json'), 'utf8')) as Record<string, Record<string, string>>;
+    for (const name of ['csv-parse', 'pngjs', 'jpeg-js']) {
+      expect(core.dependencies, name).not.toHaveProperty(name);
+      const data = JSON.parse(await readFile(join(project, 'node_modules', '@headstart', 'data', 'package.json'), 'utf8')) as Record<string, Record<string, string>>;
+      expect(data.dependencies, name).toHaveProperty(name);
     }
   });
 
@@ -66,6 +76,8 @@ describe('the packed packages, installed from tarballs into an empty project', (
     for (const name of Object.keys(tarballs)) expect((await lstat(join(project, 'node_modules', name))).isSymbolicLink(), name).toBe(false);
     await expect(lstat(join(project, 'node_modules', '@headstart', 'backend-onnx', 'node_modules', '@headstart', 'core'))).rejects.toThrow();
     await expect(lstat(join(project, 'node_modules', '@headstart', 'strategies', 'node_modules', '@headstart', 'core'))).rejects.toThrow();
+    await expect(lstat(join(project, 'node_modules', '@headstart', 'data', 'node_modules', '@headstart', 'core'))).rejects.toThrow();
+    await expect(lstat(join(project, 'node_modules', '@headstart', 'strategies', 'node_modules', '@headstart', 'data'))).rejects.toThrow();
   });
 
   test('a script trains the digits through the library API and reaches high accuracy', async () => {
@@ -97,9 +109,12 @@ describe('the packed packages, installed from tarballs into an empty project', (
 
 /** Runs in the temporary project: trains with the installed packages only. */
 const TRAIN_SCRIPT = `
-import { applyPreprocessing, createRng, defaultModelSpec, evaluateClassifier, fitPreprocessing, getRegistry, loadDataset, readCheckpoint, runTraining, stratifiedSplit } from '@headstart/core';
+import { createRng, defaultModelSpec, evaluateClassifier, getRegistry, readCheckpoint, runTraining } from '@headstart/core';
+import { applyPreprocessing, fitPreprocessing, loadDataset, registerLoaders, stratifiedSplit } from '@headstart/data';
 import '@headstart/backend-onnx';
 import { fullRetrain } from '@headstart/strategies';
+
+registerLoaders();
 
 const digits = await loadDataset(process.argv[2]);
 const split = stratifiedSplit(digits, 0.2, createRng(3));
@@ -123,14 +138,19 @@ console.log(JSON.stringify({
 
 /** A TypeScript consumer of the public types. */
 const CONSUMER_TS = `
-import { getRegistry, registerStrategy, trainingOptionsSchema, type Backend, type Strategy, type TrainingEvent } from '@headstart/core';
+import { getRegistry, registerStrategy, trainingOptionsSchema, type Backend, type ModelSpec, type Strategy, type TrainerOptions, type TrainingEvent } from '@headstart/core';
 import { createOnnxBackend } from '@headstart/backend-onnx';
+import { planTraining, type TrainingPlan } from '@headstart/core/backend-kit';
+import { loadDataset, registerLoaders, type LoadDatasetOptions } from '@headstart/data';
 import { fullRetrain, type FullRetrainOptions } from '@headstart/strategies';
 
+registerLoaders(getRegistry());
+const readCsv = (file: string, load: LoadDatasetOptions) => loadDataset(file, { ...load, format: 'csv' });
+const plan = (spec: ModelSpec, trainer: TrainerOptions): TrainingPlan => planTraining(spec, trainer);
 const backend: Backend = createOnnxBackend();
 const strategy: Strategy<FullRetrainOptions> = fullRetrain();
 const options: FullRetrainOptions = trainingOptionsSchema.parse({ epochs: 3 });
 registerStrategy('full-retrain', fullRetrain, { source: 'consumer', priority: 1 });
 const onEvent = (event: TrainingEvent): string => (event.type === 'epoch-end' ? event.metrics.loss.toFixed(3) : event.type);
-export const used = [backend.name, strategy.options, options.lr, getRegistry().names('strategy'), onEvent];
+export const used = [backend.name, strategy.options, options.lr, getRegistry().names('strategy'), onEvent, readCsv, plan];
 `;

@@ -1,21 +1,23 @@
 import {
-  alignFeatures,
-  applyPreprocessing,
   createRng,
-  filterByLabels,
-  fitPreprocessing,
-  isDecimal,
-  loadDataset,
   MAX_SEED,
-  stratifiedSplit,
-  streamChunks,
-  takePerClass,
   type Dataset,
   type Label,
   type Preprocessing,
   type StartingPoint,
   type StrategyData,
 } from '@headstart/core';
+import {
+  alignFeatures,
+  applyPreprocessing,
+  filterByLabels,
+  fitPreprocessing,
+  isDecimal,
+  loadDataset,
+  stratifiedSplit,
+  streamChunks,
+  takePerClass,
+} from '@headstart/data';
 import { CliError } from './cli-error.js';
 
 /** Data flags shared by `train`, `evaluate` and `predict`. */

@@ -2,12 +2,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  applyPreprocessing, createRng, defaultModelSpec, evaluateClassifier, loadDataset, runTraining, stratifiedSplit,
+  createRng, defaultModelSpec, evaluateClassifier, runTraining,
   type Dataset, type Preprocessing,
 } from '@headstart/core';
+import { applyPreprocessing, loadDataset, registerLoaders, stratifiedSplit } from '@headstart/data';
 import { fullRetrain } from '@headstart/strategies';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createPlainJsBackend } from './base.js';
+
+registerLoaders();
 
 // Real training on the embedded digits (1,797 8×8 images, 10 classes) through core's ordinary
 // machinery, as `headstart train --backend plainjs --strategy full-retrain` runs it.

@@ -1,4 +1,5 @@
-import { checkInput, type Model, type ModelSpec, type NamedTensors, type ParameterInfo, type Trainer, type TrainerOptions } from '@headstart/core';
+import type { Model, ModelSpec, NamedTensors, ParameterInfo, Trainer, TrainerOptions } from '@headstart/core';
+import { checkInput } from '@headstart/core/backend-kit';
 import { Network } from './network.js';
 import { ParameterStore } from './parameter-store.js';
 import { PlainJsTrainer } from './trainer.js';

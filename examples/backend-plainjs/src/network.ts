@@ -1,4 +1,5 @@
-import { inferShapes, sizeOf, splitFinalSoftmax, type Activation, type Layer, type ModelSpec } from '@headstart/core';
+import { inferShapes, sizeOf, type Activation, type Layer, type ModelSpec } from '@headstart/core';
+import { splitFinalSoftmax } from '@headstart/core/backend-kit';
 import { ActivationOp, softmaxRows } from './layers/activation.js';
 import { BatchNormOp } from './layers/batch-norm.js';
 import { Conv2dOp } from './layers/conv2d.js';

@@ -1,4 +1,5 @@
-import { HeadstartError, type NamedTensors, type OptimizerConfig, type TrainedParameter } from '@headstart/core';
+import { HeadstartError, type NamedTensors, type OptimizerConfig } from '@headstart/core';
+import type { TrainedParameter } from '@headstart/core/backend-kit';
 import { slotNames } from './optimizers.js';
 
 const STEP = 'optim.step';

@@ -1,7 +1,8 @@
 import {
-  checkInput, HeadstartError, mixSeeds, planTraining,
-  type Batch, type EvalResult, type ModelSpec, type NamedTensors, type StepResult, type Trainer, type TrainerOptions, type TrainingPlan,
+  HeadstartError,
+  type Batch, type EvalResult, type ModelSpec, type NamedTensors, type StepResult, type Trainer, type TrainerOptions,
 } from '@headstart/core';
+import { checkInput, mixSeeds, planTraining, type TrainingPlan } from '@headstart/core/backend-kit';
 import { addL2sp } from './l2sp.js';
 import { batchLoss } from './losses.js';
 import type { Network } from './network.js';

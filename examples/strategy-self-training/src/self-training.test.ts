@@ -3,28 +3,33 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createOnnxBackend } from '@headstart/backend-onnx';
 import {
-  applyPreprocessing,
   createRng,
   defaultModelSpec,
   evaluateClassifier,
-  filterByLabels,
   InterruptedError,
-  loadDataset,
   readCheckpoint,
   runTraining,
-  stratifiedSplit,
-  takePerClass,
-  withoutLabels,
   type Backend,
   type Dataset,
   type NamedTensors,
   type TrainingEvent,
   type TrainingRun,
 } from '@headstart/core';
+import {
+  applyPreprocessing,
+  filterByLabels,
+  loadDataset,
+  registerLoaders,
+  stratifiedSplit,
+  takePerClass,
+  withoutLabels,
+} from '@headstart/data';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { selfTrainingOptionsSchema } from './options.js';
 import { predictAll, selectPseudoLabels } from './pseudo-labels.js';
 import { selfTraining } from './self-training.js';
+
+registerLoaders();
 
 const DIGITS = join(import.meta.dirname, '..', '..', '..', 'data', 'digits', 'digits.csv');
 const SCALE = { kind: 'scale', factor: 16 } as const;

@@ -1,24 +1,38 @@
+// @headstart/core: what users and plugin authors need. Contracts (model spec, backend, model,
+// trainer, strategy, data set and loader types), the plugin registry, errors, checkpoints and
+// the training loop. Helpers for backend authors are in `@headstart/core/backend-kit`; data
+// loaders, splits and preprocessing in `@headstart/data`.
+
+// Errors, tensors, seeded randomness.
 export * from './errors.js';
 export * from './tensors.js';
 export * from './rng.js';
+
+// The model spec.
 export * from './spec/layers.js';
 export * from './spec/model-spec.js';
 export * from './spec/shapes.js';
 export * from './spec/initializers.js';
+export * from './spec/default-spec.js';
+
+// Plugin contracts and the registry.
 export type * from './backend.js';
 export type * from './strategy.js';
+export type * from './data/dataset.js';
 export * from './registry.js';
+export * from './strategy-options.js';
+
+// Checkpoints.
 export * from './checkpoint/manifest.js';
 export * from './checkpoint/index.js';
-export type * from './data/dataset.js';
-export * from './data/index.js';
+
+// The training loop.
 export type * from './train/events.js';
 export type * from './train/fit-plan.js';
 export * from './train/schedules.js';
-export * from './strategy-options.js';
-export * from './spec/default-spec.js';
 export * from './train/metrics.js';
 export * from './train/fit.js';
+export { batchOrder, makeBatch } from './data/batches.js';
 export * from './run/run-training.js';
 export * from './run/resume-path.js';
 export { lockOutput, type LockWording } from './run/output-lock.js';
@@ -26,6 +40,6 @@ export * from './run/output-safety.js';
 export * from './run/resume-slot.js';
 export * from './run/training-output.js';
 export * from './io/index.js';
-export * from './backend-kit/training-plan.js';
-export * from './backend-kit/dropout-mask.js';
-export * from './backend-kit/model-io.js';
+
+// Deprecated: the backend kit's names, until the built-in backends import `@headstart/core/backend-kit`.
+export * from './backend-kit/root-aliases.js';

@@ -2,9 +2,12 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTfjsBackend } from '@headstart/backend-tfjs';
-import { applyPreprocessing, createRng, defaultModelSpec, evaluateClassifier, fitPreprocessing, loadDataset, runTraining, stratifiedSplit, type TrainingEvent } from '@headstart/core';
+import { createRng, defaultModelSpec, evaluateClassifier, runTraining, type TrainingEvent } from '@headstart/core';
+import { applyPreprocessing, fitPreprocessing, loadDataset, registerLoaders, stratifiedSplit } from '@headstart/data';
 import { expect, test } from 'vitest';
 import { fullRetrain } from './full-retrain.js';
+
+registerLoaders();
 
 const DIGITS = join(import.meta.dirname, '..', '..', '..', 'data', 'digits', 'digits.csv');
 

@@ -3,23 +3,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTfjsBackend } from '@headstart/backend-tfjs';
 import {
-  applyPreprocessing,
   createRng,
   defaultModelSpec,
   evaluateClassifier,
-  fitPreprocessing,
   InterruptedError,
-  loadDataset,
   readCheckpoint,
   resumePath,
   runTraining,
-  stratifiedSplit,
   type Dataset,
   type TrainingEvent,
   type TrainingRun,
 } from '@headstart/core';
+import {
+  applyPreprocessing,
+  fitPreprocessing,
+  loadDataset,
+  registerLoaders,
+  stratifiedSplit,
+} from '@headstart/data';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { fullRetrain } from './full-retrain.js';
+
+registerLoaders();
 
 const DIGITS = join(import.meta.dirname, '..', '..', '..', 'data', 'digits', 'digits.csv');
 let train: Dataset;

@@ -1,4 +1,5 @@
-import { HeadstartError, initializeWeights, withoutLabels, type Dataset, type ModelSpec, type NamedTensors, type StrategyContext } from '@headstart/core';
+import { HeadstartError, initializeWeights, type Dataset, type ModelSpec, type NamedTensors, type StrategyContext } from '@headstart/core';
+import { withoutLabels } from '@headstart/data';
 import { autoencoderSpec } from './autoencoder.js';
 import { greedyPhases, greedyPretrain } from './greedy-pretrain.js';
 import type { PretrainFinetuneOptions } from './pretrain-finetune-options.js';

@@ -1,7 +1,8 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultModelSpec, evaluateClassifier, InterruptedError, readCheckpoint, resumePath, runTraining, subset, type TrainingEvent } from '@headstart/core';
+import { defaultModelSpec, evaluateClassifier, InterruptedError, readCheckpoint, resumePath, runTraining, type TrainingEvent } from '@headstart/core';
+import { subset } from '@headstart/data';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { fullRetrain } from './full-retrain.js';
 import { trainableParameters } from './parameter-sets.js';

@@ -1,4 +1,5 @@
-import { sizeOf, subset, type Dataset, type Model } from '@headstart/core';
+import { sizeOf, type Dataset, type Model } from '@headstart/core';
+import { subset } from '@headstart/data';
 
 /** Enough samples for a stable estimate; more only costs time. */
 const MAX_SAMPLES = 2048;

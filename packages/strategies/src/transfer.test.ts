@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { evaluateClassifier, filterByLabels, parameterShapes, readCheckpoint, runTraining, type TrainingEvent } from '@headstart/core';
+import { evaluateClassifier, parameterShapes, readCheckpoint, runTraining, type TrainingEvent } from '@headstart/core';
+import { filterByLabels } from '@headstart/data';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { continued } from './continued.js';
 import { frozenBase } from './frozen-base.js';

@@ -1,4 +1,5 @@
-import { checkOutput, opaqueLayers, outputShape, sha256OfFile, writeCheckpoint, type Label } from '@headstart/core';
+import { checkOutput, opaqueLayers, outputShape, writeCheckpoint, type Label } from '@headstart/core';
+import { sha256OfFile } from '@headstart/data';
 import { CliError } from '../cli-error.js';
 import { parseNumber, POSITIVE } from '../data-options.js';
 import { findImporter } from '../model-formats.js';

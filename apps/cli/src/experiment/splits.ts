@@ -1,15 +1,17 @@
 import {
+  createRng,
+  type Dataset,
+  type Preprocessing,
+} from '@headstart/core';
+import {
   applyPreprocessing,
   concatUnlabeled,
-  createRng,
   filterByLabels,
   fitPreprocessing,
   loadDataset,
   stratifiedSplit,
   takePerClass,
-  type Dataset,
-  type Preprocessing,
-} from '@headstart/core';
+} from '@headstart/data';
 import type { Experiment } from './experiment.js';
 
 /** The data of one seed: source classes, the target's test set and its pool of training samples. */

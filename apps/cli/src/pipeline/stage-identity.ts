@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sha256OfFile, type StartingPoint } from '@headstart/core';
+import type { StartingPoint } from '@headstart/core';
+import { sha256OfFile } from '@headstart/data';
 import type { Pipeline, Stage } from './pipeline-schema.js';
 
 /**

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { getRegistry, registerBuiltinLoaders } from '@headstart/core';
+import { getRegistry } from '@headstart/core';
+import { registerLoaders } from '@headstart/data';
 import { parse as parseYaml } from 'yaml';
 import { CliError } from '../cli-error.js';
 import { entryAt, readPackageJson, type PackageJson } from './package-json.js';
@@ -65,7 +66,7 @@ async function discover(cwd: string): Promise<PluginLoadReport> {
       return trial.ok ? c : { ...c, error: trial.error };
     }),
   );
-  registerBuiltinLoaders();
+  registerLoaders();
   const sources: PluginSource[] = [];
   for (const name of BUILTINS) sources.push(await importEntry({ source: name, origin: 'builtin', entry: name }));
   for (const candidate of await trials) sources.push(candidate.error ? candidate : await importEntry(candidate));

@@ -1,4 +1,4 @@
-import { dropoutMask, mixSeeds } from '@headstart/core';
+import { dropoutMask, mixSeeds } from '@headstart/core/backend-kit';
 import type { LayerOp, PassMode } from './layer-op.js';
 
 /**

@@ -1,3 +1,4 @@
+// Safetensors encoding and decoding stay internal: the contract is the checkpoint file and its manifest.
 export {
   readCheckpoint,
   readManifest,
@@ -9,6 +10,4 @@ export {
   type CheckpointTensorInfo,
 } from './checkpoint-file.js';
 export { checkpointManifestSchema } from './manifest-schema.js';
-export { decodeSafetensors, encodeSafetensors, type DecodedSafetensors } from './safetensors.js';
-export { MAX_HEADER_BYTES, type SafetensorsDtype, type SafetensorsHeader, type TensorEntry } from './safetensors-header.js';
 export { OPTIMIZER_PREFIX } from './spec-tensor-check.js';

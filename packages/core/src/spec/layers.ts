@@ -115,14 +115,23 @@ export const layerSchema = z.discriminatedUnion('type', [
   onnxLayerSchema,
 ]);
 
+/** A validated `dense` layer: see {@link denseLayerSchema}. */
 export type DenseLayer = z.infer<typeof denseLayerSchema>;
+/** A validated `conv2d` layer: see {@link conv2dLayerSchema}. */
 export type Conv2dLayer = z.infer<typeof conv2dLayerSchema>;
+/** A validated `pool2d` layer: see {@link pool2dLayerSchema}. */
 export type Pool2dLayer = z.infer<typeof pool2dLayerSchema>;
+/** A validated `globalAvgPool2d` layer: see {@link globalAvgPool2dLayerSchema}. */
 export type GlobalAvgPool2dLayer = z.infer<typeof globalAvgPool2dLayerSchema>;
+/** A validated `flatten` layer: see {@link flattenLayerSchema}. */
 export type FlattenLayer = z.infer<typeof flattenLayerSchema>;
+/** A validated `batchNorm` layer: see {@link batchNormLayerSchema}. */
 export type BatchNormLayer = z.infer<typeof batchNormLayerSchema>;
+/** A validated `dropout` layer: see {@link dropoutLayerSchema}. */
 export type DropoutLayer = z.infer<typeof dropoutLayerSchema>;
+/** A validated `activation` layer: see {@link activationLayerSchema}. */
 export type ActivationLayer = z.infer<typeof activationLayerSchema>;
+/** A validated `onnx` layer: see {@link onnxLayerSchema}. */
 export type OnnxLayer = z.infer<typeof onnxLayerSchema>;
 /** A validated layer, defaults filled in. */
 export type Layer = z.infer<typeof layerSchema>;

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Model } from '../backend.js';
-import { DIGITS_CSV } from '../data/__fixtures__/temp-dir.js';
+import { createRng } from '../rng.js';
 import type { Dataset } from '../data/dataset.js';
-import { loadDataset, streamChunks } from '../data/load-dataset.js';
 import { EvaluationAccumulator, evaluateClassifier, evaluateClassifierStream } from './metrics.js';
 
 /**
@@ -67,20 +66,32 @@ describe('EvaluationAccumulator', () => {
   });
 });
 
-describe('evaluating a file streamed in chunks', () => {
-  it.each([1, 100, 1024, 5000])('equals the in-memory evaluation of the digits, in chunks of %i', async (chunkSize) => {
-    const digits = await loadDataset(DIGITS_CSV);
-    const model = centroidModel(digits);
-    const labels = digits.labelMap!;
-    const whole = await evaluateClassifier(model, digits, labels);
-    // Labels streamed from the CSV are its cells' text ("3"); the label map makes them class indices.
-    const streamed = await evaluateClassifierStream(model, streamChunks(DIGITS_CSV, { labelMap: labels, chunkSize }), labels);
-    expect(streamed).toEqual(whole);
+/** `size` samples of 4 features around one of three class centres, with noise: some land nearer another centre. */
+function blobs(size: number): Dataset {
+  const rng = createRng(3);
+  const features = new Float32Array(size * 4);
+  const labels = new Int32Array(size);
+  for (let i = 0; i < size; i++) {
+    labels[i] = i % 3;
+    for (let j = 0; j < 4; j++) features[i * 4 + j] = (j === i % 3 ? 12 : 0) + rng.next() * 16;
+  }
+  return { size, sampleShape: [4], features, labels, labelMap: ['a', 'b', 'c'], source: { file: 'blobs', format: 'test' } };
+}
+
+describe('evaluateClassifierStream', () => {
+  it.each([1, 7, 100, 500])('equals the in-memory evaluation, in chunks of %i', async (chunkSize) => {
+    const data = blobs(300);
+    const model = centroidModel(data);
+    const whole = await evaluateClassifier(model, data, data.labelMap!);
+    const chunks = Array.from({ length: Math.ceil(data.size / chunkSize) }, (_, k) => {
+      const start = k * chunkSize;
+      const end = Math.min(data.size, start + chunkSize);
+      return { size: end - start, features: data.features.slice(start * 4, end * 4), labels: data.labels!.slice(start, end) };
+    });
+    expect(await evaluateClassifierStream(model, chunks, data.labelMap!)).toEqual(whole);
     // Not a trivial evaluation: some mistakes, so the confusion matrix has to be added up right.
-    expect(whole.samples).toBe(1797);
-    expect(whole.accuracy).toBeGreaterThan(0.8);
+    expect(whole.accuracy).toBeGreaterThan(0.5);
     expect(whole.accuracy).toBeLessThan(1);
-    expect(whole.loss).toBeGreaterThan(0.01);
   });
 
   it('refuses chunks without labels', async () => {

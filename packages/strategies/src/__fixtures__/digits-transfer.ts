@@ -3,13 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTfjsBackend } from '@headstart/backend-tfjs';
 import {
-  applyPreprocessing,
   createRng,
   defaultModelSpec,
-  filterByLabels,
-  loadDataset,
   runTraining,
-  subset,
   permutation,
   type Dataset,
   type StartingPoint,
@@ -17,7 +13,16 @@ import {
   type TrainingEvent,
   type TrainingRun,
 } from '@headstart/core';
+import {
+  applyPreprocessing,
+  filterByLabels,
+  loadDataset,
+  registerLoaders,
+  subset,
+} from '@headstart/data';
 import { fullRetrain } from '../full-retrain.js';
+
+registerLoaders();
 
 const DIGITS = join(import.meta.dirname, '..', '..', '..', '..', 'data', 'digits', 'digits.csv');
 const SCALE = { kind: 'scale', factor: 16 } as const;

@@ -1,5 +1,8 @@
 import { join } from 'node:path';
-import { applyPreprocessing, createRng, filterByLabels, loadDataset, subset, takePerClass, withoutLabels, type Dataset } from '@headstart/core';
+import { createRng, type Dataset } from '@headstart/core';
+import { applyPreprocessing, filterByLabels, loadDataset, registerLoaders, subset, takePerClass, withoutLabels } from '@headstart/data';
+
+registerLoaders();
 
 const DIGITS = join(import.meta.dirname, '..', '..', '..', '..', 'data', 'digits', 'digits.csv');
 

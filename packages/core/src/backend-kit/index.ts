@@ -1,0 +1,6 @@
+// `@headstart/core/backend-kit`: helpers a backend author uses so that every backend reads
+// trainer options, checks inputs and draws dropout masks the same way. Not needed to use
+// headstart, only to implement `Backend`, `Model` and `Trainer`.
+export { opaqueTrainingError, planTraining, type TrainedParameter, type TrainingPlan } from './training-plan.js';
+export { dropoutMask, mixSeeds } from './dropout-mask.js';
+export { checkInput, splitFinalSoftmax } from './model-io.js';

@@ -1,0 +1,18 @@
+// @headstart/data: reading data sets into core's `Dataset` and cutting them up. The types
+// (Dataset, DatasetLoader, LoadOptions, Label…) are core's contracts; this package holds the
+// loaders, the image decoders, splits, label maps and preprocessing. Nothing registers on import:
+// call registerLoaders() before loadDataset.
+export { builtinLoaders, LOADERS_SOURCE, registerLoaders } from './register-loaders.js';
+export { loadDataset, streamChunks, streamDataset, type LoadDatasetOptions } from './load-dataset.js';
+export { csvLoader } from './loaders/csv-loader.js';
+export { jsonlLoader, JSONL_FEATURE_FIELDS } from './loaders/jsonl-loader.js';
+export { idxLoader, labelsFileFor } from './loaders/idx-loader.js';
+export { imageFolderLoader } from './loaders/image-folder-loader.js';
+export { IMAGE_EXTENSIONS } from './loaders/image-decode.js';
+export { LabelMapBuilder, compareLabels, isNumericLabel, labelIndex, labelsFromIndices, type LabelMapOptions, type LabelledSamples } from './transforms/label-map.js';
+export { applyPreprocessing, fitPreprocessing, type PreprocessingKind } from './transforms/preprocess.js';
+export { filterByLabels, stratifiedSplit, subset, takePerClass, withoutLabels, type DatasetSplit } from './transforms/split.js';
+export { concatUnlabeled } from './transforms/concat.js';
+export { alignFeatures } from './transforms/align-features.js';
+export { sha256OfFile } from './records/file-hash.js';
+export { FLOAT32_MAX, isDecimal } from './records/float32.js';
