@@ -14,13 +14,16 @@ let project: string;
 
 beforeAll(async () => {
   project = await mkdtemp(join(tmpdir(), 'headstart-backend-project-'));
-  await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'my-digits', private: true, type: 'module', dependencies: { [PACKAGE]: `file:${EXAMPLE}` } }, null, 2));
+  await writeFile(
+    join(project, 'package.json'),
+    JSON.stringify({ name: 'my-digits', private: true, type: 'module', dependencies: { [PACKAGE]: `file:${EXAMPLE}` } }, null, 2),
+  );
   await mkdir(join(project, 'node_modules'));
   await symlink(EXAMPLE, join(project, 'node_modules', PACKAGE), 'dir');
   // Every fourth row held out for testing, the rest to train on.
   const [header, ...rows] = (await readFile(join(ROOT, 'data/digits/digits.csv'), 'utf8')).trim().split('\n');
-  await writeFile(join(project, 'train.csv'), [header, ...rows.filter((_, i) => i % 4 !== 0)].join('\n') + '\n');
-  await writeFile(join(project, 'test.csv'), [header, ...rows.filter((_, i) => i % 4 === 0)].join('\n') + '\n');
+  await writeFile(join(project, 'train.csv'), `${[header, ...rows.filter((_, i) => i % 4 !== 0)].join('\n')}\n`);
+  await writeFile(join(project, 'test.csv'), `${[header, ...rows.filter((_, i) => i % 4 === 0)].join('\n')}\n`);
 });
 
 afterAll(async () => {
@@ -57,7 +60,9 @@ describe('a third-party backend package in a project’s dependencies', () => {
       origin: 'builtin',
       formats: [{ name: 'onnx', extensions: ['.onnx'], import: true, export: true }],
     });
-    expect(plugins.find((p) => p.name === 'tfjs')).toMatchObject({ formats: [{ name: 'tfjs', extensions: ['.json'], directoryEntry: 'model.json', import: true, export: true }] });
+    expect(plugins.find((p) => p.name === 'tfjs')).toMatchObject({
+      formats: [{ name: 'tfjs', extensions: ['.json'], directoryEntry: 'model.json', import: true, export: true }],
+    });
   });
 
   test('headstart plugins lists each format with its backend and files', async () => {
@@ -74,8 +79,33 @@ describe('a third-party backend package in a project’s dependencies', () => {
   });
 
   test('its plainjs-json format: export and import through the CLI keep the weights bit-identical, and train --from reads it', async () => {
-    const [ckpt, plain, back] = ['fmt.safetensors', 'fmt.plain.json', 'fmt-back.safetensors'].map((f) => join(project, f)) as [string, string, string];
-    expect((await runCli(['train', '--backend', 'plainjs', '--strategy', 'full-retrain', '--data', 'train.csv', '--scale', '16', '--epochs', '2', '--out', ckpt], { cwd: project })).code).toBe(0);
+    const [ckpt, plain, back] = ['fmt.safetensors', 'fmt.plain.json', 'fmt-back.safetensors'].map((f) => join(project, f)) as [
+      string,
+      string,
+      string,
+    ];
+    expect(
+      (
+        await runCli(
+          [
+            'train',
+            '--backend',
+            'plainjs',
+            '--strategy',
+            'full-retrain',
+            '--data',
+            'train.csv',
+            '--scale',
+            '16',
+            '--epochs',
+            '2',
+            '--out',
+            ckpt,
+          ],
+          { cwd: project },
+        )
+      ).code,
+    ).toBe(0);
     const exported = await runCli(['export', ckpt, '--format', 'plainjs-json', '--out', plain], { cwd: project });
     expect(exported.stderr).toBe('');
     expect(exported.stdout).toBe(`exported ${ckpt} → ${plain} (plainjs-json)\n`);
@@ -87,7 +117,8 @@ describe('a third-party backend package in a project’s dependencies', () => {
     const [original, roundTrip] = [await readCheckpoint(ckpt), await readCheckpoint(back)];
     expect(roundTrip.manifest.spec).toEqual(original.manifest.spec);
     expect([...roundTrip.weights.keys()].sort()).toEqual([...original.weights.keys()].sort());
-    for (const [name, tensor] of original.weights) expect(Buffer.from(roundTrip.weights.get(name)!.data.buffer).equals(Buffer.from(tensor.data.buffer)), name).toBe(true);
+    for (const [name, tensor] of original.weights)
+      expect(Buffer.from(roundTrip.weights.get(name)!.data.buffer).equals(Buffer.from(tensor.data.buffer)), name).toBe(true);
     expect(roundTrip.manifest.provenance[0]).toMatchObject({ strategy: 'import', backend: 'plainjs' });
 
     // Found by its first bytes when its name says nothing.
@@ -96,13 +127,33 @@ describe('a third-party backend package in a project’s dependencies', () => {
     const sniffed = await runCli(['import', renamed, '--out', join(project, 'fmt-sniffed.safetensors')], { cwd: project });
     expect(sniffed.code, sniffed.stderr).toBe(0);
 
-    const trained = await runCli(['train', '--strategy', 'continued', '--from', plain, '--data', 'train.csv', '--scale', '16', '--epochs', '1', '--out', join(project, 'fmt-continued.safetensors'), '--json'], { cwd: project });
+    const trained = await runCli(
+      [
+        'train',
+        '--strategy',
+        'continued',
+        '--from',
+        plain,
+        '--data',
+        'train.csv',
+        '--scale',
+        '16',
+        '--epochs',
+        '1',
+        '--out',
+        join(project, 'fmt-continued.safetensors'),
+        '--json',
+      ],
+      { cwd: project },
+    );
     expect(trained.code, trained.stderr).toBe(0);
     expect(jsonLines(trained.stdout)[0]).toMatchObject({ type: 'run-start', strategy: 'continued' });
   });
 
   test('a format no backend exports, or a file no format reads, is one line listing the formats', async () => {
-    const unknown = await runCli(['export', join(project, 'fmt.safetensors'), '--format', 'coreml', '--out', join(project, 'x')], { cwd: project });
+    const unknown = await runCli(['export', join(project, 'fmt.safetensors'), '--format', 'coreml', '--out', join(project, 'x')], {
+      cwd: project,
+    });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toBe('headstart: --format coreml: no backend exports it (formats: onnx, plainjs-json, tfjs)\n');
     // Both sniffs accept a file that looks like either format: the user renames it, headstart does not guess.
@@ -127,12 +178,34 @@ describe('a third-party backend package in a project’s dependencies', () => {
     expect(run.code).toBe(0);
     const { backends, pluginErrors } = JSON.parse(run.stdout) as { backends: Record<string, unknown>[]; pluginErrors: string[] };
     expect(pluginErrors).toEqual([]);
-    expect(backends.find((b) => b.name === 'plainjs')).toMatchObject({ available: true, engine: 'js', reasons: ['plain JavaScript: needs no native module or WebAssembly'] });
+    expect(backends.find((b) => b.name === 'plainjs')).toMatchObject({
+      available: true,
+      engine: 'js',
+      reasons: ['plain JavaScript: needs no native module or WebAssembly'],
+    });
   });
 
   test('headstart train --backend plainjs trains the digits; evaluate on plainjs gives ≥ 0.93, and onnx evaluates the checkpoint the same', async () => {
     const out = join(project, 'plainjs.safetensors');
-    const trained = await runCli(['train', '--backend', 'plainjs', '--strategy', 'full-retrain', '--data', 'train.csv', '--scale', '16', '--epochs', '15', '--out', out, '--json'], { cwd: project });
+    const trained = await runCli(
+      [
+        'train',
+        '--backend',
+        'plainjs',
+        '--strategy',
+        'full-retrain',
+        '--data',
+        'train.csv',
+        '--scale',
+        '16',
+        '--epochs',
+        '15',
+        '--out',
+        out,
+        '--json',
+      ],
+      { cwd: project },
+    );
     expect(trained.stderr).toMatch(/^saved .*plainjs\.safetensors — loss [0-9.]+ accuracy [0-9.]+ valLoss [0-9.]+ valAccuracy [0-9.]+\n$/);
     expect(trained.code).toBe(0);
     const events = jsonLines(trained.stdout);
@@ -153,7 +226,10 @@ describe('a third-party backend package in a project’s dependencies', () => {
     const bare = await mkdtemp(join(tmpdir(), 'headstart-bare-project-'));
     try {
       await writeFile(join(bare, 'package.json'), '{ "name": "bare", "private": true }\n');
-      const run = await runCli(['evaluate', '--model', join(project, 'plainjs.safetensors'), '--data', join(project, 'test.csv'), '--backend', 'plainjs'], { cwd: bare });
+      const run = await runCli(
+        ['evaluate', '--model', join(project, 'plainjs.safetensors'), '--data', join(project, 'test.csv'), '--backend', 'plainjs'],
+        { cwd: bare },
+      );
       expect(run.code).toBe(2);
       expect(run.stderr).toMatch(/^headstart: unknown backend "plainjs"; available: .*onnx/);
     } finally {

@@ -15,7 +15,9 @@ test('export --format onnx writes a model onnxruntime runs like the checkpoint; 
   const dir = await mkdtemp(join(tmpdir(), 'headstart-export-'));
   const [ckpt, onnx, back] = ['m.safetensors', 'm.onnx', 'back.safetensors'].map((f) => join(dir, f)) as [string, string, string];
   const digits = join(ROOT, 'data/digits/digits.csv');
-  expect((await runCli(['train', '--strategy', 'full-retrain', '--data', digits, '--scale', '16', '--epochs', '3', '--out', ckpt])).code).toBe(0);
+  expect(
+    (await runCli(['train', '--strategy', 'full-retrain', '--data', digits, '--scale', '16', '--epochs', '3', '--out', ckpt])).code,
+  ).toBe(0);
   const exported = await runCli(['export', ckpt, '--format', 'onnx', '--out', onnx]);
   expect(exported.code).toBe(0);
   expect(exported.stdout).toBe(`exported ${ckpt} → ${onnx} (onnx)\n`);
@@ -50,13 +52,19 @@ test('export to a format no backend writes says which formats exist', async () =
 test('import picks the format by the name, else by the first bytes; a file no format reads is one line listing them', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'headstart-import-sniff-'));
   const [ckpt, onnx, unnamed] = ['m.safetensors', 'm.onnx', 'model.bin'].map((f) => join(dir, f)) as [string, string, string];
-  expect((await runCli(['train', '--strategy', 'full-retrain', '--data', join(ROOT, 'data/digits/digits.csv'), '--epochs', '1', '--out', ckpt])).code).toBe(0);
+  expect(
+    (await runCli(['train', '--strategy', 'full-retrain', '--data', join(ROOT, 'data/digits/digits.csv'), '--epochs', '1', '--out', ckpt]))
+      .code,
+  ).toBe(0);
   expect((await runCli(['export', ckpt, '--format', 'onnx', '--out', onnx])).code).toBe(0);
   await copyFile(onnx, unnamed);
   const sniffed = await runCli(['import', unnamed, '--out', join(dir, 'sniffed.safetensors')]);
   expect(sniffed.stderr).toBe('');
   expect(sniffed.code).toBe(0);
-  expect((await readCheckpoint(join(dir, 'sniffed.safetensors'))).manifest.provenance[0]).toMatchObject({ strategy: 'import', backend: 'onnx' });
+  expect((await readCheckpoint(join(dir, 'sniffed.safetensors'))).manifest.provenance[0]).toMatchObject({
+    strategy: 'import',
+    backend: 'onnx',
+  });
 
   const notes = join(dir, 'notes.txt');
   await writeFile(notes, 'label,x\n1,2\n');
@@ -64,7 +72,17 @@ test('import picks the format by the name, else by the first bytes; a file no fo
   const unread = await runCli(['import', notes, '--out', join(dir, 'never.safetensors')]);
   expect(unread.code).toBe(2);
   expect(unread.stderr).toBe(`headstart: ${notes}: no backend imports this file (by its name or its first bytes); ${formats}\n`);
-  const from = await runCli(['train', '--strategy', 'continued', '--from', notes, '--data', join(ROOT, 'data/digits/digits.csv'), '--out', join(dir, 'never.safetensors')]);
+  const from = await runCli([
+    'train',
+    '--strategy',
+    'continued',
+    '--from',
+    notes,
+    '--data',
+    join(ROOT, 'data/digits/digits.csv'),
+    '--out',
+    join(dir, 'never.safetensors'),
+  ]);
   expect(from.code).toBe(2);
   expect(from.stderr).toBe(`headstart: ${notes}: no backend imports this file (by its name or its first bytes); ${formats}\n`);
   const empty = join(dir, 'empty-folder');
@@ -79,14 +97,19 @@ test('import --labels --scale makes an exported classifier usable by evaluate as
   const dir = await mkdtemp(join(tmpdir(), 'headstart-import-labels-'));
   const [ckpt, onnx, back] = ['m.safetensors', 'm.onnx', 'back.safetensors'].map((f) => join(dir, f)) as [string, string, string];
   const digits = join(ROOT, 'data/digits/digits.csv');
-  expect((await runCli(['train', '--strategy', 'full-retrain', '--data', digits, '--scale', '16', '--epochs', '3', '--out', ckpt])).code).toBe(0);
+  expect(
+    (await runCli(['train', '--strategy', 'full-retrain', '--data', digits, '--scale', '16', '--epochs', '3', '--out', ckpt])).code,
+  ).toBe(0);
   expect((await runCli(['export', ckpt, '--format', 'onnx', '--out', onnx])).code).toBe(0);
   const bare = await runCli(['import', onnx, '--out', back]);
   expect(bare.code).toBe(0);
-  expect((await runCli(['evaluate', '--model', back, '--data', digits])).stderr).toBe(`headstart: ${back}: the checkpoint has no label map; it is not a classifier\n`);
+  expect((await runCli(['evaluate', '--model', back, '--data', digits])).stderr).toBe(
+    `headstart: ${back}: the checkpoint has no label map; it is not a classifier\n`,
+  );
 
   expect((await runCli(['import', onnx, '--out', back, '--labels', '0,1,2,3,4,5,6,7,8,9', '--scale', '16'])).code).toBe(0);
-  const evaluate = async (model: string) => JSON.parse((await runCli(['evaluate', '--model', model, '--data', digits, '--json'])).stdout) as { accuracy: number };
+  const evaluate = async (model: string) =>
+    JSON.parse((await runCli(['evaluate', '--model', model, '--data', digits, '--json'])).stdout) as { accuracy: number };
   const [original, imported] = [await evaluate(ckpt), await evaluate(back)];
   expect(original.accuracy).toBeGreaterThan(0.9);
   expect(imported.accuracy).toBe(original.accuracy);

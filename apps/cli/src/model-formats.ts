@@ -32,8 +32,12 @@ const SNIFF_BYTES = 4096;
 export async function declaredFormats(): Promise<FormatCatalog> {
   const registry = getRegistry();
   const settled = await Promise.allSettled(registry.names('backend').map((name) => registry.get('backend', name)));
-  const formats = settled.flatMap((result) => (result.status === 'fulfilled' ? (result.value.formats ?? []).map((format) => ({ backend: result.value, format })) : []));
-  const broken = settled.flatMap((result) => (result.status === 'rejected' ? [String((result.reason as Error)?.message ?? result.reason)] : []));
+  const formats = settled.flatMap((result) =>
+    result.status === 'fulfilled' ? (result.value.formats ?? []).map((format) => ({ backend: result.value, format })) : [],
+  );
+  const broken = settled.flatMap((result) =>
+    result.status === 'rejected' ? [String((result.reason as Error)?.message ?? result.reason)] : [],
+  );
   return { formats, broken };
 }
 
@@ -60,7 +64,9 @@ export async function findImporter(file: string): Promise<Importer> {
     const why = isDirectory(file) ? 'directory (it holds no file a format names)' : 'file (by its name or its first bytes)';
     throw new CliError(`${file}: no backend imports this ${why}; ${known}`);
   }
-  throw new CliError(`${file}: its name and first bytes fit more than one format (${chosen.map((c) => c.format.name).join(', ')}), and headstart does not guess; ${known}`);
+  throw new CliError(
+    `${file}: its name and first bytes fit more than one format (${chosen.map((c) => c.format.name).join(', ')}), and headstart does not guess; ${known}`,
+  );
 }
 
 /**
@@ -74,9 +80,17 @@ export async function findExporter(name: string): Promise<DeclaredFormat> {
   const known = [...new Set(exporters.map((f) => f.format.name))].sort().join(', ') || 'none';
   const failed = broken.map((b) => `; failed to start: ${b}`).join('');
   if (matches.length === 0) throw new CliError(`--format ${name}: no backend exports it (formats: ${known})${failed}`);
-  if (matches.length > 1) throw new CliError(`--format ${name}: more than one backend exports it (${matches.map((m) => m.backend.name).join(', ')}); uninstall the one you do not want`);
+  if (matches.length > 1)
+    throw new CliError(
+      `--format ${name}: more than one backend exports it (${matches.map((m) => m.backend.name).join(', ')}); uninstall the one you do not want`,
+    );
   const [match] = matches as [DeclaredFormat];
-  if (!match.backend.exportModel) throw new PluginError(`backend:${match.backend.name}`, 'formats', new Error(`declares format "${name}" with export, but has no exportModel`));
+  if (!match.backend.exportModel)
+    throw new PluginError(
+      `backend:${match.backend.name}`,
+      'formats',
+      new Error(`declares format "${name}" with export, but has no exportModel`),
+    );
   return match;
 }
 
@@ -132,7 +146,11 @@ async function head(file: string): Promise<Uint8Array> {
 /** `importer`, once it is certain its backend can import (it declared the format). */
 function checkImports(importer: Importer): Importer {
   if (importer.backend.importModel) return importer;
-  throw new PluginError(`backend:${importer.backend.name}`, 'formats', new Error(`declares format "${importer.format.name}" with import, but has no importModel`));
+  throw new PluginError(
+    `backend:${importer.backend.name}`,
+    'formats',
+    new Error(`declares format "${importer.format.name}" with import, but has no importModel`),
+  );
 }
 
 /** Whether `file` is a directory (a tfjs model given as its folder). */

@@ -16,7 +16,11 @@ const mlp: ModelSpec = validateSpec({
 
 test('probe: available anywhere, on the js engine, saying why', async () => {
   const availability = await backend.probe();
-  expect(availability).toMatchObject({ available: true, engine: 'js', reasons: ['plain JavaScript: needs no native module or WebAssembly'] });
+  expect(availability).toMatchObject({
+    available: true,
+    engine: 'js',
+    reasons: ['plain JavaScript: needs no native module or WebAssembly'],
+  });
   const pkg = JSON.parse(await readFile(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string };
   expect(backend.meta.version).toBe(pkg.version);
 });
@@ -27,7 +31,10 @@ test('its own code imports nothing but @headstart/core (and its subpaths): no na
   for (const file of files) {
     const source = await readFile(join(import.meta.dirname, file), 'utf8');
     const packages = [...source.matchAll(/(?:from|import)\s*'([^'.][^']*)'/g)].map((m) => m[1]);
-    expect(packages.filter((p) => p !== '@headstart/core' && !p!.startsWith('@headstart/core/')), file).toEqual([]);
+    expect(
+      packages.filter((p) => p !== '@headstart/core' && !p!.startsWith('@headstart/core/')),
+      file,
+    ).toEqual([]);
     // Loaded when a plainjs-json file is imported, so the backend still loads where there is no Node.
     const onUse = [...source.matchAll(/import\s*\(\s*'([^'.][^']*)'/g)].map((m) => m[1]);
     expect(onUse, file).toEqual(file === 'plain-json-format.ts' ? ['node:fs/promises'] : []);
@@ -42,9 +49,14 @@ test('a model with an opaque ONNX block is refused in one NOT_SUPPORTED line nam
       { type: 'dense', name: 'head', units: 2, activation: 'softmax' },
     ],
   });
-  const refused = await backend.createModel(spec, new Map([['base.graph', { shape: [8], data: new Float32Array(8) }]])).catch((error: unknown) => error);
+  const refused = await backend
+    .createModel(spec, new Map([['base.graph', { shape: [8], data: new Float32Array(8) }]]))
+    .catch((error: unknown) => error);
   expect(refused).toBeInstanceOf(HeadstartError);
-  expect(refused).toMatchObject({ code: 'NOT_SUPPORTED', message: 'not supported on plainjs: layer base is an opaque ONNX block (op Sin); use --backend onnx' });
+  expect(refused).toMatchObject({
+    code: 'NOT_SUPPORTED',
+    message: 'not supported on plainjs: layer base is an opaque ONNX block (op Sin); use --backend onnx',
+  });
 });
 
 test('weights of the wrong shape are refused naming the parameter, and nothing changes', async () => {
@@ -54,16 +66,28 @@ test('weights of the wrong shape are refused naming the parameter, and nothing c
     ['hidden.bias', { shape: [3], data: Float32Array.of(1, 2, 3) }],
     ['head.kernel', { shape: [2, 3], data: new Float32Array(6) }],
   ]);
-  await expect(model.setWeights(wrong)).rejects.toThrow('plainjs: parameter "head.kernel" has shape [2,3] (6 values); the model\'s is [3,2]');
+  await expect(model.setWeights(wrong)).rejects.toThrow(
+    'plainjs: parameter "head.kernel" has shape [2,3] (6 values); the model\'s is [3,2]',
+  );
   expect(await model.getWeights()).toEqual(before);
-  await expect(model.setWeights(new Map([['nope.kernel', { shape: [1], data: new Float32Array(1) }]]))).rejects.toThrow(/^plainjs: unknown parameter "nope\.kernel"; this model has hidden\.kernel, /);
+  await expect(model.setWeights(new Map([['nope.kernel', { shape: [1], data: new Float32Array(1) }]]))).rejects.toThrow(
+    /^plainjs: unknown parameter "nope\.kernel"; this model has hidden\.kernel, /,
+  );
 });
 
 test('cross-entropy needs a model ending in a softmax; labels must be class indices', async () => {
   const model = await backend.createModel(mlp, undefined, { seed: 1 });
-  const options = { trainable: ['head.kernel'], groups: [{ name: 'head', params: ['head.kernel'], lr: 0.1 }], optimizer: { type: 'sgd' as const } };
-  expect(() => model.trainer({ ...options, loss: 'softmaxCrossEntropy' })).toThrow('loss softmaxCrossEntropy needs a model ending in a softmax activation');
+  const options = {
+    trainable: ['head.kernel'],
+    groups: [{ name: 'head', params: ['head.kernel'], lr: 0.1 }],
+    optimizer: { type: 'sgd' as const },
+  };
+  expect(() => model.trainer({ ...options, loss: 'softmaxCrossEntropy' })).toThrow(
+    'loss softmaxCrossEntropy needs a model ending in a softmax activation',
+  );
   const trainer = model.trainer({ ...options, loss: 'mse' });
   await expect(trainer.step({ x: new Float32Array(8), size: 2 }, 1)).rejects.toThrow('plainjs: mse needs 4 targets in the batch, got none');
-  await expect(trainer.step({ x: new Float32Array(7), size: 2, targets: new Float32Array(4) }, 1)).rejects.toThrow('expected 2 samples of shape [4] (8 values), got 7 values');
+  await expect(trainer.step({ x: new Float32Array(7), size: 2, targets: new Float32Array(4) }, 1)).rejects.toThrow(
+    'expected 2 samples of shape [4] (8 values), got 7 values',
+  );
 });

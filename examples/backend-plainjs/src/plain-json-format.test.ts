@@ -36,9 +36,13 @@ test('a file missing a weight is refused naming the file and the weight, not fil
   const json = JSON.parse(await readFile(file, 'utf8')) as { weights: Record<string, unknown> };
   delete json.weights['out.bias'];
   await writeFile(file, JSON.stringify(json));
-  await expect(backend.importModel!(file)).rejects.toThrow(`${file}: weights."out.bias" needs a "shape" array and a "float32" base64 string; expected a plainjs-json model (headstart export --format plainjs-json)`);
+  await expect(backend.importModel!(file)).rejects.toThrow(
+    `${file}: weights."out.bias" needs a "shape" array and a "float32" base64 string; expected a plainjs-json model (headstart export --format plainjs-json)`,
+  );
 });
 
 test('another format name is refused', async () => {
-  await expect(backend.exportModel!(await backend.createModel(SPEC as never), 'onnx', 'x.onnx')).rejects.toThrow('the plainjs backend exports format "plainjs-json", not "onnx"');
+  await expect(backend.exportModel!(await backend.createModel(SPEC as never), 'onnx', 'x.onnx')).rejects.toThrow(
+    'the plainjs backend exports format "plainjs-json", not "onnx"',
+  );
 });

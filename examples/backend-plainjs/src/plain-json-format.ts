@@ -1,4 +1,14 @@
-import { HeadstartError, parameterShapes, sameShape, validateSpec, writeFileSafely, type Model, type ModelFormat, type ModelSpec, type NamedTensors } from '@headstart/core';
+import {
+  HeadstartError,
+  parameterShapes,
+  sameShape,
+  validateSpec,
+  writeFileSafely,
+  type Model,
+  type ModelFormat,
+  type ModelSpec,
+  type NamedTensors,
+} from '@headstart/core';
 
 /** The `format` field that marks a plainjs-json file, and what its sniff looks for. */
 const MARKER = 'headstart-plainjs';
@@ -35,7 +45,8 @@ interface PlainJsonFile {
  * @throws HeadstartError (USAGE) for another format; FileWriteError naming the file when it cannot be written.
  */
 export async function exportPlainJson(model: Model, format: string, file: string): Promise<void> {
-  if (format !== PLAIN_JSON_FORMAT.name) throw new HeadstartError('USAGE', `the plainjs backend exports format "${PLAIN_JSON_FORMAT.name}", not "${format}"`);
+  if (format !== PLAIN_JSON_FORMAT.name)
+    throw new HeadstartError('USAGE', `the plainjs backend exports format "${PLAIN_JSON_FORMAT.name}", not "${format}"`);
   const weights: PlainJsonFile['weights'] = {};
   for (const [name, tensor] of await model.getWeights()) weights[name] = { shape: [...tensor.shape], float32: toBase64(tensor.data) };
   const json: PlainJsonFile = { format: MARKER, version: VERSION, spec: model.spec, weights };
@@ -49,12 +60,17 @@ export async function exportPlainJson(model: Model, format: string, file: string
 export async function importPlainJson(file: string): Promise<{ spec: ModelSpec; weights: NamedTensors }> {
   // Loaded here, not at the top: the backend's other code reads no Node built-in, so it runs where there are none.
   const { readFile } = await import('node:fs/promises');
-  const bad = (what: string): HeadstartError => new HeadstartError('BAD_INPUT', `${file}: ${what}; expected a ${PLAIN_JSON_FORMAT.name} model (headstart export --format ${PLAIN_JSON_FORMAT.name})`);
+  const bad = (what: string): HeadstartError =>
+    new HeadstartError(
+      'BAD_INPUT',
+      `${file}: ${what}; expected a ${PLAIN_JSON_FORMAT.name} model (headstart export --format ${PLAIN_JSON_FORMAT.name})`,
+    );
   let json: Partial<PlainJsonFile>;
   try {
     json = JSON.parse(await readFile(file, 'utf8')) as Partial<PlainJsonFile>;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code) throw new HeadstartError('BAD_INPUT', `${file}: ${(error as Error).message}`, { cause: error });
+    if ((error as NodeJS.ErrnoException).code)
+      throw new HeadstartError('BAD_INPUT', `${file}: ${(error as Error).message}`, { cause: error });
     throw bad(`not JSON (${(error as Error).message})`);
   }
   if (json?.format !== MARKER) throw bad(`"format" is not "${MARKER}"`);
@@ -64,10 +80,12 @@ export async function importPlainJson(file: string): Promise<{ spec: ModelSpec; 
   // Every parameter of the spec, with its shape: a missing one would otherwise get fresh random weights.
   for (const { name, shape } of parameterShapes(spec)) {
     const entry = json.weights?.[name];
-    if (!entry || !Array.isArray(entry.shape) || typeof entry.float32 !== 'string') throw bad(`weights."${name}" needs a "shape" array and a "float32" base64 string`);
+    if (!entry || !Array.isArray(entry.shape) || typeof entry.float32 !== 'string')
+      throw bad(`weights."${name}" needs a "shape" array and a "float32" base64 string`);
     if (!sameShape(entry.shape, shape)) throw bad(`weights."${name}" has shape [${entry.shape}], the spec gives it [${shape}]`);
     const data = fromBase64(entry.float32);
-    if (!data || data.length !== shape.reduce((a, b) => a * b, 1)) throw bad(`weights."${name}" does not hold the ${shape.join('×')} float32 values its shape says`);
+    if (!data || data.length !== shape.reduce((a, b) => a * b, 1))
+      throw bad(`weights."${name}" does not hold the ${shape.join('×')} float32 values its shape says`);
     weights.set(name, { shape: [...shape], data });
   }
   return { spec, weights };

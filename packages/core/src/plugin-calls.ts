@@ -14,7 +14,11 @@ const RETURNED_OBJECTS: Readonly<Record<string, string>> = { createModel: 'model
 const HELD_OBJECTS: Readonly<Record<string, (value: unknown, label: string) => unknown>> = {
   formats: (value, label) =>
     Array.isArray(value)
-      ? value.map((format: unknown) => (format !== null && typeof format === 'object' ? wrapPluginCalls(format, label, `formats.${String((format as { name?: unknown }).name)}`) : format))
+      ? value.map((format: unknown) =>
+          format !== null && typeof format === 'object'
+            ? wrapPluginCalls(format, label, `formats.${String((format as { name?: unknown }).name)}`)
+            : format,
+        )
       : value,
 };
 
@@ -58,7 +62,13 @@ export function wrapPluginCalls<T extends object>(plugin: T, label: string, pref
  * `value` wrapped when `property` holds plugin objects ({@link HELD_OBJECTS}), the same wrapper on
  * every read while the value stays the same. A frozen member is returned as it is, as a Proxy must.
  */
-function heldObject(target: object, property: string, value: unknown, label: string, held: Map<string, { original: unknown; value: unknown }>): unknown {
+function heldObject(
+  target: object,
+  property: string,
+  value: unknown,
+  label: string,
+  held: Map<string, { original: unknown; value: unknown }>,
+): unknown {
   const wrap = HELD_OBJECTS[property];
   if (!wrap || value === null || typeof value !== 'object') return value;
   const own = Reflect.getOwnPropertyDescriptor(target, property);

@@ -14,7 +14,8 @@ export async function exportModel(file: string, flags: { format: string; out: st
   (await loadPlugins()).warnings.forEach((w) => reporter.warn(w));
   const checkpoint = await readCheckpoint(file);
   const { backend } = await findExporter(flags.format);
-  if (!(await getRegistry().start(backend.name)).availability.available) throw new CliError(`--format ${flags.format}: the ${backend.name} backend cannot run here (see headstart doctor)`);
+  if (!(await getRegistry().start(backend.name)).availability.available)
+    throw new CliError(`--format ${flags.format}: the ${backend.name} backend cannot run here (see headstart doctor)`);
   const model = await backend.createModel(checkpoint.manifest.spec, checkpoint.weights);
   try {
     await backend.exportModel!(model, flags.format, flags.out);

@@ -24,15 +24,28 @@ export async function plugins(flags: { json?: boolean }): Promise<void> {
       const plugin = entry.status === 'active' ? await registry.get(entry.kind, entry.name).catch(() => undefined) : undefined;
       const origin = report.sources.find((s) => s.source === entry.source);
       const formats = entry.kind === 'backend' && plugin ? { formats: ((plugin as Backend).formats ?? []).map(formatRow) } : {};
-      return { kind: entry.kind, name: entry.name, source: entry.source, version: plugin?.meta.version ?? origin?.version ?? '', origin: origin?.origin ?? 'builtin', status: entry.status, priority: entry.priority, ...formats };
+      return {
+        kind: entry.kind,
+        name: entry.name,
+        source: entry.source,
+        version: plugin?.meta.version ?? origin?.version ?? '',
+        origin: origin?.origin ?? 'builtin',
+        status: entry.status,
+        priority: entry.priority,
+        ...formats,
+      };
     }),
   );
   if (flags.json) {
     process.stdout.write(`${JSON.stringify({ plugins: rows, errors: report.warnings })}\n`);
     return;
   }
-  process.stdout.write(`${table([['kind', 'name', 'package', 'version', 'origin', 'status'], ...rows.map((r) => [r.kind, r.name, r.source, r.version, r.origin, r.status])])}\n`);
-  const formats = rows.flatMap((r) => (r.status === 'active' ? (r.formats ?? []).map((f) => [f.name, r.name, directions(f), formatPlaces(f)]) : [])).sort((a, b) => (a[0]! < b[0]! ? -1 : 1));
+  process.stdout.write(
+    `${table([['kind', 'name', 'package', 'version', 'origin', 'status'], ...rows.map((r) => [r.kind, r.name, r.source, r.version, r.origin, r.status])])}\n`,
+  );
+  const formats = rows
+    .flatMap((r) => (r.status === 'active' ? (r.formats ?? []).map((f) => [f.name, r.name, directions(f), formatPlaces(f)]) : []))
+    .sort((a, b) => (a[0]! < b[0]! ? -1 : 1));
   if (formats.length > 0) process.stdout.write(`\n${table([['format', 'backend', 'does', 'files'], ...formats])}\n`);
   for (const warning of report.warnings) process.stderr.write(`warning: ${warning}\n`);
 }

@@ -63,10 +63,12 @@ function describeIssue(input: unknown, issue: z.core.$ZodIssue): string {
 }
 
 // The types a spec file can use: an opaque `onnx` block only comes from importing an ONNX model.
-const LAYER_TYPES: string[] = layerSchema.options.flatMap((o) => {
-  const type = o.shape.type;
-  return 'options' in type ? [...type.options] : [type.value];
-}).filter((type) => type !== 'onnx');
+const LAYER_TYPES: string[] = layerSchema.options
+  .flatMap((o) => {
+    const type = o.shape.type;
+    return 'options' in type ? [...type.options] : [type.value];
+  })
+  .filter((type) => type !== 'onnx');
 
 /** The layer with that name, or undefined. */
 export function findLayer(spec: ModelSpec, name: string): Layer | undefined {

@@ -82,7 +82,11 @@ function layerShapes(layer: Layer, input: number[], where: string): { outputShap
       const [h, w, c] = expectImage(input, where, 'conv2d');
       const [kh, kw] = asPair(layer.kernelSize);
       const [sh, sw] = asPair(layer.strides);
-      const out = [windowOut(h, kh, sh, layer.padding, where, 'kernelSize'), windowOut(w, kw, sw, layer.padding, where, 'kernelSize'), layer.filters];
+      const out = [
+        windowOut(h, kh, sh, layer.padding, where, 'kernelSize'),
+        windowOut(w, kw, sw, layer.padding, where, 'kernelSize'),
+        layer.filters,
+      ];
       const params = [param('kernel', [kh, kw, c, layer.filters], 'kernel')];
       if (layer.useBias) params.push(param('bias', [layer.filters], 'bias'));
       return { outputShape: out, parameters: params };
@@ -92,7 +96,10 @@ function layerShapes(layer: Layer, input: number[], where: string): { outputShap
       const [h, w, c] = expectImage(input, where, layer.type);
       const [ph, pw] = asPair(layer.poolSize);
       const [sh, sw] = asPair(layer.strides ?? layer.poolSize);
-      return { outputShape: [windowOut(h, ph, sh, layer.padding, where, 'poolSize'), windowOut(w, pw, sw, layer.padding, where, 'poolSize'), c], parameters: [] };
+      return {
+        outputShape: [windowOut(h, ph, sh, layer.padding, where, 'poolSize'), windowOut(w, pw, sw, layer.padding, where, 'poolSize'), c],
+        parameters: [],
+      };
     }
     case 'globalAvgPool2d': {
       const [, , c] = expectImage(input, where, layer.type);
@@ -126,7 +133,9 @@ function layerShapes(layer: Layer, input: number[], where: string): { outputShap
 
 function expectImage(input: number[], where: string, type: string): [number, number, number] {
   if (input.length !== 3) {
-    throw new SpecError(`${where}: type: ${type} needs [height, width, channels] input but receives [${input}]; set inputShape like [8, 8, 1]`);
+    throw new SpecError(
+      `${where}: type: ${type} needs [height, width, channels] input but receives [${input}]; set inputShape like [8, 8, 1]`,
+    );
   }
   return [input[0]!, input[1]!, input[2]!];
 }
