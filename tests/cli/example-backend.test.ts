@@ -1,6 +1,7 @@
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readCheckpoint } from '@headstart/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { jsonLines, ROOT, runCli } from './run-cli.js';
 
@@ -51,8 +52,125 @@ describe('a third-party backend package in a project’s dependencies', () => {
       origin: 'dependency',
       status: 'active',
       priority: 0,
+      formats: [{ name: 'plainjs-json', extensions: ['.plain.json'], import: true, export: true }],
     });
-    expect(plugins.find((p) => p.name === 'onnx')).toMatchObject({ kind: 'backend', source: '@headstart/backend-onnx', origin: 'builtin' });
+    expect(plugins.find((p) => p.name === 'onnx')).toMatchObject({
+      kind: 'backend',
+      source: '@headstart/backend-onnx',
+      origin: 'builtin',
+      formats: [{ name: 'onnx', extensions: ['.onnx'], import: true, export: true }],
+    });
+    expect(plugins.find((p) => p.name === 'tfjs')).toMatchObject({
+      formats: [{ name: 'tfjs', extensions: ['.json'], directoryEntry: 'model.json', import: true, export: true }],
+    });
+  });
+
+  test('headstart plugins lists each format with its backend and files', async () => {
+    const run = await runCli(['plugins'], { cwd: project });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(
+      [
+        'format        backend  does            files',
+        'onnx          onnx     import, export  .onnx',
+        'plainjs-json  plainjs  import, export  .plain.json',
+        'tfjs          tfjs     import, export  .json, or a directory holding model.json',
+      ].join('\n'),
+    );
+  });
+
+  test('its plainjs-json format: export and import through the CLI keep the weights bit-identical, and train --from reads it', async () => {
+    const [ckpt, plain, back] = ['fmt.safetensors', 'fmt.plain.json', 'fmt-back.safetensors'].map((f) => join(project, f)) as [
+      string,
+      string,
+      string,
+    ];
+    expect(
+      (
+        await runCli(
+          [
+            'train',
+            '--backend',
+            'plainjs',
+            '--strategy',
+            'full-retrain',
+            '--data',
+            'train.csv',
+            '--scale',
+            '16',
+            '--epochs',
+            '2',
+            '--out',
+            ckpt,
+          ],
+          { cwd: project },
+        )
+      ).code,
+    ).toBe(0);
+    const exported = await runCli(['export', ckpt, '--format', 'plainjs-json', '--out', plain], { cwd: project });
+    expect(exported.stderr).toBe('');
+    expect(exported.stdout).toBe(`exported ${ckpt} → ${plain} (plainjs-json)\n`);
+    expect((await readFile(plain, 'utf8')).startsWith('{"format":"headstart-plainjs"')).toBe(true);
+
+    const imported = await runCli(['import', plain, '--out', back], { cwd: project });
+    expect(imported.stderr).toBe('');
+    expect(imported.code).toBe(0);
+    const [original, roundTrip] = [await readCheckpoint(ckpt), await readCheckpoint(back)];
+    expect(roundTrip.manifest.spec).toEqual(original.manifest.spec);
+    expect([...roundTrip.weights.keys()].sort()).toEqual([...original.weights.keys()].sort());
+    for (const [name, tensor] of original.weights)
+      expect(Buffer.from(roundTrip.weights.get(name)!.data.buffer).equals(Buffer.from(tensor.data.buffer)), name).toBe(true);
+    expect(roundTrip.manifest.provenance[0]).toMatchObject({ strategy: 'import', backend: 'plainjs' });
+
+    // Found by its first bytes when its name says nothing.
+    const renamed = join(project, 'fmt.model');
+    await copyFile(plain, renamed);
+    const sniffed = await runCli(['import', renamed, '--out', join(project, 'fmt-sniffed.safetensors')], { cwd: project });
+    expect(sniffed.code, sniffed.stderr).toBe(0);
+
+    const trained = await runCli(
+      [
+        'train',
+        '--strategy',
+        'continued',
+        '--from',
+        plain,
+        '--data',
+        'train.csv',
+        '--scale',
+        '16',
+        '--epochs',
+        '1',
+        '--out',
+        join(project, 'fmt-continued.safetensors'),
+        '--json',
+      ],
+      { cwd: project },
+    );
+    expect(trained.code, trained.stderr).toBe(0);
+    expect(jsonLines(trained.stdout)[0]).toMatchObject({ type: 'run-start', strategy: 'continued' });
+  });
+
+  test('a format no backend exports, or a file no format reads, is one line listing the formats', async () => {
+    const unknown = await runCli(['export', join(project, 'fmt.safetensors'), '--format', 'coreml', '--out', join(project, 'x')], {
+      cwd: project,
+    });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe('headstart: --format coreml: no backend exports it (formats: onnx, plainjs-json, tfjs)\n');
+    // Both sniffs accept a file that looks like either format: the user renames it, headstart does not guess.
+    const odd = join(project, 'odd.plain.json');
+    await writeFile(odd, '{"format":"headstart-plainjs","modelTopology":{}}\n');
+    const ambiguous = await runCli(['import', odd, '--out', join(project, 'never.safetensors')], { cwd: project });
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toBe(
+      `headstart: ${odd}: its name and first bytes fit more than one format (plainjs-json, tfjs), and headstart does not guess; the formats are: onnx (.onnx), plainjs-json (.plain.json), tfjs (.json, or a directory holding model.json)\n`,
+    );
+    const notes = join(project, 'notes.txt');
+    await writeFile(notes, 'not a model\n');
+    const unread = await runCli(['import', notes, '--out', join(project, 'never.safetensors')], { cwd: project });
+    expect(unread.code).toBe(2);
+    expect(unread.stderr).toBe(
+      `headstart: ${notes}: no backend imports this file (by its name or its first bytes); the formats are: onnx (.onnx), plainjs-json (.plain.json), tfjs (.json, or a directory holding model.json)\n`,
+    );
   });
 
   test('headstart doctor --json shows it available, on its js engine', async () => {

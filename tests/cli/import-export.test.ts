@@ -1,4 +1,5 @@
-import { mkdtemp } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createOnnxBackend } from '@headstart/backend-onnx';
@@ -46,6 +47,50 @@ test('export to a format no backend writes says which formats exist', async () =
   const run = await runCli(['export', ckpt, '--format', 'coreml', '--out', join(dir, 'x')]);
   expect(run.code).toBe(2);
   expect(run.stderr).toBe('headstart: --format coreml: no backend exports it (formats: onnx, tfjs)\n');
+});
+
+test('import picks the format by the name, else by the first bytes; a file no format reads is one line listing them', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'headstart-import-sniff-'));
+  const [ckpt, onnx, unnamed] = ['m.safetensors', 'm.onnx', 'model.bin'].map((f) => join(dir, f)) as [string, string, string];
+  expect(
+    (await runCli(['train', '--strategy', 'full-retrain', '--data', join(ROOT, 'data/digits/digits.csv'), '--epochs', '1', '--out', ckpt]))
+      .code,
+  ).toBe(0);
+  expect((await runCli(['export', ckpt, '--format', 'onnx', '--out', onnx])).code).toBe(0);
+  await copyFile(onnx, unnamed);
+  const sniffed = await runCli(['import', unnamed, '--out', join(dir, 'sniffed.safetensors')]);
+  expect(sniffed.stderr).toBe('');
+  expect(sniffed.code).toBe(0);
+  expect((await readCheckpoint(join(dir, 'sniffed.safetensors'))).manifest.provenance[0]).toMatchObject({
+    strategy: 'import',
+    backend: 'onnx',
+  });
+
+  const notes = join(dir, 'notes.txt');
+  await writeFile(notes, 'label,x\n1,2\n');
+  const formats = 'the formats are: onnx (.onnx), tfjs (.json, or a directory holding model.json)';
+  const unread = await runCli(['import', notes, '--out', join(dir, 'never.safetensors')]);
+  expect(unread.code).toBe(2);
+  expect(unread.stderr).toBe(`headstart: ${notes}: no backend imports this file (by its name or its first bytes); ${formats}\n`);
+  const from = await runCli([
+    'train',
+    '--strategy',
+    'continued',
+    '--from',
+    notes,
+    '--data',
+    join(ROOT, 'data/digits/digits.csv'),
+    '--out',
+    join(dir, 'never.safetensors'),
+  ]);
+  expect(from.code).toBe(2);
+  expect(from.stderr).toBe(`headstart: ${notes}: no backend imports this file (by its name or its first bytes); ${formats}\n`);
+  const empty = join(dir, 'empty-folder');
+  await mkdir(empty);
+  const folder = await runCli(['import', empty, '--out', join(dir, 'never.safetensors')]);
+  expect(folder.code).toBe(2);
+  expect(folder.stderr).toBe(`headstart: ${empty}: no backend imports this directory (it holds no file a format names); ${formats}\n`);
+  expect(existsSync(join(dir, 'never.safetensors'))).toBe(false);
 });
 
 test('import --labels --scale makes an exported classifier usable by evaluate as it is', async () => {

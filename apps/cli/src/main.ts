@@ -186,7 +186,10 @@ Example experiment.yaml:
   program
     .command('import')
     .description("turn a model in a backend's native format (ONNX, tfjs model.json) into a headstart checkpoint")
-    .argument('<model>', 'model file: .onnx, or a tfjs layers model.json (or its directory)')
+    .argument(
+      '<model>',
+      'model file in a format a backend imports: .onnx, a tfjs layers model.json (or its directory); headstart plugins lists the formats',
+    )
     .requiredOption('--out <file>', 'checkpoint to write (.safetensors)')
     .option('--labels <list>', 'the class of each output, comma-separated, so evaluate and predict can use the model as it is')
     .option('--scale <k>', 'inputs are divided by k before the model sees them (as the model was trained)')
@@ -205,7 +208,7 @@ Examples:
     .command('export')
     .description('write a checkpoint as a model its runtime loads on its own')
     .argument('<checkpoint>', 'checkpoint (.safetensors)')
-    .requiredOption('--format <format>', 'onnx or tfjs')
+    .requiredOption('--format <format>', "a format a backend exports: onnx, tfjs, or a plugin's (headstart plugins lists them)")
     .requiredOption('--out <path>', 'file (onnx); directory, or a .json file, (tfjs) to write')
     .addHelpText(
       'after',

@@ -1,13 +1,15 @@
 import { createRng, initializeWeights, validateSpec, type Availability, type Backend } from '@headstart/core';
 import { PlainJsModel } from './model.js';
+import { exportPlainJson, importPlainJson, PLAIN_JSON_FORMAT } from './plain-json-format.js';
 import { BACKEND_NAME } from './unsupported.js';
 import { VERSION } from './version.js';
 
 /**
  * The plainjs backend: models computed by loops over typed arrays in plain JavaScript (float64
  * arithmetic, float32 parameters), with analytic gradients. No native module, no WebAssembly, no
- * dependency but `@headstart/core`, so it runs wherever Node runs. It has no native model format:
- * no `importModel` or `exportModel` (checkpoints move to another backend to export).
+ * dependency but `@headstart/core`, so it runs wherever Node runs. It declares one model format of
+ * its own, `plainjs-json` (`.plain.json`, see {@link PLAIN_JSON_FORMAT}), which it imports and exports:
+ * the example of a third-party format that `headstart import`, `export` and `train --from` find.
  */
 export function createPlainJsBackend(): Backend {
   return {
@@ -24,6 +26,9 @@ export function createPlainJsBackend(): Backend {
       if (weights) await model.setWeights(weights);
       return model;
     },
+    formats: [PLAIN_JSON_FORMAT],
+    importModel: (file) => importPlainJson(file),
+    exportModel: (model, format, file) => exportPlainJson(model, format, file),
   };
 }
 

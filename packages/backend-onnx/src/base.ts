@@ -1,6 +1,7 @@
 import { HeadstartError, type Availability, type Backend } from '@headstart/core';
 import { exportOnnxModel } from './interop/export-model.js';
 import { createOnnxModel } from './runtime/model.js';
+import { ONNX_FORMAT } from './interop/onnx-format.js';
 import { importOnnxModel } from './interop/onnx-import.js';
 import { probeOnnx } from './runtime/probe.js';
 import { requireRuntime } from './runtime/runtime.js';
@@ -11,6 +12,7 @@ export { LEAKY_RELU_SLOPE } from './compiler/ops/activations.js';
 export { forwardWork, PARALLEL_WORK_THRESHOLD, THREADS_VARIABLE, threadsFor } from './runtime/threads.js';
 export { VERSION } from './version.js';
 export { SPEC_METADATA_KEY } from './interop/export-model.js';
+export { ONNX_FORMAT } from './interop/onnx-format.js';
 
 /** Options of {@link createOnnxBackend}. */
 export interface OnnxBackendOptions {
@@ -38,6 +40,7 @@ export function createOnnxBackend(options: OnnxBackendOptions = {}): Backend {
       });
       return createOnnxModel(spec, weights, { ort, ...(options.threads ? { threads: options.threads } : {}) }, createOptions?.seed ?? 0);
     },
+    formats: [ONNX_FORMAT],
     importModel: (file) => importOnnxModel(file),
     exportModel: (model, format, file) => exportOnnxModel(model, format, file),
   };

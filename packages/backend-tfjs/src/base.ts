@@ -1,6 +1,7 @@
 import { HeadstartError, validateSpec, type Availability, type Backend } from '@headstart/core';
 import { engineFor, selectEngine, startEngines, tfjsVersion, type EngineSet } from './engine/engine.js';
 import { exportLayersModel } from './interop/layers-model-export.js';
+import { LAYERS_MODEL_FORMAT } from './interop/layers-model-format.js';
 import { importLayersModel } from './interop/layers-model-import.js';
 import { createTfjsModel } from './model.js';
 import { checkNoOpaqueBlocks } from './opaque-blocks.js';
@@ -10,6 +11,7 @@ export type { EngineName } from './engine/engine.js';
 export { ENGINE_VARIABLE } from './engine/engine.js';
 export { LEAKY_RELU_SLOPE } from './layers/activations.js';
 export { SPEC_METADATA_KEY } from './interop/layers-model-export.js';
+export { LAYERS_MODEL_FORMAT } from './interop/layers-model-format.js';
 export { VERSION } from './version.js';
 
 /** Options of {@link createTfjsBackend}. */
@@ -45,6 +47,7 @@ export function createTfjsBackend(options: TfjsBackendOptions = {}): Backend {
       const { engine } = engineFor(set, validateSpec(spec));
       return createTfjsModel(spec, weights, { engine, seed: createOptions?.seed });
     },
+    formats: [LAYERS_MODEL_FORMAT],
     importModel: (file) => importLayersModel(file),
     async exportModel(model, format, file) {
       checkNoOpaqueBlocks(model.spec);

@@ -53,7 +53,7 @@ export class ConformanceSession {
       ...(prepared.reference ? { reference: prepared.reference } : {}),
       expect,
       tempDir,
-      exportFormat: this.options.exportFormat ?? prepared.backend.name,
+      exportFormat: this.options.exportFormat ?? roundTripFormat(prepared.backend),
     };
     // biome-ignore lint/suspicious/noConfusingVoidType: a check that passes returns nothing; one that skips returns why
     const outcome: void | Skip = await check.run(context);
@@ -86,4 +86,9 @@ async function availableBackend(make: BackendFactory, role: string): Promise<[Ba
     );
   }
   return [backend, availability];
+}
+
+/** The first format the backend declares it both exports and imports, else its name (backends that declare none). */
+function roundTripFormat(backend: Backend): string {
+  return backend.formats?.find((format) => format.export && format.import)?.name ?? backend.name;
 }

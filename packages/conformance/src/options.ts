@@ -23,7 +23,10 @@ export interface ConformanceOptions {
    * An entry that matches no check is an error, so a typo cannot silently drop checks.
    */
   checks?: readonly string[];
-  /** Format passed to `exportModel` in `export.round-trip`. Default: the backend's name. */
+  /**
+   * Format passed to `exportModel` in `export.round-trip`. Default: the first of the backend's
+   * `formats` that it both exports and imports, else the backend's name.
+   */
   exportFormat?: string;
 }
 

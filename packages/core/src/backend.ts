@@ -22,6 +22,39 @@ export interface CreateModelOptions {
 }
 
 /**
+ * A model file format a backend imports or exports: its own runtime's (ONNX, a tfjs layers model)
+ * or one of its own. The CLI chooses the backend for `import`, `train --from` and `export --format`
+ * only from these declarations, so a third-party backend adds a format by declaring it.
+ */
+export interface ModelFormat {
+  /** What `headstart export --format` takes, e.g. `onnx`, `tfjs`. One backend declares each name. */
+  name: string;
+  /**
+   * File name endings with their dot (`.onnx`, `.plain.json`), compared case-insensitively. A file
+   * whose name ends in none of any format's endings is recognised by {@link sniff} alone.
+   */
+  extensions: readonly string[];
+  /**
+   * When a model in this format may be given as a directory, the file in it that holds the model
+   * (tfjs: `model.json`): a directory holding it counts as matching {@link extensions}, and that file
+   * is what {@link sniff} sees and what `headstart import` records the hash of.
+   */
+  directoryEntry?: string;
+  /** Whether {@link Backend.importModel} reads it. */
+  import?: boolean;
+  /** Whether {@link Backend.exportModel} writes it, given this `name` as its `format`. */
+  export?: boolean;
+  /**
+   * Whether a file looks like this format, from its first bytes (up to 4 KiB; fewer for a smaller
+   * file): a cheap check of a magic number or a key near the start (an ONNX protobuf's `ir_version`
+   * tag, a model.json's `"modelTopology"`). The CLI reads the bytes, so a sniff needs no file
+   * system. Used when several formats claim a file's name, or none does; a file it accepts may
+   * still fail to import.
+   */
+  sniff(head: Uint8Array): boolean;
+}
+
+/**
  * A compute backend. Required members build and run models; optional members are capabilities a
  * backend may lack (onnxruntime's `Backend` uses the same pattern).
  */
@@ -33,9 +66,17 @@ export interface Backend {
   probe(): Promise<Availability>;
   /** A live model for a spec; fresh seeded weights (core's initializer) unless `weights` is given. */
   createModel(spec: ModelSpec, weights?: NamedTensors, options?: CreateModelOptions): Promise<Model>;
-  /** Read a model in this backend's native format (ONNX file, tfjs model.json) as spec and weights. */
+  /**
+   * The file formats {@link importModel} reads and {@link exportModel} writes. A backend with either
+   * hook declares them here: the CLI finds importers and exporters only through this list.
+   */
+  formats?: readonly ModelFormat[];
+  /**
+   * Read a model in a format this backend declares with `import` (ONNX file, tfjs model.json, or the
+   * directory holding it) as spec and weights.
+   */
   importModel?(file: string): Promise<{ spec: ModelSpec; weights: NamedTensors }>;
-  /** Write a model in a native format that the backend's runtime loads on its own. */
+  /** Write a model in a format this backend declares with `export` (`format` is its name), loadable without headstart. */
   exportModel?(model: Model, format: string, file: string): Promise<void>;
 }
 

@@ -164,3 +164,40 @@ test("errors while iterating a loader's stream name the loader and the hook", as
   await expect(iterate()).rejects.toThrow(/^\[loader:flaky\] records: disk gone$/);
   expect(seen).toHaveLength(1);
 });
+
+describe("a backend's format declarations are wrapped", () => {
+  const sniffing = (sniff: (head: Uint8Array) => boolean): Backend => ({
+    ...failingBackend('sniffer', new Error('unused')),
+    formats: [{ name: 'snf', extensions: ['.snf'], import: true, sniff }],
+  });
+
+  test('a failing sniff names the backend, the format and the hook, with the original error as cause', async () => {
+    const registry = new Registry();
+    const failure = new RangeError('offset out of range');
+    registry.register('backend', 'sniffer', () =>
+      sniffing(() => {
+        throw failure;
+      }),
+    );
+    const [format] = (await registry.get('backend', 'sniffer')).formats!;
+    let thrown: unknown;
+    try {
+      format!.sniff(new Uint8Array(4));
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(PluginError);
+    expect((thrown as PluginError).message).toBe('[backend:sniffer] formats.snf.sniff: offset out of range');
+    expect((thrown as PluginError).cause).toBe(failure);
+  });
+
+  test('declarations read the same, and the same wrapper on every read', async () => {
+    const registry = new Registry();
+    registry.register('backend', 'sniffer', () => sniffing((head) => head[0] === 1));
+    const backend = await registry.get('backend', 'sniffer');
+    expect(backend.formats).toBe(backend.formats);
+    expect(backend.formats![0]).toMatchObject({ name: 'snf', extensions: ['.snf'], import: true });
+    expect(backend.formats![0]!.sniff(new Uint8Array([1]))).toBe(true);
+    expect(backend.formats![0]!.sniff(new Uint8Array([2]))).toBe(false);
+  });
+});

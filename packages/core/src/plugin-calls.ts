@@ -7,6 +7,21 @@ import { HeadstartError, PluginError } from './errors.js';
  */
 const RETURNED_OBJECTS: Readonly<Record<string, string>> = { createModel: 'model', 'model.trainer': 'trainer' };
 
+/**
+ * Members that hold plugin objects rather than being hooks: a backend's format declarations, whose
+ * `sniff` is the backend's code (`backend:x formats.onnx.sniff`). Each entry makes the wrapped value.
+ */
+const HELD_OBJECTS: Readonly<Record<string, (value: unknown, label: string) => unknown>> = {
+  formats: (value, label) =>
+    Array.isArray(value)
+      ? value.map((format: unknown) =>
+          format !== null && typeof format === 'object'
+            ? wrapPluginCalls(format, label, `formats.${String((format as { name?: unknown }).name)}`)
+            : format,
+        )
+      : value,
+};
+
 /** Hooks whose results are async iterables (a loader's streams): errors while iterating are the plugin's too. */
 const RETURNED_ITERABLES: ReadonlySet<string> = new Set(['records', 'chunks']);
 
@@ -27,11 +42,13 @@ const RETURNED_ITERABLES: ReadonlySet<string> = new Set(['records', 'chunks']);
 export function wrapPluginCalls<T extends object>(plugin: T, label: string, prefix?: string): T {
   // biome-ignore lint/complexity/noBannedTypes: any method of any plugin object is wrapped, whatever its signature
   const wrapped = new Map<string, { original: Function; call: Function }>();
+  const held = new Map<string, { original: unknown; value: unknown }>();
   return new Proxy(plugin, {
     get(target, property) {
       // The target as receiver, so getters reading private (#) fields still work.
       const value: unknown = Reflect.get(target, property);
-      if (typeof value !== 'function' || typeof property !== 'string') return value;
+      if (typeof property !== 'string') return value;
+      if (typeof value !== 'function') return prefix === undefined ? heldObject(target, property, value, label, held) : value;
       let cached = wrapped.get(property);
       if (cached?.original !== value) {
         cached = { original: value, call: stampCalls(value, target, label, prefix ? `${prefix}.${property}` : property) };
@@ -40,6 +57,29 @@ export function wrapPluginCalls<T extends object>(plugin: T, label: string, pref
       return cached.call;
     },
   });
+}
+
+/**
+ * `value` wrapped when `property` holds plugin objects ({@link HELD_OBJECTS}), the same wrapper on
+ * every read while the value stays the same. A frozen member is returned as it is, as a Proxy must.
+ */
+function heldObject(
+  target: object,
+  property: string,
+  value: unknown,
+  label: string,
+  held: Map<string, { original: unknown; value: unknown }>,
+): unknown {
+  const wrap = HELD_OBJECTS[property];
+  if (!wrap || value === null || typeof value !== 'object') return value;
+  const own = Reflect.getOwnPropertyDescriptor(target, property);
+  if (own && !own.configurable && !own.writable) return value;
+  let cached = held.get(property);
+  if (cached?.original !== value) {
+    cached = { original: value, value: wrap(value, label) };
+    held.set(property, cached);
+  }
+  return cached.value;
 }
 
 /** `method` bound to `target`, with its errors (thrown or rejected) stamped with `label` and `hook`. */

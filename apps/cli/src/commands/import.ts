@@ -2,19 +2,23 @@ import { checkOutput, opaqueLayers, outputShape, writeCheckpoint, type Label } f
 import { sha256OfFile } from '@headstart/data';
 import { CliError } from '../cli-error.js';
 import { parseNumber, POSITIVE } from '../data-options.js';
-import { join } from 'node:path';
+import { findImporter } from '../model-formats.js';
 import { createReporter } from '../output/reporter.js';
 import { loadPlugins } from '../plugins/load-plugins.js';
-import { isDirectory, loadStartingPoint } from '../start-point.js';
+import { loadStartingPoint } from '../start-point.js';
 
-/** `headstart import MODEL --out CKPT`: a model in a backend's native format as a headstart checkpoint. */
+/**
+ * `headstart import MODEL --out CKPT`: a model in a format some backend declares it imports (see
+ * `findImporter`) as a headstart checkpoint.
+ */
 export async function importModel(file: string, flags: { out: string; labels?: string; scale?: string }): Promise<void> {
-  // A tfjs model given as its directory is read, and hashed, by its model.json.
-  const hashed = isDirectory(file) ? join(file, 'model.json') : file;
-  await checkOutput({ flag: '--out', path: flags.out }, [{ flag: 'the model', path: hashed }]);
   const reporter = createReporter({ json: false });
   (await loadPlugins()).warnings.forEach((w) => reporter.warn(w));
-  const start = await loadStartingPoint(file);
+  const importer = file.endsWith('.safetensors') ? undefined : await findImporter(file);
+  // A model given as a directory (tfjs) is read, and hashed, by the file in it that its format names.
+  const hashed = importer?.file ?? file;
+  await checkOutput({ flag: '--out', path: flags.out }, [{ flag: 'the model', path: hashed }]);
+  const start = await loadStartingPoint(file, importer);
   const labels = parseLabels(flags.labels, outputShape(start.spec));
   const scale = parseNumber(flags.scale, '--scale', POSITIVE);
   const now = new Date().toISOString();
