@@ -36,12 +36,15 @@ test('a --model without a dense layer to hold the classes is one clear line', as
   );
 });
 
-test('a malformed package.json in the project is named, not a stack trace', async () => {
+test('a malformed package.json in the project is one warning naming it; the command still works', async () => {
   const cwd = await project({ 'package.json': '{bad' });
   const run = await runCli(['plugins'], { cwd });
-  expect(run.code).toBe(2);
+  expect(run.code).toBe(0);
   // JSON.parse's own wording varies between Node versions.
   expect(run.stderr).toMatch(
-    new RegExp(`^headstart: ${join(cwd, 'package.json')}: not valid JSON \\(.+\\); headstart reads it to find plugin packages\n$`),
+    new RegExp(
+      `^warning: ${join(cwd, 'package.json')}: not valid JSON \\(.+\\); plugins among the project's dependencies were not loaded\n$`,
+    ),
   );
+  expect(run.stdout).toMatch(/backend\s+onnx/);
 });
