@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,6 +13,12 @@ import { writeFileSafely } from '../io/safe-write.js';
  */
 const STALE_MS = 60_000;
 const UPDATE_MS = 10_000;
+
+/** How often a held lock is refreshed and when an unrefreshed one is stale; tests shorten them. */
+export interface LockTiming {
+  staleMs: number;
+  updateMs: number;
+}
 /** How long a lock may go without naming its holder (the moment between taking it and writing the name). */
 const NAMING_MS = 1_000;
 const POLL_MS = 100;
@@ -47,19 +53,18 @@ export async function lockOutput(
   out: string,
   onLost: (message: string) => void,
   wording: LockWording = CHECKPOINT_WORDING,
+  timing: LockTiming = { staleMs: STALE_MS, updateMs: UPDATE_MS },
 ): Promise<() => Promise<void>> {
   await checkWritable(out);
   const ownerFile = join(`${out}.lock`, 'owner.json');
   const deadline = Date.now() + NAMING_MS;
   for (;;) {
-    const release = await tryLock(out, onLost);
+    const release = await tryLock(out, onLost, timing);
     if (release) {
-      await writeFileSafely(ownerFile, JSON.stringify({ pid: process.pid, host: hostname() } satisfies Owner)).catch(
-        async (error: unknown) => {
-          await release();
-          throw error;
-        },
-      );
+      await nameOwner(`${out}.lock`, ownerFile).catch(async (error: unknown) => {
+        await release();
+        throw error;
+      });
       return async () => {
         await rm(ownerFile, { force: true });
         await release();
@@ -81,18 +86,29 @@ export async function lockOutput(
   }
 }
 
-async function tryLock(out: string, onLost: (message: string) => void): Promise<(() => Promise<void>) | undefined> {
+/**
+ * Write the holder's pid and host into the lock folder. proper-lockfile takes its lock as lost when
+ * the folder's mtime is not the one it set, and adding a file changes it: the mtime is put back.
+ */
+async function nameOwner(lockDir: string, ownerFile: string): Promise<void> {
+  const { atime, mtime } = await stat(lockDir);
+  await writeFileSafely(ownerFile, JSON.stringify({ pid: process.pid, host: hostname() } satisfies Owner));
+  await utimes(lockDir, atime, mtime);
+}
+
+async function tryLock(out: string, onLost: (message: string) => void, timing: LockTiming): Promise<(() => Promise<void>) | undefined> {
   try {
     return await lockfile.lock(out, {
       realpath: false,
-      stale: STALE_MS,
-      update: UPDATE_MS,
+      stale: timing.staleMs,
+      update: timing.updateMs,
       retries: 0,
       // The default throws from a timer and kills the process; a lost lock is worth a warning, not the run.
       onCompromised: (error) => onLost(`${out}: lost the lock on this output (${error.message}); another run may write it too`),
     });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ELOCKED') return undefined;
+    // ENOTEMPTY: a stale lock proper-lockfile could not remove, as its owner file is inside; whose it is decides.
+    if (['ELOCKED', 'ENOTEMPTY'].includes(String((error as NodeJS.ErrnoException).code))) return undefined;
     throw new CheckpointError(out, `cannot lock for writing: ${(error as Error).message}`);
   }
 }
