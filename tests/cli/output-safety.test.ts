@@ -187,6 +187,26 @@ describe("an output may not be an input, a device, or another run's file", () =>
     );
   });
 
+  test('a tfjs export or import refuses when a file the format writes or reads is the other side', async () => {
+    const web = join(dir, 'web');
+    await mkdir(web, { recursive: true });
+    const inside = join(web, 'weights.bin');
+    await copyFile(model, inside);
+    await expectKept(
+      inside,
+      ['export', inside, '--format', 'tfjs', '--out', web],
+      `--out ${inside} is the same file as the checkpoint ${inside}; writing it would destroy the input: choose another --out`,
+    );
+    const exported = join(dir, 'exported');
+    expect((await runCli(['export', model, '--format', 'tfjs', '--out', exported])).code).toBe(0);
+    const shards = join(exported, 'weights.bin');
+    await expectKept(
+      shards,
+      ['import', join(exported, 'model.json'), '--out', shards],
+      `--out ${shards} is the same file as a file of the model ${shards}; writing it would destroy the input: choose another --out`,
+    );
+  });
+
   test('train refuses an input that is the resume checkpoint of its --out (which it would delete when it ends)', async () => {
     const out = join(dir, 'n.safetensors');
     await copyFile(model, resumePath(out));

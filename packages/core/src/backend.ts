@@ -52,6 +52,16 @@ export interface ModelFormat {
    * still fail to import.
    */
   sniff(head: Uint8Array): boolean;
+  /**
+   * Every file an export to `out` writes (tfjs: `model.json` and its weights file), so that none
+   * of them can be an input of the command. Without it, `out` alone.
+   */
+  exportFiles?(out: string): string[];
+  /**
+   * The files an import of `file` reads besides it (tfjs: the weight shards its `model.json`
+   * names), so that none of them can be the command's output. Without it, `file` alone.
+   */
+  importFiles?(file: string): Promise<string[]>;
 }
 
 /**

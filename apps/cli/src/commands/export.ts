@@ -13,7 +13,11 @@ export async function exportModel(file: string, flags: { format: string; out: st
   const reporter = createReporter({ json: false });
   (await loadPlugins()).warnings.forEach((w) => reporter.warn(w));
   const checkpoint = await readCheckpoint(file);
-  const { backend } = await findExporter(flags.format);
+  const { backend, format } = await findExporter(flags.format);
+  // Every file the format writes (tfjs: model.json and weights.bin), not only --out, must not be the checkpoint.
+  for (const written of format.exportFiles?.(flags.out) ?? []) {
+    await checkOutput({ flag: '--out', path: written }, [{ flag: 'the checkpoint', path: file }]);
+  }
   if (!(await getRegistry().start(backend.name)).availability.available)
     throw new CliError(`--format ${flags.format}: the ${backend.name} backend cannot run here (see headstart doctor)`);
   const model = await backend.createModel(checkpoint.manifest.spec, checkpoint.weights);

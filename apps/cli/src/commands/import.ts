@@ -17,7 +17,11 @@ export async function importModel(file: string, flags: { out: string; labels?: s
   const importer = file.endsWith('.safetensors') ? undefined : await findImporter(file);
   // A model given as a directory (tfjs) is read, and hashed, by the file in it that its format names.
   const hashed = importer?.file ?? file;
-  await checkOutput({ flag: '--out', path: flags.out }, [{ flag: 'the model', path: hashed }]);
+  const companions = (await importer?.format.importFiles?.(importer.file)) ?? [];
+  await checkOutput({ flag: '--out', path: flags.out }, [
+    { flag: 'the model', path: hashed },
+    ...companions.map((path) => ({ flag: 'a file of the model', path })),
+  ]);
   const start = await loadStartingPoint(file, importer);
   const labels = parseLabels(flags.labels, outputShape(start.spec));
   const scale = parseNumber(flags.scale, '--scale', POSITIVE);

@@ -1,4 +1,6 @@
 import type { ModelFormat } from '@headstart/core';
+import { dirname, join } from 'node:path';
+import { exportPaths, readModelJson } from './layers-model-files.js';
 
 /**
  * The tfjs layers-model format: a `model.json` (Keras topology and weights manifest) with its weight
@@ -12,6 +14,14 @@ export const LAYERS_MODEL_FORMAT: ModelFormat = {
   import: true,
   export: true,
   sniff: looksLikeModelJson,
+  exportFiles(out) {
+    const paths = exportPaths(out);
+    return [paths.modelJson, join(paths.dir, paths.weightsFile)];
+  },
+  async importFiles(file) {
+    const { path, json } = await readModelJson(file);
+    return (json.weightsManifest ?? []).flatMap((group) => group.paths.map((shard) => join(dirname(path), shard)));
+  },
 };
 
 /**
