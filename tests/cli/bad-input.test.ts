@@ -256,6 +256,41 @@ describe('what would be ignored or fail late is refused at once', () => {
     );
   });
 
+  test('train: an option given both as a flag and with --set, or set twice', async () => {
+    expectBadInput(
+      await run([
+        'train',
+        '--strategy',
+        'full-retrain',
+        '--data',
+        DIGITS,
+        '--epochs',
+        '1',
+        '--set',
+        'epochs=2',
+        '--out',
+        join(dir, 'never.safetensors'),
+      ]),
+      '--set epochs=2: epochs is also given as --epochs; give it once',
+    );
+    expectBadInput(
+      await run([
+        'train',
+        '--strategy',
+        'full-retrain',
+        '--data',
+        DIGITS,
+        '--set',
+        'lr=0.1',
+        '--set',
+        'lr=0.2',
+        '--out',
+        join(dir, 'never.safetensors'),
+      ]),
+      '--set lr=0.2: lr is set twice; give it once',
+    );
+  });
+
   test('train: --val-split beside --val', async () => {
     expectBadInput(
       await run(['train', '--strategy', 'full-retrain', '--data', animals(), '--val', animals(), '--val-split', '0.2', '--out', never()]),

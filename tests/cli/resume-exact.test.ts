@@ -158,6 +158,11 @@ test('--resume refuses a resumable checkpoint written by a different run', async
   expect(otherLr.stderr).toBe(
     `headstart: --resume: ${resumePath(out)} belongs to another run (its options: lr 0.001; this run's: lr 0.1); resume with the same flags and data, or delete it to start over\n`,
   );
+  const otherBackend = await runCli([...args, '--backend', 'tfjs', '--resume']);
+  expect(otherBackend.code).toBe(2);
+  expect(otherBackend.stderr).toBe(
+    `headstart: --resume: ${resumePath(out)} belongs to another run (its backend "onnx", this run's "tfjs"); resume with the same flags and data, or delete it to start over\n`,
+  );
   const otherSplit = await runCli([...args, '--val-split', '0.2', '--resume']);
   expect(otherSplit.code).toBe(2);
   expect(otherSplit.stderr).toContain(

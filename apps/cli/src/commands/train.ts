@@ -84,10 +84,22 @@ function strategyOptions(flags: TrainFlags): Record<string, unknown> {
   if (flags.batchSize !== undefined) options.batchSize = flags.batchSize;
   if (flags.head !== undefined) options.head = flags.head;
   if (flags.freeze !== undefined) options.freeze = flags.freeze;
+  const fromFlags = new Set(Object.keys(options));
+  const set = new Set<string>();
   for (const pair of flags.set ?? []) {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new CliError(`--set ${pair}: expected key=value`);
-    options[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+    const key = pair.slice(0, eq).trim();
+    // Two values for one option: which one trains would be a guess.
+    if (fromFlags.has(key)) throw new CliError(`--set ${pair}: ${key} is also given as --${kebab(key)}; give it once`);
+    if (set.has(key)) throw new CliError(`--set ${pair}: ${key} is set twice; give it once`);
+    set.add(key);
+    options[key] = pair.slice(eq + 1).trim();
   }
   return options;
+}
+
+/** `batchSize` → `batch-size`: the flag that sets an option. */
+function kebab(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }

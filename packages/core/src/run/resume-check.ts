@@ -19,7 +19,7 @@ export interface RunIdentity {
 
 /**
  * Refuse to resume a checkpoint written by a different run: continuing it with another strategy,
- * options, data, seed, label set or preprocessing would silently mix two experiments.
+ * backend, options, data, seed, label set or preprocessing would silently mix two experiments.
  * @throws HeadstartError `USAGE` naming the first thing that differs.
  */
 export function checkSameRun(resume: Checkpoint, run: RunIdentity): void {
@@ -27,6 +27,8 @@ export function checkSameRun(resume: Checkpoint, run: RunIdentity): void {
   const entry = saved.provenance[saved.provenance.length - 1];
   const differences: [string, unknown, unknown][] = [
     ['strategy', entry?.strategy, run.entry.strategy],
+    // Another backend computes in another order: the promise of weights bit-identical to an uninterrupted run would not hold.
+    ['backend', entry?.backend, run.entry.backend],
     ['options', entry?.options, run.entry.options],
     ['data', entry?.data?.sha256 ?? entry?.data?.file, run.entry.data?.sha256 ?? run.entry.data?.file],
     ['seed', saved.training?.seed ?? run.seed, run.seed],
