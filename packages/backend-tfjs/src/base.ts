@@ -1,4 +1,4 @@
-import { HeadstartError, validateSpec, type Availability, type Backend } from '@headstart/core';
+import { HeadstartError, requireChain, validateSpec, type Availability, type Backend } from '@headstart/core';
 import { engineFor, selectEngine, startEngines, tfjsVersion, type EngineSet } from './engine/engine.js';
 import { exportLayersModel } from './interop/layers-model-export.js';
 import { importLayersModel } from './interop/layers-model-import.js';
@@ -36,6 +36,7 @@ export function createTfjsBackend(options: TfjsBackendOptions = {}): Backend {
     meta: { version: VERSION, description: 'TensorFlow.js: tfjs-node when installed, else wasm for each model it can train, else the pure-JS cpu engine' },
     probe: async () => availability(await engines()),
     async createModel(spec, weights, createOptions) {
+      requireChain(spec, 'tfjs');
       checkNoOpaqueBlocks(spec);
       const set = await engines();
       if (set.started.length === 0) throw new HeadstartError('NOT_SUPPORTED', `tfjs: no engine could start (${set.reasons.join('; ')})`);

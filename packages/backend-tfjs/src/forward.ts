@@ -1,4 +1,4 @@
-import { splitFinalSoftmax, type Layer, type ModelSpec } from '@headstart/core';
+import { HeadstartError, splitFinalSoftmax, type Layer, type ModelSpec } from '@headstart/core';
 import type * as tf from '@tensorflow/tfjs';
 import { activate, activationLayer } from './layers/activations.js';
 import { batchNormLayer } from './layers/batch-norm.js';
@@ -57,5 +57,9 @@ function buildLayer(layer: Layer, index: number, params: ParameterStore): LayerF
       return activationLayer(layer);
     case 'onnx':
       throw opaqueBlockError(layer);
+    case 'add':
+    case 'concat':
+      // createModel refuses graphs (requireChain) before anything is built.
+      throw new HeadstartError('NOT_SUPPORTED', `layer "${layer.name}": graph models (add, concat, branches) are not supported by the tfjs backend yet`);
   }
 }

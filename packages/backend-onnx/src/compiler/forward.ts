@@ -58,5 +58,9 @@ function emitLayer(ctx: LayerContext, layer: Layer, x: Flow): Flow {
     case 'onnx':
       // An opaque block runs in a session of its own (runtime/opaque-block.ts), ahead of the compiled graph.
       throw new HeadstartError('NOT_SUPPORTED', `layer "${layer.name}" is an opaque ONNX block, which runs in its own session and cannot be compiled into a graph`);
+    case 'add':
+    case 'concat':
+      // createModel refuses graphs (requireChain) before anything is compiled.
+      throw new HeadstartError('NOT_SUPPORTED', `layer "${layer.name}": graph models (add, concat, branches) are not supported by the onnx backend yet`);
   }
 }

@@ -48,7 +48,7 @@ describe('validateSpec', () => {
   test.each([
     [{ ...cnn, layers: [{ type: 'dense', name: 'a', units: 0 }] }, 'model.yaml: layers[0] "a": units: Too small: expected number to be >0'],
     [{ inputShape: [4], layers: [{ type: 'dense', name: 'a', units: 'x' }] }, 'model.yaml: layers[0] "a": units: Invalid input: expected number, received string'],
-    [{ inputShape: [4], layers: [{ type: 'denes', name: 'a', units: 3 }] }, 'model.yaml: layers[0] "a": type: unknown layer type "denes"; expected one of dense, conv2d, maxPool2d, avgPool2d, globalAvgPool2d, flatten, batchNorm, dropout, activation'],
+    [{ inputShape: [4], layers: [{ type: 'denes', name: 'a', units: 3 }] }, 'model.yaml: layers[0] "a": type: unknown layer type "denes"; expected one of dense, conv2d, maxPool2d, avgPool2d, globalAvgPool2d, flatten, batchNorm, dropout, activation, add, concat'],
     [{ inputShape: [4], layers: [{ type: 'dense', name: 'a', units: 3 }, { type: 'dense', name: 'a', units: 2 }] }, 'model.yaml: layers[1] "a": name: already used by layers[0]'],
     [{ inputShape: [4], layers: [{ type: 'dense', name: 'my layer', units: 3 }] }, 'model.yaml: layers[0] "my layer": name: a name of letters, digits and _ (it prefixes parameter names like "<name>.kernel")'],
     [{ inputShape: [64], layers: [{ type: 'conv2d', name: 'c', filters: 2, kernelSize: 3 }] }, 'model.yaml: layers[0] "c": type: conv2d needs [height, width, channels] input but receives [64]; set inputShape like [8, 8, 1]'],
