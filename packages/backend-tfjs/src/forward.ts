@@ -1,4 +1,4 @@
-import { HeadstartError, splitFinalSoftmax, type Layer, type ModelSpec } from '@headstart/core';
+import { splitFinalSoftmax, type Layer, type ModelSpec } from '@headstart/core';
 import type * as tf from '@tensorflow/tfjs';
 import { activate, activationLayer } from './layers/activations.js';
 import { batchNormLayer } from './layers/batch-norm.js';
@@ -59,7 +59,7 @@ function buildLayer(layer: Layer, index: number, params: ParameterStore): LayerF
       throw opaqueBlockError(layer);
     case 'add':
     case 'concat':
-      // createModel refuses graphs (requireChain) before anything is built.
-      throw new HeadstartError('NOT_SUPPORTED', `layer "${layer.name}": graph models (add, concat, branches) are not supported by the tfjs backend yet`);
+      // Unreachable: createModel refuses graphs (requireChain) before anything is built.
+      throw new Error(`layer "${layer.name}": a ${layer.type} layer reached the chain builder`);
   }
 }

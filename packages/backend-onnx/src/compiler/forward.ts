@@ -60,7 +60,7 @@ function emitLayer(ctx: LayerContext, layer: Layer, x: Flow): Flow {
       throw new HeadstartError('NOT_SUPPORTED', `layer "${layer.name}" is an opaque ONNX block, which runs in its own session and cannot be compiled into a graph`);
     case 'add':
     case 'concat':
-      // createModel refuses graphs (requireChain) before anything is compiled.
-      throw new HeadstartError('NOT_SUPPORTED', `layer "${layer.name}": graph models (add, concat, branches) are not supported by the onnx backend yet`);
+      // Unreachable: createModel refuses graphs (requireChain) before anything is compiled.
+      throw new Error(`layer "${layer.name}": a ${layer.type} layer reached the chain compiler`);
   }
 }
