@@ -1,5 +1,5 @@
 import {
-  checkInput, createRng, HeadstartError, initializeWeights, parameterShapes, sameShape, validateSpec,
+  checkInput, createRng, HeadstartError, initializeWeights, parameterShapes, requireChain, sameShape, validateSpec,
   type Backend, type Model, type ModelSpec, type NamedTensors, type ParameterInfo, type ParameterShape, type Trainer, type TrainerOptions,
 } from '@headstart/core';
 import { referenceForward, toWeights64, type Weights64 } from './forward.js';
@@ -20,6 +20,7 @@ export function createReferenceBackend(): Backend {
     probe: async () => ({ available: true, engine: 'float64', reasons: ['plain JavaScript; always available'] }),
     async createModel(spec, weights, options) {
       const valid = validateSpec(spec);
+      requireChain(valid, REFERENCE_BACKEND_NAME);
       const seed = options?.seed ?? 0;
       const model = new ReferenceModel(valid, toWeights64(initializeWeights(valid, createRng(seed))), seed);
       if (weights) await model.setWeights(weights);
