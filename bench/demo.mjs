@@ -16,16 +16,30 @@ export async function demoRun(backend) {
   try {
     const usageFile = join(dir, 'usage.json');
     const started = performance.now();
-    const run = spawnSync(process.execPath, ['--import', USAGE, CLI, 'demo', '--out', join(dir, 'report'), '--backend', backend, '--json'], {
-      encoding: 'utf8', maxBuffer: 256 * 2 ** 20, env: { ...process.env, HEADSTART_BENCH_USAGE: usageFile },
-    });
+    const run = spawnSync(
+      process.execPath,
+      ['--import', USAGE, CLI, 'demo', '--out', join(dir, 'report'), '--backend', backend, '--json'],
+      {
+        encoding: 'utf8',
+        maxBuffer: 256 * 2 ** 20,
+        env: { ...process.env, HEADSTART_BENCH_USAGE: usageFile },
+      },
+    );
     const seconds = (performance.now() - started) / 1000;
-    if (run.status !== 0) throw new Error(`headstart demo --backend ${backend} failed (${run.status ?? run.signal}): ${(run.stderr || run.stdout).trim().split('\n').pop()}`);
+    if (run.status !== 0)
+      throw new Error(
+        `headstart demo --backend ${backend} failed (${run.status ?? run.signal}): ${(run.stderr || run.stdout).trim().split('\n').pop()}`,
+      );
     const usage = JSON.parse(await readFile(usageFile, 'utf8'));
     const results = JSON.parse(await readFile(join(dir, 'report', 'results.json'), 'utf8'));
     return {
-      workload: 'demo', backend, seconds, peakRssMB: usage.maxRSS / 1024, rssTargetMB: DEMO_RSS_TARGET_MB,
-      trainingRuns: results.results.length, cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6,
+      workload: 'demo',
+      backend,
+      seconds,
+      peakRssMB: usage.maxRSS / 1024,
+      rssTargetMB: DEMO_RSS_TARGET_MB,
+      trainingRuns: results.results.length,
+      cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });

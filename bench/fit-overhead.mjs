@@ -30,12 +30,18 @@ function median(values) {
 /** The same MLP in tf.layers, holding headstart's initial weights (dense kernels are `[in, out]` in both). */
 function plainModel(spec, weights) {
   const model = tf.sequential({
-    layers: spec.layers.map((layer, i) => tf.layers.dense({ units: layer.units, activation: layer.activation, ...(i === 0 ? { inputShape: spec.inputShape } : {}) })),
+    layers: spec.layers.map((layer, i) =>
+      tf.layers.dense({ units: layer.units, activation: layer.activation, ...(i === 0 ? { inputShape: spec.inputShape } : {}) }),
+    ),
   });
-  model.setWeights(spec.layers.flatMap((layer) => ['kernel', 'bias'].map((p) => {
-    const t = weights.get(`${layer.name}.${p}`);
-    return tf.tensor(t.data, t.shape);
-  })));
+  model.setWeights(
+    spec.layers.flatMap((layer) =>
+      ['kernel', 'bias'].map((p) => {
+        const t = weights.get(`${layer.name}.${p}`);
+        return tf.tensor(t.data, t.shape);
+      }),
+    ),
+  );
   model.compile({ optimizer: tf.train.adam(LR), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   return model;
 }
@@ -55,8 +61,17 @@ async function timePlain(spec, weights, data, { samples, epochs, batch, backendN
 }
 
 function trainerOptions(model) {
-  const trainable = model.parameters().filter((p) => p.trainable).map((p) => p.name);
-  return { trainable, groups: [{ name: 'all', params: trainable, lr: LR }], optimizer: { type: 'adam' }, loss: 'softmaxCrossEntropy', seed: 1 };
+  const trainable = model
+    .parameters()
+    .filter((p) => p.trainable)
+    .map((p) => p.name);
+  return {
+    trainable,
+    groups: [{ name: 'all', params: trainable, lr: LR }],
+    optimizer: { type: 'adam' },
+    loss: 'softmaxCrossEntropy',
+    seed: 1,
+  };
 }
 
 async function timeTrainer(backend, spec, weights, data, { samples, epochs, batch }) {
@@ -88,7 +103,14 @@ async function timeTrainer(backend, spec, weights, data, { samples, epochs, batc
 
 async function timeCoreFit(backend, spec, weights, data, { samples, epochs, batch }) {
   const model = await backend.createModel(spec, weights, { seed: 1 });
-  const train = { size: samples, sampleShape: spec.inputShape, features: data.x.subarray(0, samples * spec.inputShape[0]), labels: data.labels.subarray(0, samples), labelMap: [...Array(10).keys()], source: { file: 'bench', format: 'memory' } };
+  const train = {
+    size: samples,
+    sampleShape: spec.inputShape,
+    features: data.x.subarray(0, samples * spec.inputShape[0]),
+    labels: data.labels.subarray(0, samples),
+    labelMap: [...Array(10).keys()],
+    source: { file: 'bench', format: 'memory' },
+  };
   const env = { stage: 0, rng: createRng(3), emit: () => {}, signal: new AbortController().signal };
   const started = process.hrtime.bigint();
   const result = await fit(model, { phase: 'train', train, epochs, batchSize: batch, trainer: trainerOptions(model) }, env);
@@ -130,7 +152,10 @@ export async function fitOverhead({ samples = 4096, epochs = 1, batch = mlp.batc
   return {
     workload: 'fit-overhead',
     engine,
-    samples, epochs, batch, rounds,
+    samples,
+    epochs,
+    batch,
+    rounds,
     plainSecPerEpoch: plain,
     trainerSecPerEpoch: trainer,
     fitSecPerEpoch: core,

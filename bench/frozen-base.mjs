@@ -3,7 +3,15 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { applyPreprocessing, defaultModelSpec, fitPreprocessing, initializeWeights, createRng, loadDataset, runTraining } from '@headstart/core';
+import {
+  applyPreprocessing,
+  defaultModelSpec,
+  fitPreprocessing,
+  initializeWeights,
+  createRng,
+  loadDataset,
+  runTraining,
+} from '@headstart/core';
 import { frozenBase } from '@headstart/strategies';
 
 const DIGITS = new URL('../data/digits/digits.csv', import.meta.url).pathname;
@@ -31,8 +39,17 @@ export async function frozenBaseSpeed(backend, { epochs = 20 } = {}) {
     let epochStart = 0;
     const started = Date.now();
     await runTraining({
-      strategy: frozenBase(), options: { epochs, cacheFeatures }, backend, engine, data: { train: data }, preprocessing: pre, from, spec, seed: 1,
-      out: join(dir, `${cacheFeatures}.safetensors`), signal: new AbortController().signal,
+      strategy: frozenBase(),
+      options: { epochs, cacheFeatures },
+      backend,
+      engine,
+      data: { train: data },
+      preprocessing: pre,
+      from,
+      spec,
+      seed: 1,
+      out: join(dir, `${cacheFeatures}.safetensors`),
+      signal: new AbortController().signal,
       emit: (e) => {
         if (e.type === 'epoch-start') epochStart = performance.now();
         if (e.type === 'epoch-end') epochSeconds.push((performance.now() - epochStart) / 1000);
@@ -41,5 +58,15 @@ export async function frozenBaseSpeed(backend, { epochs = 20 } = {}) {
     return { perEpoch: medianEpoch(epochSeconds), total: (Date.now() - started) / 1000 };
   };
   const [through, cached] = [await run(false), await run(true)];
-  return { workload: 'frozen-base-cnn', backend: backend.name, engine, throughBaseSecPerEpoch: through.perEpoch, cachedSecPerEpoch: cached.perEpoch, speedupPerEpoch: through.perEpoch / cached.perEpoch, throughBaseTotal: through.total, cachedTotal: cached.total, epochs };
+  return {
+    workload: 'frozen-base-cnn',
+    backend: backend.name,
+    engine,
+    throughBaseSecPerEpoch: through.perEpoch,
+    cachedSecPerEpoch: cached.perEpoch,
+    speedupPerEpoch: through.perEpoch / cached.perEpoch,
+    throughBaseTotal: through.total,
+    cachedTotal: cached.total,
+    epochs,
+  };
 }

@@ -14,13 +14,24 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { WORKLOADS } from './workloads.mjs';
 
-const { values } = parseArgs({ options: { workload: { type: 'string' }, backend: { type: 'string' }, engine: { type: 'string' }, seconds: { type: 'string', default: '3' }, json: { type: 'boolean' } } });
+const { values } = parseArgs({
+  options: {
+    workload: { type: 'string' },
+    backend: { type: 'string' },
+    engine: { type: 'string' },
+    seconds: { type: 'string', default: '3' },
+    json: { type: 'boolean' },
+  },
+});
 // The tfjs backend reads its engine override at start; set it before anything imports the backend.
 if (values.engine) process.env.HEADSTART_TFJS_ENGINE = values.engine;
 const seconds = Number(values.seconds);
 
 async function backendNamed(name) {
-  const backend = name === 'onnx' ? (await import('@headstart/backend-onnx')).createOnnxBackend() : (await import('@headstart/backend-tfjs')).createTfjsBackend();
+  const backend =
+    name === 'onnx'
+      ? (await import('@headstart/backend-onnx')).createOnnxBackend()
+      : (await import('@headstart/backend-tfjs')).createTfjsBackend();
   const availability = await backend.probe();
   if (!availability.available) throw new Error(`${name} is not available: ${availability.reasons.join('; ')}`);
   return backend;
@@ -74,43 +85,92 @@ async function all() {
   for (const workload of Object.keys(WORKLOADS)) {
     // Interleave the runs so machine noise spreads over every backend alike.
     // PyTorch at its best here: one thread and all cores, the faster counts.
-    const reference = torch ? bestOf([1, os.cpus().length].map((threads) => child([fileURLToPath(new URL('./torch_bench.py', import.meta.url)), workload, String(seconds), String(threads)], '/usr/bin/python3'))) : undefined;
+    const reference = torch
+      ? bestOf(
+          [1, os.cpus().length].map((threads) =>
+            child(
+              [fileURLToPath(new URL('./torch_bench.py', import.meta.url)), workload, String(seconds), String(threads)],
+              '/usr/bin/python3',
+            ),
+          ),
+        )
+      : undefined;
     // tfjs picks wasm for the MLP and cpu for the CNN; the MLP also runs forced onto cpu, for wasm vs cpu.
     const runs = [['onnx'], ['tfjs'], ...(workload === 'mlp' ? [['tfjs', 'cpu']] : [])];
     for (const [backend, engine] of runs) {
-      const result = child([self, '--workload', workload, '--backend', backend, ...(engine ? ['--engine', engine] : []), '--seconds', String(seconds), '--json']);
+      const result = child([
+        self,
+        '--workload',
+        workload,
+        '--backend',
+        backend,
+        ...(engine ? ['--engine', engine] : []),
+        '--seconds',
+        String(seconds),
+        '--json',
+      ]);
       const ratio = reference && !reference.error && result.samplesPerSec ? result.samplesPerSec / reference.samplesPerSec : undefined;
       rows.push({ workload, backend, ...result, ...(ratio ? { vsPytorch: ratio } : {}) });
     }
     if (reference) rows.push({ workload, ...reference });
   }
-  const frozen = ['onnx', 'tfjs'].map((backend) => ({ backend, ...child([self, '--workload', 'frozen-base', '--backend', backend, '--json']) }));
-  const overhead = ['wasm', 'cpu'].map((engine) => child([self, '--workload', 'fit-overhead', '--backend', 'tfjs', '--engine', engine, '--json']));
+  const frozen = ['onnx', 'tfjs'].map((backend) => ({
+    backend,
+    ...child([self, '--workload', 'frozen-base', '--backend', backend, '--json']),
+  }));
+  const overhead = ['wasm', 'cpu'].map((engine) =>
+    child([self, '--workload', 'fit-overhead', '--backend', 'tfjs', '--engine', engine, '--json']),
+  );
   const demos = ['onnx', 'tfjs'].map((backend) => ({ backend, ...child([self, '--workload', 'demo', '--backend', backend, '--json']) }));
   for (const row of [...rows, ...frozen, ...overhead, ...demos]) console.log(JSON.stringify(row));
   console.log('\n| workload | backend | engine | samples/s | vs PyTorch | peak RSS MB |\n| --- | --- | --- | ---: | ---: | ---: |');
   for (const r of rows) {
-    console.log(`| ${r.workload} | ${r.backend ?? 'pytorch'} | ${r.engine ?? r.error ?? ''} | ${r.samplesPerSec ? Math.round(r.samplesPerSec).toLocaleString('en') : '-'} | ${r.vsPytorch ? `${r.vsPytorch.toFixed(2)}×` : '-'} | ${r.peakRssMB ? Math.round(r.peakRssMB) : '-'} |`);
+    console.log(
+      `| ${r.workload} | ${r.backend ?? 'pytorch'} | ${r.engine ?? r.error ?? ''} | ${r.samplesPerSec ? Math.round(r.samplesPerSec).toLocaleString('en') : '-'} | ${r.vsPytorch ? `${r.vsPytorch.toFixed(2)}×` : '-'} | ${r.peakRssMB ? Math.round(r.peakRssMB) : '-'} |`,
+    );
   }
-  console.log('\n| frozen-base on the digits CNN | through the base, s/epoch | cached features, s/epoch | speed-up per epoch | total through / cached |\n| --- | ---: | ---: | ---: | ---: |');
+  console.log(
+    '\n| frozen-base on the digits CNN | through the base, s/epoch | cached features, s/epoch | speed-up per epoch | total through / cached |\n| --- | ---: | ---: | ---: | ---: |',
+  );
   for (const f of frozen) {
-    console.log(f.error ? `| ${f.backend} | ${f.error} | | | |` : `| ${f.backend} (${f.engine}) | ${f.throughBaseSecPerEpoch.toFixed(3)} | ${f.cachedSecPerEpoch.toFixed(4)} | ${f.speedupPerEpoch.toFixed(1)}× | ${f.throughBaseTotal.toFixed(1)} s / ${f.cachedTotal.toFixed(1)} s |`);
+    console.log(
+      f.error
+        ? `| ${f.backend} | ${f.error} | | | |`
+        : `| ${f.backend} (${f.engine}) | ${f.throughBaseSecPerEpoch.toFixed(3)} | ${f.cachedSecPerEpoch.toFixed(4)} | ${f.speedupPerEpoch.toFixed(1)}× | ${f.throughBaseTotal.toFixed(1)} s / ${f.cachedTotal.toFixed(1)} s |`,
+    );
   }
-  console.log('\n| tfjs overhead over plain model.fit (mlp, 4,096 samples, batch 64, Adam) | model.fit s/epoch | trainer s/epoch | core fit s/epoch | trainer / fit | core fit / fit |\n| --- | ---: | ---: | ---: | ---: | ---: |');
+  console.log(
+    '\n| tfjs overhead over plain model.fit (mlp, 4,096 samples, batch 64, Adam) | model.fit s/epoch | trainer s/epoch | core fit s/epoch | trainer / fit | core fit / fit |\n| --- | ---: | ---: | ---: | ---: | ---: |',
+  );
   for (const o of overhead) {
-    console.log(o.error ? `| ${o.error} | | | | | |` : `| ${o.engine} | ${o.plainSecPerEpoch.toFixed(3)} | ${o.trainerSecPerEpoch.toFixed(3)} | ${o.fitSecPerEpoch.toFixed(3)} | ${o.trainerOverPlain.toFixed(2)} | ${o.fitOverPlain.toFixed(2)} |`);
+    console.log(
+      o.error
+        ? `| ${o.error} | | | | | |`
+        : `| ${o.engine} | ${o.plainSecPerEpoch.toFixed(3)} | ${o.trainerSecPerEpoch.toFixed(3)} | ${o.fitSecPerEpoch.toFixed(3)} | ${o.trainerOverPlain.toFixed(2)} | ${o.fitOverPlain.toFixed(2)} |`,
+    );
   }
-  console.log('\n| headstart demo, end to end | wall time s | CPU s | peak RSS MB (target ≤ 500) | training runs |\n| --- | ---: | ---: | ---: | ---: |');
+  console.log(
+    '\n| headstart demo, end to end | wall time s | CPU s | peak RSS MB (target ≤ 500) | training runs |\n| --- | ---: | ---: | ---: | ---: |',
+  );
   for (const d of demos) {
-    console.log(d.error ? `| ${d.backend} | ${d.error} | | | |` : `| ${d.backend} | ${d.seconds.toFixed(1)} | ${d.cpuSeconds.toFixed(1)} | ${Math.round(d.peakRssMB)} | ${d.trainingRuns} |`);
+    console.log(
+      d.error
+        ? `| ${d.backend} | ${d.error} | | | |`
+        : `| ${d.backend} | ${d.seconds.toFixed(1)} | ${d.cpuSeconds.toFixed(1)} | ${Math.round(d.peakRssMB)} | ${d.trainingRuns} |`,
+    );
   }
   if (!torch) console.log('\n(PyTorch not importable by /usr/bin/python3 — `apt-get install python3-torch` adds the reference column.)');
 }
 
 if (values.workload || values.backend) {
   const tfjsOnly = values.workload === 'fit-overhead';
-  if (!(WORKLOADS[values.workload] || values.workload === 'frozen-base' || values.workload === 'demo' || tfjsOnly) || !(tfjsOnly ? ['tfjs'] : ['onnx', 'tfjs']).includes(values.backend)) {
-    console.error('usage: node bench/run.mjs --workload mlp|cnn|frozen-base|fit-overhead|demo --backend onnx|tfjs [--engine cpu|wasm] [--seconds S] [--json]');
+  if (
+    !(WORKLOADS[values.workload] || values.workload === 'frozen-base' || values.workload === 'demo' || tfjsOnly) ||
+    !(tfjsOnly ? ['tfjs'] : ['onnx', 'tfjs']).includes(values.backend)
+  ) {
+    console.error(
+      'usage: node bench/run.mjs --workload mlp|cnn|frozen-base|fit-overhead|demo --backend onnx|tfjs [--engine cpu|wasm] [--seconds S] [--json]',
+    );
     process.exit(2);
   }
   const result = await one(values.workload, values.backend);

@@ -17,8 +17,17 @@ function batchPool(spec, batch, batches) {
 export async function measure(backend, workload, { seconds = 3, warmup = 20 } = {}) {
   const spec = validateSpec(workload.spec);
   const model = await backend.createModel(spec, initializeWeights(spec, createRng(1)), { seed: 1 });
-  const trainable = model.parameters().filter((p) => p.trainable).map((p) => p.name);
-  const trainer = model.trainer({ trainable, groups: [{ name: 'all', params: trainable, lr: 1e-3 }], optimizer: { type: 'adam' }, loss: 'softmaxCrossEntropy', seed: 1 });
+  const trainable = model
+    .parameters()
+    .filter((p) => p.trainable)
+    .map((p) => p.name);
+  const trainer = model.trainer({
+    trainable,
+    groups: [{ name: 'all', params: trainable, lr: 1e-3 }],
+    optimizer: { type: 'adam' },
+    loss: 'softmaxCrossEntropy',
+    seed: 1,
+  });
   const pool = batchPool(spec, workload.batch, 16);
   for (let i = 0; i < warmup; i++) await trainer.step(pool[i % pool.length], 1);
   let steps = 0;

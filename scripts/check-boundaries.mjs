@@ -15,7 +15,10 @@ const RULES = {
   core: { forbid: [/^@headstart\//, COMPUTE], why: 'core must not import a backend, a strategy, the CLI or a compute library' },
   data: { forbid: [/^@headstart\/(?!core$)/, COMPUTE], why: 'data may import only @headstart/core of our packages and no compute library' },
   backend: { forbid: [/^@headstart\/(?!core$)/], why: 'a backend may import only @headstart/core of our packages' },
-  strategies: { forbid: [/^@headstart\/(?!(core|data)$)/, COMPUTE], why: 'strategies may import only @headstart/core and @headstart/data, and no compute library' },
+  strategies: {
+    forbid: [/^@headstart\/(?!(core|data)$)/, COMPUTE],
+    why: 'strategies may import only @headstart/core and @headstart/data, and no compute library',
+  },
 };
 
 function kindOf(pkg) {
@@ -53,7 +56,8 @@ function check(dir) {
       const where = `${relative(process.cwd(), file)}: imports "${spec}"`;
       const rule = kind && RULES[kind];
       if (rule && !isTest && rule.forbid.some((re) => re.test(packageName(spec)))) problems.push(`${where}: ${rule.why}`);
-      else if (!isTest && !declared.has(packageName(spec))) problems.push(`${where}: not declared in ${relative(process.cwd(), join(dir, 'package.json'))}`);
+      else if (!isTest && !declared.has(packageName(spec)))
+        problems.push(`${where}: not declared in ${relative(process.cwd(), join(dir, 'package.json'))}`);
     }
   }
   return problems;
@@ -61,11 +65,13 @@ function check(dir) {
 
 function workspacePackages(root) {
   const { workspaces = [] } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-  return workspaces.flatMap((pattern) => {
-    if (!pattern.endsWith('/*')) return [join(root, pattern)];
-    const base = join(root, pattern.slice(0, -2));
-    return existsSync(base) ? readdirSync(base).map((d) => join(base, d)) : [];
-  }).filter((d) => existsSync(join(d, 'package.json')));
+  return workspaces
+    .flatMap((pattern) => {
+      if (!pattern.endsWith('/*')) return [join(root, pattern)];
+      const base = join(root, pattern.slice(0, -2));
+      return existsSync(base) ? readdirSync(base).map((d) => join(base, d)) : [];
+    })
+    .filter((d) => existsSync(join(d, 'package.json')));
 }
 
 const dirs = process.argv.length > 2 ? process.argv.slice(2).map((d) => resolve(d)) : workspacePackages(resolve(import.meta.dirname, '..'));

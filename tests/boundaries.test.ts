@@ -32,10 +32,15 @@ describe('check-boundaries', () => {
   });
 
   test('core importing a compute library fails the check', async () => {
-    const dir = await fakePackage({ name: '@headstart/core', dependencies: { '@tensorflow/tfjs': '*' } }, "import * as tf from '@tensorflow/tfjs';\n");
+    const dir = await fakePackage(
+      { name: '@headstart/core', dependencies: { '@tensorflow/tfjs': '*' } },
+      "import * as tf from '@tensorflow/tfjs';\n",
+    );
     const { code, stderr } = await check(dir);
     expect(code).toBe(1);
-    expect(stderr).toBe('boundary violation: src/index.ts: imports "@tensorflow/tfjs": core must not import a backend, a strategy, the CLI or a compute library\n');
+    expect(stderr).toBe(
+      'boundary violation: src/index.ts: imports "@tensorflow/tfjs": core must not import a backend, a strategy, the CLI or a compute library\n',
+    );
   });
 
   test('a backend importing the strategies package fails the check', async () => {
@@ -49,7 +54,10 @@ describe('check-boundaries', () => {
   });
 
   test('an undeclared dependency fails the check', async () => {
-    const dir = await fakePackage({ name: '@headstart/strategies', peerDependencies: { '@headstart/core': '*' } }, "import { z } from 'zod';\n");
+    const dir = await fakePackage(
+      { name: '@headstart/strategies', peerDependencies: { '@headstart/core': '*' } },
+      "import { z } from 'zod';\n",
+    );
     const { code, stderr } = await check(dir);
     expect(code).toBe(1);
     expect(stderr).toContain('imports "zod": not declared in package.json');
@@ -62,7 +70,9 @@ describe('check-boundaries', () => {
     );
     const { code, stderr } = await check(dir);
     expect(code).toBe(1);
-    expect(stderr).toBe('boundary violation: src/index.ts: imports "@headstart/backend-onnx": data may import only @headstart/core of our packages and no compute library\n');
+    expect(stderr).toBe(
+      'boundary violation: src/index.ts: imports "@headstart/backend-onnx": data may import only @headstart/core of our packages and no compute library\n',
+    );
   });
 
   test("a backend may import core's backend kit, and strategies the data package", async () => {
@@ -72,7 +82,11 @@ describe('check-boundaries', () => {
     );
     expect(await check(backend)).toEqual({ code: 0, stderr: '' });
     const strategies = await fakePackage(
-      { name: 'my-strategies', headstart: { strategies: './dist/index.js' }, peerDependencies: { '@headstart/core': '*', '@headstart/data': '*' } },
+      {
+        name: 'my-strategies',
+        headstart: { strategies: './dist/index.js' },
+        peerDependencies: { '@headstart/core': '*', '@headstart/data': '*' },
+      },
       "import { subset } from '@headstart/data';\n",
     );
     expect(await check(strategies)).toEqual({ code: 0, stderr: '' });

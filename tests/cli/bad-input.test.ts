@@ -22,7 +22,19 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'headstart-bad-input-'));
   const data = await write('animals.csv', 'a,b,label\n0,1,cat\n1,0,dog\n0,1,cat\n1,0,dog\n');
   model = join(dir, 'animals.safetensors');
-  const trained = await runCli(['train', '--strategy', 'full-retrain', '--data', data, '--epochs', '1', '--val-split', '0', '--out', model]);
+  const trained = await runCli([
+    'train',
+    '--strategy',
+    'full-retrain',
+    '--data',
+    data,
+    '--epochs',
+    '1',
+    '--val-split',
+    '0',
+    '--out',
+    model,
+  ]);
   expect(trained.code, trained.stderr).toBe(0);
 });
 
@@ -76,7 +88,12 @@ function png(width: number, height: number, level: number): Buffer {
   header[8] = 8; // bit depth; colour type 0 (gray), compression, filter and interlace 0
   const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(width, level)]);
   const pixels = deflateSync(Buffer.concat(Array.from({ length: height }, () => row)));
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', pixels), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', pixels),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 describe('malformed data files', () => {
@@ -87,24 +104,47 @@ describe('malformed data files', () => {
 
   test('CSV: an unclosed quote names the file and the line', async () => {
     const file = await write('quote.csv', 'a,b,label\n0,1,cat\n"1,0,dog\n');
-    expectBadInput(await run(['evaluate', '--model', model, '--data', file]), new RegExp(`^headstart: ${escape(file)}: not valid CSV: Quote Not Closed: .* at line 3$`));
+    expectBadInput(
+      await run(['evaluate', '--model', model, '--data', file]),
+      new RegExp(`^headstart: ${escape(file)}: not valid CSV: Quote Not Closed: .* at line 3$`),
+    );
   });
 
   test('JSONL: a line that is not JSON names the line', async () => {
     const file = await write('broken.jsonl', '{"features": [0, 1], "label": "cat"}\n{"features": [1, 0], "label": "dog"\n');
-    expectBadInput(await run(['evaluate', '--model', model, '--data', file]), new RegExp(`^headstart: ${escape(file)}, line 2: not valid JSON \\(.+\\)$`));
+    expectBadInput(
+      await run(['evaluate', '--model', model, '--data', file]),
+      new RegExp(`^headstart: ${escape(file)}, line 2: not valid JSON \\(.+\\)$`),
+    );
   });
 
   test.each([
-    ['features nested 100000 deep', `{"features": ${'['.repeat(100_000)}1${']'.repeat(100_000)}, "label": 1}`, 'line 1: "features" is nested 100000 lists deep; at most 16 are read'],
-    ['a label nested 100000 deep', `{"features": [1], "label": ${'['.repeat(100_000)}1${']'.repeat(100_000)}}`, 'line 1: "label" must be a string or a number, found a deeply nested list'],
+    [
+      'features nested 100000 deep',
+      `{"features": ${'['.repeat(100_000)}1${']'.repeat(100_000)}, "label": 1}`,
+      'line 1: "features" is nested 100000 lists deep; at most 16 are read',
+    ],
+    [
+      'a label nested 100000 deep',
+      `{"features": [1], "label": ${'['.repeat(100_000)}1${']'.repeat(100_000)}}`,
+      'line 1: "label" must be a string or a number, found a deeply nested list',
+    ],
   ])('JSONL: %s is an error, not a stack overflow', async (_, line, problem) => {
     const file = await write('hostile.jsonl', `${line}\n`);
-    expectBadInput(await run(['train', '--strategy', 'full-retrain', '--data', file, '--out', join(dir, 'never.safetensors')]), `${file}, ${problem}`);
+    expectBadInput(
+      await run(['train', '--strategy', 'full-retrain', '--data', file, '--out', join(dir, 'never.safetensors')]),
+      `${file}, ${problem}`,
+    );
   });
 
   test('IDX: truncated images name the item where the data ends', async () => {
-    const images = await write('mnist/train-images-idx3-ubyte', idx([4, 2, 2], Array.from({ length: 16 }, (_, i) => i)).subarray(0, 16 + 10));
+    const images = await write(
+      'mnist/train-images-idx3-ubyte',
+      idx(
+        [4, 2, 2],
+        Array.from({ length: 16 }, (_, i) => i),
+      ).subarray(0, 16 + 10),
+    );
     await write('mnist/train-labels-idx1-ubyte', idx([4], [0, 1, 0, 1]));
     expectBadInput(
       await run(['train', '--strategy', 'full-retrain', '--data', images, '--out', join(dir, 'never.safetensors')]),
@@ -115,7 +155,17 @@ describe('malformed data files', () => {
   test('IDX: a header announcing 2^32 items of no values is refused at once, not read forever', async () => {
     const unlabeled = await write('empty-items.idx', idx([0xffffffff, 0, 5], []));
     expectBadInput(
-      await run(['train', '--strategy', 'pretrain-finetune', '--data', join(dir, 'animals.csv'), '--unlabeled', unlabeled, '--out', join(dir, 'never.safetensors')]),
+      await run([
+        'train',
+        '--strategy',
+        'pretrain-finetune',
+        '--data',
+        join(dir, 'animals.csv'),
+        '--unlabeled',
+        unlabeled,
+        '--out',
+        join(dir, 'never.safetensors'),
+      ]),
       `${unlabeled}: the header announces 4294967295 items of shape [0,5], which hold no values`,
     );
   });
@@ -148,15 +198,24 @@ describe('malformed data files', () => {
 describe('numbers float32 cannot hold, or that are not plain decimals', () => {
   const never = (): string => join(dir, 'never.safetensors');
 
-  test.each(['train', 'evaluate', 'predict'])('%s: a CSV cell of 3.4e39 names the line and column (not NaN rows or loss NaN)', async (command) => {
-    const file = await write('huge.csv', 'a,b,label\n0,1,cat\n1,3.4e39,dog\n');
-    const args = command === 'train' ? ['train', '--strategy', 'full-retrain', '--data', file, '--out', never()] : [command, '--model', model, '--data', file];
-    expectBadInput(await run(args), `${file}, line 3, column "b": 3.4e39 is beyond the float32 range (±3.4e38)`);
-  });
+  test.each(['train', 'evaluate', 'predict'])(
+    '%s: a CSV cell of 3.4e39 names the line and column (not NaN rows or loss NaN)',
+    async (command) => {
+      const file = await write('huge.csv', 'a,b,label\n0,1,cat\n1,3.4e39,dog\n');
+      const args =
+        command === 'train'
+          ? ['train', '--strategy', 'full-retrain', '--data', file, '--out', never()]
+          : [command, '--model', model, '--data', file];
+      expectBadInput(await run(args), `${file}, line 3, column "b": 3.4e39 is beyond the float32 range (±3.4e38)`);
+    },
+  );
 
   test('evaluate: a JSONL feature of -1e40 names the line and the position', async () => {
     const file = await write('huge.jsonl', '{"features": [0, 1], "label": "cat"}\n{"features": [-1e40, 0], "label": "dog"}\n');
-    expectBadInput(await run(['evaluate', '--model', model, '--data', file]), `${file}, line 2: features[0]: -1e+40 is beyond the float32 range (±3.4e38)`);
+    expectBadInput(
+      await run(['evaluate', '--model', model, '--data', file]),
+      `${file}, line 2: features[0]: -1e+40 is beyond the float32 range (±3.4e38)`,
+    );
   });
 
   test('predict: a CSV cell of 0x10 is not read as 16', async () => {
@@ -187,8 +246,14 @@ describe('what would be ignored or fail late is refused at once', () => {
   });
 
   test('run: a pipeline stage whose labels select a single class', async () => {
-    const file = await write('one-class.yaml', `out: ${join(dir, 'one-class')}\nstages:\n  - { name: cats, strategy: full-retrain, data: ${animals()}, labels: [cat] }\n`);
-    expectBadInput(await run(['run', file, '--dry-run']), `${animals()}: only one class (cat) in the training labels; a classifier needs at least two`);
+    const file = await write(
+      'one-class.yaml',
+      `out: ${join(dir, 'one-class')}\nstages:\n  - { name: cats, strategy: full-retrain, data: ${animals()}, labels: [cat] }\n`,
+    );
+    expectBadInput(
+      await run(['run', file, '--dry-run']),
+      `${animals()}: only one class (cat) in the training labels; a classifier needs at least two`,
+    );
   });
 
   test('train: --val-split beside --val', async () => {
@@ -207,12 +272,26 @@ describe('what would be ignored or fail late is refused at once', () => {
 
   test('train: a --freeze glob that matches no parameter lists some', async () => {
     expectBadInput(
-      await run(['train', '--strategy', 'continued', '--from', model, '--data', animals(), '--freeze', 'encoder.*', '--epochs', '1', '--out', never()]),
+      await run([
+        'train',
+        '--strategy',
+        'continued',
+        '--from',
+        model,
+        '--data',
+        animals(),
+        '--freeze',
+        'encoder.*',
+        '--epochs',
+        '1',
+        '--out',
+        never(),
+      ]),
       '--freeze encoder.*: matches no trainable parameter; they are enc1.kernel, enc1.bias, enc2.kernel, enc2.bias, head.kernel, head.bias',
     );
   });
 
-  test('train: --input-shape other than the --from model\'s', async () => {
+  test("train: --input-shape other than the --from model's", async () => {
     expectBadInput(
       await run(['train', '--strategy', 'continued', '--from', model, '--data', animals(), '--input-shape', '2,1', '--out', never()]),
       `--input-shape 2,1: the --from model ${model} fixes the input shape to 2; leave --input-shape out`,
@@ -230,12 +309,18 @@ describe('what would be ignored or fail late is refused at once', () => {
 describe('labels missing or unseen at evaluation', () => {
   test('no label column: names the column looked for and lists the header', async () => {
     const file = await write('no-label.csv', 'a,b,target\n0,1,cat\n');
-    expectBadInput(await run(['evaluate', '--model', model, '--data', file]), `${file}, line 1: no "label" column for the labels; the header has a, b, target`);
+    expectBadInput(
+      await run(['evaluate', '--model', model, '--data', file]),
+      `${file}, line 1: no "label" column for the labels; the header has a, b, target`,
+    );
   });
 
   test('--label naming a column the file lacks', async () => {
     const file = join(dir, 'animals.csv');
-    expectBadInput(await run(['evaluate', '--model', model, '--data', file, '--label', 'species']), `${file}, line 1: no "species" column for the labels; the header has a, b, label`);
+    expectBadInput(
+      await run(['evaluate', '--model', model, '--data', file, '--label', 'species']),
+      `${file}, line 1: no "species" column for the labels; the header has a, b, label`,
+    );
   });
 
   test('an empty label cell names the line and column', async () => {
@@ -245,7 +330,10 @@ describe('labels missing or unseen at evaluation', () => {
 
   test('JSONL: a label the model never saw names the line and the known labels', async () => {
     const file = await write('unseen.jsonl', '{"features": [0, 1], "label": "cat"}\n{"features": [1, 1], "label": "bird"}\n');
-    expectBadInput(await run(['evaluate', '--model', model, '--data', file]), `${file}, line 2: label "bird" is not one of the 2 known labels (cat, dog)`);
+    expectBadInput(
+      await run(['evaluate', '--model', model, '--data', file]),
+      `${file}, line 2: label "bird" is not one of the 2 known labels (cat, dog)`,
+    );
   });
 });
 
@@ -256,7 +344,10 @@ describe('a checkpoint whose spec does not fit the data', () => {
 
   test.each(['evaluate', 'predict'])('%s: three features for a model of two', async (command) => {
     const file = await write('wide.jsonl', wide);
-    expectBadInput(await run([command, '--model', model, '--data', file]), `${file}: sample shape [2] holds 2 values, but each sample has 3`);
+    expectBadInput(
+      await run([command, '--model', model, '--data', file]),
+      `${file}: sample shape [2] holds 2 values, but each sample has 3`,
+    );
   });
 
   test('train --from: three features for a model of two', async () => {
@@ -273,12 +364,27 @@ describe('invalid pipeline and experiment files name the field', () => {
     ['stages: {}\n', 'stages: Invalid input: expected array, received object'],
     ['stages: []\n', 'stages: Too small: expected array to have >=1 items'],
     ['stages:\n  - { strategy: full-retrain, data: DIGITS }\n', 'stages[0]: name: Invalid input: expected string, received undefined'],
-    ['stages:\n  - { name: a, strategy: full-retrain, data: DIGITS }\n  - { name: a, strategy: continued, data: DIGITS }\n', 'stages[1] "a": name: already used by an earlier stage'],
-    ['stages:\n  - { name: a, strategy: full-retrain, data: DIGITS, perClass: 0 }\n', 'stages[0] "a": perClass: Too small: expected number to be >0'],
+    [
+      'stages:\n  - { name: a, strategy: full-retrain, data: DIGITS }\n  - { name: a, strategy: continued, data: DIGITS }\n',
+      'stages[1] "a": name: already used by an earlier stage',
+    ],
+    [
+      'stages:\n  - { name: a, strategy: full-retrain, data: DIGITS, perClass: 0 }\n',
+      'stages[0] "a": perClass: Too small: expected number to be >0',
+    ],
     ['42\n', '(file): Invalid input: expected object, received number'],
-    ['stages:\n  - { name: a, strategy: full-retrain, data: DIGITS, val: DIGITS, valSplit: 0.2 }\n', 'stages[0] "a": valSplit: val and valSplit both choose the validation data (a file, or a share of data); give one of them'],
-    ['stages:\n  - { name: a, strategy: full-retrain, data: DIGITS, unlabeled: DIGITS }\n', 'stages[0] "a": unlabeled: strategy full-retrain does not use unlabelled data'],
-    ['seed: 4294967296\nstages:\n  - { name: a, strategy: full-retrain, data: DIGITS }\n', 'seed: Too big: expected number to be <=4294967295'],
+    [
+      'stages:\n  - { name: a, strategy: full-retrain, data: DIGITS, val: DIGITS, valSplit: 0.2 }\n',
+      'stages[0] "a": valSplit: val and valSplit both choose the validation data (a file, or a share of data); give one of them',
+    ],
+    [
+      'stages:\n  - { name: a, strategy: full-retrain, data: DIGITS, unlabeled: DIGITS }\n',
+      'stages[0] "a": unlabeled: strategy full-retrain does not use unlabelled data',
+    ],
+    [
+      'seed: 4294967296\nstages:\n  - { name: a, strategy: full-retrain, data: DIGITS }\n',
+      'seed: Too big: expected number to be <=4294967295',
+    ],
   ])('pipeline %j', async (yaml, problem) => {
     const file = await write('pipeline.yaml', yaml.replaceAll('DIGITS', DIGITS));
     const result = await run(['run', file, '--dry-run']);
@@ -291,7 +397,13 @@ describe('invalid pipeline and experiment files name the field', () => {
     [experiment('strategies: [{ strategy: full-retrain }]\nseeds: [one]\n'), 'seeds[0]: Invalid input: expected number, received string'],
     [experiment('strategies: []\n'), 'strategies: Too small: expected array to have >=1 items'],
     [experiment('strategies: [{ strategy: full-retrain }]\nbackend: tpu\n'), 'unknown field "backend"'],
-    [experiment('strategies: [{ strategy: full-retrain }]\n').replace('source: { labels: [0] }', 'source: { labels: [0], from: x.safetensors }'), 'source: unknown field "from"'],
+    [
+      experiment('strategies: [{ strategy: full-retrain }]\n').replace(
+        'source: { labels: [0] }',
+        'source: { labels: [0], from: x.safetensors }',
+      ),
+      'source: unknown field "from"',
+    ],
   ])('experiment %j', async (yaml, problem) => {
     const file = await write('experiment.yaml', yaml);
     expectBadInput(await run(['compare', file, '--out', join(dir, 'report')]), `${file}: ${problem}`);
@@ -299,7 +411,10 @@ describe('invalid pipeline and experiment files name the field', () => {
 
   test('experiment: YAML that does not parse names the file and the position', async () => {
     const file = await write('broken.yaml', 'data: [\n');
-    expectBadInput(await run(['compare', file, '--out', join(dir, 'report')]), new RegExp(`^headstart: ${escape(file)}: not valid YAML: .*line \\d+, column \\d+`));
+    expectBadInput(
+      await run(['compare', file, '--out', join(dir, 'report')]),
+      new RegExp(`^headstart: ${escape(file)}: not valid YAML: .*line \\d+, column \\d+`),
+    );
   });
 });
 
@@ -307,11 +422,17 @@ describe('unknown names: the message lists what exists', () => {
   const train = ['train', '--data', 'data/digits/digits.csv', '--epochs', '1', '--out', 'never.safetensors'];
 
   test('--strategy', async () => {
-    expectBadInput(await run([...train, '--strategy', 'lora']), 'unknown strategy "lora"; available: continued, frozen-base, full-retrain, gradual-unfreeze, lp-ft, pretrain-finetune');
+    expectBadInput(
+      await run([...train, '--strategy', 'lora']),
+      'unknown strategy "lora"; available: continued, frozen-base, full-retrain, gradual-unfreeze, lp-ft, pretrain-finetune',
+    );
   });
 
   test('--backend on evaluate', async () => {
-    expectBadInput(await run(['evaluate', '--model', model, '--data', join(dir, 'animals.csv'), '--backend', 'cuda']), 'unknown backend "cuda"; available: onnx, tfjs');
+    expectBadInput(
+      await run(['evaluate', '--model', model, '--data', join(dir, 'animals.csv'), '--backend', 'cuda']),
+      'unknown backend "cuda"; available: onnx, tfjs',
+    );
   });
 
   test('--set with an option the strategy does not have', async () => {
@@ -322,7 +443,10 @@ describe('unknown names: the message lists what exists', () => {
   });
 
   test('--set with a value outside the choices', async () => {
-    expectBadInput(await run([...train, '--strategy', 'full-retrain', '--set', 'optimizer=rmsprop']), 'strategy full-retrain: option optimizer: Invalid option: expected one of "adam"|"adamw"|"sgd"');
+    expectBadInput(
+      await run([...train, '--strategy', 'full-retrain', '--set', 'optimizer=rmsprop']),
+      'strategy full-retrain: option optimizer: Invalid option: expected one of "adam"|"adamw"|"sgd"',
+    );
   });
 
   test('--set without a value', async () => {
@@ -330,7 +454,10 @@ describe('unknown names: the message lists what exists', () => {
   });
 
   test('a mistyped flag or command stays one line, with the suggestion', async () => {
-    expectBadInput(await run([...train, '--strategy', 'full-retrain', '--epoch', '3']), "unknown option '--epoch' (Did you mean --epochs?)");
+    expectBadInput(
+      await run([...train, '--strategy', 'full-retrain', '--epoch', '3']),
+      "unknown option '--epoch' (Did you mean --epochs?)",
+    );
     expectBadInput(await run(['evaluat']), "unknown command 'evaluat' (Did you mean evaluate?)");
   });
 });

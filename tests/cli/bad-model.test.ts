@@ -14,17 +14,26 @@ async function project(files: Record<string, string>): Promise<string> {
 
 test('a --model whose inputShape does not fit the data is refused before training, naming the file', async () => {
   const cwd = await project({ 'm.yaml': 'inputShape: [10]\nlayers:\n  - { type: dense, name: out, units: 10, activation: softmax }\n' });
-  const run = await runCli(['train', '--strategy', 'full-retrain', '--data', digits, '--model', 'm.yaml', '--out', 'x.safetensors', '--json'], { cwd });
+  const run = await runCli(
+    ['train', '--strategy', 'full-retrain', '--data', digits, '--model', 'm.yaml', '--out', 'x.safetensors', '--json'],
+    { cwd },
+  );
   expect(run.code).toBe(2);
-  expect(run.stderr).toBe('headstart: m.yaml: inputShape [10] does not fit the data, whose samples have shape [64] (64 values); fix inputShape or give --input-shape\n');
+  expect(run.stderr).toBe(
+    'headstart: m.yaml: inputShape [10] does not fit the data, whose samples have shape [64] (64 values); fix inputShape or give --input-shape\n',
+  );
   expect(run.stdout).not.toContain('"type":"step"');
 });
 
 test('a --model without a dense layer to hold the classes is one clear line', async () => {
   const cwd = await project({ 'm.yaml': 'inputShape: [64]\nlayers:\n  - { type: activation, name: a, activation: relu }\n' });
-  const run = await runCli(['train', '--strategy', 'full-retrain', '--data', digits, '--model', 'm.yaml', '--out', 'x.safetensors'], { cwd });
+  const run = await runCli(['train', '--strategy', 'full-retrain', '--data', digits, '--model', 'm.yaml', '--out', 'x.safetensors'], {
+    cwd,
+  });
   expect(run.code).toBe(2);
-  expect(run.stderr).toBe('headstart: model has no dense layer to size to the 10 classes; end it in a dense layer with a softmax activation\n');
+  expect(run.stderr).toBe(
+    'headstart: model has no dense layer to size to the 10 classes; end it in a dense layer with a softmax activation\n',
+  );
 });
 
 test('a malformed package.json in the project is named, not a stack trace', async () => {
@@ -32,5 +41,7 @@ test('a malformed package.json in the project is named, not a stack trace', asyn
   const run = await runCli(['plugins'], { cwd });
   expect(run.code).toBe(2);
   // JSON.parse's own wording varies between Node versions.
-  expect(run.stderr).toMatch(new RegExp(`^headstart: ${join(cwd, 'package.json')}: not valid JSON \\(.+\\); headstart reads it to find plugin packages\n$`));
+  expect(run.stderr).toMatch(
+    new RegExp(`^headstart: ${join(cwd, 'package.json')}: not valid JSON \\(.+\\); headstart reads it to find plugin packages\n$`),
+  );
 });

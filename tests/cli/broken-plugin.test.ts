@@ -9,10 +9,16 @@ let project: string;
 
 beforeAll(async () => {
   project = await mkdtemp(join(tmpdir(), 'headstart-broken-plugin-'));
-  await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'mine', private: true, dependencies: { 'headstart-strategy-broken': '1.0.0' } }));
+  await writeFile(
+    join(project, 'package.json'),
+    JSON.stringify({ name: 'mine', private: true, dependencies: { 'headstart-strategy-broken': '1.0.0' } }),
+  );
   const pkg = join(project, 'node_modules', 'headstart-strategy-broken');
   await mkdir(pkg, { recursive: true });
-  await writeFile(join(pkg, 'package.json'), JSON.stringify({ name: 'headstart-strategy-broken', version: '1.0.0', type: 'module', headstart: { strategies: './index.js' } }));
+  await writeFile(
+    join(pkg, 'package.json'),
+    JSON.stringify({ name: 'headstart-strategy-broken', version: '1.0.0', type: 'module', headstart: { strategies: './index.js' } }),
+  );
   await writeFile(join(pkg, 'index.js'), "throw new Error('this plugin is broken');\n");
 });
 
@@ -31,7 +37,10 @@ test('plugins --json reports the broken plugin as a load error and lists the res
 
 test('training still works, with one warning naming the broken plugin', async () => {
   const out = join(project, 'm.safetensors');
-  const run = await runCli(['train', '--strategy', 'full-retrain', '--data', join(ROOT, 'data/digits/digits.csv'), '--epochs', '1', '--out', out, '--json'], { cwd: project });
+  const run = await runCli(
+    ['train', '--strategy', 'full-retrain', '--data', join(ROOT, 'data/digits/digits.csv'), '--epochs', '1', '--out', out, '--json'],
+    { cwd: project },
+  );
   expect(run.code, run.stderr).toBe(0);
   const warnings = jsonLines(run.stdout).filter((e) => e.type === 'log' && e.level === 'warn');
   expect(warnings).toHaveLength(1);

@@ -27,12 +27,20 @@ beforeAll(async () => {
   expect(trained.code, trained.stderr).toBe(0);
   const all = fuzzCheckpoint(await readFile(good), SEED);
   const kinds = [...new Set(all.map((c) => c.kind))];
-  const picked = kinds.flatMap((kind) => sampleOf(all.filter((c) => c.kind === kind), PER_KIND, SEED));
-  sample = await Promise.all(picked.map(async (c, i) => {
-    const file = join(dir, `fuzz-${i}.safetensors`);
-    await writeFile(file, c.bytes);
-    return { ...c, file };
-  }));
+  const picked = kinds.flatMap((kind) =>
+    sampleOf(
+      all.filter((c) => c.kind === kind),
+      PER_KIND,
+      SEED,
+    ),
+  );
+  sample = await Promise.all(
+    picked.map(async (c, i) => {
+      const file = join(dir, `fuzz-${i}.safetensors`);
+      await writeFile(file, c.bytes);
+      return { ...c, file };
+    }),
+  );
 });
 
 /** Run `fn` over `items`, at most `limit` at a time, keeping their order. */
@@ -71,7 +79,8 @@ describe('corrupted checkpoints through the CLI', () => {
     const failures = await mapLimit(sample, CONCURRENCY, async ({ name, kind, file }) => {
       const run = await runCli(['inspect', file], { timeoutMs: TIMEOUT_MS });
       // inspect reads the header only, so a flipped data byte lists fine; evaluate catches it below.
-      const problem = kind === 'tensor data flipped' ? (run.code === 0 ? undefined : `exit ${run.code}: ${run.stderr}`) : problemWith(run, file);
+      const problem =
+        kind === 'tensor data flipped' ? (run.code === 0 ? undefined : `exit ${run.code}: ${run.stderr}`) : problemWith(run, file);
       return problem && `${name}: ${problem}`;
     });
     expect(failures.filter(Boolean)).toEqual([]);

@@ -9,7 +9,9 @@ const DIGITS = join(ROOT, 'data/digits/digits.csv');
 describe('headstart compare', () => {
   test('runs every strategy × budget × seed of an experiment file and reports them', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'headstart-compare-'));
-    await writeFile(join(dir, 'experiment.yaml'), `name: tiny
+    await writeFile(
+      join(dir, 'experiment.yaml'),
+      `name: tiny
 data: ${DIGITS}
 scale: 16
 source: { labels: [0, 1, 2, 3, 4], options: { epochs: 5 } }
@@ -18,7 +20,8 @@ strategies:
   - { strategy: full-retrain, name: scratch, options: { epochs: 20 } }
   - { strategy: frozen-base, options: { epochs: 10 } }
 seeds: [1, 2]
-`);
+`,
+    );
     const run = await runCli(['compare', join(dir, 'experiment.yaml'), '--out', join(dir, 'out'), '--json']);
     expect(run.code).toBe(0);
     const { results, summaries } = JSON.parse(await readFile(join(dir, 'out', 'results.json'), 'utf8')) as {
@@ -26,7 +29,14 @@ seeds: [1, 2]
       summaries: { arm: string; budget: number; runs: number }[];
     };
     expect(results.map((r) => `${r.arm}/${r.budget}/${r.seed}`).sort()).toEqual([
-      'frozen-base/20/1', 'frozen-base/20/2', 'frozen-base/5/1', 'frozen-base/5/2', 'scratch/20/1', 'scratch/20/2', 'scratch/5/1', 'scratch/5/2',
+      'frozen-base/20/1',
+      'frozen-base/20/2',
+      'frozen-base/5/1',
+      'frozen-base/5/2',
+      'scratch/20/1',
+      'scratch/20/2',
+      'scratch/5/1',
+      'scratch/5/2',
     ]);
     expect(results.find((r) => r.arm === 'scratch')!.provenance).toEqual(['full-retrain']);
     expect(summaries.every((s) => s.runs === 2)).toBe(true);
@@ -36,13 +46,34 @@ seeds: [1, 2]
   });
 
   test.each([
-    ['data: nowhere.csv\nsource: { labels: [0] }\ntarget: {}\nstrategies: [{ strategy: full-retrain }]\n', /: .*nowhere\.csv: no such file or directory$/],
-    ['data: DIGITS\nsource: { labels: [0] }\ntarget: {}\nstrategies: [{ strategy: frozen-base, options: { epoch: 3 } }]\n', /: strategies\[0\]\.options: unknown option "epoch"; its options are epochs, lr, .*$/],
-    ['data: DIGITS\nsource: { labels: [0] }\ntarget: {}\nstrategies: [{ strategy: frozn }]\n', /: strategies\[0\]\.strategy: unknown strategy "frozn"/],
-    ['data: DIGITS\nsource: {}\ntarget: {}\nstrategies: [{ strategy: full-retrain }]\n', /: source: give labels \(classes of data to pre-train on\), data, or a model$/],
-    ['data: DIGITS\nsource: { labels: [0] }\ntarget: { budgets: [0] }\nstrategies: [{ strategy: full-retrain }]\n', /: target\.budgets\[0\]: Too small/],
-    ['data: DIGITS\nsource: { labels: [0] }\ntarget: {}\nstrategies: [{ strategy: full-retrain }]\nseeds: [1, 1]\n', /experiment\.yaml: seeds: 1 is listed twice; list each value once$/],
-    ['data: DIGITS\nsource: { labels: [0] }\ntarget: { budgets: [5, 10, 5] }\nstrategies: [{ strategy: full-retrain }]\n', /experiment\.yaml: target\.budgets: 5 is listed twice; list each value once$/],
+    [
+      'data: nowhere.csv\nsource: { labels: [0] }\ntarget: {}\nstrategies: [{ strategy: full-retrain }]\n',
+      /: .*nowhere\.csv: no such file or directory$/,
+    ],
+    [
+      'data: DIGITS\nsource: { labels: [0] }\ntarget: {}\nstrategies: [{ strategy: frozen-base, options: { epoch: 3 } }]\n',
+      /: strategies\[0\]\.options: unknown option "epoch"; its options are epochs, lr, .*$/,
+    ],
+    [
+      'data: DIGITS\nsource: { labels: [0] }\ntarget: {}\nstrategies: [{ strategy: frozn }]\n',
+      /: strategies\[0\]\.strategy: unknown strategy "frozn"/,
+    ],
+    [
+      'data: DIGITS\nsource: {}\ntarget: {}\nstrategies: [{ strategy: full-retrain }]\n',
+      /: source: give labels \(classes of data to pre-train on\), data, or a model$/,
+    ],
+    [
+      'data: DIGITS\nsource: { labels: [0] }\ntarget: { budgets: [0] }\nstrategies: [{ strategy: full-retrain }]\n',
+      /: target\.budgets\[0\]: Too small/,
+    ],
+    [
+      'data: DIGITS\nsource: { labels: [0] }\ntarget: {}\nstrategies: [{ strategy: full-retrain }]\nseeds: [1, 1]\n',
+      /experiment\.yaml: seeds: 1 is listed twice; list each value once$/,
+    ],
+    [
+      'data: DIGITS\nsource: { labels: [0] }\ntarget: { budgets: [5, 10, 5] }\nstrategies: [{ strategy: full-retrain }]\n',
+      /experiment\.yaml: target\.budgets: 5 is listed twice; list each value once$/,
+    ],
   ])('a bad experiment file is refused before training (%#)', async (yaml, message) => {
     const dir = await mkdtemp(join(tmpdir(), 'headstart-badexp-'));
     await writeFile(join(dir, 'experiment.yaml'), yaml.replace('DIGITS', DIGITS));

@@ -13,13 +13,16 @@ let project: string;
 
 beforeAll(async () => {
   project = await mkdtemp(join(tmpdir(), 'headstart-backend-project-'));
-  await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'my-digits', private: true, type: 'module', dependencies: { [PACKAGE]: `file:${EXAMPLE}` } }, null, 2));
+  await writeFile(
+    join(project, 'package.json'),
+    JSON.stringify({ name: 'my-digits', private: true, type: 'module', dependencies: { [PACKAGE]: `file:${EXAMPLE}` } }, null, 2),
+  );
   await mkdir(join(project, 'node_modules'));
   await symlink(EXAMPLE, join(project, 'node_modules', PACKAGE), 'dir');
   // Every fourth row held out for testing, the rest to train on.
   const [header, ...rows] = (await readFile(join(ROOT, 'data/digits/digits.csv'), 'utf8')).trim().split('\n');
-  await writeFile(join(project, 'train.csv'), [header, ...rows.filter((_, i) => i % 4 !== 0)].join('\n') + '\n');
-  await writeFile(join(project, 'test.csv'), [header, ...rows.filter((_, i) => i % 4 === 0)].join('\n') + '\n');
+  await writeFile(join(project, 'train.csv'), `${[header, ...rows.filter((_, i) => i % 4 !== 0)].join('\n')}\n`);
+  await writeFile(join(project, 'test.csv'), `${[header, ...rows.filter((_, i) => i % 4 === 0)].join('\n')}\n`);
 });
 
 afterAll(async () => {
@@ -57,12 +60,34 @@ describe('a third-party backend package in a project’s dependencies', () => {
     expect(run.code).toBe(0);
     const { backends, pluginErrors } = JSON.parse(run.stdout) as { backends: Record<string, unknown>[]; pluginErrors: string[] };
     expect(pluginErrors).toEqual([]);
-    expect(backends.find((b) => b.name === 'plainjs')).toMatchObject({ available: true, engine: 'js', reasons: ['plain JavaScript: needs no native module or WebAssembly'] });
+    expect(backends.find((b) => b.name === 'plainjs')).toMatchObject({
+      available: true,
+      engine: 'js',
+      reasons: ['plain JavaScript: needs no native module or WebAssembly'],
+    });
   });
 
   test('headstart train --backend plainjs trains the digits; evaluate on plainjs gives ≥ 0.93, and onnx evaluates the checkpoint the same', async () => {
     const out = join(project, 'plainjs.safetensors');
-    const trained = await runCli(['train', '--backend', 'plainjs', '--strategy', 'full-retrain', '--data', 'train.csv', '--scale', '16', '--epochs', '15', '--out', out, '--json'], { cwd: project });
+    const trained = await runCli(
+      [
+        'train',
+        '--backend',
+        'plainjs',
+        '--strategy',
+        'full-retrain',
+        '--data',
+        'train.csv',
+        '--scale',
+        '16',
+        '--epochs',
+        '15',
+        '--out',
+        out,
+        '--json',
+      ],
+      { cwd: project },
+    );
     expect(trained.stderr).toMatch(/^saved .*plainjs\.safetensors — loss [0-9.]+ accuracy [0-9.]+ valLoss [0-9.]+ valAccuracy [0-9.]+\n$/);
     expect(trained.code).toBe(0);
     const events = jsonLines(trained.stdout);
@@ -83,7 +108,10 @@ describe('a third-party backend package in a project’s dependencies', () => {
     const bare = await mkdtemp(join(tmpdir(), 'headstart-bare-project-'));
     try {
       await writeFile(join(bare, 'package.json'), '{ "name": "bare", "private": true }\n');
-      const run = await runCli(['evaluate', '--model', join(project, 'plainjs.safetensors'), '--data', join(project, 'test.csv'), '--backend', 'plainjs'], { cwd: bare });
+      const run = await runCli(
+        ['evaluate', '--model', join(project, 'plainjs.safetensors'), '--data', join(project, 'test.csv'), '--backend', 'plainjs'],
+        { cwd: bare },
+      );
       expect(run.code).toBe(2);
       expect(run.stderr).toMatch(/^headstart: unknown backend "plainjs"; available: .*onnx/);
     } finally {

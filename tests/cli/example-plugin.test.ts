@@ -13,7 +13,10 @@ let project: string;
 
 beforeAll(async () => {
   project = await mkdtemp(join(tmpdir(), 'headstart-plugin-project-'));
-  await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'my-digits', private: true, type: 'module', dependencies: { [PACKAGE]: `file:${EXAMPLE}` } }, null, 2));
+  await writeFile(
+    join(project, 'package.json'),
+    JSON.stringify({ name: 'my-digits', private: true, type: 'module', dependencies: { [PACKAGE]: `file:${EXAMPLE}` } }, null, 2),
+  );
   await mkdir(join(project, 'node_modules'));
   await symlink(EXAMPLE, join(project, 'node_modules', PACKAGE), 'dir');
 
@@ -26,9 +29,9 @@ beforeAll(async () => {
     taken.set(label, (taken.get(label) ?? 0) + 1);
     return taken.get(label)! <= 5;
   });
-  await writeFile(join(project, 'few.csv'), [header, ...few].join('\n') + '\n');
-  await writeFile(join(project, 'pool.csv'), [header, ...train].join('\n') + '\n');
-  await writeFile(join(project, 'test.csv'), [header, ...rows.filter((_, i) => i % 4 === 0)].join('\n') + '\n');
+  await writeFile(join(project, 'few.csv'), `${[header, ...few].join('\n')}\n`);
+  await writeFile(join(project, 'pool.csv'), `${[header, ...train].join('\n')}\n`);
+  await writeFile(join(project, 'test.csv'), `${[header, ...rows.filter((_, i) => i % 4 === 0)].join('\n')}\n`);
 });
 
 afterAll(async () => {
@@ -57,8 +60,28 @@ describe('a third-party strategy package in a project’s dependencies', () => {
   test('headstart train --strategy self-training trains with it on the digits, well above the labels alone', async () => {
     const out = join(project, 'self-trained.safetensors');
     const trained = await runCli(
-      ['train', '--strategy', 'self-training', '--data', 'few.csv', '--unlabeled', 'pool.csv', '--val-split', '0', '--scale', '16',
-        '--backend', 'onnx', '--epochs', '40', '--set', 'rounds=3', '--out', out, '--json'],
+      [
+        'train',
+        '--strategy',
+        'self-training',
+        '--data',
+        'few.csv',
+        '--unlabeled',
+        'pool.csv',
+        '--val-split',
+        '0',
+        '--scale',
+        '16',
+        '--backend',
+        'onnx',
+        '--epochs',
+        '40',
+        '--set',
+        'rounds=3',
+        '--out',
+        out,
+        '--json',
+      ],
       { cwd: project },
     );
     expect(trained.stderr).toMatch(/^saved .*self-trained\.safetensors — loss [0-9.]+ accuracy [0-9.]+ pseudoLabels [0-9.]+\n$/);
@@ -69,12 +92,38 @@ describe('a third-party strategy package in a project’s dependencies', () => {
     expect(events.filter((e) => e.type === 'epoch-end')).toHaveLength(70);
     const rounds = events.filter((e) => e.type === 'log').map((e) => String(e.message));
     expect(rounds).toHaveLength(3);
-    rounds.forEach((message, i) => expect(message).toMatch(new RegExp(`^self-training round ${i + 1}/3: \\d+ of 1347 unlabelled samples pseudo-labelled \\(at most \\d+ a class\\); per class 0:\\d+ .* 9:\\d+$`)));
+    rounds.forEach((message, i) =>
+      expect(message).toMatch(
+        new RegExp(
+          `^self-training round ${i + 1}/3: \\d+ of 1347 unlabelled samples pseudo-labelled \\(at most \\d+ a class\\); per class 0:\\d+ .* 9:\\d+$`,
+        ),
+      ),
+    );
     expect(events.at(-1)).toMatchObject({ type: 'result', checkpoint: out });
 
     // Against the built-in full-retrain on the same 50 labels for the same first 40 epochs: the pseudo-labels help a lot.
     const baseline = join(project, 'labels-alone.safetensors');
-    const alone = await runCli(['train', '--strategy', 'full-retrain', '--data', 'few.csv', '--val-split', '0', '--scale', '16', '--backend', 'onnx', '--epochs', '40', '--out', baseline, '--json'], { cwd: project });
+    const alone = await runCli(
+      [
+        'train',
+        '--strategy',
+        'full-retrain',
+        '--data',
+        'few.csv',
+        '--val-split',
+        '0',
+        '--scale',
+        '16',
+        '--backend',
+        'onnx',
+        '--epochs',
+        '40',
+        '--out',
+        baseline,
+        '--json',
+      ],
+      { cwd: project },
+    );
     expect(alone.code).toBe(0);
     const accuracy = async (model: string): Promise<number> => {
       const evaluated = await runCli(['evaluate', '--model', model, '--data', 'test.csv', '--json'], { cwd: project });
@@ -86,8 +135,16 @@ describe('a third-party strategy package in a project’s dependencies', () => {
     expect(selfTrained - labelsAlone).toBeGreaterThanOrEqual(0.05);
 
     const inspected = await runCli(['inspect', out, '--json'], { cwd: project });
-    const { manifest } = JSON.parse(inspected.stdout) as { manifest: { provenance: { strategy: string; strategyVersion: string; options: Record<string, unknown> }[] } };
-    expect(manifest.provenance).toEqual([expect.objectContaining({ strategy: 'self-training', strategyVersion: '0.1.0', options: expect.objectContaining({ rounds: 3, epochs: 40 }) })]);
+    const { manifest } = JSON.parse(inspected.stdout) as {
+      manifest: { provenance: { strategy: string; strategyVersion: string; options: Record<string, unknown> }[] };
+    };
+    expect(manifest.provenance).toEqual([
+      expect.objectContaining({
+        strategy: 'self-training',
+        strategyVersion: '0.1.0',
+        options: expect.objectContaining({ rounds: 3, epochs: 40 }),
+      }),
+    ]);
   });
 
   test('a project without the dependency does not have the strategy (exit 2, naming the known ones)', async () => {

@@ -41,7 +41,10 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-const sha = async (file: string): Promise<string> => createHash('sha256').update(await readFile(file)).digest('hex');
+const sha = async (file: string): Promise<string> =>
+  createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
 
 describe('a checkpoint written by release 0.1', () => {
   test('predicts what 0.1 predicted', async () => {
@@ -52,7 +55,24 @@ describe('a checkpoint written by release 0.1', () => {
 
   test('train --from it --strategy continued --epochs 1 trains it on, and leaves it untouched', async () => {
     const before = await sha(OLD);
-    const run = await runCli(['train', '--from', OLD, '--strategy', 'continued', '--epochs', '1', '--data', digits, '--backend', 'onnx', '--out', 'continued.safetensors'], { cwd: dir });
+    const run = await runCli(
+      [
+        'train',
+        '--from',
+        OLD,
+        '--strategy',
+        'continued',
+        '--epochs',
+        '1',
+        '--data',
+        digits,
+        '--backend',
+        'onnx',
+        '--out',
+        'continued.safetensors',
+      ],
+      { cwd: dir },
+    );
     expect(run.stderr).toMatch(/^saved continued\.safetensors — loss /);
     expect(run.code).toBe(0);
     const [old, continued] = [await readCheckpoint(OLD), await readCheckpoint(join(dir, 'continued.safetensors'))];
@@ -67,15 +87,53 @@ describe('a checkpoint written by release 0.1', () => {
 describe('graph specs on backends that run chains only', () => {
   test.each(['onnx', 'tfjs'])('train --backend %s refuses a residual model in one line, exit 2, writing nothing', async (backend) => {
     const out = `residual-${backend}.safetensors`;
-    const run = await runCli(['train', '--strategy', 'full-retrain', '--data', digits, '--model', 'residual.yaml', '--backend', backend, '--epochs', '1', '--out', out], { cwd: dir });
-    expect(run.stderr).toBe(`headstart: layer "res1": graph models (add, concat, branches) are not supported by the ${backend} backend yet\n`);
+    const run = await runCli(
+      [
+        'train',
+        '--strategy',
+        'full-retrain',
+        '--data',
+        digits,
+        '--model',
+        'residual.yaml',
+        '--backend',
+        backend,
+        '--epochs',
+        '1',
+        '--out',
+        out,
+      ],
+      { cwd: dir },
+    );
+    expect(run.stderr).toBe(
+      `headstart: layer "res1": graph models (add, concat, branches) are not supported by the ${backend} backend yet\n`,
+    );
     expect(run.code).toBe(2);
     await expect(readFile(join(dir, out))).rejects.toThrow(/ENOENT/);
   });
 
   test('a chain written with explicit inputs equal to the default trains exactly like one without', async () => {
     const train = (model: string, out: string) =>
-      runCli(['train', '--strategy', 'full-retrain', '--data', digits, '--model', model, '--backend', 'onnx', '--epochs', '1', '--scale', '16', '--out', out], { cwd: dir });
+      runCli(
+        [
+          'train',
+          '--strategy',
+          'full-retrain',
+          '--data',
+          digits,
+          '--model',
+          model,
+          '--backend',
+          'onnx',
+          '--epochs',
+          '1',
+          '--scale',
+          '16',
+          '--out',
+          out,
+        ],
+        { cwd: dir },
+      );
     const [plain, explicit] = [await train('chain.yaml', 'chain.safetensors'), await train('explicit.yaml', 'explicit.safetensors')];
     expect([plain.code, explicit.code]).toEqual([0, 0]);
     const [a, b] = [await readCheckpoint(join(dir, 'chain.safetensors')), await readCheckpoint(join(dir, 'explicit.safetensors'))];

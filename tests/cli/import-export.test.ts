@@ -14,7 +14,9 @@ test('export --format onnx writes a model onnxruntime runs like the checkpoint; 
   const dir = await mkdtemp(join(tmpdir(), 'headstart-export-'));
   const [ckpt, onnx, back] = ['m.safetensors', 'm.onnx', 'back.safetensors'].map((f) => join(dir, f)) as [string, string, string];
   const digits = join(ROOT, 'data/digits/digits.csv');
-  expect((await runCli(['train', '--strategy', 'full-retrain', '--data', digits, '--scale', '16', '--epochs', '3', '--out', ckpt])).code).toBe(0);
+  expect(
+    (await runCli(['train', '--strategy', 'full-retrain', '--data', digits, '--scale', '16', '--epochs', '3', '--out', ckpt])).code,
+  ).toBe(0);
   const exported = await runCli(['export', ckpt, '--format', 'onnx', '--out', onnx]);
   expect(exported.code).toBe(0);
   expect(exported.stdout).toBe(`exported ${ckpt} → ${onnx} (onnx)\n`);
@@ -50,14 +52,19 @@ test('import --labels --scale makes an exported classifier usable by evaluate as
   const dir = await mkdtemp(join(tmpdir(), 'headstart-import-labels-'));
   const [ckpt, onnx, back] = ['m.safetensors', 'm.onnx', 'back.safetensors'].map((f) => join(dir, f)) as [string, string, string];
   const digits = join(ROOT, 'data/digits/digits.csv');
-  expect((await runCli(['train', '--strategy', 'full-retrain', '--data', digits, '--scale', '16', '--epochs', '3', '--out', ckpt])).code).toBe(0);
+  expect(
+    (await runCli(['train', '--strategy', 'full-retrain', '--data', digits, '--scale', '16', '--epochs', '3', '--out', ckpt])).code,
+  ).toBe(0);
   expect((await runCli(['export', ckpt, '--format', 'onnx', '--out', onnx])).code).toBe(0);
   const bare = await runCli(['import', onnx, '--out', back]);
   expect(bare.code).toBe(0);
-  expect((await runCli(['evaluate', '--model', back, '--data', digits])).stderr).toBe(`headstart: ${back}: the checkpoint has no label map; it is not a classifier\n`);
+  expect((await runCli(['evaluate', '--model', back, '--data', digits])).stderr).toBe(
+    `headstart: ${back}: the checkpoint has no label map; it is not a classifier\n`,
+  );
 
   expect((await runCli(['import', onnx, '--out', back, '--labels', '0,1,2,3,4,5,6,7,8,9', '--scale', '16'])).code).toBe(0);
-  const evaluate = async (model: string) => JSON.parse((await runCli(['evaluate', '--model', model, '--data', digits, '--json'])).stdout) as { accuracy: number };
+  const evaluate = async (model: string) =>
+    JSON.parse((await runCli(['evaluate', '--model', model, '--data', digits, '--json'])).stdout) as { accuracy: number };
   const [original, imported] = [await evaluate(ckpt), await evaluate(back)];
   expect(original.accuracy).toBeGreaterThan(0.9);
   expect(imported.accuracy).toBe(original.accuracy);

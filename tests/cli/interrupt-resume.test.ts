@@ -8,7 +8,22 @@ import { runCli } from './run-cli.js';
 
 test('Ctrl-C saves a resumable checkpoint and exits 130; --resume finishes with the weights of an uninterrupted run', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'headstart-sigint-'));
-  const args = (out: string): string[] => ['train', '--strategy', 'full-retrain', '--data', 'data/digits/digits.csv', '--scale', '16', '--epochs', '4', '--seed', '3', '--out', out, '--json'];
+  const args = (out: string): string[] => [
+    'train',
+    '--strategy',
+    'full-retrain',
+    '--data',
+    'data/digits/digits.csv',
+    '--scale',
+    '16',
+    '--epochs',
+    '4',
+    '--seed',
+    '3',
+    '--out',
+    out,
+    '--json',
+  ];
   const reference = join(dir, 'reference.safetensors');
   expect((await runCli(args(reference))).code).toBe(0);
 
@@ -40,5 +55,7 @@ test('--resume without an interrupted run says so and exits 2', async () => {
   const out = join(dir, 'm.safetensors');
   const run = await runCli(['train', '--strategy', 'full-retrain', '--data', 'data/digits/digits.csv', '--out', out, '--resume']);
   expect(run.code).toBe(2);
-  expect(run.stderr).toBe(`headstart: --resume: no resumable checkpoint at ${resumePath(out)} (it is written while a run trains and removed when it finishes)\n`);
+  expect(run.stderr).toBe(
+    `headstart: --resume: no resumable checkpoint at ${resumePath(out)} (it is written while a run trains and removed when it finishes)\n`,
+  );
 });

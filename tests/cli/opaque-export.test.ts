@@ -25,19 +25,38 @@ async function predict(checkpoint: Checkpoint, x: Float32Array, size: number): P
 async function digitsSplit(dir: string): Promise<{ train: string; test: string }> {
   const [header, ...rows] = (await readFile(join(ROOT, 'data/digits/digits.csv'), 'utf8')).trim().split('\n');
   const [train, test] = [join(dir, 'train.csv'), join(dir, 'test.csv')];
-  await writeFile(train, [header, ...rows.filter((_, i) => i % 5 !== 0)].join('\n') + '\n');
-  await writeFile(test, [header, ...rows.filter((_, i) => i % 5 === 0)].join('\n') + '\n');
+  await writeFile(train, `${[header, ...rows.filter((_, i) => i % 5 !== 0)].join('\n')}\n`);
+  await writeFile(test, `${[header, ...rows.filter((_, i) => i % 5 === 0)].join('\n')}\n`);
   return { train, test };
 }
 
 test('export --format onnx of a head trained on an opaque base: one model onnxruntime runs like the backend, and import brings it back', async () => {
   // input [N, 64] → Gemm fc1 → Sin (/act/Sin, no headstart layer) → Gemm fc2 → Softmax; fc1 and Sin become the opaque base.
   const dir = await mkdtemp(join(tmpdir(), 'headstart-opaque-export-'));
-  const [source, ckpt, onnx, back] = ['sin-mlp.onnx', 'head.safetensors', 'exported.onnx', 'back.safetensors'].map((f) => join(dir, f)) as [string, string, string, string];
+  const [source, ckpt, onnx, back] = ['sin-mlp.onnx', 'head.safetensors', 'exported.onnx', 'back.safetensors'].map((f) => join(dir, f)) as [
+    string,
+    string,
+    string,
+    string,
+  ];
   await writeFile(source, encodeModel(opaqueMlp('Sin')));
   const digits = join(ROOT, 'data/digits/digits.csv');
   const trainCsv = (await digitsSplit(dir)).train;
-  const trained = await runCli(['train', '--strategy', 'frozen-base', '--from', source, '--data', trainCsv, '--scale', '16', '--epochs', '5', '--out', ckpt]);
+  const trained = await runCli([
+    'train',
+    '--strategy',
+    'frozen-base',
+    '--from',
+    source,
+    '--data',
+    trainCsv,
+    '--scale',
+    '16',
+    '--epochs',
+    '5',
+    '--out',
+    ckpt,
+  ]);
   expect(trained.code, trained.stderr).toBe(0);
 
   const exported = await runCli(['export', ckpt, '--format', 'onnx', '--out', onnx]);
@@ -81,7 +100,22 @@ test('frozen-base on a model that ends in an op headstart cannot map (LogSoftmax
   await writeFile(source, encodeModel(onnxModel));
   const { train, test: held } = await digitsSplit(dir);
   const [ckpt, onnx] = [join(dir, 'head.safetensors'), join(dir, 'exported.onnx')];
-  const trained = await runCli(['train', '--strategy', 'frozen-base', '--from', source, '--data', train, '--scale', '16', '--epochs', '20', '--out', ckpt, '--json']);
+  const trained = await runCli([
+    'train',
+    '--strategy',
+    'frozen-base',
+    '--from',
+    source,
+    '--data',
+    train,
+    '--scale',
+    '16',
+    '--epochs',
+    '20',
+    '--out',
+    ckpt,
+    '--json',
+  ]);
   expect(trained.code, trained.stderr).toBe(0);
   expect(trained.stdout).toContain('frozen-base: new head (head) for labels [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]');
 

@@ -27,8 +27,8 @@ beforeAll(async () => {
   const [header, ...rows] = (await readFile(join(ROOT, 'data/digits/digits.csv'), 'utf8')).trim().split('\n');
   trainCsv = join(dir, 'train.csv');
   testCsv = join(dir, 'test.csv');
-  await writeFile(trainCsv, [header, ...rows.filter((_, i) => i % 5 !== 0)].join('\n') + '\n');
-  await writeFile(testCsv, [header, ...rows.filter((_, i) => i % 5 === 0)].join('\n') + '\n');
+  await writeFile(trainCsv, `${[header, ...rows.filter((_, i) => i % 5 !== 0)].join('\n')}\n`);
+  await writeFile(testCsv, `${[header, ...rows.filter((_, i) => i % 5 === 0)].join('\n')}\n`);
 });
 
 async function scaledDigits(file: string): Promise<{ x: Float32Array; size: number; labels: Int32Array }> {
@@ -53,9 +53,15 @@ describe('an ONNX model with an op headstart cannot map', () => {
     const ckpt = join(dir, 'imported.safetensors');
     const run = await runCli(['import', onnxFile, '--out', ckpt]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('layer base is an opaque ONNX block (op Sin at node "/act/Sin" has no headstart layer): it runs forward only, as a frozen base\n');
+    expect(run.stdout).toContain(
+      'layer base is an opaque ONNX block (op Sin at node "/act/Sin" has no headstart layer): it runs forward only, as a frozen base\n',
+    );
     const { tensors } = await readManifest(ckpt);
-    expect(tensors.map((t) => `${t.name}:${t.dtype}:[${t.shape}]`)).toEqual([`base.graph:U8:[${tensors[0]!.bytes}]`, 'fc2.kernel:F32:[48,10]', 'fc2.bias:F32:[10]']);
+    expect(tensors.map((t) => `${t.name}:${t.dtype}:[${t.shape}]`)).toEqual([
+      `base.graph:U8:[${tensors[0]!.bytes}]`,
+      'fc2.kernel:F32:[48,10]',
+      'fc2.bias:F32:[10]',
+    ]);
 
     const checkpoint = await readCheckpoint(ckpt);
     expect(checkpoint.manifest.spec.layers.map((l) => `${l.type}:${l.name}`)).toEqual(['onnx:base', 'dense:fc2']);
@@ -68,10 +74,25 @@ describe('an ONNX model with an op headstart cannot map', () => {
 
   test('frozen-base trains a new head on features computed once through the opaque base', async () => {
     const ckpt = join(dir, 'head.safetensors');
-    const trained = await runCli(['train', '--strategy', 'frozen-base', '--from', onnxFile, '--data', trainCsv, '--scale', '16', '--out', ckpt, '--json']);
+    const trained = await runCli([
+      'train',
+      '--strategy',
+      'frozen-base',
+      '--from',
+      onnxFile,
+      '--data',
+      trainCsv,
+      '--scale',
+      '16',
+      '--out',
+      ckpt,
+      '--json',
+    ]);
     expect(trained.code, trained.stderr).toBe(0);
     const events = jsonLines(trained.stdout);
-    expect(events).toContainEqual(expect.objectContaining({ type: 'log', message: expect.stringContaining('features were computed once') }));
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'log', message: expect.stringContaining('features were computed once') }),
+    );
 
     // The base is random (random Fourier features of the pixels): chance is 0.1, a head on it reaches ~0.93.
     const evaluated = await runCli(['evaluate', '--model', ckpt, '--data', testCsv, '--json']);
@@ -90,7 +111,10 @@ describe('an ONNX model with an op headstart cannot map', () => {
     const [kernel, bias] = [checkpoint.weights.get('fc2.kernel')!.data, checkpoint.weights.get('fc2.bias')!.data];
     const expected = new Float32Array(size * 10);
     for (let s = 0; s < size; s++) {
-      const logits = Array.from({ length: 10 }, (_, o) => bias[o]! + Array.from({ length: 48 }, (_, i) => features[s * 48 + i]! * kernel[i * 10 + o]!).reduce((a, b) => a + b, 0));
+      const logits = Array.from(
+        { length: 10 },
+        (_, o) => bias[o]! + Array.from({ length: 48 }, (_, i) => features[s * 48 + i]! * kernel[i * 10 + o]!).reduce((a, b) => a + b, 0),
+      );
       const top = Math.max(...logits);
       const total = logits.reduce((a, l) => a + Math.exp(l - top), 0);
       logits.forEach((l, o) => (expected[s * 10 + o] = Math.exp(l - top) / total));
@@ -108,20 +132,69 @@ describe('an ONNX model with an op headstart cannot map', () => {
   });
 
   test('continued, which trains the base too, exits 2 naming the op and the node', async () => {
-    const run = await runCli(['train', '--strategy', 'continued', '--from', onnxFile, '--data', trainCsv, '--scale', '16', '--out', join(dir, 'c.safetensors'), '--json']);
+    const run = await runCli([
+      'train',
+      '--strategy',
+      'continued',
+      '--from',
+      onnxFile,
+      '--data',
+      trainCsv,
+      '--scale',
+      '16',
+      '--out',
+      join(dir, 'c.safetensors'),
+      '--json',
+    ]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toBe(`headstart: cannot train layer "base": it is an opaque ONNX block (op Sin at node "/act/Sin": no headstart layer computes it) that runs forward only; keep it frozen (--strategy frozen-base, or --freeze 'base.*')\n`);
+    expect(run.stderr).toBe(
+      `headstart: cannot train layer "base": it is an opaque ONNX block (op Sin at node "/act/Sin": no headstart layer computes it) that runs forward only; keep it frozen (--strategy frozen-base, or --freeze 'base.*')\n`,
+    );
   });
 
   test('continued with the base frozen trains the head', async () => {
-    const run = await runCli(['train', '--strategy', 'continued', '--freeze', 'base.*', '--lr', '0.01', '--epochs', '5', '--from', onnxFile, '--data', trainCsv, '--scale', '16', '--out', join(dir, 'cf.safetensors'), '--json']);
+    const run = await runCli([
+      'train',
+      '--strategy',
+      'continued',
+      '--freeze',
+      'base.*',
+      '--lr',
+      '0.01',
+      '--epochs',
+      '5',
+      '--from',
+      onnxFile,
+      '--data',
+      trainCsv,
+      '--scale',
+      '16',
+      '--out',
+      join(dir, 'cf.safetensors'),
+      '--json',
+    ]);
     expect(run.code, run.stderr).toBe(0);
     const result = jsonLines(run.stdout).at(-1) as { metrics: { valAccuracy: number } };
     expect(result.metrics.valAccuracy).toBeGreaterThan(0.8);
   });
 
   test('the tfjs backend refuses it in one line', async () => {
-    const run = await runCli(['train', '--strategy', 'frozen-base', '--backend', 'tfjs', '--from', onnxFile, '--data', trainCsv, '--scale', '16', '--out', join(dir, 't.safetensors'), '--json']);
+    const run = await runCli([
+      'train',
+      '--strategy',
+      'frozen-base',
+      '--backend',
+      'tfjs',
+      '--from',
+      onnxFile,
+      '--data',
+      trainCsv,
+      '--scale',
+      '16',
+      '--out',
+      join(dir, 't.safetensors'),
+      '--json',
+    ]);
     expect(run.code).toBe(2);
     expect(run.stderr).toBe('headstart: not supported on tfjs: layer base is an opaque ONNX block (op Sin); use --backend onnx\n');
   });

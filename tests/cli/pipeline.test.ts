@@ -18,7 +18,10 @@ stages:
   - { name: finetune, strategy: continued, data: ${DIGITS}, labels: [5, 6, 7, 8, 9], perClass: 10, options: { epochs: 6 } }
 ${extra}`;
 
-const sha256 = async (file: string): Promise<string> => createHash('sha256').update(await readFile(file)).digest('hex');
+const sha256 = async (file: string): Promise<string> =>
+  createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
 /** Two one-epoch stages; `first` replaces the first stage's labels and options. */
 const shortYaml = (first = 'labels: [0, 1, 2, 3, 4], options: { epochs: 1 }', extra = ''): string => `scale: 16
 out: out
@@ -32,11 +35,14 @@ describe('headstart run', () => {
   test('a stage with labels: and val: validates on the same classes of the val file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'headstart-pipeline-val-'));
     const file = join(dir, 'pipeline.yaml');
-    await writeFile(file, `scale: 16
+    await writeFile(
+      file,
+      `scale: 16
 out: out
 stages:
   - { name: learn, strategy: full-retrain, data: ${DIGITS}, val: ${DIGITS}, labels: [5, 6, 7, 8, 9], options: { epochs: 3 } }
-`);
+`,
+    );
     const run = await runCli(['run', file, '--json'], { cwd: dir });
     expect(run.code, run.stderr).toBe(0);
     const end = jsonLines(run.stdout).find((e) => e.type === 'stage-end') as { metrics: { valAccuracy: number } };
@@ -73,7 +79,9 @@ stages:
     await writeFile(file, pipelineYaml('interrupted').replace('options: { epochs: 6 }', 'options: { epochs: 7 }'));
     const changed = await runCli(['run', file, '--resume', '--json']);
     expect(changed.code).toBe(2);
-    expect(changed.stderr.trim()).toMatch(/pipeline\.yaml: stages\[2\] "finetune": --resume: 3-finetune\.resume\.safetensors was started with another definition \(options\.epochs was 6, now 7\); resume with the stage as it was, or start over: /);
+    expect(changed.stderr.trim()).toMatch(
+      /pipeline\.yaml: stages\[2\] "finetune": --resume: 3-finetune\.resume\.safetensors was started with another definition \(options\.epochs was 6, now 7\); resume with the stage as it was, or start over: /,
+    );
     await writeFile(file, pipelineYaml('interrupted'));
     const resumed = await runCli(['run', file, '--resume', '--json']);
     expect(resumed.code).toBe(0);
@@ -85,12 +93,15 @@ stages:
   test('a second run on the same out is refused at once, naming the running one, and leaves its finished stage alone', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'headstart-pipeline-lock-'));
     const file = join(dir, 'pipeline.yaml');
-    await writeFile(file, `scale: 16
+    await writeFile(
+      file,
+      `scale: 16
 out: out
 stages:
   - { name: pretrain, strategy: full-retrain, data: ${DIGITS}, labels: [0, 1, 2, 3, 4], options: { epochs: 1 } }
   - { name: long, strategy: continued, data: ${DIGITS}, labels: [5, 6, 7, 8, 9], options: { epochs: 500 } }
-`);
+`,
+    );
     const stage1 = join(dir, 'out', '1-pretrain.safetensors');
     let seen = '';
     let second: Promise<{ run: CliRun; pid: number; before: string; firstStillRunning: boolean }> | undefined;
@@ -112,7 +123,9 @@ stages:
     expect(firstStillRunning).toBe(true);
     expect(run.code).toBe(2);
     const state = join(dir, 'out', 'pipeline.json');
-    expect(run.stderr.trim()).toBe(`headstart: ${state}: another headstart run (process ${pid}) is writing this pipeline's stages (lock ${state}.lock); wait for it, or choose another out`);
+    expect(run.stderr.trim()).toBe(
+      `headstart: ${state}: another headstart run (process ${pid}) is writing this pipeline's stages (lock ${state}.lock); wait for it, or choose another out`,
+    );
     expect(run.stdout).toBe('');
     expect(first.code).toBe(130);
     expect(await sha256(stage1)).toBe(before);
@@ -147,7 +160,13 @@ stages:
     expect(changed.stdout).toBe('');
     expect(await Promise.all(stages.map(sha256))).toEqual(shas);
 
-    await writeFile(file, shortYaml(undefined, `  - { name: tune, strategy: continued, data: ${DIGITS}, labels: [5, 6, 7, 8, 9], perClass: 10, options: { epochs: 1 } }\n`));
+    await writeFile(
+      file,
+      shortYaml(
+        undefined,
+        `  - { name: tune, strategy: continued, data: ${DIGITS}, labels: [5, 6, 7, 8, 9], perClass: 10, options: { epochs: 1 } }\n`,
+      ),
+    );
     const appended = await runCli(['run', file, '--resume', '--json']);
     expect(appended.code, appended.stderr).toBe(0);
     const events = jsonLines(appended.stdout);
@@ -158,27 +177,52 @@ stages:
     expect(tuned.manifest.provenance.at(-1)!.parent).toBe(shas[1]);
   });
 
-  test('--dry-run prints each stage\'s plan and writes nothing', async () => {
+  test("--dry-run prints each stage's plan and writes nothing", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'headstart-dry-'));
     const file = join(dir, 'pipeline.yaml');
     await writeFile(file, pipelineYaml('dry'));
     const run = await runCli(['run', file, '--dry-run', '--json']);
     expect(run.code).toBe(0);
-    const plans = jsonLines(run.stdout).filter((e) => e.type === 'plan') as { parameters: { name: string; trains: boolean; lr: number }[] }[];
+    const plans = jsonLines(run.stdout).filter((e) => e.type === 'plan') as {
+      parameters: { name: string; trains: boolean; lr: number }[];
+    }[];
     expect(plans).toHaveLength(3);
     expect(plans[1]!.parameters.map((p) => `${p.name}:${p.trains ? p.lr : 'frozen'}`)).toEqual([
-      'enc1.kernel:frozen', 'enc1.bias:frozen', 'enc2.kernel:frozen', 'enc2.bias:frozen', 'head.kernel:0.01', 'head.bias:0.01',
+      'enc1.kernel:frozen',
+      'enc1.bias:frozen',
+      'enc2.kernel:frozen',
+      'enc2.bias:frozen',
+      'head.kernel:0.01',
+      'head.bias:0.01',
     ]);
     expect(existsSync(join(dir, 'dry'))).toBe(false);
   });
 
   test.each([
-    ['stages:\n  - { name: a, strategy: frozn, data: DIGITS }\n', /^headstart: .*pipeline\.yaml: stages\[0\] "a": strategy: unknown strategy "frozn"; available: .*full-retrain/],
-    ['stages:\n  - { name: a, strategy: full-retrain, data: nowhere.csv }\n', /^headstart: .*pipeline\.yaml: stages\[0\] "a": data: .*nowhere\.csv: no such file or directory$/],
-    ['stages:\n  - { name: a, strategy: full-retrain, data: DIGITS, options: { epochs: -1 } }\n', /^headstart: .*pipeline\.yaml: stages\[0\] "a": options\.epochs: Too small/],
-    ['stages:\n  - { name: a, strategy: full-retrain, data: DIGITS, options: { epoch: 3 } }\n', /^headstart: .*pipeline\.yaml: stages\[0\] "a": options: unknown option "epoch"; its options are epochs, lr, .*$/],
-    ['stages:\n  - { name: a, strategy: full-retrain, data: DIGITS, perclass: 3 }\n', /^headstart: .*pipeline\.yaml: stages\[0\] "a": unknown field "perclass"$/],
-    ['stages:\n  - { name: a, strategy: frozen-base, data: DIGITS }\n', /^headstart: .*pipeline\.yaml: stages\[0\] "a": strategy: frozen-base starts from a trained model/],
+    [
+      'stages:\n  - { name: a, strategy: frozn, data: DIGITS }\n',
+      /^headstart: .*pipeline\.yaml: stages\[0\] "a": strategy: unknown strategy "frozn"; available: .*full-retrain/,
+    ],
+    [
+      'stages:\n  - { name: a, strategy: full-retrain, data: nowhere.csv }\n',
+      /^headstart: .*pipeline\.yaml: stages\[0\] "a": data: .*nowhere\.csv: no such file or directory$/,
+    ],
+    [
+      'stages:\n  - { name: a, strategy: full-retrain, data: DIGITS, options: { epochs: -1 } }\n',
+      /^headstart: .*pipeline\.yaml: stages\[0\] "a": options\.epochs: Too small/,
+    ],
+    [
+      'stages:\n  - { name: a, strategy: full-retrain, data: DIGITS, options: { epoch: 3 } }\n',
+      /^headstart: .*pipeline\.yaml: stages\[0\] "a": options: unknown option "epoch"; its options are epochs, lr, .*$/,
+    ],
+    [
+      'stages:\n  - { name: a, strategy: full-retrain, data: DIGITS, perclass: 3 }\n',
+      /^headstart: .*pipeline\.yaml: stages\[0\] "a": unknown field "perclass"$/,
+    ],
+    [
+      'stages:\n  - { name: a, strategy: frozen-base, data: DIGITS }\n',
+      /^headstart: .*pipeline\.yaml: stages\[0\] "a": strategy: frozen-base starts from a trained model/,
+    ],
     ['stages: [\n', /^headstart: .*pipeline\.yaml: not valid YAML/],
   ])('an invalid pipeline is refused before training: %j', async (yaml, message) => {
     const dir = await mkdtemp(join(tmpdir(), 'headstart-badpipe-'));

@@ -34,7 +34,12 @@ async function tree(files: Record<string, string>): Promise<string> {
 
 /** A plugin package in node_modules whose strategy entry point is `code`. */
 const pluginPackage = (name: string, code: string): Record<string, string> => ({
-  [`node_modules/${name}/package.json`]: JSON.stringify({ name, version: '1.0.0', type: 'module', headstart: { strategies: './index.js' } }),
+  [`node_modules/${name}/package.json`]: JSON.stringify({
+    name,
+    version: '1.0.0',
+    type: 'module',
+    headstart: { strategies: './index.js' },
+  }),
   [`node_modules/${name}/index.js`]: code,
 });
 
@@ -90,14 +95,22 @@ test('a folder named package.json or headstart.config.json is passed over with a
 
 test('a plugin package whose package.json is not valid JSON is one warning naming the file; the other plugins and the command work', async () => {
   const dir = await tree({
-    'package.json': JSON.stringify({ name: 'mine', private: true, dependencies: { 'headstart-strategy-good': '1.0.0', 'headstart-strategy-mangled': '1.0.0' } }),
+    'package.json': JSON.stringify({
+      name: 'mine',
+      private: true,
+      dependencies: { 'headstart-strategy-good': '1.0.0', 'headstart-strategy-mangled': '1.0.0' },
+    }),
     ...GOOD_PLUGIN,
     'node_modules/headstart-strategy-mangled/package.json': '{"name": "headstart-strategy-mangled", ',
   });
   const { names, errors } = parse(await plugins(dir));
   expect(names).toContain('good-one');
   expect(errors).toHaveLength(1);
-  expect(errors[0]).toMatch(new RegExp(`^plugin headstart-strategy-mangled: ${join(dir, 'node_modules', 'headstart-strategy-mangled', 'package.json')}: not valid JSON \\(`));
+  expect(errors[0]).toMatch(
+    new RegExp(
+      `^plugin headstart-strategy-mangled: ${join(dir, 'node_modules', 'headstart-strategy-mangled', 'package.json')}: not valid JSON \\(`,
+    ),
+  );
 });
 
 describe('a plugin that never returns', () => {
@@ -105,7 +118,11 @@ describe('a plugin that never returns', () => {
 
   test('a top-level infinite loop: the command works after the time limit, with one warning naming the plugin and the limit', async () => {
     const dir = await tree({
-      'package.json': JSON.stringify({ name: 'mine', private: true, dependencies: { 'headstart-strategy-good': '1.0.0', 'headstart-strategy-loop': '1.0.0' } }),
+      'package.json': JSON.stringify({
+        name: 'mine',
+        private: true,
+        dependencies: { 'headstart-strategy-good': '1.0.0', 'headstart-strategy-loop': '1.0.0' },
+      }),
       ...GOOD_PLUGIN,
       ...pluginPackage('headstart-strategy-loop', 'while (true) {}\n'),
     });
@@ -119,7 +136,10 @@ describe('a plugin that never returns', () => {
     const dir = await tree({
       'package.json': JSON.stringify({ name: 'mine', private: true, dependencies: { 'headstart-strategy-loop': '1.0.0' } }),
       // Says when it is running, then never returns.
-      ...pluginPackage('headstart-strategy-loop', `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(marker)}, '');\nwhile (true) {}\n`),
+      ...pluginPackage(
+        'headstart-strategy-loop',
+        `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(marker)}, '');\nwhile (true) {}\n`,
+      ),
     });
     let signalledAt = 0;
     const run = await spawnCli(['plugins', '--json'], {
@@ -142,10 +162,15 @@ describe('a plugin that never returns', () => {
     expect(run.signal).toBe('SIGTERM');
   });
 
-  test("a backend whose probe() never settles: one line naming it and the limit, exit 1, and the process ends", async () => {
+  test('a backend whose probe() never settles: one line naming it and the limit, exit 1, and the process ends', async () => {
     const dir = await tree({
       'package.json': JSON.stringify({ name: 'mine', private: true, dependencies: { 'headstart-backend-stuck': '1.0.0' } }),
-      'node_modules/headstart-backend-stuck/package.json': JSON.stringify({ name: 'headstart-backend-stuck', version: '1.0.0', type: 'module', headstart: { backends: './index.js' } }),
+      'node_modules/headstart-backend-stuck/package.json': JSON.stringify({
+        name: 'headstart-backend-stuck',
+        version: '1.0.0',
+        type: 'module',
+        headstart: { backends: './index.js' },
+      }),
       // The probe keeps a timer going, so the process would never end on its own.
       'node_modules/headstart-backend-stuck/index.js': `const core = globalThis[Symbol.for('headstart.registry.v1')];
 core.register('backend', 'stuck', () => ({ name: 'stuck', meta: { version: '1.0.0', description: 'x' }, probe: () => new Promise(() => setInterval(() => {}, 1000)), createModel: async () => { throw new Error('not here'); } }));
@@ -154,9 +179,27 @@ core.register('backend', 'stuck', () => ({ name: 'stuck', meta: { version: '1.0.
     const run = await spawnCli(['doctor', '--json'], { cwd: dir, env: LIMIT, timeoutMs: 30_000 });
     expect(run.code, run.stderr).toBe(0);
     const { backends } = JSON.parse(run.stdout) as { backends: { name: string; available: boolean; reasons: string[] }[] };
-    expect(backends.find((b) => b.name === 'stuck')).toEqual({ name: 'stuck', available: false, reasons: ['backend "stuck": its probe() did not answer within 1 s (HEADSTART_PLUGIN_TIMEOUT_MS)'] });
+    expect(backends.find((b) => b.name === 'stuck')).toEqual({
+      name: 'stuck',
+      available: false,
+      reasons: ['backend "stuck": its probe() did not answer within 1 s (HEADSTART_PLUGIN_TIMEOUT_MS)'],
+    });
 
-    const train = await spawnCli(['train', '--strategy', 'full-retrain', '--data', join(ROOT, 'data/digits/digits.csv'), '--scale', '16', '--backend', 'stuck', '--dry-run'], { cwd: dir, env: LIMIT, timeoutMs: 30_000 });
+    const train = await spawnCli(
+      [
+        'train',
+        '--strategy',
+        'full-retrain',
+        '--data',
+        join(ROOT, 'data/digits/digits.csv'),
+        '--scale',
+        '16',
+        '--backend',
+        'stuck',
+        '--dry-run',
+      ],
+      { cwd: dir, env: LIMIT, timeoutMs: 30_000 },
+    );
     expect(train.stderr).toBe('headstart: backend "stuck": its probe() did not answer within 1 s (HEADSTART_PLUGIN_TIMEOUT_MS)\n');
     expect(train.code).toBe(1);
   });

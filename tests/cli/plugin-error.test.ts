@@ -53,13 +53,23 @@ let project: string;
 async function writePackage(name: string, source: string): Promise<void> {
   const dir = join(project, 'node_modules', name);
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0', type: 'module', headstart: { backends: './index.js' } }));
+  await writeFile(
+    join(dir, 'package.json'),
+    JSON.stringify({ name, version: '1.0.0', type: 'module', headstart: { backends: './index.js' } }),
+  );
   await writeFile(join(dir, 'index.js'), source);
 }
 
 beforeAll(async () => {
   project = await mkdtemp(join(tmpdir(), 'headstart-plugin-error-'));
-  await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'mine', private: true, dependencies: { 'headstart-backend-flaky': '1.0.0', 'headstart-backend-second-onnx': '1.0.0' } }));
+  await writeFile(
+    join(project, 'package.json'),
+    JSON.stringify({
+      name: 'mine',
+      private: true,
+      dependencies: { 'headstart-backend-flaky': '1.0.0', 'headstart-backend-second-onnx': '1.0.0' },
+    }),
+  );
   await mkdir(join(project, 'node_modules'));
   // The plugins import the host's @headstart packages, as a peer dependency would give them.
   await symlink(join(ROOT, 'node_modules', '@headstart'), join(project, 'node_modules', '@headstart'), 'dir');
@@ -73,7 +83,22 @@ afterAll(async () => {
 
 test("a failing backend trainer is reported as the backend's error, not the strategy's", async () => {
   const out = join(project, 'm.safetensors');
-  const run = await runCli(['train', '--backend', 'flaky', '--strategy', 'full-retrain', '--data', join(ROOT, 'data/digits/digits.csv'), '--epochs', '1', '--out', out], { cwd: project });
+  const run = await runCli(
+    [
+      'train',
+      '--backend',
+      'flaky',
+      '--strategy',
+      'full-retrain',
+      '--data',
+      join(ROOT, 'data/digits/digits.csv'),
+      '--epochs',
+      '1',
+      '--out',
+      out,
+    ],
+    { cwd: project },
+  );
   expect(run.code, run.stderr).toBe(1);
   const lines = run.stderr.split('\n');
   expect(lines[0]).toBe('headstart: [backend:flaky] trainer.step: kernel exploded');

@@ -30,7 +30,21 @@ function runToFullDevice(args: string[]): Promise<CliRun> {
   }
 }
 
-const trainArgs = (out: string): string[] => ['train', '--strategy', 'full-retrain', '--data', data, '--scale', '16', '--epochs', '2', '--checkpoint-every', '0', '--out', out];
+const trainArgs = (out: string): string[] => [
+  'train',
+  '--strategy',
+  'full-retrain',
+  '--data',
+  data,
+  '--scale',
+  '16',
+  '--epochs',
+  '2',
+  '--checkpoint-every',
+  '0',
+  '--out',
+  out,
+];
 
 /** The checkpoint reads back whole, and no lock or temporary file of the run is left beside it. */
 async function expectCleanCheckpoint(out: string): Promise<void> {
@@ -58,7 +72,10 @@ afterAll(async () => {
 describe('train with a stdout that fails', () => {
   test('a reader that leaves after the first line (`| head -1`): training finishes, the checkpoint is saved, no lock is left', async () => {
     const out = join(dir, 'piped.safetensors');
-    const run = await spawnCli([...trainArgs(out), '--json'], { cwd: dir, onStdout: (chunk, child) => chunk.includes('\n') && child.stdout?.destroy() });
+    const run = await spawnCli([...trainArgs(out), '--json'], {
+      cwd: dir,
+      onStdout: (chunk, child) => chunk.includes('\n') && child.stdout?.destroy(),
+    });
     expect(run.stderr).not.toMatch(/EPIPE|\n\s+at /);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/^saved .*piped\.safetensors/m);

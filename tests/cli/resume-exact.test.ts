@@ -9,7 +9,11 @@ import { jsonLines, runCli, type CliRun } from './run-cli.js';
 const digits = ['--data', 'data/digits/digits.csv', '--scale', '16'];
 
 /** Run the CLI and send `signal` the first time `when` holds for an event line. */
-function runUntil(args: string[], when: (event: Record<string, unknown>, seen: number) => boolean, signal: NodeJS.Signals): Promise<CliRun & { sent: boolean }> {
+function runUntil(
+  args: string[],
+  when: (event: Record<string, unknown>, seen: number) => boolean,
+  signal: NodeJS.Signals,
+): Promise<CliRun & { sent: boolean }> {
   let seen = 0;
   let sent = false;
   return runCli(args, {
@@ -27,20 +31,41 @@ function runUntil(args: string[], when: (event: Record<string, unknown>, seen: n
 async function expectSameWeights(want: string, got: string): Promise<void> {
   const [a, b] = [await readCheckpoint(want), await readCheckpoint(got)];
   expect([...b.weights.keys()]).toEqual([...a.weights.keys()]);
-  for (const [name, tensor] of a.weights) expect(Buffer.from(b.weights.get(name)!.data.buffer).equals(Buffer.from(tensor.data.buffer)), name).toBe(true);
+  for (const [name, tensor] of a.weights)
+    expect(Buffer.from(b.weights.get(name)!.data.buffer).equals(Buffer.from(tensor.data.buffer)), name).toBe(true);
 }
 
 describe.each(['onnx', 'tfjs'])('exact resume on %s', (backend) => {
   test('a run killed with SIGKILL mid-epoch and resumed ends bit-identical to an uninterrupted one', async () => {
     const dir = await mkdtemp(join(tmpdir(), `headstart-kill-${backend}-`));
-    const args = (out: string): string[] => ['train', '--strategy', 'full-retrain', ...digits, '--epochs', '3', '--seed', '5', '--backend', backend, '--checkpoint-every', '7', '--out', out, '--json'];
+    const args = (out: string): string[] => [
+      'train',
+      '--strategy',
+      'full-retrain',
+      ...digits,
+      '--epochs',
+      '3',
+      '--seed',
+      '5',
+      '--backend',
+      backend,
+      '--checkpoint-every',
+      '7',
+      '--out',
+      out,
+      '--json',
+    ];
     const reference = join(dir, 'reference.safetensors');
     expect((await runCli(args(reference))).code).toBe(0);
 
     const out = join(dir, 'killed.safetensors');
     // Kill a few steps after the second periodic checkpoint of epoch 2: the steps since are lost and redone.
     let checkpoints = 0;
-    const killed = await runUntil(args(out), (e) => (e.type === 'checkpoint' && e.epoch === 1 ? ++checkpoints : checkpoints) >= 2 && e.type === 'step', 'SIGKILL');
+    const killed = await runUntil(
+      args(out),
+      (e) => (e.type === 'checkpoint' && e.epoch === 1 ? ++checkpoints : checkpoints) >= 2 && e.type === 'step',
+      'SIGKILL',
+    );
     expect(killed.signal).toBe('SIGKILL');
     expect(existsSync(out)).toBe(false);
     const partial = await readCheckpoint(resumePath(out));
@@ -59,7 +84,23 @@ describe.each(['onnx', 'tfjs'])('exact resume on %s', (backend) => {
   test('Ctrl-C mid-epoch is honoured at once, not at the end of the epoch', async () => {
     const dir = await mkdtemp(join(tmpdir(), `headstart-int-${backend}-`));
     const out = join(dir, 'm.safetensors');
-    const args = ['train', '--strategy', 'full-retrain', ...digits, '--epochs', '2', '--seed', '5', '--backend', backend, '--checkpoint-every', '0', '--out', out, '--json'];
+    const args = [
+      'train',
+      '--strategy',
+      'full-retrain',
+      ...digits,
+      '--epochs',
+      '2',
+      '--seed',
+      '5',
+      '--backend',
+      backend,
+      '--checkpoint-every',
+      '0',
+      '--out',
+      out,
+      '--json',
+    ];
     const interrupted = await runUntil(args, (e) => e.type === 'step' && e.step === 10, 'SIGINT');
     expect(interrupted.code).toBe(130);
     const state = (await readCheckpoint(resumePath(out))).manifest.training!;
@@ -69,10 +110,26 @@ describe.each(['onnx', 'tfjs'])('exact resume on %s', (backend) => {
   });
 });
 
-test('early stopping resumes exactly: the best epoch\'s weights survive the interruption', async () => {
+test("early stopping resumes exactly: the best epoch's weights survive the interruption", async () => {
   const dir = await mkdtemp(join(tmpdir(), 'headstart-es-'));
   // With this seed the validation loss is best after epoch 3 and worse after 4 and 5: patience 2 stops after 5.
-  const args = (out: string): string[] => ['train', '--strategy', 'full-retrain', ...digits, '--epochs', '12', '--lr', '0.01', '--set', 'patience=2', '--seed', '3', '--out', out, '--json'];
+  const args = (out: string): string[] => [
+    'train',
+    '--strategy',
+    'full-retrain',
+    ...digits,
+    '--epochs',
+    '12',
+    '--lr',
+    '0.01',
+    '--set',
+    'patience=2',
+    '--seed',
+    '3',
+    '--out',
+    out,
+    '--json',
+  ];
   const reference = join(dir, 'reference.safetensors');
   const uninterrupted = await runCli(args(reference));
   expect(jsonLines(uninterrupted.stdout).find((e) => e.type === 'early-stop')).toMatchObject({ epoch: 4, bestEpoch: 2 });
@@ -93,25 +150,46 @@ test('--resume refuses a resumable checkpoint written by a different run', async
   expect((await runUntil(args, (e) => e.type === 'epoch-end', 'SIGINT')).code).toBe(130);
   const other = await runCli([...args.map((a) => (a === '5' ? '6' : a)), '--resume']);
   expect(other.code).toBe(2);
-  expect(other.stderr).toBe(`headstart: --resume: ${resumePath(out)} belongs to another run (its seed 5, this run's 6); resume with the same flags and data, or delete it to start over\n`);
+  expect(other.stderr).toBe(
+    `headstart: --resume: ${resumePath(out)} belongs to another run (its seed 5, this run's 6); resume with the same flags and data, or delete it to start over\n`,
+  );
   const otherLr = await runCli([...args, '--lr', '0.1', '--resume']);
   expect(otherLr.code).toBe(2);
-  expect(otherLr.stderr).toBe(`headstart: --resume: ${resumePath(out)} belongs to another run (its options: lr 0.001; this run's: lr 0.1); resume with the same flags and data, or delete it to start over\n`);
+  expect(otherLr.stderr).toBe(
+    `headstart: --resume: ${resumePath(out)} belongs to another run (its options: lr 0.001; this run's: lr 0.1); resume with the same flags and data, or delete it to start over\n`,
+  );
   const otherSplit = await runCli([...args, '--val-split', '0.2', '--resume']);
   expect(otherSplit.code).toBe(2);
-  expect(otherSplit.stderr).toContain('belongs to another run (its training samples differ: another --labels, --per-class, --val-split or changed data)');
+  expect(otherSplit.stderr).toContain(
+    'belongs to another run (its training samples differ: another --labels, --per-class, --val-split or changed data)',
+  );
 });
 
 test('--resume refuses to continue the saved training state on another model', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'headstart-othermodel-'));
-  const spec = (activation: string): string => `inputShape: [64]\nlayers:\n  - { type: dense, name: enc, units: 32, activation: ${activation} }\n  - { type: dense, name: head, units: 10, activation: softmax }\n`;
+  const spec = (activation: string): string =>
+    `inputShape: [64]\nlayers:\n  - { type: dense, name: enc, units: 32, activation: ${activation} }\n  - { type: dense, name: head, units: 10, activation: softmax }\n`;
   await writeFile(join(dir, 'relu.yaml'), spec('relu'));
   await writeFile(join(dir, 'tanh.yaml'), spec('tanh'));
   const out = join(dir, 'm.safetensors');
-  const args = (model: string): string[] => ['train', '--strategy', 'full-retrain', ...digits, '--epochs', '5', '--model', join(dir, model), '--out', out, '--json'];
+  const args = (model: string): string[] => [
+    'train',
+    '--strategy',
+    'full-retrain',
+    ...digits,
+    '--epochs',
+    '5',
+    '--model',
+    join(dir, model),
+    '--out',
+    out,
+    '--json',
+  ];
   expect((await runUntil(args('relu.yaml'), (e) => e.type === 'epoch-end', 'SIGINT')).code).toBe(130);
   const other = await runCli([...args('tanh.yaml'), '--resume']);
   expect(other.code).toBe(2);
-  expect(other.stderr).toBe(`headstart: --resume: ${resumePath(out)} was training another model (a different --model, --from or --input-shape); resume with the same flags, or delete it to start over\n`);
+  expect(other.stderr).toBe(
+    `headstart: --resume: ${resumePath(out)} was training another model (a different --model, --from or --input-shape); resume with the same flags, or delete it to start over\n`,
+  );
   expect((await runCli([...args('relu.yaml'), '--resume'])).code).toBe(0);
 });

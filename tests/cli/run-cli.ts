@@ -21,10 +21,19 @@ export interface CliRun {
  */
 export function runCli(
   args: string[],
-  options: { cwd?: string; timeoutMs?: number; nodeArgs?: string[]; onStdout?: (chunk: string, child: import('node:child_process').ChildProcess) => void } = {},
+  options: {
+    cwd?: string;
+    timeoutMs?: number;
+    nodeArgs?: string[];
+    onStdout?: (chunk: string, child: import('node:child_process').ChildProcess) => void;
+  } = {},
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, ...args], { cwd: options.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'], ...(options.timeoutMs ? { timeout: options.timeoutMs, killSignal: 'SIGKILL' as const } : {}) });
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, ...args], {
+      cwd: options.cwd ?? ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.timeoutMs ? { timeout: options.timeoutMs, killSignal: 'SIGKILL' as const } : {}),
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
@@ -39,5 +48,8 @@ export function runCli(
 
 /** The JSON lines of a run's stdout. */
 export function jsonLines(stdout: string): Record<string, unknown>[] {
-  return stdout.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Record<string, unknown>);
+  return stdout
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }

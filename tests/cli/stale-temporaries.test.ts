@@ -25,7 +25,19 @@ async function leftBehind(dir: string, name: string): Promise<string> {
 test('the temporaries of a run killed mid-write are removed by the next run on the same output', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'headstart-stale-'));
   const temps = [await leftBehind(dir, 'm.resume.safetensors'), await leftBehind(dir, 'm.safetensors')];
-  const run = await runCli(['train', '--strategy', 'full-retrain', '--data', DIGITS, '--scale', '16', '--epochs', '1', '--out', join(dir, 'm.safetensors')]);
+  const run = await runCli([
+    'train',
+    '--strategy',
+    'full-retrain',
+    '--data',
+    DIGITS,
+    '--scale',
+    '16',
+    '--epochs',
+    '1',
+    '--out',
+    join(dir, 'm.safetensors'),
+  ]);
   expect(run.stderr).toMatch(/saved /);
   expect(run.code).toBe(0);
   const left = await readdir(dir);
@@ -36,7 +48,9 @@ test('the temporaries of a run killed mid-write are removed by the next run on t
 test('the temporary of a predict killed mid-write is removed by the next predict to the same file', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'headstart-stale-predict-'));
   const model = join(dir, 'm.safetensors');
-  expect((await runCli(['train', '--strategy', 'full-retrain', '--data', DIGITS, '--scale', '16', '--epochs', '1', '--out', model])).code).toBe(0);
+  expect(
+    (await runCli(['train', '--strategy', 'full-retrain', '--data', DIGITS, '--scale', '16', '--epochs', '1', '--out', model])).code,
+  ).toBe(0);
   const temp = await leftBehind(dir, 'p.csv');
   const run = await runCli(['predict', '--model', model, '--data', DIGITS, '--out', join(dir, 'p.csv')]);
   expect(run.code).toBe(0);

@@ -44,8 +44,14 @@ async function writeRepeatedDigits(file: string, copies: number): Promise<void> 
 async function runMeasured(name: string, args: string[]): Promise<CliRun & { peakRss: number }> {
   const report = join(dir, `${name}.rss`);
   const probe = join(dir, `${name}-probe.mjs`);
-  await writeFile(probe, `import { writeFileSync } from 'node:fs';\nprocess.on('exit', () => writeFileSync(${JSON.stringify(report)}, String(process.resourceUsage().maxRSS * 1024)));\n`);
-  const run = await runCli(args, { nodeArgs: [`--max-old-space-size=${HEAP_MB}`, '--import', pathToFileURL(probe).href], timeoutMs: 110_000 });
+  await writeFile(
+    probe,
+    `import { writeFileSync } from 'node:fs';\nprocess.on('exit', () => writeFileSync(${JSON.stringify(report)}, String(process.resourceUsage().maxRSS * 1024)));\n`,
+  );
+  const run = await runCli(args, {
+    nodeArgs: [`--max-old-space-size=${HEAP_MB}`, '--import', pathToFileURL(probe).href],
+    timeoutMs: 110_000,
+  });
   return { ...run, peakRss: Number(await readFile(report, 'utf8')) };
 }
 
@@ -75,7 +81,7 @@ interface Evaluation {
 
 // The two runs on the big file go side by side (one core each), to keep the suite's time down.
 describe.concurrent(`a CSV of the digits ×${COPIES} under --max-old-space-size=${HEAP_MB}`, { timeout: 120_000 }, () => {
-  test('evaluate streams it: the digits\' accuracy and confusion ×400, without holding the file', async ({ expect }) => {
+  test("evaluate streams it: the digits' accuracy and confusion ×400, without holding the file", async ({ expect }) => {
     const size = (await stat(big)).size;
     expect(size).toBeGreaterThan(100 * 2 ** 20);
     const small = await runMeasured('evaluate-digits', ['evaluate', '--model', model, '--data', DIGITS, '--json']);
@@ -92,11 +98,15 @@ describe.concurrent(`a CSV of the digits ×${COPIES} under --max-old-space-size=
     expect(large.peakRss - small.peakRss).toBeLessThan(GROWTH_LIMIT_BYTES);
   });
 
-  test('predict --out streams it: one row a sample, the digits\' predictions repeated, written whole at the end', async ({ expect }) => {
+  test("predict --out streams it: one row a sample, the digits' predictions repeated, written whole at the end", async ({ expect }) => {
     const out = join(dir, 'predictions', 'big.csv');
     const small = await runCli(['predict', '--model', model, '--data', DIGITS]);
     expect(small.code, small.stderr).toBe(0);
-    const digitsRows = small.stdout.trim().split('\n').slice(1).map((line) => line.split(',').slice(1).join(','));
+    const digitsRows = small.stdout
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.split(',').slice(1).join(','));
     expect(digitsRows).toHaveLength(DIGITS_ROWS);
 
     const large = await runMeasured('predict-big', ['predict', '--model', model, '--data', big, '--out', out]);
@@ -116,7 +126,9 @@ describe.concurrent(`a CSV of the digits ×${COPIES} under --max-old-space-size=
     expect(mismatch).toBeUndefined();
     expect(lines).toBe(1 + DIGITS_ROWS * COPIES);
     expect((await readdir(join(dir, 'predictions'))).sort()).toEqual(['big.csv']);
-    const digitsPeak = (await runMeasured('predict-digits', ['predict', '--model', model, '--data', DIGITS, '--out', join(dir, 'predictions', 'digits.csv')])).peakRss;
+    const digitsPeak = (
+      await runMeasured('predict-digits', ['predict', '--model', model, '--data', DIGITS, '--out', join(dir, 'predictions', 'digits.csv')])
+    ).peakRss;
     console.info(`predict: peak RSS ${mb(large.peakRss)} (digits.csv: ${mb(digitsPeak)})`);
     expect(large.peakRss - digitsPeak).toBeLessThan(GROWTH_LIMIT_BYTES);
   });
@@ -124,7 +136,10 @@ describe.concurrent(`a CSV of the digits ×${COPIES} under --max-old-space-size=
 
 test('predict to stdout stops quietly when the reader goes away, as `| head` makes it', async () => {
   // Reading the whole big file takes far longer than the timeout: only stopping early passes.
-  const run = await runCli(['predict', '--model', model, '--data', big], { timeoutMs: 15_000, onStdout: (_, child) => child.stdout?.destroy() });
+  const run = await runCli(['predict', '--model', model, '--data', big], {
+    timeoutMs: 15_000,
+    onStdout: (_, child) => child.stdout?.destroy(),
+  });
   expect(run.signal).toBeNull();
   expect(run.stderr).toBe('');
   expect(run.code).toBe(0);
@@ -148,7 +163,10 @@ describe('errors past the first chunk', () => {
     const out = join(folder, 'predictions.jsonl');
     expect((await runCli(['predict', '--model', model, '--data', DIGITS, '--out', out])).code).toBe(0);
     const good = await readFile(out, 'utf8');
-    const rows = good.trim().split('\n').map((line) => JSON.parse(line) as { index: number; label: number; probability: number });
+    const rows = good
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { index: number; label: number; probability: number });
     expect(rows.map((r) => r.index)).toEqual(Array.from({ length: DIGITS_ROWS }, (_, i) => i));
 
     // Line 3000 is in the third chunk of 1024 rows: two chunks are written before it fails.
@@ -163,6 +181,8 @@ describe('errors past the first chunk', () => {
     const data = await digitsWith('unseen-label.csv', 2500, (cells) => [...cells.slice(0, -1), '42']);
     const run = await runCli(['evaluate', '--model', model, '--data', data]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toBe(`headstart: ${data}, line 2500: label "42" is not one of the 10 known labels (0, 1, 2, 3, 4, 5, 6, 7, … and 2 more)\n`);
+    expect(run.stderr).toBe(
+      `headstart: ${data}, line 2500: label "42" is not one of the 10 known labels (0, 1, 2, 3, 4, 5, 6, 7, … and 2 more)\n`,
+    );
   });
 });

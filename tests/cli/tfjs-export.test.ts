@@ -32,7 +32,22 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'headstart-tfjs-export-'));
   ckpt = join(dir, 'digits.safetensors');
   // Trained on the tfjs backend: the default MLP has only dense layers, so it runs on the wasm engine.
-  const trained = await runCli(['train', '--strategy', 'full-retrain', '--data', DIGITS, '--scale', '16', '--epochs', '4', '--backend', 'tfjs', '--out', ckpt, '--json']);
+  const trained = await runCli([
+    'train',
+    '--strategy',
+    'full-retrain',
+    '--data',
+    DIGITS,
+    '--scale',
+    '16',
+    '--epochs',
+    '4',
+    '--backend',
+    'tfjs',
+    '--out',
+    ckpt,
+    '--json',
+  ]);
   expect(trained.code, trained.stderr).toBe(0);
   expect(jsonLines(trained.stdout).find((e) => e.type === 'run-start')).toMatchObject({ backend: 'tfjs', engine: 'wasm+cpu' });
 }, 120_000);
@@ -61,7 +76,8 @@ test('export --format tfjs writes a layers model that tf.loadLayersModel runs li
   expect(got.length).toBe(size * 10);
   expect(Math.max(...got.map((v, i) => Math.abs(v - want[i]!)))).toBeLessThan(1e-5);
   // The same classes, so the same accuracy, from the tfjs-loaded model.
-  const argmax = (probs: Float32Array, n: number) => probs.subarray(n * 10, n * 10 + 10).reduce((best, v, k, row) => (v > row[best]! ? k : best), 0);
+  const argmax = (probs: Float32Array, n: number) =>
+    probs.subarray(n * 10, n * 10 + 10).reduce((best, v, k, row) => (v > row[best]! ? k : best), 0);
   const tfjsCorrect = Array.from({ length: size }, (_, n) => argmax(got, n) === data.labels![n]).filter(Boolean).length;
   expect(tfjsCorrect / size).toBeGreaterThan(0.85);
 
@@ -98,14 +114,19 @@ test('import takes a tfjs model directory too, and refuses a layer it cannot map
   expect(fromDir.code, fromDir.stderr).toBe(0);
   expect((await readCheckpoint(join(dir, 'from-dir.safetensors'))).manifest.spec).toEqual((await readCheckpoint(ckpt)).manifest.spec);
 
-  const json = JSON.parse(await readFile(join(out, 'model.json'), 'utf8')) as { modelTopology: { config: { layers: { class_name: string; config: Record<string, unknown> }[] } }; userDefinedMetadata?: unknown };
+  const json = JSON.parse(await readFile(join(out, 'model.json'), 'utf8')) as {
+    modelTopology: { config: { layers: { class_name: string; config: Record<string, unknown> }[] } };
+    userDefinedMetadata?: unknown;
+  };
   delete json.userDefinedMetadata;
   json.modelTopology.config.layers.splice(1, 0, { class_name: 'GRU', config: { name: 'memory', units: 8 } });
   const bad = join(out, 'with-gru.json');
   await writeFile(bad, JSON.stringify(json));
   const refused = await runCli(['import', bad, '--out', join(dir, 'never.safetensors')]);
   expect(refused.code).toBe(2);
-  expect(refused.stderr).toBe(`headstart: ${bad}: layer GRU "memory": layer class GRU cannot be mapped to a headstart layer; supported: Dense, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, BatchNormalization, Dropout, Activation, ReLU, LeakyReLU, Softmax, InputLayer\n`);
+  expect(refused.stderr).toBe(
+    `headstart: ${bad}: layer GRU "memory": layer class GRU cannot be mapped to a headstart layer; supported: Dense, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, BatchNormalization, Dropout, Activation, ReLU, LeakyReLU, Softmax, InputLayer\n`,
+  );
 }, 120_000);
 
 test('export and import --help show the tfjs examples', async () => {

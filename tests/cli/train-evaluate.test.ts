@@ -14,14 +14,29 @@ beforeAll(async () => {
   const [header, ...rows] = (await readFile(join(ROOT, 'data/digits/digits.csv'), 'utf8')).trim().split('\n');
   trainCsv = join(dir, 'train.csv');
   testCsv = join(dir, 'test.csv');
-  await writeFile(trainCsv, [header, ...rows.filter((_, i) => i % 5 !== 0)].join('\n') + '\n');
-  await writeFile(testCsv, [header, ...rows.filter((_, i) => i % 5 === 0)].join('\n') + '\n');
+  await writeFile(trainCsv, `${[header, ...rows.filter((_, i) => i % 5 !== 0)].join('\n')}\n`);
+  await writeFile(testCsv, `${[header, ...rows.filter((_, i) => i % 5 === 0)].join('\n')}\n`);
 });
 
 describe.each(['tfjs', 'onnx'])('headstart train → evaluate on the digits with --backend %s', (backend) => {
   test('full-retrain reaches at least 0.93 accuracy on the held-out rows', async () => {
     const out = join(dir, `m-${backend}.safetensors`);
-    const trained = await runCli(['train', '--strategy', 'full-retrain', '--backend', backend, '--data', trainCsv, '--scale', '16', '--epochs', '30', '--out', out, '--json']);
+    const trained = await runCli([
+      'train',
+      '--strategy',
+      'full-retrain',
+      '--backend',
+      backend,
+      '--data',
+      trainCsv,
+      '--scale',
+      '16',
+      '--epochs',
+      '30',
+      '--out',
+      out,
+      '--json',
+    ]);
     expect(trained.code).toBe(0);
     // stdout is pure JSON; the one human line goes to stderr.
     expect(trained.stderr).toMatch(/^saved .*\.safetensors — loss [0-9.]+ accuracy [0-9.]+ valLoss [0-9.]+ valAccuracy [0-9.]+\n$/);
@@ -32,7 +47,11 @@ describe.each(['tfjs', 'onnx'])('headstart train → evaluate on the digits with
 
     const evaluated = await runCli(['evaluate', '--model', out, '--data', testCsv, '--backend', backend, '--json']);
     expect(evaluated.code).toBe(0);
-    const result = JSON.parse(evaluated.stdout) as { accuracy: number; loss: number; perClass: Record<string, { count: number; accuracy: number }> };
+    const result = JSON.parse(evaluated.stdout) as {
+      accuracy: number;
+      loss: number;
+      perClass: Record<string, { count: number; accuracy: number }>;
+    };
     expect(result.accuracy).toBeGreaterThanOrEqual(0.93);
     expect(result.loss).toBeLessThan(0.3);
     expect(Object.keys(result.perClass)).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
@@ -45,7 +64,9 @@ describe.each(['tfjs', 'onnx'])('headstart train → evaluate on the digits with
     expect(lines).toHaveLength(361);
 
     const inspected = await runCli(['inspect', out, '--json']);
-    const info = JSON.parse(inspected.stdout) as { manifest: { labels: number[]; preprocessing: unknown; provenance: { strategy: string; data: { sha256: string } }[] } };
+    const info = JSON.parse(inspected.stdout) as {
+      manifest: { labels: number[]; preprocessing: unknown; provenance: { strategy: string; data: { sha256: string } }[] };
+    };
     expect(info.manifest.labels).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(info.manifest.preprocessing).toEqual({ kind: 'scale', factor: 16 });
     expect(info.manifest.provenance).toHaveLength(1);
@@ -58,9 +79,18 @@ describe('bad usage and bad input exit 2 with one line', () => {
   test.each([
     [['train', '--strategy', 'nope', '--data', 'data/digits/digits.csv'], /^headstart: unknown strategy "nope"; available: .*full-retrain/],
     [['train', '--strategy', 'full-retrain', '--data', 'missing.csv'], /^headstart: missing\.csv: no such file or directory$/],
-    [['train', '--strategy', 'full-retrain', '--data', 'data/digits/digits.csv', '--backend', 'tpu'], /^headstart: unknown backend "tpu"; available: onnx, tfjs$/],
-    [['train', '--strategy', 'full-retrain', '--data', 'data/digits/digits.csv', '--epochs', 'many'], /^headstart: strategy full-retrain: option epochs: /],
-    [['train', '--strategy', 'full-retrain', '--data', 'data/digits/digits.csv', '--input-shape', '8,x'], /^headstart: --input-shape: expected positive integers separated by commas \(like 8,8,1\), got "8,x"$/],
+    [
+      ['train', '--strategy', 'full-retrain', '--data', 'data/digits/digits.csv', '--backend', 'tpu'],
+      /^headstart: unknown backend "tpu"; available: onnx, tfjs$/,
+    ],
+    [
+      ['train', '--strategy', 'full-retrain', '--data', 'data/digits/digits.csv', '--epochs', 'many'],
+      /^headstart: strategy full-retrain: option epochs: /,
+    ],
+    [
+      ['train', '--strategy', 'full-retrain', '--data', 'data/digits/digits.csv', '--input-shape', '8,x'],
+      /^headstart: --input-shape: expected positive integers separated by commas \(like 8,8,1\), got "8,x"$/,
+    ],
     [['train', '--data', 'data/digits/digits.csv'], /^headstart: required option '--strategy <name>' not specified$/],
     [['evaluate', '--model', 'nothing.safetensors', '--data', 'data/digits/digits.csv'], /^headstart: nothing\.safetensors: no such file/],
     [['frobnicate'], /^headstart: unknown command 'frobnicate'/],
@@ -98,11 +128,13 @@ describe('discovery and environment', () => {
     expect(run.code).toBe(0);
     const { plugins, errors } = JSON.parse(run.stdout) as { plugins: { kind: string; name: string; source: string }[]; errors: string[] };
     expect(errors).toEqual([]);
-    expect(plugins).toEqual(expect.arrayContaining([
-      expect.objectContaining({ kind: 'strategy', name: 'full-retrain', source: '@headstart/strategies' }),
-      expect.objectContaining({ kind: 'backend', name: 'tfjs', source: '@headstart/backend-tfjs' }),
-      expect.objectContaining({ kind: 'backend', name: 'onnx', source: '@headstart/backend-onnx' }),
-    ]));
+    expect(plugins).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'strategy', name: 'full-retrain', source: '@headstart/strategies' }),
+        expect.objectContaining({ kind: 'backend', name: 'tfjs', source: '@headstart/backend-tfjs' }),
+        expect.objectContaining({ kind: 'backend', name: 'onnx', source: '@headstart/backend-onnx' }),
+      ]),
+    );
   });
 
   test('doctor --json says which tfjs engine runs and why', async () => {

@@ -40,7 +40,13 @@ function runnableBlocks(page: string, markdown: string): Snippet[] {
     if (end < 0) throw new Error(`${page}:${i + 1}: a runnable block that never closes`);
     const lang = open[1] === 'python' ? 'python' : 'ts';
     const name = `${page.replace(/\.md$/, '')}-${i + 1}`;
-    snippets.push({ page, line: i + 1, lang, code: lines.slice(i + 1, end).join('\n') + '\n', file: lang === 'ts' ? `${name}.ts` : `${name}.py` });
+    snippets.push({
+      page,
+      line: i + 1,
+      lang,
+      code: `${lines.slice(i + 1, end).join('\n')}\n`,
+      file: lang === 'ts' ? `${name}.ts` : `${name}.py`,
+    });
     i = end;
   }
   return snippets;
@@ -57,8 +63,17 @@ beforeAll(async () => {
   await symlink(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
   await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'doc-snippets', private: true, type: 'module' }));
   const compilerOptions = {
-    target: 'ES2022', lib: ['ES2023'], module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noUncheckedIndexedAccess: true,
-    skipLibCheck: true, types: ['node'], outDir: 'out', rootDir: 'src', noEmitOnError: false,
+    target: 'ES2022',
+    lib: ['ES2023'],
+    module: 'NodeNext',
+    moduleResolution: 'NodeNext',
+    strict: true,
+    noUncheckedIndexedAccess: true,
+    skipLibCheck: true,
+    types: ['node'],
+    outDir: 'out',
+    rootDir: 'src',
+    noEmitOnError: false,
   };
   await writeFile(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, include: ['src'] }));
   await mkdir(join(dir, 'src'));
@@ -101,20 +116,29 @@ describe('runnable doc snippets', () => {
       for (const snippet of snippets.filter((s) => s.page === page)) {
         const title = `docs/${page}:${snippet.line} (${snippet.lang})`;
         const skip = snippet.lang === 'python' && !existsSync(PYTHON);
-        test.skipIf(skip)(skip ? `${title} [skipped: ${PYTHON} is not installed]` : title, async () => {
-          // The blocks of a page build on each other: after one fails, the rest say so instead of failing obscurely.
-          if (failed) throw new Error(`not run: ${failed} failed before it`);
-          failed = title;
-          if (snippet.lang === 'ts') expect(compileErrors.get(snippet.file) ?? [], `type errors in ${title}`).toEqual([]);
-          const command = snippet.lang === 'ts' ? [process.execPath, join(dir, 'out', snippet.file.replace(/\.ts$/, '.js'))] : [PYTHON, join(dir, snippet.file)];
-          const workdir = await pageDir(page);
-          const result = await run(command[0]!, command.slice(1), { cwd: workdir, timeout: 120_000 }).catch((error: { code?: number; stdout?: string; stderr?: string }) => {
-            throw new Error(`${title} exited ${error.code}\n--- stdout\n${error.stdout}\n--- stderr\n${error.stderr}`);
-          });
-          if (process.env.SNIPPETS_VERBOSE) console.log(`${title}:\n${result.stdout}`);
-          expect(result.stdout.trim().length, `${title} prints what it did`).toBeGreaterThan(0);
-          failed = undefined;
-        }, 180_000);
+        test.skipIf(skip)(
+          skip ? `${title} [skipped: ${PYTHON} is not installed]` : title,
+          async () => {
+            // The blocks of a page build on each other: after one fails, the rest say so instead of failing obscurely.
+            if (failed) throw new Error(`not run: ${failed} failed before it`);
+            failed = title;
+            if (snippet.lang === 'ts') expect(compileErrors.get(snippet.file) ?? [], `type errors in ${title}`).toEqual([]);
+            const command =
+              snippet.lang === 'ts'
+                ? [process.execPath, join(dir, 'out', snippet.file.replace(/\.ts$/, '.js'))]
+                : [PYTHON, join(dir, snippet.file)];
+            const workdir = await pageDir(page);
+            const result = await run(command[0]!, command.slice(1), { cwd: workdir, timeout: 120_000 }).catch(
+              (error: { code?: number; stdout?: string; stderr?: string }) => {
+                throw new Error(`${title} exited ${error.code}\n--- stdout\n${error.stdout}\n--- stderr\n${error.stderr}`);
+              },
+            );
+            if (process.env.SNIPPETS_VERBOSE) console.log(`${title}:\n${result.stdout}`);
+            expect(result.stdout.trim().length, `${title} prints what it did`).toBeGreaterThan(0);
+            failed = undefined;
+          },
+          180_000,
+        );
       }
     });
   }

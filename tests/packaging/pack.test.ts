@@ -21,13 +21,19 @@ let tarballs: Record<string, string>;
 
 /** The environment without what an enclosing `npm run`/`npm test` sets, so the inner npm acts on its own project. */
 function cleanEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_(config|package|lifecycle)_/i.test(key) && key !== 'INIT_CWD'));
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !/^npm_(config|package|lifecycle)_/i.test(key) && key !== 'INIT_CWD'),
+  );
 }
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'headstart-pack-'));
   await mkdir(join(dir, 'tarballs'));
-  const packed = await run('npm', ['pack', '--json', '--pack-destination', join(dir, 'tarballs'), ...PACKAGES.flatMap((p) => ['--workspace', `packages/${p}`])], { cwd: ROOT, env: cleanEnv() });
+  const packed = await run(
+    'npm',
+    ['pack', '--json', '--pack-destination', join(dir, 'tarballs'), ...PACKAGES.flatMap((p) => ['--workspace', `packages/${p}`])],
+    { cwd: ROOT, env: cleanEnv() },
+  );
   const manifests = JSON.parse(packed.stdout) as { name: string; filename: string; files: { path: string }[] }[];
   tarballs = Object.fromEntries(manifests.map((m) => [m.name, join(dir, 'tarballs', m.filename)]));
 
@@ -38,9 +44,16 @@ beforeAll(async () => {
   const devDependencies = { '@types/node': '^20.19.0' };
   // onnxruntime-node ships its CPU binaries; its install script would only fetch GPU ones, so it is denied (npm 11's allowScripts).
   const allowScripts = { 'onnxruntime-node': false, protobufjs: false };
-  await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'uses-headstart', private: true, type: 'module', dependencies, devDependencies, allowScripts }, null, 2));
+  await writeFile(
+    join(project, 'package.json'),
+    JSON.stringify({ name: 'uses-headstart', private: true, type: 'module', dependencies, devDependencies, allowScripts }, null, 2),
+  );
   await writeFile(join(project, '.npmrc'), 'audit=false\nfund=false\nupdate-notifier=false\n');
-  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: project, env: cleanEnv(), timeout: 120_000 });
+  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd: project,
+    env: cleanEnv(),
+    timeout: 120_000,
+  });
 }, 180_000);
 
 afterAll(async () => {
@@ -49,14 +62,23 @@ afterAll(async () => {
 
 describe('the packed packages, installed from tarballs into an empty project', () => {
   test('each tarball holds its built code, declarations and sources, and no tests', async () => {
-    const packed = await run('npm', ['pack', '--dry-run', '--json', ...PACKAGES.flatMap((p) => ['--workspace', `packages/${p}`])], { cwd: ROOT, env: cleanEnv() });
+    const packed = await run('npm', ['pack', '--dry-run', '--json', ...PACKAGES.flatMap((p) => ['--workspace', `packages/${p}`])], {
+      cwd: ROOT,
+      env: cleanEnv(),
+    });
     for (const { name, files } of JSON.parse(packed.stdout) as { name: string; files: { path: string }[] }[]) {
       const paths = files.map((f) => f.path);
       expect(paths, name).toContain('dist/index.js');
       expect(paths, name).toContain('dist/index.d.ts');
       expect(paths, name).toContain('src/index.ts');
-      expect(paths.filter((p) => /\.test\.|__fixtures__/.test(p)), name).toEqual([]);
-      const pkg = JSON.parse(await readFile(join(ROOT, 'packages', name.replace('@headstart/', ''), 'package.json'), 'utf8')) as Record<string, any>;
+      expect(
+        paths.filter((p) => /\.test\.|__fixtures__/.test(p)),
+        name,
+      ).toEqual([]);
+      const pkg = JSON.parse(await readFile(join(ROOT, 'packages', name.replace('@headstart/', ''), 'package.json'), 'utf8')) as Record<
+        string,
+        any
+      >;
       expect(pkg.exports['.'], name).toMatchObject({ types: './dist/index.d.ts', import: './dist/index.js' });
       if (name !== '@headstart/core') expect(pkg.peerDependencies?.['@headstart/core'], `${name} plugs into core as a peer`).toBeDefined();
       if (name === '@headstart/core') expect(paths).toContain('dist/backend-kit/index.js');
@@ -64,17 +86,25 @@ describe('the packed packages, installed from tarballs into an empty project', (
   });
 
   test('core installs no data parsers or image decoders: they come with @headstart/data', async () => {
-    const core = JSON.parse(await readFile(join(project, 'node_modules', '@headstart', 'core', 'package.json'), 'utf8')) as Record<string, Record<string, string>>;
+    const core = JSON.parse(await readFile(join(project, 'node_modules', '@headstart', 'core', 'package.json'), 'utf8')) as Record<
+      string,
+      Record<string, string>
+    >;
     for (const name of ['csv-parse', 'pngjs', 'jpeg-js']) {
       expect(core.dependencies, name).not.toHaveProperty(name);
-      const data = JSON.parse(await readFile(join(project, 'node_modules', '@headstart', 'data', 'package.json'), 'utf8')) as Record<string, Record<string, string>>;
+      const data = JSON.parse(await readFile(join(project, 'node_modules', '@headstart', 'data', 'package.json'), 'utf8')) as Record<
+        string,
+        Record<string, string>
+      >;
       expect(data.dependencies, name).toHaveProperty(name);
     }
   });
 
   test('they install as real copies, with one @headstart/core shared by the plugins', async () => {
     for (const name of Object.keys(tarballs)) expect((await lstat(join(project, 'node_modules', name))).isSymbolicLink(), name).toBe(false);
-    await expect(lstat(join(project, 'node_modules', '@headstart', 'backend-onnx', 'node_modules', '@headstart', 'core'))).rejects.toThrow();
+    await expect(
+      lstat(join(project, 'node_modules', '@headstart', 'backend-onnx', 'node_modules', '@headstart', 'core')),
+    ).rejects.toThrow();
     await expect(lstat(join(project, 'node_modules', '@headstart', 'strategies', 'node_modules', '@headstart', 'core'))).rejects.toThrow();
     await expect(lstat(join(project, 'node_modules', '@headstart', 'data', 'node_modules', '@headstart', 'core'))).rejects.toThrow();
     await expect(lstat(join(project, 'node_modules', '@headstart', 'strategies', 'node_modules', '@headstart', 'data'))).rejects.toThrow();
@@ -82,8 +112,19 @@ describe('the packed packages, installed from tarballs into an empty project', (
 
   test('a script trains the digits through the library API and reaches high accuracy', async () => {
     await writeFile(join(project, 'train.mjs'), TRAIN_SCRIPT);
-    const { stdout } = await run(process.execPath, ['train.mjs', join(ROOT, 'data', 'digits', 'digits.csv')], { cwd: project, timeout: 120_000 });
-    const result = JSON.parse(stdout) as { accuracy: number; resolved: string; engine: string; strategies: string[]; backends: string[]; labels: unknown[]; deepImport: string };
+    const { stdout } = await run(process.execPath, ['train.mjs', join(ROOT, 'data', 'digits', 'digits.csv')], {
+      cwd: project,
+      timeout: 120_000,
+    });
+    const result = JSON.parse(stdout) as {
+      accuracy: number;
+      resolved: string;
+      engine: string;
+      strategies: string[];
+      backends: string[];
+      labels: unknown[];
+      deepImport: string;
+    };
     expect(result.resolved).toContain(join(project, 'node_modules', '@headstart', 'core'));
     expect(result.engine).toBe('onnx/onnxruntime-node');
     expect(result.strategies).toEqual(['continued', 'frozen-base', 'full-retrain', 'gradual-unfreeze', 'lp-ft', 'pretrain-finetune']);
@@ -96,14 +137,28 @@ describe('the packed packages, installed from tarballs into an empty project', (
 
   test('a TypeScript consumer type-checks against the shipped declarations', async () => {
     await writeFile(join(project, 'consumer.ts'), CONSUMER_TS);
-    const compilerOptions = { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, types: ['node'], lib: ['ES2023'] };
+    const compilerOptions = {
+      target: 'ES2022',
+      module: 'NodeNext',
+      moduleResolution: 'NodeNext',
+      strict: true,
+      noEmit: true,
+      types: ['node'],
+      lib: ['ES2023'],
+    };
     await writeFile(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['consumer.ts'] }));
-    const checked = await run(process.execPath, [TSC, '-p', project, '--pretty', 'false'], { cwd: project }).catch((error: { stdout: string }) => ({ stdout: error.stdout, failed: true }));
+    const checked = await run(process.execPath, [TSC, '-p', project, '--pretty', 'false'], { cwd: project }).catch(
+      (error: { stdout: string }) => ({ stdout: error.stdout, failed: true }),
+    );
     expect(checked.stdout).toBe('');
     // And a mistake is caught, so the check above means something.
     await writeFile(join(project, 'consumer.ts'), `${CONSUMER_TS}\nconst wrong: Backend = { name: 'x' };\n`);
-    const broken = await run(process.execPath, [TSC, '-p', project, '--pretty', 'false'], { cwd: project }).catch((error: { stdout: string }) => ({ stdout: error.stdout }));
-    expect(broken.stdout).toMatch(/consumer\.ts\(\d+,\d+\): error TS2739: Type '\{ name: string; \}' is missing the following properties from type 'Backend'/);
+    const broken = await run(process.execPath, [TSC, '-p', project, '--pretty', 'false'], { cwd: project }).catch(
+      (error: { stdout: string }) => ({ stdout: error.stdout }),
+    );
+    expect(broken.stdout).toMatch(
+      /consumer\.ts\(\d+,\d+\): error TS2739: Type '\{ name: string; \}' is missing the following properties from type 'Backend'/,
+    );
   });
 });
 

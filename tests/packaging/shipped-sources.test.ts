@@ -12,14 +12,20 @@ const ROOT = join(import.meta.dirname, '..', '..');
 
 /** The environment without what an enclosing `npm run`/`npm test` sets, so the inner npm acts on its own project. */
 function cleanEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_(config|package|lifecycle)_/i.test(key) && key !== 'INIT_CWD'));
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !/^npm_(config|package|lifecycle)_/i.test(key) && key !== 'INIT_CWD'),
+  );
 }
 
 /** Workspace directories of published packages with a `source` export, and the file it names. */
 function withSourceExport(): { dir: string; name: string; source: string }[] {
   return ['packages', 'apps'].flatMap((parent) =>
     readdirSync(join(ROOT, parent)).flatMap((child) => {
-      const pkg = JSON.parse(readFileSync(join(ROOT, parent, child, 'package.json'), 'utf8')) as { name: string; private?: boolean; exports?: { '.'?: { source?: string } } };
+      const pkg = JSON.parse(readFileSync(join(ROOT, parent, child, 'package.json'), 'utf8')) as {
+        name: string;
+        private?: boolean;
+        exports?: { '.'?: { source?: string } };
+      };
       const source = pkg.exports?.['.']?.source;
       return !pkg.private && source ? [{ dir: `${parent}/${child}`, name: pkg.name, source: source.replace(/^\.\//, '') }] : [];
     }),
@@ -29,11 +35,17 @@ function withSourceExport(): { dir: string; name: string; source: string }[] {
 test('every published package with a source export condition packs its src/, and no tests or fixtures', async () => {
   const packages = withSourceExport();
   expect(packages.map((p) => p.name)).toEqual(expect.arrayContaining(['@headstart/cli', '@headstart/conformance', '@headstart/core']));
-  const packed = await run('npm', ['pack', '--dry-run', '--json', ...packages.flatMap((p) => ['--workspace', p.dir])], { cwd: ROOT, env: cleanEnv() });
+  const packed = await run('npm', ['pack', '--dry-run', '--json', ...packages.flatMap((p) => ['--workspace', p.dir])], {
+    cwd: ROOT,
+    env: cleanEnv(),
+  });
   const manifests = JSON.parse(packed.stdout) as { name: string; files: { path: string }[] }[];
   for (const { name, source } of packages) {
     const paths = manifests.find((m) => m.name === name)!.files.map((f) => f.path);
     expect(paths, name).toContain(source);
-    expect(paths.filter((p) => /\.test\.|__fixtures__/.test(p)), name).toEqual([]);
+    expect(
+      paths.filter((p) => /\.test\.|__fixtures__/.test(p)),
+      name,
+    ).toEqual([]);
   }
 });

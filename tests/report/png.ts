@@ -14,9 +14,11 @@ export interface Rgba {
 export function decodePng(png: Uint8Array): Rgba {
   const buf = Buffer.from(png.buffer, png.byteOffset, png.byteLength);
   if (buf.readUInt32BE(0) !== 0x89504e47 || buf.readUInt32BE(4) !== 0x0d0a1a0a) throw new Error('not a PNG');
-  let width = 0, height = 0, colourType = -1;
+  let width = 0,
+    height = 0,
+    colourType = -1;
   const idat: Buffer[] = [];
-  for (let at = 8; at < buf.length;) {
+  for (let at = 8; at < buf.length; ) {
     const length = buf.readUInt32BE(at);
     const type = buf.toString('latin1', at + 4, at + 8);
     const chunk = buf.subarray(at + 8, at + 8 + length);
@@ -24,7 +26,8 @@ export function decodePng(png: Uint8Array): Rgba {
       width = chunk.readUInt32BE(0);
       height = chunk.readUInt32BE(4);
       const [depth, ct, , , interlace] = chunk.subarray(8, 13);
-      if (depth !== 8 || interlace !== 0 || ![0, 2, 4, 6].includes(ct!)) throw new Error(`unsupported PNG: depth ${depth}, colour type ${ct}, interlace ${interlace}`);
+      if (depth !== 8 || interlace !== 0 || ![0, 2, 4, 6].includes(ct!))
+        throw new Error(`unsupported PNG: depth ${depth}, colour type ${ct}, interlace ${interlace}`);
       colourType = ct!;
     } else if (type === 'IDAT') idat.push(chunk);
     else if (type === 'IEND') break;
@@ -52,7 +55,8 @@ export function decodePng(png: Uint8Array): Rgba {
   const data = new Uint8Array(width * height * 4);
   for (let i = 0; i < width * height; i++) {
     const p = pixels.subarray(i * channels, (i + 1) * channels);
-    const [r, g, b, alpha] = channels >= 3 ? [p[0]!, p[1]!, p[2]!, channels === 4 ? p[3]! : 255] : [p[0]!, p[0]!, p[0]!, channels === 2 ? p[1]! : 255];
+    const [r, g, b, alpha] =
+      channels >= 3 ? [p[0]!, p[1]!, p[2]!, channels === 4 ? p[3]! : 255] : [p[0]!, p[0]!, p[0]!, channels === 2 ? p[1]! : 255];
     data.set([r, g, b, alpha], i * 4);
   }
   return { width, height, data };

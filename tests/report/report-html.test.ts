@@ -35,7 +35,9 @@ beforeAll(async () => {
     return;
   }
   dir = await mkdtemp(join(tmpdir(), 'headstart-report-html-'));
-  await writeFile(join(dir, 'experiment.yaml'), `name: report check
+  await writeFile(
+    join(dir, 'experiment.yaml'),
+    `name: report check
 data: ${join(ROOT, 'data/digits/digits.csv')}
 scale: 16
 source: { labels: [0, 1, 2, 3, 4], options: { epochs: 3 } }
@@ -44,7 +46,8 @@ strategies:
   - { strategy: full-retrain, name: scratch, options: { epochs: 5 } }
   - { strategy: frozen-base, options: { epochs: 5 } }
 seeds: [${SEEDS.join(', ')}]
-`);
+`,
+  );
   const run = await runCli(['compare', join(dir, 'experiment.yaml'), '--out', join(dir, 'out'), '--json']);
   expect(run.code, run.stderr).toBe(0);
   reportUrl = pathToFileURL(join(dir, 'out', 'report.html')).href;
@@ -174,17 +177,24 @@ function svgReports(p: Page): Promise<SvgReport[]> {
       const vb = svg.viewBox.baseVal;
       const rect = svg.getBoundingClientRect();
       const axis = svg.querySelector<SVGPathElement>('path.axis');
-      const lines = [...svg.querySelectorAll<SVGPolylineElement>('polyline')].filter((l) => !l.closest('.legend')).map((l) => {
-        const b = l.getBBox();
-        const style = getComputedStyle(l);
-        const opacity = Number(style.strokeOpacity) * Number(style.opacity);
-        return {
-          length: l.getTotalLength() * (rect.width / vb.width),
-          inside: b.width + b.height > 0 && b.x >= vb.x && b.y >= vb.y && b.x + b.width <= vb.x + vb.width && b.y + b.height <= vb.y + vb.height,
-          colour: rgb(style.stroke),
-          opacity,
-        };
-      });
+      const lines = [...svg.querySelectorAll<SVGPolylineElement>('polyline')]
+        .filter((l) => !l.closest('.legend'))
+        .map((l) => {
+          const b = l.getBBox();
+          const style = getComputedStyle(l);
+          const opacity = Number(style.strokeOpacity) * Number(style.opacity);
+          return {
+            length: l.getTotalLength() * (rect.width / vb.width),
+            inside:
+              b.width + b.height > 0 &&
+              b.x >= vb.x &&
+              b.y >= vb.y &&
+              b.x + b.width <= vb.x + vb.width &&
+              b.y + b.height <= vb.y + vb.height,
+            colour: rgb(style.stroke),
+            opacity,
+          };
+        });
       return {
         id: svg.querySelector('title')!.id.replace(/-title$/, ''),
         box: { width: rect.width, height: rect.height },
@@ -204,7 +214,12 @@ const over = (c: [number, number, number], opacity: number): [number, number, nu
 function countNear(img: Rgba, target: [number, number, number], tolerance: number): number {
   let n = 0;
   for (let i = 0; i < img.data.length; i += 4) {
-    if (Math.abs(img.data[i]! - target[0]) <= tolerance && Math.abs(img.data[i + 1]! - target[1]) <= tolerance && Math.abs(img.data[i + 2]! - target[2]) <= tolerance) n++;
+    if (
+      Math.abs(img.data[i]! - target[0]) <= tolerance &&
+      Math.abs(img.data[i + 1]! - target[1]) <= tolerance &&
+      Math.abs(img.data[i + 2]! - target[2]) <= tolerance
+    )
+      n++;
   }
   return n;
 }
@@ -212,7 +227,8 @@ function countNear(img: Rgba, target: [number, number, number], tolerance: numbe
 /** Luminance spread and the share of pixels that differ from the commonest (background) colour. */
 function pixelStats(img: Rgba): { height: number; std: number; notBackground: number } {
   const counts = new Map<number, number>();
-  let sum = 0, sum2 = 0;
+  let sum = 0,
+    sum2 = 0;
   const n = img.width * img.height;
   for (let i = 0; i < img.data.length; i += 4) {
     const [r, g, b] = [img.data[i]!, img.data[i + 1]!, img.data[i + 2]!];

@@ -5,7 +5,10 @@ export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
 
 /** An expected CLI failure: printed as one line, exiting with `exitCode`. */
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode: number = EXIT.usage) {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.usage,
+  ) {
     super(message);
     this.name = 'CliError';
   }
@@ -14,7 +17,8 @@ export class CliError extends Error {
 /** How an error should end the process: the line to print, the exit code, and whether to show the stack. */
 export function classify(error: unknown): { message: string; exitCode: number; stack: boolean } {
   if (error instanceof CliError) return { message: oneLine(error.message), exitCode: error.exitCode, stack: false };
-  if (error instanceof HeadstartError && error.code === 'INTERRUPTED') return { message: oneLine(error.message), exitCode: EXIT.interrupted, stack: false };
+  if (error instanceof HeadstartError && error.code === 'INTERRUPTED')
+    return { message: oneLine(error.message), exitCode: EXIT.interrupted, stack: false };
   if (isUserError(error)) return { message: oneLine(error.message), exitCode: EXIT.usage, stack: false };
   const message = error instanceof Error ? error.message : String(error);
   return { message, exitCode: EXIT.failure, stack: true };

@@ -17,9 +17,11 @@ describe('flag parsing', () => {
     expect(() => parseNumber('Infinity', '--scale', POSITIVE)).toThrow('--scale: expected a number > 0, got "Infinity"');
   });
 
-  test('a number out of a flag\'s range says what the range is', () => {
+  test("a number out of a flag's range says what the range is", () => {
     expect(() => parseNumber('0', '--scale', POSITIVE)).toThrow('--scale: expected a number > 0, got "0"');
-    expect(() => parseNumber('1', '--val-split', FRACTION)).toThrow('--val-split: expected a fraction from 0 up to (not including) 1, got "1"');
+    expect(() => parseNumber('1', '--val-split', FRACTION)).toThrow(
+      '--val-split: expected a fraction from 0 up to (not including) 1, got "1"',
+    );
   });
 
   test('seeds: the 32 bits the generator reads', () => {

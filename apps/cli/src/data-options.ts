@@ -1,12 +1,4 @@
-import {
-  createRng,
-  MAX_SEED,
-  type Dataset,
-  type Label,
-  type Preprocessing,
-  type StartingPoint,
-  type StrategyData,
-} from '@headstart/core';
+import { createRng, MAX_SEED, type Dataset, type Label, type Preprocessing, type StartingPoint, type StrategyData } from '@headstart/core';
 import {
   alignFeatures,
   applyPreprocessing,
@@ -62,7 +54,10 @@ export const POSITIVE: NumberRule = { expected: 'a number > 0', accepts: (n) => 
 /** A share of the data: 0 ≤ n < 1 (`--val-split`). */
 export const FRACTION: NumberRule = { expected: 'a fraction from 0 up to (not including) 1', accepts: (n) => n >= 0 && n < 1 };
 /** A seed the RNG tells apart from every other (it reads 32 bits). */
-export const SEED: NumberRule = { expected: `a whole number from 0 to ${MAX_SEED}`, accepts: (n) => Number.isInteger(n) && n >= 0 && n <= MAX_SEED };
+export const SEED: NumberRule = {
+  expected: `a whole number from 0 to ${MAX_SEED}`,
+  accepts: (n) => Number.isInteger(n) && n >= 0 && n <= MAX_SEED,
+};
 
 /** Default `--seed`. */
 export const DEFAULT_SEED = '42';
@@ -94,7 +89,9 @@ export interface InheritedData {
 
 /** {@link InheritedData} of a starting point (`--from`, or a pipeline's previous stage). */
 export function inheritedFrom(from: StartingPoint | undefined): InheritedData | undefined {
-  return from ? { preprocessing: from.preprocessing, inputShape: from.spec.inputShape, featureNames: from.manifest?.featureNames } : undefined;
+  return from
+    ? { preprocessing: from.preprocessing, inputShape: from.spec.inputShape, featureNames: from.manifest?.featureNames }
+    : undefined;
 }
 
 /**
@@ -103,7 +100,8 @@ export function inheritedFrom(from: StartingPoint | undefined): InheritedData | 
  * checkpoint) and apply it to every split.
  */
 export async function loadTrainingData(
-  flags: DataFlags, inherited?: InheritedData,
+  flags: DataFlags,
+  inherited?: InheritedData,
 ): Promise<{ data: StrategyData; preprocessing: Preprocessing }> {
   const sampleShape = parseShape(flags.inputShape) ?? inherited?.inputShape;
   // Columns are read in the order the starting model was trained on, so its weights (and its
@@ -126,10 +124,15 @@ export async function loadTrainingData(
     if (fraction > 0) ({ train, test: val } = stratifiedSplit(train, fraction, createRng(seed ^ 0x5eed)));
   }
   if (flags.perClass) train = takePerClass(train, flags.perClass, createRng(seed ^ 0xb0d9e7));
-  const unlabeled = flags.unlabeled ? alignFeatures(await loadDataset(flags.unlabeled, { ...common, labelled: false }), train.featureNames) : undefined;
+  const unlabeled = flags.unlabeled
+    ? alignFeatures(await loadDataset(flags.unlabeled, { ...common, labelled: false }), train.featureNames)
+    : undefined;
   const preprocessing = choosePreprocessing(flags, train, inherited?.preprocessing);
   const apply = (d: Dataset | undefined): Dataset | undefined => (d ? applyPreprocessing(preprocessing, d) : undefined);
-  return { data: { train: apply(train)!, ...(val ? { val: apply(val) } : {}), ...(unlabeled ? { unlabeled: apply(unlabeled) } : {}) }, preprocessing };
+  return {
+    data: { train: apply(train)!, ...(val ? { val: apply(val) } : {}), ...(unlabeled ? { unlabeled: apply(unlabeled) } : {}) },
+    preprocessing,
+  };
 }
 
 function choosePreprocessing(flags: DataFlags, train: Dataset, inherited: Preprocessing | undefined): Preprocessing {
@@ -156,7 +159,9 @@ export interface ModelDataNeeds {
  * the line; a column it never saw, or one it needs that is missing, an error naming both.
  */
 export async function* streamForModel(
-  file: string, model: ModelDataNeeds, options: { label?: string; labelled: boolean | 'optional'; chunkSize?: number; signal?: AbortSignal },
+  file: string,
+  model: ModelDataNeeds,
+  options: { label?: string; labelled: boolean | 'optional'; chunkSize?: number; signal?: AbortSignal },
 ): AsyncGenerator<Dataset> {
   const chunks = streamChunks(file, {
     label: options.label ?? 'label',

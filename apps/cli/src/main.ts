@@ -82,20 +82,25 @@ function buildProgram(): Command {
     .option('--resume', 'continue an interrupted run from its resumable checkpoint')
     .option('--dry-run', 'print what would train, then exit')
     .option('--json', 'one JSON event per line on stdout')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Example:
-  $ headstart train --strategy full-retrain --data data/digits/digits.csv --scale 16 --out digits.safetensors`)
+  $ headstart train --strategy full-retrain --data data/digits/digits.csv --scale 16 --out digits.safetensors`,
+    )
     .action(async (options) => (await import('./commands/train.js')).train(options));
 
   program
     .command('run')
-    .description('run a multi-stage pipeline; each stage starts from the previous stage\'s checkpoint')
+    .description("run a multi-stage pipeline; each stage starts from the previous stage's checkpoint")
     .argument('<pipeline>', 'pipeline file (YAML)')
     .option('--resume', 'skip finished stages and continue an interrupted one')
     .option('--checkpoint-every <n>', 'resumable checkpoints every n steps (500) or every so often (30s, 5m); 0: epoch ends only', '60s')
     .option('--dry-run', 'print what each stage would train, then exit')
     .option('--json', 'one JSON event per line on stdout')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Example pipeline.yaml:
   scale: 16
   out: runs/digits
@@ -103,7 +108,8 @@ Example pipeline.yaml:
     - { name: pretrain, strategy: full-retrain, data: data/digits/digits.csv, labels: [0, 1, 2, 3, 4], options: { epochs: 15 } }
     - { name: finetune, strategy: lp-ft, data: data/digits/digits.csv, labels: [5, 6, 7, 8, 9], perClass: 10 }
 
-  $ headstart run pipeline.yaml`)
+  $ headstart run pipeline.yaml`,
+    )
     .action(async (file, options) => (await import('./commands/run.js')).run(file, options));
 
   program
@@ -114,9 +120,12 @@ Example pipeline.yaml:
     .option('--label <column>', 'label column or field', 'label')
     .option('--backend <name>', 'compute backend')
     .option('--json', 'print the result as JSON')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Example:
-  $ headstart evaluate --model digits.safetensors --data data/digits/digits.csv --json`)
+  $ headstart evaluate --model digits.safetensors --data data/digits/digits.csv --json`,
+    )
     .action(async (options) => (await import('./commands/evaluate.js')).evaluate(options));
 
   program
@@ -127,9 +136,12 @@ Example:
     .option('--label <column>', 'label column to ignore', 'label')
     .option('--out <file>', 'write predictions to a .csv or .jsonl file (default: CSV on stdout)')
     .option('--backend <name>', 'compute backend')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Example:
-  $ headstart predict --model digits.safetensors --data new-digits.csv --out predictions.csv`)
+  $ headstart predict --model digits.safetensors --data new-digits.csv --out predictions.csv`,
+    )
     .action(async (options) => (await import('./commands/predict.js')).predict(options));
 
   program
@@ -137,9 +149,12 @@ Example:
     .description('show a checkpoint: spec, parameters, trainable flags, label map, provenance')
     .argument('<checkpoint>', 'checkpoint (.safetensors)')
     .option('--json', 'print as JSON')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Example:
-  $ headstart inspect digits.safetensors`)
+  $ headstart inspect digits.safetensors`,
+    )
     .action(async (file, options) => (await import('./commands/inspect.js')).inspect(file, options));
 
   program
@@ -149,7 +164,9 @@ Example:
     .requiredOption('--out <dir>', 'report directory')
     .option('--backend <name>', 'compute backend')
     .option('--json', 'one JSON event per line on stdout')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Example experiment.yaml:
   name: digits 0-4 to 5-9
   data: data/digits/digits.csv
@@ -162,22 +179,26 @@ Example experiment.yaml:
     - { strategy: continued, options: { lr: 0.001 } }
   seeds: [1, 2, 3]
 
-  $ headstart compare experiment.yaml --out report`)
+  $ headstart compare experiment.yaml --out report`,
+    )
     .action(async (file, options) => (await import('./commands/compare.js')).compare(file, options));
 
   program
     .command('import')
-    .description('turn a model in a backend\'s native format (ONNX, tfjs model.json) into a headstart checkpoint')
+    .description("turn a model in a backend's native format (ONNX, tfjs model.json) into a headstart checkpoint")
     .argument('<model>', 'model file: .onnx, or a tfjs layers model.json (or its directory)')
     .requiredOption('--out <file>', 'checkpoint to write (.safetensors)')
     .option('--labels <list>', 'the class of each output, comma-separated, so evaluate and predict can use the model as it is')
     .option('--scale <k>', 'inputs are divided by k before the model sees them (as the model was trained)')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ headstart import resnet-ish.onnx --out base.safetensors
   $ headstart import digits.onnx --out digits.safetensors --labels 0,1,2,3,4,5,6,7,8,9 --scale 16
   $ headstart import web-model/model.json --out base.safetensors   # tfjs model.save() or the Keras converter
-  $ headstart train --strategy frozen-base --from base.safetensors --data mine.csv`)
+  $ headstart train --strategy frozen-base --from base.safetensors --data mine.csv`,
+    )
     .action(async (file, options) => (await import('./commands/import.js')).importModel(file, options));
 
   program
@@ -186,10 +207,13 @@ Examples:
     .argument('<checkpoint>', 'checkpoint (.safetensors)')
     .requiredOption('--format <format>', 'onnx or tfjs')
     .requiredOption('--out <path>', 'file (onnx); directory, or a .json file, (tfjs) to write')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ headstart export digits.safetensors --format onnx --out digits.onnx
-  $ headstart export digits.safetensors --format tfjs --out web-model   # model.json + weights.bin for tf.loadLayersModel`)
+  $ headstart export digits.safetensors --format tfjs --out web-model   # model.json + weights.bin for tf.loadLayersModel`,
+    )
     .action(async (file, options) => (await import('./commands/export.js')).exportModel(file, options));
 
   program
@@ -210,9 +234,12 @@ Examples:
     .option('--backend <name>', 'compute backend')
     .option('--out <dir>', 'report directory', 'headstart-report')
     .option('--json', 'one JSON event per line on stdout')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Example:
-  $ headstart demo --out headstart-report`)
+  $ headstart demo --out headstart-report`,
+    )
     .action(async (options) => (await import('./commands/demo.js')).demo(options));
 
   return program;

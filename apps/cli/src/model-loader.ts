@@ -4,7 +4,11 @@ import { loadPlugins } from './plugins/load-plugins.js';
 import type { Reporter } from './output/reporter.js';
 
 /** A checkpoint loaded onto a backend, for `evaluate` and `predict`. */
-export async function loadModel(file: string, backendName: string | undefined, reporter: Reporter): Promise<{ checkpoint: Checkpoint; model: Model }> {
+export async function loadModel(
+  file: string,
+  backendName: string | undefined,
+  reporter: Reporter,
+): Promise<{ checkpoint: Checkpoint; model: Model }> {
   // A bad checkpoint fails before plugins are imported (which takes a second).
   const checkpoint = await readCheckpoint(file);
   const plugins = await loadPlugins();

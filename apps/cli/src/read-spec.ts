@@ -24,7 +24,9 @@ export async function readSpec(file: string): Promise<ModelSpec> {
 export function checkSpecFitsData(spec: ModelSpec, file: string, sampleShape: readonly number[]): void {
   const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
   if (size(spec.inputShape) !== size(sampleShape)) {
-    throw new CliError(`${file}: inputShape [${spec.inputShape.join(', ')}] does not fit the data, whose samples have shape [${sampleShape.join(', ')}] (${size(sampleShape)} values); fix inputShape or give --input-shape`);
+    throw new CliError(
+      `${file}: inputShape [${spec.inputShape.join(', ')}] does not fit the data, whose samples have shape [${sampleShape.join(', ')}] (${size(sampleShape)} values); fix inputShape or give --input-shape`,
+    );
   }
 }
 

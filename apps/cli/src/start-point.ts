@@ -33,7 +33,9 @@ export async function loadStartingPoint(file: string): Promise<StartingPoint & {
     const imported = await backend.importModel(file);
     return { file, spec: imported.spec, weights: imported.weights, importedBy: name };
   }
-  throw new CliError(`--from ${file}: not a .safetensors checkpoint, and no backend can import it (backends with import: ${tried.join(', ') || 'none'})`);
+  throw new CliError(
+    `--from ${file}: not a .safetensors checkpoint, and no backend can import it (backends with import: ${tried.join(', ') || 'none'})`,
+  );
 }
 
 /**
@@ -57,7 +59,8 @@ async function importByName(file: string): Promise<(StartingPoint & { importedBy
   if (!existsSync(file)) throw new CliError(`${file}: no such file`);
   const backend = await registry.get('backend', name);
   if (!backend.importModel) return undefined;
-  if (!(await registry.start(name)).availability.available) throw new CliError(`${file}: the ${name} backend, which reads this format, cannot run here (see headstart doctor)`);
+  if (!(await registry.start(name)).availability.available)
+    throw new CliError(`${file}: the ${name} backend, which reads this format, cannot run here (see headstart doctor)`);
   const imported = await backend.importModel(file);
   return { file, spec: imported.spec, weights: imported.weights, importedBy: name };
 }

@@ -19,7 +19,9 @@ export async function checkTrainFlags(flags: DataFlags, strategy: Strategy<any>,
   }
   const shape = parseShape(flags.inputShape);
   if (shape && from && shape.join(',') !== from.spec.inputShape.join(',')) {
-    throw new CliError(`--input-shape ${flags.inputShape}: the --from model ${from.file} fixes the input shape to ${from.spec.inputShape.join(',')}; leave --input-shape out`);
+    throw new CliError(
+      `--input-shape ${flags.inputShape}: the --from model ${from.file} fixes the input shape to ${from.spec.inputShape.join(',')}; leave --input-shape out`,
+    );
   }
 }
 

@@ -16,7 +16,11 @@ const mlp: ModelSpec = validateSpec({
 
 test('probe: available anywhere, on the js engine, saying why', async () => {
   const availability = await backend.probe();
-  expect(availability).toMatchObject({ available: true, engine: 'js', reasons: ['plain JavaScript: needs no native module or WebAssembly'] });
+  expect(availability).toMatchObject({
+    available: true,
+    engine: 'js',
+    reasons: ['plain JavaScript: needs no native module or WebAssembly'],
+  });
   const pkg = JSON.parse(await readFile(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string };
   expect(backend.meta.version).toBe(pkg.version);
 });
@@ -27,7 +31,10 @@ test('its own code imports nothing but @headstart/core (and its subpaths): no No
   for (const file of files) {
     const source = await readFile(join(import.meta.dirname, file), 'utf8');
     const packages = [...source.matchAll(/(?:from|import)\s*\(?'([^'.][^']*)'/g)].map((m) => m[1]);
-    expect(packages.filter((p) => p !== '@headstart/core' && !p!.startsWith('@headstart/core/')), file).toEqual([]);
+    expect(
+      packages.filter((p) => p !== '@headstart/core' && !p!.startsWith('@headstart/core/')),
+      file,
+    ).toEqual([]);
   }
 });
 
@@ -39,9 +46,14 @@ test('a model with an opaque ONNX block is refused in one NOT_SUPPORTED line nam
       { type: 'dense', name: 'head', units: 2, activation: 'softmax' },
     ],
   });
-  const refused = await backend.createModel(spec, new Map([['base.graph', { shape: [8], data: new Float32Array(8) }]])).catch((error: unknown) => error);
+  const refused = await backend
+    .createModel(spec, new Map([['base.graph', { shape: [8], data: new Float32Array(8) }]]))
+    .catch((error: unknown) => error);
   expect(refused).toBeInstanceOf(HeadstartError);
-  expect(refused).toMatchObject({ code: 'NOT_SUPPORTED', message: 'not supported on plainjs: layer base is an opaque ONNX block (op Sin); use --backend onnx' });
+  expect(refused).toMatchObject({
+    code: 'NOT_SUPPORTED',
+    message: 'not supported on plainjs: layer base is an opaque ONNX block (op Sin); use --backend onnx',
+  });
 });
 
 test('weights of the wrong shape are refused naming the parameter, and nothing changes', async () => {
@@ -51,18 +63,30 @@ test('weights of the wrong shape are refused naming the parameter, and nothing c
     ['hidden.bias', { shape: [3], data: Float32Array.of(1, 2, 3) }],
     ['head.kernel', { shape: [2, 3], data: new Float32Array(6) }],
   ]);
-  await expect(model.setWeights(wrong)).rejects.toThrow('plainjs: parameter "head.kernel" has shape [2,3] (6 values); the model\'s is [3,2]');
+  await expect(model.setWeights(wrong)).rejects.toThrow(
+    'plainjs: parameter "head.kernel" has shape [2,3] (6 values); the model\'s is [3,2]',
+  );
   expect(await model.getWeights()).toEqual(before);
-  await expect(model.setWeights(new Map([['nope.kernel', { shape: [1], data: new Float32Array(1) }]]))).rejects.toThrow(/^plainjs: unknown parameter "nope\.kernel"; this model has hidden\.kernel, /);
+  await expect(model.setWeights(new Map([['nope.kernel', { shape: [1], data: new Float32Array(1) }]]))).rejects.toThrow(
+    /^plainjs: unknown parameter "nope\.kernel"; this model has hidden\.kernel, /,
+  );
 });
 
 test('cross-entropy needs a model ending in a softmax; labels must be class indices', async () => {
   const model = await backend.createModel(mlp, undefined, { seed: 1 });
-  const options = { trainable: ['head.kernel'], groups: [{ name: 'head', params: ['head.kernel'], lr: 0.1 }], optimizer: { type: 'sgd' as const } };
-  expect(() => model.trainer({ ...options, loss: 'softmaxCrossEntropy' })).toThrow('loss softmaxCrossEntropy needs a model ending in a softmax activation');
+  const options = {
+    trainable: ['head.kernel'],
+    groups: [{ name: 'head', params: ['head.kernel'], lr: 0.1 }],
+    optimizer: { type: 'sgd' as const },
+  };
+  expect(() => model.trainer({ ...options, loss: 'softmaxCrossEntropy' })).toThrow(
+    'loss softmaxCrossEntropy needs a model ending in a softmax activation',
+  );
   const trainer = model.trainer({ ...options, loss: 'mse' });
   await expect(trainer.step({ x: new Float32Array(8), size: 2 }, 1)).rejects.toThrow('plainjs: mse needs 4 targets in the batch, got none');
-  await expect(trainer.step({ x: new Float32Array(7), size: 2, targets: new Float32Array(4) }, 1)).rejects.toThrow('expected 2 samples of shape [4] (8 values), got 7 values');
+  await expect(trainer.step({ x: new Float32Array(7), size: 2, targets: new Float32Array(4) }, 1)).rejects.toThrow(
+    'expected 2 samples of shape [4] (8 values), got 7 values',
+  );
 });
 
 test('createModel refuses a graph model (a residual add) in one line naming the layer; a chain with explicit inputs runs as before', async () => {
@@ -79,7 +103,10 @@ test('createModel refuses a graph model (a residual add) in one line naming the 
   expect((refusal as HeadstartError).code).toBe('NOT_SUPPORTED');
   expect((refusal as Error).message).toBe('layer "res": graph models (add, concat, branches) are not supported by the plainjs backend yet');
   // As a caller may build it, without validateSpec (which drops inputs equal to the default).
-  const explicit: ModelSpec = { ...mlp, layers: mlp.layers.map((l, i) => ({ ...l, inputs: [i === 0 ? 'input' : mlp.layers[i - 1]!.name] })) };
+  const explicit: ModelSpec = {
+    ...mlp,
+    layers: mlp.layers.map((l, i) => ({ ...l, inputs: [i === 0 ? 'input' : mlp.layers[i - 1]!.name] })),
+  };
   const x = Float32Array.from([0.5, -1, 2, 0.25]);
   const a = await (await backend.createModel(mlp, undefined, { seed: 3 })).predict(x, 1);
   const b = await (await backend.createModel(explicit, undefined, { seed: 3 })).predict(x, 1);

@@ -12,7 +12,10 @@ import { VERSION } from './version.js';
 export function createPlainJsBackend(): Backend {
   return {
     name: BACKEND_NAME,
-    meta: { version: VERSION, description: 'plain JavaScript: dense, conv and pooling networks with analytic gradients; no native code or WebAssembly' },
+    meta: {
+      version: VERSION,
+      description: 'plain JavaScript: dense, conv and pooling networks with analytic gradients; no native code or WebAssembly',
+    },
     probe: async () => probePlainJs(),
     async createModel(spec, weights, options) {
       const valid = validateSpec(spec);

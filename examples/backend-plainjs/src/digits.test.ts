@@ -1,10 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  createRng, defaultModelSpec, evaluateClassifier, runTraining,
-  type Dataset, type Preprocessing,
-} from '@headstart/core';
+import { createRng, defaultModelSpec, evaluateClassifier, runTraining, type Dataset, type Preprocessing } from '@headstart/core';
 import { applyPreprocessing, loadDataset, registerLoaders, stratifiedSplit } from '@headstart/data';
 import { fullRetrain } from '@headstart/strategies';
 import { afterAll, beforeAll, expect, test } from 'vitest';

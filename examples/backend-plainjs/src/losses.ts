@@ -23,7 +23,8 @@ export function batchLoss(kind: LossKind, values: Float64Array, batch: Batch): B
   let sum = 0;
   if (kind === 'mse') {
     const targets = batch.targets;
-    if (!targets || targets.length !== values.length) throw new HeadstartError('BAD_INPUT', `plainjs: mse needs ${values.length} targets in the batch, got ${targets?.length ?? 'none'}`);
+    if (!targets || targets.length !== values.length)
+      throw new HeadstartError('BAD_INPUT', `plainjs: mse needs ${values.length} targets in the batch, got ${targets?.length ?? 'none'}`);
     for (let i = 0; i < values.length; i++) {
       const diff = values[i]! - targets[i]!;
       sum += (diff * diff) / width;
@@ -50,8 +51,13 @@ export function batchLoss(kind: LossKind, values: Float64Array, batch: Batch): B
 
 function checkLabels(batch: Batch, classes: number): Int32Array {
   const labels = batch.labels;
-  if (!labels || labels.length !== batch.size) throw new HeadstartError('BAD_INPUT', `plainjs: softmaxCrossEntropy needs ${batch.size} labels in the batch, got ${labels?.length ?? 'none'}`);
+  if (!labels || labels.length !== batch.size)
+    throw new HeadstartError(
+      'BAD_INPUT',
+      `plainjs: softmaxCrossEntropy needs ${batch.size} labels in the batch, got ${labels?.length ?? 'none'}`,
+    );
   const bad = labels.findIndex((label) => !(label >= 0 && label < classes));
-  if (bad >= 0) throw new HeadstartError('BAD_INPUT', `plainjs: label ${labels[bad]} of sample ${bad} is not a class index in [0, ${classes})`);
+  if (bad >= 0)
+    throw new HeadstartError('BAD_INPUT', `plainjs: label ${labels[bad]} of sample ${bad} is not a class index in [0, ${classes})`);
   return labels;
 }

@@ -18,7 +18,11 @@ export class PlainJsModel implements Model {
    * @param weights every parameter (fresh ones come from core's `initializeWeights`).
    * @throws HeadstartError (NOT_SUPPORTED) naming a layer this backend cannot run.
    */
-  constructor(readonly spec: ModelSpec, weights: NamedTensors, private readonly seed: number) {
+  constructor(
+    readonly spec: ModelSpec,
+    weights: NamedTensors,
+    private readonly seed: number,
+  ) {
     this.store = new ParameterStore(spec);
     this.network = new Network(spec, this.store);
     this.store.write(weights);

@@ -71,7 +71,10 @@ function opsOf(layer: Layer, index: number, inputShape: number[], outputShape: n
     activation === 'linear' ? [op] : [op, new ActivationOp(layer.name, activation, channels)];
   switch (layer.type) {
     case 'dense':
-      return activated(new DenseOp(layer.name, inputShape[0]!, layer.units, param('kernel'), layer.useBias ? param('bias') : undefined), layer.activation);
+      return activated(
+        new DenseOp(layer.name, inputShape[0]!, layer.units, param('kernel'), layer.useBias ? param('bias') : undefined),
+        layer.activation,
+      );
     case 'conv2d':
       return activated(new Conv2dOp(layer, inputShape, param('kernel'), layer.useBias ? param('bias') : undefined), layer.activation);
     case 'maxPool2d':
@@ -83,7 +86,14 @@ function opsOf(layer: Layer, index: number, inputShape: number[], outputShape: n
       // Channels-last row-major values are already flat.
       return [];
     case 'batchNorm':
-      return [new BatchNormOp(layer, channels, { gamma: param('gamma'), beta: param('beta'), movingMean: param('movingMean'), movingVariance: param('movingVariance') })];
+      return [
+        new BatchNormOp(layer, channels, {
+          gamma: param('gamma'),
+          beta: param('beta'),
+          movingMean: param('movingMean'),
+          movingVariance: param('movingVariance'),
+        }),
+      ];
     case 'dropout':
       return [new DropoutOp(layer.name, index, layer.rate)];
     case 'activation':

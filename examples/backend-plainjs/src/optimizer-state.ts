@@ -14,9 +14,13 @@ export class OptimizerState {
   steps = 0;
   private readonly slots = new Map<string, Map<string, Float32Array>>();
 
-  constructor(config: OptimizerConfig, private readonly trained: readonly TrainedParameter[]) {
+  constructor(
+    config: OptimizerConfig,
+    private readonly trained: readonly TrainedParameter[],
+  ) {
     const names = slotNames(config);
-    for (const p of trained) this.slots.set(p.name, new Map(names.map((slot) => [slot, new Float32Array(p.shape.reduce((a, b) => a * b, 1))])));
+    for (const p of trained)
+      this.slots.set(p.name, new Map(names.map((slot) => [slot, new Float32Array(p.shape.reduce((a, b) => a * b, 1))])));
   }
 
   /** The live slots of a trained parameter. */
@@ -27,7 +31,8 @@ export class OptimizerState {
   /** Copies of every slot, and `optim.step`. */
   read(): NamedTensors {
     const state: NamedTensors = new Map();
-    for (const p of this.trained) for (const [slot, data] of this.of(p.name)) state.set(`optim.${slot}.${p.name}`, { shape: [...p.shape], data: data.slice() });
+    for (const p of this.trained)
+      for (const [slot, data] of this.of(p.name)) state.set(`optim.${slot}.${p.name}`, { shape: [...p.shape], data: data.slice() });
     state.set(STEP, { shape: [1], data: Float32Array.of(this.steps) });
     return state;
   }
@@ -38,14 +43,19 @@ export class OptimizerState {
    */
   write(state: NamedTensors): void {
     const step = state.get(STEP)?.data;
-    if (!step || step.length !== 1 || !Number.isInteger(step[0]) || step[0]! < 0) throw new HeadstartError('BAD_INPUT', `optimizer state: "${STEP}" is missing or not one non-negative integer`);
+    if (step?.length !== 1 || !Number.isInteger(step[0]) || step[0]! < 0)
+      throw new HeadstartError('BAD_INPUT', `optimizer state: "${STEP}" is missing or not one non-negative integer`);
     const known = new Set([STEP]);
     for (const p of this.trained) {
       for (const [slot, data] of this.of(p.name)) {
         const name = `optim.${slot}.${p.name}`;
         const tensor = state.get(name);
         if (!tensor) throw new HeadstartError('BAD_INPUT', `optimizer state: "${name}" is missing`);
-        if (tensor.data.length !== data.length) throw new HeadstartError('BAD_INPUT', `optimizer state: "${name}" has ${tensor.data.length} values; the parameter has ${data.length}`);
+        if (tensor.data.length !== data.length)
+          throw new HeadstartError(
+            'BAD_INPUT',
+            `optimizer state: "${name}" has ${tensor.data.length} values; the parameter has ${data.length}`,
+          );
         known.add(name);
       }
     }

@@ -32,9 +32,16 @@ export class ParameterStore {
   write(weights: NamedTensors): void {
     for (const [name, tensor] of weights) {
       const p = this.shapes.find((s) => s.name === name);
-      if (!p) throw new HeadstartError('BAD_INPUT', `plainjs: unknown parameter "${name}"; this model has ${this.shapes.map((s) => s.name).join(', ')}`);
+      if (!p)
+        throw new HeadstartError(
+          'BAD_INPUT',
+          `plainjs: unknown parameter "${name}"; this model has ${this.shapes.map((s) => s.name).join(', ')}`,
+        );
       if (!sameShape(p.shape, tensor.shape) || tensor.data.length !== this.values(name).length) {
-        throw new HeadstartError('BAD_INPUT', `plainjs: parameter "${name}" has shape [${tensor.shape}] (${tensor.data.length} values); the model's is [${p.shape}]`);
+        throw new HeadstartError(
+          'BAD_INPUT',
+          `plainjs: parameter "${name}" has shape [${tensor.shape}] (${tensor.data.length} values); the model's is [${p.shape}]`,
+        );
       }
     }
     for (const [name, tensor] of weights) this.values(name).set(tensor.data);

@@ -1,5 +1,14 @@
 import { createReferenceBackend } from '@headstart/conformance';
-import { createRng, parameterShapes, validateSpec, type Backend, type Batch, type ModelSpec, type NamedTensors, type TrainerOptions } from '@headstart/core';
+import {
+  createRng,
+  parameterShapes,
+  validateSpec,
+  type Backend,
+  type Batch,
+  type ModelSpec,
+  type NamedTensors,
+  type TrainerOptions,
+} from '@headstart/core';
 import { expect, test } from 'vitest';
 import { createPlainJsBackend } from './base.js';
 
@@ -24,8 +33,15 @@ const batches: Batch[] = [1, 2].map(() => ({
   size: 4,
   targets: Float32Array.from({ length: 4 * 2 }, () => rng.next() - 0.5),
 }));
-const trainable = parameterShapes(spec).filter((p) => p.role !== 'statistic').map((p) => p.name);
-const options: TrainerOptions = { trainable, groups: [{ name: 'all', params: trainable, lr: 0.05, weightDecay: 0.01 }], optimizer: { type: 'sgd', momentum: 0.9, nesterov: true }, loss: 'mse' };
+const trainable = parameterShapes(spec)
+  .filter((p) => p.role !== 'statistic')
+  .map((p) => p.name);
+const options: TrainerOptions = {
+  trainable,
+  groups: [{ name: 'all', params: trainable, lr: 0.05, weightDecay: 0.01 }],
+  optimizer: { type: 'sgd', momentum: 0.9, nesterov: true },
+  loss: 'mse',
+};
 
 async function twoSteps(backend: Backend): Promise<{ losses: number[]; weights: NamedTensors }> {
   const model = await backend.createModel(spec, undefined, { seed: 9 });

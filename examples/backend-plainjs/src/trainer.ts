@@ -1,6 +1,12 @@
 import {
   HeadstartError,
-  type Batch, type EvalResult, type ModelSpec, type NamedTensors, type StepResult, type Trainer, type TrainerOptions,
+  type Batch,
+  type EvalResult,
+  type ModelSpec,
+  type NamedTensors,
+  type StepResult,
+  type Trainer,
+  type TrainerOptions,
 } from '@headstart/core';
 import { checkInput, mixSeeds, planTraining, type TrainingPlan } from '@headstart/core/backend-kit';
 import { addL2sp } from './l2sp.js';
@@ -50,7 +56,17 @@ export class PlainJsTrainer implements Trainer {
     const t = this.state.steps + 1;
     for (const p of this.plan.trained) {
       const lr = this.plan.groupLrs[p.group]! * lrScale;
-      applyUpdate(this.options.optimizer, { weights: this.store.values(p.name), gradient: this.gradients.get(p.name)!, lr, weightDecay: p.weightDecay, slots: this.state.of(p.name) }, t);
+      applyUpdate(
+        this.options.optimizer,
+        {
+          weights: this.store.values(p.name),
+          gradient: this.gradients.get(p.name)!,
+          lr,
+          weightDecay: p.weightDecay,
+          slots: this.state.of(p.name),
+        },
+        t,
+      );
     }
     for (const [layer, momentum] of this.plan.updatedBatchNorm) this.network.batchNorm(layer)!.updateMovingStatistics(momentum);
     this.state.steps = t;

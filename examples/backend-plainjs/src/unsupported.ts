@@ -9,7 +9,13 @@ export const BACKEND_NAME = 'plainjs';
  */
 export function unsupportedLayer(layer: { name: string; type: string; unsupported?: { op: string } }): HeadstartError {
   if (layer.type === 'onnx') {
-    return new HeadstartError('NOT_SUPPORTED', `not supported on ${BACKEND_NAME}: layer ${layer.name} is an opaque ONNX block (op ${layer.unsupported?.op ?? 'unknown'}); use --backend onnx`);
+    return new HeadstartError(
+      'NOT_SUPPORTED',
+      `not supported on ${BACKEND_NAME}: layer ${layer.name} is an opaque ONNX block (op ${layer.unsupported?.op ?? 'unknown'}); use --backend onnx`,
+    );
   }
-  return new HeadstartError('NOT_SUPPORTED', `not supported on ${BACKEND_NAME}: layer ${layer.name} has type "${layer.type}", which this version of ${BACKEND_NAME} cannot run`);
+  return new HeadstartError(
+    'NOT_SUPPORTED',
+    `not supported on ${BACKEND_NAME}: layer ${layer.name} has type "${layer.type}", which this version of ${BACKEND_NAME} cannot run`,
+  );
 }

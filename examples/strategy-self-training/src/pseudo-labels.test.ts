@@ -4,12 +4,24 @@ import { selectPseudoLabels, withPseudoLabels } from './pseudo-labels.js';
 
 // Six samples, three classes: rows of class probabilities.
 const probabilities = Float32Array.from([
-  0.95, 0.03, 0.02, // 0: class 0, sure
-  0.40, 0.35, 0.25, // 1: class 0, unsure
-  0.01, 0.97, 0.02, // 2: class 1, sure
-  0.91, 0.05, 0.04, // 3: class 0, sure
-  0.0625, 0.0625, 0.875, // 4: class 2, exactly at a threshold of 0.875 (exact in float32)
-  0.20, 0.30, 0.50, // 5: class 2, unsure
+  0.95,
+  0.03,
+  0.02, // 0: class 0, sure
+  0.4,
+  0.35,
+  0.25, // 1: class 0, unsure
+  0.01,
+  0.97,
+  0.02, // 2: class 1, sure
+  0.91,
+  0.05,
+  0.04, // 3: class 0, sure
+  0.0625,
+  0.0625,
+  0.875, // 4: class 2, exactly at a threshold of 0.875 (exact in float32)
+  0.2,
+  0.3,
+  0.5, // 5: class 2, unsure
 ]);
 
 describe('selectPseudoLabels', () => {
@@ -39,7 +51,14 @@ describe('selectPseudoLabels', () => {
 describe('withPseudoLabels', () => {
   test('appends the chosen samples with their pseudo-labels after the labelled ones', () => {
     const source = { file: 'x.csv', format: 'csv' };
-    const train: Dataset = { size: 1, sampleShape: [2], features: Float32Array.from([1, 2]), labels: Int32Array.from([1]), labelMap: ['a', 'b', 'c'], source };
+    const train: Dataset = {
+      size: 1,
+      sampleShape: [2],
+      features: Float32Array.from([1, 2]),
+      labels: Int32Array.from([1]),
+      labelMap: ['a', 'b', 'c'],
+      source,
+    };
     const unlabeled: Dataset = { size: 3, sampleShape: [2], features: Float32Array.from([10, 11, 20, 21, 30, 31]), source };
     const joined = withPseudoLabels(train, unlabeled, { indices: [0, 2], classes: [2, 0], confidence: [0.99, 0.95], perClass: [1, 0, 1] });
     expect(joined.size).toBe(3);

@@ -50,7 +50,10 @@ export function selfTraining(): Strategy<SelfTrainingOptions> {
       const labels = ctx.data.train.labelMap ?? [];
       const { spec, head } = withHeadUnits(ctx.from?.spec ?? ctx.spec, labels.length);
       const model = await ctx.createModel(spec, startingWeights(ctx, spec, head, labels));
-      const trainable = model.parameters().filter((p) => p.trainable).map((p) => p.name);
+      const trainable = model
+        .parameters()
+        .filter((p) => p.trainable)
+        .map((p) => p.name);
       const resumeRound = roundOf(ctx.resume?.state.phase);
 
       let result = resumeRound > 0 ? undefined : await ctx.fit(model, plan(ctx, options, trainable, 0, ctx.data.train));
@@ -66,7 +69,13 @@ export function selfTraining(): Strategy<SelfTrainingOptions> {
 }
 
 /** The training data of a pseudo-labelled round: the labels plus what the model is now sure of. */
-async function pseudoLabelled(ctx: StrategyContext, model: Model, unlabeled: Dataset, options: SelfTrainingOptions, round: number): Promise<Dataset> {
+async function pseudoLabelled(
+  ctx: StrategyContext,
+  model: Model,
+  unlabeled: Dataset,
+  options: SelfTrainingOptions,
+  round: number,
+): Promise<Dataset> {
   const labelMap = ctx.data.train.labelMap ?? [];
   const classes = labelMap.length;
   // The curriculum: round r of R may label r/R of the wanted share, split evenly over the classes.

@@ -15,7 +15,9 @@ describe('onnx backend', () => {
 
   it('registers itself as "onnx" when index.ts is imported', async () => {
     await import('./index.js');
-    const entry = getRegistry().list('backend').find((e) => e.name === 'onnx' && e.status === 'active');
+    const entry = getRegistry()
+      .list('backend')
+      .find((e) => e.name === 'onnx' && e.status === 'active');
     expect(entry?.source).toBe('@headstart/backend-onnx');
     const backend = await getRegistry().get('backend', 'onnx');
     expect(backend.name).toBe('onnx');
@@ -25,14 +27,21 @@ describe('onnx backend', () => {
     const backend = createOnnxBackend();
     const model = await backend.createModel(spec, undefined, { seed: 5 });
     expect(model.engine).toBe('onnx/onnxruntime-node');
-    expect(model.parameters()).toEqual([{ name: 'd.kernel', shape: [3, 2], trainable: true }, { name: 'd.bias', shape: [2], trainable: true }]);
+    expect(model.parameters()).toEqual([
+      { name: 'd.kernel', shape: [3, 2], trainable: true },
+      { name: 'd.bias', shape: [2], trainable: true },
+    ]);
     const weights = await model.getWeights();
     weights.get('d.kernel')!.data.fill(0);
     expect((await model.getWeights()).get('d.kernel')!.data.some((v) => v !== 0)).toBe(true);
     await model.setWeights(new Map([['d.bias', { shape: [2], data: Float32Array.of(1, 2) }]]));
     expect(Array.from((await model.getWeights()).get('d.bias')!.data)).toEqual([1, 2]);
-    await expect(model.setWeights(new Map([['d.bias', { shape: [3], data: new Float32Array(3) }]]))).rejects.toThrow(/d\.bias.*\[3\].*\[2\]/);
-    await expect(model.setWeights(new Map([['nope', { shape: [1], data: new Float32Array(1) }]]))).rejects.toThrow(/unknown parameter "nope"/);
+    await expect(model.setWeights(new Map([['d.bias', { shape: [3], data: new Float32Array(3) }]]))).rejects.toThrow(
+      /d\.bias.*\[3\].*\[2\]/,
+    );
+    await expect(model.setWeights(new Map([['nope', { shape: [1], data: new Float32Array(1) }]]))).rejects.toThrow(
+      /unknown parameter "nope"/,
+    );
     await expect(model.predict(new Float32Array(4), 2)).rejects.toThrow('expected 2 samples of shape [3] (6 values), got 4 values');
     model.dispose();
   });
@@ -51,7 +60,12 @@ describe('onnx backend', () => {
 
   it('sees setWeights made between train steps', async () => {
     const model = await createOnnxBackend().createModel(spec, undefined, { seed: 1 });
-    const trainer = model.trainer({ trainable: ['d.kernel', 'd.bias'], groups: [{ name: 'all', params: ['d.kernel', 'd.bias'], lr: 0 }], optimizer: { type: 'sgd' }, loss: 'softmaxCrossEntropy' });
+    const trainer = model.trainer({
+      trainable: ['d.kernel', 'd.bias'],
+      groups: [{ name: 'all', params: ['d.kernel', 'd.bias'], lr: 0 }],
+      optimizer: { type: 'sgd' },
+      loss: 'softmaxCrossEntropy',
+    });
     const batch = { x: Float32Array.of(1, 2, 3), labels: Int32Array.of(1), size: 1 };
     await trainer.step(batch, 1);
     await model.setWeights(new Map([['d.bias', { shape: [2], data: Float32Array.of(5, -5) }]]));
@@ -61,7 +75,16 @@ describe('onnx backend', () => {
   });
 
   it('gives small runs one thread and heavy ones every core', () => {
-    const cnn = validateSpec({ inputShape: [28, 28, 1], layers: [{ type: 'conv2d', name: 'c1', filters: 16, kernelSize: 3 }, { type: 'maxPool2d', name: 'p1' }, { type: 'conv2d', name: 'c2', filters: 32, kernelSize: 3 }, { type: 'flatten', name: 'f' }, { type: 'dense', name: 'o', units: 10 }] });
+    const cnn = validateSpec({
+      inputShape: [28, 28, 1],
+      layers: [
+        { type: 'conv2d', name: 'c1', filters: 16, kernelSize: 3 },
+        { type: 'maxPool2d', name: 'p1' },
+        { type: 'conv2d', name: 'c2', filters: 32, kernelSize: 3 },
+        { type: 'flatten', name: 'f' },
+        { type: 'dense', name: 'o', units: 10 },
+      ],
+    });
     expect(forwardWork(spec)).toBe(6);
     const fixed = process.env.HEADSTART_ONNX_THREADS ? Number(process.env.HEADSTART_ONNX_THREADS) : undefined;
     expect(threadsFor(spec, 64, 2)).toBe(fixed ?? 1);

@@ -8,8 +8,16 @@ async function heldOutAccuracy(specInput: ModelSpecInput, epochs: number): Promi
   const digits = loadDigits();
   const spec = validateSpec(specInput);
   const model = await createOnnxBackend().createModel(spec, undefined, { seed: 1 });
-  const names = model.parameters().filter((p) => p.trainable).map((p) => p.name);
-  const trainer = model.trainer({ trainable: names, groups: [{ name: 'all', params: names, lr: 1e-3 }], optimizer: { type: 'adam' }, loss: 'softmaxCrossEntropy' });
+  const names = model
+    .parameters()
+    .filter((p) => p.trainable)
+    .map((p) => p.name);
+  const trainer = model.trainer({
+    trainable: names,
+    groups: [{ name: 'all', params: names, lr: 1e-3 }],
+    optimizer: { type: 'adam' },
+    loss: 'softmaxCrossEntropy',
+  });
   const rng = createRng(3);
   const order = permutation(digits.size, rng);
   const trainCount = Math.floor(digits.size * 0.8);
@@ -42,32 +50,38 @@ async function heldOutAccuracy(specInput: ModelSpecInput, epochs: number): Promi
 }
 
 it('trains an MLP on digits to ≥ 0.93 held-out accuracy (Adam, batch 32, 30 epochs)', async () => {
-  const accuracy = await heldOutAccuracy({
-    inputShape: [64],
-    layers: [
-      { type: 'dense', name: 'h1', units: 128, activation: 'relu' },
-      { type: 'dense', name: 'h2', units: 64, activation: 'relu' },
-      { type: 'dense', name: 'out', units: 10, activation: 'softmax' },
-    ],
-  }, 30);
+  const accuracy = await heldOutAccuracy(
+    {
+      inputShape: [64],
+      layers: [
+        { type: 'dense', name: 'h1', units: 128, activation: 'relu' },
+        { type: 'dense', name: 'h2', units: 64, activation: 'relu' },
+        { type: 'dense', name: 'out', units: 10, activation: 'softmax' },
+      ],
+    },
+    30,
+  );
   console.log(`digits MLP held-out accuracy: ${accuracy.toFixed(4)}`);
   expect(accuracy).toBeGreaterThanOrEqual(0.93);
 });
 
 it('trains a small CNN (conv, batch norm, pooling, dropout) on 8×8 digits to ≥ 0.93 in 20 epochs', async () => {
-  const accuracy = await heldOutAccuracy({
-    inputShape: [8, 8, 1],
-    layers: [
-      { type: 'conv2d', name: 'c1', filters: 16, kernelSize: 3, padding: 'same' },
-      { type: 'batchNorm', name: 'bn1' },
-      { type: 'activation', name: 'a1', activation: 'relu' },
-      { type: 'maxPool2d', name: 'p1' },
-      { type: 'conv2d', name: 'c2', filters: 32, kernelSize: 3, activation: 'gelu' },
-      { type: 'globalAvgPool2d', name: 'gap' },
-      { type: 'dropout', name: 'drop', rate: 0.2 },
-      { type: 'dense', name: 'out', units: 10, activation: 'softmax' },
-    ],
-  }, 20);
+  const accuracy = await heldOutAccuracy(
+    {
+      inputShape: [8, 8, 1],
+      layers: [
+        { type: 'conv2d', name: 'c1', filters: 16, kernelSize: 3, padding: 'same' },
+        { type: 'batchNorm', name: 'bn1' },
+        { type: 'activation', name: 'a1', activation: 'relu' },
+        { type: 'maxPool2d', name: 'p1' },
+        { type: 'conv2d', name: 'c2', filters: 32, kernelSize: 3, activation: 'gelu' },
+        { type: 'globalAvgPool2d', name: 'gap' },
+        { type: 'dropout', name: 'drop', rate: 0.2 },
+        { type: 'dense', name: 'out', units: 10, activation: 'softmax' },
+      ],
+    },
+    20,
+  );
   console.log(`digits CNN held-out accuracy: ${accuracy.toFixed(4)}`);
   expect(accuracy).toBeGreaterThanOrEqual(0.93);
 });

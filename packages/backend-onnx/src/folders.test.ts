@@ -34,7 +34,8 @@ test('every folder of src/ imports only itself and the folders below it', () => 
       if (relative(SRC, target) === 'version.js') continue;
       const to = folderOf(target);
       expect(ORDER, `${relative(SRC, file)} imports ${fileName}`).toContain(to);
-      if (ORDER.indexOf(to) > ORDER.indexOf(from)) upward.push(`${relative(SRC, file)} imports ${fileName} (${from}/ may not import ${to}/)`);
+      if (ORDER.indexOf(to) > ORDER.indexOf(from))
+        upward.push(`${relative(SRC, file)} imports ${fileName} (${from}/ may not import ${to}/)`);
     }
   }
   expect(upward).toEqual([]);

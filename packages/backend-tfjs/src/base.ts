@@ -33,7 +33,10 @@ export function createTfjsBackend(options: TfjsBackendOptions = {}): Backend {
   const engines = (): Promise<EngineSet> => startEngines(options.note);
   return {
     name: 'tfjs',
-    meta: { version: VERSION, description: 'TensorFlow.js: tfjs-node when installed, else wasm for each model it can train, else the pure-JS cpu engine' },
+    meta: {
+      version: VERSION,
+      description: 'TensorFlow.js: tfjs-node when installed, else wasm for each model it can train, else the pure-JS cpu engine',
+    },
     probe: async () => availability(await engines()),
     async createModel(spec, weights, createOptions) {
       requireChain(spec, 'tfjs');

@@ -30,7 +30,11 @@ test('each folder of src/ imports only itself and what its README allows', () =>
     for (const { fileName } of ts.preProcessFile(readFileSync(file, 'utf8'), true, true).importedFiles) {
       if (!fileName.startsWith('.')) continue;
       const target = relative(SRC, resolve(dirname(file), fileName));
-      if (target.startsWith(`${folder}/`) || ALLOWED[folder!]!.some((allowed) => target === allowed || (allowed.endsWith('/') && target.startsWith(allowed)))) continue;
+      if (
+        target.startsWith(`${folder}/`) ||
+        ALLOWED[folder!]!.some((allowed) => target === allowed || (allowed.endsWith('/') && target.startsWith(allowed)))
+      )
+        continue;
       stray.push(`${relative(SRC, file)} imports ${fileName}`);
     }
   }

@@ -35,7 +35,6 @@ export function compileForward(spec: ModelSpec, params: ParameterStore): Compile
   };
 }
 
-
 function buildLayer(layer: Layer, index: number, params: ParameterStore): LayerForward {
   switch (layer.type) {
     case 'dense':

@@ -1,7 +1,6 @@
 import { checkInput, type ModelSpec } from '@headstart/core';
 import * as tf from '@tensorflow/tfjs';
 
-
 /** Samples as a tensor `[size, ...inputShape]`, for use inside tf.tidy. @throws as {@link checkInput}. */
 export function inputTensor(spec: ModelSpec, x: Float32Array, size: number): tf.Tensor {
   checkInput(spec.inputShape, x, size);

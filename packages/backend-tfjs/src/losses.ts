@@ -9,16 +9,24 @@ import * as tf from '@tensorflow/tfjs';
 export function targetTensor(kind: LossKind, batch: Batch, outputShape: number[]): tf.Tensor2D {
   const outputs = sizeOf(outputShape);
   if (kind === 'softmaxCrossEntropy') {
-    if (!batch.labels || batch.labels.length !== batch.size) throw new HeadstartError('BAD_INPUT', `softmaxCrossEntropy needs ${batch.size} labels in the batch, got ${batch.labels?.length ?? 'none'}`);
+    if (!batch.labels || batch.labels.length !== batch.size)
+      throw new HeadstartError(
+        'BAD_INPUT',
+        `softmaxCrossEntropy needs ${batch.size} labels in the batch, got ${batch.labels?.length ?? 'none'}`,
+      );
     const bad = batch.labels.findIndex((label) => label < 0 || label >= outputs || !Number.isInteger(label));
-    if (bad >= 0) throw new HeadstartError('BAD_INPUT', `label ${batch.labels[bad]} of sample ${bad} is not a class index in 0..${outputs - 1}`);
+    if (bad >= 0)
+      throw new HeadstartError('BAD_INPUT', `label ${batch.labels[bad]} of sample ${bad} is not a class index in 0..${outputs - 1}`);
     // Written here rather than with tf.oneHot + cast: two kernels fewer a step, which counts for a small head.
     const onehot = new Float32Array(batch.size * outputs);
     batch.labels.forEach((label, i) => (onehot[i * outputs + label] = 1));
     return tf.tensor2d(onehot, [batch.size, outputs]);
   }
   if (!batch.targets || batch.targets.length !== batch.size * outputs) {
-    throw new HeadstartError('BAD_INPUT', `mse needs ${batch.size}×${outputs} targets in the batch, got ${batch.targets?.length ?? 'none'}`);
+    throw new HeadstartError(
+      'BAD_INPUT',
+      `mse needs ${batch.size}×${outputs} targets in the batch, got ${batch.targets?.length ?? 'none'}`,
+    );
   }
   return tf.tensor2d(batch.targets, [batch.size, outputs]);
 }

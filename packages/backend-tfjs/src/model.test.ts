@@ -1,4 +1,12 @@
-import { createRng, initializeWeights, validateSpec, type Model, type ModelSpec, type ModelSpecInput, type NamedTensors } from '@headstart/core';
+import {
+  createRng,
+  initializeWeights,
+  validateSpec,
+  type Model,
+  type ModelSpec,
+  type ModelSpecInput,
+  type NamedTensors,
+} from '@headstart/core';
 import { afterEach, describe, expect, test } from 'vitest';
 import { referenceForward, toWeights64 } from '@headstart/conformance/reference';
 import { createTfjsBackend } from './base.js';
@@ -95,7 +103,13 @@ describe('tfjs model', () => {
   });
 
   test('fresh weights are core initializer values for the seed; given weights override them', async () => {
-    const spec = validateSpec({ inputShape: [4], layers: [{ type: 'dense', name: 'd', units: 3 }, { type: 'batchNorm', name: 'bn' }] });
+    const spec = validateSpec({
+      inputShape: [4],
+      layers: [
+        { type: 'dense', name: 'd', units: 3 },
+        { type: 'batchNorm', name: 'bn' },
+      ],
+    });
     const m = await model(spec, 42);
     expect(await m.getWeights()).toEqual(initializeWeights(spec, createRng(42)));
     const kernel = { shape: [4, 3], data: new Float32Array(12).fill(0.5) };
@@ -103,7 +117,12 @@ describe('tfjs model', () => {
     expect((await n.getWeights()).get('d.kernel')!.data).toEqual(kernel.data);
     expect((await n.getWeights()).get('d.bias')!.data).toEqual(new Float32Array(3));
     expect(m.parameters().map((p) => [p.name, p.trainable])).toEqual([
-      ['d.kernel', true], ['d.bias', true], ['bn.gamma', true], ['bn.beta', true], ['bn.movingMean', false], ['bn.movingVariance', false],
+      ['d.kernel', true],
+      ['d.bias', true],
+      ['bn.gamma', true],
+      ['bn.beta', true],
+      ['bn.movingMean', false],
+      ['bn.movingVariance', false],
     ]);
     // Dense and batch norm only: the wasm engine has every kernel training it needs.
     expect(m.engine).toBe('tfjs/wasm');
@@ -124,11 +143,20 @@ describe('tfjs model', () => {
     const m = await model({ inputShape: [2], layers: [{ type: 'dense', name: 'd', units: 2 }] });
     const before = await m.getWeights();
     const good = { shape: [2], data: Float32Array.of(1, 2) };
-    await expect(m.setWeights(new Map([['d.bias', good], ['d.gamma', good]]))).rejects.toThrow('unknown parameter "d.gamma"; this model has d.kernel, d.bias');
+    await expect(
+      m.setWeights(
+        new Map([
+          ['d.bias', good],
+          ['d.gamma', good],
+        ]),
+      ),
+    ).rejects.toThrow('unknown parameter "d.gamma"; this model has d.kernel, d.bias');
     await expect(m.setWeights(new Map([['d.kernel', { shape: [2, 3], data: new Float32Array(6) }]]))).rejects.toThrow(
       `parameter "d.kernel": shape [2,3] does not match the model's [2,2]`,
     );
-    await expect(m.setWeights(new Map([['d.bias', { shape: [2], data: new Float32Array(3) }]]))).rejects.toThrow('parameter "d.bias": 3 values for shape [2]');
+    await expect(m.setWeights(new Map([['d.bias', { shape: [2], data: new Float32Array(3) }]]))).rejects.toThrow(
+      'parameter "d.bias": 3 values for shape [2]',
+    );
     expect(await m.getWeights()).toEqual(before);
   });
 

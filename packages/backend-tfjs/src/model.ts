@@ -1,6 +1,16 @@
 import {
-  checkInput, createRng, initializeWeights, outputShape, sizeOf, validateSpec,
-  type Model, type ModelSpec, type NamedTensors, type ParameterInfo, type Trainer, type TrainerOptions,
+  checkInput,
+  createRng,
+  initializeWeights,
+  outputShape,
+  sizeOf,
+  validateSpec,
+  type Model,
+  type ModelSpec,
+  type NamedTensors,
+  type ParameterInfo,
+  type Trainer,
+  type TrainerOptions,
 } from '@headstart/core';
 import * as tf from '@tensorflow/tfjs';
 import { selectEngine, type EngineName } from './engine/engine.js';
@@ -38,7 +48,14 @@ export function createTfjsModel(spec: ModelSpec, weights: NamedTensors | undefin
     params.dispose();
     throw error;
   }
-  const parts: ModelParts = { spec: valid, params, compiled: compileForward(valid, params), outputShape: outputShape(valid), seed, engine: options.engine };
+  const parts: ModelParts = {
+    spec: valid,
+    params,
+    compiled: compileForward(valid, params),
+    outputShape: outputShape(valid),
+    seed,
+    engine: options.engine,
+  };
   return new TfjsModel(parts, `tfjs/${options.engine}`);
 }
 
@@ -46,7 +63,10 @@ class TfjsModel implements Model {
   readonly spec: ModelSpec;
   private readonly trainers = new Set<Trainer>();
 
-  constructor(private readonly parts: ModelParts, readonly engine: string) {
+  constructor(
+    private readonly parts: ModelParts,
+    readonly engine: string,
+  ) {
     this.spec = parts.spec;
   }
 

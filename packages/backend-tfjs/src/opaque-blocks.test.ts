@@ -15,7 +15,11 @@ const spec = validateSpec({
 const weights = new Map([['base.graph', { shape: [4], data: Float32Array.of(8, 1, 18, 0) }]]);
 
 test('a model with an opaque ONNX block is refused in one line that names the layer and op and points to the onnx backend', async () => {
-  await expect(backend.createModel(spec, weights)).rejects.toThrow(/^not supported on tfjs: layer base is an opaque ONNX block \(op Sin\); use --backend onnx$/);
+  await expect(backend.createModel(spec, weights)).rejects.toThrow(
+    /^not supported on tfjs: layer base is an opaque ONNX block \(op Sin\); use --backend onnx$/,
+  );
   const standIn = { spec } as Model;
-  await expect(backend.exportModel!(standIn, 'tfjs', '/tmp/never-written')).rejects.toThrow('not supported on tfjs: layer base is an opaque ONNX block (op Sin); use --backend onnx');
+  await expect(backend.exportModel!(standIn, 'tfjs', '/tmp/never-written')).rejects.toThrow(
+    'not supported on tfjs: layer base is an opaque ONNX block (op Sin); use --backend onnx',
+  );
 });

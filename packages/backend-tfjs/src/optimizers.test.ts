@@ -68,10 +68,13 @@ describe('optimizers follow PyTorch semantics', () => {
   const backend = createTfjsBackend({ note: () => {} });
   let model: Model;
   beforeAll(async () => {
-    model = await backend.createModel(spec, new Map([
-      ['d.kernel', { shape: [1, 1], data: Float32Array.of(0.7) }],
-      ['d.bias', { shape: [1], data: Float32Array.of(-0.2) }],
-    ]));
+    model = await backend.createModel(
+      spec,
+      new Map([
+        ['d.kernel', { shape: [1, 1], data: Float32Array.of(0.7) }],
+        ['d.bias', { shape: [1], data: Float32Array.of(-0.2) }],
+      ]),
+    );
   });
   afterAll(() => model.dispose());
 
@@ -101,9 +104,17 @@ describe('optimizers follow PyTorch semantics', () => {
       return [...state].map(([name, tensor]) => [name, tensor.shape]);
     };
     expect(await names({ type: 'adamw' })).toEqual([
-      ['optim.m.d.kernel', [1, 1]], ['optim.m.d.bias', [1]], ['optim.v.d.kernel', [1, 1]], ['optim.v.d.bias', [1]], ['optim.step', [1]],
+      ['optim.m.d.kernel', [1, 1]],
+      ['optim.m.d.bias', [1]],
+      ['optim.v.d.kernel', [1, 1]],
+      ['optim.v.d.bias', [1]],
+      ['optim.step', [1]],
     ]);
-    expect(await names({ type: 'sgd', momentum: 0.5 })).toEqual([['optim.momentum.d.kernel', [1, 1]], ['optim.momentum.d.bias', [1]], ['optim.step', [1]]]);
+    expect(await names({ type: 'sgd', momentum: 0.5 })).toEqual([
+      ['optim.momentum.d.kernel', [1, 1]],
+      ['optim.momentum.d.bias', [1]],
+      ['optim.step', [1]],
+    ]);
     expect(await names({ type: 'sgd' })).toEqual([['optim.step', [1]]]);
   });
 
@@ -128,7 +139,9 @@ describe('optimizers follow PyTorch semantics', () => {
     expect(make({ optimizer: { type: 'sgd', nesterov: true } })).toThrow('sgd nesterov needs a momentum > 0');
     expect(make({ optimizer: { type: 'adam', beta1: 1 } })).toThrow('adam beta1 must be in [0, 1), got 1');
     expect(make({ groups: [groups[0]!] })).toThrow('groups: trainable parameter "d.bias" is in no group');
-    expect(make({ groups: [...groups, { name: 'again', params: ['d.bias'], lr: 1 }] })).toThrow('groups: parameter "d.bias" is in both "bias" and "again"');
+    expect(make({ groups: [...groups, { name: 'again', params: ['d.bias'], lr: 1 }] })).toThrow(
+      'groups: parameter "d.bias" is in both "bias" and "again"',
+    );
     expect(make({ trainable: ['d.gamma'] })).toThrow('trainable: unknown parameter "d.gamma"');
     expect(make({ loss: 'softmaxCrossEntropy' })).toThrow('loss softmaxCrossEntropy needs a model ending in a softmax activation');
   });

@@ -70,7 +70,10 @@ function ruleFor(config: OptimizerConfig): UpdateRule {
   const beta1 = config.beta1 ?? 0.9;
   const beta2 = config.beta2 ?? 0.999;
   const epsilon = config.epsilon ?? 1e-8;
-  for (const [name, value] of [['beta1', beta1], ['beta2', beta2]] as const) {
+  for (const [name, value] of [
+    ['beta1', beta1],
+    ['beta2', beta2],
+  ] as const) {
     if (!(value >= 0 && value < 1)) throw new HeadstartError('BAD_INPUT', `${config.type} ${name} must be in [0, 1), got ${value}`);
   }
   if (!(epsilon > 0)) throw new HeadstartError('BAD_INPUT', `${config.type} epsilon must be > 0, got ${epsilon}`);
@@ -122,10 +125,14 @@ class SlotOptimizer implements Optimizer {
   steps = 0;
   private readonly groups: FlatGroup[] = [];
 
-  constructor(private readonly rule: UpdateRule, private readonly params: OptimizedParameter[]) {
+  constructor(
+    private readonly rule: UpdateRule,
+    private readonly params: OptimizedParameter[],
+  ) {
     for (const p of params) {
       let group = this.groups.find((g) => g.lr === p.lr && g.weightDecay === p.weightDecay);
-      if (!group) this.groups.push((group = { params: [], lr: p.lr, weightDecay: p.weightDecay, sizes: [], offsets: [], slots: new Map() }));
+      if (!group)
+        this.groups.push((group = { params: [], lr: p.lr, weightDecay: p.weightDecay, sizes: [], offsets: [], slots: new Map() }));
       group.offsets.push(group.sizes.reduce((a, b) => a + b, 0));
       group.params.push(p);
       group.sizes.push(p.variable.size);
@@ -149,7 +156,10 @@ class SlotOptimizer implements Optimizer {
         const { group, index } = this.locate(p);
         const variable = group.slots.get(slot)!;
         const flat = copies.get(variable) ?? copies.set(variable, copyOut(variable)).get(variable)!;
-        state.set(`optim.${slot}.${p.name}`, { shape: [...p.variable.shape], data: flat.slice(group.offsets[index]!, group.offsets[index]! + group.sizes[index]!) });
+        state.set(`optim.${slot}.${p.name}`, {
+          shape: [...p.variable.shape],
+          data: flat.slice(group.offsets[index]!, group.offsets[index]! + group.sizes[index]!),
+        });
       }
     }
     state.set('optim.step', { shape: [1], data: Float32Array.of(this.steps) });
@@ -158,17 +168,19 @@ class SlotOptimizer implements Optimizer {
 
   setState(state: NamedTensors): void {
     const step = state.get('optim.step');
-    if (!step || step.data.length !== 1 || !Number.isInteger(step.data[0]) || step.data[0]! < 0) {
+    if (step?.data.length !== 1 || !Number.isInteger(step.data[0]) || step.data[0]! < 0) {
       throw new HeadstartError('BAD_INPUT', 'optimizer state: optim.step must be one non-negative integer');
     }
     const values = this.rule.slots.flatMap((slot) => this.params.map((p) => ({ slot, p, value: slotValue(state, slot, p) })));
     const expected = new Set(['optim.step', ...values.map(({ slot, p }) => `optim.${slot}.${p.name}`)]);
     const unknown = [...state.keys()].filter((name) => name.startsWith('optim.') && !expected.has(name));
-    if (unknown.length > 0) throw new HeadstartError('BAD_INPUT', `optimizer state: ${unknown.join(', ')} not used by this optimizer and parameter set`);
+    if (unknown.length > 0)
+      throw new HeadstartError('BAD_INPUT', `optimizer state: ${unknown.join(', ')} not used by this optimizer and parameter set`);
     for (const group of this.groups) {
       for (const [slot, variable] of group.slots) {
         const flat = new Float32Array(variable.size);
-        for (const { p, value } of values.filter((v) => v.slot === slot && group.params.includes(v.p))) flat.set(value.data, group.offsets[group.params.indexOf(p)]!);
+        for (const { p, value } of values.filter((v) => v.slot === slot && group.params.includes(v.p)))
+          flat.set(value.data, group.offsets[group.params.indexOf(p)]!);
         const tensor = tf.tensor1d(flat);
         variable.assign(tensor);
         tensor.dispose();

@@ -1,4 +1,13 @@
-import { HeadstartError, parameterShapes, sameShape, sizeOf, type ModelSpec, type NamedTensors, type ParameterShape, type TensorData } from '@headstart/core';
+import {
+  HeadstartError,
+  parameterShapes,
+  sameShape,
+  sizeOf,
+  type ModelSpec,
+  type NamedTensors,
+  type ParameterShape,
+  type TensorData,
+} from '@headstart/core';
 import * as tf from '@tensorflow/tfjs';
 
 /**

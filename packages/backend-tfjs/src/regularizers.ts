@@ -13,7 +13,11 @@ export class L2SpPenalty {
    * @param trained the trained parameters by name.
    * @throws HeadstartError when a reference's shape does not match its parameter.
    */
-  constructor(private readonly weight: number, reference: NamedTensors, trained: ReadonlyMap<string, tf.Variable>) {
+  constructor(
+    private readonly weight: number,
+    reference: NamedTensors,
+    trained: ReadonlyMap<string, tf.Variable>,
+  ) {
     if (!(weight >= 0)) throw new HeadstartError('BAD_INPUT', `l2sp weight must be ≥ 0, got ${weight}`);
     for (const [name, variable] of trained) {
       const value = reference.get(name);

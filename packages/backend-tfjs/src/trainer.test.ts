@@ -1,4 +1,12 @@
-import { createRng, validateSpec, type Batch, type Model, type ModelSpecInput, type NamedTensors, type TrainerOptions } from '@headstart/core';
+import {
+  createRng,
+  validateSpec,
+  type Batch,
+  type Model,
+  type ModelSpecInput,
+  type NamedTensors,
+  type TrainerOptions,
+} from '@headstart/core';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { accuracy, batches, loadDigits, stratifiedSplit, type Samples } from './__fixtures__/digits.js';
@@ -22,7 +30,12 @@ async function model(input: ModelSpecInput, seed = 1, weights?: NamedTensors): P
 
 /** Options training `trainable` (default: every trainable parameter) in one group. */
 function options(m: Model, overrides: Partial<TrainerOptions> & { lr?: number } = {}): TrainerOptions {
-  const trainable = overrides.trainable ?? m.parameters().filter((p) => p.trainable).map((p) => p.name);
+  const trainable =
+    overrides.trainable ??
+    m
+      .parameters()
+      .filter((p) => p.trainable)
+      .map((p) => p.name);
   return {
     trainable,
     groups: [{ name: 'all', params: trainable, lr: overrides.lr ?? 1e-3 }],
@@ -83,19 +96,29 @@ describe('tfjs trainer', () => {
     const started = Date.now();
     const losses = await trainEpochs(m, options(m, { lr: 2e-3 }), 20);
     const acc = accuracy(await m.predict(test_.x, test_.size), test_.labels);
-    console.info(`digits MLP: test accuracy ${acc.toFixed(4)} after 20 epochs, loss ${losses[0]!.toFixed(3)} → ${losses[19]!.toFixed(3)}, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    console.info(
+      `digits MLP: test accuracy ${acc.toFixed(4)} after 20 epochs, loss ${losses[0]!.toFixed(3)} → ${losses[19]!.toFixed(3)}, ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
     expect(acc).toBeGreaterThanOrEqual(0.93);
   });
 
   test('frozen parameters stay bit-identical while trainable ones change', async () => {
     const m = await model({ ...MLP, layers: [{ type: 'dense', name: 'enc0', units: 32, activation: 'relu' }, ...MLP.layers] });
     const before = await m.getWeights();
-    const trainer = m.trainer(options(m, { trainable: ['enc1.kernel', 'head.kernel', 'head.bias'], optimizer: { type: 'adamw' }, groups: [{ name: 'g', params: ['enc1.kernel', 'head.kernel', 'head.bias'], lr: 1e-2, weightDecay: 0.1 }] }));
+    const trainer = m.trainer(
+      options(m, {
+        trainable: ['enc1.kernel', 'head.kernel', 'head.bias'],
+        optimizer: { type: 'adamw' },
+        groups: [{ name: 'g', params: ['enc1.kernel', 'head.kernel', 'head.bias'], lr: 1e-2, weightDecay: 0.1 }],
+      }),
+    );
     for (const batch of firstBatches(10)) await trainer.step(batch, 1);
     trainer.dispose();
     const after = await m.getWeights();
-    for (const name of ['enc0.kernel', 'enc0.bias', 'enc1.bias']) expect(bits(after.get(name)!.data).equals(bits(before.get(name)!.data)), name).toBe(true);
-    for (const name of ['enc1.kernel', 'head.kernel', 'head.bias']) expect(bits(after.get(name)!.data).equals(bits(before.get(name)!.data)), name).toBe(false);
+    for (const name of ['enc0.kernel', 'enc0.bias', 'enc1.bias'])
+      expect(bits(after.get(name)!.data).equals(bits(before.get(name)!.data)), name).toBe(true);
+    for (const name of ['enc1.kernel', 'head.kernel', 'head.bias'])
+      expect(bits(after.get(name)!.data).equals(bits(before.get(name)!.data)), name).toBe(false);
   });
 
   test('frozen batch-norm layers keep their moving statistics; unfrozen ones update them', async () => {
@@ -120,11 +143,18 @@ describe('tfjs trainer', () => {
     expect(await unchanged('bn1')).toEqual([false, false]);
     expect(await unchanged('bn2')).toEqual([true, true]);
     const after = await m.getWeights();
-    for (const name of ['bn2.gamma', 'bn2.beta', 'enc2.kernel']) expect(bits(after.get(name)!.data).equals(bits(before.get(name)!.data)), name).toBe(true);
+    for (const name of ['bn2.gamma', 'bn2.beta', 'enc2.kernel'])
+      expect(bits(after.get(name)!.data).equals(bits(before.get(name)!.data)), name).toBe(true);
   });
 
   test('batch-norm moving statistics follow Keras: m·moving + (1−m)·batch, biased variance', async () => {
-    const m = await model({ inputShape: [3], layers: [{ type: 'batchNorm', name: 'bn', momentum: 0.8 }, { type: 'dense', name: 'head', units: 2, activation: 'softmax' }] });
+    const m = await model({
+      inputShape: [3],
+      layers: [
+        { type: 'batchNorm', name: 'bn', momentum: 0.8 },
+        { type: 'dense', name: 'head', units: 2, activation: 'softmax' },
+      ],
+    });
     const x = Float32Array.of(1, 2, 3, 3, 2, -1, 5, 2, 0, -1, 2, 6);
     const trainer = m.trainer(options(m, { optimizer: { type: 'sgd' }, lr: 0 }));
     await trainer.step({ x, labels: Int32Array.of(0, 1, 0, 1), size: 4 }, 1);
@@ -256,11 +286,19 @@ describe('tfjs trainer', () => {
   test('bad batches and options are refused naming what is wrong', async () => {
     const m = await model(BN_MLP);
     const trainer = m.trainer(options(m));
-    await expect(trainer.step({ x: new Float32Array(64), size: 1 }, 1)).rejects.toThrow('softmaxCrossEntropy needs 1 labels in the batch, got none');
-    await expect(trainer.step({ x: new Float32Array(64), labels: Int32Array.of(10), size: 1 }, 1)).rejects.toThrow('label 10 of sample 0 is not a class index in 0..9');
-    await expect(trainer.step({ x: new Float32Array(60), labels: Int32Array.of(1), size: 1 }, 1)).rejects.toThrow('expected 1 samples of shape [64]');
+    await expect(trainer.step({ x: new Float32Array(64), size: 1 }, 1)).rejects.toThrow(
+      'softmaxCrossEntropy needs 1 labels in the batch, got none',
+    );
+    await expect(trainer.step({ x: new Float32Array(64), labels: Int32Array.of(10), size: 1 }, 1)).rejects.toThrow(
+      'label 10 of sample 0 is not a class index in 0..9',
+    );
+    await expect(trainer.step({ x: new Float32Array(60), labels: Int32Array.of(1), size: 1 }, 1)).rejects.toThrow(
+      'expected 1 samples of shape [64]',
+    );
     trainer.dispose();
-    expect(() => m.trainer(options(m, { frozenBatchNorm: ['enc1'] }))).toThrow('frozenBatchNorm: "enc1" is not a batch-norm layer of this model (it has bn1, bn2)');
+    expect(() => m.trainer(options(m, { frozenBatchNorm: ['enc1'] }))).toThrow(
+      'frozenBatchNorm: "enc1" is not a batch-norm layer of this model (it has bn1, bn2)',
+    );
     expect(() => m.trainer(options(m, { trainable: ['bn1.movingMean'] }))).toThrow('trainable: "bn1.movingMean" is a batch-norm statistic');
   });
 });

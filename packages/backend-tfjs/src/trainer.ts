@@ -1,4 +1,12 @@
-import { HeadstartError, type Batch, type EvalResult, type NamedTensors, type StepResult, type Trainer, type TrainerOptions } from '@headstart/core';
+import {
+  HeadstartError,
+  type Batch,
+  type EvalResult,
+  type NamedTensors,
+  type StepResult,
+  type Trainer,
+  type TrainerOptions,
+} from '@headstart/core';
 import * as tf from '@tensorflow/tfjs';
 import { movingAverage } from './layers/batch-norm.js';
 import { selectEngine } from './engine/engine.js';
@@ -30,9 +38,16 @@ export class TfjsTrainer implements Trainer {
   private disposed = false;
 
   /** @throws HeadstartError (BAD_INPUT) for options that do not fit the model. */
-  constructor(private readonly model: ModelParts, private readonly options: TrainerOptions, private readonly onDispose: () => void) {
+  constructor(
+    private readonly model: ModelParts,
+    private readonly options: TrainerOptions,
+    private readonly onDispose: () => void,
+  ) {
     if (options.loss === 'softmaxCrossEntropy' && !model.compiled.endsInSoftmax) {
-      throw new HeadstartError('BAD_INPUT', 'loss softmaxCrossEntropy needs a model ending in a softmax activation; add one to the last layer or use mse');
+      throw new HeadstartError(
+        'BAD_INPUT',
+        'loss softmaxCrossEntropy needs a model ending in a softmax activation; add one to the last layer or use mse',
+      );
     }
     this.plan = planTraining(model.spec, model.params, options);
     this.optimizer = createOptimizer(options.optimizer, this.plan.optimized);

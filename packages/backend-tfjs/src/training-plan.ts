@@ -17,7 +17,12 @@ export interface TrainingPlan extends Pick<CorePlan, 'frozenBatchNorm' | 'update
  */
 export function planTraining(spec: ModelSpec, params: ParameterStore, options: TrainerOptions): TrainingPlan {
   const plan = planWithCore(spec, options, params.shapes);
-  const optimized = plan.trained.map((p) => ({ name: p.name, variable: params.get(p.name), lr: plan.groupLrs[p.group]!, weightDecay: p.weightDecay }));
+  const optimized = plan.trained.map((p) => ({
+    name: p.name,
+    variable: params.get(p.name),
+    lr: plan.groupLrs[p.group]!,
+    weightDecay: p.weightDecay,
+  }));
   return {
     optimized,
     trained: new Map(optimized.map((p) => [p.name, p.variable])),

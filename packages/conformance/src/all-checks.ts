@@ -23,7 +23,9 @@ export function conformanceChecks(options: { reference?: boolean } = {}): Confor
     ...checkpointChecks,
     ...exportChecks,
     ...graphChecks,
-    ...(options.reference ? [...comparisonChecks({ prefix: 'reference', label: 'the reference backend', pick: (ctx) => ctx.reference! }), ...continuationChecks] : []),
+    ...(options.reference
+      ? [...comparisonChecks({ prefix: 'reference', label: 'the reference backend', pick: (ctx) => ctx.reference! }), ...continuationChecks]
+      : []),
   ];
 }
 
@@ -43,7 +45,9 @@ export function selectChecks(options: ConformanceOptions): SelectedCheck[] {
   const matches = (pattern: string, id: string): boolean => (pattern.endsWith('*') ? id.startsWith(pattern.slice(0, -1)) : id === pattern);
   const unknown = [
     ...(options.checks ?? []).filter((pattern) => !ids.some((id) => matches(pattern, id))).map((p) => `checks: "${p}"`),
-    ...Object.keys(options.skip ?? {}).filter((id) => !ids.includes(id)).map((id) => `skip: "${id}"`),
+    ...Object.keys(options.skip ?? {})
+      .filter((id) => !ids.includes(id))
+      .map((id) => `skip: "${id}"`),
   ];
   if (unknown.length > 0) {
     const hint = options.reference ? '' : ' (reference.* checks need the reference option)';

@@ -30,7 +30,10 @@ interface Prepared {
 export class ConformanceSession {
   private prepared: Promise<Prepared> | undefined;
 
-  constructor(private readonly makeBackend: BackendFactory, private readonly options: ConformanceOptions) {}
+  constructor(
+    private readonly makeBackend: BackendFactory,
+    private readonly options: ConformanceOptions,
+  ) {}
 
   /** The tested backend's name and engine, once known. */
   async describeBackend(): Promise<{ name: string; engine?: string }> {
@@ -77,7 +80,9 @@ async function availableBackend(make: BackendFactory, role: string): Promise<[Ba
   const backend = await make();
   const availability = await backend.probe();
   if (!availability.available) {
-    throw new ConformanceFailure(`the ${role} backend "${backend.name}" is not available here: ${availability.reasons.join('; ') || 'no reason given'}`);
+    throw new ConformanceFailure(
+      `the ${role} backend "${backend.name}" is not available here: ${availability.reasons.join('; ') || 'no reason given'}`,
+    );
   }
   return [backend, availability];
 }

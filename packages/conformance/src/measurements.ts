@@ -53,9 +53,11 @@ export class Expectations {
       for (let i = 0; i < e.length; i++) {
         const difference = Math.abs(a[i]! - e[i]!);
         const allowed = tolerance * Math.max(1, Math.abs(e[i]!));
-        if (!(difference <= allowed) && !(Object.is(a[i], e[i]))) {
+        if (!(difference <= allowed) && !Object.is(a[i], e[i])) {
           const where = name === undefined ? `[${i}]` : `"${name}"[${i}]`;
-          throw new ConformanceFailure(`${what}: ${where} is ${a[i]} but expected ${e[i]} (difference ${difference.toExponential(2)} > ${tolerance === 0 ? '0: must be bit-identical' : allowed.toExponential(2)})`);
+          throw new ConformanceFailure(
+            `${what}: ${where} is ${a[i]} but expected ${e[i]} (difference ${difference.toExponential(2)} > ${tolerance === 0 ? '0: must be bit-identical' : allowed.toExponential(2)})`,
+          );
         }
         max = Math.max(max, difference);
       }
@@ -74,10 +76,12 @@ function pairs(what: string, actual: Compared, expected: Compared): [string | un
     return [[undefined, actual, expected]];
   }
   const [names, expectedNames] = [[...actual.keys()].sort(), [...expected.keys()].sort()];
-  if (names.join() !== expectedNames.join()) throw new ConformanceFailure(`${what}: tensors [${names.join(', ')}], expected [${expectedNames.join(', ')}]`);
+  if (names.join() !== expectedNames.join())
+    throw new ConformanceFailure(`${what}: tensors [${names.join(', ')}], expected [${expectedNames.join(', ')}]`);
   return expectedNames.map((name) => {
     const [a, e] = [actual.get(name)!, expected.get(name)!];
-    if (!sameShape(a.shape, e.shape) || a.data.length !== e.data.length) throw new ConformanceFailure(`${what}: "${name}" has shape [${a.shape}], expected [${e.shape}]`);
+    if (!sameShape(a.shape, e.shape) || a.data.length !== e.data.length)
+      throw new ConformanceFailure(`${what}: "${name}" has shape [${a.shape}], expected [${e.shape}]`);
     return [name, a.data, e.data];
   });
 }

@@ -12,22 +12,34 @@ function failed(report: ConformanceReport): string[] {
 
 describe('runConformance', () => {
   test('the float64 reference passes against itself; the capability it lacks is skipped with the reason', async () => {
-    const report = await runConformance(() => createReferenceBackend(), { reference: () => createReferenceBackend(), checks: ['weights.*', 'float64.predict.*', 'train.*', 'checkpoint.*', 'export.*', 'reference.continue'] });
+    const report = await runConformance(() => createReferenceBackend(), {
+      reference: () => createReferenceBackend(),
+      checks: ['weights.*', 'float64.predict.*', 'train.*', 'checkpoint.*', 'export.*', 'reference.continue'],
+    });
     expect(failed(report)).toEqual([]);
     expect(report).toMatchObject({ backend: 'float64-reference', engine: 'float64', passed: true });
-    expect(report.results.find((r) => r.id === 'export.round-trip')).toMatchObject({ status: 'skipped', reason: 'backend "float64-reference" has no exportModel (an optional capability)' });
+    expect(report.results.find((r) => r.id === 'export.round-trip')).toMatchObject({
+      status: 'skipped',
+      reason: 'backend "float64-reference" has no exportModel (an optional capability)',
+    });
     const predictions = report.results.find((r) => r.id === 'float64.predict.cnn')!;
     expect(predictions.measurements).toEqual([{ what: 'predictions of 5 samples', maxDifference: 0, tolerance: 1e-4 }]);
   });
 
   test('predictions off by 2e-4 fail every prediction check, naming the value', async () => {
-    const report = await runConformance(() => brokenBackend({ predict: (y) => y.map((v) => v + 2e-4) }), { checks: ['float64.predict.*', 'float64.train.sgd'] });
+    const report = await runConformance(() => brokenBackend({ predict: (y) => y.map((v) => v + 2e-4) }), {
+      checks: ['float64.predict.*', 'float64.train.sgd'],
+    });
     expect(failed(report)).toEqual(['float64.predict.mlp', 'float64.predict.cnn', 'float64.predict.strided']);
-    expect(report.results[0]!.reason).toMatch(/^predictions of 5 samples: \[0\] is 0\.\d+ but expected 0\.\d+ \(difference 2\.00e-4 > 1\.00e-4\)$/);
+    expect(report.results[0]!.reason).toMatch(
+      /^predictions of 5 samples: \[0\] is 0\.\d+ but expected 0\.\d+ \(difference 2\.00e-4 > 1\.00e-4\)$/,
+    );
   });
 
   test('a trainer ignoring the schedule factor fails the scenarios that scale the learning rate', async () => {
-    const report = await runConformance(() => brokenBackend({ step: (inner, _model, batch) => inner(batch, 1) }), { checks: ['float64.train.*'] });
+    const report = await runConformance(() => brokenBackend({ step: (inner, _model, batch) => inner(batch, 1) }), {
+      checks: ['float64.train.*'],
+    });
     expect(failed(report)).toEqual(['float64.train.sgd', 'float64.train.adamw']);
     expect(report.results.find((r) => r.id === 'float64.train.sgd')!.reason).toMatch(/^weights after step 2: "/);
   });
@@ -42,10 +54,12 @@ describe('runConformance', () => {
     });
     const report = await runConformance(() => drift, { checks: ['train.*', 'checkpoint.resume'] });
     expect(failed(report)).toEqual(['train.frozen-parameters', 'train.frozen-batch-norm']);
-    expect(report.results[0]!.reason).toMatch(/^frozen parameters and batch-norm statistics: "bn1\.movingMean"\[0\] is .* \(difference .* > 0: must be bit-identical\)$/);
+    expect(report.results[0]!.reason).toMatch(
+      /^frozen parameters and batch-norm statistics: "bn1\.movingMean"\[0\] is .* \(difference .* > 0: must be bit-identical\)$/,
+    );
   });
 
-  test('train.step-many passes a stepMany that is step after step, fails one that drops the last batch\'s lr scale, and skips a trainer without one', async () => {
+  test("train.step-many passes a stepMany that is step after step, fails one that drops the last batch's lr scale, and skips a trainer without one", async () => {
     const stepByStep = async (step: Trainer['step'], batches: readonly Batch[], lrScales: readonly number[]): Promise<StepResult[]> => {
       const results: StepResult[] = [];
       for (const [i, batch] of batches.entries()) results.push(await step(batch, lrScales[i]!));
@@ -60,13 +74,27 @@ describe('runConformance', () => {
       ['loss of a single step after them', 0],
     ]);
 
-    const dropsLastScale = brokenBackend({ stepMany: (step, batches, lrScales) => stepByStep(step, batches, lrScales.map((s, i) => (i === lrScales.length - 1 ? 1 : s))) });
+    const dropsLastScale = brokenBackend({
+      stepMany: (step, batches, lrScales) =>
+        stepByStep(
+          step,
+          batches,
+          lrScales.map((s, i) => (i === lrScales.length - 1 ? 1 : s)),
+        ),
+    });
     const broken = await runConformance(() => dropsLastScale, { checks: ['train.step-many'] });
     expect(failed(broken)).toEqual(['train.step-many']);
-    expect(broken.results[0]!.reason).toMatch(/^weights and batch-norm statistics after the steps: "[\w.]+"\[\d+\] is \S+ but expected \S+ \(difference \S+ > 0: must be bit-identical\)$/);
+    expect(broken.results[0]!.reason).toMatch(
+      /^weights and batch-norm statistics after the steps: "[\w.]+"\[\d+\] is \S+ but expected \S+ \(difference \S+ > 0: must be bit-identical\)$/,
+    );
 
     const without = await runConformance(() => createReferenceBackend(), { checks: ['train.step-many'] });
-    expect(without.results).toMatchObject([{ status: 'skipped', reason: 'backend "float64-reference" has a trainer without stepMany (an optional capability; core\'s fit loop calls step instead)' }]);
+    expect(without.results).toMatchObject([
+      {
+        status: 'skipped',
+        reason: 'backend "float64-reference" has a trainer without stepMany (an optional capability; core\'s fit loop calls step instead)',
+      },
+    ]);
   });
 
   test('a trainer that drops restored optimizer state fails the resume check', async () => {
@@ -77,16 +105,23 @@ describe('runConformance', () => {
   test('an unavailable backend fails every check with its reasons', async () => {
     const report = await runConformance(() => brokenBackend({ unavailable: true }), { checks: ['weights.*'] });
     expect(report.passed).toBe(false);
-    expect(report.results.map((r) => r.reason)).toEqual(Array(2).fill('the tested backend "broken" is not available here: no engine in this test'));
+    expect(report.results.map((r) => r.reason)).toEqual(
+      Array(2).fill('the tested backend "broken" is not available here: no engine in this test'),
+    );
   });
 
   test('skips carry their reason; unknown ids are refused with the list of checks', async () => {
-    const report = await runConformance(() => createReferenceBackend(), { checks: ['weights.initializer'], skip: { 'weights.initializer': 'seeded by another RNG' } });
+    const report = await runConformance(() => createReferenceBackend(), {
+      checks: ['weights.initializer'],
+      skip: { 'weights.initializer': 'seeded by another RNG' },
+    });
     expect(report.results).toMatchObject([{ id: 'weights.initializer', status: 'skipped', reason: 'seeded by another RNG' }]);
     await expect(runConformance(() => createReferenceBackend(), { skip: { 'export.roundtrip': 'typo' } })).rejects.toThrow(
       /^conformance: skip: "export\.roundtrip" matches no check \(reference\.\* checks need the reference option\); the checks are weights\.initializer, /,
     );
-    await expect(runConformance(() => createReferenceBackend(), { checks: ['reference.*'] })).rejects.toThrow('checks: "reference.*" matches no check');
+    await expect(runConformance(() => createReferenceBackend(), { checks: ['reference.*'] })).rejects.toThrow(
+      'checks: "reference.*" matches no check',
+    );
   });
 
   test('check ids are unique, and reference.* checks exist only with a reference', () => {
@@ -100,10 +135,28 @@ describe('runConformance', () => {
     const reference = await runConformance(() => createReferenceBackend(), { checks: ['graph.refusal'] });
     expect(reference.results).toMatchObject([{ id: 'graph.refusal', status: 'passed' }]);
     const inner = createReferenceBackend();
-    const crashes: Backend = { ...inner, name: 'crashes', createModel: async (spec, w, o) => (isChain(spec) ? inner.createModel(spec, w, o) : Promise.reject(new Error('reached the chain compiler'))) };
+    const crashes: Backend = {
+      ...inner,
+      name: 'crashes',
+      createModel: async (spec, w, o) =>
+        isChain(spec) ? inner.createModel(spec, w, o) : Promise.reject(new Error('reached the chain compiler')),
+    };
     const crashed = await runConformance(() => crashes, { checks: ['graph.refusal'] });
-    expect(crashed.results).toMatchObject([{ status: 'failed', reason: 'createModel of a graph model threw an unexpected error (not a user error, so the CLI shows a stack): reached the chain compiler' }]);
-    const accepts: Backend = { ...inner, name: 'accepts', createModel: async (spec, w, o) => (isChain(spec) ? inner.createModel(spec, w, o) : inner.createModel(validateSpec({ inputShape: [4], layers: [{ type: 'dense', name: 'd', units: 2 }] }))) };
+    expect(crashed.results).toMatchObject([
+      {
+        status: 'failed',
+        reason:
+          'createModel of a graph model threw an unexpected error (not a user error, so the CLI shows a stack): reached the chain compiler',
+      },
+    ]);
+    const accepts: Backend = {
+      ...inner,
+      name: 'accepts',
+      createModel: async (spec, w, o) =>
+        isChain(spec)
+          ? inner.createModel(spec, w, o)
+          : inner.createModel(validateSpec({ inputShape: [4], layers: [{ type: 'dense', name: 'd', units: 2 }] })),
+    };
     const accepted = await runConformance(() => accepts, { checks: ['graph.refusal'] });
     expect(accepted.results).toMatchObject([{ status: 'skipped', reason: 'the backend creates graph models' }]);
   });

@@ -24,13 +24,29 @@ export async function runConformance(makeBackend: BackendFactory, options: Confo
       try {
         const run = await session.run(check);
         const milliseconds = performance.now() - start;
-        results.push(run.skipped === undefined ? { ...base, status: 'passed', measurements: run.measurements, milliseconds } : { ...base, status: 'skipped', reason: run.skipped, measurements: run.measurements, milliseconds });
+        results.push(
+          run.skipped === undefined
+            ? { ...base, status: 'passed', measurements: run.measurements, milliseconds }
+            : { ...base, status: 'skipped', reason: run.skipped, measurements: run.measurements, milliseconds },
+        );
       } catch (error) {
-        results.push({ ...base, status: 'failed', reason: error instanceof Error ? error.message : String(error), error, measurements: [], milliseconds: performance.now() - start });
+        results.push({
+          ...base,
+          status: 'failed',
+          reason: error instanceof Error ? error.message : String(error),
+          error,
+          measurements: [],
+          milliseconds: performance.now() - start,
+        });
       }
     }
     const described = await session.describeBackend().catch(() => undefined);
-    return { backend: described?.name ?? 'unknown', ...(described?.engine ? { engine: described.engine } : {}), passed: results.every((r) => r.status !== 'failed'), results };
+    return {
+      backend: described?.name ?? 'unknown',
+      ...(described?.engine ? { engine: described.engine } : {}),
+      passed: results.every((r) => r.status !== 'failed'),
+      results,
+    };
   } finally {
     await session.close();
   }

@@ -70,8 +70,11 @@ export class DataError extends HeadstartError {
   readonly file: string;
   readonly line: number | undefined;
   constructor(file: string, problem: string, location?: { line?: number; column?: string }) {
-    const where = [file, location?.line !== undefined ? `line ${location.line}` : undefined,
-      location?.column !== undefined ? `column "${location.column}"` : undefined]
+    const where = [
+      file,
+      location?.line !== undefined ? `line ${location.line}` : undefined,
+      location?.column !== undefined ? `column "${location.column}"` : undefined,
+    ]
       .filter(Boolean)
       .join(', ');
     super('DATA_ERROR', `${where}: ${problem}`);

@@ -30,7 +30,10 @@ class FailingTrainer implements Trainer {
 
 class FailingModel implements Model {
   readonly engine = 'mock/js';
-  constructor(readonly spec: ModelSpec, private readonly failure: unknown) {}
+  constructor(
+    readonly spec: ModelSpec,
+    private readonly failure: unknown,
+  ) {}
   parameters(): ParameterInfo[] {
     return [];
   }
@@ -63,7 +66,10 @@ function failingBackend(name: string, failure: unknown, options: { stepMany?: bo
   };
 }
 
-const SPEC: ModelSpec = { inputShape: [2], layers: [{ type: 'dense', name: 'out', units: 2, activation: 'softmax', useBias: true }] } as ModelSpec;
+const SPEC: ModelSpec = {
+  inputShape: [2],
+  layers: [{ type: 'dense', name: 'out', units: 2, activation: 'softmax', useBias: true }],
+} as ModelSpec;
 const BATCH: Batch = { x: new Float32Array(4), size: 2, labels: new Int32Array([0, 1]) };
 const TRAINER_OPTIONS: TrainerOptions = { trainable: [], groups: [], optimizer: { type: 'sgd' }, loss: 'softmaxCrossEntropy' };
 
@@ -79,7 +85,12 @@ describe("a backend's models and trainers are wrapped", () => {
     registry.register('backend', 'mock', () => failingBackend('mock', original));
     const error = await (await trainerOf(registry, 'mock')).step(BATCH, 1).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PluginError);
-    expect(error).toMatchObject({ code: 'PLUGIN_ERROR', plugin: 'backend:mock', hook: 'trainer.step', message: '[backend:mock] trainer.step: kernel exploded' });
+    expect(error).toMatchObject({
+      code: 'PLUGIN_ERROR',
+      plugin: 'backend:mock',
+      hook: 'trainer.step',
+      message: '[backend:mock] trainer.step: kernel exploded',
+    });
     expect((error as PluginError).cause).toBe(original);
   });
 

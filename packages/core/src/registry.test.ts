@@ -7,7 +7,11 @@ import { Registry, getRegistry } from './registry.js';
 class MockBackend implements Backend {
   readonly meta = { version: '1.0.0', description: 'mock' };
   probes = 0;
-  constructor(readonly name: string, private readonly availability: Availability, private readonly fail?: Error) {}
+  constructor(
+    readonly name: string,
+    private readonly availability: Availability,
+    private readonly fail?: Error,
+  ) {}
   async probe(): Promise<Availability> {
     this.probes++;
     await new Promise((r) => setTimeout(r, 5));
@@ -50,8 +54,12 @@ describe('Registry', () => {
   test('a plugin must be registered under its own name', async () => {
     const registry = new Registry();
     registry.register('backend', 'fast', () => new MockBackend('quick', up('a')));
-    await expect(registry.get('backend', 'fast')).rejects.toThrow('backend registered as "fast" names itself "quick": register it under its own name');
-    await expect(registry.backend('fast')).rejects.toThrow('no backend could start (fast: backend registered as "fast" names itself "quick": register it under its own name)');
+    await expect(registry.get('backend', 'fast')).rejects.toThrow(
+      'backend registered as "fast" names itself "quick": register it under its own name',
+    );
+    await expect(registry.backend('fast')).rejects.toThrow(
+      'no backend could start (fast: backend registered as "fast" names itself "quick": register it under its own name)',
+    );
   });
 
   test('a failing probe is stamped once, with the original error as cause', async () => {
@@ -100,7 +108,12 @@ describe('Registry', () => {
 
   test('an unknown name lists what exists', async () => {
     const registry = new Registry();
-    registry.register('strategy', 'full-retrain', () => ({ name: 'full-retrain', meta: { version: '1', description: '' }, options: {} as never, run: async () => ({}) as never }));
+    registry.register('strategy', 'full-retrain', () => ({
+      name: 'full-retrain',
+      meta: { version: '1', description: '' },
+      options: {} as never,
+      run: async () => ({}) as never,
+    }));
     await expect(registry.get('strategy', 'frozen')).rejects.toThrow('unknown strategy "frozen"; available: full-retrain');
   });
 
@@ -118,7 +131,9 @@ describe('Registry', () => {
     expect(error).toBeInstanceOf(PluginError);
     expect(error).toMatchObject({ plugin: 'backend:mock', hook: 'createModel', message: '[backend:mock] createModel: out of memory' });
     expect((error as PluginError).cause).toBeInstanceOf(Error);
-    registry.register('backend', 'picky', () => new MockBackend('picky', up('x'), new HeadstartError('BAD_INPUT', 'x.csv: bad')), { priority: 1 });
+    registry.register('backend', 'picky', () => new MockBackend('picky', up('x'), new HeadstartError('BAD_INPUT', 'x.csv: bad')), {
+      priority: 1,
+    });
     await expect((await registry.get('backend', 'picky')).createModel({ inputShape: [1], layers: [] })).rejects.toThrow(/^x\.csv: bad$/);
   });
 

@@ -71,7 +71,12 @@ export class Registry {
    * @throws HeadstartError (REGISTRY_ERROR) for a malformed name, or a name already registered at
    * the same priority by another factory (the message names both sources).
    */
-  register<K extends PluginKind>(kind: K, name: string, factory: () => PluginTypes[K] | Promise<PluginTypes[K]>, options: RegisterOptions = {}): void {
+  register<K extends PluginKind>(
+    kind: K,
+    name: string,
+    factory: () => PluginTypes[K] | Promise<PluginTypes[K]>,
+    options: RegisterOptions = {},
+  ): void {
     if (typeof name !== 'string' || !/^[a-z0-9][a-z0-9._:-]*$/i.test(name)) {
       throw new HeadstartError('REGISTRY_ERROR', `cannot register ${kind} ${JSON.stringify(name)}: a name is letters, digits, . _ : -`);
     }
@@ -80,7 +85,14 @@ export class Registry {
     }
     const byName = this.kindMap(this.entries, kind);
     const list = (byName.get(name) ?? []) as RegistryEntry<K>[];
-    const entry: RegistryEntry<K> = { kind, name, factory, priority: options.priority ?? 0, source: options.source ?? this.currentSource ?? 'unknown', status: 'active' };
+    const entry: RegistryEntry<K> = {
+      kind,
+      name,
+      factory,
+      priority: options.priority ?? 0,
+      source: options.source ?? this.currentSource ?? 'unknown',
+      status: 'active',
+    };
     const current = list.find((e) => e.status === 'active');
     if (current && current.priority === entry.priority && options.override !== true) {
       if (current.factory === factory) return;
@@ -110,7 +122,10 @@ export class Registry {
 
   /** Names of the active registrations of a kind, sorted. */
   names(kind: PluginKind): string[] {
-    return this.list(kind).filter((e) => e.status === 'active').map((e) => e.name).sort();
+    return this.list(kind)
+      .filter((e) => e.status === 'active')
+      .map((e) => e.name)
+      .sort();
   }
 
   /** The plugin registered under `name`, created on first use. */
@@ -141,7 +156,9 @@ export class Registry {
     const rank = (n: string): number => (prefer.includes(n) ? prefer.indexOf(n) : prefer.length);
     const candidates = name
       ? [this.active('backend', name)]
-      : this.list('backend').filter((e) => e.status === 'active').sort((a, b) => rank(a.name) - rank(b.name) || b.priority - a.priority);
+      : this.list('backend')
+          .filter((e) => e.status === 'active')
+          .sort((a, b) => rank(a.name) - rank(b.name) || b.priority - a.priority);
     if (candidates.length === 0) throw new HeadstartError('REGISTRY_ERROR', 'no backend is registered');
     const failures: string[] = [];
     for (const entry of candidates) {
@@ -169,7 +186,10 @@ export class Registry {
   }
 
   private active<K extends PluginKind>(kind: K, name: string): RegistryEntry<K> {
-    const entry = this.entries.get(kind)?.get(name)?.find((e) => e.status === 'active');
+    const entry = this.entries
+      .get(kind)
+      ?.get(name)
+      ?.find((e) => e.status === 'active');
     if (!entry) {
       const known = this.names(kind);
       throw new HeadstartError('REGISTRY_ERROR', `unknown ${kind} "${name}"; available: ${known.length ? known.join(', ') : '(none)'}`);
@@ -198,7 +218,10 @@ function checkPlugin<K extends PluginKind>(kind: K, name: string, plugin: unknow
   }
   const own = (plugin as { name: unknown }).name;
   if (own !== name) {
-    throw new HeadstartError('REGISTRY_ERROR', `${kind} registered as "${name}" names itself ${JSON.stringify(own)}: register it under its own name`);
+    throw new HeadstartError(
+      'REGISTRY_ERROR',
+      `${kind} registered as "${name}" names itself ${JSON.stringify(own)}: register it under its own name`,
+    );
   }
   return plugin as PluginTypes[K];
 }

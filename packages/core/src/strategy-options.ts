@@ -38,7 +38,9 @@ export type TrainingOptions = z.infer<typeof trainingOptionsSchema>;
 
 /** The optimizer the options describe. */
 export function optimizerFrom(options: TrainingOptions): OptimizerConfig {
-  return options.optimizer === 'sgd' ? { type: 'sgd', momentum: options.momentum, nesterov: options.nesterov } : { type: options.optimizer };
+  return options.optimizer === 'sgd'
+    ? { type: 'sgd', momentum: options.momentum, nesterov: options.nesterov }
+    : { type: options.optimizer };
 }
 
 /** The LR schedule the options describe, for a phase with `stepsPerEpoch` steps. */
@@ -82,6 +84,9 @@ export function checkOptions(schema: z.ZodType, raw: Record<string, unknown>): O
   const field = issue.path.map(String).join('.');
   const given = issue.path.reduce<unknown>((value, key) => (value as Record<PropertyKey, unknown> | undefined)?.[key], raw);
   // z.coerce turns "abc" into NaN and zod then reports "received NaN"; say what the user wrote.
-  const problem = issue.code === 'invalid_type' && given !== undefined ? `expected ${issue.expected === 'number' ? 'a number' : issue.expected}, got ${JSON.stringify(given)}` : issue.message;
+  const problem =
+    issue.code === 'invalid_type' && given !== undefined
+      ? `expected ${issue.expected === 'number' ? 'a number' : issue.expected}, got ${JSON.stringify(given)}`
+      : issue.message;
   return { ok: false, field, problem };
 }

@@ -9,7 +9,15 @@ export { jsonlLoader, JSONL_FEATURE_FIELDS } from './loaders/jsonl-loader.js';
 export { idxLoader, labelsFileFor } from './loaders/idx-loader.js';
 export { imageFolderLoader } from './loaders/image-folder-loader.js';
 export { IMAGE_EXTENSIONS } from './loaders/image-decode.js';
-export { LabelMapBuilder, compareLabels, isNumericLabel, labelIndex, labelsFromIndices, type LabelMapOptions, type LabelledSamples } from './transforms/label-map.js';
+export {
+  LabelMapBuilder,
+  compareLabels,
+  isNumericLabel,
+  labelIndex,
+  labelsFromIndices,
+  type LabelMapOptions,
+  type LabelledSamples,
+} from './transforms/label-map.js';
 export { applyPreprocessing, fitPreprocessing, type PreprocessingKind } from './transforms/preprocess.js';
 export { filterByLabels, stratifiedSplit, subset, takePerClass, withoutLabels, type DatasetSplit } from './transforms/split.js';
 export { concatUnlabeled } from './transforms/concat.js';

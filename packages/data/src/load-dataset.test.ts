@@ -11,14 +11,18 @@ describe('registerLoaders', () => {
   it('is what puts the loaders in the registry: loadDataset registers none by itself', async () => {
     // First test of the file: nothing has registered a loader in this process yet.
     expect(getRegistry().list('loader')).toEqual([]);
-    await expect(loadDataset(DIGITS_CSV)).rejects.toThrow(`${DIGITS_CSV}: no data loader is registered; call registerLoaders() of @headstart/data first`);
+    await expect(loadDataset(DIGITS_CSV)).rejects.toThrow(
+      `${DIGITS_CSV}: no data loader is registered; call registerLoaders() of @headstart/data first`,
+    );
     expect(getRegistry().list('loader')).toEqual([]);
   });
 
   it('registers the loaders once, under @headstart/data at priority 0', () => {
     registerLoaders();
     registerLoaders();
-    const entries = getRegistry().list('loader').filter((e) => e.source === '@headstart/data');
+    const entries = getRegistry()
+      .list('loader')
+      .filter((e) => e.source === '@headstart/data');
     expect(entries.map((e) => [e.name, e.priority, e.status]).sort()).toEqual([
       ['csv', 0, 'active'],
       ['idx', 0, 'active'],
@@ -32,7 +36,12 @@ describe('registerLoaders', () => {
     const registry = new Registry();
     registry.register('loader', 'csv', () => builtinLoaders()[0]!, { source: 'my-plugin' });
     registerLoaders(registry);
-    expect(registry.list('loader').filter((e) => e.name === 'csv').map((e) => e.source)).toEqual(['my-plugin']);
+    expect(
+      registry
+        .list('loader')
+        .filter((e) => e.name === 'csv')
+        .map((e) => e.source),
+    ).toEqual(['my-plugin']);
   });
 });
 

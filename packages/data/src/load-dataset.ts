@@ -1,5 +1,14 @@
 import { stat } from 'node:fs/promises';
-import { DataError, getRegistry, sizeOf, type ChunkOptions, type DataRecord, type Dataset, type DatasetLoader, type LoadOptions } from '@headstart/core';
+import {
+  DataError,
+  getRegistry,
+  sizeOf,
+  type ChunkOptions,
+  type DataRecord,
+  type Dataset,
+  type DatasetLoader,
+  type LoadOptions,
+} from '@headstart/core';
 import { chunkRecords, sliceChunks } from './records/collect-records.js';
 import { readError } from './records/read-error.js';
 
@@ -47,7 +56,12 @@ export async function* streamChunks(path: string, options: LoadDatasetOptions & 
   const { format, ...chunkOptions } = options;
   const loader = await pickLoader(path, format);
   if (loader.chunks) yield* loader.chunks(path, chunkOptions);
-  else if (loader.records) yield* chunkRecords(loader.records(path, chunkOptions), { file: path, format: loader.name, options: chunkOptions }, chunkOptions.chunkSize);
+  else if (loader.records)
+    yield* chunkRecords(
+      loader.records(path, chunkOptions),
+      { file: path, format: loader.name, options: chunkOptions },
+      chunkOptions.chunkSize,
+    );
   else yield* sliceChunks(await loader.load(path, chunkOptions), chunkOptions.chunkSize);
 }
 
@@ -57,15 +71,21 @@ async function pickLoader(path: string, format: string | undefined): Promise<Dat
     (error: unknown) => Promise.reject(readError(path, error)),
   );
   const registry = getRegistry();
-  if (registry.list('loader').length === 0) throw new DataError(path, 'no data loader is registered; call registerLoaders() of @headstart/data first');
+  if (registry.list('loader').length === 0)
+    throw new DataError(path, 'no data loader is registered; call registerLoaders() of @headstart/data first');
   if (format !== undefined) return registry.get('loader', format);
-  const candidates = registry.list('loader').filter((e) => e.status === 'active').sort((a, b) => b.priority - a.priority || (a.name < b.name ? -1 : 1));
+  const candidates = registry
+    .list('loader')
+    .filter((e) => e.status === 'active')
+    .sort((a, b) => b.priority - a.priority || (a.name < b.name ? -1 : 1));
   // A plugin loader that fails to start must not stop the others from reading the file.
   const settled = await Promise.allSettled(candidates.map((entry) => registry.get('loader', entry.name)));
   const loaders = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const chosen = loaders.find((loader) => loader.canLoad(path, isDirectory));
   if (chosen) return chosen;
-  const broken = settled.flatMap((result) => (result.status === 'rejected' ? [`; failed to start: ${String((result.reason as Error)?.message ?? result.reason)}`] : []));
+  const broken = settled.flatMap((result) =>
+    result.status === 'rejected' ? [`; failed to start: ${String((result.reason as Error)?.message ?? result.reason)}`] : [],
+  );
   const known = loaders.map(describeLoader).sort().join('; ');
   throw new DataError(path, `no data loader reads this ${isDirectory ? 'folder' : 'file'}; the loaders are: ${known}${broken.join('')}`);
 }

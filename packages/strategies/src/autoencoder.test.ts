@@ -8,7 +8,7 @@ const cnnEncoder = splitAtHead(defaultModelSpec([8, 8, 1], 5)).base!;
 const mlpEncoder = splitAtHead(defaultModelSpec([64], 5)).base!;
 
 describe('autoencoderSpec', () => {
-  test('mirrors the encoder: a hidden layer as wide as the last dense layer\'s input, then one linear unit per input value', () => {
+  test("mirrors the encoder: a hidden layer as wide as the last dense layer's input, then one linear unit per input value", () => {
     const { spec, decoderLayers } = autoencoderSpec(mlpEncoder, { hidden: true });
     expect(spec.layers.slice(2)).toEqual([
       { type: 'dense', name: 'decoder_hidden', units: 128, activation: 'relu', useBias: true },
@@ -33,7 +33,9 @@ describe('autoencoderSpec', () => {
 describe('encoderBlocks', () => {
   test('cuts before each dense/conv layer; pooling and flatten ride with the block before them', () => {
     const blocks = encoderBlocks(cnnEncoder);
-    expect(blocks.map((b) => [b.phase, b.below?.layers.map((l) => l.name) ?? [], b.spec.layers.map((l) => l.name), b.spec.inputShape])).toEqual([
+    expect(
+      blocks.map((b) => [b.phase, b.below?.layers.map((l) => l.name) ?? [], b.spec.layers.map((l) => l.name), b.spec.inputShape]),
+    ).toEqual([
       ['pretrain-conv1', [], ['conv1', 'pool1'], [8, 8, 1]],
       ['pretrain-conv2', ['conv1', 'pool1'], ['conv2', 'pool2', 'flatten'], [4, 4, 16]],
       ['pretrain-enc1', ['conv1', 'pool1', 'conv2', 'pool2', 'flatten'], ['enc1'], [128]],

@@ -10,5 +10,12 @@ export { transferOptionsSchema, type TransferOptions } from './transfer-options.
 export { trainHead, type HeadTraining } from './train-head.js';
 export { phasePlan, type PhaseSpec } from './phase-plan.js';
 export { headIndex, splitAtHead, withNewHead, type HeadSplit } from './head.js';
-export { discriminativeGroups, frozenParameters, globToRegExp, layerGroupsTopDown, matching, trainableParameters } from './parameter-sets.js';
+export {
+  discriminativeGroups,
+  frozenParameters,
+  globToRegExp,
+  layerGroupsTopDown,
+  matching,
+  trainableParameters,
+} from './parameter-sets.js';
 export { VERSION } from './version.js';

@@ -29,12 +29,15 @@ export function continued(): Strategy<ContinuedOptions> {
       const trainable = trainableParameters(start.spec).filter((p) => !frozen.has(p));
       checkTrainable(start.spec, trainable);
       const model = await ctx.createModel(start.spec, start.weights);
-      const result = await ctx.fit(model, phasePlan(ctx, options, {
-        phase: 'continue',
-        trainable,
-        groups: discriminativeGroups(start.spec, trainable, options.lr, options.lrMult, options.weightDecay),
-        l2sp: { weight: options.l2sp, reference: start.reference },
-      }));
+      const result = await ctx.fit(
+        model,
+        phasePlan(ctx, options, {
+          phase: 'continue',
+          trainable,
+          groups: discriminativeGroups(start.spec, trainable, options.lr, options.lrMult, options.weightDecay),
+          l2sp: { weight: options.l2sp, reference: start.reference },
+        }),
+      );
       return { model, labels: start.labels, metrics: result.metrics, trainable };
     },
   };

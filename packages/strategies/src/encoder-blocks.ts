@@ -20,7 +20,8 @@ export interface EncoderBlock {
 export function encoderBlocks(encoder: ModelSpec): EncoderBlock[] {
   const shapes = inferShapes(encoder);
   const starts = shapes.filter((l) => l.layer.type === 'dense' || l.layer.type === 'conv2d').map((l) => l.index);
-  if (starts.length === 0) throw new HeadstartError('USAGE', 'greedy pre-training needs a dense or conv2d layer below the head; the encoder has none');
+  if (starts.length === 0)
+    throw new HeadstartError('USAGE', 'greedy pre-training needs a dense or conv2d layer below the head; the encoder has none');
   starts[0] = 0;
   return starts.map((start, i) => {
     const end = starts[i + 1] ?? encoder.layers.length;

@@ -26,7 +26,14 @@ export function frozenBase(): Strategy<FrozenBaseOptions> {
     async run(ctx, options) {
       const start = transferStart(ctx, 'frozen-base', options.head, false);
       if (options.freeze.length === 0) {
-        const { model, result, trainable } = await trainHead(ctx, { spec: start.spec, weights: start.weights, head: start.head, phase: 'head', options, cacheFeatures: options.cacheFeatures });
+        const { model, result, trainable } = await trainHead(ctx, {
+          spec: start.spec,
+          weights: start.weights,
+          head: start.head,
+          phase: 'head',
+          options,
+          cacheFeatures: options.cacheFeatures,
+        });
         return { model, labels: start.labels, metrics: result.metrics, trainable };
       }
       // Explicit globs: train everything they leave unfrozen, through the whole model.

@@ -9,7 +9,8 @@ import { HeadstartError, validateSpec, type Model, type NamedTensors } from '@he
 export function frozenStack(lower: Model, upper: Model): Model {
   const spec = validateSpec({ inputShape: lower.spec.inputShape, layers: [...lower.spec.layers, ...upper.spec.layers] }, 'frozen stack');
   const lowerNames = new Set(lower.parameters().map((p) => p.name));
-  const part = (weights: NamedTensors, inLower: boolean): NamedTensors => new Map([...weights].filter(([name]) => lowerNames.has(name) === inLower));
+  const part = (weights: NamedTensors, inLower: boolean): NamedTensors =>
+    new Map([...weights].filter(([name]) => lowerNames.has(name) === inLower));
   return {
     spec,
     engine: upper.engine,

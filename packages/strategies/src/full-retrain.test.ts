@@ -14,13 +14,7 @@ import {
   type TrainingEvent,
   type TrainingRun,
 } from '@headstart/core';
-import {
-  applyPreprocessing,
-  fitPreprocessing,
-  loadDataset,
-  registerLoaders,
-  stratifiedSplit,
-} from '@headstart/data';
+import { applyPreprocessing, fitPreprocessing, loadDataset, registerLoaders, stratifiedSplit } from '@headstart/data';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { fullRetrain } from './full-retrain.js';
 
@@ -88,7 +82,9 @@ describe('full-retrain', () => {
     const emit = (event: TrainingEvent): void => {
       if (event.type === 'step' && ++steps === 70) controller.abort();
     };
-    await expect(runTraining(await baseRun(out, { options: { epochs: 3 }, emit, signal: controller.signal }))).rejects.toBeInstanceOf(InterruptedError);
+    await expect(runTraining(await baseRun(out, { options: { epochs: 3 }, emit, signal: controller.signal }))).rejects.toBeInstanceOf(
+      InterruptedError,
+    );
     const partial = await readCheckpoint(resumePath(out));
     expect(partial.manifest.training).toMatchObject({ complete: false, epoch: 1, step: 70 });
     const resumed = await runTraining(await baseRun(out, { options: { epochs: 3 }, resume: true }));

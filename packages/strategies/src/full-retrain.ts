@@ -1,4 +1,12 @@
-import { optimizerFrom, scheduleFrom, earlyStoppingFrom, trainingOptionsSchema, withHeadUnits, type Strategy, type TrainingOptions } from '@headstart/core';
+import {
+  optimizerFrom,
+  scheduleFrom,
+  earlyStoppingFrom,
+  trainingOptionsSchema,
+  withHeadUnits,
+  type Strategy,
+  type TrainingOptions,
+} from '@headstart/core';
 import { VERSION } from './version.js';
 
 /** Options of `full-retrain`: the shared training options. */
@@ -18,7 +26,10 @@ export function fullRetrain(): Strategy<FullRetrainOptions> {
       const labels = ctx.data.train.labelMap ?? [];
       const { spec } = withHeadUnits(ctx.from?.spec ?? ctx.spec, labels.length);
       const model = await ctx.createModel(spec);
-      const trainable = model.parameters().filter((p) => p.trainable).map((p) => p.name);
+      const trainable = model
+        .parameters()
+        .filter((p) => p.trainable)
+        .map((p) => p.name);
       const stepsPerEpoch = Math.ceil(ctx.data.train.size / options.batchSize);
       const result = await ctx.fit(model, {
         phase: 'train',

@@ -1,5 +1,13 @@
 import { join } from 'node:path';
-import { evaluateClassifier, InterruptedError, readCheckpoint, resumePath, runTraining, type NamedTensors, type TrainingEvent } from '@headstart/core';
+import {
+  evaluateClassifier,
+  InterruptedError,
+  readCheckpoint,
+  resumePath,
+  runTraining,
+  type NamedTensors,
+  type TrainingEvent,
+} from '@headstart/core';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { fullRetrain } from './full-retrain.js';
 import { gradualUnfreeze } from './gradual-unfreeze.js';
@@ -25,11 +33,26 @@ function same(a: NamedTensors, b: NamedTensors, layer: string): boolean {
 
 describe('unfreezeSchedule', () => {
   test('one group more every N epochs; the stage with all groups gets the rest; stops when the epochs run out', () => {
-    const lengths = (groups: number, head: number, every: number, epochs: number) => unfreezeSchedule(groups, head, every, epochs).map((s) => [s.groups, s.epochs, s.startEpoch]);
-    expect(lengths(3, 1, 5, 30)).toEqual([[1, 5, 0], [2, 5, 5], [3, 20, 10]]);
-    expect(lengths(3, 1, 5, 12)).toEqual([[1, 5, 0], [2, 5, 5], [3, 2, 10]]);
-    expect(lengths(3, 1, 5, 7)).toEqual([[1, 5, 0], [2, 2, 5]]);
-    expect(lengths(3, 2, 4, 10)).toEqual([[2, 4, 0], [3, 6, 4]]);
+    const lengths = (groups: number, head: number, every: number, epochs: number) =>
+      unfreezeSchedule(groups, head, every, epochs).map((s) => [s.groups, s.epochs, s.startEpoch]);
+    expect(lengths(3, 1, 5, 30)).toEqual([
+      [1, 5, 0],
+      [2, 5, 5],
+      [3, 20, 10],
+    ]);
+    expect(lengths(3, 1, 5, 12)).toEqual([
+      [1, 5, 0],
+      [2, 5, 5],
+      [3, 2, 10],
+    ]);
+    expect(lengths(3, 1, 5, 7)).toEqual([
+      [1, 5, 0],
+      [2, 2, 5],
+    ]);
+    expect(lengths(3, 2, 4, 10)).toEqual([
+      [2, 4, 0],
+      [3, 6, 4],
+    ]);
     expect(lengths(1, 1, 5, 8)).toEqual([[1, 8, 0]]);
     expect(unfreezeSchedule(3, 1, 5, 30).map((s) => s.phase)).toEqual(['unfreeze-1', 'unfreeze-2', 'unfreeze-3']);
   });
@@ -40,7 +63,11 @@ describe('gradual-unfreeze', () => {
     const { events, emit } = recorder();
     await run({ epochs: 9, unfreezeEvery: 3, lr: 0.01 }, 'dry', { emit, dryRun: true });
     const plans = events.filter((e): e is Plan => e.type === 'plan');
-    expect(plans.map((p) => [p.phase, p.epochs])).toEqual([['unfreeze-1', 3], ['unfreeze-2', 3], ['unfreeze-3', 3]]);
+    expect(plans.map((p) => [p.phase, p.epochs])).toEqual([
+      ['unfreeze-1', 3],
+      ['unfreeze-2', 3],
+      ['unfreeze-3', 3],
+    ]);
     const lr = (plan: Plan) => Object.fromEntries(plan.parameters.map((p) => [p.name, p.trains ? p.lr : 0]));
     const [head, enc2, enc1] = [0.01, 0.01 / 2.6, 0.01 / 2.6 ** 2];
     const expected = [
@@ -60,17 +87,29 @@ describe('gradual-unfreeze', () => {
   test('unfreezes one group every N epochs and says so; a group stays bit-identical until its stage and changes after', async () => {
     const { events, emit } = recorder();
     const full = await run({ epochs: 9, unfreezeEvery: 3 }, 'gu9', { emit });
-    const sequence = events.flatMap((e) => (e.type === 'epoch-end' ? ['epoch'] : e.type === 'log' && e.message.startsWith('gradual-unfreeze: unfreeze-') ? [e.message] : []));
+    const sequence = events.flatMap((e) =>
+      e.type === 'epoch-end' ? ['epoch'] : e.type === 'log' && e.message.startsWith('gradual-unfreeze: unfreeze-') ? [e.message] : [],
+    );
     expect(sequence).toEqual([
       'gradual-unfreeze: unfreeze-1: training the head (head) alone for 3 of 9 epochs at lr 0.01',
-      'epoch', 'epoch', 'epoch',
+      'epoch',
+      'epoch',
+      'epoch',
       'gradual-unfreeze: unfreeze-2: unfroze enc2 after epoch 3 of 9, at lr 0.003846',
-      'epoch', 'epoch', 'epoch',
+      'epoch',
+      'epoch',
+      'epoch',
       'gradual-unfreeze: unfreeze-3: unfroze enc1 after epoch 6 of 9, at lr 0.001479',
-      'epoch', 'epoch', 'epoch',
+      'epoch',
+      'epoch',
+      'epoch',
     ]);
     const source = t.source.weights;
-    const [w3, w6, w9] = [await (await run({ epochs: 3, unfreezeEvery: 3 }, 'gu3')).result.model.getWeights(), await (await run({ epochs: 6, unfreezeEvery: 3 }, 'gu6')).result.model.getWeights(), await full.result.model.getWeights()];
+    const [w3, w6, w9] = [
+      await (await run({ epochs: 3, unfreezeEvery: 3 }, 'gu3')).result.model.getWeights(),
+      await (await run({ epochs: 6, unfreezeEvery: 3 }, 'gu6')).result.model.getWeights(),
+      await full.result.model.getWeights(),
+    ];
     expect([same(w3, source, 'enc1'), same(w3, source, 'enc2')]).toEqual([true, true]);
     expect([same(w6, source, 'enc1'), same(w6, source, 'enc2')]).toEqual([true, false]);
     expect([same(w9, source, 'enc1'), same(w9, source, 'enc2')]).toEqual([false, false]);
@@ -81,7 +120,11 @@ describe('gradual-unfreeze', () => {
     const options = { epochs: 9, unfreezeEvery: 3 };
     const reference = await (await run(options, 'gu-ref')).result.model.getWeights();
     // Two steps an epoch: stage 1 is steps 1-6, stage 2 steps 7-12, stage 3 steps 13-18.
-    for (const [stopAt, phase] of [[3, 'unfreeze-1'], [9, 'unfreeze-2'], [16, 'unfreeze-3']] as const) {
+    for (const [stopAt, phase] of [
+      [3, 'unfreeze-1'],
+      [9, 'unfreeze-2'],
+      [16, 'unfreeze-3'],
+    ] as const) {
       const controller = new AbortController();
       let steps = 0;
       const emit = (e: TrainingEvent): void => {

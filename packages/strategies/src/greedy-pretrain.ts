@@ -16,12 +16,21 @@ export function greedyPhases(encoder: ModelSpec): string[] {
  * turn learns as a one-layer denoising autoencoder of the outputs of the (frozen, already
  * pre-trained) layers below. Phases in `done` are skipped. Returns the encoder's weights.
  */
-export async function greedyPretrain(ctx: StrategyContext, encoder: ModelSpec, weights: NamedTensors, data: Dataset, options: PretrainFinetuneOptions, done: ReadonlySet<string>): Promise<NamedTensors> {
+export async function greedyPretrain(
+  ctx: StrategyContext,
+  encoder: ModelSpec,
+  weights: NamedTensors,
+  data: Dataset,
+  options: PretrainFinetuneOptions,
+  done: ReadonlySet<string>,
+): Promise<NamedTensors> {
   let current = weights;
   const reserved = encoder.layers.map((l) => l.name);
   for (const block of encoderBlocks(encoder)) {
     if (done.has(block.phase)) continue;
-    const below = block.below ? await ctx.backend.createModel(block.below, weightsFor(block.below, current), { seed: ctx.seed }) : undefined;
+    const below = block.below
+      ? await ctx.backend.createModel(block.below, weightsFor(block.below, current), { seed: ctx.seed })
+      : undefined;
     const inputs = block.below ? await blockInputs(ctx, block.below, current, data) : data;
     const trained = await trainAutoencoder(ctx, {
       phase: block.phase,
@@ -30,7 +39,9 @@ export async function greedyPretrain(ctx: StrategyContext, encoder: ModelSpec, w
       data: inputs,
       options,
       ...(below ? { below } : {}),
-      describe: block.below ? `the outputs of ${block.below.layers.map((l) => l.name).join(', ')} for ${data.size} unlabelled samples` : `${data.size} unlabelled samples`,
+      describe: block.below
+        ? `the outputs of ${block.below.layers.map((l) => l.name).join(', ')} for ${data.size} unlabelled samples`
+        : `${data.size} unlabelled samples`,
     });
     current = new Map([...current, ...weightsFor(block.spec, trained)]);
   }

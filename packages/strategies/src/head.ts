@@ -17,7 +17,8 @@ export interface HeadSplit {
 export function headIndex(spec: ModelSpec, headLayer?: string): number {
   if (headLayer !== undefined) {
     const index = spec.layers.findIndex((l) => l.name === headLayer);
-    if (index < 0) throw new HeadstartError('USAGE', `--head ${headLayer}: no such layer; the layers are ${spec.layers.map((l) => l.name).join(', ')}`);
+    if (index < 0)
+      throw new HeadstartError('USAGE', `--head ${headLayer}: no such layer; the layers are ${spec.layers.map((l) => l.name).join(', ')}`);
     return index;
   }
   const shapes = inferShapes(spec);
@@ -49,7 +50,10 @@ export function withNewHead(spec: ModelSpec, classes: number, headLayer?: string
   const index = headIndex(spec, headLayer);
   const resized = withHeadUnits(spec, classes);
   if (spec.layers.findIndex((l) => l.name === resized.head) < index) {
-    throw new HeadstartError('USAGE', `the head (from layer "${spec.layers[index]!.name}") has no dense layer to size for ${classes} classes`);
+    throw new HeadstartError(
+      'USAGE',
+      `the head (from layer "${spec.layers[index]!.name}") has no dense layer to size for ${classes} classes`,
+    );
   }
   return { spec: resized.spec, headLayers: spec.layers.slice(index).map((l) => l.name) };
 }

@@ -38,18 +38,29 @@ export function lpFt(): Strategy<LpFtOptions> {
       const trainable = trainableParameters(start.spec).filter((p) => !frozen.has(p));
       checkTrainable(start.spec, trainable);
       const probeOptions = { ...options, epochs: options.probeEpochs, lr: options.probeLr };
-      const probed = ctx.resume?.state.phase === 'finetune'
-        ? undefined
-        : await trainHead(ctx, { spec: start.spec, weights: start.weights, head: start.head, phase: 'probe', options: probeOptions, cacheFeatures: options.cacheFeatures });
+      const probed =
+        ctx.resume?.state.phase === 'finetune'
+          ? undefined
+          : await trainHead(ctx, {
+              spec: start.spec,
+              weights: start.weights,
+              head: start.head,
+              phase: 'probe',
+              options: probeOptions,
+              cacheFeatures: options.cacheFeatures,
+            });
       const weights = probed ? await probed.model.getWeights() : start.weights;
       probed?.model.dispose();
       const model = await ctx.createModel(start.spec, weights);
-      const result = await ctx.fit(model, phasePlan(ctx, options, {
-        phase: 'finetune',
-        trainable,
-        groups: discriminativeGroups(start.spec, trainable, options.lr, options.lrMult, options.weightDecay),
-        l2sp: { weight: options.l2sp, reference: start.reference },
-      }));
+      const result = await ctx.fit(
+        model,
+        phasePlan(ctx, options, {
+          phase: 'finetune',
+          trainable,
+          groups: discriminativeGroups(start.spec, trainable, options.lr, options.lrMult, options.weightDecay),
+          l2sp: { weight: options.l2sp, reference: start.reference },
+        }),
+      );
       return { model, labels: start.labels, metrics: result.metrics, trainable };
     },
   };

@@ -18,7 +18,9 @@ describe('parameter sets of a model with an opaque ONNX base', () => {
 
   test('checkTrainable fails before any work when the block would train, naming the op and node', () => {
     expect(() => checkTrainable(imported, ['fc2.kernel', 'fc2.bias'])).not.toThrow();
-    expect(() => checkTrainable(imported, trainableParameters(imported))).toThrow(/^cannot train layer "base": it is an opaque ONNX block \(op Sin at node "\/act\/Sin"\) that runs forward only/);
+    expect(() => checkTrainable(imported, trainableParameters(imported))).toThrow(
+      /^cannot train layer "base": it is an opaque ONNX block \(op Sin at node "\/act\/Sin"\) that runs forward only/,
+    );
   });
 });
 
@@ -34,6 +36,8 @@ describe('--freeze globs', () => {
     expect(() => frozenParameters(names, ['enc1.*', 'encoder*'])).toThrow(
       '--freeze encoder*: matches no trainable parameter; they are enc1.kernel, enc1.bias, enc2.kernel, enc2.bias, enc3.kernel, enc3.bias, … (8 in all)',
     );
-    expect(() => frozenParameters(['fc.kernel', 'fc.bias'], ['fc.w'])).toThrow('--freeze fc.w: matches no trainable parameter; they are fc.kernel, fc.bias');
+    expect(() => frozenParameters(['fc.kernel', 'fc.bias'], ['fc.w'])).toThrow(
+      '--freeze fc.w: matches no trainable parameter; they are fc.kernel, fc.bias',
+    );
   });
 });

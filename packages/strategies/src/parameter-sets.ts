@@ -5,7 +5,10 @@ import { HeadstartError, inferShapes, opaqueTrainingError, parameterShapes, type
  * must match. `enc*` matches `enc1.kernel`; `*.bias` every bias.
  */
 export function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const body = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${body}$`);
 }
 
@@ -63,9 +66,15 @@ export function layerGroupsTopDown(spec: ModelSpec): { layer: string; params: st
  * Discriminative learning rates (ULMFiT, fastai): the top layer group trains at `lr`, each group
  * below at the rate of the one above times `lrMult` (e.g. 1/2.6). Only `trainable` parameters appear.
  */
-export function discriminativeGroups(spec: ModelSpec, trainable: readonly string[], lr: number, lrMult: number, weightDecay = 0): ParameterGroup[] {
+export function discriminativeGroups(
+  spec: ModelSpec,
+  trainable: readonly string[],
+  lr: number,
+  lrMult: number,
+  weightDecay = 0,
+): ParameterGroup[] {
   const wanted = new Set(trainable);
   return layerGroupsTopDown(spec)
-    .map((g, depth) => ({ name: g.layer, params: g.params.filter((p) => wanted.has(p)), lr: lr * Math.pow(lrMult, depth), weightDecay }))
+    .map((g, depth) => ({ name: g.layer, params: g.params.filter((p) => wanted.has(p)), lr: lr * lrMult ** depth, weightDecay }))
     .filter((g) => g.params.length > 0);
 }

@@ -13,7 +13,12 @@ import { weightsFor } from './weights.js';
  * labels. Phases a resumed run already finished are skipped. Returns the encoder's weights.
  * @param next the phase that follows (`finetune`), so a run resumed there skips pre-training.
  */
-export async function pretrainEncoder(ctx: StrategyContext, encoder: ModelSpec, options: PretrainFinetuneOptions, next: string): Promise<NamedTensors> {
+export async function pretrainEncoder(
+  ctx: StrategyContext,
+  encoder: ModelSpec,
+  options: PretrainFinetuneOptions,
+  next: string,
+): Promise<NamedTensors> {
   const data = pretrainingData(ctx, encoder);
   const phases = options.greedy ? greedyPhases(encoder) : ['pretrain'];
   let skip = resumedPhaseIndex(ctx, [...phases, next]);
@@ -37,7 +42,10 @@ export async function pretrainEncoder(ctx: StrategyContext, encoder: ModelSpec, 
 function pretrainingData(ctx: StrategyContext, encoder: ModelSpec): Dataset {
   const data = ctx.data.unlabeled ?? withoutLabels(ctx.data.train);
   if (data.sampleShape.join(',') !== encoder.inputShape.join(',')) {
-    throw new HeadstartError('BAD_INPUT', `pretrain-finetune: ${data.source.file}: samples have shape [${data.sampleShape}], but the model's input is [${encoder.inputShape}]`);
+    throw new HeadstartError(
+      'BAD_INPUT',
+      `pretrain-finetune: ${data.source.file}: samples have shape [${data.sampleShape}], but the model's input is [${encoder.inputShape}]`,
+    );
   }
   return data;
 }

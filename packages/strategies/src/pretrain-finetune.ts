@@ -20,7 +20,10 @@ export type { PretrainFinetuneOptions } from './pretrain-finetune-options.js';
 export function pretrainFinetune(): Strategy<PretrainFinetuneOptions> {
   return {
     name: 'pretrain-finetune',
-    meta: { version: VERSION, description: 'Pre-train the encoder as a denoising autoencoder on unlabelled data, then fine-tune it under a new head.' },
+    meta: {
+      version: VERSION,
+      description: 'Pre-train the encoder as a denoising autoencoder on unlabelled data, then fine-tune it under a new head.',
+    },
     options: pretrainFinetuneOptionsSchema,
     needsStart: 'optional',
     usesUnlabeled: true,
@@ -33,12 +36,15 @@ export function pretrainFinetune(): Strategy<PretrainFinetuneOptions> {
       const pretrained = await pretrainEncoder(ctx, encoder, options, 'finetune');
       const model = await ctx.createModel(spec, mergeWeights(spec, pretrained, headLayers, ctx.rng));
       const trainable = trainableParameters(spec).filter((p) => !frozen.has(p));
-      const result = await ctx.fit(model, phasePlan(ctx, options, {
-        phase: 'finetune',
-        trainable,
-        groups: discriminativeGroups(spec, trainable, options.lr, options.lrMult, options.weightDecay),
-        l2sp: { weight: options.l2sp, reference: pretrained },
-      }));
+      const result = await ctx.fit(
+        model,
+        phasePlan(ctx, options, {
+          phase: 'finetune',
+          trainable,
+          groups: discriminativeGroups(spec, trainable, options.lr, options.lrMult, options.weightDecay),
+          l2sp: { weight: options.l2sp, reference: pretrained },
+        }),
+      );
       return { model, labels, metrics: result.metrics, trainable };
     },
   };
@@ -47,6 +53,10 @@ export function pretrainFinetune(): Strategy<PretrainFinetuneOptions> {
 /** The layers below the head: what pre-training trains and fine-tuning keeps. */
 function encoderOf(spec: ModelSpec, head: string): ModelSpec {
   const { base } = splitAtHead(spec, head);
-  if (!base) throw new HeadstartError('USAGE', `pretrain-finetune: the head starts at the first layer ("${head}"), so there is no encoder to pre-train; name a later --head`);
+  if (!base)
+    throw new HeadstartError(
+      'USAGE',
+      `pretrain-finetune: the head starts at the first layer ("${head}"), so there is no encoder to pre-train; name a later --head`,
+    );
   return base;
 }

@@ -10,7 +10,13 @@ const CHUNK = 512;
  * every value as the `mse` loss is; on at most 2,048 evenly spread samples.
  */
 export async function reconstructionLoss(model: Model, data: Dataset): Promise<number> {
-  const sample = data.size <= MAX_SAMPLES ? data : subset(data, Array.from({ length: MAX_SAMPLES }, (_, i) => Math.floor((i * data.size) / MAX_SAMPLES)));
+  const sample =
+    data.size <= MAX_SAMPLES
+      ? data
+      : subset(
+          data,
+          Array.from({ length: MAX_SAMPLES }, (_, i) => Math.floor((i * data.size) / MAX_SAMPLES)),
+        );
   const width = sizeOf(sample.sampleShape);
   let sum = 0;
   for (let start = 0; start < sample.size; start += CHUNK) {

@@ -10,7 +10,11 @@ export function resumedPhaseIndex(ctx: StrategyContext, phases: readonly string[
   const index = phases.indexOf(phase);
   if (index < 0) {
     // Options that change the list of phases (unfreezeEvery, greedy) make the saved phase unknown.
-    ctx.emit({ type: 'log', level: 'warn', message: `--resume: the checkpoint stopped in phase "${phase}", which this run does not have (its phases: ${phases.join(', ')}); starting from the first` });
+    ctx.emit({
+      type: 'log',
+      level: 'warn',
+      message: `--resume: the checkpoint stopped in phase "${phase}", which this run does not have (its phases: ${phases.join(', ')}); starting from the first`,
+    });
     return 0;
   }
   return index;

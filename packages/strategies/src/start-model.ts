@@ -22,16 +22,26 @@ export interface TransferStart {
  */
 export function transferStart(ctx: StrategyContext, strategy: string, head: string | undefined, keepMatchingHead: boolean): TransferStart {
   const from = ctx.from;
-  if (!from) throw new HeadstartError('USAGE', `${strategy} starts from a trained model: give --from CHECKPOINT (or a model file a backend can import)`);
+  if (!from)
+    throw new HeadstartError(
+      'USAGE',
+      `${strategy} starts from a trained model: give --from CHECKPOINT (or a model file a backend can import)`,
+    );
   const labels = ctx.data.train.labelMap ?? [];
   const { spec, headLayers } = withNewHead(from.spec, labels.length, head);
   const keep = keepMatchingHead && sameLabels(from.labels, labels);
   if (!keep) {
     const before = from.labels ? `[${from.labels.join(', ')}]` : 'none';
-    ctx.emit({ type: 'log', level: 'info', message: `${strategy}: new head (${headLayers.join(', ')}) for labels [${labels.join(', ')}]; the checkpoint's labels were ${before}` });
+    ctx.emit({
+      type: 'log',
+      level: 'info',
+      message: `${strategy}: new head (${headLayers.join(', ')}) for labels [${labels.join(', ')}]; the checkpoint's labels were ${before}`,
+    });
   }
   // L2-SP pulls towards what was pre-trained and kept: a replaced head has no pre-trained values.
-  const reference = keep ? from.weights : new Map([...from.weights].filter(([name]) => !headLayers.includes(name.slice(0, name.lastIndexOf('.')))));
+  const reference = keep
+    ? from.weights
+    : new Map([...from.weights].filter(([name]) => !headLayers.includes(name.slice(0, name.lastIndexOf('.')))));
   return {
     spec,
     weights: mergeWeights(spec, from.weights, keep ? [] : headLayers, ctx.rng),

@@ -36,18 +36,29 @@ export async function trainAutoencoder(ctx: StrategyContext, t: AutoencoderTrain
   try {
     const before = ctx.dryRun ? Number.NaN : await reconstructionLoss(model, t.data);
     const { options } = t;
-    await ctx.fit(trained, phasePlan(ctx, { ...options, epochs: options.pretrainEpochs, lr: options.pretrainLr, patience: 0 }, {
-      phase: t.phase,
-      trainable: trainableParameters(spec),
-      train: t.data,
-      loss: 'mse',
-      target: 'inputs',
-      ...(options.noise > 0 ? { inputNoise: { type: options.noiseType, amount: options.noise } } : {}),
-    }));
+    await ctx.fit(
+      trained,
+      phasePlan(
+        ctx,
+        { ...options, epochs: options.pretrainEpochs, lr: options.pretrainLr, patience: 0 },
+        {
+          phase: t.phase,
+          trainable: trainableParameters(spec),
+          train: t.data,
+          loss: 'mse',
+          target: 'inputs',
+          ...(options.noise > 0 ? { inputNoise: { type: options.noiseType, amount: options.noise } } : {}),
+        },
+      ),
+    );
     if (!ctx.dryRun) {
       const after = await reconstructionLoss(model, t.data);
       const noise = options.noise > 0 ? `${options.noiseType} ${options.noise}` : 'no noise';
-      ctx.emit({ type: 'log', level: 'info', message: `pretrain-finetune: ${t.phase}: denoising autoencoder (${noise}) on ${t.describe}: reconstruction loss on clean inputs ${format(before)} → ${format(after)}; decoder (${decoderLayers.join(', ')}) discarded` });
+      ctx.emit({
+        type: 'log',
+        level: 'info',
+        message: `pretrain-finetune: ${t.phase}: denoising autoencoder (${noise}) on ${t.describe}: reconstruction loss on clean inputs ${format(before)} → ${format(after)}; decoder (${decoderLayers.join(', ')}) discarded`,
+      });
     }
     return await model.getWeights();
   } finally {

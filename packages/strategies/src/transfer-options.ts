@@ -2,7 +2,16 @@ import { booleanOption, trainingOptionsSchema } from '@headstart/core';
 import { z } from 'zod';
 
 /** `a,b` from `--set freeze=a,b`, or the list `--freeze` gives. */
-const globList = z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v), z.array(z.string().min(1)));
+const globList = z.preprocess(
+  (v) =>
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : v,
+  z.array(z.string().min(1)),
+);
 
 /**
  * Options shared by the strategies that start from a trained model: where the head starts, what to

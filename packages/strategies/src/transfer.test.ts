@@ -13,14 +13,19 @@ beforeAll(async () => {
   t = await digitsTransfer();
 });
 
-const accuracyOn = async (model: Parameters<typeof evaluateClassifier>[0], labels: (string | number)[]) => (await evaluateClassifier(model, t.rest, labels)).accuracy;
+const accuracyOn = async (model: Parameters<typeof evaluateClassifier>[0], labels: (string | number)[]) =>
+  (await evaluateClassifier(model, t.rest, labels)).accuracy;
 
 describe('frozen-base', () => {
   test('trains only the new head: the base is bit-identical, and cached features give the same head as training through the base', async () => {
     const cached = recorder();
     const out = join(t.dir, 'frozen.safetensors');
     const a = await runTraining(await runOf(frozenBase(), { epochs: 20 }, { train: t.few }, out, { from: t.source, emit: cached.emit }));
-    const b = await runTraining(await runOf(frozenBase(), { epochs: 20, cacheFeatures: false }, { train: t.few }, join(t.dir, 'frozen-uncached.safetensors'), { from: t.source }));
+    const b = await runTraining(
+      await runOf(frozenBase(), { epochs: 20, cacheFeatures: false }, { train: t.few }, join(t.dir, 'frozen-uncached.safetensors'), {
+        from: t.source,
+      }),
+    );
     const [wa, wb] = [await a.result.model.getWeights(), await b.result.model.getWeights()];
     for (const name of ['enc1.kernel', 'enc1.bias', 'enc2.kernel', 'enc2.bias']) {
       expect(wa.get(name)!.data, name).toEqual(t.source.weights.get(name)!.data);
@@ -39,7 +44,9 @@ describe('frozen-base', () => {
   });
 
   test('--freeze globs choose what stays frozen', async () => {
-    const run = await runTraining(await runOf(frozenBase(), { epochs: 3, freeze: 'enc1.*' }, { train: t.few }, join(t.dir, 'freeze.safetensors'), { from: t.source }));
+    const run = await runTraining(
+      await runOf(frozenBase(), { epochs: 3, freeze: 'enc1.*' }, { train: t.few }, join(t.dir, 'freeze.safetensors'), { from: t.source }),
+    );
     const w = await run.result.model.getWeights();
     expect(w.get('enc1.kernel')!.data).toEqual(t.source.weights.get('enc1.kernel')!.data);
     expect(w.get('enc2.kernel')!.data).not.toEqual(t.source.weights.get('enc2.kernel')!.data);
@@ -56,20 +63,38 @@ describe('frozen-base', () => {
 describe('continued', () => {
   test('trains every weight, replacing the head when the labels differ, and says so', async () => {
     const { events, emit } = recorder();
-    const run = await runTraining(await runOf(continued(), { epochs: 5 }, { train: t.few }, join(t.dir, 'continued.safetensors'), { from: t.source, emit }));
+    const run = await runTraining(
+      await runOf(continued(), { epochs: 5 }, { train: t.few }, join(t.dir, 'continued.safetensors'), { from: t.source, emit }),
+    );
     const w = await run.result.model.getWeights();
     expect(w.get('enc1.kernel')!.data).not.toEqual(t.source.weights.get('enc1.kernel')!.data);
     expect(w.get('head.kernel')!.shape).toEqual([64, 5]);
     expect(events.find((e): e is Extract<TrainingEvent, { type: 'log' }> => e.type === 'log')?.message).toBe(
-      'continued: new head (head) for labels [5, 6, 7, 8, 9]; the checkpoint\'s labels were [0, 1, 2, 3, 4]',
+      "continued: new head (head) for labels [5, 6, 7, 8, 9]; the checkpoint's labels were [0, 1, 2, 3, 4]",
     );
   });
 
-  test('keeps the head when the labels are the checkpoint\'s own', async () => {
+  test("keeps the head when the labels are the checkpoint's own", async () => {
     const { events, emit } = recorder();
-    const sameLabels = { ...t.source, labels: [5, 6, 7, 8, 9], weights: new Map([...t.source.weights, ['head.kernel', { shape: [64, 5], data: new Float32Array(320).fill(0.01) }], ['head.bias', { shape: [5], data: new Float32Array(5) }]]) };
-    const spec = { ...t.source.spec, layers: t.source.spec.layers.map((l) => (l.name === 'head' ? { ...l, units: 5 } : l)) } as typeof t.source.spec;
-    const run = await runTraining(await runOf(continued(), { epochs: 1, lr: 1e-9 }, { train: t.few }, join(t.dir, 'keep.safetensors'), { from: { ...sameLabels, spec }, emit }));
+    const sameLabels = {
+      ...t.source,
+      labels: [5, 6, 7, 8, 9],
+      weights: new Map([
+        ...t.source.weights,
+        ['head.kernel', { shape: [64, 5], data: new Float32Array(320).fill(0.01) }],
+        ['head.bias', { shape: [5], data: new Float32Array(5) }],
+      ]),
+    };
+    const spec = {
+      ...t.source.spec,
+      layers: t.source.spec.layers.map((l) => (l.name === 'head' ? { ...l, units: 5 } : l)),
+    } as typeof t.source.spec;
+    const run = await runTraining(
+      await runOf(continued(), { epochs: 1, lr: 1e-9 }, { train: t.few }, join(t.dir, 'keep.safetensors'), {
+        from: { ...sameLabels, spec },
+        emit,
+      }),
+    );
     expect(events.some((e) => e.type === 'log')).toBe(false);
     const head = (await run.result.model.getWeights()).get('head.kernel')!.data;
     expect(Math.max(...head.map((v) => Math.abs(v - 0.01)))).toBeLessThan(1e-4);
@@ -77,7 +102,11 @@ describe('continued', () => {
 
   test('L2-SP pulls the weights towards the pretrained ones', async () => {
     const distance = async (l2sp: number): Promise<number> => {
-      const run = await runTraining(await runOf(continued(), { epochs: 8, lr: 3e-3, l2sp }, { train: t.few }, join(t.dir, `l2sp-${l2sp}.safetensors`), { from: t.source }));
+      const run = await runTraining(
+        await runOf(continued(), { epochs: 8, lr: 3e-3, l2sp }, { train: t.few }, join(t.dir, `l2sp-${l2sp}.safetensors`), {
+          from: t.source,
+        }),
+      );
       const w = await run.result.model.getWeights();
       let sum = 0;
       for (const p of parameterShapes(t.source.spec).filter((p) => p.layer !== 'head')) {
@@ -92,7 +121,9 @@ describe('continued', () => {
 
   test('L2-SP leaves a replaced head alone: a new head of another size trains freely', async () => {
     const three = filterByLabels(t.few, [5, 6, 7]);
-    const run = await runTraining(await runOf(continued(), { epochs: 2, l2sp: 1 }, { train: three }, join(t.dir, 'l2sp-3.safetensors'), { from: t.source }));
+    const run = await runTraining(
+      await runOf(continued(), { epochs: 2, l2sp: 1 }, { train: three }, join(t.dir, 'l2sp-3.safetensors'), { from: t.source }),
+    );
     expect((await run.result.model.getWeights()).get('head.kernel')!.shape).toEqual([64, 3]);
   });
 });
@@ -100,13 +131,18 @@ describe('continued', () => {
 describe('lp-ft', () => {
   test('probes the head with the base frozen, then fine-tunes everything', async () => {
     const { events, emit } = recorder();
-    const run = await runTraining(await runOf(lpFt(), { probeEpochs: 20, epochs: 10 }, { train: t.few }, join(t.dir, 'lpft.safetensors'), { from: t.source, emit }));
+    const run = await runTraining(
+      await runOf(lpFt(), { probeEpochs: 20, epochs: 10 }, { train: t.few }, join(t.dir, 'lpft.safetensors'), { from: t.source, emit }),
+    );
     const probeEpochs = events.filter((e) => e.type === 'epoch-end' && e.epochs === 20);
     const finetuneEpochs = events.filter((e) => e.type === 'epoch-end' && e.epochs === 10);
     expect([probeEpochs.length, finetuneEpochs.length]).toEqual([20, 10]);
     expect(run.result.trainable).toHaveLength(6);
     const scratch = await runTraining(await runOf(fullRetrain(), { epochs: 30 }, { train: t.few }, join(t.dir, 'scratch.safetensors')));
-    const [transfer, fromScratch] = [await accuracyOn(run.result.model, [5, 6, 7, 8, 9]), await accuracyOn(scratch.result.model, [5, 6, 7, 8, 9])];
+    const [transfer, fromScratch] = [
+      await accuracyOn(run.result.model, [5, 6, 7, 8, 9]),
+      await accuracyOn(scratch.result.model, [5, 6, 7, 8, 9]),
+    ];
     console.log(`10 labels/class of 5-9: lp-ft ${transfer.toFixed(3)}, full-retrain ${fromScratch.toFixed(3)}`);
     expect(transfer).toBeGreaterThan(0.6);
   });

@@ -24,9 +24,17 @@ export async function compare(file: string, flags: CompareFlags): Promise<void> 
   const started = Date.now();
   try {
     const results = await runExperiment(experiment, {
-      backend, engine, out: flags.out, signal,
+      backend,
+      engine,
+      out: flags.out,
+      signal,
       emit: (e) => (reporter.json && (e.type === 'run-end' || e.type === 'log') ? reporter.emit(e) : undefined),
-      onResult: (r, done, total) => reporter.emit({ type: 'log', level: 'info', message: `[${done}/${total}] ${r.arm}, ${r.budget} labels/class, seed ${r.seed}: accuracy ${(r.accuracy * 100).toFixed(1)}% (${r.seconds.toFixed(1)} s)` }),
+      onResult: (r, done, total) =>
+        reporter.emit({
+          type: 'log',
+          level: 'info',
+          message: `[${done}/${total}] ${r.arm}, ${r.budget} labels/class, seed ${r.seed}: accuracy ${(r.accuracy * 100).toFixed(1)}% (${r.seconds.toFixed(1)} s)`,
+        }),
     });
     const title = `headstart — ${experiment.name} (${engine}), ${experiment.seeds.length} seed${experiment.seeds.length === 1 ? '' : 's'}`;
     await writeReport(experiment, results, engine, flags.out, reporter, started, title);

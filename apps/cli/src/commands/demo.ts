@@ -29,14 +29,28 @@ export async function demo(flags: DemoFlags): Promise<void> {
   const started = Date.now();
   try {
     const results = await runExperiment(experiment, {
-      backend, engine, out: flags.out, signal,
+      backend,
+      engine,
+      out: flags.out,
+      signal,
       emit: (e) => (reporter.json && (e.type === 'run-end' || e.type === 'log') ? reporter.emit(e) : undefined),
       onResult: (r, done, total) => {
-        reporter.emit({ type: 'log', level: 'info', message: `[${done}/${total}] ${r.arm} seed ${r.seed}: accuracy ${(r.accuracy * 100).toFixed(1)}% (${r.seconds.toFixed(1)} s)` });
+        reporter.emit({
+          type: 'log',
+          level: 'info',
+          message: `[${done}/${total}] ${r.arm} seed ${r.seed}: accuracy ${(r.accuracy * 100).toFixed(1)}% (${r.seconds.toFixed(1)} s)`,
+        });
       },
     });
-    await writeReport(experiment, results, engine, flags.out, reporter, started,
-      `headstart demo — ${experiment.name} on the embedded digits (${engine}), ${experiment.seeds.length} seeds`);
+    await writeReport(
+      experiment,
+      results,
+      engine,
+      flags.out,
+      reporter,
+      started,
+      `headstart demo — ${experiment.name} on the embedded digits (${engine}), ${experiment.seeds.length} seeds`,
+    );
   } finally {
     dispose();
     reporter.close();

@@ -25,7 +25,7 @@ export async function doctor(flags: { json?: boolean }): Promise<void> {
   for (const b of backends) {
     lines.push(`${b.available ? '✔' : '✘'} ${b.name}${'engine' in b && b.engine ? ` — engine ${b.engine}` : ''}`);
     for (const reason of b.reasons) lines.push(`    ${reason}`);
-    for (const [key, value] of Object.entries('details' in b ? b.details ?? {} : {})) lines.push(`    ${key}: ${value}`);
+    for (const [key, value] of Object.entries('details' in b ? (b.details ?? {}) : {})) lines.push(`    ${key}: ${value}`);
   }
   for (const warning of report.warnings) lines.push(`warning: ${warning}`);
   process.stdout.write(`${lines.join('\n')}\n`);

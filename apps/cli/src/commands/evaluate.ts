@@ -21,13 +21,22 @@ export async function evaluate(flags: EvaluateFlags): Promise<void> {
   if (!labels) throw new CliError(`${flags.model}: the checkpoint has no label map; it is not a classifier`);
   try {
     // Streamed in chunks, so a file larger than memory can be evaluated.
-    const chunks = streamForModel(flags.data, { labels, featureNames, inputShape: spec.inputShape, preprocessing }, { label: flags.label, labelled: true });
+    const chunks = streamForModel(
+      flags.data,
+      { labels, featureNames, inputShape: spec.inputShape, preprocessing },
+      { label: flags.label, labelled: true },
+    );
     const result = await evaluateClassifierStream(model, chunks, labels);
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(result)}\n`);
       return;
     }
-    const perClass = Object.entries(result.perClass).map(([label, m]) => [label, String(m.count), m.recall.toFixed(4), m.precision.toFixed(4)]);
+    const perClass = Object.entries(result.perClass).map(([label, m]) => [
+      label,
+      String(m.count),
+      m.recall.toFixed(4),
+      m.precision.toFixed(4),
+    ]);
     const names = labels.map(String);
     const confusion = [['true \\ predicted', ...names], ...result.confusion.map((row, i) => [names[i]!, ...row.map(String)])];
     process.stdout.write(

@@ -14,10 +14,13 @@ export async function exportModel(file: string, flags: { format: string; out: st
   const name = registry.names('backend').find((n) => n === flags.format);
   const backend = name ? await registry.get('backend', name) : undefined;
   if (!backend?.exportModel) {
-    const able = (await Promise.all(registry.names('backend').map(async (n) => ((await registry.get('backend', n)).exportModel ? n : undefined)))).filter(Boolean);
+    const able = (
+      await Promise.all(registry.names('backend').map(async (n) => ((await registry.get('backend', n)).exportModel ? n : undefined)))
+    ).filter(Boolean);
     throw new CliError(`--format ${flags.format}: no backend exports it (formats: ${able.join(', ') || 'none'})`);
   }
-  if (!(await registry.start(backend.name)).availability.available) throw new CliError(`--format ${flags.format}: the ${backend.name} backend cannot run here (see headstart doctor)`);
+  if (!(await registry.start(backend.name)).availability.available)
+    throw new CliError(`--format ${flags.format}: the ${backend.name} backend cannot run here (see headstart doctor)`);
   const model = await backend.createModel(checkpoint.manifest.spec, checkpoint.weights);
   try {
     await backend.exportModel(model, flags.format, flags.out);

@@ -23,23 +23,40 @@ export async function importModel(file: string, flags: { out: string; labels?: s
       spec: start.spec,
       ...(labels ? { labels } : {}),
       preprocessing: scale === undefined ? { kind: 'none' } : { kind: 'scale', factor: scale },
-      provenance: [{ strategy: 'import', options: { file }, data: { file, format: 'model', sha256: await sha256OfFile(hashed) }, backend: start.importedBy ?? 'unknown', startedAt: now, finishedAt: now }],
+      provenance: [
+        {
+          strategy: 'import',
+          options: { file },
+          data: { file, format: 'model', sha256: await sha256OfFile(hashed) },
+          backend: start.importedBy ?? 'unknown',
+          startedAt: now,
+          finishedAt: now,
+        },
+      ],
     },
     weights: start.weights,
   });
   process.stdout.write(`imported ${file} → ${flags.out} (${start.spec.layers.length} layers, sha256 ${sha256.slice(0, 12)}…)\n`);
   for (const block of opaqueLayers(start.spec.layers)) {
     const { op, node } = block.unsupported;
-    process.stdout.write(`layer ${block.name} is an opaque ONNX block (op ${op} at node "${node}" has no headstart layer): it runs forward only, as a frozen base\n`);
+    process.stdout.write(
+      `layer ${block.name} is an opaque ONNX block (op ${op} at node "${node}" has no headstart layer): it runs forward only, as a frozen base\n`,
+    );
   }
 }
 
 /** `--labels a,b,c`: one label an output (numbers stay numbers, as in data files). */
 function parseLabels(text: string | undefined, output: number[]): Label[] | undefined {
   if (text === undefined) return undefined;
-  const labels = text.split(',').map((l) => l.trim()).map((l): Label => (l !== '' && Number.isFinite(Number(l)) ? Number(l) : l));
+  const labels = text
+    .split(',')
+    .map((l) => l.trim())
+    .map((l): Label => (l !== '' && Number.isFinite(Number(l)) ? Number(l) : l));
   const outputs = output.reduce((a, b) => a * b, 1);
-  if (labels.length !== outputs || labels.some((l) => l === '')) throw new CliError(`--labels: the model has ${outputs} outputs; give ${outputs} non-empty labels, comma-separated (got ${labels.length})`);
+  if (labels.length !== outputs || labels.some((l) => l === ''))
+    throw new CliError(
+      `--labels: the model has ${outputs} outputs; give ${outputs} non-empty labels, comma-separated (got ${labels.length})`,
+    );
   if (new Set(labels.map(String)).size !== labels.length) throw new CliError('--labels: each label once');
   return labels;
 }

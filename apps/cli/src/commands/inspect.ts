@@ -7,7 +7,13 @@ export async function inspect(file: string, flags: { json?: boolean }): Promise<
   const trainable = new Set(manifest.training?.trainable ?? []);
   const layers = inferShapes(manifest.spec);
   const parameters = layers.flatMap((l) =>
-    l.parameters.map((p) => ({ name: p.name, layer: l.layer.type, shape: p.shape, trainedLast: trainable.has(p.name), ...(p.dtype ? { dtype: p.dtype } : {}) })),
+    l.parameters.map((p) => ({
+      name: p.name,
+      layer: l.layer.type,
+      shape: p.shape,
+      trainedLast: trainable.has(p.name),
+      ...(p.dtype ? { dtype: p.dtype } : {}),
+    })),
   );
   const optimizer = tensors.filter((t) => t.name.startsWith('optim.')).length;
   if (flags.json) {
@@ -25,14 +31,20 @@ export async function inspect(file: string, flags: { json?: boolean }): Promise<
     `input [${manifest.spec.inputShape.join(', ')}]`,
     table([['layer', 'type', 'output'], ...layers.map((l) => [l.layer.name, l.layer.type, `[${l.outputShape.join(', ')}]`])]),
     '',
-    table([['parameter', 'shape', 'trained in last stage'], ...parameters.map((p) => [p.name, `[${p.shape.join(', ')}]`, p.trainedLast ? 'yes' : 'no'])]),
+    table([
+      ['parameter', 'shape', 'trained in last stage'],
+      ...parameters.map((p) => [p.name, `[${p.shape.join(', ')}]`, p.trainedLast ? 'yes' : 'no']),
+    ]),
     '',
     `labels: ${manifest.labels ? manifest.labels.map(String).join(', ') : '(none)'}`,
     `preprocessing: ${describePreprocessing(manifest.preprocessing)}`,
     `training: ${manifest.training ? (manifest.training.complete ? 'complete' : `interrupted at epoch ${manifest.training.epoch + 1}, step ${manifest.training.step}`) : '(none)'}`,
     '',
     'provenance:',
-    ...manifest.provenance.map((p, i) => `  ${i + 1}. ${p.strategy} on ${p.backend}${p.engine ? ` (${p.engine})` : ''}, data ${p.data?.file ?? '-'}${p.data?.sha256 ? ` (sha256 ${p.data.sha256.slice(0, 12)}…)` : ''}, ${p.finishedAt ?? p.startedAt}`),
+    ...manifest.provenance.map(
+      (p, i) =>
+        `  ${i + 1}. ${p.strategy} on ${p.backend}${p.engine ? ` (${p.engine})` : ''}, data ${p.data?.file ?? '-'}${p.data?.sha256 ? ` (sha256 ${p.data.sha256.slice(0, 12)}…)` : ''}, ${p.finishedAt ?? p.startedAt}`,
+    ),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -33,7 +33,11 @@ export async function predict(flags: PredictFlags): Promise<void> {
   try {
     output = flags.out ? await atomicFileOutput(flags.out) : stdoutOutput();
     const format = flags.out?.endsWith('.jsonl') === true ? jsonlRow : csvRow;
-    const chunks = streamForModel(flags.data, { featureNames, inputShape: spec.inputShape, preprocessing }, { label: flags.label, labelled: false, signal });
+    const chunks = streamForModel(
+      flags.data,
+      { featureNames, inputShape: spec.inputShape, preprocessing },
+      { label: flags.label, labelled: false, signal },
+    );
     for await (const chunk of chunks) {
       const probs = await model.predict(chunk.features, chunk.size);
       const best = argmaxRows(probs, labels.length);
@@ -46,7 +50,9 @@ export async function predict(flags: PredictFlags): Promise<void> {
     await output.commit();
   } catch (error) {
     await output?.discard();
-    throw signal.aborted ? new HeadstartError('INTERRUPTED', `interrupted after ${written} predictions${flags.out ? `; ${flags.out} was not written` : ''}`) : error;
+    throw signal.aborted
+      ? new HeadstartError('INTERRUPTED', `interrupted after ${written} predictions${flags.out ? `; ${flags.out} was not written` : ''}`)
+      : error;
   } finally {
     dispose();
     model.dispose();

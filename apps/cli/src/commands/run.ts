@@ -21,13 +21,25 @@ export async function run(file: string, flags: RunFlags): Promise<void> {
   const checkpointEvery = parseCheckpointEvery(flags.checkpointEvery);
   const { signal, dispose } = interruptSignal();
   try {
-    const outcomes = await runPipeline(pipeline, { file, resume: flags.resume === true, dryRun: flags.dryRun === true, checkpointEvery, emit: reporter.emit, signal });
+    const outcomes = await runPipeline(pipeline, {
+      file,
+      resume: flags.resume === true,
+      dryRun: flags.dryRun === true,
+      checkpointEvery,
+      emit: reporter.emit,
+      signal,
+    });
     reporter.close();
     if (flags.dryRun) return;
     const last = outcomes.at(-1);
     if (last) {
       reporter.info(`pipeline finished: ${last.checkpoint.file} — ${formatMetrics(last.result.metrics)}`);
-      reporter.result({ checkpoint: last.checkpoint.file, sha256: last.checkpoint.sha256, metrics: last.result.metrics, stages: outcomes.map((o) => o.checkpoint.file) });
+      reporter.result({
+        checkpoint: last.checkpoint.file,
+        sha256: last.checkpoint.sha256,
+        metrics: last.result.metrics,
+        stages: outcomes.map((o) => o.checkpoint.file),
+      });
     }
   } finally {
     reporter.close();

@@ -40,7 +40,8 @@ export async function train(flags: TrainFlags): Promise<void> {
   const registry = getRegistry();
   const strategy = await registry.get('strategy', flags.strategy);
   const from = flags.from ? await loadStartingPoint(flags.from) : undefined;
-  if (strategy.needsStart === 'required' && !from) throw new CliError(`--strategy ${strategy.name} starts from a trained model: give --from CHECKPOINT`);
+  if (strategy.needsStart === 'required' && !from)
+    throw new CliError(`--strategy ${strategy.name} starts from a trained model: give --from CHECKPOINT`);
   await checkTrainFlags(flags, strategy, from);
   const { data, preprocessing } = await loadTrainingData(flags, inheritedFrom(from));
   const spec = await chooseSpec(flags.model, from, data.train);

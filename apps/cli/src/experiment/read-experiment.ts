@@ -27,10 +27,19 @@ export async function readExperiment(file: string): Promise<Experiment> {
   if (!parsed.success) throw new CliError(`${file}: ${issueText(firstIssue(parsed.error.issues))}`);
   const x = parsed.data;
   const at = (p: string): string => (isAbsolute(p) ? p : resolve(dirname(file), p));
-  if (!x.source.model && !x.source.labels && !x.source.data) throw new CliError(`${file}: source: give labels (classes of data to pre-train on), data, or a model`);
+  if (!x.source.model && !x.source.labels && !x.source.data)
+    throw new CliError(`${file}: source: give labels (classes of data to pre-train on), data, or a model`);
   const experiment: Experiment = {
-    name: x.name, data: at(x.data), label: x.label, ...(x.scale ? { scale: x.scale } : {}), ...(x.inputShape ? { inputShape: x.inputShape } : {}),
-    source: { ...x.source, ...(x.source.data ? { data: at(x.source.data) } : {}), ...(x.source.model ? { model: at(x.source.model) } : {}) },
+    name: x.name,
+    data: at(x.data),
+    label: x.label,
+    ...(x.scale ? { scale: x.scale } : {}),
+    ...(x.inputShape ? { inputShape: x.inputShape } : {}),
+    source: {
+      ...x.source,
+      ...(x.source.data ? { data: at(x.source.data) } : {}),
+      ...(x.source.model ? { model: at(x.source.model) } : {}),
+    },
     target: x.target,
     arms: [],
     seeds: x.seeds,
@@ -40,14 +49,23 @@ export async function readExperiment(file: string): Promise<Experiment> {
   }
   for (const [index, arm] of x.strategies.entries()) {
     const where = `${file}: strategies[${index}]`;
-    const strategy = await getRegistry().get('strategy', arm.strategy).catch((error: Error) => {
-      throw new CliError(`${where}.strategy: ${error.message}`);
-    });
+    const strategy = await getRegistry()
+      .get('strategy', arm.strategy)
+      .catch((error: Error) => {
+        throw new CliError(`${where}.strategy: ${error.message}`);
+      });
     const options = checkOptions(strategy.options, arm.options);
     if (!options.ok) throw new CliError(`${where}.options${options.field ? `.${options.field}` : ''}: ${options.problem}`);
     const from = arm.from ?? (strategy.needsStart === 'required' ? 'source' : 'none');
-    if (from === 'none' && strategy.needsStart === 'required') throw new CliError(`${where}.from: ${arm.strategy} starts from a trained model; use from: source`);
-    experiment.arms.push({ name: arm.name ?? arm.strategy, strategy: arm.strategy, options: arm.options, from, ...(arm.description ? { description: arm.description } : {}) });
+    if (from === 'none' && strategy.needsStart === 'required')
+      throw new CliError(`${where}.from: ${arm.strategy} starts from a trained model; use from: source`);
+    experiment.arms.push({
+      name: arm.name ?? arm.strategy,
+      strategy: arm.strategy,
+      options: arm.options,
+      from,
+      ...(arm.description ? { description: arm.description } : {}),
+    });
   }
   const names = experiment.arms.map((a) => a.name);
   const twice = names.find((n, i) => names.indexOf(n) !== i);
@@ -56,7 +74,10 @@ export async function readExperiment(file: string): Promise<Experiment> {
 }
 
 function issueText(issue: z.core.$ZodIssue): string {
-  const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  const path = issue.path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+    .join('')
+    .replace(/^\./, '');
   if (issue.code === 'unrecognized_keys') return `${path ? `${path}: ` : ''}unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
   return `${path || '(file)'}: ${issue.message}`;
 }

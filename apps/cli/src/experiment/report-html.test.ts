@@ -22,12 +22,22 @@ const summaries: ArmSummary[] = [
   { arm: 'scratch', budget: 4, mean: 0.8, std: 0, seconds: 1, runs: 2 },
 ];
 
-const results: RunResult[] = experiment.arms.flatMap((arm) => experiment.target.budgets.flatMap((budget) => experiment.seeds.map((seed) => ({
-  arm: arm.name, strategy: arm.strategy, budget, seed, accuracy: 0.7, loss: 0.3, seconds: 1,
-  curve: [{ loss: 2, accuracy: 0.2 }, { loss: 1 }, { loss: 0.5, accuracy: 0.9 }],
-  checkpoint: `/runs/out/checkpoints/${arm.name}-b${budget}-s${seed}.safetensors`,
-  provenance: arm.from === 'source' ? ['full-retrain', arm.strategy] : [arm.strategy],
-}))));
+const results: RunResult[] = experiment.arms.flatMap((arm) =>
+  experiment.target.budgets.flatMap((budget) =>
+    experiment.seeds.map((seed) => ({
+      arm: arm.name,
+      strategy: arm.strategy,
+      budget,
+      seed,
+      accuracy: 0.7,
+      loss: 0.3,
+      seconds: 1,
+      curve: [{ loss: 2, accuracy: 0.2 }, { loss: 1 }, { loss: 0.5, accuracy: 0.9 }],
+      checkpoint: `/runs/out/checkpoints/${arm.name}-b${budget}-s${seed}.safetensors`,
+      provenance: arm.from === 'source' ? ['full-retrain', arm.strategy] : [arm.strategy],
+    })),
+  ),
+);
 
 const html = reportHtml(experiment, summaries, results, ['Plain <reading> & more.'], 'test-engine', { baseDir: '/runs/out' });
 

@@ -2,8 +2,21 @@ import { basename, dirname, relative, sep } from 'node:path';
 import type { ArmSummary, Experiment, RunResult } from './experiment.js';
 import { describeSource, resultsTable } from './report-md.js';
 import {
-  axes, colour, dot, errorBar, escapeXml as esc, legend, legendRows, linearScale, logScale, niceMax, niceTicks, polyline,
-  type Scale, svgFigure, text,
+  axes,
+  colour,
+  dot,
+  errorBar,
+  escapeXml as esc,
+  legend,
+  legendRows,
+  linearScale,
+  logScale,
+  niceMax,
+  niceTicks,
+  polyline,
+  type Scale,
+  svgFigure,
+  text,
 } from './svg-plot.js';
 
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
@@ -38,25 +51,67 @@ export function accuracyPlot(e: Experiment, summaries: ArmSummary[]): string {
   const items = e.arms.map((a, i) => ({ label: a.name, colour: colour(i) }));
   const legendTop = g.top + g.plotHeight + g.bottom;
   const height = legendTop + legendRows(items, g.width - g.left, 15) * 15 * 1.7 + 4;
-  const lines = e.arms.map((arm, i) => {
-    const c = colour(i);
-    const at = e.target.budgets.map((b) => summaries.find((s) => s.arm === arm.name && s.budget === b))
-      .filter((s): s is ArmSummary => s !== undefined && Number.isFinite(s.mean));
-    const px = (s: ArmSummary): number => x(s.budget) + dodge(i, e.arms.length);
-    return `<g class="arm" stroke="${c}">` +
-      at.filter((s) => s.std > 0).map((s) => errorBar(px(s), y(Math.max(y.domain[0], s.mean - s.std)), y(Math.min(y.domain[1], s.mean + s.std)), { 'stroke-width': 1.2, 'stroke-opacity': 0.7 })).join('') +
-      polyline(at.map((s) => [px(s), y(s.mean)]), { 'stroke-width': 2.2 }) +
-      at.map((s) => dot(px(s), y(s.mean), 3.5, { fill: c, stroke: 'none' }, `${arm.name}, ${s.budget} labels/class: ${pct(s.mean)} ± ${pct(s.std)} over ${s.runs} runs`)).join('') +
-      '</g>';
-  }).join('');
-  const body = axes({
-    x, y, xTicks: e.target.budgets, yTicks: niceTicks(y.domain[0], y.domain[1], 6),
-    yFormat: (v) => `${Math.round(v * 100)}%`, xLabel: 'labels per class', yLabel: 'test accuracy (mean ± std)', fontSize: 15,
-  }) + lines + legend(items, g.left, legendTop, g.width - g.left, 15);
-  const desc = e.arms.map((a) => `${a.name}: ${e.target.budgets.map((b) => {
-    const s = summaries.find((v) => v.arm === a.name && v.budget === b);
-    return `${b} labels ${s ? pct(s.mean) : 'no runs'}`;
-  }).join(', ')}`).join('; ');
+  const lines = e.arms
+    .map((arm, i) => {
+      const c = colour(i);
+      const at = e.target.budgets
+        .map((b) => summaries.find((s) => s.arm === arm.name && s.budget === b))
+        .filter((s): s is ArmSummary => s !== undefined && Number.isFinite(s.mean));
+      const px = (s: ArmSummary): number => x(s.budget) + dodge(i, e.arms.length);
+      return (
+        `<g class="arm" stroke="${c}">` +
+        at
+          .filter((s) => s.std > 0)
+          .map((s) =>
+            errorBar(px(s), y(Math.max(y.domain[0], s.mean - s.std)), y(Math.min(y.domain[1], s.mean + s.std)), {
+              'stroke-width': 1.2,
+              'stroke-opacity': 0.7,
+            }),
+          )
+          .join('') +
+        polyline(
+          at.map((s) => [px(s), y(s.mean)]),
+          { 'stroke-width': 2.2 },
+        ) +
+        at
+          .map((s) =>
+            dot(
+              px(s),
+              y(s.mean),
+              3.5,
+              { fill: c, stroke: 'none' },
+              `${arm.name}, ${s.budget} labels/class: ${pct(s.mean)} ± ${pct(s.std)} over ${s.runs} runs`,
+            ),
+          )
+          .join('') +
+        '</g>'
+      );
+    })
+    .join('');
+  const body =
+    axes({
+      x,
+      y,
+      xTicks: e.target.budgets,
+      yTicks: niceTicks(y.domain[0], y.domain[1], 6),
+      yFormat: (v) => `${Math.round(v * 100)}%`,
+      xLabel: 'labels per class',
+      yLabel: 'test accuracy (mean ± std)',
+      fontSize: 15,
+    }) +
+    lines +
+    legend(items, g.left, legendTop, g.width - g.left, 15);
+  const desc = e.arms
+    .map(
+      (a) =>
+        `${a.name}: ${e.target.budgets
+          .map((b) => {
+            const s = summaries.find((v) => v.arm === a.name && v.budget === b);
+            return `${b} labels ${s ? pct(s.mean) : 'no runs'}`;
+          })
+          .join(', ')}`,
+    )
+    .join('; ');
   return svgFigure('accuracy', g.width, height, 'Test accuracy versus labels per class, one line per strategy', desc, body);
 }
 
@@ -69,15 +124,31 @@ export function curvePlots(e: Experiment, results: RunResult[]): string[] {
   const y = linearScale([0, niceMax(Math.max(0, ...losses), 4)], [g.height - g.bottom, g.top]);
   return e.arms.map((arm, i) => {
     const runs = results.filter((r) => r.arm === arm.name);
-    const lines = runs.map((r) => polyline(
-      r.curve.flatMap((p, k): [number, number][] => (Number.isFinite(p.loss) ? [[x(k + 1), y(p.loss)]] : [])),
-      { stroke: colour(i), 'stroke-width': 1.3, 'stroke-opacity': 0.45 },
-    )).join('');
-    const body = axes({ x, y, xTicks: niceTicks(1, epochs, 4).filter((t) => t >= 1), yTicks: niceTicks(0, y.domain[1], 4), xLabel: 'epoch (all phases)', yLabel: 'training loss', fontSize: 12 }) +
-      lines + (runs.length === 0 ? text(g.width / 2, g.height / 2, 'no runs', { 'text-anchor': 'middle', 'font-size': 12 }) : '');
+    const lines = runs
+      .map((r) =>
+        polyline(
+          r.curve.flatMap((p, k): [number, number][] => (Number.isFinite(p.loss) ? [[x(k + 1), y(p.loss)]] : [])),
+          { stroke: colour(i), 'stroke-width': 1.3, 'stroke-opacity': 0.45 },
+        ),
+      )
+      .join('');
+    const body =
+      axes({
+        x,
+        y,
+        xTicks: niceTicks(1, epochs, 4).filter((t) => t >= 1),
+        yTicks: niceTicks(0, y.domain[1], 4),
+        xLabel: 'epoch (all phases)',
+        yLabel: 'training loss',
+        fontSize: 12,
+      }) +
+      lines +
+      (runs.length === 0 ? text(g.width / 2, g.height / 2, 'no runs', { 'text-anchor': 'middle', 'font-size': 12 }) : '');
     const desc = `${runs.length} runs; final training loss ${runs.map((r) => r.curve.at(-1)?.loss.toPrecision(3) ?? '-').join(', ')}`;
-    return `<figure><figcaption><span class="swatch" style="background:${colour(i)}"></span>${esc(arm.name)} <small>${runs.length} run${runs.length === 1 ? '' : 's'}</small></figcaption>` +
-      `${svgFigure(`curve-${i}`, g.width, g.height, `Training loss per epoch for ${arm.name}`, desc, body)}</figure>`;
+    return (
+      `<figure><figcaption><span class="swatch" style="background:${colour(i)}"></span>${esc(arm.name)} <small>${runs.length} run${runs.length === 1 ? '' : 's'}</small></figcaption>` +
+      `${svgFigure(`curve-${i}`, g.width, g.height, `Training loss per epoch for ${arm.name}`, desc, body)}</figure>`
+    );
   });
 }
 
@@ -85,17 +156,26 @@ export function curvePlots(e: Experiment, results: RunResult[]): string[] {
 function provenance(e: Experiment, results: RunResult[], baseDir: string | undefined): string {
   const base = baseDir ?? commonDir(results.map((r) => r.checkpoint));
   const rel = (p: string): string => (base ? relative(base, p) : basename(p)).split(sep).join('/');
-  return e.arms.map((arm) => {
-    const runs = results.filter((r) => r.arm === arm.name);
-    const chains = [...new Set(runs.map((r) => r.provenance.join(' → ')))];
-    const start = arm.from === 'none' ? 'scratch'
-      : e.source.model ? `the given model ${basename(e.source.model)}`
-      : `the model pre-trained on ${e.source.labels ? `classes ${e.source.labels.join(', ')}` : 'the source data'} (${e.source.strategy})`;
-    return `<section class="prov"><h3>${esc(arm.name)}</h3><p>Strategy <code>${esc(arm.strategy)}</code> with <code>${esc(JSON.stringify(arm.options))}</code>, starting from ${esc(start)}.` +
-      ` Runs went through: ${chains.map((c) => `<code>${esc(c)}</code>`).join(', ') || 'no runs'}.</p>` +
-      (runs.length ? `<details><summary>${runs.length} checkpoint${runs.length === 1 ? '' : 's'}</summary><ul>${runs.map((r) => `<li>${r.budget} labels/class, seed ${r.seed}: <code>${esc(rel(r.checkpoint))}</code></li>`).join('')}</ul></details>` : '') +
-      '</section>';
-  }).join('');
+  return e.arms
+    .map((arm) => {
+      const runs = results.filter((r) => r.arm === arm.name);
+      const chains = [...new Set(runs.map((r) => r.provenance.join(' → ')))];
+      const start =
+        arm.from === 'none'
+          ? 'scratch'
+          : e.source.model
+            ? `the given model ${basename(e.source.model)}`
+            : `the model pre-trained on ${e.source.labels ? `classes ${e.source.labels.join(', ')}` : 'the source data'} (${e.source.strategy})`;
+      return (
+        `<section class="prov"><h3>${esc(arm.name)}</h3><p>Strategy <code>${esc(arm.strategy)}</code> with <code>${esc(JSON.stringify(arm.options))}</code>, starting from ${esc(start)}.` +
+        ` Runs went through: ${chains.map((c) => `<code>${esc(c)}</code>`).join(', ') || 'no runs'}.</p>` +
+        (runs.length
+          ? `<details><summary>${runs.length} checkpoint${runs.length === 1 ? '' : 's'}</summary><ul>${runs.map((r) => `<li>${r.budget} labels/class, seed ${r.seed}: <code>${esc(rel(r.checkpoint))}</code></li>`).join('')}</ul></details>`
+          : '') +
+        '</section>'
+      );
+    })
+    .join('');
 }
 
 function commonDir(paths: string[]): string | undefined {
@@ -121,14 +201,22 @@ details ul{margin:.3em 0;padding-left:1.4em;font-size:.9rem}.note{color:#555;fon
  * Checkpoint paths are shown relative to `options.baseDir` (the report's directory) when given.
  */
 export function reportHtml(
-  e: Experiment, summaries: ArmSummary[], results: RunResult[], readings: string[], engine: string, options: { baseDir?: string } = {},
+  e: Experiment,
+  summaries: ArmSummary[],
+  results: RunResult[],
+  readings: string[],
+  engine: string,
+  options: { baseDir?: string } = {},
 ): string {
   const [header, ...rows] = resultsTable(e, summaries);
-  const table = `<div class="scroll"><table><thead><tr>${header!.map((h) => `<th scope="col">${esc(h)}</th>`).join('')}</tr></thead><tbody>` +
-    rows.map((r) => `<tr>${r.map((c, i) => (i === 0 ? `<th scope="row">${esc(c)}</th>` : `<td>${esc(c)}</td>`)).join('')}</tr>`).join('') + '</tbody></table></div>';
+  const table =
+    `<div class="scroll"><table><thead><tr>${header!.map((h) => `<th scope="col">${esc(h)}</th>`).join('')}</tr></thead><tbody>` +
+    rows.map((r) => `<tr>${r.map((c, i) => (i === 0 ? `<th scope="row">${esc(c)}</th>` : `<td>${esc(c)}</td>`)).join('')}</tr>`).join('') +
+    '</tbody></table></div>';
   // The same sentence as report.md's, its `code` spans as <code>.
-  const description = esc(`${describeSource(e)}, then trained on ${e.target.budgets.join(' / ')} labels per class of ${e.target.labels ? e.target.labels.join(', ') : 'every class'} of \`${basename(e.data)}\`; tested on ${pct(e.target.testFraction)} of those classes held out of every run. Seeds ${e.seeds.join(', ')}; engine ${engine}.`)
-    .replace(/`([^`]*)`/g, '<code>$1</code>');
+  const description = esc(
+    `${describeSource(e)}, then trained on ${e.target.budgets.join(' / ')} labels per class of ${e.target.labels ? e.target.labels.join(', ') : 'every class'} of \`${basename(e.data)}\`; tested on ${pct(e.target.testFraction)} of those classes held out of every run. Seeds ${e.seeds.join(', ')}; engine ${engine}.`,
+  ).replace(/`([^`]*)`/g, '<code>$1</code>');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${esc(`headstart: ${e.name}`)}</title><style>${CSS}</style></head>

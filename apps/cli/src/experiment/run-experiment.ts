@@ -64,16 +64,32 @@ async function pretrain(e: Experiment, data: SeedData, seed: number, env: Experi
     signal: env.signal,
   });
   const { model, labels } = outcome.result;
-  const start: StartingPoint = { file: out, spec: model.spec, weights: await model.getWeights(), labels, preprocessing: data.preprocessing, sha256: outcome.checkpoint.sha256, provenance: outcome.provenance };
+  const start: StartingPoint = {
+    file: out,
+    spec: model.spec,
+    weights: await model.getWeights(),
+    labels,
+    preprocessing: data.preprocessing,
+    sha256: outcome.checkpoint.sha256,
+    provenance: outcome.provenance,
+  };
   model.dispose();
   return start;
 }
 
-async function runArm(arm: ExperimentArm, data: SeedData, budget: number, seed: number, from: StartingPoint | undefined, env: ExperimentEnv): Promise<RunResult> {
+async function runArm(
+  arm: ExperimentArm,
+  data: SeedData,
+  budget: number,
+  seed: number,
+  from: StartingPoint | undefined,
+  env: ExperimentEnv,
+): Promise<RunResult> {
   const train = labelled(data, budget, seed);
   const curve: RunResult['curve'] = [];
   const emit = (event: TrainingEvent): void => {
-    if (event.type === 'epoch-end') curve.push({ loss: event.metrics.loss, ...(event.metrics.accuracy !== undefined ? { accuracy: event.metrics.accuracy } : {}) });
+    if (event.type === 'epoch-end')
+      curve.push({ loss: event.metrics.loss, ...(event.metrics.accuracy !== undefined ? { accuracy: event.metrics.accuracy } : {}) });
     env.emit(event);
   };
   const checkpoint = join(env.out, 'checkpoints', `${arm.name}-b${budget}-s${seed}.safetensors`);
@@ -97,7 +113,15 @@ async function runArm(arm: ExperimentArm, data: SeedData, budget: number, seed: 
   const evaluation = await evaluateClassifier(outcome.result.model, data.test, outcome.result.labels);
   outcome.result.model.dispose();
   return {
-    arm: arm.name, strategy: arm.strategy, budget, seed, accuracy: evaluation.accuracy, loss: evaluation.loss, seconds, curve, checkpoint,
+    arm: arm.name,
+    strategy: arm.strategy,
+    budget,
+    seed,
+    accuracy: evaluation.accuracy,
+    loss: evaluation.loss,
+    seconds,
+    curve,
+    checkpoint,
     provenance: outcome.provenance.map((p) => p.strategy),
   };
 }

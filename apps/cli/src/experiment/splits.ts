@@ -1,8 +1,4 @@
-import {
-  createRng,
-  type Dataset,
-  type Preprocessing,
-} from '@headstart/core';
+import { createRng, type Dataset, type Preprocessing } from '@headstart/core';
 import {
   applyPreprocessing,
   concatUnlabeled,
@@ -34,7 +30,8 @@ export interface ExperimentData {
 
 /** Load and preprocess the experiment's data once (the scale is fitted on the target data). */
 export async function loadExperimentData(e: Experiment): Promise<ExperimentData> {
-  const load = (file: string): Promise<Dataset> => loadDataset(file, { label: e.label, ...(e.inputShape ? { sampleShape: e.inputShape } : {}) });
+  const load = (file: string): Promise<Dataset> =>
+    loadDataset(file, { label: e.label, ...(e.inputShape ? { sampleShape: e.inputShape } : {}) });
   const rawTarget = await load(e.data);
   const preprocessing = e.scale ? fitPreprocessing('scale', rawTarget, e.scale) : { kind: 'none' as const };
   const target = applyPreprocessing(preprocessing, rawTarget);

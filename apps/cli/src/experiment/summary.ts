@@ -41,30 +41,49 @@ export function reading(e: Experiment, summaries: ArmSummary[]): string {
   const [low, high] = [budgets[0]!, budgets[budgets.length - 1]!];
   const target = e.target.labels ? e.target.labels.join(', ') : 'the target classes';
   const sourceName = e.source.labels ? e.source.labels.join(', ') : e.source.model ? 'the given model' : 'the source data';
-  const parts = [`Learning ${target} after pre-training on ${sourceName}: with ${low} label${low === 1 ? '' : 's'} a class ${bestAt(low).arm} did best (${pct(bestAt(low).mean)})` +
-    (high !== low ? `, with ${high} ${bestAt(high).arm} (${pct(bestAt(high).mean)}).` : '.')];
-  const compared = e.arms.filter((a) => a.name !== scratch && at(scratch, low)).map((arm) => {
-    const diffs = budgets.map((b) => {
-      const [s, base] = [at(arm.name, b), at(scratch, b)];
-      return s && base ? { d: s.mean - base.mean, noise: Math.max(s.std, base.std) } : undefined;
-    }).filter((x): x is { d: number; noise: number } => x !== undefined);
-    const verdict = diffs.every((x) => Math.abs(x.d) <= x.noise) ? 'was level with training from scratch'
-      : diffs.every((x) => x.d > 0) ? `beat training from scratch by ${points(Math.min(...diffs.map((x) => x.d)))} to ${points(Math.max(...diffs.map((x) => x.d)))}`
-      : diffs.every((x) => x.d < 0) ? `trailed training from scratch by ${points(Math.max(...diffs.map((x) => x.d)))} to ${points(Math.min(...diffs.map((x) => x.d)))}`
-      : 'beat training from scratch at some budgets and trailed it at others';
-    return { arm: arm.name, cutsLower: arm.from === 'source' && typeof arm.options.head === 'string', description: arm.description ?? DESCRIPTIONS[arm.strategy] ?? arm.strategy, verdict, mean: diffs.reduce((a, x) => a + x.d, 0) / Math.max(1, diffs.length) };
-  });
+  const parts = [
+    `Learning ${target} after pre-training on ${sourceName}: with ${low} label${low === 1 ? '' : 's'} a class ${bestAt(low).arm} did best (${pct(bestAt(low).mean)})` +
+      (high !== low ? `, with ${high} ${bestAt(high).arm} (${pct(bestAt(high).mean)}).` : '.'),
+  ];
+  const compared = e.arms
+    .filter((a) => a.name !== scratch && at(scratch, low))
+    .map((arm) => {
+      const diffs = budgets
+        .map((b) => {
+          const [s, base] = [at(arm.name, b), at(scratch, b)];
+          return s && base ? { d: s.mean - base.mean, noise: Math.max(s.std, base.std) } : undefined;
+        })
+        .filter((x): x is { d: number; noise: number } => x !== undefined);
+      const verdict = diffs.every((x) => Math.abs(x.d) <= x.noise)
+        ? 'was level with training from scratch'
+        : diffs.every((x) => x.d > 0)
+          ? `beat training from scratch by ${points(Math.min(...diffs.map((x) => x.d)))} to ${points(Math.max(...diffs.map((x) => x.d)))}`
+          : diffs.every((x) => x.d < 0)
+            ? `trailed training from scratch by ${points(Math.max(...diffs.map((x) => x.d)))} to ${points(Math.min(...diffs.map((x) => x.d)))}`
+            : 'beat training from scratch at some budgets and trailed it at others';
+      return {
+        arm: arm.name,
+        cutsLower: arm.from === 'source' && typeof arm.options.head === 'string',
+        description: arm.description ?? DESCRIPTIONS[arm.strategy] ?? arm.strategy,
+        verdict,
+        mean: diffs.reduce((a, x) => a + x.d, 0) / Math.max(1, diffs.length),
+      };
+    });
   for (const c of compared) parts.push(`${capitalize(c.description)} (${c.arm}) ${c.verdict}.`);
   const helped = compared.filter((c) => c.mean > 0 && !c.verdict.startsWith('was level'));
   const lowerCuts = compared.filter((c) => c.cutsLower && c.verdict.startsWith('was level'));
   const source = sourceName;
   if (helped.length > 0) {
-    parts.push(`Pre-training paid off for ${helped.map((c) => c.arm).join(', ')}: what was learnt beforehand made up for labels the new classes did not have.`);
+    parts.push(
+      `Pre-training paid off for ${helped.map((c) => c.arm).join(', ')}: what was learnt beforehand made up for labels the new classes did not have.`,
+    );
   } else {
     parts.push('Here no kind of pre-training beat training from scratch: on these small, clean images a few labels already go a long way.');
   }
   if (lowerCuts.length > 0) {
-    parts.push(`Keeping less of the network pre-trained on ${source} (${lowerCuts.map((c) => c.arm).join(', ')}) lost nothing where keeping all of it cost accuracy: its early layers carry over, its later ones are specific to the classes it was trained on.`);
+    parts.push(
+      `Keeping less of the network pre-trained on ${source} (${lowerCuts.map((c) => c.arm).join(', ')}) lost nothing where keeping all of it cost accuracy: its early layers carry over, its later ones are specific to the classes it was trained on.`,
+    );
   }
   return parts.join(' ');
 }

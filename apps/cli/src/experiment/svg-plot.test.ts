@@ -1,5 +1,17 @@
 import { describe, expect, test } from 'vitest';
-import { colour, escapeXml, legendRows, linearScale, logScale, niceMax, niceTicks, PALETTE, pointsAttr, polyline, svgFigure } from './svg-plot.js';
+import {
+  colour,
+  escapeXml,
+  legendRows,
+  linearScale,
+  logScale,
+  niceMax,
+  niceTicks,
+  PALETTE,
+  pointsAttr,
+  polyline,
+  svgFigure,
+} from './svg-plot.js';
 
 describe('scales', () => {
   test('linear maps the domain onto the range, inverted ranges included', () => {
@@ -40,9 +52,22 @@ describe('markup', () => {
     expect(escapeXml(`<a href="x">&'`)).toBe('&lt;a href=&quot;x&quot;&gt;&amp;&#39;');
   });
   test('polylines round coordinates and need two points', () => {
-    expect(pointsAttr([[1.005, 2], [3.33333, 4.5]])).toBe('1,2 3.33,4.5');
+    expect(
+      pointsAttr([
+        [1.005, 2],
+        [3.33333, 4.5],
+      ]),
+    ).toBe('1,2 3.33,4.5');
     expect(polyline([[0, 0]])).toBe('');
-    expect(polyline([[0, 0], [1, 1]], { stroke: 'red' })).toBe('<polyline points="0,0 1,1" fill="none" stroke="red"/>');
+    expect(
+      polyline(
+        [
+          [0, 0],
+          [1, 1],
+        ],
+        { stroke: 'red' },
+      ),
+    ).toBe('<polyline points="0,0 1,1" fill="none" stroke="red"/>');
   });
   test('eight fixed colours, cycling', () => {
     expect(PALETTE).toHaveLength(8);

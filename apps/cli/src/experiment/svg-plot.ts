@@ -59,7 +59,10 @@ export const num = (v: number): string => String(Math.round(v * 100) / 100);
 
 type Attrs = Record<string, string | number | undefined>;
 const attrs = (a: Attrs): string =>
-  Object.entries(a).filter(([, v]) => v !== undefined).map(([k, v]) => ` ${k}="${escapeXml(String(v))}"`).join('');
+  Object.entries(a)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => ` ${k}="${escapeXml(String(v))}"`)
+    .join('');
 
 /** The `points` attribute of a polyline. */
 export const pointsAttr = (points: [number, number][]): string => points.map(([x, y]) => `${num(x)},${num(y)}`).join(' ');
@@ -138,17 +141,23 @@ function legendColumns(items: { label: string }[], width: number, fontSize: numb
 export function legend(items: { label: string; colour: string }[], x: number, y: number, width: number, fontSize = 13): string {
   const columns = legendColumns(items, width, fontSize);
   const [colWidth, rowHeight] = [width / columns, fontSize * 1.7];
-  return `<g class="legend">${items.map((item, i) => {
-    const [cx, cy] = [x + (i % columns) * colWidth, y + Math.floor(i / columns) * rowHeight];
-    return `<line${attrs({ x1: num(cx), x2: num(cx + 24), y1: num(cy), y2: num(cy), stroke: item.colour, 'stroke-width': 3 })}/>` +
-      dot(cx + 12, cy, 3.5, { fill: item.colour }) +
-      text(cx + 30, cy + fontSize * 0.35, item.label, { 'font-size': fontSize });
-  }).join('')}</g>`;
+  return `<g class="legend">${items
+    .map((item, i) => {
+      const [cx, cy] = [x + (i % columns) * colWidth, y + Math.floor(i / columns) * rowHeight];
+      return (
+        `<line${attrs({ x1: num(cx), x2: num(cx + 24), y1: num(cy), y2: num(cy), stroke: item.colour, 'stroke-width': 3 })}/>` +
+        dot(cx + 12, cy, 3.5, { fill: item.colour }) +
+        text(cx + 30, cy + fontSize * 0.35, item.label, { 'font-size': fontSize })
+      );
+    })
+    .join('')}</g>`;
 }
 
 /** A responsive, labelled SVG: scales to its container's width, with a title and description for assistive technology. */
 export function svgFigure(id: string, width: number, height: number, title: string, desc: string, body: string): string {
-  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${num(width)} ${num(height)}" width="100%" role="img"` +
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${num(width)} ${num(height)}" width="100%" role="img"` +
     ` aria-labelledby="${escapeXml(id)}-title ${escapeXml(id)}-desc"${attrs({ 'aria-label': title })}>` +
-    `<title id="${escapeXml(id)}-title">${escapeXml(title)}</title><desc id="${escapeXml(id)}-desc">${escapeXml(desc)}</desc>${body}</svg>`;
+    `<title id="${escapeXml(id)}-title">${escapeXml(title)}</title><desc id="${escapeXml(id)}-desc">${escapeXml(desc)}</desc>${body}</svg>`
+  );
 }

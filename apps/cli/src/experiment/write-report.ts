@@ -11,7 +11,13 @@ import { reading, summarize } from './summary.js';
  * print the table and the reading under `title`.
  */
 export async function writeReport(
-  e: Experiment, results: RunResult[], engine: string, out: string, reporter: Reporter, started: number, title: string,
+  e: Experiment,
+  results: RunResult[],
+  engine: string,
+  out: string,
+  reporter: Reporter,
+  started: number,
+  title: string,
 ): Promise<void> {
   const summaries = summarize(e, results);
   const readings = [reading(e, summaries)];
@@ -22,5 +28,7 @@ export async function writeReport(
   reporter.result({ summaries, out, seconds });
   reporter.info(`\n${title}\n`);
   reporter.info(table(resultsTable(e, summaries)));
-  reporter.info(`\n${readings.join('\n\n')}\n\nreport.html, report.md, results.json and the checkpoints are in ${out}/ (${seconds.toFixed(0)} s in all)`);
+  reporter.info(
+    `\n${readings.join('\n\n')}\n\nreport.html, report.md, results.json and the checkpoints are in ${out}/ (${seconds.toFixed(0)} s in all)`,
+  );
 }

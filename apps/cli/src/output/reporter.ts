@@ -26,7 +26,12 @@ function jsonReporter(): Reporter {
     json: true,
     emit(event) {
       // Ten step events an epoch are plenty for a log; the rest would drown it.
-      if (event.type === 'step' && event.step % Math.max(1, Math.floor(event.stepsPerEpoch / 10)) !== 0 && event.step !== event.stepsPerEpoch) return;
+      if (
+        event.type === 'step' &&
+        event.step % Math.max(1, Math.floor(event.stepsPerEpoch / 10)) !== 0 &&
+        event.step !== event.stepsPerEpoch
+      )
+        return;
       write(event);
     },
     info: (message) => writeStderr(`${message}\n`),
@@ -52,14 +57,22 @@ function terminalReporter(): Reporter {
         stop();
         if (streamFailed('stderr')) break;
         bar = new cliProgress.SingleBar(
-          { format: `epoch {epoch}/{epochs} [{bar}] {percentage}% | ETA {eta}s | loss {loss}{accuracy}`, hideCursor: true, clearOnComplete: true, stream: process.stderr },
+          {
+            format: `epoch {epoch}/{epochs} [{bar}] {percentage}% | ETA {eta}s | loss {loss}{accuracy}`,
+            hideCursor: true,
+            clearOnComplete: true,
+            stream: process.stderr,
+          },
           cliProgress.Presets.shades_classic,
         );
         bar.start(1, 0, { epoch: event.epoch + 1, epochs: event.epochs, loss: '-', accuracy: '' });
         break;
       case 'step':
         bar?.setTotal(event.stepsPerEpoch);
-        bar?.update(event.step, { loss: event.loss.toFixed(4), accuracy: event.accuracy === undefined ? '' : ` | accuracy ${event.accuracy.toFixed(4)}` });
+        bar?.update(event.step, {
+          loss: event.loss.toFixed(4),
+          accuracy: event.accuracy === undefined ? '' : ` | accuracy ${event.accuracy.toFixed(4)}`,
+        });
         break;
       case 'epoch-end':
         stop();
@@ -108,7 +121,13 @@ export function formatMetrics(metrics: Record<string, number | undefined>): stri
 
 /** The `--dry-run` table: one row a parameter. */
 function formatPlan(event: Extract<TrainingEvent, { type: 'plan' }>): string {
-  const rows = event.parameters.map((p) => [p.name, `[${p.shape.join(', ')}]`, p.trains ? 'trains' : 'frozen', p.trains ? String(p.lr) : '-', p.batchNorm ?? '']);
+  const rows = event.parameters.map((p) => [
+    p.name,
+    `[${p.shape.join(', ')}]`,
+    p.trains ? 'trains' : 'frozen',
+    p.trains ? String(p.lr) : '-',
+    p.batchNorm ?? '',
+  ]);
   const header = ['parameter', 'shape', 'status', 'lr', 'batch-norm'];
   return `phase ${event.phase} (${event.epochs} epochs)\n${table([header, ...rows])}\n`;
 }
@@ -116,5 +135,12 @@ function formatPlan(event: Extract<TrainingEvent, { type: 'plan' }>): string {
 /** Left-aligned columns separated by two spaces. */
 export function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, c) => cell.padEnd(widths[c]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }

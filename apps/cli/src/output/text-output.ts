@@ -55,7 +55,8 @@ function drained(): Promise<void> {
  * cannot be written, from here or from `write` and `commit`.
  */
 export async function atomicFileOutput(file: string, flag = '--out'): Promise<TextOutput> {
-  if ((await stat(file).catch(() => undefined))?.isDirectory()) throw new CliError(`${file}: is a directory; ${flag} names the file to write`);
+  if ((await stat(file).catch(() => undefined))?.isDirectory())
+    throw new CliError(`${file}: is a directory; ${flag} names the file to write`);
   const out = await openSafeFile(file);
   return {
     write: async (text) => {

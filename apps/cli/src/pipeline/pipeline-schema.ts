@@ -4,27 +4,29 @@ import { z } from 'zod';
 const label = z.union([z.string(), z.number()]);
 
 /** One stage of a pipeline: a strategy, its data and options. */
-export const stageSchema = z.strictObject({
-  /** Unique name; the stage's checkpoint is `<out>/<index>-<name>.safetensors`. */
-  name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - (it names the checkpoint file)'),
-  strategy: z.string().min(1),
-  /** Labelled training data. */
-  data: z.string().min(1),
-  val: z.string().min(1).optional(),
-  unlabeled: z.string().min(1).optional(),
-  label: z.string().min(1).default('label'),
-  /** Keep only these classes of `data` (and `val`). */
-  labels: z.array(label).min(1).optional(),
-  /** Keep this many labelled samples a class (a label budget). */
-  perClass: z.number().int().positive().optional(),
-  /** Fraction of `data` held out for validation when `val` is not given. */
-  valSplit: z.number().min(0).lt(1).default(0),
-  /** Strategy options (as `--set`). */
-  options: z.record(z.string(), z.unknown()).default({}),
-}).refine((stage) => stage.val === undefined || stage.valSplit === 0, {
-  path: ['valSplit'],
-  message: 'val and valSplit both choose the validation data (a file, or a share of data); give one of them',
-});
+export const stageSchema = z
+  .strictObject({
+    /** Unique name; the stage's checkpoint is `<out>/<index>-<name>.safetensors`. */
+    name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - (it names the checkpoint file)'),
+    strategy: z.string().min(1),
+    /** Labelled training data. */
+    data: z.string().min(1),
+    val: z.string().min(1).optional(),
+    unlabeled: z.string().min(1).optional(),
+    label: z.string().min(1).default('label'),
+    /** Keep only these classes of `data` (and `val`). */
+    labels: z.array(label).min(1).optional(),
+    /** Keep this many labelled samples a class (a label budget). */
+    perClass: z.number().int().positive().optional(),
+    /** Fraction of `data` held out for validation when `val` is not given. */
+    valSplit: z.number().min(0).lt(1).default(0),
+    /** Strategy options (as `--set`). */
+    options: z.record(z.string(), z.unknown()).default({}),
+  })
+  .refine((stage) => stage.val === undefined || stage.valSplit === 0, {
+    path: ['valSplit'],
+    message: 'val and valSplit both choose the validation data (a file, or a share of data); give one of them',
+  });
 
 /** A pipeline file: stages run in order, each starting from the previous stage's checkpoint. */
 export const pipelineSchema = z.strictObject({

@@ -51,7 +51,12 @@ function resolvePaths(p: Pipeline, base: string): Pipeline {
     out: at(p.out)!,
     ...(p.from ? { from: at(p.from) } : {}),
     ...(p.model ? { model: at(p.model) } : {}),
-    stages: p.stages.map((s) => ({ ...s, data: at(s.data)!, ...(s.val ? { val: at(s.val) } : {}), ...(s.unlabeled ? { unlabeled: at(s.unlabeled) } : {}) })),
+    stages: p.stages.map((s) => ({
+      ...s,
+      data: at(s.data)!,
+      ...(s.val ? { val: at(s.val) } : {}),
+      ...(s.unlabeled ? { unlabeled: at(s.unlabeled) } : {}),
+    })),
   };
 }
 
@@ -67,8 +72,12 @@ async function checkStages(file: string, pipeline: Pipeline): Promise<void> {
     });
     const options = checkOptions(strategy.options, stage.options);
     if (!options.ok) throw new CliError(`${where}: options${options.field ? `.${options.field}` : ''}: ${options.problem}`);
-    if (stage.unlabeled !== undefined && strategy.usesUnlabeled !== true) throw new CliError(`${where}: unlabeled: strategy ${stage.strategy} does not use unlabelled data`);
-    if (strategy.needsStart === 'required' && index === 0 && !pipeline.from) throw new CliError(`${where}: strategy: ${stage.strategy} starts from a trained model; give the pipeline a "from" or an earlier stage`);
+    if (stage.unlabeled !== undefined && strategy.usesUnlabeled !== true)
+      throw new CliError(`${where}: unlabeled: strategy ${stage.strategy} does not use unlabelled data`);
+    if (strategy.needsStart === 'required' && index === 0 && !pipeline.from)
+      throw new CliError(
+        `${where}: strategy: ${stage.strategy} starts from a trained model; give the pipeline a "from" or an earlier stage`,
+      );
     for (const field of ['data', 'val', 'unlabeled'] as const) {
       const path = stage[field];
       if (path && !existsSync(path)) throw new CliError(`${where}: ${field}: ${path}: no such file or directory`);

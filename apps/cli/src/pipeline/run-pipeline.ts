@@ -1,4 +1,15 @@
-import { checkOptions, checkTrainingOutput, getRegistry, runTraining, type CheckpointInterval, type EventSink, type Preprocessing, type StartingPoint, type Strategy, type TrainingOutcome } from '@headstart/core';
+import {
+  checkOptions,
+  checkTrainingOutput,
+  getRegistry,
+  runTraining,
+  type CheckpointInterval,
+  type EventSink,
+  type Preprocessing,
+  type StartingPoint,
+  type Strategy,
+  type TrainingOutcome,
+} from '@headstart/core';
 import { startBackend } from '../backend-choice.js';
 import { inheritedFrom, loadTrainingData } from '../data-options.js';
 import { chooseSpec } from '../read-spec.js';
@@ -44,7 +55,9 @@ async function runStages(pipeline: Pipeline, options: PipelineRunOptions): Promi
   const { backend, availability } = await startBackend(pipeline.backend);
   const outcomes: TrainingOutcome[] = [];
   // Every stage's output before the first trains: a stage an interrupted run left is refused up front, not after retraining the ones before it.
-  if (!options.resume && !options.dryRun) for (const [index, stage] of pipeline.stages.entries()) await checkTrainingOutput({ flag: 'output', path: stageCheckpoint(pipeline, index, stage) });
+  if (!options.resume && !options.dryRun)
+    for (const [index, stage] of pipeline.stages.entries())
+      await checkTrainingOutput({ flag: 'output', path: stageCheckpoint(pipeline, index, stage) });
   let from: StartingPoint | undefined = pipeline.from ? await loadStartingPoint(pipeline.from) : undefined;
   for (const [index, stage] of pipeline.stages.entries()) {
     const out = stageCheckpoint(pipeline, index, stage);
@@ -62,10 +75,19 @@ async function runStages(pipeline: Pipeline, options: PipelineRunOptions): Promi
       await writeState(pipeline.out, state);
     }
     const { data, preprocessing } = await loadTrainingData(
-      { data: stage.data, val: stage.val, unlabeled: stage.unlabeled, label: stage.label, valSplit: String(stage.valSplit), seed: String(pipeline.seed),
-        ...(index === 0 && pipeline.scale ? { scale: String(pipeline.scale) } : {}), standardize: index === 0 && pipeline.standardize,
-        ...(stage.labels ? { labels: stage.labels } : {}), ...(stage.perClass ? { perClass: stage.perClass } : {}),
-        ...(pipeline.inputShape ? { inputShape: pipeline.inputShape.join(',') } : {}) },
+      {
+        data: stage.data,
+        val: stage.val,
+        unlabeled: stage.unlabeled,
+        label: stage.label,
+        valSplit: String(stage.valSplit),
+        seed: String(pipeline.seed),
+        ...(index === 0 && pipeline.scale ? { scale: String(pipeline.scale) } : {}),
+        standardize: index === 0 && pipeline.standardize,
+        ...(stage.labels ? { labels: stage.labels } : {}),
+        ...(stage.perClass ? { perClass: stage.perClass } : {}),
+        ...(pipeline.inputShape ? { inputShape: pipeline.inputShape.join(',') } : {}),
+      },
       inheritedFrom(from),
     );
     const spec = await chooseSpec(index === 0 ? pipeline.model : undefined, from, data.train);
@@ -92,7 +114,8 @@ async function runStages(pipeline: Pipeline, options: PipelineRunOptions): Promi
     // A dry run writes nothing: the next stage plans from this stage's (untrained) model in memory.
     from = options.dryRun ? await inMemoryStart(outcome, preprocessing) : await loadStartingPoint(out);
     outcome.result.model.dispose();
-    if (!options.dryRun) options.emit({ type: 'stage-end', stage: index, name: stage.name, metrics: outcome.result.metrics, checkpoint: out });
+    if (!options.dryRun)
+      options.emit({ type: 'stage-end', stage: index, name: stage.name, metrics: outcome.result.metrics, checkpoint: out });
   }
   return outcomes;
 }

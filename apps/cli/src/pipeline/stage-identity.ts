@@ -62,7 +62,9 @@ function comparable(identity: StageIdentity): Record<string, unknown> {
     Object.entries(identity).flatMap(([field, value]): [string, unknown][] => {
       if (!isRecord(value)) return [[field, value]];
       if (typeof value.sha256 === 'string') return [[field, value.sha256]];
-      return Object.entries(value).filter(([, v]) => v !== undefined).map(([key, v]) => [`${field}.${key}`, v]);
+      return Object.entries(value)
+        .filter(([, v]) => v !== undefined)
+        .map(([key, v]) => [`${field}.${key}`, v]);
     }),
   );
 }
@@ -92,7 +94,10 @@ async function parentDigest(from: StartingPoint | undefined): Promise<string | n
 async function digest(path: string): Promise<string> {
   if (!(await stat(path)).isDirectory()) return sha256OfFile(path);
   const hash = createHash('sha256');
-  const files = (await readdir(path, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath ?? e.path, e.name)).sort();
+  const files = (await readdir(path, { recursive: true, withFileTypes: true }))
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath ?? e.path, e.name))
+    .sort();
   for (const file of files) {
     const bytes = await readFile(file);
     hash.update(`${file.slice(path.length)}\0${bytes.length}\0`).update(bytes);

@@ -46,15 +46,26 @@ export function refuseEarlierRun(file: string, pipeline: Pipeline, state: Pipeli
  * @throws CliError naming the stage and every field that differs, or that nothing was recorded.
  */
 export function checkSameStage(
-  file: string, pipeline: Pipeline, index: number, stage: Stage, earlier: EarlierStage, recorded: StageIdentity | null | undefined, now: StageIdentity,
+  file: string,
+  pipeline: Pipeline,
+  index: number,
+  stage: Stage,
+  earlier: EarlierStage,
+  recorded: StageIdentity | null | undefined,
+  now: StageIdentity,
 ): void {
   const out = stageCheckpoint(pipeline, index, stage);
   const left = earlier === 'finished' ? out : resumePath(out);
   const where = `${file}: stages[${index}] "${stage.name}": --resume`;
   const startOver = `start over: delete ${pipeline.out} or choose another out`;
-  if (!recorded) throw new CliError(`${where}: ${left} has no record of the definition it was trained with (in ${statePath(pipeline.out)}); ${startOver}`);
+  if (!recorded)
+    throw new CliError(
+      `${where}: ${left} has no record of the definition it was trained with (in ${statePath(pipeline.out)}); ${startOver}`,
+    );
   const differences = identityDifferences(recorded, now);
   if (differences.length === 0) return;
   const was = earlier === 'finished' ? 'finished' : 'started';
-  throw new CliError(`${where}: ${basename(left)} was ${was} with another definition (${differences.join('; ')}); resume with the stage as it was, or ${startOver}`);
+  throw new CliError(
+    `${where}: ${basename(left)} was ${was} with another definition (${differences.join('; ')}); resume with the stage as it was, or ${startOver}`,
+  );
 }

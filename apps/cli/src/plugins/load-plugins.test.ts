@@ -23,12 +23,27 @@ describe('loadPlugins', () => {
   test('finds built-ins, dependencies with a headstart field, and config plugins; a broken one is a warning', async () => {
     const dir = await project({
       'package.json': JSON.stringify({ dependencies: { 'good-plugin': '1.0.0', 'broken-plugin': '1.0.0', 'plain-lib': '1.0.0' } }),
-      'node_modules/good-plugin/package.json': JSON.stringify({ name: 'good-plugin', version: '1.2.3', type: 'module', headstart: { strategies: './index.js' } }),
+      'node_modules/good-plugin/package.json': JSON.stringify({
+        name: 'good-plugin',
+        version: '1.2.3',
+        type: 'module',
+        headstart: { strategies: './index.js' },
+      }),
       'node_modules/good-plugin/index.js': strategyModule('from-dependency'),
-      'node_modules/broken-plugin/package.json': JSON.stringify({ name: 'broken-plugin', version: '0.1.0', type: 'module', headstart: { backends: './index.js' } }),
+      'node_modules/broken-plugin/package.json': JSON.stringify({
+        name: 'broken-plugin',
+        version: '0.1.0',
+        type: 'module',
+        headstart: { backends: './index.js' },
+      }),
       'node_modules/broken-plugin/index.js': "throw new Error('cannot find native module');\n",
       'node_modules/plain-lib/package.json': JSON.stringify({ name: 'plain-lib', version: '1.0.0' }),
-      'local/package.json': JSON.stringify({ name: 'local-plugin', version: '0.0.1', type: 'module', headstart: { strategies: './index.js' } }),
+      'local/package.json': JSON.stringify({
+        name: 'local-plugin',
+        version: '0.0.1',
+        type: 'module',
+        headstart: { strategies: './index.js' },
+      }),
       'local/index.js': strategyModule('from-config'),
       'headstart.config.yaml': 'plugins:\n  - ./local\n',
     });
@@ -65,7 +80,11 @@ describe('loadPlugins', () => {
         'plugin looping: did not finish loading within 1 s (HEADSTART_PLUGIN_TIMEOUT_MS); skipped',
         'plugin waiting: its import never finished (a top-level await that never settles); skipped',
       ]);
-      expect(getRegistry().list('strategy').find((e) => e.name === 'after-the-stuck-ones')?.source).toBe('fine');
+      expect(
+        getRegistry()
+          .list('strategy')
+          .find((e) => e.name === 'after-the-stuck-ones')?.source,
+      ).toBe('fine');
     } finally {
       delete process.env.HEADSTART_PLUGIN_TIMEOUT_MS;
     }

@@ -91,9 +91,21 @@ async function configPlugins(cwd: string, notes: string[]): Promise<PluginSource
   const found: PluginSource[] = [];
   for (const spec of await configSpecs(cwd, notes)) {
     const pkg = await findPackage(spec, cwd, spec.startsWith('.') || isAbsolute(spec));
-    if (!pkg) found.push({ source: spec, origin: 'config', entry: spec, error: `cannot find plugin package "${spec}" (from headstart.config in ${cwd})` });
+    if (!pkg)
+      found.push({
+        source: spec,
+        origin: 'config',
+        entry: spec,
+        error: `cannot find plugin package "${spec}" (from headstart.config in ${cwd})`,
+      });
     else if ('error' in pkg) found.push({ source: spec, origin: 'config', entry: spec, error: pkg.error });
-    else if (!pkg.json.headstart) found.push({ source: spec, origin: 'config', entry: spec, error: `package.json of "${spec}" has no "headstart" field naming its entry points` });
+    else if (!pkg.json.headstart)
+      found.push({
+        source: spec,
+        origin: 'config',
+        entry: spec,
+        error: `package.json of "${spec}" has no "headstart" field naming its entry points`,
+      });
     else found.push(...entriesOf(pkg.json.name ?? spec, pkg, 'config'));
   }
   return found;
@@ -143,10 +155,11 @@ async function findProjectManifest(cwd: string, notes: string[]): Promise<FoundP
 async function findPackage(name: string, from: string, isPath = false): Promise<FoundPackage | { error: string } | undefined> {
   const candidates: string[] = [];
   if (isPath) candidates.push(resolve(from, name));
-  else for (let dir = resolve(from); ; dir = dirname(dir)) {
-    candidates.push(join(dir, 'node_modules', name));
-    if (dirname(dir) === dir) break;
-  }
+  else
+    for (let dir = resolve(from); ; dir = dirname(dir)) {
+      candidates.push(join(dir, 'node_modules', name));
+      if (dirname(dir) === dir) break;
+    }
   for (const dir of candidates) {
     const file = join(dir, 'package.json');
     const at = await entryAt(file);

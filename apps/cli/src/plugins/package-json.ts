@@ -49,9 +49,15 @@ export async function readPackageJson(file: string): Promise<PackageJsonRead> {
   }
   if (!isObject(value)) return { error: `${file}: expected a JSON object, got ${describe(value)}` };
   if (value.headstart != null && !isObject(value.headstart)) {
-    return { error: `${file}: "headstart" names the plugin's entry points, e.g. { "strategies": "./index.js" }; got ${describe(value.headstart)}` };
+    return {
+      error: `${file}: "headstart" names the plugin's entry points, e.g. { "strategies": "./index.js" }; got ${describe(value.headstart)}`,
+    };
   }
-  const json: PackageJson = { dependencies: ['dependencies', 'devDependencies', 'optionalDependencies'].flatMap((key) => (isObject(value[key]) ? Object.keys(value[key]) : [])) };
+  const json: PackageJson = {
+    dependencies: ['dependencies', 'devDependencies', 'optionalDependencies'].flatMap((key) =>
+      isObject(value[key]) ? Object.keys(value[key]) : [],
+    ),
+  };
   if (typeof value.name === 'string') json.name = value.name;
   if (typeof value.version === 'string') json.version = value.version;
   if (isObject(value.headstart)) json.headstart = value.headstart as HeadstartField;

@@ -36,13 +36,22 @@ export function trialImport(specifier: string, limitMs: number): Promise<TrialIm
     let timer: NodeJS.Timeout | undefined;
     // The clock starts once the worker runs, so a busy machine's slow thread start is not held against the plugin.
     worker.on('online', () => {
-      timer = setTimeout(() => finish({ ok: false, error: `did not finish loading within ${describeTimeLimit(limitMs)}; skipped` }), limitMs);
+      timer = setTimeout(
+        () => finish({ ok: false, error: `did not finish loading within ${describeTimeLimit(limitMs)}; skipped` }),
+        limitMs,
+      );
     });
     worker.on('message', () => finish({ ok: true }));
     // An error thrown by the plugin's own asynchronous work while it loads would end the process if it ran there.
     worker.on('error', (error) => finish({ ok: false, error: `failed while loading: ${error.message.split('\n')[0]}; skipped` }));
     worker.on('exit', (code) =>
-      finish({ ok: false, error: code === UNSETTLED_TOP_LEVEL_AWAIT ? 'its import never finished (a top-level await that never settles); skipped' : `exited while loading (exit code ${code}); skipped` }),
+      finish({
+        ok: false,
+        error:
+          code === UNSETTLED_TOP_LEVEL_AWAIT
+            ? 'its import never finished (a top-level await that never settles); skipped'
+            : `exited while loading (exit code ${code}); skipped`,
+      }),
     );
   });
 }

@@ -26,7 +26,11 @@ export class BatchNormOp implements LayerOp {
   private batchMean: Float64Array = new Float64Array(0);
   private batchVariance: Float64Array = new Float64Array(0);
 
-  constructor(spec: BatchNormLayer, private readonly channels: number, private readonly params: BatchNormParameters) {
+  constructor(
+    spec: BatchNormLayer,
+    private readonly channels: number,
+    private readonly params: BatchNormParameters,
+  ) {
     this.layer = spec.name;
     this.epsilon = spec.epsilon;
     this.parameters = [`${spec.name}.gamma`, `${spec.name}.beta`];
@@ -73,7 +77,7 @@ export class BatchNormOp implements LayerOp {
     const rows = d.length / channels;
     for (let i = 0; i < d.length; i++) {
       const c = i % channels;
-      dx[i] = gamma[c]! * inverseStd[c]! * (d[i]! - sumD[c]! / rows - normalized[i]! * sumDNormalized[c]! / rows);
+      dx[i] = gamma[c]! * inverseStd[c]! * (d[i]! - sumD[c]! / rows - (normalized[i]! * sumDNormalized[c]!) / rows);
     }
     return dx;
   }

@@ -18,7 +18,12 @@ export class Conv2dOp implements LayerOp {
   private readonly inputSize: number;
   private input: Float64Array = new Float64Array(0);
 
-  constructor(spec: Conv2dLayer, inputShape: readonly number[], private readonly kernel: Float32Array, private readonly bias: Float32Array | undefined) {
+  constructor(
+    spec: Conv2dLayer,
+    inputShape: readonly number[],
+    private readonly kernel: Float32Array,
+    private readonly bias: Float32Array | undefined,
+  ) {
     this.layer = spec.name;
     this.parameters = bias ? [`${spec.name}.kernel`, `${spec.name}.bias`] : [`${spec.name}.kernel`];
     this.filters = spec.filters;
@@ -69,10 +74,16 @@ export class Conv2dOp implements LayerOp {
     const { positions, start, inputAt, kernelAt } = this.taps;
     const step = positions * filters;
     for (let p = 0; p < positions; p++) {
-      const o0 = (s * positions + p) * filters, o1 = o0 + step, o2 = o1 + step, o3 = o2 + step;
+      const o0 = (s * positions + p) * filters,
+        o1 = o0 + step,
+        o2 = o1 + step,
+        o3 = o2 + step;
       for (let t = start[p]!; t < start[p + 1]!; t++) {
         const at = s * inputSize + inputAt[t]!;
-        const a = x[at]!, b = x[at + inputSize]!, c = x[at + 2 * inputSize]!, e = x[at + 3 * inputSize]!;
+        const a = x[at]!,
+          b = x[at + inputSize]!,
+          c = x[at + 2 * inputSize]!,
+          e = x[at + 3 * inputSize]!;
         if (a === 0 && b === 0 && c === 0 && e === 0) continue;
         for (let f = 0, k = kernelAt[t]!; f < filters; f++, k++) {
           const w = kernel[k]!;
@@ -111,16 +122,26 @@ export class Conv2dOp implements LayerOp {
     const { positions, start, inputAt, kernelAt } = this.taps;
     const step = positions * filters;
     for (let p = 0; p < positions; p++) {
-      const o0 = (s * positions + p) * filters, o1 = o0 + step, o2 = o1 + step, o3 = o2 + step;
+      const o0 = (s * positions + p) * filters,
+        o1 = o0 + step,
+        o2 = o1 + step,
+        o3 = o2 + step;
       for (let t = start[p]!; t < start[p + 1]!; t++) {
         const at = s * inputSize + inputAt[t]!;
         const k0 = kernelAt[t]!;
         if (gradKernel) {
-          const a = x[at]!, b = x[at + inputSize]!, c = x[at + 2 * inputSize]!, e = x[at + 3 * inputSize]!;
-          for (let f = 0, k = k0; f < filters; f++, k++) gradKernel[k]! += a * d[o0 + f]! + b * d[o1 + f]! + c * d[o2 + f]! + e * d[o3 + f]!;
+          const a = x[at]!,
+            b = x[at + inputSize]!,
+            c = x[at + 2 * inputSize]!,
+            e = x[at + 3 * inputSize]!;
+          for (let f = 0, k = k0; f < filters; f++, k++)
+            gradKernel[k]! += a * d[o0 + f]! + b * d[o1 + f]! + c * d[o2 + f]! + e * d[o3 + f]!;
         }
         if (dx) {
-          let a = 0, b = 0, c = 0, e = 0;
+          let a = 0,
+            b = 0,
+            c = 0,
+            e = 0;
           for (let f = 0, k = k0; f < filters; f++, k++) {
             const w = kernel[k]!;
             a += w * d[o0 + f]!;

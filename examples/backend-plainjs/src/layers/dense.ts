@@ -65,9 +65,15 @@ export class DenseOp implements LayerOp {
   /** {@link forwardOne} for samples `s` to `s + 3`. */
   private forwardFour(x: Float64Array, out: Float64Array, s: number): void {
     const { inputs, units, kernel } = this;
-    const r0 = s * units, r1 = r0 + units, r2 = r1 + units, r3 = r2 + units;
+    const r0 = s * units,
+      r1 = r0 + units,
+      r2 = r1 + units,
+      r3 = r2 + units;
     for (let i = 0; i < inputs; i++) {
-      const a = x[s * inputs + i]!, b = x[(s + 1) * inputs + i]!, c = x[(s + 2) * inputs + i]!, e = x[(s + 3) * inputs + i]!;
+      const a = x[s * inputs + i]!,
+        b = x[(s + 1) * inputs + i]!,
+        c = x[(s + 2) * inputs + i]!,
+        e = x[(s + 3) * inputs + i]!;
       if (a === 0 && b === 0 && c === 0 && e === 0) continue;
       for (let o = 0, k = i * units; o < units; o++, k++) {
         const w = kernel[k]!;
@@ -93,11 +99,18 @@ export class DenseOp implements LayerOp {
   /** {@link kernelGradientOne} for samples `s` to `s + 3`. */
   private kernelGradientFour(d: Float64Array, gradKernel: Float64Array, s: number): void {
     const { inputs, units, input: x } = this;
-    const r0 = s * units, r1 = r0 + units, r2 = r1 + units, r3 = r2 + units;
+    const r0 = s * units,
+      r1 = r0 + units,
+      r2 = r1 + units,
+      r3 = r2 + units;
     for (let i = 0; i < inputs; i++) {
-      const a = x[s * inputs + i]!, b = x[(s + 1) * inputs + i]!, c = x[(s + 2) * inputs + i]!, e = x[(s + 3) * inputs + i]!;
+      const a = x[s * inputs + i]!,
+        b = x[(s + 1) * inputs + i]!,
+        c = x[(s + 2) * inputs + i]!,
+        e = x[(s + 3) * inputs + i]!;
       if (a === 0 && b === 0 && c === 0 && e === 0) continue;
-      for (let o = 0, k = i * units; o < units; o++, k++) gradKernel[k]! += a * d[r0 + o]! + b * d[r1 + o]! + c * d[r2 + o]! + e * d[r3 + o]!;
+      for (let o = 0, k = i * units; o < units; o++, k++)
+        gradKernel[k]! += a * d[r0 + o]! + b * d[r1 + o]! + c * d[r2 + o]! + e * d[r3 + o]!;
     }
   }
 
@@ -115,9 +128,15 @@ export class DenseOp implements LayerOp {
   /** {@link inputGradientOne} for samples `s` to `s + 3`. */
   private inputGradientFour(d: Float64Array, dx: Float64Array, s: number): void {
     const { inputs, units, kernel } = this;
-    const r0 = s * units, r1 = r0 + units, r2 = r1 + units, r3 = r2 + units;
+    const r0 = s * units,
+      r1 = r0 + units,
+      r2 = r1 + units,
+      r3 = r2 + units;
     for (let i = 0; i < inputs; i++) {
-      let a = 0, b = 0, c = 0, e = 0;
+      let a = 0,
+        b = 0,
+        c = 0,
+        e = 0;
       for (let o = 0, k = i * units; o < units; o++, k++) {
         const w = kernel[k]!;
         a += w * d[r0 + o]!;

@@ -18,7 +18,10 @@ export class DropoutOp implements LayerOp {
   ) {}
 
   forward(x: Float64Array, _n: number, mode: PassMode): Float64Array {
-    this.mask = mode.training && this.rate > 0 && mode.dropoutSeed !== undefined ? dropoutMask(x.length, this.rate, mixSeeds(mode.dropoutSeed, this.layerIndex), this.mask) : undefined;
+    this.mask =
+      mode.training && this.rate > 0 && mode.dropoutSeed !== undefined
+        ? dropoutMask(x.length, this.rate, mixSeeds(mode.dropoutSeed, this.layerIndex), this.mask)
+        : undefined;
     const mask = this.mask;
     return mask ? x.map((v, i) => v * mask[i]!) : x;
   }

@@ -78,7 +78,10 @@ export class GlobalAvgPool2dOp implements LayerOp {
   private readonly positions: number;
   private readonly channels: number;
 
-  constructor(readonly layer: string, inputShape: readonly number[]) {
+  constructor(
+    readonly layer: string,
+    inputShape: readonly number[],
+  ) {
     this.positions = inputShape[0]! * inputShape[1]!;
     this.channels = inputShape[2]!;
   }

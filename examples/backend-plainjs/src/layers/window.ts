@@ -48,7 +48,11 @@ export interface WindowTaps {
 }
 
 /** The {@link WindowTaps} of a window over `[height, width, channels]` (every channel of every tap). */
-export function windowTaps([, width, channels]: readonly number[], { rows, cols }: { rows: AxisWindow; cols: AxisWindow }, rowLength: number): WindowTaps {
+export function windowTaps(
+  [, width, channels]: readonly number[],
+  { rows, cols }: { rows: AxisWindow; cols: AxisWindow },
+  rowLength: number,
+): WindowTaps {
   const positions = rows.out * cols.out;
   const start = new Int32Array(positions + 1);
   const inputAt: number[] = [];

@@ -34,11 +34,11 @@ export function endsInSoftmax(spec: ModelSpec): boolean {
   return splitFinalSoftmax(spec.layers).endsInSoftmax;
 }
 
-
 function emitLayer(ctx: LayerContext, layer: Layer, x: Flow): Flow {
   switch (layer.type) {
     case 'dense':
-      if (x.layout !== 'flat') throw new HeadstartError('SPEC_ERROR', `layer "${layer.name}": dense needs flat input; add a flatten layer before it`);
+      if (x.layout !== 'flat')
+        throw new HeadstartError('SPEC_ERROR', `layer "${layer.name}": dense needs flat input; add a flatten layer before it`);
       return denseLayer(ctx, layer, x);
     case 'conv2d':
       return conv2dLayer(ctx, layer, x);
@@ -57,7 +57,10 @@ function emitLayer(ctx: LayerContext, layer: Layer, x: Flow): Flow {
       return activationLayer(ctx, layer, x);
     case 'onnx':
       // An opaque block runs in a session of its own (runtime/opaque-block.ts), ahead of the compiled graph.
-      throw new HeadstartError('NOT_SUPPORTED', `layer "${layer.name}" is an opaque ONNX block, which runs in its own session and cannot be compiled into a graph`);
+      throw new HeadstartError(
+        'NOT_SUPPORTED',
+        `layer "${layer.name}" is an opaque ONNX block, which runs in its own session and cannot be compiled into a graph`,
+      );
     case 'add':
     case 'concat':
       // Unreachable: createModel refuses graphs (requireChain) before anything is compiled.

@@ -1,7 +1,12 @@
 import { describe, it } from 'vitest';
 import { checkGradients } from '../__fixtures__/gradient-check.js';
 
-const dense = (name: string, units: number, activation = 'linear') => ({ type: 'dense' as const, name, units, activation: activation as 'linear' });
+const dense = (name: string, units: number, activation = 'linear') => ({
+  type: 'dense' as const,
+  name,
+  units,
+  activation: activation as 'linear',
+});
 
 describe('gradient rules against central finite differences (float64 reference)', () => {
   it('dense (Gemm with bias) and mse, including the input', async () => {
@@ -18,7 +23,10 @@ describe('gradient rules against central finite differences (float64 reference)'
 
   for (const activation of ['relu', 'leakyRelu', 'sigmoid', 'tanh', 'gelu', 'softmax']) {
     it(`${activation}`, async () => {
-      await checkGradients({ inputShape: [4], layers: [dense('d1', 5, activation), dense('d2', 2)] }, { wrt: ['d1.kernel', 'd1.bias', 'x'] });
+      await checkGradients(
+        { inputShape: [4], layers: [dense('d1', 5, activation), dense('d2', 2)] },
+        { wrt: ['d1.kernel', 'd1.bias', 'x'] },
+      );
     });
   }
 });

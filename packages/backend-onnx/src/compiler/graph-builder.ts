@@ -119,7 +119,14 @@ export class GraphBuilder {
    * Append a node with one output and return the output's name.
    * @param shape the output's shape (the caller knows it; ONNX shape inference is not run here).
    */
-  op(opType: string, inputs: string[], attributes: Attributes, shape: Dim[], hint = opType.toLowerCase(), type: ElementType = 'float32'): string {
+  op(
+    opType: string,
+    inputs: string[],
+    attributes: Attributes,
+    shape: Dim[],
+    hint = opType.toLowerCase(),
+    type: ElementType = 'float32',
+  ): string {
     return this.opMulti(opType, inputs, attributes, [{ shape, hint, type }])[0]!;
   }
 
@@ -130,7 +137,13 @@ export class GraphBuilder {
       this.record(name, o.shape, o.type ?? 'float32');
       return name;
     });
-    const node: NodeProto = { opType, input: inputs, output: names, name: this.fresh(`n_${opType}`), attribute: encodeAttributes(attributes) };
+    const node: NodeProto = {
+      opType,
+      input: inputs,
+      output: names,
+      name: this.fresh(`n_${opType}`),
+      attribute: encodeAttributes(attributes),
+    };
     this.nodes.push(node);
     for (const name of names) this.producers.set(name, node);
     return names;
@@ -165,7 +178,13 @@ export class GraphBuilder {
       opsetImport: [{ domain: '', version: OPSET }],
       producerName: 'headstart',
       producerVersion,
-      graph: { name: this.graphName, node: this.nodes.map((n) => this.renamed(n)), initializer: this.initializers, input: this.inputs, output: this.outputs },
+      graph: {
+        name: this.graphName,
+        node: this.nodes.map((n) => this.renamed(n)),
+        initializer: this.initializers,
+        input: this.inputs,
+        output: this.outputs,
+      },
       metadataProps: Object.entries(metadata).map(([key, value]) => ({ key, value })),
     };
   }

@@ -46,7 +46,10 @@ export function buildEvalGraph(spec: ModelSpec, loss: LossKind): ModelProto {
 
 /** The error for cross-entropy on a model without a final softmax. */
 export function needsSoftmax(): HeadstartError {
-  return new HeadstartError('BAD_INPUT', 'loss softmaxCrossEntropy needs a model ending in a softmax activation; add one to the last layer or use mse');
+  return new HeadstartError(
+    'BAD_INPUT',
+    'loss softmaxCrossEntropy needs a model ending in a softmax activation; add one to the last layer or use mse',
+  );
 }
 
 function inferenceForward(b: GraphBuilder, spec: ModelSpec, x: string, baked?: NamedTensors): ForwardOutput {

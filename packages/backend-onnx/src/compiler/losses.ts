@@ -58,7 +58,13 @@ function meanOf(b: GraphBuilder, sum: string, invN: string): string {
 /** Samples whose highest logit is their label (ties go to the first index, as in argmax). */
 function correctCount(b: GraphBuilder, logits: string, onehot: string): string {
   const argmax = (v: string): string => b.op('ArgMax', [v], { axis: int(1), keepdims: int(0) }, ['N'], 'argmax', 'int64');
-  const hits = b.op('Cast', [b.op('Equal', [argmax(logits), argmax(onehot)], {}, ['N'], 'hit', 'int64')], { to: int(1) }, ['N'], 'hit_float');
+  const hits = b.op(
+    'Cast',
+    [b.op('Equal', [argmax(logits), argmax(onehot)], {}, ['N'], 'hit', 'int64')],
+    { to: int(1) },
+    ['N'],
+    'hit_float',
+  );
   return b.op('ReduceSum', [hits], { keepdims: int(0) }, [], 'correct');
 }
 
@@ -70,12 +76,18 @@ export function emitLossSum(b: GraphBuilder, kind: LossKind, output: string, tar
 
 function crossEntropySum(b: GraphBuilder, logits: string, onehot: string): { sum: string; logProbabilities: string } {
   const logProbabilities = b.op('LogSoftmax', [logits], { axis: int(-1) }, b.shapeOf(logits), 'log_softmax');
-  return { sum: b.unary('Neg', b.op('ReduceSum', [b.binary('Mul', onehot, logProbabilities)], { keepdims: int(0) }, [], 'ce_sum')), logProbabilities };
+  return {
+    sum: b.unary('Neg', b.op('ReduceSum', [b.binary('Mul', onehot, logProbabilities)], { keepdims: int(0) }, [], 'ce_sum')),
+    logProbabilities,
+  };
 }
 
 /** Σ over samples of the mean squared error over features. */
 function squaredErrorSum(b: GraphBuilder, output: string, target: string): { sum: string; diff: string } {
   const diff = b.binary('Sub', output, target);
   const features = b.shapeOf(target)[1] as number;
-  return { sum: b.binary('Mul', b.op('ReduceSum', [b.binary('Mul', diff, diff)], { keepdims: int(0) }, [], 'se_sum'), b.scalar(1 / features)), diff };
+  return {
+    sum: b.binary('Mul', b.op('ReduceSum', [b.binary('Mul', diff, diff)], { keepdims: int(0) }, [], 'se_sum'), b.scalar(1 / features)),
+    diff,
+  };
 }

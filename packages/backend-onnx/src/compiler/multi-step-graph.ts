@@ -1,5 +1,13 @@
 import { encodeAttributes, int } from '../onnx/attributes.js';
-import { AttributeType, DataType, type GraphProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../onnx/onnx-proto.js';
+import {
+  AttributeType,
+  DataType,
+  type GraphProto,
+  type ModelProto,
+  type NodeProto,
+  type TensorProto,
+  type ValueInfoProto,
+} from '../onnx/onnx-proto.js';
 import { PARAMS_BUFFER, TRAIN_IO, type TrainGraph } from './train-graph.js';
 
 /** Prefixes of the multi-step graph's own names, kept apart from the step graph's (a subgraph must not shadow them). */
@@ -55,7 +63,11 @@ export function buildMultiStepGraph(train: TrainGraph): MultiStepGraph {
     ...train.groups.flatMap((g) => g.buffers.map((b) => ({ input: b.input, output: b.output }))),
     ...train.statistics.map((s) => ({ input: s.name, output: s.output })),
   ];
-  const sliced = new Map(train.groups.flatMap((g) => g.layout.entries.map((e) => [e.name, { ...e, buffer: g.buffers.find((b) => b.buffer === PARAMS_BUFFER)!.input }] as const)));
+  const sliced = new Map(
+    train.groups.flatMap((g) =>
+      g.layout.entries.map((e) => [e.name, { ...e, buffer: g.buffers.find((b) => b.buffer === PARAMS_BUFFER)!.input }] as const),
+    ),
+  );
   const scalarInputs = new Set([TRAIN_IO.step, ...train.groups.map((g) => g.lr)]);
   const batchInputs = [...inputs.keys()].filter((name) => name === 'x' || name === 'target' || train.masks.some((m) => m.input === name));
   const hoisted = hoist(step.node ?? [], { scalarInputs, batchInputs: new Set(batchInputs), initializers });
@@ -98,7 +110,9 @@ export function buildMultiStepGraph(train: TrainGraph): MultiStepGraph {
     ],
   };
   // Everything the body reads from outside: the parameters neither trained nor carried (frozen ones).
-  const outer = (step.input ?? []).filter((i) => !sliced.has(i.name) && !carried.some((c) => c.input === i.name) && !batchInputs.includes(i.name) && !scalarInputs.has(i.name));
+  const outer = (step.input ?? []).filter(
+    (i) => !sliced.has(i.name) && !carried.some((c) => c.input === i.name) && !batchInputs.includes(i.name) && !scalarInputs.has(i.name),
+  );
   const graph: GraphProto = {
     name: 'train_steps',
     node: [...hoisted.outerNodes, scan],
@@ -163,13 +177,27 @@ function hoist(nodes: readonly NodeProto[], { scalarInputs, batchInputs, initial
     } else {
       const perStep = n.input.filter((i) => types.has(i));
       const scalarConstant = (i: string): boolean => (initializers.get(i)?.dims ?? [0]).length === 0;
-      if (!ELEMENTWISE.has(n.opType) || n.output.length !== 1 || perStep.length === 0 || !n.input.every((i) => types.has(i) || scalarConstant(i))) continue;
+      if (
+        !ELEMENTWISE.has(n.opType) ||
+        n.output.length !== 1 ||
+        perStep.length === 0 ||
+        !n.input.every((i) => types.has(i) || scalarConstant(i))
+      )
+        continue;
       // Every op here but Cast yields its first input's type (Pow: the base's).
       const first = n.input[0]!;
-      const type = n.opType === 'Cast' ? Number(n.attribute!.find((a) => a.name === 'to')!.i) : (types.get(first) ?? initializers.get(first)!.dataType!);
+      const type =
+        n.opType === 'Cast'
+          ? Number(n.attribute!.find((a) => a.name === 'to')!.i)
+          : (types.get(first) ?? initializers.get(first)!.dataType!);
       types.set(n.output[0]!, type);
       hoisted.types.set(n.output[0]!, type);
-      hoisted.outerNodes.push({ ...n, name, input: n.input.map((i) => (types.has(i) ? MULTI_IO.stacked + i : constant(i))), output: [MULTI_IO.stacked + n.output[0]!] });
+      hoisted.outerNodes.push({
+        ...n,
+        name,
+        input: n.input.map((i) => (types.has(i) ? MULTI_IO.stacked + i : constant(i))),
+        output: [MULTI_IO.stacked + n.output[0]!],
+      });
       hoisted.nodes.add(n);
       continue;
     }
@@ -188,13 +216,19 @@ function int64s(name: string, values: readonly number[]): TensorProto {
 }
 
 function valueInfo(name: string, elemType: number, dims: (number | string)[]): ValueInfoProto {
-  return { name, type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } } } };
+  return {
+    name,
+    type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } } },
+  };
 }
 
 /** The `[K, ...shape]` input or output holding a value of every step. */
 function stackedInfo(info: ValueInfoProto, prefix: string = MULTI_IO.stacked): ValueInfoProto {
   const tensor = info.type!.tensorType!;
-  return { name: prefix + info.name, type: { tensorType: { elemType: tensor.elemType!, shape: { dim: [{ dimParam: 'K' }, ...(tensor.shape?.dim ?? [])] } } } };
+  return {
+    name: prefix + info.name,
+    type: { tensorType: { elemType: tensor.elemType!, shape: { dim: [{ dimParam: 'K' }, ...(tensor.shape?.dim ?? [])] } } },
+  };
 }
 
 function outputInfo(graph: GraphProto, name: string): ValueInfoProto {

@@ -33,7 +33,11 @@ export class OptimizerEmitter {
   private readonly shared = new Map<string, string>();
 
   /** @param step the 1-based number of the step being taken, a float scalar value. */
-  constructor(private readonly b: GraphBuilder, private readonly config: OptimizerConfig, private readonly step: string) {}
+  constructor(
+    private readonly b: GraphBuilder,
+    private readonly config: OptimizerConfig,
+    private readonly step: string,
+  ) {}
 
   /** Emit one parameter's update. */
   update(u: ParameterUpdate): UpdatedParameter {
@@ -68,14 +72,29 @@ export class OptimizerEmitter {
     const decoupled = config.type === 'adamw';
     const g = u.weightDecay > 0 && !decoupled ? b.binary('Add', u.grad, b.binary('Mul', u.param, b.scalar(u.weightDecay))) : u.grad;
     const m = b.binary('Add', b.binary('Mul', u.slots.get('m')!, b.scalar(beta1)), b.binary('Mul', g, b.scalar(1 - beta1)));
-    const v = b.binary('Add', b.binary('Mul', u.slots.get('v')!, b.scalar(beta2)), b.binary('Mul', b.binary('Mul', g, b.scalar(1 - beta2)), g));
+    const v = b.binary(
+      'Add',
+      b.binary('Mul', u.slots.get('v')!, b.scalar(beta2)),
+      b.binary('Mul', b.binary('Mul', g, b.scalar(1 - beta2)), g),
+    );
     const sqrtCorrection2 = this.once(`sc:${beta2}`, () => b.unary('Sqrt', this.correction(beta2)));
     const scaledEpsilon = this.once(`eps:${beta2}:${epsilon}`, () => b.binary('Mul', sqrtCorrection2, b.scalar(epsilon)));
     const denominator = b.binary('Add', b.unary('Sqrt', v), scaledEpsilon);
-    const stepSize = this.once(`step:${u.lr}:${beta1}:${beta2}`, () => b.binary('Div', b.binary('Mul', u.lr, sqrtCorrection2), this.correction(beta1)));
-    const base = decoupled && u.weightDecay > 0 ? b.binary('Mul', u.param, b.binary('Sub', b.scalar(1), b.binary('Mul', u.lr, b.scalar(u.weightDecay)))) : u.param;
+    const stepSize = this.once(`step:${u.lr}:${beta1}:${beta2}`, () =>
+      b.binary('Div', b.binary('Mul', u.lr, sqrtCorrection2), this.correction(beta1)),
+    );
+    const base =
+      decoupled && u.weightDecay > 0
+        ? b.binary('Mul', u.param, b.binary('Sub', b.scalar(1), b.binary('Mul', u.lr, b.scalar(u.weightDecay))))
+        : u.param;
     const param = b.binary('Sub', base, b.binary('Mul', b.binary('Div', m, denominator), stepSize));
-    return { param, slots: new Map([['m', m], ['v', v]]) };
+    return {
+      param,
+      slots: new Map([
+        ['m', m],
+        ['v', v],
+      ]),
+    };
   }
 
   /** 1 − βᵗ, computed in float64: in float32, 1 − 0.999 would lose five digits. */

@@ -6,7 +6,12 @@ import type { GraphBuilder } from './graph-builder.js';
  * or, when `baked` holds the weights, initializers (an exported model is self-contained).
  * Each parameter is declared on first use; `onDeclare` sees it (the trainer watches trained ones).
  */
-export function parameterResolver(b: GraphBuilder, params: readonly ParameterShape[], baked?: NamedTensors, onDeclare?: (name: string, value: string) => void): (name: string) => string {
+export function parameterResolver(
+  b: GraphBuilder,
+  params: readonly ParameterShape[],
+  baked?: NamedTensors,
+  onDeclare?: (name: string, value: string) => void,
+): (name: string) => string {
   const shapes = new Map(params.map((p) => [p.name, p.shape]));
   const declared = new Map<string, string>();
   return (name) => {

@@ -1,4 +1,14 @@
-import { HeadstartError, inferShapes, outputShape, sizeOf, type LossKind, type ModelSpec, type NamedTensors, type OptimizerConfig, type ParameterShape } from '@headstart/core';
+import {
+  HeadstartError,
+  inferShapes,
+  outputShape,
+  sizeOf,
+  type LossKind,
+  type ModelSpec,
+  type NamedTensors,
+  type OptimizerConfig,
+  type ParameterShape,
+} from '@headstart/core';
 import { int } from '../onnx/attributes.js';
 import { emitForward } from './forward.js';
 import { GraphBuilder } from './graph-builder.js';
@@ -93,7 +103,12 @@ export function buildTrainGraph(options: TrainGraphOptions): TrainGraph {
   const loss = emitLoss(b, options.loss, forward.output, target);
   const values = plan.trained.map((p) => ctx.param(p.name));
   const grads = tape.gradients(b, new Map([[forward.output, loss.dOutput]]), values);
-  const gradientOf = new Map(plan.trained.map((p, i) => [p.name, grads.get(values[i]!) ?? b.initializer(`zero_grad_${p.name}`, new Float32Array(sizeOf(p.shape)), p.shape)]));
+  const gradientOf = new Map(
+    plan.trained.map((p, i) => [
+      p.name,
+      grads.get(values[i]!) ?? b.initializer(`zero_grad_${p.name}`, new Float32Array(sizeOf(p.shape)), p.shape),
+    ]),
+  );
   const step = b.input(TRAIN_IO.step, []);
   const emitter = new OptimizerEmitter(b, options.optimizer, step);
   const penalties: string[] = [];
@@ -110,19 +125,34 @@ export function buildTrainGraph(options: TrainGraphOptions): TrainGraph {
 /** Trained parameters by group, in layer order within each group. */
 function groupLayouts(plan: TrainingPlan): FlatLayout[] {
   const groups = [...new Set(plan.trained.map((p) => p.group))];
-  return groups.map((g) => flatLayout(g, plan.trained.filter((p) => p.group === g)));
+  return groups.map((g) =>
+    flatLayout(
+      g,
+      plan.trained.filter((p) => p.group === g),
+    ),
+  );
 }
 
 function maskInputs(spec: ModelSpec): MaskInput[] {
   return inferShapes(spec).flatMap(({ layer, inputShape, index }) =>
-    layer.type === 'dropout' && layer.rate > 0 ? [{ layer: layer.name, input: `mask.${layer.name}`, sampleShape: inputShape, rate: layer.rate, index }] : []);
+    layer.type === 'dropout' && layer.rate > 0
+      ? [{ layer: layer.name, input: `mask.${layer.name}`, sampleShape: inputShape, rate: layer.rate, index }]
+      : [],
+  );
 }
 
 /**
  * One group's update: its gradients concatenated in layout order, L2-SP (`weight/2·Σ‖w − w₀‖²` in the
  * loss, `weight·(w − w₀)` in the gradient), then the optimizer on the flat buffers.
  */
-function emitGroup(b: GraphBuilder, options: TrainGraphOptions, emitter: OptimizerEmitter, layout: FlatLayout, gradientOf: Map<string, string>, penalties: string[]): GroupIO {
+function emitGroup(
+  b: GraphBuilder,
+  options: TrainGraphOptions,
+  emitter: OptimizerEmitter,
+  layout: FlatLayout,
+  gradientOf: Map<string, string>,
+  penalties: string[],
+): GroupIO {
   const prefix = `group.${layout.group}`;
   const params = b.input(`${prefix}.${PARAMS_BUFFER}`, [layout.size]);
   const flatGrads = layout.entries.map((e) => reshapeTo(b, gradientOf.get(e.name)!, [e.size]));
@@ -138,12 +168,18 @@ function emitGroup(b: GraphBuilder, options: TrainGraphOptions, emitter: Optimiz
   const weightDecay = options.plan.trained.find((p) => p.group === layout.group)!.weightDecay;
   const updated = emitter.update({ param: params, grad, lr, weightDecay, slots });
   const buffers = [{ buffer: PARAMS_BUFFER, input: params, output: b.output(updated.param, `updated.${prefix}.${PARAMS_BUFFER}`) }];
-  for (const slot of slotNames) buffers.push({ buffer: slot, input: slots.get(slot)!, output: b.output(updated.slots.get(slot)!, `updated.${prefix}.${slot}`) });
+  for (const slot of slotNames)
+    buffers.push({ buffer: slot, input: slots.get(slot)!, output: b.output(updated.slots.get(slot)!, `updated.${prefix}.${slot}`) });
   return { layout, lr, buffers };
 }
 
 /** L2-SP over a group's parameters that have a reference value (a 0/1 mask skips the others). */
-function l2spTerm(b: GraphBuilder, options: TrainGraphOptions, layout: FlatLayout, params: string): { loss: string; grad: string } | undefined {
+function l2spTerm(
+  b: GraphBuilder,
+  options: TrainGraphOptions,
+  layout: FlatLayout,
+  params: string,
+): { loss: string; grad: string } | undefined {
   const l2sp = options.l2sp;
   if (!l2sp || l2sp.weight === 0) return undefined;
   if (!(l2sp.weight > 0)) throw new HeadstartError('BAD_INPUT', `l2sp weight must be ≥ 0, got ${l2sp.weight}`);
@@ -152,7 +188,8 @@ function l2spTerm(b: GraphBuilder, options: TrainGraphOptions, layout: FlatLayou
   for (const e of layout.entries) {
     const value = l2sp.reference.get(e.name);
     if (!value) continue;
-    if (value.data.length !== e.size) throw new HeadstartError('BAD_INPUT', `l2sp reference "${e.name}": shape [${value.shape}] does not match the model's [${e.shape}]`);
+    if (value.data.length !== e.size)
+      throw new HeadstartError('BAD_INPUT', `l2sp reference "${e.name}": shape [${value.shape}] does not match the model's [${e.shape}]`);
     reference.set(value.data, e.offset);
     mask.fill(1, e.offset, e.offset + e.size);
   }
@@ -164,11 +201,21 @@ function l2spTerm(b: GraphBuilder, options: TrainGraphOptions, layout: FlatLayou
 }
 
 /** Keras's moving averages: `moving·momentum + batch·(1 − momentum)`, for layers that update them. */
-function emitMovingStatistics(b: GraphBuilder, ctx: LayerContext, plan: TrainingPlan, statistics: BatchStatistics[]): TrainGraph['statistics'] {
+function emitMovingStatistics(
+  b: GraphBuilder,
+  ctx: LayerContext,
+  plan: TrainingPlan,
+  statistics: BatchStatistics[],
+): TrainGraph['statistics'] {
   return statistics.flatMap(({ layer, mean, variance }) => {
     const momentum = plan.updatedBatchNorm.get(layer);
     if (momentum === undefined) return [];
-    return ([['movingMean', mean], ['movingVariance', variance]] as const).map(([stat, batch]) => {
+    return (
+      [
+        ['movingMean', mean],
+        ['movingVariance', variance],
+      ] as const
+    ).map(([stat, batch]) => {
       const name = `${layer}.${stat}`;
       const moving = b.binary('Add', b.binary('Mul', ctx.param(name), b.scalar(momentum)), b.binary('Mul', batch, b.scalar(1 - momentum)));
       return { output: b.output(moving, `updated.${name}`), name };

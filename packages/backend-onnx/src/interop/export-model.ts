@@ -24,7 +24,10 @@ export async function exportOnnxModel(model: Model, format: string, file: string
   const metadata = { [SPEC_METADATA_KEY]: JSON.stringify(model.spec) };
   if (opaqueLayers(model.spec.layers).length > 0) {
     const ort = await requireRuntime().catch((error: unknown) => {
-      throw new HeadstartError('NOT_SUPPORTED', `cannot export an opaque ONNX block without onnxruntime-node: ${error instanceof Error ? error.message : String(error)}`);
+      throw new HeadstartError(
+        'NOT_SUPPORTED',
+        `cannot export an opaque ONNX block without onnxruntime-node: ${error instanceof Error ? error.message : String(error)}`,
+      );
     });
     await writeFileSafely(file, await opaqueInferenceModel(model.spec, weights, { ort }, metadata));
     return;

@@ -19,9 +19,12 @@ function random(n: number, seed: number): Float32Array {
 /** NHWC → NCHW for `n` images of `h × w × c`. */
 function toNchw(x: Float32Array, n: number, h: number, w: number, c: number): Float32Array {
   const out = new Float32Array(x.length);
-  for (let s = 0; s < n; s++) for (let y = 0; y < h; y++) for (let xx = 0; xx < w; xx++) for (let ci = 0; ci < c; ci++) {
-    out[((s * c + ci) * h + y) * w + xx] = x[((s * h + y) * w + xx) * c + ci]!;
-  }
+  for (let s = 0; s < n; s++)
+    for (let y = 0; y < h; y++)
+      for (let xx = 0; xx < w; xx++)
+        for (let ci = 0; ci < c; ci++) {
+          out[((s * c + ci) * h + y) * w + xx] = x[((s * h + y) * w + xx) * c + ci]!;
+        }
   return out;
 }
 
@@ -68,7 +71,15 @@ describe('import of a PyTorch-style ONNX CNN', () => {
   it('maps every op to a channels-last spec that computes the same function', async () => {
     const { spec, weights } = await backend.importModel!(file);
     expect(spec.inputShape).toEqual([8, 8, 2]);
-    expect(spec.layers.map((l) => `${l.type}:${l.name}`)).toEqual(['conv2d:conv1', 'maxPool2d:pool', 'conv2d:conv2', 'batchNorm:bn', 'activation:relu_1', 'flatten:flatten5', 'dense:fc']);
+    expect(spec.layers.map((l) => `${l.type}:${l.name}`)).toEqual([
+      'conv2d:conv1',
+      'maxPool2d:pool',
+      'conv2d:conv2',
+      'batchNorm:bn',
+      'activation:relu_1',
+      'flatten:flatten5',
+      'dense:fc',
+    ]);
     expect(spec.layers[0]).toMatchObject({ padding: 'same', activation: 'relu' });
     expect(weights.get('conv1.kernel')!.shape).toEqual([3, 3, 2, 4]);
     const ort = await requireRuntime();
@@ -83,10 +94,18 @@ describe('import of a PyTorch-style ONNX CNN', () => {
   it('fine-tunes with a new head while the imported base stays bit-identical', async () => {
     const imported = await backend.importModel!(file);
     const base = imported.spec.layers.slice(0, -1);
-    const spec = validateSpec({ inputShape: imported.spec.inputShape, layers: [...base, { type: 'dense', name: 'head', units: 3, activation: 'softmax' }] });
+    const spec = validateSpec({
+      inputShape: imported.spec.inputShape,
+      layers: [...base, { type: 'dense', name: 'head', units: 3, activation: 'softmax' }],
+    });
     const weights: NamedTensors = new Map([...imported.weights].filter(([name]) => !name.startsWith('fc.')));
     const model = await backend.createModel(spec, weights, { seed: 1 });
-    const trainer = model.trainer({ trainable: ['head.kernel', 'head.bias'], groups: [{ name: 'head', params: ['head.kernel', 'head.bias'], lr: 0.05 }], optimizer: { type: 'adam' }, loss: 'softmaxCrossEntropy' });
+    const trainer = model.trainer({
+      trainable: ['head.kernel', 'head.bias'],
+      groups: [{ name: 'head', params: ['head.kernel', 'head.bias'], lr: 0.05 }],
+      optimizer: { type: 'adam' },
+      loss: 'softmaxCrossEntropy',
+    });
     const batch = { x: random(12 * 128, 4), labels: Int32Array.from({ length: 12 }, (_, i) => i % 3), size: 12 };
     const first = (await trainer.step(batch, 1)).loss;
     let last = first;
@@ -102,7 +121,10 @@ describe('import of a PyTorch-style ONNX CNN', () => {
     writeFileSync(odd, encodeModel(pytorchStyleCnn('Abs')));
     const { spec } = await backend.importModel!(odd);
     expect(spec.layers.map((l) => l.type)).toEqual(['onnx', 'maxPool2d', 'conv2d', 'batchNorm', 'activation', 'flatten', 'dense']);
-    expect(spec.layers[0]).toMatchObject({ name: 'base', unsupported: { op: 'Abs', node: '/odd/Abs', reason: 'no headstart layer computes it' } });
+    expect(spec.layers[0]).toMatchObject({
+      name: 'base',
+      unsupported: { op: 'Abs', node: '/odd/Abs', reason: 'no headstart layer computes it' },
+    });
   });
 
   it('rejects a model whose input is not float, naming the input', async () => {

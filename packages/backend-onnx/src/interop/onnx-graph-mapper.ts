@@ -1,4 +1,12 @@
-import { HeadstartError, outputShape, validateSpec, type Activation, type LayerInput, type ModelSpec, type NamedTensors } from '@headstart/core';
+import {
+  HeadstartError,
+  outputShape,
+  validateSpec,
+  type Activation,
+  type LayerInput,
+  type ModelSpec,
+  type NamedTensors,
+} from '@headstart/core';
 import { decodeAttributes, type Attributes } from '../onnx/attributes.js';
 import { LEAKY_RELU_SLOPE } from '../compiler/ops/activations.js';
 import { Constants, type Constant } from './onnx-constants.js';
@@ -7,7 +15,12 @@ import { windowGeometry } from '../compiler/ops/window-geometry.js';
 
 /** A node that has no headstart layer, and why. */
 export class UnmappableNode extends HeadstartError {
-  constructor(file: string, readonly node: NodeProto, readonly why: string, readonly index = -1) {
+  constructor(
+    file: string,
+    readonly node: NodeProto,
+    readonly why: string,
+    readonly index = -1,
+  ) {
     super('NOT_SUPPORTED', `${file}: node "${nodeName(node)}" (op ${node.opType}) cannot be mapped to a headstart layer: ${why}`);
   }
 
@@ -34,7 +47,13 @@ export class GraphMapper {
   flattenedImage: [number, number, number] | undefined;
   private readonly usedNames = new Set<string>();
 
-  constructor(readonly file: string, readonly inputShape: number[], input: string, readonly constants: Constants, reserved: readonly string[] = []) {
+  constructor(
+    readonly file: string,
+    readonly inputShape: number[],
+    input: string,
+    readonly constants: Constants,
+    reserved: readonly string[] = [],
+  ) {
     this.current = input;
     for (const name of reserved) this.usedNames.add(name);
   }
@@ -52,7 +71,11 @@ export class GraphMapper {
   /** A readable, unique layer name from an ONNX node (`/features/conv1/Conv` → `features_conv1`). */
   layerName(node: NodeProto, weight: string | undefined, fallback: string): string {
     const fromWeight = weight?.replace(/\.(weight|bias)$/, '');
-    const fromNode = node.name?.replace(/^\//, '').split('/').filter((part) => part !== node.opType).join('_');
+    const fromNode = node.name
+      ?.replace(/^\//, '')
+      .split('/')
+      .filter((part) => part !== node.opType)
+      .join('_');
     let name = (fromWeight ?? fromNode ?? '').replace(/[^A-Za-z0-9_]/g, '_').replace(/^(?=[0-9])/, '_');
     if (!name) name = `${fallback}${this.layers.length}`;
     for (let i = 1; this.usedNames.has(name); i++) name = `${name.replace(/_\d+$/, '')}_${i}`;
@@ -94,13 +117,23 @@ export interface GraphInput {
 export function graphInput(file: string, graph: GraphProto): GraphInput {
   const initializers = new Set((graph.initializer ?? []).map((t) => t.name ?? ''));
   const inputs = (graph.input ?? []).filter((i) => !initializers.has(i.name));
-  if (inputs.length !== 1) throw new HeadstartError('NOT_SUPPORTED', `${file}: expected one data input, found ${inputs.length} (${inputs.map((i) => i.name).join(', ')})`);
+  if (inputs.length !== 1)
+    throw new HeadstartError(
+      'NOT_SUPPORTED',
+      `${file}: expected one data input, found ${inputs.length} (${inputs.map((i) => i.name).join(', ')})`,
+    );
   const input = inputs[0]!;
   const elemType = input.type?.tensorType?.elemType;
-  if (elemType !== undefined && elemType !== DataType.FLOAT) throw new HeadstartError('NOT_SUPPORTED', `${file}: input "${input.name}" has ONNX element type ${elemType}; expected float (1)`);
+  if (elemType !== undefined && elemType !== DataType.FLOAT)
+    throw new HeadstartError('NOT_SUPPORTED', `${file}: input "${input.name}" has ONNX element type ${elemType}; expected float (1)`);
   const dims = (input.type?.tensorType?.shape?.dim ?? []).map((d) => Number(d.dimValue ?? 0));
-  if (dims.length !== 2 && dims.length !== 4) throw new HeadstartError('NOT_SUPPORTED', `${file}: input "${input.name}" has rank ${dims.length}; expected [N, features] or [N, C, H, W]`);
-  if (dims.slice(1).some((d) => !(d > 0))) throw new HeadstartError('NOT_SUPPORTED', `${file}: input "${input.name}" needs fixed sizes after the batch axis, got [${dims}]`);
+  if (dims.length !== 2 && dims.length !== 4)
+    throw new HeadstartError(
+      'NOT_SUPPORTED',
+      `${file}: input "${input.name}" has rank ${dims.length}; expected [N, features] or [N, C, H, W]`,
+    );
+  if (dims.slice(1).some((d) => !(d > 0)))
+    throw new HeadstartError('NOT_SUPPORTED', `${file}: input "${input.name}" needs fixed sizes after the batch axis, got [${dims}]`);
   const shape = dims.length === 4 ? [dims[2]!, dims[3]!, dims[1]!] : [dims[1]!];
   return { name: input.name, shape, ...(dims[0]! > 0 ? { fixedBatch: dims[0]! } : {}) };
 }
@@ -144,7 +177,8 @@ export function mapChain(start: ChainStart): GraphMapper {
     }
   }
   const output = graph.output?.[0]?.name;
-  if (graph.output?.length !== 1 || output !== mapper.current) throw new HeadstartError('NOT_SUPPORTED', `${file}: the graph is not a single chain from its input to one output`);
+  if (graph.output?.length !== 1 || output !== mapper.current)
+    throw new HeadstartError('NOT_SUPPORTED', `${file}: the graph is not a single chain from its input to one output`);
   return mapper;
 }
 
@@ -154,12 +188,20 @@ export function recordConstant(constants: Constants, node: NodeProto): void {
   if (node.opType === 'Constant' && proto) constants.add(node.output[0]!, proto);
 }
 
-const ACTIVATIONS: Record<string, Activation> = { Relu: 'relu', Sigmoid: 'sigmoid', Tanh: 'tanh', Softmax: 'softmax', LeakyRelu: 'leakyRelu', Gelu: 'gelu' };
+const ACTIVATIONS: Record<string, Activation> = {
+  Relu: 'relu',
+  Sigmoid: 'sigmoid',
+  Tanh: 'tanh',
+  Softmax: 'softmax',
+  LeakyRelu: 'leakyRelu',
+  Gelu: 'gelu',
+};
 
 function mapNode(m: GraphMapper, node: NodeProto): void {
   const attributes = decodeAttributes(node.attribute);
   if (node.opType === 'Constant') return storeConstant(m, node);
-  if (node.input[0] !== m.current) throw m.unsupported(node, 'it does not continue the chain of layers (branches and merges have no headstart layer)');
+  if (node.input[0] !== m.current)
+    throw m.unsupported(node, 'it does not continue the chain of layers (branches and merges have no headstart layer)');
   switch (node.opType) {
     case 'Identity':
     case 'Dropout':
@@ -205,7 +247,12 @@ function numberOf(attributes: Attributes, name: string, fallback: number): numbe
 }
 
 /** `valid` or `same` when the node's padding is one of Keras's, else undefined. */
-function paddingOf(m: GraphMapper, attributes: Attributes, kernel: [number, number], strides: [number, number]): 'valid' | 'same' | undefined {
+function paddingOf(
+  m: GraphMapper,
+  attributes: Attributes,
+  kernel: [number, number],
+  strides: [number, number],
+): 'valid' | 'same' | undefined {
   const autoPad = attributes.auto_pad?.kind === 'string' ? attributes.auto_pad.value : 'NOTSET';
   if (autoPad === 'VALID') return 'valid';
   if (autoPad === 'SAME_UPPER') return 'same';
@@ -217,7 +264,11 @@ function paddingOf(m: GraphMapper, attributes: Attributes, kernel: [number, numb
   return same.every((p, i) => p === pads[i]) ? 'same' : undefined;
 }
 
-function windowAttributes(m: GraphMapper, node: NodeProto, attributes: Attributes): { kernel: [number, number]; strides: [number, number]; padding: 'valid' | 'same' } {
+function windowAttributes(
+  m: GraphMapper,
+  node: NodeProto,
+  attributes: Attributes,
+): { kernel: [number, number]; strides: [number, number]; padding: 'valid' | 'same' } {
   if (m.shape().length !== 3) throw m.unsupported(node, 'it needs an image input');
   const kernel = intsOf(attributes, 'kernel_shape', []) as [number, number];
   const strides = intsOf(attributes, 'strides', [1, 1]) as [number, number];
@@ -236,13 +287,27 @@ function mapConv(m: GraphMapper, node: NodeProto, attributes: Attributes): void 
   const [out, inputs, kh, kw] = weight.dims as [number, number, number, number];
   const kernel = new Float32Array(weight.values.length);
   // [out, in, kh, kw] → [kh, kw, in, out]
-  for (let o = 0; o < out; o++) for (let i = 0; i < inputs; i++) for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) {
-    kernel[((y * kw + x) * inputs + i) * out + o] = weight.values[((o * inputs + i) * kh + y) * kw + x]!;
-  }
+  for (let o = 0; o < out; o++)
+    for (let i = 0; i < inputs; i++)
+      for (let y = 0; y < kh; y++)
+        for (let x = 0; x < kw; x++) {
+          kernel[((y * kw + x) * inputs + i) * out + o] = weight.values[((o * inputs + i) * kh + y) * kw + x]!;
+        }
   const bias = node.input[2] ? m.constant(node, node.input[2]).values : undefined;
   const name = m.layerName(node, node.input[1], 'conv');
-  const layer: LayerInput = { type: 'conv2d', name, filters: out, kernelSize: [kh, kw], strides: window.strides, padding: window.padding, useBias: bias !== undefined };
-  m.add(node, layer, { kernel: { shape: [kh, kw, inputs, out], data: kernel }, ...(bias ? { bias: { shape: [out], data: new Float32Array(bias) } } : {}) });
+  const layer: LayerInput = {
+    type: 'conv2d',
+    name,
+    filters: out,
+    kernelSize: [kh, kw],
+    strides: window.strides,
+    padding: window.padding,
+    useBias: bias !== undefined,
+  };
+  m.add(node, layer, {
+    kernel: { shape: [kh, kw, inputs, out], data: kernel },
+    ...(bias ? { bias: { shape: [out], data: new Float32Array(bias) } } : {}),
+  });
 }
 
 function mapDense(m: GraphMapper, node: NodeProto, attributes: Attributes): void {
@@ -255,10 +320,14 @@ function mapDense(m: GraphMapper, node: NodeProto, attributes: Attributes): void
   const [inputs, units] = (transposed ? [weight.dims[1]!, weight.dims[0]!] : weight.dims) as [number, number];
   const kernel = new Float32Array(inputs * units);
   const row = rowOrder(m.flattenedImage, inputs);
-  for (let i = 0; i < inputs; i++) for (let o = 0; o < units; o++) kernel[row[i]! * units + o] = weight.values[transposed ? o * inputs + i : i * units + o]!;
+  for (let i = 0; i < inputs; i++)
+    for (let o = 0; o < units; o++) kernel[row[i]! * units + o] = weight.values[transposed ? o * inputs + i : i * units + o]!;
   const bias = node.opType === 'Gemm' && node.input[2] ? m.constant(node, node.input[2]).values : undefined;
   const layer: LayerInput = { type: 'dense', name: m.layerName(node, node.input[1], 'dense'), units, useBias: bias !== undefined };
-  m.add(node, layer, { kernel: { shape: [inputs, units], data: kernel }, ...(bias ? { bias: { shape: [units], data: new Float32Array(bias) } } : {}) });
+  m.add(node, layer, {
+    kernel: { shape: [inputs, units], data: kernel },
+    ...(bias ? { bias: { shape: [units], data: new Float32Array(bias) } } : {}),
+  });
 }
 
 /**
@@ -277,7 +346,8 @@ function rowOrder(image: [number, number, number] | undefined, size: number): In
 function mapBiasAdd(m: GraphMapper, node: NodeProto): void {
   const last = m.layers[m.layers.length - 1];
   const bias = m.constants.get(node.input[1] ?? '');
-  if (last?.type !== 'dense' || last.useBias !== false || !bias || bias.values.length !== last.units) throw m.unsupported(node, 'only the bias of a preceding MatMul is supported');
+  if (last?.type !== 'dense' || last.useBias !== false || !bias || bias.values.length !== last.units)
+    throw m.unsupported(node, 'only the bias of a preceding MatMul is supported');
   last.useBias = true;
   m.weights.set(`${last.name}.bias`, { shape: [last.units], data: new Float32Array(bias.values) });
   m.current = node.output[0]!;
@@ -289,14 +359,21 @@ function mapPool(m: GraphMapper, node: NodeProto, attributes: Attributes): void 
     throw m.unsupported(node, 'count_include_pad = 1 with padding is not supported');
   }
   const type = node.opType === 'MaxPool' ? 'maxPool2d' : 'avgPool2d';
-  m.add(node, { type, name: m.layerName(node, undefined, 'pool'), poolSize: window.kernel, strides: window.strides, padding: window.padding });
+  m.add(node, {
+    type,
+    name: m.layerName(node, undefined, 'pool'),
+    poolSize: window.kernel,
+    strides: window.strides,
+    padding: window.padding,
+  });
 }
 
 function mapFlatten(m: GraphMapper, node: NodeProto, attributes: Attributes): void {
   if (node.opType === 'Flatten' && numberOf(attributes, 'axis', 1) !== 1) throw m.unsupported(node, 'only axis = 1 is supported');
   if (node.opType === 'Reshape') {
     const target = Array.from(m.constant(node, node.input[1]).values);
-    if (target.length !== 2 || !(target[1] === -1 || target[0] === -1 || target[0] === 0)) throw m.unsupported(node, `only a reshape to [batch, -1] is supported, got [${target}]`);
+    if (target.length !== 2 || !(target[1] === -1 || target[0] === -1 || target[0] === 0))
+      throw m.unsupported(node, `only a reshape to [batch, -1] is supported, got [${target}]`);
   }
   const shape = m.shape();
   const image = shape.length === 3 ? ([shape[2]!, shape[0]!, shape[1]!] as [number, number, number]) : undefined;
@@ -307,20 +384,31 @@ function mapFlatten(m: GraphMapper, node: NodeProto, attributes: Attributes): vo
 function mapBatchNorm(m: GraphMapper, node: NodeProto, attributes: Attributes): void {
   const [gamma, beta, mean, variance] = [1, 2, 3, 4].map((i) => m.constant(node, node.input[i]).values);
   const name = m.layerName(node, node.input[1], 'bn');
-  const tensor = (values: Float32Array): { shape: number[]; data: Float32Array } => ({ shape: [values.length], data: new Float32Array(values) });
+  const tensor = (values: Float32Array): { shape: number[]; data: Float32Array } => ({
+    shape: [values.length],
+    data: new Float32Array(values),
+  });
   // ONNX's momentum has Keras's meaning: running = running·momentum + batch·(1 − momentum).
-  const layer: LayerInput = { type: 'batchNorm', name, momentum: numberOf(attributes, 'momentum', 0.9), epsilon: numberOf(attributes, 'epsilon', 1e-5) };
+  const layer: LayerInput = {
+    type: 'batchNorm',
+    name,
+    momentum: numberOf(attributes, 'momentum', 0.9),
+    epsilon: numberOf(attributes, 'epsilon', 1e-5),
+  };
   m.add(node, layer, { gamma: tensor(gamma!), beta: tensor(beta!), movingMean: tensor(mean!), movingVariance: tensor(variance!) });
 }
 
 function mapActivation(m: GraphMapper, node: NodeProto, attributes: Attributes): void {
   const activation = ACTIVATIONS[node.opType]!;
-  if (activation === 'leakyRelu' && Math.abs(numberOf(attributes, 'alpha', 0.01) - LEAKY_RELU_SLOPE) > 1e-6) throw m.unsupported(node, `only alpha = ${LEAKY_RELU_SLOPE} is supported`);
-  if (activation === 'gelu' && attributes.approximate?.kind === 'string' && attributes.approximate.value !== 'none') throw m.unsupported(node, 'only the exact (erf) gelu is supported');
+  if (activation === 'leakyRelu' && Math.abs(numberOf(attributes, 'alpha', 0.01) - LEAKY_RELU_SLOPE) > 1e-6)
+    throw m.unsupported(node, `only alpha = ${LEAKY_RELU_SLOPE} is supported`);
+  if (activation === 'gelu' && attributes.approximate?.kind === 'string' && attributes.approximate.value !== 'none')
+    throw m.unsupported(node, 'only the exact (erf) gelu is supported');
   if (activation === 'softmax') {
     const rank = m.shape().length + 1;
     const axis = numberOf(attributes, 'axis', -1);
-    if (rank !== 2 || (axis !== -1 && axis !== 1)) throw m.unsupported(node, 'only a softmax over the features of flat values is supported');
+    if (rank !== 2 || (axis !== -1 && axis !== 1))
+      throw m.unsupported(node, 'only a softmax over the features of flat values is supported');
   }
   const last = m.layers[m.layers.length - 1];
   if ((last?.type === 'dense' || last?.type === 'conv2d') && (last.activation ?? 'linear') === 'linear') {

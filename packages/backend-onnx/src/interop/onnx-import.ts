@@ -32,7 +32,10 @@ export async function importOnnxModel(file: string): Promise<{ spec: ModelSpec; 
   } catch (error) {
     if (!(error instanceof UnmappableNode)) throw error;
     const ort = await requireRuntime().catch((cause: unknown) => {
-      throw new HeadstartError('NOT_SUPPORTED', `${error.message}; running it as an opaque block needs onnxruntime-node, which could not load (${cause instanceof Error ? cause.message : String(cause)})`);
+      throw new HeadstartError(
+        'NOT_SUPPORTED',
+        `${error.message}; running it as an opaque block needs onnxruntime-node, which could not load (${cause instanceof Error ? cause.message : String(cause)})`,
+      );
     });
     return importWithOpaqueBase(file, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), model, error, ort);
   }
@@ -57,9 +60,14 @@ function exactImport(file: string, model: ModelProto, specJson: string): { spec:
   for (const p of parameterShapes(spec)) {
     const t = initializers.get(p.name);
     const encoded = metadata.get(`${PARAMETER_METADATA_PREFIX}${p.name}`);
-    if (!t && encoded === undefined) throw new HeadstartError('BAD_INPUT', `${file}: parameter "${p.name}" of the embedded spec has no initializer`);
+    if (!t && encoded === undefined)
+      throw new HeadstartError('BAD_INPUT', `${file}: parameter "${p.name}" of the embedded spec has no initializer`);
     const data = t ? tensorValues(t) : Float32Array.from(Buffer.from(encoded!, 'base64'));
-    if (data.length !== sizeOf(p.shape)) throw new HeadstartError('BAD_INPUT', `${file}: parameter "${p.name}" has ${data.length} values; the embedded spec gives it shape [${p.shape}]`);
+    if (data.length !== sizeOf(p.shape))
+      throw new HeadstartError(
+        'BAD_INPUT',
+        `${file}: parameter "${p.name}" has ${data.length} values; the embedded spec gives it shape [${p.shape}]`,
+      );
     weights.set(p.name, { shape: [...p.shape], data });
   }
   return { spec, weights };

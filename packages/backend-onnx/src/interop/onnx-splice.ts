@@ -134,7 +134,10 @@ function text(bytes: Uint8Array): string {
 }
 
 function stringField(field: number, value: string): Uint8Array {
-  return protobuf.Writer.create().uint32((field << 3) | LENGTH_DELIMITED).string(value).finish();
+  return protobuf.Writer.create()
+    .uint32((field << 3) | LENGTH_DELIMITED)
+    .string(value)
+    .finish();
 }
 
 function record(names: Set<string>, name: string): string {

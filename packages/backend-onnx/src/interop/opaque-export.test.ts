@@ -1,5 +1,14 @@
 import protobuf from 'protobufjs';
-import { createRng, initializeWeights, validateSpec, withHeadUnits, type LayerInput, type Model, type ModelSpec, type NamedTensors } from '@headstart/core';
+import {
+  createRng,
+  initializeWeights,
+  validateSpec,
+  withHeadUnits,
+  type LayerInput,
+  type Model,
+  type ModelSpec,
+  type NamedTensors,
+} from '@headstart/core';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,7 +49,12 @@ async function create(spec: ModelSpec, weights: NamedTensors): Promise<Model> {
 }
 
 /** The exported file run in a fresh session: its output for `size` channels-last samples, and its input dims. */
-async function runExported(file: string, x: Float32Array, size: number, sampleShape: number[]): Promise<{ output: Float32Array; inputDims: readonly (number | string)[] }> {
+async function runExported(
+  file: string,
+  x: Float32Array,
+  size: number,
+  sampleShape: number[],
+): Promise<{ output: Float32Array; inputDims: readonly (number | string)[] }> {
   const ort = await requireRuntime();
   const session = await ort.InferenceSession.create(file);
   try {
@@ -63,8 +77,16 @@ async function trainedHead(file: string, classes: number, sampleSize: number): P
   const fresh = [...initializeWeights(spec, createRng(2))].filter(([name]) => name.startsWith(`${head}.`));
   const weights = new Map([...imported.weights, ...fresh]);
   const model = await create(spec, weights);
-  const trainable = model.parameters().filter((p) => p.name.startsWith(`${head}.`)).map((p) => p.name);
-  const trainer = model.trainer({ trainable, groups: [{ name: 'head', params: trainable, lr: 0.05 }], optimizer: { type: 'adam' }, loss: 'softmaxCrossEntropy' });
+  const trainable = model
+    .parameters()
+    .filter((p) => p.name.startsWith(`${head}.`))
+    .map((p) => p.name);
+  const trainer = model.trainer({
+    trainable,
+    groups: [{ name: 'head', params: trainable, lr: 0.05 }],
+    optimizer: { type: 'adam' },
+    loss: 'softmaxCrossEntropy',
+  });
   const batch = { x: random(24 * sampleSize, 4), labels: Int32Array.from({ length: 24 }, (_, i) => i % classes), size: 24 };
   const first = (await trainer.step(batch, 1)).loss;
   let last = first;
@@ -75,7 +97,12 @@ async function trainedHead(file: string, classes: number, sampleSize: number): P
 }
 
 /** Export `model`, check a fresh session against predict(), import the file back and check again. */
-async function exportAndCheck(model: Model, name: string, x: Float32Array, size: number): Promise<{ file: string; inputDims: readonly (number | string)[] }> {
+async function exportAndCheck(
+  model: Model,
+  name: string,
+  x: Float32Array,
+  size: number,
+): Promise<{ file: string; inputDims: readonly (number | string)[] }> {
   const file = join(dir, name);
   await backend.exportModel!(model, 'onnx', file);
   const want = await model.predict(x, size);
@@ -86,23 +113,28 @@ async function exportAndCheck(model: Model, name: string, x: Float32Array, size:
   expect(back.spec).toEqual(model.spec);
   const weights = await model.getWeights();
   expect([...back.weights.keys()].sort()).toEqual([...weights.keys()].sort());
-  for (const [param, tensor] of weights) expect(Buffer.from(back.weights.get(param)!.data.buffer).equals(Buffer.from(tensor.data.buffer)), param).toBe(true);
+  for (const [param, tensor] of weights)
+    expect(Buffer.from(back.weights.get(param)!.data.buffer).equals(Buffer.from(tensor.data.buffer)), param).toBe(true);
   const again = await (await create(back.spec, back.weights)).predict(x, size);
   expect(Buffer.from(again.buffer).equals(Buffer.from(want.buffer))).toBe(true);
   return { file, inputDims };
 }
 
 describe.each<OpaqueActivation>(['Sin', 'GeluErf'])('export of a head trained on the opaque base of an MLP with %s', (activation) => {
-  it('splices the block in front of the head: onnxruntime gives the backend\'s predictions, and import gives them back', async () => {
+  it("splices the block in front of the head: onnxruntime gives the backend's predictions, and import gives them back", async () => {
     const model = await trainedHead(write(`mlp-${activation}.onnx`, opaqueMlp(activation)), 3, 64);
     const { file, inputDims } = await exportAndCheck(model, `mlp-${activation}-head.onnx`, random(50 * 64, 5), 50);
     expect(inputDims).toEqual(['N', 64]);
     // The block's nodes and weights are in the graph under its prefix; its bytes ride in the metadata.
     const exported = decodeModel(readFileSync(file));
     expect(exported.graph!.node!.map((n) => n.name).filter((n) => n!.startsWith('base/'))).toEqual(
-      activation === 'Sin' ? ['base//fc1/Gemm', 'base//act/Sin'] : ['base//fc1/Gemm', 'base//act/Div', 'base//act/Erf', 'base//act/Add', 'base//act/Mul', 'base//act/Mul_1'],
+      activation === 'Sin'
+        ? ['base//fc1/Gemm', 'base//act/Sin']
+        : ['base//fc1/Gemm', 'base//act/Div', 'base//act/Erf', 'base//act/Add', 'base//act/Mul', 'base//act/Mul_1'],
     );
-    expect(exported.graph!.initializer!.map((t) => t.name)).toEqual(expect.arrayContaining(['base/fc1.weight', 'base/fc1.bias', 'fc2.kernel', 'fc2.bias']));
+    expect(exported.graph!.initializer!.map((t) => t.name)).toEqual(
+      expect.arrayContaining(['base/fc1.weight', 'base/fc1.bias', 'fc2.kernel', 'fc2.bias']),
+    );
     expect(exported.metadataProps!.map((p) => p.key)).toEqual(['headstart.spec', 'headstart.param.base.graph']);
     expect(exported.opsetImport).toEqual([{ domain: '', version: 17 }]);
   });
@@ -116,7 +148,11 @@ describe('export of a head trained on the opaque base of a PyTorch-style CNN (NC
     expect(inputDims).toEqual(['N', 8, 8, 2]);
     const nodes = decodeModel(readFileSync(file)).graph!.node!;
     expect(nodes[0]).toMatchObject({ opType: 'Transpose', input: ['x'], output: ['base/input'] });
-    expect(nodes[1]).toMatchObject({ opType: 'Conv', name: 'base//conv1/Conv', input: ['base/input', 'base/conv1.weight', 'base/conv1.bias'] });
+    expect(nodes[1]).toMatchObject({
+      opType: 'Conv',
+      name: 'base//conv1/Conv',
+      input: ['base/input', 'base/conv1.weight', 'base/conv1.bias'],
+    });
   });
 });
 
@@ -137,7 +173,11 @@ describe('export of a block with a fixed batch size', () => {
     const x = b.input('input', [1, 64]);
     const folded = b.op('Sin', [b.op('Reshape', [x, b.int64s([1, 8, 8])], {}, [1, 8, 8], 'fold')], {}, [1, 8, 8], 'sin');
     const flat = b.op('Reshape', [folded, b.int64s([1, 64])], {}, [1, 64], 'unfold');
-    const w = b.initializer('fc.weight', Float32Array.from({ length: 3 * 64 }, () => rng.next() - 0.5), [3, 64]);
+    const w = b.initializer(
+      'fc.weight',
+      Float32Array.from({ length: 3 * 64 }, () => rng.next() - 0.5),
+      [3, 64],
+    );
     const logits = b.op('Gemm', [flat, w, b.initializer('fc.bias', new Float32Array(3), [3])], { transB: int(1) }, [1, 3], 'fc');
     b.output(b.op('Softmax', [logits], { axis: int(1) }, [1, 3], 'probabilities'), 'probabilities');
     const { spec, weights } = await backend.importModel!(write('baked.onnx', b.toModel('t')));
@@ -146,7 +186,9 @@ describe('export of a block with a fixed batch size', () => {
     const x1 = random(64, 8, -2, 2);
     const { file, inputDims } = await exportAndCheck(model, 'baked-export.onnx', x1, 1);
     expect(inputDims).toEqual([1, 64]);
-    await expect(runExported(file, random(128, 9), 2, [64])).rejects.toThrow(/Got invalid dimensions for input: x .*index: 0 Got: 2 Expected: 1/s);
+    await expect(runExported(file, random(128, 9), 2, [64])).rejects.toThrow(
+      /Got invalid dimensions for input: x .*index: 0 Got: 2 Expected: 1/s,
+    );
   });
 });
 
@@ -158,7 +200,17 @@ function sinBlockModel(opset: number, tail: LayerInput[]): { spec: ModelSpec; we
   const block = b.toModel('t');
   block.opsetImport = [{ domain: '', version: opset }];
   const bytes = encodeModel(block);
-  const layers: LayerInput[] = [{ type: 'onnx', name: 'base', inputShape: [4, 4, 2], outputShape: [4, 4, 2], graphBytes: bytes.length, unsupported: { op: 'Sin', node: 'waves', reason: 'test' } }, ...tail];
+  const layers: LayerInput[] = [
+    {
+      type: 'onnx',
+      name: 'base',
+      inputShape: [4, 4, 2],
+      outputShape: [4, 4, 2],
+      graphBytes: bytes.length,
+      unsupported: { op: 'Sin', node: 'waves', reason: 'test' },
+    },
+    ...tail,
+  ];
   const spec = validateSpec({ inputShape: [4, 4, 2], layers });
   const weights = initializeWeights(spec, createRng(4));
   weights.set('base.graph', { shape: [bytes.length], data: Float32Array.from(bytes) });
@@ -166,7 +218,10 @@ function sinBlockModel(opset: number, tail: LayerInput[]): { spec: ModelSpec; we
 }
 
 describe('opset imports of the block and the head', () => {
-  const tail: LayerInput[] = [{ type: 'globalAvgPool2d', name: 'gap' }, { type: 'dense', name: 'head', units: 3, activation: 'softmax' }];
+  const tail: LayerInput[] = [
+    { type: 'globalAvgPool2d', name: 'gap' },
+    { type: 'dense', name: 'head', units: 3, activation: 'softmax' },
+  ];
 
   it('raise a block of opset 13 to our 17', async () => {
     const { spec, weights } = sinBlockModel(13, tail);
@@ -174,7 +229,7 @@ describe('opset imports of the block and the head', () => {
     expect(decodeModel(readFileSync(file)).opsetImport).toEqual([{ domain: '', version: 17 }]);
   });
 
-  it('raise our graph to a block\'s opset 18, passing ReduceMean its axes as an input', async () => {
+  it("raise our graph to a block's opset 18, passing ReduceMean its axes as an input", async () => {
     const { spec, weights } = sinBlockModel(18, tail);
     const { file } = await exportAndCheck(await create(spec, weights), 'opset-18.onnx', random(6 * 32, 11, -2, 2), 6);
     const exported = decodeModel(readFileSync(file));
@@ -193,21 +248,34 @@ describe('opset imports of the block and the head', () => {
 });
 
 describe('names of the block that the head graph also uses', () => {
-  it('stay apart: the block\'s values, initializers and nodes get its prefix', async () => {
+  it("stay apart: the block's values, initializers and nodes get its prefix", async () => {
     // The block's input is called x and its values output, transpose and fc2.kernel, like ours.
     const b = new GraphBuilder('clash');
     const x = b.input('x', ['N', 2, 3, 3]);
     const t = b.op('Transpose', [x], { perm: ints([0, 1, 3, 2]) }, ['N', 2, 3, 3], 'transpose');
     const k = b.initializer('fc2.kernel', Float32Array.of(0.5, -1), [1, 2, 1, 1]);
-    b.output(b.op('Cos', [b.op('Conv', [t, k], { kernel_shape: ints([1, 1]) }, ['N', 1, 3, 3], 'output')], {}, ['N', 1, 3, 3], 'cos'), 'cos');
+    b.output(
+      b.op('Cos', [b.op('Conv', [t, k], { kernel_shape: ints([1, 1]) }, ['N', 1, 3, 3], 'output')], {}, ['N', 1, 3, 3], 'cos'),
+      'cos',
+    );
     const onnx = b.toModel('t');
     // Shape hints: the one of the input goes (x is ours), the other comes along renamed.
-    onnx.graph!.valueInfo = ['x', 'transpose'].map((name) => ({ name, type: { tensorType: { elemType: 1, shape: { dim: [{ dimParam: 'N' }, { dimValue: 2 }, { dimValue: 3 }, { dimValue: 3 }] } } } }));
+    onnx.graph!.valueInfo = ['x', 'transpose'].map((name) => ({
+      name,
+      type: { tensorType: { elemType: 1, shape: { dim: [{ dimParam: 'N' }, { dimValue: 2 }, { dimValue: 3 }, { dimValue: 3 }] } } },
+    }));
     const bytes = encodeModel(onnx);
     const spec = validateSpec({
       inputShape: [3, 3, 2],
       layers: [
-        { type: 'onnx', name: 'base', inputShape: [3, 3, 2], outputShape: [3, 3, 1], graphBytes: bytes.length, unsupported: { op: 'Cos', node: 'n_Cos', reason: 'test' } },
+        {
+          type: 'onnx',
+          name: 'base',
+          inputShape: [3, 3, 2],
+          outputShape: [3, 3, 1],
+          graphBytes: bytes.length,
+          unsupported: { op: 'Cos', node: 'n_Cos', reason: 'test' },
+        },
         { type: 'flatten', name: 'transpose' },
         { type: 'dense', name: 'fc2', units: 2, activation: 'softmax' },
       ],
@@ -218,7 +286,10 @@ describe('names of the block that the head graph also uses', () => {
     const graph = decodeModel(readFileSync(file)).graph!;
     expect(graph.initializer!.map((i) => i.name)).toEqual(expect.arrayContaining(['base/fc2.kernel', 'fc2.kernel', 'fc2.bias']));
     expect(graph.node!.find((n) => n.opType === 'Cos')).toMatchObject({ input: ['base/output'], output: ['base/cos'] });
-    expect(graph.node!.slice(0, 2)).toMatchObject([{ opType: 'Transpose', input: ['x'], output: ['base/x'] }, { opType: 'Transpose', input: ['base/x'], output: ['base/transpose'] }]);
+    expect(graph.node!.slice(0, 2)).toMatchObject([
+      { opType: 'Transpose', input: ['x'], output: ['base/x'] },
+      { opType: 'Transpose', input: ['base/x'], output: ['base/transpose'] },
+    ]);
     expect(graph.valueInfo!.map((v) => v.name)).toEqual(['base/transpose']);
   });
 });
@@ -235,23 +306,43 @@ describe('a model with a block alone', () => {
 function mySinFunction(): Uint8Array {
   const text = (w: protobuf.Writer, field: number, value: string): protobuf.Writer => w.uint32((field << 3) | 2).string(value);
   const node = text(text(text(protobuf.Writer.create(), 1, 'a'), 2, 'b'), 4, 'Sin').finish();
-  const opset = text(protobuf.Writer.create(), 1, '').uint32(2 << 3).int64(13).finish();
-  const fn = text(text(text(protobuf.Writer.create(), 1, 'MySin'), 4, 'a'), 5, 'b').uint32((7 << 3) | 2).bytes(node).uint32((9 << 3) | 2).bytes(opset);
-  return protobuf.Writer.create().uint32((25 << 3) | 2).bytes(text(fn, 10, 'local').finish()).finish();
+  const opset = text(protobuf.Writer.create(), 1, '')
+    .uint32(2 << 3)
+    .int64(13)
+    .finish();
+  const fn = text(text(text(protobuf.Writer.create(), 1, 'MySin'), 4, 'a'), 5, 'b')
+    .uint32((7 << 3) | 2)
+    .bytes(node)
+    .uint32((9 << 3) | 2)
+    .bytes(opset);
+  return protobuf.Writer.create()
+    .uint32((25 << 3) | 2)
+    .bytes(text(fn, 10, 'local').finish())
+    .finish();
 }
 
 describe('a block calling a model-local function', () => {
-  it('brings the function along, and its domain\'s opset import', async () => {
+  it("brings the function along, and its domain's opset import", async () => {
     const b = new GraphBuilder('calls');
     b.output(b.op('MySin', [b.input('features', ['N', 4])], {}, ['N', 4], 'waves'), 'waves');
     const onnx = b.toModel('t');
     onnx.graph!.node![0]!.domain = 'local';
-    onnx.opsetImport = [{ domain: '', version: 13 }, { domain: 'local', version: 1 }];
+    onnx.opsetImport = [
+      { domain: '', version: 13 },
+      { domain: 'local', version: 1 },
+    ];
     const bytes = Buffer.concat([encodeModel(onnx), mySinFunction()]);
     const spec = validateSpec({
       inputShape: [4],
       layers: [
-        { type: 'onnx', name: 'base', inputShape: [4], outputShape: [4], graphBytes: bytes.length, unsupported: { op: 'MySin', node: 'n_MySin', reason: 'test' } },
+        {
+          type: 'onnx',
+          name: 'base',
+          inputShape: [4],
+          outputShape: [4],
+          graphBytes: bytes.length,
+          unsupported: { op: 'MySin', node: 'n_MySin', reason: 'test' },
+        },
         { type: 'dense', name: 'head', units: 2, activation: 'softmax' },
       ],
     });
@@ -268,6 +359,9 @@ describe('a block calling a model-local function', () => {
     expect(maxDifference((await runExported(file, x, 5, [4])).output.subarray(0, 2), Float32Array.from(first))).toBeLessThan(1e-5);
     const exported = decodeModel(readFileSync(file));
     expect(exported.functions!.map((f) => `${f.domain}.${f.name}`)).toEqual(['local.MySin']);
-    expect(exported.opsetImport).toEqual([{ domain: '', version: 17 }, { domain: 'local', version: 1 }]);
+    expect(exported.opsetImport).toEqual([
+      { domain: '', version: 17 },
+      { domain: 'local', version: 1 },
+    ]);
   });
 });

@@ -1,4 +1,13 @@
-import { createRng, HeadstartError, opaqueLayers, sizeOf, validateSpec, type ModelSpec, type NamedTensors, type OnnxLayer } from '@headstart/core';
+import {
+  createRng,
+  HeadstartError,
+  opaqueLayers,
+  sizeOf,
+  validateSpec,
+  type ModelSpec,
+  type NamedTensors,
+  type OnnxLayer,
+} from '@headstart/core';
 import { ints } from '../onnx/attributes.js';
 import { GraphBuilder, OPSET, type Dim } from '../compiler/graph-builder.js';
 import { emitPrediction, IO } from '../compiler/inference-graph.js';
@@ -37,16 +46,26 @@ const BATCH_PROBE_TOLERANCE = 1e-4;
  * @throws HeadstartError (NOT_SUPPORTED) for an opaque block that is not the only one or not first, or
  * opsets that cannot merge; (BAD_INPUT) when the block's graph is not a model onnxruntime runs.
  */
-export async function opaqueInferenceModel(spec: ModelSpec, weights: NamedTensors, settings: SessionSettings, metadata: Record<string, string>): Promise<Uint8Array> {
+export async function opaqueInferenceModel(
+  spec: ModelSpec,
+  weights: NamedTensors,
+  settings: SessionSettings,
+  metadata: Record<string, string>,
+): Promise<Uint8Array> {
   const layer = firstBlock(spec);
   const graphName = `${layer.name}.graph`;
   const graphTensor = weights.get(graphName);
-  if (!graphTensor) throw new HeadstartError('BAD_INPUT', `cannot export: the weights lack "${graphName}", the ONNX graph of opaque layer "${layer.name}"`);
+  if (!graphTensor)
+    throw new HeadstartError('BAD_INPUT', `cannot export: the weights lack "${graphName}", the ONNX graph of opaque layer "${layer.name}"`);
   const original = blockGraphBytes(layer, graphTensor);
   const block = decodeBlock(layer, original);
   const input = graphInput(`layer "${layer.name}"`, block.graph!);
   const output = block.graph!.output?.length === 1 ? block.graph!.output[0]! : undefined;
-  if (!output) throw new HeadstartError('NOT_SUPPORTED', `cannot export: the ONNX graph of layer "${layer.name}" has ${block.graph!.output?.length ?? 0} outputs; a block has one`);
+  if (!output)
+    throw new HeadstartError(
+      'NOT_SUPPORTED',
+      `cannot export: the ONNX graph of layer "${layer.name}" has ${block.graph!.output?.length ?? 0} outputs; a block has one`,
+    );
   const batch = input.fixedBatch === undefined ? { bytes: original } : await probeBatch(settings, layer, original, block, input, output);
 
   const prefix = `${layer.name}/`;
@@ -68,23 +87,35 @@ export async function opaqueInferenceModel(spec: ModelSpec, weights: NamedTensor
  * Our part of the exported graph, around the block's nodes spliced in later: `x`, its transpose to
  * the block's input `feed` for images, and from the block's `output` on, the layers after the block.
  */
-function emitAroundBlock(b: GraphBuilder, spec: ModelSpec, weights: NamedTensors, block: { feed: string; output: string; outputDims: (number | undefined)[]; batch: Dim }): void {
+function emitAroundBlock(
+  b: GraphBuilder,
+  spec: ModelSpec,
+  weights: NamedTensors,
+  block: { feed: string; output: string; outputDims: (number | undefined)[]; batch: Dim },
+): void {
   const layer = spec.layers[0] as OnnxLayer;
   const n = block.batch;
   const x = b.input(IO.x, [n, ...spec.inputShape]);
   if (layer.inputShape.length === 3) {
     const [h, w, c] = layer.inputShape as [number, number, number];
-    if (b.op('Transpose', [x], { perm: ints(TO_NCHW) }, [n, c, h, w], block.feed) !== block.feed) throw new Error(`the block's input "${block.feed}" was renamed`);
+    if (b.op('Transpose', [x], { perm: ints(TO_NCHW) }, [n, c, h, w], block.feed) !== block.feed)
+      throw new Error(`the block's input "${block.feed}" was renamed`);
   }
   const features = channelsLast(b, b.declare(block.output, [n, ...layer.outputShape]), block.outputDims, layer.outputShape, n);
-  const tail = spec.layers.length > 1 ? validateSpec({ inputShape: layer.outputShape, layers: spec.layers.slice(1) }, 'the layers after the opaque ONNX block') : undefined;
+  const tail =
+    spec.layers.length > 1
+      ? validateSpec({ inputShape: layer.outputShape, layers: spec.layers.slice(1) }, 'the layers after the opaque ONNX block')
+      : undefined;
   b.output(tail ? emitPrediction(b, tail, features, weights) : features, IO.output);
 }
 
 function firstBlock(spec: ModelSpec): OnnxLayer {
   const blocks = opaqueLayers(spec.layers);
   if (blocks.length !== 1 || spec.layers[0] !== blocks[0]) {
-    throw new HeadstartError('NOT_SUPPORTED', `cannot export: only a model whose first layer is its one opaque ONNX block exports to onnx; this one has ${blocks.map((l) => `"${l.name}"`).join(', ')}`);
+    throw new HeadstartError(
+      'NOT_SUPPORTED',
+      `cannot export: only a model whose first layer is its one opaque ONNX block exports to onnx; this one has ${blocks.map((l) => `"${l.name}"`).join(', ')}`,
+    );
   }
   return blocks[0]!;
 }
@@ -95,14 +126,18 @@ function decodeBlock(layer: OnnxLayer, bytes: Uint8Array): ModelProto {
     if (!model.graph) throw new Error('no graph');
     return model;
   } catch (error) {
-    throw new HeadstartError('BAD_INPUT', `cannot export: parameter "${layer.name}.graph" is not an ONNX model (${error instanceof Error ? error.message : String(error)})`);
+    throw new HeadstartError(
+      'BAD_INPUT',
+      `cannot export: parameter "${layer.name}.graph" is not an ONNX model (${error instanceof Error ? error.message : String(error)})`,
+    );
   }
 }
 
 /** The block's output as the layers after it read it: `[N, ...outputShape]`, an image channels-last. */
 function channelsLast(b: GraphBuilder, value: string, declared: (number | undefined)[], outputShape: number[], n: Dim): string {
   // The session path only checks the output's size, so a reshape makes anything else of that size fit.
-  const reshaped = (dims: number[]): string => (sameDims(declared.slice(1), dims) ? value : b.op('Reshape', [value, b.int64s([-1, ...dims])], {}, [n, ...dims], 'block_output'));
+  const reshaped = (dims: number[]): string =>
+    sameDims(declared.slice(1), dims) ? value : b.op('Reshape', [value, b.int64s([-1, ...dims])], {}, [n, ...dims], 'block_output');
   if (outputShape.length !== 3) return reshaped(outputShape);
   const [h, w, c] = outputShape as [number, number, number];
   return b.op('Transpose', [reshaped([c, h, w])], { perm: ints(TO_NHWC) }, [n, h, w, c], 'block_nhwc');
@@ -114,7 +149,11 @@ function mergeBlockOpsets(model: ModelProto, block: ModelProto, layer: OnnxLayer
   raiseReductions(model.graph!, Math.max(OPSET, defaultDomainVersion(blockOpsets) ?? 0), fresh);
   model.opsetImport = mergeOpsets(
     // Function bodies count as the block's nodes: a function's opsets must agree with the model's.
-    { name: `layer "${layer.name}" (an opaque ONNX block)`, opsets: blockOpsets, nodes: [...(block.graph!.node ?? []), ...(block.functions ?? []).flatMap((f) => f.node ?? [])] },
+    {
+      name: `layer "${layer.name}" (an opaque ONNX block)`,
+      opsets: blockOpsets,
+      nodes: [...(block.graph!.node ?? []), ...(block.functions ?? []).flatMap((f) => f.node ?? [])],
+    },
     { name: 'the graph of the layers after it', opsets: model.opsetImport ?? [], nodes: model.graph!.node ?? [] },
     `export the original model with opset ${OPSET} (the one headstart writes) and import it again`,
   );
@@ -126,7 +165,14 @@ function mergeBlockOpsets(model: ModelProto, block: ModelProto, layer: OnnxLayer
  * B + 1 random samples as the block computes them in runs of B (what {@link OpaqueBlock} does);
  * otherwise the graph as it is, to be fed B samples a run.
  */
-async function probeBatch(settings: SessionSettings, layer: OnnxLayer, bytes: Uint8Array, block: ModelProto, input: GraphInput, output: ValueInfoProto): Promise<{ bytes: Uint8Array; fixedBatch?: number }> {
+async function probeBatch(
+  settings: SessionSettings,
+  layer: OnnxLayer,
+  bytes: Uint8Array,
+  block: ModelProto,
+  input: GraphInput,
+  output: ValueInfoProto,
+): Promise<{ bytes: Uint8Array; fixedBatch?: number }> {
   const graph = block.graph!;
   const inputInfo = graph.input!.find((i) => i.name === input.name)!;
   const symbolic = rewriteGraph(bytes, graph, {
@@ -166,7 +212,9 @@ function withSymbolicBatch(value: ValueInfoProto): ValueInfoProto {
 }
 
 function declaredDims(value: ValueInfoProto): (number | undefined)[] {
-  return (value.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimValue !== undefined && Number(d.dimValue) > 0 ? Number(d.dimValue) : undefined));
+  return (value.type?.tensorType?.shape?.dim ?? []).map((d) =>
+    d.dimValue !== undefined && Number(d.dimValue) > 0 ? Number(d.dimValue) : undefined,
+  );
 }
 
 function sameDims(a: readonly (number | undefined)[], b: readonly number[]): boolean {

@@ -82,8 +82,16 @@ describe('an opaque base in a model', () => {
     expect(model.parameters()[0]).toEqual({ name: 'base.graph', shape: [weights.get('base.graph')!.data.length], trainable: false });
     const head = ['fc2.kernel', 'fc2.bias'];
     const group = (params: string[]) => [{ name: 'all', params, lr: 0.05 }];
-    expect(() => model.trainer({ trainable: ['base.graph', ...head], groups: group(['base.graph', ...head]), optimizer: { type: 'adam' }, loss: 'softmaxCrossEntropy' }))
-      .toThrow('cannot train layer "base": it is an opaque ONNX block (op Sin at node "/act/Sin": no headstart layer computes it) that runs forward only; keep it frozen (--strategy frozen-base, or --freeze \'base.*\')');
+    expect(() =>
+      model.trainer({
+        trainable: ['base.graph', ...head],
+        groups: group(['base.graph', ...head]),
+        optimizer: { type: 'adam' },
+        loss: 'softmaxCrossEntropy',
+      }),
+    ).toThrow(
+      'cannot train layer "base": it is an opaque ONNX block (op Sin at node "/act/Sin": no headstart layer computes it) that runs forward only; keep it frozen (--strategy frozen-base, or --freeze \'base.*\')',
+    );
 
     const trainer = model.trainer({ trainable: head, groups: group(head), optimizer: { type: 'adam' }, loss: 'softmaxCrossEntropy' });
     const batch = { x: random(32 * 64, 4, 0, 1), labels: Int32Array.from({ length: 32 }, (_, i) => i % 10), size: 32 };
@@ -106,7 +114,12 @@ describe('an opaque base in a model', () => {
     const ckpt = join(dir, 'opaque.safetensors');
     await writeCheckpoint(ckpt, { manifest: { spec, preprocessing: { kind: 'none' }, provenance: [] }, weights });
     const overview = await readManifest(ckpt);
-    expect(overview.tensors[0]).toEqual({ name: 'base.graph', shape: [spec.layers[0]!.type === 'onnx' ? spec.layers[0]!.graphBytes : -1], dtype: 'U8', bytes: weights.get('base.graph')!.data.length });
+    expect(overview.tensors[0]).toEqual({
+      name: 'base.graph',
+      shape: [spec.layers[0]!.type === 'onnx' ? spec.layers[0]!.graphBytes : -1],
+      dtype: 'U8',
+      bytes: weights.get('base.graph')!.data.length,
+    });
     const back = await readCheckpoint(ckpt);
     expect(back.manifest.spec).toEqual(spec);
     const x = random(20 * 64, 6, 0, 1);
@@ -117,7 +130,9 @@ describe('an opaque base in a model', () => {
 
   it('refuses a model without its graph (fresh weights), naming the op, node and parameter', async () => {
     const { spec } = await backend.importModel!(file);
-    await expect(backend.createModel(spec)).rejects.toThrow('layer "base" is an opaque ONNX block (op Sin at node "/act/Sin") and cannot start from fresh weights: it needs its imported graph "base.graph", which the weights lack');
+    await expect(backend.createModel(spec)).rejects.toThrow(
+      'layer "base" is an opaque ONNX block (op Sin at node "/act/Sin") and cannot start from fresh weights: it needs its imported graph "base.graph", which the weights lack',
+    );
   });
 });
 
@@ -126,11 +141,20 @@ describe('import of a PyTorch-style CNN with an unsupported op after its first c
     const file = write('cnn-sin.onnx', pytorchStyleCnn('Sin'));
     const { spec, weights } = await backend.importModel!(file);
     expect(spec.inputShape).toEqual([8, 8, 2]);
-    expect(spec.layers.map((l) => `${l.type}:${l.name}`)).toEqual(['onnx:base', 'maxPool2d:pool', 'conv2d:conv2', 'batchNorm:bn', 'activation:relu_1', 'flatten:flatten4', 'dense:fc']);
+    expect(spec.layers.map((l) => `${l.type}:${l.name}`)).toEqual([
+      'onnx:base',
+      'maxPool2d:pool',
+      'conv2d:conv2',
+      'batchNorm:bn',
+      'activation:relu_1',
+      'flatten:flatten4',
+      'dense:fc',
+    ]);
     expect(spec.layers[0]).toMatchObject({ inputShape: [8, 8, 2], outputShape: [8, 8, 4], unsupported: { op: 'Sin', node: '/odd/Sin' } });
     const x = random(6 * 128, 2);
     const nchw = new Float32Array(x.length);
-    for (let s = 0; s < 6; s++) for (let p = 0; p < 64; p++) for (let c = 0; c < 2; c++) nchw[s * 128 + c * 64 + p] = x[s * 128 + p * 2 + c]!;
+    for (let s = 0; s < 6; s++)
+      for (let p = 0; p < 64; p++) for (let c = 0; c < 2; c++) nchw[s * 128 + c * 64 + p] = x[s * 128 + p * 2 + c]!;
     const model = await create(spec, weights);
     expect(maxDifference(await model.predict(x, 6), await reference(file, nchw, [6, 2, 8, 8]))).toBeLessThan(1e-5);
   });
@@ -140,20 +164,46 @@ describe('import of a residual block (a branch and a merge)', () => {
   it('puts the block in the opaque base, cutting where the branches have merged', async () => {
     const rng = createRng(9);
     const b = new GraphBuilder('residual');
-    const w = (name: string, shape: number[]): string => b.initializer(name, Float32Array.from({ length: shape[0]! * (shape[1] ?? 1) }, () => rng.next() - 0.5), shape);
+    const w = (name: string, shape: number[]): string =>
+      b.initializer(
+        name,
+        Float32Array.from({ length: shape[0]! * (shape[1] ?? 1) }, () => rng.next() - 0.5),
+        shape,
+      );
     const gemm = { transB: int(1) };
     const x = b.input('input', ['N', 16]);
-    const a = b.op('Relu', [b.op('Gemm', [x, w('a.weight', [16, 16]), w('a.bias', [16])], gemm, ['N', 16], '/a/Gemm')], {}, ['N', 16], '/a/Relu');
+    const a = b.op(
+      'Relu',
+      [b.op('Gemm', [x, w('a.weight', [16, 16]), w('a.bias', [16])], gemm, ['N', 16], '/a/Gemm')],
+      {},
+      ['N', 16],
+      '/a/Relu',
+    );
     const inner = b.op('Gemm', [a, w('b.weight', [16, 16]), w('b.bias', [16])], gemm, ['N', 16], '/b/Gemm');
     const merged = b.op('Relu', [b.op('Add', [a, inner], {}, ['N', 16], '/Add')], {}, ['N', 16], '/Relu');
-    b.output(b.op('Softmax', [b.op('Gemm', [merged, w('head.weight', [4, 16]), w('head.bias', [4])], gemm, ['N', 4], '/head/Gemm')], { axis: int(1) }, ['N', 4], 'probabilities'), 'probabilities');
+    b.output(
+      b.op(
+        'Softmax',
+        [b.op('Gemm', [merged, w('head.weight', [4, 16]), w('head.bias', [4])], gemm, ['N', 4], '/head/Gemm')],
+        { axis: int(1) },
+        ['N', 4],
+        'probabilities',
+      ),
+      'probabilities',
+    );
     const model = b.toModel('torch-like');
     for (const node of model.graph!.node!) node.name = node.output[0]!;
     const file = write('residual.onnx', model);
     const { spec, weights } = await backend.importModel!(file);
     // The merge reads the branch point's value, so the first cut with one value crossing is after the Add.
     expect(spec.layers.map((l) => `${l.type}:${l.name}`)).toEqual(['onnx:base', 'activation:act0', 'dense:head']);
-    expect(spec.layers[0]).toMatchObject({ unsupported: { op: 'Add', node: '/Add', reason: 'it does not continue the chain of layers (branches and merges have no headstart layer)' } });
+    expect(spec.layers[0]).toMatchObject({
+      unsupported: {
+        op: 'Add',
+        node: '/Add',
+        reason: 'it does not continue the chain of layers (branches and merges have no headstart layer)',
+      },
+    });
     const x1 = random(9 * 16, 11);
     expect(maxDifference(await (await create(spec, weights)).predict(x1, 9), await reference(file, x1, [9, 16]))).toBeLessThan(1e-5);
   });
@@ -181,13 +231,22 @@ describe('a model with no layer after its last unsupported op', () => {
     model.graph!.node![0]!.name = 'only_sin';
     const file = write('sin-only.onnx', model);
     const { spec, weights } = await backend.importModel!(file);
-    expect(spec.layers).toEqual([expect.objectContaining({ type: 'onnx', name: 'base', outputShape: [4], unsupported: expect.objectContaining({ op: 'Sin', node: 'only_sin' }) })]);
+    expect(spec.layers).toEqual([
+      expect.objectContaining({
+        type: 'onnx',
+        name: 'base',
+        outputShape: [4],
+        unsupported: expect.objectContaining({ op: 'Sin', node: 'only_sin' }),
+      }),
+    ]);
     // Nothing to cut: the block is the file itself.
     expect(Buffer.from(Uint8Array.from(weights.get('base.graph')!.data)).equals(Buffer.from(encodeModel(model)))).toBe(true);
     const live = await create(spec, weights);
     const x = Float32Array.of(0, 1, 2, 3);
     expect(maxDifference(await live.predict(x, 1), x.map(Math.sin))).toBeLessThan(1e-6);
-    expect(() => live.trainer({ trainable: [], groups: [], optimizer: { type: 'adam' }, loss: 'mse' })).toThrow(/cannot train layer "base"/);
+    expect(() => live.trainer({ trainable: [], groups: [], optimizer: { type: 'adam' }, loss: 'mse' })).toThrow(
+      /cannot train layer "base"/,
+    );
   });
 });
 
@@ -198,7 +257,10 @@ describe('a model with an op onnxruntime has no kernel for', () => {
     const model = b.toModel('tiny');
     model.graph!.node![0]!.name = 'foo';
     const file = write('foobar.onnx', model);
-    const error = await backend.importModel!(file).then(() => undefined, (e: unknown) => e);
+    const error = await backend.importModel!(file).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toMatchObject({ name: 'HeadstartError', code: 'NOT_SUPPORTED' });
     expect((error as Error).message).toBe(
       `${file}: node "foo" (op FooBar) cannot be mapped to a headstart layer: ` +

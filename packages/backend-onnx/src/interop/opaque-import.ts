@@ -1,6 +1,14 @@
 import { HeadstartError, validateSpec, type LayerInput, type ModelSpec, type NamedTensors, type OnnxLayer } from '@headstart/core';
 import { Constants } from './onnx-constants.js';
-import { graphInput, mapChain, nodeName, recordConstant, UnmappableNode, type GraphInput, type GraphMapper } from './onnx-graph-mapper.js';
+import {
+  graphInput,
+  mapChain,
+  nodeName,
+  recordConstant,
+  type UnmappableNode,
+  type GraphInput,
+  type GraphMapper,
+} from './onnx-graph-mapper.js';
 import { DataType, type GraphProto, type ModelProto, type NodeProto, type ValueInfoProto } from '../onnx/onnx-proto.js';
 import { rewriteGraph } from '../onnx/onnx-wire.js';
 import type { OrtModule } from '../runtime/runtime.js';
@@ -30,17 +38,38 @@ interface ShapedCut extends Cut {
  * @throws HeadstartError (NOT_SUPPORTED) when the model has several outputs or no float output per sample,
  * or when onnxruntime cannot load or run it (an op it has no kernel for).
  */
-export async function importWithOpaqueBase(file: string, bytes: Uint8Array, model: ModelProto, failure: UnmappableNode, ort: OrtModule): Promise<{ spec: ModelSpec; weights: NamedTensors }> {
+export async function importWithOpaqueBase(
+  file: string,
+  bytes: Uint8Array,
+  model: ModelProto,
+  failure: UnmappableNode,
+  ort: OrtModule,
+): Promise<{ spec: ModelSpec; weights: NamedTensors }> {
   const graph = model.graph!;
   const input = graphInput(file, graph);
-  if (graph.output?.length !== 1) throw new HeadstartError('NOT_SUPPORTED', `${file}: expected one output, found ${graph.output?.length ?? 0}`);
-  const candidates = await shapeCuts(ort, bytes, graph, input, singleValueCuts(graph, input.name).filter((c) => c.index >= failure.index)).catch((cause: unknown) => {
+  if (graph.output?.length !== 1)
+    throw new HeadstartError('NOT_SUPPORTED', `${file}: expected one output, found ${graph.output?.length ?? 0}`);
+  const candidates = await shapeCuts(
+    ort,
+    bytes,
+    graph,
+    input,
+    singleValueCuts(graph, input.name).filter((c) => c.index >= failure.index),
+  ).catch((cause: unknown) => {
     // onnxruntime cannot run the model either (an op it has no kernel for): say so in one line, naming the node.
     const firstLine = (cause instanceof Error ? cause.message : String(cause)).split('\n')[0]!.trim();
-    throw new HeadstartError('NOT_SUPPORTED', `${failure.message}; onnxruntime cannot run the model as an opaque block either: ${firstLine}`, { cause });
+    throw new HeadstartError(
+      'NOT_SUPPORTED',
+      `${failure.message}; onnxruntime cannot run the model as an opaque block either: ${firstLine}`,
+      { cause },
+    );
   });
   const last = candidates[candidates.length - 1];
-  if (last?.value !== graph.output[0]!.name) throw new HeadstartError('NOT_SUPPORTED', `${file}: output "${graph.output[0]!.name}" is not a float tensor with a batch axis first, which headstart needs`);
+  if (last?.value !== graph.output[0]!.name)
+    throw new HeadstartError(
+      'NOT_SUPPORTED',
+      `${file}: output "${graph.output[0]!.name}" is not a float tensor with a batch axis first, which headstart needs`,
+    );
   // The earliest cut whose tail maps; else the whole model, the file itself, is the block.
   const initializers = Constants.of(graph);
   let chosen: { cut: ShapedCut; tail?: GraphMapper; bytes: Uint8Array } = { cut: last, bytes };
@@ -70,7 +99,14 @@ function tryTail(file: string, graph: GraphProto, initializers: Constants, cut: 
   const constants = initializers.copy();
   for (const node of (graph.node ?? []).slice(0, cut.index + 1)) recordConstant(constants, node);
   try {
-    return mapChain({ file, graph, constants, from: { value: cut.value, shape: cut.shape }, firstNode: cut.index + 1, reserved: [OPAQUE_BASE_NAME] });
+    return mapChain({
+      file,
+      graph,
+      constants,
+      from: { value: cut.value, shape: cut.shape },
+      firstNode: cut.index + 1,
+      reserved: [OPAQUE_BASE_NAME],
+    });
   } catch (error) {
     if (error instanceof HeadstartError && error.code === 'NOT_SUPPORTED') return undefined;
     throw error;
@@ -83,7 +119,10 @@ function tryTail(file: string, graph: GraphProto, initializers: Constants, cut: 
  */
 export function singleValueCuts(graph: GraphProto, inputName: string): Cut[] {
   const nodes = graph.node ?? [];
-  const constants = new Set([...(graph.initializer ?? []).map((t) => t.name ?? ''), ...nodes.filter((n) => n.opType === 'Constant').flatMap((n) => n.output)]);
+  const constants = new Set([
+    ...(graph.initializer ?? []).map((t) => t.name ?? ''),
+    ...nodes.filter((n) => n.opType === 'Constant').flatMap((n) => n.output),
+  ]);
   const lastUse = new Map<string, number>();
   nodes.forEach((node, index) => {
     for (const name of valuesRead(node)) if (!constants.has(name)) lastUse.set(name, index);
@@ -103,7 +142,8 @@ export function singleValueCuts(graph: GraphProto, inputName: string): Cut[] {
 /** Every value a node reads, its subgraphs' reads of outer values included. */
 function valuesRead(node: NodeProto): string[] {
   const names = node.input.filter((name) => name !== '');
-  for (const a of node.attribute ?? []) for (const g of [...(a.g ? [a.g] : []), ...(a.graphs ?? [])]) for (const inner of g.node ?? []) names.push(...valuesRead(inner));
+  for (const a of node.attribute ?? [])
+    for (const g of [...(a.g ? [a.g] : []), ...(a.graphs ?? [])]) for (const inner of g.node ?? []) names.push(...valuesRead(inner));
   return names;
 }
 
@@ -114,7 +154,13 @@ function valuesRead(node: NodeProto): string[] {
 async function shapeCuts(ort: OrtModule, bytes: Uint8Array, graph: GraphProto, input: GraphInput, cuts: Cut[]): Promise<ShapedCut[]> {
   if (cuts.length === 0) return [];
   const names = [...new Set(cuts.map((c) => c.value))];
-  const probe = rewriteGraph(bytes, graph, { node: () => true, initializer: () => true, input: () => true, valueInfo: () => true, outputs: names.map((name) => ({ name })) });
+  const probe = rewriteGraph(bytes, graph, {
+    node: () => true,
+    initializer: () => true,
+    input: () => true,
+    valueInfo: () => true,
+    outputs: names.map((name) => ({ name })),
+  });
   const session = await ort.InferenceSession.create(probe);
   try {
     const batch = input.fixedBatch ?? 1;

@@ -12,7 +12,17 @@ export interface OperatorSetId {
 const KNOWN_OPSETS = { oldest: 7, newest: 23 } as const;
 
 /** The reductions that take their axes as an input from opset 18 (ReduceSum already did from 13). */
-const REDUCTIONS_18 = ['ReduceL1', 'ReduceL2', 'ReduceLogSum', 'ReduceLogSumExp', 'ReduceMax', 'ReduceMean', 'ReduceMin', 'ReduceProd', 'ReduceSumSquare'] as const;
+const REDUCTIONS_18 = [
+  'ReduceL1',
+  'ReduceL2',
+  'ReduceLogSum',
+  'ReduceLogSumExp',
+  'ReduceMax',
+  'ReduceMean',
+  'ReduceMin',
+  'ReduceProd',
+  'ReduceSumSquare',
+] as const;
 
 /**
  * Where a default-domain op was redefined so that a node written for an earlier opset does not
@@ -26,7 +36,10 @@ const BREAKING: Readonly<Record<string, readonly { version: number; gone?: strin
   Scan: [{ version: 9 }],
   Slice: [{ version: 10, gone: 'starts' }],
   TopK: [{ version: 10, gone: 'k' }],
-  Clip: [{ version: 11, gone: 'min' }, { version: 11, gone: 'max' }],
+  Clip: [
+    { version: 11, gone: 'min' },
+    { version: 11, gone: 'max' },
+  ],
   Pad: [{ version: 11, gone: 'pads' }],
   Resize: [{ version: 11 }],
   Dropout: [{ version: 12, gone: 'ratio' }],
@@ -74,7 +87,8 @@ export function mergeOpsets(a: OpsetUser, b: OpsetUser, advice: string): Operato
     for (const { domain, version } of side.opsets) {
       const key = domainKey(domain);
       const target = versions.get(key)!;
-      if (Number(version ?? 0) !== target) checkRaise(side, key, Number(version ?? 0), target, [a, b].find((s) => s !== side)!.name, advice);
+      if (Number(version ?? 0) !== target)
+        checkRaise(side, key, Number(version ?? 0), target, [a, b].find((s) => s !== side)!.name, advice);
     }
   }
   return [...versions].map(([domain, version]) => ({ domain, version }));
@@ -82,15 +96,23 @@ export function mergeOpsets(a: OpsetUser, b: OpsetUser, advice: string): Operato
 
 function checkRaise(side: OpsetUser, domain: string, from: number, to: number, other: string, advice: string): void {
   const refuse = (why: string): never => {
-    throw new HeadstartError('NOT_SUPPORTED', `cannot merge ONNX opsets: ${side.name} imports ${domain === '' ? 'the default ONNX domain' : `domain "${domain}"`} at version ${from} and ${other} at ${to}; ${why}; ${advice}`);
+    throw new HeadstartError(
+      'NOT_SUPPORTED',
+      `cannot merge ONNX opsets: ${side.name} imports ${domain === '' ? 'the default ONNX domain' : `domain "${domain}"`} at version ${from} and ${other} at ${to}; ${why}; ${advice}`,
+    );
   };
   if (domain !== '') refuse('headstart knows the changes between versions only for the default domain');
-  if (from < KNOWN_OPSETS.oldest || to > KNOWN_OPSETS.newest) refuse(`headstart knows the operator changes of opsets ${KNOWN_OPSETS.oldest}–${KNOWN_OPSETS.newest} only`);
+  if (from < KNOWN_OPSETS.oldest || to > KNOWN_OPSETS.newest)
+    refuse(`headstart knows the operator changes of opsets ${KNOWN_OPSETS.oldest}–${KNOWN_OPSETS.newest} only`);
   for (const node of walk(side.nodes)) {
     if (domainKey(node.domain) !== '') continue;
-    const change = BREAKING[node.opType]?.find((c) => c.version > from && c.version <= to && (c.gone === undefined || node.attribute?.some((x) => x.name === c.gone)));
+    const change = BREAKING[node.opType]?.find(
+      (c) => c.version > from && c.version <= to && (c.gone === undefined || node.attribute?.some((x) => x.name === c.gone)),
+    );
     if (change) {
-      const what = change.gone ? `takes no attribute "${change.gone}" from opset ${change.version}` : `was redefined at opset ${change.version}`;
+      const what = change.gone
+        ? `takes no attribute "${change.gone}" from opset ${change.version}`
+        : `was redefined at opset ${change.version}`;
       refuse(`raising it would change node "${node.name ?? node.output[0]}" (${node.opType} ${what})`);
     }
   }
@@ -107,7 +129,12 @@ export function raiseReductions(graph: GraphProto, to: number, fresh: (hint: str
     const axes = node.attribute?.find((x) => x.name === 'axes');
     if (!reductions.has(node.opType) || domainKey(node.domain) !== '' || !axes) continue;
     const values = (axes.ints ?? []).map(Number);
-    const tensor: TensorProto = { name: fresh(`${node.output[0]}_axes`), dims: [values.length], dataType: DataType.INT64, rawData: new Uint8Array(BigInt64Array.from(values.map(BigInt)).buffer) };
+    const tensor: TensorProto = {
+      name: fresh(`${node.output[0]}_axes`),
+      dims: [values.length],
+      dataType: DataType.INT64,
+      rawData: new Uint8Array(BigInt64Array.from(values.map(BigInt)).buffer),
+    };
     (graph.initializer ??= []).push(tensor);
     node.input = [node.input[0]!, tensor.name!];
     node.attribute = node.attribute!.filter((x) => x !== axes);

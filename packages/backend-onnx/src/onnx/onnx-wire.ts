@@ -91,7 +91,10 @@ export function* fields(bytes: Uint8Array): Generator<WireField> {
 
 /** A length-delimited field (a message, bytes or a string) with its tag. */
 export function lengthDelimited(field: number, payload: Uint8Array): Uint8Array {
-  return protobuf.Writer.create().uint32((field << 3) | LENGTH_DELIMITED).bytes(payload).finish();
+  return protobuf.Writer.create()
+    .uint32((field << 3) | LENGTH_DELIMITED)
+    .bytes(payload)
+    .finish();
 }
 
 /** The parts one after the other. */

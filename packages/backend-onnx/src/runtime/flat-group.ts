@@ -14,7 +14,10 @@ export class FlatGroupBuffers {
   private readonly flat = new Map<string, [Tensor, Tensor]>();
   private readonly views: [Map<string, Tensor>, Map<string, Tensor>] = [new Map(), new Map()];
 
-  constructor(ort: OrtModule, readonly io: GroupIO) {
+  constructor(
+    ort: OrtModule,
+    readonly io: GroupIO,
+  ) {
     const size = io.layout.size;
     for (const { buffer } of io.buffers) {
       const make = (): Tensor => new ort.Tensor('float32', new Float32Array(size), [size]);
@@ -23,7 +26,8 @@ export class FlatGroupBuffers {
     const params = this.flat.get(PARAMS_BUFFER)!;
     for (const side of [0, 1] as const) {
       const data = params[side].data as Float32Array;
-      for (const e of io.layout.entries) this.views[side].set(e.name, new ort.Tensor('float32', data.subarray(e.offset, e.offset + e.size), e.shape));
+      for (const e of io.layout.entries)
+        this.views[side].set(e.name, new ort.Tensor('float32', data.subarray(e.offset, e.offset + e.size), e.shape));
     }
   }
 

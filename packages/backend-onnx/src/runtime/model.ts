@@ -1,6 +1,16 @@
 import {
-  createRng, initializeWeights, outputShape, parameterShapes, sizeOf, validateSpec,
-  type Model, type ModelSpec, type NamedTensors, type ParameterInfo, type Trainer, type TrainerOptions,
+  createRng,
+  initializeWeights,
+  outputShape,
+  parameterShapes,
+  sizeOf,
+  validateSpec,
+  type Model,
+  type ModelSpec,
+  type NamedTensors,
+  type ParameterInfo,
+  type Trainer,
+  type TrainerOptions,
 } from '@headstart/core';
 import type { InferenceSession } from 'onnxruntime-node';
 import { checkInput } from '@headstart/core';
@@ -21,7 +31,12 @@ const PREDICT_CHUNK = 4096;
  * A model starting with an opaque ONNX block runs the block in its own session ahead of the rest
  * (see {@link createOpaqueBaseModel}).
  */
-export async function createOnnxModel(spec: ModelSpec, weights: NamedTensors | undefined, settings: SessionSettings, seed = 0): Promise<Model> {
+export async function createOnnxModel(
+  spec: ModelSpec,
+  weights: NamedTensors | undefined,
+  settings: SessionSettings,
+  seed = 0,
+): Promise<Model> {
   const valid = validateSpec(spec);
   if (valid.layers[0]!.type === 'onnx') return createOpaqueBaseModel(valid, weights, settings, seed, createOnnxModel);
   const params = new ParameterStore(settings.ort, parameterShapes(valid), initializeWeights(valid, createRng(seed)));
@@ -36,7 +51,10 @@ export class OnnxModel implements Model {
   readonly engine = 'onnx/onnxruntime-node';
   private readonly trainers = new Set<Trainer>();
 
-  constructor(readonly parts: ModelParts, private readonly predictSession: InferenceSession) {
+  constructor(
+    readonly parts: ModelParts,
+    private readonly predictSession: InferenceSession,
+  ) {
     this.spec = parts.spec;
   }
 

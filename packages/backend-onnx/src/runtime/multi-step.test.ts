@@ -1,4 +1,13 @@
-import { createRng, parameterShapes, validateSpec, type Batch, type ModelSpecInput, type NamedTensors, type StepResult, type TrainerOptions } from '@headstart/core';
+import {
+  createRng,
+  parameterShapes,
+  validateSpec,
+  type Batch,
+  type ModelSpecInput,
+  type NamedTensors,
+  type StepResult,
+  type TrainerOptions,
+} from '@headstart/core';
 import { describe, expect, it } from 'vitest';
 import { createOnnxBackend } from '../base.js';
 import { buildMultiStepGraph } from '../compiler/multi-step-graph.js';
@@ -64,7 +73,10 @@ const cases: Case[] = [
     sizes: [8, 8, 8, 8, 8, 5],
     options: (names) => ({
       trainable: names,
-      groups: [{ name: 'base', params: names.filter((n) => !n.startsWith('head.')), lr: 0.01, weightDecay: 0.01 }, { name: 'head', params: names.filter((n) => n.startsWith('head.')), lr: 0.05 }],
+      groups: [
+        { name: 'base', params: names.filter((n) => !n.startsWith('head.')), lr: 0.01, weightDecay: 0.01 },
+        { name: 'head', params: names.filter((n) => n.startsWith('head.')), lr: 0.05 },
+      ],
       optimizer: { type: 'adam', beta1: 0.8, beta2: 0.99 },
       loss: 'softmaxCrossEntropy',
       seed: 3,
@@ -76,15 +88,32 @@ const cases: Case[] = [
     sizes: [4, 4, 4, 4, 4, 4, 4],
     options: (names, shapes) => {
       const head = names.filter((n) => n.startsWith('head.') || n.startsWith('hidden.'));
-      const reference = new Map(shapes.filter((p) => head.includes(p.name)).map((p) => [p.name, { shape: [...p.shape], data: new Float32Array(p.shape.reduce((a, b) => a * b, 1)).fill(0.05) }]));
-      return { trainable: head, groups: [{ name: 'head', params: head, lr: 0.05, weightDecay: 0.1 }], optimizer: { type: 'adamw' }, loss: 'softmaxCrossEntropy', frozenBatchNorm: ['bn'], l2sp: { weight: 0.1, reference } };
+      const reference = new Map(
+        shapes
+          .filter((p) => head.includes(p.name))
+          .map((p) => [p.name, { shape: [...p.shape], data: new Float32Array(p.shape.reduce((a, b) => a * b, 1)).fill(0.05) }]),
+      );
+      return {
+        trainable: head,
+        groups: [{ name: 'head', params: head, lr: 0.05, weightDecay: 0.1 }],
+        optimizer: { type: 'adamw' },
+        loss: 'softmaxCrossEntropy',
+        frozenBatchNorm: ['bn'],
+        l2sp: { weight: 0.1, reference },
+      };
     },
   },
   {
     name: 'CNN, SGD with Nesterov momentum and weight decay',
     spec: cnn,
     sizes: [6, 6, 6, 6],
-    options: (names) => ({ trainable: names, groups: [{ name: 'all', params: names, lr: 0.1, weightDecay: 0.001 }], optimizer: { type: 'sgd', momentum: 0.9, nesterov: true }, loss: 'softmaxCrossEntropy', seed: 1 }),
+    options: (names) => ({
+      trainable: names,
+      groups: [{ name: 'all', params: names, lr: 0.1, weightDecay: 0.001 }],
+      optimizer: { type: 'sgd', momentum: 0.9, nesterov: true },
+      loss: 'softmaxCrossEntropy',
+      seed: 1,
+    }),
   },
   {
     name: 'autoencoder, mse, plain SGD',
@@ -125,8 +154,16 @@ describe('stepMany', () => {
 
   it('resumes from getState/setState mid-run bit-identically', async () => {
     const spec = validateSpec(cnn);
-    const names = parameterShapes(spec).filter((p) => p.role !== 'statistic').map((p) => p.name);
-    const options: TrainerOptions = { trainable: names, groups: all(names, 0.01), optimizer: { type: 'adam' }, loss: 'softmaxCrossEntropy', seed: 9 };
+    const names = parameterShapes(spec)
+      .filter((p) => p.role !== 'statistic')
+      .map((p) => p.name);
+    const options: TrainerOptions = {
+      trainable: names,
+      groups: all(names, 0.01),
+      optimizer: { type: 'adam' },
+      loss: 'softmaxCrossEntropy',
+      seed: 9,
+    };
     const data = batches(cnn, [8, 8, 8, 8]);
     const scales = data.map(() => 1);
     const first = await backend.createModel(spec, undefined, { seed: 2 });
@@ -166,7 +203,13 @@ describe('stepMany', () => {
     const spec = validateSpec(cnn);
     const model = await backend.createModel(spec, undefined, { seed: 1 });
     const before = await model.getWeights();
-    const options: TrainerOptions = { trainable: [], groups: [], optimizer: { type: 'adam' }, loss: 'softmaxCrossEntropy', frozenBatchNorm: ['bn'] };
+    const options: TrainerOptions = {
+      trainable: [],
+      groups: [],
+      optimizer: { type: 'adam' },
+      loss: 'softmaxCrossEntropy',
+      frozenBatchNorm: ['bn'],
+    };
     const data = batches(cnn, [4, 4, 4]);
     const many = await model.trainer(options).stepMany!(data, [1, 1, 1]);
     // A fresh trainer: dropout masks follow the step count.
@@ -185,15 +228,28 @@ describe('stepMany', () => {
     const data = batches(autoencoder, [3, 3], true);
     await expect(trainer.stepMany!(data, [1])).rejects.toThrow(/2 batches but 1 lrScales/);
     await expect(trainer.stepMany!(data, [1, -1])).rejects.toThrow(/lrScale must be ≥ 0/);
-    await expect(trainer.stepMany!([data[0]!, { ...data[1]!, targets: new Float32Array(2) }], [1, 1])).rejects.toThrow(/mse needs 3×5 targets/);
+    await expect(trainer.stepMany!([data[0]!, { ...data[1]!, targets: new Float32Array(2) }], [1, 1])).rejects.toThrow(
+      /mse needs 3×5 targets/,
+    );
     model.dispose();
   });
 
-  it('takes Adam\'s step-only arithmetic out of the loop body', () => {
+  it("takes Adam's step-only arithmetic out of the loop body", () => {
     const spec = validateSpec(autoencoder);
     const params = parameterShapes(spec);
-    const options: TrainerOptions = { trainable: params.map((p) => p.name), groups: all(params.map((p) => p.name)), optimizer: { type: 'adam' }, loss: 'mse' };
-    const train = buildTrainGraph({ spec, params, plan: planTraining(spec, options, params), optimizer: options.optimizer, loss: options.loss });
+    const options: TrainerOptions = {
+      trainable: params.map((p) => p.name),
+      groups: all(params.map((p) => p.name)),
+      optimizer: { type: 'adam' },
+      loss: 'mse',
+    };
+    const train = buildTrainGraph({
+      spec,
+      params,
+      plan: planTraining(spec, options, params),
+      optimizer: options.optimizer,
+      loss: options.loss,
+    });
     const multi = buildMultiStepGraph(train);
     const scan = multi.model.graph!.node!.find((n) => n.opType === 'Scan')!;
     const body = scan.attribute!.find((a) => a.name === 'body')!.g!;

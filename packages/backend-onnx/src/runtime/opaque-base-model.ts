@@ -1,13 +1,32 @@
 import {
-  checkInput, HeadstartError, opaqueTrainingError, parameterShapes, planTraining, validateSpec,
-  type Batch, type EvalResult, type Model, type ModelSpec, type NamedTensors, type OnnxLayer, type ParameterInfo,
-  type StepResult, type TensorData, type Trainer, type TrainerOptions,
+  checkInput,
+  HeadstartError,
+  opaqueTrainingError,
+  parameterShapes,
+  planTraining,
+  validateSpec,
+  type Batch,
+  type EvalResult,
+  type Model,
+  type ModelSpec,
+  type NamedTensors,
+  type OnnxLayer,
+  type ParameterInfo,
+  type StepResult,
+  type TensorData,
+  type Trainer,
+  type TrainerOptions,
 } from '@headstart/core';
 import { OpaqueBlock } from './opaque-block.js';
 import type { SessionSettings } from './session.js';
 
 /** Builds the compiled part of a model (everything after the opaque block). */
-export type CompiledModelFactory = (spec: ModelSpec, weights: NamedTensors | undefined, settings: SessionSettings, seed: number) => Promise<Model>;
+export type CompiledModelFactory = (
+  spec: ModelSpec,
+  weights: NamedTensors | undefined,
+  settings: SessionSettings,
+  seed: number,
+) => Promise<Model>;
 
 /**
  * A model whose first layer is an opaque ONNX block: the block runs in its own session, and the
@@ -15,18 +34,31 @@ export type CompiledModelFactory = (spec: ModelSpec, weights: NamedTensors | und
  * always frozen: trainers train the tail on the block's features, computed batch by batch, and asking
  * to train the block's `graph` fails naming the op and node that made it opaque.
  */
-export async function createOpaqueBaseModel(spec: ModelSpec, weights: NamedTensors | undefined, settings: SessionSettings, seed: number, compiled: CompiledModelFactory): Promise<Model> {
+export async function createOpaqueBaseModel(
+  spec: ModelSpec,
+  weights: NamedTensors | undefined,
+  settings: SessionSettings,
+  seed: number,
+  compiled: CompiledModelFactory,
+): Promise<Model> {
   const layer = spec.layers[0] as OnnxLayer;
   const graphName = `${layer.name}.graph`;
   const graph = weights?.get(graphName);
   if (!graph) {
     // What a strategy training from fresh weights (full-retrain) runs into.
     const { op, node } = layer.unsupported;
-    throw new HeadstartError('NOT_SUPPORTED', `layer "${layer.name}" is an opaque ONNX block (op ${op} at node "${node}") and cannot start from fresh weights: it needs its imported graph "${graphName}", which the weights lack; keep it as a frozen base (--strategy frozen-base)`);
+    throw new HeadstartError(
+      'NOT_SUPPORTED',
+      `layer "${layer.name}" is an opaque ONNX block (op ${op} at node "${node}") and cannot start from fresh weights: it needs its imported graph "${graphName}", which the weights lack; keep it as a frozen base (--strategy frozen-base)`,
+    );
   }
   const rest = new Map([...(weights ?? [])].filter(([name]) => name !== graphName));
-  const tailSpec = spec.layers.length > 1 ? validateSpec({ inputShape: layer.outputShape, layers: spec.layers.slice(1) }, 'the layers after the opaque ONNX block') : undefined;
-  if (!tailSpec && rest.size > 0) throw new HeadstartError('BAD_INPUT', `unknown parameter "${[...rest.keys()][0]}"; this model has ${graphName}`);
+  const tailSpec =
+    spec.layers.length > 1
+      ? validateSpec({ inputShape: layer.outputShape, layers: spec.layers.slice(1) }, 'the layers after the opaque ONNX block')
+      : undefined;
+  if (!tailSpec && rest.size > 0)
+    throw new HeadstartError('BAD_INPUT', `unknown parameter "${[...rest.keys()][0]}"; this model has ${graphName}`);
   const block = await OpaqueBlock.create(settings, layer, graph);
   try {
     const tail = tailSpec ? await compiled(tailSpec, rest, settings, seed) : undefined;
@@ -72,7 +104,8 @@ class OpaqueBaseModel implements Model {
     const block = changed ? await OpaqueBlock.create(this.settings, this.layer, graph) : undefined;
     try {
       if (rest.size > 0) {
-        if (!this.tail) throw new HeadstartError('BAD_INPUT', `unknown parameter "${[...rest.keys()][0]}"; this model has ${this.graphName}`);
+        if (!this.tail)
+          throw new HeadstartError('BAD_INPUT', `unknown parameter "${[...rest.keys()][0]}"; this model has ${this.graphName}`);
         await this.tail.setWeights(rest);
       }
     } catch (error) {
@@ -100,7 +133,9 @@ class OpaqueBaseModel implements Model {
     const inner = this.tail.trainer({
       ...options,
       groups: options.groups.map((g) => ({ ...g, params: g.params.filter((p) => names.has(p)) })),
-      ...(options.l2sp ? { l2sp: { ...options.l2sp, reference: new Map([...options.l2sp.reference].filter(([name]) => names.has(name))) } } : {}),
+      ...(options.l2sp
+        ? { l2sp: { ...options.l2sp, reference: new Map([...options.l2sp.reference].filter(([name]) => names.has(name))) } }
+        : {}),
     });
     return new OpaqueBaseTrainer(() => this.block, this.spec.inputShape, inner);
   }
@@ -113,7 +148,11 @@ class OpaqueBaseModel implements Model {
 
 /** Trains the tail on the block's output for each batch; see {@link createOpaqueBaseModel}. */
 class OpaqueBaseTrainer implements Trainer {
-  constructor(private readonly block: () => OpaqueBlock, private readonly inputShape: number[], private readonly inner: Trainer) {}
+  constructor(
+    private readonly block: () => OpaqueBlock,
+    private readonly inputShape: number[],
+    private readonly inner: Trainer,
+  ) {}
 
   async step(batch: Batch, lrScale: number): Promise<StepResult> {
     return this.inner.step(await this.features(batch), lrScale);

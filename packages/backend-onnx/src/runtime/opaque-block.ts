@@ -27,7 +27,12 @@ export class OpaqueBlock {
    * Load the block's graph; `quiet` keeps onnxruntime from logging errors of runs expected to fail.
    * @throws HeadstartError (BAD_INPUT) when onnxruntime cannot load it.
    */
-  static async create(settings: SessionSettings, layer: OnnxLayer, graph: TensorData, options: { quiet?: boolean } = {}): Promise<OpaqueBlock> {
+  static async create(
+    settings: SessionSettings,
+    layer: OnnxLayer,
+    graph: TensorData,
+    options: { quiet?: boolean } = {},
+  ): Promise<OpaqueBlock> {
     const bytes = blockGraphBytes(layer, graph);
     let session: InferenceSession;
     try {
@@ -41,7 +46,10 @@ export class OpaqueBlock {
     }
     if (session.inputNames.length !== 1 || session.outputNames.length !== 1) {
       void session.release();
-      throw new HeadstartError('BAD_INPUT', `layer "${layer.name}": its ONNX graph must have one input and one output, found ${session.inputNames.length} and ${session.outputNames.length}`);
+      throw new HeadstartError(
+        'BAD_INPUT',
+        `layer "${layer.name}": its ONNX graph must have one input and one output, found ${session.inputNames.length} and ${session.outputNames.length}`,
+      );
     }
     const batch = session.inputMetadata?.[0]?.isTensor ? session.inputMetadata[0].shape[0] : undefined;
     return new OpaqueBlock(settings.ort, session, layer, typeof batch === 'number' && batch > 0 ? batch : undefined);
@@ -76,7 +84,10 @@ export class OpaqueBlock {
     const feeds = { [this.session.inputNames[0]!]: new this.ort.Tensor('float32', input, dims) };
     const out = (await this.session.run(feeds))[this.session.outputNames[0]!]!;
     if (out.type !== 'float32' || out.size !== rows * sizeOf(outputShape)) {
-      throw new HeadstartError('BAD_INPUT', `layer "${this.layer.name}": its ONNX graph gave a ${out.type} output [${out.dims}] for ${rows} samples; the layer declares outputShape [${outputShape}]`);
+      throw new HeadstartError(
+        'BAD_INPUT',
+        `layer "${this.layer.name}": its ONNX graph gave a ${out.type} output [${out.dims}] for ${rows} samples; the layer declares outputShape [${outputShape}]`,
+      );
     }
     const data = out.data as Float32Array;
     return outputShape.length === 3 ? toNhwc(data, rows, outputShape) : data;
@@ -89,12 +100,19 @@ export class OpaqueBlock {
  */
 export function blockGraphBytes(layer: OnnxLayer, graph: TensorData): Uint8Array {
   if (graph.data.length !== layer.graphBytes) {
-    throw new HeadstartError('BAD_INPUT', `parameter "${layer.name}.graph": ${graph.data.length} bytes, but the layer declares graphBytes ${layer.graphBytes}`);
+    throw new HeadstartError(
+      'BAD_INPUT',
+      `parameter "${layer.name}.graph": ${graph.data.length} bytes, but the layer declares graphBytes ${layer.graphBytes}`,
+    );
   }
   const bytes = new Uint8Array(graph.data.length);
   for (let i = 0; i < bytes.length; i++) {
     const v = graph.data[i]!;
-    if (!(v >= 0 && v <= 255 && Number.isInteger(v))) throw new HeadstartError('BAD_INPUT', `parameter "${layer.name}.graph": value ${v} at ${i} is not a byte; it must hold the block's ONNX model`);
+    if (!(v >= 0 && v <= 255 && Number.isInteger(v)))
+      throw new HeadstartError(
+        'BAD_INPUT',
+        `parameter "${layer.name}.graph": value ${v} at ${i} is not a byte; it must hold the block's ONNX model`,
+      );
     bytes[i] = v;
   }
   return bytes;

@@ -29,7 +29,8 @@ export class OptimizerState {
    */
   write(state: NamedTensors): void {
     const step = state.get(STEP_NAME);
-    if (!step || step.data.length !== 1 || !(step.data[0]! >= 0)) throw new HeadstartError('BAD_INPUT', `optimizer state: "${STEP_NAME}" is missing or not a [1] count`);
+    if (step?.data.length !== 1 || !(step.data[0]! >= 0))
+      throw new HeadstartError('BAD_INPUT', `optimizer state: "${STEP_NAME}" is missing or not a [1] count`);
     const known = new Set<string>([STEP_NAME]);
     this.forEachSlot((name, shape) => {
       const tensor = state.get(name);

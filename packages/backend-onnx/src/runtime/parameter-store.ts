@@ -12,7 +12,11 @@ export class ParameterStore {
   private readonly byName: Map<string, ParameterShape>;
 
   /** Tensors for every parameter in `shapes`, copied from `initial` (which must cover them all). */
-  constructor(private readonly ort: OrtModule, readonly shapes: readonly ParameterShape[], initial: NamedTensors) {
+  constructor(
+    private readonly ort: OrtModule,
+    readonly shapes: readonly ParameterShape[],
+    initial: NamedTensors,
+  ) {
     this.byName = new Map(shapes.map((p) => [p.name, p]));
     for (const p of shapes) {
       const tensor = initial.get(p.name);
@@ -70,6 +74,8 @@ export class ParameterStore {
 
 /** @throws HeadstartError (BAD_INPUT) when a tensor's shape or length does not match `shape`. */
 export function checkTensor(what: string, shape: readonly number[], tensor: TensorData): void {
-  if (!sameShape(tensor.shape, shape)) throw new HeadstartError('BAD_INPUT', `${what}: shape [${tensor.shape}] does not match the model's [${shape}]`);
-  if (tensor.data.length !== sizeOf(shape)) throw new HeadstartError('BAD_INPUT', `${what}: ${tensor.data.length} values for shape [${shape}] (expected ${sizeOf(shape)})`);
+  if (!sameShape(tensor.shape, shape))
+    throw new HeadstartError('BAD_INPUT', `${what}: shape [${tensor.shape}] does not match the model's [${shape}]`);
+  if (tensor.data.length !== sizeOf(shape))
+    throw new HeadstartError('BAD_INPUT', `${what}: ${tensor.data.length} values for shape [${shape}] (expected ${sizeOf(shape)})`);
 }

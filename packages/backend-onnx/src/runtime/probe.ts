@@ -9,9 +9,10 @@ export async function probeOnnx(): Promise<Availability> {
   if (!loaded.ort) return { available: false, reasons: [`onnxruntime-node could not load: ${loaded.error}`] };
   const cores = availableParallelism();
   const fixed = threadsFromEnvironment();
-  const threads = fixed !== undefined
-    ? `${fixed} intra-op thread(s) from ${THREADS_VARIABLE}`
-    : `intra-op threads per session: 1 for small runs (fastest for small batches), ${Math.min(cores, 4)} from ${PARALLEL_WORK_THRESHOLD / 1e6} M multiply-adds per run (set ${THREADS_VARIABLE} to fix it)`;
+  const threads =
+    fixed !== undefined
+      ? `${fixed} intra-op thread(s) from ${THREADS_VARIABLE}`
+      : `intra-op threads per session: 1 for small runs (fastest for small batches), ${Math.min(cores, 4)} from ${PARALLEL_WORK_THRESHOLD / 1e6} M multiply-adds per run (set ${THREADS_VARIABLE} to fix it)`;
   return {
     available: true,
     engine: 'onnxruntime-node',

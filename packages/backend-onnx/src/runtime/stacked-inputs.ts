@@ -55,7 +55,13 @@ export class StackedInputs {
       const data = this.data(mask.input);
       const per = size * sizeOf(mask.sampleShape);
       // As in a single step: seeded by the step count before the step, so resumed runs draw the same masks.
-      for (let k = 0; k < count; k++) dropoutMask(per, mask.rate, mixSeeds(mixSeeds(input.seed, input.stepsBefore + k), mask.index), data.subarray(k * per, (k + 1) * per));
+      for (let k = 0; k < count; k++)
+        dropoutMask(
+          per,
+          mask.rate,
+          mixSeeds(mixSeeds(input.seed, input.stepsBefore + k), mask.index),
+          data.subarray(k * per, (k + 1) * per),
+        );
     }
     return { feeds: { ...this.feeds }, fetches: { ...this.fetches } };
   }

@@ -1,7 +1,15 @@
 import { createRng, parameterShapes, validateSpec, type ModelSpecInput, type OptimizerConfig, type TrainerOptions } from '@headstart/core';
 import { describe, expect, it } from 'vitest';
 import { createOnnxBackend } from '../base.js';
-import { applyUpdate, meanLoss, referenceForward, slotNames, toWeights64, type OptimizedValue, type Weights64 } from '@headstart/conformance/reference';
+import {
+  applyUpdate,
+  meanLoss,
+  referenceForward,
+  slotNames,
+  toWeights64,
+  type OptimizedValue,
+  type Weights64,
+} from '@headstart/conformance/reference';
 import { centralDifferences, expectClose, randomValues } from '../__fixtures__/gradient-check.js';
 
 const backend = createOnnxBackend();
@@ -47,7 +55,10 @@ async function compareWithReference(c: Case, steps = 5): Promise<void> {
   const reference = new Map([...initial].map(([k, t]) => [k, { shape: t.shape, data: t.data.map((v) => v + 0.1) }]));
   const options: TrainerOptions = {
     trainable: names,
-    groups: [{ name: 'hidden', params: hidden, lr: lrH, weightDecay: wdH }, { name: 'out', params: out, lr: lrO, weightDecay: wdO }],
+    groups: [
+      { name: 'hidden', params: hidden, lr: lrH, weightDecay: wdH },
+      { name: 'out', params: out, lr: lrO, weightDecay: wdO },
+    ],
     optimizer: c.optimizer,
     loss: 'softmaxCrossEntropy',
     ...(c.l2sp ? { l2sp: { weight: c.l2sp, reference } } : {}),
@@ -55,8 +66,14 @@ async function compareWithReference(c: Case, steps = 5): Promise<void> {
   const trainer = model.trainer(options);
   const batch = fixedBatch();
   const ref = toWeights64(initial);
-  const slots = (n: string): Map<string, Float64Array> => new Map(slotNames(c.optimizer).map((slot) => [slot, new Float64Array(ref.get(n)!.length)]));
-  const params = new Map<string, Omit<OptimizedValue, 'gradient'>>(names.map((n) => [n, { value: ref.get(n)!, lr: (n.startsWith('h.') ? lrH : lrO) * scale, weightDecay: n.startsWith('h.') ? wdH : wdO, slots: slots(n) }]));
+  const slots = (n: string): Map<string, Float64Array> =>
+    new Map(slotNames(c.optimizer).map((slot) => [slot, new Float64Array(ref.get(n)!.length)]));
+  const params = new Map<string, Omit<OptimizedValue, 'gradient'>>(
+    names.map((n) => [
+      n,
+      { value: ref.get(n)!, lr: (n.startsWith('h.') ? lrH : lrO) * scale, weightDecay: n.startsWith('h.') ? wdH : wdO, slots: slots(n) },
+    ]),
+  );
   const objective = (w: Weights64): number => {
     let loss = meanLoss('softmaxCrossEntropy', referenceForward(spec, w, batch.x, N, { training: true, logits: true }).output, batch);
     if (c.l2sp) for (const [k, t] of reference) loss += (c.l2sp / 2) * w.get(k)!.reduce((a, v, i) => a + (v - t.data[i]!) ** 2, 0);
@@ -76,7 +93,13 @@ async function compareWithReference(c: Case, steps = 5): Promise<void> {
 describe('train step against a float64 reference', () => {
   const cases: Case[] = [
     { name: 'adam', optimizer: { type: 'adam' } },
-    { name: 'adam with L2 weight decay and two groups', optimizer: { type: 'adam', beta1: 0.8, beta2: 0.99, epsilon: 1e-6 }, decay: [0.1, 0], lrs: [0.02, 0.05], lrScale: 0.5 },
+    {
+      name: 'adam with L2 weight decay and two groups',
+      optimizer: { type: 'adam', beta1: 0.8, beta2: 0.99, epsilon: 1e-6 },
+      decay: [0.1, 0],
+      lrs: [0.02, 0.05],
+      lrScale: 0.5,
+    },
     { name: 'adamw decoupled weight decay', optimizer: { type: 'adamw' }, decay: [0.5, 0.1] },
     { name: 'sgd', optimizer: { type: 'sgd' }, lrs: [0.5, 0.3] },
     { name: 'sgd momentum with weight decay', optimizer: { type: 'sgd', momentum: 0.9 }, decay: [0.01, 0.02], lrs: [0.1, 0.2] },
@@ -88,10 +111,22 @@ describe('train step against a float64 reference', () => {
 
 describe('trainer contract', () => {
   it('leaves frozen parameters and frozen batch-norm statistics bit-identical', async () => {
-    const spec = validateSpec({ inputShape: [4], layers: [{ type: 'dense', name: 'base', units: 6, activation: 'relu' }, { type: 'batchNorm', name: 'bn' }, { type: 'dense', name: 'head', units: 3, activation: 'softmax' }] });
+    const spec = validateSpec({
+      inputShape: [4],
+      layers: [
+        { type: 'dense', name: 'base', units: 6, activation: 'relu' },
+        { type: 'batchNorm', name: 'bn' },
+        { type: 'dense', name: 'head', units: 3, activation: 'softmax' },
+      ],
+    });
     const model = await backend.createModel(spec, undefined, { seed: 2 });
     const before = await model.getWeights();
-    const trainer = model.trainer({ trainable: ['head.kernel', 'head.bias'], groups: [{ name: 'head', params: ['head.kernel', 'head.bias'], lr: 0.01 }], optimizer: { type: 'adam' }, loss: 'softmaxCrossEntropy' });
+    const trainer = model.trainer({
+      trainable: ['head.kernel', 'head.bias'],
+      groups: [{ name: 'head', params: ['head.kernel', 'head.bias'], lr: 0.01 }],
+      optimizer: { type: 'adam' },
+      loss: 'softmaxCrossEntropy',
+    });
     const batch = fixedBatch();
     for (let i = 0; i < 5; i++) await trainer.step({ x: batch.x, labels: batch.labels, size: N }, 1);
     const after = await model.getWeights();
@@ -115,23 +150,51 @@ describe('trainer contract', () => {
   });
 
   it('updates batch-norm moving statistics the Keras way when the layer trains', async () => {
-    const spec = validateSpec({ inputShape: [4], layers: [{ type: 'batchNorm', name: 'bn', momentum: 0.9 }, { type: 'dense', name: 'head', units: 3, activation: 'softmax' }] });
+    const spec = validateSpec({
+      inputShape: [4],
+      layers: [
+        { type: 'batchNorm', name: 'bn', momentum: 0.9 },
+        { type: 'dense', name: 'head', units: 3, activation: 'softmax' },
+      ],
+    });
     const model = await backend.createModel(spec, undefined, { seed: 2 });
-    const names = model.parameters().filter((p) => p.trainable).map((p) => p.name);
-    const trainer = model.trainer({ trainable: names, groups: [{ name: 'all', params: names, lr: 0.01 }], optimizer: { type: 'sgd' }, loss: 'softmaxCrossEntropy' });
+    const names = model
+      .parameters()
+      .filter((p) => p.trainable)
+      .map((p) => p.name);
+    const trainer = model.trainer({
+      trainable: names,
+      groups: [{ name: 'all', params: names, lr: 0.01 }],
+      optimizer: { type: 'sgd' },
+      loss: 'softmaxCrossEntropy',
+    });
     const batch = fixedBatch();
     await trainer.step({ x: batch.x, labels: batch.labels, size: N }, 1);
     const stats = referenceForward(spec, toWeights64(await model.getWeights()), batch.x, N, { training: true }).batchStatistics.get('bn')!;
     const w = await model.getWeights();
-    expectClose(w.get('bn.movingMean')!.data, stats.mean.map((m) => 0.1 * m), 'moving mean');
-    expectClose(w.get('bn.movingVariance')!.data, stats.variance.map((v) => 0.9 + 0.1 * v), 'moving variance');
+    expectClose(
+      w.get('bn.movingMean')!.data,
+      stats.mean.map((m) => 0.1 * m),
+      'moving mean',
+    );
+    expectClose(
+      w.get('bn.movingVariance')!.data,
+      stats.variance.map((v) => 0.9 + 0.1 * v),
+      'moving variance',
+    );
     model.dispose();
   });
 
   it('continues bit-identically from getState/setState and saved weights', async () => {
     const spec = validateSpec({ ...mlp, layers: [mlp.layers[0]!, { type: 'dropout', name: 'drop', rate: 0.3 }, mlp.layers[1]!] });
     const names = parameterShapes(spec).map((p) => p.name);
-    const options: TrainerOptions = { trainable: names, groups: [{ name: 'all', params: names, lr: 0.01 }], optimizer: { type: 'adam' }, loss: 'softmaxCrossEntropy', seed: 5 };
+    const options: TrainerOptions = {
+      trainable: names,
+      groups: [{ name: 'all', params: names, lr: 0.01 }],
+      optimizer: { type: 'adam' },
+      loss: 'softmaxCrossEntropy',
+      seed: 5,
+    };
     const batch = { ...fixedBatch(), size: N };
     const first = await backend.createModel(spec, undefined, { seed: 4 });
     const trainer = first.trainer(options);
@@ -151,12 +214,22 @@ describe('trainer contract', () => {
     second.dispose();
   });
 
-  it('lets two trainers of one model take turns, each starting from the other\'s weights', async () => {
+  it("lets two trainers of one model take turns, each starting from the other's weights", async () => {
     const model = await backend.createModel(validateSpec(mlp), undefined, { seed: 6 });
     const names = model.parameters().map((p) => p.name);
     const head = names.filter((n) => n.startsWith('out.'));
-    const headOnly = model.trainer({ trainable: head, groups: [{ name: 'head', params: head, lr: 0.1 }], optimizer: { type: 'adam' }, loss: 'softmaxCrossEntropy' });
-    const everything = model.trainer({ trainable: names, groups: [{ name: 'all', params: names, lr: 0.1 }], optimizer: { type: 'sgd', momentum: 0.5 }, loss: 'softmaxCrossEntropy' });
+    const headOnly = model.trainer({
+      trainable: head,
+      groups: [{ name: 'head', params: head, lr: 0.1 }],
+      optimizer: { type: 'adam' },
+      loss: 'softmaxCrossEntropy',
+    });
+    const everything = model.trainer({
+      trainable: names,
+      groups: [{ name: 'all', params: names, lr: 0.1 }],
+      optimizer: { type: 'sgd', momentum: 0.5 },
+      loss: 'softmaxCrossEntropy',
+    });
     const batch = { ...fixedBatch(), size: N };
     const meanLoss = async (): Promise<number> => (await headOnly.evaluate(batch)).lossSum / N;
     for (const trainer of [headOnly, everything, headOnly, everything]) {
@@ -169,7 +242,12 @@ describe('trainer contract', () => {
   it('evaluates summed loss and probabilities in inference mode', async () => {
     const model = await backend.createModel(validateSpec(mlp), undefined, { seed: 1 });
     const names = model.parameters().map((p) => p.name);
-    const trainer = model.trainer({ trainable: names, groups: [{ name: 'all', params: names, lr: 0.01 }], optimizer: { type: 'sgd' }, loss: 'softmaxCrossEntropy' });
+    const trainer = model.trainer({
+      trainable: names,
+      groups: [{ name: 'all', params: names, lr: 0.01 }],
+      optimizer: { type: 'sgd' },
+      loss: 'softmaxCrossEntropy',
+    });
     const batch = fixedBatch();
     const result = await trainer.evaluate({ x: batch.x, labels: batch.labels, size: N });
     const probabilities = await model.predict(batch.x, N);
@@ -181,11 +259,17 @@ describe('trainer contract', () => {
 
   it('refuses bad options with errors naming the culprit', async () => {
     const model = await backend.createModel(validateSpec(mlp));
-    const base = { groups: [{ name: 'g', params: ['h.kernel'], lr: 0.1 }], optimizer: { type: 'adam' as const }, loss: 'softmaxCrossEntropy' as const };
+    const base = {
+      groups: [{ name: 'g', params: ['h.kernel'], lr: 0.1 }],
+      optimizer: { type: 'adam' as const },
+      loss: 'softmaxCrossEntropy' as const,
+    };
     expect(() => model.trainer({ ...base, trainable: ['nope'] })).toThrow(/unknown parameter "nope"/);
     expect(() => model.trainer({ ...base, trainable: ['h.bias'] })).toThrow(/"h.bias" is in no group/);
     const regression = await backend.createModel(validateSpec({ inputShape: [2], layers: [{ type: 'dense', name: 'd', units: 1 }] }));
-    expect(() => regression.trainer({ ...base, groups: [{ name: 'g', params: ['d.kernel'], lr: 0.1 }], trainable: ['d.kernel'] })).toThrow(/needs a model ending in a softmax/);
+    expect(() => regression.trainer({ ...base, groups: [{ name: 'g', params: ['d.kernel'], lr: 0.1 }], trainable: ['d.kernel'] })).toThrow(
+      /needs a model ending in a softmax/,
+    );
     model.dispose();
     regression.dispose();
   });

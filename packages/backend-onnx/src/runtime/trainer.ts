@@ -1,4 +1,13 @@
-import { HeadstartError, sizeOf, type Batch, type EvalResult, type NamedTensors, type StepResult, type Trainer, type TrainerOptions } from '@headstart/core';
+import {
+  HeadstartError,
+  sizeOf,
+  type Batch,
+  type EvalResult,
+  type NamedTensors,
+  type StepResult,
+  type Trainer,
+  type TrainerOptions,
+} from '@headstart/core';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { checkInput } from '@headstart/core';
 import { targetData } from './batch-input.js';
@@ -37,9 +46,20 @@ export class OnnxTrainer implements Trainer {
   /** Batch size the sessions are sized for (their thread count): the first step's, for every session alike. */
   private sessionBatch: number | undefined;
 
-  constructor(private readonly parts: ModelParts, private readonly options: TrainerOptions, private readonly onDispose: () => void) {
+  constructor(
+    private readonly parts: ModelParts,
+    private readonly options: TrainerOptions,
+    private readonly onDispose: () => void,
+  ) {
     this.plan = planTraining(parts.spec, options, parts.params.shapes);
-    this.graph = buildTrainGraph({ spec: parts.spec, params: parts.params.shapes, plan: this.plan, optimizer: options.optimizer, loss: options.loss, ...(options.l2sp ? { l2sp: options.l2sp } : {}) });
+    this.graph = buildTrainGraph({
+      spec: parts.spec,
+      params: parts.params.shapes,
+      plan: this.plan,
+      optimizer: options.optimizer,
+      loss: options.loss,
+      ...(options.l2sp ? { l2sp: options.l2sp } : {}),
+    });
     const ort = parts.session.ort;
     this.groups = this.graph.groups.map((io) => new FlatGroupBuffers(ort, io));
     this.state = new OptimizerState(this.groups);
@@ -51,7 +71,12 @@ export class OnnxTrainer implements Trainer {
   async step(batch: Batch, lrScale: number): Promise<StepResult> {
     this.checkLive();
     if (!(lrScale >= 0)) throw new HeadstartError('BAD_INPUT', `lrScale must be ≥ 0, got ${lrScale}`);
-    const session = await (this.session ??= createSession(this.parts.session, this.graph.model, this.parts.spec, (this.sessionBatch ??= batch.size)));
+    const session = await (this.session ??= createSession(
+      this.parts.session,
+      this.graph.model,
+      this.parts.spec,
+      (this.sessionBatch ??= batch.size),
+    ));
     const fetches: Record<string, Tensor> = { [TRAIN_IO.loss]: this.scalars.loss };
     const feeds = this.stepFeeds(batch, lrScale, fetches);
     await session.run(feeds, fetches);
@@ -69,7 +94,8 @@ export class OnnxTrainer implements Trainer {
    */
   async stepMany(batches: readonly Batch[], lrScales: readonly number[]): Promise<StepResult[]> {
     this.checkLive();
-    if (batches.length !== lrScales.length) throw new HeadstartError('BAD_INPUT', `stepMany: ${batches.length} batches but ${lrScales.length} lrScales`);
+    if (batches.length !== lrScales.length)
+      throw new HeadstartError('BAD_INPUT', `stepMany: ${batches.length} batches but ${lrScales.length} lrScales`);
     const results: StepResult[] = [];
     for (let start = 0; start < batches.length; ) {
       let end = start + 1;
@@ -83,13 +109,21 @@ export class OnnxTrainer implements Trainer {
 
   async evaluate(batch: Batch): Promise<EvalResult> {
     this.checkLive();
-    const session = await (this.evalSession ??= createSession(this.parts.session, buildEvalGraph(this.parts.spec, this.options.loss), this.parts.spec, TYPICAL_BATCH));
+    const session = await (this.evalSession ??= createSession(
+      this.parts.session,
+      buildEvalGraph(this.parts.spec, this.options.loss),
+      this.parts.spec,
+      TYPICAL_BATCH,
+    ));
     const ort = this.parts.session.ort;
     checkInput(this.parts.spec.inputShape, batch.x, batch.size);
     const feeds: Record<string, Tensor> = {
       ...this.parts.params.feeds(),
       [IO.x]: new ort.Tensor('float32', batch.x, [batch.size, ...this.parts.spec.inputShape]),
-      [IO.target]: new ort.Tensor('float32', targetData(this.options.loss, batch, this.parts.outputSize), [batch.size, this.parts.outputSize]),
+      [IO.target]: new ort.Tensor('float32', targetData(this.options.loss, batch, this.parts.outputSize), [
+        batch.size,
+        this.parts.outputSize,
+      ]),
     };
     const result = await session.run(feeds);
     return { lossSum: (result[IO.lossSum]!.data as Float32Array)[0]!, outputs: result[IO.output]!.data as Float32Array };
@@ -106,7 +140,8 @@ export class OnnxTrainer implements Trainer {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const session of [this.session, this.evalSession, this.multi?.session]) void session?.then((s) => s.release()).catch(() => undefined);
+    for (const session of [this.session, this.evalSession, this.multi?.session])
+      void session?.then((s) => s.release()).catch(() => undefined);
     this.onDispose();
   }
 
@@ -173,7 +208,12 @@ export class OnnxTrainer implements Trainer {
   private multiStep(batchSize: number): NonNullable<OnnxTrainer['multi']> {
     if (!this.multi) {
       const graph = buildMultiStepGraph(this.graph);
-      const io = { inputShape: this.parts.spec.inputShape, outputSize: this.parts.outputSize, loss: this.options.loss, perStep: graph.perStep };
+      const io = {
+        inputShape: this.parts.spec.inputShape,
+        outputSize: this.parts.outputSize,
+        loss: this.options.loss,
+        perStep: graph.perStep,
+      };
       // Sized like the single-step session: the same thread count, so the same arithmetic.
       const session = createSession(this.parts.session, graph.model, this.parts.spec, (this.sessionBatch ??= batchSize));
       this.multi = { graph, inputs: new StackedInputs(this.parts.session.ort, this.graph, io), session };

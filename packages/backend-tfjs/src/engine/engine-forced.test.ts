@@ -12,7 +12,9 @@ afterAll(() => {
 test('HEADSTART_TFJS_ENGINE forces one engine for every model, and a wrong value is refused naming the choices', async () => {
   const { createTfjsBackend } = await import('../base.js');
   process.env.HEADSTART_TFJS_ENGINE = 'gpu';
-  await expect(createTfjsBackend({ note: () => {} }).probe()).rejects.toThrow('HEADSTART_TFJS_ENGINE=gpu: expected one of tfjs-node, wasm, cpu');
+  await expect(createTfjsBackend({ note: () => {} }).probe()).rejects.toThrow(
+    'HEADSTART_TFJS_ENGINE=gpu: expected one of tfjs-node, wasm, cpu',
+  );
 
   process.env.HEADSTART_TFJS_ENGINE = 'cpu';
   const backend = createTfjsBackend({ note: () => {} });

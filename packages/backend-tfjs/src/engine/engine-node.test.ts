@@ -16,15 +16,23 @@ test('tfjs-node is preferred when it can be imported', async () => {
   const notes: string[] = [];
   const backend = createTfjsBackend({ note: (message) => notes.push(message) });
   const availability = await backend.probe();
-  expect(availability).toMatchObject({ available: true, engine: 'tfjs-node', reasons: ['using the tfjs-node engine (tfjs backend "tensorflow") for every model'] });
+  expect(availability).toMatchObject({
+    available: true,
+    engine: 'tfjs-node',
+    reasons: ['using the tfjs-node engine (tfjs backend "tensorflow") for every model'],
+  });
   expect(notes).toEqual([]);
   expect(tf.getBackend()).toBe('tensorflow');
-  const model = await backend.createModel(validateSpec({ inputShape: [2], layers: [{ type: 'dense', name: 'd', units: 3, activation: 'softmax' }] }));
+  const model = await backend.createModel(
+    validateSpec({ inputShape: [2], layers: [{ type: 'dense', name: 'd', units: 3, activation: 'softmax' }] }),
+  );
   expect(model.engine).toBe('tfjs/tfjs-node');
   expect((await model.predict(Float32Array.of(1, 2), 1)).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
   model.dispose();
   // tfjs-node has every kernel, so convolutions run there too (the wasm engine is not even started).
-  const cnn = await backend.createModel(validateSpec({ inputShape: [4, 4, 1], layers: [{ type: 'conv2d', name: 'c', filters: 2, kernelSize: 3 }] }));
+  const cnn = await backend.createModel(
+    validateSpec({ inputShape: [4, 4, 1], layers: [{ type: 'conv2d', name: 'c', filters: 2, kernelSize: 3 }] }),
+  );
   expect(cnn.engine).toBe('tfjs/tfjs-node');
   cnn.dispose();
   expect(tf.findBackend('wasm')).toBeNull();

@@ -2,7 +2,14 @@ import { getRegistry, validateSpec, type Model } from '@headstart/core';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 
-const DENSE = validateSpec({ inputShape: [3], layers: [{ type: 'dense', name: 'd', units: 4, activation: 'gelu' }, { type: 'batchNorm', name: 'bn' }, { type: 'dense', name: 'head', units: 2, activation: 'softmax' }] });
+const DENSE = validateSpec({
+  inputShape: [3],
+  layers: [
+    { type: 'dense', name: 'd', units: 4, activation: 'gelu' },
+    { type: 'batchNorm', name: 'bn' },
+    { type: 'dense', name: 'head', units: 2, activation: 'softmax' },
+  ],
+});
 const CNN = validateSpec({
   inputShape: [5, 5, 1],
   layers: [
@@ -17,7 +24,11 @@ afterEach(() => live.splice(0).forEach((m) => m.dispose()));
 describe('tfjs engine choice', () => {
   test('importing the package registers "tfjs" without choosing a tfjs backend or loading wasm', async () => {
     await import('@headstart/backend-tfjs');
-    expect(getRegistry().list('backend').find((e) => e.name === 'tfjs')).toMatchObject({ source: '@headstart/backend-tfjs', status: 'active' });
+    expect(
+      getRegistry()
+        .list('backend')
+        .find((e) => e.name === 'tfjs'),
+    ).toMatchObject({ source: '@headstart/backend-tfjs', status: 'active' });
     // Nothing has selected (and so initialised) a tfjs backend yet, and the wasm backend is not even registered.
     expect(tf.engine().backendName).toBeFalsy();
     expect(tf.findBackendFactory('wasm')).toBeNull();
@@ -60,7 +71,10 @@ describe('tfjs engine choice', () => {
     expect([dense.engine, cnn.engine]).toEqual(['tfjs/wasm', 'tfjs/cpu']);
     const set = await startEngines();
     expect(engineFor(set, DENSE)).toEqual({ engine: 'wasm', reason: 'the wasm engine has every kernel that training this model needs' });
-    expect(engineFor(set, CNN)).toEqual({ engine: 'cpu', reason: 'the wasm engine lacks Conv2DBackpropFilter (layer "conv"), which training this model needs' });
+    expect(engineFor(set, CNN)).toEqual({
+      engine: 'cpu',
+      reason: 'the wasm engine lacks Conv2DBackpropFilter (layer "conv"), which training this model needs',
+    });
   });
 
   test('models on the two engines interleave: each computes on its own engine, with the same results as alone', async () => {
@@ -73,8 +87,17 @@ describe('tfjs engine choice', () => {
     const xCnn = Float32Array.from({ length: 25 * 4 }, (_, i) => Math.cos(i));
     const alone = [await dense.predict(xDense, 4), await cnn.predict(xCnn, 4)];
     const trainerOf = (m: Model) => {
-      const trainable = m.parameters().filter((p) => p.trainable).map((p) => p.name);
-      return m.trainer({ trainable, groups: [{ name: 'all', params: trainable, lr: 0.1 }], optimizer: { type: 'sgd' }, loss: 'softmaxCrossEntropy', seed: 1 });
+      const trainable = m
+        .parameters()
+        .filter((p) => p.trainable)
+        .map((p) => p.name);
+      return m.trainer({
+        trainable,
+        groups: [{ name: 'all', params: trainable, lr: 0.1 }],
+        optimizer: { type: 'sgd' },
+        loss: 'softmaxCrossEntropy',
+        seed: 1,
+      });
     };
     const [denseTrainer, cnnTrainer] = [trainerOf(dense), trainerOf(cnn)];
     // An op running on the other model's engine would pull that model's variables across: tfjs moves
@@ -85,7 +108,10 @@ describe('tfjs engine choice', () => {
     expect(cnnOut).toEqual(alone[1]);
     const labels = Int32Array.of(0, 1, 1, 0);
     for (let i = 0; i < 3; i++) {
-      const steps = await Promise.all([denseTrainer.step({ x: xDense, size: 4, labels }, 1), cnnTrainer.step({ x: xCnn, size: 4, labels }, 1)]);
+      const steps = await Promise.all([
+        denseTrainer.step({ x: xDense, size: 4, labels }, 1),
+        cnnTrainer.step({ x: xCnn, size: 4, labels }, 1),
+      ]);
       expect(steps.every((s) => Number.isFinite(s.loss) && s.loss > 0)).toBe(true);
       await Promise.all([denseTrainer.evaluate({ x: xDense, size: 4, labels }), cnn.predict(xCnn, 4)]);
     }

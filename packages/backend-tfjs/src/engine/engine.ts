@@ -73,7 +73,9 @@ async function tryCandidates(note: (message: string) => void): Promise<EngineSet
     }
     // tfjs-node runs every kernel natively; nothing after it would ever be chosen.
     if (set.started.includes('tfjs-node')) break;
-    const started = await candidate.start(set.started).catch((error: unknown) => ({ skip: `${candidate.name} failed to start: ${messageOf(error)}` }));
+    const started = await candidate
+      .start(set.started)
+      .catch((error: unknown) => ({ skip: `${candidate.name} failed to start: ${messageOf(error)}` }));
     if ('skip' in started) {
       set.reasons.push(started.skip);
       // Missing native speed is worth a word; the other engines skipping is routine.
@@ -94,13 +96,18 @@ async function tryCandidates(note: (message: string) => void): Promise<EngineSet
 export function engineFor(set: EngineSet, spec: ModelSpec): ModelEngine {
   const [first] = set.started;
   if (!first) throw new Error(`tfjs: no engine could start (${set.reasons.join('; ')})`);
-  if (first === 'tfjs-node') return { engine: first, reason: set.forced ? `${ENGINE_VARIABLE}=${set.forced}` : 'tfjs-node runs every kernel' };
-  const missing = missingKernels(spec, TFJS_BACKEND.wasm).map((m) => `${m.kernel} (layer "${m.layer}")`).join(', ');
-  if (set.forced === 'wasm') return { engine: first, reason: `${ENGINE_VARIABLE}=wasm${missing ? `; training will fail: the wasm engine lacks ${missing}` : ''}` };
+  if (first === 'tfjs-node')
+    return { engine: first, reason: set.forced ? `${ENGINE_VARIABLE}=${set.forced}` : 'tfjs-node runs every kernel' };
+  const missing = missingKernels(spec, TFJS_BACKEND.wasm)
+    .map((m) => `${m.kernel} (layer "${m.layer}")`)
+    .join(', ');
+  if (set.forced === 'wasm')
+    return { engine: first, reason: `${ENGINE_VARIABLE}=wasm${missing ? `; training will fail: the wasm engine lacks ${missing}` : ''}` };
   if (set.forced) return { engine: first, reason: `${ENGINE_VARIABLE}=${set.forced}` };
   if (!set.started.includes('wasm')) return { engine: first, reason: 'the wasm engine did not start' };
   if (!missing) return { engine: 'wasm', reason: 'the wasm engine has every kernel that training this model needs' };
-  if (!set.started.includes('cpu')) return { engine: 'wasm', reason: `the cpu engine did not start; training will fail: the wasm engine lacks ${missing}` };
+  if (!set.started.includes('cpu'))
+    return { engine: 'wasm', reason: `the cpu engine did not start; training will fail: the wasm engine lacks ${missing}` };
   return { engine: 'cpu', reason: `the wasm engine lacks ${missing}, which training this model needs` };
 }
 
@@ -155,8 +162,12 @@ async function startWasm(): Promise<{ detail: string } | { skip: string }> {
   await tf.ready();
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
   const threads = wasm.getThreadsCount();
-  const lacks = tf.getKernel('Conv2DBackpropFilter', 'wasm') ? '' : ' (it lacks Conv2DBackpropFilter, so models with conv2d layers train on cpu)';
-  return { detail: `wasm engine ready (tfjs backend "wasm", ${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}): used for each model whose training kernels it has${lacks}` };
+  const lacks = tf.getKernel('Conv2DBackpropFilter', 'wasm')
+    ? ''
+    : ' (it lacks Conv2DBackpropFilter, so models with conv2d layers train on cpu)';
+  return {
+    detail: `wasm engine ready (tfjs backend "wasm", ${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}): used for each model whose training kernels it has${lacks}`,
+  };
 }
 
 async function startCpu(before: readonly EngineName[]): Promise<{ detail: string } | { skip: string }> {

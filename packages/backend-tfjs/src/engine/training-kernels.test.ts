@@ -1,4 +1,13 @@
-import { createRng, initializeWeights, validateSpec, type LayerInput, type LossKind, type Model, type ModelSpec, type OptimizerConfig } from '@headstart/core';
+import {
+  createRng,
+  initializeWeights,
+  validateSpec,
+  type LayerInput,
+  type LossKind,
+  type Model,
+  type ModelSpec,
+  type OptimizerConfig,
+} from '@headstart/core';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { startEngines } from './engine.js';
@@ -54,73 +63,89 @@ function batchFor(spec: ModelSpec, size: number, outputs: number) {
 }
 
 function trainerFor(model: Model, optimizer: OptimizerConfig, loss: LossKind, reference?: Awaited<ReturnType<Model['getWeights']>>) {
-  const trainable = model.parameters().filter((p) => p.trainable).map((p) => p.name);
+  const trainable = model
+    .parameters()
+    .filter((p) => p.trainable)
+    .map((p) => p.name);
   return model.trainer({
-    trainable, groups: [{ name: 'all', params: trainable, lr: 0.05, weightDecay: 0.01 }], optimizer, loss, seed: 4,
+    trainable,
+    groups: [{ name: 'all', params: trainable, lr: 0.05, weightDecay: 0.01 }],
+    optimizer,
+    loss,
+    seed: 4,
     ...(reference ? { l2sp: { weight: 0.1, reference } } : {}),
   });
 }
 
 describe('kernels training needs', () => {
-  test.each([['flat', [4], FLAT], ['image', [5, 5, 2], IMAGE]] as const)(
-    'the table covers every kernel a %s model runs while training on cpu (tf.profile)', async (_, inputShape, layers) => {
-      for (const loss of ['softmaxCrossEntropy', 'mse'] as const) {
-        const spec = validateSpec({ inputShape: [...inputShape], layers: loss === 'mse' ? layers.slice(0, -1) : layers });
-        const table = trainingKernels(spec);
-        const model = createTfjsModel(spec, undefined, { engine: 'cpu', seed: 1 });
-        const outputs = (await model.predict(batchFor(spec, 1, 0).x, 1)).length;
-        const batch = batchFor(spec, 4, outputs);
-        const ran = new Set<string>();
-        for (const optimizer of OPTIMIZERS) {
-          const trainer = trainerFor(model, optimizer, loss, await model.getWeights());
-          const profile = await tf.profile(async () => {
-            await trainer.step(batch, 1);
-            await trainer.evaluate(batch);
-            await model.predict(batch.x, batch.size);
-          });
-          profile.kernelNames.forEach((k) => ran.add(k));
-          trainer.dispose();
-        }
-        model.dispose();
-        // tf.profile also lists composite ops by name (logSoftmax__op); only registered kernels count.
-        const kernels = [...ran].filter((k) => tf.getKernel(k, 'cpu'));
-        expect(kernels.length).toBeGreaterThan(15);
-        expect(kernels.filter((k) => !table.has(k)), `${loss}: kernels run but missing from the table`).toEqual([]);
+  test.each([
+    ['flat', [4], FLAT],
+    ['image', [5, 5, 2], IMAGE],
+  ] as const)('the table covers every kernel a %s model runs while training on cpu (tf.profile)', async (_, inputShape, layers) => {
+    for (const loss of ['softmaxCrossEntropy', 'mse'] as const) {
+      const spec = validateSpec({ inputShape: [...inputShape], layers: loss === 'mse' ? layers.slice(0, -1) : layers });
+      const table = trainingKernels(spec);
+      const model = createTfjsModel(spec, undefined, { engine: 'cpu', seed: 1 });
+      const outputs = (await model.predict(batchFor(spec, 1, 0).x, 1)).length;
+      const batch = batchFor(spec, 4, outputs);
+      const ran = new Set<string>();
+      for (const optimizer of OPTIMIZERS) {
+        const trainer = trainerFor(model, optimizer, loss, await model.getWeights());
+        const profile = await tf.profile(async () => {
+          await trainer.step(batch, 1);
+          await trainer.evaluate(batch);
+          await model.predict(batch.x, batch.size);
+        });
+        profile.kernelNames.forEach((k) => ran.add(k));
+        trainer.dispose();
       }
-    });
+      model.dispose();
+      // tf.profile also lists composite ops by name (logSoftmax__op); only registered kernels count.
+      const kernels = [...ran].filter((k) => tf.getKernel(k, 'cpu'));
+      expect(kernels.length).toBeGreaterThan(15);
+      expect(
+        kernels.filter((k) => !table.has(k)),
+        `${loss}: kernels run but missing from the table`,
+      ).toEqual([]);
+    }
+  });
 
   test('the wasm engine lacks only the convolution kernel gradient among what headstart models need', () => {
     expect(missingKernels(validateSpec({ inputShape: [4], layers: FLAT }), 'wasm')).toEqual([]);
     expect(missingKernels(validateSpec({ inputShape: [5, 5, 2], layers: IMAGE_WITHOUT_CONV }), 'wasm')).toEqual([]);
-    expect(missingKernels(validateSpec({ inputShape: [5, 5, 2], layers: IMAGE }), 'wasm')).toEqual([{ kernel: 'Conv2DBackpropFilter', layer: 'c0' }]);
+    expect(missingKernels(validateSpec({ inputShape: [5, 5, 2], layers: IMAGE }), 'wasm')).toEqual([
+      { kernel: 'Conv2DBackpropFilter', layer: 'c0' },
+    ]);
     // The cpu engine has everything.
     expect(missingKernels(validateSpec({ inputShape: [5, 5, 2], layers: IMAGE }), 'cpu')).toEqual([]);
   });
 });
 
 describe('training on the wasm engine', () => {
-  test.each([['flat', [4], FLAT], ['image without conv', [5, 5, 2], IMAGE_WITHOUT_CONV]] as const)(
-    'a %s model trains on wasm as on cpu: losses and weights within 1e-5 after 5 Adam steps', async (_, inputShape, layers) => {
-      const spec = validateSpec({ inputShape: [...inputShape], layers });
-      const weights = initializeWeights(spec, createRng(9));
-      const batch = batchFor(spec, 8, 3);
-      const run = async (engine: 'wasm' | 'cpu') => {
-        const model = createTfjsModel(spec, weights, { engine, seed: 1 });
-        const trainer = trainerFor(model, { type: 'adam' }, 'softmaxCrossEntropy', weights);
-        const losses: number[] = [];
-        for (let i = 0; i < 5; i++) losses.push((await trainer.step(batch, 1)).loss);
-        const result = { losses, weights: await model.getWeights(), state: await trainer.getState(), engine: model.engine };
-        trainer.dispose();
-        model.dispose();
-        return result;
-      };
-      const [wasm, cpu] = [await run('wasm'), await run('cpu')];
-      expect([wasm.engine, cpu.engine]).toEqual(['tfjs/wasm', 'tfjs/cpu']);
-      expect(wasm.losses[4]).toBeLessThan(wasm.losses[0]!);
-      wasm.losses.forEach((loss, i) => expect(Math.abs(loss - cpu.losses[i]!)).toBeLessThan(1e-5));
-      for (const [name, t] of cpu.weights) {
-        const worst = t.data.reduce((max, v, i) => Math.max(max, Math.abs(v - wasm.weights.get(name)!.data[i]!)), 0);
-        expect(worst, name).toBeLessThan(1e-5);
-      }
-    });
+  test.each([
+    ['flat', [4], FLAT],
+    ['image without conv', [5, 5, 2], IMAGE_WITHOUT_CONV],
+  ] as const)('a %s model trains on wasm as on cpu: losses and weights within 1e-5 after 5 Adam steps', async (_, inputShape, layers) => {
+    const spec = validateSpec({ inputShape: [...inputShape], layers });
+    const weights = initializeWeights(spec, createRng(9));
+    const batch = batchFor(spec, 8, 3);
+    const run = async (engine: 'wasm' | 'cpu') => {
+      const model = createTfjsModel(spec, weights, { engine, seed: 1 });
+      const trainer = trainerFor(model, { type: 'adam' }, 'softmaxCrossEntropy', weights);
+      const losses: number[] = [];
+      for (let i = 0; i < 5; i++) losses.push((await trainer.step(batch, 1)).loss);
+      const result = { losses, weights: await model.getWeights(), state: await trainer.getState(), engine: model.engine };
+      trainer.dispose();
+      model.dispose();
+      return result;
+    };
+    const [wasm, cpu] = [await run('wasm'), await run('cpu')];
+    expect([wasm.engine, cpu.engine]).toEqual(['tfjs/wasm', 'tfjs/cpu']);
+    expect(wasm.losses[4]).toBeLessThan(wasm.losses[0]!);
+    wasm.losses.forEach((loss, i) => expect(Math.abs(loss - cpu.losses[i]!)).toBeLessThan(1e-5));
+    for (const [name, t] of cpu.weights) {
+      const worst = t.data.reduce((max, v, i) => Math.max(max, Math.abs(v - wasm.weights.get(name)!.data[i]!)), 0);
+      expect(worst, name).toBeLessThan(1e-5);
+    }
+  });
 });

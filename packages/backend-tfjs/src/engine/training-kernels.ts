@@ -7,8 +7,30 @@ import * as tf from '@tensorflow/tfjs';
  * the cpu engine; `training-kernels.test.ts` re-measures, so the table cannot silently fall behind.
  */
 const EVERY_STEP = [
-  'Add', 'AddN', 'ArgMax', 'BatchMatMul', 'Cast', 'Concat', 'Equal', 'Exp', 'Identity', 'Log', 'Max', 'Mean', 'Multiply',
-  'Neg', 'OneHot', 'RealDiv', 'Reshape', 'Softmax', 'SplitV', 'Sqrt', 'Square', 'SquaredDifference', 'Sub', 'Sum',
+  'Add',
+  'AddN',
+  'ArgMax',
+  'BatchMatMul',
+  'Cast',
+  'Concat',
+  'Equal',
+  'Exp',
+  'Identity',
+  'Log',
+  'Max',
+  'Mean',
+  'Multiply',
+  'Neg',
+  'OneHot',
+  'RealDiv',
+  'Reshape',
+  'Softmax',
+  'SplitV',
+  'Sqrt',
+  'Square',
+  'SquaredDifference',
+  'Sub',
+  'Sum',
 ];
 
 /** Forward and gradient kernels of each activation. */

@@ -22,16 +22,39 @@ export interface MappedLayer {
 
 /** Keras classes headstart has a layer for, for error messages. */
 export const SUPPORTED_CLASSES = [
-  'Dense', 'Conv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D', 'Flatten', 'BatchNormalization',
-  'Dropout', 'Activation', 'ReLU', 'LeakyReLU', 'Softmax', 'InputLayer',
+  'Dense',
+  'Conv2D',
+  'MaxPooling2D',
+  'AveragePooling2D',
+  'GlobalAveragePooling2D',
+  'Flatten',
+  'BatchNormalization',
+  'Dropout',
+  'Activation',
+  'ReLU',
+  'LeakyReLU',
+  'Softmax',
+  'InputLayer',
 ];
 
 /** Keras activation names with a headstart equivalent (tfjs and Keras 2/3 spell them alike). */
-const ACTIVATIONS: Record<string, Activation> = { linear: 'linear', relu: 'relu', sigmoid: 'sigmoid', tanh: 'tanh', softmax: 'softmax', gelu: 'gelu' };
+const ACTIVATIONS: Record<string, Activation> = {
+  linear: 'linear',
+  relu: 'relu',
+  sigmoid: 'sigmoid',
+  tanh: 'tanh',
+  softmax: 'softmax',
+  gelu: 'gelu',
+};
 
 /** Reads one Keras layer's config; errors name the file, the class and the layer. */
 class LayerReader {
-  constructor(private readonly file: string, readonly className: string, readonly name: string, private readonly config: Record<string, unknown>) {}
+  constructor(
+    private readonly file: string,
+    readonly className: string,
+    readonly name: string,
+    private readonly config: Record<string, unknown>,
+  ) {}
 
   fail(problem: string): never {
     throw new HeadstartError('NOT_SUPPORTED', `${this.file}: layer ${this.className} "${this.name}": ${problem}`);
@@ -86,7 +109,10 @@ class LayerReader {
   activation(key = 'activation'): Activation {
     const v = this.config[key] ?? 'linear';
     const mapped = typeof v === 'string' ? ACTIVATIONS[v] : undefined;
-    if (!mapped) this.fail(`activation ${JSON.stringify(v)} has no headstart equivalent (${Object.keys(ACTIVATIONS).join(', ')}, or a LeakyReLU layer with slope ${LEAKY_RELU_SLOPE})`);
+    if (!mapped)
+      this.fail(
+        `activation ${JSON.stringify(v)} has no headstart equivalent (${Object.keys(ACTIVATIONS).join(', ')}, or a LeakyReLU layer with slope ${LEAKY_RELU_SLOPE})`,
+      );
     return mapped;
   }
 }
@@ -108,8 +134,14 @@ export function mapKerasLayer(file: string, keras: KerasLayer, name: string): Ma
       if (r.pair('dilation_rate', [1, 1]).some((d) => d !== 1)) r.fail('dilated convolutions have no headstart equivalent');
       if (r.number('groups', 1) !== 1) r.fail('grouped convolutions have no headstart equivalent');
       return mapped({
-        type: 'conv2d', name, filters: r.positive('filters'), kernelSize: compact(r.pair('kernel_size')), strides: compact(r.pair('strides', [1, 1])),
-        padding: r.padding(), activation: r.activation(), useBias: r.flag('use_bias', true),
+        type: 'conv2d',
+        name,
+        filters: r.positive('filters'),
+        kernelSize: compact(r.pair('kernel_size')),
+        strides: compact(r.pair('strides', [1, 1])),
+        padding: r.padding(),
+        activation: r.activation(),
+        useBias: r.flag('use_bias', true),
       });
     case 'MaxPooling2D':
     case 'AveragePooling2D': {

@@ -38,13 +38,17 @@ function modelLayers(file: string, model: { class_name?: unknown; config?: unkno
   const config = model.config as { layers?: unknown } | unknown[] | undefined;
   // Keras 2.1 wrote a Sequential's config as the bare layer list.
   const layers = Array.isArray(config) ? config : config?.layers;
-  if (!Array.isArray(layers) || !layers.every(isKerasLayer)) throw new HeadstartError('BAD_INPUT', `${file}: modelTopology has no list of layers`);
+  if (!Array.isArray(layers) || !layers.every(isKerasLayer))
+    throw new HeadstartError('BAD_INPUT', `${file}: modelTopology has no list of layers`);
   if (model.class_name === 'Sequential') return layers;
   if (model.class_name === 'Model' || model.class_name === 'Functional') {
     checkChain(file, layers);
     return layers;
   }
-  throw new HeadstartError('NOT_SUPPORTED', `${file}: model class ${String(model.class_name)} cannot be mapped; expected Sequential or a functional Model`);
+  throw new HeadstartError(
+    'NOT_SUPPORTED',
+    `${file}: model class ${String(model.class_name)} cannot be mapped; expected Sequential or a functional Model`,
+  );
 }
 
 function isKerasLayer(value: unknown): value is KerasLayer {
@@ -58,7 +62,10 @@ function checkChain(file: string, layers: KerasLayer[]): void {
     const inbound = inboundNames(layer);
     const expected = i === 0 ? [] : [String(layers[i - 1]!.config.name)];
     if (inbound.length !== expected.length || inbound.some((n, k) => n !== expected[k])) {
-      throw new HeadstartError('NOT_SUPPORTED', `${file}: layer ${layer.class_name} "${String(layer.config.name)}" takes [${inbound.join(', ')}]; only a single chain of layers (each taking the one before) can be imported`);
+      throw new HeadstartError(
+        'NOT_SUPPORTED',
+        `${file}: layer ${layer.class_name} "${String(layer.config.name)}" takes [${inbound.join(', ')}]; only a single chain of layers (each taking the one before) can be imported`,
+      );
     }
   });
 }
@@ -95,7 +102,10 @@ function findInputShape(file: string, layers: KerasLayer[]): number[] {
 
 function sampleShape(file: string, shape: unknown[]): number[] {
   if (!shape.every((d) => Number.isInteger(d) && (d as number) > 0)) {
-    throw new HeadstartError('NOT_SUPPORTED', `${file}: input shape [${shape.map(String).join(', ')}] has an unknown size; headstart needs a fixed sample shape`);
+    throw new HeadstartError(
+      'NOT_SUPPORTED',
+      `${file}: input shape [${shape.map(String).join(', ')}] has an unknown size; headstart needs a fixed sample shape`,
+    );
   }
   return shape as number[];
 }
@@ -115,6 +125,9 @@ function checkLastAxis(file: string, spec: ModelSpec, mapped: MappedLayer[]): vo
   for (const shapes of inferShapes(spec)) {
     const { axis, kerasName } = mapped[shapes.index]!;
     if (axis === undefined || axis === -1 || axis === shapes.inputShape.length) continue;
-    throw new HeadstartError('NOT_SUPPORTED', `${file}: layer "${kerasName}": axis ${axis} is not the last (channels) axis; headstart's ${shapes.layer.type === 'batchNorm' ? 'batch norm' : 'softmax'} works over the last axis only`);
+    throw new HeadstartError(
+      'NOT_SUPPORTED',
+      `${file}: layer "${kerasName}": axis ${axis} is not the last (channels) axis; headstart's ${shapes.layer.type === 'batchNorm' ? 'batch norm' : 'softmax'} works over the last axis only`,
+    );
   }
 }

@@ -46,16 +46,30 @@ function toTfjsLayers(layer: Layer, args: LayerArgs, nameFor: (base: string) => 
   switch (layer.type) {
     case 'dense':
       return withActivation(layer.activation, layer.name, nameFor, (activation) =>
-        tf.layers.dense({ ...args, units: layer.units, useBias: layer.useBias, activation }));
+        tf.layers.dense({ ...args, units: layer.units, useBias: layer.useBias, activation }),
+      );
     case 'conv2d':
       return withActivation(layer.activation, layer.name, nameFor, (activation) =>
         tf.layers.conv2d({
-          ...args, filters: layer.filters, kernelSize: asPair(layer.kernelSize), strides: asPair(layer.strides),
-          padding: layer.padding, useBias: layer.useBias, activation, dataFormat: 'channelsLast',
-        }));
+          ...args,
+          filters: layer.filters,
+          kernelSize: asPair(layer.kernelSize),
+          strides: asPair(layer.strides),
+          padding: layer.padding,
+          useBias: layer.useBias,
+          activation,
+          dataFormat: 'channelsLast',
+        }),
+      );
     case 'maxPool2d':
     case 'avgPool2d': {
-      const pool = { ...args, poolSize: asPair(layer.poolSize), strides: asPair(layer.strides ?? layer.poolSize), padding: layer.padding, dataFormat: 'channelsLast' as const };
+      const pool = {
+        ...args,
+        poolSize: asPair(layer.poolSize),
+        strides: asPair(layer.strides ?? layer.poolSize),
+        padding: layer.padding,
+        dataFormat: 'channelsLast' as const,
+      };
       return [layer.type === 'maxPool2d' ? tf.layers.maxPooling2d(pool) : tf.layers.averagePooling2d(pool)];
     }
     case 'globalAvgPool2d':
@@ -71,13 +85,18 @@ function toTfjsLayers(layer: Layer, args: LayerArgs, nameFor: (base: string) => 
         ? [tf.layers.leakyReLU({ ...args, alpha: LEAKY_RELU_SLOPE })]
         : [tf.layers.activation({ ...args, activation: layer.activation })];
     default:
-      throw new HeadstartError('NOT_SUPPORTED', `layer "${(layer as Layer).name}" (${(layer as Layer).type}) has no tfjs layers equivalent, so the model cannot be exported as tfjs`);
+      throw new HeadstartError(
+        'NOT_SUPPORTED',
+        `layer "${(layer as Layer).name}" (${(layer as Layer).type}) has no tfjs layers equivalent, so the model cannot be exported as tfjs`,
+      );
   }
 }
 
 /** The layer with its activation, or linear followed by a LeakyReLU layer for `leakyRelu`. */
 function withActivation(
-  activation: Activation, name: string, nameFor: (base: string) => string,
+  activation: Activation,
+  name: string,
+  nameFor: (base: string) => string,
   make: (activation: Exclude<Activation, 'leakyRelu'>) => tf.layers.Layer,
 ): tf.layers.Layer[] {
   if (activation !== 'leakyRelu') return [make(activation)];

@@ -31,7 +31,9 @@ export async function exportLayersModel(model: Model, format: string, out: strin
     format: artifacts.format,
     generatedBy: artifacts.generatedBy,
     convertedBy: `headstart ${VERSION}`,
-    weightsManifest: [{ paths: [paths.weightsFile], weights: artifacts.weightSpecs as LayersModelJson['weightsManifest'][number]['weights'] }],
+    weightsManifest: [
+      { paths: [paths.weightsFile], weights: artifacts.weightSpecs as LayersModelJson['weightsManifest'][number]['weights'] },
+    ],
     ...(artifacts.userDefinedMetadata ? { userDefinedMetadata: artifacts.userDefinedMetadata as Record<string, unknown> } : {}),
   };
   await writeTogether([
@@ -46,10 +48,12 @@ async function layersModelArtifacts(model: Model): Promise<tf.io.ModelArtifacts>
   try {
     layersModel.setUserDefinedMetadata({ [SPEC_METADATA_KEY]: { spec: model.spec, version: VERSION } });
     let saved: tf.io.ModelArtifacts | undefined;
-    await layersModel.save(tf.io.withSaveHandler(async (artifacts) => {
-      saved = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }));
+    await layersModel.save(
+      tf.io.withSaveHandler(async (artifacts) => {
+        saved = artifacts;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
     return saved!;
   } finally {
     layersModel.dispose();

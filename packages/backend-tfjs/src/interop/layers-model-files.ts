@@ -73,12 +73,16 @@ export async function readModelJson(file: string): Promise<{ path: string; json:
     throw new HeadstartError('BAD_INPUT', `${path}: not JSON (${(error as Error).message}); expected a tfjs model.json`, { cause: error });
   }
   if (json?.format === 'graph-model') {
-    throw new HeadstartError('NOT_SUPPORTED', `${path}: a tfjs graph model (converted from a SavedModel) has no layers to map; import a layers model (model.save, or the Keras converter's layers format)`);
+    throw new HeadstartError(
+      'NOT_SUPPORTED',
+      `${path}: a tfjs graph model (converted from a SavedModel) has no layers to map; import a layers model (model.save, or the Keras converter's layers format)`,
+    );
   }
   if (typeof json !== 'object' || json === null || typeof json.modelTopology !== 'object' || json.modelTopology === null) {
     throw new HeadstartError('BAD_INPUT', `${path}: not a tfjs layers model (no modelTopology)`);
   }
-  if (!Array.isArray(json.weightsManifest)) throw new HeadstartError('BAD_INPUT', `${path}: no weightsManifest; the model's weights are not listed`);
+  if (!Array.isArray(json.weightsManifest))
+    throw new HeadstartError('BAD_INPUT', `${path}: no weightsManifest; the model's weights are not listed`);
   return { path, json: { ...json, weightsManifest: parseWeightsManifest(path, json.weightsManifest) } as LayersModelJson };
 }
 
@@ -118,7 +122,8 @@ function parseWeightsManifest(path: string, manifest: unknown[]): WeightGroup[] 
 function describeManifestIssue(g: number, group: unknown, issuePath: PropertyKey[]): string {
   const where = `weightsManifest[${g}]`;
   const [key, index, field] = issuePath;
-  const problem = (expected: string, value: unknown) => (value === undefined ? `missing; expected ${expected}` : `expected ${expected}, got ${JSON.stringify(value)}`);
+  const problem = (expected: string, value: unknown) =>
+    value === undefined ? `missing; expected ${expected}` : `expected ${expected}, got ${JSON.stringify(value)}`;
   if (key !== 'paths' && key !== 'weights') return `${where}: ${problem(EXPECTED.group, group)}`;
   const list = (group as Record<string, unknown>)[key];
   if (key === 'paths' || typeof index !== 'number') return `${where}: ${key}: ${problem(EXPECTED[key], list)}`;
@@ -136,7 +141,10 @@ function describeManifestIssue(g: number, group: unknown, issuePath: PropertyKey
 export function shardPath(modelJson: string, shard: string): string {
   const normalized = normalize(shard);
   if (isAbsolute(shard) || normalized === '..' || normalized.startsWith(`..${sep}`) || /^[a-z]+:\/\//i.test(shard)) {
-    throw new HeadstartError('BAD_INPUT', `${modelJson}: weights path "${shard}" is outside the model's directory; shards must sit beside model.json`);
+    throw new HeadstartError(
+      'BAD_INPUT',
+      `${modelJson}: weights path "${shard}" is outside the model's directory; shards must sit beside model.json`,
+    );
   }
   return join(dirname(modelJson), normalized);
 }

@@ -1,4 +1,13 @@
-import { HeadstartError, parameterShapes, sameShape, sizeOf, validateSpec, type ModelSpec, type NamedTensors, type TensorData } from '@headstart/core';
+import {
+  HeadstartError,
+  parameterShapes,
+  sameShape,
+  sizeOf,
+  validateSpec,
+  type ModelSpec,
+  type NamedTensors,
+  type TensorData,
+} from '@headstart/core';
 import type { MappedLayer } from './keras-layer-mapping.js';
 import { mapTopology, type MappedTopology } from './keras-topology.js';
 import { SPEC_METADATA_KEY } from './layers-model-export.js';
@@ -38,10 +47,16 @@ function collectWeights(path: string, mapping: MappedTopology, stored: Map<strin
     const param = p.name.slice(p.layer.length + 1);
     const tensor = findWeight(path, stored, source, TFJS_PARAMETER[param] ?? param) ?? absentDefault(source, param, p.shape);
     if (!tensor) {
-      throw new HeadstartError('BAD_INPUT', `${path}: layer "${source.kerasName}" has no weight "${source.kerasName}/${TFJS_PARAMETER[param] ?? param}" in the weights manifest`);
+      throw new HeadstartError(
+        'BAD_INPUT',
+        `${path}: layer "${source.kerasName}" has no weight "${source.kerasName}/${TFJS_PARAMETER[param] ?? param}" in the weights manifest`,
+      );
     }
     if (!sameShape(tensor.shape, p.shape)) {
-      throw new HeadstartError('BAD_INPUT', `${path}: weight "${source.kerasName}/${TFJS_PARAMETER[param] ?? param}" has shape [${tensor.shape}], but the layer needs [${p.shape}]`);
+      throw new HeadstartError(
+        'BAD_INPUT',
+        `${path}: weight "${source.kerasName}/${TFJS_PARAMETER[param] ?? param}" has shape [${tensor.shape}], but the layer needs [${p.shape}]`,
+      );
     }
     weights.set(p.name, { shape: [...p.shape], data: tensor.data });
   }
@@ -58,7 +73,8 @@ function findWeight(path: string, stored: Map<string, TensorData>, source: Mappe
     const bare = name.replace(/:\d+$/, '');
     return bare === key || bare.endsWith(`/${key}`);
   });
-  if (matches.length > 1) throw new HeadstartError('BAD_INPUT', `${path}: weight "${key}" is ambiguous in the weights manifest (${matches.join(', ')})`);
+  if (matches.length > 1)
+    throw new HeadstartError('BAD_INPUT', `${path}: weight "${key}" is ambiguous in the weights manifest (${matches.join(', ')})`);
   return matches.length === 1 ? stored.get(matches[0]!) : undefined;
 }
 

@@ -18,9 +18,15 @@ export async function readWeights(modelJson: string, manifest: WeightGroup[]): P
       const size = sizeOf(entry.shape);
       const byteLength = size * bytesPerValue(modelJson, entry);
       if (offset + byteLength > bytes.byteLength) {
-        throw new HeadstartError('BAD_INPUT', `${modelJson}: weight "${entry.name}" needs bytes ${offset}..${offset + byteLength} but its shards (${group.paths.join(', ')}) hold ${bytes.byteLength}`);
+        throw new HeadstartError(
+          'BAD_INPUT',
+          `${modelJson}: weight "${entry.name}" needs bytes ${offset}..${offset + byteLength} but its shards (${group.paths.join(', ')}) hold ${bytes.byteLength}`,
+        );
       }
-      weights.set(entry.name, { shape: [...entry.shape], data: decode(entry, new Uint8Array(bytes.subarray(offset, offset + byteLength)).buffer) });
+      weights.set(entry.name, {
+        shape: [...entry.shape],
+        data: decode(entry, new Uint8Array(bytes.subarray(offset, offset + byteLength)).buffer),
+      });
       offset += byteLength;
     }
   }
@@ -32,7 +38,9 @@ async function readShard(modelJson: string, shard: string): Promise<Uint8Array> 
   try {
     return await readFile(path);
   } catch (error) {
-    throw new HeadstartError('BAD_INPUT', `${modelJson}: cannot read weights shard ${path} (${(error as Error).message})`, { cause: error });
+    throw new HeadstartError('BAD_INPUT', `${modelJson}: cannot read weights shard ${path} (${(error as Error).message})`, {
+      cause: error,
+    });
   }
 }
 
@@ -61,7 +69,10 @@ function bytesPerValue(modelJson: string, entry: WeightEntry): number {
     case 'bool':
       return 1;
     default:
-      throw new HeadstartError('BAD_INPUT', `${modelJson}: weight "${entry.name}" has dtype ${stored}; expected float32, int32 or a uint8/uint16/float16 quantization`);
+      throw new HeadstartError(
+        'BAD_INPUT',
+        `${modelJson}: weight "${entry.name}" has dtype ${stored}; expected float32, int32 or a uint8/uint16/float16 quantization`,
+      );
   }
 }
 

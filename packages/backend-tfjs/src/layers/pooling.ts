@@ -23,10 +23,17 @@ function avgPoolSame(x: tf.Tensor4D, poolSize: [number, number], strides: [numbe
   const [, h, w] = x.shape;
   const rows = samePadding(h, poolSize[0], strides[0]);
   const cols = samePadding(w, poolSize[1], strides[1]);
-  const padded = tf.pad(x, [[0, 0], [rows.before, rows.after], [cols.before, cols.after], [0, 0]]);
+  const padded = tf.pad(x, [
+    [0, 0],
+    [rows.before, rows.after],
+    [cols.before, cols.after],
+    [0, 0],
+  ]);
   const mean = tf.avgPool(padded, poolSize, strides, 'valid');
   const correction = new Float32Array(rows.counts.length * cols.counts.length);
-  rows.counts.forEach((r, i) => cols.counts.forEach((c, j) => (correction[i * cols.counts.length + j] = (poolSize[0] * poolSize[1]) / (r * c))));
+  rows.counts.forEach((r, i) =>
+    cols.counts.forEach((c, j) => (correction[i * cols.counts.length + j] = (poolSize[0] * poolSize[1]) / (r * c))),
+  );
   return tf.mul(mean, tf.tensor3d(correction, [rows.counts.length, cols.counts.length, 1]));
 }
 

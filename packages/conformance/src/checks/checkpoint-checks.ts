@@ -17,7 +17,14 @@ export const checkpointChecks: ConformanceCheck[] = [
       const trained = await startTraining(ctx.backend, CNN_SPEC, OPTIONS, { weightsSeed: 110 });
       try {
         const weights = await trained.steps(FIRST);
-        const checkpoint = await throughCheckpoint(ctx.tempDir, 'round-trip', ctx.backend.name, CNN_SPEC, weights, await trained.trainer.getState());
+        const checkpoint = await throughCheckpoint(
+          ctx.tempDir,
+          'round-trip',
+          ctx.backend.name,
+          CNN_SPEC,
+          weights,
+          await trained.trainer.getState(),
+        );
         const restored = await ctx.backend.createModel(checkpoint.manifest.spec, checkpoint.weights);
         try {
           ctx.expect.identical('weights of the model read back', await restored.getWeights(), weights);
@@ -33,7 +40,8 @@ export const checkpointChecks: ConformanceCheck[] = [
   },
   {
     id: 'checkpoint.resume',
-    title: 'a new trainer given the optimizer state from the checkpoint continues as the original trainer does (Adam step count, moments, dropout masks; CNN)',
+    title:
+      'a new trainer given the optimizer state from the checkpoint continues as the original trainer does (Adam step count, moments, dropout masks; CNN)',
     async run(ctx) {
       const original = await startTraining(ctx.backend, CNN_SPEC, OPTIONS, { weightsSeed: 110 });
       try {

@@ -52,7 +52,10 @@ function evaluateCheck(expected: Expected): ConformanceCheck {
     id: `${expected.prefix}.evaluate`,
     title: `Trainer.evaluate gives the summed loss and the outputs of ${expected.label} (inference mode: no dropout, moving statistics)`,
     async run(ctx) {
-      for (const [spec, loss] of [[CNN_SPEC, 'softmaxCrossEntropy'], [STRIDED_SPEC, 'mse']] as const) {
+      for (const [spec, loss] of [
+        [CNN_SPEC, 'softmaxCrossEntropy'],
+        [STRIDED_SPEC, 'mse'],
+      ] as const) {
         const actual = await evaluateOn(ctx.backend, spec, loss);
         const wanted = await evaluateOn(expected.pick(ctx), spec, loss);
         ctx.expect.close(`${loss}: summed loss of 6 samples`, actual.lossSum, wanted.lossSum);

@@ -17,11 +17,22 @@ async function continueAcross(ctx: CheckContext, from: Backend, to: Backend): Pr
   const original = await startTraining(from, SPEC, OPTIONS, { weightsSeed: 140 });
   try {
     const weights = await original.steps(FIRST);
-    const checkpoint = await throughCheckpoint(ctx.tempDir, `${from.name}-to-${to.name}`, from.name, SPEC, weights, await original.trainer.getState());
+    const checkpoint = await throughCheckpoint(
+      ctx.tempDir,
+      `${from.name}-to-${to.name}`,
+      from.name,
+      SPEC,
+      weights,
+      await original.trainer.getState(),
+    );
     const moved = await startTraining(to, SPEC, OPTIONS, { weights: checkpoint.weights, state: checkpoint.optimizer });
     try {
       const stayed = await original.steps(NEXT);
-      ctx.expect.close(`trained on ${from.name}, 2 more steps on ${to.name} against 2 more on ${from.name}`, await moved.steps(NEXT), stayed);
+      ctx.expect.close(
+        `trained on ${from.name}, 2 more steps on ${to.name} against 2 more on ${from.name}`,
+        await moved.steps(NEXT),
+        stayed,
+      );
     } finally {
       moved.dispose();
     }
@@ -34,7 +45,8 @@ async function continueAcross(ctx: CheckContext, from: Backend, to: Backend): Pr
 export const continuationChecks: ConformanceCheck[] = [
   {
     id: 'reference.continue',
-    title: 'a checkpoint (weights, batch-norm statistics, Adam state) trained on either backend continues on the other as it would on its own (CNN)',
+    title:
+      'a checkpoint (weights, batch-norm statistics, Adam state) trained on either backend continues on the other as it would on its own (CNN)',
     async run(ctx) {
       const reference = ctx.reference!;
       await continueAcross(ctx, ctx.backend, reference);

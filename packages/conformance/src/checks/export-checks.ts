@@ -12,7 +12,8 @@ export const exportChecks: ConformanceCheck[] = [
     async run(ctx) {
       const { backend } = ctx;
       if (!backend.exportModel) return { skipped: `backend "${backend.name}" has no exportModel (an optional capability)` };
-      if (!backend.importModel) return { skipped: `backend "${backend.name}" has exportModel but no importModel, so a round trip cannot be checked` };
+      if (!backend.importModel)
+        return { skipped: `backend "${backend.name}" has exportModel but no importModel, so a round trip cannot be checked` };
       for (const [index, spec] of [MLP_SPEC, CNN_SPEC, STRIDED_SPEC].entries()) {
         const model = await backend.createModel(spec, sampleWeights(spec, 120 + index), { seed: MODEL_SEED });
         try {

@@ -8,7 +8,11 @@ import { MODEL_SEED } from './run-scenario.js';
 const STEPS = 3;
 
 /** Weights before and after {@link STEPS} training steps. */
-async function trainFew(backend: Backend, spec: ModelSpec, options: TrainerOptions): Promise<{ before: NamedTensors; after: NamedTensors }> {
+async function trainFew(
+  backend: Backend,
+  spec: ModelSpec,
+  options: TrainerOptions,
+): Promise<{ before: NamedTensors; after: NamedTensors }> {
   const model = await backend.createModel(spec, sampleWeights(spec, 80), { seed: MODEL_SEED });
   const trainer = model.trainer(options);
   try {
@@ -42,7 +46,11 @@ export const frozenChecks: ConformanceCheck[] = [
       });
       const frozen = (name: string): boolean => !trainable.includes(name);
       ctx.expect.identical('frozen parameters and batch-norm statistics', pick(after, frozen), pick(before, frozen));
-      ctx.expect.changed('trained parameters', pick(after, (name) => !frozen(name)), before);
+      ctx.expect.changed(
+        'trained parameters',
+        pick(after, (name) => !frozen(name)),
+        before,
+      );
     },
   },
   {
@@ -50,10 +58,19 @@ export const frozenChecks: ConformanceCheck[] = [
     title: `a batch-norm layer listed in frozenBatchNorm keeps its statistics bit-identical while its gamma and beta train; unlisted, its statistics move (MLP, ${STEPS} SGD steps)`,
     async run(ctx) {
       const trainable = trainableNames(MLP_SPEC);
-      const options: TrainerOptions = { trainable, groups: [{ name: 'all', params: trainable, lr: 0.1 }], optimizer: { type: 'sgd' }, loss: 'softmaxCrossEntropy' };
+      const options: TrainerOptions = {
+        trainable,
+        groups: [{ name: 'all', params: trainable, lr: 0.1 }],
+        optimizer: { type: 'sgd' },
+        loss: 'softmaxCrossEntropy',
+      };
       const frozen = await trainFew(ctx.backend, MLP_SPEC, { ...options, frozenBatchNorm: ['bn1'] });
       ctx.expect.identical('bn1 statistics with bn1 frozen', pick(frozen.after, isStatistic), pick(frozen.before, isStatistic));
-      ctx.expect.changed('trained parameters with bn1 frozen', pick(frozen.after, (name) => trainable.includes(name)), frozen.before);
+      ctx.expect.changed(
+        'trained parameters with bn1 frozen',
+        pick(frozen.after, (name) => trainable.includes(name)),
+        frozen.before,
+      );
       const updating = await trainFew(ctx.backend, MLP_SPEC, options);
       ctx.expect.changed('bn1 statistics with bn1 updating', pick(updating.after, isStatistic), updating.before);
     },

@@ -26,8 +26,14 @@ export const graphChecks: ConformanceCheck[] = [
       }
       if (refusal === undefined) return { skipped: 'the backend creates graph models' };
       const message = refusal instanceof Error ? refusal.message : String(refusal);
-      if (!isUserError(refusal)) throw new ConformanceFailure(`createModel of a graph model threw an unexpected error (not a user error, so the CLI shows a stack): ${message}`);
-      if (message.includes('\n') || !message.includes('"res1"')) throw new ConformanceFailure(`the refusal of a graph model should be one line naming layer "res1", got: ${JSON.stringify(message)}`);
+      if (!isUserError(refusal))
+        throw new ConformanceFailure(
+          `createModel of a graph model threw an unexpected error (not a user error, so the CLI shows a stack): ${message}`,
+        );
+      if (message.includes('\n') || !message.includes('"res1"'))
+        throw new ConformanceFailure(
+          `the refusal of a graph model should be one line naming layer "res1", got: ${JSON.stringify(message)}`,
+        );
     },
   },
 ];

@@ -24,7 +24,10 @@ export const stepManyChecks: ConformanceCheck[] = [
     async run(ctx) {
       const stepped = await startTraining(ctx.backend, SPEC, OPTIONS, { weightsSeed: 148 });
       try {
-        if (!stepped.trainer.stepMany) return { skipped: `backend "${ctx.backend.name}" has a trainer without stepMany (an optional capability; core's fit loop calls step instead)` };
+        if (!stepped.trainer.stepMany)
+          return {
+            skipped: `backend "${ctx.backend.name}" has a trainer without stepMany (an optional capability; core's fit loop calls step instead)`,
+          };
         const many = await startTraining(ctx.backend, SPEC, OPTIONS, { weightsSeed: 148 });
         try {
           await stepped.trainer.step(WARM_UP, 1);
@@ -32,11 +35,27 @@ export const stepManyChecks: ConformanceCheck[] = [
           const expected: StepResult[] = [];
           for (const [i, batch] of BATCHES.entries()) expected.push(await stepped.trainer.step(batch, LR_SCALES[i]!));
           const got = await many.trainer.stepMany!(BATCHES, LR_SCALES);
-          ctx.expect.identical('losses of the steps', got.map((r) => r.loss), expected.map((r) => r.loss));
-          ctx.expect.equal('correct predictions of the steps', got.map((r) => r.correct ?? null), expected.map((r) => r.correct ?? null));
-          ctx.expect.identical('weights and batch-norm statistics after the steps', await many.model.getWeights(), await stepped.model.getWeights());
+          ctx.expect.identical(
+            'losses of the steps',
+            got.map((r) => r.loss),
+            expected.map((r) => r.loss),
+          );
+          ctx.expect.equal(
+            'correct predictions of the steps',
+            got.map((r) => r.correct ?? null),
+            expected.map((r) => r.correct ?? null),
+          );
+          ctx.expect.identical(
+            'weights and batch-norm statistics after the steps',
+            await many.model.getWeights(),
+            await stepped.model.getWeights(),
+          );
           ctx.expect.identical('optimizer state after the steps', await many.trainer.getState(), await stepped.trainer.getState());
-          ctx.expect.identical('loss of a single step after them', (await many.trainer.step(AFTER, 1)).loss, (await stepped.trainer.step(AFTER, 1)).loss);
+          ctx.expect.identical(
+            'loss of a single step after them',
+            (await many.trainer.step(AFTER, 1)).loss,
+            (await stepped.trainer.step(AFTER, 1)).loss,
+          );
         } finally {
           many.dispose();
         }

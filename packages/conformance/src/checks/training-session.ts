@@ -15,7 +15,13 @@ export interface TrainingSession {
 /** Adam on every trainable parameter, with a fixed dropout seed. */
 export function adamEverywhere(spec: ModelSpec): TrainerOptions {
   const names = trainableNames(spec);
-  return { trainable: names, groups: [{ name: 'all', params: names, lr: 0.01 }], optimizer: { type: 'adam' }, loss: 'softmaxCrossEntropy', seed: 5 };
+  return {
+    trainable: names,
+    groups: [{ name: 'all', params: names, lr: 0.01 }],
+    optimizer: { type: 'adam' },
+    loss: 'softmaxCrossEntropy',
+    seed: 5,
+  };
 }
 
 /** Seeded batches for a softmax classifier, one per seed. */
@@ -27,7 +33,12 @@ export function classifierBatches(spec: ModelSpec, seeds: number[]): Batch[] {
  * A model on `backend` from `weights` (else `sampleWeights(spec, weightsSeed)`), with a trainer of
  * `options` restored to `state` when given.
  */
-export async function startTraining(backend: Backend, spec: ModelSpec, options: TrainerOptions, from: { weights?: NamedTensors; weightsSeed?: number; state?: NamedTensors }): Promise<TrainingSession> {
+export async function startTraining(
+  backend: Backend,
+  spec: ModelSpec,
+  options: TrainerOptions,
+  from: { weights?: NamedTensors; weightsSeed?: number; state?: NamedTensors },
+): Promise<TrainingSession> {
   const model = await backend.createModel(spec, from.weights ?? sampleWeights(spec, from.weightsSeed ?? 0), { seed: MODEL_SEED });
   const trainer = model.trainer(options);
   try {

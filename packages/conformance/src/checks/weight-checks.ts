@@ -16,7 +16,11 @@ export const weightChecks: ConformanceCheck[] = [
         try {
           const expected = parameterShapes(spec).map((p) => ({ name: p.name, shape: p.shape, trainable: p.role !== 'statistic' }));
           ctx.expect.equal(`spec ${index}: parameters()`, model.parameters(), expected);
-          ctx.expect.identical(`spec ${index}: weights of a model created with seed 7`, await model.getWeights(), initializeWeights(spec, createRng(7)));
+          ctx.expect.identical(
+            `spec ${index}: weights of a model created with seed 7`,
+            await model.getWeights(),
+            initializeWeights(spec, createRng(7)),
+          );
         } finally {
           model.dispose();
         }
@@ -38,7 +42,11 @@ export const weightChecks: ConformanceCheck[] = [
           ctx.expect.identical(`spec ${index}: weights given to setWeights`, read, replaced);
           for (const tensor of read.values()) tensor.data.fill(0);
           replaced.forEach((tensor) => tensor.data.fill(0));
-          ctx.expect.identical(`spec ${index}: weights after changing the arrays getWeights and setWeights saw`, await model.getWeights(), sampleWeights(spec, 50 + index));
+          ctx.expect.identical(
+            `spec ${index}: weights after changing the arrays getWeights and setWeights saw`,
+            await model.getWeights(),
+            sampleWeights(spec, 50 + index),
+          );
         } finally {
           model.dispose();
         }

@@ -33,7 +33,7 @@ export function softmaxRows(x: Float64Array, channels: number): Float64Array {
     let max = -Infinity;
     for (let i = start; i < start + channels; i++) max = Math.max(max, x[i]!);
     let total = 0;
-    for (let i = start; i < start + channels; i++) total += (out[i] = Math.exp(x[i]! - max));
+    for (let i = start; i < start + channels; i++) total += out[i] = Math.exp(x[i]! - max);
     for (let i = start; i < start + channels; i++) out[i]! /= total;
   }
   return out;

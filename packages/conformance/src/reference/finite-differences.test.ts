@@ -6,9 +6,13 @@ import { meanLoss } from './loss.js';
 
 test('central differences of softmax cross-entropy match its analytic gradient, xᵀ(p − y)/n', () => {
   const spec = validateSpec({ inputShape: [3], layers: [{ type: 'dense', name: 'd', units: 2, activation: 'softmax' }] });
-  const weights: Weights64 = new Map([['d.kernel', Float64Array.of(0.3, -0.2, 0.1, 0.5, -0.4, 0.2)], ['d.bias', Float64Array.of(0.1, -0.1)]]);
+  const weights: Weights64 = new Map([
+    ['d.kernel', Float64Array.of(0.3, -0.2, 0.1, 0.5, -0.4, 0.2)],
+    ['d.bias', Float64Array.of(0.1, -0.1)],
+  ]);
   const batch: Batch = { x: Float32Array.of(1, 2, -1, 0.5, -1, 2), size: 2, labels: Int32Array.of(0, 1) };
-  const loss = (): number => meanLoss('softmaxCrossEntropy', referenceForward(spec, weights, batch.x, 2, { training: true, logits: true }).output, batch);
+  const loss = (): number =>
+    meanLoss('softmaxCrossEntropy', referenceForward(spec, weights, batch.x, 2, { training: true, logits: true }).output, batch);
   const numeric = finiteDifferenceGradients(loss, weights, ['d.kernel', 'd.bias']);
 
   const probabilities = referenceForward(spec, weights, batch.x, 2, { training: false }).output;

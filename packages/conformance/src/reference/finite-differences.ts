@@ -12,7 +12,12 @@ export const FINITE_DIFFERENCE_STEP = 1e-6;
  * `(loss(w + h) − loss(w − h)) / 2h`, one element at a time. `weights` is perturbed in place and
  * restored. No backprop to get wrong, so a backend's gradients are checked against the definition.
  */
-export function finiteDifferenceGradients(loss: () => number, weights: Weights64, names: readonly string[], step = FINITE_DIFFERENCE_STEP): Map<string, Float64Array> {
+export function finiteDifferenceGradients(
+  loss: () => number,
+  weights: Weights64,
+  names: readonly string[],
+  step = FINITE_DIFFERENCE_STEP,
+): Map<string, Float64Array> {
   const gradients = new Map<string, Float64Array>();
   for (const name of names) {
     const w = weights.get(name);

@@ -1,4 +1,12 @@
-import { inferShapes, splitFinalSoftmax, sizeOf, type BatchNormLayer, type Layer, type ModelSpec, type NamedTensors } from '@headstart/core';
+import {
+  inferShapes,
+  splitFinalSoftmax,
+  sizeOf,
+  type BatchNormLayer,
+  type Layer,
+  type ModelSpec,
+  type NamedTensors,
+} from '@headstart/core';
 import { activate, softmaxRows } from './activations.js';
 import { conv2d, globalAvgPool2d, pool2d, type ImageShape } from './window-ops.js';
 
@@ -65,7 +73,11 @@ function applyLayer(layer: Layer, inputShape: number[], x: Float64Array, n: numb
     case 'dense':
       return activate(layer.activation, dense(x, n, param('kernel'), layer.useBias ? param('bias') : undefined, layer.units), layer.units);
     case 'conv2d':
-      return activate(layer.activation, conv2d(x, n, imageShape(inputShape), layer, param('kernel'), layer.useBias ? param('bias') : undefined), layer.filters);
+      return activate(
+        layer.activation,
+        conv2d(x, n, imageShape(inputShape), layer, param('kernel'), layer.useBias ? param('bias') : undefined),
+        layer.filters,
+      );
     case 'maxPool2d':
     case 'avgPool2d':
       return pool2d(x, n, imageShape(inputShape), layer);

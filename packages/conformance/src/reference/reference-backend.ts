@@ -1,6 +1,20 @@
 import {
-  checkInput, createRng, HeadstartError, initializeWeights, parameterShapes, requireChain, sameShape, validateSpec,
-  type Backend, type Model, type ModelSpec, type NamedTensors, type ParameterInfo, type ParameterShape, type Trainer, type TrainerOptions,
+  checkInput,
+  createRng,
+  HeadstartError,
+  initializeWeights,
+  parameterShapes,
+  requireChain,
+  sameShape,
+  validateSpec,
+  type Backend,
+  type Model,
+  type ModelSpec,
+  type NamedTensors,
+  type ParameterInfo,
+  type ParameterShape,
+  type Trainer,
+  type TrainerOptions,
 } from '@headstart/core';
 import { referenceForward, toWeights64, type Weights64 } from './forward.js';
 import { ReferenceTrainer } from './reference-trainer.js';
@@ -33,7 +47,11 @@ class ReferenceModel implements Model {
   readonly engine = `${REFERENCE_BACKEND_NAME}/float64`;
   private readonly shapes: ParameterShape[];
 
-  constructor(readonly spec: ModelSpec, private readonly weights: Weights64, private readonly seed: number) {
+  constructor(
+    readonly spec: ModelSpec,
+    private readonly weights: Weights64,
+    private readonly seed: number,
+  ) {
     this.shapes = parameterShapes(spec);
   }
 

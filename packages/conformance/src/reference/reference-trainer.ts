@@ -1,6 +1,19 @@
 import {
-  dropoutMask, HeadstartError, inferShapes, mixSeeds, planTraining, sizeOf, splitFinalSoftmax,
-  type Batch, type EvalResult, type ModelSpec, type NamedTensors, type StepResult, type Trainer, type TrainerOptions, type TrainingPlan,
+  dropoutMask,
+  HeadstartError,
+  inferShapes,
+  mixSeeds,
+  planTraining,
+  sizeOf,
+  splitFinalSoftmax,
+  type Batch,
+  type EvalResult,
+  type ModelSpec,
+  type NamedTensors,
+  type StepResult,
+  type Trainer,
+  type TrainerOptions,
+  type TrainingPlan,
 } from '@headstart/core';
 import { finiteDifferenceGradients } from './finite-differences.js';
 import { referenceForward, type ForwardMode, type Weights64 } from './forward.js';
@@ -29,7 +42,10 @@ export class ReferenceTrainer implements Trainer {
   private steps = 0;
 
   /** @throws HeadstartError (BAD_INPUT) for options that do not fit the model. */
-  constructor(private readonly model: ReferenceModelState, private readonly options: TrainerOptions) {
+  constructor(
+    private readonly model: ReferenceModelState,
+    private readonly options: TrainerOptions,
+  ) {
     if (options.loss === 'softmaxCrossEntropy' && !splitFinalSoftmax(model.spec.layers).endsInSoftmax) {
       throw new HeadstartError('BAD_INPUT', 'loss softmaxCrossEntropy needs a model ending in a softmax activation');
     }
@@ -42,16 +58,29 @@ export class ReferenceTrainer implements Trainer {
 
   async step(batch: Batch, lrScale: number): Promise<StepResult> {
     const { spec, weights } = this.model;
-    const mode: ForwardMode = { training: true, logits: true, frozenBatchNorm: this.plan.frozenBatchNorm, dropoutMasks: this.dropoutMasks(batch.size) };
+    const mode: ForwardMode = {
+      training: true,
+      logits: true,
+      frozenBatchNorm: this.plan.frozenBatchNorm,
+      dropoutMasks: this.dropoutMasks(batch.size),
+    };
     const forward = referenceForward(spec, weights, batch.x, batch.size, mode);
     const names = this.plan.trained.map((p) => p.name);
     // The loss as a function of the weights alone: this step's dropout masks stay fixed while it is differentiated.
-    const gradients = finiteDifferenceGradients(() => meanLoss(this.options.loss, referenceForward(spec, weights, batch.x, batch.size, mode).output, batch), weights, names);
+    const gradients = finiteDifferenceGradients(
+      () => meanLoss(this.options.loss, referenceForward(spec, weights, batch.x, batch.size, mode).output, batch),
+      weights,
+      names,
+    );
     const loss = meanLoss(this.options.loss, forward.output, batch) + this.addL2sp(gradients);
     const t = this.steps + 1;
     for (const p of this.plan.trained) {
       const lr = this.plan.groupLrs[p.group]! * lrScale;
-      applyUpdate(this.options.optimizer, { value: weights.get(p.name)!, gradient: gradients.get(p.name)!, lr, weightDecay: p.weightDecay, slots: this.slots.get(p.name)! }, t);
+      applyUpdate(
+        this.options.optimizer,
+        { value: weights.get(p.name)!, gradient: gradients.get(p.name)!, lr, weightDecay: p.weightDecay, slots: this.slots.get(p.name)! },
+        t,
+      );
     }
     for (const [layer, momentum] of this.plan.updatedBatchNorm) {
       const statistics = forward.batchStatistics.get(layer)!;
@@ -73,7 +102,8 @@ export class ReferenceTrainer implements Trainer {
   async getState(): Promise<NamedTensors> {
     const state: NamedTensors = new Map();
     for (const p of this.plan.trained) {
-      for (const [slot, values] of this.slots.get(p.name)!) state.set(`optim.${slot}.${p.name}`, { shape: [...p.shape], data: Float32Array.from(values) });
+      for (const [slot, values] of this.slots.get(p.name)!)
+        state.set(`optim.${slot}.${p.name}`, { shape: [...p.shape], data: Float32Array.from(values) });
     }
     state.set('optim.step', { shape: [1], data: Float32Array.of(this.steps) });
     return state;
@@ -81,13 +111,15 @@ export class ReferenceTrainer implements Trainer {
 
   async setState(state: NamedTensors): Promise<void> {
     const step = state.get('optim.step')?.data;
-    if (!step || step.length !== 1 || !Number.isInteger(step[0]) || step[0]! < 0) throw new HeadstartError('BAD_INPUT', 'optimizer state: optim.step must be one non-negative integer');
+    if (step?.length !== 1 || !Number.isInteger(step[0]) || step[0]! < 0)
+      throw new HeadstartError('BAD_INPUT', 'optimizer state: optim.step must be one non-negative integer');
     const expected = new Set(['optim.step']);
     for (const p of this.plan.trained) {
       for (const slot of this.slots.get(p.name)!.keys()) {
         const name = `optim.${slot}.${p.name}`;
         const tensor = state.get(name);
-        if (!tensor || tensor.data.length !== sizeOf(p.shape)) throw new HeadstartError('BAD_INPUT', `optimizer state: ${name} is missing or mis-shaped`);
+        if (!tensor || tensor.data.length !== sizeOf(p.shape))
+          throw new HeadstartError('BAD_INPUT', `optimizer state: ${name} is missing or mis-shaped`);
         expected.add(name);
       }
     }

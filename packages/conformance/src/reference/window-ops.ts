@@ -20,7 +20,14 @@ export function axisWindow(size: number, window: number, stride: number, padding
 }
 
 /** 2-D convolution of `n` channels-last samples with a canonical `[kh, kw, in, out]` kernel. */
-export function conv2d(x: Float64Array, n: number, [h, w, c]: ImageShape, layer: Conv2dLayer, kernel: Float64Array, bias: Float64Array | undefined): Float64Array {
+export function conv2d(
+  x: Float64Array,
+  n: number,
+  [h, w, c]: ImageShape,
+  layer: Conv2dLayer,
+  kernel: Float64Array,
+  bias: Float64Array | undefined,
+): Float64Array {
   const [kh, kw] = asPair(layer.kernelSize);
   const [sh, sw] = asPair(layer.strides);
   const rows = axisWindow(h, kh, sh, layer.padding);
@@ -83,7 +90,6 @@ export function pool2d(x: Float64Array, n: number, [h, w, c]: ImageShape, layer:
 export function globalAvgPool2d(x: Float64Array, n: number, [h, w, c]: ImageShape): Float64Array {
   const out = new Float64Array(n * c);
   for (let s = 0; s < n; s++)
-    for (let p = 0; p < h * w; p++)
-      for (let k = 0; k < c; k++) out[s * c + k]! += x[(s * h * w + p) * c + k]! / (h * w);
+    for (let p = 0; p < h * w; p++) for (let k = 0; k < c; k++) out[s * c + k]! += x[(s * h * w + p) * c + k]! / (h * w);
   return out;
 }

@@ -9,7 +9,10 @@ import { sizeOf } from '../tensors.js';
 export function checkInput(inputShape: readonly number[], x: Float32Array, size: number): void {
   const perSample = sizeOf(inputShape);
   if (!Number.isInteger(size) || size < 0 || x.length !== size * perSample) {
-    throw new HeadstartError('BAD_INPUT', `expected ${size} samples of shape [${inputShape}] (${size * perSample} values), got ${x.length} values`);
+    throw new HeadstartError(
+      'BAD_INPUT',
+      `expected ${size} samples of shape [${inputShape}] (${size * perSample} values), got ${x.length} values`,
+    );
   }
 }
 

@@ -30,14 +30,28 @@ describe('planTraining', () => {
     const full = planTraining(spec, options({ trainable: all, groups: [{ name: 'all', params: all, lr: 1, weightDecay: 0.01 }] }));
     expect([...full.updatedBatchNorm]).toEqual([['bn', 0.99]]);
     expect(full.trained.every((p) => p.weightDecay === 0.01)).toBe(true);
-    expect([...planTraining(spec, options({ trainable: all, groups: [{ name: 'all', params: all, lr: 1 }], frozenBatchNorm: ['bn'] })).frozenBatchNorm]).toEqual(['bn']);
+    expect([
+      ...planTraining(spec, options({ trainable: all, groups: [{ name: 'all', params: all, lr: 1 }], frozenBatchNorm: ['bn'] }))
+        .frozenBatchNorm,
+    ]).toEqual(['bn']);
   });
 
   test.each([
-    [{ trainable: ['nope.kernel'] }, 'trainable: unknown parameter "nope.kernel"; this model has enc.kernel, enc.bias, bn.gamma, bn.beta, bn.movingMean, bn.movingVariance, head.kernel, head.bias'],
+    [
+      { trainable: ['nope.kernel'] },
+      'trainable: unknown parameter "nope.kernel"; this model has enc.kernel, enc.bias, bn.gamma, bn.beta, bn.movingMean, bn.movingVariance, head.kernel, head.bias',
+    ],
     [{ trainable: ['bn.movingMean'] }, `trainable: "bn.movingMean" is a batch-norm statistic; it follows the layer's mode, not gradients`],
     [{ groups: [{ name: 'g', params: ['head.kernel'], lr: 0.1 }] }, 'groups: trainable parameter "head.bias" is in no group'],
-    [{ groups: [{ name: 'a', params: ['head.kernel', 'head.bias'], lr: 0.1 }, { name: 'b', params: ['head.bias'], lr: 0.1 }] }, 'groups: parameter "head.bias" is in both "a" and "b"'],
+    [
+      {
+        groups: [
+          { name: 'a', params: ['head.kernel', 'head.bias'], lr: 0.1 },
+          { name: 'b', params: ['head.bias'], lr: 0.1 },
+        ],
+      },
+      'groups: parameter "head.bias" is in both "a" and "b"',
+    ],
     [{ groups: [{ name: 'a', params: ['head.kernel', 'head.bias'], lr: -1 }] }, 'groups: group "a" lr must be ≥ 0, got -1'],
     [{ frozenBatchNorm: ['enc'] }, 'frozenBatchNorm: "enc" is not a batch-norm layer of this model (it has bn)'],
     [{ optimizer: { type: 'sgd', momentum: 0, nesterov: true } }, 'sgd nesterov needs a momentum > 0'],

@@ -32,23 +32,31 @@ export interface TrainingPlan {
  * @throws HeadstartError (BAD_INPUT) naming the parameter, group or layer at fault; (NOT_SUPPORTED)
  * for a parameter of an opaque ONNX block, naming its op and node.
  */
-export function planTraining(spec: ModelSpec, options: TrainerOptions, params: readonly ParameterShape[] = parameterShapes(spec)): TrainingPlan {
+export function planTraining(
+  spec: ModelSpec,
+  options: TrainerOptions,
+  params: readonly ParameterShape[] = parameterShapes(spec),
+): TrainingPlan {
   checkOptimizer(options.optimizer);
   const byName = new Map(params.map((p) => [p.name, p]));
   const trainedNames = new Set<string>();
   for (const name of options.trainable) {
     const p = byName.get(name);
-    if (!p) throw new HeadstartError('BAD_INPUT', `trainable: unknown parameter "${name}"; this model has ${[...byName.keys()].join(', ')}`);
-    if (p.role === 'statistic') throw new HeadstartError('BAD_INPUT', `trainable: "${name}" is a batch-norm statistic; it follows the layer's mode, not gradients`);
+    if (!p)
+      throw new HeadstartError('BAD_INPUT', `trainable: unknown parameter "${name}"; this model has ${[...byName.keys()].join(', ')}`);
+    if (p.role === 'statistic')
+      throw new HeadstartError('BAD_INPUT', `trainable: "${name}" is a batch-norm statistic; it follows the layer's mode, not gradients`);
     if (p.role === 'graph') throw opaqueTrainingError(spec, p.layer);
     trainedNames.add(name);
   }
   const groupOf = groupsByParameter(options, trainedNames);
-  const trained = params.filter((p) => trainedNames.has(p.name)).map((p) => {
-    const group = groupOf.get(p.name);
-    if (group === undefined) throw new HeadstartError('BAD_INPUT', `groups: trainable parameter "${p.name}" is in no group`);
-    return { name: p.name, shape: [...p.shape], group, weightDecay: options.groups[group]!.weightDecay ?? 0 };
-  });
+  const trained = params
+    .filter((p) => trainedNames.has(p.name))
+    .map((p) => {
+      const group = groupOf.get(p.name);
+      if (group === undefined) throw new HeadstartError('BAD_INPUT', `groups: trainable parameter "${p.name}" is in no group`);
+      return { name: p.name, shape: [...p.shape], group, weightDecay: options.groups[group]!.weightDecay ?? 0 };
+    });
   return { trained, groupLrs: options.groups.map((g) => g.lr), ...batchNormModes(spec, trainedNames, options.frozenBatchNorm ?? []) };
 }
 
@@ -59,7 +67,10 @@ export function planTraining(spec: ModelSpec, options: TrainerOptions, params: r
 export function opaqueTrainingError(spec: ModelSpec, layerName: string): HeadstartError {
   const layer = opaqueLayers(spec.layers).find((l) => l.name === layerName);
   const { op, node, reason } = layer?.unsupported ?? { op: 'unknown', node: 'unknown' };
-  return new HeadstartError('NOT_SUPPORTED', `cannot train layer "${layerName}": it is an opaque ONNX block (op ${op} at node "${node}"${reason ? `: ${reason}` : ''}) that runs forward only; keep it frozen (--strategy frozen-base, or --freeze '${layerName}.*')`);
+  return new HeadstartError(
+    'NOT_SUPPORTED',
+    `cannot train layer "${layerName}": it is an opaque ONNX block (op ${op} at node "${node}"${reason ? `: ${reason}` : ''}) that runs forward only; keep it frozen (--strategy frozen-base, or --freeze '${layerName}.*')`,
+  );
 }
 
 function checkOptimizer(config: OptimizerConfig): void {
@@ -72,7 +83,10 @@ function checkOptimizer(config: OptimizerConfig): void {
     if (config.nesterov && momentum === 0) throw new HeadstartError('BAD_INPUT', 'sgd nesterov needs a momentum > 0');
     return;
   }
-  for (const [name, value] of [['beta1', config.beta1 ?? 0.9], ['beta2', config.beta2 ?? 0.999]] as const) {
+  for (const [name, value] of [
+    ['beta1', config.beta1 ?? 0.9],
+    ['beta2', config.beta2 ?? 0.999],
+  ] as const) {
     if (!(value >= 0 && value < 1)) bad(name, value, 'in [0, 1)');
   }
   if (!((config.epsilon ?? 1e-8) > 0)) bad('epsilon', config.epsilon, '> 0');
@@ -82,22 +96,34 @@ function groupsByParameter(options: TrainerOptions, trained: ReadonlySet<string>
   const groupOf = new Map<string, number>();
   options.groups.forEach((group, index) => {
     if (!(group.lr >= 0)) throw new HeadstartError('BAD_INPUT', `groups: group "${group.name}" lr must be ≥ 0, got ${group.lr}`);
-    if (!((group.weightDecay ?? 0) >= 0)) throw new HeadstartError('BAD_INPUT', `groups: group "${group.name}" weightDecay must be ≥ 0, got ${group.weightDecay}`);
+    if (!((group.weightDecay ?? 0) >= 0))
+      throw new HeadstartError('BAD_INPUT', `groups: group "${group.name}" weightDecay must be ≥ 0, got ${group.weightDecay}`);
     // A group may list frozen parameters (a schedule unfreezing them later); only trained ones count.
     for (const name of group.params.filter((p) => trained.has(p))) {
       const earlier = groupOf.get(name);
-      if (earlier !== undefined) throw new HeadstartError('BAD_INPUT', `groups: parameter "${name}" is in both "${options.groups[earlier]!.name}" and "${group.name}"`);
+      if (earlier !== undefined)
+        throw new HeadstartError(
+          'BAD_INPUT',
+          `groups: parameter "${name}" is in both "${options.groups[earlier]!.name}" and "${group.name}"`,
+        );
       groupOf.set(name, index);
     }
   });
   return groupOf;
 }
 
-function batchNormModes(spec: ModelSpec, trained: ReadonlySet<string>, listed: readonly string[]): Pick<TrainingPlan, 'frozenBatchNorm' | 'updatedBatchNorm'> {
+function batchNormModes(
+  spec: ModelSpec,
+  trained: ReadonlySet<string>,
+  listed: readonly string[],
+): Pick<TrainingPlan, 'frozenBatchNorm' | 'updatedBatchNorm'> {
   const layers = spec.layers.flatMap((layer) => (layer.type === 'batchNorm' ? [layer] : []));
   const unknown = listed.filter((name) => !layers.some((layer) => layer.name === name));
   if (unknown.length > 0) {
-    throw new HeadstartError('BAD_INPUT', `frozenBatchNorm: ${unknown.map((n) => `"${n}"`).join(', ')} is not a batch-norm layer of this model (it has ${layers.map((l) => l.name).join(', ') || 'none'})`);
+    throw new HeadstartError(
+      'BAD_INPUT',
+      `frozenBatchNorm: ${unknown.map((n) => `"${n}"`).join(', ')} is not a batch-norm layer of this model (it has ${layers.map((l) => l.name).join(', ') || 'none'})`,
+    );
   }
   const frozenBatchNorm = new Set<string>();
   const updatedBatchNorm = new Map<string, number>();

@@ -53,7 +53,12 @@ describe('writeCheckpoint / readCheckpoint', () => {
     expect(bitsOf(read.weights)).toEqual(bitsOf(content.weights));
     expect(bitsOf(read.optimizer)).toEqual(bitsOf(content.optimizer!));
     expect(read.optimizer.get('optim.step')!.shape).toEqual([]);
-    expect(read.manifest).toEqual({ format: 'headstart', version: CHECKPOINT_FORMAT_VERSION, ...content.manifest, dataSha256: read.manifest.dataSha256 });
+    expect(read.manifest).toEqual({
+      format: 'headstart',
+      version: CHECKPOINT_FORMAT_VERSION,
+      ...content.manifest,
+      dataSha256: read.manifest.dataSha256,
+    });
     expect(read.manifest.dataSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(read.file).toBe(file);
 
@@ -71,7 +76,11 @@ describe('writeCheckpoint / readCheckpoint', () => {
     expect(names.slice(4).every((n) => n.startsWith('optim.'))).toBe(true);
     const bytes = await readFile(file);
     const headerLength = Number(bytes.readBigUInt64LE(0));
-    expect(overview.manifest.dataSha256).toBe(createHash('sha256').update(bytes.subarray(8 + headerLength)).digest('hex'));
+    expect(overview.manifest.dataSha256).toBe(
+      createHash('sha256')
+        .update(bytes.subarray(8 + headerLength))
+        .digest('hex'),
+    );
   });
 
   test('a checkpoint without optimizer state reads back with an empty optimizer map', async () => {
@@ -141,7 +150,9 @@ describe('atomic writes', () => {
     const { file, before } = await goodFile();
     const content = smallContent();
     content.weights.set('hidden.kernel', { shape: [4, 3], data: new Float32Array(5) });
-    expect(await problemOf(writeCheckpoint(file, content), file)).toBe('cannot write: tensor "hidden.kernel": 5 values do not fill shape [4, 3] (12 values)');
+    expect(await problemOf(writeCheckpoint(file, content), file)).toBe(
+      'cannot write: tensor "hidden.kernel": 5 values do not fill shape [4, 3] (12 values)',
+    );
     await expectUntouched(file, before);
   });
 });
@@ -189,14 +200,23 @@ describe('damaged checkpoints', () => {
     await writeCheckpoint(file, smallContent());
     const written = await readFile(file);
     const problem = 'header is corrupted (sha-256 mismatch of the manifest and tensor table)';
-    await writeFile(file, editManifest(written, (m) => ({ ...m, labels: ['dog', 7] })));
+    await writeFile(
+      file,
+      editManifest(written, (m) => ({ ...m, labels: ['dog', 7] })),
+    );
     expect(await problemOf(readCheckpoint(file), file)).toBe(problem);
     expect(await problemOf(readManifest(file), file)).toBe(problem);
     // Same-sized tensors swapped: every check but the header hash passes.
-    await writeFile(file, editHeader(written, (h) => ({ ...h, 'hidden.bias': h['optim.m.hidden.bias'], 'optim.m.hidden.bias': h['hidden.bias'] })));
+    await writeFile(
+      file,
+      editHeader(written, (h) => ({ ...h, 'hidden.bias': h['optim.m.hidden.bias'], 'optim.m.hidden.bias': h['hidden.bias'] })),
+    );
     expect(await problemOf(readCheckpoint(file), file)).toBe(problem);
     // Checkpoints written before the hash existed have none.
-    await writeFile(file, editHeader(written, (h) => ({ ...h, __metadata__: { headstart: (h.__metadata__ as Record<string, string>).headstart } })));
+    await writeFile(
+      file,
+      editHeader(written, (h) => ({ ...h, __metadata__: { headstart: (h.__metadata__ as Record<string, string>).headstart } })),
+    );
     await expect(readCheckpoint(file)).resolves.toMatchObject({ manifest: { labels: ['cat', 7] } });
   });
 
@@ -212,16 +232,20 @@ describe('damaged checkpoints', () => {
   });
 
   // /dev/zero would be read until memory runs out, and opening a pipe waits for a writer.
-  test.skipIf(!fs.existsSync('/dev/zero'))('a device or a pipe, refused without reading', async () => {
-    const problem = 'not a regular file (a device, pipe or socket); expected a checkpoint file';
-    expect(await problemOf(readCheckpoint('/dev/zero'), '/dev/zero')).toBe(problem);
-    expect(await problemOf(readManifest('/dev/zero'), '/dev/zero')).toBe(problem);
-    const pipe = join(dir, 'pipe.safetensors');
-    const made = spawnSync('mkfifo', [pipe]);
-    if (made.status !== 0) return;
-    expect(await problemOf(readCheckpoint(pipe), pipe)).toBe(problem);
-    expect(await problemOf(readManifest(pipe), pipe)).toBe(problem);
-  }, 5000);
+  test.skipIf(!fs.existsSync('/dev/zero'))(
+    'a device or a pipe, refused without reading',
+    async () => {
+      const problem = 'not a regular file (a device, pipe or socket); expected a checkpoint file';
+      expect(await problemOf(readCheckpoint('/dev/zero'), '/dev/zero')).toBe(problem);
+      expect(await problemOf(readManifest('/dev/zero'), '/dev/zero')).toBe(problem);
+      const pipe = join(dir, 'pipe.safetensors');
+      const made = spawnSync('mkfifo', [pipe]);
+      if (made.status !== 0) return;
+      expect(await problemOf(readCheckpoint(pipe), pipe)).toBe(problem);
+      expect(await problemOf(readManifest(pipe), pipe)).toBe(problem);
+    },
+    5000,
+  );
 
   test('a file truncated at any length fails with the reason for that length', async () => {
     const file = join(dir, 'whole.safetensors');
@@ -241,7 +265,20 @@ describe('damaged checkpoints', () => {
       const begin = index === 0 ? 0 : ends[index - 1]!;
       return `tensor "${tensors[index]!.name}": data_offsets [${begin}, ${ends[index]}] run past the end of the data (${dataBytes} bytes)`;
     };
-    const lengths = [0, 1, 7, 8, 9, dataStart >> 1, dataStart - 1, dataStart, dataStart + 1, dataStart + 48, whole.length - 4, whole.length - 1];
+    const lengths = [
+      0,
+      1,
+      7,
+      8,
+      9,
+      dataStart >> 1,
+      dataStart - 1,
+      dataStart,
+      dataStart + 1,
+      dataStart + 48,
+      whole.length - 4,
+      whole.length - 1,
+    ];
     for (const length of lengths) {
       await writeFile(file, whole.subarray(0, length));
       expect(await problemOf(readCheckpoint(file), file), `truncated to ${length} bytes`).toBe(expected(length));
@@ -276,7 +313,11 @@ describe('writeCheckpoint refuses what would not read back', () => {
       (c: ReturnType<typeof smallContent>) => c.weights.set('out.kernel', { shape: [2, 3], data: new Float32Array(6) }),
       'cannot write: parameter out.kernel: expected shape [3, 2], found [2, 3]',
     ],
-    ['a missing weight', (c: ReturnType<typeof smallContent>) => c.weights.delete('hidden.bias'), 'cannot write: parameter hidden.bias is missing (expected shape [3])'],
+    [
+      'a missing weight',
+      (c: ReturnType<typeof smallContent>) => c.weights.delete('hidden.bias'),
+      'cannot write: parameter hidden.bias is missing (expected shape [3])',
+    ],
     [
       'a stray weight',
       (c: ReturnType<typeof smallContent>) => c.weights.set('head.kernel', { shape: [1], data: new Float32Array(1) }),

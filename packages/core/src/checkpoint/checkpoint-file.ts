@@ -8,7 +8,14 @@ import type { NamedTensors } from '../tensors.js';
 import { CHECKPOINT_FORMAT_VERSION, type CheckpointManifest } from './manifest.js';
 import { parseManifest } from './manifest-schema.js';
 import { assembleSafetensors, decodeSafetensors, packTensors } from './safetensors.js';
-import { HEADER_LENGTH_BYTES, parseHeader, readHeaderLength, type SafetensorsDtype, type SafetensorsHeader, type TensorEntry } from './safetensors-header.js';
+import {
+  HEADER_LENGTH_BYTES,
+  parseHeader,
+  readHeaderLength,
+  type SafetensorsDtype,
+  type SafetensorsHeader,
+  type TensorEntry,
+} from './safetensors-header.js';
 import { checkTensorsMatchSpec, OPTIMIZER_PREFIX } from './spec-tensor-check.js';
 
 /** Key under `__metadata__` that holds the JSON manifest. */
@@ -129,15 +136,24 @@ export async function readManifest(file: string): Promise<CheckpointOverview> {
 
 function encodeCheckpoint(file: string, content: CheckpointContent): Buffer {
   try {
-    checkTensorsMatchSpec(file, content.manifest.spec, [...content.weights].map(([name, t]) => ({ name, shape: t.shape })));
-    const bytes = new Set(parameterShapes(content.manifest.spec).filter((p) => p.dtype === 'uint8').map((p) => p.name));
+    checkTensorsMatchSpec(
+      file,
+      content.manifest.spec,
+      [...content.weights].map(([name, t]) => ({ name, shape: t.shape })),
+    );
+    const bytes = new Set(
+      parameterShapes(content.manifest.spec)
+        .filter((p) => p.dtype === 'uint8')
+        .map((p) => p.name),
+    );
     const packed = packTensors(combineTensors(content), bytes);
     const json = JSON.stringify(completeManifest(content.manifest, sha256(packed.data)));
     // Refuse to write what readCheckpoint would refuse to read.
     parseManifest(json, file);
     return assembleSafetensors(packed, { [MANIFEST_METADATA_KEY]: json, [HEADER_SHA256_METADATA_KEY]: headerSha256(json, packed.entries) });
   } catch (error) {
-    if (error instanceof CheckpointError) throw new CheckpointError(file, `cannot write: ${error.message.slice(file.length + 2)}`, { cause: error });
+    if (error instanceof CheckpointError)
+      throw new CheckpointError(file, `cannot write: ${error.message.slice(file.length + 2)}`, { cause: error });
     if (error instanceof RangeError) throw new CheckpointError(file, `cannot write: ${error.message}`, { cause: error });
     throw error;
   }
@@ -146,7 +162,17 @@ function encodeCheckpoint(file: string, content: CheckpointContent): Buffer {
 function completeManifest(manifest: CheckpointContent['manifest'], dataSha256: string): CheckpointManifest {
   // Field by field, so stray fields of a manifest read earlier (an old version, an old hash) never leak in.
   const { spec, labels, featureNames, preprocessing, training, provenance } = manifest;
-  return { format: 'headstart', version: CHECKPOINT_FORMAT_VERSION, spec, labels, featureNames, preprocessing, training, provenance, dataSha256 };
+  return {
+    format: 'headstart',
+    version: CHECKPOINT_FORMAT_VERSION,
+    spec,
+    labels,
+    featureNames,
+    preprocessing,
+    training,
+    provenance,
+    dataSha256,
+  };
 }
 
 function combineTensors(content: CheckpointContent): NamedTensors {

@@ -49,7 +49,12 @@ async function attempt(read: () => Promise<unknown>): Promise<{ error: unknown; 
 }
 
 /** Why a read's outcome breaks the contract, or undefined: a one-line CheckpointError naming the file, in time, without big allocations. */
-function problemWith(outcome: Awaited<ReturnType<typeof attempt>>, file: string, fileBytes: number, expectError = true): string | undefined {
+function problemWith(
+  outcome: Awaited<ReturnType<typeof attempt>>,
+  file: string,
+  fileBytes: number,
+  expectError = true,
+): string | undefined {
   const { error, ms, largest } = outcome;
   if (ms >= TIME_LIMIT_MS) return `took ${Math.round(ms)} ms`;
   // Node's readFile reads in 64 KiB chunks; a header's claimed length is far above either.
@@ -67,12 +72,24 @@ describe('fuzzed checkpoints', () => {
     expect(cases.length).toBeGreaterThanOrEqual(200);
     const kinds = new Map<string, number>();
     for (const c of cases) kinds.set(c.kind, (kinds.get(c.kind) ?? 0) + 1);
-    expect([...kinds.keys()].sort()).toEqual(
-      ['dtype', 'header byte flipped', 'header length', 'header not JSON', 'manifest', 'offsets', 'shape', 'tensor data flipped', 'tensor table', 'truncated'],
-    );
+    expect([...kinds.keys()].sort()).toEqual([
+      'dtype',
+      'header byte flipped',
+      'header length',
+      'header not JSON',
+      'manifest',
+      'offsets',
+      'shape',
+      'tensor data flipped',
+      'tensor table',
+      'truncated',
+    ]);
     for (const [kind, count] of kinds) expect(count, kind).toBeGreaterThanOrEqual(10);
     expect(cases.filter((c) => c.bytes.equals(good)).map((c) => c.name)).toEqual([]);
-    const digest = (list: FuzzedCheckpoint[]): string => createHash('sha256').update(Buffer.concat(list.map((c) => c.bytes))).digest('hex');
+    const digest = (list: FuzzedCheckpoint[]): string =>
+      createHash('sha256')
+        .update(Buffer.concat(list.map((c) => c.bytes)))
+        .digest('hex');
     expect(digest(fuzzCheckpoint(good, 2024))).toBe(digest(cases));
     expect(digest(fuzzCheckpoint(good, 2025))).not.toBe(digest(cases));
   });

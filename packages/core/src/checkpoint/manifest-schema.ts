@@ -16,7 +16,13 @@ export const preprocessingSchema = z.discriminatedUnion('kind', [
 
 /** An epoch's metrics; JSON has no NaN, so a NaN metric is written as null and read back as NaN. */
 const epochMetricsSchema = z
-  .record(z.string(), z.number().nullable().transform((v) => v ?? Number.NaN))
+  .record(
+    z.string(),
+    z
+      .number()
+      .nullable()
+      .transform((v) => v ?? Number.NaN),
+  )
   .refine((m) => 'loss' in m, 'expected epoch metrics, with a loss')
   .transform((m) => m as EpochMetrics);
 
@@ -31,12 +37,18 @@ export const trainingStateSchema = z.object({
   totals: z.object({ loss: z.number(), correct: count, seen: count }).optional(),
   history: z.array(epochMetricsSchema).optional(),
   seed: z.number().int().optional(),
-  dataDigest: z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha-256 hex digest').optional(),
+  dataDigest: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'expected a sha-256 hex digest')
+    .optional(),
   complete: z.boolean(),
   earlyStopping: z
     .object({
       // JSON has no NaN: a best metric not yet set (NaN) is written as null and read back as NaN.
-      best: z.number().nullable().transform((best) => best ?? Number.NaN),
+      best: z
+        .number()
+        .nullable()
+        .transform((best) => best ?? Number.NaN),
       bestEpoch: z.number().int(),
       wait: count,
       metrics: epochMetricsSchema.optional(),
@@ -67,7 +79,10 @@ export const checkpointManifestSchema = z.object({
   format: z.literal('headstart'),
   version: z.number().int().positive(),
   spec: z.custom<unknown>((value) => value !== undefined, 'Invalid input: expected a model spec'),
-  labels: z.array(z.union([z.string(), z.number()])).min(1, 'expected at least one label').optional(),
+  labels: z
+    .array(z.union([z.string(), z.number()]))
+    .min(1, 'expected at least one label')
+    .optional(),
   featureNames: z.array(z.string()).optional(),
   preprocessing: preprocessingSchema,
   training: trainingStateSchema.optional(),
@@ -99,7 +114,10 @@ export function parseManifest(json: string, file: string): CheckpointManifest {
 function checkVersion(raw: unknown, file: string): void {
   const version = (raw as { version?: unknown } | null)?.version;
   if (typeof version === 'number' && version > CHECKPOINT_FORMAT_VERSION) {
-    throw new CheckpointError(file, `written by a newer headstart (checkpoint format version ${version}; this version reads up to ${CHECKPOINT_FORMAT_VERSION})`);
+    throw new CheckpointError(
+      file,
+      `written by a newer headstart (checkpoint format version ${version}; this version reads up to ${CHECKPOINT_FORMAT_VERSION})`,
+    );
   }
 }
 

@@ -12,7 +12,9 @@ const FILE = join(import.meta.dirname, '__fixtures__', 'release-0.1', 'digits-cn
 /** The manifest's spec exactly as 0.1 wrote it, from the safetensors header. */
 async function rawSpec(): Promise<unknown> {
   const bytes = await readFile(FILE);
-  const header = JSON.parse(bytes.subarray(8, 8 + Number(bytes.readBigUInt64LE(0))).toString('utf8')) as { __metadata__: Record<string, string> };
+  const header = JSON.parse(bytes.subarray(8, 8 + Number(bytes.readBigUInt64LE(0))).toString('utf8')) as {
+    __metadata__: Record<string, string>;
+  };
   return (JSON.parse(header.__metadata__.headstart!) as { spec: unknown }).spec;
 }
 

@@ -46,11 +46,17 @@ export function readHeaderLength(prefix: Uint8Array, fileBytes: number, file: st
   // Compared as a bigint: a u64 above 2^53 would lose precision as a number.
   const length = new DataView(prefix.buffer, prefix.byteOffset, HEADER_LENGTH_BYTES).getBigUint64(0, true);
   if (length > BigInt(MAX_HEADER_BYTES)) {
-    throw new CheckpointError(file, `header length ${length} bytes exceeds the ${MAX_HEADER_BYTES / 1024 / 1024} MiB limit; the file is corrupt or not safetensors`);
+    throw new CheckpointError(
+      file,
+      `header length ${length} bytes exceeds the ${MAX_HEADER_BYTES / 1024 / 1024} MiB limit; the file is corrupt or not safetensors`,
+    );
   }
   const rest = fileBytes - HEADER_LENGTH_BYTES;
   if (Number(length) > rest) {
-    throw new CheckpointError(file, `header length ${length} bytes is larger than the rest of the file (${rest} bytes); the file is truncated or not safetensors`);
+    throw new CheckpointError(
+      file,
+      `header length ${length} bytes is larger than the rest of the file (${rest} bytes); the file is truncated or not safetensors`,
+    );
   }
   return Number(length);
 }

@@ -57,7 +57,10 @@ describe('encodeSafetensors / decodeSafetensors', () => {
     new DataView(data.buffer).setFloat32(4, -2.25, true);
     new DataView(data.buffer).setFloat32(8, 7, true);
     // Other writers need not pad the header, so the data may start at an odd byte.
-    let header = JSON.stringify({ b: { dtype: 'F32', shape: [1], data_offsets: [8, 12] }, a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } });
+    let header = JSON.stringify({
+      b: { dtype: 'F32', shape: [1], data_offsets: [8, 12] },
+      a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
+    });
     while ((8 + header.length) % 4 !== 1) header += ' ';
     const bytes = rawSafetensors(header, data);
     const decoded = decodeSafetensors(bytes, FILE);

@@ -1,5 +1,12 @@
 import { sizeOf, type NamedTensors, type TensorData } from '../tensors.js';
-import { HEADER_LENGTH_BYTES, parseHeader, readHeaderLength, type SafetensorsDtype, type SafetensorsHeader, type TensorEntry } from './safetensors-header.js';
+import {
+  HEADER_LENGTH_BYTES,
+  parseHeader,
+  readHeaderLength,
+  type SafetensorsDtype,
+  type SafetensorsHeader,
+  type TensorEntry,
+} from './safetensors-header.js';
 
 /** Tensors packed into a safetensors data section, with the header entries that describe them. */
 export interface PackedTensors {
@@ -75,7 +82,8 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): DecodedSafet
   const header = parseHeader(bytes.subarray(HEADER_LENGTH_BYTES, dataStart), bytes.byteLength - dataStart, file);
   const data = bytes.subarray(dataStart);
   const tensors: NamedTensors = new Map();
-  for (const entry of header.entries) tensors.set(entry.name, { shape: [...entry.shape], data: entry.dtype === 'U8' ? readBytes(data, entry) : readFloats(data, entry) });
+  for (const entry of header.entries)
+    tensors.set(entry.name, { shape: [...entry.shape], data: entry.dtype === 'U8' ? readBytes(data, entry) : readFloats(data, entry) });
   return { header, tensors, data };
 }
 
@@ -94,7 +102,9 @@ function checkWritable(name: string, tensor: TensorData): void {
     throw new RangeError(`tensor "${name}": shape [${tensor.shape.join(', ')}] must hold non-negative integers`);
   }
   if (tensor.data.length !== sizeOf(tensor.shape)) {
-    throw new RangeError(`tensor "${name}": ${tensor.data.length} values do not fill shape [${tensor.shape.join(', ')}] (${sizeOf(tensor.shape)} values)`);
+    throw new RangeError(
+      `tensor "${name}": ${tensor.data.length} values do not fill shape [${tensor.shape.join(', ')}] (${sizeOf(tensor.shape)} values)`,
+    );
   }
 }
 
@@ -110,7 +120,8 @@ function writeFloats(values: Float32Array, target: Buffer, offset: number): void
 function writeBytes(name: string, values: Float32Array, target: Buffer, offset: number): void {
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
-    if (!(Number.isInteger(v) && v >= 0 && v <= 255)) throw new RangeError(`tensor "${name}": value ${v} at index ${i} is not a byte (0–255), as a U8 tensor needs`);
+    if (!(Number.isInteger(v) && v >= 0 && v <= 255))
+      throw new RangeError(`tensor "${name}": value ${v} at index ${i} is not a byte (0–255), as a U8 tensor needs`);
     target[offset + i] = v;
   }
 }

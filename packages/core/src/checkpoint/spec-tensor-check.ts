@@ -13,7 +13,11 @@ export const OPTIMIZER_PREFIX = 'optim.';
  * optimizer state (`optim.*`).
  * @throws CheckpointError naming the parameter, the expected and the found shape or dtype.
  */
-export function checkTensorsMatchSpec(file: string, spec: ModelSpec, tensors: Iterable<{ name: string; shape: number[]; dtype?: SafetensorsDtype }>): void {
+export function checkTensorsMatchSpec(
+  file: string,
+  spec: ModelSpec,
+  tensors: Iterable<{ name: string; shape: number[]; dtype?: SafetensorsDtype }>,
+): void {
   const found = new Map<string, { shape: number[]; dtype?: SafetensorsDtype }>();
   for (const t of tensors) found.set(t.name, t);
   const expected = parameterShapes(spec);
@@ -24,12 +28,16 @@ export function checkTensorsMatchSpec(file: string, spec: ModelSpec, tensors: It
       throw new CheckpointError(file, `parameter ${p.name}: expected shape ${show(p.shape)}, found ${show(tensor.shape)}`);
     }
     const dtype = safetensorsDtype(p);
-    if (tensor.dtype !== undefined && tensor.dtype !== dtype) throw new CheckpointError(file, `parameter ${p.name}: expected dtype ${dtype}, found ${tensor.dtype}`);
+    if (tensor.dtype !== undefined && tensor.dtype !== dtype)
+      throw new CheckpointError(file, `parameter ${p.name}: expected dtype ${dtype}, found ${tensor.dtype}`);
   }
   const known = new Set(expected.map((p) => p.name));
   for (const name of found.keys()) {
     if (!known.has(name) && !name.startsWith(OPTIMIZER_PREFIX)) {
-      throw new CheckpointError(file, `tensor "${name}" is not a parameter of the spec (and not optimizer state under ${OPTIMIZER_PREFIX}*)`);
+      throw new CheckpointError(
+        file,
+        `tensor "${name}" is not a parameter of the spec (and not optimizer state under ${OPTIMIZER_PREFIX}*)`,
+      );
     }
   }
 }

@@ -14,7 +14,13 @@ export function batchOrder(size: number, rng: Rng): Uint32Array {
  * buffers. `target` says what the model should output: the class index (`labels`) or its own
  * input (`inputs`, for an autoencoder; `targets` is a copy of `x`).
  */
-export function makeBatch(dataset: Dataset, order: ArrayLike<number>, start: number, batchSize: number, target: 'labels' | 'inputs'): Batch {
+export function makeBatch(
+  dataset: Dataset,
+  order: ArrayLike<number>,
+  start: number,
+  batchSize: number,
+  target: 'labels' | 'inputs',
+): Batch {
   const size = Math.min(batchSize, order.length - start);
   if (!(size > 0)) throw new RangeError(`batch start ${start} is past the last of ${order.length} samples`);
   const width = sizeOf(dataset.sampleShape);

@@ -10,7 +10,10 @@ import { FileWriteError } from './write-error.js';
 
 /** The one line a failed write throws, after `<file>: `. */
 async function problemOf(promise: Promise<unknown>, file: string): Promise<string> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(FileWriteError);
   const message = (error as Error).message;
   expect(message.startsWith(`${file}: `), message).toBe(true);
@@ -59,7 +62,9 @@ describe.skipIf(TMPFS_SKIP !== undefined)(`on a full disk (tmpfs)${TMPFS_SKIP ? 
     try {
       expect(await problemOf(writeFileSafely(file, bytes(100, 1)), file)).toBe('cannot write: read-only file system');
       const nested = join(disk.dir, 'new', 'm.onnx');
-      expect(await problemOf(writeFileSafely(nested, bytes(100, 1)), nested)).toBe(`cannot create its directory ${join(disk.dir, 'new')}: read-only file system`);
+      expect(await problemOf(writeFileSafely(nested, bytes(100, 1)), nested)).toBe(
+        `cannot create its directory ${join(disk.dir, 'new')}: read-only file system`,
+      );
       expect((await readFile(file)).equals(good)).toBe(true);
     } finally {
       remount('rw');
@@ -93,8 +98,9 @@ describe('writeFileSafely', () => {
   test('content that does not read back with the expected sha-256 is not renamed into place', async () => {
     const file = join(dir, 'm.safetensors');
     await writeFile(file, 'good');
-    expect(await problemOf(writeFileSafely(file, 'new', { sha256: '0'.repeat(64) }), file))
-      .toBe('cannot write: the file read back differs from what was written (sha-256 mismatch)');
+    expect(await problemOf(writeFileSafely(file, 'new', { sha256: '0'.repeat(64) }), file)).toBe(
+      'cannot write: the file read back differs from what was written (sha-256 mismatch)',
+    );
     expect(await readFile(file, 'utf8')).toBe('good');
     expect(await readdir(dir)).toEqual(['m.safetensors']);
   });

@@ -44,7 +44,8 @@ export async function openSafeFile(file: string): Promise<SafeFile> {
   const target = await realpath(file).catch(() => file);
   const existing = await stat(target).catch(() => undefined);
   if (existing?.isDirectory()) throw new FileWriteError(file, 'is a directory; expected the name of a file to write');
-  if (existing && !existing.isFile()) throw new FileWriteError(file, 'not a regular file (a device, pipe or socket); refusing to replace it');
+  if (existing && !existing.isFile())
+    throw new FileWriteError(file, 'not a regular file (a device, pipe or socket); refusing to replace it');
   await makeDirectory(dirname(target)).catch((error: unknown) => {
     throw new FileWriteError(file, `cannot create its directory ${dirname(target)}: ${writeProblem(error)}`, { cause: error });
   });
@@ -145,7 +146,7 @@ class TemporaryFile implements SafeFile {
   private async readBackSha256(): Promise<string> {
     const hash = createHash('sha256');
     const buffer = Buffer.alloc(1 << 20);
-    for (let position = 0; position < this.written;) {
+    for (let position = 0; position < this.written; ) {
       const { bytesRead } = await this.handle.read(buffer, 0, buffer.length, position);
       if (bytesRead === 0) break;
       hash.update(buffer.subarray(0, bytesRead));
@@ -162,7 +163,14 @@ async function makeDirectory(dir: string): Promise<void> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     let missing = dir;
-    while (dirname(missing) !== missing && !(await stat(dirname(missing)).then(() => true, () => false))) missing = dirname(missing);
+    while (
+      dirname(missing) !== missing &&
+      !(await stat(dirname(missing)).then(
+        () => true,
+        () => false,
+      ))
+    )
+      missing = dirname(missing);
     // Fails with the real reason; should it succeed (made meanwhile by someone else), go on.
     await mkdir(missing);
     await mkdir(dir, { recursive: true });

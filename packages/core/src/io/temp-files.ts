@@ -32,7 +32,13 @@ export async function removeStaleTemps(file: string): Promise<string[]> {
     const pid = pattern.exec(name)?.[1];
     if (pid === undefined || alive(Number(pid))) continue;
     const path = join(dir, name);
-    if (await unlink(path).then(() => true, () => false)) removed.push(path);
+    if (
+      await unlink(path).then(
+        () => true,
+        () => false,
+      )
+    )
+      removed.push(path);
   }
   return removed;
 }

@@ -4,12 +4,21 @@ import { checkSeveralClasses } from './class-count.js';
 
 function labelled(labelMap: Dataset['labelMap']): Dataset {
   const size = 3;
-  return { size, sampleShape: [1], features: new Float32Array(size), labels: new Int32Array(size), ...(labelMap ? { labelMap } : {}), source: { file: 'd.csv', format: 'csv' } };
+  return {
+    size,
+    sampleShape: [1],
+    features: new Float32Array(size),
+    labels: new Int32Array(size),
+    ...(labelMap ? { labelMap } : {}),
+    source: { file: 'd.csv', format: 'csv' },
+  };
 }
 
 describe('classes of the training data', () => {
   it('refuses a single class, naming the file and the label', () => {
-    expect(() => checkSeveralClasses(labelled([7]))).toThrow('d.csv: only one class (7) in the training labels; a classifier needs at least two');
+    expect(() => checkSeveralClasses(labelled([7]))).toThrow(
+      'd.csv: only one class (7) in the training labels; a classifier needs at least two',
+    );
     expect(() => checkSeveralClasses(labelled(['cat']))).toThrow('d.csv: only one class (cat) in the training labels');
   });
 

@@ -43,17 +43,23 @@ const CHECKPOINT_WORDING: LockWording = { writing: 'this checkpoint', option: '-
  * @throws CheckpointError when `out` is a directory or its parent cannot be made;
  * HeadstartError `USAGE` when another live run holds the lock.
  */
-export async function lockOutput(out: string, onLost: (message: string) => void, wording: LockWording = CHECKPOINT_WORDING): Promise<() => Promise<void>> {
+export async function lockOutput(
+  out: string,
+  onLost: (message: string) => void,
+  wording: LockWording = CHECKPOINT_WORDING,
+): Promise<() => Promise<void>> {
   await checkWritable(out);
   const ownerFile = join(`${out}.lock`, 'owner.json');
   const deadline = Date.now() + NAMING_MS;
   for (;;) {
     const release = await tryLock(out, onLost);
     if (release) {
-      await writeFileSafely(ownerFile, JSON.stringify({ pid: process.pid, host: hostname() } satisfies Owner)).catch(async (error: unknown) => {
-        await release();
-        throw error;
-      });
+      await writeFileSafely(ownerFile, JSON.stringify({ pid: process.pid, host: hostname() } satisfies Owner)).catch(
+        async (error: unknown) => {
+          await release();
+          throw error;
+        },
+      );
       return async () => {
         await rm(ownerFile, { force: true });
         await release();
@@ -66,7 +72,10 @@ export async function lockOutput(out: string, onLost: (message: string) => void,
     }
     if (owner || Date.now() > deadline) {
       const who = owner ? ` (process ${owner.pid}${owner.host === hostname() ? '' : ` on ${owner.host}`})` : '';
-      throw new HeadstartError('USAGE', `${out}: another headstart run${who} is writing ${wording.writing} (lock ${out}.lock); wait for it, or choose another ${wording.option}`);
+      throw new HeadstartError(
+        'USAGE',
+        `${out}: another headstart run${who} is writing ${wording.writing} (lock ${out}.lock); wait for it, or choose another ${wording.option}`,
+      );
     }
     await sleep(POLL_MS);
   }
@@ -109,7 +118,8 @@ function alive(pid: number): boolean {
 
 async function checkWritable(out: string): Promise<void> {
   const existing = await stat(out).catch(() => undefined);
-  if (existing?.isDirectory()) throw new CheckpointError(out, 'is a directory; --out names the checkpoint file to write (e.g. model.safetensors)');
+  if (existing?.isDirectory())
+    throw new CheckpointError(out, 'is a directory; --out names the checkpoint file to write (e.g. model.safetensors)');
   try {
     await mkdir(dirname(out), { recursive: true });
   } catch (error) {

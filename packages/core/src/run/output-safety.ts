@@ -26,7 +26,11 @@ export const NAME_MAX = 255;
  * @param inputs what the command reads; `undefined` entries (flags not given) are skipped.
  * @throws HeadstartError `USAGE`, one line naming the flag and the paths.
  */
-export async function checkOutput(out: FlagPath, inputs: readonly (FlagPath | undefined)[], derived: readonly DerivedFile[] = []): Promise<void> {
+export async function checkOutput(
+  out: FlagPath,
+  inputs: readonly (FlagPath | undefined)[],
+  derived: readonly DerivedFile[] = [],
+): Promise<void> {
   checkNameLength(out, out.path);
   for (const file of derived) checkNameLength(out, file.path, file.what);
   await checkNotSpecial(out, out.path);
@@ -34,10 +38,15 @@ export async function checkOutput(out: FlagPath, inputs: readonly (FlagPath | un
   for (const input of inputs) {
     if (!input) continue;
     if (await sameFile(out.path, input.path)) {
-      refuse(`${out.flag} ${out.path} is the same file as ${input.flag} ${input.path}; writing it would destroy the input: choose another ${out.flag}`);
+      refuse(
+        `${out.flag} ${out.path} is the same file as ${input.flag} ${input.path}; writing it would destroy the input: choose another ${out.flag}`,
+      );
     }
     for (const file of derived) {
-      if (await sameFile(file.path, input.path)) refuse(`${out.flag} ${out.path}: its ${file.what} ${file.path} is the same file as ${input.flag} ${input.path}; choose another ${out.flag}`);
+      if (await sameFile(file.path, input.path))
+        refuse(
+          `${out.flag} ${out.path}: its ${file.what} ${file.path} is the same file as ${input.flag} ${input.path}; choose another ${out.flag}`,
+        );
     }
   }
 }
@@ -53,7 +62,9 @@ function checkNameLength(out: FlagPath, path: string, what?: string): void {
   const bytes = Buffer.byteLength(basename(path));
   if (bytes <= NAME_MAX) return;
   const whose = what ? `its ${what} ${path} has a file name of` : 'its file name has';
-  refuse(`${out.flag} ${out.path}: ${whose} ${bytes} bytes, over the file system limit of ${NAME_MAX} (NAME_MAX); choose a shorter ${out.flag}`);
+  refuse(
+    `${out.flag} ${out.path}: ${whose} ${bytes} bytes, over the file system limit of ${NAME_MAX} (NAME_MAX); choose a shorter ${out.flag}`,
+  );
 }
 
 async function checkNotSpecial(out: FlagPath, path: string, what?: string): Promise<void> {

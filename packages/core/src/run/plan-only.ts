@@ -11,10 +11,19 @@ export async function planOnly(model: Model, plan: FitPlan, stage: number, emit:
   const trainable = new Set(plan.trainer.trainable);
   const lrOf = new Map(plan.trainer.groups.flatMap((g) => g.params.map((p) => [p, g.lr] as const)));
   const frozenBn = new Set(plan.trainer.frozenBatchNorm ?? []);
-  const bnLayers = new Set(inferShapes(model.spec).filter((l) => l.layer.type === 'batchNorm').map((l) => l.layer.name));
+  const bnLayers = new Set(
+    inferShapes(model.spec)
+      .filter((l) => l.layer.type === 'batchNorm')
+      .map((l) => l.layer.name),
+  );
   const parameters: PlannedParameter[] = model.parameters().map((p) => {
     const layer = p.name.slice(0, p.name.lastIndexOf('.'));
-    const entry: PlannedParameter = { name: p.name, shape: p.shape, trains: trainable.has(p.name), lr: trainable.has(p.name) ? lrOf.get(p.name) ?? 0 : 0 };
+    const entry: PlannedParameter = {
+      name: p.name,
+      shape: p.shape,
+      trains: trainable.has(p.name),
+      lr: trainable.has(p.name) ? (lrOf.get(p.name) ?? 0) : 0,
+    };
     if (bnLayers.has(layer)) {
       const learns = trainable.has(`${layer}.gamma`) || trainable.has(`${layer}.beta`);
       entry.batchNorm = learns && !frozenBn.has(layer) ? 'train' : 'frozen';

@@ -43,13 +43,18 @@ export function checkSameRun(resume: Checkpoint, run: RunIdentity): void {
 }
 
 function refuse(file: string, why: string): never {
-  throw new HeadstartError('USAGE', `--resume: ${file} belongs to another run (${why}); resume with the same flags and data, or delete it to start over`);
+  throw new HeadstartError(
+    'USAGE',
+    `--resume: ${file} belongs to another run (${why}); resume with the same flags and data, or delete it to start over`,
+  );
 }
 
 /** `its seed 5, this run's 6`; for option sets, only the options that differ. */
 function difference(what: string, before: unknown, now: unknown): string {
   if (isRecord(before) && isRecord(now)) {
-    const keys = [...new Set([...Object.keys(before), ...Object.keys(now)])].filter((k) => JSON.stringify(before[k]) !== JSON.stringify(now[k]));
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(now)])].filter(
+      (k) => JSON.stringify(before[k]) !== JSON.stringify(now[k]),
+    );
     const show = (o: Record<string, unknown>): string => keys.map((k) => `${k} ${describe(o[k])}`).join(', ');
     return `its ${what}: ${show(before)}; this run's: ${show(now)}`;
   }

@@ -24,13 +24,20 @@ export interface ResumeIntent {
 export async function checkResumeSlot(out: FlagPath, intent: ResumeIntent): Promise<void> {
   const file = resumePath(out.path);
   if (!(await stat(file).catch(() => undefined))) return;
-  const training = await readManifest(file).then((o) => o.manifest.training, () => undefined);
+  const training = await readManifest(file).then(
+    (o) => o.manifest.training,
+    () => undefined,
+  );
   if (!training || training.complete) {
     const what = training ? 'a finished model' : 'not a resumable checkpoint';
-    refuse(`${out.flag} ${out.path}: ${file} is ${what}, and this output keeps its resumable checkpoint under that name; rename that file or choose another ${out.flag}`);
+    refuse(
+      `${out.flag} ${out.path}: ${file} is ${what}, and this output keeps its resumable checkpoint under that name; rename that file or choose another ${out.flag}`,
+    );
   }
   if (intent.resume || intent.startOver) return;
-  refuse(`${out.flag} ${out.path}: an interrupted run left ${file} (${progress(training)}); continue it with --resume, or delete that file to start over`);
+  refuse(
+    `${out.flag} ${out.path}: an interrupted run left ${file} (${progress(training)}); continue it with --resume, or delete that file to start over`,
+  );
 }
 
 /** `3 epochs and 1200 steps done in phase finetune`. */

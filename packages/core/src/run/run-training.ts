@@ -107,7 +107,8 @@ async function train(run: TrainingRun, options: Record<string, unknown>): Promis
   };
   const history = run.from?.manifest?.provenance ?? run.from?.provenance ?? [];
   const dataDigest = datasetDigest(run.data.train);
-  if (resume) checkSameRun(resume, { entry, seed: run.seed, labels: run.data.train.labelMap, preprocessing: run.preprocessing, dataDigest });
+  if (resume)
+    checkSameRun(resume, { entry, seed: run.seed, labels: run.data.train.labelMap, preprocessing: run.preprocessing, dataDigest });
   const rng = createRng(run.seed);
   const done = { epoch: 0, step: 0 };
   const env: FitEnv = {
@@ -142,7 +143,14 @@ async function train(run: TrainingRun, options: Record<string, unknown>): Promis
     signal: run.signal,
     dryRun: run.dryRun === true,
   };
-  run.emit({ type: 'run-start', strategy: run.strategy.name, backend: run.backend.name, engine: run.engine, samples: run.data.train.size, epochs: Number(options.epochs ?? 0) });
+  run.emit({
+    type: 'run-start',
+    strategy: run.strategy.name,
+    backend: run.backend.name,
+    engine: run.engine,
+    samples: run.data.train.size,
+    epochs: Number(options.epochs ?? 0),
+  });
   const started = Date.now();
   const result = await callStrategy(run.strategy, ctx, options);
   if (run.dryRun) return { result, checkpoint: { file: '', sha256: '' }, provenance: [...history, entry] };
@@ -171,7 +179,14 @@ async function callStrategy(strategy: Strategy<any>, ctx: StrategyContext, optio
   }
 }
 
-async function createModel(backend: Backend, spec: ModelSpec, weights: NamedTensors | undefined, seed: number, rng: ReturnType<typeof createRng>, emit: EventSink): Promise<Model> {
+async function createModel(
+  backend: Backend,
+  spec: ModelSpec,
+  weights: NamedTensors | undefined,
+  seed: number,
+  rng: ReturnType<typeof createRng>,
+  emit: EventSink,
+): Promise<Model> {
   // Fresh weights come from the run's RNG so every backend starts from the same numbers.
   const model = await backend.createModel(spec, weights ?? initializeWeights(spec, rng.fork()), { seed });
   emit({ type: 'model', layers: spec.layers.length, engine: model.engine });
@@ -182,7 +197,10 @@ async function loadResume(out: string) {
   const file = resumePath(out);
   const checkpoint = await readCheckpoint(file).catch((error: unknown) => {
     if (error instanceof HeadstartError && /no such file/.test(error.message)) {
-      throw new HeadstartError('USAGE', `--resume: no resumable checkpoint at ${file} (it is written while a run trains and removed when it finishes)`);
+      throw new HeadstartError(
+        'USAGE',
+        `--resume: no resumable checkpoint at ${file} (it is written while a run trains and removed when it finishes)`,
+      );
     }
     throw error;
   });
@@ -196,14 +214,33 @@ async function saveSnapshot(run: TrainingRun, snapshot: FitSnapshot, provenance:
   const file = resumePath(run.out);
   const weights = finiteWeights(await snapshot.model.getWeights());
   await writeCheckpoint(file, {
-    manifest: { spec: snapshot.model.spec, labels: run.data.train.labelMap, ...featureNames(run), preprocessing: run.preprocessing, training: snapshot.state, provenance },
+    manifest: {
+      spec: snapshot.model.spec,
+      labels: run.data.train.labelMap,
+      ...featureNames(run),
+      preprocessing: run.preprocessing,
+      training: snapshot.state,
+      provenance,
+    },
     weights,
     optimizer: new Map([...(await snapshot.trainer.getState()), ...snapshot.tensors]),
   });
-  run.emit({ type: 'checkpoint', file, stage: snapshot.state.stage, epoch: snapshot.state.epoch, step: snapshot.state.step, complete: false });
+  run.emit({
+    type: 'checkpoint',
+    file,
+    stage: snapshot.state.stage,
+    epoch: snapshot.state.epoch,
+    step: snapshot.state.step,
+    complete: false,
+  });
 }
 
-async function saveFinal(run: TrainingRun, result: StrategyResult, provenance: ProvenanceEntry[], at: { stage: number; rng: number[]; epoch: number; step: number }) {
+async function saveFinal(
+  run: TrainingRun,
+  result: StrategyResult,
+  provenance: ProvenanceEntry[],
+  at: { stage: number; rng: number[]; epoch: number; step: number },
+) {
   return writeCheckpoint(run.out, {
     manifest: {
       spec: result.model.spec,
@@ -232,5 +269,7 @@ function featureNames(run: TrainingRun): { featureNames?: string[] } {
 }
 
 function numericMetrics(metrics: Record<string, number | undefined>): Record<string, number> {
-  return Object.fromEntries(Object.entries(metrics).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1])));
+  return Object.fromEntries(
+    Object.entries(metrics).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1])),
+  );
 }

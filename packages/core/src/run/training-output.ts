@@ -20,12 +20,18 @@ export function trainingFiles(out: string): DerivedFile[] {
  * @param options.inputs what the run reads (`--data`, `--val`, `--unlabeled`, `--from`).
  * @throws HeadstartError `USAGE`, one line naming the flag and the paths.
  */
-export async function checkTrainingOutput(out: FlagPath, options: ResumeIntent & { inputs?: readonly (FlagPath | undefined)[] } = {}): Promise<void> {
+export async function checkTrainingOutput(
+  out: FlagPath,
+  options: ResumeIntent & { inputs?: readonly (FlagPath | undefined)[] } = {},
+): Promise<void> {
   await checkOutput(out, options.inputs ?? [], trainingFiles(out.path));
   const lock = `${out.path}.lock`;
   const held = await stat(lock).catch(() => undefined);
   if (held && !held.isDirectory()) {
-    throw new HeadstartError('USAGE', `${out.flag} ${out.path}: ${lock} is a file, not a headstart lock, and this output is locked under that name; rename that file or choose another ${out.flag}`);
+    throw new HeadstartError(
+      'USAGE',
+      `${out.flag} ${out.path}: ${lock} is a file, not a headstart lock, and this output is locked under that name; rename that file or choose another ${out.flag}`,
+    );
   }
   if (!held) await checkResumeSlot(out, options);
 }

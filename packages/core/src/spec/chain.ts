@@ -9,7 +9,10 @@ import type { ModelSpec } from './model-spec.js';
  * layer whose `inputs` are not just the layer before it. Undefined for a chain.
  */
 export function firstGraphLayer(spec: ModelSpec): Layer | undefined {
-  return spec.layers.find((layer, index) => MERGE_LAYER_TYPES.includes(layer.type) || (layer.inputs !== undefined && layer.inputs.join() !== defaultInputs(spec, index).join()));
+  return spec.layers.find(
+    (layer, index) =>
+      MERGE_LAYER_TYPES.includes(layer.type) || (layer.inputs !== undefined && layer.inputs.join() !== defaultInputs(spec, index).join()),
+  );
 }
 
 /** Whether every layer takes the one listed before it (the first: the model input), with no merges. */
@@ -23,5 +26,9 @@ export function isChain(spec: ModelSpec): boolean {
  */
 export function requireChain(spec: ModelSpec, backend: string): void {
   const layer = firstGraphLayer(spec);
-  if (layer) throw new HeadstartError('NOT_SUPPORTED', `layer "${layer.name}": graph models (add, concat, branches) are not supported by the ${backend} backend yet`);
+  if (layer)
+    throw new HeadstartError(
+      'NOT_SUPPORTED',
+      `layer "${layer.name}": graph models (add, concat, branches) are not supported by the ${backend} backend yet`,
+    );
 }

@@ -8,7 +8,12 @@ import { validateSpec, type ModelSpec } from './model-spec.js';
  */
 export function defaultModelSpec(sampleShape: number[], classes: number): ModelSpec {
   // Samples of another rank (a JSONL matrix, a sequence of vectors) are flattened into the MLP.
-  const layers: LayerInput[] = sampleShape.length === 3 ? cnnBody(sampleShape) : sampleShape.length === 1 ? mlpBody() : [{ type: 'flatten', name: 'flatten' }, ...mlpBody()];
+  const layers: LayerInput[] =
+    sampleShape.length === 3
+      ? cnnBody(sampleShape)
+      : sampleShape.length === 1
+        ? mlpBody()
+        : [{ type: 'flatten', name: 'flatten' }, ...mlpBody()];
   layers.push({ type: 'dense', name: 'head', units: classes, activation: 'softmax' });
   return validateSpec({ inputShape: sampleShape, layers }, 'default model');
 }
@@ -40,10 +45,13 @@ function cnnBody([height, width]: number[]): LayerInput[] {
  */
 export function withHeadUnits(spec: ModelSpec, classes: number): { spec: ModelSpec; head: string } {
   const index = lastDenseIndex(spec);
-  if (index < 0) throw new SpecError(`model has no dense layer to size to the ${classes} classes; end it in a dense layer with a softmax activation`);
+  if (index < 0)
+    throw new SpecError(`model has no dense layer to size to the ${classes} classes; end it in a dense layer with a softmax activation`);
   const softmaxAfter = spec.layers.slice(index + 1).some((l) => l.type === 'activation' && l.activation === 'softmax');
   const layers = spec.layers.map((layer, i) =>
-    i === index && layer.type === 'dense' ? { ...layer, units: classes, ...(softmaxAfter ? {} : { activation: 'softmax' as const }) } : layer,
+    i === index && layer.type === 'dense'
+      ? { ...layer, units: classes, ...(softmaxAfter ? {} : { activation: 'softmax' as const }) }
+      : layer,
   );
   return { spec: validateSpec({ inputShape: spec.inputShape, layers }), head: spec.layers[index]!.name };
 }

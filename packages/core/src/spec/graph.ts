@@ -61,13 +61,19 @@ function checkInputs({ layer, index, inputs }: GraphNode, indexOf: Map<string, n
   for (const name of layer.inputs ?? []) {
     // A 0.1 spec may hold a layer named "input"; only a spec that also names inputs must tell them apart.
     if (name === MODEL_INPUT && indexOf.has(name)) {
-      throw new SpecError(`${where}: inputs: "${MODEL_INPUT}" is ambiguous: it is the model input and the name of layers[${indexOf.get(name)}]; rename that layer`);
+      throw new SpecError(
+        `${where}: inputs: "${MODEL_INPUT}" is ambiguous: it is the model input and the name of layers[${indexOf.get(name)}]; rename that layer`,
+      );
     }
-    if (name !== MODEL_INPUT && !indexOf.has(name)) throw new SpecError(`${where}: inputs: "${name}" names no layer (nor "${MODEL_INPUT}", the model input)`);
+    if (name !== MODEL_INPUT && !indexOf.has(name))
+      throw new SpecError(`${where}: inputs: "${name}" names no layer (nor "${MODEL_INPUT}", the model input)`);
   }
-  if (type.arity === 'one' && inputs.length !== 1) throw new SpecError(`${where}: inputs: ${layer.type} takes one input but inputs lists ${inputs.length} (${inputs.join(', ')})`);
+  if (type.arity === 'one' && inputs.length !== 1)
+    throw new SpecError(`${where}: inputs: ${layer.type} takes one input but inputs lists ${inputs.length} (${inputs.join(', ')})`);
   if (type.arity === 'merge' && inputs.length < 2) {
-    throw new SpecError(`${where}: inputs: ${layer.type} needs at least 2 inputs but has ${inputs.length} (${inputs.join(', ')}); list them in inputs`);
+    throw new SpecError(
+      `${where}: inputs: ${layer.type} needs at least 2 inputs but has ${inputs.length} (${inputs.join(', ')}); list them in inputs`,
+    );
   }
   if (type.onlyFirst !== undefined && (index > 0 || inputs[0] !== MODEL_INPUT)) throw new SpecError(`${where}: type: ${type.onlyFirst}`);
 }
@@ -97,13 +103,17 @@ function cycleError(waiting: GraphNode[], indexOf: Map<string, number>): SpecErr
   }
   const [start, ...rest] = [...path.slice(path.indexOf(node)), node].map((n) => `"${n.layer.name}"`);
   const cycle = `${start} takes ${rest.join(', which takes ')}`;
-  return new SpecError(`${whereIs(node.layer, indexOf.get(node.layer.name)!)}: inputs: a cycle: ${cycle}; a layer cannot take its own output`);
+  return new SpecError(
+    `${whereIs(node.layer, indexOf.get(node.layer.name)!)}: inputs: a cycle: ${cycle}; a layer cannot take its own output`,
+  );
 }
 
 function checkAllUsed(nodes: GraphNode[]): void {
   const used = new Set(nodes.flatMap((node) => node.inputs));
   const unused = nodes.slice(0, -1).find((node) => !used.has(node.layer.name));
   if (unused) {
-    throw new SpecError(`${whereIs(unused.layer, unused.index)}: no layer takes its output, and only the last layer gives the model output; use it in a later layer's inputs or remove it`);
+    throw new SpecError(
+      `${whereIs(unused.layer, unused.index)}: no layer takes its output, and only the last layer gives the model output; use it in a later layer's inputs or remove it`,
+    );
   }
 }

@@ -8,7 +8,13 @@ import { inferShapes, parameterShapes } from './shapes.js';
  * names, order and shapes are in every checkpoint, so they must never change.
  */
 const specs: Record<string, ModelSpecInput> = {
-  dense: { inputShape: [6], layers: [{ type: 'dense', name: 'd1', units: 4 }, { type: 'dense', name: 'd2', units: 3, activation: 'softmax', useBias: false }] },
+  dense: {
+    inputShape: [6],
+    layers: [
+      { type: 'dense', name: 'd1', units: 4 },
+      { type: 'dense', name: 'd2', units: 3, activation: 'softmax', useBias: false },
+    ],
+  },
   conv2d: {
     inputShape: [9, 7, 2],
     layers: [
@@ -26,14 +32,34 @@ const specs: Record<string, ModelSpecInput> = {
     ],
   },
   globalAvgPool2d: { inputShape: [4, 5, 6], layers: [{ type: 'globalAvgPool2d', name: 'g' }] },
-  flatten: { inputShape: [2, 3, 4], layers: [{ type: 'flatten', name: 'f' }, { type: 'flatten', name: 'f2' }] },
-  batchNorm: { inputShape: [4, 4, 3], layers: [{ type: 'batchNorm', name: 'bn' }, { type: 'flatten', name: 'f' }, { type: 'batchNorm', name: 'bn2', momentum: 0.9, epsilon: 1e-5 }] },
+  flatten: {
+    inputShape: [2, 3, 4],
+    layers: [
+      { type: 'flatten', name: 'f' },
+      { type: 'flatten', name: 'f2' },
+    ],
+  },
+  batchNorm: {
+    inputShape: [4, 4, 3],
+    layers: [
+      { type: 'batchNorm', name: 'bn' },
+      { type: 'flatten', name: 'f' },
+      { type: 'batchNorm', name: 'bn2', momentum: 0.9, epsilon: 1e-5 },
+    ],
+  },
   dropout: { inputShape: [5], layers: [{ type: 'dropout', name: 'drop', rate: 0.5 }] },
   activation: { inputShape: [3, 3, 1], layers: [{ type: 'activation', name: 'a', activation: 'leakyRelu' }] },
   onnx: {
     inputShape: [8, 8, 1],
     layers: [
-      { type: 'onnx', name: 'base', inputShape: [8, 8, 1], outputShape: [4, 4, 3], graphBytes: 12, unsupported: { op: 'Erf', node: '/act/Erf' } },
+      {
+        type: 'onnx',
+        name: 'base',
+        inputShape: [8, 8, 1],
+        outputShape: [4, 4, 3],
+        graphBytes: 12,
+        unsupported: { op: 'Erf', node: '/act/Erf' },
+      },
       { type: 'flatten', name: 'flat' },
       { type: 'dense', name: 'head', units: 2 },
     ],
@@ -48,8 +74,17 @@ const errors: Record<string, ModelSpecInput> = {
   poolOnFlat: { inputShape: [4], layers: [{ type: 'avgPool2d', name: 'p' }] },
   poolTooLarge: { inputShape: [4, 4, 1], layers: [{ type: 'maxPool2d', name: 'p', poolSize: 5 }] },
   globalPoolOnFlat: { inputShape: [4], layers: [{ type: 'globalAvgPool2d', name: 'g' }] },
-  onnxNotFirst: { inputShape: [4], layers: [{ type: 'flatten', name: 'f' }, { type: 'onnx', name: 'o', inputShape: [4], outputShape: [2], graphBytes: 3, unsupported: { op: 'Sin', node: 's' } }] },
-  onnxWrongInput: { inputShape: [5], layers: [{ type: 'onnx', name: 'o', inputShape: [4], outputShape: [2], graphBytes: 3, unsupported: { op: 'Sin', node: 's' } }] },
+  onnxNotFirst: {
+    inputShape: [4],
+    layers: [
+      { type: 'flatten', name: 'f' },
+      { type: 'onnx', name: 'o', inputShape: [4], outputShape: [2], graphBytes: 3, unsupported: { op: 'Sin', node: 's' } },
+    ],
+  },
+  onnxWrongInput: {
+    inputShape: [5],
+    layers: [{ type: 'onnx', name: 'o', inputShape: [4], outputShape: [2], graphBytes: 3, unsupported: { op: 'Sin', node: 's' } }],
+  },
   dropoutRate: { inputShape: [4], layers: [{ type: 'dropout', name: 'd', rate: 1 }] },
   batchNormMomentum: { inputShape: [4], layers: [{ type: 'batchNorm', name: 'b', momentum: 2 }] },
   activationUnknown: { inputShape: [4], layers: [{ type: 'activation', name: 'a', activation: 'swish' as 'relu' }] },

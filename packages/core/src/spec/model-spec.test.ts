@@ -47,13 +47,40 @@ describe('validateSpec', () => {
 
   test.each([
     [{ ...cnn, layers: [{ type: 'dense', name: 'a', units: 0 }] }, 'model.yaml: layers[0] "a": units: Too small: expected number to be >0'],
-    [{ inputShape: [4], layers: [{ type: 'dense', name: 'a', units: 'x' }] }, 'model.yaml: layers[0] "a": units: Invalid input: expected number, received string'],
-    [{ inputShape: [4], layers: [{ type: 'denes', name: 'a', units: 3 }] }, 'model.yaml: layers[0] "a": type: unknown layer type "denes"; expected one of dense, conv2d, maxPool2d, avgPool2d, globalAvgPool2d, flatten, batchNorm, dropout, activation, add, concat'],
-    [{ inputShape: [4], layers: [{ type: 'dense', name: 'a', units: 3 }, { type: 'dense', name: 'a', units: 2 }] }, 'model.yaml: layers[1] "a": name: already used by layers[0]'],
-    [{ inputShape: [4], layers: [{ type: 'dense', name: 'my layer', units: 3 }] }, 'model.yaml: layers[0] "my layer": name: a name of letters, digits and _ (it prefixes parameter names like "<name>.kernel")'],
-    [{ inputShape: [64], layers: [{ type: 'conv2d', name: 'c', filters: 2, kernelSize: 3 }] }, 'model.yaml: layers[0] "c": type: conv2d needs [height, width, channels] input but receives [64]; set inputShape like [8, 8, 1]'],
-    [{ inputShape: [8, 8, 1], layers: [{ type: 'dense', name: 'd', units: 2 }] }, 'model.yaml: layers[0] "d": type: dense needs flat input but receives [8,8,1]; add a flatten layer before it'],
-    [{ inputShape: [2, 2, 1], layers: [{ type: 'conv2d', name: 'c', filters: 2, kernelSize: 3 }] }, 'model.yaml: layers[0] "c": kernelSize: window 3 is larger than the input size 2'],
+    [
+      { inputShape: [4], layers: [{ type: 'dense', name: 'a', units: 'x' }] },
+      'model.yaml: layers[0] "a": units: Invalid input: expected number, received string',
+    ],
+    [
+      { inputShape: [4], layers: [{ type: 'denes', name: 'a', units: 3 }] },
+      'model.yaml: layers[0] "a": type: unknown layer type "denes"; expected one of dense, conv2d, maxPool2d, avgPool2d, globalAvgPool2d, flatten, batchNorm, dropout, activation, add, concat',
+    ],
+    [
+      {
+        inputShape: [4],
+        layers: [
+          { type: 'dense', name: 'a', units: 3 },
+          { type: 'dense', name: 'a', units: 2 },
+        ],
+      },
+      'model.yaml: layers[1] "a": name: already used by layers[0]',
+    ],
+    [
+      { inputShape: [4], layers: [{ type: 'dense', name: 'my layer', units: 3 }] },
+      'model.yaml: layers[0] "my layer": name: a name of letters, digits and _ (it prefixes parameter names like "<name>.kernel")',
+    ],
+    [
+      { inputShape: [64], layers: [{ type: 'conv2d', name: 'c', filters: 2, kernelSize: 3 }] },
+      'model.yaml: layers[0] "c": type: conv2d needs [height, width, channels] input but receives [64]; set inputShape like [8, 8, 1]',
+    ],
+    [
+      { inputShape: [8, 8, 1], layers: [{ type: 'dense', name: 'd', units: 2 }] },
+      'model.yaml: layers[0] "d": type: dense needs flat input but receives [8,8,1]; add a flatten layer before it',
+    ],
+    [
+      { inputShape: [2, 2, 1], layers: [{ type: 'conv2d', name: 'c', filters: 2, kernelSize: 3 }] },
+      'model.yaml: layers[0] "c": kernelSize: window 3 is larger than the input size 2',
+    ],
     [{ inputShape: [4], layers: [] }, 'model.yaml: layers: Too small: expected array to have >=1 items'],
     [{ layers: [{ type: 'dense', name: 'a', units: 3 }] }, 'model.yaml: inputShape: Invalid input: expected array, received undefined'],
   ])('rejects %j with "%s"', (input, message) => {
@@ -77,13 +104,19 @@ describe('default specs and heads', () => {
 
   test('withHeadUnits refuses a model without a dense layer', () => {
     const spec = validateSpec({ inputShape: [4], layers: [{ type: 'activation', name: 'a', activation: 'relu' }] });
-    expect(() => withHeadUnits(spec, 3)).toThrow('model has no dense layer to size to the 3 classes; end it in a dense layer with a softmax activation');
+    expect(() => withHeadUnits(spec, 3)).toThrow(
+      'model has no dense layer to size to the 3 classes; end it in a dense layer with a softmax activation',
+    );
   });
 
   test('withHeadUnits resizes the last dense layer only', () => {
     const { spec, head } = withHeadUnits(defaultModelSpec([64], 10), 3);
     expect(head).toBe('head');
-    expect(parameterShapes(spec).filter((p) => p.layer === 'head').map((p) => p.shape)).toEqual([[64, 3], [3]]);
+    expect(
+      parameterShapes(spec)
+        .filter((p) => p.layer === 'head')
+        .map((p) => p.shape),
+    ).toEqual([[64, 3], [3]]);
     expect(parameterShapes(spec).find((p) => p.name === 'enc2.kernel')!.shape).toEqual([128, 64]);
   });
 });

@@ -66,7 +66,8 @@ function describeIssue(input: unknown, issue: z.core.$ZodIssue): string {
       return `${where}: ${issue.keys[0]}: unknown field for type ${String(raw?.type)}; expected one of ${fields.join(', ')}`;
     }
     const field = path.slice(2).join('.') || 'type';
-    if (field === 'type') return `${where}: type: unknown layer type ${JSON.stringify(raw?.type)}; expected one of ${WRITABLE_LAYER_TYPES.join(', ')}`;
+    if (field === 'type')
+      return `${where}: type: unknown layer type ${JSON.stringify(raw?.type)}; expected one of ${WRITABLE_LAYER_TYPES.join(', ')}`;
     return `${where}: ${field}: ${issue.message}`;
   }
   if (issue.code === 'unrecognized_keys' && path.length === 0) {

@@ -53,7 +53,12 @@ export function outputShape(spec: ModelSpec): number[] {
 
 function nodeShapes(layer: Layer, inputs: string[], inputShapes: number[][], where: string): LayerTypeShapes {
   const type = layerTypeOf(layer);
-  if (type.arity === 'merge') return type.shapes(layer as never, inputs.map((name, i) => ({ name, shape: inputShapes[i]! })), where);
+  if (type.arity === 'merge')
+    return type.shapes(
+      layer as never,
+      inputs.map((name, i) => ({ name, shape: inputShapes[i]! })),
+      where,
+    );
   // The graph walk has checked that a single-input layer has exactly one.
   return type.shapes(layer as never, inputShapes[0]!, where);
 }

@@ -17,7 +17,10 @@ export class EarlyStopper {
   private bestWeights: NamedTensors | undefined;
   private bestEpochMetrics: EpochMetrics | undefined;
 
-  constructor(private readonly config: EarlyStopping, hasValidation: boolean) {
+  constructor(
+    private readonly config: EarlyStopping,
+    hasValidation: boolean,
+  ) {
     const wanted = config.monitor ?? 'valLoss';
     // Without validation data the val* metrics do not exist; watch their training counterpart.
     this.monitor = hasValidation || !wanted.startsWith('val') ? wanted : wanted === 'valLoss' ? 'loss' : 'accuracy';
@@ -61,7 +64,12 @@ export class EarlyStopper {
 
   /** For checkpoints, with {@link tensors}. */
   state(): { best: number; bestEpoch: number; wait: number; metrics?: EpochMetrics } {
-    return { best: this.best, bestEpoch: this.bestEpoch, wait: this.wait, ...(this.bestEpochMetrics ? { metrics: this.bestEpochMetrics } : {}) };
+    return {
+      best: this.best,
+      bestEpoch: this.bestEpoch,
+      wait: this.wait,
+      ...(this.bestEpochMetrics ? { metrics: this.bestEpochMetrics } : {}),
+    };
   }
 
   /** The best epoch's weights and metrics as checkpoint tensors, so a resumed run restores the same best. */

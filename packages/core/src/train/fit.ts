@@ -74,7 +74,8 @@ export async function fit(model: Model, plan: FitPlan, env: FitEnv): Promise<Fit
   const resume = env.resume?.state.phase === plan.phase ? env.resume : undefined;
   const history: EpochMetrics[] = [...(resume?.state.history ?? [])];
   if (resume) {
-    const optimizer = stopper && resume.state.earlyStopping ? stopper.restore(resume.state.earlyStopping, resume.optimizer) : resume.optimizer;
+    const optimizer =
+      stopper && resume.state.earlyStopping ? stopper.restore(resume.state.earlyStopping, resume.optimizer) : resume.optimizer;
     await trainer.setState(optimizer);
     Object.assign(at, { epoch: resume.state.epoch, cursor: resume.state.cursor, step: resume.state.step, epochRng: resume.state.rng });
     if (resume.state.totals) at.totals = { ...resume.state.totals };
@@ -85,8 +86,17 @@ export async function fit(model: Model, plan: FitPlan, env: FitEnv): Promise<Fit
     trainer,
     tensors: stopper?.tensors() ?? new Map(),
     state: {
-      stage: env.stage, phase: plan.phase, epoch: at.epoch, step: at.step, cursor: at.cursor, rng: at.epochRng,
-      totals: { ...at.totals }, history: [...history], complete: false, earlyStopping: stopper?.state(), trainable: plan.trainer.trainable,
+      stage: env.stage,
+      phase: plan.phase,
+      epoch: at.epoch,
+      step: at.step,
+      cursor: at.cursor,
+      rng: at.epochRng,
+      totals: { ...at.totals },
+      history: [...history],
+      complete: false,
+      earlyStopping: stopper?.state(),
+      trainable: plan.trainer.trainable,
     },
   });
   let savedAt = Date.now();
@@ -107,7 +117,14 @@ export async function fit(model: Model, plan: FitPlan, env: FitEnv): Promise<Fit
       // The last step's update can blow the weights up while its own loss (of the old weights) looked fine.
       if (metrics.valLoss !== undefined) checkFinite(metrics.valLoss, plan.phase, at, 'validation loss');
       history.push(metrics);
-      env.emit({ type: 'epoch-end', stage: env.stage, epoch: at.epoch, epochs: plan.epochs, metrics, seconds: (Date.now() - epochStart) / 1000 });
+      env.emit({
+        type: 'epoch-end',
+        stage: env.stage,
+        epoch: at.epoch,
+        epochs: plan.epochs,
+        metrics,
+        seconds: (Date.now() - epochStart) / 1000,
+      });
       stoppedEarly = stopper ? (await stopper.update(at.epoch, metrics, model)) === 'stop' : false;
       await plan.onEpochEnd?.(at.epoch, metrics);
       if (stoppedEarly) env.emit({ type: 'early-stop', stage: env.stage, epoch: at.epoch, ...stopper!.summary() });
@@ -118,7 +135,7 @@ export async function fit(model: Model, plan: FitPlan, env: FitEnv): Promise<Fit
   } finally {
     trainer.dispose();
   }
-  const metrics = stoppedEarly ? stopper!.bestMetrics(history) : history[history.length - 1] ?? { loss: Number.NaN };
+  const metrics = stoppedEarly ? stopper!.bestMetrics(history) : (history[history.length - 1] ?? { loss: Number.NaN });
   return { model, metrics, history, epochs: at.epoch, steps: at.step, stoppedEarly, seconds: (Date.now() - started) / 1000 };
 }
 
@@ -134,7 +151,14 @@ function emptyTotals(): Totals {
 
 /** The batches of one epoch from `at.cursor` on; `at` advances as they run. */
 async function runEpoch(
-  trainer: Trainer, plan: FitPlan, env: FitEnv, at: Position, stepsPerEpoch: number, save: () => Promise<void> | undefined, due: () => boolean, chunks: StepChunks,
+  trainer: Trainer,
+  plan: FitPlan,
+  env: FitEnv,
+  at: Position,
+  stepsPerEpoch: number,
+  save: () => Promise<void> | undefined,
+  due: () => boolean,
+  chunks: StepChunks,
 ): Promise<Totals> {
   env.rng.setState(at.epochRng);
   const order = batchOrder(plan.train.size, env.rng);
@@ -168,7 +192,16 @@ async function runEpoch(
       at.cursor++;
       at.step++;
       const accuracy = result.correct !== undefined ? { accuracy: totals.correct / totals.seen } : {};
-      env.emit({ type: 'step', stage: env.stage, epoch: at.epoch, step: at.cursor, stepsPerEpoch, loss: result.loss, ...accuracy, lr: lrScales[k]! * (plan.trainer.groups[0]?.lr ?? 0) });
+      env.emit({
+        type: 'step',
+        stage: env.stage,
+        epoch: at.epoch,
+        step: at.cursor,
+        stepsPerEpoch,
+        loss: result.loss,
+        ...accuracy,
+        lr: lrScales[k]! * (plan.trainer.groups[0]?.lr ?? 0),
+      });
     });
     if (at.cursor < stepsPerEpoch && due()) await save();
   }
@@ -216,7 +249,10 @@ function checkFinite(loss: number, phase: string, at: Position, what: 'loss' | '
 /** Training produced a non-finite loss or weights; nothing was written over the last good checkpoint. */
 export class DivergedError extends HeadstartError {
   constructor(what: string) {
-    super('BAD_INPUT', `training diverged: ${what}; lower the learning rate (--lr) or check the data for extreme values (the last good checkpoint is kept)`);
+    super(
+      'BAD_INPUT',
+      `training diverged: ${what}; lower the learning rate (--lr) or check the data for extreme values (the last good checkpoint is kept)`,
+    );
     this.name = 'DivergedError';
   }
 }

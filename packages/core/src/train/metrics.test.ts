@@ -44,7 +44,10 @@ describe('EvaluationAccumulator', () => {
     accumulator.add(new Float32Array([0, 1]), Int32Array.from([0]));
     const result = accumulator.result();
     // Sample 2 ties and counts as "cat" (the first largest); sample 3's probability 0 is clamped at 1e-7.
-    expect(result.confusion).toEqual([[1, 1], [1, 0]]);
+    expect(result.confusion).toEqual([
+      [1, 1],
+      [1, 0],
+    ]);
     expect(result.samples).toBe(3);
     expect(result.accuracy).toBeCloseTo(1 / 3, 12);
     expect(result.loss).toBeCloseTo(-(Math.log(0.75) + Math.log(0.5) + Math.log(1e-7)) / 3, 6);
@@ -57,8 +60,14 @@ describe('EvaluationAccumulator', () => {
     accumulator.add(new Float32Array([1, 0]), [0]);
     const first = accumulator.result();
     accumulator.add(new Float32Array([1, 0]), [1]);
-    expect(first.confusion).toEqual([[1, 0], [0, 0]]);
-    expect(accumulator.result().confusion).toEqual([[1, 0], [1, 0]]);
+    expect(first.confusion).toEqual([
+      [1, 0],
+      [0, 0],
+    ]);
+    expect(accumulator.result().confusion).toEqual([
+      [1, 0],
+      [1, 0],
+    ]);
   });
 
   it('gives zeros, not NaN, for no samples', () => {
@@ -96,8 +105,19 @@ describe('evaluateClassifierStream', () => {
 
   it('refuses chunks without labels', async () => {
     const chunk = { size: 1, features: new Float32Array([1]) };
-    await expect(evaluateClassifierStream(centroidModel({ size: 1, sampleShape: [1], features: new Float32Array([1]), labels: Int32Array.from([0]), labelMap: [0], source: { file: 'x', format: 'csv' } }), [chunk], [0])).rejects.toThrow(
-      'evaluateClassifier needs labelled data',
-    );
+    await expect(
+      evaluateClassifierStream(
+        centroidModel({
+          size: 1,
+          sampleShape: [1],
+          features: new Float32Array([1]),
+          labels: Int32Array.from([0]),
+          labelMap: [0],
+          source: { file: 'x', format: 'csv' },
+        }),
+        [chunk],
+        [0],
+      ),
+    ).rejects.toThrow('evaluateClassifier needs labelled data');
   });
 });

@@ -49,7 +49,12 @@ export interface LabelledChunk {
  * Evaluate a classifier on labelled data: cross-entropy from its output probabilities (clamped
  * at 1e-7 like Keras), accuracy, per-class recall/precision and the confusion matrix.
  */
-export async function evaluateClassifier(model: Pick<Model, 'predict'>, data: Dataset, labels: Label[], batchSize = 512): Promise<Evaluation> {
+export async function evaluateClassifier(
+  model: Pick<Model, 'predict'>,
+  data: Dataset,
+  labels: Label[],
+  batchSize = 512,
+): Promise<Evaluation> {
   if (!data.labels) throw new TypeError('evaluateClassifier needs labelled data');
   return evaluateClassifierStream(model, batches(data, batchSize), labels);
 }
@@ -58,7 +63,11 @@ export async function evaluateClassifier(model: Pick<Model, 'predict'>, data: Da
  * {@link evaluateClassifier} over chunks of samples as they come (a file streamed in chunks),
  * so only one chunk need be in memory. The result does not depend on how the samples are chunked.
  */
-export async function evaluateClassifierStream(model: Pick<Model, 'predict'>, chunks: AsyncIterable<LabelledChunk> | Iterable<LabelledChunk>, labels: Label[]): Promise<Evaluation> {
+export async function evaluateClassifierStream(
+  model: Pick<Model, 'predict'>,
+  chunks: AsyncIterable<LabelledChunk> | Iterable<LabelledChunk>,
+  labels: Label[],
+): Promise<Evaluation> {
   const accumulator = new EvaluationAccumulator(labels);
   for await (const chunk of chunks) {
     if (!chunk.labels) throw new TypeError('evaluateClassifier needs labelled data');
@@ -98,7 +107,12 @@ export class EvaluationAccumulator {
 
   /** The evaluation of every sample added so far. */
   result(): Evaluation {
-    return summarize(this.confusion.map((row) => [...row]), [...this.labels], this.lossSum, this.samples);
+    return summarize(
+      this.confusion.map((row) => [...row]),
+      [...this.labels],
+      this.lossSum,
+      this.samples,
+    );
   }
 }
 

@@ -21,7 +21,7 @@ export function scheduleFactor(schedule: LrSchedule, step: number, totalSteps: n
     case 'constant':
       return warm;
     case 'step':
-      return warm * Math.pow(schedule.gamma, Math.floor(step / Math.max(1, stepsPerEpoch) / schedule.stepEpochs));
+      return warm * schedule.gamma ** Math.floor(step / Math.max(1, stepsPerEpoch) / schedule.stepEpochs);
     case 'cosine': {
       const min = schedule.minFactor ?? 0;
       const progress = Math.min(1, Math.max(0, (step - warmup) / Math.max(1, total - warmup)));

@@ -35,24 +35,27 @@ class TinyModel implements Model {
     return new Float32Array(size * 2).fill(0.5);
   }
   trainer(options: TrainerOptions): Trainer {
-    const model = this;
     let momentum = 0;
     let steps = 0;
     const step = async (batch: Batch, lrScale: number): Promise<StepResult> => {
       const mean = batch.x.reduce((a, v) => a + v, 0) / batch.x.length;
-      const loss = (model.w - mean) ** 2;
-      momentum = Math.fround(0.9 * momentum + (model.w - mean));
-      model.w = Math.fround(model.w - options.groups[0]!.lr * lrScale * momentum);
+      const loss = (this.w - mean) ** 2;
+      momentum = Math.fround(0.9 * momentum + (this.w - mean));
+      this.w = Math.fround(this.w - options.groups[0]!.lr * lrScale * momentum);
       steps++;
       return { loss, correct: batch.labels!.filter((l) => l === 1).length };
     };
     const trainer: Trainer = {
       step: (batch, lrScale) => {
-        model.calls.push(1);
+        this.calls.push(1);
         return step(batch, lrScale);
       },
       evaluate: async () => ({ lossSum: 0, outputs: new Float32Array() }),
-      getState: async () => new Map([['optim.momentum.w', { shape: [1], data: Float32Array.of(momentum) }], ['optim.step', { shape: [1], data: Float32Array.of(steps) }]]),
+      getState: async () =>
+        new Map([
+          ['optim.momentum.w', { shape: [1], data: Float32Array.of(momentum) }],
+          ['optim.step', { shape: [1], data: Float32Array.of(steps) }],
+        ]),
       setState: async (state) => {
         momentum = state.get('optim.momentum.w')!.data[0]!;
         steps = state.get('optim.step')!.data[0]!;
@@ -61,7 +64,7 @@ class TinyModel implements Model {
     };
     if (this.many) {
       trainer.stepMany = async (batches, lrScales) => {
-        model.calls.push(batches.length);
+        this.calls.push(batches.length);
         const results: StepResult[] = [];
         for (const [i, batch] of batches.entries()) results.push(await step(batch, lrScales[i]!));
         return results;
@@ -89,7 +92,13 @@ const plan: FitPlan = {
   batchSize: 8,
   schedule: { type: 'cosine', warmupSteps: 5 },
   inputNoise: { type: 'gaussian', amount: 0.1 },
-  trainer: { trainable: ['w'], groups: [{ name: 'all', params: ['w'], lr: 0.1 }], optimizer: { type: 'sgd', momentum: 0.9 }, loss: 'softmaxCrossEntropy', seed: 3 },
+  trainer: {
+    trainable: ['w'],
+    groups: [{ name: 'all', params: ['w'], lr: 0.1 }],
+    optimizer: { type: 'sgd', momentum: 0.9 },
+    loss: 'softmaxCrossEntropy',
+    seed: 3,
+  },
 };
 
 interface Run {
@@ -207,7 +216,11 @@ describe('StepChunks', () => {
     expect(slower.next(timed, 1000)).toBe(6);
     // Instant steps: an eighth of the epoch, at least 4.
     const instant = trainer(true, 0);
-    for (const [stepsPerEpoch, expected] of [[60, 8], [10, 4], [100_000, 256]] as const) {
+    for (const [stepsPerEpoch, expected] of [
+      [60, 8],
+      [10, 4],
+      [100_000, 256],
+    ] as const) {
       const epochChunks = chunksOf(stepsPerEpoch, 10_000);
       for (let i = 0; i < 2; i++) await epochChunks.run(instant, [batch], [1]);
       expect(epochChunks.next(instant, 1_000_000), `${stepsPerEpoch} steps an epoch`).toBe(expected);

@@ -64,7 +64,8 @@ export class StepChunks {
     const many = batches.length > 1 && trainer.stepMany !== undefined;
     const started = this.now();
     const results = many ? await trainer.stepMany!(batches, lrScales) : [await trainer.step(batches[0]!, lrScales[0]!)];
-    if (results.length !== batches.length) throw new Error(`the backend's stepMany returned ${results.length} results for ${batches.length} batches`);
+    if (results.length !== batches.length)
+      throw new Error(`the backend's stepMany returned ${results.length} results for ${batches.length} batches`);
     const kind = many ? 'many' : 'single';
     if (this.warm[kind]) this.msPerStep = (this.now() - started) / batches.length;
     this.warm[kind] = true;

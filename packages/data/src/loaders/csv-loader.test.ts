@@ -22,7 +22,9 @@ describe('csv loader', () => {
   it('reshapes samples with the sampleShape option', async () => {
     const digits = await csv.load(DIGITS_CSV, { sampleShape: [8, 8, 1] });
     expect(digits.sampleShape).toEqual([8, 8, 1]);
-    await expect(csv.load(DIGITS_CSV, { sampleShape: [8, 8, 2] })).rejects.toThrow(`${DIGITS_CSV}: sample shape [8,8,2] holds 128 values, but each sample has 64`);
+    await expect(csv.load(DIGITS_CSV, { sampleShape: [8, 8, 2] })).rejects.toThrow(
+      `${DIGITS_CSV}: sample shape [8,8,2] holds 128 values, but each sample has 64`,
+    );
   });
 
   it('stops when its signal is aborted', async () => {
@@ -73,13 +75,20 @@ describe('csv loader', () => {
     expect(Array.from(data.features)).toEqual([1, 2, 3, 4]);
     const records: DataRecord[] = [];
     for await (const record of csv.records!(file, { featureNames: ['a', 'b'] })) records.push(record);
-    expect(records.map((r) => Array.from(r.features))).toEqual([[1, 2], [3, 4]]);
+    expect(records.map((r) => Array.from(r.features))).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
   });
 
   it('refuses columns other than featureNames before reading a row, naming them', async () => {
     const file = await temp.write('other-columns.csv', 'a,c,label\n1,2,x\n1,oops,y\n');
-    await expect(csv.load(file, { featureNames: ['a', 'b'] })).rejects.toThrow(`${file}: missing column b and unknown column c; the model was trained on 2 columns: a, b`);
-    await expect(csv.load(file, { featureNames: ['a', 'b', 'c', 'd'] })).rejects.toThrow(`${file}: missing columns b, d; the model was trained on 4 columns: a, b, c, d`);
+    await expect(csv.load(file, { featureNames: ['a', 'b'] })).rejects.toThrow(
+      `${file}: missing column b and unknown column c; the model was trained on 2 columns: a, b`,
+    );
+    await expect(csv.load(file, { featureNames: ['a', 'b', 'c', 'd'] })).rejects.toThrow(
+      `${file}: missing columns b, d; the model was trained on 4 columns: a, b, c, d`,
+    );
   });
 
   it('streams records with their physical line numbers', async () => {
@@ -119,13 +128,17 @@ describe('csv loader', () => {
 
     it('an empty feature cell is refused, not read as 0', async () => {
       const file = await temp.write('hole.csv', 'a,b,label\n1,,0\n');
-      await expect(csv.load(file)).rejects.toThrow(`${file}, line 2, column "b": the cell is empty; expected a number (missing values are not filled in)`);
+      await expect(csv.load(file)).rejects.toThrow(
+        `${file}, line 2, column "b": the cell is empty; expected a number (missing values are not filled in)`,
+      );
     });
 
     // Number() reads all of these; a data file means none of them.
     it.each(['0x10', '0b1', '0o7', 'Infinity', '-Infinity', '+Infinity'])('a cell of %s is not a decimal number', async (cell) => {
       const file = await temp.write('not-decimal.csv', `a,b,label\n1,2,0\n3,${cell},1\n`);
-      await expect(csv.load(file)).rejects.toThrow(`${file}, line 3, column "b": expected a decimal number (like 16, -0.5 or 1e3), found "${cell}"`);
+      await expect(csv.load(file)).rejects.toThrow(
+        `${file}, line 3, column "b": expected a decimal number (like 16, -0.5 or 1e3), found "${cell}"`,
+      );
     });
 
     it.each(['3.4e39', '-1e40', '1e309'])('a cell of %s is beyond float32, in load and in chunks alike', async (cell) => {

@@ -43,7 +43,10 @@ export function csvLoader(): DatasetLoader {
 async function loadCsv(file: string, options: LoadOptions = {}): Promise<Dataset> {
   let featureNames: string[] = [];
   const [data, sha256] = await Promise.all([
-    collectRecords(readCsv(file, options, (names) => (featureNames = names)), { file, format: 'csv', options }),
+    collectRecords(
+      readCsv(file, options, (names) => (featureNames = names)),
+      { file, format: 'csv', options },
+    ),
     sha256OfFile(file),
   ]);
   return { ...data, featureNames, source: { ...data.source, sha256 } };
@@ -51,13 +54,21 @@ async function loadCsv(file: string, options: LoadOptions = {}): Promise<Dataset
 
 async function* chunkCsv(file: string, options: ChunkOptions = {}): AsyncGenerator<Dataset> {
   let featureNames: string[] = [];
-  const chunks = chunkRecords(readCsv(file, options, (names) => (featureNames = names)), { file, format: 'csv', options }, options.chunkSize);
+  const chunks = chunkRecords(
+    readCsv(file, options, (names) => (featureNames = names)),
+    { file, format: 'csv', options },
+    options.chunkSize,
+  );
   for await (const chunk of chunks) yield { ...chunk, featureNames };
 }
 
 /** The rows of a CSV file as records (labels as the text of their cell), streamed. */
 async function* readCsv(file: string, options: LoadOptions, onHeader?: (featureNames: string[]) => void): AsyncGenerator<DataRecord> {
-  const parser = pipeline(createReadStream(file), parse({ bom: true, info: true, relax_column_count: true, skip_empty_lines: true }), () => {});
+  const parser = pipeline(
+    createReadStream(file),
+    parse({ bom: true, info: true, relax_column_count: true, skip_empty_lines: true }),
+    () => {},
+  );
   const lines = new CsvLineCounter();
   let layout: CsvLayout | undefined;
   let rows = 0;
@@ -130,7 +141,11 @@ function parseCell(cell: string, fail: (problem: string) => never): number {
   const text = cell.trim();
   if (text === '') return fail('the cell is empty; expected a number (missing values are not filled in)');
   if (!isDecimal(text)) {
-    return fail(Number.isNaN(Number(text)) ? `expected a number, found "${clip(cell)}"` : `expected a decimal number (like 16, -0.5 or 1e3), found "${clip(text)}"`);
+    return fail(
+      Number.isNaN(Number(text))
+        ? `expected a number, found "${clip(cell)}"`
+        : `expected a decimal number (like 16, -0.5 or 1e3), found "${clip(text)}"`,
+    );
   }
   const value = Number(text);
   return fitsFloat32(value) ? value : fail(beyondFloat32(clip(text)));

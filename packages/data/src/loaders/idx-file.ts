@@ -48,11 +48,15 @@ export async function* readIdx(file: string, onHeader?: (header: IdxHeader) => v
     const [count = 0, ...itemShape] = header.dims;
     const itemBytes = sizeOf(itemShape) * type.bytes;
     // Items of no bytes would "read" forever: a corrupt header can announce 2^32 of them.
-    if (itemBytes === 0 && count > 0) throw new DataError(file, `the header announces ${count} items of shape ${formatShape(itemShape)}, which hold no values`);
+    if (itemBytes === 0 && count > 0)
+      throw new DataError(file, `the header announces ${count} items of shape ${formatShape(itemShape)}, which hold no values`);
     for (let item = 1; item <= count; item++) {
       const raw = await bytes.read(itemBytes);
       if (raw.length < itemBytes) {
-        throw new DataError(file, `truncated: the header announces ${count} items of ${itemBytes} bytes, but the data ends in item ${item}`);
+        throw new DataError(
+          file,
+          `truncated: the header announces ${count} items of ${itemBytes} bytes, but the data ends in item ${item}`,
+        );
       }
       yield decode(file, item, raw, type);
     }
@@ -84,7 +88,8 @@ async function readHeader(file: string, bytes: ByteReader): Promise<IdxHeader> {
   }
   const rank = magic[3]!;
   const dims = await bytes.read(4 * rank);
-  if (dims.length < 4 * rank) throw new DataError(file, `truncated: the header announces ${rank} dimensions but ends after ${dims.length} bytes of them`);
+  if (dims.length < 4 * rank)
+    throw new DataError(file, `truncated: the header announces ${rank} dimensions but ends after ${dims.length} bytes of them`);
   return { type: magic[2]!, dims: Array.from({ length: rank }, (_, i) => dims.readUInt32BE(4 * i)) };
 }
 

@@ -13,9 +13,11 @@ function idxBytes(type: 0x08 | 0x0d | 0x0e, dims: number[], values: number[]): B
   header.writeUInt8(type, 2);
   header.writeUInt8(dims.length, 3);
   dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
-  const bytes = { 0x08: 1, 0x0d: 4, 0x0e: 8 }[type];
+  const bytes = { 8: 1, 13: 4, 14: 8 }[type];
   const body = Buffer.alloc(values.length * bytes);
-  values.forEach((v, i) => (type === 0x08 ? body.writeUInt8(v, i) : type === 0x0d ? body.writeFloatBE(v, 4 * i) : body.writeDoubleBE(v, 8 * i)));
+  values.forEach((v, i) =>
+    type === 0x08 ? body.writeUInt8(v, i) : type === 0x0d ? body.writeFloatBE(v, 4 * i) : body.writeDoubleBE(v, 8 * i),
+  );
   return Buffer.concat([header, body]);
 }
 
@@ -25,7 +27,10 @@ const labels = [3, 1, 3, 0, 1];
 async function writeMnist(folder: string, options: { gzip?: boolean; labels?: number[] } = {}): Promise<string> {
   const pack = (bytes: Buffer): Buffer => (options.gzip ? gzipSync(bytes) : bytes);
   const suffix = options.gzip ? '.gz' : '';
-  await temp.write(`${folder}/train-labels-idx1-ubyte${suffix}`, pack(idxBytes(0x08, [(options.labels ?? labels).length], options.labels ?? labels)));
+  await temp.write(
+    `${folder}/train-labels-idx1-ubyte${suffix}`,
+    pack(idxBytes(0x08, [(options.labels ?? labels).length], options.labels ?? labels)),
+  );
   return temp.write(`${folder}/train-images-idx3-ubyte${suffix}`, pack(idxBytes(0x08, [5, 3, 2], pixels)));
 }
 
@@ -70,24 +75,34 @@ describe('idx loader', () => {
     const file = await temp.write('alone/train-images-idx3-ubyte', idxBytes(0x08, [5, 3, 2], pixels));
     expect((await idx.load(file, { labelled: false })).labels).toBeUndefined();
     expect((await idx.load(file, { labelled: 'optional' })).labels).toBeUndefined();
-    await expect(idx.load(file)).rejects.toThrow(`${file}: no labels file: expected ${temp.path('alone/train-labels-idx1-ubyte')} beside it`);
+    await expect(idx.load(file)).rejects.toThrow(
+      `${file}: no labels file: expected ${temp.path('alone/train-labels-idx1-ubyte')} beside it`,
+    );
   });
 
   it('streams records with labels', async () => {
     const records: DataRecord[] = [];
     for await (const record of idx.records!(await writeMnist('plain'))) records.push(record);
-    expect(records.map((r) => [r.line, r.label, r.shape, r.features.length])).toEqual(labels.map((label, i) => [i + 1, label, [3, 2, 1], 6]));
+    expect(records.map((r) => [r.line, r.label, r.shape, r.features.length])).toEqual(
+      labels.map((label, i) => [i + 1, label, [3, 2, 1], 6]),
+    );
   });
 
   it('streams chunks as load reads the file, naming the labels file and item of a label outside the label map', async () => {
     const file = await writeMnist('plain');
     const chunks = [];
     for await (const chunk of idx.chunks!(file, { labelMap: [0, 1, 3], chunkSize: 2 })) chunks.push(chunk);
-    expect(chunks.map((c) => [c.size, c.sampleShape, Array.from(c.labels!)])).toEqual([[2, [3, 2, 1], [2, 1]], [2, [3, 2, 1], [2, 0]], [1, [3, 2, 1], [1]]]);
+    expect(chunks.map((c) => [c.size, c.sampleShape, Array.from(c.labels!)])).toEqual([
+      [2, [3, 2, 1], [2, 1]],
+      [2, [3, 2, 1], [2, 0]],
+      [1, [3, 2, 1], [1]],
+    ]);
     const stream = idx.chunks!(file, { labelMap: [1, 3], chunkSize: 2 });
-    await expect((async () => {
-      for await (const _ of stream);
-    })()).rejects.toThrow(`${temp.path('plain/train-labels-idx1-ubyte')}: item 4: label 0 is not one of the 2 known labels (1, 3)`);
+    await expect(
+      (async () => {
+        for await (const _ of stream);
+      })(),
+    ).rejects.toThrow(`${temp.path('plain/train-labels-idx1-ubyte')}: item 4: label 0 is not one of the 2 known labels (1, 3)`);
   });
 
   describe('malformed files', () => {
@@ -100,22 +115,30 @@ describe('idx loader', () => {
 
     it('truncated data', async () => {
       const file = await temp.write('short/images.idx', idxBytes(0x08, [5, 3, 2], pixels).subarray(0, 16 + 6 * 3 + 2));
-      await expect(idx.load(file, { labelled: false })).rejects.toThrow(`${file}: truncated: the header announces 5 items of 6 bytes, but the data ends in item 4`);
+      await expect(idx.load(file, { labelled: false })).rejects.toThrow(
+        `${file}: truncated: the header announces 5 items of 6 bytes, but the data ends in item 4`,
+      );
     });
 
     it('items with no values: refused at once, not read 2^32 times', async () => {
       const file = await temp.write('empty-items/images.idx', idxBytes(0x08, [0xffffffff, 0, 5], []));
-      await expect(idx.load(file, { labelled: false })).rejects.toThrow(`${file}: the header announces 4294967295 items of shape [0,5], which hold no values`);
+      await expect(idx.load(file, { labelled: false })).rejects.toThrow(
+        `${file}: the header announces 4294967295 items of shape [0,5], which hold no values`,
+      );
     }, 5000);
 
     it('bytes after the last item', async () => {
       const file = await temp.write('long/images.idx', Buffer.concat([idxBytes(0x08, [5, 3, 2], pixels), Buffer.from([1, 2])]));
-      await expect(idx.load(file, { labelled: false })).rejects.toThrow(`${file}: 2 bytes after the last of the 5 items the header announces`);
+      await expect(idx.load(file, { labelled: false })).rejects.toThrow(
+        `${file}: 2 bytes after the last of the 5 items the header announces`,
+      );
     });
 
     it('labels and images of different counts', async () => {
       const file = await writeMnist('mismatch', { labels: [1, 2, 3, 4] });
-      await expect(idx.load(file)).rejects.toThrow(`${temp.path('mismatch/train-labels-idx1-ubyte')}: 4 labels for the 5 images in ${file}`);
+      await expect(idx.load(file)).rejects.toThrow(
+        `${temp.path('mismatch/train-labels-idx1-ubyte')}: 4 labels for the 5 images in ${file}`,
+      );
     });
 
     it('a label outside a given label map names the labels file and item', async () => {
@@ -132,19 +155,25 @@ describe('idx loader', () => {
 
     it('a double beyond float32 names the item and the value', async () => {
       const file = await temp.write('double/images.idx', idxBytes(0x0e, [2, 3], [1, 2, 3, 4, 3.4e39, 6]));
-      await expect(idx.load(file, { labelled: false })).rejects.toThrow(`${file}: item 2, value 2: 3.4e+39 is beyond the float32 range (±3.4e38)`);
+      await expect(idx.load(file, { labelled: false })).rejects.toThrow(
+        `${file}: item 2, value 2: 3.4e+39 is beyond the float32 range (±3.4e38)`,
+      );
     });
 
     it('a float that is NaN or infinite names the item and the value', async () => {
       const nan = await temp.write('nan/images.idx', idxBytes(0x0d, [2, 2], [1, NaN, 3, 4]));
       await expect(idx.load(nan, { labelled: false })).rejects.toThrow(`${nan}: item 1, value 2: NaN is not a number`);
       const infinite = await temp.write('inf/images.idx', idxBytes(0x0d, [2, 2], [1, 2, 3, -Infinity]));
-      await expect(idx.load(infinite, { labelled: false })).rejects.toThrow(`${infinite}: item 2, value 2: -Infinity is beyond the float32 range (±3.4e38)`);
+      await expect(idx.load(infinite, { labelled: false })).rejects.toThrow(
+        `${infinite}: item 2, value 2: -Infinity is beyond the float32 range (±3.4e38)`,
+      );
     });
 
     it('a labels file given as the data', async () => {
       const file = await temp.write('labels-only/labels.idx', idxBytes(0x08, [3], [1, 2, 3]));
-      await expect(idx.load(file, { labelled: false })).rejects.toThrow(`${file}: a 1-dimensional IDX file holds labels, not samples; give the images file`);
+      await expect(idx.load(file, { labelled: false })).rejects.toThrow(
+        `${file}: a 1-dimensional IDX file holds labels, not samples; give the images file`,
+      );
     });
   });
 });

@@ -22,7 +22,10 @@ const IDX_NAME = /(idx\d+-ubyte|\.idx\d*)(\.gz)?$/i;
 export function idxLoader(): DatasetLoader {
   return {
     name: 'idx',
-    meta: { version: LOADER_VERSION, description: 'IDX files as MNIST ships them (gzipped or not), with the labels file beside the images' },
+    meta: {
+      version: LOADER_VERSION,
+      description: 'IDX files as MNIST ships them (gzipped or not), with the labels file beside the images',
+    },
     extensions: ['-idx3-ubyte', '.idx3-ubyte', '.idx'],
     canLoad: (path, isDirectory) => !isDirectory && IDX_NAME.test(basename(path)),
     load: loadIdx,
@@ -54,7 +57,10 @@ async function* readIdxRecords(file: string, options: LoadOptions = {}): AsyncGe
 }
 
 /** The images' records with their labels (read first: a small file), and how to collect them. */
-async function idxSource(file: string, options: LoadOptions): Promise<{ records: AsyncIterable<DataRecord>; context: CollectContext; labelsFile: string | undefined }> {
+async function idxSource(
+  file: string,
+  options: LoadOptions,
+): Promise<{ records: AsyncIterable<DataRecord>; context: CollectContext; labelsFile: string | undefined }> {
   const labelsFile = await findLabels(file, options.labelled ?? true);
   const labels = labelsFile ? { file: labelsFile, values: await readLabels(labelsFile) } : undefined;
   const context: CollectContext = { file, format: 'idx', options, unit: 'item', ...(labelsFile ? { labelsFile } : {}) };
@@ -66,7 +72,11 @@ async function findLabels(file: string, labelled: boolean | 'optional'): Promise
   const expected = labelsFileFor(file);
   if (expected && (await exists(expected))) return expected;
   if (labelled === 'optional') return undefined;
-  if (!expected) throw new DataError(file, 'cannot tell where the labels are: name the images file like train-images-idx3-ubyte and put train-labels-idx1-ubyte beside it');
+  if (!expected)
+    throw new DataError(
+      file,
+      'cannot tell where the labels are: name the images file like train-images-idx3-ubyte and put train-labels-idx1-ubyte beside it',
+    );
   if (!(await exists(file))) throw new DataError(file, 'no such file or directory');
   throw new DataError(file, `no labels file: expected ${expected} beside it`);
 }
@@ -97,12 +107,16 @@ function itemShape(file: string, header: IdxHeader): number[] {
 async function readLabels(file: string): Promise<number[]> {
   const values: number[] = [];
   const checkHeader = (header: IdxHeader): void => {
-    if (header.dims.length !== 1) throw new DataError(file, `expected a 1-dimensional labels file, found dimensions ${formatShape(header.dims)}`);
+    if (header.dims.length !== 1)
+      throw new DataError(file, `expected a 1-dimensional labels file, found dimensions ${formatShape(header.dims)}`);
   };
   for await (const item of readIdx(file, checkHeader)) values.push(item[0]!);
   return values;
 }
 
 async function exists(path: string): Promise<boolean> {
-  return access(path).then(() => true, () => false);
+  return access(path).then(
+    () => true,
+    () => false,
+  );
 }

@@ -37,12 +37,17 @@ export function decodeImage(file: string, bytes: Buffer): DecodedImage {
   const png = extname(file).toLowerCase() === '.png';
   const claimed = png ? pngSize(bytes) : jpegSize(bytes);
   if (claimed && claimed.width * claimed.height > MAX_IMAGE_PIXELS) {
-    throw new DataError(file, `is ${claimed.width}×${claimed.height} pixels by its header; images over ${MAX_IMAGE_PIXELS} pixels (4096×4096) are not read`);
+    throw new DataError(
+      file,
+      `is ${claimed.width}×${claimed.height} pixels by its header; images over ${MAX_IMAGE_PIXELS} pixels (4096×4096) are not read`,
+    );
   }
   let rgba: { width: number; height: number; data: Uint8Array };
   try {
     // jpeg-js's own limit too, in case the header scan missed the size (MP: million pixels).
-    rgba = png ? PNG.sync.read(bytes) : jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6 });
+    rgba = png
+      ? PNG.sync.read(bytes)
+      : jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6 });
   } catch (error) {
     throw new DataError(file, `not a readable ${png ? 'PNG' : 'JPEG'} image (${(error as Error).message})`);
   }

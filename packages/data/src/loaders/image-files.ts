@@ -24,8 +24,10 @@ export async function listImages(root: string, labelled: LoadOptions['labelled']
   const useLabels = labelled === true || (labelled === 'optional' && folders.length > 0);
   const entries: ImageEntry[] = [];
   if (useLabels) {
-    if (folders.length === 0) throw new DataError(root, 'no class folders: expected one sub-folder of images per class, named after the class');
-    if (images[0] !== undefined) throw new DataError(join(root, images[0]), 'an image outside the class folders; put each image in the folder named after its class');
+    if (folders.length === 0)
+      throw new DataError(root, 'no class folders: expected one sub-folder of images per class, named after the class');
+    if (images[0] !== undefined)
+      throw new DataError(join(root, images[0]), 'an image outside the class folders; put each image in the folder named after its class');
   } else {
     entries.push(...images.map((path) => ({ path })));
   }

@@ -26,7 +26,9 @@ function jpg(width: number, height: number, colour: (i: number) => [number, numb
   return jpeg.encode({ width, height, data: rgba(width, height, colour) }, 100).data;
 }
 
-const gray = (level: number) => (i: number): [number, number, number] => [level + i, level + i, level + i];
+const gray =
+  (level: number) =>
+  (i: number): [number, number, number] => [level + i, level + i, level + i];
 
 describe('image folder loader', () => {
   it('reads one class per folder, gray images as one channel, in sorted order', async () => {
@@ -44,7 +46,10 @@ describe('image folder loader', () => {
   });
 
   it('reads colour JPEG and PNG as three channels, with numeric folder names as numbers', async () => {
-    await temp.write('colour/10/a.jpg', jpg(4, 2, () => [200, 40, 40]));
+    await temp.write(
+      'colour/10/a.jpg',
+      jpg(4, 2, () => [200, 40, 40]),
+    );
     await temp.write('colour/9/b.png', png(4, 2, gray(0)));
     const data = await images.load(temp.path('colour'));
     expect(data.sampleShape).toEqual([2, 4, 3]);
@@ -89,7 +94,9 @@ describe('image folder loader', () => {
     it('images of different sizes', async () => {
       await temp.write('sizes/a/1.png', png(2, 2, gray(0)));
       const odd = await temp.write('sizes/b/2.png', png(3, 2, gray(0)));
-      await expect(images.load(temp.path('sizes'))).rejects.toThrow(`${odd}: is 3×2 but ${temp.path('sizes/a/1.png')} is 2×2; every image must have the same size`);
+      await expect(images.load(temp.path('sizes'))).rejects.toThrow(
+        `${odd}: is 3×2 but ${temp.path('sizes/a/1.png')} is 2×2; every image must have the same size`,
+      );
     });
 
     it('a file that does not decode', async () => {
@@ -106,7 +113,9 @@ describe('image folder loader', () => {
       await temp.write('huge/a/1.png', png(2, 2, gray(0)));
       const file = await temp.write('huge/b/2.png', huge);
       const started = performance.now();
-      await expect(images.load(temp.path('huge'))).rejects.toThrow(`${file}: is 20000×20000 pixels by its header; images over 16777216 pixels (4096×4096) are not read`);
+      await expect(images.load(temp.path('huge'))).rejects.toThrow(
+        `${file}: is 20000×20000 pixels by its header; images over 16777216 pixels (4096×4096) are not read`,
+      );
       // Same for a JPEG whose start-of-frame says 10000 wide, 5000 high.
       const wide = jpg(8, 8, gray(0));
       const frame = wide.indexOf(Buffer.from([0xff, 0xc0]));
@@ -114,22 +123,30 @@ describe('image folder loader', () => {
       wide.writeUInt16BE(10000, frame + 7);
       const jpegFile = await temp.write('wide/b/2.jpg', wide);
       await temp.write('wide/a/1.jpg', jpg(8, 8, gray(0)));
-      await expect(images.load(temp.path('wide'))).rejects.toThrow(`${jpegFile}: is 10000×5000 pixels by its header; images over 16777216 pixels (4096×4096) are not read`);
+      await expect(images.load(temp.path('wide'))).rejects.toThrow(
+        `${jpegFile}: is 10000×5000 pixels by its header; images over 16777216 pixels (4096×4096) are not read`,
+      );
       expect(performance.now() - started).toBeLessThan(2000);
     });
 
     it('no class folders when labelled', async () => {
-      await expect(images.load(temp.path('flat'))).rejects.toThrow(`${temp.path('flat')}: no class folders: expected one sub-folder of images per class, named after the class`);
+      await expect(images.load(temp.path('flat'))).rejects.toThrow(
+        `${temp.path('flat')}: no class folders: expected one sub-folder of images per class, named after the class`,
+      );
     });
 
     it('a loose image beside the class folders', async () => {
       await temp.write('loose/a/1.png', png(1, 1, gray(0)));
       const file = await temp.write('loose/2.png', png(1, 1, gray(0)));
-      await expect(images.load(temp.path('loose'))).rejects.toThrow(`${file}: an image outside the class folders; put each image in the folder named after its class`);
+      await expect(images.load(temp.path('loose'))).rejects.toThrow(
+        `${file}: an image outside the class folders; put each image in the folder named after its class`,
+      );
     });
 
     it('a class the given label map does not know', async () => {
-      await expect(images.load(temp.path('gray'), { labelMap: ['cats'] })).rejects.toThrow(`${temp.path('gray/dogs')}: class "dogs" is not one of the 1 known labels (cats)`);
+      await expect(images.load(temp.path('gray'), { labelMap: ['cats'] })).rejects.toThrow(
+        `${temp.path('gray/dogs')}: class "dogs" is not one of the 1 known labels (cats)`,
+      );
       expect((await images.load(temp.path('gray'), { labelMap: ['dogs', 'cats'] })).labels).toEqual(new Int32Array([1, 1, 0]));
     });
 

@@ -31,7 +31,8 @@ export function imageFolderLoader(): DatasetLoader {
     canLoad: (_path, isDirectory) => isDirectory,
     load: loadImages,
     records: readImageRecords,
-    chunks: (root, options = {}) => chunkRecords(readImageRecords(root, options), { file: root, format: 'images', options, unit: 'item' }, options.chunkSize),
+    chunks: (root, options = {}) =>
+      chunkRecords(readImageRecords(root, options), { file: root, format: 'images', options, unit: 'item' }, options.chunkSize),
   };
 }
 
@@ -50,7 +51,9 @@ async function loadImages(root: string, options: LoadOptions = {}): Promise<Data
   let pixels: Uint8Array | undefined;
   let firstColour: string | undefined;
   let size = { width: 0, height: 0 };
-  for await (const { entry, file, image, line } of decodedImages(root, entries, options, (e, bytes) => hashFolderEntry(hash, e.path, bytes))) {
+  for await (const { entry, file, image, line } of decodedImages(root, entries, options, (e, bytes) =>
+    hashFolderEntry(hash, e.path, bytes),
+  )) {
     size = image;
     pixels ??= new Uint8Array(entries.length * image.rgb.length);
     pixels.set(image.rgb, (line - 1) * image.rgb.length);
@@ -83,12 +86,20 @@ async function classEntries(root: string, options: LoadOptions): Promise<ImageEn
   if (!known || options.extendLabels) return entries;
   const unknown = entries.find((e) => e.label !== undefined && labelIndex(known, e.label) < 0);
   if (unknown?.label !== undefined) {
-    throw new DataError(join(root, unknown.label), `class "${unknown.label}" is not one of the ${known.length} known labels (${shortList(known)})`);
+    throw new DataError(
+      join(root, unknown.label),
+      `class "${unknown.label}" is not one of the ${known.length} known labels (${shortList(known)})`,
+    );
   }
   return entries;
 }
 
-async function* decodedImages(root: string, entries: ImageEntry[], options: LoadOptions, onBytes?: (entry: ImageEntry, bytes: Buffer) => void): AsyncGenerator<DecodedEntry> {
+async function* decodedImages(
+  root: string,
+  entries: ImageEntry[],
+  options: LoadOptions,
+  onBytes?: (entry: ImageEntry, bytes: Buffer) => void,
+): AsyncGenerator<DecodedEntry> {
   let first: { file: string; image: DecodedImage } | undefined;
   for (const [index, entry] of entries.entries()) {
     options.signal?.throwIfAborted();
@@ -98,7 +109,10 @@ async function* decodedImages(root: string, entries: ImageEntry[], options: Load
     const image = decodeImage(file, bytes);
     first ??= { file, image };
     if (image.width !== first.image.width || image.height !== first.image.height) {
-      throw new DataError(file, `is ${image.width}×${image.height} but ${first.file} is ${first.image.width}×${first.image.height}; every image must have the same size`);
+      throw new DataError(
+        file,
+        `is ${image.width}×${image.height} but ${first.file} is ${first.image.width}×${first.image.height}; every image must have the same size`,
+      );
     }
     yield { entry, file, image, line: index + 1 };
   }

@@ -97,7 +97,12 @@ describe('jsonl loader', () => {
         [`{"features": [1], "label": ${deep(200_000, '1')}}`, 'line 1: "label" must be a string or a number, found a deeply nested list'],
         [`{"features": ${deep(17, '1')}, "label": 1}`, 'line 1: "features" is nested 17 lists deep; at most 16 are read'],
         // The first row promises 10^10 values; the second has one.
-        [`{"features": [[${Array(firstRowLength).fill(1).join(',')}], ${Array(firstRowLength - 1).fill('[1]').join(',')}], "label": 1}`, `line 1: features[1] has 1 item, expected ${firstRowLength} like features[0]`],
+        [
+          `{"features": [[${Array(firstRowLength).fill(1).join(',')}], ${Array(firstRowLength - 1)
+            .fill('[1]')
+            .join(',')}], "label": 1}`,
+          `line 1: features[1] has 1 item, expected ${firstRowLength} like features[0]`,
+        ],
       ];
       for (const [line, problem] of cases) {
         const file = await temp.write('hostile.jsonl', `${line}\n`);

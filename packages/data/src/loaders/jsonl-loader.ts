@@ -33,7 +33,10 @@ export function jsonlLoader(): DatasetLoader {
 }
 
 async function loadJsonl(file: string, options: LoadOptions = {}): Promise<Dataset> {
-  const [data, sha256] = await Promise.all([collectRecords(readJsonl(file, options), { file, format: 'jsonl', options }), sha256OfFile(file)]);
+  const [data, sha256] = await Promise.all([
+    collectRecords(readJsonl(file, options), { file, format: 'jsonl', options }),
+    sha256OfFile(file),
+  ]);
   return { ...data, source: { ...data.source, sha256 } };
 }
 
@@ -42,7 +45,7 @@ async function* readJsonl(file: string, options: LoadOptions): AsyncGenerator<Da
   const input = handle.createReadStream();
   const lines = createInterface({ input, crlfDelay: Infinity });
   const labelFields = options.label !== undefined ? [options.label] : ['label', 'y'];
-  let labelled: boolean | undefined = options.labelled === 'optional' ? undefined : options.labelled ?? true;
+  let labelled: boolean | undefined = options.labelled === 'optional' ? undefined : (options.labelled ?? true);
   let line = 0;
   let records = 0;
   try {

@@ -32,7 +32,8 @@ export function flattenNested(value: unknown, name: string, fail: (problem: stri
       return;
     }
     if (!Array.isArray(node)) fail(`expected a list at ${path}, found ${preview(node)}`);
-    if (node.length !== length) fail(`${path} has ${node.length} item${node.length === 1 ? '' : 's'}, expected ${length} like ${name}${'[0]'.repeat(depth)}`);
+    if (node.length !== length)
+      fail(`${path} has ${node.length} item${node.length === 1 ? '' : 's'}, expected ${length} like ${name}${'[0]'.repeat(depth)}`);
     node.forEach((child, i) => walk(child, depth + 1, `${path}[${i}]`));
   };
   walk(value, 0, name);

@@ -19,7 +19,11 @@ async function* records(...items: DataRecord[]): AsyncGenerator<DataRecord> {
   yield* items;
 }
 
-const record = (line: number, features: number[], label?: string | number): DataRecord => ({ features: Float32Array.from(features), line, ...(label !== undefined ? { label } : {}) });
+const record = (line: number, features: number[], label?: string | number): DataRecord => ({
+  features: Float32Array.from(features),
+  line,
+  ...(label !== undefined ? { label } : {}),
+});
 
 describe('streamChunks', () => {
   it('streams the digits in chunks that together are the loaded dataset', async () => {
@@ -66,21 +70,32 @@ describe('chunkRecords', () => {
   });
 
   it('applies the sampleShape option to every chunk, checked on the first sample', async () => {
-    const chunks = await collect(chunkRecords(records(record(1, [1, 2]), record(2, [3, 4]), record(3, [5, 6])), { ...context, options: { sampleShape: [2, 1] } }, 2));
-    expect(chunks.map((c) => [c.size, c.sampleShape])).toEqual([[2, [2, 1]], [1, [2, 1]]]);
+    const chunks = await collect(
+      chunkRecords(records(record(1, [1, 2]), record(2, [3, 4]), record(3, [5, 6])), { ...context, options: { sampleShape: [2, 1] } }, 2),
+    );
+    expect(chunks.map((c) => [c.size, c.sampleShape])).toEqual([
+      [2, [2, 1]],
+      [1, [2, 1]],
+    ]);
     await expect(collect(chunkRecords(records(record(1, [1, 2])), { ...context, options: { sampleShape: [3] } }))).rejects.toThrow(
       'f.jsonl: sample shape [3] holds 3 values, but each sample has 2',
     );
   });
 
   it('refuses samples with and without labels, counted over the whole stream', async () => {
-    const stream = chunkRecords(records(record(1, [1], 'a'), record(2, [2], 'a'), record(3, [3])), { ...context, options: { labelMap: ['a'] } }, 2);
+    const stream = chunkRecords(
+      records(record(1, [1], 'a'), record(2, [2], 'a'), record(3, [3])),
+      { ...context, options: { labelMap: ['a'] } },
+      2,
+    );
     await expect(collect(stream)).rejects.toThrow('f.jsonl: 1 of 3 samples have no label');
   });
 
   it('needs a fixed label map for labelled records, and cannot extend one', async () => {
     await expect(collect(chunkRecords(records(record(1, [1], 'a')), { ...context, options: {} }))).rejects.toThrow(TypeError);
-    await expect(collect(chunkRecords(records(record(1, [1], 'a')), { ...context, options: { labelMap: ['a'], extendLabels: true } }))).rejects.toThrow(TypeError);
+    await expect(
+      collect(chunkRecords(records(record(1, [1], 'a')), { ...context, options: { labelMap: ['a'], extendLabels: true } })),
+    ).rejects.toThrow(TypeError);
   });
 
   it('says so when there are no samples', async () => {
@@ -94,7 +109,14 @@ describe('chunkRecords', () => {
 
 describe('sliceChunks', () => {
   it('cuts a dataset into views of chunkSize samples', () => {
-    const dataset: Dataset = { size: 3, sampleShape: [2], features: Float32Array.from([1, 2, 3, 4, 5, 6]), labels: Int32Array.from([0, 1, 0]), labelMap: ['a', 'b'], source: { file: 'x', format: 't' } };
+    const dataset: Dataset = {
+      size: 3,
+      sampleShape: [2],
+      features: Float32Array.from([1, 2, 3, 4, 5, 6]),
+      labels: Int32Array.from([0, 1, 0]),
+      labelMap: ['a', 'b'],
+      source: { file: 'x', format: 't' },
+    };
     const chunks = [...sliceChunks(dataset, 2)];
     expect(chunks.map((c) => [c.size, Array.from(c.features), Array.from(c.labels!)])).toEqual([
       [2, [1, 2, 3, 4], [0, 1]],

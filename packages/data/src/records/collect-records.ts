@@ -21,14 +21,20 @@ export async function collectRecords(records: AsyncIterable<DataRecord>, context
  * @throws TypeError for `extendLabels`, or labelled records without a `labelMap`.
  * @internal
  */
-export async function* chunkRecords(records: AsyncIterable<DataRecord>, context: CollectContext, chunkSize = DEFAULT_CHUNK_SIZE): AsyncGenerator<Dataset> {
+export async function* chunkRecords(
+  records: AsyncIterable<DataRecord>,
+  context: CollectContext,
+  chunkSize = DEFAULT_CHUNK_SIZE,
+): AsyncGenerator<Dataset> {
   checkChunkSize(chunkSize);
   // A label first seen in a later chunk would change the indices of the chunks already handed out.
-  if (context.options.extendLabels) throw new TypeError('extendLabels is not supported when streaming in chunks; load the data whole instead');
+  if (context.options.extendLabels)
+    throw new TypeError('extendLabels is not supported when streaming in chunks; load the data whole instead');
   const collector = new RecordCollector(context);
   const take = (): Dataset => {
     const chunk = collector.take();
-    if (chunk.labels && !context.options.labelMap) throw new TypeError('streaming labelled data in chunks needs a fixed labelMap (options.labelMap)');
+    if (chunk.labels && !context.options.labelMap)
+      throw new TypeError('streaming labelled data in chunks needs a fixed labelMap (options.labelMap)');
     return chunk;
   };
   for await (const record of records) {

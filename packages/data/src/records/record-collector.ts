@@ -59,7 +59,11 @@ export class RecordCollector {
     // The sampleShape option is checked on the first sample, not after reading a large file.
     this.first ??= { shape, line: record.line, sampleShape: chooseSampleShape(file, shape, options.sampleShape) };
     if (!sameShape(shape, this.first.shape)) {
-      throw new DataError(file, `sample shape ${formatShape(shape)} differs from ${formatShape(this.first.shape)} on ${this.context.unit ?? 'line'} ${this.first.line}`, { line: record.line });
+      throw new DataError(
+        file,
+        `sample shape ${formatShape(shape)} differs from ${formatShape(this.first.shape)} on ${this.context.unit ?? 'line'} ${this.first.line}`,
+        { line: record.line },
+      );
     }
     this.features.push(record.features);
     if (record.label !== undefined) {
@@ -77,7 +81,8 @@ export class RecordCollector {
   take(): Dataset {
     const { file, format } = this.context;
     if (!this.first) throw new DataError(file, 'holds no samples');
-    if (this.labelled !== 0 && this.labelled !== this.total) throw new DataError(file, `${this.total - this.labelled} of ${this.total} samples have no label`);
+    if (this.labelled !== 0 && this.labelled !== this.total)
+      throw new DataError(file, `${this.total - this.labelled} of ${this.total} samples have no label`);
     const dataset: Dataset = {
       size: this.pending,
       sampleShape: [...this.first.sampleShape],
@@ -93,6 +98,9 @@ export class RecordCollector {
   }
 
   private labelBuilder(): LabelMapBuilder {
-    return new LabelMapBuilder(this.context.labelsFile ?? this.context.file, { ...this.context.options, unit: this.context.unit ?? 'line' });
+    return new LabelMapBuilder(this.context.labelsFile ?? this.context.file, {
+      ...this.context.options,
+      unit: this.context.unit ?? 'line',
+    });
   }
 }

@@ -16,7 +16,10 @@ export function chooseSampleShape(file: string, natural: number[], requested: nu
     throw new DataError(file, `sample shape ${formatShape(requested)} must be positive whole numbers`);
   }
   if (sizeOf(requested) !== sizeOf(natural)) {
-    throw new DataError(file, `sample shape ${formatShape(requested)} holds ${sizeOf(requested)} values, but each sample has ${sizeOf(natural)}`);
+    throw new DataError(
+      file,
+      `sample shape ${formatShape(requested)} holds ${sizeOf(requested)} values, but each sample has ${sizeOf(natural)}`,
+    );
   }
   return [...requested];
 }

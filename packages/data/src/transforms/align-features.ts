@@ -36,8 +36,14 @@ export function checkSameColumns(file: string, names: readonly string[], expecte
   const missing = expected.filter((name) => !found.has(name));
   const extra = names.filter((name) => !wanted.has(name));
   if (missing.length === 0 && extra.length === 0) return;
-  const parts = [missing.length > 0 ? `missing column${missing.length > 1 ? 's' : ''} ${shortList(missing)}` : '', extra.length > 0 ? `unknown column${extra.length > 1 ? 's' : ''} ${shortList(extra)}` : ''];
-  throw new DataError(file, `${parts.filter(Boolean).join(' and ')}; the model was trained on ${expected.length} columns: ${shortList(expected)}`);
+  const parts = [
+    missing.length > 0 ? `missing column${missing.length > 1 ? 's' : ''} ${shortList(missing)}` : '',
+    extra.length > 0 ? `unknown column${extra.length > 1 ? 's' : ''} ${shortList(extra)}` : '',
+  ];
+  throw new DataError(
+    file,
+    `${parts.filter(Boolean).join(' and ')}; the model was trained on ${expected.length} columns: ${shortList(expected)}`,
+  );
 }
 
 function sameOrder(a: readonly string[], b: readonly string[]): boolean {

@@ -26,7 +26,9 @@ describe('label map', () => {
 
   it('refuses a label outside a given map, naming the line and the known labels', () => {
     const labelMap = Array.from({ length: 10 }, (_, i) => i);
-    expect(() => build(['3', 'cat'], { labelMap })).toThrow('data.csv, line 3: label "cat" is not one of the 10 known labels (0, 1, 2, 3, 4, 5, 6, 7, … and 2 more)');
+    expect(() => build(['3', 'cat'], { labelMap })).toThrow(
+      'data.csv, line 3: label "cat" is not one of the 10 known labels (0, 1, 2, 3, 4, 5, 6, 7, … and 2 more)',
+    );
     expect(() => build([11], { labelMap: [0], unit: 'item' })).toThrow('data.csv: item 2: label 11 is not one of the 1 known labels (0)');
   });
 

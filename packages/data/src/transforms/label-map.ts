@@ -66,7 +66,10 @@ export class LabelMapBuilder {
   private indices = new Int32Array(1024);
   private count = 0;
 
-  constructor(private readonly file: string, private readonly options: LabelMapOptions = {}) {
+  constructor(
+    private readonly file: string,
+    private readonly options: LabelMapOptions = {},
+  ) {
     for (const label of options.labelMap ?? []) this.intern(label);
     this.fixedCount = this.originals.length;
   }
@@ -127,7 +130,9 @@ export class LabelMapBuilder {
   }
 
   private error(problem: string, position: number): DataError {
-    return this.options.unit === 'item' ? new DataError(this.file, `item ${position}: ${problem}`) : new DataError(this.file, problem, { line: position });
+    return this.options.unit === 'item'
+      ? new DataError(this.file, `item ${position}: ${problem}`)
+      : new DataError(this.file, problem, { line: position });
   }
 }
 

@@ -3,7 +3,12 @@ import type { Dataset } from '@headstart/core';
 import { applyPreprocessing, fitPreprocessing } from './preprocess.js';
 
 function dataset(rows: number[][]): Dataset {
-  return { size: rows.length, sampleShape: [rows[0]!.length], features: new Float32Array(rows.flat()), source: { file: 'mem.csv', format: 'csv' } };
+  return {
+    size: rows.length,
+    sampleShape: [rows[0]!.length],
+    features: new Float32Array(rows.flat()),
+    source: { file: 'mem.csv', format: 'csv' },
+  };
 }
 
 describe('preprocessing', () => {
@@ -46,9 +51,16 @@ describe('preprocessing', () => {
 
   it('refuses a value that preprocessing pushes past float32, naming the column or the feature', () => {
     const named = { ...data, featureNames: ['a', 'b', 'c'] };
-    expect(() => applyPreprocessing({ kind: 'scale', factor: 1e-40 }, named)).toThrow('mem.csv, column "b": 5 divided by the scale factor 1e-40 is beyond the float32 range (±3.4e38)');
-    const huge = dataset([[1, 3e38], [1, -3e38]]);
-    expect(() => applyPreprocessing({ kind: 'standardize', mean: [0, 0], std: [1, 0.5] }, huge)).toThrow(`mem.csv: feature 2: ${Math.fround(3e38)} standardized is beyond the float32 range (±3.4e38)`);
+    expect(() => applyPreprocessing({ kind: 'scale', factor: 1e-40 }, named)).toThrow(
+      'mem.csv, column "b": 5 divided by the scale factor 1e-40 is beyond the float32 range (±3.4e38)',
+    );
+    const huge = dataset([
+      [1, 3e38],
+      [1, -3e38],
+    ]);
+    expect(() => applyPreprocessing({ kind: 'standardize', mean: [0, 0], std: [1, 0.5] }, huge)).toThrow(
+      `mem.csv: feature 2: ${Math.fround(3e38)} standardized is beyond the float32 range (±3.4e38)`,
+    );
   });
 
   it('leaves the input unchanged and refuses statistics of another width', () => {
@@ -56,6 +68,8 @@ describe('preprocessing', () => {
     applyPreprocessing(fitPreprocessing('standardize', data), data);
     expect(Array.from(data.features)).toEqual(before);
     expect(applyPreprocessing(fitPreprocessing('none', data), data).features).toBe(data.features);
-    expect(() => applyPreprocessing({ kind: 'standardize', mean: [0], std: [1] }, data)).toThrow('mem.csv: the preprocessing expects 1 features per sample, but the data has 3');
+    expect(() => applyPreprocessing({ kind: 'standardize', mean: [0], std: [1] }, data)).toThrow(
+      'mem.csv: the preprocessing expects 1 features per sample, but the data has 3',
+    );
   });
 });

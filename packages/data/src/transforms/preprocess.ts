@@ -32,7 +32,14 @@ export function applyPreprocessing(preprocessing: Preprocessing, dataset: Datase
     case 'none':
       return { ...dataset };
     case 'scale':
-      return { ...dataset, features: checkFinite(dataset, scaled(dataset.features, preprocessing.factor), `divided by the scale factor ${preprocessing.factor}`) };
+      return {
+        ...dataset,
+        features: checkFinite(
+          dataset,
+          scaled(dataset.features, preprocessing.factor),
+          `divided by the scale factor ${preprocessing.factor}`,
+        ),
+      };
     case 'standardize':
       return { ...dataset, features: checkFinite(dataset, standardized(dataset, preprocessing.mean, preprocessing.std), 'standardized') };
   }
@@ -45,7 +52,11 @@ function checkFinite(dataset: Dataset, features: Float32Array, how: string): Flo
     const feature = i % sizeOf(dataset.sampleShape);
     const name = dataset.featureNames?.[feature];
     const problem = beyondFloat32(`${dataset.features[i]} ${how}`);
-    throw new DataError(dataset.source.file, name !== undefined ? problem : `feature ${feature + 1}: ${problem}`, name !== undefined ? { column: name } : undefined);
+    throw new DataError(
+      dataset.source.file,
+      name !== undefined ? problem : `feature ${feature + 1}: ${problem}`,
+      name !== undefined ? { column: name } : undefined,
+    );
   }
   return features;
 }

@@ -72,7 +72,9 @@ describe('takePerClass', () => {
 
   it('takes all of a class smaller than k, and needs labels', () => {
     expect(takePerClass(subset(digits, [0, 1, 11]), 3, createRng(1)).size).toBe(3);
-    expect(() => takePerClass(withoutLabels(digits), 1, createRng(1))).toThrow(`${DIGITS_CSV}: has no labels, but takePerClass needs labelled data`);
+    expect(() => takePerClass(withoutLabels(digits), 1, createRng(1))).toThrow(
+      `${DIGITS_CSV}: has no labels, but takePerClass needs labelled data`,
+    );
   });
 });
 
@@ -109,7 +111,14 @@ describe('subset and withoutLabels', () => {
 describe('concatUnlabeled', () => {
   test('joins samples in order and drops labels', async () => {
     const { concatUnlabeled } = await import('./concat.js');
-    const a = { size: 2, sampleShape: [2], features: Float32Array.from([1, 2, 3, 4]), labels: Int32Array.from([0, 1]), labelMap: ['x', 'y'], source: { file: 'a', format: 'csv' } };
+    const a = {
+      size: 2,
+      sampleShape: [2],
+      features: Float32Array.from([1, 2, 3, 4]),
+      labels: Int32Array.from([0, 1]),
+      labelMap: ['x', 'y'],
+      source: { file: 'a', format: 'csv' },
+    };
     const b = { size: 1, sampleShape: [2], features: Float32Array.from([5, 6]), source: { file: 'b', format: 'csv' } };
     const joined = concatUnlabeled([a, b]);
     expect(joined).toMatchObject({ size: 3, sampleShape: [2] });

@@ -17,7 +17,8 @@ export function subset(dataset: Dataset, indices: ArrayLike<number>): Dataset {
   const labels = dataset.labels ? new Int32Array(indices.length) : undefined;
   for (let i = 0; i < indices.length; i++) {
     const index = indices[i]!;
-    if (!Number.isInteger(index) || index < 0 || index >= dataset.size) throw new RangeError(`sample index ${index} is outside 0..${dataset.size - 1}`);
+    if (!Number.isInteger(index) || index < 0 || index >= dataset.size)
+      throw new RangeError(`sample index ${index} is outside 0..${dataset.size - 1}`);
     features.set(dataset.features.subarray(index * width, (index + 1) * width), i * width);
     if (labels) labels[i] = dataset.labels![index]!;
   }

@@ -8,7 +8,13 @@ import type { Flow, LayerContext } from './layer-context.js';
  */
 export function batchNormLayer(ctx: LayerContext, layer: BatchNormLayer, x: Flow): Flow {
   const param = (p: string): string => ctx.param(`${layer.name}.${p}`);
-  const p: BatchNormParams = { gamma: param('gamma'), beta: param('beta'), movingMean: param('movingMean'), movingVariance: param('movingVariance'), epsilon: layer.epsilon };
+  const p: BatchNormParams = {
+    gamma: param('gamma'),
+    beta: param('beta'),
+    movingMean: param('movingMean'),
+    movingVariance: param('movingVariance'),
+    epsilon: layer.epsilon,
+  };
   if (!ctx.training || ctx.frozenBatchNorm.has(layer.name)) return { value: batchNormInference(ctx, x.value, p), layout: x.layout };
   const { y, mean, variance } = batchNormTraining(ctx, x.value, p);
   ctx.onStatistics({ layer: layer.name, mean, variance });

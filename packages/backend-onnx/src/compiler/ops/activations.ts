@@ -21,16 +21,26 @@ export function activate(ctx: EmitContext, kind: Activation, x: string, axis = -
   return y;
 }
 
-function emitActivation(b: GraphBuilder, kind: Exclude<Activation, 'linear'>, x: string, axis: number): { y: string; backward: GradientRule } {
+function emitActivation(
+  b: GraphBuilder,
+  kind: Exclude<Activation, 'linear'>,
+  x: string,
+  axis: number,
+): { y: string; backward: GradientRule } {
   switch (kind) {
     case 'relu': {
       const y = b.unary('Relu', x);
       // dY·float(y > 0): onnxruntime's Where with a scalar branch and its Sign are several times slower.
-      return { y, backward: (g, [dY]) => [g.binary('Mul', dY!, g.op('Cast', [positive(g, y)], { to: int(1) }, g.shapeOf(y), 'relu_mask'))] };
+      return {
+        y,
+        backward: (g, [dY]) => [g.binary('Mul', dY!, g.op('Cast', [positive(g, y)], { to: int(1) }, g.shapeOf(y), 'relu_mask'))],
+      };
     }
     case 'leakyRelu': {
       const y = b.unary('LeakyRelu', x, { alpha: float(LEAKY_RELU_SLOPE) });
-      const backward: GradientRule = (g, [dY]) => [g.op('Where', [positive(g, x), dY!, g.binary('Mul', dY!, g.scalar(LEAKY_RELU_SLOPE))], {}, g.shapeOf(x), 'dleaky')];
+      const backward: GradientRule = (g, [dY]) => [
+        g.op('Where', [positive(g, x), dY!, g.binary('Mul', dY!, g.scalar(LEAKY_RELU_SLOPE))], {}, g.shapeOf(x), 'dleaky'),
+      ];
       return { y, backward };
     }
     case 'sigmoid': {
@@ -62,7 +72,11 @@ function gelu(b: GraphBuilder, x: string): { y: string; backward: GradientRule }
   const cdf = b.binary('Mul', b.binary('Add', b.unary('Erf', b.binary('Mul', x, b.scalar(Math.SQRT1_2))), b.scalar(1)), b.scalar(0.5));
   const y = b.binary('Mul', x, cdf);
   const backward: GradientRule = (g, [dY]) => {
-    const density = g.binary('Mul', g.unary('Exp', g.binary('Mul', g.binary('Mul', x, x), g.scalar(-0.5))), g.scalar(1 / Math.sqrt(2 * Math.PI)));
+    const density = g.binary(
+      'Mul',
+      g.unary('Exp', g.binary('Mul', g.binary('Mul', x, x), g.scalar(-0.5))),
+      g.scalar(1 / Math.sqrt(2 * Math.PI)),
+    );
     return [g.binary('Mul', dY!, g.binary('Add', cdf, g.binary('Mul', x, density)))];
   };
   return { y, backward };
@@ -73,6 +87,12 @@ function softmaxBackward(b: GraphBuilder, y: string, dY: string, axis: number): 
   const shape = b.shapeOf(y);
   const rank = shape.length;
   const positiveAxis = axis < 0 ? rank + axis : axis;
-  const summed = b.op('ReduceSum', [b.binary('Mul', dY, y), b.int64s([positiveAxis])], { keepdims: int(1) }, shape.map((d, i) => (i === positiveAxis ? 1 : d)), 'dsoftmax_sum');
+  const summed = b.op(
+    'ReduceSum',
+    [b.binary('Mul', dY, y), b.int64s([positiveAxis])],
+    { keepdims: int(1) },
+    shape.map((d, i) => (i === positiveAxis ? 1 : d)),
+    'dsoftmax_sum',
+  );
   return b.binary('Mul', y, b.binary('Sub', dY, summed));
 }

@@ -64,11 +64,18 @@ export function batchNormTraining(ctx: EmitContext, x: string, p: BatchNormParam
 }
 
 /** `y = x̂·gamma + beta`, recorded as one op of `x`, gamma and beta; `dx` comes from `inputGradient(dx̂)`. */
-function affine(ctx: EmitContext, x: string, xHat: string, p: BatchNormParams, inputGradient: (g: GraphBuilder, dXHat: string) => string): string {
+function affine(
+  ctx: EmitContext,
+  x: string,
+  xHat: string,
+  p: BatchNormParams,
+  inputGradient: (g: GraphBuilder, dXHat: string) => string,
+): string {
   const { b } = ctx;
   const shape = b.shapeOf(x);
   const y = b.binary('Add', b.binary('Mul', xHat, perChannel(b, p.gamma, shape)), perChannel(b, p.beta, shape));
-  const channelSum = (g: GraphBuilder, v: string): string => g.op('ReduceSum', [v, g.int64s(statisticAxes(shape))], { keepdims: int(0) }, [shape[1]!], 'dbn_sum');
+  const channelSum = (g: GraphBuilder, v: string): string =>
+    g.op('ReduceSum', [v, g.int64s(statisticAxes(shape))], { keepdims: int(0) }, [shape[1]!], 'dbn_sum');
   ctx.tape?.record({
     op: 'BatchNormalization',
     inputs: [x, p.gamma, p.beta],

@@ -34,7 +34,13 @@ function convAttributes(g: WindowGeometry): Attributes {
 
 function convInputGradient(b: GraphBuilder, dY: string, kernel: string, geometry: WindowGeometry, xShape: Dim[]): string {
   const { pads, outputPadding } = transposeAttributes(geometry);
-  return b.op('ConvTranspose', [dY, kernel], { kernel_shape: ints(geometry.kernel), strides: ints(geometry.strides), pads: ints(pads), output_padding: ints(outputPadding) }, xShape, 'dconv_x');
+  return b.op(
+    'ConvTranspose',
+    [dY, kernel],
+    { kernel_shape: ints(geometry.kernel), strides: ints(geometry.strides), pads: ints(pads), output_padding: ints(outputPadding) },
+    xShape,
+    'dconv_x',
+  );
 }
 
 /**

@@ -9,7 +9,10 @@ export function add(ctx: EmitContext, a: string, bOperand: string): string {
     op: 'Add',
     inputs: [a, bOperand],
     outputs: [y],
-    backward: (g, [dY], needs) => [needs[0] ? reduceToShape(g, dY!, g.shapeOf(a)) : undefined, needs[1] ? reduceToShape(g, dY!, g.shapeOf(bOperand)) : undefined],
+    backward: (g, [dY], needs) => [
+      needs[0] ? reduceToShape(g, dY!, g.shapeOf(a)) : undefined,
+      needs[1] ? reduceToShape(g, dY!, g.shapeOf(bOperand)) : undefined,
+    ],
   });
   return y;
 }

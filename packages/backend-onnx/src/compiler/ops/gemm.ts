@@ -30,7 +30,14 @@ function gemmShape(a: Dim[], bm: Dim[], transA: boolean, transB: boolean): Dim[]
 }
 
 /** dA = dY·op(B)ᵀ and dB = op(A)ᵀ·dY, each transposed back when the forward op transposed it. */
-function gemmBackward(b: GraphBuilder, dY: string, needs: boolean[], inputs: string[], transA: boolean, transB: boolean): (string | undefined)[] {
+function gemmBackward(
+  b: GraphBuilder,
+  dY: string,
+  needs: boolean[],
+  inputs: string[],
+  transA: boolean,
+  transB: boolean,
+): (string | undefined)[] {
   const [a, bm, c] = inputs as [string, string, string | undefined];
   const mm = (x: string, y: string, tx: boolean, ty: boolean, shape: Dim[]): string =>
     b.op('Gemm', [x, y], { transA: int(tx ? 1 : 0), transB: int(ty ? 1 : 0) }, shape, 'dgemm');

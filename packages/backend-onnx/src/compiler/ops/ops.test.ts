@@ -11,29 +11,50 @@ import { gemm } from './gemm.js';
 import { flatten, transpose } from './shape-ops.js';
 
 describe('op gradient rules against central finite differences', () => {
-  for (const [transA, transB] of [[false, false], [false, true], [true, false], [true, true]] as const) {
+  for (const [transA, transB] of [
+    [false, false],
+    [false, true],
+    [true, false],
+    [true, true],
+  ] as const) {
     it(`Gemm transA=${transA} transB=${transB} with a broadcast bias`, async () => {
       const aShape = transA ? [4, 3] : [3, 4];
       const bShape = transB ? [5, 4] : [4, 5];
-      await checkOpGradients([{ shape: aShape }, { shape: bShape }, { shape: [5] }], (ctx, [a, b, c]) => gemm(ctx, a!, b!, c, { transA, transB }), ([a, b, c]) =>
-        matmul(a!, aShape, b!, bShape, transA, transB).map((v, i) => v + c![i % 5]!));
+      await checkOpGradients(
+        [{ shape: aShape }, { shape: bShape }, { shape: [5] }],
+        (ctx, [a, b, c]) => gemm(ctx, a!, b!, c, { transA, transB }),
+        ([a, b, c]) => matmul(a!, aShape, b!, bShape, transA, transB).map((v, i) => v + c![i % 5]!),
+      );
     });
   }
 
   it('Add with broadcasting over leading and unit axes', async () => {
-    await checkOpGradients([{ shape: [2, 3, 4] }, { shape: [3, 1] }], (ctx, [a, b]) => add(ctx, a!, b!), ([a, b]) => a!.map((v, i) => v + b![Math.floor(i / 4) % 3]!));
+    await checkOpGradients(
+      [{ shape: [2, 3, 4] }, { shape: [3, 1] }],
+      (ctx, [a, b]) => add(ctx, a!, b!),
+      ([a, b]) => a!.map((v, i) => v + b![Math.floor(i / 4) % 3]!),
+    );
   });
 
   it('Mul with broadcasting', async () => {
-    await checkOpGradients([{ shape: [2, 3] }, { shape: [3] }], (ctx, [a, b]) => mul(ctx, a!, b!), ([a, b]) => a!.map((v, i) => v * b![i % 3]!));
+    await checkOpGradients(
+      [{ shape: [2, 3] }, { shape: [3] }],
+      (ctx, [a, b]) => mul(ctx, a!, b!),
+      ([a, b]) => a!.map((v, i) => v * b![i % 3]!),
+    );
   });
 
   it('Transpose and Flatten', async () => {
-    await checkOpGradients([{ shape: [2, 3, 4] }], (ctx, [a]) => flatten(ctx, transpose(ctx, a!, [0, 2, 1])), ([a]) => {
-      const out = new Float64Array(24);
-      for (let n = 0; n < 2; n++) for (let i = 0; i < 4; i++) for (let j = 0; j < 3; j++) out[(n * 4 + i) * 3 + j] = a![(n * 3 + j) * 4 + i]!;
-      return out;
-    });
+    await checkOpGradients(
+      [{ shape: [2, 3, 4] }],
+      (ctx, [a]) => flatten(ctx, transpose(ctx, a!, [0, 2, 1])),
+      ([a]) => {
+        const out = new Float64Array(24);
+        for (let n = 0; n < 2; n++)
+          for (let i = 0; i < 4; i++) for (let j = 0; j < 3; j++) out[(n * 4 + i) * 3 + j] = a![(n * 3 + j) * 4 + i]!;
+        return out;
+      },
+    );
   });
 });
 

@@ -21,7 +21,10 @@ export function maxPool(ctx: EmitContext, x: string, geometry: WindowGeometry): 
     ctx.tape.record({ op: 'MaxPool', inputs: [x], outputs: [y], backward: (g, [dY]) => [tiledMaxPoolBackward(g, x, y, dY!, geometry)] });
     return y;
   }
-  const [y, indices] = b.opMulti('MaxPool', [x], attributes, [{ shape: out, hint: 'maxpool' }, { shape: out, hint: 'maxpool_at', type: 'int64' }]) as [string, string];
+  const [y, indices] = b.opMulti('MaxPool', [x], attributes, [
+    { shape: out, hint: 'maxpool' },
+    { shape: out, hint: 'maxpool_at', type: 'int64' },
+  ]) as [string, string];
   ctx.tape.record({ op: 'MaxPool', inputs: [x], outputs: [y], backward: (g, [dY]) => [maxPoolBackward(g, x, indices, dY!)] });
   return y;
 }
@@ -46,13 +49,28 @@ function tiledMaxPoolBackward(b: GraphBuilder, x: string, y: string, dY: string,
   const covered: Dim[] = [shape[0]!, shape[1]!, ho * kh, wo * kw];
   // Rows and columns past the last window get no gradient: crop them now, pad them back at the end.
   const whole = covered[2] === g.input[0] && covered[3] === g.input[1];
-  const cropped = whole ? x : b.op('Slice', [x, b.int64s([0, 0]), b.int64s([ho * kh, wo * kw]), b.int64s([2, 3])], {}, covered, 'pool_crop');
+  const cropped = whole
+    ? x
+    : b.op('Slice', [x, b.int64s([0, 0]), b.int64s([ho * kh, wo * kw]), b.int64s([2, 3])], {}, covered, 'pool_crop');
   const scales = b.initializer('pool_scales', Float32Array.of(1, 1, kh, kw), [4]);
-  const repeat = (v: string): string => b.op('Resize', [v, '', scales], { mode: string('nearest'), coordinate_transformation_mode: string('asymmetric'), nearest_mode: string('floor') }, covered, 'pool_repeat');
+  const repeat = (v: string): string =>
+    b.op(
+      'Resize',
+      [v, '', scales],
+      { mode: string('nearest'), coordinate_transformation_mode: string('asymmetric'), nearest_mode: string('floor') },
+      covered,
+      'pool_repeat',
+    );
   const asFloat = (mask: string): string => b.op('Cast', [mask], { to: int(1) }, covered, 'pool_mask');
   const isMax = b.op('Equal', [cropped, repeat(y)], {}, covered, 'pool_is_max');
   const score = b.binary('Mul', asFloat(isMax), priorities(b, g));
-  const best = b.op('MaxPool', [score], { kernel_shape: ints(g.kernel), strides: ints(g.strides) }, [shape[0]!, shape[1]!, ho, wo], 'pool_best');
+  const best = b.op(
+    'MaxPool',
+    [score],
+    { kernel_shape: ints(g.kernel), strides: ints(g.strides) },
+    [shape[0]!, shape[1]!, ho, wo],
+    'pool_best',
+  );
   const first = b.op('Equal', [score, repeat(best)], {}, covered, 'pool_first');
   const dX = b.binary('Mul', repeat(dY), asFloat(first));
   if (whole) return dX;
@@ -71,7 +89,13 @@ function priorities(b: GraphBuilder, g: WindowGeometry): string {
 function maxPoolBackward(b: GraphBuilder, x: string, indices: string, dY: string): string {
   const flatX = reshapeTo(b, x, ['N']);
   const zeros = b.op('ConstantOfShape', [b.op('Shape', [flatX], {}, [1], 'numel', 'int64')], {}, ['N'], 'zeros');
-  const scattered = b.op('ScatterElements', [zeros, reshapeTo(b, indices, ['N']), reshapeTo(b, dY, ['N'])], { axis: int(0), reduction: { kind: 'string', value: 'add' } }, ['N'], 'dmaxpool_flat');
+  const scattered = b.op(
+    'ScatterElements',
+    [zeros, reshapeTo(b, indices, ['N']), reshapeTo(b, dY, ['N'])],
+    { axis: int(0), reduction: { kind: 'string', value: 'add' } },
+    ['N'],
+    'dmaxpool_flat',
+  );
   return reshapeTo(b, scattered, b.shapeOf(x));
 }
 
@@ -84,7 +108,12 @@ export function avgPool(ctx: EmitContext, x: string, geometry: WindowGeometry): 
   const { b } = ctx;
   const shape = b.shapeOf(x);
   const out: Dim[] = [shape[0]!, shape[1]!, ...geometry.output];
-  const attributes = { kernel_shape: ints(geometry.kernel), strides: ints(geometry.strides), pads: ints(geometry.pads), count_include_pad: int(0) };
+  const attributes = {
+    kernel_shape: ints(geometry.kernel),
+    strides: ints(geometry.strides),
+    pads: ints(geometry.pads),
+    count_include_pad: int(0),
+  };
   const y = b.op('AveragePool', [x], attributes, out, 'avgpool');
   ctx.tape?.record({ op: 'AveragePool', inputs: [x], outputs: [y], backward: (g, [dY]) => [avgPoolBackward(g, dY!, geometry, shape)] });
   return y;
@@ -96,7 +125,13 @@ function avgPoolBackward(b: GraphBuilder, dY: string, geometry: WindowGeometry, 
   const ones = b.initializer('pool_ones', new Float32Array(channels * kh * kw).fill(1), [channels, 1, kh, kw]);
   const scaled = b.binary('Mul', dY, inverseCounts(b, geometry));
   const { pads, outputPadding } = transposeAttributes(geometry);
-  const attributes = { kernel_shape: ints(geometry.kernel), strides: ints(geometry.strides), pads: ints(pads), output_padding: ints(outputPadding), group: int(channels) };
+  const attributes = {
+    kernel_shape: ints(geometry.kernel),
+    strides: ints(geometry.strides),
+    pads: ints(pads),
+    output_padding: ints(outputPadding),
+    group: int(channels),
+  };
   return b.op('ConvTranspose', [scaled, ones], attributes, xShape, 'davgpool');
 }
 
@@ -124,7 +159,11 @@ export function globalAvgPool(ctx: EmitContext, x: string): string {
     inputs: [x],
     outputs: [y],
     backward: (g, [dY]) => {
-      const spread = g.binary('Mul', g.op('Unsqueeze', [dY!, g.int64s([2, 3])], {}, [shape[0]!, shape[1]!, 1, 1], 'dgap'), g.scalar(1 / (h * w)));
+      const spread = g.binary(
+        'Mul',
+        g.op('Unsqueeze', [dY!, g.int64s([2, 3])], {}, [shape[0]!, shape[1]!, 1, 1], 'dgap'),
+        g.scalar(1 / (h * w)),
+      );
       return [g.op('Expand', [spread, g.op('Shape', [x], {}, [4], 'x_shape', 'int64')], {}, shape, 'dgap_expand')];
     },
   });

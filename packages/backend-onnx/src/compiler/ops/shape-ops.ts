@@ -7,9 +7,20 @@ import { reshapeTo } from './reduce-to-shape.js';
 export function transpose(ctx: EmitContext, x: string, perm: readonly number[]): string {
   const { b } = ctx;
   const shape = b.shapeOf(x);
-  const y = b.op('Transpose', [x], { perm: ints(perm) }, perm.map((p) => shape[p]!), 'transpose');
+  const y = b.op(
+    'Transpose',
+    [x],
+    { perm: ints(perm) },
+    perm.map((p) => shape[p]!),
+    'transpose',
+  );
   const inverse = perm.map((_, i) => perm.indexOf(i));
-  ctx.tape?.record({ op: 'Transpose', inputs: [x], outputs: [y], backward: (g, [dY]) => [g.op('Transpose', [dY!], { perm: ints(inverse) }, shape, 'dtranspose')] });
+  ctx.tape?.record({
+    op: 'Transpose',
+    inputs: [x],
+    outputs: [y],
+    backward: (g, [dY]) => [g.op('Transpose', [dY!], { perm: ints(inverse) }, shape, 'dtranspose')],
+  });
   return y;
 }
 

@@ -14,7 +14,12 @@ export interface WindowGeometry {
  * Keras's geometry: `valid` uses no padding; `same` gives `ceil(size/stride)` outputs with the
  * padding split evenly and any odd pixel at the bottom/right (as TensorFlow and tfjs do).
  */
-export function windowGeometry(input: [number, number], kernel: number | [number, number], strides: number | [number, number], padding: 'valid' | 'same'): WindowGeometry {
+export function windowGeometry(
+  input: [number, number],
+  kernel: number | [number, number],
+  strides: number | [number, number],
+  padding: 'valid' | 'same',
+): WindowGeometry {
   const k = asPair(kernel);
   const s = asPair(strides);
   const axis = (i: 0 | 1): { out: number; before: number; after: number } => {

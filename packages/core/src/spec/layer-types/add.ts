@@ -15,7 +15,9 @@ export const add: MergeLayerType<typeof addLayerSchema> = {
     const [first, ...rest] = inputs;
     const other = rest.find((input) => !sameShape(input.shape, first!.shape));
     if (other) {
-      throw new SpecError(`${where}: inputs: add needs inputs of one shape, but "${first!.name}" gives [${first!.shape}] and "${other.name}" gives [${other.shape}]`);
+      throw new SpecError(
+        `${where}: inputs: add needs inputs of one shape, but "${first!.name}" gives [${first!.shape}] and "${other.name}" gives [${other.shape}]`,
+      );
     }
     return { outputShape: [...first!.shape], parameters: [] };
   },

@@ -24,7 +24,11 @@ export const conv2d: SingleInputLayerType<typeof conv2dLayerSchema> = {
     const [h, w, c] = expectImage(input, where, 'conv2d');
     const [kh, kw] = asPair(layer.kernelSize);
     const [sh, sw] = asPair(layer.strides);
-    const outputShape = [windowOut(h, kh, sh, layer.padding, where, 'kernelSize'), windowOut(w, kw, sw, layer.padding, where, 'kernelSize'), layer.filters];
+    const outputShape = [
+      windowOut(h, kh, sh, layer.padding, where, 'kernelSize'),
+      windowOut(w, kw, sw, layer.padding, where, 'kernelSize'),
+      layer.filters,
+    ];
     const parameters = [parameter(layer, 'kernel', [kh, kw, c, layer.filters], 'kernel')];
     if (layer.useBias) parameters.push(parameter(layer, 'bias', [layer.filters], 'bias'));
     return { outputShape, parameters };

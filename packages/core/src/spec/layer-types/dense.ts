@@ -18,7 +18,8 @@ export const dense: SingleInputLayerType<typeof denseLayerSchema> = {
   arity: 'one',
   schema: denseLayerSchema,
   shapes(layer, input, where) {
-    if (input.length !== 1) throw new SpecError(`${where}: type: dense needs flat input but receives [${input}]; add a flatten layer before it`);
+    if (input.length !== 1)
+      throw new SpecError(`${where}: type: dense needs flat input but receives [${input}]; add a flatten layer before it`);
     const parameters = [parameter(layer, 'kernel', [input[0]!, layer.units], 'kernel')];
     if (layer.useBias) parameters.push(parameter(layer, 'bias', [layer.units], 'bias'));
     return { outputShape: [layer.units], parameters };

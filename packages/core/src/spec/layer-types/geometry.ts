@@ -8,7 +8,9 @@ export function asPair(value: number | readonly [number, number]): [number, numb
 /** The `[height, width, channels]` of an image input. @throws SpecError naming `where` when the input is not an image. */
 export function expectImage(input: number[], where: string, type: string): [number, number, number] {
   if (input.length !== 3) {
-    throw new SpecError(`${where}: type: ${type} needs [height, width, channels] input but receives [${input}]; set inputShape like [8, 8, 1]`);
+    throw new SpecError(
+      `${where}: type: ${type} needs [height, width, channels] input but receives [${input}]; set inputShape like [8, 8, 1]`,
+    );
   }
   return [input[0]!, input[1]!, input[2]!];
 }

@@ -21,12 +21,17 @@ const LAYER_TYPE_TABLE = [dense, conv2d, pool2d, globalAvgPool2d, flatten, batch
 type Schemas<T extends readonly { schema: unknown }[]> = { [K in keyof T]: T[K]['schema'] };
 
 /** Any layer of a ModelSpec, told apart by `type`. */
-export const layerSchema = z.discriminatedUnion('type', LAYER_TYPE_TABLE.map((t) => t.schema) as unknown as Schemas<typeof LAYER_TYPE_TABLE>);
+export const layerSchema = z.discriminatedUnion(
+  'type',
+  LAYER_TYPE_TABLE.map((t) => t.schema) as unknown as Schemas<typeof LAYER_TYPE_TABLE>,
+);
 
 /** A validated layer, defaults filled in. */
 export type Layer = z.infer<typeof layerSchema>;
 
-const BY_TAG = new Map<string, LayerTypeDefinition>(LAYER_TYPE_TABLE.flatMap((definition) => typeTags(definition).map((tag) => [tag, definition as unknown as LayerTypeDefinition] as const)));
+const BY_TAG = new Map<string, LayerTypeDefinition>(
+  LAYER_TYPE_TABLE.flatMap((definition) => typeTags(definition).map((tag) => [tag, definition as unknown as LayerTypeDefinition] as const)),
+);
 
 /** The definition of a layer's type (its schema and shape rule). */
 export function layerTypeOf(layer: Layer): LayerTypeDefinition {
@@ -39,7 +44,11 @@ export function layerTypeByTag(tag: unknown): LayerTypeDefinition | undefined {
 }
 
 /** The `type` tags a spec file can use, in table order (an opaque `onnx` block only comes from an import). */
-export const WRITABLE_LAYER_TYPES: readonly string[] = LAYER_TYPE_TABLE.flatMap((definition) => ('importOnly' in definition && definition.importOnly ? [] : typeTags(definition)));
+export const WRITABLE_LAYER_TYPES: readonly string[] = LAYER_TYPE_TABLE.flatMap((definition) =>
+  'importOnly' in definition && definition.importOnly ? [] : typeTags(definition),
+);
 
 /** The `type` tags of merge layers (two or more inputs). */
-export const MERGE_LAYER_TYPES: readonly string[] = LAYER_TYPE_TABLE.flatMap((definition) => (definition.arity === 'merge' ? typeTags(definition) : []));
+export const MERGE_LAYER_TYPES: readonly string[] = LAYER_TYPE_TABLE.flatMap((definition) =>
+  definition.arity === 'merge' ? typeTags(definition) : [],
+);

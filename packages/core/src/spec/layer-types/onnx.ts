@@ -48,6 +48,9 @@ export const onnx: SingleInputLayerType<typeof onnxLayerSchema> = {
     if (!sameShape(input, layer.inputShape)) {
       throw new SpecError(`${where}: inputShape: the ONNX block was cut for input [${layer.inputShape}] but receives [${input}]`);
     }
-    return { outputShape: [...layer.outputShape], parameters: [{ ...parameter(layer, 'graph', [layer.graphBytes], 'graph'), dtype: 'uint8' }] };
+    return {
+      outputShape: [...layer.outputShape],
+      parameters: [{ ...parameter(layer, 'graph', [layer.graphBytes], 'graph'), dtype: 'uint8' }],
+    };
   },
 };

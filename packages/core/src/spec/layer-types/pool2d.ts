@@ -20,6 +20,9 @@ export const pool2d: SingleInputLayerType<typeof pool2dLayerSchema> = {
     const [h, w, c] = expectImage(input, where, layer.type);
     const [ph, pw] = asPair(layer.poolSize);
     const [sh, sw] = asPair(layer.strides ?? layer.poolSize);
-    return { outputShape: [windowOut(h, ph, sh, layer.padding, where, 'poolSize'), windowOut(w, pw, sw, layer.padding, where, 'poolSize'), c], parameters: [] };
+    return {
+      outputShape: [windowOut(h, ph, sh, layer.padding, where, 'poolSize'), windowOut(w, pw, sw, layer.padding, where, 'poolSize'), c],
+      parameters: [],
+    };
   },
 };
