@@ -91,3 +91,27 @@ test('cross-entropy needs a model ending in a softmax; labels must be class indi
     'expected 2 samples of shape [4] (8 values), got 7 values',
   );
 });
+
+test('createModel refuses a graph model (a residual add) in one line naming the layer; a chain with explicit inputs runs as before', async () => {
+  const residual = validateSpec({
+    inputShape: [4],
+    layers: [
+      { type: 'dense', name: 'hidden', units: 4, activation: 'relu' },
+      { type: 'add', name: 'res', inputs: ['hidden', 'input'] },
+      { type: 'dense', name: 'head', units: 2 },
+    ],
+  });
+  const refusal = await backend.createModel(residual).catch((error: unknown) => error);
+  expect(refusal).toBeInstanceOf(HeadstartError);
+  expect((refusal as HeadstartError).code).toBe('NOT_SUPPORTED');
+  expect((refusal as Error).message).toBe('layer "res": graph models (add, concat, branches) are not supported by the plainjs backend yet');
+  // As a caller may build it, without validateSpec (which drops inputs equal to the default).
+  const explicit: ModelSpec = {
+    ...mlp,
+    layers: mlp.layers.map((l, i) => ({ ...l, inputs: [i === 0 ? 'input' : mlp.layers[i - 1]!.name] })),
+  };
+  const x = Float32Array.from([0.5, -1, 2, 0.25]);
+  const a = await (await backend.createModel(mlp, undefined, { seed: 3 })).predict(x, 1);
+  const b = await (await backend.createModel(explicit, undefined, { seed: 3 })).predict(x, 1);
+  expect([...b]).toEqual([...a]);
+});

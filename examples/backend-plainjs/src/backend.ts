@@ -1,4 +1,4 @@
-import { createRng, initializeWeights, validateSpec, type Availability, type Backend } from '@headstart/core';
+import { createRng, initializeWeights, requireChain, validateSpec, type Availability, type Backend } from '@headstart/core';
 import { PlainJsModel } from './model.js';
 import { exportPlainJson, importPlainJson, PLAIN_JSON_FORMAT } from './plain-json-format.js';
 import { BACKEND_NAME } from './unsupported.js';
@@ -21,6 +21,7 @@ export function createPlainJsBackend(): Backend {
     probe: async () => probePlainJs(),
     async createModel(spec, weights, options) {
       const valid = validateSpec(spec);
+      requireChain(valid, BACKEND_NAME);
       const seed = options?.seed ?? 0;
       const model = new PlainJsModel(valid, initializeWeights(valid, createRng(seed)), seed);
       if (weights) await model.setWeights(weights);

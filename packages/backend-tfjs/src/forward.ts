@@ -56,5 +56,9 @@ function buildLayer(layer: Layer, index: number, params: ParameterStore): LayerF
       return activationLayer(layer);
     case 'onnx':
       throw opaqueBlockError(layer);
+    case 'add':
+    case 'concat':
+      // Unreachable: createModel refuses graphs (requireChain) before anything is built.
+      throw new Error(`layer "${layer.name}": a ${layer.type} layer reached the chain builder`);
   }
 }

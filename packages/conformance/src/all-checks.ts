@@ -4,13 +4,14 @@ import { comparisonChecks } from './checks/comparison-checks.js';
 import { continuationChecks } from './checks/continuation-checks.js';
 import { exportChecks } from './checks/export-checks.js';
 import { frozenChecks } from './checks/frozen-checks.js';
+import { graphChecks } from './checks/graph-checks.js';
 import { stepManyChecks } from './checks/step-many-checks.js';
 import { weightChecks } from './checks/weight-checks.js';
 import type { ConformanceOptions } from './options.js';
 
 /**
  * Every check of the suite, in the order they run: the reference-free checks of weights, freezing,
- * `stepMany`, checkpoints and export, the comparisons with the float64 reference (`float64.*`), and, when a
+ * `stepMany`, checkpoints, export and graph models, the comparisons with the float64 reference (`float64.*`), and, when a
  * reference backend is given, the comparisons with it (`reference.*`).
  */
 export function conformanceChecks(options: { reference?: boolean } = {}): ConformanceCheck[] {
@@ -21,6 +22,7 @@ export function conformanceChecks(options: { reference?: boolean } = {}): Confor
     ...stepManyChecks,
     ...checkpointChecks,
     ...exportChecks,
+    ...graphChecks,
     ...(options.reference
       ? [...comparisonChecks({ prefix: 'reference', label: 'the reference backend', pick: (ctx) => ctx.reference! }), ...continuationChecks]
       : []),

@@ -1,4 +1,4 @@
-import type { Batch, StepResult, Trainer } from '@headstart/core';
+import { isChain, validateSpec, type Backend, type Batch, type StepResult, type Trainer } from '@headstart/core';
 import { describe, expect, test } from 'vitest';
 import { brokenBackend, nudgeMovingMeans } from './__fixtures__/broken-backends.js';
 import { conformanceChecks } from './all-checks.js';
@@ -129,5 +129,35 @@ describe('runConformance', () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(conformanceChecks().some((c) => c.id.startsWith('reference.'))).toBe(false);
     expect(ids.filter((id) => id.startsWith('reference.')).length).toBe(ids.filter((id) => id.startsWith('float64.')).length + 1);
+  });
+
+  test('graph.refusal: a one-line user error passes; an unexpected error fails naming it; a backend that creates graphs skips', async () => {
+    const reference = await runConformance(() => createReferenceBackend(), { checks: ['graph.refusal'] });
+    expect(reference.results).toMatchObject([{ id: 'graph.refusal', status: 'passed' }]);
+    const inner = createReferenceBackend();
+    const crashes: Backend = {
+      ...inner,
+      name: 'crashes',
+      createModel: async (spec, w, o) =>
+        isChain(spec) ? inner.createModel(spec, w, o) : Promise.reject(new Error('reached the chain compiler')),
+    };
+    const crashed = await runConformance(() => crashes, { checks: ['graph.refusal'] });
+    expect(crashed.results).toMatchObject([
+      {
+        status: 'failed',
+        reason:
+          'createModel of a graph model threw an unexpected error (not a user error, so the CLI shows a stack): reached the chain compiler',
+      },
+    ]);
+    const accepts: Backend = {
+      ...inner,
+      name: 'accepts',
+      createModel: async (spec, w, o) =>
+        isChain(spec)
+          ? inner.createModel(spec, w, o)
+          : inner.createModel(validateSpec({ inputShape: [4], layers: [{ type: 'dense', name: 'd', units: 2 }] })),
+    };
+    const accepted = await runConformance(() => accepts, { checks: ['graph.refusal'] });
+    expect(accepted.results).toMatchObject([{ status: 'skipped', reason: 'the backend creates graph models' }]);
   });
 });

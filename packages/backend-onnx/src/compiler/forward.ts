@@ -61,5 +61,9 @@ function emitLayer(ctx: LayerContext, layer: Layer, x: Flow): Flow {
         'NOT_SUPPORTED',
         `layer "${layer.name}" is an opaque ONNX block, which runs in its own session and cannot be compiled into a graph`,
       );
+    case 'add':
+    case 'concat':
+      // Unreachable: createModel refuses graphs (requireChain) before anything is compiled.
+      throw new Error(`layer "${layer.name}": a ${layer.type} layer reached the chain compiler`);
   }
 }

@@ -95,6 +95,9 @@ function applyLayer(layer: Layer, inputShape: number[], x: Float64Array, n: numb
       return activate(layer.activation, x, channels);
     case 'onnx':
       throw new Error(`the reference backend cannot run layer "${layer.name}", an opaque ONNX block`);
+    case 'add':
+    case 'concat':
+      throw new Error(`the reference backend cannot run layer "${layer.name}" yet: graph models (add, concat, branches) are not supported`);
   }
 }
 

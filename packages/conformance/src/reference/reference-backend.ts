@@ -4,6 +4,7 @@ import {
   HeadstartError,
   initializeWeights,
   parameterShapes,
+  requireChain,
   sameShape,
   validateSpec,
   type Backend,
@@ -33,6 +34,7 @@ export function createReferenceBackend(): Backend {
     probe: async () => ({ available: true, engine: 'float64', reasons: ['plain JavaScript; always available'] }),
     async createModel(spec, weights, options) {
       const valid = validateSpec(spec);
+      requireChain(valid, REFERENCE_BACKEND_NAME);
       const seed = options?.seed ?? 0;
       const model = new ReferenceModel(valid, toWeights64(initializeWeights(valid, createRng(seed))), seed);
       if (weights) await model.setWeights(weights);

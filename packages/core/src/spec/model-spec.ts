@@ -1,16 +1,20 @@
 import { z } from 'zod';
 import { SpecError } from '../errors.js';
+import { defaultInputs } from './graph.js';
+import { layerTypeByTag, WRITABLE_LAYER_TYPES } from './layer-types/index.js';
 import { layerSchema, type Layer, type LayerInput } from './layers.js';
 import { inferShapes } from './shapes.js';
 
 /**
- * A backend-neutral architecture: a channels-last input shape and an ordered list of named layers.
+ * A backend-neutral architecture: a channels-last input shape and named layers. Each layer takes
+ * the layer listed before it unless it names its `inputs`, so a plain list is a chain and a spec
+ * with `inputs` and merges (`add`, `concat`) is a graph whose output is the last layer.
  * Every parameter is named `<layer>.<param>`; see {@link parameterShapes}.
  */
-export const modelSpecSchema = z.object({
+export const modelSpecSchema = z.strictObject({
   /** Shape of one sample, channels-last: `[features]` or `[height, width, channels]`. */
   inputShape: z.array(z.number().int().positive()).min(1),
-  /** Layers in order of application. */
+  /** Layers; each after the layers it takes (in order of application for a chain). */
   layers: z.array(layerSchema).min(1),
 });
 
@@ -23,21 +27,16 @@ export interface ModelSpecInput {
 }
 
 /**
- * Validate a spec: its fields, unique layer names, and that each layer fits the shape it receives.
+ * Validate a spec: its fields, unique layer names, its graph (inputs that name layers, no cycle,
+ * every layer's output used) and that each layer fits the shapes it receives. `inputs` equal to
+ * the default (the layer before) are dropped, so a chain written with them is the same spec as one
+ * without.
  * @throws SpecError whose message names the layer index, name and field.
  */
 export function validateSpec(input: unknown, source = 'model spec'): ModelSpec {
   const parsed = modelSpecSchema.safeParse(input);
   if (!parsed.success) throw new SpecError(`${source}: ${describeIssue(input, parsed.error.issues[0]!)}`);
-  const spec = parsed.data;
-  const seen = new Map<string, number>();
-  spec.layers.forEach((layer, index) => {
-    const earlier = seen.get(layer.name);
-    if (earlier !== undefined) {
-      throw new SpecError(`${source}: layers[${index}] "${layer.name}": name: already used by layers[${earlier}]`);
-    }
-    seen.set(layer.name, index);
-  });
+  const spec = withoutDefaultInputs(parsed.data);
   try {
     inferShapes(spec);
   } catch (error) {
@@ -47,28 +46,35 @@ export function validateSpec(input: unknown, source = 'model spec'): ModelSpec {
   return spec;
 }
 
+function withoutDefaultInputs(spec: ModelSpec): ModelSpec {
+  const layers = spec.layers.map((layer, index) => {
+    if (layer.inputs === undefined || layer.inputs.join() !== defaultInputs(spec, index).join()) return layer;
+    const { inputs: _default, ...rest } = layer;
+    return rest as Layer;
+  });
+  return { ...spec, layers };
+}
+
 function describeIssue(input: unknown, issue: z.core.$ZodIssue): string {
   const path = issue.path;
   if (path[0] === 'layers' && typeof path[1] === 'number') {
-    const raw = (input as { layers?: unknown[] }).layers?.[path[1]] as { name?: unknown } | undefined;
+    const raw = (input as { layers?: unknown[] }).layers?.[path[1]] as { name?: unknown; type?: unknown } | undefined;
     const name = typeof raw?.name === 'string' ? ` "${raw.name}"` : '';
-    const field = path.slice(2).join('.') || 'type';
-    if (field === 'type') {
-      const type = JSON.stringify((raw as { type?: unknown } | undefined)?.type);
-      return `layers[${path[1]}]${name}: type: unknown layer type ${type}; expected one of ${LAYER_TYPES.join(', ')}`;
+    const where = `layers[${path[1]}]${name}`;
+    if (issue.code === 'unrecognized_keys' && path.length === 2) {
+      const fields = Object.keys(layerTypeByTag(raw?.type)?.schema.shape ?? {});
+      return `${where}: ${issue.keys[0]}: unknown field for type ${String(raw?.type)}; expected one of ${fields.join(', ')}`;
     }
-    return `layers[${path[1]}]${name}: ${field}: ${issue.message}`;
+    const field = path.slice(2).join('.') || 'type';
+    if (field === 'type')
+      return `${where}: type: unknown layer type ${JSON.stringify(raw?.type)}; expected one of ${WRITABLE_LAYER_TYPES.join(', ')}`;
+    return `${where}: ${field}: ${issue.message}`;
+  }
+  if (issue.code === 'unrecognized_keys' && path.length === 0) {
+    return `${issue.keys[0]}: unknown field of a model spec; expected one of ${Object.keys(modelSpecSchema.shape).join(', ')}`;
   }
   return `${path.join('.') || '(root)'}: ${issue.message}`;
 }
-
-// The types a spec file can use: an opaque `onnx` block only comes from importing an ONNX model.
-const LAYER_TYPES: string[] = layerSchema.options
-  .flatMap((o) => {
-    const type = o.shape.type;
-    return 'options' in type ? [...type.options] : [type.value];
-  })
-  .filter((type) => type !== 'onnx');
 
 /** The layer with that name, or undefined. */
 export function findLayer(spec: ModelSpec, name: string): Layer | undefined {
