@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, open, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { lstat, mkdir, open, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { removeStaleTemps, tempPathFor } from './temp-files.js';
@@ -41,7 +41,8 @@ export interface SafeFile {
  * `commit`) removes the temporary and throws the same way, e.g. `cannot write: no space left on the device`.
  */
 export async function openSafeFile(file: string): Promise<SafeFile> {
-  const target = await realpath(file).catch(() => file);
+  // Only a link at the name itself matters for the rename; realpath on every write is costly (a run saves often).
+  const target = (await lstat(file).catch(() => undefined))?.isSymbolicLink() ? await realpath(file).catch(() => file) : file;
   const existing = await stat(target).catch(() => undefined);
   if (existing?.isDirectory()) throw new FileWriteError(file, 'is a directory; expected the name of a file to write');
   if (existing && !existing.isFile())
@@ -49,7 +50,7 @@ export async function openSafeFile(file: string): Promise<SafeFile> {
   await makeDirectory(dirname(target)).catch((error: unknown) => {
     throw new FileWriteError(file, `cannot create its directory ${dirname(target)}: ${writeProblem(error)}`, { cause: error });
   });
-  await removeStaleTemps(target);
+  await removeStaleTempsOnce(target);
   const temporary = tempPathFor(target);
   // Read as well as write: verify reads the file back.
   const handle = await open(temporary, 'wx+').catch((error: unknown) => {
@@ -145,7 +146,8 @@ class TemporaryFile implements SafeFile {
 
   private async readBackSha256(): Promise<string> {
     const hash = createHash('sha256');
-    const buffer = Buffer.alloc(1 << 20);
+    // Sized to the file, not zero-filled: checkpoints are written often, and a fresh 1 MiB each time keeps the GC busy.
+    const buffer = Buffer.allocUnsafe(Math.max(1, Math.min(this.written, 1 << 20)));
     for (let position = 0; position < this.written; ) {
       const { bytesRead } = await this.handle.read(buffer, 0, buffer.length, position);
       if (bytesRead === 0) break;
@@ -154,6 +156,15 @@ class TemporaryFile implements SafeFile {
     }
     return hash.digest('hex');
   }
+}
+
+/** Targets whose stale temporaries this process has cleared: once is enough, as only a dead process leaves them. */
+const cleared = new Set<string>();
+
+async function removeStaleTempsOnce(target: string): Promise<void> {
+  if (cleared.has(target)) return;
+  await removeStaleTemps(target);
+  cleared.add(target);
 }
 
 /** `mkdir -p`, failing with the real reason: Node's recursive mkdir says ENOENT for a read-only file system. */
