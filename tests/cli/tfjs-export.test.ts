@@ -129,6 +129,20 @@ test('import takes a tfjs model directory too, and refuses a layer it cannot map
   );
 }, 120_000);
 
+test("import refuses weight shards longer than the model.json lists (another model's, or damaged), as it does short ones", async () => {
+  const out = join(dir, 'long-shards');
+  expect((await runCli(['export', ckpt, '--format', 'tfjs', '--out', out])).code).toBe(0);
+  const weights = join(out, 'weights.bin');
+  const bytes = await readFile(weights);
+  await writeFile(weights, Buffer.concat([bytes, bytes]));
+  const model = join(out, 'model.json');
+  const refused = await runCli(['import', model, '--out', join(dir, 'never.safetensors')]);
+  expect(refused.code).toBe(2);
+  expect(refused.stderr).toBe(
+    `headstart: ${model}: its shards (weights.bin) hold ${2 * bytes.length} bytes but the weights it lists take ${bytes.length}\n`,
+  );
+});
+
 test('export and import --help show the tfjs examples', async () => {
   const exportHelp = await runCli(['export', '--help']);
   expect(exportHelp.stdout).toContain('$ headstart export digits.safetensors --format tfjs --out web-model');

@@ -6,7 +6,7 @@ import { shardPath, type WeightEntry, type WeightGroup } from './layers-model-fi
  * Every weight of a layers model's manifest (as `readModelJson` checked it) as float32, by its
  * manifest name. Decoded here rather than with tf.io.decodeWeights so that reading a file creates no
  * tensors (and so starts no engine).
- * @throws HeadstartError (BAD_INPUT) naming the file for a missing or short shard, or an unknown dtype.
+ * @throws HeadstartError (BAD_INPUT) naming the file for a missing, short or long shard, or an unknown dtype.
  */
 export async function readWeights(modelJson: string, manifest: WeightGroup[]): Promise<Map<string, TensorData>> {
   const weights = new Map<string, TensorData>();
@@ -28,6 +28,13 @@ export async function readWeights(modelJson: string, manifest: WeightGroup[]): P
         data: decode(entry, new Uint8Array(bytes.subarray(offset, offset + byteLength)).buffer),
       });
       offset += byteLength;
+    }
+    // Bytes no weight takes mean the shards belong to another model.json (or were damaged): never guess which part is right.
+    if (offset !== bytes.byteLength) {
+      throw new HeadstartError(
+        'BAD_INPUT',
+        `${modelJson}: its shards (${group.paths.join(', ')}) hold ${bytes.byteLength} bytes but the weights it lists take ${offset}`,
+      );
     }
   }
   return weights;
