@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -81,5 +81,23 @@ seeds: [1, 2]
     expect(run.code).toBe(2);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr.trim()).toMatch(message);
+  });
+
+  test('an --out holding the report of another experiment is refused before training; the report is kept', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'headstart-otherexp-'));
+    const out = join(dir, 'out');
+    await mkdir(out);
+    const earlier = `${JSON.stringify({ experiment: { name: 'my other study' }, summaries: [], results: [] })}\n`;
+    await writeFile(join(out, 'results.json'), earlier);
+    await writeFile(
+      join(dir, 'experiment.yaml'),
+      `data: ${DIGITS}\nsource: { labels: [0, 1] }\ntarget: {}\nstrategies: [{ strategy: full-retrain }]\n`,
+    );
+    const run = await runCli(['compare', join(dir, 'experiment.yaml'), '--out', out]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `headstart: --out ${out} holds the report of another experiment ("my other study"); choose another --out, or delete it to replace that report\n`,
+    );
+    expect(await readFile(join(out, 'results.json'), 'utf8')).toBe(earlier);
   });
 });

@@ -1,5 +1,6 @@
 import { startBackend } from '../backend-choice.js';
 import { readExperiment } from '../experiment/read-experiment.js';
+import { checkReportSlot } from '../experiment/report-slot.js';
 import { runExperiment } from '../experiment/run-experiment.js';
 import { writeReport } from '../experiment/write-report.js';
 import { interruptSignal } from '../interrupt.js';
@@ -18,6 +19,7 @@ export async function compare(file: string, flags: CompareFlags): Promise<void> 
   const reporter = createReporter({ json: flags.json === true });
   (await loadPlugins()).warnings.forEach((w) => reporter.warn(w));
   const experiment = await readExperiment(file);
+  await checkReportSlot(flags.out, experiment);
   const { backend, availability } = await startBackend(flags.backend);
   const engine = availability.engine ?? backend.name;
   const { signal, dispose } = interruptSignal();
