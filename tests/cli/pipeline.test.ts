@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readCheckpoint } from '@headstart/core';
@@ -175,6 +175,16 @@ stages:
     expect(await Promise.all(stages.map(sha256))).toEqual(shas);
     const tuned = await readCheckpoint(join(out, '3-tune.safetensors'));
     expect(tuned.manifest.provenance.at(-1)!.parent).toBe(shas[1]);
+
+    // A stage's checkpoint deleted under later ones: refused before retraining it, not after.
+    await rm(stages[0]!);
+    const gap = await runCli(['run', file, '--resume', '--json']);
+    expect(gap.code).toBe(2);
+    expect(gap.stderr.trim()).toBe(
+      `headstart: ${file}: --resume: stages[0] "pretrain" has no checkpoint in ${out} but stages[1] "probe" has one, built on it; put the file back, or start over: delete ${out} or choose another out`,
+    );
+    expect(gap.stdout).toBe('');
+    expect(existsSync(stages[0]!)).toBe(false);
   });
 
   test("--dry-run prints each stage's plan and writes nothing", async () => {

@@ -17,7 +17,7 @@ import { loadStartingPoint } from '../start-point.js';
 import type { Pipeline, Stage } from './pipeline-schema.js';
 import { lockPipeline, readState, writeState } from './pipeline-state.js';
 import { stageIdentity } from './stage-identity.js';
-import { checkSameStage, earlierStage, refuseEarlierRun, stageCheckpoint } from './stage-resume.js';
+import { checkSameStage, earlierStage, refuseEarlierRun, refuseGap, stageCheckpoint } from './stage-resume.js';
 
 /** How to run a pipeline. */
 export interface PipelineRunOptions {
@@ -52,6 +52,7 @@ async function runStages(pipeline: Pipeline, options: PipelineRunOptions): Promi
   const registry = getRegistry();
   const state = await readState(pipeline.out);
   if (!options.resume && !options.dryRun) refuseEarlierRun(options.file, pipeline, state);
+  if (options.resume) refuseGap(options.file, pipeline);
   const { backend, availability } = await startBackend(pipeline.backend);
   const outcomes: TrainingOutcome[] = [];
   // Every stage's output before the first trains: a stage an interrupted run left is refused up front, not after retraining the ones before it.

@@ -41,6 +41,22 @@ export function refuseEarlierRun(file: string, pipeline: Pipeline, state: Pipeli
 }
 
 /**
+ * Before `--resume` trains anything: a stage whose checkpoint is gone while a later stage's is
+ * there would be retrained, and the later one then refused as built on another parent; say so now.
+ * @throws CliError naming the missing stage and the later one.
+ */
+export function refuseGap(file: string, pipeline: Pipeline): void {
+  const left = pipeline.stages.map((stage, index) => earlierStage(stageCheckpoint(pipeline, index, stage)));
+  const gap = left.findIndex((earlier, index) => earlier === undefined && left.slice(index + 1).some((later) => later !== undefined));
+  if (gap < 0) return;
+  const later = left.findIndex((earlier, index) => index > gap && earlier !== undefined);
+  const name = (index: number): string => `stages[${index}] "${pipeline.stages[index]!.name}"`;
+  throw new CliError(
+    `${file}: --resume: ${name(gap)} has no checkpoint in ${pipeline.out} but ${name(later)} has one, built on it; put the file back, or start over: delete ${pipeline.out} or choose another out`,
+  );
+}
+
+/**
  * Before `--resume` skips a finished stage or continues an interrupted one: the stage's definition
  * now must be the one recorded when it ran.
  * @throws CliError naming the stage and every field that differs, or that nothing was recorded.
