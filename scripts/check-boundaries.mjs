@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Fails (exit 1) when a package imports across the boundaries of DESIGN.md:
+// Fails (exit 1) when a package imports across the boundaries CONTRIBUTING.md describes:
 //   core imports no backend, strategy, CLI or compute library;
 //   data imports only @headstart/core of our packages and no compute library;
 //   backends import only @headstart/core of our packages; strategies only @headstart/core and @headstart/data, and no compute library;

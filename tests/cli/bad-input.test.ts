@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { ROOT, runCli, type CliRun } from './run-cli.js';
 
 // Bad input exits 2 with one line naming the file, the line or field, and what was expected
-// (DESIGN.md); so does a flag that would be ignored or fail late. Cases already covered elsewhere are not repeated here: a non-numeric CSV cell, a
+// (README.md, docs/reliability.md); so does a flag that would be ignored or fail late. Cases already covered elsewhere are not repeated here: a non-numeric CSV cell, a
 // label unseen at evaluation, unknown strategy and backend on train (train-evaluate.test.ts),
 // pipeline files (pipeline.test.ts), experiment files (compare.test.ts).
 

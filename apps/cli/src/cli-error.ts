@@ -1,6 +1,6 @@
 import { HeadstartError, isUserError } from '@headstart/core';
 
-/** Exit codes of the `headstart` binary (DESIGN.md). */
+/** Exit codes of the `headstart` binary (README.md "Using the CLI"; docs/reliability.md). */
 export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
 
 /** An expected CLI failure: printed as one line, exiting with `exitCode`. */

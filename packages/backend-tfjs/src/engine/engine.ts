@@ -37,7 +37,7 @@ const TFJS_NODE = '@tensorflow/tfjs-node';
 const NOT_INSTALLED = 'tfjs-node is not installed (npm i @tensorflow/tfjs-node for native speed)';
 
 /**
- * Engine order of DESIGN.md: native tfjs-node when installed (it runs every model), else the wasm
+ * Engine order (the package README): native tfjs-node when installed (it runs every model), else the wasm
  * engine for each model whose training kernels it all has (it lacks convolution gradients), and the
  * pure-JS cpu engine for the rest. Both of the latter start, so each model can take the one that fits.
  */
