@@ -154,6 +154,6 @@ function checkImports(importer: Importer): Importer {
 }
 
 /** Whether `file` is a directory (a tfjs model given as its folder). */
-export function isDirectory(file: string): boolean {
+function isDirectory(file: string): boolean {
   return existsSync(file) && statSync(file).isDirectory();
 }

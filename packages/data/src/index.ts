@@ -22,5 +22,5 @@ export { applyPreprocessing, fitPreprocessing, type PreprocessingKind } from './
 export { filterByLabels, stratifiedSplit, subset, takePerClass, withoutLabels, type DatasetSplit } from './transforms/split.js';
 export { concatUnlabeled } from './transforms/concat.js';
 export { alignFeatures } from './transforms/align-features.js';
-export { sha256OfFile } from './records/file-hash.js';
+export { sha256OfFile, sha256OfPath } from './records/file-hash.js';
 export { FLOAT32_MAX, isDecimal } from './records/float32.js';

@@ -1,3 +1,5 @@
+import { writeProblem } from '@headstart/core';
+
 /**
  * stdout and stderr as a long run needs them: a write that fails (the reader left, `| head -1`:
  * EPIPE; a full disk, `> /dev/full`: ENOSPC; a non-blocking descriptor: EAGAIN) is recorded, never
@@ -45,13 +47,8 @@ export async function lostStdout(): Promise<string | undefined> {
   await new Promise((resolve) => setImmediate(resolve));
   const error = failures.get('stdout');
   if (!error || error.code === 'EPIPE') return undefined;
-  return `stdout: ${REASONS[error.code ?? ''] ?? error.message}`;
+  return `stdout: ${error.code === 'EAGAIN' ? WOULD_BLOCK : writeProblem(error)}`;
 }
 
-const REASONS: Record<string, string> = {
-  ENOSPC: 'no space left on the device',
-  EDQUOT: 'disk quota exceeded',
-  EFBIG: 'file too large',
-  EIO: 'input/output error',
-  EAGAIN: 'the output would block (a non-blocking descriptor); part of the output was lost',
-};
+/** A descriptor set non-blocking by whoever opened it: the file-system wording does not say what happened. */
+const WOULD_BLOCK = 'the output would block (a non-blocking descriptor); part of the output was lost';

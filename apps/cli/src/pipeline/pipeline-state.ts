@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { lockOutput } from '@headstart/core';
+import { lockOutput, writeFileSafely } from '@headstart/core';
 import { CliError } from '../cli-error.js';
-import { atomicFileOutput } from '../output/text-output.js';
 import type { StageIdentity } from './stage-identity.js';
 
 /** What a pipeline's output directory records of the stages run into it: index → the stage's definition when it started. */
@@ -45,12 +44,5 @@ export async function readState(out: string): Promise<PipelineState> {
 
 /** Replace the recorded state, atomically: a killed run leaves the old state or the new one. */
 export async function writeState(out: string, state: PipelineState): Promise<void> {
-  const output = await atomicFileOutput(statePath(out), 'out');
-  try {
-    await output.write(`${JSON.stringify(state, null, 2)}\n`);
-    await output.commit();
-  } catch (error) {
-    await output.discard().catch(() => undefined);
-    throw error;
-  }
+  await writeFileSafely(statePath(out), `${JSON.stringify(state, null, 2)}\n`);
 }

@@ -1,9 +1,6 @@
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { StartingPoint } from '@headstart/core';
-import { sha256OfFile } from '@headstart/data';
+import { sha256OfPath } from '@headstart/data';
 import type { Pipeline, Stage } from './pipeline-schema.js';
 
 /**
@@ -81,26 +78,11 @@ function show(value: unknown): string {
 
 /** A file as a definition names it: its path and its sha-256; null when no path is given. */
 async function fileIdentity(path: string | undefined): Promise<{ file: string; sha256: string } | null> {
-  return path === undefined ? null : { file: path, sha256: await digest(path) };
+  return path === undefined ? null : { file: path, sha256: await sha256OfPath(path) };
 }
 
 /** sha-256 of a starting checkpoint, or of an imported model's file (a dry run's planned stage has none). */
 async function parentDigest(from: StartingPoint | undefined): Promise<string | null> {
   if (!from) return null;
-  return from.sha256 ?? (existsSync(from.file) ? digest(from.file) : null);
-}
-
-/** sha-256 of a file, or of a folder's sorted paths and bytes (an image folder, a tfjs model). */
-async function digest(path: string): Promise<string> {
-  if (!(await stat(path)).isDirectory()) return sha256OfFile(path);
-  const hash = createHash('sha256');
-  const files = (await readdir(path, { recursive: true, withFileTypes: true }))
-    .filter((e) => e.isFile())
-    .map((e) => join(e.parentPath ?? e.path, e.name))
-    .sort();
-  for (const file of files) {
-    const bytes = await readFile(file);
-    hash.update(`${file.slice(path.length)}\0${bytes.length}\0`).update(bytes);
-  }
-  return hash.digest('hex');
+  return from.sha256 ?? (existsSync(from.file) ? sha256OfPath(from.file) : null);
 }

@@ -1,2 +1,2 @@
 export { openSafeFile, writeFileSafely, type SafeFile, type WriteCheck } from './safe-write.js';
-export { FileWriteError } from './write-error.js';
+export { FileWriteError, writeProblem } from './write-error.js';

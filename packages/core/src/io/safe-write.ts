@@ -161,7 +161,8 @@ class TemporaryFile implements SafeFile {
 /** Targets whose stale temporaries this process has cleared: once is enough, as only a dead process leaves them. */
 const cleared = new Set<string>();
 
-async function removeStaleTempsOnce(target: string): Promise<void> {
+/** {@link removeStaleTemps} for `target`, the first time this process writes it. */
+export async function removeStaleTempsOnce(target: string): Promise<void> {
   if (cleared.has(target)) return;
   await removeStaleTemps(target);
   cleared.add(target);

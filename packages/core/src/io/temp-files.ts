@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { processAlive } from './process-alive.js';
 
 /**
  * Bytes of the target's name kept in a temporary name. File systems allow 255 bytes per name
@@ -30,7 +31,7 @@ export async function removeStaleTemps(file: string): Promise<string[]> {
   const removed: string[] = [];
   for (const name of names) {
     const pid = pattern.exec(name)?.[1];
-    if (pid === undefined || alive(Number(pid))) continue;
+    if (pid === undefined || processAlive(Number(pid))) continue;
     const path = join(dir, name);
     if (
       await unlink(path).then(
@@ -53,17 +54,6 @@ function tempBase(file: string): string {
     base += char;
   }
   return base;
-}
-
-function alive(pid: number): boolean {
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function escapeRegExp(text: string): string {

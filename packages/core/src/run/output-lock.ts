@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
 import { CheckpointError, HeadstartError } from '../errors.js';
+import { processAlive } from '../io/process-alive.js';
 import { writeFileSafely } from '../io/safe-write.js';
 
 /**
@@ -71,7 +72,7 @@ export async function lockOutput(
       };
     }
     const owner = await readOwner(ownerFile);
-    if (owner && owner.host === hostname() && !alive(owner.pid)) {
+    if (owner && owner.host === hostname() && !processAlive(owner.pid)) {
       await rm(`${out}.lock`, { recursive: true, force: true });
       continue;
     }
@@ -119,16 +120,6 @@ async function readOwner(file: string): Promise<Owner | undefined> {
     return typeof owner.pid === 'number' && typeof owner.host === 'string' ? { pid: owner.pid, host: owner.host } : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

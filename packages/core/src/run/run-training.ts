@@ -10,7 +10,7 @@ import type { AnyStrategy, StartingPoint, StrategyContext, StrategyData, Strateg
 import type { NamedTensors } from '../tensors.js';
 import type { EventSink } from '../train/events.js';
 import { DivergedError, fit, type CheckpointInterval, type FitEnv, type FitSnapshot } from '../train/fit.js';
-import { removeStaleTemps } from '../io/temp-files.js';
+import { removeStaleTempsOnce } from '../io/safe-write.js';
 import { lockOutput } from './output-lock.js';
 import { datasetDigest } from '../data/dataset-digest.js';
 import { checkSameRun } from './resume-check.js';
@@ -85,7 +85,7 @@ export async function runTraining(run: TrainingRun): Promise<TrainingOutcome> {
     // Again under the lock: the resume checkpoint is this run's to judge only once no other run writes it.
     await checkResumeSlot(out, intent);
     // What a run killed mid-write left (its temporaries) goes now, even if this run never rewrites that file.
-    await Promise.all([removeStaleTemps(run.out), removeStaleTemps(resumePath(run.out))]);
+    await Promise.all([removeStaleTempsOnce(run.out), removeStaleTempsOnce(resumePath(run.out))]);
     return await train(run, options);
   } finally {
     await unlock().catch(() => undefined);

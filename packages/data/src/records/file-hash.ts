@@ -1,5 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
 
 /** sha-256 (hex) of one file's bytes, streamed. */
 export async function sha256OfFile(file: string): Promise<string> {
@@ -22,4 +24,19 @@ export async function sha256OfFiles(files: readonly string[]): Promise<string> {
 export function hashFolderEntry(hash: Hash, relativePath: string, bytes: Uint8Array): void {
   hash.update(`${relativePath}\0${bytes.length}\0`);
   hash.update(bytes);
+}
+
+/**
+ * sha-256 (hex) of a file, or of a folder: every file below it in sorted path order, each added by
+ * {@link hashFolderEntry} with its `/`-separated path relative to the folder.
+ */
+export async function sha256OfPath(path: string): Promise<string> {
+  if (!(await stat(path)).isDirectory()) return sha256OfFile(path);
+  const hash = createHash('sha256');
+  const files = (await readdir(path, { recursive: true, withFileTypes: true }))
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
+  for (const file of files) hashFolderEntry(hash, relative(path, file).split(sep).join('/'), await readFile(file));
+  return hash.digest('hex');
 }
