@@ -19,3 +19,14 @@ export function unsupportedLayer(layer: { name: string; type: string; unsupporte
     `not supported on ${BACKEND_NAME}: layer ${layer.name} has type "${layer.type}", which this version of ${BACKEND_NAME} cannot run`,
   );
 }
+
+/**
+ * The one-line error for a field this backend cannot honour (explicit pads, groups): refused
+ * rather than run as something else.
+ */
+export function unsupportedField(layer: { name: string }, field: string, value: unknown): HeadstartError {
+  return new HeadstartError(
+    'NOT_SUPPORTED',
+    `not supported on ${BACKEND_NAME}: layer ${layer.name} has ${field} ${JSON.stringify(value)}, which this version of ${BACKEND_NAME} cannot run`,
+  );
+}

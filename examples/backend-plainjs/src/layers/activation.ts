@@ -37,6 +37,9 @@ export class ActivationOp implements LayerOp {
       case 'relu':
         for (let i = 0; i < d.length; i++) dx[i] = x[i]! > 0 ? d[i]! : 0;
         break;
+      case 'relu6':
+        for (let i = 0; i < d.length; i++) dx[i] = x[i]! > 0 && x[i]! < 6 ? d[i]! : 0;
+        break;
       case 'leakyRelu':
         for (let i = 0; i < d.length; i++) dx[i] = x[i]! > 0 ? d[i]! : LEAKY_RELU_SLOPE * d[i]!;
         break;
@@ -73,6 +76,9 @@ function applyActivation(kind: Exclude<Activation, 'linear' | 'softmax'>, x: Flo
     case 'relu':
       // biome-ignore lint/complexity/useMathMinMax: NaN maps to 0 here, as the other backends' ReLU does; Math.max would keep it
       for (let i = 0; i < x.length; i++) y[i] = x[i]! > 0 ? x[i]! : 0;
+      break;
+    case 'relu6':
+      for (let i = 0; i < x.length; i++) y[i] = x[i]! > 6 ? 6 : x[i]! > 0 ? x[i]! : 0;
       break;
     case 'leakyRelu':
       for (let i = 0; i < x.length; i++) y[i] = x[i]! > 0 ? x[i]! : LEAKY_RELU_SLOPE * x[i]!;

@@ -1,5 +1,6 @@
 import type { Conv2dLayer } from '@headstart/core';
 import type { Gradients, LayerOp } from './layer-op.js';
+import { unsupportedField } from '../unsupported.js';
 import { imageWindows, windowTaps, type WindowTaps } from './window.js';
 
 /**
@@ -24,10 +25,16 @@ export class Conv2dOp implements LayerOp {
     private readonly kernel: Float32Array,
     private readonly bias: Float32Array | undefined,
   ) {
+    if (typeof spec.padding !== 'string') throw unsupportedField(spec, 'padding', spec.padding);
+    if ((spec.groups ?? 1) > 1) throw unsupportedField(spec, 'groups', spec.groups);
     this.layer = spec.name;
     this.parameters = bias ? [`${spec.name}.kernel`, `${spec.name}.bias`] : [`${spec.name}.kernel`];
     this.filters = spec.filters;
-    this.taps = windowTaps(inputShape, imageWindows(inputShape, spec.kernelSize, spec.strides, spec.padding), spec.filters);
+    this.taps = windowTaps(
+      inputShape,
+      imageWindows(inputShape, spec.kernelSize, spec.strides, spec.padding as 'valid' | 'same'),
+      spec.filters,
+    );
     this.inputSize = inputShape[0]! * inputShape[1]! * inputShape[2]!;
   }
 

@@ -1,3 +1,4 @@
+import { unsupportedField } from '../unsupported.js';
 import type { Pool2dLayer } from '@headstart/core';
 import type { LayerOp } from './layer-op.js';
 import { imageWindows, windowTaps, type WindowTaps } from './window.js';
@@ -19,11 +20,16 @@ export class Pool2dOp implements LayerOp {
 
   constructor(spec: Pool2dLayer, inputShape: readonly number[]) {
     const [height, width, channels] = inputShape as [number, number, number];
+    if (typeof spec.padding !== 'string') throw unsupportedField(spec, 'padding', spec.padding);
     this.layer = spec.name;
     this.isMax = spec.type === 'maxPool2d';
     this.channels = channels;
     this.inputSize = height * width * channels;
-    this.taps = windowTaps([height, width, 1], imageWindows(inputShape, spec.poolSize, spec.strides ?? spec.poolSize, spec.padding), 0);
+    this.taps = windowTaps(
+      [height, width, 1],
+      imageWindows(inputShape, spec.poolSize, spec.strides ?? spec.poolSize, spec.padding as 'valid' | 'same'),
+      0,
+    );
   }
 
   forward(x: Float64Array, n: number): Float64Array {

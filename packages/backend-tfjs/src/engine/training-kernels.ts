@@ -37,6 +37,7 @@ const EVERY_STEP = [
 const ACTIVATION_KERNELS: Record<Activation, string[]> = {
   linear: [],
   relu: ['Relu', 'Step'],
+  relu6: ['Relu6', 'Step', 'LessEqual'],
   leakyRelu: ['LeakyRelu', 'Greater', 'Select'],
   sigmoid: ['Sigmoid'],
   tanh: ['Tanh'],

@@ -49,13 +49,18 @@ function toTfjsLayers(layer: Layer, args: LayerArgs, nameFor: (base: string) => 
         tf.layers.dense({ ...args, units: layer.units, useBias: layer.useBias, activation }),
       );
     case 'conv2d':
+      if ((layer.groups ?? 1) > 1 || typeof layer.padding !== 'string')
+        throw new HeadstartError(
+          'NOT_SUPPORTED',
+          `layer "${layer.name}": tfjs layers export of grouped or explicitly padded convolutions is not supported yet`,
+        );
       return withActivation(layer.activation, layer.name, nameFor, (activation) =>
         tf.layers.conv2d({
           ...args,
           filters: layer.filters,
           kernelSize: asPair(layer.kernelSize),
           strides: asPair(layer.strides),
-          padding: layer.padding,
+          padding: layer.padding as 'valid' | 'same',
           useBias: layer.useBias,
           activation,
           dataFormat: 'channelsLast',
@@ -63,11 +68,16 @@ function toTfjsLayers(layer: Layer, args: LayerArgs, nameFor: (base: string) => 
       );
     case 'maxPool2d':
     case 'avgPool2d': {
+      if (typeof layer.padding !== 'string')
+        throw new HeadstartError(
+          'NOT_SUPPORTED',
+          `layer "${layer.name}": tfjs layers export of explicitly padded pooling is not supported yet`,
+        );
       const pool = {
         ...args,
         poolSize: asPair(layer.poolSize),
         strides: asPair(layer.strides ?? layer.poolSize),
-        padding: layer.padding,
+        padding: layer.padding as 'valid' | 'same',
         dataFormat: 'channelsLast' as const,
       };
       return [layer.type === 'maxPool2d' ? tf.layers.maxPooling2d(pool) : tf.layers.averagePooling2d(pool)];

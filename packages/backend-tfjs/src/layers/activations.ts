@@ -15,6 +15,8 @@ export function activate(kind: Activation, x: tf.Tensor): tf.Tensor {
       return x;
     case 'relu':
       return tf.relu(x);
+    case 'relu6':
+      return tf.relu6(x);
     case 'leakyRelu':
       return tf.leakyRelu(x, LEAKY_RELU_SLOPE);
     case 'sigmoid':

@@ -1,5 +1,7 @@
 import { asPair, type GlobalAvgPool2dLayer, type Pool2dLayer } from '@headstart/core';
+import { explicitPads, windowGeometry } from '@headstart/core/backend-kit';
 import * as tf from '@tensorflow/tfjs';
+import { zeroPad } from './conv.js';
 import type { LayerForward } from './forward-types.js';
 
 /**
@@ -9,41 +11,35 @@ import type { LayerForward } from './forward-types.js';
 export function pool2dLayer(layer: Pool2dLayer): LayerForward {
   const poolSize = asPair(layer.poolSize);
   const strides = asPair(layer.strides ?? layer.poolSize);
-  if (layer.type === 'avgPool2d' && layer.padding === 'same') return (x) => avgPoolSame(x as tf.Tensor4D, poolSize, strides);
+  const pads = explicitPads(layer.padding);
+  if (pads && layer.type === 'maxPool2d') return (x) => tf.maxPool(zeroPad(x as tf.Tensor4D, pads, -Infinity), poolSize, strides, 'valid');
+  if (pads) return (x) => avgPoolPadded(x as tf.Tensor4D, layer, poolSize, strides);
+  if (layer.type === 'avgPool2d' && layer.padding === 'same') return (x) => avgPoolPadded(x as tf.Tensor4D, layer, poolSize, strides);
   const pool = layer.type === 'maxPool2d' ? tf.maxPool : tf.avgPool;
-  return (x) => pool(x as tf.Tensor4D, poolSize, strides, layer.padding);
+  return (x) => pool(x as tf.Tensor4D, poolSize, strides, layer.padding as 'valid');
 }
 
 /**
- * `same` average pooling spelled out as zero padding, a `valid` average and a per-window correction
- * `window / real values`. tf.avgPool's own `same` forward is right, but its gradient (AvgPoolGrad on
- * the cpu engine) divides by the whole window at the edges, so training would drift from the forward.
+ * Padded average pooling spelled out as zero padding, a `valid` average and, unless the pads count
+ * (`countIncludePad`), a per-window correction `window / real values`. tf.avgPool's own `same`
+ * forward is right, but its gradient (AvgPoolGrad on the cpu engine) divides by the whole window at
+ * the edges, so training would drift from the forward.
  */
-function avgPoolSame(x: tf.Tensor4D, poolSize: [number, number], strides: [number, number]): tf.Tensor {
+function avgPoolPadded(x: tf.Tensor4D, layer: Pool2dLayer, poolSize: [number, number], strides: [number, number]): tf.Tensor {
   const [, h, w] = x.shape;
-  const rows = samePadding(h, poolSize[0], strides[0]);
-  const cols = samePadding(w, poolSize[1], strides[1]);
-  const padded = tf.pad(x, [
-    [0, 0],
-    [rows.before, rows.after],
-    [cols.before, cols.after],
-    [0, 0],
-  ]);
-  const mean = tf.avgPool(padded, poolSize, strides, 'valid');
-  const correction = new Float32Array(rows.counts.length * cols.counts.length);
-  rows.counts.forEach((r, i) =>
-    cols.counts.forEach((c, j) => (correction[i * cols.counts.length + j] = (poolSize[0] * poolSize[1]) / (r * c))),
-  );
-  return tf.mul(mean, tf.tensor3d(correction, [rows.counts.length, cols.counts.length, 1]));
+  const g = windowGeometry([h, w], poolSize, strides, layer.padding);
+  const mean = tf.avgPool(zeroPad(x, g.pads), poolSize, strides, 'valid');
+  if (layer.countIncludePad) return mean;
+  const rows = realCounts(h, g.output[0], poolSize[0], strides[0], g.pads[0]);
+  const cols = realCounts(w, g.output[1], poolSize[1], strides[1], g.pads[1]);
+  const correction = new Float32Array(rows.length * cols.length);
+  rows.forEach((r, i) => cols.forEach((c, j) => (correction[i * cols.length + j] = (poolSize[0] * poolSize[1]) / (r * c))));
+  return tf.mul(mean, tf.tensor3d(correction, [rows.length, cols.length, 1]));
 }
 
-/** TensorFlow's `same` padding along one axis, and how many real values each output window holds. */
-function samePadding(size: number, window: number, stride: number): { before: number; after: number; counts: number[] } {
-  const out = Math.ceil(size / stride);
-  const total = Math.max((out - 1) * stride + window - size, 0);
-  const before = Math.floor(total / 2);
-  const counts = Array.from({ length: out }, (_, i) => Math.min(i * stride - before + window, size) - Math.max(i * stride - before, 0));
-  return { before, after: total - before, counts };
+/** How many real (unpadded) values each output window holds along one axis. */
+function realCounts(size: number, out: number, window: number, stride: number, before: number): number[] {
+  return Array.from({ length: out }, (_, i) => Math.min(i * stride - before + window, size) - Math.max(i * stride - before, 0));
 }
 
 /** Mean over height and width: `[n, h, w, c]` → `[n, c]`. */

@@ -18,4 +18,4 @@ export { referenceForward, toWeights64, type ForwardMode, type ForwardResult, ty
 export { meanLoss, sampleLosses } from './loss.js';
 export { applyUpdate, slotNames, type OptimizedValue } from './optimizer.js';
 export { createReferenceBackend, REFERENCE_BACKEND_NAME } from './reference-backend.js';
-export { axisWindow, conv2d, globalAvgPool2d, pool2d, type ImageShape } from './window-ops.js';
+export { conv2d, globalAvgPool2d, pool2d, type ImageShape } from './window-ops.js';

@@ -1,4 +1,5 @@
 import { asPair, type Conv2dLayer, type Pool2dLayer } from '@headstart/core';
+import { windowGeometry, type WindowPadding } from '@headstart/core/backend-kit';
 
 /** One sample's channels-last image shape. */
 export type ImageShape = readonly [height: number, width: number, channels: number];
@@ -9,17 +10,24 @@ interface AxisWindow {
   padBefore: number;
 }
 
-/**
- * TensorFlow's padding along one axis: none for `valid`; for `same`, `ceil(size/stride)` outputs with
- * the smaller half of the padding before and any odd one after (ONNX's `SAME_UPPER`).
- */
-export function axisWindow(size: number, window: number, stride: number, padding: 'valid' | 'same'): AxisWindow {
-  if (padding === 'valid') return { out: Math.floor((size - window) / stride) + 1, padBefore: 0 };
-  const out = Math.ceil(size / stride);
-  return { out, padBefore: Math.floor(Math.max((out - 1) * stride + window - size, 0) / 2) };
+/** Core's window geometry (valid, same or explicit pads), as one window per axis. */
+function windows(
+  input: [number, number],
+  window: number | [number, number],
+  strides: number | [number, number],
+  padding: WindowPadding,
+): [AxisWindow, AxisWindow] {
+  const g = windowGeometry(input, window, strides, padding);
+  return [
+    { out: g.output[0], padBefore: g.pads[0] },
+    { out: g.output[1], padBefore: g.pads[1] },
+  ];
 }
 
-/** 2-D convolution of `n` channels-last samples with a canonical `[kh, kw, in, out]` kernel. */
+/**
+ * 2-D convolution of `n` channels-last samples with a canonical `[kh, kw, in / groups, out]` kernel:
+ * output channel `o` of group `o / (out / groups)` sees that group's input channels.
+ */
 export function conv2d(
   x: Float64Array,
   n: number,
@@ -30,9 +38,10 @@ export function conv2d(
 ): Float64Array {
   const [kh, kw] = asPair(layer.kernelSize);
   const [sh, sw] = asPair(layer.strides);
-  const rows = axisWindow(h, kh, sh, layer.padding);
-  const cols = axisWindow(w, kw, sw, layer.padding);
+  const [rows, cols] = windows([h, w], layer.kernelSize, layer.strides, layer.padding);
   const f = layer.filters;
+  const groups = layer.groups ?? 1;
+  const cg = c / groups;
   const out = new Float64Array(n * rows.out * cols.out * f);
   for (let s = 0; s < n; s++)
     for (let i = 0; i < rows.out; i++)
@@ -45,7 +54,8 @@ export function conv2d(
             for (let b = 0; b < kw; b++) {
               const z = j * sw + b - cols.padBefore;
               if (z < 0 || z >= w) continue;
-              for (let k = 0; k < c; k++) sum += x[((s * h + y) * w + z) * c + k]! * kernel[((a * kw + b) * c + k) * f + o]!;
+              const first = Math.floor(o / (f / groups)) * cg;
+              for (let k = 0; k < cg; k++) sum += x[((s * h + y) * w + z) * c + first + k]! * kernel[((a * kw + b) * cg + k) * f + o]!;
             }
           }
           out[((s * rows.out + i) * cols.out + j) * f + o] = sum;
@@ -54,14 +64,14 @@ export function conv2d(
 }
 
 /**
- * Max or average pooling. Padding never takes part: a max ignores it, and an average divides by the
- * number of real values in its window (TensorFlow's behaviour and ONNX's default).
+ * Max or average pooling. A max ignores padding; an average divides by the number of real values in
+ * its window (TensorFlow's behaviour and ONNX's default), or by the whole window, pads included,
+ * with `countIncludePad` (PyTorch's default; its windows never reach past the pads).
  */
 export function pool2d(x: Float64Array, n: number, [h, w, c]: ImageShape, layer: Pool2dLayer): Float64Array {
   const [ph, pw] = asPair(layer.poolSize);
   const [sh, sw] = asPair(layer.strides ?? layer.poolSize);
-  const rows = axisWindow(h, ph, sh, layer.padding);
-  const cols = axisWindow(w, pw, sw, layer.padding);
+  const [rows, cols] = windows([h, w], layer.poolSize, layer.strides ?? layer.poolSize, layer.padding);
   const isMax = layer.type === 'maxPool2d';
   const out = new Float64Array(n * rows.out * cols.out * c);
   for (let s = 0; s < n; s++)
@@ -81,7 +91,7 @@ export function pool2d(x: Float64Array, n: number, [h, w, c]: ImageShape, layer:
               count++;
             }
           }
-          out[((s * rows.out + i) * cols.out + j) * c + k] = isMax ? acc : acc / count;
+          out[((s * rows.out + i) * cols.out + j) * c + k] = isMax ? acc : acc / (layer.countIncludePad ? ph * pw : count);
         }
   return out;
 }

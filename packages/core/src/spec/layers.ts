@@ -24,6 +24,7 @@ export { denseLayerSchema } from './layer-types/dense.js';
 export { dropoutLayerSchema } from './layer-types/dropout.js';
 export { flattenLayerSchema } from './layer-types/flatten.js';
 export { asPair } from './layer-types/geometry.js';
+export type { WindowPadding } from './layer-types/fields.js';
 export { globalAvgPool2dLayerSchema } from './layer-types/global-avg-pool2d.js';
 export { layerSchema, type Layer } from './layer-types/index.js';
 export { onnxLayerSchema, type OnnxLayer } from './layer-types/onnx.js';

@@ -1,3 +1,4 @@
+import { HeadstartError } from '@headstart/core';
 import type { Conv2dLayer } from '@headstart/core';
 import { activate } from '../ops/activations.js';
 import { conv2d } from '../ops/conv.js';
@@ -13,6 +14,11 @@ export const KERNEL_TO_ONNX = [3, 2, 0, 1] as const;
  * transposed in the graph (cheap next to the convolution), so checkpoints never see ONNX's layout.
  */
 export function conv2dLayer(ctx: LayerContext, layer: Conv2dLayer, x: Flow): Flow {
+  if ((layer.groups ?? 1) > 1)
+    throw new HeadstartError(
+      'NOT_SUPPORTED',
+      `layer "${layer.name}": grouped convolution (groups ${layer.groups}) is not supported by the onnx backend yet`,
+    );
   const shape = ctx.b.shapeOf(x.value);
   const geometry = windowGeometry([shape[2] as number, shape[3] as number], layer.kernelSize, layer.strides, layer.padding);
   const kernel = transpose(ctx, ctx.param(`${layer.name}.kernel`), KERNEL_TO_ONNX);

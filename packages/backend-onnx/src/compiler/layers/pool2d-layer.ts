@@ -7,8 +7,8 @@ import type { Flow, LayerContext } from './layer-context.js';
 export function pool2dLayer(ctx: LayerContext, layer: Pool2dLayer, x: Flow): Flow {
   const shape = ctx.b.shapeOf(x.value);
   const geometry = windowGeometry([shape[2] as number, shape[3] as number], layer.poolSize, layer.strides ?? layer.poolSize, layer.padding);
-  const pool = layer.type === 'maxPool2d' ? maxPool : avgPool;
-  return { value: pool(ctx, x.value, geometry), layout: 'nchw' };
+  const y = layer.type === 'maxPool2d' ? maxPool(ctx, x.value, geometry) : avgPool(ctx, x.value, geometry, layer.countIncludePad);
+  return { value: y, layout: 'nchw' };
 }
 
 /** Mean over height and width: NCHW → `[N, C]`. */

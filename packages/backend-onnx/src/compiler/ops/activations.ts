@@ -36,6 +36,21 @@ function emitActivation(
         backward: (g, [dY]) => [g.binary('Mul', dY!, g.op('Cast', [positive(g, y)], { to: int(1) }, g.shapeOf(y), 'relu_mask'))],
       };
     }
+    case 'relu6': {
+      const y = b.op('Clip', [x, b.scalar(0), b.scalar(6)], {}, b.shapeOf(x), 'relu6');
+      // dY·float(0 < x < 6), as PyTorch's hardtanh backward (no gradient at the bounds).
+      const backward: GradientRule = (g, [dY]) => {
+        const inside = g.op(
+          'And',
+          [positive(g, x), g.op('Less', [x, g.scalar(6)], {}, g.shapeOf(x), 'below6')],
+          {},
+          g.shapeOf(x),
+          'inside',
+        );
+        return [g.binary('Mul', dY!, g.op('Cast', [inside], { to: int(1) }, g.shapeOf(x), 'relu6_mask'))];
+      };
+      return { y, backward };
+    }
     case 'leakyRelu': {
       const y = b.unary('LeakyRelu', x, { alpha: float(LEAKY_RELU_SLOPE) });
       const backward: GradientRule = (g, [dY]) => [

@@ -100,11 +100,12 @@ function maxPoolBackward(b: GraphBuilder, x: string, indices: string, dY: string
 }
 
 /**
- * Average pooling of an NCHW input; padding is left out of the average (Keras's `same`). The
+ * Average pooling of an NCHW input; padding is left out of the average (Keras's `same`) unless
+ * `countIncludePad` (PyTorch's AvgPool2d default) counts it. The
  * gradient spreads each output's gradient, divided by its window's count, with a depthwise
  * ConvTranspose of ones.
  */
-export function avgPool(ctx: EmitContext, x: string, geometry: WindowGeometry): string {
+export function avgPool(ctx: EmitContext, x: string, geometry: WindowGeometry, countIncludePad = false): string {
   const { b } = ctx;
   const shape = b.shapeOf(x);
   const out: Dim[] = [shape[0]!, shape[1]!, ...geometry.output];
@@ -112,18 +113,24 @@ export function avgPool(ctx: EmitContext, x: string, geometry: WindowGeometry): 
     kernel_shape: ints(geometry.kernel),
     strides: ints(geometry.strides),
     pads: ints(geometry.pads),
-    count_include_pad: int(0),
+    count_include_pad: int(countIncludePad ? 1 : 0),
   };
   const y = b.op('AveragePool', [x], attributes, out, 'avgpool');
-  ctx.tape?.record({ op: 'AveragePool', inputs: [x], outputs: [y], backward: (g, [dY]) => [avgPoolBackward(g, dY!, geometry, shape)] });
+  ctx.tape?.record({
+    op: 'AveragePool',
+    inputs: [x],
+    outputs: [y],
+    backward: (g, [dY]) => [avgPoolBackward(g, dY!, geometry, shape, countIncludePad)],
+  });
   return y;
 }
 
-function avgPoolBackward(b: GraphBuilder, dY: string, geometry: WindowGeometry, xShape: Dim[]): string {
+function avgPoolBackward(b: GraphBuilder, dY: string, geometry: WindowGeometry, xShape: Dim[], countIncludePad: boolean): string {
   const channels = xShape[1] as number;
   const [kh, kw] = geometry.kernel;
   const ones = b.initializer('pool_ones', new Float32Array(channels * kh * kw).fill(1), [channels, 1, kh, kw]);
-  const scaled = b.binary('Mul', dY, inverseCounts(b, geometry));
+  const counts = countIncludePad ? b.scalar(1 / (kh * kw)) : inverseCounts(b, geometry);
+  const scaled = b.binary('Mul', dY, counts);
   const { pads, outputPadding } = transposeAttributes(geometry);
   const attributes = {
     kernel_shape: ints(geometry.kernel),

@@ -1,10 +1,16 @@
 import { z } from 'zod';
+import { SpecError } from '../../errors.js';
 import { parameter } from '../parameter-shape.js';
 import { activationSchema, nodeFields, padding, pair, positiveInt } from './fields.js';
-import { asPair, expectImage, windowOut } from './geometry.js';
+import { expectImage, windowOutput } from './geometry.js';
 import type { SingleInputLayerType } from './layer-type.js';
 
-/** 2-D convolution over channels-last input. Parameters: `kernel [kh, kw, in, out]`, `bias [out]`. */
+/**
+ * 2-D convolution over channels-last input. Parameters: `kernel [kh, kw, in / groups, out]`,
+ * `bias [out]`. With `groups` the input and output channels split into that many groups, each
+ * convolved with its own kernels (PyTorch's `groups`); `groups` equal to the input channels is a
+ * depthwise convolution (output channel `c · m + k` is input channel `c`'s `k`-th filter).
+ */
 export const conv2dLayerSchema = z.strictObject({
   type: z.literal('conv2d'),
   ...nodeFields,
@@ -12,6 +18,7 @@ export const conv2dLayerSchema = z.strictObject({
   kernelSize: pair,
   strides: pair.default(1),
   padding,
+  groups: positiveInt.optional(),
   activation: activationSchema.default('linear'),
   useBias: z.boolean().default(true),
 });
@@ -22,14 +29,13 @@ export const conv2d: SingleInputLayerType<typeof conv2dLayerSchema> = {
   schema: conv2dLayerSchema,
   shapes(layer, input, where) {
     const [h, w, c] = expectImage(input, where, 'conv2d');
-    const [kh, kw] = asPair(layer.kernelSize);
-    const [sh, sw] = asPair(layer.strides);
-    const outputShape = [
-      windowOut(h, kh, sh, layer.padding, where, 'kernelSize'),
-      windowOut(w, kw, sw, layer.padding, where, 'kernelSize'),
-      layer.filters,
-    ];
-    const parameters = [parameter(layer, 'kernel', [kh, kw, c, layer.filters], 'kernel')];
+    const groups = layer.groups ?? 1;
+    if (c % groups !== 0 || layer.filters % groups !== 0) {
+      throw new SpecError(`${where}: groups: ${groups} must divide both the input channels (${c}) and filters (${layer.filters})`);
+    }
+    const [kh, kw] = typeof layer.kernelSize === 'number' ? [layer.kernelSize, layer.kernelSize] : layer.kernelSize;
+    const outputShape = [...windowOutput([h, w], layer.kernelSize, layer.strides, layer.padding, where, 'kernelSize'), layer.filters];
+    const parameters = [parameter(layer, 'kernel', [kh, kw, c / groups, layer.filters], 'kernel')];
     if (layer.useBias) parameters.push(parameter(layer, 'bias', [layer.filters], 'bias'));
     return { outputShape, parameters };
   },

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** Element-wise activations a layer may apply. */
-export const activationSchema = z.enum(['linear', 'relu', 'leakyRelu', 'sigmoid', 'tanh', 'gelu', 'softmax']);
+export const activationSchema = z.enum(['linear', 'relu', 'relu6', 'leakyRelu', 'sigmoid', 'tanh', 'gelu', 'softmax']);
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -19,5 +19,18 @@ export const nodeFields = {
 export const positiveInt = z.number().int().positive();
 /** `n`, or `[h, w]`, each positive. */
 export const pair = z.union([positiveInt, z.tuple([positiveInt, positiveInt])]);
-/** Keras-style window padding. */
-export const padding = z.enum(['valid', 'same']).default('valid');
+const pad = z.number().int().nonnegative();
+
+/**
+ * Window padding: Keras's `valid` (none) and `same` (`ceil(size / stride)` outputs), or explicit
+ * zero padding as PyTorch gives it: `p` on every side, `[h, w]` (top and bottom `h`, left and right
+ * `w`), or `[top, left, bottom, right]` (ONNX's `pads` order).
+ */
+export const padding = z
+  .union([z.enum(['valid', 'same']), pad, z.tuple([pad, pad]), z.tuple([pad, pad, pad, pad])], {
+    error: 'expected "valid", "same", a pad p ≥ 0 for every side, [h, w] or [top, left, bottom, right]',
+  })
+  .default('valid');
+
+/** A validated {@link padding}. */
+export type WindowPadding = z.infer<typeof padding>;
