@@ -33,6 +33,7 @@ export type * from './train/events.js';
 export type * from './train/fit-plan.js';
 export * from './train/schedules.js';
 export * from './train/metrics.js';
+export { classProbabilities, outputsLogits } from './train/class-probabilities.js';
 export * from './train/fit.js';
 export { batchOrder, makeBatch } from './data/batches.js';
 export * from './run/run-training.js';

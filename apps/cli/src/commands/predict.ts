@@ -1,4 +1,4 @@
-import { argmaxRows, checkOutput, HeadstartError, type Label } from '@headstart/core';
+import { argmaxRows, checkOutput, classProbabilities, HeadstartError, type Label } from '@headstart/core';
 import { CliError } from '../cli-error.js';
 import { streamForModel } from '../data-options.js';
 import { flagPaths } from '../flag-paths.js';
@@ -17,8 +17,8 @@ export interface PredictFlags {
 }
 
 /**
- * `headstart predict`: the predicted label (in the data's original labels) and its probability,
- * per sample. The data is streamed in chunks and each chunk's rows written as they come, so files
+ * `headstart predict`: the predicted label (in the data's original labels) and its probability
+ * (a softmax of the outputs when the model outputs logits), per sample. The data is streamed in chunks and each chunk's rows written as they come, so files
  * larger than memory work; an --out file appears only once complete.
  */
 export async function predict(flags: PredictFlags): Promise<void> {
@@ -39,7 +39,7 @@ export async function predict(flags: PredictFlags): Promise<void> {
       { label: flags.label, labelled: false, signal },
     );
     for await (const chunk of chunks) {
-      const probs = await model.predict(chunk.features, chunk.size);
+      const probs = await classProbabilities(model, chunk.features, chunk.size, labels.length);
       const best = argmaxRows(probs, labels.length);
       // The header goes out with the first rows, so data refused at its start prints nothing.
       let text = written === 0 && format === csvRow ? 'index,label,probability\n' : '';

@@ -1,3 +1,4 @@
+import { classProbabilities } from './class-probabilities.js';
 import type { Model } from '../backend.js';
 import type { Dataset, Label } from '../data/dataset.js';
 
@@ -46,11 +47,12 @@ export interface LabelledChunk {
 }
 
 /**
- * Evaluate a classifier on labelled data: cross-entropy from its output probabilities (clamped
- * at 1e-7 like Keras), accuracy, per-class recall/precision and the confusion matrix.
+ * Evaluate a classifier on labelled data: cross-entropy from its class probabilities (its outputs,
+ * through a softmax when they are logits; clamped at 1e-7 like Keras), accuracy, per-class
+ * recall/precision and the confusion matrix.
  */
 export async function evaluateClassifier(
-  model: Pick<Model, 'predict'>,
+  model: Pick<Model, 'predict' | 'spec'>,
   data: Dataset,
   labels: Label[],
   batchSize = 512,
@@ -64,14 +66,14 @@ export async function evaluateClassifier(
  * so only one chunk need be in memory. The result does not depend on how the samples are chunked.
  */
 export async function evaluateClassifierStream(
-  model: Pick<Model, 'predict'>,
+  model: Pick<Model, 'predict' | 'spec'>,
   chunks: AsyncIterable<LabelledChunk> | Iterable<LabelledChunk>,
   labels: Label[],
 ): Promise<Evaluation> {
   const accumulator = new EvaluationAccumulator(labels);
   for await (const chunk of chunks) {
     if (!chunk.labels) throw new TypeError('evaluateClassifier needs labelled data');
-    accumulator.add(await model.predict(chunk.features, chunk.size), chunk.labels);
+    accumulator.add(await classProbabilities(model, chunk.features, chunk.size, labels.length), chunk.labels);
   }
   return accumulator.result();
 }
