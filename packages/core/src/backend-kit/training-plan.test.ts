@@ -55,6 +55,10 @@ describe('planTraining', () => {
     [{ groups: [{ name: 'a', params: ['head.kernel', 'head.bias'], lr: -1 }] }, 'groups: group "a" lr must be ≥ 0, got -1'],
     [{ frozenBatchNorm: ['enc'] }, 'frozenBatchNorm: "enc" is not a batch-norm layer of this model (it has bn)'],
     [{ optimizer: { type: 'sgd', momentum: 0, nesterov: true } }, 'sgd nesterov needs a momentum > 0'],
+    // Before: anything but 'sgd' trained as Adam.
+    [{ optimizer: { type: 'rmsprop' } }, 'optimizer.type: unknown optimizer "rmsprop"; expected one of sgd, adam, adamw'],
+    [{ optimizer: { type: 'Adam' } }, 'optimizer.type: unknown optimizer "Adam"; expected one of sgd, adam, adamw'],
+    [{ loss: 'crossEntropy' }, 'loss: unknown loss "crossEntropy"; expected one of softmaxCrossEntropy, mse'],
   ] as [Partial<TrainerOptions>, string][])('refuses %j', (overrides, message) => {
     expect(() => planTraining(spec, options(overrides))).toThrow(message);
   });

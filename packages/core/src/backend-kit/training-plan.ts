@@ -1,4 +1,4 @@
-import type { OptimizerConfig, TrainerOptions } from '../backend.js';
+import type { LossKind, OptimizerConfig, TrainerOptions } from '../backend.js';
 import { HeadstartError } from '../errors.js';
 import { opaqueLayers } from '../spec/layers.js';
 import type { ModelSpec } from '../spec/model-spec.js';
@@ -38,6 +38,8 @@ export function planTraining(
   params: readonly ParameterShape[] = parameterShapes(spec),
 ): TrainingPlan {
   checkOptimizer(options.optimizer);
+  if (!LOSSES.includes(options.loss))
+    throw new HeadstartError('BAD_INPUT', `loss: unknown loss ${JSON.stringify(options.loss)}; expected one of ${LOSSES.join(', ')}`);
   const byName = new Map(params.map((p) => [p.name, p]));
   const trainedNames = new Set<string>();
   for (const name of options.trainable) {
@@ -73,7 +75,19 @@ export function opaqueTrainingError(spec: ModelSpec, layerName: string): Headsta
   );
 }
 
+/** The losses every backend implements ({@link LossKind}). */
+const LOSSES: readonly string[] = ['softmaxCrossEntropy', 'mse'] satisfies LossKind[];
+
+/** The optimizers every backend implements; anything else is refused, never trained as Adam. */
+const OPTIMIZER_TYPES: readonly string[] = ['sgd', 'adam', 'adamw'];
+
 function checkOptimizer(config: OptimizerConfig): void {
+  if (!OPTIMIZER_TYPES.includes(config.type)) {
+    throw new HeadstartError(
+      'BAD_INPUT',
+      `optimizer.type: unknown optimizer ${JSON.stringify(config.type)}; expected one of ${OPTIMIZER_TYPES.join(', ')}`,
+    );
+  }
   const bad = (what: string, value: unknown, range: string): never => {
     throw new HeadstartError('BAD_INPUT', `${config.type} ${what} must be ${range}, got ${value}`);
   };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Model } from '../backend.js';
 import { createRng } from '../rng.js';
+import { validateSpec } from '../spec/model-spec.js';
 import type { Dataset } from '../data/dataset.js';
 import { EvaluationAccumulator, evaluateClassifier, evaluateClassifierStream } from './metrics.js';
 
@@ -8,7 +9,7 @@ import { EvaluationAccumulator, evaluateClassifier, evaluateClassifierStream } f
  * A nearest-class-mean classifier of the digits: softmax of minus the squared distance to each
  * class's mean. Right often, not always, and never fully sure: a non-trivial loss and confusion.
  */
-function centroidModel(data: Dataset): Pick<Model, 'predict'> {
+function centroidModel(data: Dataset): Pick<Model, 'predict' | 'spec'> {
   const width = data.features.length / data.size;
   const k = data.labelMap!.length;
   const means = new Float64Array(k * width);
@@ -20,6 +21,8 @@ function centroidModel(data: Dataset): Pick<Model, 'predict'> {
   }
   for (let c = 0; c < k; c++) for (let j = 0; j < width; j++) means[c * width + j]! /= counts[c]!;
   return {
+    // Its outputs are probabilities already, as a model ending in a softmax gives.
+    spec: validateSpec({ inputShape: [width], layers: [{ type: 'dense', name: 'centroids', units: k, activation: 'softmax' }] }),
     async predict(x, size) {
       const out = new Float32Array(size * k);
       for (let i = 0; i < size; i++) {
