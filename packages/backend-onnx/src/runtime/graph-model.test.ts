@@ -9,14 +9,23 @@ import {
   type NamedTensors,
   type TrainerOptions,
 } from '@headstart/core';
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createOnnxBackend } from '../base.js';
 import { loadDigits } from '../__fixtures__/digits.js';
 import { expectClose, randomValues } from '../__fixtures__/gradient-check.js';
 import { graphReferenceForward } from '../__fixtures__/graph-reference.js';
+import { requireRuntime } from './runtime.js';
+import { encodeModel } from '../onnx/onnx-proto.js';
+import { opaqueMlp } from '../__fixtures__/opaque-mlp.js';
+import { writeFileSync } from 'node:fs';
 
 const backend = createOnnxBackend({ threads: 1 });
 const digits = loadDigits();
+const dir = mkdtempSync(join(tmpdir(), 'headstart-onnx-graph-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A small ResNet on digits as 8×8 images: a stem, one basic block (conv-bn-relu-conv-bn, added to the stem), a head. */
 const residual: ModelSpec = validateSpec({
@@ -197,6 +206,49 @@ describe('graph models on onnx', () => {
     const model = await backend.createModel(spec, undefined, { seed: 2 });
     expect(model.parameters().map((p) => p.name)).toEqual(['late.kernel', 'late.bias', 'early.kernel', 'early.bias']);
     expect([...(await model.getWeights()).keys()]).toEqual(['late.kernel', 'late.bias', 'early.kernel', 'early.bias']);
+    model.dispose();
+  });
+
+  it.each([
+    ['mobile', mobile],
+    ['inception', inception],
+  ])('%s: the exported ONNX file gives the same outputs in onnxruntime', async (_, spec) => {
+    const model = await backend.createModel(spec, randomWeights(spec, 9));
+    const file = join(dir, 'graph.onnx');
+    await backend.exportModel!(model, 'onnx', file);
+    const ort = await requireRuntime();
+    const session = await ort.InferenceSession.create(file);
+    const x = digits.x.subarray(0, 8 * 64);
+    const out = await session.run({ x: new ort.Tensor('float32', x, [8, 8, 8, 1]) });
+    expectClose(out.output!.data as Float32Array, await model.predict(x, 8), 'exported outputs', 1e-6, 0);
+    await session.release();
+    model.dispose();
+  });
+
+  it('an opaque ONNX block ahead of a graph: layers take it by name, predict and train on its features', async () => {
+    const file = join(dir, 'mlp-sin.onnx');
+    writeFileSync(file, encodeModel(opaqueMlp('Sin')));
+    const imported = await backend.importModel!(file);
+    const spec = validateSpec({
+      inputShape: [64],
+      layers: [
+        imported.spec.layers[0]!,
+        { type: 'dense', name: 'a', units: 8, activation: 'relu', inputs: ['base'] },
+        { type: 'dense', name: 'b', units: 8, inputs: ['base'] },
+        { type: 'add', name: 'sum', inputs: ['a', 'b'] },
+        { type: 'dense', name: 'head', units: 10, activation: 'softmax' },
+      ],
+    });
+    const model = await backend.createModel(spec, new Map([['base.graph', imported.weights.get('base.graph')!]]), { seed: 3 });
+    const before = await accuracy(model);
+    const names = ['a.kernel', 'a.bias', 'b.kernel', 'b.bias', 'head.kernel', 'head.bias'];
+    await train(
+      model,
+      { trainable: names, groups: [{ name: 'all', params: names, lr: 0.01 }], optimizer: { type: 'adam' }, loss: 'softmaxCrossEntropy' },
+      2,
+    );
+    expect(await accuracy(model)).toBeGreaterThan(Math.max(0.5, before + 0.3));
+    expect((await model.getWeights()).get('base.graph')!.data).toEqual(imported.weights.get('base.graph')!.data);
     model.dispose();
   });
 });
