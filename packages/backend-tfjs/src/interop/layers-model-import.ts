@@ -9,7 +9,7 @@ import {
   type NamedTensors,
   type TensorData,
 } from '@headstart/core';
-import type { MappedLayer } from './keras-layer-mapping.js';
+import type { MappedLayer, WeightShapeOf } from './keras-layer-mapping.js';
 import { mapTopology, type MappedTopology } from './keras-topology.js';
 import { SPEC_METADATA_KEY } from './layers-model-export.js';
 import { tfjsParameter } from './layers-model-builder.js';
@@ -27,9 +27,21 @@ import { readWeights } from './weight-shards.js';
  */
 export async function importLayersModel(file: string): Promise<{ spec: ModelSpec; weights: NamedTensors }> {
   const { path, json } = await readModelJson(file);
-  const mapping = embeddedMapping(path, json) ?? mapTopology(path, json.modelTopology);
+  const mapping = embeddedMapping(path, json) ?? mapTopology(path, json.modelTopology, manifestShapes(json));
   const stored = await readWeights(path, json.weightsManifest);
   return { spec: mapping.spec, weights: collectWeights(path, mapping, stored) };
+}
+
+/** The shape of `<kerasName>/<param>` in the weights manifest, also under a scope or with a `:0` suffix. */
+function manifestShapes(json: LayersModelJson): WeightShapeOf {
+  const entries = json.weightsManifest.flatMap((group) => group.weights);
+  return (kerasName, param) => {
+    const key = `${kerasName}/${param}`;
+    return entries.find((w) => {
+      const bare = w.name.replace(/:\d+$/, '');
+      return bare === key || bare.endsWith(`/${key}`);
+    })?.shape;
+  };
 }
 
 /** The spec an export of ours embedded; its layer names are the Keras names. */

@@ -269,7 +269,7 @@ describe('tfjs layers model import', () => {
       /layer "re_lu": axis 1 is not the last \(channels\) axis; headstart's softmax works over the last axis only$/,
     ],
     [
-      'a branch',
+      'a single-input layer taking two inputs',
       (l: KerasLayerJson[]) =>
         (l[3]!.inbound_nodes = [
           [
@@ -277,7 +277,7 @@ describe('tfjs layers model import', () => {
             ['input_1', 0, 0, {}],
           ],
         ]),
-      /layer Flatten "flatten" takes \[re_lu, input_1\]; only a single chain of layers/,
+      /layers\[2\] "flatten": inputs: flatten takes one input but inputs lists 2 \(re_lu, input\)$/,
     ],
   ])('%s is refused naming the layer', async (_, edit, message) => {
     const file = await writeKerasFixture(join(dir, `bad-${Math.random().toString(36).slice(2)}`), edit);
