@@ -47,7 +47,14 @@ export function compileForward(spec: ModelSpec, params: ParameterStore): Compile
     endsInSoftmax,
     forward(x, mode) {
       const values = new Map<string, tf.Tensor>([[MODEL_INPUT, x]]);
-      for (const node of nodes) values.set(node.name, node.run(node.inputs.map((name) => values.get(name)!), mode));
+      for (const node of nodes)
+        values.set(
+          node.name,
+          node.run(
+            node.inputs.map((name) => values.get(name)!),
+            mode,
+          ),
+        );
       const out = values.get(output)!;
       return endsInSoftmax && !mode.logits ? activate('softmax', out) : out;
     },

@@ -1,5 +1,15 @@
 import { toWeights64 } from '@headstart/conformance/reference';
-import { createRng, outputShape, sizeOf, validateSpec, type Batch, type LayerInput, type Model, type ModelSpecInput, type NamedTensors } from '@headstart/core';
+import {
+  createRng,
+  outputShape,
+  sizeOf,
+  validateSpec,
+  type Batch,
+  type LayerInput,
+  type Model,
+  type ModelSpecInput,
+  type NamedTensors,
+} from '@headstart/core';
 import { afterEach, describe, expect, test } from 'vitest';
 import { graphReference, referenceGradients, trainerGradients } from './__fixtures__/graph-reference.js';
 import { createTfjsBackend } from './base.js';
@@ -39,7 +49,10 @@ function worst(got: ArrayLike<number>, want: ArrayLike<number>): number {
 }
 
 /** Forward within 1e-5 of the float64 reference (inference mode), and every gradient within 1e-4 + 1e-3·|g| of central differences. */
-async function checkAgainstReference(input: ModelSpecInput, options: { n?: number; scale?: number; shift?: number } = {}): Promise<Float32Array> {
+async function checkAgainstReference(
+  input: ModelSpecInput,
+  options: { n?: number; scale?: number; shift?: number } = {},
+): Promise<Float32Array> {
   const m = await model(input);
   const n = options.n ?? 3;
   const x = values(n * sizeOf(m.spec.inputShape), 4, options.scale ?? 1, options.shift ?? 0);
@@ -47,7 +60,10 @@ async function checkAgainstReference(input: ModelSpecInput, options: { n?: numbe
   const got = await m.predict(x, n);
   expect(worst(got, graphReference(m.spec, weights, x, n, { training: false }))).toBeLessThan(1e-5);
   const batch: Batch = { x, size: n, targets: values(n * sizeOf(outputShape(m.spec)), 5) };
-  const names = m.parameters().filter((p) => p.trainable).map((p) => p.name);
+  const names = m
+    .parameters()
+    .filter((p) => p.trainable)
+    .map((p) => p.name);
   const fromTrainer = await trainerGradients(m, batch, 'mse', names);
   const numeric = referenceGradients(m.spec, weights, batch, 'mse', names);
   for (const name of names) {
@@ -70,19 +86,34 @@ const conv = (name: string, extra: Partial<Extract<LayerInput, { type: 'conv2d' 
 
 describe('layers against the float64 reference: forward within 1e-5, gradients against central differences', () => {
   test('convolution with explicit per-side pads (asymmetric, strided)', async () => {
-    await checkAgainstReference({ inputShape: [7, 6, 2], layers: [conv('c', { padding: [1, 0, 2, 1], strides: 2 }), { type: 'flatten', name: 'f' }] });
-    await checkAgainstReference({ inputShape: [6, 6, 2], layers: [conv('c', { padding: 3, kernelSize: 7, strides: 2 }), { type: 'flatten', name: 'f' }] });
+    await checkAgainstReference({
+      inputShape: [7, 6, 2],
+      layers: [conv('c', { padding: [1, 0, 2, 1], strides: 2 }), { type: 'flatten', name: 'f' }],
+    });
+    await checkAgainstReference({
+      inputShape: [6, 6, 2],
+      layers: [conv('c', { padding: 3, kernelSize: 7, strides: 2 }), { type: 'flatten', name: 'f' }],
+    });
   });
 
   test('max pooling pads with -Infinity: all-negative inputs give no 0 from a pad', async () => {
-    const spec = { inputShape: [5, 5, 2], layers: [{ type: 'maxPool2d' as const, name: 'p', poolSize: 3, strides: 2, padding: 1 }, { type: 'flatten' as const, name: 'f' }] };
+    const spec = {
+      inputShape: [5, 5, 2],
+      layers: [
+        { type: 'maxPool2d' as const, name: 'p', poolSize: 3, strides: 2, padding: 1 },
+        { type: 'flatten' as const, name: 'f' },
+      ],
+    };
     const m = await model(spec);
     const x = values(2 * 50, 3, 0.5, -1.5);
     const got = await m.predict(x, 2);
     expect(worst(got, graphReference(m.spec, new Map(), x, 2, { training: false }))).toBeLessThan(1e-5);
     expect(Math.max(...got)).toBeLessThan(-0.9);
     // With a convolution before it, so its gradient goes through the padded max.
-    await checkAgainstReference({ inputShape: [5, 5, 2], layers: [conv('c', { padding: 'same' }), spec.layers[0]!, { type: 'flatten', name: 'f' }] });
+    await checkAgainstReference({
+      inputShape: [5, 5, 2],
+      layers: [conv('c', { padding: 'same' }), spec.layers[0]!, { type: 'flatten', name: 'f' }],
+    });
   });
 
   test.each([true, false])('average pooling with explicit pads, countIncludePad %s', async (countIncludePad) => {
@@ -98,23 +129,38 @@ describe('layers against the float64 reference: forward within 1e-5, gradients a
   });
 
   test('grouped convolution (groups 2)', async () => {
-    await checkAgainstReference({ inputShape: [5, 5, 4], layers: [conv('g', { groups: 2, filters: 6, padding: 1 }), { type: 'flatten', name: 'f' }] });
+    await checkAgainstReference({
+      inputShape: [5, 5, 4],
+      layers: [conv('g', { groups: 2, filters: 6, padding: 1 }), { type: 'flatten', name: 'f' }],
+    });
   });
 
   test.each([1, 2])('depthwise convolution (groups = channels), multiplier %i', async (multiplier) => {
     await checkAgainstReference({
       inputShape: [6, 5, 3],
-      layers: [conv('dw', { groups: 3, filters: 3 * multiplier, strides: 2, padding: [1, 1, 1, 1], activation: 'relu6' }), { type: 'flatten', name: 'f' }],
+      layers: [
+        conv('dw', { groups: 3, filters: 3 * multiplier, strides: 2, padding: [1, 1, 1, 1], activation: 'relu6' }),
+        { type: 'flatten', name: 'f' },
+      ],
     });
   });
 
   test('relu6 clips at 0 and 6 (inputs up to ±20)', async () => {
     const got = await checkAgainstReference(
-      { inputShape: [6], layers: [{ type: 'dense', name: 'd', units: 8, activation: 'relu6' }, { type: 'dense', name: 'o', units: 2 }] },
+      {
+        inputShape: [6],
+        layers: [
+          { type: 'dense', name: 'd', units: 8, activation: 'relu6' },
+          { type: 'dense', name: 'o', units: 2 },
+        ],
+      },
       { n: 6, scale: 20 },
     );
     expect(got.length).toBe(12);
-    const hidden = await checkAgainstReference({ inputShape: [6], layers: [{ type: 'dense', name: 'd', units: 8, activation: 'relu6' }] }, { n: 6, scale: 20 });
+    const hidden = await checkAgainstReference(
+      { inputShape: [6], layers: [{ type: 'dense', name: 'd', units: 8, activation: 'relu6' }] },
+      { n: 6, scale: 20 },
+    );
     expect(hidden.filter((v) => v === 6).length).toBeGreaterThan(0);
     expect(hidden.filter((v) => v === 0).length).toBeGreaterThan(0);
   });

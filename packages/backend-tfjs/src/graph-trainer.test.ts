@@ -21,7 +21,14 @@ async function model(input: ModelSpecInput): Promise<Model> {
   return created;
 }
 
-function options(m: Model, trainable = m.parameters().filter((p) => p.trainable).map((p) => p.name), lr = 1e-2): TrainerOptions {
+function options(
+  m: Model,
+  trainable = m
+    .parameters()
+    .filter((p) => p.trainable)
+    .map((p) => p.name),
+  lr = 1e-2,
+): TrainerOptions {
   return { trainable, groups: [{ name: 'all', params: trainable, lr }], optimizer: { type: 'adam' }, loss: 'softmaxCrossEntropy', seed: 3 };
 }
 
@@ -90,7 +97,9 @@ describe('graphs train on digits (8×8×1)', () => {
     const started = Date.now();
     const losses = await trainEpochs(m, options(m), 3);
     const acc = accuracy(await m.predict(test_.x, test_.size), test_.labels);
-    console.info(`digits ${what}: accuracy ${acc.toFixed(4)}, loss ${losses[0]!.toFixed(3)} → ${losses[2]!.toFixed(3)}, ${Date.now() - started} ms`);
+    console.info(
+      `digits ${what}: accuracy ${acc.toFixed(4)}, loss ${losses[0]!.toFixed(3)} → ${losses[2]!.toFixed(3)}, ${Date.now() - started} ms`,
+    );
     expect(losses[2]).toBeLessThan(losses[0]!);
     expect(acc).toBeGreaterThanOrEqual(floor);
   });
@@ -108,7 +117,16 @@ describe('graphs train on digits (8×8×1)', () => {
     for (const batch of rest) await trainer.step(batch, 1);
     trainer.dispose();
     const after = await m.getWeights();
-    for (const name of ['bn1.gamma', 'bn1.beta', 'bn1.movingMean', 'bn1.movingVariance', 'bn2.movingMean', 'bn2.movingVariance', 'c2.kernel', 'stem.kernel'])
+    for (const name of [
+      'bn1.gamma',
+      'bn1.beta',
+      'bn1.movingMean',
+      'bn1.movingVariance',
+      'bn2.movingMean',
+      'bn2.movingVariance',
+      'c2.kernel',
+      'stem.kernel',
+    ])
       expect(bits(after.get(name)!.data).equals(bits(before.get(name)!.data)), name).toBe(true);
     expect(bits(after.get('head.kernel')!.data).equals(bits(before.get('head.kernel')!.data))).toBe(false);
     // An unfrozen batch norm uses the batch's statistics: the same check then tells the modes apart.

@@ -52,7 +52,11 @@ function layerKernels(layer: Layer, inputShape: number[]): string[] {
     case 'dense':
       return ACTIVATION_KERNELS[layer.activation];
     case 'conv2d':
-      return [...convKernels(layer, inputShape[inputShape.length - 1]!), ...(explicitPads(layer.padding) ? PAD_KERNELS : []), ...ACTIVATION_KERNELS[layer.activation]];
+      return [
+        ...convKernels(layer, inputShape[inputShape.length - 1]!),
+        ...(explicitPads(layer.padding) ? PAD_KERNELS : []),
+        ...ACTIVATION_KERNELS[layer.activation],
+      ];
     case 'maxPool2d':
       return ['MaxPool', 'MaxPoolGrad', ...(explicitPads(layer.padding) ? PAD_KERNELS : [])];
     case 'avgPool2d':
@@ -86,7 +90,8 @@ function convKernels(layer: Conv2dLayer, channels: number): string[] {
   const groups = layer.groups ?? 1;
   const conv = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'];
   if (groups === 1) return conv;
-  if (groups === channels) return ['DepthwiseConv2dNative', 'DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'Reshape'];
+  if (groups === channels)
+    return ['DepthwiseConv2dNative', 'DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'Reshape'];
   return [...conv, 'SplitV', 'Concat', 'Slice'];
 }
 

@@ -25,21 +25,21 @@ export function mapTopology(file: string, topology: unknown, weightShape: Weight
   const functional = model.class_name !== 'Sequential';
   const taken = new Set<string>([MODEL_INPUT]);
   /** Headstart value name of each Keras layer, and the ZeroPadding2D layers waiting to be folded. */
-  const valueOf = new Map<string, string>();
+  const valueNames = new Map<string, string>();
   const paddings = new Map<string, ZeroPadding>();
   const mapped: MappedLayer[] = [];
   let previous = MODEL_INPUT;
   for (const keras of kerasLayers) {
     const kerasName = String(keras.config.name ?? keras.class_name);
     if (keras.class_name === 'InputLayer') {
-      valueOf.set(kerasName, MODEL_INPUT);
+      valueNames.set(kerasName, MODEL_INPUT);
       continue;
     }
     const inbound = functional ? inboundNames(keras) : [previous];
-    const sources = inbound.map((name) => valueOf.get(name) ?? name);
+    const sources = inbound.map((name) => valueNames.get(name) ?? name);
     if (keras.class_name === 'ZeroPadding2D') {
       paddings.set(kerasName, readZeroPadding(file, keras, sources));
-      valueOf.set(kerasName, kerasName);
+      valueNames.set(kerasName, kerasName);
       previous = kerasName;
       continue;
     }
@@ -50,13 +50,13 @@ export function mapTopology(file: string, topology: unknown, weightShape: Weight
       foldZeroPadding(file, padding, keras, layer.layer, mapped);
       return padding.source;
     });
-    if (functional) checkInbound(file, keras, inputs, valueOf);
+    if (functional) checkInbound(file, keras, inputs, valueNames);
     mapped.push({ ...layer, layer: withInputs(layer.layer, inputs, mapped) });
-    valueOf.set(kerasName, layer.layer.name);
+    valueNames.set(kerasName, layer.layer.name);
     previous = kerasName;
   }
   if (mapped.length === 0) throw new HeadstartError('BAD_INPUT', `${file}: the model has no layers besides its input`);
-  checkOutput(file, model, valueOf, mapped);
+  checkOutput(file, model, valueNames, mapped);
   const spec = validateSpec({ inputShape, layers: mapped.map((m) => m.layer) }, file);
   checkLastAxis(file, spec, mapped);
   return { spec, layers: new Map(mapped.map((m, i) => [spec.layers[i]!.name, m])) };
@@ -92,18 +92,19 @@ function withInputs(layer: LayerInput, inputs: string[], before: MappedLayer[]):
 }
 
 /** Every inbound layer is one already mapped (or the input), and a layer is called once. */
-function checkInbound(file: string, keras: KerasLayer, inputs: string[], valueOf: Map<string, string>): void {
-  const known = new Set(valueOf.values());
+function checkInbound(file: string, keras: KerasLayer, inputs: string[], valueNames: Map<string, string>): void {
+  const known = new Set(valueNames.values());
   const stray = inputs.find((name) => !known.has(name));
   const where = `${file}: layer ${keras.class_name} "${String(keras.config.name)}"`;
-  if (inputs.length === 0) throw new HeadstartError('NOT_SUPPORTED', `${where} takes no input; a functional model's layers must be connected`);
+  if (inputs.length === 0)
+    throw new HeadstartError('NOT_SUPPORTED', `${where} takes no input; a functional model's layers must be connected`);
   if (stray) throw new HeadstartError('NOT_SUPPORTED', `${where} takes "${stray}", which is not a layer listed before it`);
   if (Array.isArray(keras.inbound_nodes) && keras.inbound_nodes.length > 1)
     throw new HeadstartError('NOT_SUPPORTED', `${where} is called ${keras.inbound_nodes.length} times; shared layers cannot be imported`);
 }
 
 /** A functional model's one output must be its last layer (the model output of a spec). */
-function checkOutput(file: string, model: { config?: unknown }, valueOf: Map<string, string>, mapped: MappedLayer[]): void {
+function checkOutput(file: string, model: { config?: unknown }, valueNames: Map<string, string>, mapped: MappedLayer[]): void {
   const config = model.config as { input_layers?: unknown[]; output_layers?: unknown[] } | undefined;
   for (const [key, what] of [
     ['input_layers', 'inputs'],
@@ -111,13 +112,19 @@ function checkOutput(file: string, model: { config?: unknown }, valueOf: Map<str
   ] as const) {
     const list = config?.[key];
     if (Array.isArray(list) && list.length > 1)
-      throw new HeadstartError('NOT_SUPPORTED', `${file}: the model has ${list.length} ${what}; only models with one input and one output can be imported`);
+      throw new HeadstartError(
+        'NOT_SUPPORTED',
+        `${file}: the model has ${list.length} ${what}; only models with one input and one output can be imported`,
+      );
   }
   const output: unknown = config?.output_layers?.[0];
   const kerasName = Array.isArray(output) && typeof output[0] === 'string' ? output[0] : undefined;
   const last = mapped[mapped.length - 1]!.layer.name;
-  if (kerasName !== undefined && valueOf.get(kerasName) !== last)
-    throw new HeadstartError('NOT_SUPPORTED', `${file}: the model output "${kerasName}" is not its last layer ("${last}"); only the last layer can be the output`);
+  if (kerasName !== undefined && valueNames.get(kerasName) !== last)
+    throw new HeadstartError(
+      'NOT_SUPPORTED',
+      `${file}: the model output "${kerasName}" is not its last layer ("${last}"); only the last layer can be the output`,
+    );
 }
 
 /**

@@ -21,8 +21,17 @@ export function readZeroPadding(file: string, keras: KerasLayer, sources: string
     fail(`data_format ${String(format)}: only channels_last models can be imported`);
   if (sources.length !== 1) fail(`takes ${sources.length} inputs; expected one`);
   const v = keras.config.padding ?? 1;
-  const pairs = typeof v === 'number' ? [[v, v], [v, v]] : Array.isArray(v) && v.every((p) => typeof p === 'number') ? v.map((p) => [p, p]) : v;
-  const flat = Array.isArray(pairs) && pairs.length === 2 ? (pairs as unknown[]).flatMap((p) => (Array.isArray(p) && p.length === 2 ? p : [NaN])) : [];
+  const pairs =
+    typeof v === 'number'
+      ? [
+          [v, v],
+          [v, v],
+        ]
+      : Array.isArray(v) && v.every((p) => typeof p === 'number')
+        ? v.map((p) => [p, p])
+        : v;
+  const flat =
+    Array.isArray(pairs) && pairs.length === 2 ? (pairs as unknown[]).flatMap((p) => (Array.isArray(p) && p.length === 2 ? p : [NaN])) : [];
   if (flat.length !== 4 || !flat.every((n) => Number.isInteger(n) && (n as number) >= 0))
     fail(`padding ${JSON.stringify(v)}: expected n, [h, w] or [[top, bottom], [left, right]] of integers ≥ 0`);
   const [top, bottom, left, right] = flat as number[];
@@ -53,7 +62,10 @@ export function foldZeroPadding(file: string, padding: ZeroPadding, keras: Keras
 }
 
 /** Pads as a spec would say them: `p`, `[h, w]` or `[top, left, bottom, right]`. */
-function compactPads([top, left, bottom, right]: [number, number, number, number]): number | [number, number] | [number, number, number, number] {
+function compactPads([top, left, bottom, right]: [number, number, number, number]):
+  | number
+  | [number, number]
+  | [number, number, number, number] {
   if (top === bottom && left === right) return top === left ? top : [top, left];
   return [top, left, bottom, right];
 }

@@ -47,7 +47,10 @@ export function buildLayersModel(spec: ModelSpec, weights: NamedTensors): tf.Lay
     }
     const nonNegativeInput = node.inputs.every((name) => endsInRelu(layerOf.get(name)));
     const built = tfjsLayersFor(layer, { shapes: node, nonNegativeInput, nameFor });
-    values.set(layer.name, built.reduce((x, l) => l.apply(x) as tf.SymbolicTensor, ins[0]!));
+    values.set(
+      layer.name,
+      built.reduce((x, l) => l.apply(x) as tf.SymbolicTensor, ins[0]!),
+    );
     owners.push({ owner: built.find((l) => l.name === layer.name)!, layer, inputShape: node.inputShape });
   }
   const model = tf.model({ inputs: input, outputs: values.get(spec.layers[spec.layers.length - 1]!.name)! });
@@ -64,7 +67,9 @@ export function buildLayersModel(spec: ModelSpec, weights: NamedTensors): tf.Lay
 function endsInRelu(layer: Layer | undefined): boolean {
   if (!layer) return false;
   const activation = 'activation' in layer ? layer.activation : undefined;
-  return (layer.type === 'dense' || layer.type === 'conv2d' || layer.type === 'activation') && (activation === 'relu' || activation === 'relu6');
+  return (
+    (layer.type === 'dense' || layer.type === 'conv2d' || layer.type === 'activation') && (activation === 'relu' || activation === 'relu6')
+  );
 }
 
 function uniqueName(base: string, taken: Set<string>): string {

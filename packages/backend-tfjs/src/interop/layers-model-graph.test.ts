@@ -30,7 +30,12 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 /** The exact bytes of every tensor, so equal means bit-identical. */
 function bits(weights: NamedTensors): Record<string, string> {
-  return Object.fromEntries([...weights].map(([name, t]) => [name, `${t.shape}:${Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('hex')}`]));
+  return Object.fromEntries(
+    [...weights].map(([name, t]) => [
+      name,
+      `${t.shape}:${Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('hex')}`,
+    ]),
+  );
 }
 
 /**
@@ -40,7 +45,15 @@ function bits(weights: NamedTensors): Record<string, string> {
  */
 function kerasFunctional(): tf.LayersModel {
   const input = tf.input({ shape: [8, 8, 3], name: 'image' });
-  const padded = tf.layers.zeroPadding2d({ name: 'stem_pad', padding: [[1, 2], [0, 1]] }).apply(input);
+  const padded = tf.layers
+    .zeroPadding2d({
+      name: 'stem_pad',
+      padding: [
+        [1, 2],
+        [0, 1],
+      ],
+    })
+    .apply(input);
   const stem = tf.layers.conv2d({ name: 'stem', filters: 4, kernelSize: 3, activation: 'linear' }).apply(padded);
   const bn = tf.layers.batchNormalization({ name: 'stem_bn' }).apply(stem);
   const r6 = tf.layers.reLU({ name: 'stem_relu6', maxValue: 6 }).apply(bn) as tf.SymbolicTensor;
@@ -60,7 +73,10 @@ function kerasFunctional(): tf.LayersModel {
   for (const layer of model.layers) {
     const weights = layer.getWeights().map((w, i) => {
       const variance = layer.getClassName() === 'BatchNormalization' && i === 3;
-      return tf.tensor(Float32Array.from({ length: w.size }, () => (variance ? 0.5 + rng.next() : rng.next() - 0.5)), w.shape);
+      return tf.tensor(
+        Float32Array.from({ length: w.size }, () => (variance ? 0.5 + rng.next() : rng.next() - 0.5)),
+        w.shape,
+      );
     });
     layer.setWeights(weights);
     tf.dispose(weights);
@@ -172,10 +188,13 @@ describe('tfjs layers graphs', () => {
     [
       'average pooling whose pads are not counted',
       { type: 'avgPool2d', name: 'ap', poolSize: 3, strides: 2, padding: 1, countIncludePad: false },
-      "layer \"ap\": average pooling with pads [1,1,1,1] not counted (countIncludePad false) has no exact tfjs layers equivalent unless they are the same padding's [0,0,1,1], so the model cannot be exported as tfjs",
+      'layer "ap": average pooling with pads [1,1,1,1] not counted (countIncludePad false) has no exact tfjs layers equivalent unless they are the same padding\'s [0,0,1,1], so the model cannot be exported as tfjs',
     ],
   ] as const)('%s is refused in one line, and nothing is written', async (_, layer, message) => {
-    const m = await liveModel({ inputShape: [6, 6, 4], layers: [{ type: 'conv2d', name: 'c', filters: 4, kernelSize: 1 }, layer as never, { type: 'flatten', name: 'f' }] });
+    const m = await liveModel({
+      inputShape: [6, 6, 4],
+      layers: [{ type: 'conv2d', name: 'c', filters: 4, kernelSize: 1 }, layer as never, { type: 'flatten', name: 'f' }],
+    });
     const out = join(dir, `refused-${layer.name}`);
     await expect(backend.exportModel!(m, 'tfjs', out)).rejects.toThrow(message);
     await expect(readFile(join(out, 'model.json'))).rejects.toThrow(/ENOENT/);

@@ -66,7 +66,10 @@ function collectWeights(path: string, mapping: MappedTopology, stored: Map<strin
     const shape = param === 'depthwise_kernel' ? depthwiseShape(p.shape, inputShape) : p.shape;
     const tensor = findWeight(path, stored, source, param) ?? absentDefault(source, param, shape);
     if (!tensor) {
-      throw new HeadstartError('BAD_INPUT', `${path}: layer "${source.kerasName}" has no weight "${source.kerasName}/${param}" in the weights manifest`);
+      throw new HeadstartError(
+        'BAD_INPUT',
+        `${path}: layer "${source.kerasName}" has no weight "${source.kerasName}/${param}" in the weights manifest`,
+      );
     }
     if (!sameShape(tensor.shape, shape)) {
       throw new HeadstartError(
