@@ -16,7 +16,7 @@ export interface MappedLayer {
   kerasName: string;
   /** Batch norm without `center` has no beta (0); without `scale`, no gamma (1). */
   absent?: ('gamma' | 'beta')[];
-  /** The axis a batch norm or softmax layer works over, checked against the input rank once shapes are known. */
+  /** The axis a batch norm, softmax or concatenate layer works over, checked against the input rank once shapes are known. */
   axis?: number;
 }
 
@@ -24,6 +24,8 @@ export interface MappedLayer {
 export const SUPPORTED_CLASSES = [
   'Dense',
   'Conv2D',
+  'DepthwiseConv2D',
+  'ZeroPadding2D',
   'MaxPooling2D',
   'AveragePooling2D',
   'GlobalAveragePooling2D',
@@ -34,6 +36,8 @@ export const SUPPORTED_CLASSES = [
   'ReLU',
   'LeakyReLU',
   'Softmax',
+  'Add',
+  'Concatenate',
   'InputLayer',
 ];
 
@@ -41,6 +45,7 @@ export const SUPPORTED_CLASSES = [
 const ACTIVATIONS: Record<string, Activation> = {
   linear: 'linear',
   relu: 'relu',
+  relu6: 'relu6',
   sigmoid: 'sigmoid',
   tanh: 'tanh',
   softmax: 'softmax',
@@ -117,12 +122,16 @@ class LayerReader {
   }
 }
 
+/** The shape of a layer's weight in the weights manifest (`<kerasName>/<param>`), if listed. */
+export type WeightShapeOf = (kerasName: string, param: string) => number[] | undefined;
+
 /**
  * Map one Keras layer to a headstart layer named `name` (the Keras name made a valid headstart name).
+ * ZeroPadding2D has no layer of its own: the topology folds it into the window that follows.
  * @throws HeadstartError (NOT_SUPPORTED) naming the class and layer when it has no headstart equivalent,
  *   or uses an option headstart's layer lacks (dilation, channels-first, another leaky slope).
  */
-export function mapKerasLayer(file: string, keras: KerasLayer, name: string): MappedLayer {
+export function mapKerasLayer(file: string, keras: KerasLayer, name: string, weightShape: WeightShapeOf): MappedLayer {
   const kerasName = String(keras.config.name ?? name);
   const r = new LayerReader(file, keras.class_name, kerasName, keras.config);
   const mapped = (layer: LayerInput, extra: Partial<MappedLayer> = {}): MappedLayer => ({ layer, kerasName, ...extra });
@@ -143,6 +152,12 @@ export function mapKerasLayer(file: string, keras: KerasLayer, name: string): Ma
         activation: r.activation(),
         useBias: r.flag('use_bias', true),
       });
+    case 'DepthwiseConv2D':
+      return mapped(depthwise(r, name, weightShape(kerasName, 'depthwise_kernel')));
+    case 'Add':
+      return mapped({ type: 'add', name });
+    case 'Concatenate':
+      return mapped({ type: 'concat', name }, { axis: axisOf(r) ?? -1 });
     case 'MaxPooling2D':
     case 'AveragePooling2D': {
       r.channelsLast();
@@ -178,6 +193,29 @@ export function mapKerasLayer(file: string, keras: KerasLayer, name: string): Ma
   }
 }
 
+/**
+ * A DepthwiseConv2D is a convolution with one group per input channel; the channels come from its
+ * kernel in the weights manifest, `[kh, kw, in, multiplier]`.
+ */
+function depthwise(r: LayerReader, name: string, kernelShape: number[] | undefined): LayerInput {
+  r.channelsLast();
+  if (r.pair('dilation_rate', [1, 1]).some((d) => d !== 1)) r.fail('dilated convolutions have no headstart equivalent');
+  const multiplier = r.value('depth_multiplier') === undefined ? 1 : r.positive('depth_multiplier');
+  if (kernelShape?.length !== 4) r.fail('its depthwise_kernel is missing from the weights manifest, so its input channels are unknown');
+  const channels = kernelShape[2]!;
+  return {
+    type: 'conv2d',
+    name,
+    filters: channels * multiplier,
+    groups: channels,
+    kernelSize: compact(r.pair('kernel_size')),
+    strides: compact(r.pair('strides', [1, 1])),
+    padding: r.padding(),
+    activation: r.activation(),
+    useBias: r.flag('use_bias', true),
+  };
+}
+
 function batchNorm(r: LayerReader, name: string, kerasName: string): MappedLayer {
   const absent = [...(r.flag('scale', true) ? [] : ['gamma' as const]), ...(r.flag('center', true) ? [] : ['beta' as const])];
   const axis = axisOf(r) ?? -1;
@@ -203,12 +241,14 @@ function axisOf(r: LayerReader): number | undefined {
   return axis;
 }
 
-/** A ReLU layer is relu, or headstart's leakyRelu when its negative slope is exactly that. */
+/** A ReLU layer is relu, relu6 with `max_value` 6, or headstart's leakyRelu when its negative slope is exactly that. */
 function reluActivation(r: LayerReader): Activation {
   const max = r.value('max_value') ?? r.value('maxValue');
-  if (max !== undefined && max !== null) r.fail(`max_value ${String(max)} has no headstart equivalent`);
+  if (max !== undefined && max !== null && max !== 6) r.fail(`max_value ${String(max)} has no headstart equivalent (only 6: relu6)`);
   if (r.number('threshold', 0) !== 0) r.fail('a threshold other than 0 has no headstart equivalent');
   const slope = r.number('negative_slope', 0);
+  if (max === 6 && slope !== 0) r.fail(`max_value 6 with negative_slope ${slope} has no headstart equivalent`);
+  if (max === 6) return 'relu6';
   if (slope === 0) return 'relu';
   if (sameSlope(slope)) return 'leakyRelu';
   return r.fail(`negative_slope ${slope}: headstart's leakyRelu has slope ${LEAKY_RELU_SLOPE}`);

@@ -1,5 +1,6 @@
-import { HeadstartError, inferShapes, validateSpec, type ModelSpec } from '@headstart/core';
-import { mapKerasLayer, type KerasLayer, type MappedLayer } from './keras-layer-mapping.js';
+import { HeadstartError, inferShapes, MODEL_INPUT, validateSpec, type LayerInput, type ModelSpec } from '@headstart/core';
+import { mapKerasLayer, type KerasLayer, type MappedLayer, type WeightShapeOf } from './keras-layer-mapping.js';
+import { foldZeroPadding, readZeroPadding, type ZeroPadding } from './keras-zero-padding.js';
 
 /** A Keras topology as a ModelSpec, with where each layer's weights come from, by headstart layer name. */
 export interface MappedTopology {
@@ -9,21 +10,53 @@ export interface MappedTopology {
 
 /**
  * Map the `modelTopology` of a tfjs layers model (tfjs `model.save`, or the Keras converter, which
- * wraps it in `model_config`) to a ModelSpec: a Sequential model, or a functional one whose layers
- * form a single chain. Keras names that are not valid headstart names are rewritten (`block1/conv`
- * → `block1_conv`); weights are still found under the Keras name.
- * @throws HeadstartError (NOT_SUPPORTED) naming the class and layer that cannot be mapped, or the
- *   layer where a functional model branches; SpecError naming the layer when the layers do not fit.
+ * wraps it in `model_config`) to a ModelSpec: a Sequential model, or a functional one with one input
+ * and one output (branches, Add, Concatenate), each layer taking the layers its inbound nodes name.
+ * A ZeroPadding2D is folded into the `valid` convolution or pooling it feeds, as explicit pads.
+ * Keras names that are not valid headstart names are rewritten (`block1/conv` → `block1_conv`);
+ * weights are still found under the Keras name.
+ * @throws HeadstartError (NOT_SUPPORTED) naming the class and layer that cannot be mapped; SpecError
+ *   naming the layer when the layers do not fit.
  */
-export function mapTopology(file: string, topology: unknown): MappedTopology {
+export function mapTopology(file: string, topology: unknown, weightShape: WeightShapeOf = () => undefined): MappedTopology {
   const model = unwrap(topology);
   const kerasLayers = modelLayers(file, model);
   const inputShape = findInputShape(file, kerasLayers);
-  const taken = new Set<string>();
-  const mapped = kerasLayers
-    .filter((l) => l.class_name !== 'InputLayer')
-    .map((l) => mapKerasLayer(file, l, headstartName(String(l.config.name ?? l.class_name), taken)));
+  const functional = model.class_name !== 'Sequential';
+  const taken = new Set<string>([MODEL_INPUT]);
+  /** Headstart value name of each Keras layer, and the ZeroPadding2D layers waiting to be folded. */
+  const valueNames = new Map<string, string>();
+  const paddings = new Map<string, ZeroPadding>();
+  const mapped: MappedLayer[] = [];
+  let previous = MODEL_INPUT;
+  for (const keras of kerasLayers) {
+    const kerasName = String(keras.config.name ?? keras.class_name);
+    if (keras.class_name === 'InputLayer') {
+      valueNames.set(kerasName, MODEL_INPUT);
+      continue;
+    }
+    const inbound = functional ? inboundNames(keras) : [previous];
+    const sources = inbound.map((name) => valueNames.get(name) ?? name);
+    if (keras.class_name === 'ZeroPadding2D') {
+      paddings.set(kerasName, readZeroPadding(file, keras, sources));
+      valueNames.set(kerasName, kerasName);
+      previous = kerasName;
+      continue;
+    }
+    const layer = mapKerasLayer(file, keras, headstartName(kerasName, taken), weightShape);
+    const inputs = sources.map((source) => {
+      const padding = paddings.get(source);
+      if (!padding) return source;
+      foldZeroPadding(file, padding, keras, layer.layer, mapped);
+      return padding.source;
+    });
+    if (functional) checkInbound(file, keras, inputs, valueNames);
+    mapped.push({ ...layer, layer: withInputs(layer.layer, inputs, mapped) });
+    valueNames.set(kerasName, layer.layer.name);
+    previous = kerasName;
+  }
   if (mapped.length === 0) throw new HeadstartError('BAD_INPUT', `${file}: the model has no layers besides its input`);
+  checkOutput(file, model, valueNames, mapped);
   const spec = validateSpec({ inputShape, layers: mapped.map((m) => m.layer) }, file);
   checkLastAxis(file, spec, mapped);
   return { spec, layers: new Map(mapped.map((m, i) => [spec.layers[i]!.name, m])) };
@@ -40,11 +73,7 @@ function modelLayers(file: string, model: { class_name?: unknown; config?: unkno
   const layers = Array.isArray(config) ? config : config?.layers;
   if (!Array.isArray(layers) || !layers.every(isKerasLayer))
     throw new HeadstartError('BAD_INPUT', `${file}: modelTopology has no list of layers`);
-  if (model.class_name === 'Sequential') return layers;
-  if (model.class_name === 'Model' || model.class_name === 'Functional') {
-    checkChain(file, layers);
-    return layers;
-  }
+  if (model.class_name === 'Sequential' || model.class_name === 'Model' || model.class_name === 'Functional') return layers;
   throw new HeadstartError(
     'NOT_SUPPORTED',
     `${file}: model class ${String(model.class_name)} cannot be mapped; expected Sequential or a functional Model`,
@@ -56,18 +85,46 @@ function isKerasLayer(value: unknown): value is KerasLayer {
   return typeof l === 'object' && l !== null && typeof l.class_name === 'string' && typeof l.config === 'object' && l.config !== null;
 }
 
-/** A functional model maps only when each layer takes the one before it, and nothing else. */
-function checkChain(file: string, layers: KerasLayer[]): void {
-  layers.forEach((layer, i) => {
-    const inbound = inboundNames(layer);
-    const expected = i === 0 ? [] : [String(layers[i - 1]!.config.name)];
-    if (inbound.length !== expected.length || inbound.some((n, k) => n !== expected[k])) {
+/** The layer's `inputs` when they differ from the default (the layer listed before it, or the model input). */
+function withInputs(layer: LayerInput, inputs: string[], before: MappedLayer[]): LayerInput {
+  const fallback = before.length === 0 ? MODEL_INPUT : before[before.length - 1]!.layer.name;
+  return inputs.length === 1 && inputs[0] === fallback ? layer : { ...layer, inputs };
+}
+
+/** Every inbound layer is one already mapped (or the input), and a layer is called once. */
+function checkInbound(file: string, keras: KerasLayer, inputs: string[], valueNames: Map<string, string>): void {
+  const known = new Set(valueNames.values());
+  const stray = inputs.find((name) => !known.has(name));
+  const where = `${file}: layer ${keras.class_name} "${String(keras.config.name)}"`;
+  if (inputs.length === 0)
+    throw new HeadstartError('NOT_SUPPORTED', `${where} takes no input; a functional model's layers must be connected`);
+  if (stray) throw new HeadstartError('NOT_SUPPORTED', `${where} takes "${stray}", which is not a layer listed before it`);
+  if (Array.isArray(keras.inbound_nodes) && keras.inbound_nodes.length > 1)
+    throw new HeadstartError('NOT_SUPPORTED', `${where} is called ${keras.inbound_nodes.length} times; shared layers cannot be imported`);
+}
+
+/** A functional model's one output must be its last layer (the model output of a spec). */
+function checkOutput(file: string, model: { config?: unknown }, valueNames: Map<string, string>, mapped: MappedLayer[]): void {
+  const config = model.config as { input_layers?: unknown[]; output_layers?: unknown[] } | undefined;
+  for (const [key, what] of [
+    ['input_layers', 'inputs'],
+    ['output_layers', 'outputs'],
+  ] as const) {
+    const list = config?.[key];
+    if (Array.isArray(list) && list.length > 1)
       throw new HeadstartError(
         'NOT_SUPPORTED',
-        `${file}: layer ${layer.class_name} "${String(layer.config.name)}" takes [${inbound.join(', ')}]; only a single chain of layers (each taking the one before) can be imported`,
+        `${file}: the model has ${list.length} ${what}; only models with one input and one output can be imported`,
       );
-    }
-  });
+  }
+  const output: unknown = config?.output_layers?.[0];
+  const kerasName = Array.isArray(output) && typeof output[0] === 'string' ? output[0] : undefined;
+  const last = mapped[mapped.length - 1]!.layer.name;
+  if (kerasName !== undefined && valueNames.get(kerasName) !== last)
+    throw new HeadstartError(
+      'NOT_SUPPORTED',
+      `${file}: the model output "${kerasName}" is not its last layer ("${last}"); only the last layer can be the output`,
+    );
 }
 
 /**
@@ -120,14 +177,15 @@ function headstartName(kerasName: string, taken: Set<string>): string {
   return name;
 }
 
-/** headstart's batch norm and softmax work over the last axis; Keras allows any, written as -1 or its index. */
+/** headstart's batch norm, softmax and concat work over the last axis; Keras allows any, written as -1 or its index. */
 function checkLastAxis(file: string, spec: ModelSpec, mapped: MappedLayer[]): void {
+  const what = { batchNorm: 'batch norm', activation: 'softmax', concat: 'concat' } as Record<string, string>;
   for (const shapes of inferShapes(spec)) {
     const { axis, kerasName } = mapped[shapes.index]!;
     if (axis === undefined || axis === -1 || axis === shapes.inputShape.length) continue;
     throw new HeadstartError(
       'NOT_SUPPORTED',
-      `${file}: layer "${kerasName}": axis ${axis} is not the last (channels) axis; headstart's ${shapes.layer.type === 'batchNorm' ? 'batch norm' : 'softmax'} works over the last axis only`,
+      `${file}: layer "${kerasName}": axis ${axis} is not the last (channels) axis; headstart's ${what[shapes.layer.type]} works over the last axis only`,
     );
   }
 }
