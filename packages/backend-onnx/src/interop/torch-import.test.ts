@@ -1,5 +1,6 @@
 import { nodeInputs, type LayerInput, type ModelSpec } from '@headstart/core';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createOnnxBackend } from '../base.js';
@@ -146,5 +147,35 @@ describe('the imported graphs', () => {
     const [copy, original] = [weights.get('layer2_0_downsample_1.beta')!, weights.get('layer2_0_bn2.beta')!];
     expect(copy.data).toEqual(original.data);
     expect(weights.get('layer2_0_downsample_1.movingMean')!.data).not.toEqual(weights.get('layer2_0_bn2.movingMean')!.data);
+  });
+});
+
+describe.each(['mini-resnet.bn.opset17', 'mini-mobilenetv2.opset13'])('export of the imported %s.onnx', (name) => {
+  it('runs in onnxruntime as the model predicts (and as PyTorch did), and imports back bit for bit', async () => {
+    const imported = await backend.importModel!(join(TORCH, `${name}.onnx`));
+    const live = await backend.createModel(imported.spec, imported.weights);
+    const file = join(mkdtempSync(join(tmpdir(), 'headstart-torch-export-')), `${name}.onnx`);
+    const { input, output } = expected(name.split('.')[0]!);
+    const x = toNhwc(input.data, input.shape);
+    const n = input.shape[0];
+    try {
+      await backend.exportModel!(live, 'onnx', file);
+      const ort = await requireRuntime();
+      const session = await ort.InferenceSession.create(file);
+      sessions.push(session);
+      const exported = await session.run({ x: new ort.Tensor('float32', x, [n, ...imported.spec.inputShape]) });
+      const got = exported.output!.data as Float32Array;
+      expect(maxDifference(got, await live.predict(x, n))).toBeLessThan(1e-5);
+      expect(maxDifference(got, output.data)).toBeLessThan(1e-4);
+    } finally {
+      live.dispose();
+    }
+    const back = await backend.importModel!(file);
+    expect(back.spec).toEqual(imported.spec);
+    expect([...back.weights.keys()]).toEqual([...imported.weights.keys()]);
+    for (const [param, t] of imported.weights) {
+      expect(back.weights.get(param)!.shape, param).toEqual(t.shape);
+      expect(Buffer.from(back.weights.get(param)!.data.buffer).equals(Buffer.from(t.data.buffer)), param).toBe(true);
+    }
   });
 });
