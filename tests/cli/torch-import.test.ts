@@ -87,6 +87,8 @@ describe('headstart import of a PyTorch ResNet-style ONNX file', () => {
 
     expect((await runCli(['import', exported, '--out', back])).code).toBe(0);
     const [original, reimported] = [await readCheckpoint(ckpt), await readCheckpoint(back)];
+    expect(original.manifest.spec.layers.filter((l) => l.type === 'add')).toHaveLength(3);
+    expect(original.manifest.spec.layers.filter((l) => l.type === 'onnx')).toEqual([]);
     expect(reimported.manifest.spec).toEqual(original.manifest.spec);
     for (const [name, tensor] of original.weights)
       expect(Buffer.from(reimported.weights.get(name)!.data.buffer).equals(Buffer.from(tensor.data.buffer)), name).toBe(true);

@@ -153,6 +153,8 @@ describe('the imported graphs', () => {
 describe.each(['mini-resnet.bn.opset17', 'mini-mobilenetv2.opset13'])('export of the imported %s.onnx', (name) => {
   it('runs in onnxruntime as the model predicts (and as PyTorch did), and imports back bit for bit', async () => {
     const imported = await backend.importModel!(join(TORCH, `${name}.onnx`));
+    expect(imported.spec.layers.filter((l) => l.type === 'onnx')).toEqual([]);
+    expect(imported.spec.layers.filter((l) => l.type === 'add')).toHaveLength(3);
     const live = await backend.createModel(imported.spec, imported.weights);
     const file = join(mkdtempSync(join(tmpdir(), 'headstart-torch-export-')), `${name}.onnx`);
     const { input, output } = expected(name.split('.')[0]!);
