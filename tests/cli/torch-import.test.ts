@@ -48,7 +48,9 @@ describe('headstart import of a PyTorch ResNet-style ONNX file', () => {
 
     const inspected = await runCli(['inspect', ckpt, '--json']);
     expect(inspected.code).toBe(0);
-    const { manifest } = JSON.parse(inspected.stdout) as { manifest: { spec: { layers: { type: string; name: string; inputs?: string[] }[] } } };
+    const { manifest } = JSON.parse(inspected.stdout) as {
+      manifest: { spec: { layers: { type: string; name: string; inputs?: string[] }[] } };
+    };
     expect(manifest.spec.layers.filter((l) => l.type === 'onnx')).toEqual([]);
     expect(manifest.spec.layers.filter((l) => l.type === 'add').map((l) => [l.name, l.inputs])).toEqual([
       ['layer1_0_add', ['layer1_0_conv2', 'conv1']],

@@ -8,7 +8,7 @@ export interface Constant {
 }
 
 /**
- * The weights and constants a chain of nodes may read, by value name. A tensor of a type headstart
+ * The weights and constants the mapped nodes may read, by value name. A tensor of a type headstart
  * does not read (float16, strings …) is remembered with the reason, for the error of a node that
  * needs it: it may well sit in a part of the graph that never has to map.
  */

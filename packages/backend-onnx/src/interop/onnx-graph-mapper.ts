@@ -257,7 +257,10 @@ export function mapGraph(start: GraphStart): GraphMapper {
   }
   const last = mapper.find(output);
   if (!last || last.layer !== mapper.lastLayer() || mapper.layers.length === 0)
-    throw new HeadstartError('NOT_SUPPORTED', `${file}: output "${output}" is not computed by the layers mapped from input "${start.from.value}"`);
+    throw new HeadstartError(
+      'NOT_SUPPORTED',
+      `${file}: output "${output}" is not computed by the layers mapped from input "${start.from.value}"`,
+    );
   return mapper;
 }
 

@@ -73,10 +73,14 @@ function mapConcat(m: GraphMapper, node: NodeProto, attributes: Attributes): voi
   const values = node.input.map((_, i) => m.input(node, i));
   const rank = values[0]!.shape.length + 1;
   const axis = numberOf(attributes, 'axis', 1);
-  if (axis !== 1 && axis !== 1 - rank) throw m.unsupported(node, `only a concat along the channels (axis 1) is supported, got axis ${axis}`);
+  if (axis !== 1 && axis !== 1 - rank)
+    throw m.unsupported(node, `only a concat along the channels (axis 1) is supported, got axis ${axis}`);
   const others = (v: MappedValue): string => v.shape.slice(0, -1).join();
   if (values.some((v) => v.shape.length !== rank - 1 || others(v) !== others(values[0]!) || v.flattenedImage || !sameLayout(v, values[0]!)))
-    throw m.unsupported(node, `it joins values of shapes ${values.map((v) => `[${v.shape}]`).join(', ')}, which differ beyond the channels`);
+    throw m.unsupported(
+      node,
+      `it joins values of shapes ${values.map((v) => `[${v.shape}]`).join(', ')}, which differ beyond the channels`,
+    );
   if (values.length < 2) return m.alias(node, values[0]!);
   m.add(node, { type: 'concat', name: m.layerName(node) }, values, {}, layoutOf(values[0]!));
 }

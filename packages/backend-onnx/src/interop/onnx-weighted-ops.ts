@@ -22,7 +22,8 @@ export function mapConv(m: GraphMapper, node: NodeProto, attributes: Attributes)
   for (let o = 0; o < out; o++)
     for (let i = 0; i < perGroup; i++)
       for (let y = 0; y < kh; y++)
-        for (let x = 0; x < kw; x++) kernel[((y * kw + x) * perGroup + i) * out + o] = weight.values[((o * perGroup + i) * kh + y) * kw + x]!;
+        for (let x = 0; x < kw; x++)
+          kernel[((y * kw + x) * perGroup + i) * out + o] = weight.values[((o * perGroup + i) * kh + y) * kw + x]!;
   const bias = node.input[2] ? m.constant(node, node.input[2]).values : undefined;
   const layer: LayerInput = {
     type: 'conv2d',

@@ -174,7 +174,13 @@ function residualMlp(innerOp?: string): ModelProto {
     );
   const gemm = { transB: int(1) };
   const x = b.input('input', ['N', 16]);
-  const a = b.op('Relu', [b.op('Gemm', [x, w('a.weight', [16, 16]), w('a.bias', [16])], gemm, ['N', 16], '/a/Gemm')], {}, ['N', 16], '/a/Relu');
+  const a = b.op(
+    'Relu',
+    [b.op('Gemm', [x, w('a.weight', [16, 16]), w('a.bias', [16])], gemm, ['N', 16], '/a/Gemm')],
+    {},
+    ['N', 16],
+    '/a/Relu',
+  );
   let inner = b.op('Gemm', [a, w('b.weight', [16, 16]), w('b.bias', [16])], gemm, ['N', 16], '/b/Gemm');
   if (innerOp) inner = b.op(innerOp, [inner], {}, ['N', 16], `/b/${innerOp}`);
   const merged = b.op('Relu', [b.op('Add', [inner, a], {}, ['N', 16], '/Add')], {}, ['N', 16], '/Relu');

@@ -36,7 +36,8 @@ function toNhwc(x: ArrayLike<number>, [n, c, h, w]: readonly number[]): Float32A
   const out = new Float32Array(x.length);
   for (let s = 0; s < n!; s++)
     for (let ci = 0; ci < c!; ci++)
-      for (let y = 0; y < h!; y++) for (let xx = 0; xx < w!; xx++) out[((s * h! + y) * w! + xx) * c! + ci] = x[((s * c! + ci) * h! + y) * w! + xx]!;
+      for (let y = 0; y < h!; y++)
+        for (let xx = 0; xx < w!; xx++) out[((s * h! + y) * w! + xx) * c! + ci] = x[((s * c! + ci) * h! + y) * w! + xx]!;
   return out;
 }
 
@@ -94,7 +95,12 @@ describe('the imported graphs', () => {
     expect(byName.get('conv1')).toMatchObject({ filters: 8, kernelSize: [3, 3], padding: 'same', activation: 'relu', useBias: true });
     // PyTorch's padding=1 with stride 2 is not Keras's "same" on an even size: the pads stay explicit.
     expect(byName.get('layer2_0_conv1')).toMatchObject({ strides: [2, 2], padding: 1, activation: 'relu' });
-    expect(byName.get('layer2_0_downsample_0')).toMatchObject({ kernelSize: [1, 1], strides: [2, 2], padding: 'valid', activation: 'linear' });
+    expect(byName.get('layer2_0_downsample_0')).toMatchObject({
+      kernelSize: [1, 1],
+      strides: [2, 2],
+      padding: 'valid',
+      activation: 'linear',
+    });
     expect(weights.get('layer2_0_conv1.kernel')!.shape).toEqual([3, 3, 8, 16]);
     expect(weights.get('fc.kernel')!.shape).toEqual([32, 5]);
   });
@@ -102,7 +108,16 @@ describe('the imported graphs', () => {
   it('mini-mobilenetv2 (BN nodes): depthwise convs with groups, batch norms with PyTorch epsilon and momentum, Clip(0, 6) as relu6', async () => {
     const { spec, weights } = await backend.importModel!(join(TORCH, 'mini-mobilenetv2.bn.opset13.onnx'));
     expect(spec.layers.slice(0, 9)).toEqual<LayerInput[]>([
-      { type: 'conv2d', name: 'features_0_0', filters: 8, kernelSize: [3, 3], strides: [1, 1], padding: 'same', activation: 'linear', useBias: false },
+      {
+        type: 'conv2d',
+        name: 'features_0_0',
+        filters: 8,
+        kernelSize: [3, 3],
+        strides: [1, 1],
+        padding: 'same',
+        activation: 'linear',
+        useBias: false,
+      },
       { type: 'batchNorm', name: 'features_0_1', momentum: 0.9, epsilon: 1e-5 },
       { type: 'activation', name: 'features_0_2', activation: 'relu6' },
       {
@@ -118,13 +133,26 @@ describe('the imported graphs', () => {
       },
       { type: 'batchNorm', name: 'features_1_conv_0_1', momentum: 0.9, epsilon: 1e-5 },
       { type: 'activation', name: 'features_1_conv_0_2', activation: 'relu6' },
-      { type: 'conv2d', name: 'features_1_conv_1', filters: 8, kernelSize: [1, 1], strides: [1, 1], padding: 'valid', activation: 'linear', useBias: false },
+      {
+        type: 'conv2d',
+        name: 'features_1_conv_1',
+        filters: 8,
+        kernelSize: [1, 1],
+        strides: [1, 1],
+        padding: 'valid',
+        activation: 'linear',
+        useBias: false,
+      },
       { type: 'batchNorm', name: 'features_1_conv_2', momentum: 0.9, epsilon: 1e-5 },
       { type: 'add', name: 'features_1_add', inputs: ['features_0_2', 'features_1_conv_2'] },
     ]);
     expect(spec.layers.find((l) => l.name === 'features_2_conv_1_0')).toMatchObject({ groups: 32, strides: [2, 2], padding: 1 });
     expect(weights.get('features_2_conv_1_0.kernel')!.shape).toEqual([3, 3, 1, 32]);
-    expect(spec.layers.slice(-3).map((l) => `${l.type} ${l.name}`)).toEqual(['activation features_6_2', 'globalAvgPool2d globalAveragePool', 'dense classifier_1']);
+    expect(spec.layers.slice(-3).map((l) => `${l.type} ${l.name}`)).toEqual([
+      'activation features_6_2',
+      'globalAvgPool2d globalAveragePool',
+      'dense classifier_1',
+    ]);
   });
 
   it('mini-mobilenetv2 (BN folded): every Clip(0, 6) fused into its conv as relu6', async () => {
@@ -137,7 +165,12 @@ describe('the imported graphs', () => {
 
   it("resnet-stem: torchvision's stem, conv 7×7 stride 2 padding 3 and max pool 3×3 stride 2 padding 1", async () => {
     const { spec } = await backend.importModel!(join(TORCH, 'resnet-stem.bn.opset17.onnx'));
-    expect(outline(spec).slice(0, 4)).toEqual(['conv2d conv1 <- input', 'batchNorm bn1 <- conv1', 'activation relu <- bn1', 'maxPool2d maxpool <- relu']);
+    expect(outline(spec).slice(0, 4)).toEqual([
+      'conv2d conv1 <- input',
+      'batchNorm bn1 <- conv1',
+      'activation relu <- bn1',
+      'maxPool2d maxpool <- relu',
+    ]);
     expect(spec.layers[0]).toMatchObject({ kernelSize: [7, 7], strides: [2, 2], padding: 3, useBias: false });
     expect(spec.layers[3]).toEqual({ type: 'maxPool2d', name: 'maxpool', poolSize: [3, 3], strides: [2, 2], padding: 1 });
   });
