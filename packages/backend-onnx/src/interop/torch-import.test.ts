@@ -1,9 +1,12 @@
-import { nodeInputs, type LayerInput, type ModelSpec } from '@headstart/core';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { createRng, nodeInputs, type LayerInput, type ModelSpec } from '@headstart/core';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createOnnxBackend } from '../base.js';
+import { GraphBuilder } from '../compiler/graph-builder.js';
+import { int, ints } from '../onnx/attributes.js';
+import { encodeModel } from '../onnx/onnx-proto.js';
 import { requireRuntime } from '../runtime/runtime.js';
 
 // The PyTorch-made fixtures of tests/fixtures/torch (see the README there): torchvision-style graphs exported by torch.onnx.export.
@@ -211,6 +214,57 @@ describe.each(['mini-resnet.bn.opset17', 'mini-mobilenetv2.opset13'])('export of
     for (const [param, t] of imported.weights) {
       expect(back.weights.get(param)!.shape, param).toEqual(t.shape);
       expect(Buffer.from(back.weights.get(param)!.data.buffer).equals(Buffer.from(t.data.buffer)), param).toBe(true);
+    }
+  });
+});
+
+describe('import of a graph with a concat of padded pools (PyTorch ops the fixtures lack)', () => {
+  it("maps AveragePool's count_include_pad, MaxPool's pads and Concat on channels, predicting as onnxruntime does", async () => {
+    const rng = createRng(5);
+    const b = new GraphBuilder('torch_jit');
+    const x = b.input('input', ['N', 2, 6, 6]);
+    const window = { kernel_shape: ints([3, 3]), strides: ints([2, 2]), pads: ints([1, 1, 1, 1]) };
+    const avg = b.op('AveragePool', [x], { ...window, count_include_pad: int(1) }, ['N', 2, 3, 3], '/avg/AveragePool');
+    const max = b.op('MaxPool', [x], window, ['N', 2, 3, 3], '/max/MaxPool');
+    const joined = b.op('Concat', [avg, max], { axis: int(1) }, ['N', 4, 3, 3], '/Concat');
+    const flat = b.op('Flatten', [joined], { axis: int(1) }, ['N', 36], '/Flatten');
+    const fc = b.initializer(
+      'fc.weight',
+      Float32Array.from({ length: 3 * 36 }, () => rng.next() - 0.5),
+      [3, 36],
+    );
+    b.output(b.op('Gemm', [flat, fc], { transB: int(1) }, ['N', 3], '/fc/Gemm'), 'logits');
+    const model = b.toModel('torch-like');
+    for (const node of model.graph!.node!) node.name = node.output[0] === 'logits' ? '/fc/Gemm' : node.output[0]!;
+    const file = join(mkdtempSync(join(tmpdir(), 'headstart-pools-')), 'pools.onnx');
+    writeFileSync(file, encodeModel(model));
+
+    const { spec, weights } = await backend.importModel!(file);
+    expect(outline(spec)).toEqual([
+      'avgPool2d avg <- input',
+      'maxPool2d max <- input',
+      'concat concat <- avg,max',
+      'flatten flatten <- concat',
+      'dense fc <- flatten',
+    ]);
+    expect(spec.layers[0]).toEqual({
+      type: 'avgPool2d',
+      name: 'avg',
+      poolSize: [3, 3],
+      strides: [2, 2],
+      padding: 1,
+      countIncludePad: true,
+    });
+    const nchw = Float32Array.from({ length: 5 * 72 }, () => rng.next() * 2 - 1);
+    const ort = await requireRuntime();
+    const session = await ort.InferenceSession.create(file);
+    sessions.push(session);
+    const want = (await session.run({ input: new ort.Tensor('float32', nchw, [5, 2, 6, 6]) })).logits!.data as Float32Array;
+    const live = await backend.createModel(spec, weights);
+    try {
+      expect(maxDifference(await live.predict(toNhwc(nchw, [5, 2, 6, 6]), 5), want)).toBeLessThan(1e-5);
+    } finally {
+      live.dispose();
     }
   });
 });
