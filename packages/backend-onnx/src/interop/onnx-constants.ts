@@ -8,7 +8,7 @@ export interface Constant {
 }
 
 /**
- * The weights and constants a chain of nodes may read, by value name. A tensor of a type headstart
+ * The weights and constants the mapped nodes may read, by value name. A tensor of a type headstart
  * does not read (float16, strings …) is remembered with the reason, for the error of a node that
  * needs it: it may well sit in a part of the graph that never has to map.
  */
@@ -30,6 +30,14 @@ export class Constants {
     } catch (error) {
       this.unreadable.set(name, error instanceof Error ? error.message : String(error));
     }
+  }
+
+  /** Record `from`'s tensor (or why it cannot be read) under `name` too. */
+  alias(name: string, from: string): void {
+    const value = this.values.get(from);
+    if (value) this.values.set(name, value);
+    const unreadable = this.unreadable.get(from);
+    if (unreadable !== undefined) this.unreadable.set(name, unreadable);
   }
 
   get(name: string): Constant | undefined {

@@ -10,12 +10,12 @@ import { requireRuntime } from '../runtime/runtime.js';
 
 /**
  * Read an ONNX model as a ModelSpec and canonical weights. A model this backend exported carries its
- * spec and maps back exactly; any other (a PyTorch export, opset 13–17) is mapped op by op: NCHW
+ * spec and maps back exactly; any other (a PyTorch export, opset 13–17: torchvision's ResNet and
+ * MobileNetV2 included) is mapped node by node onto a graph of layers (see {@link mapOnnxGraph}): NCHW
  * inputs become channels-last, conv kernels `[out, in, kh, kw]` become `[kh, kw, in, out]`, and the
  * dense layer after a flatten gets its rows reordered from PyTorch's C,H,W order to our H,W,C order,
  * so the imported model computes the same function on channels-last data.
- * A model with a node that has no headstart layer (an unsupported op, or branches and merges) still
- * imports: the nodes up to a cut after it become one opaque ONNX block, a forward-only first layer
+ * A model with a node that has no headstart layer (an unsupported op) still imports: the nodes up to a cut after it become one opaque ONNX block, a forward-only first layer
  * that holds that part of the model as ONNX bytes, and the nodes after the cut map to layers as
  * above (see {@link importWithOpaqueBase}). The block can serve as a frozen base; training it fails
  * naming the op and node.
