@@ -1,6 +1,6 @@
-import { asPair, HeadstartError, type Activation, type Layer, type ModelSpec, type NamedTensors } from '@headstart/core';
+import { inferShapes, MODEL_INPUT, type Layer, type ModelSpec, type NamedTensors } from '@headstart/core';
 import * as tf from '@tensorflow/tfjs';
-import { LEAKY_RELU_SLOPE } from '../layers/activations.js';
+import { isDepthwise, tfjsLayersFor } from './tfjs-layers-for.js';
 
 /** tfjs-layers names of headstart's parameters (Keras's): `bn1.movingMean` is `bn1/moving_mean`. */
 export const TFJS_PARAMETER: Record<string, string> = {
@@ -12,29 +12,47 @@ export const TFJS_PARAMETER: Record<string, string> = {
   movingVariance: 'moving_variance',
 };
 
-/** Arguments every built layer gets: its name, and for the first layer the input shape. */
-type LayerArgs = { name: string; batchInputShape?: (number | null)[] };
+/**
+ * The tfjs weight name of a parameter of `layer`: a depthwise convolution's kernel is Keras's
+ * `depthwise_kernel`, `[kh, kw, in, multiplier]`, which is ours `[kh, kw, 1, in · multiplier]` with
+ * the same values in the same order.
+ */
+export function tfjsParameter(layer: Layer, inputShape: number[], param: string): string {
+  if (param === 'kernel' && layer.type === 'conv2d' && isDepthwise(layer, inputShape)) return 'depthwise_kernel';
+  return TFJS_PARAMETER[param] ?? param;
+}
 
 /**
- * A tf.Sequential computing what a model of `spec` computes with `weights`: each headstart layer
- * becomes the Keras layer of the same name (channels-last, Keras's kernel layouts, which are the
- * canonical ones). leakyRelu, which Keras has as a layer but not as an activation name, becomes a
- * LeakyReLU layer with headstart's slope after its linear layer, named `<layer>_leakyRelu`.
- * The caller disposes the model.
+ * A functional tf.LayersModel computing what a model of `spec` computes with `weights`: `tf.input`,
+ * then each headstart layer, in topological order, applied to the values it takes, as the Keras
+ * layer of the same name (channels-last, Keras's kernel layouts, which are the canonical ones;
+ * `add` and `concat` as Add and Concatenate). See {@link tfjsLayersFor} for the layers added around
+ * some (ZeroPadding2D, LeakyReLU) and what is refused. The caller disposes the model.
  */
-export function buildLayersModel(spec: ModelSpec, weights: NamedTensors): tf.Sequential {
-  const names = new Set(spec.layers.map((l) => l.name));
-  const layers: tf.layers.Layer[] = [];
-  const owners = new Map<string, tf.layers.Layer>();
-  for (const layer of spec.layers) {
-    const args: LayerArgs = { name: layer.name, ...(layers.length === 0 ? { batchInputShape: [null, ...spec.inputShape] } : {}) };
-    const built = toTfjsLayers(layer, args, (base) => uniqueName(base, names));
-    owners.set(layer.name, built[0]!);
-    layers.push(...built);
+export function buildLayersModel(spec: ModelSpec, weights: NamedTensors): tf.LayersModel {
+  const taken = new Set(spec.layers.map((l) => l.name));
+  const nameFor = (base: string): string => uniqueName(base, taken);
+  const input = tf.input({ shape: [...spec.inputShape], name: nameFor(`${MODEL_INPUT}_1`) });
+  const values = new Map<string, tf.SymbolicTensor>([[MODEL_INPUT, input]]);
+  const owners: { owner: tf.layers.Layer; layer: Layer; inputShape: number[] }[] = [];
+  const shapes = inferShapes(spec);
+  const layerOf = new Map(shapes.map((s) => [s.layer.name, s.layer]));
+  for (const node of shapes) {
+    const ins = node.inputs.map((name) => values.get(name)!);
+    const { layer } = node;
+    if (layer.type === 'add' || layer.type === 'concat') {
+      const merge = layer.type === 'add' ? tf.layers.add({ name: layer.name }) : tf.layers.concatenate({ name: layer.name, axis: -1 });
+      values.set(layer.name, merge.apply(ins) as tf.SymbolicTensor);
+      continue;
+    }
+    const nonNegativeInput = node.inputs.every((name) => endsInRelu(layerOf.get(name)));
+    const built = tfjsLayersFor(layer, { shapes: node, nonNegativeInput, nameFor });
+    values.set(layer.name, built.reduce((x, l) => l.apply(x) as tf.SymbolicTensor, ins[0]!));
+    owners.push({ owner: built.find((l) => l.name === layer.name)!, layer, inputShape: node.inputShape });
   }
-  const model = tf.sequential({ layers });
+  const model = tf.model({ inputs: input, outputs: values.get(spec.layers[spec.layers.length - 1]!.name)! });
   try {
-    for (const [name, owner] of owners) setLayerWeights(owner, name, weights);
+    for (const { owner, layer, inputShape } of owners) setLayerWeights(owner, layer, inputShape, weights);
   } catch (error) {
     model.dispose();
     throw error;
@@ -42,75 +60,11 @@ export function buildLayersModel(spec: ModelSpec, weights: NamedTensors): tf.Seq
   return model;
 }
 
-function toTfjsLayers(layer: Layer, args: LayerArgs, nameFor: (base: string) => string): tf.layers.Layer[] {
-  switch (layer.type) {
-    case 'dense':
-      return withActivation(layer.activation, layer.name, nameFor, (activation) =>
-        tf.layers.dense({ ...args, units: layer.units, useBias: layer.useBias, activation }),
-      );
-    case 'conv2d':
-      if ((layer.groups ?? 1) > 1 || typeof layer.padding !== 'string')
-        throw new HeadstartError(
-          'NOT_SUPPORTED',
-          `layer "${layer.name}": tfjs layers export of grouped or explicitly padded convolutions is not supported yet`,
-        );
-      return withActivation(layer.activation, layer.name, nameFor, (activation) =>
-        tf.layers.conv2d({
-          ...args,
-          filters: layer.filters,
-          kernelSize: asPair(layer.kernelSize),
-          strides: asPair(layer.strides),
-          padding: layer.padding as 'valid' | 'same',
-          useBias: layer.useBias,
-          activation,
-          dataFormat: 'channelsLast',
-        }),
-      );
-    case 'maxPool2d':
-    case 'avgPool2d': {
-      if (typeof layer.padding !== 'string')
-        throw new HeadstartError(
-          'NOT_SUPPORTED',
-          `layer "${layer.name}": tfjs layers export of explicitly padded pooling is not supported yet`,
-        );
-      const pool = {
-        ...args,
-        poolSize: asPair(layer.poolSize),
-        strides: asPair(layer.strides ?? layer.poolSize),
-        padding: layer.padding as 'valid' | 'same',
-        dataFormat: 'channelsLast' as const,
-      };
-      return [layer.type === 'maxPool2d' ? tf.layers.maxPooling2d(pool) : tf.layers.averagePooling2d(pool)];
-    }
-    case 'globalAvgPool2d':
-      return [tf.layers.globalAveragePooling2d({ ...args, dataFormat: 'channelsLast' })];
-    case 'flatten':
-      return [tf.layers.flatten({ ...args, dataFormat: 'channelsLast' })];
-    case 'batchNorm':
-      return [tf.layers.batchNormalization({ ...args, axis: -1, momentum: layer.momentum, epsilon: layer.epsilon })];
-    case 'dropout':
-      return [tf.layers.dropout({ ...args, rate: layer.rate })];
-    case 'activation':
-      return layer.activation === 'leakyRelu'
-        ? [tf.layers.leakyReLU({ ...args, alpha: LEAKY_RELU_SLOPE })]
-        : [tf.layers.activation({ ...args, activation: layer.activation })];
-    default:
-      throw new HeadstartError(
-        'NOT_SUPPORTED',
-        `layer "${(layer as Layer).name}" (${(layer as Layer).type}) has no tfjs layers equivalent, so the model cannot be exported as tfjs`,
-      );
-  }
-}
-
-/** The layer with its activation, or linear followed by a LeakyReLU layer for `leakyRelu`. */
-function withActivation(
-  activation: Activation,
-  name: string,
-  nameFor: (base: string) => string,
-  make: (activation: Exclude<Activation, 'leakyRelu'>) => tf.layers.Layer,
-): tf.layers.Layer[] {
-  if (activation !== 'leakyRelu') return [make(activation)];
-  return [make('linear'), tf.layers.leakyReLU({ name: nameFor(`${name}_leakyRelu`), alpha: LEAKY_RELU_SLOPE })];
+/** Whether a layer's output is ≥ 0: it ends in relu or relu6. */
+function endsInRelu(layer: Layer | undefined): boolean {
+  if (!layer) return false;
+  const activation = 'activation' in layer ? layer.activation : undefined;
+  return (layer.type === 'dense' || layer.type === 'conv2d' || layer.type === 'activation') && (activation === 'relu' || activation === 'relu6');
 }
 
 function uniqueName(base: string, taken: Set<string>): string {
@@ -121,14 +75,15 @@ function uniqueName(base: string, taken: Set<string>): string {
 }
 
 /** Give a built layer its weights, matched by tfjs weight name (`<layer>/<param>`), not by position. */
-function setLayerWeights(owner: tf.layers.Layer, layerName: string, weights: NamedTensors): void {
+function setLayerWeights(owner: tf.layers.Layer, layer: Layer, inputShape: number[], weights: NamedTensors): void {
   if (owner.weights.length === 0) return;
-  const byParam = new Map(Object.entries(TFJS_PARAMETER).map(([ours, theirs]) => [theirs, ours]));
+  const params = ['kernel', 'bias', 'gamma', 'beta', 'movingMean', 'movingVariance'];
+  const byParam = new Map(params.map((ours) => [tfjsParameter(layer, inputShape, ours), ours]));
   const values = owner.weights.map((w) => {
     const param = byParam.get(w.originalName.slice(w.originalName.lastIndexOf('/') + 1));
-    const tensor = param ? weights.get(`${layerName}.${param}`) : undefined;
+    const tensor = param ? weights.get(`${layer.name}.${param}`) : undefined;
     if (!tensor) throw new Error(`tfjs export: no headstart weight for tfjs weight ${w.originalName}`);
-    return tf.tensor(tensor.data, tensor.shape, 'float32');
+    return tf.tensor(tensor.data, w.shape as number[], 'float32');
   });
   owner.setWeights(values);
   tf.dispose(values);

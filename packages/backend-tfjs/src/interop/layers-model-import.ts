@@ -1,5 +1,6 @@
 import {
   HeadstartError,
+  inferShapes,
   parameterShapes,
   sameShape,
   sizeOf,
@@ -11,7 +12,7 @@ import {
 import type { MappedLayer } from './keras-layer-mapping.js';
 import { mapTopology, type MappedTopology } from './keras-topology.js';
 import { SPEC_METADATA_KEY } from './layers-model-export.js';
-import { TFJS_PARAMETER } from './layers-model-builder.js';
+import { tfjsParameter } from './layers-model-builder.js';
 import { readModelJson, type LayersModelJson } from './layers-model-files.js';
 import { readWeights } from './weight-shards.js';
 
@@ -39,28 +40,37 @@ function embeddedMapping(path: string, json: LayersModelJson): MappedTopology | 
   return { spec, layers: new Map(spec.layers.map((layer) => [layer.name, { layer, kerasName: layer.name }])) };
 }
 
-/** Each parameter of the spec from the manifest weight `<kerasName>/<param>`, shape-checked. */
+/**
+ * Each parameter of the spec from the manifest weight `<kerasName>/<param>`, shape-checked (a
+ * depthwise kernel is stored `[kh, kw, in, multiplier]`: see {@link tfjsParameter}).
+ */
 function collectWeights(path: string, mapping: MappedTopology, stored: Map<string, TensorData>): NamedTensors {
   const weights: NamedTensors = new Map();
+  const nodes = new Map(inferShapes(mapping.spec).map((node) => [node.layer.name, node]));
   for (const p of parameterShapes(mapping.spec)) {
     const source = mapping.layers.get(p.layer)!;
-    const param = p.name.slice(p.layer.length + 1);
-    const tensor = findWeight(path, stored, source, TFJS_PARAMETER[param] ?? param) ?? absentDefault(source, param, p.shape);
+    const { layer, inputShape } = nodes.get(p.layer)!;
+    const param = tfjsParameter(layer, inputShape, p.name.slice(p.layer.length + 1));
+    const shape = param === 'depthwise_kernel' ? depthwiseShape(p.shape, inputShape) : p.shape;
+    const tensor = findWeight(path, stored, source, param) ?? absentDefault(source, param, shape);
     if (!tensor) {
-      throw new HeadstartError(
-        'BAD_INPUT',
-        `${path}: layer "${source.kerasName}" has no weight "${source.kerasName}/${TFJS_PARAMETER[param] ?? param}" in the weights manifest`,
-      );
+      throw new HeadstartError('BAD_INPUT', `${path}: layer "${source.kerasName}" has no weight "${source.kerasName}/${param}" in the weights manifest`);
     }
-    if (!sameShape(tensor.shape, p.shape)) {
+    if (!sameShape(tensor.shape, shape)) {
       throw new HeadstartError(
         'BAD_INPUT',
-        `${path}: weight "${source.kerasName}/${TFJS_PARAMETER[param] ?? param}" has shape [${tensor.shape}], but the layer needs [${p.shape}]`,
+        `${path}: weight "${source.kerasName}/${param}" has shape [${tensor.shape}], but the layer needs [${shape}]`,
       );
     }
     weights.set(p.name, { shape: [...p.shape], data: tensor.data });
   }
   return weights;
+}
+
+/** Keras's depthwise kernel shape `[kh, kw, in, multiplier]` for our `[kh, kw, 1, filters]`. */
+function depthwiseShape([kh, kw, , filters]: number[], inputShape: number[]): number[] {
+  const channels = inputShape[inputShape.length - 1]!;
+  return [kh!, kw!, channels, filters! / channels];
 }
 
 /**
@@ -80,6 +90,7 @@ function findWeight(path: string, stored: Map<string, TensorData>, source: Mappe
 
 /** Batch norm without `scale` or `center` stores no gamma (it is 1) or beta (it is 0). */
 function absentDefault(source: MappedLayer, param: string, shape: number[]): TensorData | undefined {
-  if (!source.absent?.includes(param as 'gamma' | 'beta')) return undefined;
-  return { shape: [...shape], data: new Float32Array(sizeOf(shape)).fill(param === 'gamma' ? 1 : 0) };
+  const ours = param === 'gamma' || param === 'beta' ? param : undefined;
+  if (!ours || !source.absent?.includes(ours)) return undefined;
+  return { shape: [...shape], data: new Float32Array(sizeOf(shape)).fill(ours === 'gamma' ? 1 : 0) };
 }

@@ -113,7 +113,7 @@ describe('tfjs layers model export', () => {
     },
   );
 
-  test('a model.json path gets its shard beside it; the topology is plain Keras (leakyRelu as a LeakyReLU layer)', async () => {
+  test('a model.json path gets its shard beside it; the topology is a plain Keras functional model (leakyRelu as a LeakyReLU layer)', async () => {
     const m = await liveModel(MLP, 2);
     const file = join(dir, 'named', 'digits.json');
     await backend.exportModel!(m, 'tfjs', file);
@@ -122,8 +122,9 @@ describe('tfjs layers model export', () => {
       modelTopology: { class_name: string; config: { layers: { class_name: string; config: { name: string; alpha?: number } }[] } };
       weightsManifest: { paths: string[] }[];
     };
-    expect(json.modelTopology.class_name).toBe('Sequential');
-    expect(json.modelTopology.config.layers.slice(0, 3).map((l) => [l.class_name, l.config.name, l.config.alpha])).toEqual([
+    expect(json.modelTopology.class_name).toBe('Model');
+    expect(json.modelTopology.config.layers.slice(0, 4).map((l) => [l.class_name, l.config.name, l.config.alpha])).toEqual([
+      ['InputLayer', 'input_1', undefined],
       ['Dense', 'enc1', undefined],
       ['LeakyReLU', 'enc1_leakyRelu', 0.01],
       ['BatchNormalization', 'bn1', undefined],
