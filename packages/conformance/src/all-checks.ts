@@ -1,32 +1,40 @@
 import type { ConformanceCheck } from './check.js';
 import { checkpointChecks } from './checks/checkpoint-checks.js';
-import { comparisonChecks } from './checks/comparison-checks.js';
+import { comparisonChecks, type Expected } from './checks/comparison-checks.js';
 import { continuationChecks } from './checks/continuation-checks.js';
 import { exportChecks } from './checks/export-checks.js';
 import { frozenChecks } from './checks/frozen-checks.js';
 import { graphChecks } from './checks/graph-checks.js';
+import { graphComparisonChecks } from './checks/graph-comparison-checks.js';
 import { stepManyChecks } from './checks/step-many-checks.js';
 import { weightChecks } from './checks/weight-checks.js';
 import type { ConformanceOptions } from './options.js';
 
 /**
- * Every check of the suite, in the order they run: the reference-free checks of weights, freezing,
- * `stepMany`, checkpoints, export and graph models, the comparisons with the float64 reference (`float64.*`), and, when a
- * reference backend is given, the comparisons with it (`reference.*`).
+ * Every check of the suite, in the order they run: the reference-free checks of weights, the
+ * comparisons with the float64 reference (`float64.*`, chains then graph models), the reference-free
+ * checks of freezing, `stepMany`, checkpoints, export and graph models, and, when a reference backend
+ * is given, the comparisons with it (`reference.*`).
  */
 export function conformanceChecks(options: { reference?: boolean } = {}): ConformanceCheck[] {
   return [
     ...weightChecks,
-    ...comparisonChecks({ prefix: 'float64', label: 'the float64 reference', pick: (ctx) => ctx.float64 }),
+    ...comparisonsWith(FLOAT64),
     ...frozenChecks,
     ...stepManyChecks,
     ...checkpointChecks,
     ...exportChecks,
     ...graphChecks,
-    ...(options.reference
-      ? [...comparisonChecks({ prefix: 'reference', label: 'the reference backend', pick: (ctx) => ctx.reference! }), ...continuationChecks]
-      : []),
+    ...(options.reference ? [...comparisonsWith(REFERENCE), ...continuationChecks] : []),
   ];
+}
+
+const FLOAT64: Expected = { prefix: 'float64', label: 'the float64 reference', pick: (ctx) => ctx.float64 };
+const REFERENCE: Expected = { prefix: 'reference', label: 'the reference backend', pick: (ctx) => ctx.reference! };
+
+/** Every comparison with `expected`: of chains of layers, then of graph models. */
+function comparisonsWith(expected: Expected): ConformanceCheck[] {
+  return [...comparisonChecks(expected), ...graphComparisonChecks(expected)];
 }
 
 /** A check to run, or to report as skipped by the options with their reason. */

@@ -1,4 +1,4 @@
-import type { Backend } from '@headstart/core';
+import type { Backend, ModelSpec, OptimizerConfig } from '@headstart/core';
 import type { Expectations, Measurement } from './measurements.js';
 
 /** What a check runs with. */
@@ -22,12 +22,26 @@ export interface Skip {
   skipped: string;
 }
 
+/**
+ * What a check computes and compares: the layer types and activations of its specs, and its
+ * optimizers. The suite's coverage test holds the union over all checks against core's tables, so
+ * a layer type, activation or optimizer no check exercises fails the suite.
+ */
+export interface Exercised {
+  /** Specs whose outputs (or training) the check compares. */
+  specs: readonly ModelSpec[];
+  /** Optimizers whose steps it compares. */
+  optimizers?: readonly OptimizerConfig['type'][];
+}
+
 /** One conformance check. Checks are independent and may run in any order. */
 export interface ConformanceCheck {
   /** Stable id, used in `skip` and `checks` options: `float64.train.sgd`. */
   id: string;
   /** One line saying what it verifies. */
   title: string;
+  /** What it exercises, for the coverage of core's layer types, activations and optimizers. */
+  exercises?: Exercised;
   /**
    * Run it. Failures throw (a `ConformanceFailure` for a wrong value, the backend's own error
    * otherwise); a missing optional capability returns a {@link Skip} with the reason.

@@ -2,7 +2,7 @@ export { describeBackendConformance, formatMeasurement } from './describe-confor
 export { runConformance } from './run-conformance.js';
 export { conformanceChecks } from './all-checks.js';
 export { DEFAULT_TOLERANCE, type BackendFactory, type ConformanceOptions } from './options.js';
-export type { CheckContext, CheckResult, CheckStatus, ConformanceCheck, ConformanceReport, Skip } from './check.js';
+export type { CheckContext, CheckResult, CheckStatus, ConformanceCheck, ConformanceReport, Exercised, Skip } from './check.js';
 export type { Compared, Expectations, Measurement } from './measurements.js';
 export { ConformanceFailure } from './conformance-failure.js';
 export { createReferenceBackend, REFERENCE_BACKEND_NAME } from './reference/reference-backend.js';

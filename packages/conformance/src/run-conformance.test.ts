@@ -1,6 +1,6 @@
-import { isChain, validateSpec, type Backend, type Batch, type StepResult, type Trainer } from '@headstart/core';
+import { isChain, type Backend, type Batch, type StepResult, type Trainer } from '@headstart/core';
 import { describe, expect, test } from 'vitest';
-import { brokenBackend, nudgeMovingMeans } from './__fixtures__/broken-backends.js';
+import { brokenBackend, chainOnlyBackend, nudgeMovingMeans } from './__fixtures__/broken-backends.js';
 import { conformanceChecks } from './all-checks.js';
 import { runConformance } from './run-conformance.js';
 import { createReferenceBackend } from './reference/reference-backend.js';
@@ -30,7 +30,14 @@ describe('runConformance', () => {
     const report = await runConformance(() => brokenBackend({ predict: (y) => y.map((v) => v + 2e-4) }), {
       checks: ['float64.predict.*', 'float64.train.sgd'],
     });
-    expect(failed(report)).toEqual(['float64.predict.mlp', 'float64.predict.cnn', 'float64.predict.strided']);
+    expect(failed(report)).toEqual([
+      'float64.predict.mlp',
+      'float64.predict.cnn',
+      'float64.predict.strided',
+      'float64.predict.residual',
+      'float64.predict.inverted-residual',
+      'float64.predict.concat',
+    ]);
     expect(report.results[0]!.reason).toMatch(
       /^predictions of 5 samples: \[0\] is 0\.\d+ but expected 0\.\d+ \(difference 2\.00e-4 > 1\.00e-4\)$/,
     );
@@ -40,7 +47,7 @@ describe('runConformance', () => {
     const report = await runConformance(() => brokenBackend({ step: (inner, _model, batch) => inner(batch, 1) }), {
       checks: ['float64.train.*'],
     });
-    expect(failed(report)).toEqual(['float64.train.sgd', 'float64.train.adamw']);
+    expect(failed(report)).toEqual(['float64.train.sgd', 'float64.train.adamw', 'float64.train.residual', 'float64.train.concat']);
     expect(report.results.find((r) => r.id === 'float64.train.sgd')!.reason).toMatch(/^weights after step 2: "/);
   });
 
@@ -53,7 +60,7 @@ describe('runConformance', () => {
       },
     });
     const report = await runConformance(() => drift, { checks: ['train.*', 'checkpoint.resume'] });
-    expect(failed(report)).toEqual(['train.frozen-parameters', 'train.frozen-batch-norm']);
+    expect(failed(report)).toEqual(['train.frozen-parameters', 'train.frozen-batch-norm', 'train.frozen-graph']);
     expect(report.results[0]!.reason).toMatch(
       /^frozen parameters and batch-norm statistics: "bn1\.movingMean"\[0\] is .* \(difference .* > 0: must be bit-identical\)$/,
     );
@@ -132,8 +139,8 @@ describe('runConformance', () => {
   });
 
   test('graph.refusal: a one-line user error passes; an unexpected error fails naming it; a backend that creates graphs skips', async () => {
-    const reference = await runConformance(() => createReferenceBackend(), { checks: ['graph.refusal'] });
-    expect(reference.results).toMatchObject([{ id: 'graph.refusal', status: 'passed' }]);
+    const chainOnly = await runConformance(() => chainOnlyBackend(), { checks: ['graph.refusal'] });
+    expect(chainOnly.results).toMatchObject([{ id: 'graph.refusal', status: 'passed' }]);
     const inner = createReferenceBackend();
     const crashes: Backend = {
       ...inner,
@@ -141,23 +148,57 @@ describe('runConformance', () => {
       createModel: async (spec, w, o) =>
         isChain(spec) ? inner.createModel(spec, w, o) : Promise.reject(new Error('reached the chain compiler')),
     };
-    const crashed = await runConformance(() => crashes, { checks: ['graph.refusal'] });
+    const crashed = await runConformance(() => crashes, { checks: ['graph.refusal', 'float64.predict.residual'] });
+    const crash =
+      'createModel of a graph model threw an unexpected error (not a user error, so the CLI shows a stack): reached the chain compiler';
     expect(crashed.results).toMatchObject([
-      {
-        status: 'failed',
-        reason:
-          'createModel of a graph model threw an unexpected error (not a user error, so the CLI shows a stack): reached the chain compiler',
-      },
+      { status: 'failed', reason: crash },
+      { status: 'failed', reason: crash },
     ]);
-    const accepts: Backend = {
-      ...inner,
-      name: 'accepts',
-      createModel: async (spec, w, o) =>
-        isChain(spec)
-          ? inner.createModel(spec, w, o)
-          : inner.createModel(validateSpec({ inputShape: [4], layers: [{ type: 'dense', name: 'd', units: 2 }] })),
-    };
-    const accepted = await runConformance(() => accepts, { checks: ['graph.refusal'] });
+    const accepted = await runConformance(() => createReferenceBackend(), { checks: ['graph.refusal'] });
     expect(accepted.results).toMatchObject([{ status: 'skipped', reason: 'the backend creates graph models' }]);
+  });
+
+  test('a chain-only backend skips every graph check with its one-line refusal, and still passes the chain checks', async () => {
+    const report = await runConformance(() => chainOnlyBackend(), {
+      checks: ['float64.predict.*', 'float64.train.residual', 'train.frozen-graph', 'export.graph-round-trip'],
+    });
+    const refusal =
+      'the backend runs chains of layers only (it refuses graph models: layer "res1": graph models (add, concat, branches) are not supported by the chain-only backend yet)';
+    expect(report.results.map((r) => [r.id, r.status, r.reason])).toEqual([
+      ['float64.predict.mlp', 'passed', undefined],
+      ['float64.predict.cnn', 'passed', undefined],
+      ['float64.predict.strided', 'passed', undefined],
+      ['float64.predict.residual', 'skipped', refusal],
+      ['float64.predict.inverted-residual', 'skipped', refusal],
+      ['float64.predict.concat', 'skipped', refusal],
+      ['float64.train.residual', 'skipped', refusal],
+      ['train.frozen-graph', 'skipped', refusal],
+      ['export.graph-round-trip', 'skipped', 'backend "chain-only" has no exportModel (an optional capability)'],
+    ]);
+  });
+
+  test('a backend that reads the graph wrongly fails the graph checks it shows in, naming the value', async () => {
+    // PyTorch's padding=1 with stride 2 read as 'same' (pads 0 before, 1 after): only the two residual networks have it.
+    const samePads = brokenBackend({
+      computes: (spec) => ({
+        ...spec,
+        layers: spec.layers.map((l) => (l.type === 'conv2d' && l.padding === 1 && l.strides === 2 ? { ...l, padding: 'same' } : l)),
+      }),
+    });
+    const padded = await runConformance(() => samePads, { checks: ['float64.predict.*', 'float64.train.residual', 'train.frozen-graph'] });
+    expect(failed(padded)).toEqual(['float64.predict.residual', 'float64.predict.inverted-residual', 'float64.train.residual']);
+    expect(padded.results.find((r) => r.id === 'float64.predict.residual')!.reason).toMatch(
+      /^predictions of 5 samples: \[\d+\] is \S+ but expected \S+ \(difference \S+ > \S+\)$/,
+    );
+    // Concat's inputs taken in listing order rather than the order `inputs` gives.
+    const listingOrder = brokenBackend({
+      computes: (spec) => ({
+        ...spec,
+        layers: spec.layers.map((l) => (l.type === 'concat' ? { ...l, inputs: ['branch3x3', 'branch1x1', 'branchPool'] } : l)),
+      }),
+    });
+    const concatenated = await runConformance(() => listingOrder, { checks: ['float64.predict.concat', 'float64.train.concat'] });
+    expect(failed(concatenated)).toEqual(['float64.predict.concat', 'float64.train.concat']);
   });
 });

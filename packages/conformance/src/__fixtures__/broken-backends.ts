@@ -1,8 +1,10 @@
-import type { Backend, Batch, Model, NamedTensors, Trainer } from '@headstart/core';
+import { requireChain, validateSpec, type Backend, type Batch, type Model, type ModelSpec, type NamedTensors, type Trainer } from '@headstart/core';
 import { createReferenceBackend } from '../reference/reference-backend.js';
 
 /** How a broken backend departs from the float64 reference. */
 export interface Breakage {
+  /** Compute this spec instead of the one given (same parameters), while reporting the given one. */
+  computes?: (spec: ModelSpec) => ModelSpec;
   /** Change predictions on their way out. */
   predict?: (outputs: Float32Array) => Float32Array;
   /** Replace a trainer's step (call `inner` for the real one). */
@@ -23,9 +25,9 @@ export function brokenBackend(breakage: Breakage): Backend {
     name: 'broken',
     probe: async () => (breakage.unavailable ? { available: false, reasons: ['no engine in this test'] } : inner.probe()),
     async createModel(spec, weights, options) {
-      const model = await inner.createModel(spec, weights, options);
+      const model = await inner.createModel(breakage.computes ? validateSpec(breakage.computes(spec)) : spec, weights, options);
       const broken: Model = {
-        spec: model.spec,
+        spec: validateSpec(spec),
         engine: 'broken/float64',
         parameters: () => model.parameters(),
         getWeights: () => model.getWeights(),
@@ -57,4 +59,17 @@ export async function nudgeMovingMeans(model: Model, amount: number): Promise<vo
   const nudged: NamedTensors = new Map();
   for (const [name, t] of weights) if (name.endsWith('.movingMean')) nudged.set(name, { shape: t.shape, data: t.data.map((v) => v + amount) });
   await model.setWeights(nudged);
+}
+
+/** The float64 reference as a backend that runs chains only, refusing graphs as core's `requireChain` words it. */
+export function chainOnlyBackend(): Backend {
+  const inner = createReferenceBackend();
+  return {
+    ...inner,
+    name: 'chain-only',
+    createModel: async (spec, weights, options) => {
+      requireChain(validateSpec(spec), 'chain-only');
+      return inner.createModel(spec, weights, options);
+    },
+  };
 }

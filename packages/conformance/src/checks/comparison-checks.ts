@@ -2,7 +2,7 @@ import type { Backend, EvalResult, LossKind, ModelSpec, NamedTensors } from '@he
 import type { CheckContext, ConformanceCheck } from '../check.js';
 import { sampleBatch, sampleInputs, sampleWeights } from '../fixtures/sample-data.js';
 import { CNN_SPEC, MLP_SPEC, STRIDED_SPEC } from '../fixtures/specs.js';
-import { TRAINING_SCENARIOS, trainableNames, type TrainingScenarioName } from '../fixtures/training-scenarios.js';
+import { TRAINING_SCENARIOS, trainableNames, type TrainingScenario, type TrainingScenarioName } from '../fixtures/training-scenarios.js';
 import { MODEL_SEED, runScenario } from './run-scenario.js';
 
 /** Which backend a comparison check holds the tested one against. */
@@ -29,6 +29,7 @@ function predictionChecks(expected: Expected): ConformanceCheck[] {
   return Object.entries(PREDICTION_SPECS).map(([name, spec], index) => ({
     id: `${expected.prefix}.predict.${name}`,
     title: `predictions of the ${name} model (${spec.layers.map((l) => l.type).join(' → ')}) match ${expected.label}`,
+    exercises: { specs: [spec] },
     async run(ctx) {
       const weights = sampleWeights(spec, 100 + index);
       const x = sampleInputs(spec, 5, 200 + index);
@@ -38,7 +39,14 @@ function predictionChecks(expected: Expected): ConformanceCheck[] {
   }));
 }
 
-async function predictOn(backend: Backend, spec: ModelSpec, weights: NamedTensors, x: Float32Array, size: number): Promise<Float32Array> {
+/** Predictions of a model of `spec` with `weights` on `backend`; the model is disposed after. */
+export async function predictOn(
+  backend: Backend,
+  spec: ModelSpec,
+  weights: NamedTensors,
+  x: Float32Array,
+  size: number,
+): Promise<Float32Array> {
   const model = await backend.createModel(spec, weights, { seed: MODEL_SEED });
   try {
     return await model.predict(x, size);
@@ -51,6 +59,7 @@ function evaluateCheck(expected: Expected): ConformanceCheck {
   return {
     id: `${expected.prefix}.evaluate`,
     title: `Trainer.evaluate gives the summed loss and the outputs of ${expected.label} (inference mode: no dropout, moving statistics)`,
+    exercises: { specs: [CNN_SPEC, STRIDED_SPEC] },
     async run(ctx) {
       for (const [spec, loss] of [
         [CNN_SPEC, 'softmaxCrossEntropy'],
@@ -83,15 +92,19 @@ function trainingChecks(expected: Expected): ConformanceCheck[] {
     return {
       id: `${expected.prefix}.train.${name}`,
       title: `two training steps give the losses, parameters and batch-norm statistics of ${expected.label}: ${scenario.description}`,
-      async run(ctx) {
-        const actual = await runScenario(ctx.backend, scenario);
-        const wanted = await runScenario(expected.pick(ctx), scenario);
-        actual.weights.forEach((weights, i) => {
-          ctx.expect.close(`loss of step ${i + 1}`, actual.losses[i]!, wanted.losses[i]!);
-          ctx.expect.close(`weights after step ${i + 1}`, weights, wanted.weights[i]!);
-        });
-      },
+      exercises: { specs: [scenario.spec], optimizers: [scenario.trainer.optimizer.type] },
+      run: (ctx) => compareScenario(ctx, expected, scenario),
     };
+  });
+}
+
+/** Run a scenario on the tested backend and on `expected`: the losses and all weights after each step must agree. */
+export async function compareScenario(ctx: CheckContext, expected: Expected, scenario: TrainingScenario): Promise<void> {
+  const actual = await runScenario(ctx.backend, scenario);
+  const wanted = await runScenario(expected.pick(ctx), scenario);
+  actual.weights.forEach((weights, i) => {
+    ctx.expect.close(`loss of step ${i + 1}`, actual.losses[i]!, wanted.losses[i]!);
+    ctx.expect.close(`weights after step ${i + 1}`, weights, wanted.weights[i]!);
   });
 }
 

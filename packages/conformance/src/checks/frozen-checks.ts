@@ -5,10 +5,11 @@ import { CNN_SPEC, MLP_SPEC } from '../fixtures/specs.js';
 import { trainableNames } from '../fixtures/training-scenarios.js';
 import { MODEL_SEED } from './run-scenario.js';
 
-const STEPS = 3;
+/** Training steps of the freezing checks. */
+export const STEPS = 3;
 
-/** Weights before and after {@link STEPS} training steps. */
-async function trainFew(
+/** Weights before and after {@link STEPS} training steps (seeded weights and classifier batches). */
+export async function trainFew(
   backend: Backend,
   spec: ModelSpec,
   options: TrainerOptions,
@@ -25,11 +26,13 @@ async function trainFew(
   }
 }
 
-function pick(weights: NamedTensors, keep: (name: string) => boolean): NamedTensors {
+/** The tensors whose names `keep` accepts. */
+export function pick(weights: NamedTensors, keep: (name: string) => boolean): NamedTensors {
   return new Map([...weights].filter(([name]) => keep(name)));
 }
 
-const isStatistic = (name: string): boolean => name.endsWith('.movingMean') || name.endsWith('.movingVariance');
+/** Whether a parameter is a batch-norm statistic. */
+export const isStatistic = (name: string): boolean => name.endsWith('.movingMean') || name.endsWith('.movingVariance');
 
 /** Reference-free checks that what is frozen stays exactly as it was. */
 export const frozenChecks: ConformanceCheck[] = [

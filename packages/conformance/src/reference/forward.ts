@@ -1,13 +1,16 @@
 import {
   inferShapes,
+  MODEL_INPUT,
   splitFinalSoftmax,
   sizeOf,
   type BatchNormLayer,
   type Layer,
+  type LayerShapes,
   type ModelSpec,
   type NamedTensors,
 } from '@headstart/core';
 import { activate, softmaxRows } from './activations.js';
+import { addValues, concatValues } from './merges.js';
 import { conv2d, globalAvgPool2d, pool2d, type ImageShape } from './window-ops.js';
 
 /** Weights in float64, by parameter name, in canonical layouts. */
@@ -40,18 +43,26 @@ export interface ForwardResult {
 
 /**
  * The float64 forward pass of a spec over `n` channels-last samples: the reference every backend is
- * compared with. Plain loops over canonical layouts, written for clarity rather than speed.
+ * compared with. Plain loops over canonical layouts, written for clarity rather than speed. A graph's
+ * nodes run in core's topological order, each on the values of its `inputs` by name; the output is
+ * the last listed layer's.
  */
 export function referenceForward(spec: ModelSpec, weights: Weights64, x: ArrayLike<number>, n: number, mode: ForwardMode): ForwardResult {
-  const shapes = inferShapes(spec);
   const { layers, endsInSoftmax } = splitFinalSoftmax(spec.layers);
+  const output = spec.layers[spec.layers.length - 1]!;
+  // Up to the logits: the last layer without its softmax (a softmax activation layer passes its input on).
+  const logitsLayer = layers.find((layer) => layer.name === output.name);
   const batchStatistics: ForwardResult['batchStatistics'] = new Map();
-  let values: Float64Array = Float64Array.from(x);
-  layers.forEach((layer, index) => {
-    values = applyLayer(layer, shapes[index]!.inputShape, values, n, { weights, mode, batchStatistics });
-  });
-  const channels = sizeOf(shapes[shapes.length - 1]!.outputShape);
-  return { output: endsInSoftmax && !mode.logits ? softmaxRows(values, channels) : values, batchStatistics };
+  const values = new Map<string, Float64Array>([[MODEL_INPUT, Float64Array.from(x)]]);
+  let channels = 0;
+  for (const node of inferShapes(spec)) {
+    const inputs = node.inputs.map((name) => values.get(name)!);
+    const layer = node.layer.name === output.name ? logitsLayer : node.layer;
+    values.set(node.layer.name, layer ? applyLayer(layer, node, inputs, n, { weights, mode, batchStatistics }) : inputs[0]!);
+    if (node.layer.name === output.name) channels = sizeOf(node.outputShape);
+  }
+  const logits = values.get(output.name)!;
+  return { output: endsInSoftmax && !mode.logits ? softmaxRows(logits, channels) : logits, batchStatistics };
 }
 
 interface LayerContext {
@@ -66,8 +77,11 @@ function parameter(weights: Weights64, name: string): Float64Array {
   return value;
 }
 
-function applyLayer(layer: Layer, inputShape: number[], x: Float64Array, n: number, ctx: LayerContext): Float64Array {
+/** One node on the values of its inputs (`node.inputShapes` gives their shapes); `layer` may be `node.layer` without its softmax. */
+function applyLayer(layer: Layer, node: LayerShapes, inputs: Float64Array[], n: number, ctx: LayerContext): Float64Array {
   const param = (p: string): Float64Array => parameter(ctx.weights, `${layer.name}.${p}`);
+  const { inputShape } = node;
+  const x = inputs[0]!;
   const channels = inputShape[inputShape.length - 1]!;
   switch (layer.type) {
     case 'dense':
@@ -96,8 +110,12 @@ function applyLayer(layer: Layer, inputShape: number[], x: Float64Array, n: numb
     case 'onnx':
       throw new Error(`the reference backend cannot run layer "${layer.name}", an opaque ONNX block`);
     case 'add':
+      return addValues(inputs);
     case 'concat':
-      throw new Error(`the reference backend cannot run layer "${layer.name}" yet: graph models (add, concat, branches) are not supported`);
+      return concatValues(
+        inputs,
+        node.inputShapes.map((shape) => shape[shape.length - 1]!),
+      );
   }
 }
 

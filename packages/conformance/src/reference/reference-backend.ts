@@ -4,7 +4,6 @@ import {
   HeadstartError,
   initializeWeights,
   parameterShapes,
-  requireChain,
   sameShape,
   validateSpec,
   type Backend,
@@ -25,7 +24,8 @@ export const REFERENCE_BACKEND_NAME = 'float64-reference';
 /**
  * A backend in plain float64 JavaScript: the reference the conformance suite compares every backend
  * with. Forward passes are loops over canonical layouts and gradients are central finite
- * differences, so it is slow and meant for the suite's tiny models only. It has no import or export.
+ * differences, so it is slow and meant for the suite's tiny models only. It runs chains and graphs
+ * (residual `add`, `concat`) alike. It has no import or export.
  */
 export function createReferenceBackend(): Backend {
   return {
@@ -34,7 +34,6 @@ export function createReferenceBackend(): Backend {
     probe: async () => ({ available: true, engine: 'float64', reasons: ['plain JavaScript; always available'] }),
     async createModel(spec, weights, options) {
       const valid = validateSpec(spec);
-      requireChain(valid, REFERENCE_BACKEND_NAME);
       const seed = options?.seed ?? 0;
       const model = new ReferenceModel(valid, toWeights64(initializeWeights(valid, createRng(seed))), seed);
       if (weights) await model.setWeights(weights);

@@ -136,10 +136,11 @@ export class ReferenceTrainer implements Trainer {
   /** Core's seeded masks for this step, as every backend draws them. */
   private dropoutMasks(size: number): Map<string, Float32Array> {
     const masks = new Map<string, Float32Array>();
-    inferShapes(this.model.spec).forEach(({ layer, inputShape }, index) => {
-      if (layer.type !== 'dropout' || layer.rate === 0) return;
+    // The layer's index is its position in spec.layers (a graph's topological order may differ).
+    for (const { layer, inputShape, index } of inferShapes(this.model.spec)) {
+      if (layer.type !== 'dropout' || layer.rate === 0) continue;
       masks.set(layer.name, dropoutMask(size * sizeOf(inputShape), layer.rate, mixSeeds(mixSeeds(this.seed, this.steps), index)));
-    });
+    }
     return masks;
   }
 

@@ -26,7 +26,7 @@ export { flattenLayerSchema } from './layer-types/flatten.js';
 export { asPair } from './layer-types/geometry.js';
 export type { WindowPadding } from './layer-types/fields.js';
 export { globalAvgPool2dLayerSchema } from './layer-types/global-avg-pool2d.js';
-export { layerSchema, type Layer } from './layer-types/index.js';
+export { layerSchema, WRITABLE_LAYER_TYPES, type Layer } from './layer-types/index.js';
 export { onnxLayerSchema, type OnnxLayer } from './layer-types/onnx.js';
 export { pool2dLayerSchema } from './layer-types/pool2d.js';
 
