@@ -26,6 +26,26 @@ describe('graph gradients against central finite differences of the float64 refe
     );
   });
 
+  it('a MobileNetV2 inverted residual: 1×1 expand, depthwise 3×3 relu6, 1×1 project, added to the input', async () => {
+    await checkGradients(
+      {
+        inputShape: [5, 5, 2],
+        layers: [
+          { type: 'conv2d', name: 'expand', filters: 6, kernelSize: 1, useBias: false },
+          { type: 'batchNorm', name: 'bn1' },
+          { type: 'activation', name: 'act1', activation: 'relu6' },
+          { type: 'conv2d', name: 'dw', filters: 6, kernelSize: 3, padding: 1, groups: 6, useBias: false },
+          { type: 'batchNorm', name: 'bn2' },
+          { type: 'activation', name: 'act2', activation: 'relu6' },
+          { type: 'conv2d', name: 'project', filters: 2, kernelSize: 1 },
+          { type: 'add', name: 'res', inputs: ['project', 'input'] },
+          ...head,
+        ],
+      },
+      { wrt: ['expand.kernel', 'bn1.gamma', 'dw.kernel', 'bn2.beta', 'project.kernel', 'project.bias', 'x'], n: 4 },
+    );
+  });
+
   it('a value used three times (twice by one add) and a three-way add', async () => {
     await checkGradients(
       {

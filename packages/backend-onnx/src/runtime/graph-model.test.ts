@@ -38,6 +38,26 @@ const residual: ModelSpec = validateSpec({
   ],
 });
 
+/** A stem and a MobileNetV2 inverted residual block (1×1 expand, depthwise 3×3 relu6, 1×1 project, add). */
+const mobile: ModelSpec = validateSpec({
+  inputShape: [8, 8, 1],
+  layers: [
+    { type: 'conv2d', name: 'stem', filters: 8, kernelSize: 3, padding: 1, activation: 'relu6' },
+    { type: 'conv2d', name: 'expand', filters: 24, kernelSize: 1, useBias: false },
+    { type: 'batchNorm', name: 'bn1', momentum: 0.9 },
+    { type: 'activation', name: 'act1', activation: 'relu6' },
+    { type: 'conv2d', name: 'dw', filters: 24, kernelSize: 3, padding: 1, groups: 24, useBias: false },
+    { type: 'batchNorm', name: 'bn2', momentum: 0.9 },
+    { type: 'activation', name: 'act2', activation: 'relu6' },
+    { type: 'conv2d', name: 'project', filters: 8, kernelSize: 1, useBias: false },
+    { type: 'batchNorm', name: 'bn3', momentum: 0.9 },
+    { type: 'add', name: 'res', inputs: ['bn3', 'stem'] },
+    { type: 'maxPool2d', name: 'pool' },
+    { type: 'flatten', name: 'flat' },
+    { type: 'dense', name: 'head', units: 10, activation: 'softmax' },
+  ],
+});
+
 /** Two branches (1×1 and 3×3) of the input joined along channels, as in an Inception block. */
 const inception: ModelSpec = validateSpec({
   inputShape: [8, 8, 1],
@@ -104,6 +124,7 @@ async function train(model: Model, options: TrainerOptions, epochs: number): Pro
 describe('graph models on onnx', () => {
   it.each([
     ['residual', residual],
+    ['mobile', mobile],
     ['inception', inception],
   ])('%s: predict equals the float64 reference within 1e-5', async (_, spec) => {
     const weights = randomWeights(spec, 3);
@@ -117,6 +138,7 @@ describe('graph models on onnx', () => {
 
   it.each([
     ['residual', residual, 0.9],
+    ['mobile', mobile, 0.9],
     ['inception', inception, 0.8],
   ])('%s: training on digits raises accuracy from chance', async (_, spec, reached) => {
     const model = await backend.createModel(spec, undefined, { seed: 1 });
