@@ -100,7 +100,7 @@ const EVERY: [string, string[]][] = [
 describe.each([
   { model: 'resnet', head: 'fc', strategies: EVERY },
   // The ResNet has run every strategy's code path; the MobileNet adds depthwise convolutions and relu6 to train and freeze.
-  { model: 'mobilenet', head: 'classifier_1', strategies: EVERY.filter(([s, extra]) => extra.length > 0 && s !== 'pretrain-finetune') },
+  { model: 'mobilenet', head: 'classifier_1', strategies: EVERY.filter(([s]) => s !== 'pretrain-finetune') },
 ])('built-in strategies train a $model graph on onnx from the CLI', ({ model, head, strategies }) => {
   const source = () => join(dir, `${model}-source.safetensors`);
 
@@ -129,6 +129,17 @@ describe.each([
       expect([...after.weights.keys()].filter((name) => name.endsWith('.movingMean')).length).toBeGreaterThan(3);
     }
   });
+
+  test('frozen-base trains the same head on cached features as through the whole network: frozen batch norms use their moving statistics', async () => {
+    const whole = await readCheckpoint(join(dir, `${model}-frozen-base---setcacheFeatures=false.safetensors`));
+    const cached = await readCheckpoint(join(dir, `${model}-frozen-base-.safetensors`));
+    const gap = (name: string): number => {
+      const [a, b] = [whole.weights.get(name)!.data, cached.weights.get(name)!.data];
+      return Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i]!)));
+    };
+    expect(gap(`${head}.kernel`)).toBeLessThan(1e-5);
+    expect(gap(`${head}.bias`)).toBeLessThan(1e-5);
+  });
 });
 
 describe('a graph from the CLI: --head, --dry-run, inspect', () => {
@@ -146,7 +157,18 @@ describe('a graph from the CLI: --head, --dry-run, inspect', () => {
 
   test('--head at the start of a block: the block input, shortcut and all, is the head input; the base stays the source to the bit', async () => {
     const out = join(dir, 'head-block.safetensors');
-    const run = await train(['--strategy', 'frozen-base', '--from', source(), '--head', 'layer2_0_conv1', '--data', 'new.csv', '--out', out]);
+    const run = await train([
+      '--strategy',
+      'frozen-base',
+      '--from',
+      source(),
+      '--head',
+      'layer2_0_conv1',
+      '--data',
+      'new.csv',
+      '--out',
+      out,
+    ]);
     expect(run.code, run.stderr).toBe(0);
     const [before, after] = [await readCheckpoint(source()), await readCheckpoint(out)];
     const base = new Set(['conv1', 'bn1', 'layer1_0_conv1', 'layer1_0_bn1', 'layer1_0_conv2', 'layer1_0_bn2']);
@@ -157,7 +179,20 @@ describe('a graph from the CLI: --head, --dry-run, inspect', () => {
 
   test('--dry-run of gradual-unfreeze lists the blocks it unfreezes, top down, with their rates and nodes', async () => {
     const run = await runCli(
-      ['train', '--strategy', 'gradual-unfreeze', '--from', source(), '--data', 'new.csv', '--scale', '16', '--backend', 'onnx', '--dry-run'],
+      [
+        'train',
+        '--strategy',
+        'gradual-unfreeze',
+        '--from',
+        source(),
+        '--data',
+        'new.csv',
+        '--scale',
+        '16',
+        '--backend',
+        'onnx',
+        '--dry-run',
+      ],
       { cwd: dir },
     );
     expect(run.code, run.stderr).toBe(0);
@@ -171,7 +206,10 @@ describe('a graph from the CLI: --head, --dry-run, inspect', () => {
         '  4. conv1…relu  lr 0.000569  conv1, bn1, relu',
       ].join('\n'),
     );
-    const plans = jsonLines(run.stdout).filter((e) => e.type === 'plan') as { phase: string; parameters: { name: string; trains: boolean }[] }[];
+    const plans = jsonLines(run.stdout).filter((e) => e.type === 'plan') as {
+      phase: string;
+      parameters: { name: string; trains: boolean }[];
+    }[];
     expect(plans.map((p) => p.phase)).toEqual(['unfreeze-1', 'unfreeze-2', 'unfreeze-3', 'unfreeze-4']);
     expect(plans[1]!.parameters.filter((p) => p.trains).map((p) => layerOf(p.name))).toEqual([
       ...['layer2_0_conv1', 'layer2_0_bn1', 'layer2_0_bn1', 'layer2_0_conv2', 'layer2_0_bn2', 'layer2_0_bn2'],
@@ -192,7 +230,11 @@ describe('a graph from the CLI: --head, --dry-run, inspect', () => {
 
     const json = await runCli(['inspect', source(), '--json']);
     const { graph } = JSON.parse(json.stdout) as {
-      graph: { inputShape: number[]; output: string; nodes: { name: string; type: string; inputs: string[]; outputShape: number[]; parameters: number }[] };
+      graph: {
+        inputShape: number[];
+        output: string;
+        nodes: { name: string; type: string; inputs: string[]; outputShape: number[]; parameters: number }[];
+      };
     };
     expect(graph.inputShape).toEqual([8, 8, 1]);
     expect(graph.output).toBe('fc');

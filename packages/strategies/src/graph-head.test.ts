@@ -20,7 +20,11 @@ describe('--head on a graph: a cut that one value alone crosses', () => {
     expect(split.head.inputShape).toEqual([8, 8, 4]);
     expect(names(split.base!).at(-1)).toBe('layer1_0_relu_1');
     expect(split.head.layers.find((l) => l.name === 'layer2_0_downsample_0')!.inputs).toEqual(['input']);
-    expect(names(split.head)).toEqual(miniResnet().layers.slice(10).map((l) => l.name));
+    expect(names(split.head)).toEqual(
+      miniResnet()
+        .layers.slice(10)
+        .map((l) => l.name),
+    );
   });
 
   test('a head inside a residual block is refused in one line naming the other value crossing, and where a head could start', () => {
@@ -77,7 +81,11 @@ describe('greedy pre-training blocks of a graph encoder', () => {
     const encoder = splitAtHead(miniResnet()).base!;
     const blocks = encoderBlocks(encoder);
     expect(blocks.map((b) => b.layer)).toEqual(['conv1', 'layer1_0_conv1', 'layer2_0_conv1']);
-    expect(names(blocks[1]!.spec)).toEqual(miniResnet().layers.slice(3, 10).map((l) => l.name));
+    expect(names(blocks[1]!.spec)).toEqual(
+      miniResnet()
+        .layers.slice(3, 10)
+        .map((l) => l.name),
+    );
     expect(blocks[2]!.spec.inputShape).toEqual([8, 8, 4]);
     expect(names(blocks[2]!.below!).at(-1)).toBe('layer1_0_relu_1');
   });

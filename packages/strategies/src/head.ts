@@ -35,7 +35,10 @@ export function headIndex(spec: ModelSpec, headLayer?: string): number {
   const at = headLayer === undefined ? lastWithParameters(order) : positionOf(spec, order, headLayer);
   const crossing = crossingsOf(order, at);
   if (crossing.length > 1) {
-    const what = headLayer === undefined ? `the default head (from "${order[at]!.layer.name}", the last layer with parameters)` : `--head ${headLayer}: the head`;
+    const what =
+      headLayer === undefined
+        ? `the default head (from "${order[at]!.layer.name}", the last layer with parameters)`
+        : `--head ${headLayer}: the head`;
     const [first, ...others] = crossing.map(valueName);
     throw new HeadstartError(
       'USAGE',
@@ -47,7 +50,8 @@ export function headIndex(spec: ModelSpec, headLayer?: string): number {
 
 function positionOf(spec: ModelSpec, order: LayerShapes[], name: string): number {
   const at = order.findIndex((node) => node.layer.name === name);
-  if (at < 0) throw new HeadstartError('USAGE', `--head ${name}: no such layer; the layers are ${spec.layers.map((l) => l.name).join(', ')}`);
+  if (at < 0)
+    throw new HeadstartError('USAGE', `--head ${name}: no such layer; the layers are ${spec.layers.map((l) => l.name).join(', ')}`);
   return at;
 }
 

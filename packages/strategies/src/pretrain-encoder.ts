@@ -1,4 +1,12 @@
-import { HeadstartError, initializeWeights, sizeOf, type Dataset, type ModelSpec, type NamedTensors, type StrategyContext } from '@headstart/core';
+import {
+  HeadstartError,
+  initializeWeights,
+  sizeOf,
+  type Dataset,
+  type ModelSpec,
+  type NamedTensors,
+  type StrategyContext,
+} from '@headstart/core';
 import { withoutLabels } from '@headstart/data';
 import { autoencoderSpec } from './autoencoder.js';
 import { greedyPhases, greedyPretrain } from './greedy-pretrain.js';
@@ -43,7 +51,10 @@ export async function pretrainEncoder(
  * their labels, read in the model's input shape as training reads them (64 CSV columns as 8×8×1).
  */
 function pretrainingData(ctx: StrategyContext, encoder: ModelSpec): Dataset {
-  const data = ctx.data.unlabeled ?? { ...withoutLabels(ctx.data.train), sampleShape: fitted(ctx.data.train.sampleShape, encoder.inputShape) };
+  const data = ctx.data.unlabeled ?? {
+    ...withoutLabels(ctx.data.train),
+    sampleShape: fitted(ctx.data.train.sampleShape, encoder.inputShape),
+  };
   if (data.sampleShape.join(',') !== encoder.inputShape.join(',')) {
     throw new HeadstartError(
       'BAD_INPUT',

@@ -45,7 +45,13 @@ describe('cutting a graph where one value crosses', () => {
       ['a', undefined],
       ['b', undefined],
     ]);
-    const chain = validateSpec({ inputShape: [3], layers: [{ type: 'dense', name: 'x', units: 2 }, { type: 'dense', name: 'y', units: 2 }] });
+    const chain = validateSpec({
+      inputShape: [3],
+      layers: [
+        { type: 'dense', name: 'x', units: 2 },
+        { type: 'dense', name: 'y', units: 2 },
+      ],
+    });
     expect(specBetween(chain, 1)).toEqual(validateSpec({ inputShape: [2], layers: [{ type: 'dense', name: 'y', units: 2 }] }));
   });
 

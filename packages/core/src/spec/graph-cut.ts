@@ -43,9 +43,16 @@ export function specBetween(spec: ModelSpec, from: number, to?: number, source =
   const end = to ?? order.length;
   const input = onlyValue(order, from);
   const output = end === order.length ? spec.layers.at(-1)!.name : onlyValue(order, end);
-  const nodes = order.slice(from, end).sort((a, b) => Number(a.layer.name === output) - Number(b.layer.name === output) || a.index - b.index);
+  const nodes = order
+    .slice(from, end)
+    .sort((a, b) => Number(a.layer.name === output) - Number(b.layer.name === output) || a.index - b.index);
   const inputShape = input === MODEL_INPUT ? spec.inputShape : order.find((node) => node.layer.name === input)!.outputShape;
-  const layers = nodes.map((node) => withInputs(node.layer, node.inputs.map((name) => (name === input ? MODEL_INPUT : name))));
+  const layers = nodes.map((node) =>
+    withInputs(
+      node.layer,
+      node.inputs.map((name) => (name === input ? MODEL_INPUT : name)),
+    ),
+  );
   return validateSpec({ inputShape, layers }, source);
 }
 
@@ -57,14 +64,20 @@ export function specBetween(spec: ModelSpec, from: number, to?: number, source =
 export function stackSpecs(lower: ModelSpec, upper: ModelSpec, source = 'model spec'): ModelSpec {
   const joint = lower.layers.at(-1)!.name;
   const layers = upper.layers.map((layer) =>
-    layer.inputs ? withInputs(layer, layer.inputs.map((name) => (name === MODEL_INPUT ? joint : name))) : layer,
+    layer.inputs
+      ? withInputs(
+          layer,
+          layer.inputs.map((name) => (name === MODEL_INPUT ? joint : name)),
+        )
+      : layer,
   );
   return validateSpec({ inputShape: lower.inputShape, layers: [...lower.layers, ...layers] }, source);
 }
 
 function onlyValue(order: readonly LayerShapes[], at: number): string {
   const crossing = crossingsOf(order, at);
-  if (crossing.length !== 1) throw new Error(`a cut at position ${at} is crossed by ${crossing.length} values (${crossing.join(', ')}), not one`);
+  if (crossing.length !== 1)
+    throw new Error(`a cut at position ${at} is crossed by ${crossing.length} values (${crossing.join(', ')}), not one`);
   return crossing[0]!;
 }
 
