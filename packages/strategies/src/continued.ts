@@ -1,6 +1,7 @@
 import type { Strategy } from '@headstart/core';
 import { z } from 'zod';
-import { checkTrainable, discriminativeGroups, frozenParameters, trainableParameters } from './parameter-sets.js';
+import { announceGroups } from './group-listing.js';
+import { checkTrainable, discriminativeGroups, layerGroupsTopDown, frozenParameters, trainableParameters } from './parameter-sets.js';
 import { phasePlan } from './phase-plan.js';
 import { transferStart } from './start-model.js';
 import { transferOptionsSchema } from './transfer-options.js';
@@ -28,13 +29,14 @@ export function continued(): Strategy<ContinuedOptions> {
       const frozen = frozenParameters(trainableParameters(start.spec), options.freeze);
       const trainable = trainableParameters(start.spec).filter((p) => !frozen.has(p));
       checkTrainable(start.spec, trainable);
+      if (options.lrMult < 1) announceGroups(ctx, 'continued', layerGroupsTopDown(start.spec, start.head), options.lr, options.lrMult);
       const model = await ctx.createModel(start.spec, start.weights);
       const result = await ctx.fit(
         model,
         phasePlan(ctx, options, {
           phase: 'continue',
           trainable,
-          groups: discriminativeGroups(start.spec, trainable, options.lr, options.lrMult, options.weightDecay),
+          groups: discriminativeGroups(start.spec, trainable, options.lr, options.lrMult, options.weightDecay, start.head),
           l2sp: { weight: options.l2sp, reference: start.reference },
         }),
       );

@@ -1,4 +1,4 @@
-import { HeadstartError, validateSpec, type Model, type NamedTensors } from '@headstart/core';
+import { HeadstartError, stackSpecs, type Model, type NamedTensors } from '@headstart/core';
 
 /**
  * Two live models as one: `lower` (frozen) feeding `upper` (trained). Greedy pre-training trains
@@ -7,7 +7,7 @@ import { HeadstartError, validateSpec, type Model, type NamedTensors } from '@he
  * nowhere else. The stack owns both models: disposing it disposes them.
  */
 export function frozenStack(lower: Model, upper: Model): Model {
-  const spec = validateSpec({ inputShape: lower.spec.inputShape, layers: [...lower.spec.layers, ...upper.spec.layers] }, 'frozen stack');
+  const spec = stackSpecs(lower.spec, upper.spec, 'frozen stack');
   const lowerNames = new Set(lower.parameters().map((p) => p.name));
   const part = (weights: NamedTensors, inLower: boolean): NamedTensors =>
     new Map([...weights].filter(([name]) => lowerNames.has(name) === inLower));

@@ -1,6 +1,8 @@
 import type { EpochMetrics, Model, Strategy, StrategyContext } from '@headstart/core';
 import { gradualUnfreezeOptionsSchema, type GradualUnfreezeOptions } from './gradual-unfreeze-options.js';
+import { announceGroups } from './group-listing.js';
 import { splitAtHead } from './head.js';
+import type { LayerGroup } from './layer-groups.js';
 import { checkTrainable, discriminativeGroups, frozenParameters, layerGroupsTopDown, trainableParameters } from './parameter-sets.js';
 import { phasePlan } from './phase-plan.js';
 import { resumedPhaseIndex } from './resume-phase.js';
@@ -16,7 +18,7 @@ export type { GradualUnfreezeOptions } from './gradual-unfreeze-options.js';
 interface Unfreezing {
   start: TransferStart;
   /** Layer groups from the top down. */
-  groups: { layer: string; params: string[] }[];
+  groups: LayerGroup[];
   headGroups: number;
   /** Rate of each group relative to the one above. */
   lrMult: number;
@@ -42,6 +44,7 @@ export function gradualUnfreeze(): Strategy<GradualUnfreezeOptions> {
     needsStart: 'required',
     async run(ctx, options) {
       const u = unfreezing(ctx, options);
+      announceGroups(ctx, 'gradual-unfreeze', u.groups, options.lr, u.lrMult);
       const stages = unfreezeSchedule(u.groups.length, u.headGroups, options.unfreezeEvery, options.epochs);
       checkTrainable(
         u.start.spec,
@@ -72,11 +75,11 @@ export function gradualUnfreeze(): Strategy<GradualUnfreezeOptions> {
 function unfreezing(ctx: StrategyContext, options: GradualUnfreezeOptions): Unfreezing {
   const start = transferStart(ctx, 'gradual-unfreeze', options.head, false);
   const headLayers = splitAtHead(start.spec, start.head).head.layers.map((l) => l.name);
-  const groups = layerGroupsTopDown(start.spec);
+  const groups = layerGroupsTopDown(start.spec, start.head);
   return {
     start,
     groups,
-    headGroups: groups.filter((g) => headLayers.includes(g.layer)).length,
+    headGroups: groups.filter((g) => g.layers.every((layer) => headLayers.includes(layer))).length,
     lrMult: options.lrMult ?? 1 / options.lrFactor,
     frozen: frozenParameters(trainableParameters(start.spec), options.freeze),
     options,
@@ -115,7 +118,7 @@ async function trainStage(
     phasePlan(ctx, options, {
       phase: stage.phase,
       trainable,
-      groups: discriminativeGroups(spec, trainable, options.lr, u.lrMult, options.weightDecay),
+      groups: discriminativeGroups(spec, trainable, options.lr, u.lrMult, options.weightDecay, head),
       // Towards the pretrained base only: the new head has no pretrained values.
       l2sp: { weight: options.l2sp, reference: base ? weightsFor(base, u.start.reference) : new Map() },
     }),
@@ -130,8 +133,8 @@ function announce(ctx: StrategyContext, u: Unfreezing, stage: UnfreezeStage): vo
     stage.groups === u.headGroups
       ? `${stage.phase}: training the head (${u.groups
           .slice(0, stage.groups)
-          .map((g) => g.layer)
+          .map((g) => g.name)
           .join(', ')}) alone for ${stage.epochs} of ${epochs} epochs at lr ${lr}`
-      : `${stage.phase}: unfroze ${u.groups[stage.groups - 1]!.layer} after epoch ${stage.startEpoch} of ${epochs}, at lr ${(lr * u.lrMult ** (stage.groups - 1)).toPrecision(4)}`;
+      : `${stage.phase}: unfroze ${u.groups[stage.groups - 1]!.name} after epoch ${stage.startEpoch} of ${epochs}, at lr ${(lr * u.lrMult ** (stage.groups - 1)).toPrecision(4)}`;
   ctx.emit({ type: 'log', level: 'info', message: `gradual-unfreeze: ${message}` });
 }

@@ -1,6 +1,7 @@
 import type { Strategy } from '@headstart/core';
 import { z } from 'zod';
-import { checkTrainable, discriminativeGroups, frozenParameters, trainableParameters } from './parameter-sets.js';
+import { announceGroups } from './group-listing.js';
+import { checkTrainable, discriminativeGroups, layerGroupsTopDown, frozenParameters, trainableParameters } from './parameter-sets.js';
 import { phasePlan } from './phase-plan.js';
 import { transferStart } from './start-model.js';
 import { trainHead } from './train-head.js';
@@ -37,6 +38,7 @@ export function lpFt(): Strategy<LpFtOptions> {
       const frozen = frozenParameters(trainableParameters(start.spec), options.freeze);
       const trainable = trainableParameters(start.spec).filter((p) => !frozen.has(p));
       checkTrainable(start.spec, trainable);
+      if (options.lrMult < 1) announceGroups(ctx, 'lp-ft', layerGroupsTopDown(start.spec, start.head), options.lr, options.lrMult);
       const probeOptions = { ...options, epochs: options.probeEpochs, lr: options.probeLr };
       const probed =
         ctx.resume?.state.phase === 'finetune'
@@ -57,7 +59,7 @@ export function lpFt(): Strategy<LpFtOptions> {
         phasePlan(ctx, options, {
           phase: 'finetune',
           trainable,
-          groups: discriminativeGroups(start.spec, trainable, options.lr, options.lrMult, options.weightDecay),
+          groups: discriminativeGroups(start.spec, trainable, options.lr, options.lrMult, options.weightDecay, start.head),
           l2sp: { weight: options.l2sp, reference: start.reference },
         }),
       );

@@ -13,7 +13,7 @@ const imported = validateSpec({
 describe('parameter sets of a model with an opaque ONNX base', () => {
   test('count the block as a layer group a strategy may ask to train', () => {
     expect(trainableParameters(imported)).toEqual(['base.graph', 'fc2.kernel', 'fc2.bias']);
-    expect(layerGroupsTopDown(imported).map((g) => g.layer)).toEqual(['fc2', 'base']);
+    expect(layerGroupsTopDown(imported).map((g) => g.name)).toEqual(['fc2', 'base']);
   });
 
   test('checkTrainable fails before any work when the block would train, naming the op and node', () => {

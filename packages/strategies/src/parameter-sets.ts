@@ -1,4 +1,5 @@
 import { HeadstartError, inferShapes, opaqueTrainingError, parameterShapes, type ModelSpec, type ParameterGroup } from '@headstart/core';
+import { layerGroups, type LayerGroup } from './layer-groups.js';
 
 /**
  * A glob over parameter names: `*` matches any run of characters, `?` one character; the whole name
@@ -54,12 +55,13 @@ export function checkTrainable(spec: ModelSpec, names: Iterable<string>): void {
   if (opaque) throw opaqueTrainingError(spec, opaque.layer);
 }
 
-/** Layers that own trainable parameters, from the top (output) down: the units of gradual unfreezing. */
-export function layerGroupsTopDown(spec: ModelSpec): { layer: string; params: string[] }[] {
-  return inferShapes(spec)
-    .map((l) => ({ layer: l.layer.name, params: l.parameters.filter((p) => p.role !== 'statistic').map((p) => p.name) }))
-    .filter((g) => g.params.length > 0)
-    .reverse();
+/**
+ * The units of gradual unfreezing and discriminative rates, from the top (output) down: a chain's
+ * layers with parameters, a graph's blocks (see {@link layerGroups}); `head` names the first head
+ * layer, which starts a group.
+ */
+export function layerGroupsTopDown(spec: ModelSpec, head?: string): LayerGroup[] {
+  return layerGroups(spec, head).reverse();
 }
 
 /**
@@ -72,9 +74,10 @@ export function discriminativeGroups(
   lr: number,
   lrMult: number,
   weightDecay = 0,
+  head?: string,
 ): ParameterGroup[] {
   const wanted = new Set(trainable);
-  return layerGroupsTopDown(spec)
-    .map((g, depth) => ({ name: g.layer, params: g.params.filter((p) => wanted.has(p)), lr: lr * lrMult ** depth, weightDecay }))
+  return layerGroupsTopDown(spec, head)
+    .map((g, depth) => ({ name: g.name, params: g.params.filter((p) => wanted.has(p)), lr: lr * lrMult ** depth, weightDecay }))
     .filter((g) => g.params.length > 0);
 }

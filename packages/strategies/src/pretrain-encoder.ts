@@ -1,4 +1,12 @@
-import { HeadstartError, initializeWeights, type Dataset, type ModelSpec, type NamedTensors, type StrategyContext } from '@headstart/core';
+import {
+  HeadstartError,
+  initializeWeights,
+  sizeOf,
+  type Dataset,
+  type ModelSpec,
+  type NamedTensors,
+  type StrategyContext,
+} from '@headstart/core';
 import { withoutLabels } from '@headstart/data';
 import { autoencoderSpec } from './autoencoder.js';
 import { greedyPhases, greedyPretrain } from './greedy-pretrain.js';
@@ -38,9 +46,15 @@ export async function pretrainEncoder(
   return weightsFor(encoder, trained);
 }
 
-/** `--unlabeled` data, else the training samples without their labels; it must fit the model's input. */
+/**
+ * `--unlabeled` data, which must have the model's input shape, else the training samples without
+ * their labels, read in the model's input shape as training reads them (64 CSV columns as 8×8×1).
+ */
 function pretrainingData(ctx: StrategyContext, encoder: ModelSpec): Dataset {
-  const data = ctx.data.unlabeled ?? withoutLabels(ctx.data.train);
+  const data = ctx.data.unlabeled ?? {
+    ...withoutLabels(ctx.data.train),
+    sampleShape: fitted(ctx.data.train.sampleShape, encoder.inputShape),
+  };
   if (data.sampleShape.join(',') !== encoder.inputShape.join(',')) {
     throw new HeadstartError(
       'BAD_INPUT',
@@ -48,6 +62,11 @@ function pretrainingData(ctx: StrategyContext, encoder: ModelSpec): Dataset {
     );
   }
   return data;
+}
+
+/** The model's input shape when a sample holds as many values, else the sample's own (refused above). */
+function fitted(sampleShape: number[], inputShape: number[]): number[] {
+  return sizeOf(sampleShape) === sizeOf(inputShape) ? inputShape : sampleShape;
 }
 
 /**

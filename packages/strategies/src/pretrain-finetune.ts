@@ -1,6 +1,7 @@
 import { HeadstartError, type ModelSpec, type Strategy } from '@headstart/core';
 import { splitAtHead, withNewHead } from './head.js';
-import { discriminativeGroups, frozenParameters, trainableParameters } from './parameter-sets.js';
+import { announceGroups } from './group-listing.js';
+import { discriminativeGroups, frozenParameters, layerGroupsTopDown, trainableParameters } from './parameter-sets.js';
 import { phasePlan } from './phase-plan.js';
 import { pretrainEncoder } from './pretrain-encoder.js';
 import { pretrainFinetuneOptionsSchema, type PretrainFinetuneOptions } from './pretrain-finetune-options.js';
@@ -33,6 +34,7 @@ export function pretrainFinetune(): Strategy<PretrainFinetuneOptions> {
       const encoder = encoderOf(spec, headLayers[0]!);
       // Before pre-training: a --freeze glob that matches nothing must not cost its epochs.
       const frozen = frozenParameters(trainableParameters(spec), options.freeze);
+      if (options.lrMult < 1) announceGroups(ctx, 'pretrain-finetune', layerGroupsTopDown(spec, headLayers[0]), options.lr, options.lrMult);
       const pretrained = await pretrainEncoder(ctx, encoder, options, 'finetune');
       const model = await ctx.createModel(spec, mergeWeights(spec, pretrained, headLayers, ctx.rng));
       const trainable = trainableParameters(spec).filter((p) => !frozen.has(p));
@@ -41,7 +43,7 @@ export function pretrainFinetune(): Strategy<PretrainFinetuneOptions> {
         phasePlan(ctx, options, {
           phase: 'finetune',
           trainable,
-          groups: discriminativeGroups(spec, trainable, options.lr, options.lrMult, options.weightDecay),
+          groups: discriminativeGroups(spec, trainable, options.lr, options.lrMult, options.weightDecay, headLayers[0]),
           l2sp: { weight: options.l2sp, reference: pretrained },
         }),
       );

@@ -50,10 +50,7 @@ export async function trainHead(
     }
   }
   const model = await ctx.createModel(t.spec, t.weights);
-  const baseBatchNorm = t.spec.layers
-    .slice(0, split.index)
-    .filter((l) => l.type === 'batchNorm')
-    .map((l) => l.name);
+  const baseBatchNorm = (split.base?.layers ?? []).filter((l) => l.type === 'batchNorm').map((l) => l.name);
   const result = await ctx.fit(model, phasePlan(ctx, t.options, { phase: t.phase, trainable, frozenBatchNorm: baseBatchNorm }));
   return { model, result, trainable, cached: false };
 }

@@ -1,4 +1,4 @@
-import { inferShapes, readManifest } from '@headstart/core';
+import { inferShapes, isChain, readManifest, type LayerShapes, type ModelSpec } from '@headstart/core';
 import { table } from '../output/reporter.js';
 
 /** `headstart inspect`: what a checkpoint holds, read from its header only. */
@@ -17,7 +17,7 @@ export async function inspect(file: string, flags: { json?: boolean }): Promise<
   );
   const optimizer = tensors.filter((t) => t.name.startsWith('optim.')).length;
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify({ file, manifest, parameters, tensors })}\n`);
+    process.stdout.write(`${JSON.stringify({ file, manifest, graph: graphOf(manifest.spec, layers), parameters, tensors })}\n`);
     return;
   }
   // An opaque ONNX block's graph is bytes, not parameters: counted apart.
@@ -28,8 +28,8 @@ export async function inspect(file: string, flags: { json?: boolean }): Promise<
   const lines = [
     `${file}  (format ${manifest.format} v${manifest.version}, ${count.toLocaleString('en')} parameters${opaque}${optimizer ? `, ${optimizer} optimizer tensors` : ''})`,
     '',
-    `input [${manifest.spec.inputShape.join(', ')}]`,
-    table([['layer', 'type', 'output'], ...layers.map((l) => [l.layer.name, l.layer.type, `[${l.outputShape.join(', ')}]`])]),
+    `input [${manifest.spec.inputShape.join(', ')}]${isChain(manifest.spec) ? '' : `, ${describeGraph(manifest.spec, layers)}`}`,
+    nodeTable(manifest.spec, layers),
     '',
     table([
       ['parameter', 'shape', 'trained in last stage'],
@@ -47,6 +47,44 @@ export async function inspect(file: string, flags: { json?: boolean }): Promise<
     ),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** The spec as a graph, for `--json`: its nodes in topological order, each with the values it takes. */
+function graphOf(spec: ModelSpec, layers: LayerShapes[]) {
+  return {
+    inputShape: spec.inputShape,
+    output: spec.layers.at(-1)!.name,
+    nodes: layers.map((l) => ({
+      name: l.layer.name,
+      type: l.layer.type,
+      inputs: l.inputs,
+      outputShape: l.outputShape,
+      parameters: parameterCount(l),
+    })),
+  };
+}
+
+/** `a graph of 21 nodes (2 merges); the output is "fc"` */
+function describeGraph(spec: ModelSpec, layers: LayerShapes[]): string {
+  const merges = layers.filter((l) => l.inputs.length > 1).length;
+  return `a graph of ${layers.length} nodes (${merges} merge${merges === 1 ? '' : 's'}); the output is "${spec.layers.at(-1)!.name}"`;
+}
+
+/** One row a node, in topological order; a graph's rows say what each node takes. */
+function nodeTable(spec: ModelSpec, layers: LayerShapes[]): string {
+  const graph = !isChain(spec);
+  const header = graph ? ['node', 'type', 'inputs', 'output', 'parameters'] : ['layer', 'type', 'output', 'parameters'];
+  const rows = layers.map((l) => {
+    const count = l.parameters.some((p) => p.dtype === 'uint8') ? 'opaque' : parameterCount(l).toLocaleString('en');
+    const output = `[${l.outputShape.join(', ')}]`;
+    return graph ? [l.layer.name, l.layer.type, l.inputs.join(', '), output, count] : [l.layer.name, l.layer.type, output, count];
+  });
+  return table([header, ...rows]);
+}
+
+/** How many numbers a node's parameters hold (an opaque block's graph bytes are not numbers: 0). */
+function parameterCount(l: LayerShapes): number {
+  return l.parameters.filter((p) => p.dtype !== 'uint8').reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
 }
 
 function describePreprocessing(p: { kind: string; factor?: number }): string {
