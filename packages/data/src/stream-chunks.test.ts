@@ -1,4 +1,4 @@
-import { evaluateClassifier, evaluateClassifierStream, type Dataset, type Model } from '@headstart/core';
+import { evaluateClassifier, evaluateClassifierStream, validateSpec, type Dataset, type Model } from '@headstart/core';
 import { describe, expect, it } from 'vitest';
 import { DIGITS_CSV } from './__fixtures__/temp-dir.js';
 import { loadDataset, streamChunks } from './load-dataset.js';
@@ -10,7 +10,7 @@ registerLoaders();
  * A nearest-class-mean classifier of the digits: softmax of minus the squared distance to each
  * class's mean. Right often, not always, and never fully sure: a non-trivial loss and confusion.
  */
-function centroidModel(data: Dataset): Pick<Model, 'predict'> {
+function centroidModel(data: Dataset): Pick<Model, 'predict' | 'spec'> {
   const width = data.features.length / data.size;
   const k = data.labelMap!.length;
   const means = new Float64Array(k * width);
@@ -22,6 +22,8 @@ function centroidModel(data: Dataset): Pick<Model, 'predict'> {
   }
   for (let c = 0; c < k; c++) for (let j = 0; j < width; j++) means[c * width + j]! /= counts[c]!;
   return {
+    // Its outputs are probabilities already, as a model ending in a softmax gives.
+    spec: validateSpec({ inputShape: [width], layers: [{ type: 'dense', name: 'centroids', units: k, activation: 'softmax' }] }),
     async predict(x, size) {
       const out = new Float32Array(size * k);
       for (let i = 0; i < size; i++) {
