@@ -32,16 +32,18 @@ beforeAll(async () => {
 });
 
 /** Per row: the class with the largest logit, and that logit. */
+/** Each row's class and its probability: the softmax of PyTorch's logits. */
 function best(logits: ArrayLike<number>, classes: number): { label: number; value: number }[] {
   return Array.from({ length: logits.length / classes }, (_, row) => {
-    let label = 0;
-    for (let k = 1; k < classes; k++) if (logits[row * classes + k]! > logits[row * classes + label]!) label = k;
-    return { label, value: logits[row * classes + label]! };
+    const values = Array.from({ length: classes }, (_, k) => logits[row * classes + k]!);
+    const exp = values.map((v) => Math.exp(v - Math.max(...values)));
+    const label = values.indexOf(Math.max(...values));
+    return { label, value: exp[label]! / exp.reduce((a, b) => a + b, 0) };
   });
 }
 
 describe('headstart import of a PyTorch ResNet-style ONNX file', () => {
-  test('maps the residual graph with no opaque block; predict gives PyTorch’s classes and logits (≤ 1e-4)', async () => {
+  test('maps the residual graph with no opaque block; predict gives PyTorch’s classes and softmax probabilities (≤ 1e-4)', async () => {
     expect(imported.stderr).toBe('');
     expect(imported.code).toBe(0);
     expect(imported.stdout).toMatch(new RegExp(`^imported ${ONNX} → ${ckpt} \\(17 layers, sha256 [0-9a-f]{12}…\\)\\n$`));
@@ -62,7 +64,8 @@ describe('headstart import of a PyTorch ResNet-style ONNX file', () => {
     // An opaque block shows as a layer of type onnx and as "bytes of opaque ONNX graph" in the header.
     expect(table.stdout).not.toMatch(/opaque/i);
     expect(table.stdout.split('\n').filter((line) => /^\S+\s+onnx\s/.test(line))).toEqual([]);
-    expect(table.stdout).toMatch(/^layer1_0_add\s+add\s+\[8, 8, 8\]$/m);
+    expect(table.stdout).toMatch(/^layer1_0_add\s+add\s+layer1_0_conv2, conv1\s+\[8, 8, 8\]\s+0$/m);
+    expect(table.stdout).toMatch(/^outputs: logits \(the model ends in a linear layer\); predict and evaluate apply a softmax/m);
 
     const out = join(dir, 'predictions.jsonl');
     const predicted = await runCli(['predict', '--model', ckpt, '--data', rows, '--out', out]);

@@ -1,4 +1,4 @@
-import { inferShapes, isChain, readManifest, type LayerShapes, type ModelSpec } from '@headstart/core';
+import { inferShapes, isChain, outputsLogits, readManifest, type LayerShapes, type ModelSpec } from '@headstart/core';
 import { table } from '../output/reporter.js';
 
 /** `headstart inspect`: what a checkpoint holds, read from its header only. */
@@ -37,6 +37,9 @@ export async function inspect(file: string, flags: { json?: boolean }): Promise<
     ]),
     '',
     `labels: ${manifest.labels ? manifest.labels.map(String).join(', ') : '(none)'}`,
+    ...(manifest.labels && outputsLogits(manifest.spec)
+      ? ['outputs: logits (the model ends in a linear layer); predict and evaluate apply a softmax to give probabilities']
+      : []),
     `preprocessing: ${describePreprocessing(manifest.preprocessing)}`,
     `training: ${manifest.training ? (manifest.training.complete ? 'complete' : `interrupted at epoch ${manifest.training.epoch + 1}, step ${manifest.training.step}`) : '(none)'}`,
     '',
@@ -54,6 +57,7 @@ function graphOf(spec: ModelSpec, layers: LayerShapes[]) {
   return {
     inputShape: spec.inputShape,
     output: spec.layers.at(-1)!.name,
+    outputsLogits: outputsLogits(spec),
     nodes: layers.map((l) => ({
       name: l.layer.name,
       type: l.layer.type,
