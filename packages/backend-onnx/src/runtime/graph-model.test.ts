@@ -1,4 +1,4 @@
-import { meanLoss, toWeights64 } from '@headstart/conformance/reference';
+import { meanLoss, referenceForward, toWeights64 } from '@headstart/conformance/reference';
 import {
   createRng,
   parameterShapes,
@@ -16,7 +16,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createOnnxBackend } from '../base.js';
 import { loadDigits } from '../__fixtures__/digits.js';
 import { expectClose, randomValues } from '../__fixtures__/gradient-check.js';
-import { graphReferenceForward } from '../__fixtures__/graph-reference.js';
 import { requireRuntime } from './runtime.js';
 import { encodeModel } from '../onnx/onnx-proto.js';
 import { opaqueMlp } from '../__fixtures__/opaque-mlp.js';
@@ -140,7 +139,7 @@ describe('graph models on onnx', () => {
     const model = await backend.createModel(spec, weights);
     const x = digits.x.subarray(0, 16 * 64);
     const got = await model.predict(x, 16);
-    const expected = graphReferenceForward(spec, toWeights64(weights), x, 16, { training: false }).output;
+    const expected = referenceForward(spec, toWeights64(weights), x, 16, { training: false }).output;
     expectClose(got, expected, 'predictions', 1e-5, 0);
     model.dispose();
   });
@@ -179,7 +178,7 @@ describe('graph models on onnx', () => {
     const lossIn = (frozenBatchNorm: Set<string>): number =>
       meanLoss(
         'softmaxCrossEntropy',
-        graphReferenceForward(residual, w64, batch.x, 8, { training: true, frozenBatchNorm, logits: true }).output,
+        referenceForward(residual, w64, batch.x, 8, { training: true, frozenBatchNorm, logits: true }).output,
         batch,
       );
     expect(Math.abs(loss - lossIn(new Set(['bn1'])))).toBeLessThan(1e-4);
