@@ -58,7 +58,11 @@ function pretrainingData(ctx: StrategyContext, encoder: ModelSpec): Dataset {
   if (data.sampleShape.join(',') !== encoder.inputShape.join(',')) {
     throw new HeadstartError(
       'BAD_INPUT',
-      `pretrain-finetune: ${data.source.file}: samples have shape [${data.sampleShape}], but the model's input is [${encoder.inputShape}]`,
+      `pretrain-finetune: ${data.source.file}: samples have shape [${data.sampleShape}], but the model's input is [${encoder.inputShape}]${
+        sizeOf(data.sampleShape) === sizeOf(encoder.inputShape)
+          ? `; give --input-shape ${encoder.inputShape.join(',')} to read them in that shape`
+          : ''
+      }`,
     );
   }
   return data;

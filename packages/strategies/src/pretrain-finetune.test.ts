@@ -253,6 +253,8 @@ describe('pretrain-finetune', () => {
     const wrong = { ...d.unlabeled, sampleShape: [8, 8] };
     await expect(
       runTraining(await runOf(pretrainFinetune(), {}, { train: d.few, unlabeled: wrong }, join(dir, 'bad.safetensors'))),
-    ).rejects.toThrow(/pretrain-finetune: .*digits\.csv: samples have shape \[8,8\], but the model's input is \[64\]/);
+    ).rejects.toThrow(
+      /pretrain-finetune: .*digits\.csv: samples have shape \[8,8\], but the model's input is \[64\]; give --input-shape 64 to read them in that shape$/,
+    );
   });
 });
