@@ -125,7 +125,7 @@ test('import takes a tfjs model directory too, and refuses a layer it cannot map
   const refused = await runCli(['import', bad, '--out', join(dir, 'never.safetensors')]);
   expect(refused.code).toBe(2);
   expect(refused.stderr).toBe(
-    `headstart: ${bad}: layer GRU "memory": layer class GRU cannot be mapped to a headstart layer; supported: Dense, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, BatchNormalization, Dropout, Activation, ReLU, LeakyReLU, Softmax, InputLayer\n`,
+    `headstart: ${bad}: layer GRU "memory": layer class GRU cannot be mapped to a headstart layer; supported: Dense, Conv2D, DepthwiseConv2D, ZeroPadding2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, BatchNormalization, Dropout, Activation, ReLU, LeakyReLU, Softmax, Add, Concatenate, InputLayer\n`,
   );
 }, 120_000);
 
