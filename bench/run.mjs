@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // headstart benchmarks (`npm run bench`; not part of `npm test`).
-//   node bench/run.mjs --workload mlp|cnn --backend onnx|tfjs [--seconds S] [--json]   one measurement, one JSON line
+//   node bench/run.mjs --workload mlp|cnn|resnet18|mobilenet_v2 --backend onnx|tfjs [--seconds S] [--json]
+//                                                                                      one measurement, one JSON line
 //   node bench/run.mjs --workload fit-overhead --backend tfjs [--engine cpu|wasm]      headstart's tfjs trainer vs plain model.fit
 //                                                                                      (--engine forces a tfjs engine: HEADSTART_TFJS_ENGINE)
 //   node bench/run.mjs --workload demo --backend onnx|tfjs [--json]                    `headstart demo` end to end in a child:
@@ -89,7 +90,14 @@ async function all() {
       ? bestOf(
           [1, os.cpus().length].map((threads) =>
             child(
-              [fileURLToPath(new URL('./torch_bench.py', import.meta.url)), workload, String(seconds), String(threads)],
+              [
+                fileURLToPath(new URL('./torch_bench.py', import.meta.url)),
+                workload,
+                String(Math.max(seconds, WORKLOADS[workload].minSeconds ?? 0)),
+                String(threads),
+                String(WORKLOADS[workload].batch),
+                String(WORKLOADS[workload].warmup ?? 20),
+              ],
               '/usr/bin/python3',
             ),
           ),
@@ -123,11 +131,18 @@ async function all() {
   );
   const demos = ['onnx', 'tfjs'].map((backend) => ({ backend, ...child([self, '--workload', 'demo', '--backend', backend, '--json']) }));
   for (const row of [...rows, ...frozen, ...overhead, ...demos]) console.log(JSON.stringify(row));
-  console.log('\n| workload | backend | engine | samples/s | vs PyTorch | peak RSS MB |\n| --- | --- | --- | ---: | ---: | ---: |');
+  console.log(
+    '\n| workload | backend | engine | samples/s | vs PyTorch | peak RSS MB | parameters |\n| --- | --- | --- | ---: | ---: | ---: | ---: |',
+  );
   for (const r of rows) {
     console.log(
-      `| ${r.workload} | ${r.backend ?? 'pytorch'} | ${r.engine ?? r.error ?? ''} | ${r.samplesPerSec ? Math.round(r.samplesPerSec).toLocaleString('en') : '-'} | ${r.vsPytorch ? `${r.vsPytorch.toFixed(2)}×` : '-'} | ${r.peakRssMB ? Math.round(r.peakRssMB) : '-'} |`,
+      `| ${r.workload} | ${r.backend ?? 'pytorch'} | ${r.engine ?? r.error ?? ''} | ${r.samplesPerSec ? Math.round(r.samplesPerSec).toLocaleString('en') : '-'} | ${r.vsPytorch ? `${r.vsPytorch.toFixed(2)}×` : '-'} | ${r.peakRssMB ? Math.round(r.peakRssMB) : '-'} | ${r.parameters ? r.parameters.toLocaleString('en') : '-'} |`,
     );
+  }
+  // The headstart spec must be PyTorch's network: same trainable parameter count (torch counts model.parameters()).
+  for (const workload of Object.keys(WORKLOADS)) {
+    const counts = new Set(rows.filter((r) => r.workload === workload && r.parameters).map((r) => r.parameters));
+    if (counts.size > 1) console.log(`\nparameter counts differ on ${workload}: ${[...counts].join(' vs ')}`);
   }
   console.log(
     '\n| frozen-base on the digits CNN | through the base, s/epoch | cached features, s/epoch | speed-up per epoch | total through / cached |\n| --- | ---: | ---: | ---: | ---: |',
@@ -169,12 +184,18 @@ if (values.workload || values.backend) {
     !(tfjsOnly ? ['tfjs'] : ['onnx', 'tfjs']).includes(values.backend)
   ) {
     console.error(
-      'usage: node bench/run.mjs --workload mlp|cnn|frozen-base|fit-overhead|demo --backend onnx|tfjs [--engine cpu|wasm] [--seconds S] [--json]',
+      'usage: node bench/run.mjs --workload mlp|cnn|resnet18|mobilenet_v2|frozen-base|fit-overhead|demo --backend onnx|tfjs [--engine cpu|wasm] [--seconds S] [--json]',
     );
     process.exit(2);
   }
-  const result = await one(values.workload, values.backend);
-  console.log(values.json ? JSON.stringify(result) : result);
+  try {
+    const result = await one(values.workload, values.backend);
+    console.log(values.json ? JSON.stringify(result) : result);
+  } catch (error) {
+    // One line, the last of stderr: what the table shows for this run (e.g. a backend that cannot train graphs yet).
+    console.error(`${values.workload} on ${values.backend}: ${error.message.split('\n')[0]}`);
+    process.exit(1);
+  }
 } else {
   await all();
 }
