@@ -1,4 +1,4 @@
-import { HeadstartError, requireChain, validateSpec, type Availability, type Backend } from '@headstart/core';
+import { HeadstartError, validateSpec, type Availability, type Backend } from '@headstart/core';
 import { engineFor, selectEngine, startEngines, tfjsVersion, type EngineSet } from './engine/engine.js';
 import { exportLayersModel } from './interop/layers-model-export.js';
 import { LAYERS_MODEL_FORMAT } from './interop/layers-model-format.js';
@@ -41,7 +41,6 @@ export function createTfjsBackend(options: TfjsBackendOptions = {}): Backend {
     },
     probe: async () => availability(await engines()),
     async createModel(spec, weights, createOptions) {
-      requireChain(spec, 'tfjs');
       checkNoOpaqueBlocks(spec);
       const set = await engines();
       if (set.started.length === 0) throw new HeadstartError('NOT_SUPPORTED', `tfjs: no engine could start (${set.reasons.join('; ')})`);

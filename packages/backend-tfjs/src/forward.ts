@@ -1,4 +1,4 @@
-import { splitFinalSoftmax, type Layer, type ModelSpec } from '@headstart/core';
+import { inferShapes, MODEL_INPUT, splitFinalSoftmax, type Layer, type ModelSpec } from '@headstart/core';
 import type * as tf from '@tensorflow/tfjs';
 import { activate, activationLayer } from './layers/activations.js';
 import { batchNormLayer } from './layers/batch-norm.js';
@@ -7,6 +7,7 @@ import { denseLayer } from './layers/dense.js';
 import { dropoutLayer } from './layers/dropout.js';
 import { flattenLayer } from './layers/flatten.js';
 import type { ForwardMode, LayerForward } from './layers/forward-types.js';
+import { addLayer, concatLayer } from './layers/merge.js';
 import { opaqueBlockError } from './opaque-blocks.js';
 import type { ParameterStore } from './parameters.js';
 import { globalAvgPool2dLayer, pool2dLayer } from './layers/pooling.js';
@@ -19,23 +20,58 @@ export interface CompiledForward {
   endsInSoftmax: boolean;
 }
 
+/** One node of the compiled graph: the values it takes, by name, and its op on them. */
+interface CompiledNode {
+  name: string;
+  inputs: string[];
+  run: (xs: tf.Tensor[], mode: ForwardMode) => tf.Tensor;
+}
+
 /**
- * Compose the per-layer ops of a spec. A final softmax (a dense or conv layer's activation, or a
- * trailing activation layer) is split off so the loss can start from the logits before it.
+ * Compose the per-layer ops of a spec into its graph, evaluated in core's topological order with
+ * every value kept by node name ({@link MODEL_INPUT} for the input); the output is the last listed
+ * layer's. A final softmax (a dense or conv layer's activation, or a last softmax layer) is split off
+ * so the loss can start from the logits before it.
  */
 export function compileForward(spec: ModelSpec, params: ParameterStore): CompiledForward {
   const { layers, endsInSoftmax } = splitFinalSoftmax(spec.layers);
-  const ops = layers.map((layer, index) => buildLayer(layer, index, params));
+  const split = new Map(layers.map((layer) => [layer.name, layer]));
+  const nodes: CompiledNode[] = inferShapes(spec).map(({ layer, index, inputs }) => ({
+    name: layer.name,
+    inputs,
+    // A split-off softmax layer passes its input on: the logits.
+    run: buildNode(split.get(layer.name) ?? { type: 'activation', name: layer.name, activation: 'linear' }, index, params),
+  }));
+  const output = spec.layers[spec.layers.length - 1]!.name;
   return {
     endsInSoftmax,
     forward(x, mode) {
-      const out = ops.reduce((y, op) => op(y, mode), x);
+      const values = new Map<string, tf.Tensor>([[MODEL_INPUT, x]]);
+      for (const node of nodes) values.set(node.name, node.run(node.inputs.map((name) => values.get(name)!), mode));
+      const out = values.get(output)!;
       return endsInSoftmax && !mode.logits ? activate('softmax', out) : out;
     },
   };
 }
 
-function buildLayer(layer: Layer, index: number, params: ParameterStore): LayerForward {
+function buildNode(layer: Layer, index: number, params: ParameterStore): CompiledNode['run'] {
+  switch (layer.type) {
+    case 'add': {
+      const merge = addLayer(layer);
+      return (xs) => merge(xs);
+    }
+    case 'concat': {
+      const merge = concatLayer(layer);
+      return (xs) => merge(xs);
+    }
+    default: {
+      const op = buildLayer(layer, index, params);
+      return (xs, mode) => op(xs[0]!, mode);
+    }
+  }
+}
+
+function buildLayer(layer: Exclude<Layer, { type: 'add' | 'concat' }>, index: number, params: ParameterStore): LayerForward {
   switch (layer.type) {
     case 'dense':
       return denseLayer(layer, params);
@@ -56,9 +92,5 @@ function buildLayer(layer: Layer, index: number, params: ParameterStore): LayerF
       return activationLayer(layer);
     case 'onnx':
       throw opaqueBlockError(layer);
-    case 'add':
-    case 'concat':
-      // Unreachable: createModel refuses graphs (requireChain) before anything is built.
-      throw new Error(`layer "${layer.name}": a ${layer.type} layer reached the chain builder`);
   }
 }

@@ -39,6 +39,23 @@ const IMAGE: LayerInput[] = [
   { type: 'globalAvgPool2d', name: 'gap' },
   { type: 'dense', name: 'head', units: 3, activation: 'softmax' },
 ];
+/**
+ * A graph: explicit pads, relu6, depthwise (multiplier 2) and grouped convolutions, a residual add,
+ * padded max and average pooling (with and without the pads counted) and a concat.
+ */
+const GRAPH: LayerInput[] = [
+  { type: 'conv2d', name: 'stem', filters: 4, kernelSize: 3, padding: 1, activation: 'relu6' },
+  { type: 'conv2d', name: 'dw', filters: 8, kernelSize: 3, padding: [1, 0, 1, 2], strides: [1, 2], groups: 4, activation: 'relu6' },
+  { type: 'conv2d', name: 'g2', filters: 4, kernelSize: [1, 2], padding: [0, 1, 0, 0], groups: 2 },
+  { type: 'conv2d', name: 'skip', filters: 4, kernelSize: 1, strides: [1, 2], inputs: ['stem'] },
+  { type: 'add', name: 'sum', inputs: ['skip', 'g2'] },
+  { type: 'maxPool2d', name: 'mp', poolSize: 3, strides: 2, padding: 1 },
+  { type: 'avgPool2d', name: 'ap', poolSize: 2, strides: 1, padding: [0, 0, 1, 1], countIncludePad: false },
+  { type: 'avgPool2d', name: 'ap2', poolSize: 2, strides: 1, padding: [1, 1, 0, 0], countIncludePad: true, inputs: ['mp'] },
+  { type: 'concat', name: 'cat', inputs: ['ap', 'ap2'] },
+  { type: 'globalAvgPool2d', name: 'gap' },
+  { type: 'dense', name: 'head', units: 3, activation: 'softmax' },
+];
 /** The same image layers without convolutions: what the wasm engine can train. */
 const IMAGE_WITHOUT_CONV: LayerInput[] = [
   { type: 'maxPool2d', name: 'mp', poolSize: 2, strides: 1, padding: 'same' },
@@ -81,6 +98,7 @@ describe('kernels training needs', () => {
   test.each([
     ['flat', [4], FLAT],
     ['image', [5, 5, 2], IMAGE],
+    ['graph', [6, 6, 2], GRAPH],
   ] as const)('the table covers every kernel a %s model runs while training on cpu (tf.profile)', async (_, inputShape, layers) => {
     for (const loss of ['softmaxCrossEntropy', 'mse'] as const) {
       const spec = validateSpec({ inputShape: [...inputShape], layers: loss === 'mse' ? layers.slice(0, -1) : layers });
@@ -110,13 +128,19 @@ describe('kernels training needs', () => {
     }
   });
 
-  test('the wasm engine lacks only the convolution kernel gradient among what headstart models need', () => {
+  test('the wasm engine lacks only the (depthwise) convolution kernel gradients among what headstart models need', () => {
     expect(missingKernels(validateSpec({ inputShape: [4], layers: FLAT }), 'wasm')).toEqual([]);
     expect(missingKernels(validateSpec({ inputShape: [5, 5, 2], layers: IMAGE_WITHOUT_CONV }), 'wasm')).toEqual([]);
     expect(missingKernels(validateSpec({ inputShape: [5, 5, 2], layers: IMAGE }), 'wasm')).toEqual([
       { kernel: 'Conv2DBackpropFilter', layer: 'c0' },
     ]);
+    expect(missingKernels(validateSpec({ inputShape: [6, 6, 2], layers: GRAPH }), 'wasm')).toEqual([
+      { kernel: 'Conv2DBackpropFilter', layer: 'stem' },
+      { kernel: 'DepthwiseConv2dNativeBackpropInput', layer: 'dw' },
+      { kernel: 'DepthwiseConv2dNativeBackpropFilter', layer: 'dw' },
+    ]);
     // The cpu engine has everything.
+    expect(missingKernels(validateSpec({ inputShape: [6, 6, 2], layers: GRAPH }), 'cpu')).toEqual([]);
     expect(missingKernels(validateSpec({ inputShape: [5, 5, 2], layers: IMAGE }), 'cpu')).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
-import type { Activation, Layer, ModelSpec } from '@headstart/core';
+import { inferShapes, type Activation, type Conv2dLayer, type Layer, type ModelSpec } from '@headstart/core';
+import { explicitPads } from '@headstart/core/backend-kit';
 import * as tf from '@tensorflow/tfjs';
 
 /**
@@ -46,21 +47,26 @@ const ACTIVATION_KERNELS: Record<Activation, string[]> = {
 };
 
 /** Forward and gradient kernels of a layer, beyond {@link EVERY_STEP}. */
-function layerKernels(layer: Layer): string[] {
+function layerKernels(layer: Layer, inputShape: number[]): string[] {
   switch (layer.type) {
     case 'dense':
       return ACTIVATION_KERNELS[layer.activation];
     case 'conv2d':
-      return ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', ...ACTIVATION_KERNELS[layer.activation]];
+      return [...convKernels(layer, inputShape[inputShape.length - 1]!), ...(explicitPads(layer.padding) ? PAD_KERNELS : []), ...ACTIVATION_KERNELS[layer.activation]];
     case 'maxPool2d':
-      return ['MaxPool', 'MaxPoolGrad'];
+      return ['MaxPool', 'MaxPoolGrad', ...(explicitPads(layer.padding) ? PAD_KERNELS : [])];
     case 'avgPool2d':
-      // `same` average pooling is spelled out with padding (see layers/pooling.ts); its gradient slices.
-      return ['AvgPool', 'AvgPoolGrad', ...(layer.padding === 'same' ? ['PadV2', 'Slice'] : [])];
+      // Padded average pooling is spelled out with padding (see layers/pooling.ts); its gradient slices.
+      return ['AvgPool', 'AvgPoolGrad', ...(layer.padding !== 'valid' ? PAD_KERNELS : [])];
     case 'batchNorm':
       return ['Rsqrt', 'Pow'];
     case 'activation':
       return ACTIVATION_KERNELS[layer.activation];
+    case 'add':
+      // Two inputs: Add; more: AddN. Both are every-step kernels already.
+      return [];
+    case 'concat':
+      return ['Concat', 'Slice'];
     case 'globalAvgPool2d':
     case 'flatten':
     case 'dropout':
@@ -72,6 +78,18 @@ function layerKernels(layer: Layer): string[] {
   }
 }
 
+/** Explicit pads are a pad before a `valid` window; its gradient slices the pads off. */
+const PAD_KERNELS = ['PadV2', 'Slice'];
+
+/** A plain convolution; a depthwise one (groups = input channels); else one per group, split and joined. */
+function convKernels(layer: Conv2dLayer, channels: number): string[] {
+  const groups = layer.groups ?? 1;
+  const conv = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'];
+  if (groups === 1) return conv;
+  if (groups === channels) return ['DepthwiseConv2dNative', 'DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'Reshape'];
+  return [...conv, 'SplitV', 'Concat', 'Slice'];
+}
+
 /** A kernel training a model needs that an engine lacks, and the first layer that needs it. */
 export interface MissingKernel {
   kernel: string;
@@ -81,7 +99,8 @@ export interface MissingKernel {
 /** Every kernel training a model of `spec` may run, with the first layer needing each. */
 export function trainingKernels(spec: ModelSpec): Map<string, string> {
   const needs = new Map<string, string>(EVERY_STEP.map((kernel) => [kernel, '(every step)']));
-  for (const layer of spec.layers) for (const kernel of layerKernels(layer)) if (!needs.has(kernel)) needs.set(kernel, layer.name);
+  for (const { layer, inputShape } of inferShapes(spec))
+    for (const kernel of layerKernels(layer, inputShape)) if (!needs.has(kernel)) needs.set(kernel, layer.name);
   return needs;
 }
 

@@ -25,3 +25,6 @@ export interface ForwardMode {
 
 /** One layer's computation on a batch (the batch is the leading axis). */
 export type LayerForward = (x: tf.Tensor, mode: ForwardMode) => tf.Tensor;
+
+/** A merge layer's computation on the batches of its inputs, in the order the spec lists them. */
+export type MergeForward = (xs: tf.Tensor[]) => tf.Tensor;
