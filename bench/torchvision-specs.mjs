@@ -48,7 +48,7 @@ export function resnet18Spec({ classes = 10, size = 32 } = {}) {
     }
   });
   x = b.push({ type: 'globalAvgPool2d', name: 'avgpool' }, [x]);
-  b.push({ type: 'dense', name: 'fc', units: classes }, [x]);
+  b.push({ type: 'dense', name: 'fc', units: classes, activation: 'softmax' }, [x]);
   return { inputShape: [size, size, 3], layers: b.layers };
 }
 
@@ -91,7 +91,7 @@ export function mobilenetV2Spec({ classes = 10, size = 32 } = {}) {
   x = convBnRelu6(b, `features.${index}`, x, 1280, 1);
   x = b.push({ type: 'globalAvgPool2d', name: 'avgpool' }, [x]);
   x = b.push({ type: 'dropout', name: 'classifier.0', rate: 0.2 }, [x]);
-  b.push({ type: 'dense', name: 'classifier.1', units: classes }, [x]);
+  b.push({ type: 'dense', name: 'classifier.1', units: classes, activation: 'softmax' }, [x]);
   return { inputShape: [size, size, 3], layers: b.layers };
 }
 
