@@ -84,8 +84,41 @@ describe('a checkpoint written by release 0.1', () => {
   });
 });
 
-describe('graph specs on backends that run chains only', () => {
-  test.each(['onnx', 'tfjs'])('train --backend %s refuses a residual model in one line, exit 2, writing nothing', async (backend) => {
+describe('graph specs', () => {
+  test('train --backend onnx trains a residual model and predict runs it', async () => {
+    const run = await runCli(
+      [
+        'train',
+        '--strategy',
+        'full-retrain',
+        '--data',
+        digits,
+        '--model',
+        'residual.yaml',
+        '--backend',
+        'onnx',
+        '--epochs',
+        '1',
+        '--out',
+        'residual-onnx.safetensors',
+      ],
+      { cwd: dir },
+    );
+    expect(run.stderr).toMatch(/^saved residual-onnx\.safetensors — loss /);
+    expect(run.code).toBe(0);
+    const saved = await readCheckpoint(join(dir, 'residual-onnx.safetensors'));
+    expect(saved.manifest.spec.layers.find((l) => l.name === 'res1')).toMatchObject({ type: 'add', inputs: ['conv1', 'stem'] });
+    const predict = await runCli(
+      ['predict', '--model', 'residual-onnx.safetensors', '--data', 'rows20.csv', '--backend', 'onnx', '--out', 'r.csv'],
+      {
+        cwd: dir,
+      },
+    );
+    expect(predict.code).toBe(0);
+    expect((await readFile(join(dir, 'r.csv'), 'utf8')).trim().split('\n')).toHaveLength(21);
+  });
+
+  test.each(['tfjs'])('train --backend %s refuses a residual model in one line, exit 2, writing nothing', async (backend) => {
     const out = `residual-${backend}.safetensors`;
     const run = await runCli(
       [

@@ -1,4 +1,4 @@
-import { HeadstartError, requireChain, type Availability, type Backend } from '@headstart/core';
+import { HeadstartError, type Availability, type Backend } from '@headstart/core';
 import { exportOnnxModel } from './interop/export-model.js';
 import { createOnnxModel } from './runtime/model.js';
 import { ONNX_FORMAT } from './interop/onnx-format.js';
@@ -35,7 +35,6 @@ export function createOnnxBackend(options: OnnxBackendOptions = {}): Backend {
     meta: { version: VERSION, description: 'onnxruntime-node running forward and train-step graphs compiled by headstart' },
     probe: async (): Promise<Availability> => probeOnnx(),
     async createModel(spec, weights, createOptions) {
-      requireChain(spec, 'onnx');
       const ort = await runtime().catch((error: unknown) => {
         throw new HeadstartError('NOT_SUPPORTED', `onnx: ${error instanceof Error ? error.message : String(error)}`);
       });

@@ -1,7 +1,8 @@
 import { meanLoss, referenceForward, type Weights64 } from '@headstart/conformance/reference';
-import { createRng, parameterShapes, sizeOf, outputShape, validateSpec, type Batch, type LossKind, type ModelSpecInput } from '@headstart/core';
+import { createRng, inferShapes, isChain, parameterShapes, sizeOf, outputShape, validateSpec, type Batch, type LossKind, type ModelSpecInput } from '@headstart/core';
 import { expect } from 'vitest';
 import { graphGradients } from './gradient-graph.js';
+import { graphReferenceForward } from './graph-reference.js';
 
 /** Options of {@link checkGradients}. */
 export interface CheckOptions {
@@ -44,7 +45,8 @@ export async function checkGradients(specInput: ModelSpecInput, options: CheckOp
   const got = await graphGradients({ spec, loss, weights, x, target, n, wrt, masks, ...mode });
   // The conformance suite's float64 reference; the loss starts from the values before a final softmax.
   const batch = lossBatch(loss, target, n);
-  const logits = (w: Weights64, input: Float64Array): Float64Array => referenceForward(spec, w, input, n, { ...mode, dropoutMasks: masks, logits: true }).output;
+  const forward = isChain(spec) ? referenceForward : graphReferenceForward;
+  const logits = (w: Weights64, input: Float64Array): Float64Array => forward(spec, w, input, n, { ...mode, dropoutMasks: masks, logits: true }).output;
   const objective = (w: Weights64, input: Float64Array): number => meanLoss(loss, logits(w, input), batch);
   expectClose(got.logits, logits(weights, x), 'forward output');
   expect(got.loss).toBeCloseTo(objective(weights, x), 4);
@@ -93,7 +95,6 @@ function oneHot(n: number, classes: number, rng: { int(k: number): number }): Fl
 }
 
 function maskFor(spec: ReturnType<typeof validateSpec>, layer: string, n: number, rate: number, rng: { next(): number }): Float64Array {
-  const cut = spec.layers.findIndex((l) => l.name === layer);
-  const shape = cut === 0 ? spec.inputShape : outputShape({ ...spec, layers: spec.layers.slice(0, cut) });
+  const shape = inferShapes(spec).find((l) => l.layer.name === layer)!.inputShape;
   return Float64Array.from({ length: n * sizeOf(shape) }, () => (rng.next() < rate ? 0 : 1 / (1 - rate)));
 }

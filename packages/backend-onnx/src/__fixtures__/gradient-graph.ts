@@ -1,4 +1,4 @@
-import { outputShape, parameterShapes, sizeOf, type LossKind, type ModelSpec } from '@headstart/core';
+import { inferShapes, outputShape, parameterShapes, sizeOf, type LossKind, type ModelSpec } from '@headstart/core';
 import type { Tensor } from 'onnxruntime-node';
 import { emitForward } from '../compiler/forward.js';
 import { GraphBuilder } from '../compiler/graph-builder.js';
@@ -75,15 +75,7 @@ export async function graphGradients(run: GradientRun): Promise<GraphGradients> 
 }
 
 function maskShape(spec: ModelSpec, layer: string): number[] {
-  let shape = [...spec.inputShape];
-  for (const l of spec.layers) {
-    if (l.name === layer) return shape;
-    shape = nextShape(spec, l.name);
-  }
-  throw new Error(`no layer ${layer}`);
-}
-
-function nextShape(spec: ModelSpec, layer: string): number[] {
-  const cut = spec.layers.findIndex((l) => l.name === layer);
-  return outputShape({ ...spec, layers: spec.layers.slice(0, cut + 1) });
+  const node = inferShapes(spec).find((l) => l.layer.name === layer);
+  if (!node) throw new Error(`no layer ${layer}`);
+  return node.inputShape;
 }

@@ -1,4 +1,4 @@
-import { HeadstartError, splitFinalSoftmax, type Layer, type ModelSpec } from '@headstart/core';
+import { HeadstartError, inferShapes, MODEL_INPUT, splitFinalSoftmax, type Layer, type ModelSpec } from '@headstart/core';
 import { activationLayer } from './layers/activation-layer.js';
 import { batchNormLayer } from './layers/batch-norm-layer.js';
 import { conv2dLayer } from './layers/conv2d-layer.js';
@@ -6,6 +6,7 @@ import { denseLayer } from './layers/dense-layer.js';
 import { dropoutLayer } from './layers/dropout-layer.js';
 import { flattenLayer } from './layers/flatten-layer.js';
 import type { Flow, LayerContext } from './layers/layer-context.js';
+import { addLayer, concatLayer } from './layers/merge-layers.js';
 import { globalAvgPool2dLayer, pool2dLayer } from './layers/pool2d-layer.js';
 import { TO_NCHW, TO_NHWC, transpose } from './ops/shape-ops.js';
 
@@ -17,16 +18,26 @@ export interface ForwardOutput {
 }
 
 /**
- * Emit a spec's layers on the input `x` (`[N, ...inputShape]`, channels-last). A final softmax (a
- * dense or conv layer's activation, or a trailing activation layer) is left out so the loss can start
- * from the logits; the caller applies it where outputs are wanted.
+ * Emit a spec's graph on the input `x` (`[N, ...inputShape]`, channels-last), node by node in
+ * topological order, each node reading the values of the nodes it takes by name. The model output is
+ * the last listed layer's. A final softmax (that layer's activation, or that layer when it is a
+ * softmax activation layer) is left out so the loss can start from the logits; the caller applies it
+ * where outputs are wanted.
  */
 export function emitForward(ctx: LayerContext, spec: ModelSpec, x: string): ForwardOutput {
   const { layers, endsInSoftmax } = splitFinalSoftmax(spec.layers);
-  let flow: Flow = spec.inputShape.length === 3 ? { value: transpose(ctx, x, TO_NCHW), layout: 'nchw' } : { value: x, layout: 'flat' };
-  for (const layer of layers) flow = emitLayer(ctx, layer, flow);
-  const output = flow.layout === 'nchw' ? transpose(ctx, flow.value, TO_NHWC) : flow.value;
-  return { output, endsInSoftmax };
+  const input: Flow = spec.inputShape.length === 3 ? { value: transpose(ctx, x, TO_NCHW), layout: 'nchw' } : { value: x, layout: 'flat' };
+  const flows = new Map<string, Flow>([[MODEL_INPUT, input]]);
+  let output = input;
+  // The last listed layer is the graph's only sink, so it comes last in topological order.
+  for (const node of inferShapes(spec)) {
+    const inputs = node.inputs.map((name) => flows.get(name)!);
+    // A final softmax activation layer that was split off: the output is what it takes.
+    const layer = layers[node.index];
+    output = layer ? emitLayer(ctx, layer, inputs) : inputs[0]!;
+    flows.set(node.layer.name, output);
+  }
+  return { output: output.layout === 'nchw' ? transpose(ctx, output.value, TO_NHWC) : output.value, endsInSoftmax };
 }
 
 /** Whether the spec ends in a softmax (which the loss `softmaxCrossEntropy` needs). */
@@ -34,7 +45,8 @@ export function endsInSoftmax(spec: ModelSpec): boolean {
   return splitFinalSoftmax(spec.layers).endsInSoftmax;
 }
 
-function emitLayer(ctx: LayerContext, layer: Layer, x: Flow): Flow {
+function emitLayer(ctx: LayerContext, layer: Layer, inputs: readonly Flow[]): Flow {
+  const x = inputs[0]!;
   switch (layer.type) {
     case 'dense':
       if (x.layout !== 'flat')
@@ -55,15 +67,15 @@ function emitLayer(ctx: LayerContext, layer: Layer, x: Flow): Flow {
       return dropoutLayer(ctx, layer, x);
     case 'activation':
       return activationLayer(ctx, layer, x);
+    case 'add':
+      return addLayer(ctx, layer, inputs);
+    case 'concat':
+      return concatLayer(ctx, layer, inputs);
     case 'onnx':
       // An opaque block runs in a session of its own (runtime/opaque-block.ts), ahead of the compiled graph.
       throw new HeadstartError(
         'NOT_SUPPORTED',
         `layer "${layer.name}" is an opaque ONNX block, which runs in its own session and cannot be compiled into a graph`,
       );
-    case 'add':
-    case 'concat':
-      // Unreachable: createModel refuses graphs (requireChain) before anything is compiled.
-      throw new Error(`layer "${layer.name}": a ${layer.type} layer reached the chain compiler`);
   }
 }

@@ -115,3 +115,69 @@ describe('image layer gradients against central finite differences', () => {
     );
   });
 });
+
+describe('grouped, depthwise and explicitly padded windows', () => {
+  it('grouped conv2d (2 groups, 2 filters per group), stride 2, explicit pads', async () => {
+    await checkGradients(
+      {
+        inputShape: [6, 5, 4],
+        layers: [{ type: 'conv2d', name: 'c', filters: 4, kernelSize: 3, strides: 2, padding: [1, 0, 2, 1], groups: 2 }, flatten, head],
+      },
+      { wrt: ['c.kernel', 'c.bias', 'x'] },
+    );
+  });
+
+  it('depthwise conv2d with a channel multiplier of 2 and of 1, padding 1, relu6', async () => {
+    await checkGradients(
+      {
+        inputShape: [5, 5, 3],
+        layers: [{ type: 'conv2d', name: 'c', filters: 6, kernelSize: 3, padding: 1, groups: 3, activation: 'relu6' }, flatten, head],
+      },
+      { wrt: ['c.kernel', 'c.bias', 'x'], seed: 3 },
+    );
+    await checkGradients(
+      {
+        inputShape: [6, 6, 3],
+        layers: [
+          { type: 'conv2d', name: 'c', filters: 3, kernelSize: 3, strides: 2, padding: 1, groups: 3, useBias: false },
+          flatten,
+          head,
+        ],
+      },
+      { wrt: ['c.kernel', 'x'] },
+    );
+  });
+
+  it('conv2d with PyTorch-style padding 3 and stride 2 (a ResNet stem), and asymmetric pads', async () => {
+    await checkGradients(
+      { inputShape: [7, 7, 2], layers: [{ type: 'conv2d', name: 'c', filters: 2, kernelSize: 7, strides: 2, padding: 3 }, flatten, head] },
+      { wrt: ['c.kernel', 'c.bias', 'x'] },
+    );
+    await checkGradients(
+      {
+        inputShape: [5, 4, 1],
+        layers: [{ type: 'conv2d', name: 'c', filters: 2, kernelSize: [2, 3], padding: [0, 2, 1, 0] }, flatten, head],
+      },
+      { wrt: ['c.kernel', 'x'] },
+    );
+  });
+
+  it('maxPool2d with padding 1, stride 2 (a ResNet stem pool)', async () => {
+    await checkGradients(
+      { inputShape: [6, 6, 2], layers: [{ type: 'maxPool2d', name: 'p', poolSize: 3, strides: 2, padding: 1 }, flatten, head] },
+      { wrt: ['x'] },
+    );
+  });
+
+  it('avgPool2d with explicit pads, counting the pads and not', async () => {
+    for (const countIncludePad of [true, false]) {
+      await checkGradients(
+        {
+          inputShape: [5, 6, 2],
+          layers: [{ type: 'avgPool2d', name: 'p', poolSize: 3, strides: 2, padding: [1, 1, 0, 1], countIncludePad }, flatten, head],
+        },
+        { wrt: ['x'] },
+      );
+    }
+  });
+});

@@ -1,12 +1,14 @@
 import {
   checkInput,
   HeadstartError,
+  MODEL_INPUT,
   opaqueTrainingError,
   parameterShapes,
   planTraining,
   validateSpec,
   type Batch,
   type EvalResult,
+  type Layer,
   type Model,
   type ModelSpec,
   type NamedTensors,
@@ -55,7 +57,7 @@ export async function createOpaqueBaseModel(
   const rest = new Map([...(weights ?? [])].filter(([name]) => name !== graphName));
   const tailSpec =
     spec.layers.length > 1
-      ? validateSpec({ inputShape: layer.outputShape, layers: spec.layers.slice(1) }, 'the layers after the opaque ONNX block')
+      ? validateSpec({ inputShape: layer.outputShape, layers: tailLayers(spec) }, 'the layers after the opaque ONNX block')
       : undefined;
   if (!tailSpec && rest.size > 0)
     throw new HeadstartError('BAD_INPUT', `unknown parameter "${[...rest.keys()][0]}"; this model has ${graphName}`);
@@ -187,6 +189,25 @@ class OpaqueBaseTrainer implements Trainer {
     checkInput(this.inputShape, batch.x, batch.size);
     return { ...batch, x: await this.block().run(batch.x, batch.size) };
   }
+}
+
+/**
+ * The layers after the block, as a spec of their own whose input is the block's output: a layer that
+ * takes the block by name takes the model input there.
+ * @throws HeadstartError (BAD_INPUT) for a layer that takes the model input past the block, which the
+ * tail never sees.
+ */
+function tailLayers(spec: ModelSpec): Layer[] {
+  const block = spec.layers[0]!.name;
+  return spec.layers.slice(1).map((layer, i) => {
+    if (!layer.inputs) return layer;
+    if (layer.inputs.includes(MODEL_INPUT))
+      throw new HeadstartError(
+        'BAD_INPUT',
+        `layers[${i + 1}] "${layer.name}": inputs: it takes "${MODEL_INPUT}", the model input, past the opaque ONNX block "${block}"; only the block may take the model input`,
+      );
+    return { ...layer, inputs: layer.inputs.map((name) => (name === block ? MODEL_INPUT : name)) };
+  });
 }
 
 function sameValues(a: Float32Array, b: Float32Array): boolean {

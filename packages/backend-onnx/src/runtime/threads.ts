@@ -36,7 +36,7 @@ export function forwardWork(spec: ModelSpec): number {
     if (layer.type === 'dense') work += inputShape[0]! * layer.units;
     if (layer.type === 'conv2d') {
       const [kh, kw] = asPair(layer.kernelSize);
-      work += sizeOf(outputShape) * kh * kw * inputShape[2]!;
+      work += (sizeOf(outputShape) * kh * kw * inputShape[2]!) / (layer.groups ?? 1);
     }
   }
   return work;

@@ -4,43 +4,64 @@ import type { EmitContext } from '../tape.js';
 import { transposeAttributes, type WindowGeometry } from './window-geometry.js';
 
 /**
- * 2-D convolution of an NCHW input with an ONNX-layout kernel `[out, in, kh, kw]`.
- * Gradients: the input's through ConvTranspose with the same kernel; the kernel's as a convolution of
- * the transposed input (`[C, N, H, W]`) with the transposed output gradient (`[O, N, Ho, Wo]`) as
- * kernel, dilated by the stride.
+ * 2-D convolution of an NCHW input with an ONNX-layout kernel `[out, in / groups, kh, kw]`, output
+ * channels in `groups` consecutive blocks each seeing its block of input channels (depthwise when
+ * `groups` is the input channels). Gradients: the input's through ConvTranspose with the same kernel
+ * and groups; the kernel's as an im2col GEMM (see {@link convKernelGradient}).
  */
-export function conv2d(ctx: EmitContext, x: string, kernel: string, bias: string | undefined, geometry: WindowGeometry): string {
+export function conv2d(
+  ctx: EmitContext,
+  x: string,
+  kernel: string,
+  bias: string | undefined,
+  geometry: WindowGeometry,
+  groups = 1,
+): string {
   const { b } = ctx;
   const [n] = b.shapeOf(x);
   const [filters] = b.shapeOf(kernel);
   const inputs = bias === undefined ? [x, kernel] : [x, kernel, bias];
-  const y = b.op('Conv', inputs, convAttributes(geometry), [n!, filters!, ...geometry.output], 'conv');
+  const y = b.op('Conv', inputs, convAttributes(geometry, groups), [n!, filters!, ...geometry.output], 'conv');
   ctx.tape?.record({
     op: 'Conv',
     inputs,
     outputs: [y],
     backward: (g, [dY], needs) => [
-      needs[0] ? convInputGradient(g, dY!, kernel, geometry, b.shapeOf(x)) : undefined,
-      needs[1] ? convKernelGradient(g, x, dY!, geometry, b.shapeOf(kernel)) : undefined,
+      needs[0] ? convInputGradient(g, dY!, kernel, geometry, b.shapeOf(x), groups) : undefined,
+      needs[1]
+        ? groups === 1
+          ? convKernelGradient(g, x, dY!, geometry, b.shapeOf(kernel))
+          : groupedKernelGradient(g, x, dY!, geometry, b.shapeOf(kernel), groups)
+        : undefined,
       needs[2] ? g.op('ReduceSum', [dY!, g.int64s([0, 2, 3])], { keepdims: int(0) }, [filters!], 'dbias') : undefined,
     ],
   });
   return y;
 }
 
-function convAttributes(g: WindowGeometry): Attributes {
-  return { kernel_shape: ints(g.kernel), strides: ints(g.strides), pads: ints(g.pads) };
+function convAttributes(g: WindowGeometry, groups: number): Attributes {
+  return { kernel_shape: ints(g.kernel), strides: ints(g.strides), pads: ints(g.pads), ...(groups > 1 ? { group: int(groups) } : {}) };
 }
 
-function convInputGradient(b: GraphBuilder, dY: string, kernel: string, geometry: WindowGeometry, xShape: Dim[]): string {
+function convInputGradient(b: GraphBuilder, dY: string, kernel: string, geometry: WindowGeometry, xShape: Dim[], groups: number): string {
   const { pads, outputPadding } = transposeAttributes(geometry);
-  return b.op(
-    'ConvTranspose',
-    [dY, kernel],
-    { kernel_shape: ints(geometry.kernel), strides: ints(geometry.strides), pads: ints(pads), output_padding: ints(outputPadding) },
-    xShape,
-    'dconv_x',
-  );
+  const attributes: Attributes = {
+    kernel_shape: ints(geometry.kernel),
+    strides: ints(geometry.strides),
+    pads: ints(pads),
+    output_padding: ints(outputPadding),
+    ...(groups > 1 ? { group: int(groups) } : {}),
+  };
+  return b.op('ConvTranspose', [dY, kernel], attributes, xShape, 'dconv_x');
+}
+
+/** The input transposed to `[C, N, H, W]` and zero-padded as the convolution pads it. */
+function paddedChannelsFirst(b: GraphBuilder, x: string, geometry: WindowGeometry, c: number): string {
+  const [pt, pl, pb, pr] = geometry.pads;
+  const xT = b.op('Transpose', [x], { perm: ints([1, 0, 2, 3]) }, [c, 'N', ...geometry.input], 'x_t');
+  if (pt + pl + pb + pr === 0) return xT;
+  const padded = [geometry.input[0] + pt + pb, geometry.input[1] + pl + pr];
+  return b.op('Pad', [xT, b.int64s([0, 0, pt, pl, 0, 0, pb, pr])], {}, [c, 'N', ...padded], 'x_pad');
 }
 
 /**
@@ -53,12 +74,7 @@ function convKernelGradient(b: GraphBuilder, x: string, dY: string, geometry: Wi
   const [o, c, kh, kw] = kernelShape as [number, number, number, number];
   const [ho, wo] = geometry.output;
   const [sh, sw] = geometry.strides;
-  const [pt, pl, pb, pr] = geometry.pads;
-  let xT = b.op('Transpose', [x], { perm: ints([1, 0, 2, 3]) }, [c, 'N', ...geometry.input], 'x_t');
-  if (pt + pl + pb + pr > 0) {
-    const padded = [geometry.input[0] + pt + pb, geometry.input[1] + pl + pr];
-    xT = b.op('Pad', [xT, b.int64s([0, 0, pt, pl, 0, 0, pb, pr])], {}, [c, 'N', ...padded], 'x_pad');
-  }
+  const xT = paddedChannelsFirst(b, x, geometry, c);
   const windows: string[] = [];
   for (let i = 0; i < kh; i++) {
     for (let j = 0; j < kw; j++) {
@@ -73,4 +89,47 @@ function convKernelGradient(b: GraphBuilder, x: string, dY: string, geometry: Wi
   const dW = b.op('Gemm', [dYFlat, patches], { transB: int(1) }, [o, kh * kw * c], 'dconv_w_flat');
   const dWWindows = b.op('Reshape', [dW, b.int64s([o, kh, kw, c])], {}, [o, kh, kw, c], 'dconv_w_okkc');
   return b.op('Transpose', [dWWindows], { perm: ints([0, 3, 1, 2]) }, [o, c, kh, kw], 'dconv_w');
+}
+
+/**
+ * The kernel gradient of a grouped convolution: the im2col GEMM of {@link convKernelGradient} once per
+ * group, as one batched MatMul. The padded input `[C, N, H, W]` is viewed as `[groups, C/groups, N,
+ * H, W]`, so each kernel position's strided window already sits group by group and the windows join
+ * along axis 1 with no copy in between: patches `[groups, kh·kw·C/groups, N·Ho·Wo]` times the output
+ * gradient `[groups, N·Ho·Wo, O/groups]`.
+ */
+function groupedKernelGradient(
+  b: GraphBuilder,
+  x: string,
+  dY: string,
+  geometry: WindowGeometry,
+  kernelShape: Dim[],
+  groups: number,
+): string {
+  const [o, cg, kh, kw] = kernelShape as [number, number, number, number];
+  const og = o / groups;
+  const [ho, wo] = geometry.output;
+  const [sh, sw] = geometry.strides;
+  const xT = paddedChannelsFirst(b, x, geometry, cg * groups);
+  const [, , hp, wp] = b.shapeOf(xT) as [number, 'N', number, number];
+  const grouped = b.op('Reshape', [xT, b.int64s([groups, cg, -1, hp, wp])], {}, [groups, cg, 'N', hp, wp], 'x_groups');
+  const windows: string[] = [];
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const bounds = [b.int64s([i, j]), b.int64s([i + (ho - 1) * sh + 1, j + (wo - 1) * sw + 1]), b.int64s([3, 4]), b.int64s([sh, sw])];
+      windows.push(b.op('Slice', [grouped, ...bounds], {}, [groups, cg, 'N', ho, wo], 'x_window'));
+    }
+  }
+  const k = kh * kw * cg;
+  const stacked = windows.length === 1 ? windows[0]! : b.op('Concat', windows, { axis: int(1) }, [groups, k, 'N', ho, wo], 'x_windows');
+  const patches = b.op('Reshape', [stacked, b.int64s([groups, k, -1])], {}, [groups, k, 'N'], 'patches');
+  // dY [N, O, Ho, Wo] → [groups, N·Ho·Wo, O/groups]
+  const dYGroups = b.op('Reshape', [dY, b.int64s([-1, groups, og, ho * wo])], {}, ['N', groups, og, ho * wo], 'dy_groups');
+  const dYT = b.op('Transpose', [dYGroups], { perm: ints([1, 0, 3, 2]) }, [groups, 'N', ho * wo, og], 'dy_t');
+  const dYFlat = b.op('Reshape', [dYT, b.int64s([groups, -1, og])], {}, [groups, 'N', og], 'dy_flat');
+  const dW = b.op('MatMul', [patches, dYFlat], {}, [groups, k, og], 'dconv_w_flat');
+  // [groups, kh, kw, C/groups, O/groups] → [groups, O/groups, C/groups, kh, kw] = [O, C/groups, kh, kw]
+  const dWWindows = b.op('Reshape', [dW, b.int64s([groups, kh, kw, cg, og])], {}, [groups, kh, kw, cg, og], 'dconv_w_gkkco');
+  const dWOnnx = b.op('Transpose', [dWWindows], { perm: ints([0, 4, 3, 1, 2]) }, [groups, og, cg, kh, kw], 'dconv_w_t');
+  return b.op('Reshape', [dWOnnx, b.int64s([o, cg, kh, kw])], {}, [o, cg, kh, kw], 'dconv_w');
 }
