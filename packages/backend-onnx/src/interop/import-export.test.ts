@@ -77,7 +77,7 @@ describe('import of a PyTorch-style ONNX CNN', () => {
       'conv2d:conv2',
       'batchNorm:bn',
       'activation:relu_1',
-      'flatten:flatten5',
+      'flatten:flatten',
       'dense:fc',
     ]);
     expect(spec.layers[0]).toMatchObject({ padding: 'same', activation: 'relu' });

@@ -32,6 +32,14 @@ export class Constants {
     }
   }
 
+  /** Record `from`'s tensor (or why it cannot be read) under `name` too. */
+  alias(name: string, from: string): void {
+    const value = this.values.get(from);
+    if (value) this.values.set(name, value);
+    const unreadable = this.unreadable.get(from);
+    if (unreadable !== undefined) this.unreadable.set(name, unreadable);
+  }
+
   get(name: string): Constant | undefined {
     return this.values.get(name);
   }

@@ -2,7 +2,7 @@ import { HeadstartError, validateSpec, type LayerInput, type ModelSpec, type Nam
 import { Constants } from './onnx-constants.js';
 import {
   graphInput,
-  mapChain,
+  mapGraph,
   nodeName,
   recordConstant,
   type UnmappableNode,
@@ -99,13 +99,12 @@ function tryTail(file: string, graph: GraphProto, initializers: Constants, cut: 
   const constants = initializers.copy();
   for (const node of (graph.node ?? []).slice(0, cut.index + 1)) recordConstant(constants, node);
   try {
-    return mapChain({
+    return mapGraph({
       file,
       graph,
       constants,
-      from: { value: cut.value, shape: cut.shape },
+      from: { value: cut.value, layer: OPAQUE_BASE_NAME, shape: cut.shape },
       firstNode: cut.index + 1,
-      reserved: [OPAQUE_BASE_NAME],
     });
   } catch (error) {
     if (error instanceof HeadstartError && error.code === 'NOT_SUPPORTED') return undefined;
