@@ -46,7 +46,8 @@ const reference = JSON.parse(readFileSync(join(FIXTURES, 'fewshot-reference.json
 const { epochs, batch } = reference.recipe;
 const seeds = values.seeds ? values.seeds.split(',') : Object.keys(selection.seeds);
 const strategies = values.strategies.split(',');
-for (const s of strategies) if (!STRATEGIES[s]) throw new Error(`--strategies: unknown "${s}"; known: ${Object.keys(STRATEGIES).join(', ')}`);
+for (const s of strategies)
+  if (!STRATEGIES[s]) throw new Error(`--strategies: unknown "${s}"; known: ${Object.keys(STRATEGIES).join(', ')}`);
 
 /** Runs the CLI; returns stdout, or throws with its last stderr line. */
 function cli(args) {
@@ -77,9 +78,29 @@ function trainAndEvaluate(dir, base, name, seed, trainCsv, testCsv) {
   const out = join(dir, `${name}-${seed}.safetensors`);
   const started = performance.now();
   cli([
-    'train', '--strategy', strategy, '--from', base, '--data', trainCsv, '--val-split', '0', '--backend', values.backend,
-    '--epochs', String(epochs), '--batch-size', String(batch), '--lr', String(lr), '--seed', String(seed), '--out', out,
-    '--checkpoint-every', '0',
+    'train',
+    '--strategy',
+    strategy,
+    '--from',
+    base,
+    '--data',
+    trainCsv,
+    '--val-split',
+    '0',
+    '--backend',
+    values.backend,
+    '--epochs',
+    String(epochs),
+    '--batch-size',
+    String(batch),
+    '--lr',
+    String(lr),
+    '--seed',
+    String(seed),
+    '--out',
+    out,
+    '--checkpoint-every',
+    '0',
   ]);
   const seconds = (performance.now() - started) / 1000;
   const evaluation = JSON.parse(cli(['evaluate', '--model', out, '--data', testCsv, '--backend', values.backend, '--json']));
@@ -95,11 +116,12 @@ function main() {
     for (const seed of seeds) {
       const train = new Set(selection.seeds[seed].trainRows);
       const test = rows.filter((row, i) => !train.has(i) && selection.classes.includes(labelOf(row)));
-      if (test.length !== selection.seeds[seed].testRowCount) throw new Error(`seed ${seed}: ${test.length} test rows, the selection says ${selection.seeds[seed].testRowCount}`);
+      if (test.length !== selection.seeds[seed].testRowCount)
+        throw new Error(`seed ${seed}: ${test.length} test rows, the selection says ${selection.seeds[seed].testRowCount}`);
       const trainCsv = join(dir, `train-${seed}.csv`);
       const testCsv = join(dir, `test-${seed}.csv`);
-      writeFileSync(trainCsv, [header, ...[...train].map((i) => rows[i])].join('\n') + '\n');
-      writeFileSync(testCsv, [header, ...test].join('\n') + '\n');
+      writeFileSync(trainCsv, `${[header, ...[...train].map((i) => rows[i])].join('\n')}\n`);
+      writeFileSync(testCsv, `${[header, ...test].join('\n')}\n`);
       for (const name of strategies) {
         try {
           results[name][seed] = trainAndEvaluate(dir, base, name, seed, trainCsv, testCsv);
@@ -137,9 +159,15 @@ function report(results, types, opaque) {
     console.log(JSON.stringify({ imported: types, opaqueBlock: opaque, rows }));
     return;
   }
-  console.log(`\nimported ${reference.pretrained}: ${Object.entries(types).map(([t, n]) => `${t} ×${n}`).join(', ')}${opaque ? ' — HAS AN OPAQUE BLOCK' : ' (no opaque block)'}`);
+  console.log(
+    `\nimported ${reference.pretrained}: ${Object.entries(types)
+      .map(([t, n]) => `${t} ×${n}`)
+      .join(', ')}${opaque ? ' — HAS AN OPAQUE BLOCK' : ' (no opaque block)'}`,
+  );
   const seedColumns = seeds.map((s) => `seed ${s}`);
-  console.log(`\n| strategy (PyTorch → headstart) | lr | ${seedColumns.join(' | ')} | headstart mean | PyTorch ${seedColumns.join(' | PyTorch ')} | PyTorch mean | difference |`);
+  console.log(
+    `\n| strategy (PyTorch → headstart) | lr | ${seedColumns.join(' | ')} | headstart mean | PyTorch ${seedColumns.join(' | PyTorch ')} | PyTorch mean | difference |`,
+  );
   console.log(`| --- | ---: | ${seeds.map(() => '---:').join(' | ')} | ---: | ${seeds.map(() => '---:').join(' | ')} | ---: | ---: |`);
   for (const r of rows) {
     const cells = seeds.map((seed) => {

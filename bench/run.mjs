@@ -6,6 +6,7 @@
 //                                                                                      (--engine forces a tfjs engine: HEADSTART_TFJS_ENGINE)
 //   node bench/run.mjs --workload demo --backend onnx|tfjs [--json]                    `headstart demo` end to end in a child:
 //                                                                                      wall time and its peak RSS (target ≤ 500 MB)
+//   node bench/run.mjs --only resnet18,mobilenet_v2                                    the throughput rows of those workloads alone
 //   node bench/run.mjs [--seconds S]                                                   every workload × backend (+ PyTorch when
 //                                                                                      /usr/bin/python3 imports torch), each in its own
 //                                                                                      process, as a table with ratios and JSON lines
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     engine: { type: 'string' },
     seconds: { type: 'string', default: '3' },
     json: { type: 'boolean' },
+    only: { type: 'string' },
   },
 });
 // The tfjs backend reads its engine override at start; set it before anything imports the backend.
@@ -83,7 +85,10 @@ async function all() {
   const self = fileURLToPath(import.meta.url);
   const torch = torchAvailable();
   const rows = [];
-  for (const workload of Object.keys(WORKLOADS)) {
+  const only = values.only?.split(',');
+  for (const name of only ?? [])
+    if (!WORKLOADS[name]) throw new Error(`--only: no workload "${name}"; known: ${Object.keys(WORKLOADS).join(', ')}`);
+  for (const workload of only ?? Object.keys(WORKLOADS)) {
     // Interleave the runs so machine noise spreads over every backend alike.
     // PyTorch at its best here: one thread and all cores, the faster counts.
     const reference = torch
@@ -122,14 +127,19 @@ async function all() {
     }
     if (reference) rows.push({ workload, ...reference });
   }
-  const frozen = ['onnx', 'tfjs'].map((backend) => ({
+  // --only: the throughput table of those workloads alone.
+  const sections = !only;
+  const frozen = (sections ? ['onnx', 'tfjs'] : []).map((backend) => ({
     backend,
     ...child([self, '--workload', 'frozen-base', '--backend', backend, '--json']),
   }));
-  const overhead = ['wasm', 'cpu'].map((engine) =>
+  const overhead = (sections ? ['wasm', 'cpu'] : []).map((engine) =>
     child([self, '--workload', 'fit-overhead', '--backend', 'tfjs', '--engine', engine, '--json']),
   );
-  const demos = ['onnx', 'tfjs'].map((backend) => ({ backend, ...child([self, '--workload', 'demo', '--backend', backend, '--json']) }));
+  const demos = (sections ? ['onnx', 'tfjs'] : []).map((backend) => ({
+    backend,
+    ...child([self, '--workload', 'demo', '--backend', backend, '--json']),
+  }));
   for (const row of [...rows, ...frozen, ...overhead, ...demos]) console.log(JSON.stringify(row));
   console.log(
     '\n| workload | backend | engine | samples/s | vs PyTorch | peak RSS MB | parameters |\n| --- | --- | --- | ---: | ---: | ---: | ---: |',
@@ -144,9 +154,10 @@ async function all() {
     const counts = new Set(rows.filter((r) => r.workload === workload && r.parameters).map((r) => r.parameters));
     if (counts.size > 1) console.log(`\nparameter counts differ on ${workload}: ${[...counts].join(' vs ')}`);
   }
-  console.log(
-    '\n| frozen-base on the digits CNN | through the base, s/epoch | cached features, s/epoch | speed-up per epoch | total through / cached |\n| --- | ---: | ---: | ---: | ---: |',
-  );
+  if (sections)
+    console.log(
+      '\n| frozen-base on the digits CNN | through the base, s/epoch | cached features, s/epoch | speed-up per epoch | total through / cached |\n| --- | ---: | ---: | ---: | ---: |',
+    );
   for (const f of frozen) {
     console.log(
       f.error
@@ -154,9 +165,10 @@ async function all() {
         : `| ${f.backend} (${f.engine}) | ${f.throughBaseSecPerEpoch.toFixed(3)} | ${f.cachedSecPerEpoch.toFixed(4)} | ${f.speedupPerEpoch.toFixed(1)}× | ${f.throughBaseTotal.toFixed(1)} s / ${f.cachedTotal.toFixed(1)} s |`,
     );
   }
-  console.log(
-    '\n| tfjs overhead over plain model.fit (mlp, 4,096 samples, batch 64, Adam) | model.fit s/epoch | trainer s/epoch | core fit s/epoch | trainer / fit | core fit / fit |\n| --- | ---: | ---: | ---: | ---: | ---: |',
-  );
+  if (sections)
+    console.log(
+      '\n| tfjs overhead over plain model.fit (mlp, 4,096 samples, batch 64, Adam) | model.fit s/epoch | trainer s/epoch | core fit s/epoch | trainer / fit | core fit / fit |\n| --- | ---: | ---: | ---: | ---: | ---: |',
+    );
   for (const o of overhead) {
     console.log(
       o.error
@@ -164,9 +176,10 @@ async function all() {
         : `| ${o.engine} | ${o.plainSecPerEpoch.toFixed(3)} | ${o.trainerSecPerEpoch.toFixed(3)} | ${o.fitSecPerEpoch.toFixed(3)} | ${o.trainerOverPlain.toFixed(2)} | ${o.fitOverPlain.toFixed(2)} |`,
     );
   }
-  console.log(
-    '\n| headstart demo, end to end | wall time s | CPU s | peak RSS MB (target ≤ 500) | training runs |\n| --- | ---: | ---: | ---: | ---: |',
-  );
+  if (sections)
+    console.log(
+      '\n| headstart demo, end to end | wall time s | CPU s | peak RSS MB (target ≤ 500) | training runs |\n| --- | ---: | ---: | ---: | ---: |',
+    );
   for (const d of demos) {
     console.log(
       d.error

@@ -34,6 +34,7 @@ export async function measure(backend, workload, { seconds = 3 } = {}) {
   const pool = batchPool(spec, workload.batch, 16);
   for (let i = 0; i < warmup; i++) await trainer.step(pool[i % pool.length], 1);
   let steps = 0;
+  const cpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
   let elapsed = 0;
   while (elapsed < minSeconds || steps < 2) {
@@ -41,12 +42,15 @@ export async function measure(backend, workload, { seconds = 3 } = {}) {
     steps++;
     elapsed = Number(process.hrtime.bigint() - started) / 1e9;
   }
+  const cpu = process.cpuUsage(cpuBefore);
   trainer.dispose();
   model.dispose();
   return {
     samplesPerSec: (steps * workload.batch) / elapsed,
     steps,
     seconds: elapsed,
+    // The process's CPU time over the timed steps (all its threads): on a loaded machine wall time is mostly waiting.
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
     engine: model.engine,
     parameters: trainableCount(parameterShapes(spec)),
   };
