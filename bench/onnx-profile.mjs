@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Where an onnx training step's time goes, per ONNX op type, from onnxruntime's own profiler.
-//   node bench/onnx-profile.mjs --workload resnet18|mobilenet_v2|cnn|mlp [--steps N] [--threads T]
+//   node bench/onnx-profile.mjs --workload resnet18|mobilenet_v2|cnn|mlp [--threads T] [--nodes N]
 // Runs the workload as bench/run.mjs does (train-throughput.mjs), with every session the backend creates
 // profiled (InferenceSession.create wrapped here: the backend is unchanged), then sums the profile's kernel
 // times by op type. --threads sets HEADSTART_ONNX_THREADS. Prints a table and one JSON line.
@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { WORKLOADS } from './workloads.mjs';
 
 const { values } = parseArgs({
-  options: { workload: { type: 'string', default: 'resnet18' }, steps: { type: 'string', default: '3' }, threads: { type: 'string' } },
+  options: { workload: { type: 'string', default: 'resnet18' }, threads: { type: 'string' }, nodes: { type: 'string', default: '15' } },
 });
 if (values.threads) process.env.HEADSTART_ONNX_THREADS = values.threads;
 const workload = WORKLOADS[values.workload];
@@ -43,6 +43,7 @@ const { measure } = await import('./train-throughput.mjs');
 const result = await measure(createOnnxBackend(), { ...workload, warmup: 1, minSeconds: 0 }, { seconds: 0 });
 
 const byOp = new Map();
+const byNode = new Map();
 let runs = 0;
 const files = readdirSync(os.tmpdir())
   .filter((name) => sessions.some((prefix) => name.startsWith(basename(prefix)) && name.endsWith('.json')))
@@ -56,6 +57,11 @@ for (const file of files) {
   for (const e of events) {
     if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time') || e.ts < firstRunEnd) continue;
     const op = e.args?.op_name ?? '?';
+    const node = e.name.replace(/_kernel_time$/, '');
+    const at = byNode.get(node) ?? { node, op, micros: 0, calls: 0, output: JSON.stringify(e.args?.output_type_shape ?? []) };
+    at.micros += e.dur;
+    at.calls += 1;
+    byNode.set(node, at);
     const entry = byOp.get(op) ?? { op, micros: 0, calls: 0 };
     entry.micros += e.dur;
     entry.calls += 1;
@@ -73,5 +79,19 @@ for (const r of rows.slice(0, 15)) {
   console.log(
     `| ${r.op} | ${(r.micros / 1000 / steps).toFixed(1)} | ${((100 * r.micros) / total).toFixed(1)} % | ${(r.calls / steps).toFixed(0)} |`,
   );
+}
+// Work sized by the parameters rather than the batch: ops on the flat vector of all trainable parameters (gradient
+// concat, the optimizer's update) and the kernels' layout transposes (4-D outputs, no batch axis).
+const flat = [...byNode.values()].filter((r) => r.output === JSON.stringify([{ float: [result.parameters] }]));
+const kernelTransposes = [...byNode.values()].filter((r) => r.op === 'Transpose' && !r.output.includes(`[${workload.batch},`));
+const share = (rows) => `${((100 * rows.reduce((sum, r) => sum + r.micros, 0)) / total).toFixed(1)} %`;
+console.log(
+  `\nnodes on the flat ${result.parameters.toLocaleString('en')}-parameter vector (gradient concat, optimizer): ${flat.length}, ${share(flat)} of kernel time; ` +
+    `transposes not led by the batch axis (mostly kernel layouts): ${kernelTransposes.length}, ${share(kernelTransposes)}; ` +
+    `Conv + ConvTranspose: ${share([...byNode.values()].filter((r) => r.op === 'Conv' || r.op === 'ConvTranspose'))}`,
+);
+console.log('\n| slowest nodes | op | kernel ms per step | output |\n| --- | --- | ---: | --- |');
+for (const r of [...byNode.values()].sort((a, b) => b.micros - a.micros).slice(0, Number(values.nodes))) {
+  console.log(`| ${r.node} | ${r.op} | ${(r.micros / 1000 / Math.max(1, runs)).toFixed(1)} | ${r.output} |`);
 }
 console.log(JSON.stringify({ workload: values.workload, ...result, profiledRuns: runs, kernelMicros: total, byOp: rows }));

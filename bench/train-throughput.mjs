@@ -16,8 +16,10 @@ function batchPool(spec, batch, batches) {
 
 /** Measure `backend` on `workload` for about `seconds` of timed steps. */
 export async function measure(backend, workload, { seconds = 3 } = {}) {
-  const warmup = workload.warmup ?? 20;
-  const minSeconds = Math.max(seconds, workload.minSeconds ?? 0);
+  const settings = { ...workload, ...workload.perBackend?.[backend.name] };
+  const warmup = settings.warmup ?? 20;
+  const minSeconds = Math.max(seconds, settings.minSeconds ?? 0);
+  const minSteps = settings.minSteps ?? 2;
   const spec = validateSpec(workload.spec);
   const model = await backend.createModel(spec, initializeWeights(spec, createRng(1)), { seed: 1 });
   const trainable = model
@@ -37,7 +39,7 @@ export async function measure(backend, workload, { seconds = 3 } = {}) {
   const cpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
   let elapsed = 0;
-  while (elapsed < minSeconds || steps < 2) {
+  while (elapsed < minSeconds || steps < minSteps) {
     await trainer.step(pool[steps % pool.length], 1);
     steps++;
     elapsed = Number(process.hrtime.bigint() - started) / 1e9;
