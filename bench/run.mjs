@@ -146,7 +146,7 @@ async function all() {
   );
   for (const r of rows) {
     console.log(
-      `| ${r.workload} | ${r.backend ?? 'pytorch'} | ${r.engine ?? r.error ?? ''} | ${r.samplesPerSec ? Math.round(r.samplesPerSec).toLocaleString('en') : '-'} | ${r.vsPytorch ? `${r.vsPytorch.toFixed(2)}×` : '-'} | ${r.peakRssMB ? Math.round(r.peakRssMB) : '-'} | ${r.parameters ? r.parameters.toLocaleString('en') : '-'} |`,
+      `| ${r.workload} | ${r.backend ?? 'pytorch'} | ${r.engine ?? r.error ?? ''} | ${r.samplesPerSec ? (r.samplesPerSec < 10 ? r.samplesPerSec.toPrecision(2) : Math.round(r.samplesPerSec).toLocaleString('en')) : '-'} | ${r.vsPytorch ? `${r.vsPytorch < 0.01 ? r.vsPytorch.toPrecision(2) : r.vsPytorch.toFixed(2)}×` : '-'} | ${r.peakRssMB ? Math.round(r.peakRssMB) : '-'} | ${r.parameters ? r.parameters.toLocaleString('en') : '-'} |`,
     );
   }
   // The headstart spec must be PyTorch's network: same trainable parameter count (torch counts model.parameters()).
