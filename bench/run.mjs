@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // headstart benchmarks (`npm run bench`; not part of `npm test`).
-//   node bench/run.mjs --workload mlp|cnn --backend onnx|tfjs [--seconds S] [--json]   one measurement, one JSON line
+//   node bench/run.mjs --workload mlp|cnn|resnet18|mobilenet_v2 --backend onnx|tfjs [--seconds S] [--json]
+//                                                                                      one measurement, one JSON line
 //   node bench/run.mjs --workload fit-overhead --backend tfjs [--engine cpu|wasm]      headstart's tfjs trainer vs plain model.fit
 //                                                                                      (--engine forces a tfjs engine: HEADSTART_TFJS_ENGINE)
 //   node bench/run.mjs --workload demo --backend onnx|tfjs [--json]                    `headstart demo` end to end in a child:
 //                                                                                      wall time and its peak RSS (target ≤ 500 MB)
+//   node bench/run.mjs --only resnet18,mobilenet_v2                                    the throughput rows of those workloads alone
 //   node bench/run.mjs [--seconds S]                                                   every workload × backend (+ PyTorch when
 //                                                                                      /usr/bin/python3 imports torch), each in its own
 //                                                                                      process, as a table with ratios and JSON lines
@@ -21,6 +23,7 @@ const { values } = parseArgs({
     engine: { type: 'string' },
     seconds: { type: 'string', default: '3' },
     json: { type: 'boolean' },
+    only: { type: 'string' },
   },
 });
 // The tfjs backend reads its engine override at start; set it before anything imports the backend.
@@ -82,14 +85,24 @@ async function all() {
   const self = fileURLToPath(import.meta.url);
   const torch = torchAvailable();
   const rows = [];
-  for (const workload of Object.keys(WORKLOADS)) {
+  const only = values.only?.split(',');
+  for (const name of only ?? [])
+    if (!WORKLOADS[name]) throw new Error(`--only: no workload "${name}"; known: ${Object.keys(WORKLOADS).join(', ')}`);
+  for (const workload of only ?? Object.keys(WORKLOADS)) {
     // Interleave the runs so machine noise spreads over every backend alike.
     // PyTorch at its best here: one thread and all cores, the faster counts.
     const reference = torch
       ? bestOf(
           [1, os.cpus().length].map((threads) =>
             child(
-              [fileURLToPath(new URL('./torch_bench.py', import.meta.url)), workload, String(seconds), String(threads)],
+              [
+                fileURLToPath(new URL('./torch_bench.py', import.meta.url)),
+                workload,
+                String(Math.max(seconds, WORKLOADS[workload].minSeconds ?? 0)),
+                String(threads),
+                String(WORKLOADS[workload].batch),
+                String(WORKLOADS[workload].warmup ?? 20),
+              ],
               '/usr/bin/python3',
             ),
           ),
@@ -114,24 +127,37 @@ async function all() {
     }
     if (reference) rows.push({ workload, ...reference });
   }
-  const frozen = ['onnx', 'tfjs'].map((backend) => ({
+  // --only: the throughput table of those workloads alone.
+  const sections = !only;
+  const frozen = (sections ? ['onnx', 'tfjs'] : []).map((backend) => ({
     backend,
     ...child([self, '--workload', 'frozen-base', '--backend', backend, '--json']),
   }));
-  const overhead = ['wasm', 'cpu'].map((engine) =>
+  const overhead = (sections ? ['wasm', 'cpu'] : []).map((engine) =>
     child([self, '--workload', 'fit-overhead', '--backend', 'tfjs', '--engine', engine, '--json']),
   );
-  const demos = ['onnx', 'tfjs'].map((backend) => ({ backend, ...child([self, '--workload', 'demo', '--backend', backend, '--json']) }));
+  const demos = (sections ? ['onnx', 'tfjs'] : []).map((backend) => ({
+    backend,
+    ...child([self, '--workload', 'demo', '--backend', backend, '--json']),
+  }));
   for (const row of [...rows, ...frozen, ...overhead, ...demos]) console.log(JSON.stringify(row));
-  console.log('\n| workload | backend | engine | samples/s | vs PyTorch | peak RSS MB |\n| --- | --- | --- | ---: | ---: | ---: |');
+  console.log(
+    '\n| workload | backend | engine | samples/s | vs PyTorch | peak RSS MB | parameters |\n| --- | --- | --- | ---: | ---: | ---: | ---: |',
+  );
   for (const r of rows) {
     console.log(
-      `| ${r.workload} | ${r.backend ?? 'pytorch'} | ${r.engine ?? r.error ?? ''} | ${r.samplesPerSec ? Math.round(r.samplesPerSec).toLocaleString('en') : '-'} | ${r.vsPytorch ? `${r.vsPytorch.toFixed(2)}×` : '-'} | ${r.peakRssMB ? Math.round(r.peakRssMB) : '-'} |`,
+      `| ${r.workload} | ${r.backend ?? 'pytorch'} | ${r.engine ?? r.error ?? ''} | ${r.samplesPerSec ? (r.samplesPerSec < 10 ? r.samplesPerSec.toPrecision(2) : Math.round(r.samplesPerSec).toLocaleString('en')) : '-'} | ${r.vsPytorch ? `${r.vsPytorch < 0.01 ? r.vsPytorch.toPrecision(2) : r.vsPytorch.toFixed(2)}×` : '-'} | ${r.peakRssMB ? Math.round(r.peakRssMB) : '-'} | ${r.parameters ? r.parameters.toLocaleString('en') : '-'} |`,
     );
   }
-  console.log(
-    '\n| frozen-base on the digits CNN | through the base, s/epoch | cached features, s/epoch | speed-up per epoch | total through / cached |\n| --- | ---: | ---: | ---: | ---: |',
-  );
+  // The headstart spec must be PyTorch's network: same trainable parameter count (torch counts model.parameters()).
+  for (const workload of Object.keys(WORKLOADS)) {
+    const counts = new Set(rows.filter((r) => r.workload === workload && r.parameters).map((r) => r.parameters));
+    if (counts.size > 1) console.log(`\nparameter counts differ on ${workload}: ${[...counts].join(' vs ')}`);
+  }
+  if (sections)
+    console.log(
+      '\n| frozen-base on the digits CNN | through the base, s/epoch | cached features, s/epoch | speed-up per epoch | total through / cached |\n| --- | ---: | ---: | ---: | ---: |',
+    );
   for (const f of frozen) {
     console.log(
       f.error
@@ -139,9 +165,10 @@ async function all() {
         : `| ${f.backend} (${f.engine}) | ${f.throughBaseSecPerEpoch.toFixed(3)} | ${f.cachedSecPerEpoch.toFixed(4)} | ${f.speedupPerEpoch.toFixed(1)}× | ${f.throughBaseTotal.toFixed(1)} s / ${f.cachedTotal.toFixed(1)} s |`,
     );
   }
-  console.log(
-    '\n| tfjs overhead over plain model.fit (mlp, 4,096 samples, batch 64, Adam) | model.fit s/epoch | trainer s/epoch | core fit s/epoch | trainer / fit | core fit / fit |\n| --- | ---: | ---: | ---: | ---: | ---: |',
-  );
+  if (sections)
+    console.log(
+      '\n| tfjs overhead over plain model.fit (mlp, 4,096 samples, batch 64, Adam) | model.fit s/epoch | trainer s/epoch | core fit s/epoch | trainer / fit | core fit / fit |\n| --- | ---: | ---: | ---: | ---: | ---: |',
+    );
   for (const o of overhead) {
     console.log(
       o.error
@@ -149,9 +176,10 @@ async function all() {
         : `| ${o.engine} | ${o.plainSecPerEpoch.toFixed(3)} | ${o.trainerSecPerEpoch.toFixed(3)} | ${o.fitSecPerEpoch.toFixed(3)} | ${o.trainerOverPlain.toFixed(2)} | ${o.fitOverPlain.toFixed(2)} |`,
     );
   }
-  console.log(
-    '\n| headstart demo, end to end | wall time s | CPU s | peak RSS MB (target ≤ 500) | training runs |\n| --- | ---: | ---: | ---: | ---: |',
-  );
+  if (sections)
+    console.log(
+      '\n| headstart demo, end to end | wall time s | CPU s | peak RSS MB (target ≤ 500) | training runs |\n| --- | ---: | ---: | ---: | ---: |',
+    );
   for (const d of demos) {
     console.log(
       d.error
@@ -169,12 +197,18 @@ if (values.workload || values.backend) {
     !(tfjsOnly ? ['tfjs'] : ['onnx', 'tfjs']).includes(values.backend)
   ) {
     console.error(
-      'usage: node bench/run.mjs --workload mlp|cnn|frozen-base|fit-overhead|demo --backend onnx|tfjs [--engine cpu|wasm] [--seconds S] [--json]',
+      'usage: node bench/run.mjs --workload mlp|cnn|resnet18|mobilenet_v2|frozen-base|fit-overhead|demo --backend onnx|tfjs [--engine cpu|wasm] [--seconds S] [--json]',
     );
     process.exit(2);
   }
-  const result = await one(values.workload, values.backend);
-  console.log(values.json ? JSON.stringify(result) : result);
+  try {
+    const result = await one(values.workload, values.backend);
+    console.log(values.json ? JSON.stringify(result) : result);
+  } catch (error) {
+    // One line, the last of stderr: what the table shows for this run (e.g. a backend that cannot train graphs yet).
+    console.error(`${values.workload} on ${values.backend}: ${error.message.split('\n')[0]}`);
+    process.exit(1);
+  }
 } else {
   await all();
 }

@@ -1,6 +1,7 @@
 // Training throughput of one workload on one backend, in this process: samples/s over timed steps
 // after warm-up steps (graph building, JIT), on a fixed pool of seeded random batches.
-import { createRng, initializeWeights, sizeOf, validateSpec } from '@headstart/core';
+import { createRng, initializeWeights, parameterShapes, sizeOf, validateSpec } from '@headstart/core';
+import { trainableCount } from './torchvision-specs.mjs';
 
 /** Seeded random inputs and labels for `batches` batches. */
 function batchPool(spec, batch, batches) {
@@ -14,7 +15,11 @@ function batchPool(spec, batch, batches) {
 }
 
 /** Measure `backend` on `workload` for about `seconds` of timed steps. */
-export async function measure(backend, workload, { seconds = 3, warmup = 20 } = {}) {
+export async function measure(backend, workload, { seconds = 3 } = {}) {
+  const settings = { ...workload, ...workload.perBackend?.[backend.name] };
+  const warmup = settings.warmup ?? 20;
+  const minSeconds = Math.max(seconds, settings.minSeconds ?? 0);
+  const minSteps = settings.minSteps ?? 2;
   const spec = validateSpec(workload.spec);
   const model = await backend.createModel(spec, initializeWeights(spec, createRng(1)), { seed: 1 });
   const trainable = model
@@ -31,14 +36,24 @@ export async function measure(backend, workload, { seconds = 3, warmup = 20 } = 
   const pool = batchPool(spec, workload.batch, 16);
   for (let i = 0; i < warmup; i++) await trainer.step(pool[i % pool.length], 1);
   let steps = 0;
+  const cpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
   let elapsed = 0;
-  while (elapsed < seconds) {
+  while (elapsed < minSeconds || steps < minSteps) {
     await trainer.step(pool[steps % pool.length], 1);
     steps++;
     elapsed = Number(process.hrtime.bigint() - started) / 1e9;
   }
+  const cpu = process.cpuUsage(cpuBefore);
   trainer.dispose();
   model.dispose();
-  return { samplesPerSec: (steps * workload.batch) / elapsed, steps, seconds: elapsed, engine: model.engine };
+  return {
+    samplesPerSec: (steps * workload.batch) / elapsed,
+    steps,
+    seconds: elapsed,
+    // The process's CPU time over the timed steps (all its threads): on a loaded machine wall time is mostly waiting.
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    engine: model.engine,
+    parameters: trainableCount(parameterShapes(spec)),
+  };
 }

@@ -1,4 +1,9 @@
-// The benchmark workloads of issue 3: the same architectures the PyTorch reference (torch_bench.py) builds.
+// The benchmark workloads of issues 3 and 14: the same architectures the PyTorch reference (torch_bench.py) builds.
+// `warmup`: untimed steps first (default 20); `minSeconds`: timed for at least that long whatever --seconds says
+// (a resnet18 step takes most of a second here, so 3 s would be a handful of steps); `minSteps`: timed steps at
+// least (default 2); `perBackend`: overrides for one backend (tfjs's pure-JS cpu engine takes 80–200 s a step of
+// these networks and compiles nothing, so one warm-up step and one timed step).
+import { mobilenetV2Spec, resnet18Spec } from './torchvision-specs.mjs';
 
 /** 64-256-256-10 MLP, batch 64, Adam. */
 export const mlp = {
@@ -29,4 +34,24 @@ export const cnn = {
   },
 };
 
-export const WORKLOADS = { mlp, cnn };
+const TFJS_SLOW = { warmup: 1, minSeconds: 0, minSteps: 1 };
+
+/** torchvision `resnet18(num_classes=10)` on 3×32×32 inputs, batch 32, Adam (issue 14). */
+export const resnet18 = {
+  batch: 32,
+  warmup: 3,
+  minSeconds: 10,
+  perBackend: { tfjs: TFJS_SLOW },
+  spec: resnet18Spec({ classes: 10, size: 32 }),
+};
+
+/** torchvision `mobilenet_v2(num_classes=10)` on 3×32×32 inputs, batch 32, Adam (issue 14). */
+export const mobilenet_v2 = {
+  batch: 32,
+  warmup: 3,
+  minSeconds: 10,
+  perBackend: { tfjs: TFJS_SLOW },
+  spec: mobilenetV2Spec({ classes: 10, size: 32 }),
+};
+
+export const WORKLOADS = { mlp, cnn, resnet18, mobilenet_v2 };
