@@ -2,6 +2,7 @@ import { HeadstartError, outputShape, parameterShapes, sizeOf, type LossKind, ty
 import { int } from '../onnx/attributes.js';
 import { emitForward, type ForwardOutput } from './forward.js';
 import { GraphBuilder } from './graph-builder.js';
+import { shapesIn } from './kernel-layout.js';
 import type { LayerContext } from './layers/layer-context.js';
 import { emitLossSum } from './losses.js';
 import type { ModelProto } from '../onnx/onnx-proto.js';
@@ -13,7 +14,8 @@ export const IO = { x: 'x', target: 'target', output: 'output', lossSum: 'lossSu
 
 /**
  * The forward graph: `x` `[N, ...inputShape]` → `output` `[N, ...outputShape]` (probabilities when the
- * model ends in softmax). Parameters are graph inputs unless `baked` gives their values.
+ * model ends in softmax). Parameters are graph inputs (conv2d kernels in ONNX layout, as the runtime
+ * keeps them) unless `baked` gives their values (canonical layout, transposed in the graph).
  */
 export function buildPredictGraph(spec: ModelSpec, baked?: NamedTensors): ModelProto {
   const b = new GraphBuilder('predict');
@@ -53,9 +55,11 @@ export function needsSoftmax(): HeadstartError {
 }
 
 function inferenceForward(b: GraphBuilder, spec: ModelSpec, x: string, baked?: NamedTensors): ForwardOutput {
+  const kernelLayout = baked ? 'canonical' : 'onnx';
   const ctx: LayerContext = {
     b,
-    param: parameterResolver(b, parameterShapes(spec), baked),
+    param: parameterResolver(b, shapesIn(spec, parameterShapes(spec), kernelLayout), baked),
+    kernelLayout,
     training: false,
     frozenBatchNorm: new Set(),
     dropoutMask: () => undefined,

@@ -20,6 +20,7 @@ import { OptimizerEmitter, optimizerSlots } from './optimizer-update.js';
 import { parameterResolver } from './parameter-inputs.js';
 import { Tape } from './tape.js';
 import { flatLayout, type FlatLayout } from './flat-layout.js';
+import { isConvKernel, kernelToOnnx, shapesIn } from './kernel-layout.js';
 import { reshapeTo } from './ops/reduce-to-shape.js';
 import type { TrainingPlan } from '@headstart/core';
 import { VERSION } from '../version.js';
@@ -27,6 +28,7 @@ import { VERSION } from '../version.js';
 /** What a train-step graph is built from. */
 export interface TrainGraphOptions {
   spec: ModelSpec;
+  /** Every parameter, canonical shapes (the graph takes conv2d kernels in ONNX layout, see KernelLayout). */
   params: readonly ParameterShape[];
   plan: TrainingPlan;
   optimizer: OptimizerConfig;
@@ -74,7 +76,8 @@ export const PARAMS_BUFFER = 'params';
 /**
  * Build the train-step graph: forward (training mode), loss, reverse-mode gradients of the trained
  * parameters only, L2-SP, the optimizer update per group and the batch-norm moving averages.
- * Inputs: `x`, `target`, every parameter by name (read by the forward pass), per group
+ * Inputs: `x`, `target`, every parameter by name (read by the forward pass; conv2d kernels in ONNX
+ * layout, and so are their gradients and their places in the flat buffers), per group
  * `group.<g>.params` and `group.<g>.<slot>` (the same trained values, flat) and `lr.<g>`, and
  * `optim.step` (the 1-based number of this step). Outputs: `loss`, `correct`, `updated.group.<g>.*`
  * and `updated.<layer>.moving*`.
@@ -84,6 +87,8 @@ export function buildTrainGraph(options: TrainGraphOptions): TrainGraph {
   const b = new GraphBuilder('train_step');
   const tape = new Tape();
   const trainedNames = new Set(plan.trained.map((p) => p.name));
+  const params = shapesIn(spec, options.params, 'onnx');
+  const stored = new Map(params.map((p) => [p.name, p.shape]));
   const x = b.input(IO.x, ['N', ...spec.inputShape]);
   const target = b.input(IO.target, ['N', sizeOf(outputShape(spec))]);
   const masks = maskInputs(spec);
@@ -91,7 +96,8 @@ export function buildTrainGraph(options: TrainGraphOptions): TrainGraph {
   const ctx: LayerContext = {
     b,
     tape,
-    param: parameterResolver(b, options.params, undefined, (name, value) => trainedNames.has(name) && tape.watch(value)),
+    param: parameterResolver(b, params, undefined, (name, value) => trainedNames.has(name) && tape.watch(value)),
+    kernelLayout: 'onnx',
     training: true,
     frozenBatchNorm: plan.frozenBatchNorm,
     dropoutMask: (layer) => masks.find((m) => m.layer === layer)?.input,
@@ -106,29 +112,29 @@ export function buildTrainGraph(options: TrainGraphOptions): TrainGraph {
   const gradientOf = new Map(
     plan.trained.map((p, i) => [
       p.name,
-      grads.get(values[i]!) ?? b.initializer(`zero_grad_${p.name}`, new Float32Array(sizeOf(p.shape)), p.shape),
+      grads.get(values[i]!) ?? b.initializer(`zero_grad_${p.name}`, new Float32Array(sizeOf(p.shape)), stored.get(p.name)!),
     ]),
   );
   const step = b.input(TRAIN_IO.step, []);
   const emitter = new OptimizerEmitter(b, options.optimizer, step);
   const penalties: string[] = [];
-  const groups = groupLayouts(plan).map((layout) => emitGroup(b, options, emitter, layout, gradientOf, penalties));
+  const groups = groupLayouts(plan, stored).map((layout) => emitGroup(b, options, emitter, layout, gradientOf, penalties));
   const penalty = penalties.length > 0 ? penalties.reduce((sum, p) => b.binary('Add', sum, p)) : undefined;
   b.output(penalty ? b.binary('Add', loss.mean, penalty) : loss.mean, TRAIN_IO.loss);
   if (loss.correct) b.output(loss.correct, TRAIN_IO.correct);
   const moving = emitMovingStatistics(b, ctx, plan, statistics);
   // Every parameter is fed every step, so every parameter must be an input even if no node reads it.
-  for (const p of options.params) ctx.param(p.name);
+  for (const p of params) ctx.param(p.name);
   return { model: b.toModel(VERSION), groups, masks, statistics: moving, counts: loss.correct !== undefined };
 }
 
-/** Trained parameters by group, in layer order within each group. */
-function groupLayouts(plan: TrainingPlan): FlatLayout[] {
+/** Trained parameters by group, in layer order within each group, shaped as the graph takes them (`stored`). */
+function groupLayouts(plan: TrainingPlan, stored: ReadonlyMap<string, number[]>): FlatLayout[] {
   const groups = [...new Set(plan.trained.map((p) => p.group))];
   return groups.map((g) =>
     flatLayout(
       g,
-      plan.trained.filter((p) => p.group === g),
+      plan.trained.filter((p) => p.group === g).map((p) => ({ name: p.name, shape: stored.get(p.name)! })),
     ),
   );
 }
@@ -185,12 +191,14 @@ function l2spTerm(
   if (!(l2sp.weight > 0)) throw new HeadstartError('BAD_INPUT', `l2sp weight must be ≥ 0, got ${l2sp.weight}`);
   const reference = new Float32Array(layout.size);
   const mask = new Float32Array(layout.size);
+  const canonical = new Map(options.params.map((p) => [p.name, p]));
   for (const e of layout.entries) {
     const value = l2sp.reference.get(e.name);
     if (!value) continue;
+    const p = canonical.get(e.name)!;
     if (value.data.length !== e.size)
-      throw new HeadstartError('BAD_INPUT', `l2sp reference "${e.name}": shape [${value.shape}] does not match the model's [${e.shape}]`);
-    reference.set(value.data, e.offset);
+      throw new HeadstartError('BAD_INPUT', `l2sp reference "${e.name}": shape [${value.shape}] does not match the model's [${p.shape}]`);
+    reference.set(isConvKernel(options.spec, p) ? kernelToOnnx(value.data, p.shape) : value.data, e.offset);
     mask.fill(1, e.offset, e.offset + e.size);
   }
   if (!mask.includes(1)) return undefined;

@@ -39,7 +39,7 @@ export async function createOnnxModel(
 ): Promise<Model> {
   const valid = validateSpec(spec);
   if (valid.layers[0]!.type === 'onnx') return createOpaqueBaseModel(valid, weights, settings, seed, createOnnxModel);
-  const params = new ParameterStore(settings.ort, parameterShapes(valid), initializeWeights(valid, createRng(seed)));
+  const params = new ParameterStore(settings.ort, valid, parameterShapes(valid), initializeWeights(valid, createRng(seed)));
   if (weights) params.write(weights);
   const parts: ModelParts = { spec: valid, params, session: settings, outputSize: sizeOf(outputShape(valid)), seed };
   return new OnnxModel(parts, await createSession(settings, buildPredictGraph(valid), valid, TYPICAL_BATCH));

@@ -62,7 +62,7 @@ export class OnnxTrainer implements Trainer {
     });
     const ort = parts.session.ort;
     this.groups = this.graph.groups.map((io) => new FlatGroupBuffers(ort, io));
-    this.state = new OptimizerState(this.groups);
+    this.state = new OptimizerState(this.groups, parts.params);
     this.seed = options.seed ?? parts.seed;
     const scalar = (): Tensor => new ort.Tensor('float32', new Float32Array(1), []);
     this.scalars = { step: scalar(), loss: scalar(), correct: scalar(), lrs: this.groups.map(scalar) };

@@ -1,3 +1,4 @@
+import type { KernelLayout } from '../kernel-layout.js';
 import type { EmitContext } from '../tape.js';
 
 /**
@@ -20,6 +21,8 @@ export interface BatchStatistics {
 export interface LayerContext extends EmitContext {
   /** The graph value holding a parameter (`<layer>.<param>`). */
   param(name: string): string;
+  /** The layout conv2d kernels are declared in (default canonical). */
+  kernelLayout?: KernelLayout;
   /** Training pass (dropout on, batch norm on batch statistics unless frozen). */
   training: boolean;
   /** Batch-norm layers that stay in inference mode while training. */

@@ -68,27 +68,30 @@ function paddedChannelsFirst(b: GraphBuilder, x: string, geometry: WindowGeometr
  * dW[o, c, i, j] = Σ_{n,y,x} dY[n, o, y, x] · X[n, c, y·s + i, x·s + j], as one GEMM: the input's
  * shifted windows are gathered with one strided Slice per kernel position (an im2col in ONNX ops)
  * and contracted with the output gradient over samples and positions. ORT's own Conv would do this
- * with a huge kernel and nine output positions, several times slower.
+ * with a huge kernel and nine output positions, several times slower. The windows are stacked
+ * channel-major (`[C, kh·kw, …]`), so the GEMM's `[O, C·kh·kw]` already is the ONNX kernel layout:
+ * no transpose of the (large) kernel gradient.
  */
 function convKernelGradient(b: GraphBuilder, x: string, dY: string, geometry: WindowGeometry, kernelShape: Dim[]): string {
   const [o, c, kh, kw] = kernelShape as [number, number, number, number];
   const [ho, wo] = geometry.output;
   const [sh, sw] = geometry.strides;
   const xT = paddedChannelsFirst(b, x, geometry, c);
+  const [, , hp, wp] = b.shapeOf(xT) as [number, 'N', number, number];
+  const perChannel = b.op('Reshape', [xT, b.int64s([c, 1, -1, hp, wp])], {}, [c, 1, 'N', hp, wp], 'x_channels');
   const windows: string[] = [];
   for (let i = 0; i < kh; i++) {
     for (let j = 0; j < kw; j++) {
-      const bounds = [b.int64s([i, j]), b.int64s([i + (ho - 1) * sh + 1, j + (wo - 1) * sw + 1]), b.int64s([2, 3]), b.int64s([sh, sw])];
-      windows.push(b.op('Slice', [xT, ...bounds], {}, [c, 'N', ho, wo], 'x_window'));
+      const bounds = [b.int64s([i, j]), b.int64s([i + (ho - 1) * sh + 1, j + (wo - 1) * sw + 1]), b.int64s([3, 4]), b.int64s([sh, sw])];
+      windows.push(b.op('Slice', [perChannel, ...bounds], {}, [c, 1, 'N', ho, wo], 'x_window'));
     }
   }
-  const stacked = windows.length === 1 ? windows[0]! : b.op('Concat', windows, { axis: int(0) }, [kh * kw * c, 'N', ho, wo], 'x_windows');
-  const patches = b.op('Reshape', [stacked, b.int64s([kh * kw * c, -1])], {}, [kh * kw * c, 'N'], 'patches');
+  const stacked = windows.length === 1 ? windows[0]! : b.op('Concat', windows, { axis: int(1) }, [c, kh * kw, 'N', ho, wo], 'x_windows');
+  const patches = b.op('Reshape', [stacked, b.int64s([c * kh * kw, -1])], {}, [c * kh * kw, 'N'], 'patches');
   const dYT = b.op('Transpose', [dY], { perm: ints([1, 0, 2, 3]) }, [o, 'N', ho, wo], 'dy_t');
   const dYFlat = b.op('Reshape', [dYT, b.int64s([o, -1])], {}, [o, 'N'], 'dy_flat');
-  const dW = b.op('Gemm', [dYFlat, patches], { transB: int(1) }, [o, kh * kw * c], 'dconv_w_flat');
-  const dWWindows = b.op('Reshape', [dW, b.int64s([o, kh, kw, c])], {}, [o, kh, kw, c], 'dconv_w_okkc');
-  return b.op('Transpose', [dWWindows], { perm: ints([0, 3, 1, 2]) }, [o, c, kh, kw], 'dconv_w');
+  const dW = b.op('Gemm', [dYFlat, patches], { transB: int(1) }, [o, c * kh * kw], 'dconv_w_flat');
+  return b.op('Reshape', [dW, b.int64s([o, c, kh, kw])], {}, [o, c, kh, kw], 'dconv_w');
 }
 
 /**
