@@ -1,4 +1,5 @@
-import { inferShapes, MODEL_INPUT, splitFinalSoftmax, type Layer, type ModelSpec } from '@headstart/core';
+import { inferShapes, MODEL_INPUT, type Layer, type ModelSpec } from '@headstart/core';
+import { splitFinalSoftmax } from '@headstart/core/backend-kit';
 import type * as tf from '@tensorflow/tfjs';
 import { activate, activationLayer } from './layers/activations.js';
 import { batchNormLayer } from './layers/batch-norm.js';

@@ -1,4 +1,5 @@
-import { checkInput, type ModelSpec } from '@headstart/core';
+import type { ModelSpec } from '@headstart/core';
+import { checkInput } from '@headstart/core/backend-kit';
 import * as tf from '@tensorflow/tfjs';
 
 /** Samples as a tensor `[size, ...inputShape]`, for use inside tf.tidy. @throws as {@link checkInput}. */

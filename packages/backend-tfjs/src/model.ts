@@ -1,5 +1,4 @@
 import {
-  checkInput,
   createRng,
   initializeWeights,
   outputShape,
@@ -12,6 +11,7 @@ import {
   type Trainer,
   type TrainerOptions,
 } from '@headstart/core';
+import { checkInput } from '@headstart/core/backend-kit';
 import * as tf from '@tensorflow/tfjs';
 import { selectEngine, type EngineName } from './engine/engine.js';
 import { compileForward } from './forward.js';

@@ -10,7 +10,7 @@ import {
 import * as tf from '@tensorflow/tfjs';
 import { movingAverage } from './layers/batch-norm.js';
 import { selectEngine } from './engine/engine.js';
-import { mixSeeds } from '@headstart/core';
+import { mixSeeds } from '@headstart/core/backend-kit';
 import type { BatchStatistics, ForwardMode } from './layers/forward-types.js';
 import { inputTensor } from './inputs.js';
 import { countCorrect, meanLoss, sampleLosses, targetTensor } from './losses.js';

@@ -1,4 +1,5 @@
-import { planTraining as planWithCore, type ModelSpec, type TrainerOptions, type TrainingPlan as CorePlan } from '@headstart/core';
+import type { ModelSpec, TrainerOptions } from '@headstart/core';
+import { planTraining as planWithCore, type TrainingPlan as CorePlan } from '@headstart/core/backend-kit';
 import type * as tf from '@tensorflow/tfjs';
 import type { OptimizedParameter } from './optimizers.js';
 import type { ParameterStore } from './parameters.js';

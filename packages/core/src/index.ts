@@ -46,4 +46,3 @@ export * from './run/training-output.js';
 export * from './io/index.js';
 
 // Deprecated: the backend kit's names, until the built-in backends import `@headstart/core/backend-kit`.
-export * from './backend-kit/root-aliases.js';

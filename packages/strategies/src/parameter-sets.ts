@@ -1,4 +1,5 @@
-import { HeadstartError, inferShapes, opaqueTrainingError, parameterShapes, type ModelSpec, type ParameterGroup } from '@headstart/core';
+import { HeadstartError, inferShapes, parameterShapes, type ModelSpec, type ParameterGroup } from '@headstart/core';
+import { opaqueTrainingError } from '@headstart/core/backend-kit';
 import { layerGroups, type LayerGroup } from './layer-groups.js';
 
 /**

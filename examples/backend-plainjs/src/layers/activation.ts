@@ -78,6 +78,7 @@ function applyActivation(kind: Exclude<Activation, 'linear' | 'softmax'>, x: Flo
       for (let i = 0; i < x.length; i++) y[i] = x[i]! > 0 ? x[i]! : 0;
       break;
     case 'relu6':
+      // biome-ignore lint/complexity/useMathMinMax: NaN maps to 0 here, as the other backends' ReLU6 does; Math.max would keep it
       for (let i = 0; i < x.length; i++) y[i] = x[i]! > 6 ? 6 : x[i]! > 0 ? x[i]! : 0;
       break;
     case 'leakyRelu':

@@ -1,4 +1,5 @@
-import { HeadstartError, inferShapes, MODEL_INPUT, splitFinalSoftmax, type Layer, type ModelSpec } from '@headstart/core';
+import { HeadstartError, inferShapes, MODEL_INPUT, type Layer, type ModelSpec } from '@headstart/core';
+import { splitFinalSoftmax } from '@headstart/core/backend-kit';
 import { activationLayer } from './layers/activation-layer.js';
 import { batchNormLayer } from './layers/batch-norm-layer.js';
 import { conv2dLayer } from './layers/conv2d-layer.js';

@@ -22,7 +22,7 @@ import { Tape } from './tape.js';
 import { flatLayout, type FlatLayout } from './flat-layout.js';
 import { isConvKernel, kernelToOnnx, shapesIn } from './kernel-layout.js';
 import { reshapeTo } from './ops/reduce-to-shape.js';
-import type { TrainingPlan } from '@headstart/core';
+import type { TrainingPlan } from '@headstart/core/backend-kit';
 import { VERSION } from '../version.js';
 
 /** What a train-step graph is built from. */

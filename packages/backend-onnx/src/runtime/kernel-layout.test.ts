@@ -1,4 +1,5 @@
-import { createRng, parameterShapes, planTraining, validateSpec, type TrainerOptions } from '@headstart/core';
+import { createRng, parameterShapes, validateSpec, type TrainerOptions } from '@headstart/core';
+import { planTraining } from '@headstart/core/backend-kit';
 import { describe, expect, it } from 'vitest';
 import { createOnnxBackend } from '../base.js';
 import { kernelFromOnnx, kernelToOnnx } from '../compiler/kernel-layout.js';

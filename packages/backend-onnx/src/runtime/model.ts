@@ -13,7 +13,7 @@ import {
   type TrainerOptions,
 } from '@headstart/core';
 import type { InferenceSession } from 'onnxruntime-node';
-import { checkInput } from '@headstart/core';
+import { checkInput } from '@headstart/core/backend-kit';
 import { buildPredictGraph, IO } from '../compiler/inference-graph.js';
 import type { ModelParts } from './model-parts.js';
 import { createOpaqueBaseModel } from './opaque-base-model.js';

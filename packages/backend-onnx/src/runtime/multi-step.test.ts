@@ -11,7 +11,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { createOnnxBackend } from '../base.js';
 import { buildMultiStepGraph } from '../compiler/multi-step-graph.js';
-import { planTraining } from '@headstart/core';
+import { planTraining } from '@headstart/core/backend-kit';
 import { buildTrainGraph } from '../compiler/train-graph.js';
 
 const backend = createOnnxBackend();

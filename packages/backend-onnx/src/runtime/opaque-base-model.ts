@@ -1,10 +1,7 @@
 import {
-  checkInput,
   HeadstartError,
   MODEL_INPUT,
-  opaqueTrainingError,
   parameterShapes,
-  planTraining,
   validateSpec,
   type Batch,
   type EvalResult,
@@ -19,6 +16,7 @@ import {
   type Trainer,
   type TrainerOptions,
 } from '@headstart/core';
+import { checkInput, opaqueTrainingError, planTraining } from '@headstart/core/backend-kit';
 import { OpaqueBlock } from './opaque-block.js';
 import type { SessionSettings } from './session.js';
 

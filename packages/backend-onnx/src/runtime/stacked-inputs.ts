@@ -1,4 +1,5 @@
-import { dropoutMask, mixSeeds, sizeOf, type Batch, type LossKind } from '@headstart/core';
+import { sizeOf, type Batch, type LossKind } from '@headstart/core';
+import { dropoutMask, mixSeeds } from '@headstart/core/backend-kit';
 import type { Tensor } from 'onnxruntime-node';
 import { targetData } from './batch-input.js';
 import { IO } from '../compiler/inference-graph.js';

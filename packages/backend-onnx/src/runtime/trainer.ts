@@ -9,9 +9,9 @@ import {
   type TrainerOptions,
 } from '@headstart/core';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
-import { checkInput } from '@headstart/core';
+import { checkInput } from '@headstart/core/backend-kit';
 import { targetData } from './batch-input.js';
-import { dropoutMask, mixSeeds } from '@headstart/core';
+import { dropoutMask, mixSeeds } from '@headstart/core/backend-kit';
 import { buildEvalGraph, IO } from '../compiler/inference-graph.js';
 import type { ModelParts } from './model-parts.js';
 import { FlatGroupBuffers } from './flat-group.js';
@@ -19,7 +19,7 @@ import { OptimizerState } from './optimizer-state.js';
 import { createSession } from './session.js';
 import { TYPICAL_BATCH } from './threads.js';
 import { buildTrainGraph, TRAIN_IO, type TrainGraph } from '../compiler/train-graph.js';
-import { planTraining, type TrainingPlan } from '@headstart/core';
+import { planTraining, type TrainingPlan } from '@headstart/core/backend-kit';
 import { buildMultiStepGraph, MULTI_IO, type MultiStepGraph } from '../compiler/multi-step-graph.js';
 import { StackedInputs } from './stacked-inputs.js';
 

@@ -1,4 +1,5 @@
-import { dropoutMask as coreDropoutMask, mixSeeds, sizeOf, type DropoutLayer } from '@headstart/core';
+import { sizeOf, type DropoutLayer } from '@headstart/core';
+import { dropoutMask as coreDropoutMask, mixSeeds } from '@headstart/core/backend-kit';
 import * as tf from '@tensorflow/tfjs';
 import type { LayerForward } from './forward-types.js';
 

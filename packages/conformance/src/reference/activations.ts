@@ -15,6 +15,7 @@ export function activate(kind: Activation, x: Float64Array, channels: number): F
       // biome-ignore lint/complexity/useMathMinMax: NaN maps to 0 here; Math.max would keep it
       return x.map((v) => (v > 0 ? v : 0));
     case 'relu6':
+      // biome-ignore lint/complexity/useMathMinMax: NaN maps to 0 here; Math.max would keep it
       return x.map((v) => (v > 6 ? 6 : v > 0 ? v : 0));
     case 'leakyRelu':
       return x.map((v) => (v > 0 ? v : LEAKY_RELU_SLOPE * v));

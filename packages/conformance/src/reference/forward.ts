@@ -1,7 +1,6 @@
 import {
   inferShapes,
   MODEL_INPUT,
-  splitFinalSoftmax,
   sizeOf,
   type BatchNormLayer,
   type Layer,
@@ -9,6 +8,7 @@ import {
   type ModelSpec,
   type NamedTensors,
 } from '@headstart/core';
+import { splitFinalSoftmax } from '@headstart/core/backend-kit';
 import { activate, softmaxRows } from './activations.js';
 import { addValues, concatValues } from './merges.js';
 import { conv2d, globalAvgPool2d, pool2d, type ImageShape } from './window-ops.js';

@@ -1,5 +1,4 @@
 import {
-  checkInput,
   createRng,
   HeadstartError,
   initializeWeights,
@@ -15,6 +14,7 @@ import {
   type Trainer,
   type TrainerOptions,
 } from '@headstart/core';
+import { checkInput } from '@headstart/core/backend-kit';
 import { referenceForward, toWeights64, type Weights64 } from './forward.js';
 import { ReferenceTrainer } from './reference-trainer.js';
 

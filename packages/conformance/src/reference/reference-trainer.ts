@@ -1,11 +1,7 @@
 import {
-  dropoutMask,
   HeadstartError,
   inferShapes,
-  mixSeeds,
-  planTraining,
   sizeOf,
-  splitFinalSoftmax,
   type Batch,
   type EvalResult,
   type ModelSpec,
@@ -13,8 +9,8 @@ import {
   type StepResult,
   type Trainer,
   type TrainerOptions,
-  type TrainingPlan,
 } from '@headstart/core';
+import { dropoutMask, mixSeeds, planTraining, splitFinalSoftmax, type TrainingPlan } from '@headstart/core/backend-kit';
 import { finiteDifferenceGradients } from './finite-differences.js';
 import { referenceForward, type ForwardMode, type Weights64 } from './forward.js';
 import { meanLoss, sampleLosses } from './loss.js';
