@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { SpecError } from '../../errors.js';
 import { parameter } from '../parameter-shape.js';
 import { activationSchema, nodeFields, padding, pair, positiveInt } from './fields.js';
-import { expectImage, windowOutput } from './geometry.js';
+import { asPair, expectImage, windowOutput } from './geometry.js';
 import type { SingleInputLayerType } from './layer-type.js';
 
 /**
@@ -33,7 +33,7 @@ export const conv2d: SingleInputLayerType<typeof conv2dLayerSchema> = {
     if (c % groups !== 0 || layer.filters % groups !== 0) {
       throw new SpecError(`${where}: groups: ${groups} must divide both the input channels (${c}) and filters (${layer.filters})`);
     }
-    const [kh, kw] = typeof layer.kernelSize === 'number' ? [layer.kernelSize, layer.kernelSize] : layer.kernelSize;
+    const [kh, kw] = asPair(layer.kernelSize);
     const outputShape = [...windowOutput([h, w], layer.kernelSize, layer.strides, layer.padding, where, 'kernelSize'), layer.filters];
     const parameters = [parameter(layer, 'kernel', [kh, kw, c / groups, layer.filters], 'kernel')];
     if (layer.useBias) parameters.push(parameter(layer, 'bias', [layer.filters], 'bias'));

@@ -1,14 +1,9 @@
-import { finiteDifferenceGradients, meanLoss, referenceForward, type ForwardMode, type Weights64 } from '@headstart/conformance/reference';
+import { finiteDifferenceGradients, meanLoss, referenceForward, type Weights64 } from '@headstart/conformance/reference';
 import { type Batch, type LossKind, type Model, type ModelSpec } from '@headstart/core';
 
-/** The float64 forward pass of a graph spec: the conformance reference's, its output only. */
-export function graphReference(spec: ModelSpec, weights: Weights64, x: ArrayLike<number>, n: number, mode: ForwardMode): Float64Array {
-  return referenceForward(spec, weights, x, n, mode).output;
-}
-
-/** Gradients of the mean loss by central differences of {@link graphReference} (training mode, no dropout). */
+/** Gradients of the mean loss by central differences of the conformance reference's forward pass (training mode, no dropout). */
 export function referenceGradients(spec: ModelSpec, weights: Weights64, batch: Batch, loss: LossKind, names: string[]): Map<string, Float64Array> {
-  const objective = (): number => meanLoss(loss, graphReference(spec, weights, batch.x, batch.size, { training: true, logits: true }), batch);
+  const objective = (): number => meanLoss(loss, referenceForward(spec, weights, batch.x, batch.size, { training: true, logits: true }).output, batch);
   return finiteDifferenceGradients(objective, weights, names);
 }
 
