@@ -23,6 +23,11 @@ export class CsvLineCounter {
     this.end = start + record.reduce((n, cell) => n + countLineBreaks(cell), 0);
     return start;
   }
+
+  /** The first line after the last counted record: where a record csv-parse could not finish starts. */
+  following(): number {
+    return this.end + 1;
+  }
 }
 
 function countLineBreaks(cell: string): number {

@@ -164,8 +164,15 @@ describe('csv loader', () => {
     });
 
     it('broken quoting', async () => {
-      const file = await temp.write('quote.csv', 'a,label\n1,"open\n');
+      const file = await temp.write('quote.csv', 'a,label\n1,2"x\n');
       await expect(csv.load(file)).rejects.toThrow(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not valid CSV: `));
+    });
+
+    it('an unclosed quote is reported on the line it opens, not where the file ends', async () => {
+      const file = await temp.write('unclosed.csv', 'a,b,label\n1,2,0\n3,"4,1\n5,6,1\n7,8,0\n');
+      await expect(csv.load(file)).rejects.toThrow(
+        `${file}, line 3: not valid CSV: a quoted field opens here and is never closed (a " is missing)`,
+      );
     });
 
     it('a missing file', async () => {

@@ -85,10 +85,23 @@ async function* readCsv(file: string, options: LoadOptions, onHeader?: (featureN
       yield parseRow(file, layout, record, line);
     }
   } catch (error) {
-    throw error instanceof CsvError ? new DataError(file, `not valid CSV: ${error.message}`) : readError(file, error);
+    throw error instanceof CsvError ? csvError(file, error, lines) : readError(file, error);
   }
   if (!layout) throw new DataError(file, 'the file is empty; expected a header row');
   if (rows === 0) throw new DataError(file, 'no data rows after the header');
+}
+
+/**
+ * csv-parse reports an unclosed quote at the line where the file ended; the user needs the line
+ * the quoted field opened on, which is where the unfinished record starts.
+ */
+function csvError(file: string, error: CsvError, lines: CsvLineCounter): DataError {
+  if (error.code === 'CSV_QUOTE_NOT_CLOSED') {
+    return new DataError(file, 'not valid CSV: a quoted field opens here and is never closed (a " is missing)', {
+      line: lines.following(),
+    });
+  }
+  return new DataError(file, `not valid CSV: ${error.message}`);
 }
 
 function csvLayout(file: string, header: string[], line: number, options: LoadOptions): CsvLayout {
