@@ -334,7 +334,8 @@ describe('what would be ignored or fail late is refused at once', () => {
   });
 
   test.each([
-    [['--scale', '0'], '--scale: expected a number > 0, got "0"'],
+    [['--scale', '0'], '--scale: expected a number > 0, at most 3.4e38 (float32), got "0"'],
+    [['--scale', '1e39'], '--scale: expected a number > 0, at most 3.4e38 (float32), got "1e39"'],
     [['--seed', '99999999999999999999'], '--seed: expected a whole number from 0 to 4294967295, got "99999999999999999999"'],
   ])('train %j: says which numbers the flag takes', async (flag, problem) => {
     expectBadInput(await run(['train', '--strategy', 'full-retrain', '--data', animals(), ...flag, '--out', never()]), problem);

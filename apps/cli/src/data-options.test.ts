@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { FRACTION, parseNumber, parseSeed, parseShape, POSITIVE } from './data-options.js';
+import { FRACTION, parseNumber, parseSeed, parseShape, POSITIVE, SCALE_FACTOR } from './data-options.js';
 
 describe('flag parsing', () => {
   test('shapes', () => {
@@ -13,12 +13,16 @@ describe('flag parsing', () => {
     expect(parseNumber('0.5', '--lr')).toBe(0.5);
     expect(parseNumber(' 2e-3 ', '--lr')).toBe(0.002);
     expect(() => parseNumber('', '--lr')).toThrow('--lr: expected a number, got ""');
-    expect(() => parseNumber('0x10', '--scale', POSITIVE)).toThrow('--scale: expected a number > 0, got "0x10"');
-    expect(() => parseNumber('Infinity', '--scale', POSITIVE)).toThrow('--scale: expected a number > 0, got "Infinity"');
+    expect(() => parseNumber('0x10', '--lr', POSITIVE)).toThrow('--lr: expected a number > 0, got "0x10"');
+    expect(() => parseNumber('Infinity', '--lr', POSITIVE)).toThrow('--lr: expected a number > 0, got "Infinity"');
   });
 
   test("a number out of a flag's range says what the range is", () => {
-    expect(() => parseNumber('0', '--scale', POSITIVE)).toThrow('--scale: expected a number > 0, got "0"');
+    expect(() => parseNumber('0', '--lr', POSITIVE)).toThrow('--lr: expected a number > 0, got "0"');
+    expect(parseNumber('3.4e38', '--scale', SCALE_FACTOR)).toBe(3.4e38);
+    expect(() => parseNumber('1e39', '--scale', SCALE_FACTOR)).toThrow(
+      '--scale: expected a number > 0, at most 3.4e38 (float32), got "1e39"',
+    );
     expect(() => parseNumber('1', '--val-split', FRACTION)).toThrow(
       '--val-split: expected a fraction from 0 up to (not including) 1, got "1"',
     );

@@ -49,8 +49,16 @@ export interface NumberRule {
 
 /** Any finite number. */
 export const ANY_NUMBER: NumberRule = { expected: 'a number', accepts: Number.isFinite };
-/** A finite number above 0 (`--scale`). */
+/** A finite number above 0. */
 export const POSITIVE: NumberRule = { expected: 'a number > 0', accepts: (n) => Number.isFinite(n) && n > 0 };
+/**
+ * A scale factor (`--scale`): above 0 and within float32's range, like the data it divides —
+ * `1e39` would shrink every feature towards float32's smallest values and the model learns nothing.
+ */
+export const SCALE_FACTOR: NumberRule = {
+  expected: 'a number > 0, at most 3.4e38 (float32)',
+  accepts: (n) => Number.isFinite(n) && n > 0 && n <= 3.4028234663852886e38,
+};
 /** A share of the data: 0 ≤ n < 1 (`--val-split`). */
 export const FRACTION: NumberRule = { expected: 'a fraction from 0 up to (not including) 1', accepts: (n) => n >= 0 && n < 1 };
 /** A seed the RNG tells apart from every other (it reads 32 bits). */
@@ -136,7 +144,7 @@ export async function loadTrainingData(
 }
 
 function choosePreprocessing(flags: DataFlags, train: Dataset, inherited: Preprocessing | undefined): Preprocessing {
-  const factor = parseNumber(flags.scale, '--scale', POSITIVE);
+  const factor = parseNumber(flags.scale, '--scale', SCALE_FACTOR);
   if (factor !== undefined) return fitPreprocessing('scale', train, factor);
   if (flags.standardize) return fitPreprocessing('standardize', train);
   return inherited ?? { kind: 'none' };

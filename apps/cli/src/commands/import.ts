@@ -1,7 +1,7 @@
 import { checkOutput, opaqueLayers, outputShape, writeCheckpoint, type Label } from '@headstart/core';
 import { sha256OfFile } from '@headstart/data';
 import { CliError } from '../cli-error.js';
-import { parseNumber, POSITIVE } from '../data-options.js';
+import { parseNumber, SCALE_FACTOR } from '../data-options.js';
 import { findImporter } from '../model-formats.js';
 import { createReporter } from '../output/reporter.js';
 import { loadPlugins } from '../plugins/load-plugins.js';
@@ -24,7 +24,7 @@ export async function importModel(file: string, flags: { out: string; labels?: s
   ]);
   const start = await loadStartingPoint(file, importer);
   const labels = parseLabels(flags.labels, outputShape(start.spec));
-  const scale = parseNumber(flags.scale, '--scale', POSITIVE);
+  const scale = parseNumber(flags.scale, '--scale', SCALE_FACTOR);
   const now = new Date().toISOString();
   const { sha256 } = await writeCheckpoint(flags.out, {
     manifest: {
