@@ -74,7 +74,8 @@ async function writeTogether(files: [string, Uint8Array | string][]): Promise<vo
       await out.verify();
     }
   } catch (error) {
-    await Promise.all(opened.map((out) => out.discard()));
+    // One after another, the last opened first: the first file's discard removes the folder it made, once empty.
+    for (const out of opened.reverse()) await out.discard();
     throw error;
   }
   for (const out of opened) await out.commit();

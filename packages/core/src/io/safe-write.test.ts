@@ -56,6 +56,13 @@ describe.skipIf(TMPFS_SKIP !== undefined)(`on a full disk (tmpfs)${TMPFS_SKIP ? 
     expect((await readdir(disk.dir)).sort()).toEqual(['.filler', 'model.bin']);
   });
 
+  test('a failed write into folders it had to make leaves none of them behind (a tfjs export into a new folder)', async () => {
+    await disk.leaveFree(60_000);
+    const nested = join(disk.dir, 'export', 'tfjs', 'weights.bin');
+    expect(await problemOf(writeFileSafely(nested, bytes(200_000, 1)), nested)).toBe('cannot write: no space left on the device');
+    expect((await readdir(disk.dir)).sort()).toEqual(['.filler', 'model.bin']);
+  });
+
   test('on a read-only file system the write fails with one line and the file is unchanged', async () => {
     const remount = (mode: string) => expect(spawnSync('mount', ['-o', `remount,${mode}`, disk.dir]).status).toBe(0);
     remount('ro');
@@ -93,6 +100,19 @@ describe('writeFileSafely', () => {
     await writeFileSafely(nested, bytes(10, 4));
     expect(await readFile(nested)).toEqual(bytes(10, 4));
     expect((await readdir(dir)).sort()).toEqual(['a', 'out.csv']);
+  });
+
+  test('a discarded write removes the folders it made, and only those (not one that was there or one that filled up)', async () => {
+    const out = await openSafeFile(join(dir, 'new', 'deeper', 'model.json'));
+    await out.write('{}');
+    await out.discard();
+    expect(await readdir(dir)).toEqual([]);
+    await writeFile(join(dir, 'kept.txt'), 'x');
+    const second = await openSafeFile(join(dir, 'a', 'b', 'weights.bin'));
+    await writeFile(join(dir, 'a', 'other.bin'), 'someone else');
+    await second.discard();
+    expect((await readdir(dir)).sort()).toEqual(['a', 'kept.txt']);
+    expect(await readdir(join(dir, 'a'))).toEqual(['other.bin']);
   });
 
   test('content that does not read back with the expected sha-256 is not renamed into place', async () => {

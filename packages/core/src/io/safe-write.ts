@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { lstat, mkdir, open, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { lstat, mkdir, open, realpath, rename, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { removeStaleTemps, tempPathFor } from './temp-files.js';
@@ -47,16 +47,17 @@ export async function openSafeFile(file: string): Promise<SafeFile> {
   if (existing?.isDirectory()) throw new FileWriteError(file, 'is a directory; expected the name of a file to write');
   if (existing && !existing.isFile())
     throw new FileWriteError(file, 'not a regular file (a device, pipe or socket); refusing to replace it');
-  await makeDirectory(dirname(target)).catch((error: unknown) => {
+  const created = await makeDirectory(dirname(target)).catch((error: unknown) => {
     throw new FileWriteError(file, `cannot create its directory ${dirname(target)}: ${writeProblem(error)}`, { cause: error });
   });
   await removeStaleTempsOnce(target);
   const temporary = tempPathFor(target);
   // Read as well as write: verify reads the file back.
-  const handle = await open(temporary, 'wx+').catch((error: unknown) => {
+  const handle = await open(temporary, 'wx+').catch(async (error: unknown) => {
+    await removeEmptyDirectories(created);
     throw new FileWriteError(file, `cannot write: ${writeProblem(error)}`, { cause: error });
   });
-  return new TemporaryFile(file, target, temporary, handle, existing);
+  return new TemporaryFile(file, target, temporary, handle, existing, created);
 }
 
 /**
@@ -80,6 +81,8 @@ class TemporaryFile implements SafeFile {
     private readonly temporary: string,
     private readonly handle: FileHandle,
     private readonly existing: Stats | undefined,
+    /** Directories made for this file, outermost first: a discarded write leaves none of them behind. */
+    private readonly created: readonly string[],
   ) {}
 
   async write(data: Uint8Array | string): Promise<void> {
@@ -125,6 +128,7 @@ class TemporaryFile implements SafeFile {
     this.state = 'done';
     await this.handle.close().catch(() => {});
     await unlink(this.temporary).catch(() => {});
+    await removeEmptyDirectories(this.created);
   }
 
   /** Run a step; on failure remove the temporary and throw one line naming the file. */
@@ -168,10 +172,13 @@ export async function removeStaleTempsOnce(target: string): Promise<void> {
   cleared.add(target);
 }
 
-/** `mkdir -p`, failing with the real reason: Node's recursive mkdir says ENOENT for a read-only file system. */
-async function makeDirectory(dir: string): Promise<void> {
+/**
+ * `mkdir -p`, failing with the real reason: Node's recursive mkdir says ENOENT for a read-only file system.
+ * @returns the directories it made, outermost first (none when `dir` existed).
+ */
+async function makeDirectory(dir: string): Promise<string[]> {
   try {
-    await mkdir(dir, { recursive: true });
+    return directoriesFrom(await mkdir(dir, { recursive: true }), dir);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     let missing = dir;
@@ -186,7 +193,30 @@ async function makeDirectory(dir: string): Promise<void> {
     // Fails with the real reason; should it succeed (made meanwhile by someone else), go on.
     await mkdir(missing);
     await mkdir(dir, { recursive: true });
+    return directoriesFrom(missing, dir);
   }
+}
+
+/** `first` (the outermost directory mkdir made) and every directory below it down to `dir`, outermost first. */
+function directoriesFrom(first: string | undefined, dir: string): string[] {
+  if (first === undefined) return [];
+  const made: string[] = [];
+  for (let d = dir; ; d = dirname(d)) {
+    made.unshift(d);
+    if (d === first || dirname(d) === d) return made;
+  }
+}
+
+/** Remove `dirs` (outermost first) from the innermost out, each only when empty; never throws. */
+async function removeEmptyDirectories(dirs: readonly string[]): Promise<void> {
+  for (const dir of [...dirs].reverse())
+    if (
+      !(await rmdir(dir).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return;
 }
 
 async function syncDirectory(dir: string): Promise<void> {
