@@ -68,7 +68,7 @@ function buildProgram(): Command {
     .option('--from <file>', 'start from a checkpoint (.safetensors) or an imported model (.onnx, model.json)')
     .option('--out <file>', 'where to write the checkpoint', 'model.safetensors')
     .option('--epochs <n>', 'passes over the training data')
-    .option('--lr <x>', 'learning rate')
+    .option('--lr <x>', 'learning rate, or auto: an lr-find range test chooses it first (recorded in provenance)')
     .option('--batch-size <n>', 'samples per step')
     .option('--seed <n>', 'random seed (initialisation, shuffling, splits)', '42')
     .addOption(new Option('--scale <k>', 'divide every feature by k').conflicts('standardize'))
@@ -89,6 +89,42 @@ Example:
   $ headstart train --strategy full-retrain --data data/digits/digits.csv --scale 16 --out digits.safetensors`,
     )
     .action(async (options) => (await import('./commands/train.js')).train(options));
+
+  program
+    .command('lr-find')
+    .description("learning-rate range test of a strategy's phase: plots the loss against the rate and suggests one")
+    .requiredOption('--strategy <name>', 'strategy whose phase at its lr is tested')
+    .requiredOption('--data <file>', 'labelled training data (CSV, JSONL, IDX, or a folder of class folders of images)')
+    .option('--val <file>', 'labelled validation data (held out of the test, as train holds it out)')
+    .option('--val-split <fraction>', 'fraction of --data held out when --val is not given, as in train (default: 0.1)')
+    .option('--unlabeled <file>', 'unlabelled data for unsupervised pre-training')
+    .option('--label <column>', 'label column or field', 'label')
+    .option('--backend <name>', 'compute backend (default: the best one available)')
+    .option('--from <file>', 'start from a checkpoint (.safetensors) or an imported model (.onnx, model.json)')
+    .option('--epochs <n>', 'passes over the training data (of phases trained before the one tested)')
+    .option('--batch-size <n>', 'samples per step')
+    .option('--seed <n>', 'random seed (initialisation, shuffling, splits)', '42')
+    .addOption(new Option('--scale <k>', 'divide every feature by k').conflicts('standardize'))
+    .option('--standardize', 'standardize features with statistics fitted on the training data')
+    .option('--input-shape <h,w,c>', 'shape of one sample, e.g. 8,8,1 for 8x8 grey images')
+    .option('--head <layer>', 'first layer of the head (frozen-base, continued)')
+    .option('--freeze <glob>', 'freeze parameters matching the glob (repeatable)', collect)
+    .option('--model <file>', 'architecture as a ModelSpec (YAML or JSON)')
+    .option('--set <key=value>', 'strategy option (repeatable; not lr)', collect)
+    .option('--start-lr <x>', 'rate of the first step', '1e-7')
+    .option('--end-lr <x>', 'rate of the last step', '10')
+    .option('--steps <n>', 'steps of the test (it stops early when the loss diverges)', '100')
+    .option('--rule <rule>', 'how the rate is read off the curve: valley or minimum', 'valley')
+    .option('--svg <file>', 'also write the curve as an SVG image')
+    .option('--json', 'one JSON event per line on stdout, the points in the result')
+    .addHelpText(
+      'after',
+      `
+Example:
+  $ headstart lr-find --strategy full-retrain --data data/digits/digits.csv --scale 16 --svg lr-find.svg
+  $ headstart train --strategy full-retrain --data data/digits/digits.csv --scale 16 --lr auto`,
+    )
+    .action(async (options) => (await import('./commands/lr-find.js')).lrFind(options));
 
   program
     .command('run')

@@ -63,6 +63,9 @@ export function earlyStoppingFrom(options: TrainingOptions): EarlyStopping | und
   return options.patience > 0 ? { patience: options.patience, monitor: 'valLoss', restoreBest: true } : undefined;
 }
 
+/** The `lr` that asks for an lr-find range test to choose the rate (`--lr auto`, a stage's `lr: auto`). */
+export const AUTO_LR = 'auto';
+
 /** What {@link checkOptions} found: the parsed options, or one line saying what is wrong. */
 export type OptionsCheck = { ok: true; options: Record<string, unknown> } | { ok: false; field: string; problem: string };
 
@@ -70,8 +73,10 @@ export type OptionsCheck = { ok: true; options: Record<string, unknown> } | { ok
  * Parse raw options (flags, `--set`, a pipeline stage's `options:`) with a strategy's schema.
  * On failure, names the field and says what was expected and what was given (`lr: expected a
  * number, got "abc"`); an unknown option is reported before anything else and lists the known ones.
+ * `lr: auto` ({@link AUTO_LR}) is kept as it is, the rest parsed, for the run to find the rate.
  */
 export function checkOptions(schema: z.ZodType, raw: Record<string, unknown>): OptionsCheck {
+  if (raw.lr === AUTO_LR) return checkAutoLr(schema, raw);
   const parsed = schema.safeParse(raw);
   if (parsed.success) return { ok: true, options: parsed.data as Record<string, unknown> };
   const issues = parsed.error.issues;
@@ -86,7 +91,16 @@ export function checkOptions(schema: z.ZodType, raw: Record<string, unknown>): O
   // z.coerce turns "abc" into NaN and zod then reports "received NaN"; say what the user wrote.
   const problem =
     issue.code === 'invalid_type' && given !== undefined
-      ? `expected ${issue.expected === 'number' ? 'a number' : issue.expected}, got ${JSON.stringify(given)}`
+      ? `expected ${issue.expected === 'number' ? `a number${field === 'lr' ? ` or "${AUTO_LR}"` : ''}` : issue.expected}, got ${JSON.stringify(given)}`
       : issue.message;
   return { ok: false, field, problem };
+}
+
+function checkAutoLr(schema: z.ZodType, raw: Record<string, unknown>): OptionsCheck {
+  const { lr: _auto, ...rest } = raw;
+  const checked = checkOptions(schema, rest);
+  if (!checked.ok) return checked;
+  if (typeof checked.options.lr !== 'number')
+    return { ok: false, field: 'lr', problem: `${AUTO_LR}: this strategy has no learning rate (lr) option to find` };
+  return { ok: true, options: { ...checked.options, lr: AUTO_LR } };
 }

@@ -1,4 +1,4 @@
-import { inferShapes, isChain, outputsLogits, readManifest, type LayerShapes, type ModelSpec } from '@headstart/core';
+import { inferShapes, isChain, outputsLogits, readManifest, type LayerShapes, type LrFindRecord, type ModelSpec } from '@headstart/core';
 import { table } from '../output/reporter.js';
 
 /** `headstart inspect`: what a checkpoint holds, read from its header only. */
@@ -44,10 +44,10 @@ export async function inspect(file: string, flags: { json?: boolean }): Promise<
     `training: ${manifest.training ? (manifest.training.complete ? 'complete' : `interrupted at epoch ${manifest.training.epoch + 1}, step ${manifest.training.step}`) : '(none)'}`,
     '',
     'provenance:',
-    ...manifest.provenance.map(
-      (p, i) =>
-        `  ${i + 1}. ${p.strategy} on ${p.backend}${p.engine ? ` (${p.engine})` : ''}, data ${p.data?.file ?? '-'}${p.data?.sha256 ? ` (sha256 ${p.data.sha256.slice(0, 12)}…)` : ''}, ${p.finishedAt ?? p.startedAt}`,
-    ),
+    ...manifest.provenance.flatMap((p, i) => [
+      `  ${i + 1}. ${p.strategy} on ${p.backend}${p.engine ? ` (${p.engine})` : ''}, data ${p.data?.file ?? '-'}${p.data?.sha256 ? ` (sha256 ${p.data.sha256.slice(0, 12)}…)` : ''}, ${p.finishedAt ?? p.startedAt}`,
+      ...(p.lrFind ? [`     ${describeLrFind(p.lrFind)}`] : []),
+    ]),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }
@@ -89,6 +89,11 @@ function nodeTable(spec: ModelSpec, layers: LayerShapes[]): string {
 /** How many numbers a node's parameters hold (an opaque block's graph bytes are not numbers: 0). */
 function parameterCount(l: LayerShapes): number {
   return l.parameters.filter((p) => p.dtype !== 'uint8').reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
+}
+
+/** `lr: auto → 0.00705 (lr-find, valley rule, lr 1e-7 → 10, 87 of 100 steps of phase "train")` */
+function describeLrFind(f: LrFindRecord): string {
+  return `lr: auto → ${f.lr} (lr-find, ${f.rule} rule, lr ${f.startLr} → ${f.endLr}, ${f.tested} of ${f.steps} steps of phase "${f.phase}")`;
 }
 
 function describePreprocessing(p: { kind: string; factor?: number }): string {

@@ -77,7 +77,9 @@ export async function train(flags: TrainFlags): Promise<void> {
 }
 
 /** Flags and `--set key=value` pairs as raw strategy options (the strategy's schema parses them). */
-function strategyOptions(flags: TrainFlags): Record<string, unknown> {
+export function strategyOptions(
+  flags: Pick<TrainFlags, 'epochs' | 'lr' | 'batchSize' | 'head' | 'freeze' | 'set'>,
+): Record<string, unknown> {
   const options: Record<string, unknown> = {};
   if (flags.epochs !== undefined) options.epochs = flags.epochs;
   if (flags.lr !== undefined) options.lr = flags.lr;

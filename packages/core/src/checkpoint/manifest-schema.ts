@@ -69,6 +69,17 @@ export const provenanceEntrySchema = z.object({
   startedAt: z.string(),
   finishedAt: z.string().optional(),
   metrics: z.record(z.string(), z.number()).optional(),
+  lrFind: z
+    .object({
+      lr: z.number().positive(),
+      rule: z.string(),
+      startLr: z.number().positive(),
+      endLr: z.number().positive(),
+      steps: count,
+      tested: count,
+      phase: z.string(),
+    })
+    .optional(),
 });
 
 /**

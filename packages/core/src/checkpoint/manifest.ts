@@ -60,6 +60,24 @@ export interface ProvenanceEntry {
   finishedAt?: string;
   /** Final metrics of the stage. */
   metrics?: Record<string, number>;
+  /** How the learning rate was chosen when it was asked for as `lr: auto` (`options.lr` is the rate chosen). */
+  lrFind?: LrFindRecord;
+}
+
+/** A learning rate `lr: auto` chose with an lr-find range test, as provenance records it. */
+export interface LrFindRecord {
+  /** The rate chosen and trained. */
+  lr: number;
+  /** The rule that read it off the curve (`valley`, `minimum`). */
+  rule: string;
+  /** The range tested: from `startLr` to `endLr` over `steps` steps. */
+  startLr: number;
+  endLr: number;
+  steps: number;
+  /** Steps the test took (fewer than `steps` when the loss diverged). */
+  tested: number;
+  /** The phase tested. */
+  phase: string;
 }
 
 /** The JSON manifest stored under `__metadata__.headstart` of a checkpoint. */

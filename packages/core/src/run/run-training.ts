@@ -1,10 +1,9 @@
 import { rm } from 'node:fs/promises';
-import type { Backend, Model } from '../backend.js';
+import type { Backend } from '../backend.js';
 import { readCheckpoint, writeCheckpoint } from '../checkpoint/index.js';
 import type { Preprocessing, ProvenanceEntry } from '../checkpoint/manifest.js';
 import { HeadstartError, PluginError } from '../errors.js';
 import { createRng } from '../rng.js';
-import { initializeWeights } from '../spec/initializers.js';
 import type { ModelSpec } from '../spec/model-spec.js';
 import type { AnyStrategy, StartingPoint, StrategyContext, StrategyData, StrategyResult } from '../strategy.js';
 import type { NamedTensors } from '../tensors.js';
@@ -16,11 +15,13 @@ import { datasetDigest } from '../data/dataset-digest.js';
 import { checkSameRun } from './resume-check.js';
 import { checkSeveralClasses } from './class-count.js';
 import { resumeHandoff } from './resume-handoff.js';
-import { checkOptions } from '../strategy-options.js';
+import { AUTO_LR, checkOptions } from '../strategy-options.js';
+import { chooseAutoLr } from './lr-auto.js';
 import { planOnly } from './plan-only.js';
 import { resumePath } from './resume-path.js';
 import { checkResumeSlot } from './resume-slot.js';
 import { checkTrainingOutput } from './training-output.js';
+import { createRunModel } from './create-model.js';
 
 /** One training run of one strategy, as `headstart train` or a pipeline stage asks for it. */
 export interface TrainingRun {
@@ -92,13 +93,17 @@ export async function runTraining(run: TrainingRun): Promise<TrainingOutcome> {
   }
 }
 
-async function train(run: TrainingRun, options: Record<string, unknown>): Promise<TrainingOutcome> {
+async function train(run: TrainingRun, parsed: Record<string, unknown>): Promise<TrainingOutcome> {
   const stage = run.stage ?? 0;
   const resume = run.resume ? await loadResume(run.out) : undefined;
+  // `lr: auto`: a range test chooses the rate first; the strategy trains at it as if it had been given.
+  const auto = parsed.lr === AUTO_LR ? await chooseAutoLr(run, parseOptions(run.strategy, withoutLr(run.options)), resume) : undefined;
+  const options = auto ? { ...parsed, lr: auto.lr } : parsed;
   const entry: ProvenanceEntry = {
     strategy: run.strategy.name,
     strategyVersion: run.strategy.meta.version,
     options,
+    ...(auto?.record ? { lrFind: auto.record } : {}),
     data: run.data.train.source,
     backend: run.backend.name,
     engine: run.engine,
@@ -131,7 +136,7 @@ async function train(run: TrainingRun, options: Record<string, unknown>): Promis
     seed: run.seed,
     rng,
     resume: resume ? { state: resume.manifest.training!, weights: resume.weights } : undefined,
-    createModel: (spec, weights) => createModel(run.backend, spec, handoff.take(spec) ?? weights, run.seed, rng, run.emit),
+    createModel: (spec, weights) => createRunModel(run.backend, spec, handoff.take(spec) ?? weights, run.seed, rng, run.emit),
     fit: async (model, plan) => {
       if (run.dryRun) return planOnly(model, plan, stage, run.emit);
       handoff.checkPhase(plan.phase, model.spec);
@@ -164,6 +169,11 @@ async function train(run: TrainingRun, options: Record<string, unknown>): Promis
   return { result, checkpoint: { file: run.out, sha256: checkpoint.sha256 }, provenance };
 }
 
+function withoutLr(options: Record<string, unknown>): Record<string, unknown> {
+  const { lr: _lr, ...rest } = options;
+  return rest;
+}
+
 function parseOptions(strategy: AnyStrategy, raw: Record<string, unknown>): Record<string, unknown> {
   const checked = checkOptions(strategy.options, raw);
   if (checked.ok) return checked.options;
@@ -177,20 +187,6 @@ async function callStrategy(strategy: AnyStrategy, ctx: StrategyContext, options
     if (error instanceof HeadstartError) throw error;
     throw new PluginError(`strategy:${strategy.name}`, 'run', error);
   }
-}
-
-async function createModel(
-  backend: Backend,
-  spec: ModelSpec,
-  weights: NamedTensors | undefined,
-  seed: number,
-  rng: ReturnType<typeof createRng>,
-  emit: EventSink,
-): Promise<Model> {
-  // Fresh weights come from the run's RNG so every backend starts from the same numbers.
-  const model = await backend.createModel(spec, weights ?? initializeWeights(spec, rng.fork()), { seed });
-  emit({ type: 'model', layers: spec.layers.length, engine: model.engine });
-  return model;
 }
 
 async function loadResume(out: string) {

@@ -27,4 +27,11 @@ describe('scheduleFactor', () => {
     const factors = Array.from({ length: 100 }, (_, i) => scheduleFactor(s, i, 100, 10));
     expect(Math.max(...factors)).toBeCloseTo(1, 10);
   });
+
+  test('exponential grows from `from` to `to` over `steps` steps, then stays at `to`', () => {
+    const s = { type: 'exponential', from: 1e-3, to: 1e3, steps: 7 } as const;
+    expect([0, 1, 3, 6, 7, 100].map((i) => scheduleFactor(s, i, 7, 3))).toEqual(
+      [1e-3, 1e-2, 1, 1e3, 1e3, 1e3].map((v) => expect.closeTo(v, 9)),
+    );
+  });
 });

@@ -6,7 +6,9 @@ export type LrSchedule =
   /** Cosine decay from 1 to `minFactor` over the phase. */
   | { type: 'cosine'; minFactor?: number; warmupSteps?: number }
   /** fastai/Smith one-cycle: warm up from 1/divFactor to 1 over `pctStart`, then anneal to 1/(divFactor·finalDivFactor). */
-  | { type: 'one-cycle'; pctStart?: number; divFactor?: number; finalDivFactor?: number };
+  | { type: 'one-cycle'; pctStart?: number; divFactor?: number; finalDivFactor?: number }
+  /** A learning-rate range test (lr-find): grow exponentially from `from` to `to` over `steps` steps, then stay at `to`. */
+  | { type: 'exponential'; from: number; to: number; steps: number };
 
 /**
  * The factor for `step` (0-based) of `totalSteps`, where an epoch has `stepsPerEpoch` steps.
@@ -15,6 +17,7 @@ export type LrSchedule =
 export function scheduleFactor(schedule: LrSchedule, step: number, totalSteps: number, stepsPerEpoch: number): number {
   const total = Math.max(1, totalSteps);
   if (schedule.type === 'one-cycle') return oneCycle(schedule, step, total);
+  if (schedule.type === 'exponential') return exponential(schedule, step);
   const warmup = schedule.warmupSteps ?? 0;
   const warm = warmup > 0 && step < warmup ? (step + 1) / warmup : 1;
   switch (schedule.type) {
@@ -38,4 +41,9 @@ function oneCycle(s: Extract<LrSchedule, { type: 'one-cycle' }>, step: number, t
   const cos = (from: number, to: number, t: number): number => to + ((from - to) / 2) * (1 + Math.cos(Math.PI * t));
   if (step < peakAt) return cos(start, 1, step / peakAt);
   return cos(1, end, Math.min(1, (step - peakAt) / Math.max(1, total - peakAt)));
+}
+
+function exponential(s: Extract<LrSchedule, { type: 'exponential' }>, step: number): number {
+  const t = s.steps > 1 ? Math.min(1, Math.max(0, step / (s.steps - 1))) : 1;
+  return s.from * (s.to / s.from) ** t;
 }
