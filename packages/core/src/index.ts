@@ -36,6 +36,7 @@ export * from './train/schedules.js';
 export * from './train/metrics.js';
 export { classProbabilities, outputsLogits } from './train/class-probabilities.js';
 export * from './train/fit.js';
+export * from './train/batch-transform.js';
 export { batchOrder, makeBatch } from './data/batches.js';
 export * from './run/run-training.js';
 export * from './run/resume-path.js';

@@ -69,6 +69,7 @@ export const provenanceEntrySchema = z.object({
   startedAt: z.string(),
   finishedAt: z.string().optional(),
   metrics: z.record(z.string(), z.number()).optional(),
+  augment: z.string().optional(),
 });
 
 /**

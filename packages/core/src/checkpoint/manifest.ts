@@ -60,6 +60,8 @@ export interface ProvenanceEntry {
   finishedAt?: string;
   /** Final metrics of the stage. */
   metrics?: Record<string, number>;
+  /** The data augmentation its training batches went through (`augment flip,crop=2`), if any. */
+  augment?: string;
 }
 
 /** The JSON manifest stored under `__metadata__.headstart` of a checkpoint. */

@@ -7,7 +7,9 @@ import { createRng } from '../rng.js';
 import { initializeWeights } from '../spec/initializers.js';
 import type { ModelSpec } from '../spec/model-spec.js';
 import type { AnyStrategy, StartingPoint, StrategyContext, StrategyData, StrategyResult } from '../strategy.js';
-import type { NamedTensors } from '../tensors.js';
+import { sameShape, type NamedTensors } from '../tensors.js';
+import { composeTransforms } from '../train/batch-transform.js';
+import type { FitPlan } from '../train/fit-plan.js';
 import type { EventSink } from '../train/events.js';
 import { DivergedError, fit, type CheckpointInterval, type FitEnv, type FitSnapshot } from '../train/fit.js';
 import { removeStaleTempsOnce } from '../io/safe-write.js';
@@ -103,6 +105,7 @@ async function train(run: TrainingRun, options: Record<string, unknown>): Promis
     backend: run.backend.name,
     engine: run.engine,
     ...(run.from?.sha256 ? { parent: run.from.sha256 } : {}),
+    ...(run.data.augment ? { augment: run.data.augment.name } : {}),
     startedAt: new Date().toISOString(),
   };
   const history = run.from?.manifest?.provenance ?? run.from?.provenance ?? [];
@@ -114,6 +117,7 @@ async function train(run: TrainingRun, options: Record<string, unknown>): Promis
   const env: FitEnv = {
     stage,
     rng,
+    seed: run.seed,
     emit: run.emit,
     signal: run.signal,
     resume: resume ? { state: resume.manifest.training!, optimizer: resume.optimizer } : undefined,
@@ -132,7 +136,8 @@ async function train(run: TrainingRun, options: Record<string, unknown>): Promis
     rng,
     resume: resume ? { state: resume.manifest.training!, weights: resume.weights } : undefined,
     createModel: (spec, weights) => createModel(run.backend, spec, handoff.take(spec) ?? weights, run.seed, rng, run.emit),
-    fit: async (model, plan) => {
+    fit: async (model, asked) => {
+      const plan = withAugmentation(asked, run.data);
       if (run.dryRun) return planOnly(model, plan, stage, run.emit);
       handoff.checkPhase(plan.phase, model.spec);
       const result = await fit(model, plan, env);
@@ -162,6 +167,25 @@ async function train(run: TrainingRun, options: Record<string, unknown>): Promis
   run.emit({ type: 'checkpoint', file: run.out, stage, ...done, complete: true });
   run.emit({ type: 'run-end', metrics: result.metrics, seconds: (Date.now() - started) / 1000 });
   return { result, checkpoint: { file: run.out, sha256: checkpoint.sha256 }, provenance };
+}
+
+/**
+ * `plan` with the data's augmentation before its own transform.
+ * @throws HeadstartError `USAGE` when the phase trains on samples other than the data's (features cached from a frozen base).
+ */
+function withAugmentation(plan: FitPlan, data: StrategyData): FitPlan {
+  if (!data.augment) return plan;
+  if (!sameShape(plan.train.sampleShape, data.train.sampleShape)) {
+    throw new HeadstartError(
+      'USAGE',
+      `${data.augment.name}: phase "${plan.phase}" trains on samples of shape ${formatShape(plan.train.sampleShape)}, not on the data's ${formatShape(data.train.sampleShape)}, so it cannot augment them; leave out the augmentation for this strategy`,
+    );
+  }
+  return { ...plan, transform: composeTransforms(data.augment, plan.transform) };
+}
+
+function formatShape(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
 }
 
 function parseOptions(strategy: AnyStrategy, raw: Record<string, unknown>): Record<string, unknown> {
