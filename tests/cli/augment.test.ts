@@ -102,6 +102,41 @@ describe('--augment', () => {
     expect(plans.map((p) => [p.phase, p.transform])).toEqual([['train', 'augment flip,shift=1']]);
   });
 
+  test('frozen-base trains its head on augmented images through the frozen base, not on features cached once', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'headstart-augment-frozen-'));
+    const run = await runCli([
+      'train',
+      '--strategy',
+      'frozen-base',
+      '--from',
+      'tests/fixtures/torch/mini-resnet.bn.opset17.onnx',
+      '--data',
+      'data/digits/digits.csv',
+      '--scale',
+      '16',
+      '--augment',
+      'crop=1',
+      '--epochs',
+      '1',
+      '--out',
+      join(dir, 'm.safetensors'),
+      '--json',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const logs = jsonLines(run.stdout)
+      .filter((e) => e.type === 'log')
+      .map((e) => e.message);
+    expect(logs).toContain('head: the training images are augmented, so the frozen base runs on every batch');
+    expect(logs.some((m) => String(m).includes('features were computed once'))).toBe(false);
+  });
+
+  test('a phase that trains on other samples than the images (greedy layer-wise pre-training) is refused before training', async () => {
+    const args = ['train', '--strategy', 'pretrain-finetune', ...images, '--unlabeled', 'data/digits/digits.csv'];
+    expect(refusal(await runCli([...args, '--set', 'greedy=true', '--augment', 'crop=1', '--dry-run']))).toBe(
+      'headstart: augment crop=1: phase "pretrain-conv2" trains on samples of shape [4, 4, 16], not on the data\'s [8, 8, 1], so it cannot augment them; leave out the augmentation for this strategy',
+    );
+  });
+
   test('refuses flat tabular samples', async () => {
     expect(
       refusal(
