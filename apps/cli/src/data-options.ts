@@ -10,6 +10,7 @@ import {
   streamChunks,
   takePerClass,
 } from '@headstart/data';
+import { augmentationFor } from './augment-option.js';
 import { CliError } from './cli-error.js';
 
 /** Data flags shared by `train`, `evaluate` and `predict`. */
@@ -28,6 +29,10 @@ export interface DataFlags {
   labels?: Label[];
   /** Keep this many training samples a class (a label budget). */
   perClass?: number;
+  /** Image augmentation of the training batches (`flip,crop=2,shift=1`). */
+  augment?: string;
+  /** How errors name where `augment` was given; default `--augment`. */
+  augmentWhere?: string;
 }
 
 /** `8,8,1` → `[8, 8, 1]`, or a usage error naming the flag. */
@@ -135,10 +140,16 @@ export async function loadTrainingData(
   const unlabeled = flags.unlabeled
     ? alignFeatures(await loadDataset(flags.unlabeled, { ...common, labelled: false }), train.featureNames)
     : undefined;
+  const augment = augmentationFor(flags.augment, train.sampleShape, flags.augmentWhere);
   const preprocessing = choosePreprocessing(flags, train, inherited?.preprocessing);
   const apply = (d: Dataset | undefined): Dataset | undefined => (d ? applyPreprocessing(preprocessing, d) : undefined);
   return {
-    data: { train: apply(train)!, ...(val ? { val: apply(val) } : {}), ...(unlabeled ? { unlabeled: apply(unlabeled) } : {}) },
+    data: {
+      train: apply(train)!,
+      ...(val ? { val: apply(val) } : {}),
+      ...(unlabeled ? { unlabeled: apply(unlabeled) } : {}),
+      ...(augment ? { augment } : {}),
+    },
     preprocessing,
   };
 }

@@ -1,9 +1,10 @@
 import { getRegistry, type AnyStrategy, type StartingPoint } from '@headstart/core';
+import { parseAugmentOption } from './augment-option.js';
 import { CliError } from './cli-error.js';
 import { parseShape, type DataFlags } from './data-options.js';
 
 /**
- * Refuse `train` flags that would otherwise be ignored without a word: `--val-split` beside
+ * Refuse `train` flags that would otherwise be ignored without a word or fail late: a malformed `--augment`, `--val-split` beside
  * `--val`, `--unlabeled` for a strategy that does not read it, and an `--input-shape` other than
  * the `--from` model's.
  * @throws CliError naming the flag, before any data is read.
@@ -17,6 +18,7 @@ export async function checkTrainFlags(flags: DataFlags, strategy: AnyStrategy, f
     const which = users.length > 0 ? `; the strategies that do: ${users.join(', ')}` : '';
     throw new CliError(`--unlabeled: strategy ${strategy.name} does not use unlabelled data${which}`);
   }
+  if (flags.augment !== undefined) parseAugmentOption(flags.augment);
   const shape = parseShape(flags.inputShape);
   if (shape && from && shape.join(',') !== from.spec.inputShape.join(',')) {
     throw new CliError(

@@ -5,6 +5,7 @@ import type { Dataset, Label } from './data/dataset.js';
 import type { Rng } from './rng.js';
 import type { ModelSpec } from './spec/model-spec.js';
 import type { NamedTensors } from './tensors.js';
+import type { BatchTransform } from './train/batch-transform.js';
 import type { EpochMetrics, EventSink } from './train/events.js';
 import type { FitPlan, FitResult } from './train/fit-plan.js';
 
@@ -32,6 +33,12 @@ export interface StrategyData {
   val?: Dataset;
   /** Unlabelled data for unsupervised pre-training (`--unlabeled`). */
   unlabeled?: Dataset;
+  /**
+   * Data augmentation (`--augment`): core applies it to the training batches of every phase that
+   * trains on samples of `train`'s shape, before the phase's own {@link FitPlan.transform}, and
+   * refuses a phase that trains on other samples (features cached from a frozen base).
+   */
+  augment?: BatchTransform;
 }
 
 /** Everything a strategy's `run` may use. Built by core's runner; strategies never construct it. */

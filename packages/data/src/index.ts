@@ -24,3 +24,6 @@ export { concatUnlabeled } from './transforms/concat.js';
 export { alignFeatures } from './transforms/align-features.js';
 export { sha256OfFile, sha256OfPath } from './records/file-hash.js';
 export { FLOAT32_MAX, isDecimal } from './records/float32.js';
+export { formatAugmentation, parseAugmentation, type AugmentSpec } from './augment/augment-spec.js';
+export { moveImage, type ImageMove } from './augment/augment-image.js';
+export { imageAugmentation } from './augment/image-augmentation.js';

@@ -26,6 +26,8 @@ export interface PhaseSpec {
   loss?: FitPlan['trainer']['loss'];
   target?: FitPlan['target'];
   inputNoise?: FitPlan['inputNoise'];
+  /** Change each training batch (mixup and the like); runs after the data's `--augment`. */
+  transform?: FitPlan['transform'];
 }
 
 /** A FitPlan for one phase of a strategy, from its options and what the phase changes. */
@@ -52,5 +54,6 @@ export function phasePlan(ctx: StrategyContext, options: TrainingOptions, p: Pha
     earlyStopping: earlyStoppingFrom(options),
     ...(p.target ? { target: p.target } : {}),
     ...(p.inputNoise ? { inputNoise: p.inputNoise } : {}),
+    ...(p.transform ? { transform: p.transform } : {}),
   };
 }

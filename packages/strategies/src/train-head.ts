@@ -18,9 +18,10 @@ export interface HeadTraining {
 }
 
 /**
- * Train only the head of a model on a frozen base. When the base is deterministic its features are
- * computed once and the head trains on them alone — the same function, at a fraction of the cost
- * per epoch; otherwise the whole model runs with the base frozen (batch-norm in inference mode).
+ * Train only the head of a model on a frozen base. When the base is deterministic and the data is
+ * not augmented its features are computed once and the head trains on them alone — the same
+ * function, at a fraction of the cost per epoch; otherwise the whole model runs with the base frozen
+ * (batch-norm in inference mode).
  */
 export async function trainHead(
   ctx: StrategyContext,
@@ -29,7 +30,15 @@ export async function trainHead(
   const split = splitAtHead(t.spec, t.head);
   const headLayers = split.head.layers.map((l) => l.name);
   const trainable = trainableParameters(t.spec, headLayers);
-  if (t.cacheFeatures && !ctx.dryRun && split.base && isDeterministic(split.base)) {
+  const cacheable = t.cacheFeatures && split.base !== undefined && isDeterministic(split.base);
+  // Augmented images change every step, so the base's features of them cannot be computed once.
+  if (cacheable && ctx.data.augment && !ctx.dryRun)
+    ctx.emit({
+      type: 'log',
+      level: 'info',
+      message: `${t.phase}: the training images are augmented, so the frozen base runs on every batch`,
+    });
+  if (cacheable && !ctx.data.augment && !ctx.dryRun && split.base) {
     const [train, val] = await baseFeatures(ctx, split.base, t.weights, [ctx.data.train, ...(ctx.data.val ? [ctx.data.val] : [])]);
     ctx.emit({
       type: 'log',

@@ -17,6 +17,8 @@ const armSchema = z.strictObject({
   /** Start from the source model (`source`) or from scratch (`none`); default: `source` for strategies that need a start, else `none`. */
   from: z.enum(['source', 'none']).optional(),
   description: z.string().optional(),
+  /** Image augmentation of the arm's training batches, as `--augment` takes it. */
+  augment: z.string().min(1).optional(),
 });
 
 /** An experiment file for `headstart compare`. Paths are relative to the file. */

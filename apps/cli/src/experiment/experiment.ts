@@ -10,6 +10,8 @@ export interface ExperimentArm {
   from: 'source' | 'none';
   /** What it does, in words, for the report's reading (default: the strategy's usual description). */
   description?: string;
+  /** Image augmentation of its training batches, as `--augment` takes it (`crop=1,shift=1`). */
+  augment?: string;
 }
 
 /**

@@ -4,6 +4,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { checkOptions, getRegistry } from '@headstart/core';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
+import { parseAugmentOption } from '../augment-option.js';
 import { CliError } from '../cli-error.js';
 import { firstIssue, yamlProblem } from '../file-problems.js';
 import type { Experiment } from './experiment.js';
@@ -56,6 +57,7 @@ export async function readExperiment(file: string): Promise<Experiment> {
       });
     const options = checkOptions(strategy.options, arm.options);
     if (!options.ok) throw new CliError(`${where}.options${options.field ? `.${options.field}` : ''}: ${options.problem}`);
+    if (arm.augment !== undefined) parseAugmentOption(arm.augment, `${where}.augment`);
     const from = arm.from ?? (strategy.needsStart === 'required' ? 'source' : 'none');
     if (from === 'none' && strategy.needsStart === 'required')
       throw new CliError(`${where}.from: ${arm.strategy} starts from a trained model; use from: source`);
@@ -65,6 +67,7 @@ export async function readExperiment(file: string): Promise<Experiment> {
       options: arm.options,
       from,
       ...(arm.description ? { description: arm.description } : {}),
+      ...(arm.augment ? { augment: arm.augment } : {}),
     });
   }
   const names = experiment.arms.map((a) => a.name);

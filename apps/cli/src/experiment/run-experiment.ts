@@ -5,10 +5,13 @@ import {
   getRegistry,
   runTraining,
   type Backend,
+  type BatchTransform,
+  type Dataset,
   type EventSink,
   type StartingPoint,
   type TrainingEvent,
 } from '@headstart/core';
+import { augmentationFor } from '../augment-option.js';
 import { loadStartingPoint } from '../start-point.js';
 import type { Experiment, ExperimentArm, RunResult } from './experiment.js';
 import { labelled, loadExperimentData, seedData, type SeedData } from './splits.js';
@@ -28,6 +31,8 @@ export interface ExperimentEnv {
 /** Run every arm at every budget and seed; the source model is pre-trained once per seed. */
 export async function runExperiment(e: Experiment, env: ExperimentEnv): Promise<RunResult[]> {
   const loaded = await loadExperimentData(e);
+  // An augmentation the data's samples cannot take is refused before anything trains.
+  for (const arm of e.arms) augmentation(arm, loaded.target);
   const results: RunResult[] = [];
   const total = e.seeds.length * e.target.budgets.length * e.arms.length;
   const model = e.source.model ? await loadStartingPoint(e.source.model) : undefined;
@@ -77,6 +82,12 @@ async function pretrain(e: Experiment, data: SeedData, seed: number, env: Experi
   return start;
 }
 
+/** The arm's augmentation (read-experiment checked its text), for the images of `train`. */
+function augmentation(arm: ExperimentArm, train: Dataset): { augment?: BatchTransform } {
+  const augment = augmentationFor(arm.augment, train.sampleShape, `strategies "${arm.name}": augment`);
+  return augment ? { augment } : {};
+}
+
 async function runArm(
   arm: ExperimentArm,
   data: SeedData,
@@ -99,7 +110,7 @@ async function runArm(
     options: arm.options,
     backend: env.backend,
     engine: env.engine,
-    data: { train, unlabeled: data.unlabeled },
+    data: { train, unlabeled: data.unlabeled, ...augmentation(arm, train) },
     preprocessing: data.preprocessing,
     ...(from ? { from } : {}),
     spec: from?.spec ?? defaultModelSpec(train.sampleShape, train.labelMap!.length),

@@ -129,7 +129,8 @@ function formatPlan(event: Extract<TrainingEvent, { type: 'plan' }>): string {
     p.batchNorm ?? '',
   ]);
   const header = ['parameter', 'shape', 'status', 'lr', 'batch-norm'];
-  return `phase ${event.phase} (${event.epochs} epochs)\n${table([header, ...rows])}\n`;
+  const batches = event.transform ? `\ntraining batches: ${event.transform}` : '';
+  return `phase ${event.phase} (${event.epochs} epochs)${batches}\n${table([header, ...rows])}\n`;
 }
 
 /** Left-aligned columns separated by two spaces. */

@@ -18,6 +18,8 @@ export const stageSchema = z
     labels: z.array(label).min(1).optional(),
     /** Keep this many labelled samples a class (a label budget). */
     perClass: z.number().int().positive().optional(),
+    /** Image augmentation of the stage's training batches, as `--augment` takes it (`flip,crop=2,shift=1`). */
+    augment: z.string().min(1).optional(),
     /** Fraction of `data` held out for validation when `val` is not given. */
     valSplit: z.number().min(0).lt(1).default(0),
     /** Strategy options (as `--set`). */

@@ -6,7 +6,13 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { CliError } from '../cli-error.js';
 import { firstIssue, yamlProblem } from '../file-problems.js';
-import { pipelineSchema, type Pipeline } from './pipeline-schema.js';
+import { parseAugmentOption } from '../augment-option.js';
+import { pipelineSchema, type Pipeline, type Stage } from './pipeline-schema.js';
+
+/** How errors name a stage's `augment`: `pipeline.yaml: stages[1] "finetune": augment`. */
+export function augmentWhere(file: string, index: number, stage: Stage): string {
+  return `${file}: stages[${index}] "${stage.name}": augment`;
+}
 
 /**
  * Read and validate a pipeline file before anything trains: its fields, every stage's strategy
@@ -72,6 +78,7 @@ async function checkStages(file: string, pipeline: Pipeline): Promise<void> {
     });
     const options = checkOptions(strategy.options, stage.options);
     if (!options.ok) throw new CliError(`${where}: options${options.field ? `.${options.field}` : ''}: ${options.problem}`);
+    if (stage.augment !== undefined) parseAugmentOption(stage.augment, augmentWhere(file, index, stage));
     if (stage.unlabeled !== undefined && strategy.usesUnlabeled !== true)
       throw new CliError(`${where}: unlabeled: strategy ${stage.strategy} does not use unlabelled data`);
     if (strategy.needsStart === 'required' && index === 0 && !pipeline.from)

@@ -15,6 +15,7 @@ import { inheritedFrom, loadTrainingData } from '../data-options.js';
 import { chooseSpec } from '../read-spec.js';
 import { loadStartingPoint } from '../start-point.js';
 import type { Pipeline, Stage } from './pipeline-schema.js';
+import { augmentWhere } from './read-pipeline.js';
 import { lockPipeline, readState, writeState } from './pipeline-state.js';
 import { stageIdentity } from './stage-identity.js';
 import { checkSameStage, earlierStage, refuseEarlierRun, refuseGap, stageCheckpoint } from './stage-resume.js';
@@ -87,6 +88,7 @@ async function runStages(pipeline: Pipeline, options: PipelineRunOptions): Promi
         standardize: index === 0 && pipeline.standardize,
         ...(stage.labels ? { labels: stage.labels } : {}),
         ...(stage.perClass ? { perClass: stage.perClass } : {}),
+        ...(stage.augment ? { augment: stage.augment, augmentWhere: augmentWhere(options.file, index, stage) } : {}),
         ...(pipeline.inputShape ? { inputShape: pipeline.inputShape.join(',') } : {}),
       },
       inheritedFrom(from),

@@ -30,6 +30,8 @@ export async function stageIdentity(pipeline: Pipeline, index: number, stage: St
     label: stage.label,
     labels: stage.labels ?? null,
     perClass: stage.perClass ?? null,
+    // Only when given: a stage recorded before augmentation existed stays the same stage.
+    ...(stage.augment ? { augment: stage.augment } : {}),
     valSplit: stage.valSplit,
     seed: pipeline.seed,
     inputShape: pipeline.inputShape ?? null,

@@ -80,6 +80,7 @@ export const provenanceEntrySchema = z.object({
       phase: z.string(),
     })
     .optional(),
+  augment: z.string().optional(),
 });
 
 /**

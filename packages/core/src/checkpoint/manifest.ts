@@ -62,6 +62,8 @@ export interface ProvenanceEntry {
   metrics?: Record<string, number>;
   /** How the learning rate was chosen when it was asked for as `lr: auto` (`options.lr` is the rate chosen). */
   lrFind?: LrFindRecord;
+  /** The data augmentation its training batches went through (`augment flip,crop=2`), if any. */
+  augment?: string;
 }
 
 /** A learning rate `lr: auto` chose with an lr-find range test, as provenance records it. */

@@ -6,6 +6,7 @@ import type { AnyStrategy, StartingPoint, StrategyContext, StrategyData } from '
 import type { EventSink, TrainingEvent } from '../train/events.js';
 import { DivergedError, fit, InterruptedError } from '../train/fit.js';
 import type { FitPlan } from '../train/fit-plan.js';
+import { withAugmentation } from './augmented-plan.js';
 import {
   DIVERGENCE_FACTOR,
   LossSmoother,
@@ -86,10 +87,15 @@ export async function findLearningRate(run: LrFindRun): Promise<LrFindResult> {
       models.push(model);
       return model;
     },
-    fit: async (model, plan) => {
-      if (topRate(plan) !== reference) return fit(model, plan, { stage: 0, rng, emit: run.emit, signal: run.signal });
+    fit: async (model, asked) => {
+      const plan = withAugmentation(asked, run.data);
+      if (topRate(plan) !== reference) return fit(model, plan, { stage: 0, rng, seed: run.seed, emit: run.emit, signal: run.signal });
       const groups = plan.trainer.groups.map((g) => ({ name: g.name, ratio: g.lr / reference }));
-      tested = { phase: plan.phase, groups, ...(await rangeTest(model, plan, { reference, rng, range: run.range, signal: run.signal })) };
+      tested = {
+        phase: plan.phase,
+        groups,
+        ...(await rangeTest(model, plan, { reference, rng, seed: run.seed, range: run.range, signal: run.signal })),
+      };
       throw new RangeTestDone();
     },
     emit: run.emit,
@@ -134,6 +140,7 @@ function topRate(plan: FitPlan): number {
 interface RangeEnv {
   reference: number;
   rng: Rng;
+  seed: number;
   range: LrRangeSettings;
   signal: AbortSignal;
 }
@@ -168,7 +175,14 @@ async function rangeTest(model: Model, plan: FitPlan, env: RangeEnv): Promise<{ 
   };
   try {
     // A checkpoint "due" every step keeps each call to the trainer to one step, so the test stops exactly.
-    await fit(model, testPlan, { stage: 0, rng: env.rng, emit: record, signal: stop.signal, checkpointEvery: { steps: 1 } });
+    await fit(model, testPlan, {
+      stage: 0,
+      rng: env.rng,
+      seed: env.seed,
+      emit: record,
+      signal: stop.signal,
+      checkpointEvery: { steps: 1 },
+    });
   } catch (error) {
     if (env.signal.aborted) throw interrupted();
     if (error instanceof DivergedError) stopped = 'diverged';

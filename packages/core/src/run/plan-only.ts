@@ -30,6 +30,13 @@ export async function planOnly(model: Model, plan: FitPlan, stage: number, emit:
     }
     return entry;
   });
-  emit({ type: 'plan', stage, phase: plan.phase, epochs: plan.epochs, parameters });
+  emit({
+    type: 'plan',
+    stage,
+    phase: plan.phase,
+    epochs: plan.epochs,
+    parameters,
+    ...(plan.transform ? { transform: plan.transform.name } : {}),
+  });
   return { model, metrics: { loss: Number.NaN }, history: [], epochs: 0, steps: 0, stoppedEarly: false, seconds: 0 };
 }

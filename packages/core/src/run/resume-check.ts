@@ -19,7 +19,7 @@ export interface RunIdentity {
 
 /**
  * Refuse to resume a checkpoint written by a different run: continuing it with another strategy,
- * backend, options, data, seed, label set or preprocessing would silently mix two experiments.
+ * backend, options, data, seed, label set, preprocessing or augmentation would silently mix two experiments.
  * @throws HeadstartError `USAGE` naming the first thing that differs.
  */
 export function checkSameRun(resume: Checkpoint, run: RunIdentity): void {
@@ -34,6 +34,7 @@ export function checkSameRun(resume: Checkpoint, run: RunIdentity): void {
     ['seed', saved.training?.seed ?? run.seed, run.seed],
     ['labels', saved.labels, run.labels],
     ['preprocessing', saved.preprocessing, run.preprocessing],
+    ['augmentation', entry?.augment, run.entry.augment],
   ];
   for (const [what, before, now] of differences) {
     if (JSON.stringify(before) !== JSON.stringify(now)) refuse(resume.file, difference(what, before, now));

@@ -7,6 +7,7 @@ import { createRng } from '../rng.js';
 import type { ModelSpec } from '../spec/model-spec.js';
 import type { AnyStrategy, StartingPoint, StrategyContext, StrategyData, StrategyResult } from '../strategy.js';
 import type { NamedTensors } from '../tensors.js';
+import { withAugmentation } from './augmented-plan.js';
 import type { EventSink } from '../train/events.js';
 import { DivergedError, fit, type CheckpointInterval, type FitEnv, type FitSnapshot } from '../train/fit.js';
 import { removeStaleTempsOnce } from '../io/safe-write.js';
@@ -108,6 +109,7 @@ async function train(run: TrainingRun, parsed: Record<string, unknown>): Promise
     backend: run.backend.name,
     engine: run.engine,
     ...(run.from?.sha256 ? { parent: run.from.sha256 } : {}),
+    ...(run.data.augment ? { augment: run.data.augment.name } : {}),
     startedAt: new Date().toISOString(),
   };
   const history = run.from?.manifest?.provenance ?? run.from?.provenance ?? [];
@@ -119,6 +121,7 @@ async function train(run: TrainingRun, parsed: Record<string, unknown>): Promise
   const env: FitEnv = {
     stage,
     rng,
+    seed: run.seed,
     emit: run.emit,
     signal: run.signal,
     resume: resume ? { state: resume.manifest.training!, optimizer: resume.optimizer } : undefined,
@@ -137,7 +140,8 @@ async function train(run: TrainingRun, parsed: Record<string, unknown>): Promise
     rng,
     resume: resume ? { state: resume.manifest.training!, weights: resume.weights } : undefined,
     createModel: (spec, weights) => createRunModel(run.backend, spec, handoff.take(spec) ?? weights, run.seed, rng, run.emit),
-    fit: async (model, plan) => {
+    fit: async (model, asked) => {
+      const plan = withAugmentation(asked, run.data);
       if (run.dryRun) return planOnly(model, plan, stage, run.emit);
       handoff.checkPhase(plan.phase, model.spec);
       const result = await fit(model, plan, env);

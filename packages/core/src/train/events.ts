@@ -16,7 +16,8 @@ export type TrainingEvent =
   | { type: 'checkpoint'; file: string; stage: number; epoch: number; step: number; complete: boolean }
   | { type: 'stage-end'; stage: number; name: string; metrics: EpochMetrics; checkpoint: string }
   | { type: 'run-end'; metrics: EpochMetrics; seconds: number }
-  | { type: 'plan'; stage: number; phase: string; epochs: number; parameters: PlannedParameter[] }
+  /** `--dry-run`'s plan of a phase; `transform` names what changes its training batches (`augment flip,crop=2`). */
+  | { type: 'plan'; stage: number; phase: string; epochs: number; parameters: PlannedParameter[]; transform?: string }
   /** A model was built for the run; `engine` says what computes it (`tfjs/wasm`, `onnxruntime-node`). */
   | { type: 'model'; layers: number; engine: string }
   | { type: 'log'; level: 'info' | 'warn'; message: string };

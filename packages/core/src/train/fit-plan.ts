@@ -1,5 +1,6 @@
 import type { Model, TrainerOptions } from '../backend.js';
 import type { Dataset } from '../data/dataset.js';
+import type { BatchTransform } from './batch-transform.js';
 import type { EpochMetrics } from './events.js';
 import type { LrSchedule } from './schedules.js';
 
@@ -38,6 +39,13 @@ export interface FitPlan {
    * Drawn from a seed per step, so a resumed run corrupts exactly as the uninterrupted one.
    */
   inputNoise?: { type: 'mask' | 'gaussian'; amount: number };
+  /**
+   * Change each training batch (inputs and targets) before it reaches the backend: mixup, CutMix,
+   * a strategy's own augmentation. Seeded per batch from the run's seed, the phase, the epoch and the
+   * batch's index, so exact on resume. Runs after the data's augmentation (`--augment`) and before
+   * `inputNoise`; validation batches never pass through it.
+   */
+  transform?: BatchTransform;
   /** Called after each epoch; a strategy may change the plan for the next epochs (e.g. unfreeze a layer group). */
   onEpochEnd?(epoch: number, metrics: EpochMetrics): void | Promise<void>;
 }

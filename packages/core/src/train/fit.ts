@@ -3,6 +3,7 @@ import type { TrainingState } from '../checkpoint/manifest.js';
 import { batchOrder, makeBatch } from '../data/batches.js';
 import { HeadstartError } from '../errors.js';
 import { createRng, type Rng } from '../rng.js';
+import { batchRng, transformBatch } from './batch-transform.js';
 import { mixSeeds } from '../backend-kit/dropout-mask.js';
 import type { NamedTensors } from '../tensors.js';
 import { EarlyStopper } from './early-stopping.js';
@@ -27,6 +28,8 @@ export interface FitEnv {
   stage: number;
   /** The run's RNG; the loop draws each epoch's order from it and restores it on resume. */
   rng: Rng;
+  /** The run's seed, from which each batch transform's generator is derived. Default the plan's `trainer.seed`, else 0. */
+  seed?: number;
   emit: EventSink;
   signal: AbortSignal;
   /** Continue from here when its `phase` matches the plan's. */
@@ -164,6 +167,7 @@ async function runEpoch(
   const order = batchOrder(plan.train.size, env.rng);
   const totals = at.totals;
   const schedule = plan.schedule ?? { type: 'constant' };
+  const transformSeed = env.seed ?? plan.trainer.seed ?? 0;
   let yielded = Date.now();
   for (; at.cursor < stepsPerEpoch; ) {
     if (Date.now() - yielded > YIELD_EVERY_MS) {
@@ -180,7 +184,10 @@ async function runEpoch(
     const batches: Batch[] = [];
     const lrScales: number[] = [];
     for (let k = 0; k < count; k++) {
-      const batch = makeBatch(plan.train, order, (at.cursor + k) * plan.batchSize, plan.batchSize, plan.target ?? 'labels');
+      const made = makeBatch(plan.train, order, (at.cursor + k) * plan.batchSize, plan.batchSize, plan.target ?? 'labels');
+      const batch = plan.transform
+        ? transformBatch(plan.transform, made, plan.train.sampleShape, batchRng(transformSeed, plan.phase, at.epoch, at.cursor + k))
+        : made;
       if (plan.inputNoise) corrupt(batch, plan.inputNoise, mixSeeds(plan.trainer.seed ?? 0, at.step + k));
       batches.push(batch);
       lrScales.push(scheduleFactor(schedule, at.step + k, stepsPerEpoch * plan.epochs, stepsPerEpoch));
