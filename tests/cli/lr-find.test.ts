@@ -138,6 +138,18 @@ describe('lr-find and --lr auto', () => {
     expect(await sameWeights(auto(), out)).toBe(true);
   });
 
+  test('with --augment, the test trains on augmented batches as train would', async () => {
+    const images = [...digits, '--input-shape', '8,8,1', '--json'];
+    const [plain, augmented] = await Promise.all([
+      runCli(['lr-find', '--strategy', 'full-retrain', ...images], { cwd: dir }),
+      runCli(['lr-find', '--strategy', 'full-retrain', ...images, '--augment', 'crop=1,shift=1'], { cwd: dir }),
+    ]);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(augmented.code, augmented.stderr).toBe(0);
+    // The first step trains on the same samples in the same order: only their pixels differ.
+    expect(result(augmented).points[0]!.loss).not.toBe(result(plain).points[0]!.loss);
+  });
+
   test('--dry-run says the rate will be found by lr-find, and writes nothing', async () => {
     const out = join(dir, 'dry.safetensors');
     const run = await runCli(train(out, '--lr', 'auto', '--dry-run'));

@@ -108,6 +108,7 @@ Example:
     .addOption(new Option('--scale <k>', 'divide every feature by k').conflicts('standardize'))
     .option('--standardize', 'standardize features with statistics fitted on the training data')
     .option('--input-shape <h,w,c>', 'shape of one sample, e.g. 8,8,1 for 8x8 grey images')
+    .option('--augment <list>', 'augment training images as train does: flip, crop=PIXELS, shift=PIXELS')
     .option('--head <layer>', 'first layer of the head (frozen-base, continued)')
     .option('--freeze <glob>', 'freeze parameters matching the glob (repeatable)', collect)
     .option('--model <file>', 'architecture as a ModelSpec (YAML or JSON)')
