@@ -30,6 +30,7 @@ export async function planOnly(model: Model, plan: FitPlan, stage: number, emit:
     }
     return entry;
   });
-  emit({ type: 'plan', stage, phase: plan.phase, epochs: plan.epochs, parameters });
+  const { loss, lossOptions } = plan.trainer;
+  emit({ type: 'plan', stage, phase: plan.phase, epochs: plan.epochs, loss, ...(lossOptions ? { lossOptions } : {}), parameters });
   return { model, metrics: { loss: Number.NaN }, history: [], epochs: 0, steps: 0, stoppedEarly: false, seconds: 0 };
 }
