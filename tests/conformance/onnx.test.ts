@@ -10,3 +10,12 @@ test('onnx runs train.step-many (its trainer has stepMany) rather than skipping 
   const report = await runConformance(() => createOnnxBackend(), { checks: ['train.step-many'] });
   expect(report.results).toMatchObject([{ id: 'train.step-many', status: 'passed' }]);
 });
+
+// A backend that refuses loss options skips the loss checks; onnx implements them, so they must run.
+test('onnx runs the loss-option checks (label smoothing, distillation through stepMany) rather than skipping them', async () => {
+  const report = await runConformance(() => createOnnxBackend(), { checks: ['float64.loss.label-smoothing', 'float64.loss.step-many'] });
+  expect(report.results.map((r) => [r.id, r.status])).toEqual([
+    ['float64.loss.label-smoothing', 'passed'],
+    ['float64.loss.step-many', 'passed'],
+  ]);
+});

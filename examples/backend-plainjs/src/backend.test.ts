@@ -115,3 +115,22 @@ test('createModel refuses a graph model (a residual add) in one line naming the 
   const b = await (await backend.createModel(explicit, undefined, { seed: 3 })).predict(x, 1);
   expect([...b]).toEqual([...a]);
 });
+
+test('loss options and soft labels are refused in one line, not trained as plain cross-entropy', async () => {
+  const classifier = validateSpec({ inputShape: [4], layers: [{ type: 'dense', name: 'head', units: 2, activation: 'softmax' }] });
+  const model = await backend.createModel(classifier, undefined, { seed: 1 });
+  const options = {
+    trainable: ['head.kernel'],
+    groups: [{ name: 'head', params: ['head.kernel'], lr: 0.1 }],
+    optimizer: { type: 'sgd' as const },
+    loss: 'softmaxCrossEntropy' as const,
+  };
+  expect(() => model.trainer({ ...options, lossOptions: { labelSmoothing: 0.1, classWeights: [1, 2] } })).toThrow(
+    new HeadstartError('NOT_SUPPORTED', 'not supported on plainjs: loss option labelSmoothing, classWeights; use --backend onnx or tfjs'),
+  );
+  const trainer = model.trainer(options);
+  const soft = { x: new Float32Array(8), size: 2, labels: Int32Array.of(0, 1), targets: Float32Array.of(0.5, 0.5, 0.2, 0.8) };
+  await expect(trainer.step(soft, 1)).rejects.toThrow(
+    'not supported on plainjs: soft labels (targets in a softmaxCrossEntropy batch); use --backend onnx or tfjs',
+  );
+});

@@ -1,4 +1,5 @@
 import { HeadstartError, type Batch, type LossKind } from '@headstart/core';
+import { unsupportedLoss } from './unsupported.js';
 
 /** A batch's loss, from the logits (cross-entropy) or the outputs (mse). */
 export interface BatchLoss {
@@ -32,6 +33,7 @@ export function batchLoss(kind: LossKind, values: Float64Array, batch: Batch): B
     }
     return { sum, gradient };
   }
+  if (batch.targets) throw unsupportedLoss('soft labels (targets in a softmaxCrossEntropy batch)');
   const labels = checkLabels(batch, width);
   let correct = 0;
   for (let s = 0; s < n; s++) {

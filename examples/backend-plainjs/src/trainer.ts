@@ -10,6 +10,7 @@ import {
 } from '@headstart/core';
 import { checkInput, mixSeeds, planTraining, type TrainingPlan } from '@headstart/core/backend-kit';
 import { addL2sp } from './l2sp.js';
+import { unsupportedLoss } from './unsupported.js';
 import { batchLoss } from './losses.js';
 import type { Network } from './network.js';
 import { OptimizerState } from './optimizer-state.js';
@@ -40,6 +41,8 @@ export class PlainJsTrainer implements Trainer {
     if (options.loss === 'softmaxCrossEntropy' && !network.endsInSoftmax) {
       throw new HeadstartError('BAD_INPUT', 'loss softmaxCrossEntropy needs a model ending in a softmax activation');
     }
+    const lossOptions = Object.entries(options.lossOptions ?? {}).filter(([, value]) => value !== undefined);
+    if (lossOptions.length > 0) throw unsupportedLoss(`loss option ${lossOptions.map(([name]) => name).join(', ')}`);
     this.plan = planTraining(spec, options, store.shapes);
     this.state = new OptimizerState(options.optimizer, this.plan.trained);
     this.gradients = new Map(this.plan.trained.map((p) => [p.name, new Float64Array(store.values(p.name).length)]));

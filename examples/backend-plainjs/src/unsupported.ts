@@ -30,3 +30,12 @@ export function unsupportedField(layer: { name: string }, field: string, value: 
     `not supported on ${BACKEND_NAME}: layer ${layer.name} has ${field} ${JSON.stringify(value)}, which this version of ${BACKEND_NAME} cannot run`,
   );
 }
+
+/**
+ * The one-line error for cross-entropy loss options (label smoothing, class weights, distillation)
+ * or soft labels: this example implements plain cross-entropy of class indices only, and refuses
+ * the rest rather than train with another loss.
+ */
+export function unsupportedLoss(what: string): HeadstartError {
+  return new HeadstartError('NOT_SUPPORTED', `not supported on ${BACKEND_NAME}: ${what}; use --backend onnx or tfjs`);
+}

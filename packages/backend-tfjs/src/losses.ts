@@ -1,27 +1,16 @@
-import { HeadstartError, sizeOf, type Batch, type LossKind } from '@headstart/core';
+import { HeadstartError, sizeOf, type Batch, type LossKind, type LossOptions } from '@headstart/core';
+import { crossEntropyTarget } from '@headstart/core/backend-kit';
 import * as tf from '@tensorflow/tfjs';
 
 /**
- * The target of a batch as a tensor: one-hot labels `[n, classes]` for `softmaxCrossEntropy`,
- * targets `[n, outputs]` for `mse`.
+ * The target of a batch as a tensor: core's cross-entropy target `[n, classes]` for
+ * `softmaxCrossEntropy` (one-hot labels or soft labels, with the loss options' smoothing and class
+ * weights), targets `[n, outputs]` for `mse`.
  * @throws HeadstartError (BAD_INPUT) when the batch lacks them or a label is out of range.
  */
-export function targetTensor(kind: LossKind, batch: Batch, outputShape: number[]): tf.Tensor2D {
+export function targetTensor(kind: LossKind, batch: Batch, outputShape: number[], lossOptions?: LossOptions): tf.Tensor2D {
   const outputs = sizeOf(outputShape);
-  if (kind === 'softmaxCrossEntropy') {
-    if (!batch.labels || batch.labels.length !== batch.size)
-      throw new HeadstartError(
-        'BAD_INPUT',
-        `softmaxCrossEntropy needs ${batch.size} labels in the batch, got ${batch.labels?.length ?? 'none'}`,
-      );
-    const bad = batch.labels.findIndex((label) => label < 0 || label >= outputs || !Number.isInteger(label));
-    if (bad >= 0)
-      throw new HeadstartError('BAD_INPUT', `label ${batch.labels[bad]} of sample ${bad} is not a class index in 0..${outputs - 1}`);
-    // Written here rather than with tf.oneHot + cast: two kernels fewer a step, which counts for a small head.
-    const onehot = new Float32Array(batch.size * outputs);
-    batch.labels.forEach((label, i) => (onehot[i * outputs + label] = 1));
-    return tf.tensor2d(onehot, [batch.size, outputs]);
-  }
+  if (kind === 'softmaxCrossEntropy') return tf.tensor2d(crossEntropyTarget(batch, outputs, lossOptions), [batch.size, outputs]);
   if (!batch.targets || batch.targets.length !== batch.size * outputs) {
     throw new HeadstartError(
       'BAD_INPUT',
@@ -43,8 +32,9 @@ export function sampleLosses(kind: LossKind, outputs: tf.Tensor, target: tf.Tens
 
 /**
  * Mean of {@link sampleLosses}: the optimised loss. For `softmaxCrossEntropy` its gradient is the
- * closed form `(softmax − onehot)/n` (one-hot rows sum to 1) instead of autodiff through log-softmax,
- * sum and mean: the same values up to rounding, and some twenty kernels fewer a step.
+ * closed form `(softmax·rowSum(target) − target)/n` instead of autodiff through log-softmax, sum and
+ * mean: the same values up to rounding, and some twenty kernels fewer a step (a one-hot row sums to
+ * exactly 1; a row weighted by class weights does not).
  */
 export function meanLoss(kind: LossKind, outputs: tf.Tensor, target: tf.Tensor2D): tf.Scalar {
   if (kind !== 'softmaxCrossEntropy') return tf.mean(sampleLosses(kind, outputs, target));
@@ -54,10 +44,21 @@ export function meanLoss(kind: LossKind, outputs: tf.Tensor, target: tf.Tensor2D
     save([logProbabilities]);
     const value = tf.mean(tf.neg(tf.sum(tf.mul(target, logProbabilities), -1))) as tf.Scalar;
     const gradFunc = (dy: tf.Tensor, [saved]: tf.Tensor[]): tf.Tensor =>
-      tf.reshape(tf.mul(tf.sub(tf.exp(saved!), target), tf.div(dy, target.shape[0])), logits.shape);
+      tf.reshape(tf.mul(tf.sub(tf.mul(tf.exp(saved!), tf.sum(target, -1, true)), target), tf.div(dy, target.shape[0])), logits.shape);
     return { value, gradFunc };
   });
   return crossEntropy(outputs) as tf.Scalar;
+}
+
+/**
+ * Hinton's distillation term `T²·KL(softmax(teacher/T) ‖ softmax(logits/T))`, mean over samples
+ * (autodiff gives its gradient; it is a small share of a step).
+ */
+export function distillationLoss(logits: tf.Tensor, teacher: tf.Tensor2D, temperature: number): tf.Scalar {
+  const logStudent = tf.logSoftmax(tf.div(tf.reshape(logits, teacher.shape), temperature));
+  const logTeacher = tf.logSoftmax(tf.div(teacher, temperature));
+  const kl = tf.sum(tf.mul(tf.exp(logTeacher), tf.sub(logTeacher, logStudent)), -1);
+  return tf.mul(tf.mean(kl), temperature * temperature) as tf.Scalar;
 }
 
 /** How many samples' highest output (the first, on ties, as argmax) is their label. */

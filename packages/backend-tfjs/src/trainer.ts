@@ -10,10 +10,10 @@ import {
 import * as tf from '@tensorflow/tfjs';
 import { movingAverage } from './layers/batch-norm.js';
 import { selectEngine } from './engine/engine.js';
-import { mixSeeds } from '@headstart/core/backend-kit';
+import { mixSeeds, targetClasses, teacherLogits } from '@headstart/core/backend-kit';
 import type { BatchStatistics, ForwardMode } from './layers/forward-types.js';
 import { inputTensor } from './inputs.js';
-import { countCorrect, meanLoss, sampleLosses, targetTensor } from './losses.js';
+import { countCorrect, distillationLoss, meanLoss, sampleLosses, targetTensor } from './losses.js';
 import type { ModelParts } from './model-parts.js';
 import { createOptimizer, type Optimizer } from './optimizers.js';
 import { L2SpPenalty } from './regularizers.js';
@@ -69,7 +69,8 @@ export class TfjsTrainer implements Trainer {
       });
       const lossValue = (await loss.data())[0]!;
       loss.dispose();
-      return held.logits ? { loss: lossValue, correct: countCorrect(await held.logits.data(), batch.labels!) } : { loss: lossValue };
+      const classes = held.logits && targetClasses(batch, held.logits.size / batch.size);
+      return classes ? { loss: lossValue, correct: countCorrect(await held.logits!.data(), classes) } : { loss: lossValue };
     } finally {
       for (const s of held.statistics) tf.dispose([s.mean, s.variance]);
       held.logits?.dispose();
@@ -79,7 +80,10 @@ export class TfjsTrainer implements Trainer {
   /** Loss (data term plus L2-SP) and its gradients for the trained variables. */
   private gradients(batch: Batch, held: Held): { value: tf.Scalar; grads: tf.NamedTensorMap } {
     const x = inputTensor(this.model.spec, batch.x, batch.size);
-    const target = targetTensor(this.options.loss, batch, this.model.outputShape);
+    const { loss, lossOptions } = this.options;
+    const target = targetTensor(loss, batch, this.model.outputShape, lossOptions);
+    const distillation = lossOptions?.distillation;
+    const teacher = distillation && tf.tensor2d(teacherLogits(batch, target.shape[1]), target.shape);
     const mode: ForwardMode = {
       training: true,
       logits: true,
@@ -90,8 +94,15 @@ export class TfjsTrainer implements Trainer {
     };
     const objective = (): tf.Scalar => {
       const logits = this.model.compiled.forward(x, mode);
-      if (batch.labels && this.options.loss === 'softmaxCrossEntropy') held.logits = tf.keep(logits);
-      const data = meanLoss(this.options.loss, logits, target);
+      if ((batch.labels || batch.targets) && loss === 'softmaxCrossEntropy') held.logits = tf.keep(logits);
+      const crossEntropy = meanLoss(loss, logits, target);
+      // Hinton: alpha·T²·KL(teacher ‖ student) + (1 − alpha)·cross-entropy.
+      const data: tf.Scalar = distillation
+        ? tf.add(
+            tf.mul(crossEntropy, 1 - distillation.alpha),
+            tf.mul(distillationLoss(logits, teacher!, distillation.temperature), distillation.alpha),
+          )
+        : crossEntropy;
       const penalty = this.l2sp?.value();
       return penalty ? tf.add(data, penalty) : data;
     };
@@ -116,7 +127,8 @@ export class TfjsTrainer implements Trainer {
     selectEngine(this.model.engine);
     const [lossSum, outputs] = tf.tidy(() => {
       const logits = compiled.forward(inputTensor(spec, batch.x, batch.size), { training: false, logits: true });
-      const losses = sampleLosses(this.options.loss, logits, targetTensor(this.options.loss, batch, outputShape));
+      // The cross-entropy alone (no distillation term): evaluation measures the model against the labels.
+      const losses = sampleLosses(this.options.loss, logits, targetTensor(this.options.loss, batch, outputShape, this.options.lossOptions));
       return [tf.sum(losses), compiled.endsInSoftmax ? tf.softmax(logits) : logits];
     });
     try {

@@ -98,15 +98,31 @@ export interface ParameterInfo {
   trainable: boolean;
 }
 
-/** A batch of samples, row-major, with labels (class indices) or regression targets. */
+/**
+ * A batch of samples, row-major, with labels (class indices), soft labels (class probabilities) or
+ * regression targets. This is the target contract a strategy's batch transform writes (mixup mixes
+ * one-hot labels into `targets`).
+ */
 export interface Batch {
   /** `size × product(sampleShape)` inputs. */
   x: Float32Array;
   size: number;
   /** Class index per sample, for `softmaxCrossEntropy`. */
   labels?: Int32Array;
-  /** `size × product(outputShape)` targets, for `mse` (an autoencoder's target is its input). */
+  /**
+   * `size × product(outputShape)` targets. For `mse`, regression targets (an autoencoder's target is
+   * its input). For `softmaxCrossEntropy`, soft labels: each row a probability distribution over the
+   * classes (non-negative, summing to 1), which then replace `labels` in the loss, as PyTorch's
+   * `CrossEntropyLoss` with probability targets; `correct` counts samples whose highest output is
+   * their target's most probable class.
+   */
   targets?: Float32Array;
+  /**
+   * `size × classes` logits of a teacher model, for the distillation loss
+   * ({@link LossOptions.distillation}). The log of the teacher's predicted probabilities serves too
+   * (softmax ignores a shift per row); every value must be finite.
+   */
+  teacher?: Float32Array;
 }
 
 /** What one optimisation step reports. */
@@ -147,6 +163,31 @@ export interface ParameterGroup {
  */
 export type LossKind = 'softmaxCrossEntropy' | 'mse';
 
+/**
+ * Options of the `softmaxCrossEntropy` loss, with PyTorch's `CrossEntropyLoss` semantics (see
+ * docs/strategies.md). Unknown options are refused.
+ */
+export interface LossOptions {
+  /**
+   * ε in [0, 1): the target becomes `(1 − ε)·target + ε/classes` (PyTorch's `label_smoothing`).
+   * Default 0.
+   */
+  labelSmoothing?: number | undefined;
+  /**
+   * One weight > 0 per class, scaling each class's term of the loss (PyTorch's `weight`). With class
+   * index labels the batch loss is the weighted mean `Σ w_y·loss / Σ w_y`; with soft labels the plain
+   * mean over samples, as PyTorch reduces them.
+   */
+  classWeights?: readonly number[] | undefined;
+  /**
+   * Knowledge distillation (Hinton et al.) from {@link Batch.teacher}: the loss is
+   * `alpha·T²·KL(softmax(teacher/T) ‖ softmax(logits/T))` (mean over samples) plus `(1 − alpha)·`
+   * the cross-entropy above. Every training batch must carry teacher logits. `Trainer.evaluate`
+   * reports the cross-entropy alone: validation measures the model against the labels.
+   */
+  distillation?: { temperature: number; alpha: number } | undefined;
+}
+
 /** How a {@link Model.trainer} should train. */
 export interface TrainerOptions {
   /** Parameters to update. Everything else stays bit-identical. */
@@ -155,6 +196,8 @@ export interface TrainerOptions {
   groups: ParameterGroup[];
   optimizer: OptimizerConfig;
   loss: LossKind;
+  /** Options of the cross-entropy loss: label smoothing, class weights, distillation. */
+  lossOptions?: LossOptions | undefined;
   /**
    * Batch-norm layers whose statistics are frozen (inference mode while training), by layer name.
    * A batch-norm layer none of whose parameters is trainable is frozen whatever this says.

@@ -7,10 +7,13 @@ import {
   type Strategy,
   type TrainingOptions,
 } from '@headstart/core';
+import { classifierLossShape, lossOptionsFrom, type ClassifierLossOptions } from './classifier-loss.js';
 import { VERSION } from './version.js';
 
-/** Options of `full-retrain`: the shared training options. */
-export type FullRetrainOptions = TrainingOptions;
+/** Options of `full-retrain`: the shared training options and the classifier's loss options. */
+export type FullRetrainOptions = TrainingOptions & ClassifierLossOptions;
+
+const fullRetrainOptionsSchema = trainingOptionsSchema.extend(classifierLossShape);
 
 /**
  * `full-retrain`: training from scratch. Fresh seeded weights for the architecture (`--model`,
@@ -20,7 +23,7 @@ export function fullRetrain(): Strategy<FullRetrainOptions> {
   return {
     name: 'full-retrain',
     meta: { version: VERSION, description: 'Train every weight from a fresh seeded initialisation (training from scratch).' },
-    options: trainingOptionsSchema,
+    options: fullRetrainOptionsSchema,
     needsStart: 'optional',
     async run(ctx, options) {
       const labels = ctx.data.train.labelMap ?? [];
@@ -31,6 +34,7 @@ export function fullRetrain(): Strategy<FullRetrainOptions> {
         .filter((p) => p.trainable)
         .map((p) => p.name);
       const stepsPerEpoch = Math.ceil(ctx.data.train.size / options.batchSize);
+      const lossOptions = lossOptionsFrom(options, ctx.data.train);
       const result = await ctx.fit(model, {
         phase: 'train',
         train: ctx.data.train,
@@ -42,6 +46,7 @@ export function fullRetrain(): Strategy<FullRetrainOptions> {
           groups: [{ name: 'all', params: trainable, lr: options.lr, weightDecay: options.weightDecay }],
           optimizer: optimizerFrom(options),
           loss: 'softmaxCrossEntropy',
+          ...(lossOptions ? { lossOptions } : {}),
           seed: ctx.seed,
         },
         schedule: scheduleFrom(options, stepsPerEpoch),

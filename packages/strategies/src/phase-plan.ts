@@ -9,6 +9,7 @@ import {
   type StrategyContext,
   type TrainingOptions,
 } from '@headstart/core';
+import { lossOptionsFrom, type ClassifierLossOptions } from './classifier-loss.js';
 
 /** What differs between the phases of a strategy; the rest comes from the options. */
 export interface PhaseSpec {
@@ -31,8 +32,10 @@ export interface PhaseSpec {
 }
 
 /** A FitPlan for one phase of a strategy, from its options and what the phase changes. */
-export function phasePlan(ctx: StrategyContext, options: TrainingOptions, p: PhaseSpec): FitPlan {
+export function phasePlan(ctx: StrategyContext, options: TrainingOptions & Partial<ClassifierLossOptions>, p: PhaseSpec): FitPlan {
   const train = p.train ?? ctx.data.train;
+  const loss = p.loss ?? 'softmaxCrossEntropy';
+  const lossOptions = loss === 'softmaxCrossEntropy' ? lossOptionsFrom(options, train) : undefined;
   const val = p.val ?? (p.train ? undefined : ctx.data.val);
   const stepsPerEpoch = Math.ceil(train.size / options.batchSize);
   return {
@@ -45,7 +48,8 @@ export function phasePlan(ctx: StrategyContext, options: TrainingOptions, p: Pha
       trainable: p.trainable,
       groups: p.groups ?? [{ name: 'all', params: p.trainable, lr: options.lr, weightDecay: options.weightDecay }],
       optimizer: optimizerFrom(options),
-      loss: p.loss ?? 'softmaxCrossEntropy',
+      loss,
+      ...(lossOptions ? { lossOptions } : {}),
       seed: ctx.seed,
       ...(p.frozenBatchNorm ? { frozenBatchNorm: p.frozenBatchNorm } : {}),
       ...(p.l2sp && p.l2sp.weight > 0 ? { l2sp: p.l2sp } : {}),

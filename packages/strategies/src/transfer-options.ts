@@ -1,5 +1,6 @@
 import { booleanOption, trainingOptionsSchema } from '@headstart/core';
 import { z } from 'zod';
+import { classifierLossShape } from './classifier-loss.js';
 
 /** `a,b` from `--set freeze=a,b`, or the list `--freeze` gives. */
 const globList = z.preprocess(
@@ -15,7 +16,7 @@ const globList = z.preprocess(
 
 /**
  * Options shared by the strategies that start from a trained model: where the head starts, what to
- * freeze, discriminative learning rates and L2-SP.
+ * freeze, discriminative learning rates, L2-SP, and the classifier's loss options.
  */
 export const transferOptionsSchema = trainingOptionsSchema.extend({
   /** First layer of the head (`--head`); default: the last layer with parameters. */
@@ -28,6 +29,7 @@ export const transferOptionsSchema = trainingOptionsSchema.extend({
   l2sp: z.coerce.number().min(0).default(0),
   /** Train a head on a deterministic frozen base from features computed once (much faster). */
   cacheFeatures: booleanOption.default(true),
+  ...classifierLossShape,
 });
 
 /** Parsed transfer options. */

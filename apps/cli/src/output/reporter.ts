@@ -130,7 +130,22 @@ function formatPlan(event: Extract<TrainingEvent, { type: 'plan' }>): string {
   ]);
   const header = ['parameter', 'shape', 'status', 'lr', 'batch-norm'];
   const batches = event.transform ? `\ntraining batches: ${event.transform}` : '';
-  return `phase ${event.phase} (${event.epochs} epochs)${batches}\n${table([header, ...rows])}\n`;
+  return `phase ${event.phase} (${event.epochs} epochs, loss ${formatLoss(event)})${batches}\n${table([header, ...rows])}\n`;
+}
+
+/** `softmaxCrossEntropy, labelSmoothing 0.1, classWeights 0.5,2,1`: the loss and its options. */
+function formatLoss(event: Extract<TrainingEvent, { type: 'plan' }>): string {
+  const options = Object.entries(event.lossOptions ?? {}).map(([name, value]) => {
+    const shown = Array.isArray(value)
+      ? value.map((w) => Number(w.toPrecision(4))).join(',')
+      : typeof value === 'object'
+        ? Object.entries(value as object)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(' ')
+        : String(value);
+    return `${name} ${shown}`;
+  });
+  return [event.loss, ...options].join(', ');
 }
 
 /** Left-aligned columns separated by two spaces. */

@@ -10,7 +10,7 @@ import { parameterResolver } from './parameter-inputs.js';
 import { VERSION } from '../version.js';
 
 /** Names of the inference graphs' own inputs and outputs (parameters are inputs named after themselves). */
-export const IO = { x: 'x', target: 'target', output: 'output', lossSum: 'lossSum' } as const;
+export const IO = { x: 'x', target: 'target', teacher: 'teacher', output: 'output', lossSum: 'lossSum' } as const;
 
 /**
  * The forward graph: `x` `[N, ...inputShape]` → `output` `[N, ...outputShape]` (probabilities when the

@@ -1,4 +1,4 @@
-import type { LossKind } from '@headstart/core';
+import type { LossKind, LossOptions } from '@headstart/core';
 import { int } from '../onnx/attributes.js';
 import type { GraphBuilder } from './graph-builder.js';
 import { reshapeTo } from './ops/reduce-to-shape.js';
@@ -22,25 +22,71 @@ export function inverseBatchSize(b: GraphBuilder, x: string): string {
   return b.unary('Reciprocal', b.op('Cast', [n], { to: int(1) }, [1], 'n_float'));
 }
 
+/** Cross-entropy's options as the graph needs them: the class weights (for `correct`) and distillation's teacher input. */
+export interface CrossEntropyOptions {
+  lossOptions?: LossOptions | undefined;
+  /** The `[N, classes]` teacher-logits input, when the loss distils. */
+  teacher?: string | undefined;
+}
+
 /**
  * Emit a loss. `output` is `[N, ...]` (logits for `softmaxCrossEntropy`); `target` is `[N, D]`
- * (one-hot labels or regression targets, channels-last flattened).
+ * (regression targets, channels-last flattened, or core's cross-entropy target: labels or soft
+ * labels with smoothing and class weights applied, see `crossEntropyTarget`).
  */
-export function emitLoss(b: GraphBuilder, kind: LossKind, output: string, target: string): LossValues {
+export function emitLoss(b: GraphBuilder, kind: LossKind, output: string, target: string, options: CrossEntropyOptions = {}): LossValues {
   const flatShape = b.shapeOf(target);
   const flat = b.shapeOf(output).length === 2 ? output : reshapeTo(b, output, flatShape);
   // From the target, a graph input: the same N, and a multi-step graph computes it once per run.
   const invN = inverseBatchSize(b, target);
-  const values = kind === 'softmaxCrossEntropy' ? crossEntropy(b, flat, target, invN) : meanSquaredError(b, flat, target, invN);
+  const values = kind === 'softmaxCrossEntropy' ? crossEntropy(b, flat, target, invN, options) : meanSquaredError(b, flat, target, invN);
   return flat === output ? values : { ...values, dOutput: reshapeTo(b, values.dOutput, b.shapeOf(output)) };
 }
 
-/** −Σ onehot·log softmax(logits), from the logits for stability; d/dlogits = (softmax − onehot)/N. */
-function crossEntropy(b: GraphBuilder, logits: string, onehot: string, invN: string): LossValues {
-  const { sum, logProbabilities } = crossEntropySum(b, logits, onehot);
+/**
+ * −Σ Q·log softmax(logits)/N, from the logits for stability; d/dlogits = (softmax·rowSum(Q) − Q)/N.
+ * A one-hot row sums to exactly 1, so labels give `(softmax − onehot)/N` bit for bit; weighted rows
+ * do not sum to 1. With distillation, `(1 − α)·` this plus {@link distillationTerm}.
+ */
+function crossEntropy(b: GraphBuilder, logits: string, target: string, invN: string, options: CrossEntropyOptions): LossValues {
+  const { sum, logProbabilities } = crossEntropySum(b, logits, target);
   const probabilities = b.unary('Exp', logProbabilities);
-  const dOutput = b.binary('Mul', b.binary('Sub', probabilities, onehot), invN);
-  return { sum, mean: meanOf(b, sum, invN), dOutput, correct: correctCount(b, logits, onehot) };
+  const rowSums = b.op('ReduceSum', [target, b.int64s([1])], { keepdims: int(1) }, ['N', 1], 'target_row_sum');
+  const dOutput = b.binary('Mul', b.binary('Sub', b.binary('Mul', probabilities, rowSums), target), invN);
+  const weights = options.lossOptions?.classWeights;
+  // Dividing out the class weights leaves the (smoothed) labels, whose argmax is the class to count.
+  const counted = weights ? b.binary('Div', target, b.initializer('class_weights', Float32Array.from(weights), [weights.length])) : target;
+  const values = { sum, mean: meanOf(b, sum, invN), dOutput, correct: correctCount(b, logits, counted) };
+  const distillation = options.lossOptions?.distillation;
+  if (!distillation) return values;
+  if (!options.teacher) throw new Error('distillation needs the teacher input');
+  const kl = distillationTerm(b, logits, options.teacher, distillation.temperature, invN);
+  const { alpha, temperature: t } = distillation;
+  const mix = (ce: string, term: string, termScale: number): string =>
+    b.binary('Add', b.binary('Mul', ce, b.scalar(1 - alpha)), b.binary('Mul', term, b.scalar(alpha * termScale)));
+  return { ...values, mean: mix(values.mean, kl.mean, t * t), dOutput: mix(dOutput, kl.dOutput, t * t) };
+}
+
+/**
+ * KL(softmax(teacher/T) ‖ softmax(logits/T)), mean over the batch, and its gradient with respect to
+ * the logits, `(softmax(logits/T) − softmax(teacher/T))/(T·N)`.
+ */
+function distillationTerm(
+  b: GraphBuilder,
+  logits: string,
+  teacher: string,
+  temperature: number,
+  invN: string,
+): { mean: string; dOutput: string } {
+  const invT = b.scalar(1 / temperature);
+  const logSoftmax = (v: string, name: string): string =>
+    b.op('LogSoftmax', [b.binary('Mul', v, invT)], { axis: int(-1) }, b.shapeOf(logits), name);
+  const logStudent = logSoftmax(logits, 'log_student');
+  const logTeacher = logSoftmax(teacher, 'log_teacher');
+  const teacherP = b.unary('Exp', logTeacher);
+  const klSum = b.op('ReduceSum', [b.binary('Mul', teacherP, b.binary('Sub', logTeacher, logStudent))], { keepdims: int(0) }, [], 'kl_sum');
+  const dOutput = b.binary('Mul', b.binary('Sub', b.unary('Exp', logStudent), teacherP), b.binary('Mul', invN, invT));
+  return { mean: meanOf(b, klSum, invN), dOutput };
 }
 
 /** Mean over features of (output − target)², averaged over the batch (PyTorch's and Keras's `mse`). */

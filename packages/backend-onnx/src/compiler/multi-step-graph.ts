@@ -69,7 +69,9 @@ export function buildMultiStepGraph(train: TrainGraph): MultiStepGraph {
     ),
   );
   const scalarInputs = new Set([TRAIN_IO.step, ...train.groups.map((g) => g.lr)]);
-  const batchInputs = [...inputs.keys()].filter((name) => name === 'x' || name === 'target' || train.masks.some((m) => m.input === name));
+  const batchInputs = [...inputs.keys()].filter(
+    (name) => name === 'x' || name === 'target' || name === 'teacher' || train.masks.some((m) => m.input === name),
+  );
   const hoisted = hoist(step.node ?? [], { scalarInputs, batchInputs: new Set(batchInputs), initializers });
   const body = (step.node ?? []).filter((n) => !hoisted.nodes.has(n));
   const readInBody = new Set([...body.flatMap((n) => n.input), ...(step.output ?? []).map((o) => o.name)]);

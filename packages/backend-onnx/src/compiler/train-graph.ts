@@ -4,6 +4,7 @@ import {
   outputShape,
   sizeOf,
   type LossKind,
+  type LossOptions,
   type ModelSpec,
   type NamedTensors,
   type OptimizerConfig,
@@ -33,6 +34,8 @@ export interface TrainGraphOptions {
   plan: TrainingPlan;
   optimizer: OptimizerConfig;
   loss: LossKind;
+  /** Cross-entropy's options: class weights (for `correct`) and distillation (a `teacher` input). */
+  lossOptions?: LossOptions | undefined;
   l2sp?: { weight: number; reference: NamedTensors };
 }
 
@@ -65,6 +68,8 @@ export interface TrainGraph {
   statistics: { output: string; name: string }[];
   /** Whether the graph outputs `correct`. */
   counts: boolean;
+  /** Whether the graph takes the batch's teacher logits (`teacher`, `[N, classes]`): the loss distils. */
+  distils: boolean;
 }
 
 /** Names of the train graph's fixed inputs and outputs. */
@@ -76,7 +81,7 @@ export const PARAMS_BUFFER = 'params';
 /**
  * Build the train-step graph: forward (training mode), loss, reverse-mode gradients of the trained
  * parameters only, L2-SP, the optimizer update per group and the batch-norm moving averages.
- * Inputs: `x`, `target`, every parameter by name (read by the forward pass; conv2d kernels in ONNX
+ * Inputs: `x`, `target` (and `teacher` when the loss distils), every parameter by name (read by the forward pass; conv2d kernels in ONNX
  * layout, and so are their gradients and their places in the flat buffers), per group
  * `group.<g>.params` and `group.<g>.<slot>` (the same trained values, flat) and `lr.<g>`, and
  * `optim.step` (the 1-based number of this step). Outputs: `loss`, `correct`, `updated.group.<g>.*`
@@ -91,6 +96,8 @@ export function buildTrainGraph(options: TrainGraphOptions): TrainGraph {
   const stored = new Map(params.map((p) => [p.name, p.shape]));
   const x = b.input(IO.x, ['N', ...spec.inputShape]);
   const target = b.input(IO.target, ['N', sizeOf(outputShape(spec))]);
+  const distils = options.lossOptions?.distillation !== undefined;
+  const teacher = distils ? b.input(IO.teacher, ['N', sizeOf(outputShape(spec))]) : undefined;
   const masks = maskInputs(spec);
   const statistics: BatchStatistics[] = [];
   const ctx: LayerContext = {
@@ -106,7 +113,7 @@ export function buildTrainGraph(options: TrainGraphOptions): TrainGraph {
   for (const mask of masks) b.input(mask.input, ['N', ...mask.sampleShape]);
   const forward = emitForward(ctx, spec, x);
   if (options.loss === 'softmaxCrossEntropy' && !forward.endsInSoftmax) throw needsSoftmax();
-  const loss = emitLoss(b, options.loss, forward.output, target);
+  const loss = emitLoss(b, options.loss, forward.output, target, { lossOptions: options.lossOptions, teacher });
   const values = plan.trained.map((p) => ctx.param(p.name));
   const grads = tape.gradients(b, new Map([[forward.output, loss.dOutput]]), values);
   const gradientOf = new Map(
@@ -125,7 +132,7 @@ export function buildTrainGraph(options: TrainGraphOptions): TrainGraph {
   const moving = emitMovingStatistics(b, ctx, plan, statistics);
   // Every parameter is fed every step, so every parameter must be an input even if no node reads it.
   for (const p of params) ctx.param(p.name);
-  return { model: b.toModel(VERSION), groups, masks, statistics: moving, counts: loss.correct !== undefined };
+  return { model: b.toModel(VERSION), groups, masks, statistics: moving, counts: loss.correct !== undefined, distils };
 }
 
 /** Trained parameters by group, in layer order within each group, shaped as the graph takes them (`stored`). */

@@ -1,11 +1,13 @@
-import { HeadstartError, type Batch, type LossKind } from '@headstart/core';
+import { HeadstartError, type Batch, type LossKind, type LossOptions } from '@headstart/core';
+import { crossEntropyTarget } from '@headstart/core/backend-kit';
 
 /**
- * The loss target `[size, outputs]`: one-hot labels for `softmaxCrossEntropy` (written into `reuse`
+ * The loss target `[size, outputs]`: for `softmaxCrossEntropy` core's cross-entropy target (one-hot
+ * labels or soft labels, with the loss options' smoothing and class weights; written into `reuse`
  * when it is big enough, to spare an allocation per step), the batch's targets for `mse`.
  * @throws HeadstartError (BAD_INPUT) when the batch lacks them or a label is out of range.
  */
-export function targetData(kind: LossKind, batch: Batch, outputs: number, reuse?: Float32Array): Float32Array {
+export function targetData(kind: LossKind, batch: Batch, outputs: number, reuse?: Float32Array, lossOptions?: LossOptions): Float32Array {
   if (kind === 'mse') {
     if (!batch.targets || batch.targets.length !== batch.size * outputs) {
       throw new HeadstartError(
@@ -15,15 +17,5 @@ export function targetData(kind: LossKind, batch: Batch, outputs: number, reuse?
     }
     return batch.targets;
   }
-  const labels = batch.labels;
-  if (!labels || labels.length !== batch.size)
-    throw new HeadstartError('BAD_INPUT', `softmaxCrossEntropy needs ${batch.size} labels in the batch, got ${labels?.length ?? 'none'}`);
-  const onehot = reuse && reuse.length === batch.size * outputs ? reuse.fill(0) : new Float32Array(batch.size * outputs);
-  for (let i = 0; i < labels.length; i++) {
-    const label = labels[i]!;
-    if (!(label >= 0 && label < outputs && Number.isInteger(label)))
-      throw new HeadstartError('BAD_INPUT', `label ${label} of sample ${i} is not a class index in 0..${outputs - 1}`);
-    onehot[i * outputs + label] = 1;
-  }
-  return onehot;
+  return crossEntropyTarget(batch, outputs, lossOptions, reuse);
 }

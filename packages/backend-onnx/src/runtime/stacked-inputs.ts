@@ -1,5 +1,5 @@
-import { sizeOf, type Batch, type LossKind } from '@headstart/core';
-import { dropoutMask, mixSeeds } from '@headstart/core/backend-kit';
+import { sizeOf, type Batch, type LossKind, type LossOptions } from '@headstart/core';
+import { dropoutMask, mixSeeds, teacherLogits } from '@headstart/core/backend-kit';
 import type { Tensor } from 'onnxruntime-node';
 import { targetData } from './batch-input.js';
 import { IO } from '../compiler/inference-graph.js';
@@ -32,7 +32,13 @@ export class StackedInputs {
   constructor(
     private readonly ort: OrtModule,
     private readonly graph: TrainGraph,
-    private readonly io: { inputShape: readonly number[]; outputSize: number; loss: LossKind; perStep: readonly string[] },
+    private readonly io: {
+      inputShape: readonly number[];
+      outputSize: number;
+      loss: LossKind;
+      lossOptions?: LossOptions | undefined;
+      perStep: readonly string[];
+    },
   ) {}
 
   /** Feeds (`stacked.*`) and per-step fetches (`steps.*`) for these steps, reusing the buffers of the last call. */
@@ -46,8 +52,9 @@ export class StackedInputs {
     batches.forEach((batch, k) => {
       x.set(batch.x, k * perX);
       const row = target.subarray(k * perTarget, (k + 1) * perTarget);
-      const written = targetData(this.io.loss, batch, this.io.outputSize, row);
+      const written = targetData(this.io.loss, batch, this.io.outputSize, row, this.io.lossOptions);
       if (written !== row) row.set(written);
+      if (this.graph.distils) this.data(IO.teacher).set(teacherLogits(batch, this.io.outputSize), k * perTarget);
     });
     const step = this.data(TRAIN_IO.step);
     for (let k = 0; k < count; k++) step[k] = input.stepsBefore + k + 1;
@@ -82,6 +89,7 @@ export class StackedInputs {
       [MULTI_IO.stacked + IO.target]: tensor([count, size, this.io.outputSize]),
       [MULTI_IO.stacked + TRAIN_IO.step]: tensor([count]),
     };
+    if (this.graph.distils) this.feeds[MULTI_IO.stacked + IO.teacher] = tensor([count, size, this.io.outputSize]);
     for (const group of this.graph.groups) this.feeds[MULTI_IO.stacked + group.lr] = tensor([count]);
     for (const mask of this.graph.masks) this.feeds[MULTI_IO.stacked + mask.input] = tensor([count, size, ...mask.sampleShape]);
     this.fetches = Object.fromEntries(this.io.perStep.map((name) => [MULTI_IO.steps + name, tensor([count])]));

@@ -9,7 +9,7 @@ import {
   type TrainerOptions,
 } from '@headstart/core';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
-import { checkInput } from '@headstart/core/backend-kit';
+import { checkInput, teacherLogits } from '@headstart/core/backend-kit';
 import { targetData } from './batch-input.js';
 import { dropoutMask, mixSeeds } from '@headstart/core/backend-kit';
 import { buildEvalGraph, IO } from '../compiler/inference-graph.js';
@@ -58,6 +58,7 @@ export class OnnxTrainer implements Trainer {
       plan: this.plan,
       optimizer: options.optimizer,
       loss: options.loss,
+      lossOptions: options.lossOptions,
       ...(options.l2sp ? { l2sp: options.l2sp } : {}),
     });
     const ort = parts.session.ort;
@@ -84,7 +85,7 @@ export class OnnxTrainer implements Trainer {
     for (const u of this.graph.statistics) this.spare.set(u.output, this.parts.params.swap(u.name, fetches[u.output]!));
     this.state.steps += 1;
     const loss = (this.scalars.loss.data as Float32Array)[0]!;
-    return this.graph.counts && batch.labels ? { loss, correct: (this.scalars.correct.data as Float32Array)[0]! } : { loss };
+    return this.counted(batch) ? { loss, correct: (this.scalars.correct.data as Float32Array)[0]! } : { loss };
   }
 
   /**
@@ -120,10 +121,12 @@ export class OnnxTrainer implements Trainer {
     const feeds: Record<string, Tensor> = {
       ...this.parts.params.feeds(),
       [IO.x]: new ort.Tensor('float32', batch.x, [batch.size, ...this.parts.spec.inputShape]),
-      [IO.target]: new ort.Tensor('float32', targetData(this.options.loss, batch, this.parts.outputSize), [
-        batch.size,
-        this.parts.outputSize,
-      ]),
+      // The cross-entropy alone (no distillation term): evaluation measures the model against the labels.
+      [IO.target]: new ort.Tensor(
+        'float32',
+        targetData(this.options.loss, batch, this.parts.outputSize, undefined, this.options.lossOptions),
+        [batch.size, this.parts.outputSize],
+      ),
     };
     const result = await session.run(feeds);
     return { lossSum: (result[IO.lossSum]!.data as Float32Array)[0]!, outputs: result[IO.output]!.data as Float32Array };
@@ -149,12 +152,13 @@ export class OnnxTrainer implements Trainer {
     const { ort } = this.parts.session;
     const { spec, outputSize } = this.parts;
     checkInput(spec.inputShape, batch.x, batch.size);
-    const target = targetData(this.options.loss, batch, outputSize, this.onehot);
+    const target = targetData(this.options.loss, batch, outputSize, this.onehot, this.options.lossOptions);
     if (this.options.loss === 'softmaxCrossEntropy') this.onehot = target;
     for (const group of this.groups) group.sync(this.parts.params);
     const feeds = this.parts.params.feeds();
     feeds[IO.x] = new ort.Tensor('float32', batch.x, [batch.size, ...spec.inputShape]);
     feeds[IO.target] = new ort.Tensor('float32', target, [batch.size, outputSize]);
+    if (this.graph.distils) feeds[IO.teacher] = new ort.Tensor('float32', teacherLogits(batch, outputSize), [batch.size, outputSize]);
     feeds[TRAIN_IO.step] = this.scalars.step;
     (this.scalars.step.data as Float32Array)[0] = this.state.steps + 1;
     this.groups.forEach((group, i) => {
@@ -195,7 +199,7 @@ export class OnnxTrainer implements Trainer {
     this.state.steps += batches.length;
     const losses = multi.inputs.perStep(TRAIN_IO.loss);
     const correct = this.graph.counts ? multi.inputs.perStep(TRAIN_IO.correct) : undefined;
-    return batches.map((batch, k) => (correct && batch.labels ? { loss: losses[k]!, correct: correct[k]! } : { loss: losses[k]! }));
+    return batches.map((batch, k) => (correct && this.counted(batch) ? { loss: losses[k]!, correct: correct[k]! } : { loss: losses[k]! }));
   }
 
   private async stepEach(batches: readonly Batch[], lrScales: readonly number[]): Promise<StepResult[]> {
@@ -212,6 +216,7 @@ export class OnnxTrainer implements Trainer {
         inputShape: this.parts.spec.inputShape,
         outputSize: this.parts.outputSize,
         loss: this.options.loss,
+        lossOptions: this.options.lossOptions,
         perStep: graph.perStep,
       };
       // Sized like the single-step session: the same thread count, so the same arithmetic.
@@ -241,6 +246,11 @@ export class OnnxTrainer implements Trainer {
       this.spare.set(output, tensor);
     }
     return tensor;
+  }
+
+  /** Whether a step on `batch` reports `correct`: a classifier's batch with labels or soft labels. */
+  private counted(batch: Batch): boolean {
+    return this.graph.counts && (batch.labels !== undefined || batch.targets !== undefined);
   }
 
   private checkLive(): void {

@@ -68,15 +68,13 @@ const IMAGE_WITHOUT_CONV: LayerInput[] = [
 
 const OPTIMIZERS: OptimizerConfig[] = [{ type: 'sgd', momentum: 0.9, nesterov: true }, { type: 'adam' }, { type: 'adamw' }];
 
-function batchFor(spec: ModelSpec, size: number, outputs: number) {
+/** Labels for cross-entropy, or `outputs` regression targets per sample for mse (targets would be soft labels to cross-entropy). */
+function batchFor(spec: ModelSpec, size: number, outputs: number, loss: LossKind = 'softmaxCrossEntropy') {
   const per = spec.inputShape.reduce((a, b) => a * b, 1);
   const rng = createRng(5);
-  return {
-    x: Float32Array.from({ length: size * per }, () => rng.next() * 2 - 1),
-    size,
-    labels: Int32Array.from({ length: size }, (_, i) => i % 3),
-    targets: Float32Array.from({ length: size * outputs }, () => rng.next()),
-  };
+  const x = Float32Array.from({ length: size * per }, () => rng.next() * 2 - 1);
+  if (loss === 'mse') return { x, size, targets: Float32Array.from({ length: size * outputs }, () => rng.next()) };
+  return { x, size, labels: Int32Array.from({ length: size }, (_, i) => i % 3) };
 }
 
 function trainerFor(model: Model, optimizer: OptimizerConfig, loss: LossKind, reference?: Awaited<ReturnType<Model['getWeights']>>) {
@@ -105,7 +103,7 @@ describe('kernels training needs', () => {
       const table = trainingKernels(spec);
       const model = createTfjsModel(spec, undefined, { engine: 'cpu', seed: 1 });
       const outputs = (await model.predict(batchFor(spec, 1, 0).x, 1)).length;
-      const batch = batchFor(spec, 4, outputs);
+      const batch = batchFor(spec, 4, outputs, loss);
       const ran = new Set<string>();
       for (const optimizer of OPTIMIZERS) {
         const trainer = trainerFor(model, optimizer, loss, await model.getWeights());

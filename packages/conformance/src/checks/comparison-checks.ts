@@ -3,6 +3,7 @@ import type { CheckContext, ConformanceCheck } from '../check.js';
 import { sampleBatch, sampleInputs, sampleWeights } from '../fixtures/sample-data.js';
 import { CNN_SPEC, MLP_SPEC, STRIDED_SPEC } from '../fixtures/specs.js';
 import { TRAINING_SCENARIOS, trainableNames, type TrainingScenario, type TrainingScenarioName } from '../fixtures/training-scenarios.js';
+import { lossChecks } from './loss-checks.js';
 import { MODEL_SEED, runScenario } from './run-scenario.js';
 
 /** Which backend a comparison check holds the tested one against. */
@@ -18,11 +19,17 @@ const PREDICTION_SPECS = { mlp: MLP_SPEC, cnn: CNN_SPEC, strided: STRIDED_SPEC }
 
 /**
  * Checks that run the same fixed computations on the tested backend and on `expected` and compare
- * the numbers: predictions of three specs, evaluation, training steps of every scenario, and the
- * optimizer state they leave.
+ * the numbers: predictions of three specs, evaluation, training steps of every scenario, the
+ * optimizer state they leave, and training with the cross-entropy's loss options.
  */
 export function comparisonChecks(expected: Expected): ConformanceCheck[] {
-  return [...predictionChecks(expected), evaluateCheck(expected), ...trainingChecks(expected), optimizerStateCheck(expected)];
+  return [
+    ...predictionChecks(expected),
+    evaluateCheck(expected),
+    ...trainingChecks(expected),
+    optimizerStateCheck(expected),
+    ...lossChecks(expected),
+  ];
 }
 
 function predictionChecks(expected: Expected): ConformanceCheck[] {

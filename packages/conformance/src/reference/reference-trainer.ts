@@ -10,10 +10,10 @@ import {
   type Trainer,
   type TrainerOptions,
 } from '@headstart/core';
-import { dropoutMask, mixSeeds, planTraining, splitFinalSoftmax, type TrainingPlan } from '@headstart/core/backend-kit';
+import { dropoutMask, mixSeeds, planTraining, splitFinalSoftmax, targetClasses, type TrainingPlan } from '@headstart/core/backend-kit';
 import { finiteDifferenceGradients } from './finite-differences.js';
 import { referenceForward, type ForwardMode, type Weights64 } from './forward.js';
-import { meanLoss, sampleLosses } from './loss.js';
+import { crossEntropyMean, meanLoss, sampleLosses } from './loss.js';
 import { applyUpdate, slotNames } from './optimizer.js';
 
 /** What a reference trainer shares with its model. */
@@ -64,11 +64,11 @@ export class ReferenceTrainer implements Trainer {
     const names = this.plan.trained.map((p) => p.name);
     // The loss as a function of the weights alone: this step's dropout masks stay fixed while it is differentiated.
     const gradients = finiteDifferenceGradients(
-      () => meanLoss(this.options.loss, referenceForward(spec, weights, batch.x, batch.size, mode).output, batch),
+      () => meanLoss(this.options.loss, referenceForward(spec, weights, batch.x, batch.size, mode).output, batch, this.options.lossOptions),
       weights,
       names,
     );
-    const loss = meanLoss(this.options.loss, forward.output, batch) + this.addL2sp(gradients);
+    const loss = meanLoss(this.options.loss, forward.output, batch, this.options.lossOptions) + this.addL2sp(gradients);
     const t = this.steps + 1;
     for (const p of this.plan.trained) {
       const lr = this.plan.groupLrs[p.group]! * lrScale;
@@ -85,12 +85,17 @@ export class ReferenceTrainer implements Trainer {
     }
     for (const values of [...weights.values(), ...[...this.slots.values()].flatMap((s) => [...s.values()])]) roundToFloat32(values);
     this.steps = t;
-    return batch.labels && this.options.loss === 'softmaxCrossEntropy' ? { loss, correct: correctCount(forward.output, batch) } : { loss };
+    const classes = targetClasses(batch, forward.output.length / batch.size);
+    return classes && this.options.loss === 'softmaxCrossEntropy' ? { loss, correct: correctCount(forward.output, classes) } : { loss };
   }
 
   async evaluate(batch: Batch): Promise<EvalResult> {
     const logits = referenceForward(this.model.spec, this.model.weights, batch.x, batch.size, { training: false, logits: true }).output;
-    const lossSum = sampleLosses(this.options.loss, logits, batch).reduce((a, b) => a + b, 0);
+    // With loss options, the cross-entropy (no distillation term) times the batch size, as backends report it.
+    const crossEntropy = this.options.loss === 'softmaxCrossEntropy' && (this.options.lossOptions || batch.targets);
+    const lossSum = crossEntropy
+      ? crossEntropyMean(logits, batch, this.options.lossOptions ?? {}) * batch.size
+      : sampleLosses(this.options.loss, logits, batch).reduce((a, b) => a + b, 0);
     const outputs = referenceForward(this.model.spec, this.model.weights, batch.x, batch.size, { training: false }).output;
     return { lossSum, outputs: Float32Array.from(outputs) };
   }
@@ -168,12 +173,12 @@ function roundToFloat32(values: Float64Array): void {
   for (let i = 0; i < values.length; i++) values[i] = Math.fround(values[i]!);
 }
 
-function correctCount(logits: Float64Array, batch: Batch): number {
-  const width = logits.length / batch.size;
+function correctCount(logits: Float64Array, classes: Int32Array): number {
+  const width = logits.length / classes.length;
   let correct = 0;
-  for (let s = 0; s < batch.size; s++) {
+  for (let s = 0; s < classes.length; s++) {
     const row = logits.subarray(s * width, (s + 1) * width);
-    if (row.indexOf(Math.max(...row)) === batch.labels![s]) correct++;
+    if (row.indexOf(Math.max(...row)) === classes[s]) correct++;
   }
   return correct;
 }

@@ -2,6 +2,7 @@
 // trainer options, checks inputs and draws dropout masks the same way. Not needed to use
 // headstart, only to implement `Backend`, `Model` and `Trainer`.
 export { opaqueTrainingError, planTraining, type TrainedParameter, type TrainingPlan } from './training-plan.js';
+export { checkLossOptions, crossEntropyTarget, targetClasses, teacherLogits } from './loss-options.js';
 export { dropoutMask, mixSeeds } from './dropout-mask.js';
 export { checkInput, splitFinalSoftmax } from './model-io.js';
 export { explicitPads, windowGeometry, type WindowGeometry } from '../spec/layer-types/geometry.js';

@@ -1,8 +1,10 @@
 import type { LossKind, OptimizerConfig, TrainerOptions } from '../backend.js';
 import { HeadstartError } from '../errors.js';
+import { checkLossOptions } from './loss-options.js';
 import { opaqueLayers } from '../spec/layers.js';
 import type { ModelSpec } from '../spec/model-spec.js';
-import { parameterShapes, type ParameterShape } from '../spec/shapes.js';
+import { outputShape, parameterShapes, type ParameterShape } from '../spec/shapes.js';
+import { sizeOf } from '../tensors.js';
 
 /** A parameter the trainer updates, with its group's learning-rate input and weight decay. */
 export interface TrainedParameter {
@@ -40,6 +42,7 @@ export function planTraining(
   checkOptimizer(options.optimizer);
   if (!LOSSES.includes(options.loss))
     throw new HeadstartError('BAD_INPUT', `loss: unknown loss ${JSON.stringify(options.loss)}; expected one of ${LOSSES.join(', ')}`);
+  if (options.lossOptions) checkLossOptions(options.lossOptions, options.loss, sizeOf(outputShape(spec)));
   const byName = new Map(params.map((p) => [p.name, p]));
   const trainedNames = new Set<string>();
   for (const name of options.trainable) {

@@ -30,11 +30,14 @@ export async function planOnly(model: Model, plan: FitPlan, stage: number, emit:
     }
     return entry;
   });
+  const { loss, lossOptions } = plan.trainer;
   emit({
     type: 'plan',
     stage,
     phase: plan.phase,
     epochs: plan.epochs,
+    loss,
+    ...(lossOptions ? { lossOptions } : {}),
     parameters,
     ...(plan.transform ? { transform: plan.transform.name } : {}),
   });

@@ -1,3 +1,4 @@
+import type { LossKind, LossOptions } from '../backend.js';
 /**
  * Typed events a run emits. The CLI renders them as progress bars on a terminal and as one JSON
  * object per line otherwise; libraries can subscribe through {@link EventSink}.
@@ -16,8 +17,20 @@ export type TrainingEvent =
   | { type: 'checkpoint'; file: string; stage: number; epoch: number; step: number; complete: boolean }
   | { type: 'stage-end'; stage: number; name: string; metrics: EpochMetrics; checkpoint: string }
   | { type: 'run-end'; metrics: EpochMetrics; seconds: number }
-  /** `--dry-run`'s plan of a phase; `transform` names what changes its training batches (`augment flip,crop=2`). */
-  | { type: 'plan'; stage: number; phase: string; epochs: number; parameters: PlannedParameter[]; transform?: string }
+  /**
+   * `--dry-run`: how a phase would train; `lossOptions` as the trainer gets them (class weights resolved);
+   * `transform` names what changes its training batches (`augment flip,crop=2`).
+   */
+  | {
+      type: 'plan';
+      stage: number;
+      phase: string;
+      epochs: number;
+      loss: LossKind;
+      lossOptions?: LossOptions | undefined;
+      parameters: PlannedParameter[];
+      transform?: string;
+    }
   /** A model was built for the run; `engine` says what computes it (`tfjs/wasm`, `onnxruntime-node`). */
   | { type: 'model'; layers: number; engine: string }
   | { type: 'log'; level: 'info' | 'warn'; message: string };
