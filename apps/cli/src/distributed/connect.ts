@@ -20,7 +20,11 @@ export async function connectQueue(queue: QueueUrl): Promise<Redis> {
     maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
   });
-  probe.on('error', () => undefined);
+  // The reason a connection failed comes as an error event; connect() itself only says it closed.
+  let failure: unknown;
+  probe.on('error', (error) => {
+    failure ??= error;
+  });
   try {
     await withDeadline(
       (async () => {
@@ -30,7 +34,7 @@ export async function connectQueue(queue: QueueUrl): Promise<Redis> {
       CONNECT_TIMEOUT_MS + 1_000,
     );
   } catch (error) {
-    throw unreachable(queue, error);
+    throw unreachable(queue, failure ?? error);
   } finally {
     probe.disconnect();
   }
