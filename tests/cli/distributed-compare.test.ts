@@ -71,22 +71,23 @@ seeds: [1]
       );
       const local = runCli(['compare', experiment, '--out', join(dir, 'local'), '--backend', 'onnx', '--json'], { timeoutMs: 90_000 });
       const store = join(dir, 'store');
-      let victim: { run: string; worker: WorkerProcess } | undefined;
       const workerArgs = ['--queue', redis.url, '--store', store, '--checkpoint-every', '3', '--stall-after', '2'];
-      const workers: WorkerProcess[] = [];
-      for (let i = 0; i < 2; i++) {
-        const worker = startWorker(workerArgs, (line, child) => {
-          const killable = /^(scratch, \d+ labels\/class, seed 1): resumable checkpoint at step (\d+)$/.exec(line);
-          if (!victim && killable && Number(killable[2]) >= 9) {
-            victim = { run: killable[1]!, worker };
-            child.kill('SIGKILL');
+      const workers = [startWorker(workerArgs), startWorker(workerArgs)];
+      let victim: { run: string; worker: WorkerProcess } | undefined;
+      // Kill the worker of a long run once it reports epoch 5 (checkpoints every 3 steps: some are in the store).
+      const kill = (chunk: string): void => {
+        for (const line of chunk.split('\n')) {
+          const at = /"message":"(scratch, \d+ labels\/class, seed 1): epoch (\d+)\/25, .*\(worker [^:]+:(\d+)\)"/.exec(line);
+          const worker = at && Number(at[2]) >= 5 ? workers.find((w) => w.child.pid === Number(at[3])) : undefined;
+          if (!victim && worker) {
+            victim = { run: at![1]!, worker };
+            worker.child.kill('SIGKILL');
           }
-        });
-        workers.push(worker);
-      }
+        }
+      };
       const distributed = await runCli(
         ['compare', experiment, '--out', join(dir, 'distributed'), '--backend', 'onnx', '--queue', redis.url, '--store', store, '--json'],
-        { timeoutMs: 90_000 },
+        { timeoutMs: 90_000, onStdout: kill },
       );
       expect(distributed.stderr).not.toMatch(/^headstart:/m);
       expect(distributed.code).toBe(0);

@@ -97,6 +97,8 @@ Example:
     .option('--resume', 'skip finished stages and continue an interrupted one')
     .option('--checkpoint-every <n>', 'resumable checkpoints every n steps (500) or every so often (30s, 5m); 0: epoch ends only', '60s')
     .option('--dry-run', 'print what each stage would train, then exit')
+    .option('--queue <url>', 'queue the stages on Redis (redis://[:password@]host:port, rediss://) for headstart worker processes')
+    .option('--store <dir>', 'with --queue: the folder workers write checkpoints to (a volume they all reach)')
     .option('--json', 'one JSON event per line on stdout')
     .addHelpText(
       'after',

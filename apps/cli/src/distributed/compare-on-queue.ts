@@ -14,6 +14,7 @@ import { type CompareJob, type CompareRun, compareJobId } from './job-data.js';
 import { ACTIVE_QUEUES, PREFIX, queueName } from './queue-name.js';
 import { parseQueueUrl, type QueueUrl, scrub } from './queue-url.js';
 import type { CompareJobResult } from './run-compare-job.js';
+import { untilAborted } from './until-aborted.js';
 import { watchJobs } from './watch-jobs.js';
 
 /** Flags of `headstart compare --queue`. */
@@ -162,14 +163,4 @@ class Grid {
 
 function key(arm: string, budget: number, seed: number): string {
   return `${arm}\u0000${budget}\u0000${seed}`;
-}
-
-/** `work`, or a rejection as soon as `signal` fires (Ctrl-C stops the waiting, not the workers). */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new Error('interrupted'));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new Error('interrupted'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }

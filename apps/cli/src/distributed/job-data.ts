@@ -25,3 +25,12 @@ export type CompareRun = z.infer<typeof compareRun>;
 export function compareJobId(run: CompareRun, armIndex?: number): string {
   return run.kind === 'source' ? `source-s${run.seed}` : `arm${armIndex}-b${run.budget}-s${run.seed}`;
 }
+
+/** What a queued pipeline stage carries: the pipeline file's text (checked by the worker as `headstart run` checks it) and the stage's index. */
+export const stageJobSchema = z.strictObject({
+  pipeline: z.strictObject({ file: z.string().min(1), text: z.string() }),
+  stage: z.number().int().nonnegative(),
+});
+
+/** A pipeline stage job's data. */
+export type StageJob = z.infer<typeof stageJobSchema>;

@@ -8,6 +8,7 @@ import type { Reporter } from '../output/reporter.js';
 import { type QueueUrl, scrub } from './queue-url.js';
 import { ACTIVE_QUEUES, PREFIX } from './queue-name.js';
 import { runCompareJob, type WorkerEnv } from './run-compare-job.js';
+import { runStageJob } from './run-stage-job.js';
 
 /** How a worker takes jobs. */
 export interface ServeOptions {
@@ -68,12 +69,11 @@ async function processJob(queueName: string, job: Job, token: string | undefined
       job
         .updateProgress({ epoch: event.epoch + 1, epochs: event.epochs, stage: event.stage, loss: event.metrics.loss, worker: WORKER_ID })
         .catch(() => undefined);
-    if (event.type === 'checkpoint' && !event.complete) reporter.info(`${job.name}: resumable checkpoint at step ${event.step}`);
     if (event.type === 'log') reporter.info(`${job.name}: ${event.message}`);
   };
   try {
     const jobEnv = { ...env, emit };
-    return await runCompareJob(queueName, job.data, jobEnv);
+    return await (queueName.startsWith('run-') ? runStageJob(queueName, job.data, jobEnv) : runCompareJob(queueName, job.data, jobEnv));
   } catch (error) {
     if (env.signal.aborted && error instanceof HeadstartError && error.code === 'INTERRUPTED') {
       // Stopped by SIGTERM: the run's resumable checkpoint is saved; another worker continues it now.
