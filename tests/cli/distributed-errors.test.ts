@@ -124,5 +124,34 @@ describe.skipIf(SKIP)(
       expect(worker.log().match(/full-retrain, 10 labels\/class, seed 1: started/g)).toHaveLength(1);
       expect(existsSync(join(dir, 'out', 'results.json'))).toBe(false);
     }, 60_000);
+
+    test('rediss:// (TLS) works, and a certificate the worker cannot check is one line, the password not in it', async () => {
+      const tls = await startRedis(PASSWORD, { tls: true });
+      try {
+        const dir = await mkdtemp(join(tmpdir(), 'headstart-tls-'));
+        const [untrusted, trusted] = await Promise.all([
+          runCli(['worker', '--queue', tls.url, '--store', dir], { timeoutMs: 30_000 }),
+          new Promise<string>((resolve) => {
+            const worker = startWorker(['--queue', tls.url, '--store', dir], undefined, 30_000, {
+              NODE_EXTRA_CA_CERTS: join(tls.dir, 'ca.pem'),
+            });
+            const poll = setInterval(() => {
+              if (!worker.log().includes('taking runs')) return;
+              clearInterval(poll);
+              worker.child.kill('SIGTERM');
+              void worker.ended.then(() => resolve(worker.log()));
+            }, 100);
+          }),
+        ]);
+        expect(untrusted.code).toBe(1);
+        expect(untrusted.stderr).toMatch(
+          /^headstart: --queue rediss:\/\/:\*\*\*@127\.0\.0\.1:\d+: cannot reach Redis \(self-signed certificate in certificate chain\); .*\n$/,
+        );
+        expect(trusted).toMatch(/^worker \d+: taking runs from rediss:\/\/:\*\*\*@127\.0\.0\.1:\d+, store /);
+        expect(untrusted.stderr + trusted).not.toContain(PASSWORD);
+      } finally {
+        await tls.stop();
+      }
+    }, 60_000);
   },
 );

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -27,16 +28,22 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Start `redis-server` on a free port (with `password`, AUTH required) and wait until it accepts connections. */
-export async function startRedis(password?: string): Promise<RedisServer> {
+/**
+ * Start `redis-server` on a free port (with `password`, AUTH required; with `tls`, TLS only, its
+ * certificate signed by the CA at `<dir>/ca.pem`) and wait until it accepts connections.
+ */
+export async function startRedis(password?: string, options: { tls?: boolean } = {}): Promise<RedisServer & { dir: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'headstart-redis-'));
   const port = await freePort();
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
-  const child = spawn('redis-server', password ? [...args, '--requirepass', password] : args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const base = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+  const listen = options.tls ? ['--port', '0', '--tls-port', String(port), ...tlsArgs(dir)] : ['--port', String(port)];
+  const args = [...listen, ...base, ...(password ? ['--requirepass', password] : [])];
+  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   await ready(child);
   return {
     port,
-    url: `redis://${password ? `:${password}@` : ''}127.0.0.1:${port}`,
+    dir,
+    url: `${options.tls ? 'rediss' : 'redis'}://${password ? `:${password}@` : ''}127.0.0.1:${port}`,
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -64,4 +71,56 @@ function ready(child: ChildProcess): Promise<void> {
       reject(new Error(`redis-server exited (${code}): ${output}`));
     });
   });
+}
+
+/** A throwaway CA and a server certificate for 127.0.0.1 signed by it, made with openssl in `dir`. */
+function tlsArgs(dir: string): string[] {
+  const openssl = (...args: string[]): void => {
+    const run = spawnSync('openssl', args, { cwd: dir });
+    if (run.status !== 0) throw new Error(`openssl ${args[0]}: ${run.stderr}`);
+  };
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=headstart test CA',
+  );
+  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
+  writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1\n');
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.pem',
+    '-days',
+    '1',
+    '-extfile',
+    'ext.cnf',
+  );
+  return [
+    '--tls-cert-file',
+    join(dir, 'server.pem'),
+    '--tls-key-file',
+    join(dir, 'server.key'),
+    '--tls-ca-cert-file',
+    join(dir, 'ca.pem'),
+    '--tls-auth-clients',
+    'no',
+  ];
 }

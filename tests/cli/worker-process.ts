@@ -14,8 +14,17 @@ export interface WorkerProcess {
  * Start `headstart worker ...args`; `onLine` sees each log line as it comes (and may kill it).
  * A worker still running after `timeoutMs` is killed, so a hang fails the test.
  */
-export function startWorker(args: string[], onLine?: (line: string, child: ChildProcess) => void, timeoutMs = 120_000): WorkerProcess {
-  const child = spawn(process.execPath, [CLI, 'worker', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startWorker(
+  args: string[],
+  onLine?: (line: string, child: ChildProcess) => void,
+  timeoutMs = 120_000,
+  env: Record<string, string> = {},
+): WorkerProcess {
+  const child = spawn(process.execPath, [CLI, 'worker', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   let stderr = '';
   let partial = '';
   child.stdout!.resume();

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
@@ -93,6 +94,11 @@ class Grid {
   ) {
     const e = experiment;
     this.total = e.seeds.length * e.target.budgets.length * e.arms.length;
+    // Every run of the grid waits at once, each with its own listeners: not a leak.
+    const runs = this.total + e.seeds.length + 10;
+    setMaxListeners(runs, signal);
+    jobs.setMaxListeners(runs);
+    events.setMaxListeners(runs);
   }
 
   /** Queue every run, wait for all, and return the results in a local compare's order. */
