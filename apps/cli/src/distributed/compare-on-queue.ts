@@ -134,9 +134,12 @@ class Grid {
     await Promise.all(
       e.target.budgets.flatMap((budget) =>
         e.arms.map(async (arm, index) => {
-          if (arm.from === 'source' && !(await source))
-            return this.failures.push(`${arm.name}, ${budget} labels/class, seed ${seed}: its source model failed`);
-          await this.ask({ kind: 'arm', arm: arm.name, budget, seed }, `${arm.name}, ${budget} labels/class, seed ${seed}`, index);
+          const label = `${arm.name}, ${budget} labels/class, seed ${seed}`;
+          if (arm.from === 'source' && !(await source)) {
+            if (!this.signal.aborted) this.failures.push(`${label}: not trained, its source model failed`);
+            return;
+          }
+          await this.ask({ kind: 'arm', arm: arm.name, budget, seed }, label, index);
         }),
       ),
     );

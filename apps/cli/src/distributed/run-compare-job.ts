@@ -1,11 +1,12 @@
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CheckpointInterval, type EventSink, writeFileSafely } from '@headstart/core';
 import { startBackend } from '../backend-choice.js';
 import { CliError } from '../cli-error.js';
-import type { RunResult } from '../experiment/experiment.js';
+import type { Experiment, RunResult } from '../experiment/experiment.js';
 import { parseExperiment } from '../experiment/read-experiment.js';
 import { type ExperimentEnv, pretrain, runArm, sourceCheckpoint } from '../experiment/run-experiment.js';
-import { loadExperimentData, seedData } from '../experiment/splits.js';
+import { type ExperimentData, loadExperimentData, seedData } from '../experiment/splits.js';
 import { firstIssue } from '../file-problems.js';
 import { loadStartingPoint } from '../start-point.js';
 import { compareJobSchema } from './job-data.js';
@@ -56,7 +57,7 @@ export async function runCompareJob(queue: string, data: unknown, env: WorkerEnv
     continueInterrupted: true,
     ...(env.checkpointEvery ? { checkpointEvery: env.checkpointEvery } : {}),
   };
-  const seed = seedData(experiment, await loadExperimentData(experiment), run.seed);
+  const seed = seedData(experiment, await experimentData(queue, experiment), run.seed);
   if (run.kind === 'source') {
     if (experiment.source.model) throw new CliError('job data: the experiment starts from a trained model; it pre-trains nothing');
     await pretrain(experiment, seed, run.seed, experimentEnv);
@@ -70,4 +71,25 @@ export async function runCompareJob(queue: string, data: unknown, env: WorkerEnv
   const result = await runArm(arm, seed, run.budget, run.seed, from, experimentEnv);
   await writeFileSafely(join(out, 'results', `${arm.name}-b${run.budget}-s${run.seed}.json`), `${JSON.stringify(result, null, 2)}\n`);
   return { engine: experimentEnv.engine, result };
+}
+
+/** The last experiment's data, loaded once for all the runs of its queue this worker takes. */
+let loaded: { key: string; data: Promise<ExperimentData> } | undefined;
+
+function experimentData(queue: string, experiment: Experiment): Promise<ExperimentData> {
+  // A data file rewritten since (same experiment, new numbers) is read again.
+  const files = [experiment.data, experiment.source.data].filter((f): f is string => f !== undefined);
+  const stats = files.map((f) => statSync(f, { throwIfNoEntry: false }));
+  // A folder of images can change without its own time changing: it is read for every run.
+  if (!stats.every((s) => s?.isFile())) return loadExperimentData(experiment);
+  const id = JSON.stringify([queue, ...stats.map((s) => `${s!.size}:${s!.mtimeMs}`)]);
+  if (loaded?.key !== id) {
+    const data = loadExperimentData(experiment);
+    // A failed load is not kept: the next job of the queue tries again.
+    data.catch(() => {
+      if (loaded?.data === data) loaded = undefined;
+    });
+    loaded = { key: id, data };
+  }
+  return loaded.data;
 }
