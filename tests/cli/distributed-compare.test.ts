@@ -6,7 +6,7 @@ import { readCheckpoint } from '@headstart/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { HAVE_REDIS, type RedisServer, startRedis } from './redis-server.js';
 import { ROOT, runCli } from './run-cli.js';
-import { startWorker, type WorkerProcess } from './worker-process.js';
+import { killWorkers, startWorker, type WorkerProcess } from './worker-process.js';
 
 const DIGITS = join(ROOT, 'data/digits/digits.csv');
 const PASSWORD = 's3cret-Pw-17';
@@ -50,6 +50,7 @@ describe.skipIf(SKIP)(
       redis = await startRedis(PASSWORD);
     });
     afterAll(async () => {
+      killWorkers();
       await redis?.stop();
     });
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { freePort, HAVE_REDIS, type RedisServer, startRedis } from './redis-server.js';
 import { ROOT, runCli } from './run-cli.js';
-import { startWorker } from './worker-process.js';
+import { killWorkers, startWorker } from './worker-process.js';
 
 const DIGITS = join(ROOT, 'data/digits/digits.csv');
 const PASSWORD = 'hunter2-Secret';
@@ -87,6 +87,7 @@ describe.skipIf(SKIP)(
       redis = await startRedis(PASSWORD);
     });
     afterAll(async () => {
+      killWorkers();
       await redis?.stop();
     });
 

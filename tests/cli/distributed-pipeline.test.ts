@@ -6,7 +6,7 @@ import { readCheckpoint } from '@headstart/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { HAVE_REDIS, type RedisServer, startRedis } from './redis-server.js';
 import { jsonLines, ROOT, runCli } from './run-cli.js';
-import { startWorker } from './worker-process.js';
+import { killWorkers, startWorker } from './worker-process.js';
 
 const DIGITS = join(ROOT, 'data/digits/digits.csv');
 const SKIP = !HAVE_REDIS && !process.env.CI;
@@ -27,6 +27,7 @@ describe.skipIf(SKIP)(
       redis = await startRedis();
     });
     afterAll(async () => {
+      killWorkers();
       await redis?.stop();
     });
 

@@ -10,6 +10,14 @@ export interface WorkerProcess {
   ended: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+const started = new Set<ChildProcess>();
+
+/** SIGKILL every worker a test started that is still running: call in afterAll, so a failed test leaves none behind. */
+export function killWorkers(): void {
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  started.clear();
+}
+
 /**
  * Start `headstart worker ...args`; `onLine` sees each log line as it comes (and may kill it).
  * A worker still running after `timeoutMs` is killed, so a hang fails the test.
@@ -25,6 +33,7 @@ export function startWorker(
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });
+  started.add(child);
   let stderr = '';
   let partial = '';
   child.stdout!.resume();

@@ -3,12 +3,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { HeadstartError, isUserError, type TrainingEvent } from '@headstart/core';
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { CliError, oneLine } from '../cli-error.js';
+import { CliError, EXIT, oneLine } from '../cli-error.js';
 import type { Reporter } from '../output/reporter.js';
 import { type QueueUrl, scrub } from './queue-url.js';
 import { ACTIVE_QUEUES, PREFIX } from './queue-name.js';
 import { runCompareJob, type WorkerEnv } from './run-compare-job.js';
 import { runStageJob } from './run-stage-job.js';
+import { untilAborted } from './until-aborted.js';
 
 /** How a worker takes jobs. */
 export interface ServeOptions {
@@ -33,12 +34,25 @@ export async function serveQueues(options: ServeOptions): Promise<void> {
   const workers = new Map<string, Worker>();
   const { signal } = options.env;
   while (!signal.aborted) {
-    const names = await options.connection.smembers(ACTIVE_QUEUES).catch(() => [] as string[]);
+    // With Redis away, a command waits for it to come back; a stop must not.
+    const names = await untilAborted(options.connection.smembers(ACTIVE_QUEUES), signal).catch(() => [] as string[]);
     for (const name of names.filter((n) => !workers.has(n))) workers.set(name, startWorker(name, options));
     await sleep(DISCOVERY_MS, undefined, { signal }).catch(() => undefined);
   }
-  await Promise.all([...workers.values()].map((w) => w.close()));
+  // Closing waits for the runs to hand themselves back, which needs Redis: give up after a while (they stall and move on).
+  const closed = Promise.all([...workers.values()].map((w) => w.close()));
+  if ((await Promise.race([closed.then(() => true), sleep(CLOSE_MS, false)])) === false) {
+    options.reporter.warn(
+      `Redis did not answer within ${CLOSE_MS / 1000} s while stopping; runs in progress go to other workers when they stall`,
+    );
+    process.exitCode = EXIT.interrupted;
+    // BullMQ's connections would keep retrying for ever.
+    setImmediate(() => process.exit(EXIT.interrupted));
+  }
 }
+
+/** How long stopping waits for Redis. */
+const CLOSE_MS = 10_000;
 
 function startWorker(name: string, options: ServeOptions): Worker {
   const { reporter, queue } = options;
