@@ -135,6 +135,8 @@ Example:
     .option('--resume', 'skip finished stages and continue an interrupted one')
     .option('--checkpoint-every <n>', 'resumable checkpoints every n steps (500) or every so often (30s, 5m); 0: epoch ends only', '60s')
     .option('--dry-run', 'print what each stage would train, then exit')
+    .option('--queue <url>', 'queue the stages on Redis (redis://[:password@]host:port, rediss://) for headstart worker processes')
+    .option('--store <dir>', 'with --queue: the folder workers write checkpoints to (a volume they all reach)')
     .option('--json', 'one JSON event per line on stdout')
     .addHelpText(
       'after',
@@ -201,6 +203,8 @@ Example:
     .argument('<experiment>', 'experiment file (YAML)')
     .requiredOption('--out <dir>', 'report directory')
     .option('--backend <name>', 'compute backend')
+    .option('--queue <url>', 'queue the runs on Redis (redis://[:password@]host:port, rediss://) for headstart worker processes')
+    .option('--store <dir>', 'with --queue: the folder workers write checkpoints to (a volume they all reach)')
     .option('--json', 'one JSON event per line on stdout')
     .addHelpText(
       'after',
@@ -220,6 +224,23 @@ Example experiment.yaml:
   $ headstart compare experiment.yaml --out report`,
     )
     .action(async (file, options) => (await import('./commands/compare.js')).compare(file, options));
+
+  program
+    .command('worker')
+    .description('train the runs that compare --queue and run --queue put on a Redis queue, until stopped')
+    .requiredOption('--queue <url>', 'Redis URL: redis://[[user]:password@]host[:port][/db], or rediss:// for TLS')
+    .requiredOption('--store <dir>', 'where checkpoints and results go: a volume every worker and the coordinator reach')
+    .option('--concurrency <n>', 'runs of one queue trained at once', '1')
+    .option('--checkpoint-every <n>', 'resumable checkpoints every n steps (500) or every so often (30s, 5m); 0: epoch ends only', '60s')
+    .option('--stall-after <seconds>', 'a run whose worker stops answering for this long is handed to another worker', '30')
+    .option('--json', 'one JSON event per line on stdout')
+    .addHelpText(
+      'after',
+      `
+Example:
+  $ headstart worker --queue redis://redis:6379 --store /shared/headstart --concurrency 2`,
+    )
+    .action(async (options) => (await import('./commands/worker.js')).worker(options));
 
   program
     .command('import')

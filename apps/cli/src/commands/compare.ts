@@ -1,4 +1,5 @@
 import { startBackend } from '../backend-choice.js';
+import { CliError } from '../cli-error.js';
 import { readExperiment } from '../experiment/read-experiment.js';
 import { checkReportSlot } from '../experiment/report-slot.js';
 import { runExperiment } from '../experiment/run-experiment.js';
@@ -12,10 +13,17 @@ export interface CompareFlags {
   out: string;
   backend?: string;
   json?: boolean;
+  /** Redis URL: queue the runs for `headstart worker`s instead of training them here. */
+  queue?: string;
+  /** With `queue`: the folder the workers write to. */
+  store?: string;
 }
 
 /** `headstart compare EXPERIMENT.yaml --out DIR`: strategies × label budgets × seeds, and the report. */
 export async function compare(file: string, flags: CompareFlags): Promise<void> {
+  if (flags.queue !== undefined)
+    return (await import('../distributed/compare-on-queue.js')).compareOnQueue(file, { ...flags, queue: flags.queue });
+  if (flags.store !== undefined) throw new CliError('--store goes with --queue: the folder the workers write to');
   const reporter = createReporter({ json: flags.json === true });
   (await loadPlugins()).warnings.forEach((w) => reporter.warn(w));
   const experiment = await readExperiment(file);

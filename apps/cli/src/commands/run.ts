@@ -1,4 +1,5 @@
 import { parseCheckpointEvery } from '../checkpoint-every.js';
+import { CliError } from '../cli-error.js';
 import { createReporter, formatMetrics } from '../output/reporter.js';
 import { interruptSignal } from '../interrupt.js';
 import { loadPlugins } from '../plugins/load-plugins.js';
@@ -11,10 +12,16 @@ export interface RunFlags {
   dryRun?: boolean;
   checkpointEvery?: string;
   json?: boolean;
+  /** Redis URL: queue the stages for `headstart worker`s instead of training them here. */
+  queue?: string;
+  /** With `queue`: the folder the workers write to. */
+  store?: string;
 }
 
 /** `headstart run PIPELINE.yaml`: validate every stage, then run them in order. */
 export async function run(file: string, flags: RunFlags): Promise<void> {
+  if (flags.queue !== undefined) return (await import('../distributed/run-on-queue.js')).runOnQueue(file, { ...flags, queue: flags.queue });
+  if (flags.store !== undefined) throw new CliError('--store goes with --queue: the folder the workers write to');
   const reporter = createReporter(flags);
   (await loadPlugins()).warnings.forEach((w) => reporter.warn(w));
   const pipeline = await readPipeline(file);

@@ -18,6 +18,14 @@ export async function readExperiment(file: string): Promise<Experiment> {
   const text = await readFile(file, 'utf8').catch(() => {
     throw new CliError(`${file}: no such file`);
   });
+  return parseExperiment(text, file);
+}
+
+/**
+ * Check an experiment file's text as {@link readExperiment} does; relative paths are resolved
+ * against `file`'s folder. A worker checks the experiment a queued run carries with it.
+ */
+export async function parseExperiment(text: string, file: string): Promise<Experiment> {
   let raw: unknown;
   try {
     raw = parseYaml(text);

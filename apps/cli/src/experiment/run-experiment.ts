@@ -1,8 +1,11 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  type CheckpointInterval,
   defaultModelSpec,
   evaluateClassifier,
   getRegistry,
+  resumePath,
   runTraining,
   type Backend,
   type BatchTransform,
@@ -14,6 +17,7 @@ import {
 import { augmentationFor } from '../augment-option.js';
 import { loadStartingPoint } from '../start-point.js';
 import type { Experiment, ExperimentArm, RunResult } from './experiment.js';
+import { keptCurve } from './run-curve.js';
 import { labelled, loadExperimentData, seedData, type SeedData } from './splits.js';
 
 /** Where the experiment runs and reports. */
@@ -26,6 +30,13 @@ export interface ExperimentEnv {
   signal: AbortSignal;
   /** Called after each run, for progress. */
   onResult?(result: RunResult, done: number, total: number): void;
+  /** Periodic resumable checkpoints (default: runTraining's). */
+  checkpointEvery?: CheckpointInterval;
+  /**
+   * Continue a run from the resumable checkpoint an interrupted attempt left (a worker taking over
+   * a lost worker's run); without it every run starts over, as a local `compare` does.
+   */
+  continueInterrupted?: boolean;
 }
 
 /** Run every arm at every budget and seed; the source model is pre-trained once per seed. */
@@ -50,9 +61,10 @@ export async function runExperiment(e: Experiment, env: ExperimentEnv): Promise<
   return results;
 }
 
-async function pretrain(e: Experiment, data: SeedData, seed: number, env: ExperimentEnv): Promise<StartingPoint> {
+/** Pre-train the source model of one seed into `<out>/checkpoints/source-s<seed>.safetensors`. */
+export async function pretrain(e: Experiment, data: SeedData, seed: number, env: ExperimentEnv): Promise<StartingPoint> {
   if (!data.source) throw new Error('pretrain needs source data');
-  const out = join(env.out, 'checkpoints', `source-s${seed}.safetensors`);
+  const out = sourceCheckpoint(env.out, seed);
   const outcome = await runTraining({
     strategy: await getRegistry().get('strategy', e.source.strategy),
     options: e.source.options,
@@ -63,8 +75,7 @@ async function pretrain(e: Experiment, data: SeedData, seed: number, env: Experi
     spec: defaultModelSpec(data.source.sampleShape, data.source.labelMap!.length),
     seed,
     out,
-    // An experiment always reruns every arm from the start; a checkpoint an interrupted one left is its own.
-    startOver: true,
+    ...restartOrResume(out, env),
     emit: env.emit,
     signal: env.signal,
   });
@@ -88,7 +99,8 @@ function augmentation(arm: ExperimentArm, train: Dataset): { augment?: BatchTran
   return augment ? { augment } : {};
 }
 
-async function runArm(
+/** Train and evaluate one arm at one budget and seed. */
+export async function runArm(
   arm: ExperimentArm,
   data: SeedData,
   budget: number,
@@ -97,13 +109,13 @@ async function runArm(
   env: ExperimentEnv,
 ): Promise<RunResult> {
   const train = labelled(data, budget, seed);
-  const curve: RunResult['curve'] = [];
+  const checkpoint = join(env.out, 'checkpoints', `${arm.name}-b${budget}-s${seed}.safetensors`);
+  const how = restartOrResume(checkpoint, env);
+  const kept = await keptCurve(checkpoint, { resume: how.resume, keep: env.continueInterrupted === true });
   const emit = (event: TrainingEvent): void => {
-    if (event.type === 'epoch-end')
-      curve.push({ loss: event.metrics.loss, ...(event.metrics.accuracy !== undefined ? { accuracy: event.metrics.accuracy } : {}) });
+    kept.see(event);
     env.emit(event);
   };
-  const checkpoint = join(env.out, 'checkpoints', `${arm.name}-b${budget}-s${seed}.safetensors`);
   const started = Date.now();
   const outcome = await runTraining({
     strategy: await getRegistry().get('strategy', arm.strategy),
@@ -116,11 +128,12 @@ async function runArm(
     spec: from?.spec ?? defaultModelSpec(train.sampleShape, train.labelMap!.length),
     seed,
     out: checkpoint,
-    startOver: true,
+    ...how,
     emit,
     signal: env.signal,
   });
   const seconds = (Date.now() - started) / 1000;
+  await kept.done();
   const evaluation = await evaluateClassifier(outcome.result.model, data.test, outcome.result.labels);
   outcome.result.model.dispose();
   return {
@@ -131,8 +144,23 @@ async function runArm(
     accuracy: evaluation.accuracy,
     loss: evaluation.loss,
     seconds,
-    curve,
+    curve: kept.curve,
     checkpoint,
     provenance: outcome.provenance.map((p) => p.strategy),
   };
+}
+
+/** Where the source model of `seed` is saved under `out`. */
+export function sourceCheckpoint(out: string, seed: number): string {
+  return join(out, 'checkpoints', `source-s${seed}.safetensors`);
+}
+
+/**
+ * An experiment reruns every arm from the start (a checkpoint an interrupted one left is its own),
+ * unless `env` continues interrupted runs and this one left a resumable checkpoint.
+ */
+function restartOrResume(out: string, env: ExperimentEnv): { resume: boolean; startOver: boolean; checkpointEvery?: CheckpointInterval } {
+  const resume = env.continueInterrupted === true && existsSync(resumePath(out));
+  if (resume) env.emit({ type: 'log', level: 'info', message: `continuing ${out} from its resumable checkpoint` });
+  return { resume, startOver: !resume, ...(env.checkpointEvery ? { checkpointEvery: env.checkpointEvery } : {}) };
 }

@@ -23,6 +23,11 @@ export async function readPipeline(file: string): Promise<Pipeline> {
   const text = await readFile(file, 'utf8').catch(() => {
     throw new CliError(`${file}: no such file`);
   });
+  return parsePipeline(text, file);
+}
+
+/** Check a pipeline file's text as {@link readPipeline} does; a worker checks the pipeline a queued stage carries. */
+export async function parsePipeline(text: string, file: string): Promise<Pipeline> {
   let raw: unknown;
   try {
     raw = parseYaml(text);

@@ -8,6 +8,7 @@ import {
   type Preprocessing,
   type StartingPoint,
   type AnyStrategy,
+  type Backend,
   type TrainingOutcome,
 } from '@headstart/core';
 import { startBackend } from '../backend-choice.js';
@@ -76,37 +77,10 @@ async function runStages(pipeline: Pipeline, options: PipelineRunOptions): Promi
       state.stages[index] = identity;
       await writeState(pipeline.out, state);
     }
-    const { data, preprocessing } = await loadTrainingData(
-      {
-        data: stage.data,
-        val: stage.val,
-        unlabeled: stage.unlabeled,
-        label: stage.label,
-        valSplit: String(stage.valSplit),
-        seed: String(pipeline.seed),
-        ...(index === 0 && pipeline.scale ? { scale: String(pipeline.scale) } : {}),
-        standardize: index === 0 && pipeline.standardize,
-        ...(stage.labels ? { labels: stage.labels } : {}),
-        ...(stage.perClass ? { perClass: stage.perClass } : {}),
-        ...(stage.augment ? { augment: stage.augment, augmentWhere: augmentWhere(options.file, index, stage) } : {}),
-        ...(pipeline.inputShape ? { inputShape: pipeline.inputShape.join(',') } : {}),
-      },
-      inheritedFrom(from),
-    );
-    const spec = await chooseSpec(index === 0 ? pipeline.model : undefined, from, data.train);
-    options.emit({ type: 'stage-start', stage: index, name: stage.name, strategy: stage.strategy });
-    const outcome = await runTraining({
-      strategy,
-      options: stage.options,
+    const outcome = await trainStage(pipeline, index, from, {
+      file: options.file,
       backend,
       engine: availability.engine ?? backend.name,
-      data,
-      preprocessing,
-      ...(from ? { from } : {}),
-      spec,
-      seed: pipeline.seed + index,
-      out,
-      stage: index,
       resume: earlier === 'interrupted',
       dryRun: options.dryRun,
       checkpointEvery: options.checkpointEvery,
@@ -115,7 +89,7 @@ async function runStages(pipeline: Pipeline, options: PipelineRunOptions): Promi
     });
     outcomes.push(outcome);
     // A dry run writes nothing: the next stage plans from this stage's (untrained) model in memory.
-    from = options.dryRun ? await inMemoryStart(outcome, preprocessing) : await loadStartingPoint(out);
+    from = options.dryRun ? await inMemoryStart(outcome, outcome.preprocessing) : await loadStartingPoint(out);
     outcome.result.model.dispose();
     if (!options.dryRun)
       options.emit({ type: 'stage-end', stage: index, name: stage.name, metrics: outcome.result.metrics, checkpoint: out });
@@ -132,4 +106,72 @@ function parsedOptions(strategy: AnyStrategy, stage: Stage): Record<string, unkn
 async function inMemoryStart(outcome: TrainingOutcome, preprocessing: Preprocessing): Promise<StartingPoint> {
   const { model, labels } = outcome.result;
   return { file: '(dry run)', spec: model.spec, weights: await model.getWeights(), labels, preprocessing, provenance: outcome.provenance };
+}
+
+/** How one stage trains. */
+export interface StageEnv {
+  /** The pipeline file, as messages name it. */
+  file: string;
+  backend: Backend;
+  engine: string;
+  resume: boolean;
+  /** Replace what an earlier run left at the stage's checkpoint (a worker retraining a stage). */
+  startOver?: boolean;
+  dryRun?: boolean;
+  checkpointEvery?: CheckpointInterval;
+  emit: EventSink;
+  signal: AbortSignal;
+}
+
+/**
+ * Train stage `index` of `pipeline` from `from` (the previous stage's checkpoint, or the
+ * pipeline's `from`) into its checkpoint under `pipeline.out`: its data, spec, seed and options.
+ */
+export async function trainStage(
+  pipeline: Pipeline,
+  index: number,
+  from: StartingPoint | undefined,
+  env: StageEnv,
+): Promise<TrainingOutcome & { preprocessing: Preprocessing }> {
+  const stage = pipeline.stages[index]!;
+  const strategy = await getRegistry().get('strategy', stage.strategy);
+  const { data, preprocessing } = await loadTrainingData(
+    {
+      data: stage.data,
+      val: stage.val,
+      unlabeled: stage.unlabeled,
+      label: stage.label,
+      valSplit: String(stage.valSplit),
+      seed: String(pipeline.seed),
+      ...(index === 0 && pipeline.scale ? { scale: String(pipeline.scale) } : {}),
+      standardize: index === 0 && pipeline.standardize,
+      ...(stage.labels ? { labels: stage.labels } : {}),
+      ...(stage.perClass ? { perClass: stage.perClass } : {}),
+      ...(stage.augment ? { augment: stage.augment, augmentWhere: augmentWhere(env.file, index, stage) } : {}),
+      ...(pipeline.inputShape ? { inputShape: pipeline.inputShape.join(',') } : {}),
+    },
+    inheritedFrom(from),
+  );
+  const spec = await chooseSpec(index === 0 ? pipeline.model : undefined, from, data.train);
+  env.emit({ type: 'stage-start', stage: index, name: stage.name, strategy: stage.strategy });
+  const outcome = await runTraining({
+    strategy,
+    options: stage.options,
+    backend: env.backend,
+    engine: env.engine,
+    data,
+    preprocessing,
+    ...(from ? { from } : {}),
+    spec,
+    seed: pipeline.seed + index,
+    out: stageCheckpoint(pipeline, index, stage),
+    stage: index,
+    resume: env.resume,
+    startOver: env.startOver,
+    dryRun: env.dryRun,
+    checkpointEvery: env.checkpointEvery,
+    emit: env.emit,
+    signal: env.signal,
+  });
+  return { ...outcome, preprocessing };
 }
