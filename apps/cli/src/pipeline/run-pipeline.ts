@@ -1,6 +1,7 @@
 import {
   checkOptions,
   checkTrainingOutput,
+  deviceName,
   getRegistry,
   runTraining,
   type CheckpointInterval,
@@ -11,6 +12,7 @@ import {
   type TrainingOutcome,
 } from '@headstart/core';
 import { startBackend } from '../backend-choice.js';
+import { readDevice } from '../device.js';
 import { inheritedFrom, loadTrainingData } from '../data-options.js';
 import { chooseSpec } from '../read-spec.js';
 import { loadStartingPoint } from '../start-point.js';
@@ -53,7 +55,8 @@ async function runStages(pipeline: Pipeline, options: PipelineRunOptions): Promi
   const state = await readState(pipeline.out);
   if (!options.resume && !options.dryRun) refuseEarlierRun(options.file, pipeline, state);
   if (options.resume) refuseGap(options.file, pipeline);
-  const { backend, availability } = await startBackend(pipeline.backend);
+  const device = readDevice(pipeline.device, `${options.file}: device`);
+  const { backend, availability } = await startBackend(pipeline.backend, device, `${options.file}: device`);
   const outcomes: TrainingOutcome[] = [];
   // Every stage's output before the first trains: a stage an interrupted run left is refused up front, not after retraining the ones before it.
   if (!options.resume && !options.dryRun)
@@ -98,6 +101,7 @@ async function runStages(pipeline: Pipeline, options: PipelineRunOptions): Promi
       options: stage.options,
       backend,
       engine: availability.engine ?? backend.name,
+      device: deviceName(device),
       data,
       preprocessing,
       ...(from ? { from } : {}),
