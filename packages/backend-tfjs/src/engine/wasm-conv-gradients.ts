@@ -78,10 +78,20 @@ interface InputGradientAttrs {
 function conv2dFilterGradient({ inputs, backend, attrs }: KernelArgs<'x' | 'dy', FilterGradientAttrs>): tf.TensorInfo {
   channelsLast('Conv2DBackpropFilter', attrs.dataFormat);
   const info = convInfo(inputs.x.shape, attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false);
+  const { top, left } = info.padInfo;
+  const [spanH, spanW] = [(info.outHeight - 1) * info.strideHeight + 1, (info.outWidth - 1) * info.strideWidth + 1];
   return kernelOutput(backend, () => {
-    const windows = tf.reshape(windowsOf(wrap(backend, inputs.x), info), [-1, info.filterHeight * info.filterWidth * info.inChannels]);
-    const dy = tf.reshape(wrap(backend, inputs.dy), [-1, info.outChannels]);
-    return tf.reshape(tf.matMul(windows, dy, true, false), attrs.filterShape);
+    // dW[i, j, c, o] = Σ_{b, h, w} x[b, h·s + i, w·s + j, c] · dy[b, h, w, o]: a convolution over the
+    // batch, of x with channels as its batch, by dy as the filter, the stride becoming the dilation.
+    const channelsFirst = tf.transpose(wrap(backend, inputs.x), [3, 1, 2, 0]) as tf.Tensor4D;
+    const reach = padOrCrop(
+      channelsFirst,
+      [top, spanH + info.filterHeight - 1 - top - info.inHeight],
+      [left, spanW + info.filterWidth - 1 - left - info.inWidth],
+    );
+    const taps = tf.transpose(wrap(backend, inputs.dy), [1, 2, 0, 3]) as tf.Tensor4D;
+    const grad = tf.conv2d(reach, taps, 1, 'valid', 'NHWC', [info.strideHeight, info.strideWidth]);
+    return tf.transpose(grad, [1, 2, 0, 3]);
   });
 }
 
@@ -136,9 +146,11 @@ function maxPoolGradient({ inputs, backend, attrs }: KernelArgs<'dy' | 'input' |
     attrs.pad,
     attrs.dimRoundingMode,
   );
-  const { top, left } = info.padInfo;
+  const { top, left, bottom, right } = info.padInfo;
+  const tiled = info.strideHeight === info.filterHeight && info.strideWidth === info.filterWidth && !(top || left || bottom || right);
   return kernelOutput(backend, () => {
     const [x, y, dy] = [wrap(backend, inputs.input), wrap(backend, inputs.output), wrap(backend, inputs.dy)];
+    if (tiled) return tiledMaxPoolGradient(x as tf.Tensor4D, y, dy, info);
     const taps = tapsOf(x, info, Number.NEGATIVE_INFINITY);
     const spanH = (info.outHeight - 1) * info.strideHeight + 1;
     const spanW = (info.outWidth - 1) * info.strideWidth + 1;
@@ -160,6 +172,36 @@ function maxPoolGradient({ inputs, backend, attrs }: KernelArgs<'dy' | 'input' |
     const whole = parts.length === 1 ? parts[0]! : tf.addN(parts);
     return tf.slice(whole, [0, top, left, 0], inputs.input.shape);
   });
+}
+
+/**
+ * {@link maxPoolGradient} when windows tile the input (stride = window, no pads): the output and its
+ * gradient repeated over their windows, the first maximum of each found by scoring maxima by their
+ * reverse position in the window and max-pooling the scores. Same-shape ops only: wasm's broadcasting
+ * comparisons are slow.
+ */
+function tiledMaxPoolGradient(x: tf.Tensor4D, y: tf.Tensor, dy: tf.Tensor, info: tf.backend_util.Conv2DInfo): tf.Tensor {
+  const [b, h, w, c] = x.shape;
+  const [kh, kw, oh, ow] = [info.filterHeight, info.filterWidth, info.outHeight, info.outWidth];
+  // Rows and columns past the last window get no gradient: crop them now, pad them back at the end.
+  const covered = oh * kh === h && ow * kw === w ? x : tf.slice(x, [0, 0, 0, 0], [b, oh * kh, ow * kw, c]);
+  const repeat = (t: tf.Tensor): tf.Tensor => tf.image.resizeNearestNeighbor(t as tf.Tensor4D, [oh * kh, ow * kw]);
+  const isMax = tf.cast(tf.equal(covered, repeat(y)), 'float32');
+  const rank = tf.tensor(
+    Array.from({ length: oh * kh * ow * kw }, (_, i) => kh * kw - (Math.floor(i / (ow * kw)) % kh) * kw - ((i % (ow * kw)) % kw)),
+    [1, oh * kh, ow * kw, 1],
+  );
+  const score = tf.mul(isMax, rank) as tf.Tensor4D;
+  const first = tf.cast(tf.equal(score, repeat(tf.maxPool(score, [kh, kw], [kh, kw], 'valid'))), 'float32');
+  const spread = tf.mul(first, repeat(dy));
+  return covered === x
+    ? spread
+    : tf.pad(spread, [
+        [0, 0],
+        [0, h - oh * kh],
+        [0, w - ow * kw],
+        [0, 0],
+      ]);
 }
 
 function convInfo(
