@@ -1,6 +1,6 @@
 import { createTfjsBackend } from '@headstart/backend-tfjs';
 import { describeBackendConformance } from '@headstart/conformance';
 
-// tfjs-node is not installed here: dense-only models run on the wasm engine, models with
-// convolutions on the pure-JS cpu engine (wasm lacks their gradients), so both are checked.
+// tfjs-node is not installed here: every model runs on the wasm engine, convolutions included (with the
+// gradients headstart registers for it, packages/backend-tfjs/src/engine/wasm-conv-gradients.ts).
 describeBackendConformance('tfjs', () => createTfjsBackend({ note: () => undefined }));
