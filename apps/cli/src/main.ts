@@ -65,6 +65,7 @@ function buildProgram(): Command {
     .option('--unlabeled <file>', 'unlabelled data for unsupervised pre-training')
     .option('--label <column>', 'label column or field', 'label')
     .option('--backend <name>', 'compute backend (default: the best one available)')
+    .option('--device <device>', 'where the backend computes: cpu, cuda, cuda:N, dml, dml:N, coreml (headstart doctor lists them)', 'cpu')
     .option('--from <file>', 'start from a checkpoint (.safetensors) or an imported model (.onnx, model.json)')
     .option('--out <file>', 'where to write the checkpoint', 'model.safetensors')
     .option('--epochs <n>', 'passes over the training data')

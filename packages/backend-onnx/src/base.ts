@@ -1,4 +1,4 @@
-import { HeadstartError, type Availability, type Backend } from '@headstart/core';
+import { HeadstartError, type Availability, type Backend, type Device } from '@headstart/core';
 import { exportOnnxModel } from './interop/export-model.js';
 import { createOnnxModel } from './runtime/model.js';
 import { ONNX_FORMAT } from './interop/onnx-format.js';
@@ -21,6 +21,8 @@ export interface OnnxBackendOptions {
    * (forward work × batch) is below {@link PARALLEL_WORK_THRESHOLD} multiply-adds, all cores (up to 4) above.
    */
   threads?: number;
+  /** Device every session runs on (an execution provider, never falling back to the CPU); default: the CPU. */
+  device?: Device;
 }
 
 /**
@@ -38,10 +40,16 @@ export function createOnnxBackend(options: OnnxBackendOptions = {}): Backend {
       const ort = await runtime().catch((error: unknown) => {
         throw new HeadstartError('NOT_SUPPORTED', `onnx: ${error instanceof Error ? error.message : String(error)}`);
       });
-      return createOnnxModel(spec, weights, { ort, ...(options.threads ? { threads: options.threads } : {}) }, createOptions?.seed ?? 0);
+      const settings = {
+        ort,
+        ...(options.threads ? { threads: options.threads } : {}),
+        ...(options.device ? { device: options.device } : {}),
+      };
+      return createOnnxModel(spec, weights, settings, createOptions?.seed ?? 0);
     },
     formats: [ONNX_FORMAT],
     importModel: (file) => importOnnxModel(file),
     exportModel: (model, format, file) => exportOnnxModel(model, format, file),
+    onDevice: (device) => createOnnxBackend({ ...options, device }),
   };
 }

@@ -1,3 +1,4 @@
+import type { Device } from './device.js';
 import type { ModelSpec } from './spec/model-spec.js';
 import type { NamedTensors } from './tensors.js';
 
@@ -13,6 +14,11 @@ export interface Availability {
   reasons: string[];
   /** Free-form facts worth showing in `headstart doctor` (versions, thread counts). */
   details?: Record<string, string | number | boolean>;
+  /**
+   * Kinds of {@link Device} it can compute on here (`cpu`, `cuda`, ...), which `headstart doctor`
+   * lists and `--device` is checked against. Absent: `cpu` only.
+   */
+  devices?: string[];
 }
 
 /** Options for {@link Backend.createModel}. */
@@ -88,6 +94,12 @@ export interface Backend {
   importModel?(file: string): Promise<{ spec: ModelSpec; weights: NamedTensors }>;
   /** Write a model in a format this backend declares with `export` (`format` is its name), loadable without headstart. */
   exportModel?(model: Model, format: string, file: string): Promise<void>;
+  /**
+   * This backend computing on `device` instead of the CPU: every model it creates runs there, or
+   * creating it fails, never falling back to the CPU. Called only for a kind listed in
+   * {@link Availability.devices}. Absent: the backend computes on the CPU only.
+   */
+  onDevice?(device: Device): Backend;
 }
 
 /** A parameter of a live model. */

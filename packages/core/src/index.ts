@@ -20,6 +20,7 @@ export * from './spec/default-spec.js';
 
 // Plugin contracts and the registry.
 export type * from './backend.js';
+export * from './device.js';
 export type * from './strategy.js';
 export type * from './data/dataset.js';
 export * from './registry.js';

@@ -25,6 +25,7 @@ export async function doctor(flags: { json?: boolean }): Promise<void> {
   for (const b of backends) {
     lines.push(`${b.available ? '✔' : '✘'} ${b.name}${'engine' in b && b.engine ? ` — engine ${b.engine}` : ''}`);
     for (const reason of b.reasons) lines.push(`    ${reason}`);
+    if (b.available) lines.push(`    devices: ${('devices' in b && b.devices ? b.devices : ['cpu']).join(', ')}`);
     for (const [key, value] of Object.entries('details' in b ? (b.details ?? {}) : {})) lines.push(`    ${key}: ${value}`);
   }
   for (const warning of report.warnings) lines.push(`warning: ${warning}`);

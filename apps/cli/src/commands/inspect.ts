@@ -45,7 +45,7 @@ export async function inspect(file: string, flags: { json?: boolean }): Promise<
     '',
     'provenance:',
     ...manifest.provenance.flatMap((p, i) => [
-      `  ${i + 1}. ${p.strategy} on ${p.backend}${p.engine ? ` (${p.engine})` : ''}, data ${p.data?.file ?? '-'}${p.data?.sha256 ? ` (sha256 ${p.data.sha256.slice(0, 12)}…)` : ''}${p.augment ? `, ${p.augment}` : ''}, ${p.finishedAt ?? p.startedAt}`,
+      `  ${i + 1}. ${p.strategy} on ${p.backend}${p.engine ? ` (${p.engine})` : ''}${p.device && p.device !== 'cpu' ? ` on ${p.device}` : ''}, data ${p.data?.file ?? '-'}${p.data?.sha256 ? ` (sha256 ${p.data.sha256.slice(0, 12)}…)` : ''}${p.augment ? `, ${p.augment}` : ''}, ${p.finishedAt ?? p.startedAt}`,
       ...(p.lrFind ? [`     ${describeLrFind(p.lrFind)}`] : []),
     ]),
   ];

@@ -1,5 +1,6 @@
-import { checkTrainingOutput, getRegistry, runTraining } from '@headstart/core';
+import { checkTrainingOutput, deviceName, getRegistry, runTraining } from '@headstart/core';
 import { startBackend } from '../backend-choice.js';
+import { readDevice } from '../device.js';
 import { CliError } from '../cli-error.js';
 import { inheritedFrom, loadTrainingData, parseSeed, type DataFlags } from '../data-options.js';
 import { checkTrainFlags } from '../train-flag-checks.js';
@@ -15,6 +16,7 @@ import { flagPaths } from '../flag-paths.js';
 export interface TrainFlags extends DataFlags {
   strategy: string;
   backend?: string;
+  device?: string;
   from?: string;
   out: string;
   epochs?: string;
@@ -45,7 +47,8 @@ export async function train(flags: TrainFlags): Promise<void> {
   await checkTrainFlags(flags, strategy, from);
   const { data, preprocessing } = await loadTrainingData(flags, inheritedFrom(from));
   const spec = await chooseSpec(flags.model, from, data.train);
-  const { backend, availability } = await startBackend(flags.backend);
+  const device = readDevice(flags.device);
+  const { backend, availability } = await startBackend(flags.backend, device);
   const { signal, dispose } = interruptSignal();
   try {
     const outcome = await runTraining({
@@ -53,6 +56,7 @@ export async function train(flags: TrainFlags): Promise<void> {
       options: strategyOptions(flags),
       backend,
       engine: availability.engine ?? backend.name,
+      device: deviceName(device),
       data,
       preprocessing,
       ...(from ? { from } : {}),

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { resumePath } from '@headstart/core';
+import { deviceName, resumePath } from '@headstart/core';
 import { startBackend } from '../backend-choice.js';
+import { readDevice } from '../device.js';
 import { CliError } from '../cli-error.js';
 import { firstIssue } from '../file-problems.js';
 import { parsePipeline } from '../pipeline/read-pipeline.js';
@@ -44,12 +45,14 @@ export async function runStageJob(queue: string, data: unknown, env: WorkerEnv):
   const resume = existsSync(resumePath(stageCheckpoint(pipeline, job.stage, stage)));
   if (resume)
     env.emit({ type: 'log', level: 'info', message: `continuing stage ${job.stage + 1} "${stage.name}" from its resumable checkpoint` });
-  const { backend, availability } = await startBackend(pipeline.backend);
+  const device = readDevice(pipeline.device, `${job.pipeline.file}: device`);
+  const { backend, availability } = await startBackend(pipeline.backend, device, `${job.pipeline.file}: device`);
   const engine = availability.engine ?? backend.name;
   const outcome = await trainStage(pipeline, job.stage, from, {
     file: job.pipeline.file,
     backend,
     engine,
+    device: deviceName(device),
     resume,
     startOver: !resume,
     ...(env.checkpointEvery ? { checkpointEvery: env.checkpointEvery } : {}),

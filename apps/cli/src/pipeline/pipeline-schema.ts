@@ -1,4 +1,4 @@
-import { MAX_SEED } from '@headstart/core';
+import { DEVICE_SPELLINGS, MAX_SEED, parseDevice } from '@headstart/core';
 import { z } from 'zod';
 
 const label = z.union([z.string(), z.number()]);
@@ -34,6 +34,11 @@ export const stageSchema = z
 export const pipelineSchema = z.strictObject({
   /** Backend for every stage (default: the best available). */
   backend: z.string().optional(),
+  /** Device every stage computes on (as `--device`; default: cpu). */
+  device: z
+    .string()
+    .refine((text) => parseDevice(text) !== undefined, { message: `expected ${DEVICE_SPELLINGS}` })
+    .optional(),
   seed: z.number().int().min(0).max(MAX_SEED).default(42),
   /** Directory for the stages' checkpoints. */
   out: z.string().min(1).default('pipeline-out'),

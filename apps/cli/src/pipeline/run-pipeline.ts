@@ -1,6 +1,7 @@
 import {
   checkOptions,
   checkTrainingOutput,
+  deviceName,
   getRegistry,
   runTraining,
   type CheckpointInterval,
@@ -12,6 +13,7 @@ import {
   type TrainingOutcome,
 } from '@headstart/core';
 import { startBackend } from '../backend-choice.js';
+import { readDevice } from '../device.js';
 import { inheritedFrom, loadTrainingData } from '../data-options.js';
 import { chooseSpec } from '../read-spec.js';
 import { loadStartingPoint } from '../start-point.js';
@@ -55,7 +57,8 @@ async function runStages(pipeline: Pipeline, options: PipelineRunOptions): Promi
   const state = await readState(pipeline.out);
   if (!options.resume && !options.dryRun) refuseEarlierRun(options.file, pipeline, state);
   if (options.resume) refuseGap(options.file, pipeline);
-  const { backend, availability } = await startBackend(pipeline.backend);
+  const device = readDevice(pipeline.device, `${options.file}: device`);
+  const { backend, availability } = await startBackend(pipeline.backend, device, `${options.file}: device`);
   const outcomes: TrainingOutcome[] = [];
   // Every stage's output before the first trains: a stage an interrupted run left is refused up front, not after retraining the ones before it.
   if (!options.resume && !options.dryRun)
@@ -81,6 +84,7 @@ async function runStages(pipeline: Pipeline, options: PipelineRunOptions): Promi
       file: options.file,
       backend,
       engine: availability.engine ?? backend.name,
+      device: deviceName(device),
       resume: earlier === 'interrupted',
       dryRun: options.dryRun,
       checkpointEvery: options.checkpointEvery,
@@ -114,6 +118,8 @@ export interface StageEnv {
   file: string;
   backend: Backend;
   engine: string;
+  /** What the backend computes on, as provenance records it (`cpu`, `cuda:1`). */
+  device?: string;
   resume: boolean;
   /** Replace what an earlier run left at the stage's checkpoint (a worker retraining a stage). */
   startOver?: boolean;
@@ -159,6 +165,7 @@ export async function trainStage(
     options: stage.options,
     backend: env.backend,
     engine: env.engine,
+    ...(env.device ? { device: env.device } : {}),
     data,
     preprocessing,
     ...(from ? { from } : {}),

@@ -18,6 +18,7 @@ import { buildPredictGraph, IO } from '../compiler/inference-graph.js';
 import type { ModelParts } from './model-parts.js';
 import { createOpaqueBaseModel } from './opaque-base-model.js';
 import { ParameterStore } from './parameter-store.js';
+import { engineName } from './devices.js';
 import { createSession, type SessionSettings } from './session.js';
 import { TYPICAL_BATCH } from './threads.js';
 import { OnnxTrainer } from './trainer.js';
@@ -48,7 +49,7 @@ export async function createOnnxModel(
 /** A model whose parameters live in a ParameterStore and whose forward pass is one session. */
 export class OnnxModel implements Model {
   readonly spec: ModelSpec;
-  readonly engine = 'onnx/onnxruntime-node';
+  readonly engine: string;
   private readonly trainers = new Set<Trainer>();
 
   constructor(
@@ -56,6 +57,7 @@ export class OnnxModel implements Model {
     private readonly predictSession: InferenceSession,
   ) {
     this.spec = parts.spec;
+    this.engine = engineName(parts.session.device);
   }
 
   parameters(): ParameterInfo[] {

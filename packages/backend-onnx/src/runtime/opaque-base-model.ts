@@ -18,6 +18,7 @@ import {
 } from '@headstart/core';
 import { checkInput, opaqueTrainingError, planTraining } from '@headstart/core/backend-kit';
 import { OpaqueBlock } from './opaque-block.js';
+import { engineName } from './devices.js';
 import type { SessionSettings } from './session.js';
 
 /** Builds the compiled part of a model (everything after the opaque block). */
@@ -70,7 +71,7 @@ export async function createOpaqueBaseModel(
 }
 
 class OpaqueBaseModel implements Model {
-  readonly engine = 'onnx/onnxruntime-node';
+  readonly engine: string;
   private readonly layer: OnnxLayer;
 
   constructor(
@@ -81,6 +82,7 @@ class OpaqueBaseModel implements Model {
     private readonly settings: SessionSettings,
   ) {
     this.layer = spec.layers[0] as OnnxLayer;
+    this.engine = engineName(settings.device);
   }
 
   private get graphName(): string {

@@ -1,28 +1,47 @@
-import type { ModelSpec } from '@headstart/core';
+import { deviceName, HeadstartError, type Device, type ModelSpec } from '@headstart/core';
 import type { InferenceSession } from 'onnxruntime-node';
 import { encodeModel, type ModelProto } from '../onnx/onnx-proto.js';
+import { executionProviders } from './devices.js';
 import type { OrtModule } from './runtime.js';
 import { threadsFor } from './threads.js';
 
-/** How sessions are created: the runtime, and a fixed intra-op thread count if one was asked for. */
+/** How sessions are created: the runtime, a fixed intra-op thread count if one was asked for, and the device. */
 export interface SessionSettings {
   ort: OrtModule;
   /** Fixed thread count; default: chosen per session by {@link threadsFor}. */
   threads?: number;
+  /** Device every session runs on; default: the CPU. */
+  device?: Device;
 }
 
 /**
  * An inference session for one of our graphs of `spec`, sized for runs of about `batch` samples.
  * Sequential execution and one inter-op thread: our graphs are chains with little parallelism between
  * nodes, and small batches pay for thread hand-offs.
+ * @throws HeadstartError (NOT_SUPPORTED) in one line when the device's execution provider cannot start.
  */
-export function createSession(settings: SessionSettings, model: ModelProto, spec: ModelSpec, batch: number): Promise<InferenceSession> {
-  return settings.ort.InferenceSession.create(encodeModel(model), {
+export async function createSession(
+  settings: SessionSettings,
+  model: ModelProto,
+  spec: ModelSpec,
+  batch: number,
+): Promise<InferenceSession> {
+  const options: InferenceSession.SessionOptions = {
+    executionProviders: executionProviders(settings.device),
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
     intraOpNumThreads: settings.threads ?? threadsFor(spec, batch),
     interOpNumThreads: 1,
     enableCpuMemArena: true,
     enableMemPattern: true,
+  };
+  const device = settings.device;
+  if (!device || device.kind === 'cpu') return settings.ort.InferenceSession.create(encodeModel(model), options);
+  return settings.ort.InferenceSession.create(encodeModel(model), options).catch((error: unknown) => {
+    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+    throw new HeadstartError(
+      'NOT_SUPPORTED',
+      `onnx: device ${deviceName(device)}: onnxruntime could not start its execution provider (${reason}); see docs/gpu.md`,
+    );
   });
 }

@@ -45,7 +45,7 @@ describe('tfjs engine choice', () => {
       engine: 'wasm+cpu',
       reasons: [
         'tfjs-node is not installed (npm i @tensorflow/tfjs-node for native speed)',
-        'wasm engine ready (tfjs backend "wasm", SIMD, 1 thread): used for each model whose training kernels it has (it lacks Conv2DBackpropFilter, so models with conv2d layers train on cpu)',
+        'wasm engine ready (tfjs backend "wasm", SIMD, 1 thread): used for each model whose training kernels it has (convolution gradients: headstart\'s)',
         'cpu engine ready (tfjs backend "cpu", pure JS): used for models the wasm engine cannot train',
       ],
       details: { tfjsVersion: '4.22.0' },
@@ -61,20 +61,28 @@ describe('tfjs engine choice', () => {
     warn.mockRestore();
   });
 
-  test('each model takes wasm when every kernel training it needs is there, else cpu', async () => {
+  test('each model takes wasm when every kernel training it needs is there (convolutions included), else cpu', async () => {
     const { createTfjsBackend } = await import('../base.js');
     const { engineFor, startEngines } = await import('./engine.js');
     const backend = createTfjsBackend({ note: () => {} });
     const dense = await backend.createModel(DENSE, undefined, { seed: 1 });
     const cnn = await backend.createModel(CNN, undefined, { seed: 1 });
     live.push(dense, cnn);
-    expect([dense.engine, cnn.engine]).toEqual(['tfjs/wasm', 'tfjs/cpu']);
+    expect([dense.engine, cnn.engine]).toEqual(['tfjs/wasm', 'tfjs/wasm']);
     const set = await startEngines();
     expect(engineFor(set, DENSE)).toEqual({ engine: 'wasm', reason: 'the wasm engine has every kernel that training this model needs' });
-    expect(engineFor(set, CNN)).toEqual({
-      engine: 'cpu',
-      reason: 'the wasm engine lacks Conv2DBackpropFilter (layer "conv"), which training this model needs',
-    });
+    // Without headstart's convolution gradients, as tfjs-backend-wasm ships, a CNN goes to cpu.
+    const ours = tf.getKernel('Conv2DBackpropFilter', 'wasm')!;
+    tf.unregisterKernel('Conv2DBackpropFilter', 'wasm');
+    try {
+      expect(engineFor(set, CNN)).toEqual({
+        engine: 'cpu',
+        reason: 'the wasm engine lacks Conv2DBackpropFilter (layer "conv"), which training this model needs',
+      });
+    } finally {
+      tf.registerKernel(ours);
+    }
+    expect(engineFor(set, CNN).engine).toBe('wasm');
   });
 
   test('models on the two engines interleave: each computes on its own engine, with the same results as alone', async () => {

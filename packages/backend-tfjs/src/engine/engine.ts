@@ -1,6 +1,7 @@
 import { HeadstartError, type ModelSpec } from '@headstart/core';
 import * as tf from '@tensorflow/tfjs';
 import { missingKernels } from './training-kernels.js';
+import { registerWasmConvGradients } from './wasm-conv-gradients.js';
 
 /** A TensorFlow.js engine this backend can run on, in order of preference. */
 export type EngineName = 'tfjs-node' | 'wasm' | 'cpu';
@@ -38,8 +39,9 @@ const NOT_INSTALLED = 'tfjs-node is not installed (npm i @tensorflow/tfjs-node f
 
 /**
  * Engine order (the package README): native tfjs-node when installed (it runs every model), else the wasm
- * engine for each model whose training kernels it all has (it lacks convolution gradients), and the
- * pure-JS cpu engine for the rest. Both of the latter start, so each model can take the one that fits.
+ * engine for each model whose training kernels it all has (with the convolution gradients of
+ * wasm-conv-gradients.ts, every model of the built-in layers), and the pure-JS cpu engine for the
+ * rest. Both of the latter start, so each model can take the one that fits.
  */
 const CANDIDATES: Candidate[] = [
   { name: 'tfjs-node', start: startTfjsNode },
@@ -162,11 +164,10 @@ async function startWasm(): Promise<{ detail: string } | { skip: string }> {
   await tf.ready();
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
   const threads = wasm.getThreadsCount();
-  const lacks = tf.getKernel('Conv2DBackpropFilter', 'wasm')
-    ? ''
-    : ' (it lacks Conv2DBackpropFilter, so models with conv2d layers train on cpu)';
+  // tfjs-backend-wasm has no convolution gradients of its own; ours are built from kernels it has.
+  registerWasmConvGradients();
   return {
-    detail: `wasm engine ready (tfjs backend "wasm", ${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}): used for each model whose training kernels it has${lacks}`,
+    detail: `wasm engine ready (tfjs backend "wasm", ${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}): used for each model whose training kernels it has (convolution gradients: headstart's)`,
   };
 }
 

@@ -65,6 +65,7 @@ export const provenanceEntrySchema = z.object({
   data: z.object({ file: z.string(), sha256: z.string().optional(), format: z.string() }).optional(),
   backend: z.string(),
   engine: z.string().optional(),
+  device: z.string().optional(),
   parent: z.string().optional(),
   startedAt: z.string(),
   finishedAt: z.string().optional(),

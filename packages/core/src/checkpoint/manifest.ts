@@ -54,6 +54,8 @@ export interface ProvenanceEntry {
   data?: { file: string; sha256?: string; format: string };
   backend: string;
   engine?: string;
+  /** Device it computed on (`cpu`, `cuda:1`), when the caller said; older checkpoints: the CPU. */
+  device?: string;
   /** sha-256 of the checkpoint file this stage started from, if any. */
   parent?: string;
   startedAt: string;

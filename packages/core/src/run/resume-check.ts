@@ -29,6 +29,7 @@ export function checkSameRun(resume: Checkpoint, run: RunIdentity): void {
     ['strategy', entry?.strategy, run.entry.strategy],
     // Another backend computes in another order: the promise of weights bit-identical to an uninterrupted run would not hold.
     ['backend', entry?.backend, run.entry.backend],
+    ['device', entry?.device ?? 'cpu', run.entry.device ?? 'cpu'],
     ['options', entry?.options, run.entry.options],
     ['data', entry?.data?.sha256 ?? entry?.data?.file, run.entry.data?.sha256 ?? run.entry.data?.file],
     ['seed', saved.training?.seed ?? run.seed, run.seed],

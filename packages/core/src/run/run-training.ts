@@ -32,6 +32,8 @@ export interface TrainingRun {
   backend: Backend;
   /** Engine the backend chose, for events and provenance. */
   engine: string;
+  /** Device the backend computes on (`cpu`, `cuda:1`), for provenance. */
+  device?: string;
   /** Data, already preprocessed with `preprocessing`. */
   data: StrategyData;
   preprocessing: Preprocessing;
@@ -108,6 +110,7 @@ async function train(run: TrainingRun, parsed: Record<string, unknown>): Promise
     data: run.data.train.source,
     backend: run.backend.name,
     engine: run.engine,
+    ...(run.device ? { device: run.device } : {}),
     ...(run.from?.sha256 ? { parent: run.from.sha256 } : {}),
     ...(run.data.augment ? { augment: run.data.augment.name } : {}),
     startedAt: new Date().toISOString(),
