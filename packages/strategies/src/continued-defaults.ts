@@ -37,10 +37,12 @@ export interface ContinuedPlan {
  */
 export function continuedPlan(g: ContinuedGiven): ContinuedPlan {
   const defaults: Record<string, number> = {};
+  // A kept head has nothing to warm up: no default to choose (or record) then.
   const headEpochs =
     g.headEpochs ??
-    (defaults.headEpochs =
-      g.replacedHead && g.lr === undefined && g.epochs === undefined ? epochsForSteps(HEAD_WARMUP_STEPS, g.samples, g.batchSize) : 0);
+    (g.replacedHead
+      ? (defaults.headEpochs = g.lr === undefined && g.epochs === undefined ? epochsForSteps(HEAD_WARMUP_STEPS, g.samples, g.batchSize) : 0)
+      : 0);
   const epochs = g.epochs ?? (defaults.epochs = defaultEpochs(g.samples, g.batchSize));
   const lr = g.lr ?? (defaults.lr = headEpochs > 0 ? CONTINUED_WARM_LR : CONTINUED_LR);
   if (Object.keys(defaults).length === 0) return { headEpochs, epochs, lr, defaults };
