@@ -3,6 +3,7 @@
 // recipe (issue 14, "Done when"; tests/fixtures/torch/finetune_reference.py and its README).
 //
 //   node bench/fewshot-resnet.mjs [--backend onnx|tfjs] [--seeds 1,2,3] [--strategies full,frozen-base,scratch] [--json]
+//                                 [--defaults] [--extra "--set k=v ..."] [--model resnet|mlp]
 //
 // What it runs, as a user would (apps/cli/dist/bin.js, built by `npm run build`):
 //   headstart import mini-resnet.bn.opset17.onnx --labels 0,1,2,3,4 --scale 16     (the file PyTorch's reference starts from)
@@ -12,6 +13,9 @@
 //     frozen-base → headstart train --strategy frozen-base  --lr 1e-2  (the head only; batch norm in inference mode)
 //     scratch     → headstart train --strategy full-retrain --lr 1e-3  (the same graph, fresh seeded weights)
 //   and headstart evaluate on every other row of digits 5–9 (846 rows), as PyTorch's reference does.
+// `--defaults` passes none of the recipe's flags (no --val-split, --epochs, --batch-size, --lr): what a user gets who
+// gives only the data (issue 15). `--model mlp` runs the same task on the PyTorch MLP of mini_mlp.py (mini-mlp.onnx,
+// its reference in mini-mlp.fewshot-reference.json: `full` and `frozen-base` only). `--extra` appends flags to every `train` (for trying candidates).
 // PyTorch's `full-bn-frozen` (every weight, batch norm kept in inference mode) has no one-flag headstart equivalent
 // and is left out. Initial weights of new heads and the shuffle order are headstart's own (seeded), not PyTorch's.
 import { spawnSync } from 'node:child_process';
@@ -38,11 +42,16 @@ const { values } = parseArgs({
     seeds: { type: 'string' },
     strategies: { type: 'string', default: Object.keys(STRATEGIES).join(',') },
     json: { type: 'boolean' },
+    defaults: { type: 'boolean' },
+    extra: { type: 'string' },
+    model: { type: 'string', default: 'resnet' },
   },
 });
 
 const selection = JSON.parse(readFileSync(join(FIXTURES, 'fewshot-selection.json'), 'utf8'));
-const reference = JSON.parse(readFileSync(join(FIXTURES, 'fewshot-reference.json'), 'utf8'));
+const REFERENCES = { resnet: 'fewshot-reference.json', mlp: 'mini-mlp.fewshot-reference.json' };
+if (!REFERENCES[values.model]) throw new Error(`--model: expected resnet or mlp, got "${values.model}"`);
+const reference = JSON.parse(readFileSync(join(FIXTURES, REFERENCES[values.model]), 'utf8'));
 const { epochs, batch } = reference.recipe;
 const seeds = values.seeds ? values.seeds.split(',') : Object.keys(selection.seeds);
 const strategies = values.strategies.split(',');
@@ -76,6 +85,8 @@ function importBase(dir) {
 function trainAndEvaluate(dir, base, name, seed, trainCsv, testCsv) {
   const { strategy, lr } = STRATEGIES[name];
   const out = join(dir, `${name}-${seed}.safetensors`);
+  const recipe = ['--val-split', '0', '--epochs', String(epochs), '--batch-size', String(batch), '--lr', String(lr)];
+  const extra = values.extra ? values.extra.split(' ').filter(Boolean) : [];
   const started = performance.now();
   cli([
     'train',
@@ -85,16 +96,10 @@ function trainAndEvaluate(dir, base, name, seed, trainCsv, testCsv) {
     base,
     '--data',
     trainCsv,
-    '--val-split',
-    '0',
     '--backend',
     values.backend,
-    '--epochs',
-    String(epochs),
-    '--batch-size',
-    String(batch),
-    '--lr',
-    String(lr),
+    ...(values.defaults ? [] : recipe),
+    ...extra,
     '--seed',
     String(seed),
     '--out',
@@ -148,7 +153,7 @@ function report(results, types, opaque) {
     return {
       strategy: name,
       headstart: STRATEGIES[name].strategy,
-      lr: STRATEGIES[name].lr,
+      lr: values.defaults ? 'defaults' : STRATEGIES[name].lr,
       backend: values.backend,
       bySeed: Object.fromEntries(seeds.map((seed) => [seed, results[name][seed]])),
       mean: accuracies.length === runs.length ? mean(accuracies) : undefined,
@@ -177,7 +182,7 @@ function report(results, types, opaque) {
     const torch = seeds.map((seed) => r.pytorch?.[seed]?.toFixed(4) ?? '-');
     const difference = r.mean !== undefined && r.pytorch ? (r.mean - r.pytorch.mean).toFixed(4) : '-';
     console.log(
-      `| ${r.strategy} → ${r.headstart} (${r.backend}) | ${r.lr} | ${cells.join(' | ')} | ${r.mean?.toFixed(4) ?? '-'} | ${torch.join(' | ')} | ${r.pytorch?.mean.toFixed(4) ?? '-'} | ${difference} |`,
+      `| ${r.strategy} → ${r.headstart} (${r.backend}) | ${r.lr}${values.extra ? ` ${values.extra}` : ''} | ${cells.join(' | ')} | ${r.mean?.toFixed(4) ?? '-'} | ${torch.join(' | ')} | ${r.pytorch?.mean.toFixed(4) ?? '-'} | ${difference} |`,
     );
   }
 }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { isMentionOrTemplate, readPage, type Step, withoutNpx } from './doc-commands.js';
 
 // Runs every command of README.md and docs/*.md as written: each ```sh block's lines, in page order, each through
-// `sh -c` in one working directory per page that looks like the root of a clone (the repository's data/, examples/,
+// `sh -c` in one working directory per page that looks like the root of a clone (the repository's data/, examples/, tests/,
 // node_modules/ and package.json, linked), so `npx headstart …` is the workspace's bin and bare `headstart …` (the
 // installed CLI of the docs) is the same bin through node_modules/.bin on PATH. A YAML block whose first line is
 // `# NAME.yaml` is saved as NAME.yaml there when the page reaches it. A command exits 0, or the code its trailing
@@ -105,7 +105,7 @@ afterAll(async () => {
 async function runPage(page: string): Promise<void> {
   const dir = join(work, page.replace(/[/.]/g, '-'));
   await mkdir(dir);
-  for (const entry of ['data', 'examples', 'node_modules', 'package.json']) await symlink(join(ROOT, entry), join(dir, entry));
+  for (const entry of ['data', 'examples', 'node_modules', 'package.json', 'tests']) await symlink(join(ROOT, entry), join(dir, entry));
   let failed: string | undefined;
   const commands = pending.get(page)!;
   for (const step of read.get(page)!.steps) {

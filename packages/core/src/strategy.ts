@@ -78,6 +78,11 @@ export interface StrategyResult {
   metrics: EpochMetrics;
   /** Parameter names trained in the last phase (for provenance and `inspect`). */
   trainable: string[];
+  /**
+   * Options the strategy chose itself because they were not given, from the data (e.g. more epochs
+   * on a tiny set): recorded in provenance as `defaults`, so nothing depends on the data silently.
+   */
+  defaults?: Record<string, unknown>;
 }
 
 /**

@@ -62,6 +62,7 @@ export const provenanceEntrySchema = z.object({
   strategy: z.string(),
   strategyVersion: z.string().optional(),
   options: z.record(z.string(), z.unknown()),
+  defaults: z.record(z.string(), z.unknown()).optional(),
   data: z.object({ file: z.string(), sha256: z.string().optional(), format: z.string() }).optional(),
   backend: z.string(),
   engine: z.string().optional(),

@@ -51,6 +51,8 @@ export interface ProvenanceEntry {
   strategy: string;
   strategyVersion?: string;
   options: Record<string, unknown>;
+  /** Options the strategy resolved from the data because they were not given (see `StrategyResult.defaults`). */
+  defaults?: Record<string, unknown>;
   data?: { file: string; sha256?: string; format: string };
   backend: string;
   engine?: string;

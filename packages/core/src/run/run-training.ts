@@ -168,6 +168,7 @@ async function train(run: TrainingRun, parsed: Record<string, unknown>): Promise
   if (run.dryRun) return { result, checkpoint: { file: '', sha256: '' }, provenance: [...history, entry] };
   entry.finishedAt = new Date().toISOString();
   entry.metrics = numericMetrics(result.metrics);
+  if (result.defaults) entry.defaults = result.defaults;
   const provenance = [...history, entry];
   const checkpoint = await saveFinal(run, result, provenance, { stage, rng: rng.state(), ...done });
   await rm(resumePath(run.out), { force: true });
