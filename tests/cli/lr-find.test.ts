@@ -138,6 +138,12 @@ describe('lr-find and --lr auto', () => {
     expect(await sameWeights(auto(), out)).toBe(true);
   });
 
+  test('continued, which chooses its rate from the data, is tested (and trained by --lr auto) at a given rate', async () => {
+    const run = await runCli(['lr-find', '--strategy', 'continued', '--from', auto(), ...digits, '--steps', '20', '--json'], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    expect(result(run)).toMatchObject({ strategy: 'continued', phase: 'continue' });
+  });
+
   test('with --augment, the test trains on augmented batches as train would', async () => {
     const images = [...digits, '--input-shape', '8,8,1', '--json'];
     const [plain, augmented] = await Promise.all([

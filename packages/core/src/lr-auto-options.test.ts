@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { z } from 'zod';
-import { referenceLr } from './run/lr-find.js';
+import { PROBE_LR, referenceLr } from './run/lr-find.js';
 import { checkOptions, trainingOptionsSchema } from './strategy-options.js';
 
 describe('lr: auto in strategy options', () => {
@@ -36,5 +36,9 @@ describe('referenceLr', () => {
     const nudged = referenceLr({ lr: 1e-3, pretrainLr: 1e-3, epochs: 5 });
     expect(nudged).not.toBe(1e-3);
     expect(nudged).toBeCloseTo(1.001e-3, 12);
+  });
+
+  test('a strategy that leaves lr to the data (continued) is tested at a given rate, PROBE_LR', () => {
+    expect(referenceLr({ lr: undefined, epochs: undefined, headLr: 1e-2 })).toBe(PROBE_LR);
   });
 });

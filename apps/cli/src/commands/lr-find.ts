@@ -7,6 +7,7 @@ import {
   getRegistry,
   LR_RULE_DESCRIPTIONS,
   LR_RULES,
+  PROBE_LR,
   suggestLr,
   writeFileSafely,
   type AnyStrategy,
@@ -146,7 +147,10 @@ function parseOptions(strategy: AnyStrategy, flags: LrFindFlags): Record<string,
     throw new CliError(`--set lr=${String(raw.lr)}: lr-find tries every rate from --start-lr to --end-lr; leave lr out`);
   const checked = checkOptions(strategy.options, raw);
   if (!checked.ok) throw new CliError(`strategy ${strategy.name}: ${checked.field ? `option ${checked.field}: ` : ''}${checked.problem}`);
-  if (typeof checked.options.lr !== 'number') throw new CliError(`strategy ${strategy.name} has no lr option: there is no rate to find`);
+  // A strategy may leave lr to the data (continued): it has the option when a given rate parses as given.
+  const probe = checkOptions(strategy.options, { ...raw, lr: PROBE_LR });
+  if (!probe.ok || probe.options.lr !== PROBE_LR)
+    throw new CliError(`strategy ${strategy.name} has no lr option: there is no rate to find`);
   return checked.options;
 }
 

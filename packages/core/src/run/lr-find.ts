@@ -119,12 +119,19 @@ export async function findLearningRate(run: LrFindRun): Promise<LrFindResult> {
 }
 
 /**
- * The `lr` the strategy is run with: its parsed value, unless another numeric option holds the same
- * number (pretrain-finetune's `pretrainLr` and `lr` are both 1e-3 by default), when it is nudged by
- * a part in a thousand until it is unique, so the phase `lr` sets is told apart by its rate.
+ * The rate a strategy whose `lr` has no fixed default (`continued` chooses it from the data) is run
+ * with in the test: the rate is then given, as it will be when the run trains at the suggestion.
+ */
+export const PROBE_LR = 1e-3;
+
+/**
+ * The `lr` the strategy is run with: its parsed value ({@link PROBE_LR} when the strategy leaves it
+ * to the data), unless another numeric option holds the same number (pretrain-finetune's
+ * `pretrainLr` and `lr` are both 1e-3 by default), when it is nudged by a part in a thousand until
+ * it is unique, so the phase `lr` sets is told apart by its rate.
  */
 export function referenceLr(options: Record<string, unknown>): number {
-  const lr = options.lr;
+  const lr = options.lr ?? PROBE_LR;
   if (typeof lr !== 'number' || !(lr > 0)) throw new HeadstartError('USAGE', 'lr: auto: this strategy has no numeric lr option to find');
   const others = new Set(Object.entries(options).flatMap(([key, value]) => (key !== 'lr' && typeof value === 'number' ? [value] : [])));
   let reference = lr;
