@@ -38,13 +38,15 @@ const train = (out: string, ...args: string[]): Promise<CliRun> =>
   );
 let smoothed: CliRun;
 let plain: CliRun;
+let mixed: CliRun;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'headstart-loss-options-'));
   await writeFile(join(dir, 'small.yaml'), small);
-  [smoothed, plain] = await Promise.all([
+  [smoothed, plain, mixed] = await Promise.all([
     train('smoothed.safetensors', '--set', 'labelSmoothing=0.1', '--set', 'classWeights=balanced'),
     train('plain.safetensors'),
+    train('mixed.safetensors', '--set', 'mixup=0.4', '--json'),
   ]);
 });
 afterAll(async () => {
@@ -103,7 +105,7 @@ describe('labelSmoothing and classWeights as options of the built-in strategies'
     const refusals: [string[], string][] = [
       [
         ['--set', 'labelSmoothin=0.1'],
-        'headstart: strategy full-retrain: unknown option "labelSmoothin"; its options are epochs, lr, batchSize, optimizer, momentum, nesterov, weightDecay, schedule, warmupEpochs, patience, labelSmoothing, classWeights',
+        'headstart: strategy full-retrain: unknown option "labelSmoothin"; its options are epochs, lr, batchSize, optimizer, momentum, nesterov, weightDecay, schedule, warmupEpochs, patience, labelSmoothing, classWeights, mixup',
       ],
       [['--set', 'labelSmoothing=1'], 'headstart: strategy full-retrain: option labelSmoothing: Too big: expected number to be <1'],
       [['--set', 'classWeights=1,2'], 'headstart: classWeights: expected 10 weights, one per class (0, 1, 2, 3, 4, 5, 6, 7, 8, 9), got 2'],
@@ -113,5 +115,30 @@ describe('labelSmoothing and classWeights as options of the built-in strategies'
       expect([run.code, run.stderr]).toEqual([2, `${refusals[i]![1]}\n`]);
       expect(existsSync(join(dir, `refused${i}.safetensors`))).toBe(false);
     });
+  });
+});
+
+describe('mixup as an option of the built-in strategies', () => {
+  test('mixes the training batches (soft labels): recorded, shown in the plan, different weights, still learning', async () => {
+    expect(mixed.code, mixed.stderr).toBe(0);
+    const checkpoint = await readCheckpoint(join(dir, 'mixed.safetensors'));
+    expect(checkpoint.manifest.provenance[0]!.options).toMatchObject({ mixup: 0.4 });
+    const bytes = (c: typeof checkpoint) => Buffer.from(c.weights.get('head.kernel')!.data.buffer);
+    expect(bytes(checkpoint).equals(bytes(await readCheckpoint(join(dir, 'plain.safetensors'))))).toBe(false);
+    const end = jsonLines(mixed.stdout).find((e) => e.type === 'run-end') as { metrics: Record<string, number> };
+    expect(end.metrics.valAccuracy).toBeGreaterThan(0.2); // chance is 0.1; one epoch of a tiny net
+  });
+
+  test('--dry-run names the transform of every training batch; mixup=-1 is refused in one line', async () => {
+    const [dry, refused] = await Promise.all([
+      train('dry-mixup.safetensors', '--set', 'mixup=0.2', '--dry-run'),
+      train('refused-mixup.safetensors', '--set', 'mixup=-1'),
+    ]);
+    expect([dry.code, dry.stderr]).toEqual([0, '']);
+    expect(jsonLines(dry.stdout).find((e) => e.type === 'plan')).toMatchObject({ transform: 'mixup alpha=0.2' });
+    expect([refused.code, refused.stderr]).toEqual([
+      2,
+      'headstart: strategy full-retrain: option mixup: Too small: expected number to be >=0\n',
+    ]);
   });
 });

@@ -1,4 +1,5 @@
-import { HeadstartError, type Dataset, type LossOptions } from '@headstart/core';
+import { HeadstartError, type BatchTransform, type Dataset, type LossOptions } from '@headstart/core';
+import { mixupTransform } from './mixup.js';
 import { z } from 'zod';
 
 /** `--set classWeights=`: `none`, `balanced`, or one weight per class (`1,2.5,1`). */
@@ -19,12 +20,15 @@ export const classifierLossShape = {
    * scikit-learn's); or one weight per class in class-index order (the order `inspect` lists labels).
    */
   classWeights: classWeightsOption.default('none'),
+  /** mixup's α: each training batch mixed with a shuffled copy of itself, `λ ~ Beta(α, α)` (0: off). */
+  mixup: z.coerce.number().min(0).finite().default(0),
 };
 
 /** Parsed classifier loss options. */
 export type ClassifierLossOptions = {
   labelSmoothing: number;
   classWeights: 'none' | 'balanced' | number[];
+  mixup: number;
 };
 
 /**
@@ -37,6 +41,17 @@ export function lossOptionsFrom(options: Partial<ClassifierLossOptions>, train: 
   const labelSmoothing = options.labelSmoothing ?? 0;
   if (labelSmoothing === 0 && !classWeights) return undefined;
   return { ...(labelSmoothing > 0 ? { labelSmoothing } : {}), ...(classWeights ? { classWeights } : {}) };
+}
+
+/**
+ * The mixup transform these options ask for on `train` (undefined when `mixup` is 0).
+ * @throws HeadstartError (USAGE) for data without class labels.
+ */
+export function mixupFrom(options: Partial<ClassifierLossOptions>, train: Dataset): BatchTransform | undefined {
+  if (!options.mixup) return undefined;
+  const classes = train.labelMap?.length ?? 0;
+  if (!train.labels || classes === 0) throw new HeadstartError('USAGE', 'mixup: the training data has no class labels to mix');
+  return mixupTransform(options.mixup, classes);
 }
 
 function classWeightsFor(option: ClassifierLossOptions['classWeights'], train: Dataset): number[] | undefined {

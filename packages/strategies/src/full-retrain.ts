@@ -7,7 +7,7 @@ import {
   type Strategy,
   type TrainingOptions,
 } from '@headstart/core';
-import { classifierLossShape, lossOptionsFrom, type ClassifierLossOptions } from './classifier-loss.js';
+import { classifierLossShape, lossOptionsFrom, mixupFrom, type ClassifierLossOptions } from './classifier-loss.js';
 import { VERSION } from './version.js';
 
 /** Options of `full-retrain`: the shared training options and the classifier's loss options. */
@@ -35,6 +35,7 @@ export function fullRetrain(): Strategy<FullRetrainOptions> {
         .map((p) => p.name);
       const stepsPerEpoch = Math.ceil(ctx.data.train.size / options.batchSize);
       const lossOptions = lossOptionsFrom(options, ctx.data.train);
+      const mixup = mixupFrom(options, ctx.data.train);
       const result = await ctx.fit(model, {
         phase: 'train',
         train: ctx.data.train,
@@ -51,6 +52,7 @@ export function fullRetrain(): Strategy<FullRetrainOptions> {
         },
         schedule: scheduleFrom(options, stepsPerEpoch),
         earlyStopping: earlyStoppingFrom(options),
+        ...(mixup ? { transform: mixup } : {}),
       });
       return { model, labels, metrics: result.metrics, trainable };
     },

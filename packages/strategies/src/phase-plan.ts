@@ -1,4 +1,5 @@
 import {
+  composeTransforms,
   earlyStoppingFrom,
   optimizerFrom,
   scheduleFrom,
@@ -9,7 +10,7 @@ import {
   type StrategyContext,
   type TrainingOptions,
 } from '@headstart/core';
-import { lossOptionsFrom, type ClassifierLossOptions } from './classifier-loss.js';
+import { lossOptionsFrom, mixupFrom, type ClassifierLossOptions } from './classifier-loss.js';
 
 /** What differs between the phases of a strategy; the rest comes from the options. */
 export interface PhaseSpec {
@@ -36,6 +37,7 @@ export function phasePlan(ctx: StrategyContext, options: TrainingOptions & Parti
   const train = p.train ?? ctx.data.train;
   const loss = p.loss ?? 'softmaxCrossEntropy';
   const lossOptions = loss === 'softmaxCrossEntropy' ? lossOptionsFrom(options, train) : undefined;
+  const transform = composeTransforms(p.transform, loss === 'softmaxCrossEntropy' ? mixupFrom(options, train) : undefined);
   const val = p.val ?? (p.train ? undefined : ctx.data.val);
   const stepsPerEpoch = Math.ceil(train.size / options.batchSize);
   return {
@@ -58,6 +60,6 @@ export function phasePlan(ctx: StrategyContext, options: TrainingOptions & Parti
     earlyStopping: earlyStoppingFrom(options),
     ...(p.target ? { target: p.target } : {}),
     ...(p.inputNoise ? { inputNoise: p.inputNoise } : {}),
-    ...(p.transform ? { transform: p.transform } : {}),
+    ...(transform ? { transform } : {}),
   };
 }
