@@ -1,4 +1,5 @@
-import { HeadstartError, type Availability, type Backend } from '@headstart/core';
+import { HeadstartError, validateSpec, type Availability, type Backend } from '@headstart/core';
+import { givenWeights } from '@headstart/core/backend-kit';
 import { exportOnnxModel } from './interop/export-model.js';
 import { createOnnxModel } from './runtime/model.js';
 import { ONNX_FORMAT } from './interop/onnx-format.js';
@@ -35,10 +36,11 @@ export function createOnnxBackend(options: OnnxBackendOptions = {}): Backend {
     meta: { version: VERSION, description: 'onnxruntime-node running forward and train-step graphs compiled by headstart' },
     probe: async (): Promise<Availability> => probeOnnx(),
     async createModel(spec, weights, createOptions) {
+      const given = givenWeights(validateSpec(spec), weights, createOptions?.fresh);
       const ort = await runtime().catch((error: unknown) => {
         throw new HeadstartError('NOT_SUPPORTED', `onnx: ${error instanceof Error ? error.message : String(error)}`);
       });
-      return createOnnxModel(spec, weights, { ort, ...(options.threads ? { threads: options.threads } : {}) }, createOptions?.seed ?? 0);
+      return createOnnxModel(spec, given, { ort, ...(options.threads ? { threads: options.threads } : {}) }, createOptions?.seed ?? 0);
     },
     formats: [ONNX_FORMAT],
     importModel: (file) => importOnnxModel(file),

@@ -293,7 +293,7 @@ describe('tfjs trainer', () => {
       'label 10 of sample 0 is not a class index in 0..9',
     );
     await expect(trainer.step({ x: new Float32Array(60), labels: Int32Array.of(1), size: 1 }, 1)).rejects.toThrow(
-      'expected 1 samples of shape [64]',
+      'expected 1 samples of 64 features',
     );
     trainer.dispose();
     expect(() => m.trainer(options(m, { frozenBatchNorm: ['enc1'] }))).toThrow(

@@ -18,7 +18,12 @@ export interface Availability {
 /** Options for {@link Backend.createModel}. */
 export interface CreateModelOptions {
   /** Seed for fresh weights when none are given, and for dropout masks. */
-  seed?: number;
+  seed?: number | undefined;
+  /**
+   * Layers whose parameters start from fresh seeded values although `weights` is given (a new head on
+   * a loaded base). Any other parameter missing from `weights` is an error, never filled in silently.
+   */
+  fresh?: readonly string[] | undefined;
 }
 
 /**
@@ -74,7 +79,11 @@ export interface Backend {
   meta: { version: string; description: string };
   /** Check the backend can run here and choose its engine. Called lazily, once. */
   probe(): Promise<Availability>;
-  /** A live model for a spec; fresh seeded weights (core's initializer) unless `weights` is given. */
+  /**
+   * A live model for a spec: fresh seeded weights (core's initializer) when `weights` is undefined;
+   * else `weights` must hold every parameter except those of the layers `options.fresh` names
+   * (backends check it with `givenWeights` from `@headstart/core/backend-kit`).
+   */
   createModel(spec: ModelSpec, weights?: NamedTensors, options?: CreateModelOptions): Promise<Model>;
   /**
    * The file formats {@link importModel} reads and {@link exportModel} writes. A backend with either

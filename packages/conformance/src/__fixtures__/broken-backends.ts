@@ -1,4 +1,4 @@
-import { requireChain, validateSpec, type Backend, type Batch, type Model, type ModelSpec, type NamedTensors, type Trainer } from '@headstart/core';
+import { createRng, initializeWeights, requireChain, validateSpec, type Backend, type Batch, type Model, type ModelSpec, type NamedTensors, type Trainer } from '@headstart/core';
 import { createReferenceBackend } from '../reference/reference-backend.js';
 
 /** How a broken backend departs from the float64 reference. */
@@ -15,6 +15,8 @@ export interface Breakage {
   dropsState?: boolean;
   /** Report itself unavailable. */
   unavailable?: boolean;
+  /** Fill parameters missing from the weights given with fresh values, silently. */
+  fillsMissingWeights?: boolean;
 }
 
 /** The float64 reference backend with one deliberate fault, to show which checks catch it. */
@@ -25,7 +27,9 @@ export function brokenBackend(breakage: Breakage): Backend {
     name: 'broken',
     probe: async () => (breakage.unavailable ? { available: false, reasons: ['no engine in this test'] } : inner.probe()),
     async createModel(spec, weights, options) {
-      const model = await inner.createModel(breakage.computes ? validateSpec(breakage.computes(spec)) : spec, weights, options);
+      const filled =
+        breakage.fillsMissingWeights && weights ? new Map([...initializeWeights(spec, createRng(options?.seed ?? 0)), ...weights]) : weights;
+      const model = await inner.createModel(breakage.computes ? validateSpec(breakage.computes(spec)) : spec, filled, options);
       const broken: Model = {
         spec: validateSpec(spec),
         engine: 'broken/float64',

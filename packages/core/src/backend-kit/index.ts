@@ -4,5 +4,6 @@
 export { opaqueTrainingError, planTraining, type TrainedParameter, type TrainingPlan } from './training-plan.js';
 export { dropoutMask, mixSeeds } from './dropout-mask.js';
 export { checkInput, splitFinalSoftmax } from './model-io.js';
+export { givenWeights } from './given-weights.js';
 export { explicitPads, windowGeometry, type WindowGeometry } from '../spec/layer-types/geometry.js';
 export type { WindowPadding } from '../spec/layer-types/fields.js';

@@ -1,6 +1,7 @@
 import type { LossKind, OptimizerConfig, TrainerOptions } from '../backend.js';
 import { HeadstartError } from '../errors.js';
 import { opaqueLayers } from '../spec/layers.js';
+import { checkTrainerOptionFields } from './trainer-option-fields.js';
 import type { ModelSpec } from '../spec/model-spec.js';
 import { parameterShapes, type ParameterShape } from '../spec/shapes.js';
 
@@ -38,6 +39,7 @@ export function planTraining(
   params: readonly ParameterShape[] = parameterShapes(spec),
 ): TrainingPlan {
   checkOptimizer(options.optimizer);
+  checkTrainerOptionFields(options);
   if (!LOSSES.includes(options.loss))
     throw new HeadstartError('BAD_INPUT', `loss: unknown loss ${JSON.stringify(options.loss)}; expected one of ${LOSSES.join(', ')}`);
   const byName = new Map(params.map((p) => [p.name, p]));

@@ -1,6 +1,7 @@
 import type { Batch, Model, Trainer } from '../backend.js';
 import type { TrainingState } from '../checkpoint/manifest.js';
 import { batchOrder, makeBatch } from '../data/batches.js';
+import { checkPlanData } from '../data/sample-size.js';
 import { HeadstartError } from '../errors.js';
 import { createRng, type Rng } from '../rng.js';
 import { mixSeeds } from '../backend-kit/dropout-mask.js';
@@ -66,6 +67,7 @@ const YIELD_EVERY_MS = 50;
  * early stopping, periodic checkpoints and exact resume (RNG state at the epoch start + cursor).
  */
 export async function fit(model: Model, plan: FitPlan, env: FitEnv): Promise<FitResult> {
+  checkPlanData(model.spec.inputShape, plan);
   const started = Date.now();
   const stepsPerEpoch = Math.ceil(plan.train.size / plan.batchSize);
   const trainer = model.trainer(plan.trainer);
