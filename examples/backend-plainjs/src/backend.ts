@@ -40,7 +40,7 @@ export function createPlainJsBackend(): Backend {
  * reads no Node built-in, so it also loads where there are none (an edge runtime, a browser).
  */
 export function probePlainJs(): Availability {
-  const node = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node;
+  const node = (globalThis as { process?: { versions?: { node?: string | undefined } } }).process?.versions?.node;
   return {
     available: true,
     engine: 'js',

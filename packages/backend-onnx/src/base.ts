@@ -21,7 +21,7 @@ export interface OnnxBackendOptions {
    * Intra-op threads per session. Default: `HEADSTART_ONNX_THREADS`, else per session: 1 when a run
    * (forward work × batch) is below {@link PARALLEL_WORK_THRESHOLD} multiply-adds, all cores (up to 4) above.
    */
-  threads?: number;
+  threads?: number | undefined;
 }
 
 /**

@@ -22,7 +22,7 @@ export interface TfjsBackendOptions {
    * also the first of `probe()`'s reasons. Default: printed to stderr when stderr is a terminal.
    * The engines start once per process, so the first backend's `note` is the one called.
    */
-  note?: (message: string) => void;
+  note?: ((message: string) => void) | undefined;
 }
 
 /**

@@ -28,7 +28,7 @@ export interface TfjsModelOptions {
   /** The engine running it, shown as `tfjs/<engine>`; it must have been started. */
   engine: EngineName;
   /** Seed of fresh weights and the default seed of dropout masks. Default 0. */
-  seed?: number;
+  seed?: number | undefined;
 }
 
 /**

@@ -8,11 +8,11 @@ export interface Availability {
    * The engine it would use (`tfjs-node`, `wasm`, `cpu`, `onnxruntime-node`), or the engines it
    * chooses between per model (`wasm+cpu`); each {@link Model.engine} says which one runs it.
    */
-  engine?: string;
+  engine?: string | undefined;
   /** Why this engine was chosen, or why the backend is unavailable. One line each. */
   reasons: string[];
   /** Free-form facts worth showing in `headstart doctor` (versions, thread counts). */
-  details?: Record<string, string | number | boolean>;
+  details?: Record<string, string | number | boolean> | undefined;
 }
 
 /** Options for {@link Backend.createModel}. */
@@ -44,11 +44,11 @@ export interface ModelFormat {
    * (tfjs: `model.json`): a directory holding it counts as matching {@link extensions}, and that file
    * is what {@link sniff} sees and what `headstart import` records the hash of.
    */
-  directoryEntry?: string;
+  directoryEntry?: string | undefined;
   /** Whether {@link Backend.importModel} reads it. */
-  import?: boolean;
+  import?: boolean | undefined;
   /** Whether {@link Backend.exportModel} writes it, given this `name` as its `format`. */
-  export?: boolean;
+  export?: boolean | undefined;
   /**
    * Whether a file looks like this format, from its first bytes (up to 4 KiB; fewer for a smaller
    * file): a cheap check of a magic number or a key near the start (an ONNX protobuf's `ir_version`
@@ -89,7 +89,7 @@ export interface Backend {
    * The file formats {@link importModel} reads and {@link exportModel} writes. A backend with either
    * hook declares them here: the CLI finds importers and exporters only through this list.
    */
-  formats?: readonly ModelFormat[];
+  formats?: readonly ModelFormat[] | undefined;
   /**
    * Read a model in a format this backend declares with `import` (ONNX file, tfjs model.json, or the
    * directory holding it) as spec and weights.
@@ -113,9 +113,9 @@ export interface Batch {
   x: Float32Array;
   size: number;
   /** Class index per sample, for `softmaxCrossEntropy`. */
-  labels?: Int32Array;
+  labels?: Int32Array | undefined;
   /** `size × product(outputShape)` targets, for `mse` (an autoencoder's target is its input). */
-  targets?: Float32Array;
+  targets?: Float32Array | undefined;
 }
 
 /** What one optimisation step reports. */
@@ -123,7 +123,7 @@ export interface StepResult {
   /** Mean loss over the batch, regularisers included. */
   loss: number;
   /** Correctly classified samples in the batch (classification only). */
-  correct?: number;
+  correct?: number | undefined;
 }
 
 /** What evaluating one batch reports. */
@@ -136,8 +136,8 @@ export interface EvalResult {
 
 /** Optimizer and its hyper-parameters. */
 export type OptimizerConfig =
-  | { type: 'sgd'; momentum?: number; nesterov?: boolean }
-  | { type: 'adam' | 'adamw'; beta1?: number; beta2?: number; epsilon?: number };
+  | { type: 'sgd'; momentum?: number | undefined; nesterov?: boolean | undefined }
+  | { type: 'adam' | 'adamw'; beta1?: number | undefined; beta2?: number | undefined; epsilon?: number | undefined };
 
 /** A set of parameters sharing a learning rate and weight decay (discriminative learning rates). */
 export interface ParameterGroup {
@@ -147,7 +147,7 @@ export interface ParameterGroup {
   /** Learning rate before the schedule's factor. */
   lr: number;
   /** Decoupled (AdamW) or L2 (SGD/Adam) weight decay. Default 0. */
-  weightDecay?: number;
+  weightDecay?: number | undefined;
 }
 
 /**
@@ -168,11 +168,11 @@ export interface TrainerOptions {
    * Batch-norm layers whose statistics are frozen (inference mode while training), by layer name.
    * A batch-norm layer none of whose parameters is trainable is frozen whatever this says.
    */
-  frozenBatchNorm?: string[];
+  frozenBatchNorm?: string[] | undefined;
   /** L2-SP: pull parameters towards `reference` with this weight (`weight/2 · ‖w − w₀‖²`). */
-  l2sp?: { weight: number; reference: NamedTensors };
+  l2sp?: { weight: number; reference: NamedTensors } | undefined;
   /** Seed for dropout masks. */
-  seed?: number;
+  seed?: number | undefined;
 }
 
 /** Trains one model; obtained from {@link Model.trainer}. */

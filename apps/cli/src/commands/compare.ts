@@ -10,8 +10,8 @@ import { loadPlugins } from '../plugins/load-plugins.js';
 /** Flags of `headstart compare`. */
 export interface CompareFlags {
   out: string;
-  backend?: string;
-  json?: boolean;
+  backend?: string | undefined;
+  json?: boolean | undefined;
 }
 
 /** `headstart compare EXPERIMENT.yaml --out DIR`: strategies × label budgets × seeds, and the report. */

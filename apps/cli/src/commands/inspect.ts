@@ -2,7 +2,7 @@ import { inferShapes, isChain, outputsLogits, readManifest, type LayerShapes, ty
 import { table } from '../output/reporter.js';
 
 /** `headstart inspect`: what a checkpoint holds, read from its header only. */
-export async function inspect(file: string, flags: { json?: boolean }): Promise<void> {
+export async function inspect(file: string, flags: { json?: boolean | undefined }): Promise<void> {
   const { manifest, tensors } = await readManifest(file);
   const trainable = new Set(manifest.training?.trainable ?? []);
   const layers = inferShapes(manifest.spec);
@@ -91,6 +91,6 @@ function parameterCount(l: LayerShapes): number {
   return l.parameters.filter((p) => p.dtype !== 'uint8').reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
 }
 
-function describePreprocessing(p: { kind: string; factor?: number }): string {
+function describePreprocessing(p: { kind: string; factor?: number | undefined }): string {
   return p.kind === 'scale' ? `scale 1/${p.factor}` : p.kind;
 }

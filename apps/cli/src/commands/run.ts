@@ -7,10 +7,10 @@ import { runPipeline } from '../pipeline/run-pipeline.js';
 
 /** Flags of `headstart run`. */
 export interface RunFlags {
-  resume?: boolean;
-  dryRun?: boolean;
-  checkpointEvery?: string;
-  json?: boolean;
+  resume?: boolean | undefined;
+  dryRun?: boolean | undefined;
+  checkpointEvery?: string | undefined;
+  json?: boolean | undefined;
 }
 
 /** `headstart run PIPELINE.yaml`: validate every stage, then run them in order. */

@@ -24,8 +24,8 @@ export interface PipelineRunOptions {
   /** The pipeline file, for messages. */
   file: string;
   resume: boolean;
-  dryRun?: boolean;
-  checkpointEvery?: CheckpointInterval;
+  dryRun?: boolean | undefined;
+  checkpointEvery?: CheckpointInterval | undefined;
   emit: EventSink;
   signal: AbortSignal;
 }

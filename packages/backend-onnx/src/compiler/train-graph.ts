@@ -33,7 +33,7 @@ export interface TrainGraphOptions {
   plan: TrainingPlan;
   optimizer: OptimizerConfig;
   loss: LossKind;
-  l2sp?: { weight: number; reference: NamedTensors };
+  l2sp?: { weight: number; reference: NamedTensors } | undefined;
 }
 
 /** A dropout mask the caller feeds each step. */

@@ -8,7 +8,7 @@ import { threadsFor } from './threads.js';
 export interface SessionSettings {
   ort: OrtModule;
   /** Fixed thread count; default: chosen per session by {@link threadsFor}. */
-  threads?: number;
+  threads?: number | undefined;
 }
 
 /**

@@ -15,9 +15,9 @@ export interface MappedLayer {
   /** The Keras layer name its weights are stored under (`<kerasName>/kernel`). */
   kerasName: string;
   /** Batch norm without `center` has no beta (0); without `scale`, no gamma (1). */
-  absent?: ('gamma' | 'beta')[];
+  absent?: ('gamma' | 'beta')[] | undefined;
   /** The axis a batch norm, softmax or concatenate layer works over, checked against the input rank once shapes are known. */
-  axis?: number;
+  axis?: number | undefined;
 }
 
 /** Keras classes headstart has a layer for, for error messages. */

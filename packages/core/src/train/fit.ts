@@ -31,11 +31,11 @@ export interface FitEnv {
   emit: EventSink;
   signal: AbortSignal;
   /** Continue from here when its `phase` matches the plan's. */
-  resume?: { state: TrainingState; optimizer: NamedTensors };
+  resume?: { state: TrainingState; optimizer: NamedTensors } | undefined;
   /** Write a resumable checkpoint (periodically, at epoch ends, on interrupt). */
   save?(snapshot: FitSnapshot): Promise<void>;
   /** How often to write a resumable checkpoint mid-epoch; undefined: only at epoch ends and on interrupt. */
-  checkpointEvery?: CheckpointInterval;
+  checkpointEvery?: CheckpointInterval | undefined;
 }
 
 /** Steps or seconds between periodic resumable checkpoints (`--checkpoint-every 500` or `30s`). */
@@ -216,7 +216,7 @@ function periodicSaveDue(every: CheckpointInterval | undefined, step: number, sa
   return every.seconds > 0 && Date.now() - savedAt >= every.seconds * 1000;
 }
 
-function accumulate(totals: Totals, batch: Batch, result: { loss: number; correct?: number }): void {
+function accumulate(totals: Totals, batch: Batch, result: { loss: number; correct?: number | undefined }): void {
   totals.loss += result.loss * batch.size;
   totals.correct += result.correct ?? 0;
   totals.seen += batch.size;
