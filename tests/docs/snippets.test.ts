@@ -1,14 +1,15 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 // Runs the code blocks of docs/*.md marked `runnable` (```ts runnable, ```python runnable) so the docs stay
-// true. The TypeScript blocks are type-checked together by the workspace's tsc against the built packages
-// (as a user's project sees them: `exports` and `types`, not sources), then each runs with node as its own
+// true. The TypeScript blocks are type-checked together by the workspace's tsc, with the settings `tsc --init`
+// gives a new project, against the built packages (as a user's project sees them: `exports` and `types`, not
+// sources), then each runs with node as its own
 // script; the blocks of one page run in order in one working directory, so a later block may read what an
 // earlier one wrote. `data/` there is the repository's, so the docs can say `data/digits/digits.csv`.
 // SNIPPETS_VERBOSE=1 prints what each block printed.
@@ -62,20 +63,12 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'headstart-doc-snippets-'));
   await symlink(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
   await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'doc-snippets', private: true, type: 'module' }));
-  const compilerOptions = {
-    target: 'ES2022',
-    lib: ['ES2023'],
-    module: 'NodeNext',
-    moduleResolution: 'NodeNext',
-    strict: true,
-    noUncheckedIndexedAccess: true,
-    skipLibCheck: true,
-    types: ['node'],
-    outDir: 'out',
-    rootDir: 'src',
-    noEmitOnError: false,
-  };
-  await writeFile(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, include: ['src'] }));
+  // A new project's settings: what the installed TypeScript's `tsc --init` writes (strict, with
+  // exactOptionalPropertyTypes and verbatimModuleSyntax), plus Node's types, which a script needs.
+  await run(process.execPath, [TSC, '--init'], { cwd: dir });
+  await rename(join(dir, 'tsconfig.json'), join(dir, 'tsconfig.init.json'));
+  const compilerOptions = { types: ['node'], outDir: 'out', rootDir: 'src', noEmitOnError: false };
+  await writeFile(join(dir, 'tsconfig.json'), JSON.stringify({ extends: './tsconfig.init.json', compilerOptions, include: ['src'] }));
   await mkdir(join(dir, 'src'));
   for (const s of snippets.filter((s) => s.lang === 'ts')) await writeFile(join(dir, 'src', s.file), `export {};\n${s.code}`);
   for (const s of snippets.filter((s) => s.lang === 'python')) await writeFile(join(dir, s.file), s.code);
