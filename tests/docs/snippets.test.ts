@@ -77,7 +77,7 @@ beforeAll(async () => {
   for (const s of snippets.filter((s) => s.lang === 'ts')) await writeFile(join(dir, 'src', s.file), `export {};\n${s.code}`);
   for (const s of snippets.filter((s) => s.lang === 'python')) await writeFile(join(dir, s.file), s.code);
   compileErrors = await compile(dir);
-}, 120_000);
+}, 240_000);
 
 /** The packages the snippets import, packed and installed into `project` (the rest from npm's cache). */
 async function installTarballs(project: string): Promise<void> {
