@@ -22,10 +22,10 @@ export interface CliRun {
 export function runCli(
   args: string[],
   options: {
-    cwd?: string;
-    timeoutMs?: number;
-    nodeArgs?: string[];
-    onStdout?: (chunk: string, child: import('node:child_process').ChildProcess) => void;
+    cwd?: string | undefined;
+    timeoutMs?: number | undefined;
+    nodeArgs?: string[] | undefined;
+    onStdout?: ((chunk: string, child: import('node:child_process').ChildProcess) => void) | undefined;
   } = {},
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {

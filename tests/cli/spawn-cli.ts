@@ -5,15 +5,15 @@ import { CLI, type CliRun } from './run-cli.js';
 export interface SpawnOptions {
   cwd: string;
   /** Default: stdin ignored, stdout and stderr piped and collected. */
-  stdio?: StdioOptions;
+  stdio?: StdioOptions | undefined;
   /** Added to this process's environment. */
-  env?: Record<string, string>;
+  env?: Record<string, string> | undefined;
   /** Sees each stdout chunk (may close the pipe: `child.stdout.destroy()`). */
-  onStdout?: (chunk: string, child: ChildProcess) => void;
+  onStdout?: ((chunk: string, child: ChildProcess) => void) | undefined;
   /** Called once the child has started. */
-  onSpawn?: (child: ChildProcess) => void;
+  onSpawn?: ((child: ChildProcess) => void) | undefined;
   /** A run still going then is killed (SIGKILL), so a hang fails the test. Default 60 s. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 /** Run `file ...args` (default: the built CLI under node) and collect what it printed and how it ended. */

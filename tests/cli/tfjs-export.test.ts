@@ -116,7 +116,7 @@ test('import takes a tfjs model directory too, and refuses a layer it cannot map
 
   const json = JSON.parse(await readFile(join(out, 'model.json'), 'utf8')) as {
     modelTopology: { config: { layers: { class_name: string; config: Record<string, unknown> }[] } };
-    userDefinedMetadata?: unknown;
+    userDefinedMetadata?: unknown | undefined;
   };
   delete json.userDefinedMetadata;
   json.modelTopology.config.layers.splice(1, 0, { class_name: 'GRU', config: { name: 'memory', units: 8 } });

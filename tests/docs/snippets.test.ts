@@ -1,14 +1,16 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 // Runs the code blocks of docs/*.md marked `runnable` (```ts runnable, ```python runnable) so the docs stay
-// true. The TypeScript blocks are type-checked together by the workspace's tsc against the built packages
-// (as a user's project sees them: `exports` and `types`, not sources), then each runs with node as its own
+// true. The TypeScript blocks are type-checked together by the workspace's tsc, with the settings `tsc --init`
+// gives a new project, against the built packages packed with `npm pack` and installed into that project from
+// the tarballs (as a user sees them before the first release: `files`, `exports`, `types` and declared
+// dependencies, not sources), then each runs with node as its own
 // script; the blocks of one page run in order in one working directory, so a later block may read what an
 // earlier one wrote. `data/` there is the repository's, so the docs can say `data/digits/digits.csv`.
 // SNIPPETS_VERBOSE=1 prints what each block printed.
@@ -18,6 +20,8 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const DOCS = join(ROOT, 'docs');
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 const PYTHON = '/usr/bin/python3';
+/** The workspace packages the snippets import. */
+const PACKED = ['packages/core', 'packages/data', 'packages/strategies', 'packages/backend-onnx', 'packages/conformance'];
 
 /** One runnable block: its page, line and text. */
 interface Snippet {
@@ -58,29 +62,39 @@ let dir: string;
 let compileErrors = new Map<string, string[]>();
 
 beforeAll(async () => {
-  // A project outside the repository that sees the workspace's node_modules (and so the built packages).
+  // A new project outside the repository, with the packages installed from the tarballs `npm pack` makes
+  // of the built workspace packages, as docs/using-the-packages.md says to before the first release.
   dir = await mkdtemp(join(tmpdir(), 'headstart-doc-snippets-'));
-  await symlink(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
   await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'doc-snippets', private: true, type: 'module' }));
-  const compilerOptions = {
-    target: 'ES2022',
-    lib: ['ES2023'],
-    module: 'NodeNext',
-    moduleResolution: 'NodeNext',
-    strict: true,
-    noUncheckedIndexedAccess: true,
-    skipLibCheck: true,
-    types: ['node'],
-    outDir: 'out',
-    rootDir: 'src',
-    noEmitOnError: false,
-  };
-  await writeFile(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, include: ['src'] }));
+  await installTarballs(dir);
+  // A new project's settings: what the installed TypeScript's `tsc --init` writes (strict, with
+  // exactOptionalPropertyTypes and verbatimModuleSyntax), plus Node's types, which a script needs.
+  await run(process.execPath, [TSC, '--init'], { cwd: dir });
+  await rename(join(dir, 'tsconfig.json'), join(dir, 'tsconfig.init.json'));
+  const compilerOptions = { types: ['node'], outDir: 'out', rootDir: 'src', noEmitOnError: false };
+  await writeFile(join(dir, 'tsconfig.json'), JSON.stringify({ extends: './tsconfig.init.json', compilerOptions, include: ['src'] }));
   await mkdir(join(dir, 'src'));
   for (const s of snippets.filter((s) => s.lang === 'ts')) await writeFile(join(dir, 'src', s.file), `export {};\n${s.code}`);
   for (const s of snippets.filter((s) => s.lang === 'python')) await writeFile(join(dir, s.file), s.code);
   compileErrors = await compile(dir);
-}, 120_000);
+}, 240_000);
+
+/** The packages the snippets import, packed and installed into `project` (the rest from npm's cache). */
+async function installTarballs(project: string): Promise<void> {
+  const tarballs = join(project, 'tarballs');
+  await mkdir(tarballs);
+  for (const pkg of PACKED) await run('npm', ['pack', '--silent', '--pack-destination', tarballs], { cwd: join(ROOT, pkg) });
+  const version = async (name: string): Promise<string> =>
+    (JSON.parse(await readFile(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+  const files = (await readdir(tarballs)).map((f) => join(tarballs, f));
+  const extra = [`@types/node@${await version('@types/node')}`, `zod@${await version('zod')}`];
+  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...files, ...extra], {
+    cwd: project,
+    // onnxruntime-node's install script would download GPU binaries; the docs give this variable to skip it.
+    env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
+    timeout: 120_000,
+  });
+}
 
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });

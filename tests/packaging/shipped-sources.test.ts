@@ -23,8 +23,8 @@ function withSourceExport(): { dir: string; name: string; source: string }[] {
     readdirSync(join(ROOT, parent)).flatMap((child) => {
       const pkg = JSON.parse(readFileSync(join(ROOT, parent, child, 'package.json'), 'utf8')) as {
         name: string;
-        private?: boolean;
-        exports?: { '.'?: { source?: string } };
+        private?: boolean | undefined;
+        exports?: { '.'?: { source?: string } } | undefined;
       };
       const source = pkg.exports?.['.']?.source;
       return !pkg.private && source ? [{ dir: `${parent}/${child}`, name: pkg.name, source: source.replace(/^\.\//, '') }] : [];

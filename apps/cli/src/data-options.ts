@@ -16,23 +16,23 @@ import { CliError } from './cli-error.js';
 /** Data flags shared by `train`, `evaluate` and `predict`. */
 export interface DataFlags {
   data: string;
-  val?: string;
+  val?: string | undefined;
   /** Share of `data` held out for validation when there is no `val`; default {@link DEFAULT_VAL_SPLIT}. */
-  valSplit?: string;
-  unlabeled?: string;
-  label?: string;
-  inputShape?: string;
-  scale?: string;
-  standardize?: boolean;
-  seed?: string;
+  valSplit?: string | undefined;
+  unlabeled?: string | undefined;
+  label?: string | undefined;
+  inputShape?: string | undefined;
+  scale?: string | undefined;
+  standardize?: boolean | undefined;
+  seed?: string | undefined;
   /** Keep only these classes (a pipeline stage's `labels`). */
-  labels?: Label[];
+  labels?: Label[] | undefined;
   /** Keep this many training samples a class (a label budget). */
-  perClass?: number;
+  perClass?: number | undefined;
   /** Image augmentation of the training batches (`flip,crop=2,shift=1`). */
-  augment?: string;
+  augment?: string | undefined;
   /** How errors name where `augment` was given; default `--augment`. */
-  augmentWhere?: string;
+  augmentWhere?: string | undefined;
 }
 
 /** `8,8,1` → `[8, 8, 1]`, or a usage error naming the flag. */
@@ -95,9 +95,9 @@ export function parseSeed(text: string | undefined): number {
 
 /** What a run's data takes from the model it starts from: its preprocessing, input shape and column order. */
 export interface InheritedData {
-  preprocessing?: Preprocessing;
-  inputShape?: number[];
-  featureNames?: string[];
+  preprocessing?: Preprocessing | undefined;
+  inputShape?: number[] | undefined;
+  featureNames?: string[] | undefined;
 }
 
 /** {@link InheritedData} of a starting point (`--from`, or a pipeline's previous stage). */
@@ -164,9 +164,9 @@ function choosePreprocessing(flags: DataFlags, train: Dataset, inherited: Prepro
 /** What {@link streamForModel} needs to know of a checkpoint. */
 export interface ModelDataNeeds {
   /** Its label map: labels are matched against it (`"3"` is `3`). */
-  labels?: Label[];
+  labels?: Label[] | undefined;
   /** Its input columns, in order: named columns are matched by name. */
-  featureNames?: string[];
+  featureNames?: string[] | undefined;
   inputShape: number[];
   preprocessing: Preprocessing;
 }
@@ -180,7 +180,7 @@ export interface ModelDataNeeds {
 export async function* streamForModel(
   file: string,
   model: ModelDataNeeds,
-  options: { label?: string; labelled: boolean | 'optional'; chunkSize?: number; signal?: AbortSignal },
+  options: { label?: string | undefined; labelled: boolean | 'optional'; chunkSize?: number | undefined; signal?: AbortSignal | undefined },
 ): AsyncGenerator<Dataset> {
   const chunks = streamChunks(file, {
     label: options.label ?? 'label',

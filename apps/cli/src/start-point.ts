@@ -7,7 +7,7 @@ import { findImporter, type Importer } from './model-formats.js';
  * file, a tfjs model.json), imported by that backend (see {@link findImporter}).
  * @param importer the format already chosen for `file` (by `headstart import`, which checks its output against the file read).
  */
-export async function loadStartingPoint(file: string, importer?: Importer): Promise<StartingPoint & { importedBy?: string }> {
+export async function loadStartingPoint(file: string, importer?: Importer): Promise<StartingPoint & { importedBy?: string | undefined }> {
   if (file.endsWith('.safetensors')) {
     const checkpoint = await readCheckpoint(file);
     const { manifest } = checkpoint;

@@ -88,7 +88,7 @@ test('cross-entropy needs a model ending in a softmax; labels must be class indi
   const trainer = model.trainer({ ...options, loss: 'mse' });
   await expect(trainer.step({ x: new Float32Array(8), size: 2 }, 1)).rejects.toThrow('plainjs: mse needs 4 targets in the batch, got none');
   await expect(trainer.step({ x: new Float32Array(7), size: 2, targets: new Float32Array(4) }, 1)).rejects.toThrow(
-    'expected 2 samples of shape [4] (8 values), got 7 values',
+    'expected 2 samples of 4 features (8 values), got 7 values',
   );
 });
 

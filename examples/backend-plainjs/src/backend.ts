@@ -1,4 +1,5 @@
 import { createRng, initializeWeights, requireChain, validateSpec, type Availability, type Backend } from '@headstart/core';
+import { givenWeights } from '@headstart/core/backend-kit';
 import { PlainJsModel } from './model.js';
 import { exportPlainJson, importPlainJson, PLAIN_JSON_FORMAT } from './plain-json-format.js';
 import { BACKEND_NAME } from './unsupported.js';
@@ -24,7 +25,8 @@ export function createPlainJsBackend(): Backend {
       requireChain(valid, BACKEND_NAME);
       const seed = options?.seed ?? 0;
       const model = new PlainJsModel(valid, initializeWeights(valid, createRng(seed)), seed);
-      if (weights) await model.setWeights(weights);
+      const given = givenWeights(valid, weights, options?.fresh);
+      if (given) await model.setWeights(given);
       return model;
     },
     formats: [PLAIN_JSON_FORMAT],
@@ -38,7 +40,7 @@ export function createPlainJsBackend(): Backend {
  * reads no Node built-in, so it also loads where there are none (an edge runtime, a browser).
  */
 export function probePlainJs(): Availability {
-  const node = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node;
+  const node = (globalThis as { process?: { versions?: { node?: string | undefined } } }).process?.versions?.node;
   return {
     available: true,
     engine: 'js',

@@ -8,7 +8,7 @@ export interface BatchLoss {
   /** Gradient of the **mean** loss by each logit or output (what a step descends). */
   gradient: Float64Array;
   /** Samples whose largest logit is their label (cross-entropy only). */
-  correct?: number;
+  correct?: number | undefined;
 }
 
 /**

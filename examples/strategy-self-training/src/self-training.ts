@@ -1,4 +1,5 @@
 import {
+  decideHeadSize,
   HeadstartError,
   earlyStoppingFrom,
   initializeWeights,
@@ -48,7 +49,9 @@ export function selfTraining(): Strategy<SelfTrainingOptions> {
         throw new HeadstartError('USAGE', 'self-training: needs unlabelled data to pseudo-label: give --unlabeled FILE');
       }
       const labels = ctx.data.train.labelMap ?? [];
-      const { spec, head } = withHeadUnits(ctx.from?.spec ?? ctx.spec, labels.length);
+      const start = ctx.from?.spec ?? ctx.spec;
+      decideHeadSize(ctx, 'self-training', start, labels.length);
+      const { spec, head } = withHeadUnits(start, labels.length);
       const model = await ctx.createModel(spec, startingWeights(ctx, spec, head, labels));
       const trainable = model
         .parameters()

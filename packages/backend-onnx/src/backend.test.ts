@@ -42,7 +42,7 @@ describe('onnx backend', () => {
     await expect(model.setWeights(new Map([['nope', { shape: [1], data: new Float32Array(1) }]]))).rejects.toThrow(
       /unknown parameter "nope"/,
     );
-    await expect(model.predict(new Float32Array(4), 2)).rejects.toThrow('expected 2 samples of shape [3] (6 values), got 4 values');
+    await expect(model.predict(new Float32Array(4), 2)).rejects.toThrow('expected 2 samples of 3 features (6 values), got 4 values');
     model.dispose();
   });
 

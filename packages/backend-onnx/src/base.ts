@@ -1,4 +1,5 @@
-import { HeadstartError, type Availability, type Backend, type Device } from '@headstart/core';
+import { HeadstartError, validateSpec, type Availability, type Backend, type Device } from '@headstart/core';
+import { givenWeights } from '@headstart/core/backend-kit';
 import { exportOnnxModel } from './interop/export-model.js';
 import { createOnnxModel } from './runtime/model.js';
 import { ONNX_FORMAT } from './interop/onnx-format.js';
@@ -20,9 +21,9 @@ export interface OnnxBackendOptions {
    * Intra-op threads per session. Default: `HEADSTART_ONNX_THREADS`, else per session: 1 when a run
    * (forward work × batch) is below {@link PARALLEL_WORK_THRESHOLD} multiply-adds, all cores (up to 4) above.
    */
-  threads?: number;
+  threads?: number | undefined;
   /** Device every session runs on (an execution provider, never falling back to the CPU); default: the CPU. */
-  device?: Device;
+  device?: Device | undefined;
 }
 
 /**
@@ -37,6 +38,7 @@ export function createOnnxBackend(options: OnnxBackendOptions = {}): Backend {
     meta: { version: VERSION, description: 'onnxruntime-node running forward and train-step graphs compiled by headstart' },
     probe: async (): Promise<Availability> => probeOnnx(),
     async createModel(spec, weights, createOptions) {
+      const given = givenWeights(validateSpec(spec), weights, createOptions?.fresh);
       const ort = await runtime().catch((error: unknown) => {
         throw new HeadstartError('NOT_SUPPORTED', `onnx: ${error instanceof Error ? error.message : String(error)}`);
       });
@@ -45,7 +47,7 @@ export function createOnnxBackend(options: OnnxBackendOptions = {}): Backend {
         ...(options.threads ? { threads: options.threads } : {}),
         ...(options.device ? { device: options.device } : {}),
       };
-      return createOnnxModel(spec, weights, settings, createOptions?.seed ?? 0);
+      return createOnnxModel(spec, given, settings, createOptions?.seed ?? 0);
     },
     formats: [ONNX_FORMAT],
     importModel: (file) => importOnnxModel(file),

@@ -1,4 +1,5 @@
 import { HeadstartError, validateSpec, type Availability, type Backend } from '@headstart/core';
+import { givenWeights } from '@headstart/core/backend-kit';
 import { engineFor, selectEngine, startEngines, tfjsVersion, type EngineSet } from './engine/engine.js';
 import { exportLayersModel } from './interop/layers-model-export.js';
 import { LAYERS_MODEL_FORMAT } from './interop/layers-model-format.js';
@@ -21,7 +22,7 @@ export interface TfjsBackendOptions {
    * also the first of `probe()`'s reasons. Default: printed to stderr when stderr is a terminal.
    * The engines start once per process, so the first backend's `note` is the one called.
    */
-  note?: (message: string) => void;
+  note?: ((message: string) => void) | undefined;
 }
 
 /**
@@ -42,10 +43,11 @@ export function createTfjsBackend(options: TfjsBackendOptions = {}): Backend {
     probe: async () => availability(await engines()),
     async createModel(spec, weights, createOptions) {
       checkNoOpaqueBlocks(spec);
+      const given = givenWeights(validateSpec(spec), weights, createOptions?.fresh);
       const set = await engines();
       if (set.started.length === 0) throw new HeadstartError('NOT_SUPPORTED', `tfjs: no engine could start (${set.reasons.join('; ')})`);
       const { engine } = engineFor(set, validateSpec(spec));
-      return createTfjsModel(spec, weights, { engine, seed: createOptions?.seed });
+      return createTfjsModel(spec, given, { engine, seed: createOptions?.seed });
     },
     formats: [LAYERS_MODEL_FORMAT],
     importModel: (file) => importLayersModel(file),

@@ -102,7 +102,7 @@ describe('tfjs model', () => {
     expectClose(await m.predict(x, 8), reference(m.spec, await m.getWeights(), x, 8), 1e-5);
   });
 
-  test('fresh weights are core initializer values for the seed; given weights override them', async () => {
+  test('fresh weights are core initializer values for the seed; given weights override them, and must all be given', async () => {
     const spec = validateSpec({
       inputShape: [4],
       layers: [
@@ -113,9 +113,11 @@ describe('tfjs model', () => {
     const m = await model(spec, 42);
     expect(await m.getWeights()).toEqual(initializeWeights(spec, createRng(42)));
     const kernel = { shape: [4, 3], data: new Float32Array(12).fill(0.5) };
-    const n = await model(spec, 42, new Map([['d.kernel', kernel]]));
-    expect((await n.getWeights()).get('d.kernel')!.data).toEqual(kernel.data);
-    expect((await n.getWeights()).get('d.bias')!.data).toEqual(new Float32Array(3));
+    await expect(model(spec, 42, new Map([['d.kernel', kernel]]))).rejects.toThrow(
+      'weights: missing d.bias, bn.gamma, bn.beta, bn.movingMean, bn.movingVariance; give every parameter, or ask for fresh values for those layers (createModel option fresh: ["d","bn"])',
+    );
+    const given = new Map([...initializeWeights(spec, createRng(7)), ['d.kernel', kernel]]);
+    expect(await (await model(spec, 42, given)).getWeights()).toEqual(given);
     expect(m.parameters().map((p) => [p.name, p.trainable])).toEqual([
       ['d.kernel', true],
       ['d.bias', true],
@@ -162,7 +164,7 @@ describe('tfjs model', () => {
 
   test('predict refuses a buffer of the wrong size and handles more samples than one chunk', async () => {
     const m = await model({ inputShape: [3], layers: [{ type: 'dense', name: 'd', units: 2, activation: 'softmax' }] });
-    await expect(m.predict(new Float32Array(7), 3)).rejects.toThrow('expected 3 samples of shape [3] (9 values), got 7 values');
+    await expect(m.predict(new Float32Array(7), 3)).rejects.toThrow('expected 3 samples of 3 features (9 values), got 7 values');
     const x = randomInput(3 * 2500, 8);
     const all = await m.predict(x, 2500);
     expect(all.length).toBe(5000);

@@ -28,14 +28,15 @@ export interface TfjsModelOptions {
   /** The engine running it, shown as `tfjs/<engine>`; it must have been started. */
   engine: EngineName;
   /** Seed of fresh weights and the default seed of dropout masks. Default 0. */
-  seed?: number;
+  seed?: number | undefined;
 }
 
 /**
  * A live model: tf.Variables for every parameter and a forward function composed from the spec
  * (not tf.layers, whose batch norm updates its statistics even when frozen).
- * Parameters missing from `weights` get core's seeded initial values, so a new head can sit on a
- * loaded base; unknown or mis-shaped weights are refused.
+ * Parameters missing from `weights` get core's seeded initial values (the backend's `createModel`
+ * has checked with `givenWeights` that only the layers asked to start fresh are missing); unknown or
+ * mis-shaped weights are refused.
  */
 export function createTfjsModel(spec: ModelSpec, weights: NamedTensors | undefined, options: TfjsModelOptions): Model {
   const valid = validateSpec(spec);

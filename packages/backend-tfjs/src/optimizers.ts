@@ -57,7 +57,7 @@ interface UpdateRule {
    */
   update(slots: Map<string, tf.Variable>, grad: tf.Tensor, lr: number, step: number): tf.Tensor;
   /** Decoupled weight decay (AdamW): parameters are scaled by `1 − lr·wd` before the update. */
-  decoupled?: boolean;
+  decoupled?: boolean | undefined;
 }
 
 /** An optimizer for `params` as `config` describes. @throws HeadstartError on invalid hyper-parameters. */

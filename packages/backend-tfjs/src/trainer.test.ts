@@ -29,7 +29,7 @@ async function model(input: ModelSpecInput, seed = 1, weights?: NamedTensors): P
 }
 
 /** Options training `trainable` (default: every trainable parameter) in one group. */
-function options(m: Model, overrides: Partial<TrainerOptions> & { lr?: number } = {}): TrainerOptions {
+function options(m: Model, { lr, ...overrides }: Partial<TrainerOptions> & { lr?: number } = {}): TrainerOptions {
   const trainable =
     overrides.trainable ??
     m
@@ -38,7 +38,7 @@ function options(m: Model, overrides: Partial<TrainerOptions> & { lr?: number } 
       .map((p) => p.name);
   return {
     trainable,
-    groups: [{ name: 'all', params: trainable, lr: overrides.lr ?? 1e-3 }],
+    groups: [{ name: 'all', params: trainable, lr: lr ?? 1e-3 }],
     optimizer: { type: 'adam' },
     loss: 'softmaxCrossEntropy',
     seed: 3,
@@ -293,7 +293,7 @@ describe('tfjs trainer', () => {
       'label 10 of sample 0 is not a class index in 0..9',
     );
     await expect(trainer.step({ x: new Float32Array(60), labels: Int32Array.of(1), size: 1 }, 1)).rejects.toThrow(
-      'expected 1 samples of shape [64]',
+      'expected 1 samples of 64 features',
     );
     trainer.dispose();
     expect(() => m.trainer(options(m, { frozenBatchNorm: ['enc1'] }))).toThrow(

@@ -23,7 +23,7 @@ import { planTraining, type TrainingPlan } from './training-plan.js';
 interface Held {
   statistics: BatchStatistics[];
   /** The logits, for counting correct predictions in JS (fewer kernels, and none on the gradient tape). */
-  logits?: tf.Tensor;
+  logits?: tf.Tensor | undefined;
 }
 
 /**

@@ -16,7 +16,7 @@ import type { ConformanceOptions } from './options.js';
  * checks of freezing, `stepMany`, checkpoints, export and graph models, and, when a reference backend
  * is given, the comparisons with it (`reference.*`).
  */
-export function conformanceChecks(options: { reference?: boolean } = {}): ConformanceCheck[] {
+export function conformanceChecks(options: { reference?: boolean | undefined } = {}): ConformanceCheck[] {
   return [
     ...weightChecks,
     ...comparisonsWith(FLOAT64),
@@ -40,7 +40,7 @@ function comparisonsWith(expected: Expected): ConformanceCheck[] {
 /** A check to run, or to report as skipped by the options with their reason. */
 export interface SelectedCheck {
   check: ConformanceCheck;
-  skip?: string;
+  skip?: string | undefined;
 }
 
 /**

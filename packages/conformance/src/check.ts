@@ -8,7 +8,7 @@ export interface CheckContext {
   /** The plain-JavaScript float64 backend (see `createReferenceBackend`). */
   float64: Backend;
   /** The backend of {@link ConformanceOptions.reference}, when given. */
-  reference?: Backend;
+  reference?: Backend | undefined;
   /** Assertions; their measurements go into the check's result. */
   expect: Expectations;
   /** A fresh directory for files the check writes; removed when the suite ends. */
@@ -31,7 +31,7 @@ export interface Exercised {
   /** Specs whose outputs (or training) the check compares. */
   specs: readonly ModelSpec[];
   /** Optimizers whose steps it compares. */
-  optimizers?: readonly OptimizerConfig['type'][];
+  optimizers?: readonly OptimizerConfig['type'][] | undefined;
 }
 
 /** One conformance check. Checks are independent and may run in any order. */
@@ -41,7 +41,7 @@ export interface ConformanceCheck {
   /** One line saying what it verifies. */
   title: string;
   /** What it exercises, for the coverage of core's layer types, activations and optimizers. */
-  exercises?: Exercised;
+  exercises?: Exercised | undefined;
   /**
    * Run it. Failures throw (a `ConformanceFailure` for a wrong value, the backend's own error
    * otherwise); a missing optional capability returns a {@link Skip} with the reason.
@@ -59,9 +59,9 @@ export interface CheckResult {
   title: string;
   status: CheckStatus;
   /** Why it was skipped, or the failure's message. */
-  reason?: string;
+  reason?: string | undefined;
   /** The failure itself (its stack shows where). */
-  error?: unknown;
+  error?: unknown | undefined;
   /** Comparisons made, with the largest difference found in each. */
   measurements: Measurement[];
   /** Wall time of the check in milliseconds. */
@@ -72,7 +72,7 @@ export interface CheckResult {
 export interface ConformanceReport {
   backend: string;
   /** `Model.engine` of the backend's models, e.g. `tfjs/cpu`, once a model was made. */
-  engine?: string;
+  engine?: string | undefined;
   /** Whether no check failed. */
   passed: boolean;
   results: CheckResult[];

@@ -12,13 +12,13 @@ import { createReferenceBackend } from './reference/reference-backend.js';
 export interface CheckRun {
   measurements: Measurement[];
   /** Set when the check could not run here (a missing optional capability). */
-  skipped?: string;
+  skipped?: string | undefined;
 }
 
 interface Prepared {
   backend: Backend;
   availability: Availability;
-  reference?: Backend;
+  reference?: Backend | undefined;
   float64: Backend;
   tempDir: string;
 }
@@ -36,7 +36,7 @@ export class ConformanceSession {
   ) {}
 
   /** The tested backend's name and engine, once known. */
-  async describeBackend(): Promise<{ name: string; engine?: string }> {
+  async describeBackend(): Promise<{ name: string; engine?: string | undefined }> {
     const { backend, availability } = await this.prepare();
     return availability.engine ? { name: backend.name, engine: availability.engine } : { name: backend.name };
   }

@@ -109,11 +109,16 @@ describe('runConformance', () => {
     expect(failed(report)).toEqual(['checkpoint.resume']);
   });
 
+  test('a backend that fills missing weights with fresh values fails weights.missing', async () => {
+    const report = await runConformance(() => brokenBackend({ fillsMissingWeights: true }), { checks: ['weights.*'] });
+    expect(failed(report)).toEqual(['weights.missing']);
+  });
+
   test('an unavailable backend fails every check with its reasons', async () => {
     const report = await runConformance(() => brokenBackend({ unavailable: true }), { checks: ['weights.*'] });
     expect(report.passed).toBe(false);
     expect(report.results.map((r) => r.reason)).toEqual(
-      Array(2).fill('the tested backend "broken" is not available here: no engine in this test'),
+      Array(3).fill('the tested backend "broken" is not available here: no engine in this test'),
     );
   });
 

@@ -9,22 +9,27 @@ export interface Availability {
    * The engine it would use (`tfjs-node`, `wasm`, `cpu`, `onnxruntime-node`), or the engines it
    * chooses between per model (`wasm+cpu`); each {@link Model.engine} says which one runs it.
    */
-  engine?: string;
+  engine?: string | undefined;
   /** Why this engine was chosen, or why the backend is unavailable. One line each. */
   reasons: string[];
   /** Free-form facts worth showing in `headstart doctor` (versions, thread counts). */
-  details?: Record<string, string | number | boolean>;
+  details?: Record<string, string | number | boolean> | undefined;
   /**
    * Kinds of {@link Device} it can compute on here (`cpu`, `cuda`, ...), which `headstart doctor`
    * lists and `--device` is checked against. Absent: `cpu` only.
    */
-  devices?: string[];
+  devices?: string[] | undefined;
 }
 
 /** Options for {@link Backend.createModel}. */
 export interface CreateModelOptions {
   /** Seed for fresh weights when none are given, and for dropout masks. */
-  seed?: number;
+  seed?: number | undefined;
+  /**
+   * Layers whose parameters start from fresh seeded values although `weights` is given (a new head on
+   * a loaded base). Any other parameter missing from `weights` is an error, never filled in silently.
+   */
+  fresh?: readonly string[] | undefined;
 }
 
 /**
@@ -45,11 +50,11 @@ export interface ModelFormat {
    * (tfjs: `model.json`): a directory holding it counts as matching {@link extensions}, and that file
    * is what {@link sniff} sees and what `headstart import` records the hash of.
    */
-  directoryEntry?: string;
+  directoryEntry?: string | undefined;
   /** Whether {@link Backend.importModel} reads it. */
-  import?: boolean;
+  import?: boolean | undefined;
   /** Whether {@link Backend.exportModel} writes it, given this `name` as its `format`. */
-  export?: boolean;
+  export?: boolean | undefined;
   /**
    * Whether a file looks like this format, from its first bytes (up to 4 KiB; fewer for a smaller
    * file): a cheap check of a magic number or a key near the start (an ONNX protobuf's `ir_version`
@@ -80,13 +85,17 @@ export interface Backend {
   meta: { version: string; description: string };
   /** Check the backend can run here and choose its engine. Called lazily, once. */
   probe(): Promise<Availability>;
-  /** A live model for a spec; fresh seeded weights (core's initializer) unless `weights` is given. */
+  /**
+   * A live model for a spec: fresh seeded weights (core's initializer) when `weights` is undefined;
+   * else `weights` must hold every parameter except those of the layers `options.fresh` names
+   * (backends check it with `givenWeights` from `@headstart/core/backend-kit`).
+   */
   createModel(spec: ModelSpec, weights?: NamedTensors, options?: CreateModelOptions): Promise<Model>;
   /**
    * The file formats {@link importModel} reads and {@link exportModel} writes. A backend with either
    * hook declares them here: the CLI finds importers and exporters only through this list.
    */
-  formats?: readonly ModelFormat[];
+  formats?: readonly ModelFormat[] | undefined;
   /**
    * Read a model in a format this backend declares with `import` (ONNX file, tfjs model.json, or the
    * directory holding it) as spec and weights.
@@ -120,7 +129,7 @@ export interface Batch {
   x: Float32Array;
   size: number;
   /** Class index per sample, for `softmaxCrossEntropy`. */
-  labels?: Int32Array;
+  labels?: Int32Array | undefined;
   /**
    * `size × product(outputShape)` targets. For `mse`, regression targets (an autoencoder's target is
    * its input). For `softmaxCrossEntropy`, soft labels: each row a probability distribution over the
@@ -128,13 +137,13 @@ export interface Batch {
    * `CrossEntropyLoss` with probability targets; `correct` counts samples whose highest output is
    * their target's most probable class.
    */
-  targets?: Float32Array;
+  targets?: Float32Array | undefined;
   /**
    * `size × classes` logits of a teacher model, for the distillation loss
    * ({@link LossOptions.distillation}). The log of the teacher's predicted probabilities serves too
    * (softmax ignores a shift per row); every value must be finite.
    */
-  teacher?: Float32Array;
+  teacher?: Float32Array | undefined;
 }
 
 /** What one optimisation step reports. */
@@ -142,7 +151,7 @@ export interface StepResult {
   /** Mean loss over the batch, regularisers included. */
   loss: number;
   /** Correctly classified samples in the batch (classification only). */
-  correct?: number;
+  correct?: number | undefined;
 }
 
 /** What evaluating one batch reports. */
@@ -155,8 +164,8 @@ export interface EvalResult {
 
 /** Optimizer and its hyper-parameters. */
 export type OptimizerConfig =
-  | { type: 'sgd'; momentum?: number; nesterov?: boolean }
-  | { type: 'adam' | 'adamw'; beta1?: number; beta2?: number; epsilon?: number };
+  | { type: 'sgd'; momentum?: number | undefined; nesterov?: boolean | undefined }
+  | { type: 'adam' | 'adamw'; beta1?: number | undefined; beta2?: number | undefined; epsilon?: number | undefined };
 
 /** A set of parameters sharing a learning rate and weight decay (discriminative learning rates). */
 export interface ParameterGroup {
@@ -166,7 +175,7 @@ export interface ParameterGroup {
   /** Learning rate before the schedule's factor. */
   lr: number;
   /** Decoupled (AdamW) or L2 (SGD/Adam) weight decay. Default 0. */
-  weightDecay?: number;
+  weightDecay?: number | undefined;
 }
 
 /**
@@ -214,11 +223,11 @@ export interface TrainerOptions {
    * Batch-norm layers whose statistics are frozen (inference mode while training), by layer name.
    * A batch-norm layer none of whose parameters is trainable is frozen whatever this says.
    */
-  frozenBatchNorm?: string[];
+  frozenBatchNorm?: string[] | undefined;
   /** L2-SP: pull parameters towards `reference` with this weight (`weight/2 · ‖w − w₀‖²`). */
-  l2sp?: { weight: number; reference: NamedTensors };
+  l2sp?: { weight: number; reference: NamedTensors } | undefined;
   /** Seed for dropout masks. */
-  seed?: number;
+  seed?: number | undefined;
 }
 
 /** Trains one model; obtained from {@link Model.trainer}. */

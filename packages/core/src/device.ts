@@ -5,7 +5,7 @@
 export interface Device {
   kind: DeviceKind;
   /** Which device of its kind (`cuda:1`); absent: the first. */
-  index?: number;
+  index?: number | undefined;
 }
 
 /** The kinds of device {@link parseDevice} accepts. */

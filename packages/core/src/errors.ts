@@ -70,7 +70,7 @@ export class CheckpointError extends HeadstartError {
 export class DataError extends HeadstartError {
   readonly file: string;
   readonly line: number | undefined;
-  constructor(file: string, problem: string, location?: { line?: number; column?: string }) {
+  constructor(file: string, problem: string, location?: { line?: number | undefined; column?: string | undefined }) {
     const where = [
       file,
       location?.line !== undefined ? `line ${location.line}` : undefined,

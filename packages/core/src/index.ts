@@ -25,6 +25,7 @@ export type * from './strategy.js';
 export type * from './data/dataset.js';
 export * from './registry.js';
 export * from './strategy-options.js';
+export { decideHeadSize } from './head-size.js';
 
 // Checkpoints.
 export * from './checkpoint/manifest.js';

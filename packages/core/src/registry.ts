@@ -21,11 +21,11 @@ export interface RegisterOptions {
    * does), unless it passes `override: true` or is the same factory again.
    * Default 0; built-ins use 0 so that a third-party plugin registering the same name at 1 replaces them.
    */
-  priority?: number;
+  priority?: number | undefined;
   /** Replace an equal-priority registration of the same name on purpose. */
-  override?: boolean;
+  override?: boolean | undefined;
   /** Package or path that registered it, shown by `headstart plugins`. */
-  source?: string;
+  source?: string | undefined;
 }
 
 /** One registration, as `headstart plugins` lists it. */

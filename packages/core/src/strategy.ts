@@ -13,14 +13,14 @@ import type { FitPlan, FitResult } from './train/fit-plan.js';
 export interface StartingPoint {
   spec: ModelSpec;
   weights: NamedTensors;
-  labels?: Label[];
-  preprocessing?: Preprocessing;
+  labels?: Label[] | undefined;
+  preprocessing?: Preprocessing | undefined;
   /** The manifest, when the start is a headstart checkpoint. */
-  manifest?: CheckpointManifest;
+  manifest?: CheckpointManifest | undefined;
   /** sha-256 of the file, recorded as the parent in provenance. */
-  sha256?: string;
+  sha256?: string | undefined;
   /** Its history, when it is not read from a file (a model trained earlier in this process). */
-  provenance?: ProvenanceEntry[];
+  provenance?: ProvenanceEntry[] | undefined;
   /** Path as given. */
   file: string;
 }
@@ -30,15 +30,15 @@ export interface StrategyData {
   /** Labelled training data. */
   train: Dataset;
   /** Labelled validation data, for early stopping and reported metrics. */
-  val?: Dataset;
+  val?: Dataset | undefined;
   /** Unlabelled data for unsupervised pre-training (`--unlabeled`). */
-  unlabeled?: Dataset;
+  unlabeled?: Dataset | undefined;
   /**
    * Data augmentation (`--augment`): core applies it to the training batches of every phase that
    * trains on samples of `train`'s shape, before the phase's own {@link FitPlan.transform}, and
    * refuses a phase that trains on other samples (features cached from a frozen base).
    */
-  augment?: BatchTransform;
+  augment?: BatchTransform | undefined;
 }
 
 /** Everything a strategy's `run` may use. Built by core's runner; strategies never construct it. */
@@ -46,14 +46,14 @@ export interface StrategyContext {
   backend: Backend;
   data: StrategyData;
   /** `--from`: the checkpoint or imported model to start from. */
-  from?: StartingPoint;
+  from?: StartingPoint | undefined;
   /** `--model`: an explicit architecture, or core's default for the data when neither this nor `from` is given. */
   spec: ModelSpec;
   /** Seed of this run; `rng` is seeded from it (and restored on resume). */
   seed: number;
   rng: Rng;
   /** Where to continue from on `--resume`, if the run was cut short. */
-  resume?: { state: TrainingState; weights: NamedTensors };
+  resume?: { state: TrainingState; weights: NamedTensors } | undefined;
   /**
    * Train a model with core's loop, wired to this run's events, checkpoints, abort signal and resume
    * state. Multi-phase strategies call it once per phase with a distinct `phase` name.
@@ -82,7 +82,7 @@ export interface StrategyResult {
    * Options the strategy chose itself because they were not given, from the data (e.g. more epochs
    * on a tiny set): recorded in provenance as `defaults`, so nothing depends on the data silently.
    */
-  defaults?: Record<string, unknown>;
+  defaults?: Record<string, unknown> | undefined;
 }
 
 /**
@@ -96,12 +96,12 @@ export interface Strategy<Options extends Record<string, unknown> = Record<strin
   /** Options with defaults a practitioner would pick; `--set key=value` and flags are parsed by it. */
   options: z.ZodType<Options>;
   /** Whether `ctx.from` is required (`frozen-base`, `continued`), optional, or ignored. */
-  needsStart?: 'required' | 'optional' | 'never';
+  needsStart?: 'required' | 'optional' | 'never' | undefined;
   /**
    * Whether `run` reads `ctx.data.unlabeled` (`pretrain-finetune`). `headstart train` refuses
    * `--unlabeled` for a strategy that does not say so, rather than ignore the file. Default false.
    */
-  usesUnlabeled?: boolean;
+  usesUnlabeled?: boolean | undefined;
   /** Train and return the model. May run several phases through `ctx.fit`. */
   run(ctx: StrategyContext, options: Options): Promise<StrategyResult>;
 }

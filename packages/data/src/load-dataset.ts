@@ -15,7 +15,7 @@ import { readError } from './records/read-error.js';
 /** Options of {@link loadDataset}: how to read, and optionally which loader. */
 export interface LoadDatasetOptions extends LoadOptions {
   /** A loader name (`csv`) to use instead of choosing one by the path (e.g. for a `.txt` CSV). */
-  format?: string;
+  format?: string | undefined;
 }
 
 /**

@@ -11,7 +11,7 @@ export interface DecoderOptions {
   /** Add a dense ReLU layer mirroring the encoder's width before the output. */
   hidden: boolean;
   /** Layer names the decoder must not take (beyond the encoder's own). */
-  reserved?: readonly string[];
+  reserved?: readonly string[] | undefined;
 }
 
 /**

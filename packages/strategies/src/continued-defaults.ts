@@ -7,9 +7,9 @@ export const CONTINUED_WARM_LR = 1e-3;
 
 /** What `continued` was given (undefined: not given) and what it knows of the run. */
 export interface ContinuedGiven {
-  epochs?: number;
-  lr?: number;
-  headEpochs?: number;
+  epochs?: number | undefined;
+  lr?: number | undefined;
+  headEpochs?: number | undefined;
   batchSize: number;
   /** Training samples. */
   samples: number;
@@ -26,7 +26,7 @@ export interface ContinuedPlan {
   /** The options that were not given, with the value chosen (for provenance). */
   defaults: Record<string, number>;
   /** One line saying what was chosen and why; undefined when everything was given. */
-  note?: string;
+  note?: string | undefined;
 }
 
 /**

@@ -7,7 +7,7 @@ export interface EncoderBlock {
   /** Its phase name, `pretrain-<layer>`. */
   phase: string;
   /** The encoder's layers below the block (their output is the block's input); undefined for the first. */
-  below?: ModelSpec;
+  below?: ModelSpec | undefined;
   /** The block alone, its input shape the output of `below`. */
   spec: ModelSpec;
 }

@@ -6,6 +6,7 @@ import {
   createRng,
   defaultModelSpec,
   evaluateClassifier,
+  initializeWeights,
   InterruptedError,
   readCheckpoint,
   resumePath,
@@ -90,6 +91,27 @@ describe('full-retrain', () => {
     const resumed = await runTraining(await baseRun(out, { options: { epochs: 3 }, resume: true }));
     const [want, got] = [await reference.result.model.getWeights(), await resumed.result.model.getWeights()];
     for (const [name, tensor] of want) expect(got.get(name)!.data, name).toEqual(tensor.data);
+  });
+
+  test("a spec given for 5 classes is refused on data with 10 labels; a starting model's 5-class head is resized, and says so", async () => {
+    const out = join(dir, 'five.safetensors');
+    await expect(runTraining(await baseRun(out, { spec: defaultModelSpec([64], 5), dryRun: true }))).rejects.toThrow(
+      `full-retrain: the model spec's output layer "head" has 5 units but the data has 10 labels; set its units to 10 (a spec you give is trained as written)`,
+    );
+    const five = defaultModelSpec([64], 5);
+    const events: TrainingEvent[] = [];
+    const from = { spec: five, weights: initializeWeights(five, createRng(1)), file: 'five.safetensors' };
+    await runTraining(await baseRun(out, { spec: five, from, dryRun: true, emit: (e) => events.push(e) }));
+    expect(events.flatMap((e) => (e.type === 'log' ? [e.message] : []))).toContain(
+      'full-retrain: head "head" resized from 5 to 10 classes (the data has 10 labels)',
+    );
+  });
+
+  test('a spec taking 32 features per sample on data with 64 names both counts and the file', async () => {
+    const run = await baseRun(join(dir, 'narrow.safetensors'), { spec: defaultModelSpec([32], 10), options: { epochs: 1 } });
+    await expect(runTraining(run)).rejects.toThrow(
+      `the model takes 32 features per sample; the training data has 64 (file ${train.source.file})`,
+    );
   });
 
   test('bad options are refused, naming the option and what was given', async () => {

@@ -1,4 +1,5 @@
 import {
+  decideHeadSize,
   optimizerFrom,
   scheduleFrom,
   earlyStoppingFrom,
@@ -27,7 +28,9 @@ export function fullRetrain(): Strategy<FullRetrainOptions> {
     needsStart: 'optional',
     async run(ctx, options) {
       const labels = ctx.data.train.labelMap ?? [];
-      const { spec } = withHeadUnits(ctx.from?.spec ?? ctx.spec, labels.length);
+      const start = ctx.from?.spec ?? ctx.spec;
+      decideHeadSize(ctx, 'full-retrain', start, labels.length);
+      const { spec } = withHeadUnits(start, labels.length);
       const model = await ctx.createModel(spec);
       const trainable = model
         .parameters()

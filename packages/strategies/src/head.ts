@@ -17,7 +17,7 @@ export interface HeadSplit {
   /** Position of the first head layer in the topological order (a chain: its index in `spec.layers`). */
   index: number;
   /** The base alone: the spec's input, the nodes before the head. Undefined when the head is the whole model. */
-  base?: ModelSpec;
+  base?: ModelSpec | undefined;
   /** The head alone: input = the one value it takes from the base. */
   head: ModelSpec;
 }

@@ -37,7 +37,7 @@ export function layerGroups(spec: ModelSpec, head?: string): LayerGroup[] {
 interface Building {
   nodes: LayerShapes[];
   block: boolean;
-  key?: string;
+  key?: string | undefined;
 }
 
 function graphGroups(order: LayerShapes[], head: string | undefined): LayerShapes[][] {

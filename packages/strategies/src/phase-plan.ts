@@ -17,19 +17,19 @@ export interface PhaseSpec {
   phase: string;
   trainable: string[];
   /** Learning-rate groups; default one group at `options.lr`. */
-  groups?: ParameterGroup[];
+  groups?: ParameterGroup[] | undefined;
   /** Batch-norm layers to keep in inference mode although some of their parameters train. */
-  frozenBatchNorm?: string[];
+  frozenBatchNorm?: string[] | undefined;
   /** Override the data (cached features, unlabelled data). */
-  train?: Dataset;
-  val?: Dataset;
+  train?: Dataset | undefined;
+  val?: Dataset | undefined;
   /** L2-SP towards these weights. */
-  l2sp?: { weight: number; reference: NamedTensors };
-  loss?: FitPlan['trainer']['loss'];
-  target?: FitPlan['target'];
-  inputNoise?: FitPlan['inputNoise'];
+  l2sp?: { weight: number; reference: NamedTensors } | undefined;
+  loss?: FitPlan['trainer']['loss'] | undefined;
+  target?: FitPlan['target'] | undefined;
+  inputNoise?: FitPlan['inputNoise'] | undefined;
   /** Change each training batch (mixup and the like); runs after the data's `--augment`. */
-  transform?: FitPlan['transform'];
+  transform?: FitPlan['transform'] | undefined;
 }
 
 /** A FitPlan for one phase of a strategy, from its options and what the phase changes. */

@@ -1,4 +1,4 @@
-import { HeadstartError, type ModelSpec, type Strategy } from '@headstart/core';
+import { decideHeadSize, HeadstartError, type ModelSpec, type Strategy } from '@headstart/core';
 import { splitAtHead, withNewHead } from './head.js';
 import { announceGroups } from './group-listing.js';
 import { discriminativeGroups, frozenParameters, layerGroupsTopDown, trainableParameters } from './parameter-sets.js';
@@ -30,7 +30,9 @@ export function pretrainFinetune(): Strategy<PretrainFinetuneOptions> {
     usesUnlabeled: true,
     async run(ctx, options) {
       const labels = ctx.data.train.labelMap ?? [];
-      const { spec, headLayers } = withNewHead(ctx.from?.spec ?? ctx.spec, labels.length, options.head);
+      const start = ctx.from?.spec ?? ctx.spec;
+      decideHeadSize(ctx, 'pretrain-finetune', start, labels.length);
+      const { spec, headLayers } = withNewHead(start, labels.length, options.head);
       const encoder = encoderOf(spec, headLayers[0]!);
       // Before pre-training: a --freeze glob that matches nothing must not cost its epochs.
       const frozen = frozenParameters(trainableParameters(spec), options.freeze);

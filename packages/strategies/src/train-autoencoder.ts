@@ -17,7 +17,7 @@ export interface AutoencoderTraining {
   data: Dataset;
   options: PretrainFinetuneOptions;
   /** The frozen layers below, which computed `data`; trained as a {@link frozenStack}, which disposes it. */
-  below?: Model;
+  below?: Model | undefined;
   /** What the log line calls the inputs. */
   describe: string;
 }

@@ -11,12 +11,12 @@ import { loadPlugins } from '../plugins/load-plugins.js';
 /** Flags of `headstart compare`. */
 export interface CompareFlags {
   out: string;
-  backend?: string;
-  json?: boolean;
+  backend?: string | undefined;
+  json?: boolean | undefined;
   /** Redis URL: queue the runs for `headstart worker`s instead of training them here. */
-  queue?: string;
+  queue?: string | undefined;
   /** With `queue`: the folder the workers write to. */
-  store?: string;
+  store?: string | undefined;
 }
 
 /** `headstart compare EXPERIMENT.yaml --out DIR`: strategies × label budgets × seeds, and the report. */

@@ -10,9 +10,9 @@ import { loadPlugins } from '../plugins/load-plugins.js';
 
 /** Flags of `headstart demo`. */
 export interface DemoFlags {
-  backend?: string;
+  backend?: string | undefined;
   out: string;
-  json?: boolean;
+  json?: boolean | undefined;
 }
 
 /**

@@ -3,7 +3,7 @@ import { loadPlugins } from '../plugins/load-plugins.js';
 import { withTimeLimit } from '../plugins/time-limit.js';
 
 /** `headstart doctor`: which backends and engines work here, and why (not). */
-export async function doctor(flags: { json?: boolean }): Promise<void> {
+export async function doctor(flags: { json?: boolean | undefined }): Promise<void> {
   const report = await loadPlugins();
   const registry = getRegistry();
   const backends = await Promise.all(

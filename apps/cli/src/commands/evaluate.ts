@@ -8,9 +8,9 @@ import { createReporter, table } from '../output/reporter.js';
 export interface EvaluateFlags {
   model: string;
   data: string;
-  label?: string;
-  backend?: string;
-  json?: boolean;
+  label?: string | undefined;
+  backend?: string | undefined;
+  json?: boolean | undefined;
 }
 
 /** `headstart evaluate`: accuracy, loss, per-class figures and the confusion matrix. */

@@ -11,7 +11,10 @@ import { loadStartingPoint } from '../start-point.js';
  * `headstart import MODEL --out CKPT`: a model in a format some backend declares it imports (see
  * `findImporter`) as a headstart checkpoint.
  */
-export async function importModel(file: string, flags: { out: string; labels?: string; scale?: string }): Promise<void> {
+export async function importModel(
+  file: string,
+  flags: { out: string; labels?: string | undefined; scale?: string | undefined },
+): Promise<void> {
   const reporter = createReporter({ json: false });
   (await loadPlugins()).warnings.forEach((w) => reporter.warn(w));
   const importer = file.endsWith('.safetensors') ? undefined : await findImporter(file);

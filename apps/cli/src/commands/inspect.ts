@@ -2,7 +2,7 @@ import { inferShapes, isChain, outputsLogits, readManifest, type LayerShapes, ty
 import { table } from '../output/reporter.js';
 
 /** `headstart inspect`: what a checkpoint holds, read from its header only. */
-export async function inspect(file: string, flags: { json?: boolean }): Promise<void> {
+export async function inspect(file: string, flags: { json?: boolean | undefined }): Promise<void> {
   const { manifest, tensors } = await readManifest(file);
   const trainable = new Set(manifest.training?.trainable ?? []);
   const layers = inferShapes(manifest.spec);
@@ -96,6 +96,6 @@ function describeLrFind(f: LrFindRecord): string {
   return `lr: auto → ${f.lr} (lr-find, ${f.rule} rule, lr ${f.startLr} → ${f.endLr}, ${f.tested} of ${f.steps} steps of phase "${f.phase}")`;
 }
 
-function describePreprocessing(p: { kind: string; factor?: number }): string {
+function describePreprocessing(p: { kind: string; factor?: number | undefined }): string {
   return p.kind === 'scale' ? `scale 1/${p.factor}` : p.kind;
 }

@@ -33,21 +33,21 @@ import { strategyOptions } from './train.js';
 /** Flags of `headstart lr-find`: those of `train` that shape the phase tested, and the range test's own. */
 export interface LrFindFlags extends DataFlags {
   strategy: string;
-  backend?: string;
-  from?: string;
-  epochs?: string;
-  batchSize?: string;
-  head?: string;
-  freeze?: string[];
-  model?: string;
-  set?: string[];
-  startLr?: string;
-  endLr?: string;
-  steps?: string;
-  rule?: string;
+  backend?: string | undefined;
+  from?: string | undefined;
+  epochs?: string | undefined;
+  batchSize?: string | undefined;
+  head?: string | undefined;
+  freeze?: string[] | undefined;
+  model?: string | undefined;
+  set?: string[] | undefined;
+  startLr?: string | undefined;
+  endLr?: string | undefined;
+  steps?: string | undefined;
+  rule?: string | undefined;
   /** Write the curve as an SVG image to this file. */
-  svg?: string;
-  json?: boolean;
+  svg?: string | undefined;
+  json?: boolean | undefined;
 }
 
 /** Fewest steps of a test: the rules skip the first tenth and the last five. */

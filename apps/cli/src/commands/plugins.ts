@@ -7,7 +7,7 @@ import { table } from '../output/reporter.js';
 interface FormatRow {
   name: string;
   extensions: readonly string[];
-  directoryEntry?: string;
+  directoryEntry?: string | undefined;
   import: boolean;
   export: boolean;
 }
@@ -16,7 +16,7 @@ interface FormatRow {
  * `headstart plugins`: every registered plugin, its kind, package, version and origin, the formats
  * each backend imports and exports, and load errors.
  */
-export async function plugins(flags: { json?: boolean }): Promise<void> {
+export async function plugins(flags: { json?: boolean | undefined }): Promise<void> {
   const report = await loadPlugins();
   const registry = getRegistry();
   const rows = await Promise.all(

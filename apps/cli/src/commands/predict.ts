@@ -11,9 +11,9 @@ import { atomicFileOutput, stdoutOutput, type TextOutput } from '../output/text-
 export interface PredictFlags {
   model: string;
   data: string;
-  label?: string;
-  out?: string;
-  backend?: string;
+  label?: string | undefined;
+  out?: string | undefined;
+  backend?: string | undefined;
 }
 
 /**

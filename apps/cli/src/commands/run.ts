@@ -8,14 +8,14 @@ import { runPipeline } from '../pipeline/run-pipeline.js';
 
 /** Flags of `headstart run`. */
 export interface RunFlags {
-  resume?: boolean;
-  dryRun?: boolean;
-  checkpointEvery?: string;
-  json?: boolean;
+  resume?: boolean | undefined;
+  dryRun?: boolean | undefined;
+  checkpointEvery?: string | undefined;
+  json?: boolean | undefined;
   /** Redis URL: queue the stages for `headstart worker`s instead of training them here. */
-  queue?: string;
+  queue?: string | undefined;
   /** With `queue`: the folder the workers write to. */
-  store?: string;
+  store?: string | undefined;
 }
 
 /** `headstart run PIPELINE.yaml`: validate every stage, then run them in order. */

@@ -15,21 +15,21 @@ import { flagPaths } from '../flag-paths.js';
 /** Flags of `headstart train`. */
 export interface TrainFlags extends DataFlags {
   strategy: string;
-  backend?: string;
-  device?: string;
-  from?: string;
+  backend?: string | undefined;
+  device?: string | undefined;
+  from?: string | undefined;
   out: string;
-  epochs?: string;
-  lr?: string;
-  batchSize?: string;
-  head?: string;
-  freeze?: string[];
-  model?: string;
-  set?: string[];
-  checkpointEvery?: string;
-  resume?: boolean;
-  dryRun?: boolean;
-  json?: boolean;
+  epochs?: string | undefined;
+  lr?: string | undefined;
+  batchSize?: string | undefined;
+  head?: string | undefined;
+  freeze?: string[] | undefined;
+  model?: string | undefined;
+  set?: string[] | undefined;
+  checkpointEvery?: string | undefined;
+  resume?: boolean | undefined;
+  dryRun?: boolean | undefined;
+  json?: boolean | undefined;
 }
 
 /** `headstart train`: one strategy, one checkpoint. */

@@ -14,9 +14,9 @@ export interface WorkerFlags {
   queue: string;
   store: string;
   concurrency: string;
-  checkpointEvery?: string;
+  checkpointEvery?: string | undefined;
   stallAfter: string;
-  json?: boolean;
+  json?: boolean | undefined;
 }
 
 /**

@@ -22,9 +22,9 @@ import { watchJobs } from './watch-jobs.js';
 export interface QueueCompareFlags {
   out: string;
   queue: string;
-  store?: string;
-  backend?: string;
-  json?: boolean;
+  store?: string | undefined;
+  backend?: string | undefined;
+  json?: boolean | undefined;
 }
 
 /** Retries of a run failing for a passing reason (its worker's host lost, a lock still held there). */

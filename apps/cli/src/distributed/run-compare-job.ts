@@ -16,7 +16,7 @@ import { queueName } from './queue-name.js';
 export interface WorkerEnv {
   /** The worker's `--store`: each queue's runs go to `<store>/<queue>/`. */
   store: string;
-  checkpointEvery?: CheckpointInterval;
+  checkpointEvery?: CheckpointInterval | undefined;
   emit: EventSink;
   signal: AbortSignal;
 }
@@ -24,7 +24,7 @@ export interface WorkerEnv {
 /** What a finished compare job returns to the coordinator: the engine, and an arm's result. */
 export interface CompareJobResult {
   engine: string;
-  result?: RunResult;
+  result?: RunResult | undefined;
 }
 
 /**

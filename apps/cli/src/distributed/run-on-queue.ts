@@ -19,10 +19,10 @@ import { watchJobs } from './watch-jobs.js';
 /** Flags of `headstart run --queue`. */
 export interface QueueRunFlags {
   queue: string;
-  store?: string;
-  resume?: boolean;
-  dryRun?: boolean;
-  json?: boolean;
+  store?: string | undefined;
+  resume?: boolean | undefined;
+  dryRun?: boolean | undefined;
+  json?: boolean | undefined;
 }
 
 /** A stage failing for a passing reason is retried, as a compare run is; a failed stage fails the stages after it. */

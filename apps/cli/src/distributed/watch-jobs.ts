@@ -4,10 +4,10 @@ import { type QueueUrl, scrub } from './queue-url.js';
 
 /** What a worker reports of a run at each epoch's end (see serve-queues). */
 interface Progress {
-  epoch?: number;
-  epochs?: number;
-  loss?: number;
-  worker?: string;
+  epoch?: number | undefined;
+  epochs?: number | undefined;
+  loss?: number | undefined;
+  worker?: string | undefined;
 }
 
 /**

@@ -9,9 +9,9 @@ export interface ExperimentArm {
   /** `source`: start from the model pre-trained on the source classes; `none`: from scratch. */
   from: 'source' | 'none';
   /** What it does, in words, for the report's reading (default: the strategy's usual description). */
-  description?: string;
+  description?: string | undefined;
   /** Image augmentation of its training batches, as `--augment` takes it (`crop=1,shift=1`). */
-  augment?: string;
+  augment?: string | undefined;
 }
 
 /**
@@ -23,15 +23,21 @@ export interface Experiment {
   /** Labelled data of the target task (and of the source, unless `source.data` or `source.model` says otherwise). */
   data: string;
   label: string;
-  scale?: number;
-  inputShape?: number[];
+  scale?: number | undefined;
+  inputShape?: number[] | undefined;
   /**
    * Pre-training: `strategy` on `labels` of `data` (default: the top-level data), once per seed; or a
    * trained `model` (checkpoint or model file) used as it is.
    */
-  source: { data?: string; labels?: Label[]; model?: string; strategy: string; options: Record<string, unknown> };
+  source: {
+    data?: string | undefined;
+    labels?: Label[] | undefined;
+    model?: string | undefined;
+    strategy: string;
+    options: Record<string, unknown>;
+  };
   /** The target task: its classes (default all), the fraction held out for testing, the label budgets. */
-  target: { labels?: Label[]; testFraction: number; budgets: number[] };
+  target: { labels?: Label[] | undefined; testFraction: number; budgets: number[] };
   arms: ExperimentArm[];
   seeds: number[];
 }
@@ -47,7 +53,7 @@ export interface RunResult {
   /** Training time of the run alone. */
   seconds: number;
   /** Validation-free learning curve: training loss and accuracy per epoch, all phases in order. */
-  curve: { loss: number; accuracy?: number }[];
+  curve: { loss: number; accuracy?: number | undefined }[];
   checkpoint: string;
   provenance: string[];
 }

@@ -206,7 +206,7 @@ export function reportHtml(
   results: RunResult[],
   readings: string[],
   engine: string,
-  options: { baseDir?: string } = {},
+  options: { baseDir?: string | undefined } = {},
 ): string {
   const [header, ...rows] = resultsTable(e, summaries);
   const table =

@@ -41,6 +41,6 @@ async function resumedCurve(checkpoint: string, side: string): Promise<Curve> {
   return [...earlier, ...(manifest.training?.history ?? []).map(point)];
 }
 
-function point(metrics: { loss: number; accuracy?: number }): Curve[number] {
+function point(metrics: { loss: number; accuracy?: number | undefined }): Curve[number] {
   return { loss: metrics.loss, ...(metrics.accuracy !== undefined ? { accuracy: metrics.accuracy } : {}) };
 }

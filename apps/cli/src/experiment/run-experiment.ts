@@ -31,12 +31,12 @@ export interface ExperimentEnv {
   /** Called after each run, for progress. */
   onResult?(result: RunResult, done: number, total: number): void;
   /** Periodic resumable checkpoints (default: runTraining's). */
-  checkpointEvery?: CheckpointInterval;
+  checkpointEvery?: CheckpointInterval | undefined;
   /**
    * Continue a run from the resumable checkpoint an interrupted attempt left (a worker taking over
    * a lost worker's run); without it every run starts over, as a local `compare` does.
    */
-  continueInterrupted?: boolean;
+  continueInterrupted?: boolean | undefined;
 }
 
 /** Run every arm at every budget and seed; the source model is pre-trained once per seed. */

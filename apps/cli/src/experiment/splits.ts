@@ -13,7 +13,7 @@ import type { Experiment } from './experiment.js';
 /** The data of one seed: source classes, the target's test set and its pool of training samples. */
 export interface SeedData {
   /** Labelled pre-training data; absent when the source is a trained model. */
-  source?: Dataset;
+  source?: Dataset | undefined;
   pool: Dataset;
   test: Dataset;
   /** Source images and the target pool, without labels: what unsupervised pre-training may see. */
@@ -24,7 +24,7 @@ export interface SeedData {
 /** The experiment's data, loaded and preprocessed once. */
 export interface ExperimentData {
   target: Dataset;
-  source?: Dataset;
+  source?: Dataset | undefined;
   preprocessing: Preprocessing;
 }
 

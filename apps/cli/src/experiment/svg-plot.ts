@@ -94,11 +94,11 @@ export interface AxesOptions {
   y: Scale;
   xTicks: number[];
   yTicks: number[];
-  xFormat?: (v: number) => string;
-  yFormat?: (v: number) => string;
-  xLabel?: string;
-  yLabel?: string;
-  fontSize?: number;
+  xFormat?: ((v: number) => string) | undefined;
+  yFormat?: ((v: number) => string) | undefined;
+  xLabel?: string | undefined;
+  yLabel?: string | undefined;
+  fontSize?: number | undefined;
 }
 
 /** Grid lines, the two axes, tick labels and axis titles around the plot area the scales span. */

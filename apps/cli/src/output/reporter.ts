@@ -15,7 +15,7 @@ export interface Reporter {
 }
 
 /** JSON lines when asked (`--json`) or when stdout is not a terminal; progress bars otherwise. */
-export function createReporter(options: { json?: boolean }): Reporter {
+export function createReporter(options: { json?: boolean | undefined }): Reporter {
   const json = options.json === true || !process.stdout.isTTY;
   return json ? jsonReporter() : terminalReporter();
 }

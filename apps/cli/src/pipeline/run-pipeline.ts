@@ -28,8 +28,8 @@ export interface PipelineRunOptions {
   /** The pipeline file, for messages. */
   file: string;
   resume: boolean;
-  dryRun?: boolean;
-  checkpointEvery?: CheckpointInterval;
+  dryRun?: boolean | undefined;
+  checkpointEvery?: CheckpointInterval | undefined;
   emit: EventSink;
   signal: AbortSignal;
 }
@@ -119,12 +119,12 @@ export interface StageEnv {
   backend: Backend;
   engine: string;
   /** What the backend computes on, as provenance records it (`cpu`, `cuda:1`). */
-  device?: string;
+  device?: string | undefined;
   resume: boolean;
   /** Replace what an earlier run left at the stage's checkpoint (a worker retraining a stage). */
-  startOver?: boolean;
-  dryRun?: boolean;
-  checkpointEvery?: CheckpointInterval;
+  startOver?: boolean | undefined;
+  dryRun?: boolean | undefined;
+  checkpointEvery?: CheckpointInterval | undefined;
   emit: EventSink;
   signal: AbortSignal;
 }

@@ -17,9 +17,9 @@ export interface PluginSource {
   source: string;
   /** `builtin`, `dependency` (project package.json) or `config` (headstart.config). */
   origin: 'builtin' | 'dependency' | 'config';
-  version?: string;
+  version?: string | undefined;
   entry: string;
-  error?: string;
+  error?: string | undefined;
 }
 
 /** What discovery found. */

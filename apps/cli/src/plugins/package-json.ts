@@ -2,17 +2,17 @@ import { readFile, stat } from 'node:fs/promises';
 
 /** The `headstart` field of a plugin package's package.json: entry points by kind. */
 export interface HeadstartField {
-  strategies?: string;
-  backends?: string;
-  loaders?: string;
+  strategies?: string | undefined;
+  backends?: string | undefined;
+  loaders?: string | undefined;
 }
 
 /** What plugin discovery takes from a package.json, each field checked for its type. */
 export interface PackageJson {
-  name?: string;
-  version?: string;
+  name?: string | undefined;
+  version?: string | undefined;
   /** Entry point paths, when the package is a headstart plugin. */
-  headstart?: HeadstartField;
+  headstart?: HeadstartField | undefined;
   /** Names in `dependencies`, `devDependencies` and `optionalDependencies`. */
   dependencies: string[];
 }

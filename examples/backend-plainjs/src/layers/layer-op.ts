@@ -3,9 +3,9 @@ export interface PassMode {
   /** Training: dropout drops, and batch norm (unless frozen) uses the batch's statistics. */
   training: boolean;
   /** Batch-norm layers that normalise by their moving statistics even while training. */
-  frozenBatchNorm?: ReadonlySet<string>;
+  frozenBatchNorm?: ReadonlySet<string> | undefined;
   /** `mixSeeds(seed, step)` of this training step: dropout masks derive from it and the layer's index. */
-  dropoutSeed?: number;
+  dropoutSeed?: number | undefined;
 }
 
 /** Gradients of the trained parameters, by parameter name, accumulated by `backward`. Frozen parameters have none. */

@@ -5,15 +5,15 @@ import { graphGradients } from './gradient-graph.js';
 
 /** Options of {@link checkGradients}. */
 export interface CheckOptions {
-  loss?: LossKind;
-  n?: number;
+  loss?: LossKind | undefined;
+  n?: number | undefined;
   /** Parameters to check (default: every non-statistic), plus `x` for the input. */
-  wrt?: string[];
-  training?: boolean;
-  frozenBatchNorm?: string[];
+  wrt?: string[] | undefined;
+  training?: boolean | undefined;
+  frozenBatchNorm?: string[] | undefined;
   /** Dropout layers to give a random mask. */
-  dropout?: { layer: string; rate: number }[];
-  seed?: number;
+  dropout?: { layer: string; rate: number }[] | undefined;
+  seed?: number | undefined;
 }
 
 /** Random float64 values in [-1, 1). */

@@ -26,9 +26,9 @@ export interface GradientRun {
   n: number;
   /** Parameters to differentiate; `x` for the input. */
   wrt: string[];
-  training?: boolean;
-  frozenBatchNorm?: Set<string>;
-  masks?: Map<string, Float64Array>;
+  training?: boolean | undefined;
+  frozenBatchNorm?: Set<string> | undefined;
+  masks?: Map<string, Float64Array> | undefined;
 }
 
 /**

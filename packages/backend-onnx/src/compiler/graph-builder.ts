@@ -131,7 +131,12 @@ export class GraphBuilder {
   }
 
   /** Append a node with several outputs; returns their names. An empty hint leaves an output unused. */
-  opMulti(opType: string, inputs: string[], attributes: Attributes, outs: { shape: Dim[]; hint: string; type?: ElementType }[]): string[] {
+  opMulti(
+    opType: string,
+    inputs: string[],
+    attributes: Attributes,
+    outs: { shape: Dim[]; hint: string; type?: ElementType | undefined }[],
+  ): string[] {
     const names = outs.map((o) => {
       const name = this.fresh(o.hint);
       this.record(name, o.shape, o.type ?? 'float32');

@@ -12,7 +12,7 @@ export interface LossValues {
   /** Gradient of `mean` with respect to the model output (the logits for cross-entropy). */
   dOutput: string;
   /** Correctly classified samples (scalar float), for cross-entropy. */
-  correct?: string;
+  correct?: string | undefined;
 }
 
 /** `1/N` for the batch of `x`, computed in the graph so any batch size works. */

@@ -67,5 +67,5 @@ export class Tape {
 /** Where ops are emitted: the builder, and the tape when gradients will be wanted. */
 export interface EmitContext {
   b: GraphBuilder;
-  tape?: Tape;
+  tape?: Tape | undefined;
 }

@@ -36,7 +36,7 @@ export interface TrainGraphOptions {
   loss: LossKind;
   /** Cross-entropy's options: class weights (for `correct`) and distillation (a `teacher` input). */
   lossOptions?: LossOptions | undefined;
-  l2sp?: { weight: number; reference: NamedTensors };
+  l2sp?: { weight: number; reference: NamedTensors } | undefined;
 }
 
 /** A dropout mask the caller feeds each step. */

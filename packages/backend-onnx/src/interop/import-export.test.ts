@@ -99,7 +99,7 @@ describe('import of a PyTorch-style ONNX CNN', () => {
       layers: [...base, { type: 'dense', name: 'head', units: 3, activation: 'softmax' }],
     });
     const weights: NamedTensors = new Map([...imported.weights].filter(([name]) => !name.startsWith('fc.')));
-    const model = await backend.createModel(spec, weights, { seed: 1 });
+    const model = await backend.createModel(spec, weights, { seed: 1, fresh: ['head'] });
     const trainer = model.trainer({
       trainable: ['head.kernel', 'head.bias'],
       groups: [{ name: 'head', params: ['head.kernel', 'head.bias'], lr: 0.05 }],

@@ -41,9 +41,9 @@ export interface MappedValue {
   /** Its channels-last sample shape. */
   shape: number[];
   /** Set for an NCHW image `[C, H, W]` flattened in PyTorch's C,H,W order: a dense layer reading it reorders its rows. */
-  flattenedImage?: [number, number, number];
+  flattenedImage?: [number, number, number] | undefined;
   /** Set for a global average pool's output: `[N, C, 1, 1]` in ONNX, `[C]` here, so a Flatten of it is itself. */
-  pooled?: boolean;
+  pooled?: boolean | undefined;
 }
 
 /** What a value carries beyond its layer and shape. */
@@ -177,7 +177,7 @@ export interface GraphInput {
   /** `[features]`, or `[H, W, C]` for an NCHW image input. */
   shape: number[];
   /** The batch size when the graph fixes it (a PyTorch export without dynamic axes), else undefined. */
-  fixedBatch?: number;
+  fixedBatch?: number | undefined;
 }
 
 /** @throws HeadstartError (NOT_SUPPORTED) unless the graph has one float input `[N, F]` or `[N, C, H, W]` of fixed sample size. */
@@ -230,7 +230,7 @@ export interface GraphStart {
   /** Index of the first node to map; earlier nodes are taken to compute `from`. */
   firstNode: number;
   /** Layer names already taken. */
-  reserved?: string[];
+  reserved?: string[] | undefined;
 }
 
 /**

@@ -10,9 +10,9 @@ const GRAPH_MORE = { quantizationAnnotation: 14, sparseInitializer: 15 } as cons
  * messages to rewrite in turn. Every other field is copied byte for byte.
  */
 interface MessageNames {
-  values?: readonly number[];
-  nodeNames?: readonly number[];
-  messages?: Readonly<Record<number, () => MessageNames>>;
+  values?: readonly number[] | undefined;
+  nodeNames?: readonly number[] | undefined;
+  messages?: Readonly<Record<number, () => MessageNames>> | undefined;
 }
 
 // Field numbers as in onnx/onnx.proto. A subgraph (If, Loop, Scan) is renamed like the main graph, so

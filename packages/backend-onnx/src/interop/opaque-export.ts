@@ -172,7 +172,7 @@ async function probeBatch(
   block: ModelProto,
   input: GraphInput,
   output: ValueInfoProto,
-): Promise<{ bytes: Uint8Array; fixedBatch?: number }> {
+): Promise<{ bytes: Uint8Array; fixedBatch?: number | undefined }> {
   const graph = block.graph!;
   const inputInfo = graph.input!.find((i) => i.name === input.name)!;
   const symbolic = rewriteGraph(bytes, graph, {

@@ -72,7 +72,7 @@ export async function importWithOpaqueBase(
     );
   // The earliest cut whose tail maps; else the whole model, the file itself, is the block.
   const initializers = Constants.of(graph);
-  let chosen: { cut: ShapedCut; tail?: GraphMapper; bytes: Uint8Array } = { cut: last, bytes };
+  let chosen: { cut: ShapedCut; tail?: GraphMapper | undefined; bytes: Uint8Array } = { cut: last, bytes };
   for (const cut of candidates.slice(0, -1)) {
     const tail = tryTail(file, graph, initializers, cut);
     if (!tail) continue;

@@ -4,8 +4,8 @@ import { DataType } from '../onnx/onnx-proto.js';
 
 /** An `OperatorSetIdProto`: a domain (`''` is the default ONNX domain) and its version. */
 export interface OperatorSetId {
-  domain?: string;
-  version?: number;
+  domain?: string | undefined;
+  version?: number | undefined;
 }
 
 /** The opsets of the default domain whose operator changes {@link BREAKING} lists. */
@@ -30,7 +30,7 @@ const REDUCTIONS_18 = [
  * to an input or removed). Changes that only add types or optional attributes and inputs with the
  * old behaviour as default are compatible and not listed. From the ONNX operator changelog, 7–23.
  */
-const BREAKING: Readonly<Record<string, readonly { version: number; gone?: string }[]>> = {
+const BREAKING: Readonly<Record<string, readonly { version: number; gone?: string | undefined }[]>> = {
   BatchNormalization: [{ version: 9, gone: 'spatial' }],
   Upsample: [{ version: 9, gone: 'scales' }],
   Scan: [{ version: 9 }],

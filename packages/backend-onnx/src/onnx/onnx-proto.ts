@@ -8,83 +8,83 @@ export const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5,
 
 /** A `TensorProto` as plain data (a subset of the fields). */
 export interface TensorProto {
-  name?: string;
-  dims?: number[];
-  dataType?: number;
-  rawData?: Uint8Array;
-  floatData?: number[];
-  int32Data?: number[];
-  int64Data?: number[];
-  doubleData?: number[];
-  dataLocation?: number;
+  name?: string | undefined;
+  dims?: number[] | undefined;
+  dataType?: number | undefined;
+  rawData?: Uint8Array | undefined;
+  floatData?: number[] | undefined;
+  int32Data?: number[] | undefined;
+  int64Data?: number[] | undefined;
+  doubleData?: number[] | undefined;
+  dataLocation?: number | undefined;
 }
 
 /** An `AttributeProto` as plain data. */
 export interface AttributeProto {
   name: string;
   type: number;
-  f?: number;
-  i?: number;
-  s?: Uint8Array;
-  t?: TensorProto;
-  floats?: number[];
-  ints?: number[];
+  f?: number | undefined;
+  i?: number | undefined;
+  s?: Uint8Array | undefined;
+  t?: TensorProto | undefined;
+  floats?: number[] | undefined;
+  ints?: number[] | undefined;
   /** A subgraph (the body of `Scan` or `Loop`). */
-  g?: GraphProto;
+  g?: GraphProto | undefined;
   /** Several subgraphs. */
-  graphs?: GraphProto[];
+  graphs?: GraphProto[] | undefined;
 }
 
 /** A `NodeProto` as plain data. */
 export interface NodeProto {
   input: string[];
   output: string[];
-  name?: string;
+  name?: string | undefined;
   opType: string;
-  domain?: string;
-  attribute?: AttributeProto[];
+  domain?: string | undefined;
+  attribute?: AttributeProto[] | undefined;
 }
 
 /** One dimension of a `TensorShapeProto`: a fixed size or a symbolic name (the batch). */
 export interface DimensionProto {
-  dimValue?: number;
-  dimParam?: string;
+  dimValue?: number | undefined;
+  dimParam?: string | undefined;
 }
 
 /** A `ValueInfoProto` of a tensor, as plain data. */
 export interface ValueInfoProto {
   name: string;
-  type?: { tensorType?: { elemType?: number; shape?: { dim?: DimensionProto[] } } };
+  type?: { tensorType?: { elemType?: number; shape?: { dim?: DimensionProto[] | undefined } } } | undefined;
 }
 
 /** A `GraphProto` as plain data. */
 export interface GraphProto {
-  name?: string;
-  node?: NodeProto[];
-  initializer?: TensorProto[];
-  input?: ValueInfoProto[];
-  output?: ValueInfoProto[];
+  name?: string | undefined;
+  node?: NodeProto[] | undefined;
+  initializer?: TensorProto[] | undefined;
+  input?: ValueInfoProto[] | undefined;
+  output?: ValueInfoProto[] | undefined;
   /** Types and shapes of intermediate values, when the producer recorded them. */
-  valueInfo?: ValueInfoProto[];
+  valueInfo?: ValueInfoProto[] | undefined;
 }
 
 /** A model-local function (`FunctionProto`) as plain data: read only, to see which ops its body uses. */
 export interface FunctionProto {
-  name?: string;
-  domain?: string;
-  node?: NodeProto[];
-  opsetImport?: { domain?: string; version?: number }[];
+  name?: string | undefined;
+  domain?: string | undefined;
+  node?: NodeProto[] | undefined;
+  opsetImport?: { domain?: string | undefined; version?: number | undefined }[] | undefined;
 }
 
 /** A `ModelProto` as plain data. */
 export interface ModelProto {
-  irVersion?: number;
-  opsetImport?: { domain?: string; version?: number }[];
-  producerName?: string;
-  producerVersion?: string;
-  graph?: GraphProto;
-  metadataProps?: { key: string; value: string }[];
-  functions?: FunctionProto[];
+  irVersion?: number | undefined;
+  opsetImport?: { domain?: string | undefined; version?: number | undefined }[] | undefined;
+  producerName?: string | undefined;
+  producerVersion?: string | undefined;
+  graph?: GraphProto | undefined;
+  metadataProps?: { key: string; value: string }[] | undefined;
+  functions?: FunctionProto[] | undefined;
 }
 
 const field = (type: string, id: number, rule?: 'repeated'): { type: string; id: number; rule?: string } =>

@@ -16,7 +16,7 @@ export interface GraphSelection {
   /** The graph's outputs, replacing the original ones. */
   outputs: ValueInfoProto[];
   /** Inputs to add after the kept ones (a kept input with a new type: drop it with `input` and add it here). */
-  inputs?: ValueInfoProto[];
+  inputs?: ValueInfoProto[] | undefined;
 }
 
 /**
@@ -72,7 +72,7 @@ export interface WireField {
   /** The whole field: tag and value. */
   raw: Uint8Array;
   /** The value of a length-delimited field, without its length. */
-  payload?: Uint8Array;
+  payload?: Uint8Array | undefined;
 }
 
 /** The fields of a protobuf message, in wire order. */

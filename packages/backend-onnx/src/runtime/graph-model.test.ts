@@ -238,7 +238,10 @@ describe('graph models on onnx', () => {
         { type: 'dense', name: 'head', units: 10, activation: 'softmax' },
       ],
     });
-    const model = await backend.createModel(spec, new Map([['base.graph', imported.weights.get('base.graph')!]]), { seed: 3 });
+    const model = await backend.createModel(spec, new Map([['base.graph', imported.weights.get('base.graph')!]]), {
+      seed: 3,
+      fresh: ['a', 'b', 'head'],
+    });
     const before = await accuracy(model);
     const names = ['a.kernel', 'a.bias', 'b.kernel', 'b.bias', 'head.kernel', 'head.bias'];
     await train(

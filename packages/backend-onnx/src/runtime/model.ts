@@ -28,7 +28,8 @@ const PREDICT_CHUNK = 4096;
 
 /**
  * A live model on onnxruntime: parameters as tensors and a forward session built once. Parameters
- * missing from `weights` get core's seeded initial values, so a new head can sit on a loaded base.
+ * missing from `weights` get core's seeded initial values (the backend's `createModel` has checked
+ * with `givenWeights` that only the layers asked to start fresh are missing).
  * A model starting with an opaque ONNX block runs the block in its own session ahead of the rest
  * (see {@link createOpaqueBaseModel}).
  */

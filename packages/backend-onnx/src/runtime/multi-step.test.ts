@@ -61,7 +61,7 @@ interface Case {
   spec: ModelSpecInput;
   options: (names: string[], shapes: ReturnType<typeof parameterShapes>) => TrainerOptions;
   sizes: number[];
-  mse?: boolean;
+  mse?: boolean | undefined;
 }
 
 const all = (names: string[], lr = 0.05): TrainerOptions['groups'] => [{ name: 'all', params: names, lr }];

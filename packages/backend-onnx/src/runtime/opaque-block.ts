@@ -31,7 +31,7 @@ export class OpaqueBlock {
     settings: SessionSettings,
     layer: OnnxLayer,
     graph: TensorData,
-    options: { quiet?: boolean } = {},
+    options: { quiet?: boolean | undefined } = {},
   ): Promise<OpaqueBlock> {
     const bytes = blockGraphBytes(layer, graph);
     let session: InferenceSession;

@@ -15,7 +15,7 @@ let loading: Promise<RuntimeLoad> | undefined;
 export function loadRuntime(): Promise<RuntimeLoad> {
   loading ??= import('onnxruntime-node').then(
     (module): RuntimeLoad => {
-      const ort = ((module as unknown as { default?: OrtModule }).default ?? module) as OrtModule;
+      const ort = ((module as unknown as { default?: OrtModule | undefined }).default ?? module) as OrtModule;
       return { ort, version: ort.env.versions.node ?? ort.env.versions.common ?? 'unknown' };
     },
     (error: unknown): RuntimeLoad => ({ error: error instanceof Error ? error.message.split('\n')[0]! : String(error) }),

@@ -9,9 +9,9 @@ import { threadsFor } from './threads.js';
 export interface SessionSettings {
   ort: OrtModule;
   /** Fixed thread count; default: chosen per session by {@link threadsFor}. */
-  threads?: number;
+  threads?: number | undefined;
   /** Device every session runs on; default: the CPU. */
-  device?: Device;
+  device?: Device | undefined;
 }
 
 /**

@@ -33,10 +33,10 @@ interface Case {
   name: string;
   optimizer: OptimizerConfig;
   /** Weight decay of the hidden layer's group and the output layer's group. */
-  decay?: [number, number];
-  lrs?: [number, number];
-  lrScale?: number;
-  l2sp?: number;
+  decay?: [number, number] | undefined;
+  lrs?: [number, number] | undefined;
+  lrScale?: number | undefined;
+  l2sp?: number | undefined;
 }
 
 /**

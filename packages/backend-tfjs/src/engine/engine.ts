@@ -19,7 +19,7 @@ export interface EngineSet {
   /** One line per candidate that was tried: why it was taken or skipped. */
   reasons: string[];
   /** The engine {@link ENGINE_VARIABLE} forced, if any. */
-  forced?: EngineName;
+  forced?: EngineName | undefined;
 }
 
 /** The engine one model runs on, and why. */
@@ -175,7 +175,7 @@ async function startCpu(before: readonly EngineName[]): Promise<{ detail: string
   if (!(await tf.setBackend('cpu'))) return { skip: 'the tfjs cpu backend did not initialise' };
   await tf.ready();
   // The cpu backend prints its own "install tfjs-node" banner on first use; our note already said so.
-  const backend = tf.findBackend('cpu') as { firstUse?: boolean } | null;
+  const backend = tf.findBackend('cpu') as { firstUse?: boolean | undefined } | null;
   if (backend && 'firstUse' in backend) backend.firstUse = false;
   const use = before.includes('wasm') ? 'used for models the wasm engine cannot train' : 'used for every model';
   return { detail: `cpu engine ready (tfjs backend "cpu", pure JS): ${use}` };

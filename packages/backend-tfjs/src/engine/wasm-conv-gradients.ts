@@ -54,23 +54,23 @@ interface KernelArgs<Inputs extends string, Attrs> {
 interface FilterGradientAttrs {
   strides: [number, number] | number;
   pad: Pad;
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil' | undefined;
   filterShape: [number, number, number, number];
-  dataFormat?: 'NHWC' | 'NCHW';
-  dilations?: [number, number] | number;
+  dataFormat?: 'NHWC' | 'NCHW' | undefined;
+  dilations?: [number, number] | number | undefined;
 }
 
 interface PoolGradientAttrs {
   filterSize: [number, number] | number;
   strides: [number, number] | number;
   pad: Pad;
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil' | undefined;
 }
 
 interface InputGradientAttrs {
   strides: [number, number] | number;
   pad: Pad;
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil' | undefined;
   inputShape: [number, number, number, number];
   dilations: [number, number] | number;
 }

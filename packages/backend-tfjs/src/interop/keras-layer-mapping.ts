@@ -6,7 +6,7 @@ export interface KerasLayer {
   class_name: string;
   config: Record<string, unknown>;
   /** Functional models only: which layers feed this one. */
-  inbound_nodes?: unknown;
+  inbound_nodes?: unknown | undefined;
 }
 
 /** A mapped layer and where its weights come from. */
@@ -15,9 +15,9 @@ export interface MappedLayer {
   /** The Keras layer name its weights are stored under (`<kerasName>/kernel`). */
   kerasName: string;
   /** Batch norm without `center` has no beta (0); without `scale`, no gamma (1). */
-  absent?: ('gamma' | 'beta')[];
+  absent?: ('gamma' | 'beta')[] | undefined;
   /** The axis a batch norm, softmax or concatenate layer works over, checked against the input rank once shapes are known. */
-  axis?: number;
+  axis?: number | undefined;
 }
 
 /** Keras classes headstart has a layer for, for error messages. */

@@ -105,7 +105,7 @@ function checkInbound(file: string, keras: KerasLayer, inputs: string[], valueNa
 
 /** A functional model's one output must be its last layer (the model output of a spec). */
 function checkOutput(file: string, model: { config?: unknown }, valueNames: Map<string, string>, mapped: MappedLayer[]): void {
-  const config = model.config as { input_layers?: unknown[]; output_layers?: unknown[] } | undefined;
+  const config = model.config as { input_layers?: unknown[] | undefined; output_layers?: unknown[] | undefined } | undefined;
   for (const [key, what] of [
     ['input_layers', 'inputs'],
     ['output_layers', 'outputs'],

@@ -10,7 +10,7 @@ export interface WeightEntry {
   shape: number[];
   dtype: string;
   /** Quantized storage: `value = stored · scale + min` for uint8/uint16; float16 has neither. */
-  quantization?: { dtype: string; scale?: number; min?: number };
+  quantization?: { dtype: string; scale?: number | undefined; min?: number | undefined } | undefined;
 }
 
 /** A group of weights stored in one or more shard files, concatenated in order. */
@@ -24,12 +24,12 @@ export interface WeightGroup {
  * it. `modelTopology` is the Keras model config (for the converter, wrapped in `model_config`).
  */
 export interface LayersModelJson {
-  format?: string;
-  generatedBy?: string;
-  convertedBy?: string | null;
+  format?: string | undefined;
+  generatedBy?: string | undefined;
+  convertedBy?: string | null | undefined;
   modelTopology: unknown;
   weightsManifest: WeightGroup[];
-  userDefinedMetadata?: Record<string, unknown>;
+  userDefinedMetadata?: Record<string, unknown> | undefined;
 }
 
 /** Where an export writes: the model.json file and the one weights shard beside it. */

@@ -369,7 +369,7 @@ function withEntry(manifest: Record<string, unknown>[], index: number, change: R
 interface KerasLayerJson {
   class_name: string;
   config: Record<string, unknown>;
-  inbound_nodes?: unknown;
+  inbound_nodes?: unknown | undefined;
 }
 
 /**

@@ -14,13 +14,13 @@ export interface ForwardMode {
   /** Training mode: dropout is active and unfrozen batch-norm layers use batch statistics. */
   training: boolean;
   /** Batch-norm layers that stay in inference mode while training. */
-  frozenBatchNorm?: ReadonlySet<string>;
+  frozenBatchNorm?: ReadonlySet<string> | undefined;
   /** Seed of this pass's dropout masks (training only). Default 0. */
-  dropoutSeed?: number;
+  dropoutSeed?: number | undefined;
   /** Stop before the model's final softmax and return logits. */
-  logits?: boolean;
+  logits?: boolean | undefined;
   /** Receives the statistics of each training-mode batch-norm layer. */
-  onBatchStatistics?: (statistics: BatchStatistics) => void;
+  onBatchStatistics?: ((statistics: BatchStatistics) => void) | undefined;
 }
 
 /** One layer's computation on a batch (the batch is the leading axis). */

@@ -1,20 +1,22 @@
-import { requireChain, validateSpec, type Backend, type Batch, type Model, type ModelSpec, type NamedTensors, type Trainer } from '@headstart/core';
+import { createRng, initializeWeights, requireChain, validateSpec, type Backend, type Batch, type Model, type ModelSpec, type NamedTensors, type Trainer } from '@headstart/core';
 import { createReferenceBackend } from '../reference/reference-backend.js';
 
 /** How a broken backend departs from the float64 reference. */
 export interface Breakage {
   /** Compute this spec instead of the one given (same parameters), while reporting the given one. */
-  computes?: (spec: ModelSpec) => ModelSpec;
+  computes?: ((spec: ModelSpec) => ModelSpec) | undefined;
   /** Change predictions on their way out. */
-  predict?: (outputs: Float32Array) => Float32Array;
+  predict?: ((outputs: Float32Array) => Float32Array) | undefined;
   /** Replace a trainer's step (call `inner` for the real one). */
-  step?: (inner: Trainer['step'], model: Model, ...args: Parameters<Trainer['step']>) => ReturnType<Trainer['step']>;
+  step?: ((inner: Trainer['step'], model: Model, ...args: Parameters<Trainer['step']>) => ReturnType<Trainer['step']>) | undefined;
   /** Give the trainer a `stepMany` (call `step` for its step, broken or not). */
-  stepMany?: (step: Trainer['step'], ...args: Parameters<NonNullable<Trainer['stepMany']>>) => ReturnType<NonNullable<Trainer['stepMany']>>;
+  stepMany?: ((step: Trainer['step'], ...args: Parameters<NonNullable<Trainer['stepMany']>>) => ReturnType<NonNullable<Trainer['stepMany']>>) | undefined;
   /** Ignore restored optimizer state. */
-  dropsState?: boolean;
+  dropsState?: boolean | undefined;
   /** Report itself unavailable. */
-  unavailable?: boolean;
+  unavailable?: boolean | undefined;
+  /** Fill parameters missing from the weights given with fresh values, silently. */
+  fillsMissingWeights?: boolean | undefined;
 }
 
 /** The float64 reference backend with one deliberate fault, to show which checks catch it. */
@@ -25,7 +27,9 @@ export function brokenBackend(breakage: Breakage): Backend {
     name: 'broken',
     probe: async () => (breakage.unavailable ? { available: false, reasons: ['no engine in this test'] } : inner.probe()),
     async createModel(spec, weights, options) {
-      const model = await inner.createModel(breakage.computes ? validateSpec(breakage.computes(spec)) : spec, weights, options);
+      const filled =
+        breakage.fillsMissingWeights && weights ? new Map([...initializeWeights(spec, createRng(options?.seed ?? 0)), ...weights]) : weights;
+      const model = await inner.createModel(breakage.computes ? validateSpec(breakage.computes(spec)) : spec, filled, options);
       const broken: Model = {
         spec: validateSpec(spec),
         engine: 'broken/float64',

@@ -108,7 +108,7 @@ function trainerOptions(lossOptions: LossOptions): TrainerOptions {
 interface LossRecord {
   losses: number[];
   weights: NamedTensors;
-  lossSum?: number;
+  lossSum?: number | undefined;
 }
 
 async function compareCase(ctx: CheckContext, expected: Expected, c: LossCase): Promise<Skip | undefined> {

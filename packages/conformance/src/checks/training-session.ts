@@ -37,7 +37,7 @@ export async function startTraining(
   backend: Backend,
   spec: ModelSpec,
   options: TrainerOptions,
-  from: { weights?: NamedTensors; weightsSeed?: number; state?: NamedTensors },
+  from: { weights?: NamedTensors | undefined; weightsSeed?: number | undefined; state?: NamedTensors | undefined },
 ): Promise<TrainingSession> {
   const model = await backend.createModel(spec, from.weights ?? sampleWeights(spec, from.weightsSeed ?? 0), { seed: MODEL_SEED });
   const trainer = model.trainer(options);

@@ -1,4 +1,4 @@
-import { createRng, initializeWeights, parameterShapes } from '@headstart/core';
+import { createRng, initializeWeights, isUserError, parameterShapes } from '@headstart/core';
 import type { ConformanceCheck } from '../check.js';
 import { sampleInputs, sampleWeights } from '../fixtures/sample-data.js';
 import { CNN_SPEC, MLP_SPEC, STRIDED_SPEC } from '../fixtures/specs.js';
@@ -50,6 +50,38 @@ export const weightChecks: ConformanceCheck[] = [
         } finally {
           model.dispose();
         }
+      }
+    },
+  },
+  {
+    id: 'weights.missing',
+    title:
+      'createModel refuses weights that lack a parameter, naming it; with `fresh` naming its layer, that layer starts from the seeded initializer and the rest from the weights given',
+    async run(ctx) {
+      const spec = MLP_SPEC;
+      const head = spec.layers.findLast((l) => parameterShapes(spec).some((p) => p.layer === l.name))!.name;
+      const given = sampleWeights(spec, 45);
+      const partial = new Map([...given].filter(([name]) => !name.startsWith(`${head}.`)));
+      const missing = [...given.keys()].filter((name) => !partial.has(name));
+      const refusal = await ctx.backend.createModel(spec, partial, { seed: 7 }).then(
+        (model) => {
+          model.dispose();
+          return 'createModel made a model';
+        },
+        (error: unknown) => (isUserError(error) ? (error as Error).message : `createModel threw ${String(error)}`),
+      );
+      ctx.expect.equal(
+        `createModel without ${missing.join(', ')}: a user error naming them`,
+        missing.every((name) => refusal.includes(name)) ? 'named' : refusal,
+        'named',
+      );
+      const model = await ctx.backend.createModel(spec, partial, { seed: 7, fresh: [head] });
+      try {
+        const fresh = initializeWeights(spec, createRng(7));
+        const expected = new Map([...given].map(([name, tensor]) => [name, partial.has(name) ? tensor : fresh.get(name)!]));
+        ctx.expect.identical(`weights of a model created with fresh: ["${head}"] and seed 7`, await model.getWeights(), expected);
+      } finally {
+        model.dispose();
       }
     },
   },

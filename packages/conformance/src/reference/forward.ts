@@ -26,11 +26,11 @@ export interface ForwardMode {
   /** Training mode: batch-norm layers (unless frozen) use the batch's statistics, dropout its masks. */
   training: boolean;
   /** Batch-norm layers kept in inference mode while training. */
-  frozenBatchNorm?: ReadonlySet<string>;
+  frozenBatchNorm?: ReadonlySet<string> | undefined;
   /** Dropout masks by layer name, `n × sample size` channels-last (training only; none means identity). */
-  dropoutMasks?: ReadonlyMap<string, ArrayLike<number>>;
+  dropoutMasks?: ReadonlyMap<string, ArrayLike<number>> | undefined;
   /** Stop before a final softmax, where losses start. */
-  logits?: boolean;
+  logits?: boolean | undefined;
 }
 
 /** What a reference pass gives. */

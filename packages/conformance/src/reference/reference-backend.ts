@@ -14,7 +14,7 @@ import {
   type Trainer,
   type TrainerOptions,
 } from '@headstart/core';
-import { checkInput } from '@headstart/core/backend-kit';
+import { checkInput, givenWeights } from '@headstart/core/backend-kit';
 import { referenceForward, toWeights64, type Weights64 } from './forward.js';
 import { ReferenceTrainer } from './reference-trainer.js';
 
@@ -34,9 +34,10 @@ export function createReferenceBackend(): Backend {
     probe: async () => ({ available: true, engine: 'float64', reasons: ['plain JavaScript; always available'] }),
     async createModel(spec, weights, options) {
       const valid = validateSpec(spec);
+      const given = givenWeights(valid, weights, options?.fresh);
       const seed = options?.seed ?? 0;
       const model = new ReferenceModel(valid, toWeights64(initializeWeights(valid, createRng(seed))), seed);
-      if (weights) await model.setWeights(weights);
+      if (given) await model.setWeights(given);
       return model;
     },
   };

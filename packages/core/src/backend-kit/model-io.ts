@@ -1,3 +1,4 @@
+import { describeSample } from '../data/sample-size.js';
 import { HeadstartError } from '../errors.js';
 import type { Layer } from '../spec/layers.js';
 import { sizeOf } from '../tensors.js';
@@ -11,7 +12,7 @@ export function checkInput(inputShape: readonly number[], x: Float32Array, size:
   if (!Number.isInteger(size) || size < 0 || x.length !== size * perSample) {
     throw new HeadstartError(
       'BAD_INPUT',
-      `expected ${size} samples of shape [${inputShape}] (${size * perSample} values), got ${x.length} values`,
+      `expected ${size} samples of ${describeSample(inputShape)} (${size * perSample} values), got ${x.length} values`,
     );
   }
 }

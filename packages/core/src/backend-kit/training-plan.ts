@@ -2,6 +2,7 @@ import type { LossKind, OptimizerConfig, TrainerOptions } from '../backend.js';
 import { HeadstartError } from '../errors.js';
 import { checkLossOptions } from './loss-options.js';
 import { opaqueLayers } from '../spec/layers.js';
+import { checkTrainerOptionFields } from './trainer-option-fields.js';
 import type { ModelSpec } from '../spec/model-spec.js';
 import { outputShape, parameterShapes, type ParameterShape } from '../spec/shapes.js';
 import { sizeOf } from '../tensors.js';
@@ -40,6 +41,7 @@ export function planTraining(
   params: readonly ParameterShape[] = parameterShapes(spec),
 ): TrainingPlan {
   checkOptimizer(options.optimizer);
+  checkTrainerOptionFields(options);
   if (!LOSSES.includes(options.loss))
     throw new HeadstartError('BAD_INPUT', `loss: unknown loss ${JSON.stringify(options.loss)}; expected one of ${LOSSES.join(', ')}`);
   if (options.lossOptions) checkLossOptions(options.lossOptions, options.loss, sizeOf(outputShape(spec)));

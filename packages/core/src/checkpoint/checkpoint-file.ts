@@ -34,7 +34,7 @@ export interface CheckpointContent {
   /** Every parameter of `manifest.spec`, with its canonical shape; written first, in this order. */
   weights: NamedTensors;
   /** Optimizer state, every name under `optim.`; written after the weights. */
-  optimizer?: NamedTensors;
+  optimizer?: NamedTensors | undefined;
 }
 
 /** A checkpoint read and verified by {@link readCheckpoint}. */

@@ -18,7 +18,7 @@ export interface TrainingState {
   /** Pipeline stage index (0 for a single `train`). */
   stage: number;
   /** Stage-internal phase for multi-phase strategies (e.g. `probe`, `finetune`). */
-  phase?: string;
+  phase?: string | undefined;
   /** Completed epochs in this phase. */
   epoch: number;
   /** Completed optimisation steps in this phase. */
@@ -31,43 +31,43 @@ export interface TrainingState {
    */
   rng: number[];
   /** Summed loss, correct predictions and samples seen so far in the current epoch. */
-  totals?: { loss: number; correct: number; seen: number };
+  totals?: { loss: number; correct: number; seen: number } | undefined;
   /** Metrics of the phase's finished epochs (learning curves survive a resume). */
-  history?: EpochMetrics[];
+  history?: EpochMetrics[] | undefined;
   /** The run's seed; `--resume` refuses a checkpoint written with another. */
-  seed?: number;
+  seed?: number | undefined;
   /** sha-256 of the training samples as they train (after filtering, splits, preprocessing); checked by `--resume`. */
-  dataDigest?: string;
+  dataDigest?: string | undefined;
   /** Whether the stage finished (a final checkpoint) or was cut short (resumable). */
   complete: boolean;
   /** Best validation metric so far and epochs without improvement, for early stopping. */
-  earlyStopping?: { best: number; bestEpoch: number; wait: number; metrics?: EpochMetrics };
+  earlyStopping?: { best: number; bestEpoch: number; wait: number; metrics?: EpochMetrics | undefined } | undefined;
   /** Trainable parameter names at this point. */
-  trainable?: string[];
+  trainable?: string[] | undefined;
 }
 
 /** One training stage in a checkpoint's history. */
 export interface ProvenanceEntry {
   strategy: string;
-  strategyVersion?: string;
+  strategyVersion?: string | undefined;
   options: Record<string, unknown>;
   /** Options the strategy resolved from the data because they were not given (see `StrategyResult.defaults`). */
-  defaults?: Record<string, unknown>;
-  data?: { file: string; sha256?: string; format: string };
+  defaults?: Record<string, unknown> | undefined;
+  data?: { file: string; sha256?: string | undefined; format: string } | undefined;
   backend: string;
-  engine?: string;
+  engine?: string | undefined;
   /** Device it computed on (`cpu`, `cuda:1`), when the caller said; older checkpoints: the CPU. */
-  device?: string;
+  device?: string | undefined;
   /** sha-256 of the checkpoint file this stage started from, if any. */
-  parent?: string;
+  parent?: string | undefined;
   startedAt: string;
-  finishedAt?: string;
+  finishedAt?: string | undefined;
   /** Final metrics of the stage. */
-  metrics?: Record<string, number>;
+  metrics?: Record<string, number> | undefined;
   /** How the learning rate was chosen when it was asked for as `lr: auto` (`options.lr` is the rate chosen). */
-  lrFind?: LrFindRecord;
+  lrFind?: LrFindRecord | undefined;
   /** The data augmentation its training batches went through (`augment flip,crop=2`), if any. */
-  augment?: string;
+  augment?: string | undefined;
 }
 
 /** A learning rate `lr: auto` chose with an lr-find range test, as provenance records it. */
@@ -92,11 +92,11 @@ export interface CheckpointManifest {
   version: number;
   spec: ModelSpec;
   /** Class index → original label. */
-  labels?: Label[];
+  labels?: Label[] | undefined;
   /** Names of the input columns in the order the model reads them (CSV header), when the data had names. */
-  featureNames?: string[];
+  featureNames?: string[] | undefined;
   preprocessing: Preprocessing;
-  training?: TrainingState;
+  training?: TrainingState | undefined;
   provenance: ProvenanceEntry[];
   /** sha-256 (hex) of the tensor data section, checked on every load. */
   dataSha256: string;

@@ -16,9 +16,9 @@ export const OPTIMIZER_PREFIX = 'optim.';
 export function checkTensorsMatchSpec(
   file: string,
   spec: ModelSpec,
-  tensors: Iterable<{ name: string; shape: number[]; dtype?: SafetensorsDtype }>,
+  tensors: Iterable<{ name: string; shape: number[]; dtype?: SafetensorsDtype | undefined }>,
 ): void {
-  const found = new Map<string, { shape: number[]; dtype?: SafetensorsDtype }>();
+  const found = new Map<string, { shape: number[]; dtype?: SafetensorsDtype | undefined }>();
   for (const t of tensors) found.set(t.name, t);
   const expected = parameterShapes(spec);
   for (const p of expected) {

@@ -8,7 +8,7 @@ import { FileWriteError, writeProblem } from './write-error.js';
 /** What a finished temporary file must hold before it may replace the target. */
 export interface WriteCheck {
   /** sha-256 (hex) of the whole file; the temporary file is read back and hashed. */
-  sha256?: string;
+  sha256?: string | undefined;
 }
 
 /**

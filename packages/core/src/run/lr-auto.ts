@@ -8,7 +8,7 @@ import type { TrainingRun } from './run-training.js';
 /** The rate a run asked to train at `lr: auto` trains at, and how it was chosen (none in a dry run). */
 export interface AutoLr {
   lr: number;
-  record?: LrFindRecord;
+  record?: LrFindRecord | undefined;
 }
 
 /**

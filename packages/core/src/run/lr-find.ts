@@ -28,7 +28,7 @@ export interface LrFindRun {
   backend: Backend;
   /** Data, already preprocessed, split as the training run would split it. */
   data: StrategyData;
-  from?: StartingPoint;
+  from?: StartingPoint | undefined;
   spec: ModelSpec;
   /** The training run's seed: the test starts from the very weights and batch order the run would. */
   seed: number;

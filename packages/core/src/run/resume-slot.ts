@@ -8,9 +8,9 @@ import { resumePath } from './resume-path.js';
 /** What a run means to do with a resumable checkpoint left at its output. */
 export interface ResumeIntent {
   /** Continue it (`--resume`). */
-  resume?: boolean;
+  resume?: boolean | undefined;
   /** Replace it: the caller restarts its runs anyway (`compare`). */
-  startOver?: boolean;
+  startOver?: boolean | undefined;
 }
 
 /**

@@ -33,29 +33,29 @@ export interface TrainingRun {
   /** Engine the backend chose, for events and provenance. */
   engine: string;
   /** Device the backend computes on (`cpu`, `cuda:1`), for provenance. */
-  device?: string;
+  device?: string | undefined;
   /** Data, already preprocessed with `preprocessing`. */
   data: StrategyData;
   preprocessing: Preprocessing;
-  from?: StartingPoint;
+  from?: StartingPoint | undefined;
   spec: ModelSpec;
   seed: number;
   /** Final checkpoint path. */
   out: string;
   /** How messages name `out` (`--out`); default `output`. */
-  outLabel?: string;
+  outLabel?: string | undefined;
   /** Continue from the resumable checkpoint beside `out`. */
-  resume?: boolean;
+  resume?: boolean | undefined;
   /**
    * Replace a resumable checkpoint an interrupted run left beside `out` (for callers that always
    * rerun from the start); without it, or `resume`, such a checkpoint is refused, not discarded.
    */
-  startOver?: boolean;
+  startOver?: boolean | undefined;
   /** Emit each phase's plan (what trains, at what rate) instead of training; write nothing. */
-  dryRun?: boolean;
-  stage?: number;
+  dryRun?: boolean | undefined;
+  stage?: number | undefined;
   /** Periodic resumable checkpoints mid-epoch. Default every 60 seconds (and always at epoch ends). */
-  checkpointEvery?: CheckpointInterval;
+  checkpointEvery?: CheckpointInterval | undefined;
   emit: EventSink;
   signal: AbortSignal;
 }
@@ -267,7 +267,7 @@ function finiteWeights(weights: NamedTensors): NamedTensors {
   return weights;
 }
 
-function featureNames(run: TrainingRun): { featureNames?: string[] } {
+function featureNames(run: TrainingRun): { featureNames?: string[] | undefined } {
   const names = run.data.train.featureNames;
   return names ? { featureNames: names } : {};
 }

@@ -58,7 +58,7 @@ function withoutDefaultInputs(spec: ModelSpec): ModelSpec {
 function describeIssue(input: unknown, issue: z.core.$ZodIssue): string {
   const path = issue.path;
   if (path[0] === 'layers' && typeof path[1] === 'number') {
-    const raw = (input as { layers?: unknown[] }).layers?.[path[1]] as { name?: unknown; type?: unknown } | undefined;
+    const raw = (input as { layers?: unknown[] | undefined }).layers?.[path[1]] as { name?: unknown; type?: unknown } | undefined;
     const name = typeof raw?.name === 'string' ? ` "${raw.name}"` : '';
     const where = `layers[${path[1]}]${name}`;
     if (issue.code === 'unrecognized_keys' && path.length === 2) {

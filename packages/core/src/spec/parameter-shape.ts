@@ -17,7 +17,7 @@ export interface ParameterShape {
    * `uint8` for bytes (an opaque block's `graph`): in NamedTensors its values are 0–255 in a
    * Float32Array like every other tensor; checkpoints store it as safetensors `U8`. Default float32.
    */
-  dtype?: 'uint8';
+  dtype?: 'uint8' | undefined;
 }
 
 /** The parameter `<layer>.<param>`: checkpoints store it under that name. */

@@ -63,7 +63,7 @@ export class EarlyStopper {
   }
 
   /** For checkpoints, with {@link tensors}. */
-  state(): { best: number; bestEpoch: number; wait: number; metrics?: EpochMetrics } {
+  state(): { best: number; bestEpoch: number; wait: number; metrics?: EpochMetrics | undefined } {
     return {
       best: this.best,
       bestEpoch: this.bestEpoch,
@@ -83,7 +83,10 @@ export class EarlyStopper {
    * Continue from {@link state} and {@link tensors}, given the metrics of the epochs already run.
    * @returns `saved` without the early-stopping tensors: the optimizer's own state.
    */
-  restore(state: { best: number | null; bestEpoch: number; wait: number; metrics?: EpochMetrics }, saved: NamedTensors): NamedTensors {
+  restore(
+    state: { best: number | null; bestEpoch: number; wait: number; metrics?: EpochMetrics | undefined },
+    saved: NamedTensors,
+  ): NamedTensors {
     this.best = state.best ?? Number.NaN;
     this.bestEpoch = state.bestEpoch;
     this.wait = state.wait;

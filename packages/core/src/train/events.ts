@@ -11,7 +11,16 @@ export type TrainingEvent =
    * One optimisation step; `step` counts batches within the epoch (1-based), as a progress bar does.
    * `loss` is this batch's; `accuracy` (classifiers) is the epoch's so far.
    */
-  | { type: 'step'; stage: number; epoch: number; step: number; stepsPerEpoch: number; loss: number; accuracy?: number; lr: number }
+  | {
+      type: 'step';
+      stage: number;
+      epoch: number;
+      step: number;
+      stepsPerEpoch: number;
+      loss: number;
+      accuracy?: number | undefined;
+      lr: number;
+    }
   | { type: 'epoch-end'; stage: number; epoch: number; epochs: number; metrics: EpochMetrics; seconds: number }
   | { type: 'early-stop'; stage: number; epoch: number; monitor: string; best: number; bestEpoch: number }
   | { type: 'checkpoint'; file: string; stage: number; epoch: number; step: number; complete: boolean }
@@ -29,7 +38,7 @@ export type TrainingEvent =
       loss: LossKind;
       lossOptions?: LossOptions | undefined;
       parameters: PlannedParameter[];
-      transform?: string;
+      transform?: string | undefined;
     }
   /** A model was built for the run; `engine` says what computes it (`tfjs/wasm`, `onnxruntime-node`). */
   | { type: 'model'; layers: number; engine: string }
@@ -43,15 +52,15 @@ export interface PlannedParameter {
   /** Base learning rate of its group (0 when frozen). */
   lr: number;
   /** For batch-norm parameters: whether the layer normalises with batch statistics (`train`) or its moving ones (`frozen`). */
-  batchNorm?: 'train' | 'frozen';
+  batchNorm?: 'train' | 'frozen' | undefined;
 }
 
 /** Metrics of one epoch: training loss/accuracy and, when there is validation data, `val*`. */
 export interface EpochMetrics {
   loss: number;
-  accuracy?: number;
-  valLoss?: number;
-  valAccuracy?: number;
+  accuracy?: number | undefined;
+  valLoss?: number | undefined;
+  valAccuracy?: number | undefined;
   /** Extra metrics a strategy reports (e.g. reconstruction loss). */
   [name: string]: number | undefined;
 }

@@ -7,13 +7,13 @@ import type { LrSchedule } from './schedules.js';
 /** Early stopping, as in Keras's `EarlyStopping` callback. */
 export interface EarlyStopping {
   /** Metric to watch. Default `valLoss` (falls back to `loss` without validation data). */
-  monitor?: 'valLoss' | 'valAccuracy' | 'loss' | 'accuracy';
+  monitor?: 'valLoss' | 'valAccuracy' | 'loss' | 'accuracy' | undefined;
   /** Epochs without improvement before stopping. */
   patience: number;
   /** Smallest change that counts as improvement. Default 0. */
-  minDelta?: number;
+  minDelta?: number | undefined;
   /** Put back the best epoch's weights when stopping. Default true. */
-  restoreBest?: boolean;
+  restoreBest?: boolean | undefined;
 }
 
 /** One phase of training, as a strategy asks for it through `ctx.fit`. */
@@ -23,29 +23,29 @@ export interface FitPlan {
   /** Samples to train on. */
   train: Dataset;
   /** Validation samples, evaluated after each epoch. */
-  val?: Dataset;
+  val?: Dataset | undefined;
   epochs: number;
   batchSize: number;
   /** What to train and how: trainable parameters, groups, optimizer, loss. */
   trainer: TrainerOptions;
   /** Learning-rate schedule over the whole phase. Default constant. */
-  schedule?: LrSchedule;
-  earlyStopping?: EarlyStopping;
+  schedule?: LrSchedule | undefined;
+  earlyStopping?: EarlyStopping | undefined;
   /** What the model should output: the class (`labels`, default) or its own input (`inputs`, an autoencoder). */
-  target?: 'labels' | 'inputs';
+  target?: 'labels' | 'inputs' | undefined;
   /**
    * Corrupt each training batch's inputs (not its targets): a denoising autoencoder's noise.
    * `mask` zeroes each value with probability `amount`; `gaussian` adds noise of std `amount`.
    * Drawn from a seed per step, so a resumed run corrupts exactly as the uninterrupted one.
    */
-  inputNoise?: { type: 'mask' | 'gaussian'; amount: number };
+  inputNoise?: { type: 'mask' | 'gaussian'; amount: number } | undefined;
   /**
    * Change each training batch (inputs and targets) before it reaches the backend: mixup, CutMix,
    * a strategy's own augmentation. Seeded per batch from the run's seed, the phase, the epoch and the
    * batch's index, so exact on resume. Runs after the data's augmentation (`--augment`) and before
    * `inputNoise`; validation batches never pass through it.
    */
-  transform?: BatchTransform;
+  transform?: BatchTransform | undefined;
   /** Called after each epoch; a strategy may change the plan for the next epochs (e.g. unfreeze a layer group). */
   onEpochEnd?(epoch: number, metrics: EpochMetrics): void | Promise<void>;
 }

@@ -1,6 +1,7 @@
 import type { Batch, Model, Trainer } from '../backend.js';
 import type { TrainingState } from '../checkpoint/manifest.js';
 import { batchOrder, makeBatch } from '../data/batches.js';
+import { checkPlanData } from '../data/sample-size.js';
 import { HeadstartError } from '../errors.js';
 import { createRng, type Rng } from '../rng.js';
 import { batchRng, transformBatch } from './batch-transform.js';
@@ -29,15 +30,15 @@ export interface FitEnv {
   /** The run's RNG; the loop draws each epoch's order from it and restores it on resume. */
   rng: Rng;
   /** The run's seed, from which each batch transform's generator is derived. Default the plan's `trainer.seed`, else 0. */
-  seed?: number;
+  seed?: number | undefined;
   emit: EventSink;
   signal: AbortSignal;
   /** Continue from here when its `phase` matches the plan's. */
-  resume?: { state: TrainingState; optimizer: NamedTensors };
+  resume?: { state: TrainingState; optimizer: NamedTensors } | undefined;
   /** Write a resumable checkpoint (periodically, at epoch ends, on interrupt). */
   save?(snapshot: FitSnapshot): Promise<void>;
   /** How often to write a resumable checkpoint mid-epoch; undefined: only at epoch ends and on interrupt. */
-  checkpointEvery?: CheckpointInterval;
+  checkpointEvery?: CheckpointInterval | undefined;
 }
 
 /** Steps or seconds between periodic resumable checkpoints (`--checkpoint-every 500` or `30s`). */
@@ -69,6 +70,7 @@ const YIELD_EVERY_MS = 50;
  * early stopping, periodic checkpoints and exact resume (RNG state at the epoch start + cursor).
  */
 export async function fit(model: Model, plan: FitPlan, env: FitEnv): Promise<FitResult> {
+  checkPlanData(model.spec.inputShape, plan);
   const started = Date.now();
   const stepsPerEpoch = Math.ceil(plan.train.size / plan.batchSize);
   const trainer = model.trainer(plan.trainer);
@@ -221,7 +223,7 @@ function periodicSaveDue(every: CheckpointInterval | undefined, step: number, sa
   return every.seconds > 0 && Date.now() - savedAt >= every.seconds * 1000;
 }
 
-function accumulate(totals: Totals, batch: Batch, result: { loss: number; correct?: number }): void {
+function accumulate(totals: Totals, batch: Batch, result: { loss: number; correct?: number | undefined }): void {
   totals.loss += result.loss * batch.size;
   totals.correct += result.correct ?? 0;
   totals.seen += batch.size;

@@ -43,7 +43,7 @@ export interface LabelledChunk {
   /** `size × features`, sample after sample. */
   features: Float32Array;
   /** Class index of each sample into the evaluation's labels. */
-  labels?: Int32Array;
+  labels?: Int32Array | undefined;
 }
 
 /**

@@ -1,10 +1,10 @@
 /** A learning-rate schedule: a factor on every group's base rate, by progress through the phase. */
 export type LrSchedule =
-  | { type: 'constant'; warmupSteps?: number }
+  | { type: 'constant'; warmupSteps?: number | undefined }
   /** Multiply by `gamma` every `stepEpochs` epochs. */
-  | { type: 'step'; stepEpochs: number; gamma: number; warmupSteps?: number }
+  | { type: 'step'; stepEpochs: number; gamma: number; warmupSteps?: number | undefined }
   /** Cosine decay from 1 to `minFactor` over the phase. */
-  | { type: 'cosine'; minFactor?: number; warmupSteps?: number }
+  | { type: 'cosine'; minFactor?: number | undefined; warmupSteps?: number | undefined }
   /** fastai/Smith one-cycle: warm up from 1/divFactor to 1 over `pctStart`, then anneal to 1/(divFactor·finalDivFactor). */
   | { type: 'one-cycle'; pctStart?: number; divFactor?: number; finalDivFactor?: number }
   /** A learning-rate range test (lr-find): grow exponentially from `from` to `to` over `steps` steps, then stay at `to`. */

@@ -106,7 +106,7 @@ interface Run {
   events: TrainingEvent[];
   saves: FitSnapshot['state'][];
   /** Weights and optimizer state of the last snapshot. */
-  saved?: { weights: NamedTensors; optimizer: NamedTensors };
+  saved?: { weights: NamedTensors; optimizer: NamedTensors } | undefined;
 }
 
 async function run(many: boolean, env: Partial<FitEnv> = {}, model = new TinyModel(many)): Promise<Run & { error?: unknown }> {

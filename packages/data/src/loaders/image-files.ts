@@ -9,7 +9,7 @@ export interface ImageEntry {
   /** Path relative to the root folder, `/`-separated. */
   path: string;
   /** The class folder's name, when labelled. */
-  label?: string;
+  label?: string | undefined;
 }
 
 /**

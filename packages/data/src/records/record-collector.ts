@@ -13,11 +13,11 @@ export interface CollectContext {
   /** Loader name, for `source.format`. */
   format: string;
   options: LoadOptions;
-  featureNames?: string[];
+  featureNames?: string[] | undefined;
   /** The file label errors name, when the labels live in a file of their own (IDX). Default `file`. */
-  labelsFile?: string;
+  labelsFile?: string | undefined;
   /** What a record's `line` counts, for label errors. Default `line`. */
-  unit?: 'line' | 'item';
+  unit?: 'line' | 'item' | undefined;
 }
 
 /**

@@ -40,7 +40,7 @@ export function labelsFromIndices(indices: ArrayLike<number>, labelMap: readonly
 /** How a {@link LabelMapBuilder} names positions and treats a fixed label map. */
 export interface LabelMapOptions extends Pick<LoadOptions, 'labelMap' | 'extendLabels'> {
   /** What the position passed to `add` counts: text `line`s (default) or binary `item`s. */
-  unit?: 'line' | 'item';
+  unit?: 'line' | 'item' | undefined;
 }
 
 /** The outcome of {@link LabelMapBuilder.finish}. */

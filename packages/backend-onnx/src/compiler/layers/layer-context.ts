@@ -22,7 +22,7 @@ export interface LayerContext extends EmitContext {
   /** The graph value holding a parameter (`<layer>.<param>`). */
   param(name: string): string;
   /** The layout conv2d kernels are declared in (default canonical). */
-  kernelLayout?: KernelLayout;
+  kernelLayout?: KernelLayout | undefined;
   /** Training pass (dropout on, batch norm on batch statistics unless frozen). */
   training: boolean;
   /** Batch-norm layers that stay in inference mode while training. */

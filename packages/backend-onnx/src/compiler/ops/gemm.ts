@@ -5,8 +5,8 @@ import { reduceToShape } from './reduce-to-shape.js';
 
 /** Transposition flags of a Gemm (`Y = op(A)·op(B) + C`). */
 export interface GemmOptions {
-  transA?: boolean;
-  transB?: boolean;
+  transA?: boolean | undefined;
+  transB?: boolean | undefined;
 }
 
 /**

@@ -16,9 +16,9 @@ interface LayerTypeBase<S extends z.ZodObject> {
    * could be trained through it): the message when it is not, e.g. `an opaque ONNX block can only be
    * the first layer`. Default: it can be anywhere.
    */
-  readonly onlyFirst?: string;
+  readonly onlyFirst?: string | undefined;
   /** Only an import creates it: not offered among the types a spec file can use. */
-  readonly importOnly?: boolean;
+  readonly importOnly?: boolean | undefined;
 }
 
 /** The output shape of a node (or the model input), by the name `inputs` uses for it. */
@@ -49,6 +49,6 @@ export type LayerTypeDefinition<S extends z.ZodObject = z.ZodObject> = SingleInp
 
 /** The `type` tags a layer type's schema accepts (one, or several for an enum like pooling). */
 export function typeTags(definition: { schema: z.ZodObject }): string[] {
-  const type = definition.schema.shape.type as unknown as { options?: readonly string[]; value?: string };
+  const type = definition.schema.shape.type as unknown as { options?: readonly string[] | undefined; value?: string | undefined };
   return type.options ? [...type.options] : [type.value!];
 }
