@@ -11,8 +11,11 @@ import {
 import { classifierLossShape, lossOptionsFrom, mixupFrom, type ClassifierLossOptions } from './classifier-loss.js';
 import { VERSION } from './version.js';
 
-/** Options of `full-retrain`: the shared training options and the classifier's loss options. */
-export type FullRetrainOptions = TrainingOptions & ClassifierLossOptions;
+/**
+ * Options of `full-retrain`: the shared training options and the classifier's loss options (optional
+ * here, as parsing gives them their defaults: options built from `trainingOptionsSchema` still fit).
+ */
+export type FullRetrainOptions = TrainingOptions & Partial<ClassifierLossOptions>;
 
 const fullRetrainOptionsSchema = trainingOptionsSchema.extend(classifierLossShape);
 
