@@ -326,6 +326,27 @@ describe('what would be ignored or fail late is refused at once', () => {
     );
   });
 
+  test('train and lr-find: --model beside --from, which already gives the architecture, is refused, not ignored', async () => {
+    const spec = await write('spec.yaml', 'inputShape: [2]\nlayers:\n  - { type: dense, name: out, units: 2, activation: softmax }\n');
+    const problem = `--model ${spec}: the --from model ${model} already gives the architecture (with its weights); leave --model out, or leave --from out to train ${spec} from scratch`;
+    const args = ['--strategy', 'full-retrain', '--from', model, '--model', spec, '--data', animals()];
+    const [train, find] = await Promise.all([run(['train', ...args, '--out', never()]), run(['lr-find', ...args])]);
+    expectBadInput(train, problem);
+    expectBadInput(find, problem);
+  });
+
+  test('run: a pipeline with model beside from is refused, not ignored', async () => {
+    const spec = await write('spec.yaml', 'inputShape: [2]\nlayers:\n  - { type: dense, name: out, units: 2, activation: softmax }\n');
+    const file = await write(
+      'from-and-model.yaml',
+      `from: ${model}\nmodel: ${spec}\nstages:\n  - { name: a, strategy: full-retrain, data: ${animals()} }\n`,
+    );
+    expectBadInput(
+      await run(['run', file, '--dry-run']),
+      `${file}: model: from (${model}) already gives the first stage's architecture (with its weights); leave model out, or leave from out to train ${spec} from scratch`,
+    );
+  });
+
   test("train: --input-shape other than the --from model's", async () => {
     expectBadInput(
       await run(['train', '--strategy', 'continued', '--from', model, '--data', animals(), '--input-shape', '2,1', '--out', never()]),

@@ -27,6 +27,17 @@ export async function checkTrainFlags(flags: DataFlags, strategy: AnyStrategy, f
   }
 }
 
+/**
+ * `--model` with `--from`: the starting model already gives the architecture (with its weights), and
+ * the strategies train that one, so `--model` would be ignored without a word.
+ */
+export function checkModelAndFrom(model: string | undefined, from: StartingPoint | undefined, where = '--model'): void {
+  if (model !== undefined && from)
+    throw new CliError(
+      `${where} ${model}: the --from model ${from.file} already gives the architecture (with its weights); leave ${where} out, or leave --from out to train ${model} from scratch`,
+    );
+}
+
 /** Names of the registered strategies that declare `usesUnlabeled`; one that fails to load is left out. */
 async function strategiesUsingUnlabeled(): Promise<string[]> {
   const registry = getRegistry();

@@ -27,7 +27,7 @@ import { createReporter } from '../output/reporter.js';
 import { loadPlugins } from '../plugins/load-plugins.js';
 import { chooseSpec } from '../read-spec.js';
 import { loadStartingPoint } from '../start-point.js';
-import { checkTrainFlags } from '../train-flag-checks.js';
+import { checkModelAndFrom, checkTrainFlags } from '../train-flag-checks.js';
 import { strategyOptions } from './train.js';
 
 /** Flags of `headstart lr-find`: those of `train` that shape the phase tested, and the range test's own. */
@@ -75,6 +75,7 @@ export async function lrFind(flags: LrFindFlags): Promise<void> {
   if (strategy.needsStart === 'required' && !from)
     throw new CliError(`--strategy ${strategy.name} starts from a trained model: give --from CHECKPOINT`);
   await checkTrainFlags(flags, strategy, from);
+  checkModelAndFrom(flags.model, from);
   const options = parseOptions(strategy, flags);
   const { data } = await loadTrainingData(flags, inheritedFrom(from));
   const spec = await chooseSpec(flags.model, from, data.train);

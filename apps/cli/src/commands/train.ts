@@ -3,7 +3,7 @@ import { startBackend } from '../backend-choice.js';
 import { readDevice } from '../device.js';
 import { CliError } from '../cli-error.js';
 import { inheritedFrom, loadTrainingData, parseSeed, type DataFlags } from '../data-options.js';
-import { checkTrainFlags } from '../train-flag-checks.js';
+import { checkModelAndFrom, checkTrainFlags } from '../train-flag-checks.js';
 import { formatMetrics, createReporter } from '../output/reporter.js';
 import { loadPlugins } from '../plugins/load-plugins.js';
 import { interruptSignal } from '../interrupt.js';
@@ -45,6 +45,7 @@ export async function train(flags: TrainFlags): Promise<void> {
   if (strategy.needsStart === 'required' && !from)
     throw new CliError(`--strategy ${strategy.name} starts from a trained model: give --from CHECKPOINT`);
   await checkTrainFlags(flags, strategy, from);
+  checkModelAndFrom(flags.model, from);
   const { data, preprocessing } = await loadTrainingData(flags, inheritedFrom(from));
   const spec = await chooseSpec(flags.model, from, data.train);
   const device = readDevice(flags.device);

@@ -72,6 +72,11 @@ function resolvePaths(p: Pipeline, base: string): Pipeline {
 }
 
 async function checkStages(file: string, pipeline: Pipeline): Promise<void> {
+  // The first stage trains the architecture of `from`: a `model` beside it would be ignored without a word.
+  if (pipeline.model !== undefined && pipeline.from !== undefined)
+    throw new CliError(
+      `${file}: model: from (${pipeline.from}) already gives the first stage's architecture (with its weights); leave model out, or leave from out to train ${pipeline.model} from scratch`,
+    );
   const registry = getRegistry();
   const names = new Set<string>();
   for (const [index, stage] of pipeline.stages.entries()) {
