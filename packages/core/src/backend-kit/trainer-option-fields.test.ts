@@ -15,7 +15,7 @@ const options: TrainerOptions = {
 test.each([
   [
     { ...options, frozenBatchnorm: ['bn'] },
-    'trainer options: unknown field "frozenBatchnorm"; expected one of trainable, groups, optimizer, loss, frozenBatchNorm, l2sp, seed',
+    'trainer options: unknown field "frozenBatchnorm"; expected one of trainable, groups, optimizer, loss, lossOptions, frozenBatchNorm, l2sp, seed',
   ],
   [
     { ...options, groups: [{ ...options.groups[0]!, weight_decay: 0.1 }] },
