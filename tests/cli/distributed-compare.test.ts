@@ -103,6 +103,9 @@ seeds: [1]
 
       const want = await results(join(dir, 'local'));
       const got = await results(join(dir, 'distributed'));
+      expect(distributed.stdout + distributed.stderr).toMatch(
+        new RegExp(`report\\.html, report\\.md and results\\.json are in .*distributed/, the checkpoints in ${store}/[^/]+/checkpoints/`),
+      );
       expect(got.map(({ checkpoint, ...r }) => ({ ...r, seconds: 0 }))).toEqual(want.map(({ checkpoint, ...r }) => ({ ...r, seconds: 0 })));
       for (const [i, r] of want.entries())
         expect(await weightsDigest(got[i]!.checkpoint), r.checkpoint).toBe(await weightsDigest(r.checkpoint));

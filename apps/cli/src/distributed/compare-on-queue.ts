@@ -62,7 +62,7 @@ export async function compareOnQueue(file: string, flags: QueueCompareFlags): Pr
     const { results, engine } = await grid.run();
     const located = results.map((r) => ({ ...r, checkpoint: join(store, 'checkpoints', basename(r.checkpoint)) }));
     const title = `headstart — ${experiment.name} (${engine}, on ${grid.workers.size} worker${grid.workers.size === 1 ? '' : 's'}), ${experiment.seeds.length} seed${experiment.seeds.length === 1 ? '' : 's'}`;
-    await writeReport(experiment, located, engine, flags.out, reporter, started, title);
+    await writeReport(experiment, located, engine, flags.out, reporter, started, title, join(store, 'checkpoints'));
   } finally {
     await connection.srem(ACTIVE_QUEUES, name).catch(() => undefined);
     await events.close().catch(() => undefined);

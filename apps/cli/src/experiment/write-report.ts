@@ -18,6 +18,8 @@ export async function writeReport(
   reporter: Reporter,
   started: number,
   title: string,
+  /** Where the runs' checkpoints are, when not in `out` (a distributed run's store). */
+  checkpoints = out,
 ): Promise<void> {
   const summaries = summarize(e, results);
   const readings = [reading(e, summaries)];
@@ -29,6 +31,10 @@ export async function writeReport(
   reporter.info(`\n${title}\n`);
   reporter.info(table(resultsTable(e, summaries)));
   reporter.info(
-    `\n${readings.join('\n\n')}\n\nreport.html, report.md, results.json and the checkpoints are in ${out}/ (${seconds.toFixed(0)} s in all)`,
+    `\n${readings.join('\n\n')}\n\n${
+      checkpoints === out
+        ? `report.html, report.md, results.json and the checkpoints are in ${out}/`
+        : `report.html, report.md and results.json are in ${out}/, the checkpoints in ${checkpoints}/`
+    } (${seconds.toFixed(0)} s in all)`,
   );
 }
