@@ -264,5 +264,10 @@ export interface Model {
   /** Outputs for `size` samples (class probabilities for a classifier ending in softmax). */
   predict(x: Float32Array, size: number): Promise<Float32Array>;
   trainer(options: TrainerOptions): Trainer;
+  /**
+   * The shape of one sample its trainer's batches hold, when not `spec.inputShape`: a frozen stack
+   * predicts from raw inputs but trains its upper part on the lower part's features.
+   */
+  readonly trainingInputShape?: readonly number[] | undefined;
   dispose(): void;
 }

@@ -13,6 +13,7 @@ export function frozenStack(lower: Model, upper: Model): Model {
     new Map([...weights].filter(([name]) => lowerNames.has(name) === inLower));
   return {
     spec,
+    trainingInputShape: upper.spec.inputShape,
     engine: upper.engine,
     parameters: () => [...lower.parameters(), ...upper.parameters()],
     getWeights: async () => new Map([...(await lower.getWeights()), ...(await upper.getWeights())]),

@@ -70,7 +70,7 @@ const YIELD_EVERY_MS = 50;
  * early stopping, periodic checkpoints and exact resume (RNG state at the epoch start + cursor).
  */
 export async function fit(model: Model, plan: FitPlan, env: FitEnv): Promise<FitResult> {
-  checkPlanData(model.spec.inputShape, plan);
+  checkPlanData(model.trainingInputShape ?? model.spec.inputShape, plan);
   const started = Date.now();
   const stepsPerEpoch = Math.ceil(plan.train.size / plan.batchSize);
   const trainer = model.trainer(plan.trainer);
