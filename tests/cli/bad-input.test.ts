@@ -495,7 +495,7 @@ describe('unknown names: the message lists what exists', () => {
   test('--set with an option the strategy does not have', async () => {
     expectBadInput(
       await run([...train, '--strategy', 'full-retrain', '--set', 'learningRate=0.1']),
-      'strategy full-retrain: unknown option "learningRate"; its options are epochs, lr, batchSize, optimizer, momentum, nesterov, weightDecay, schedule, warmupEpochs, patience, labelSmoothing, classWeights',
+      'strategy full-retrain: unknown option "learningRate"; its options are epochs, lr, batchSize, optimizer, momentum, nesterov, weightDecay, schedule, warmupEpochs, patience, labelSmoothing, classWeights, mixup',
     );
   });
 

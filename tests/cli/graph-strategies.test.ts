@@ -64,6 +64,8 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'headstart-graph-strategies-'));
   await writeFile(join(dir, 'resnet.yaml'), RESNET);
   await writeFile(join(dir, 'mobilenet.yaml'), MOBILENET);
+  // pretrain-finetune trains a spec given with --model as written: its head sized for the five classes of new.csv.
+  await writeFile(join(dir, 'resnet-5.yaml'), RESNET.replace('name: fc, units: 10', 'name: fc, units: 5'));
   const [header, ...rows] = (await readFile(DIGITS, 'utf8')).trim().split('\n');
   // Pre-training: 300 rows of all ten digits; transfer: 150 later rows of 0-4, so every transfer gets a new 5-class head.
   await writeFile(join(dir, 'source.csv'), `${[header, ...rows.slice(0, 300)].join('\n')}\n`);
@@ -113,7 +115,7 @@ describe.each([
   test.each(strategies)('%s %j', async (strategy, extra) => {
     const out = join(dir, `${model}-${strategy}-${extra.join('')}.safetensors`);
     const from = strategy === 'pretrain-finetune' ? [] : ['--from', source()];
-    const args = ['--strategy', strategy, ...from, ...(from.length ? [] : ['--model', `${model}.yaml`]), '--data', 'new.csv', '--out', out];
+    const args = ['--strategy', strategy, ...from, ...(from.length ? [] : ['--model', `${model}-5.yaml`]), '--data', 'new.csv', '--out', out];
     // Three epochs of gradual unfreezing: the head, then one block more each epoch.
     const run = await train([...args, ...extra], strategy === 'gradual-unfreeze' ? 3 : 1);
     expect(run.stderr).toMatch(/^saved /m);
