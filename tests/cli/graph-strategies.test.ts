@@ -115,7 +115,16 @@ describe.each([
   test.each(strategies)('%s %j', async (strategy, extra) => {
     const out = join(dir, `${model}-${strategy}-${extra.join('')}.safetensors`);
     const from = strategy === 'pretrain-finetune' ? [] : ['--from', source()];
-    const args = ['--strategy', strategy, ...from, ...(from.length ? [] : ['--model', `${model}-5.yaml`]), '--data', 'new.csv', '--out', out];
+    const args = [
+      '--strategy',
+      strategy,
+      ...from,
+      ...(from.length ? [] : ['--model', `${model}-5.yaml`]),
+      '--data',
+      'new.csv',
+      '--out',
+      out,
+    ];
     // Three epochs of gradual unfreezing: the head, then one block more each epoch.
     const run = await train([...args, ...extra], strategy === 'gradual-unfreeze' ? 3 : 1);
     expect(run.stderr).toMatch(/^saved /m);
