@@ -1,14 +1,6 @@
-import {
-  decideHeadSize,
-  optimizerFrom,
-  scheduleFrom,
-  earlyStoppingFrom,
-  trainingOptionsSchema,
-  withHeadUnits,
-  type Strategy,
-  type TrainingOptions,
-} from '@headstart/core';
-import { classifierLossShape, lossOptionsFrom, mixupFrom, type ClassifierLossOptions } from './classifier-loss.js';
+import { decideHeadSize, trainingOptionsSchema, withHeadUnits, type Strategy, type TrainingOptions } from '@headstart/core';
+import { classifierLossShape, type ClassifierLossOptions } from './classifier-loss.js';
+import { phasePlan } from './phase-plan.js';
 import { VERSION } from './version.js';
 
 /**
@@ -39,27 +31,7 @@ export function fullRetrain(): Strategy<FullRetrainOptions> {
         .parameters()
         .filter((p) => p.trainable)
         .map((p) => p.name);
-      const stepsPerEpoch = Math.ceil(ctx.data.train.size / options.batchSize);
-      const lossOptions = lossOptionsFrom(options, ctx.data.train);
-      const mixup = mixupFrom(options, ctx.data.train);
-      const result = await ctx.fit(model, {
-        phase: 'train',
-        train: ctx.data.train,
-        val: ctx.data.val,
-        epochs: options.epochs,
-        batchSize: options.batchSize,
-        trainer: {
-          trainable,
-          groups: [{ name: 'all', params: trainable, lr: options.lr, weightDecay: options.weightDecay }],
-          optimizer: optimizerFrom(options),
-          loss: 'softmaxCrossEntropy',
-          ...(lossOptions ? { lossOptions } : {}),
-          seed: ctx.seed,
-        },
-        schedule: scheduleFrom(options, stepsPerEpoch),
-        earlyStopping: earlyStoppingFrom(options),
-        ...(mixup ? { transform: mixup } : {}),
-      });
+      const result = await ctx.fit(model, phasePlan(ctx, options, { phase: 'train', trainable }));
       return { model, labels, metrics: result.metrics, trainable };
     },
   };
