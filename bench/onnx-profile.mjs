@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Where an onnx training step's time goes, per ONNX op type, from onnxruntime's own profiler.
-//   node bench/onnx-profile.mjs --workload resnet18|mobilenet_v2|cnn|mlp [--threads T] [--nodes N]
+//   node bench/onnx-profile.mjs --workload resnet18|mobilenet_v2|cnn|mlp [--threads T] [--nodes N] [--steps S]
 // Runs the workload as bench/run.mjs does (train-throughput.mjs), with every session the backend creates
 // profiled (InferenceSession.create wrapped here: the backend is unchanged), then sums the profile's kernel
-// times by op type. --threads sets HEADSTART_ONNX_THREADS. Prints a table and one JSON line.
+// times by op type. --threads sets HEADSTART_ONNX_THREADS; --steps profiles at least S steps (default 2; a small
+// model's first steps are mostly first-touch, so profile a few hundred of them). Prints a table and one JSON line.
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { basename, join } from 'node:path';
@@ -11,7 +12,12 @@ import { parseArgs } from 'node:util';
 import { WORKLOADS } from './workloads.mjs';
 
 const { values } = parseArgs({
-  options: { workload: { type: 'string', default: 'resnet18' }, threads: { type: 'string' }, nodes: { type: 'string', default: '15' } },
+  options: {
+    workload: { type: 'string', default: 'resnet18' },
+    threads: { type: 'string' },
+    nodes: { type: 'string', default: '15' },
+    steps: { type: 'string', default: '2' },
+  },
 });
 if (values.threads) process.env.HEADSTART_ONNX_THREADS = values.threads;
 const workload = WORKLOADS[values.workload];
@@ -40,7 +46,11 @@ ort.InferenceSession.create = async (model, options = {}) => {
 const { createOnnxBackend } = await import('@headstart/backend-onnx');
 const { measure } = await import('./train-throughput.mjs');
 // Warm-up steps are profiled too; only the sums' shares matter, and the first run (allocation) is dropped below.
-const result = await measure(createOnnxBackend(), { ...workload, warmup: 1, minSeconds: 0 }, { seconds: 0 });
+const result = await measure(
+  createOnnxBackend(),
+  { ...workload, warmup: 1, minSeconds: 0, minSteps: Number(values.steps) },
+  { seconds: 0 },
+);
 
 const byOp = new Map();
 const byNode = new Map();

@@ -6,6 +6,11 @@
 //                                                                                      (--engine forces a tfjs engine: HEADSTART_TFJS_ENGINE)
 //   node bench/run.mjs --workload demo --backend onnx|tfjs [--json]                    `headstart demo` end to end in a child:
 //                                                                                      wall time and its peak RSS (target ≤ 500 MB)
+//   node bench/run.mjs --workload frozen-base --backend onnx|tfjs [--base digits-cnn|resnet18]
+//                                                                                      cached features vs through the frozen base
+//   node bench/run.mjs --workload mlp-peak --backend onnx [--json]                     the 1024³ Gemm's GFLOP/s at the MLP session's
+//                                                                                      threads vs the mlp workload's, in rounds
+//   node bench/run.mjs --workload gemm-peak --backend onnx [--json]                    plain Gemms at 1 and 2 threads (GFLOP/s)
 //   node bench/run.mjs --only resnet18,mobilenet_v2                                    the throughput rows of those workloads alone
 //   node bench/run.mjs [--seconds S]                                                   every workload × backend (+ PyTorch when
 //                                                                                      /usr/bin/python3 imports torch), each in its own
@@ -24,6 +29,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '3' },
     json: { type: 'boolean' },
     only: { type: 'string' },
+    base: { type: 'string', default: 'digits-cnn' },
   },
 });
 // The tfjs backend reads its engine override at start; set it before anything imports the backend.
@@ -52,7 +58,17 @@ async function one(workload, backendName) {
   }
   if (workload === 'frozen-base') {
     const { frozenBaseSpeed } = await import('./frozen-base.mjs');
-    return { ...(await frozenBaseSpeed(await backendNamed(backendName))), peakRssMB: process.resourceUsage().maxRSS / 1024 };
+    const result = await frozenBaseSpeed(await backendNamed(backendName), { base: values.base });
+    return { ...result, peakRssMB: process.resourceUsage().maxRSS / 1024 };
+  }
+  if (workload === 'mlp-peak') {
+    const { mlpVsPeak } = await import('./mlp-peak.mjs');
+    return { ...(await mlpVsPeak(await backendNamed(backendName), { seconds })), peakRssMB: process.resourceUsage().maxRSS / 1024 };
+  }
+  if (workload === 'gemm-peak') {
+    const { gemmPeaks } = await import('./gemm-peak.mjs');
+    const { mlp } = await import('./workloads.mjs');
+    return { workload, backend: backendName, peaks: await gemmPeaks({ name: 'mlp', ...mlp }) };
   }
   const { measure } = await import('./train-throughput.mjs');
   const result = await measure(await backendNamed(backendName), WORKLOADS[workload], { seconds });
@@ -129,10 +145,21 @@ async function all() {
   }
   // --only: the throughput table of those workloads alone.
   const sections = !only;
-  const frozen = (sections ? ['onnx', 'tfjs'] : []).map((backend) => ({
+  // The digits CNN on both backends; the ResNet-18 base on onnx (through it, a tfjs epoch of 512 images takes minutes).
+  const frozen = (
+    sections
+      ? [
+          ['onnx', 'digits-cnn'],
+          ['tfjs', 'digits-cnn'],
+          ['onnx', 'resnet18'],
+        ]
+      : []
+  ).map(([backend, base]) => ({
     backend,
-    ...child([self, '--workload', 'frozen-base', '--backend', backend, '--json']),
+    base,
+    ...child([self, '--workload', 'frozen-base', '--backend', backend, '--base', base, '--json']),
   }));
+  const peak = sections ? child([self, '--workload', 'mlp-peak', '--backend', 'onnx', '--seconds', String(seconds), '--json']) : undefined;
   const overhead = (sections ? ['wasm', 'cpu'] : []).map((engine) =>
     child([self, '--workload', 'fit-overhead', '--backend', 'tfjs', '--engine', engine, '--json']),
   );
@@ -140,7 +167,7 @@ async function all() {
     backend,
     ...child([self, '--workload', 'demo', '--backend', backend, '--json']),
   }));
-  for (const row of [...rows, ...frozen, ...overhead, ...demos]) console.log(JSON.stringify(row));
+  for (const row of [...rows, ...(peak ? [peak] : []), ...frozen, ...overhead, ...demos]) console.log(JSON.stringify(row));
   console.log(
     '\n| workload | backend | engine | samples/s | vs PyTorch | peak RSS MB | parameters |\n| --- | --- | --- | ---: | ---: | ---: | ---: |',
   );
@@ -154,15 +181,16 @@ async function all() {
     const counts = new Set(rows.filter((r) => r.workload === workload && r.parameters).map((r) => r.parameters));
     if (counts.size > 1) console.log(`\nparameter counts differ on ${workload}: ${[...counts].join(' vs ')}`);
   }
+  if (peak) printPeak(peak);
   if (sections)
     console.log(
-      '\n| frozen-base on the digits CNN | through the base, s/epoch | cached features, s/epoch | speed-up per epoch | total through / cached |\n| --- | ---: | ---: | ---: | ---: |',
+      '\n| frozen-base | base | samples | through the base, s/epoch (CPU s) | cached features, s/epoch (CPU s) | speed-up per epoch | computing the cache, s (CPU s) | total through / cached |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     );
   for (const f of frozen) {
     console.log(
       f.error
-        ? `| ${f.backend} | ${f.error} | | | |`
-        : `| ${f.backend} (${f.engine}) | ${f.throughBaseSecPerEpoch.toFixed(3)} | ${f.cachedSecPerEpoch.toFixed(4)} | ${f.speedupPerEpoch.toFixed(1)}× | ${f.throughBaseTotal.toFixed(1)} s / ${f.cachedTotal.toFixed(1)} s |`,
+        ? `| ${f.backend} | ${f.base} | ${f.error} | | | | | |`
+        : `| ${f.backend} (${f.engine}) | ${f.base} | ${f.samples} | ${f.throughBaseSecPerEpoch.toFixed(3)} (${f.throughBaseCpuSecPerEpoch.toFixed(3)}) | ${f.cachedSecPerEpoch.toFixed(4)} (${f.cachedCpuSecPerEpoch.toFixed(4)}) | ${f.speedupPerEpoch.toFixed(1)}× | ${f.cacheSeconds.toFixed(2)} (${f.cacheCpuSeconds.toFixed(2)}) | ${f.throughBaseTotal.toFixed(1)} s / ${f.cachedTotal.toFixed(1)} s |`,
     );
   }
   if (sections)
@@ -190,20 +218,48 @@ async function all() {
   if (!torch) console.log('\n(PyTorch not importable by /usr/bin/python3 — `apt-get install python3-torch` adds the reference column.)');
 }
 
+/** The MLP against the Gemm peak: the best of each side over the rounds, and their ratio by wall and by CPU time. */
+function printPeak(p) {
+  if (p.error) return console.log(`\nmlp vs Gemm peak: ${p.error}`);
+  console.log(
+    `\n| mlp vs this machine's Gemm peak (${p.threads} thread${p.threads > 1 ? 's' : ''}, ${(p.flopsPerSample / 1e3).toFixed(0)} kFLOP per sample) | 1024³ Gemm GFLOP/s (per CPU-s) | mlp samples/s, step | GFLOP/s (per CPU-s) | / peak | mlp samples/s, stepMany | GFLOP/s (per CPU-s) | / peak |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`,
+  );
+  for (const [i, r] of p.rounds.entries())
+    console.log(
+      `| round ${i + 1} | ${r.peakGflops.toFixed(1)} (${r.peakPerCpuSecondGflops.toFixed(1)}) | ${Math.round(r.samplesPerSec).toLocaleString('en')} | ${r.mlpGflops.toFixed(1)} (${r.mlpPerCpuSecondGflops.toFixed(1)}) | ${((100 * r.mlpGflops) / r.peakGflops).toFixed(0)} % | ${Math.round(r.stepManySamplesPerSec).toLocaleString('en')} | ${r.stepManyGflops.toFixed(1)} (${r.stepManyPerCpuSecondGflops.toFixed(1)}) | ${((100 * r.stepManyGflops) / r.peakGflops).toFixed(0)} % |`,
+    );
+  console.log(
+    `| best of each | ${p.peakGflops.toFixed(1)} | | ${p.mlpGflops.toFixed(1)} | **${(100 * p.ratio).toFixed(0)} %** (by CPU ${(100 * p.ratioByCpu).toFixed(0)} %) | | ${p.stepManyGflops.toFixed(1)} | **${(100 * p.stepManyRatio).toFixed(0)} %** (by CPU ${(100 * p.stepManyRatioByCpu).toFixed(0)} %) |`,
+  );
+}
+
+/** Plain Gemms' GFLOP/s: best round, median round, best by CPU time. */
+function printGemms(g) {
+  console.log('\n| Gemm (onnxruntime-node) | threads | best GFLOP/s | median | per CPU-second |\n| --- | ---: | ---: | ---: | ---: |');
+  for (const r of g.peaks)
+    console.log(
+      `| ${r.shape} | ${r.threads} | ${r.gflops.toFixed(1)} | ${r.medianGflops.toFixed(1)} | ${r.perCpuSecondGflops.toFixed(1)} |`,
+    );
+}
+
 if (values.workload || values.backend) {
   const tfjsOnly = values.workload === 'fit-overhead';
+  const onnxOnly = values.workload === 'mlp-peak' || values.workload === 'gemm-peak';
   if (
-    !(WORKLOADS[values.workload] || values.workload === 'frozen-base' || values.workload === 'demo' || tfjsOnly) ||
-    !(tfjsOnly ? ['tfjs'] : ['onnx', 'tfjs']).includes(values.backend)
+    !(WORKLOADS[values.workload] || ['frozen-base', 'demo'].includes(values.workload) || tfjsOnly || onnxOnly) ||
+    !(tfjsOnly ? ['tfjs'] : onnxOnly ? ['onnx'] : ['onnx', 'tfjs']).includes(values.backend)
   ) {
     console.error(
-      'usage: node bench/run.mjs --workload mlp|cnn|resnet18|mobilenet_v2|frozen-base|fit-overhead|demo --backend onnx|tfjs [--engine cpu|wasm] [--seconds S] [--json]',
+      'usage: node bench/run.mjs --workload mlp|cnn|resnet18|mobilenet_v2|frozen-base|fit-overhead|demo|mlp-peak|gemm-peak --backend onnx|tfjs [--base digits-cnn|resnet18] [--engine cpu|wasm] [--seconds S] [--json]',
     );
     process.exit(2);
   }
   try {
     const result = await one(values.workload, values.backend);
-    console.log(values.json ? JSON.stringify(result) : result);
+    if (values.json) console.log(JSON.stringify(result));
+    else if (values.workload === 'mlp-peak') printPeak(result);
+    else if (values.workload === 'gemm-peak') printGemms(result);
+    else console.log(result);
   } catch (error) {
     // One line, the last of stderr: what the table shows for this run (e.g. a backend that cannot train graphs yet).
     console.error(`${values.workload} on ${values.backend}: ${error.message.split('\n')[0]}`);
