@@ -8,7 +8,7 @@
 //                                                                                      wall time and its peak RSS (target ≤ 500 MB)
 //   node bench/run.mjs --workload frozen-base --backend onnx|tfjs [--base digits-cnn|resnet18]
 //                                                                                      cached features vs through the frozen base
-//   node bench/run.mjs --workload mlp-peak --backend onnx [--json]                     the 1024³ Gemm's GFLOP/s at the MLP session's
+//   node bench/run.mjs --workload mlp-peak --backend onnx [--batch B] [--json]         the 1024³ Gemm's GFLOP/s at the MLP session's
 //                                                                                      threads vs the mlp workload's, in rounds
 //   node bench/run.mjs --workload gemm-peak --backend onnx [--json]                    plain Gemms at 1 and 2 threads (GFLOP/s)
 //   node bench/run.mjs --only resnet18,mobilenet_v2                                    the throughput rows of those workloads alone
@@ -30,6 +30,7 @@ const { values } = parseArgs({
     json: { type: 'boolean' },
     only: { type: 'string' },
     base: { type: 'string', default: 'digits-cnn' },
+    batch: { type: 'string' },
   },
 });
 // The tfjs backend reads its engine override at start; set it before anything imports the backend.
@@ -63,7 +64,13 @@ async function one(workload, backendName) {
   }
   if (workload === 'mlp-peak') {
     const { mlpVsPeak } = await import('./mlp-peak.mjs');
-    return { ...(await mlpVsPeak(await backendNamed(backendName), { seconds })), peakRssMB: process.resourceUsage().maxRSS / 1024 };
+    const { mlp } = await import('./workloads.mjs');
+    // --batch: the same MLP at another batch size (the workload's is 64), to see what is per step and what per sample.
+    const workload = values.batch ? { ...mlp, batch: Number(values.batch) } : mlp;
+    return {
+      ...(await mlpVsPeak(await backendNamed(backendName), { seconds, workload })),
+      peakRssMB: process.resourceUsage().maxRSS / 1024,
+    };
   }
   if (workload === 'gemm-peak') {
     const { gemmPeaks } = await import('./gemm-peak.mjs');
@@ -222,7 +229,7 @@ async function all() {
 function printPeak(p) {
   if (p.error) return console.log(`\nmlp vs Gemm peak: ${p.error}`);
   console.log(
-    `\n| mlp vs this machine's Gemm peak (${p.threads} thread${p.threads > 1 ? 's' : ''}, ${(p.flopsPerSample / 1e3).toFixed(0)} kFLOP per sample) | 1024³ Gemm GFLOP/s (per CPU-s) | mlp samples/s, step | GFLOP/s (per CPU-s) | / peak | mlp samples/s, stepMany | GFLOP/s (per CPU-s) | / peak |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`,
+    `\n| mlp (batch ${p.batch}) vs this machine's Gemm peak (${p.threads} thread${p.threads > 1 ? 's' : ''}, ${(p.flopsPerSample / 1e3).toFixed(0)} kFLOP per sample) | 1024³ Gemm GFLOP/s (per CPU-s) | mlp samples/s, step | GFLOP/s (per CPU-s) | / peak | mlp samples/s, stepMany | GFLOP/s (per CPU-s) | / peak |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`,
   );
   for (const [i, r] of p.rounds.entries())
     console.log(
