@@ -184,15 +184,12 @@ describe.each(Object.keys(BACKENDS))('distilling from a teacher through the fit 
     for (const [param, tensor] of want.weights)
       tensor.data.forEach((w, i) => expect(Math.abs(got.weights.get(param)!.data[i]! - w), `${param}[${i}]`).toBeLessThan(1e-4));
   });
-});
-
-describe('a teacher on the onnx backend', () => {
-  const backend = createOnnxBackend();
 
   test.each([
     ['the batches unchanged', {}],
     ['mixup', { transform: mixupTransform(0.4, 3) }],
   ])('with %s, an interrupted run resumed ends bit-identical to an unbroken one', async (_, extra) => {
+    const backend = BACKENDS[name]!();
     const teacher = modelTeacher(await teacherOn(backend), 'mlp-12');
     const whole = await stepLosses(backend, teacher, plan(TWELVE, { ...extra, epochs: 3 }));
 
@@ -225,6 +222,10 @@ describe('a teacher on the onnx backend', () => {
     for (const [param, tensor] of whole.weights)
       expect(Buffer.from((await resumed.getWeights()).get(param)!.data.buffer).equals(Buffer.from(tensor.data.buffer)), param).toBe(true);
   });
+});
+
+describe('a teacher on the onnx backend', () => {
+  const backend = createOnnxBackend();
 
   test('sees each batch as the transform left it: one teacher call a batch', async () => {
     const model = modelTeacher(await teacherOn(backend), 'mlp-12');
