@@ -1,6 +1,6 @@
 import type { Model } from '../backend.js';
 import { checkPlanData } from '../data/sample-size.js';
-import { checkPlanTeacher } from '../train/fit.js';
+import { checkPlanTeacher } from '../train/teacher-feed.js';
 import { inferShapes } from '../spec/shapes.js';
 import type { EventSink, PlannedParameter } from '../train/events.js';
 import type { FitPlan, FitResult } from '../train/fit-plan.js';

@@ -14,9 +14,7 @@ import { evaluateClassifier } from './metrics.js';
 import { scheduleFactor } from './schedules.js';
 import { StepChunks, stepsUntilCheckpoint } from './step-chunks.js';
 import { sizeOf } from '../tensors.js';
-import { outputShape } from '../spec/shapes.js';
-import { checkTeacher } from './teacher.js';
-import { teacherFeed, type TeacherFeed } from './teacher-feed.js';
+import { checkPlanTeacher, teacherFeed, type TeacherFeed } from './teacher-feed.js';
 
 /** A snapshot the loop asks to have written as a checkpoint. */
 export interface FitSnapshot {
@@ -223,16 +221,6 @@ async function runEpoch(
     if (at.cursor < stepsPerEpoch && due()) await save();
   }
   return totals;
-}
-
-/**
- * Check the plan's teacher (if any) against the student model and the training samples.
- * @throws HeadstartError (BAD_INPUT) naming the teacher, see {@link checkTeacher}.
- */
-export function checkPlanTeacher(model: Model, plan: FitPlan): void {
-  if (!plan.teacher) return;
-  const student = { classes: sizeOf(outputShape(model.spec)), sampleShape: plan.train.sampleShape };
-  checkTeacher(plan.teacher, student, plan.trainer.lossOptions);
 }
 
 function periodicSaveDue(every: CheckpointInterval | undefined, step: number, savedAt: number): boolean {

@@ -1,9 +1,10 @@
-import type { Batch } from '../backend.js';
+import type { Batch, Model } from '../backend.js';
 import type { Dataset } from '../data/dataset.js';
 import { HeadstartError } from '../errors.js';
+import { outputShape } from '../spec/shapes.js';
 import { sizeOf } from '../tensors.js';
 import type { FitPlan } from './fit-plan.js';
-import type { Teacher } from './teacher.js';
+import { checkTeacher, type Teacher } from './teacher.js';
 
 /** Samples a teacher scores per call when it scores the whole training set. */
 const PRECOMPUTE_CHUNK = 256;
@@ -12,6 +13,16 @@ const PRECOMPUTE_CHUNK = 256;
 export interface TeacherFeed {
   /** `batch` with the teacher's logits of its inputs; `rows` are the training samples it was made of. */
   attach(batch: Batch, rows: ArrayLike<number>): Promise<Batch>;
+}
+
+/**
+ * Check the plan's teacher (if any) against the student model and the training samples.
+ * @throws HeadstartError (BAD_INPUT) naming the teacher, see {@link checkTeacher}.
+ */
+export function checkPlanTeacher(model: Model, plan: FitPlan): void {
+  if (!plan.teacher) return;
+  const student = { classes: sizeOf(outputShape(model.spec)), sampleShape: plan.train.sampleShape };
+  checkTeacher(plan.teacher, student, plan.trainer.lossOptions);
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Model } from '../backend.js';
+import type { LossOptions, Model } from '../backend.js';
 import { HeadstartError } from '../errors.js';
 import { outputShape } from '../spec/shapes.js';
 import { sizeOf } from '../tensors.js';
@@ -69,7 +69,7 @@ function checkProbabilities(p: Float32Array, size: number, classes: number, name
 export function checkTeacher(
   teacher: Teacher,
   student: { classes: number; sampleShape: readonly number[] },
-  lossOptions: { distillation?: unknown } | undefined,
+  lossOptions: LossOptions | undefined,
 ): void {
   if (teacher.classes !== student.classes)
     throw new HeadstartError(
