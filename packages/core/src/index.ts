@@ -40,6 +40,7 @@ export * from './train/metrics.js';
 export { classProbabilities, outputsLogits } from './train/class-probabilities.js';
 export * from './train/fit.js';
 export * from './train/batch-transform.js';
+export * from './train/teacher.js';
 export { batchOrder, makeBatch } from './data/batches.js';
 export * from './run/run-training.js';
 export * from './run/lr-find.js';

@@ -9,6 +9,7 @@ export { unfreezeSchedule, type UnfreezeStage } from './unfreeze-schedule.js';
 export { transferOptionsSchema, type TransferOptions } from './transfer-options.js';
 export { trainHead, type HeadTraining } from './train-head.js';
 export { phasePlan, type PhaseSpec } from './phase-plan.js';
+export { mixupTransform } from './mixup.js';
 export { headIndex, headLayers, splitAtHead, withNewHead, type HeadSplit } from './head.js';
 export { layerGroups, type LayerGroup } from './layer-groups.js';
 export {

@@ -39,3 +39,30 @@ test("the --dry-run plan on a terminal names each phase's loss with its options"
     'phase tune (2 epochs, loss softmaxCrossEntropy, labelSmoothing 0.1, classWeights 0.5,2,0.3333)',
   ]);
 });
+
+test('the --dry-run plan on a terminal names the teacher a phase distils from', () => {
+  const written: string[] = [];
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    written.push(String(chunk));
+    return true;
+  });
+  const wasTTY = process.stdout.isTTY;
+  process.stdout.isTTY = true;
+  onTestFinished(() => {
+    process.stdout.isTTY = wasTTY;
+  });
+  const reporter = createReporter({ json: false });
+  reporter.emit({
+    type: 'plan',
+    stage: 0,
+    phase: 'student',
+    epochs: 3,
+    loss: 'softmaxCrossEntropy',
+    lossOptions: { distillation: { temperature: 4, alpha: 0.7 } },
+    parameters: [{ name: 'head.kernel', shape: [16, 10], trains: true, lr: 0.001 }],
+    teacher: 'teacher phase',
+  });
+  expect(written.join('')).toContain(
+    'phase student (3 epochs, loss softmaxCrossEntropy, distillation temperature 4 alpha 0.7)\ndistils from: teacher phase\n',
+  );
+});

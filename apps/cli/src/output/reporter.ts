@@ -130,7 +130,8 @@ function formatPlan(event: Extract<TrainingEvent, { type: 'plan' }>): string {
   ]);
   const header = ['parameter', 'shape', 'status', 'lr', 'batch-norm'];
   const batches = event.transform ? `\ntraining batches: ${event.transform}` : '';
-  return `phase ${event.phase} (${event.epochs} epochs, loss ${formatLoss(event)})${batches}\n${table([header, ...rows])}\n`;
+  const teacher = event.teacher ? `\ndistils from: ${event.teacher}` : '';
+  return `phase ${event.phase} (${event.epochs} epochs, loss ${formatLoss(event)})${batches}${teacher}\n${table([header, ...rows])}\n`;
 }
 
 /** `softmaxCrossEntropy, labelSmoothing 0.1, classWeights 0.5,2,1`: the loss and its options. */

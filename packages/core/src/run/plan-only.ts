@@ -1,5 +1,6 @@
 import type { Model } from '../backend.js';
 import { checkPlanData } from '../data/sample-size.js';
+import { checkPlanTeacher } from '../train/teacher-feed.js';
 import { inferShapes } from '../spec/shapes.js';
 import type { EventSink, PlannedParameter } from '../train/events.js';
 import type { FitPlan, FitResult } from '../train/fit-plan.js';
@@ -10,6 +11,7 @@ import type { FitPlan, FitResult } from '../train/fit-plan.js';
  */
 export async function planOnly(model: Model, plan: FitPlan, stage: number, emit: EventSink): Promise<FitResult> {
   checkPlanData(model.trainingInputShape ?? model.spec.inputShape, plan);
+  checkPlanTeacher(model, plan);
   const trainable = new Set(plan.trainer.trainable);
   const lrOf = new Map(plan.trainer.groups.flatMap((g) => g.params.map((p) => [p, g.lr] as const)));
   const frozenBn = new Set(plan.trainer.frozenBatchNorm ?? []);
@@ -42,6 +44,7 @@ export async function planOnly(model: Model, plan: FitPlan, stage: number, emit:
     ...(lossOptions ? { lossOptions } : {}),
     parameters,
     ...(plan.transform ? { transform: plan.transform.name } : {}),
+    ...(plan.teacher ? { teacher: plan.teacher.name } : {}),
   });
   return { model, metrics: { loss: Number.NaN }, history: [], epochs: 0, steps: 0, stoppedEarly: false, seconds: 0 };
 }

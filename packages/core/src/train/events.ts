@@ -38,7 +38,10 @@ export type TrainingEvent =
       loss: LossKind;
       lossOptions?: LossOptions | undefined;
       parameters: PlannedParameter[];
+      /** The plan's batch transform, by name. */
       transform?: string | undefined;
+      /** The teacher the phase distils from, by name. */
+      teacher?: string | undefined;
     }
   /** A model was built for the run; `engine` says what computes it (`tfjs/wasm`, `onnxruntime-node`). */
   | { type: 'model'; layers: number; engine: string }

@@ -3,6 +3,7 @@ import type { Dataset } from '../data/dataset.js';
 import type { BatchTransform } from './batch-transform.js';
 import type { EpochMetrics } from './events.js';
 import type { LrSchedule } from './schedules.js';
+import type { Teacher } from './teacher.js';
 
 /** Early stopping, as in Keras's `EarlyStopping` callback. */
 export interface EarlyStopping {
@@ -46,6 +47,15 @@ export interface FitPlan {
    * `inputNoise`; validation batches never pass through it.
    */
   transform?: BatchTransform | undefined;
+  /**
+   * Distil from this teacher: every training batch gets the teacher's logits of its inputs (after
+   * `transform` and `inputNoise`, so the teacher sees what the student trains on) as `batch.teacher`,
+   * for the distillation loss that `trainer.lossOptions.distillation` must then set. One teacher
+   * forward a batch, or one pass over `train` when the batches are its rows unchanged; the teacher
+   * must be deterministic, so a resumed run ends bit-identical. `modelTeacher(model)` makes one of a
+   * trained classifier. Its class count must be the model's.
+   */
+  teacher?: Teacher | undefined;
   /** Called after each epoch; a strategy may change the plan for the next epochs (e.g. unfreeze a layer group). */
   onEpochEnd?(epoch: number, metrics: EpochMetrics): void | Promise<void>;
 }

@@ -14,6 +14,7 @@ import { evaluateClassifier } from './metrics.js';
 import { scheduleFactor } from './schedules.js';
 import { StepChunks, stepsUntilCheckpoint } from './step-chunks.js';
 import { sizeOf } from '../tensors.js';
+import { checkPlanTeacher, teacherFeed, type TeacherFeed } from './teacher-feed.js';
 
 /** A snapshot the loop asks to have written as a checkpoint. */
 export interface FitSnapshot {
@@ -71,7 +72,9 @@ const YIELD_EVERY_MS = 50;
  */
 export async function fit(model: Model, plan: FitPlan, env: FitEnv): Promise<FitResult> {
   checkPlanData(model.trainingInputShape ?? model.spec.inputShape, plan);
+  checkPlanTeacher(model, plan);
   const started = Date.now();
+  const teacher = plan.teacher ? await teacherFeed(plan.teacher, plan) : undefined;
   const stepsPerEpoch = Math.ceil(plan.train.size / plan.batchSize);
   const trainer = model.trainer(plan.trainer);
   const stopper = plan.earlyStopping ? new EarlyStopper(plan.earlyStopping, Boolean(plan.val)) : undefined;
@@ -117,7 +120,7 @@ export async function fit(model: Model, plan: FitPlan, env: FitEnv): Promise<Fit
     while (at.epoch < plan.epochs && !stoppedEarly) {
       const epochStart = Date.now();
       env.emit({ type: 'epoch-start', stage: env.stage, epoch: at.epoch, epochs: plan.epochs });
-      const totals = await runEpoch(trainer, plan, env, at, stepsPerEpoch, save, due, chunks);
+      const totals = await runEpoch(trainer, plan, env, at, stepsPerEpoch, save, due, chunks, teacher);
       const metrics = await epochMetrics(model, plan, totals);
       // The last step's update can blow the weights up while its own loss (of the old weights) looked fine.
       if (metrics.valLoss !== undefined) checkFinite(metrics.valLoss, plan.phase, at, 'validation loss');
@@ -164,6 +167,7 @@ async function runEpoch(
   save: () => Promise<void> | undefined,
   due: () => boolean,
   chunks: StepChunks,
+  teacher: TeacherFeed | undefined,
 ): Promise<Totals> {
   env.rng.setState(at.epochRng);
   const order = batchOrder(plan.train.size, env.rng);
@@ -186,12 +190,14 @@ async function runEpoch(
     const batches: Batch[] = [];
     const lrScales: number[] = [];
     for (let k = 0; k < count; k++) {
-      const made = makeBatch(plan.train, order, (at.cursor + k) * plan.batchSize, plan.batchSize, plan.target ?? 'labels');
+      const start = (at.cursor + k) * plan.batchSize;
+      const made = makeBatch(plan.train, order, start, plan.batchSize, plan.target ?? 'labels');
       const batch = plan.transform
         ? transformBatch(plan.transform, made, plan.train.sampleShape, batchRng(transformSeed, plan.phase, at.epoch, at.cursor + k))
         : made;
       if (plan.inputNoise) corrupt(batch, plan.inputNoise, mixSeeds(plan.trainer.seed ?? 0, at.step + k));
-      batches.push(batch);
+      // The teacher scores what the student trains on: the batch after its transform and noise.
+      batches.push(teacher ? await teacher.attach(batch, order.subarray(start, start + batch.size)) : batch);
       lrScales.push(scheduleFactor(schedule, at.step + k, stepsPerEpoch * plan.epochs, stepsPerEpoch));
     }
     const results = await chunks.run(trainer, batches, lrScales);
