@@ -23,6 +23,7 @@ export type * from './backend.js';
 export * from './device.js';
 export type * from './strategy.js';
 export type * from './data/dataset.js';
+export * from './data/token-dataset.js';
 export * from './registry.js';
 export * from './strategy-options.js';
 export { decideHeadSize } from './head-size.js';
@@ -41,6 +42,8 @@ export { classProbabilities, outputsLogits } from './train/class-probabilities.j
 export * from './train/fit.js';
 export * from './train/batch-transform.js';
 export { batchOrder, makeBatch } from './data/batches.js';
+export { makeTokenBatch, type TokenBatch } from './data/token-batches.js';
+export { tokenDatasetDigest } from './data/dataset-digest.js';
 export * from './run/run-training.js';
 export * from './run/lr-find.js';
 export * from './run/resume-path.js';
