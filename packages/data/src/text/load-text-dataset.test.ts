@@ -1,4 +1,4 @@
-import { readdir, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { fixture, useTempDir } from '../__fixtures__/temp-dir.js';
 import { loadTextDataset, type TextDatasetOptions } from './load-text-dataset.js';
@@ -108,9 +108,12 @@ describe('the token cache', () => {
     const options = { tokenizer: await tokenizer(), maxLength: 8, cacheDir, onCache: ({ hit }: { hit: boolean }) => events.push(hit) };
     const first = await loadTextDataset(file, options);
     const [entry] = await readdir(cacheDir);
+    const bytes = await readFile(`${cacheDir}/${entry}`);
+    await writeFile(`${cacheDir}/${entry}`, bytes.subarray(0, bytes.length - 4));
+    expect(await loadTextDataset(file, options)).toEqual(first);
     await writeFile(`${cacheDir}/${entry}`, Buffer.from([1, 0, 0, 0, 123]));
     expect(await loadTextDataset(file, options)).toEqual(first);
     expect(await loadTextDataset(file, options)).toEqual(first);
-    expect(events).toEqual([false, false, true]);
+    expect(events).toEqual([false, false, false, true]);
   });
 });

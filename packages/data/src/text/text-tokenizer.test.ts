@@ -36,6 +36,26 @@ describe('a BERT WordPiece tokenizer.json', () => {
     expect(() => bert.encode('the cat', 2)).toThrow(`max length must be a whole number above 2 (the special tokens ${BERT} adds), got 2`);
   });
 
+  it('truncates a long text to the same ids as tokenising it whole, for both kinds of tokenizer', async () => {
+    const long = [
+      'the cat sat on the mat. '.repeat(400),
+      `${'x'.repeat(5000)} the cat`,
+      `the dog!!!!!!!!!!!!!!!!!!!!!!!!!\n\n\nis good ${'hello, world! '.repeat(300)}`,
+      `${'Unbelievable!\r\n'.repeat(200)}playing`,
+    ];
+    for (const file of [BERT, ROBERTA]) {
+      const tokenizer = await readTokenizer(file);
+      const library = new Tokenizer(JSON.parse(await readFile(file, 'utf8')), {});
+      for (const text of long) {
+        const whole = library.encode(text).ids;
+        for (const length of [8, 100, 700]) {
+          const truncated = whole.length <= length ? whole : [...whole.slice(0, length - 1), whole.at(-1)];
+          expect(tokenizer.encode(text, length), `${file} ${length}`).toEqual(truncated);
+        }
+      }
+    }
+  });
+
   it('pads a row with [PAD] and a mask of 0 after the tokens', async () => {
     const bert = await readTokenizer(BERT);
     const ids = new Int32Array(2 * 10).fill(-1);

@@ -70,8 +70,9 @@ export class TextTokenizer {
    */
   encode(text: string, maxLength: number): number[] {
     this.checkLength(maxLength);
-    const content = this.tokenizer.tokenize(text, { add_special_tokens: false });
-    const kept = content.length > maxLength - this.specialCount ? content.slice(0, maxLength - this.specialCount) : content;
+    const room = maxLength - this.specialCount;
+    const content = this.contentTokens(text, room);
+    const kept = content.length > room ? content.slice(0, room) : content;
     const tokens: string[] = this.tokenizer.post_processor ? this.tokenizer.post_processor(kept, null, true).tokens : kept;
     const unknown = this.tokenizer.model?.unk_token_id;
     return tokens.map((token) => {
@@ -79,6 +80,30 @@ export class TextTokenizer {
       if (id === undefined) throw new DataError(this.file, `the token "${token}" has no id and the vocabulary has no unknown token`);
       return id;
     });
+  }
+
+  /**
+   * The tokens of `text` without special tokens; at least the first `room` of them are those of
+   * the whole text. A long text (an e-mail with its attachments) is tokenised from a prefix cut
+   * before a whitespace, the cost of a load being mostly tokenising text that truncation throws
+   * away. Cutting changes at most the last words of the prefix, so the first `room` tokens are
+   * taken from it only when a prefix twice as long agrees on them; else the whole text is read.
+   */
+  private contentTokens(text: string, room: number): string[] {
+    const whole = () => this.tokenizer.tokenize(text, { add_special_tokens: false });
+    for (let cut = prefixCut(text, Math.max(MIN_PREFIX, room * PREFIX_PER_TOKEN)); cut !== undefined; ) {
+      const prefix = this.tokenizer.tokenize(text.slice(0, cut), { add_special_tokens: false });
+      const next = prefixCut(text, 2 * cut);
+      if (prefix.length <= room + PREFIX_MARGIN) {
+        cut = next;
+        continue;
+      }
+      if (next === undefined) return whole();
+      const longer = this.tokenizer.tokenize(text.slice(0, next), { add_special_tokens: false });
+      for (let i = 0; i < room; i++) if (longer[i] !== prefix[i]) return whole();
+      return prefix;
+    }
+    return whole();
   }
 
   /**
@@ -109,6 +134,20 @@ export class TextTokenizer {
       );
     }
   }
+}
+
+/** Characters of the first prefix tried: at least this, or this many a token of room. */
+const MIN_PREFIX = 256;
+const PREFIX_PER_TOKEN = 4;
+/** Tokens a prefix must have beyond the room, so the words its cut may change fall outside it. */
+const PREFIX_MARGIN = 16;
+
+/** The index of the first whitespace at or after `from` (where a prefix may end), or undefined. */
+function prefixCut(text: string, from: number): number | undefined {
+  if (from >= text.length) return undefined;
+  const space = /\s/g;
+  space.lastIndex = from;
+  return space.exec(text)?.index;
 }
 
 /**
