@@ -33,4 +33,4 @@ export { parseTokenizerJson, TOKENIZER_MODEL_TYPES, type TokenizerJson } from '.
 export { buildVocabulary, VOCABULARY_SPECIALS, type BuiltVocabulary, type VocabularyOptions } from './text/build-vocabulary.js';
 export { writeVocabulary } from './text/text-vocabulary-file.js';
 export { readTextRows, textFormatOf, TEXT_FORMATS, type TextReadOptions, type TextRow } from './text/text-rows.js';
-export { loadTextDataset, type TextDatasetOptions } from './text/load-text-dataset.js';
+export { loadTextDataset, streamTextChunks, type TextDatasetOptions } from './text/load-text-dataset.js';

@@ -1,7 +1,7 @@
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { fixture, useTempDir } from '../__fixtures__/temp-dir.js';
-import { loadTextDataset, type TextDatasetOptions } from './load-text-dataset.js';
+import { loadTextDataset, streamTextChunks, type TextDatasetOptions } from './load-text-dataset.js';
 import { readTokenizer } from './text-tokenizer.js';
 
 const temp = useTempDir();
@@ -115,5 +115,24 @@ describe('the token cache', () => {
     expect(await loadTextDataset(file, options)).toEqual(first);
     expect(await loadTextDataset(file, options)).toEqual(first);
     expect(events).toEqual([false, false, false, true]);
+  });
+});
+
+describe('streaming text in chunks', () => {
+  it('gives the rows of a whole load, chunk by chunk, indexed into a fixed label map', async () => {
+    const file = await temp.write('chunks/reviews.csv', REVIEWS_CSV);
+    const options = { tokenizer: await tokenizer(), maxLength: 8, labelMap: ['neg', 'pos'] };
+    const chunks = [];
+    for await (const chunk of streamTextChunks(file, { ...options, chunkSize: 2 })) chunks.push(chunk);
+    expect(chunks.map((chunk) => chunk.size)).toEqual([2, 1]);
+    expect(chunks.flatMap((chunk) => [...chunk.inputIds])).toEqual(IDS);
+    expect(chunks.flatMap((chunk) => [...chunk.attentionMask])).toEqual(MASK);
+    expect(chunks.flatMap((chunk) => [...chunk.labels!])).toEqual([1, 0, 1]);
+  });
+
+  it('refuses labelled chunks without a fixed label map', async () => {
+    const file = await temp.write('chunks/unfixed.csv', REVIEWS_CSV);
+    const chunks = streamTextChunks(file, { tokenizer: await tokenizer(), maxLength: 8 });
+    await expect(chunks.next()).rejects.toThrow('streaming labelled text in chunks needs a fixed labelMap (options.labelMap)');
   });
 });

@@ -1,10 +1,11 @@
 import { DataError, type LoadOptions, type TokenDataset } from '@headstart/core';
+import { DEFAULT_CHUNK_SIZE } from '../records/collect-records.js';
 import { sha256OfFile } from '../records/file-hash.js';
 import { readError } from '../records/read-error.js';
 import { LabelMapBuilder } from '../transforms/label-map.js';
 import { SequenceRows } from './sequence-rows.js';
 import type { TextTokenizer } from './text-tokenizer.js';
-import { readTextRows, TEXT_FORMATS, textFormatOf, type TextReadOptions } from './text-rows.js';
+import { readTextRows, TEXT_FORMATS, textFormatOf, type TextReadOptions, type TextRow } from './text-rows.js';
 import { readTokenCache, tokenCacheFile, writeTokenCache, type CachedTokens } from './token-cache.js';
 
 /** How to read and tokenise a text file. */
@@ -56,14 +57,77 @@ export async function loadTextDataset(file: string, options: TextDatasetOptions)
   return dataset(tokens, sha256);
 }
 
-async function tokenise(file: string, options: TextDatasetOptions): Promise<CachedTokens> {
-  const rows = new SequenceRows(options.maxLength);
-  const labels = new LabelMapBuilder(file, { labelMap: options.labelMap, extendLabels: options.extendLabels, unit: 'line' });
+/**
+ * Stream a text file as token datasets of at most `chunkSize` sequences, tokenised as
+ * {@link loadTextDataset} does (not cached): for `predict` and `evaluate` on files larger than
+ * memory. Labelled text needs a fixed `labelMap` (every chunk indexes into it).
+ * @throws DataError as `loadTextDataset`; TypeError for labels without `labelMap`, or `extendLabels`.
+ */
+export async function* streamTextChunks(
+  file: string,
+  options: Omit<TextDatasetOptions, 'cacheDir' | 'onCache'> & { chunkSize?: number | undefined },
+): AsyncGenerator<TokenDataset> {
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  if (!Number.isSafeInteger(chunkSize) || chunkSize <= 0)
+    throw new RangeError(`chunk size must be a positive whole number, got ${chunkSize}`);
+  // A label first seen in a later chunk would change the indices of the chunks already handed out.
+  if (options.extendLabels) throw new TypeError('extendLabels is not supported when streaming in chunks; load the data whole instead');
+  const format = textFormatOf(file, options.format);
+  const preprocessing = options.tokenizer.preprocessing(options.maxLength, options.text ?? 'text');
+  const chunk = (tokens: CachedTokens): TokenDataset => {
+    if (tokens.labels && !options.labelMap)
+      throw new TypeError('streaming labelled text in chunks needs a fixed labelMap (options.labelMap)');
+    return {
+      kind: 'tokens',
+      sequenceLength: options.maxLength,
+      ...tokens,
+      tokenizer: preprocessing,
+      source: { file, format: TEXT_FORMATS[format] },
+    };
+  };
+  let batch = new TokenRows(file, options);
   for await (const row of readTextRows(file, options)) {
-    rows.add((ids, mask, index) => options.tokenizer.encodeInto(row.text, options.maxLength, ids, mask, index));
-    if (row.label !== undefined) labels.add(row.label, row.line);
+    batch.add(row);
+    if (batch.size === chunkSize) {
+      yield chunk(batch.finish());
+      batch = new TokenRows(file, options);
+    }
   }
-  return { size: rows.size, ...rows.finish(), ...(labels.size > 0 ? labels.finish() : {}) };
+  if (batch.size > 0) yield chunk(batch.finish());
+}
+
+async function tokenise(file: string, options: TextDatasetOptions): Promise<CachedTokens> {
+  const rows = new TokenRows(file, options);
+  for await (const row of readTextRows(file, options)) rows.add(row);
+  return rows.finish();
+}
+
+/** Rows of text tokenised as they come, and their labels as class indices. */
+class TokenRows {
+  private readonly rows: SequenceRows;
+  private readonly labels: LabelMapBuilder;
+
+  constructor(
+    file: string,
+    private readonly options: Pick<TextDatasetOptions, 'tokenizer' | 'maxLength' | 'labelMap' | 'extendLabels'>,
+  ) {
+    this.rows = new SequenceRows(options.maxLength);
+    this.labels = new LabelMapBuilder(file, { labelMap: options.labelMap, extendLabels: options.extendLabels, unit: 'line' });
+  }
+
+  get size(): number {
+    return this.rows.size;
+  }
+
+  add(row: TextRow): void {
+    const { tokenizer, maxLength } = this.options;
+    this.rows.add((ids, mask, index) => tokenizer.encodeInto(row.text, maxLength, ids, mask, index));
+    if (row.label !== undefined) this.labels.add(row.label, row.line);
+  }
+
+  finish(): CachedTokens {
+    return { size: this.rows.size, ...this.rows.finish(), ...(this.labels.size > 0 ? this.labels.finish() : {}) };
+  }
 }
 
 function cacheKey(sha256: string, format: string, options: TextDatasetOptions) {
