@@ -23,7 +23,7 @@ export const tokenizerPreprocessingSchema = z
     maxLength: z.number().int().positive(),
     padId: count,
     vocabSize: z.number().int().positive(),
-    text: z.string().min(1),
+    textColumn: z.string().min(1),
     json: z.string(),
   })
   .refine((t) => createHash('sha256').update(t.json).digest('hex') === t.sha256, {

@@ -14,7 +14,7 @@ const tokenizer: TokenizerPreprocessing = {
   maxLength: 16,
   padId: 0,
   vocabSize: 2,
-  text: 'text',
+  textColumn: 'text',
   json,
 };
 

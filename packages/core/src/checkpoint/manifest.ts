@@ -30,7 +30,7 @@ export interface TokenizerPreprocessing {
   /** Largest token id + 1: the rows a token embedding needs. */
   vocabSize: number;
   /** Column (CSV) or field (JSONL) the text was read from. */
-  text: string;
+  textColumn: string;
   /** The `tokenizer.json` text. */
   json: string;
 }

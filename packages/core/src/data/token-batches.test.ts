@@ -12,7 +12,7 @@ const tokens: TokenDataset = {
   attentionMask: new Int32Array([1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 0, 0]),
   labels: new Int32Array([1, 0, 1]),
   labelMap: ['ham', 'spam'],
-  tokenizer: { kind: 'tokenizer', sha256: 'a'.repeat(64), maxLength: 4, padId: 0, vocabSize: 10, text: 'text', json: '{}' },
+  tokenizer: { kind: 'tokenizer', sha256: 'a'.repeat(64), maxLength: 4, padId: 0, vocabSize: 10, textColumn: 'text', json: '{}' },
   source: { file: 'mem.csv', format: 'csv-text' },
 };
 

@@ -27,7 +27,7 @@ describe('loading text as token sequences', () => {
     expect([...data.labels!]).toEqual([1, 0, 1]);
     expect(data).toMatchObject({ kind: 'tokens', size: 3, sequenceLength: 8, labelMap: ['neg', 'pos'] });
     expect(data.source).toMatchObject({ file, format: 'csv-text' });
-    expect(data.tokenizer).toMatchObject({ kind: 'tokenizer', maxLength: 8, padId: 0, vocabSize: 34, text: 'text' });
+    expect(data.tokenizer).toMatchObject({ kind: 'tokenizer', maxLength: 8, padId: 0, vocabSize: 34, textColumn: 'text' });
   });
 
   it('reads a named JSONL field the same way, and a checkpoint’s label map', async () => {
@@ -37,7 +37,7 @@ describe('loading text as token sequences', () => {
     expect([...data.attentionMask]).toEqual(MASK);
     expect([...data.labels!]).toEqual([0, 1, 0]);
     expect(data.source.format).toBe('jsonl-text');
-    expect(data.tokenizer.text).toBe('review');
+    expect(data.tokenizer.textColumn).toBe('review');
   });
 
   it('reads unlabelled text', async () => {
@@ -62,6 +62,19 @@ describe('loading text as token sequences', () => {
     await expect(loadTextDataset(numeric, { tokenizer: await tokenizer(), maxLength: 8 })).rejects.toMatchObject({
       name: 'DataError',
       message: `${numeric}, line 1: "text" must be a string, found 7`,
+    });
+  });
+
+  it('names a missing file, and a file that is neither CSV nor JSONL', async () => {
+    const absent = temp.path('absent.csv');
+    await expect(loadTextDataset(absent, { tokenizer: await tokenizer(), maxLength: 8 })).rejects.toMatchObject({
+      name: 'DataError',
+      message: `${absent}: no such file or directory`,
+    });
+    const text = await temp.write('notes.txt', 'hello\n');
+    await expect(loadTextDataset(text, { tokenizer: await tokenizer(), maxLength: 8 })).rejects.toMatchObject({
+      name: 'DataError',
+      message: `${text}: text is read from .csv or .jsonl (.ndjson) files; name the format for another ending`,
     });
   });
 

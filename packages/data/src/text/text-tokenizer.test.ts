@@ -77,7 +77,7 @@ describe('a BERT WordPiece tokenizer.json', () => {
       maxLength: 16,
       padId: 0,
       vocabSize: 34,
-      text: 'review',
+      textColumn: 'review',
       json: await readFile(BERT, 'utf8'),
     });
     const again = TextTokenizer.fromPreprocessing(record, 'model.safetensors');

@@ -119,10 +119,10 @@ export class TextTokenizer {
     mask.fill(0, start + encoded.length, start + maxLength);
   }
 
-  /** The checkpoint's record of this tokenizer, used with `maxLength` on the text column `text`. */
-  preprocessing(maxLength: number, text: string): TokenizerPreprocessing {
+  /** The checkpoint's record of this tokenizer, used with `maxLength` on the text column (or JSONL field) `textColumn`. */
+  preprocessing(maxLength: number, textColumn: string): TokenizerPreprocessing {
     this.checkLength(maxLength);
-    return { kind: 'tokenizer', sha256: this.sha256, maxLength, padId: this.padId, vocabSize: this.vocabSize, text, json: this.json };
+    return { kind: 'tokenizer', sha256: this.sha256, maxLength, padId: this.padId, vocabSize: this.vocabSize, textColumn, json: this.json };
   }
 
   /** @throws HeadstartError (usage) when `maxLength` leaves no room for text after the special tokens. */
