@@ -1,6 +1,7 @@
 // @headstart/data: reading data sets into core's `Dataset` and cutting them up. The types
 // (Dataset, DatasetLoader, LoadOptions, Label…) are core's contracts; this package holds the
-// loaders, the image decoders, splits, label maps and preprocessing. Nothing registers on import:
+// loaders, the image decoders, splits, label maps, preprocessing, and text: tokenizers (a Hugging
+// Face tokenizer.json) and token-sequence datasets. Nothing registers on import:
 // call registerLoaders() before loadDataset.
 export { builtinLoaders, LOADERS_SOURCE, registerLoaders } from './register-loaders.js';
 export { loadDataset, streamChunks, streamDataset, type LoadDatasetOptions } from './load-dataset.js';
@@ -27,3 +28,9 @@ export { FLOAT32_MAX, isDecimal } from './records/float32.js';
 export { formatAugmentation, parseAugmentation, type AugmentSpec } from './augment/augment-spec.js';
 export { moveImage, type ImageMove } from './augment/augment-image.js';
 export { imageAugmentation } from './augment/image-augmentation.js';
+export { readTokenizer, TextTokenizer, type TokenizerOptions } from './text/text-tokenizer.js';
+export { parseTokenizerJson, TOKENIZER_MODEL_TYPES, type TokenizerJson } from './text/tokenizer-json.js';
+export { buildVocabulary, VOCABULARY_SPECIALS, type BuiltVocabulary, type VocabularyOptions } from './text/build-vocabulary.js';
+export { writeVocabulary } from './text/text-vocabulary-file.js';
+export { readTextRows, textFormatOf, TEXT_FORMATS, type TextReadOptions, type TextRow } from './text/text-rows.js';
+export { loadTextDataset, streamTextChunks, type TextDatasetOptions } from './text/load-text-dataset.js';

@@ -161,7 +161,7 @@ function encodeCheckpoint(file: string, content: CheckpointContent): Buffer {
 
 function completeManifest(manifest: CheckpointContent['manifest'], dataSha256: string): CheckpointManifest {
   // Field by field, so stray fields of a manifest read earlier (an old version, an old hash) never leak in.
-  const { spec, labels, featureNames, preprocessing, training, provenance } = manifest;
+  const { spec, labels, featureNames, preprocessing, tokenizer, training, provenance } = manifest;
   return {
     format: 'headstart',
     version: CHECKPOINT_FORMAT_VERSION,
@@ -169,6 +169,7 @@ function completeManifest(manifest: CheckpointContent['manifest'], dataSha256: s
     labels,
     featureNames,
     preprocessing,
+    ...(tokenizer ? { tokenizer } : {}),
     training,
     provenance,
     dataSha256,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { CheckpointError, SpecError } from '../errors.js';
 import { validateSpec } from '../spec/model-spec.js';
@@ -13,6 +14,22 @@ export const preprocessingSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('scale'), factor: z.number() }),
   z.object({ kind: z.literal('standardize'), mean: z.array(z.number()), std: z.array(z.number()) }),
 ]);
+
+/** Schema of {@link TokenizerPreprocessing}: `sha256` must be the hash of `json`. */
+export const tokenizerPreprocessingSchema = z
+  .object({
+    kind: z.literal('tokenizer'),
+    sha256: sha256Hex,
+    maxLength: z.number().int().positive(),
+    padId: count,
+    vocabSize: z.number().int().positive(),
+    textColumn: z.string().min(1),
+    json: z.string(),
+  })
+  .refine((t) => createHash('sha256').update(t.json).digest('hex') === t.sha256, {
+    message: 'the tokenizer.json text does not have the sha-256 recorded beside it',
+    path: ['json'],
+  });
 
 /** An epoch's metrics; JSON has no NaN, so a NaN metric is written as null and read back as NaN. */
 const epochMetricsSchema = z
@@ -99,6 +116,7 @@ export const checkpointManifestSchema = z.object({
     .optional(),
   featureNames: z.array(z.string()).optional(),
   preprocessing: preprocessingSchema,
+  tokenizer: tokenizerPreprocessingSchema.optional(),
   training: trainingStateSchema.optional(),
   provenance: z.array(provenanceEntrySchema),
   dataSha256: sha256Hex,

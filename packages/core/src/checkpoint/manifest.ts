@@ -13,6 +13,28 @@ export type Preprocessing =
   /** Subtract the per-feature mean and divide by the per-feature standard deviation. */
   | { kind: 'standardize'; mean: number[]; std: number[] };
 
+/**
+ * The tokenizer text went through before training, stored in a checkpoint beside
+ * {@link Preprocessing} (whose `kind` stays `none` for token inputs), so `predict` on raw text
+ * tokenises it the same way. `json` is the Hugging Face `tokenizer.json` text itself, `sha256`
+ * the hash of its UTF-8 bytes (checked when a checkpoint is read).
+ */
+export interface TokenizerPreprocessing {
+  kind: 'tokenizer';
+  /** sha-256 (hex) of `json`'s UTF-8 bytes. */
+  sha256: string;
+  /** Tokens a sequence, special tokens included: longer text is truncated, shorter padded. */
+  maxLength: number;
+  /** Id of the padding token (positions where the attention mask is 0). */
+  padId: number;
+  /** Largest token id + 1: the rows a token embedding needs. */
+  vocabSize: number;
+  /** Column (CSV) or field (JSONL) the text was read from. */
+  textColumn: string;
+  /** The `tokenizer.json` text. */
+  json: string;
+}
+
 /** Where a run stands, so `--resume` continues exactly. */
 export interface TrainingState {
   /** Pipeline stage index (0 for a single `train`). */
@@ -96,6 +118,8 @@ export interface CheckpointManifest {
   /** Names of the input columns in the order the model reads them (CSV header), when the data had names. */
   featureNames?: string[] | undefined;
   preprocessing: Preprocessing;
+  /** The tokenizer of a model whose inputs are token ids. */
+  tokenizer?: TokenizerPreprocessing | undefined;
   training?: TrainingState | undefined;
   provenance: ProvenanceEntry[];
   /** sha-256 (hex) of the tensor data section, checked on every load. */

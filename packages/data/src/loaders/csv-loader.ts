@@ -94,8 +94,9 @@ async function* readCsv(file: string, options: LoadOptions, onHeader?: (featureN
 /**
  * csv-parse reports an unclosed quote at the line where the file ended; the user needs the line
  * the quoted field opened on, which is where the unfinished record starts.
+ * @internal
  */
-function csvError(file: string, error: CsvError, lines: CsvLineCounter): DataError {
+export function csvError(file: string, error: CsvError, lines: CsvLineCounter): DataError {
   if (error.code === 'CSV_QUOTE_NOT_CLOSED') {
     return new DataError(file, 'not valid CSV: a quoted field opens here and is never closed (a " is missing)', {
       line: lines.following(),

@@ -70,7 +70,8 @@ async function* readJsonl(file: string, options: LoadOptions): AsyncGenerator<Da
   if (records === 0) throw new DataError(file, 'no records; expected one JSON object a line');
 }
 
-function parseObject(text: string, fail: (problem: string) => never): Record<string, unknown> {
+/** One JSONL line as an object, or a one-line error through `fail`. @internal */
+export function parseObject(text: string, fail: (problem: string) => never): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -88,7 +89,13 @@ function readFeatures(object: Record<string, unknown>, fail: (problem: string) =
   return { features: values, shape };
 }
 
-function readLabel(object: Record<string, unknown>, field: string | undefined, fields: string[], fail: (problem: string) => never): Label {
+/** The label of a JSONL record from the first of `fields` it has. @internal */
+export function readLabel(
+  object: Record<string, unknown>,
+  field: string | undefined,
+  fields: string[],
+  fail: (problem: string) => never,
+): Label {
   if (field === undefined) fail(`no ${fields.map((f) => `"${f}"`).join(' (or ')}${fields.length > 1 ? ')' : ''} field for the label`);
   const label = object[field];
   if (typeof label === 'number' && Number.isFinite(label)) return label;
