@@ -42,6 +42,7 @@ export * from './train/fit.js';
 export * from './train/batch-transform.js';
 export { batchOrder, makeBatch } from './data/batches.js';
 export * from './run/run-training.js';
+export { readStartingPoint } from './run/checkpoint-start.js';
 export * from './run/lr-find.js';
 export * from './run/resume-path.js';
 export { lockOutput, type LockWording } from './run/output-lock.js';

@@ -27,3 +27,8 @@ export { FLOAT32_MAX, isDecimal } from './records/float32.js';
 export { formatAugmentation, parseAugmentation, type AugmentSpec } from './augment/augment-spec.js';
 export { moveImage, type ImageMove } from './augment/augment-image.js';
 export { imageAugmentation } from './augment/image-augmentation.js';
+export { DEFAULT_VALIDATION_SHARE, holdOutValidation, labelBudget } from './training/training-splits.js';
+export { inheritedFrom, type InheritedData } from './training/inherited-data.js';
+export { trainingPreprocessing, type PreprocessingAsk } from './training/training-preprocessing.js';
+export { streamForModel, type ModelDataNeeds } from './training/stream-for-model.js';
+export { relabel } from './transforms/relabel.js';
