@@ -95,7 +95,46 @@ describe('train(): one call on the onnx backend', () => {
     await expect(train({ data: trainCsv, strategy: 'continued', backend })).rejects.toThrow(
       'train: from: strategy continued starts from a trained model: give from (a checkpoint path)',
     );
+    await expect(train({ data: trainCsv, strategy: 'full-retrain', backend, val: testCsv, valSplit: 0.2 })).rejects.toThrow(
+      'train: valSplit: val and valSplit both choose the validation data (a share of data, or a set); give one of them',
+    );
+    await expect(train({ data: trainCsv, strategy: 'full-retrain', backend, seed: 1.5 })).rejects.toThrow(
+      'train: seed: expected a whole number from 0 to 4294967295, got 1.5',
+    );
   });
+
+  test('an aborted signal ends the run with INTERRUPTED and says nothing was saved', async () => {
+    const error = await train({
+      data: trainCsv,
+      strategy: 'full-retrain',
+      backend: createOnnxBackend(),
+      signal: AbortSignal.abort(),
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HeadstartError);
+    expect((error as HeadstartError).code).toBe('INTERRUPTED');
+    expect((error as HeadstartError).message).toBe('interrupted; the model was kept in memory only, so nothing was saved');
+  });
+
+  test('a validation Dataset with its own label order is matched to the training labels', async () => {
+    registerLoaders();
+    const val = await loadDataset(testCsv, { label: 'label' });
+    // The same rows with the label map reversed: index i now means labelMap[9 - i].
+    const reversed = { ...val, labelMap: [...val.labelMap!].reverse(), labels: val.labels!.map((l) => 9 - l) };
+    const events: string[] = [];
+    const model = await train({
+      data: trainCsv,
+      val: reversed,
+      strategy: 'full-retrain',
+      backend: createOnnxBackend(),
+      epochs: 3,
+      scale: 16,
+      onEvent: (e) => events.push(e.type),
+    });
+    expect(events).toContain('epoch-end');
+    expect(model.metrics.valAccuracy).toBeGreaterThanOrEqual(0.85);
+    expect((await model.evaluate(reversed)).accuracy).toBe(model.metrics.valAccuracy);
+    model.dispose();
+  }, 30_000);
 });
 
 describe('train(): one call on the tfjs backend', () => {

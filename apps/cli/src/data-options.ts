@@ -1,4 +1,11 @@
-import { MAX_SEED, type Dataset, type Label, type Preprocessing, type StrategyData } from '@headstart/core';
+import {
+  DEFAULT_SEED as DEFAULT_RUN_SEED,
+  MAX_SEED,
+  type Dataset,
+  type Label,
+  type Preprocessing,
+  type StrategyData,
+} from '@headstart/core';
 import {
   alignFeatures,
   applyPreprocessing,
@@ -74,7 +81,7 @@ export const SEED: NumberRule = {
 };
 
 /** Default `--seed`. */
-export const DEFAULT_SEED = '42';
+export const DEFAULT_SEED = String(DEFAULT_RUN_SEED);
 /** Default `--val-split` of `train` when there is no `--val`. */
 export const DEFAULT_VAL_SPLIT = String(DEFAULT_VALIDATION_SHARE);
 

@@ -1,5 +1,6 @@
 import {
   CPU,
+  DEFAULT_SEED,
   defaultModelSpec,
   DEVICE_SPELLINGS,
   deviceName,
@@ -17,9 +18,6 @@ import { inheritedFrom } from '@headstart/data';
 import { trainData } from './train-data.js';
 import { badOption, checkTrainOptions, STRATEGY_OPTION_NAMES, type TrainOptions } from './train-options.js';
 import { trainedModel, type TrainedModel } from './trained-model.js';
-
-/** Seed of a run that names none, as `headstart train`'s `--seed` default. */
-export const DEFAULT_TRAIN_SEED = 42;
 
 /**
  * Train a classifier in one call, with the machinery of `headstart train`: the data read, split
@@ -40,7 +38,7 @@ export async function train(options: TrainOptions): Promise<TrainedModel> {
   const from = typeof asked.from === 'string' ? await readStartingPoint(asked.from) : asked.from;
   checkStrategyFits(strategy, asked, from);
   const { backend, engine, device } = await readyBackend(asked.backend, asked.device);
-  const seed = asked.seed ?? DEFAULT_TRAIN_SEED;
+  const seed = asked.seed ?? DEFAULT_SEED;
   const { data, preprocessing } = await trainData(asked, inheritedFrom(from), seed);
   const spec =
     asked.model !== undefined

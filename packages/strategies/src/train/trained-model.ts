@@ -57,25 +57,27 @@ export interface TrainedModel {
   dispose(): void;
 }
 
-/** A {@link TrainedModel} of a live model and its manifest. */
-export function trainedModel(model: Model, manifest: TrainedManifest): TrainedModel {
+/**
+ * A {@link TrainedModel} of a live model and its manifest.
+ * @param where how an error names the model (a checkpoint's path).
+ * @throws HeadstartError `BAD_INPUT` when the manifest has no label map (the model is no classifier).
+ */
+export function trainedModel(model: Model, manifest: TrainedManifest, where = 'the model'): TrainedModel {
   const labels = manifest.labels;
-  if (!labels) throw new HeadstartError('BAD_INPUT', 'the model has no label map; it is not a classifier');
+  if (!labels) throw new HeadstartError('BAD_INPUT', `${where}: it has no label map; it is not a classifier`);
   const needs = {
     labels,
     featureNames: manifest.featureNames,
     inputShape: manifest.spec.inputShape,
     preprocessing: manifest.preprocessing,
   };
+  /** Raw samples in the model's column order and preprocessing. */
   const input = (data: Dataset): Dataset => applyPreprocessing(manifest.preprocessing, alignFeatures(data, manifest.featureNames));
-  const chunks = (
-    data: Dataset | string,
-    labelled: boolean,
-    options: ReadOptions | undefined,
-  ): Iterable<Dataset> | AsyncIterable<Dataset> => {
-    if (typeof data !== 'string') return [input(labelled ? relabel(data, labels, 'evaluate') : data)];
+  /** A file streamed in chunks, as `headstart predict` and `evaluate` read it, or a Dataset at once. */
+  const chunks = (data: Dataset | string, options: ReadOptions | undefined): Iterable<Dataset> | AsyncIterable<Dataset> => {
+    if (typeof data !== 'string') return [input(data)];
     registerLoaders();
-    return streamForModel(data, needs, { label: options?.label, labelled });
+    return streamForModel(data, needs, { label: options?.label, labelled: false });
   };
   return {
     model,
@@ -85,7 +87,7 @@ export function trainedModel(model: Model, manifest: TrainedManifest): TrainedMo
     metrics: manifest.provenance.at(-1)?.metrics ?? {},
     async predict(samples, options) {
       const predictions: Prediction[] = [];
-      for await (const chunk of chunks(samples, false, options)) {
+      for await (const chunk of chunks(samples, options)) {
         const probabilities = await classProbabilities(model, chunk.features, chunk.size, labels.length);
         const best = argmaxRows(probabilities, labels.length);
         for (let i = 0; i < chunk.size; i++) {
@@ -96,11 +98,12 @@ export function trainedModel(model: Model, manifest: TrainedManifest): TrainedMo
       return predictions;
     },
     async evaluate(data, options) {
-      if (typeof data !== 'string') {
-        if (!data.labels) throw new HeadstartError('BAD_INPUT', 'evaluate: the data has no labels');
-        return evaluateClassifier(model, input(relabel(data, labels, 'evaluate')), labels);
+      if (typeof data === 'string') {
+        registerLoaders();
+        return evaluateClassifierStream(model, streamForModel(data, needs, { label: options?.label, labelled: true }), labels);
       }
-      return evaluateClassifierStream(model, chunks(data, true, options), labels);
+      if (!data.labels) throw new HeadstartError('BAD_INPUT', 'evaluate: the data has no labels');
+      return evaluateClassifier(model, input(relabel(data, labels, 'evaluate')), labels);
     },
     async save(file) {
       await checkOutput({ flag: 'save', path: file }, []);
@@ -118,6 +121,7 @@ export function trainedModel(model: Model, manifest: TrainedManifest): TrainedMo
 export async function loadTrained(file: string, options: { backend: Backend }): Promise<TrainedModel> {
   const { manifest: full, weights } = await readCheckpoint(file);
   const { format: _format, version: _version, dataSha256: _sha, ...manifest } = full;
+  if (!manifest.labels) throw new HeadstartError('BAD_INPUT', `${file}: the checkpoint has no label map; it is not a classifier`);
   const model = await options.backend.createModel(manifest.spec, weights);
-  return trainedModel(model, manifest);
+  return trainedModel(model, manifest, file);
 }
