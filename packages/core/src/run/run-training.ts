@@ -97,6 +97,7 @@ const DEFAULT_CHECKPOINT_EVERY: CheckpointInterval = { seconds: 60 };
  * The output path is locked for the run, so a second run writing it is refused; the output rule
  * ({@link checkTrainingOutput}) holds for it, and an interrupted run's checkpoint is never discarded
  * without `resume` or `startOver`. Training data of a single class is refused before anything runs.
+ * {@link trainInMemory} is the same run without the file.
  */
 export async function runTraining(run: TrainingRun): Promise<TrainingOutcome> {
   const options = parseOptions(run.strategy, run.options);
