@@ -80,6 +80,19 @@ describe('train(): one call on the onnx backend', () => {
     reloaded.dispose();
   }, 60_000);
 
+  test('continues from a saved checkpoint: its history, its parent and its preprocessing carried on', async () => {
+    const base = await train({ data: trainCsv, strategy: 'full-retrain', backend: createOnnxBackend(), epochs: 2, scale: 16 });
+    const baseFile = join(dir, 'base.safetensors');
+    const { sha256 } = await base.save(baseFile);
+    base.dispose();
+    const model = await train({ data: trainCsv, strategy: 'continued', from: baseFile, backend: createOnnxBackend(), epochs: 2 });
+    expect(model.provenance.map((p) => p.strategy)).toEqual(['full-retrain', 'continued']);
+    expect(model.provenance[1]!.parent).toBe(sha256);
+    expect(model.manifest.preprocessing).toEqual({ kind: 'scale', factor: 16 });
+    expect((await model.evaluate(testCsv)).accuracy).toBeGreaterThanOrEqual(0.85);
+    model.dispose();
+  }, 30_000);
+
   test('refuses an unknown option, naming it, before anything trains', async () => {
     const backend = createOnnxBackend();
     const given = { data: trainCsv, strategy: 'full-retrain', backend, epoch: 3 } as unknown as Parameters<typeof train>[0];
