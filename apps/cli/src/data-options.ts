@@ -1,14 +1,22 @@
-import { createRng, MAX_SEED, type Dataset, type Label, type Preprocessing, type StartingPoint, type StrategyData } from '@headstart/core';
+import {
+  DEFAULT_SEED as DEFAULT_RUN_SEED,
+  MAX_SEED,
+  type Dataset,
+  type Label,
+  type Preprocessing,
+  type StrategyData,
+} from '@headstart/core';
 import {
   alignFeatures,
   applyPreprocessing,
+  DEFAULT_VALIDATION_SHARE,
   filterByLabels,
-  fitPreprocessing,
+  holdOutValidation,
   isDecimal,
+  labelBudget,
   loadDataset,
-  stratifiedSplit,
-  streamChunks,
-  takePerClass,
+  trainingPreprocessing,
+  type InheritedData,
 } from '@headstart/data';
 import { augmentationFor } from './augment-option.js';
 import { CliError } from './cli-error.js';
@@ -73,9 +81,9 @@ export const SEED: NumberRule = {
 };
 
 /** Default `--seed`. */
-export const DEFAULT_SEED = '42';
+export const DEFAULT_SEED = String(DEFAULT_RUN_SEED);
 /** Default `--val-split` of `train` when there is no `--val`. */
-export const DEFAULT_VAL_SPLIT = '0.1';
+export const DEFAULT_VAL_SPLIT = String(DEFAULT_VALIDATION_SHARE);
 
 /**
  * A number flag in plain decimal notation (`0x10` and `Infinity` are refused) that `rule`
@@ -93,19 +101,8 @@ export function parseSeed(text: string | undefined): number {
   return parseNumber(text ?? DEFAULT_SEED, '--seed', SEED)!;
 }
 
-/** What a run's data takes from the model it starts from: its preprocessing, input shape and column order. */
-export interface InheritedData {
-  preprocessing?: Preprocessing | undefined;
-  inputShape?: number[] | undefined;
-  featureNames?: string[] | undefined;
-}
-
-/** {@link InheritedData} of a starting point (`--from`, or a pipeline's previous stage). */
-export function inheritedFrom(from: StartingPoint | undefined): InheritedData | undefined {
-  return from
-    ? { preprocessing: from.preprocessing, inputShape: from.spec.inputShape, featureNames: from.manifest?.featureNames }
-    : undefined;
-}
+// Shared with the library's train(): they live in @headstart/data.
+export { inheritedFrom, streamForModel, type InheritedData, type ModelDataNeeds } from '@headstart/data';
 
 /**
  * Load the training data of `train`: the labelled set, validation (a file or a stratified split),
@@ -134,9 +131,9 @@ export async function loadTrainingData(
     val = alignFeatures(val, train.featureNames);
   } else {
     const fraction = parseNumber(flags.valSplit ?? DEFAULT_VAL_SPLIT, '--val-split', FRACTION)!;
-    if (fraction > 0) ({ train, test: val } = stratifiedSplit(train, fraction, createRng(seed ^ 0x5eed)));
+    ({ train, val } = holdOutValidation(train, fraction, seed));
   }
-  if (flags.perClass) train = takePerClass(train, flags.perClass, createRng(seed ^ 0xb0d9e7));
+  if (flags.perClass) train = labelBudget(train, flags.perClass, seed);
   const unlabeled = flags.unlabeled
     ? alignFeatures(await loadDataset(flags.unlabeled, { ...common, labelled: false }), train.featureNames)
     : undefined;
@@ -155,42 +152,6 @@ export async function loadTrainingData(
 }
 
 function choosePreprocessing(flags: DataFlags, train: Dataset, inherited: Preprocessing | undefined): Preprocessing {
-  const factor = parseNumber(flags.scale, '--scale', SCALE_FACTOR);
-  if (factor !== undefined) return fitPreprocessing('scale', train, factor);
-  if (flags.standardize) return fitPreprocessing('standardize', train);
-  return inherited ?? { kind: 'none' };
-}
-
-/** What {@link streamForModel} needs to know of a checkpoint. */
-export interface ModelDataNeeds {
-  /** Its label map: labels are matched against it (`"3"` is `3`). */
-  labels?: Label[] | undefined;
-  /** Its input columns, in order: named columns are matched by name. */
-  featureNames?: string[] | undefined;
-  inputShape: number[];
-  preprocessing: Preprocessing;
-}
-
-/**
- * Stream labelled or unlabelled data for a trained model in chunks of `chunkSize` samples, so a
- * file larger than memory can be evaluated or predicted on: its label map, column order, input
- * shape and preprocessing applied to every chunk. A label the model never saw is an error naming
- * the line; a column it never saw, or one it needs that is missing, an error naming both.
- */
-export async function* streamForModel(
-  file: string,
-  model: ModelDataNeeds,
-  options: { label?: string | undefined; labelled: boolean | 'optional'; chunkSize?: number | undefined; signal?: AbortSignal | undefined },
-): AsyncGenerator<Dataset> {
-  const chunks = streamChunks(file, {
-    label: options.label ?? 'label',
-    labelled: options.labelled,
-    sampleShape: model.inputShape,
-    chunkSize: options.chunkSize ?? 1024,
-    ...(model.featureNames ? { featureNames: model.featureNames } : {}),
-    ...(model.labels ? { labelMap: model.labels } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
-  // CSV puts columns in the model's order itself; alignFeatures covers plugin loaders with named columns that do not.
-  for await (const chunk of chunks) yield applyPreprocessing(model.preprocessing, alignFeatures(chunk, model.featureNames));
+  const scale = parseNumber(flags.scale, '--scale', SCALE_FACTOR);
+  return trainingPreprocessing(train, { scale, standardize: flags.standardize }, inherited);
 }

@@ -1,4 +1,4 @@
-import { getRegistry, readCheckpoint, type StartingPoint } from '@headstart/core';
+import { getRegistry, readStartingPoint, type StartingPoint } from '@headstart/core';
 import { CliError } from './cli-error.js';
 import { findImporter, type Importer } from './model-formats.js';
 
@@ -8,19 +8,7 @@ import { findImporter, type Importer } from './model-formats.js';
  * @param importer the format already chosen for `file` (by `headstart import`, which checks its output against the file read).
  */
 export async function loadStartingPoint(file: string, importer?: Importer): Promise<StartingPoint & { importedBy?: string | undefined }> {
-  if (file.endsWith('.safetensors')) {
-    const checkpoint = await readCheckpoint(file);
-    const { manifest } = checkpoint;
-    return {
-      file,
-      spec: manifest.spec,
-      weights: checkpoint.weights,
-      sha256: checkpoint.sha256,
-      manifest,
-      ...(manifest.labels ? { labels: manifest.labels } : {}),
-      preprocessing: manifest.preprocessing,
-    };
-  }
+  if (file.endsWith('.safetensors')) return readStartingPoint(file);
   const { backend, format } = importer ?? (await findImporter(file));
   if (!(await getRegistry().start(backend.name)).availability.available) {
     throw new CliError(`${file}: the ${backend.name} backend, which reads format ${format.name}, cannot run here (see headstart doctor)`);

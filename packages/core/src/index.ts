@@ -46,6 +46,7 @@ export { batchOrder, makeBatch } from './data/batches.js';
 export { makeTokenBatch, type TokenBatch } from './data/token-batches.js';
 export { tokenDatasetDigest } from './data/dataset-digest.js';
 export * from './run/run-training.js';
+export { readStartingPoint } from './run/checkpoint-start.js';
 export * from './run/lr-find.js';
 export * from './run/resume-path.js';
 export { lockOutput, type LockWording } from './run/output-lock.js';

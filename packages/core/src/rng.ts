@@ -23,6 +23,9 @@ export interface Rng {
  */
 export const MAX_SEED = 0xffffffff;
 
+/** The seed of a run that names none (`headstart train`'s `--seed`, `train()`'s `seed`). */
+export const DEFAULT_SEED = 42;
+
 /** A generator seeded from an integer; the same seed gives the same sequence on every platform. */
 export function createRng(seed: number): Rng {
   // splitmix32 spreads a small integer seed over the four state words.

@@ -15,3 +15,6 @@ registerStrategy('pretrain-finetune', pretrainFinetune, { source });
 registerStrategy('gradual-unfreeze', gradualUnfreeze, { source });
 
 export * from './base.js';
+export { train } from './train/train.js';
+export type { TrainOptions } from './train/train-options.js';
+export { loadTrained, type Prediction, type ReadOptions, type TrainedModel } from './train/trained-model.js';

@@ -3,7 +3,7 @@ import type { LrFindRecord } from '../checkpoint/manifest.js';
 import { HeadstartError } from '../errors.js';
 import { DEFAULT_LR_RANGE } from '../train/lr-range.js';
 import { findLearningRate } from './lr-find.js';
-import type { TrainingRun } from './run-training.js';
+import type { TrainingJob } from './run-training.js';
 
 /** The rate a run asked to train at `lr: auto` trains at, and how it was chosen (none in a dry run). */
 export interface AutoLr {
@@ -19,7 +19,11 @@ export interface AutoLr {
  * @param options the strategy's options parsed without `lr` (its default rate in `lr`)
  * @throws HeadstartError `USAGE` when the checkpoint resumed did not choose its rate so.
  */
-export async function chooseAutoLr(run: TrainingRun, options: Record<string, unknown>, resume: Checkpoint | undefined): Promise<AutoLr> {
+export async function chooseAutoLr(
+  run: TrainingJob & { dryRun?: boolean | undefined },
+  options: Record<string, unknown>,
+  resume: Checkpoint | undefined,
+): Promise<AutoLr> {
   const range = DEFAULT_LR_RANGE;
   const rangeText = `${range.rule} rule, lr ${range.startLr} → ${range.endLr} over ${range.steps} steps`;
   const log = (message: string): void => run.emit({ type: 'log', level: 'info', message });

@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import type { Backend } from '../backend.js';
-import { readCheckpoint, writeCheckpoint } from '../checkpoint/index.js';
+import { readCheckpoint, writeCheckpoint, type CheckpointContent } from '../checkpoint/index.js';
 import type { Preprocessing, ProvenanceEntry } from '../checkpoint/manifest.js';
 import { HeadstartError, PluginError } from '../errors.js';
 import { createRng } from '../rng.js';
@@ -9,7 +9,7 @@ import type { AnyStrategy, StartingPoint, StrategyContext, StrategyData, Strateg
 import type { NamedTensors } from '../tensors.js';
 import { withAugmentation } from './augmented-plan.js';
 import type { EventSink } from '../train/events.js';
-import { DivergedError, fit, type CheckpointInterval, type FitEnv, type FitSnapshot } from '../train/fit.js';
+import { DivergedError, fit, InterruptedError, type CheckpointInterval, type FitEnv, type FitSnapshot } from '../train/fit.js';
 import { removeStaleTempsOnce } from '../io/safe-write.js';
 import { lockOutput } from './output-lock.js';
 import { datasetDigest } from '../data/dataset-digest.js';
@@ -24,8 +24,11 @@ import { checkResumeSlot } from './resume-slot.js';
 import { checkTrainingOutput } from './training-output.js';
 import { createRunModel } from './create-model.js';
 
-/** One training run of one strategy, as `headstart train` or a pipeline stage asks for it. */
-export interface TrainingRun {
+/**
+ * What every training run needs: the strategy and its options, the backend, the data, the start.
+ * {@link trainInMemory} runs it as is; {@link TrainingRun} adds the output file.
+ */
+export interface TrainingJob {
   strategy: AnyStrategy;
   /** Raw options (flags and `--set`), parsed by the strategy's schema. */
   options: Record<string, unknown>;
@@ -40,6 +43,13 @@ export interface TrainingRun {
   from?: StartingPoint | undefined;
   spec: ModelSpec;
   seed: number;
+  stage?: number | undefined;
+  emit: EventSink;
+  signal: AbortSignal;
+}
+
+/** One training run of one strategy, as `headstart train` or a pipeline stage asks for it. */
+export interface TrainingRun extends TrainingJob {
   /** Final checkpoint path. */
   out: string;
   /** How messages name `out` (`--out`); default `output`. */
@@ -53,18 +63,29 @@ export interface TrainingRun {
   startOver?: boolean | undefined;
   /** Emit each phase's plan (what trains, at what rate) instead of training; write nothing. */
   dryRun?: boolean | undefined;
-  stage?: number | undefined;
   /** Periodic resumable checkpoints mid-epoch. Default every 60 seconds (and always at epoch ends). */
   checkpointEvery?: CheckpointInterval | undefined;
-  emit: EventSink;
-  signal: AbortSignal;
 }
+
+/** A run either writes `out` ({@link TrainingRun}) or keeps its model in memory (a {@link TrainingJob} alone). */
+type AnyRun = TrainingJob & Partial<Omit<TrainingRun, keyof TrainingJob>>;
+
+/** The manifest of a trained model: what its checkpoint holds besides the weights. */
+export type TrainedManifest = CheckpointContent['manifest'];
 
 /** What a finished run produced. */
 export interface TrainingOutcome {
   result: StrategyResult;
   checkpoint: { file: string; sha256: string };
   provenance: ProvenanceEntry[];
+}
+
+/** What {@link trainInMemory} produced: the trained model (in `result`) and the manifest its checkpoint will hold. */
+export interface TrainedInMemory {
+  result: StrategyResult;
+  provenance: ProvenanceEntry[];
+  /** Spec, labels, feature names, preprocessing, training state and provenance, as {@link runTraining} writes them. */
+  manifest: TrainedManifest;
 }
 
 /** Default {@link TrainingRun.checkpointEvery}: a killed run loses at most a minute of training. */
@@ -76,6 +97,7 @@ const DEFAULT_CHECKPOINT_EVERY: CheckpointInterval = { seconds: 60 };
  * The output path is locked for the run, so a second run writing it is refused; the output rule
  * ({@link checkTrainingOutput}) holds for it, and an interrupted run's checkpoint is never discarded
  * without `resume` or `startOver`. Training data of a single class is refused before anything runs.
+ * {@link trainInMemory} is the same run without the file.
  */
 export async function runTraining(run: TrainingRun): Promise<TrainingOutcome> {
   const options = parseOptions(run.strategy, run.options);
@@ -96,9 +118,31 @@ export async function runTraining(run: TrainingRun): Promise<TrainingOutcome> {
   }
 }
 
-async function train(run: TrainingRun, parsed: Record<string, unknown>): Promise<TrainingOutcome> {
+/**
+ * {@link runTraining} without an output file: the same option parsing, context, training loop,
+ * provenance and manifest, but nothing is written — no lock, no resumable checkpoints (an
+ * interrupted run is lost: the `signal` ends it with an `INTERRUPTED` error). The caller saves
+ * `manifest` with the model's weights (`writeCheckpoint`) when it wants the file, which then
+ * holds what `runTraining` would have written.
+ */
+export async function trainInMemory(job: TrainingJob): Promise<TrainedInMemory> {
+  const options = parseOptions(job.strategy, job.options);
+  checkSeveralClasses(job.data.train);
+  const run: AnyRun = job;
+  try {
+    const { result, provenance, manifest } = await train(run, options);
+    return { result, provenance, manifest: manifest! };
+  } catch (error) {
+    // The loop's own message promises a resumable checkpoint; in memory there is none.
+    if (error instanceof InterruptedError)
+      throw new HeadstartError('INTERRUPTED', 'interrupted; the model was kept in memory only, so nothing was saved');
+    throw error;
+  }
+}
+
+async function train(run: AnyRun, parsed: Record<string, unknown>): Promise<TrainingOutcome & { manifest?: TrainedManifest | undefined }> {
   const stage = run.stage ?? 0;
-  const resume = run.resume ? await loadResume(run.out) : undefined;
+  const resume = run.resume && run.out ? await loadResume(run.out) : undefined;
   // `lr: auto`: a range test chooses the rate first; the strategy trains at it as if it had been given.
   const auto = parsed.lr === AUTO_LR ? await chooseAutoLr(run, parseOptions(run.strategy, withoutLr(run.options)), resume) : undefined;
   const options = auto ? { ...parsed, lr: auto.lr } : parsed;
@@ -128,8 +172,7 @@ async function train(run: TrainingRun, parsed: Record<string, unknown>): Promise
     emit: run.emit,
     signal: run.signal,
     resume: resume ? { state: resume.manifest.training!, optimizer: resume.optimizer } : undefined,
-    checkpointEvery: run.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY,
-    save: (snapshot) => saveSnapshot(run, { ...snapshot, state: { ...snapshot.state, seed: run.seed, dataDigest } }, [...history, entry]),
+    ...(run.out ? resumableSaves(run as TrainingRun, { seed: run.seed, dataDigest }, [...history, entry]) : {}),
   };
   // A resumed run continues the model it was training: the first one asked for with the spec the
   // checkpoint holds gets its weights; models of later phases start from what the strategy passes.
@@ -170,11 +213,23 @@ async function train(run: TrainingRun, parsed: Record<string, unknown>): Promise
   entry.metrics = numericMetrics(result.metrics);
   if (result.defaults) entry.defaults = result.defaults;
   const provenance = [...history, entry];
-  const checkpoint = await saveFinal(run, result, provenance, { stage, rng: rng.state(), ...done });
-  await rm(resumePath(run.out), { force: true });
-  run.emit({ type: 'checkpoint', file: run.out, stage, ...done, complete: true });
+  const manifest = finalManifest(run, result, provenance, { stage, rng: rng.state(), ...done });
+  const weights = finiteWeights(await result.model.getWeights());
+  const checkpoint = run.out ? await saveFinal(run.out, manifest, weights, run.emit) : { file: '', sha256: '' };
   run.emit({ type: 'run-end', metrics: result.metrics, seconds: (Date.now() - started) / 1000 });
-  return { result, checkpoint: { file: run.out, sha256: checkpoint.sha256 }, provenance };
+  return { result, checkpoint, provenance, manifest };
+}
+
+/** The resumable checkpoints a run with an output file writes beside it while it trains. */
+function resumableSaves(
+  run: TrainingRun,
+  state: { seed: number; dataDigest: string },
+  provenance: ProvenanceEntry[],
+): Pick<FitEnv, 'save' | 'checkpointEvery'> {
+  return {
+    checkpointEvery: run.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY,
+    save: (snapshot) => saveSnapshot(run, { ...snapshot, state: { ...snapshot.state, ...state } }, provenance),
+  };
 }
 
 function withoutLr(options: Record<string, unknown>): Record<string, unknown> {
@@ -239,23 +294,35 @@ async function saveSnapshot(run: TrainingRun, snapshot: FitSnapshot, provenance:
   });
 }
 
-async function saveFinal(
-  run: TrainingRun,
+/** The manifest of a finished run's checkpoint. */
+function finalManifest(
+  run: TrainingJob,
   result: StrategyResult,
   provenance: ProvenanceEntry[],
   at: { stage: number; rng: number[]; epoch: number; step: number },
-) {
-  return writeCheckpoint(run.out, {
-    manifest: {
-      spec: result.model.spec,
-      labels: result.labels,
-      ...featureNames(run),
-      preprocessing: run.preprocessing,
-      training: { ...at, cursor: 0, seed: run.seed, complete: true, trainable: result.trainable },
-      provenance,
-    },
-    weights: finiteWeights(await result.model.getWeights()),
-  });
+): TrainedManifest {
+  return {
+    spec: result.model.spec,
+    labels: result.labels,
+    ...featureNames(run),
+    preprocessing: run.preprocessing,
+    training: { ...at, cursor: 0, seed: run.seed, complete: true, trainable: result.trainable },
+    provenance,
+  };
+}
+
+/** Write the final checkpoint to `out` and drop the resumable one beside it. */
+async function saveFinal(
+  out: string,
+  manifest: TrainedManifest,
+  weights: NamedTensors,
+  emit: EventSink,
+): Promise<{ file: string; sha256: string }> {
+  const { sha256 } = await writeCheckpoint(out, { manifest, weights });
+  await rm(resumePath(out), { force: true });
+  const { stage, epoch, step } = manifest.training!;
+  emit({ type: 'checkpoint', file: out, stage, epoch, step, complete: true });
+  return { file: out, sha256 };
 }
 
 /** Weights fit to save. @throws DivergedError naming the first parameter with a NaN or infinite value. */
@@ -267,7 +334,7 @@ function finiteWeights(weights: NamedTensors): NamedTensors {
   return weights;
 }
 
-function featureNames(run: TrainingRun): { featureNames?: string[] | undefined } {
+function featureNames(run: TrainingJob): { featureNames?: string[] | undefined } {
   const names = run.data.train.featureNames;
   return names ? { featureNames: names } : {};
 }
