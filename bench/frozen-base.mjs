@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import {
   applyPreprocessing,
   defaultModelSpec,
-  fitPreprocessing,
+  computePreprocessing,
   initializeWeights,
   createRng,
   loadDataset,
-  runTraining,
+  runStrategy,
 } from '@headstart/core';
 import { frozenBase } from '@headstart/strategies';
 
@@ -27,7 +27,7 @@ function medianEpoch(seconds) {
 
 export async function frozenBaseSpeed(backend, { epochs = 20 } = {}) {
   const raw = await loadDataset(DIGITS, { sampleShape: [8, 8, 1] });
-  const pre = fitPreprocessing('scale', raw, 16);
+  const pre = computePreprocessing('scale', raw, 16);
   const data = applyPreprocessing(pre, raw);
   const spec = defaultModelSpec([8, 8, 1], 10);
   const from = { file: 'base', spec, weights: initializeWeights(spec, createRng(3)), labels: data.labelMap, preprocessing: pre };
@@ -38,7 +38,7 @@ export async function frozenBaseSpeed(backend, { epochs = 20 } = {}) {
     const epochSeconds = [];
     let epochStart = 0;
     const started = Date.now();
-    await runTraining({
+    await runStrategy({
       strategy: frozenBase(),
       options: { epochs, cacheFeatures },
       backend,

@@ -3,7 +3,7 @@ import {
   alignFeatures,
   applyPreprocessing,
   filterByLabels,
-  fitPreprocessing,
+  computePreprocessing,
   isDecimal,
   loadDataset,
   stratifiedSplit,
@@ -156,8 +156,8 @@ export async function loadTrainingData(
 
 function choosePreprocessing(flags: DataFlags, train: Dataset, inherited: Preprocessing | undefined): Preprocessing {
   const factor = parseNumber(flags.scale, '--scale', SCALE_FACTOR);
-  if (factor !== undefined) return fitPreprocessing('scale', train, factor);
-  if (flags.standardize) return fitPreprocessing('standardize', train);
+  if (factor !== undefined) return computePreprocessing('scale', train, factor);
+  if (flags.standardize) return computePreprocessing('standardize', train);
   return inherited ?? { kind: 'none' };
 }
 

@@ -3,7 +3,7 @@ import {
   checkTrainingOutput,
   deviceName,
   getRegistry,
-  runTraining,
+  runStrategy,
   type CheckpointInterval,
   type EventSink,
   type Preprocessing,
@@ -160,7 +160,7 @@ export async function trainStage(
   );
   const spec = await chooseSpec(index === 0 ? pipeline.model : undefined, from, data.train);
   env.emit({ type: 'stage-start', stage: index, name: stage.name, strategy: stage.strategy });
-  const outcome = await runTraining({
+  const outcome = await runStrategy({
     strategy,
     options: stage.options,
     backend: env.backend,

@@ -9,7 +9,7 @@ import type { AnyStrategy, StartingPoint, StrategyContext, StrategyData, Strateg
 import type { NamedTensors } from '../tensors.js';
 import { withAugmentation } from './augmented-plan.js';
 import type { EventSink } from '../train/events.js';
-import { DivergedError, fit, type CheckpointInterval, type FitEnv, type FitSnapshot } from '../train/fit.js';
+import { DivergedError, fitLoop, type CheckpointInterval, type FitEnv, type FitSnapshot } from '../train/fit.js';
 import { removeStaleTempsOnce } from '../io/safe-write.js';
 import { lockOutput } from './output-lock.js';
 import { datasetDigest } from '../data/dataset-digest.js';
@@ -77,7 +77,7 @@ const DEFAULT_CHECKPOINT_EVERY: CheckpointInterval = { seconds: 60 };
  * ({@link checkTrainingOutput}) holds for it, and an interrupted run's checkpoint is never discarded
  * without `resume` or `startOver`. Training data of a single class is refused before anything runs.
  */
-export async function runTraining(run: TrainingRun): Promise<TrainingOutcome> {
+export async function runStrategy(run: TrainingRun): Promise<TrainingOutcome> {
   const options = parseOptions(run.strategy, run.options);
   checkSeveralClasses(run.data.train);
   if (run.dryRun) return train(run, options);
@@ -95,6 +95,12 @@ export async function runTraining(run: TrainingRun): Promise<TrainingOutcome> {
     await unlock().catch(() => undefined);
   }
 }
+
+/**
+ * @deprecated Renamed {@link runStrategy}: it runs a strategy, phases and final checkpoint
+ * included. Same function, kept so code written against the old name still works.
+ */
+export const runTraining: typeof runStrategy = runStrategy;
 
 async function train(run: TrainingRun, parsed: Record<string, unknown>): Promise<TrainingOutcome> {
   const stage = run.stage ?? 0;
@@ -147,7 +153,7 @@ async function train(run: TrainingRun, parsed: Record<string, unknown>): Promise
       const plan = withAugmentation(asked, run.data);
       if (run.dryRun) return planOnly(model, plan, stage, run.emit);
       handoff.checkPhase(plan.phase, model.spec);
-      const result = await fit(model, plan, env);
+      const result = await fitLoop(model, plan, env);
       Object.assign(done, { epoch: result.epochs, step: done.step + result.steps });
       return result;
     },
