@@ -58,7 +58,7 @@ async function runStages(pipeline: Pipeline, options: PipelineRunOptions): Promi
   if (!options.resume && !options.dryRun) refuseEarlierRun(options.file, pipeline, state);
   if (options.resume) refuseGap(options.file, pipeline);
   const device = readDevice(pipeline.device, `${options.file}: device`);
-  const { backend, availability } = await startBackend(pipeline.backend, device, `${options.file}: device`);
+  const { backend, availability } = await startBackend(pipeline.backend, device, `${options.file}: device`, `${options.file}: backend`);
   const outcomes: TrainingOutcome[] = [];
   // Every stage's output before the first trains: a stage an interrupted run left is refused up front, not after retraining the ones before it.
   if (!options.resume && !options.dryRun)
