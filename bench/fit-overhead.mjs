@@ -3,10 +3,10 @@
 // trained three ways in this process, interleaved round by round so machine noise hits each alike:
 //   plain    tf.layers model.fit(x, oneHot(y), { batchSize, epochs, shuffle: true }), accuracy metric on
 //   trainer  headstart's backend trainer: a JS loop shuffling each epoch, copying batches, trainer.step()
-//   fit      core's fit() (what `headstart train` runs): the trainer plus schedule, metrics, events
+//   fit      core's fitLoop() (what `headstart train` runs): the trainer plus schedule, metrics, events
 // Each reports the median seconds per epoch over the rounds; the ratios are the median of each round's
 // ratio to plain model.fit in that round (the three of a round ran back to back, under the same load).
-import { createRng, fit, initializeWeights, permutation, validateSpec } from '@headstart/core';
+import { createRng, fitLoop, initializeWeights, permutation, validateSpec } from '@headstart/core';
 import { createTfjsBackend } from '@headstart/backend-tfjs';
 import * as tf from '@tensorflow/tfjs';
 import { mlp } from './workloads.mjs';
@@ -92,7 +92,7 @@ async function timeTrainer(backend, spec, weights, data, { samples, epochs, batc
         x.set(data.x.subarray(s * width, (s + 1) * width), i * width);
         labels[i] = data.labels[s];
       }
-      loss = (await trainer.step({ x, labels, size }, 1)).loss;
+      loss = (await trainer.step({ x, labels, size })).loss;
     }
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -113,7 +113,7 @@ async function timeCoreFit(backend, spec, weights, data, { samples, epochs, batc
   };
   const env = { stage: 0, rng: createRng(3), emit: () => {}, signal: new AbortController().signal };
   const started = process.hrtime.bigint();
-  const result = await fit(model, { phase: 'train', train, epochs, batchSize: batch, trainer: trainerOptions(model) }, env);
+  const result = await fitLoop(model, { phase: 'train', train, epochs, batchSize: batch, trainer: trainerOptions(model) }, env);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   model.dispose();
   return { secPerEpoch: seconds / epochs, loss: result.metrics.loss };

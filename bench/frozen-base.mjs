@@ -4,8 +4,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRng, defaultModelSpec, initializeWeights, runTraining, validateSpec } from '@headstart/core';
-import { applyPreprocessing, fitPreprocessing, loadDataset, registerLoaders } from '@headstart/data';
+import { createRng, defaultModelSpec, initializeWeights, runStrategy, validateSpec } from '@headstart/core';
+import { applyPreprocessing, computePreprocessing, loadDataset, registerLoaders } from '@headstart/data';
 import { frozenBase } from '@headstart/strategies';
 import { resnet18Spec } from './torchvision-specs.mjs';
 
@@ -20,7 +20,7 @@ export const FROZEN_BASES = {
 async function digitsData() {
   registerLoaders();
   const raw = await loadDataset(DIGITS, { sampleShape: [8, 8, 1] });
-  const pre = fitPreprocessing('scale', raw, 16);
+  const pre = computePreprocessing('scale', raw, 16);
   return { data: applyPreprocessing(pre, raw), pre };
 }
 
@@ -36,7 +36,7 @@ function randomImages(size, sampleShape) {
     labelMap: Array.from({ length: 10 }, (_, i) => i),
     source: { file: 'random', format: 'bench' },
   };
-  return { data, pre: fitPreprocessing('none', data) };
+  return { data, pre: computePreprocessing('none', data) };
 }
 
 const cpuSeconds = (usage) => (usage.user + usage.system) / 1e6;
@@ -70,7 +70,7 @@ export async function frozenBaseSpeed(backend, { base = 'digits-cnn', epochs } =
     let cache;
     const started = performance.now();
     const cpuStarted = process.cpuUsage();
-    await runTraining({
+    await runStrategy({
       strategy: frozenBase(),
       options: { epochs: epochs ?? setup.epochs, cacheFeatures },
       backend,

@@ -34,13 +34,13 @@ export async function measure(backend, workload, { seconds = 3 } = {}) {
     seed: 1,
   });
   const pool = batchPool(spec, workload.batch, 16);
-  for (let i = 0; i < warmup; i++) await trainer.step(pool[i % pool.length], 1);
+  for (let i = 0; i < warmup; i++) await trainer.step(pool[i % pool.length]);
   let steps = 0;
   const cpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
   let elapsed = 0;
   while (elapsed < minSeconds || steps < minSteps) {
-    await trainer.step(pool[steps % pool.length], 1);
+    await trainer.step(pool[steps % pool.length]);
     steps++;
     elapsed = Number(process.hrtime.bigint() - started) / 1e9;
   }

@@ -4,7 +4,7 @@ import { createTfjsBackend } from '@headstart/backend-tfjs';
 import { createReferenceBackend } from '@headstart/conformance/reference';
 import {
   createRng,
-  fit,
+  fitLoop,
   InterruptedError,
   initializeWeights,
   modelTeacher,
@@ -112,7 +112,7 @@ async function teacherOn(backend: Backend): Promise<Model> {
 async function stepLosses(backend: Backend, teacher: Teacher, fitPlan: FitPlan): Promise<{ losses: number[]; weights: NamedTensors }> {
   const student = await backend.createModel(STUDENT, fixtureWeights());
   const losses: number[] = [];
-  await fit(student, { ...fitPlan, teacher }, env(losses));
+  await fitLoop(student, { ...fitPlan, teacher }, env(losses));
   return { losses, weights: await student.getWeights() };
 }
 
@@ -197,7 +197,7 @@ describe.each(Object.keys(BACKENDS))('distilling from a teacher through the fit 
     const controller = new AbortController();
     let saved: { state: FitSnapshot['state']; weights: NamedTensors; optimizer: NamedTensors } | undefined;
     const first = await backend.createModel(STUDENT, fixtureWeights());
-    const run = fit(
+    const run = fitLoop(
       first,
       { ...plan(TWELVE, { ...extra, epochs: 3 }), teacher },
       env([], {
@@ -213,7 +213,7 @@ describe.each(Object.keys(BACKENDS))('distilling from a teacher through the fit 
 
     const resumed = await backend.createModel(STUDENT, saved!.weights);
     const losses: number[] = [];
-    await fit(
+    await fitLoop(
       resumed,
       { ...plan(TWELVE, { ...extra, epochs: 3 }), teacher: modelTeacher(await teacherOn(backend), 'mlp-12') },
       env(losses, { resume: { state: saved!.state, optimizer: saved!.optimizer } }),
@@ -270,7 +270,7 @@ describe('a teacher on the onnx backend', () => {
     const five = validateSpec({ inputShape: [4], layers: [{ type: 'dense', name: 'tout', units: 5, activation: 'softmax' }] });
     const teacher = modelTeacher(await backend.createModel(five, initializeWeights(five, createRng(1))), 'five-classes');
     const losses: number[] = [];
-    await expect(fit(await backend.createModel(STUDENT, fixtureWeights()), { ...plan(TWELVE), teacher }, env(losses))).rejects.toThrow(
+    await expect(fitLoop(await backend.createModel(STUDENT, fixtureWeights()), { ...plan(TWELVE), teacher }, env(losses))).rejects.toThrow(
       /^teacher "five-classes" scores 5 classes, the student 3: distil from a teacher of the same classes$/,
     );
     expect(losses).toEqual([]);
@@ -280,13 +280,13 @@ describe('a teacher on the onnx backend', () => {
     const teacher = modelTeacher(await teacherOn(backend), 'mlp-12');
     const student = await backend.createModel(STUDENT, fixtureWeights());
     const { lossOptions: _, ...trainer } = plan(TWELVE).trainer;
-    await expect(fit(student, { ...plan(TWELVE), trainer, teacher }, env([]))).rejects.toMatchObject({
+    await expect(fitLoop(student, { ...plan(TWELVE), trainer, teacher }, env([]))).rejects.toMatchObject({
       code: 'BAD_INPUT',
       message: 'teacher "mlp-12" is given but the loss does not distil: set trainer.lossOptions.distillation { temperature, alpha }',
     });
     const linear = validateSpec({ inputShape: [4], layers: [{ type: 'dense', name: 'tout', units: 3 }] });
     const raw = modelTeacher(await backend.createModel(linear, initializeWeights(linear, createRng(2))), 'no-softmax');
-    await expect(fit(student, { ...plan(TWELVE), teacher: raw }, env([]))).rejects.toThrow(
+    await expect(fitLoop(student, { ...plan(TWELVE), teacher: raw }, env([]))).rejects.toThrow(
       /^teacher "no-softmax": its outputs are not class probabilities \(sample 0's sum to -?[0-9.e-]+\); give a classifier ending in softmax$/,
     );
   });

@@ -20,8 +20,11 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const DOCS = join(ROOT, 'docs');
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 const PYTHON = '/usr/bin/python3';
-/** The workspace packages the snippets import. */
-const PACKED = ['packages/core', 'packages/data', 'packages/strategies', 'packages/backend-onnx', 'packages/conformance'];
+/**
+ * The workspace packages the snippets import, and the CLI: installed without `@headstart/backend-tfjs`
+ * (an optional peer of it), as a user who wants onnx only would.
+ */
+const PACKED = ['packages/core', 'packages/data', 'packages/strategies', 'packages/backend-onnx', 'packages/conformance', 'apps/cli'];
 
 /** One runnable block: its page, line and text. */
 interface Snippet {
@@ -171,3 +174,52 @@ async function pageDir(page: string): Promise<string> {
   }
   return work;
 }
+
+/** `npx headstart ...args` in the project, as a user runs the installed CLI: exit code and output. */
+async function headstart(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return run('npx', ['--no', '--', 'headstart', ...args], { cwd, timeout: 120_000 }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (error: { code?: number; stdout?: string; stderr?: string }) => ({
+      code: error.code ?? -1,
+      stdout: error.stdout ?? '',
+      stderr: error.stderr ?? '',
+    }),
+  );
+}
+
+describe('the CLI installed without @headstart/backend-tfjs', () => {
+  const TFJS_MISSING =
+    'headstart: --backend tfjs: the tfjs backend is not installed; install it with `npm install @headstart/backend-tfjs`\n';
+  let work: string;
+  beforeAll(async () => {
+    work = await pageDir('cli-without-tfjs');
+  });
+
+  test('npm installed neither it nor TensorFlow.js', () => {
+    expect(existsSync(join(dir, 'node_modules', '@headstart', 'cli'))).toBe(true);
+    expect(existsSync(join(dir, 'node_modules', '@headstart', 'backend-tfjs'))).toBe(false);
+    expect(existsSync(join(dir, 'node_modules', '@tensorflow'))).toBe(false);
+  });
+
+  test('--help and doctor work and warn about nothing; doctor lists tfjs as not installed', async () => {
+    const help = await headstart(['--help'], work);
+    expect(help).toMatchObject({ code: 0, stderr: '' });
+    expect(help.stdout).toContain('Usage: headstart');
+    const doctor = await headstart(['doctor'], work);
+    expect(doctor).toMatchObject({ code: 0, stderr: '' });
+    expect(doctor.stdout).not.toContain('warning');
+    expect(doctor.stdout).toMatch(/^✔ onnx/m);
+    expect(doctor.stdout).toContain('✘ tfjs\n    not installed: npm install @headstart/backend-tfjs to use it\n');
+  });
+
+  test('train --backend onnx trains; --backend tfjs fails in one line saying how to install it, writing nothing', async () => {
+    const common = ['train', '--strategy', 'full-retrain', '--data', 'data/digits/digits.csv', '--scale', '16', '--epochs', '1'];
+    const onnx = await headstart([...common, '--backend', 'onnx', '--out', 'onnx.safetensors'], work);
+    expect(onnx.code, onnx.stderr).toBe(0);
+    expect(`${onnx.stdout}${onnx.stderr}`).not.toMatch(/tfjs|tensorflow/i);
+    expect(existsSync(join(work, 'onnx.safetensors'))).toBe(true);
+    const tfjs = await headstart([...common, '--backend', 'tfjs', '--out', 'tfjs.safetensors'], work);
+    expect(tfjs).toEqual({ code: 2, stdout: '', stderr: TFJS_MISSING });
+    expect(existsSync(join(work, 'tfjs.safetensors'))).toBe(false);
+  });
+});

@@ -163,8 +163,8 @@ describe('the packed packages, installed from tarballs into an empty project', (
 
 /** Runs in the temporary project: trains with the installed packages only. */
 const TRAIN_SCRIPT = `
-import { createRng, defaultModelSpec, evaluateClassifier, getRegistry, readCheckpoint, runTraining } from '@headstart/core';
-import { applyPreprocessing, fitPreprocessing, loadDataset, registerLoaders, stratifiedSplit } from '@headstart/data';
+import { createRng, defaultModelSpec, evaluateClassifier, getRegistry, readCheckpoint, runStrategy } from '@headstart/core';
+import { applyPreprocessing, computePreprocessing, loadDataset, registerLoaders, stratifiedSplit } from '@headstart/data';
 import '@headstart/backend-onnx';
 import { fullRetrain } from '@headstart/strategies';
 
@@ -172,10 +172,10 @@ registerLoaders();
 
 const digits = await loadDataset(process.argv[2]);
 const split = stratifiedSplit(digits, 0.2, createRng(3));
-const preprocessing = fitPreprocessing('scale', split.train, 16);
+const preprocessing = computePreprocessing('scale', split.train, 16);
 const registry = getRegistry();
 const { backend, availability } = await registry.backend('onnx');
-const outcome = await runTraining({
+const outcome = await runStrategy({
   strategy: fullRetrain(), options: { epochs: 15 }, backend, engine: availability.engine, data: { train: applyPreprocessing(preprocessing, split.train) },
   preprocessing, spec: defaultModelSpec([64], 10), seed: 1, out: 'digits.safetensors', emit: () => {}, signal: new AbortController().signal,
 });

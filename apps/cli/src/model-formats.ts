@@ -3,6 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CliError } from './cli-error.js';
+import { installHint, notInstalledBuiltins } from './plugins/optional-builtins.js';
 
 /** A format, and the registered backend that declares it. */
 export interface DeclaredFormat {
@@ -59,7 +60,7 @@ export async function findImporter(file: string): Promise<Importer> {
     chosen = await sniffed(pool);
   }
   if (chosen.length === 1) return checkImports(chosen[0]!);
-  const known = `the formats are: ${describeFormats(importers) || 'none'}${broken.map((b) => `; failed to start: ${b}`).join('')}`;
+  const known = `the formats are: ${describeFormats(importers) || 'none'}${broken.map((b) => `; failed to start: ${b}`).join('')}${notInstalledNote()}`;
   if (chosen.length === 0) {
     const why = isDirectory(file) ? 'directory (it holds no file a format names)' : 'file (by its name or its first bytes)';
     throw new CliError(`${file}: no backend imports this ${why}; ${known}`);
@@ -78,7 +79,7 @@ export async function findExporter(name: string): Promise<DeclaredFormat> {
   const exporters = formats.filter((f) => f.format.export);
   const matches = exporters.filter((f) => f.format.name === name);
   const known = [...new Set(exporters.map((f) => f.format.name))].sort().join(', ') || 'none';
-  const failed = broken.map((b) => `; failed to start: ${b}`).join('');
+  const failed = broken.map((b) => `; failed to start: ${b}`).join('') + notInstalledNote();
   if (matches.length === 0) throw new CliError(`--format ${name}: no backend exports it (formats: ${known})${failed}`);
   if (matches.length > 1)
     throw new CliError(
@@ -92,6 +93,13 @@ export async function findExporter(name: string): Promise<DeclaredFormat> {
       new Error(`declares format "${name}" with export, but has no exportModel`),
     );
   return match;
+}
+
+/** `; not installed: the tfjs backend (npm install @headstart/backend-tfjs)`, when an optional built-in is missing. */
+function notInstalledNote(): string {
+  return notInstalledBuiltins()
+    .map((b) => `; not installed: the ${b.backend} backend (${installHint(b)})`)
+    .join('');
 }
 
 /** `onnx (.onnx), tfjs (.json, or a directory holding model.json)`: formats as error messages list them. */

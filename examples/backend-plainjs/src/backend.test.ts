@@ -86,8 +86,8 @@ test('cross-entropy needs a model ending in a softmax; labels must be class indi
     'loss softmaxCrossEntropy needs a model ending in a softmax activation',
   );
   const trainer = model.trainer({ ...options, loss: 'mse' });
-  await expect(trainer.step({ x: new Float32Array(8), size: 2 }, 1)).rejects.toThrow('plainjs: mse needs 4 targets in the batch, got none');
-  await expect(trainer.step({ x: new Float32Array(7), size: 2, targets: new Float32Array(4) }, 1)).rejects.toThrow(
+  await expect(trainer.step({ x: new Float32Array(8), size: 2 })).rejects.toThrow('plainjs: mse needs 4 targets in the batch, got none');
+  await expect(trainer.step({ x: new Float32Array(7), size: 2, targets: new Float32Array(4) })).rejects.toThrow(
     'expected 2 samples of 4 features (8 values), got 7 values',
   );
 });
@@ -130,7 +130,7 @@ test('loss options and soft labels are refused in one line, not trained as plain
   );
   const trainer = model.trainer(options);
   const soft = { x: new Float32Array(8), size: 2, labels: Int32Array.of(0, 1), targets: Float32Array.of(0.5, 0.5, 0.2, 0.8) };
-  await expect(trainer.step(soft, 1)).rejects.toThrow(
+  await expect(trainer.step(soft)).rejects.toThrow(
     'not supported on plainjs: soft labels (targets in a softmaxCrossEntropy batch); use --backend onnx or tfjs',
   );
 });

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRng, defaultModelSpec, evaluateClassifier, runTraining, type Dataset, type Preprocessing } from '@headstart/core';
+import { createRng, defaultModelSpec, evaluateClassifier, runStrategy, type Dataset, type Preprocessing } from '@headstart/core';
 import { applyPreprocessing, loadDataset, registerLoaders, stratifiedSplit } from '@headstart/data';
 import { fullRetrain } from '@headstart/strategies';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -30,7 +30,7 @@ afterAll(async () => {
 async function trainAndEvaluate(inputShape: number[], options: Record<string, unknown>): Promise<{ accuracy: number; engine: string }> {
   const backend = createPlainJsBackend();
   const shaped = (data: Dataset): Dataset => ({ ...data, sampleShape: inputShape });
-  const outcome = await runTraining({
+  const outcome = await runStrategy({
     strategy: fullRetrain(),
     options,
     backend,

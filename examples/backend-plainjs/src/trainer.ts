@@ -4,11 +4,12 @@ import {
   type EvalResult,
   type ModelSpec,
   type NamedTensors,
+  type StepOptions,
   type StepResult,
   type Trainer,
   type TrainerOptions,
 } from '@headstart/core';
-import { checkInput, mixSeeds, planTraining, type TrainingPlan } from '@headstart/core/backend-kit';
+import { checkInput, mixSeeds, planTraining, stepLrScale, type TrainingPlan } from '@headstart/core/backend-kit';
 import { addL2sp } from './l2sp.js';
 import { unsupportedLoss } from './unsupported.js';
 import { batchLoss } from './losses.js';
@@ -49,7 +50,8 @@ export class PlainJsTrainer implements Trainer {
     this.lowest = network.lowestOpOf(new Set(this.gradients.keys()));
   }
 
-  async step(batch: Batch, lrScale: number): Promise<StepResult> {
+  async step(batch: Batch, options?: StepOptions | number): Promise<StepResult> {
+    const lrScale = stepLrScale(options);
     checkInput(this.spec.inputShape, batch.x, batch.size);
     const mode = { training: true, frozenBatchNorm: this.plan.frozenBatchNorm, dropoutSeed: mixSeeds(this.seed, this.state.steps) };
     const loss = batchLoss(this.options.loss, this.network.forward(batch.x, batch.size, mode), batch);

@@ -8,7 +8,7 @@ import {
   evaluateClassifier,
   InterruptedError,
   readCheckpoint,
-  runTraining,
+  runStrategy,
   type Dataset,
   type TrainingEvent,
   type TrainingRun,
@@ -68,7 +68,7 @@ describe('distillation on the digits', () => {
   test('trains the teacher, then a student of 16 hidden units on its logits, and saves the student', async () => {
     const few = takePerClass(train, 20, createRng(1));
     const { run, events } = runOf({ train: few, val: heldOut }, { epochs: 40, teacherEpochs: 40 });
-    const outcome = await runTraining(run);
+    const outcome = await runStrategy(run);
 
     const ends = epochEnds(events);
     expect(ends).toHaveLength(80);
@@ -89,7 +89,7 @@ describe('distillation on the digits', () => {
 
   test('--dry-run shows both phases, the student’s distillation loss and its teacher', async () => {
     const { run, events } = runOf({ train: takePerClass(train, 5, createRng(1)) }, { studentUnits: '32,8' }, { dryRun: true });
-    await runTraining(run);
+    await runStrategy(run);
     const plans = events.filter((e): e is Extract<TrainingEvent, { type: 'plan' }> => e.type === 'plan');
     expect(plans.map((p) => [p.phase, p.epochs, p.lossOptions, p.teacher])).toEqual([
       ['teacher', 30, undefined, undefined],
@@ -104,7 +104,7 @@ describe('distillation on the digits', () => {
   ])('a run interrupted in %s’s phase and resumed ends bit-identical to an unbroken one', async (_, stopAt) => {
     const few = takePerClass(train, 10, createRng(2));
     const options = { epochs: 6, teacherEpochs: 6, batchSize: 16 };
-    const unbroken = await runTraining(runOf({ train: few }, options).run);
+    const unbroken = await runStrategy(runOf({ train: few }, options).run);
 
     const controller = new AbortController();
     let steps = 0;
@@ -113,8 +113,8 @@ describe('distillation on the digits', () => {
       if (event.type === 'step' && ++steps === (stopAt === 16 ? 42 + 16 : stopAt)) controller.abort();
     };
     const first = runOf({ train: few }, options, { emit, signal: controller.signal, checkpointEvery: { steps: 3 } });
-    await expect(runTraining(first.run)).rejects.toBeInstanceOf(InterruptedError);
-    const resumed = await runTraining(runOf({ train: few }, options, { out: first.run.out, resume: true }).run);
+    await expect(runStrategy(first.run)).rejects.toBeInstanceOf(InterruptedError);
+    const resumed = await runStrategy(runOf({ train: few }, options, { out: first.run.out, resume: true }).run);
 
     const [want, got] = [await readCheckpoint(unbroken.checkpoint.file), await readCheckpoint(resumed.checkpoint.file)];
     for (const [name, tensor] of want.weights)
@@ -128,7 +128,7 @@ describe('distillation on the digits', () => {
     const from = { file: 'teacher-0-4.safetensors', spec, weights: await teacher.getWeights(), labels: [0, 1, 2, 3, 4] };
     const { run } = runOf({ train: takePerClass(train, 5, createRng(1)) }, {}, { from });
     expect(fiveClasses.labelMap).toEqual([0, 1, 2, 3, 4]);
-    await expect(runTraining(run)).rejects.toMatchObject({
+    await expect(runStrategy(run)).rejects.toMatchObject({
       code: 'BAD_INPUT',
       message:
         'distillation: the --from teacher was trained on labels [0, 1, 2, 3, 4], the data has [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]; give a teacher trained on the same labels',
@@ -144,10 +144,10 @@ describe('distillation options', () => {
 
   test('bad values are refused naming the option', async () => {
     const data = { train: takePerClass(train, 5, createRng(1)) };
-    await expect(runTraining(runOf(data, { alpha: 1.5 }).run)).rejects.toThrow(
+    await expect(runStrategy(runOf(data, { alpha: 1.5 }).run)).rejects.toThrow(
       /^strategy distillation: option alpha: Too big: expected number to be <=1$/,
     );
-    await expect(runTraining(runOf(data, { studentUnits: '16,x' }).run)).rejects.toThrow(
+    await expect(runStrategy(runOf(data, { studentUnits: '16,x' }).run)).rejects.toThrow(
       /^strategy distillation: option studentUnits\.1: /,
     );
   });

@@ -8,7 +8,7 @@ import {
   evaluateClassifier,
   InterruptedError,
   readCheckpoint,
-  runTraining,
+  runStrategy,
   type Backend,
   type Dataset,
   type NamedTensors,
@@ -92,7 +92,7 @@ describe('self-training on the digits, 5 labels a class and the rest unlabelled'
       { epochs: 40, rounds: 5, roundEpochs: 10 },
       { seed: 42 },
     );
-    const outcome = await runTraining(run);
+    const outcome = await runStrategy(run);
 
     // Round 0 trains on the 50 labels alone; its last epoch's held-out accuracy is the baseline.
     const ends = epochEnds(events);
@@ -139,7 +139,7 @@ describe('self-training on the digits, 5 labels a class and the rest unlabelled'
       { train: filterByLabels(train, [0, 1, 2, 3, 4]), unlabeled: pool },
       { epochs: 10, rounds: 1, roundEpochs: 2 },
     );
-    const pretrained = await runTraining(source.run);
+    const pretrained = await runStrategy(source.run);
     const sourceWeights = await pretrained.result.model.getWeights();
     const from = { file: pretrained.checkpoint.file, spec: pretrained.result.model.spec, weights: sourceWeights, labels: [0, 1, 2, 3, 4] };
 
@@ -160,7 +160,7 @@ describe('self-training on the digits, 5 labels a class and the rest unlabelled'
       { epochs: 30, rounds: 2, roundEpochs: 5 },
       { from, backend, dryRun: true },
     );
-    await runTraining(run);
+    await runStrategy(run);
 
     expect(logs(events)[0]).toBe('self-training: new head (head) for labels [5, 6, 7, 8, 9]');
     expect(created).toHaveLength(1);
@@ -180,7 +180,7 @@ describe('self-training on the digits, 5 labels a class and the rest unlabelled'
   test('an interrupted run resumes in the round it stopped in, skipping the finished ones', async () => {
     const few = takePerClass(train, 5, createRng(11));
     const options = { epochs: 40, rounds: 3, roundEpochs: 5 };
-    const unbroken = await runTraining((await runOf({ train: few, unlabeled: pool }, options)).run);
+    const unbroken = await runStrategy((await runOf({ train: few, unlabeled: pool }, options)).run);
 
     const controller = new AbortController();
     let epochs = 0;
@@ -189,10 +189,10 @@ describe('self-training on the digits, 5 labels a class and the rest unlabelled'
       if (event.type === 'epoch-end' && ++epochs === 46) controller.abort();
     };
     const first = await runOf({ train: few, unlabeled: pool }, options, { emit, signal: controller.signal });
-    await expect(runTraining(first.run)).rejects.toBeInstanceOf(InterruptedError);
+    await expect(runStrategy(first.run)).rejects.toBeInstanceOf(InterruptedError);
 
     const resumed = await runOf({ train: few, unlabeled: pool }, options, { out: first.run.out, resume: true });
-    const outcome = await runTraining(resumed.run);
+    const outcome = await runStrategy(resumed.run);
     // The rest of round 2 (4 epochs) and round 3 (5), with pseudo-labels chosen again for both.
     expect(epochEnds(resumed.events)).toHaveLength(9);
     expect(logs(resumed.events).map((m) => m.slice(0, 23))).toEqual(['self-training round 2/3', 'self-training round 3/3']);
@@ -220,7 +220,7 @@ describe('self-training options and refusals', () => {
 
   test('without unlabelled data it refuses with a usage error', async () => {
     const { run } = await runOf({ train: takePerClass(train, 5, createRng(1)) }, {});
-    await expect(runTraining(run)).rejects.toMatchObject({
+    await expect(runStrategy(run)).rejects.toMatchObject({
       code: 'USAGE',
       message: 'self-training: needs unlabelled data to pseudo-label: give --unlabeled FILE',
     });
@@ -228,10 +228,10 @@ describe('self-training options and refusals', () => {
 
   test('bad and unknown options are refused, naming the option', async () => {
     const data = { train: takePerClass(train, 5, createRng(1)), unlabeled: pool };
-    await expect(runTraining((await runOf(data, { threshold: 1.5 })).run)).rejects.toThrow(
+    await expect(runStrategy((await runOf(data, { threshold: 1.5 })).run)).rejects.toThrow(
       /^strategy self-training: option threshold: Too big: expected number to be <=1$/,
     );
-    await expect(runTraining((await runOf(data, { round: 3 })).run)).rejects.toThrow(
+    await expect(runStrategy((await runOf(data, { round: 3 })).run)).rejects.toThrow(
       /^strategy self-training: unknown option "round"; its options are .*rounds, roundEpochs, fraction, threshold$/,
     );
   });

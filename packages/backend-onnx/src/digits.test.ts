@@ -35,7 +35,7 @@ async function heldOutAccuracy(specInput: ModelSpecInput, epochs: number): Promi
     const shuffled = permutation(train.length, rng).map((i) => train[i]!);
     for (let start = 0; start < shuffled.length; start += 32) {
       const rows = shuffled.subarray(start, start + 32);
-      await trainer.step({ ...gather(rows), size: rows.length }, 1);
+      await trainer.step({ ...gather(rows), size: rows.length });
     }
   }
   const held = gather(test);

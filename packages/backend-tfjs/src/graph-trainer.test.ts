@@ -81,7 +81,7 @@ async function trainEpochs(m: Model, opts: TrainerOptions, epochs: number): Prom
   const losses: number[] = [];
   for (let e = 0; e < epochs; e++) {
     let total = 0;
-    for (const batch of batches(train, 32, rng)) total += (await trainer.step(batch, 1)).loss * batch.size;
+    for (const batch of batches(train, 32, rng)) total += (await trainer.step(batch)).loss * batch.size;
     losses.push(total / train.size);
   }
   trainer.dispose();
@@ -111,10 +111,10 @@ describe('graphs train on digits (8×8×1)', () => {
     const trainer = m.trainer(options(m, ['head.kernel', 'head.bias']));
     const [first, ...rest] = batches(train, 32, createRng(5)).slice(0, 6);
     // Inference mode: the training-mode loss of a step equals the evaluation loss of the same weights.
-    const stepLoss = (await trainer.step(first!, 0)).loss;
+    const stepLoss = (await trainer.step(first!, { lrScale: 0 })).loss;
     const evaluated = await trainer.evaluate(first!);
     expect(Math.abs(stepLoss - evaluated.lossSum / first!.size)).toBeLessThan(1e-5);
-    for (const batch of rest) await trainer.step(batch, 1);
+    for (const batch of rest) await trainer.step(batch);
     trainer.dispose();
     const after = await m.getWeights();
     for (const name of [
@@ -131,7 +131,7 @@ describe('graphs train on digits (8×8×1)', () => {
     expect(bits(after.get('head.kernel')!.data).equals(bits(before.get('head.kernel')!.data))).toBe(false);
     // An unfrozen batch norm uses the batch's statistics: the same check then tells the modes apart.
     const unfrozen = m.trainer(options(m, ['head.kernel', 'bn2.gamma']));
-    const trainingLoss = (await unfrozen.step(first!, 0)).loss;
+    const trainingLoss = (await unfrozen.step(first!, { lrScale: 0 })).loss;
     expect(Math.abs(trainingLoss - (await unfrozen.evaluate(first!)).lossSum / first!.size)).toBeGreaterThan(1e-3);
     unfrozen.dispose();
   });

@@ -84,7 +84,7 @@ describe('optimizers follow PyTorch semantics', () => {
     const trainer = model.trainer(options);
     const want = referenceRun(update, 0.7, -0.2);
     for (const [i, scale] of lrScales.entries()) {
-      const { loss, correct } = await trainer.step(batch, scale);
+      const { loss, correct } = await trainer.step(batch, { lrScale: scale });
       expect(correct).toBeUndefined();
       expect(Math.abs(loss - want.losses[i]!)).toBeLessThan(1e-6);
       const weights = await model.getWeights();
@@ -98,7 +98,7 @@ describe('optimizers follow PyTorch semantics', () => {
   test('state tensors are named optim.<slot>.<param> plus optim.step', async () => {
     const names = async (optimizer: OptimizerConfig): Promise<[string, number[]][]> => {
       const trainer = model.trainer({ trainable: ['d.kernel', 'd.bias'], groups, optimizer, loss: 'mse' });
-      await trainer.step(batch, 0);
+      await trainer.step(batch, { lrScale: 0 });
       const state = await trainer.getState();
       trainer.dispose();
       return [...state].map(([name, tensor]) => [name, tensor.shape]);

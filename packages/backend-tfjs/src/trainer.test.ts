@@ -79,7 +79,7 @@ async function trainEpochs(m: Model, opts: TrainerOptions, epochs: number, seed 
   const epochLoss: number[] = [];
   for (let e = 0; e < epochs; e++) {
     let total = 0;
-    for (const batch of batches(train, batchSize, rng)) total += (await trainer.step(batch, 1)).loss * batch.size;
+    for (const batch of batches(train, batchSize, rng)) total += (await trainer.step(batch)).loss * batch.size;
     epochLoss.push(total / train.size);
   }
   trainer.dispose();
@@ -112,7 +112,7 @@ describe('tfjs trainer', () => {
         groups: [{ name: 'g', params: ['enc1.kernel', 'head.kernel', 'head.bias'], lr: 1e-2, weightDecay: 0.1 }],
       }),
     );
-    for (const batch of firstBatches(10)) await trainer.step(batch, 1);
+    for (const batch of firstBatches(10)) await trainer.step(batch);
     trainer.dispose();
     const after = await m.getWeights();
     for (const name of ['enc0.kernel', 'enc0.bias', 'enc1.bias'])
@@ -131,14 +131,14 @@ describe('tfjs trainer', () => {
     };
     // bn1 listed as frozen (its gamma and beta still train); bn2 trains normally.
     const listed = m.trainer(options(m, { frozenBatchNorm: ['bn1'] }));
-    for (const batch of firstBatches(3)) await listed.step(batch, 1);
+    for (const batch of firstBatches(3)) await listed.step(batch);
     listed.dispose();
     expect(await unchanged('bn1')).toEqual([true, true]);
     expect(await unchanged('bn2')).toEqual([false, false]);
     // Neither gamma nor beta of bn2 trained: frozen whatever frozenBatchNorm says.
     await m.setWeights(before);
     const partial = m.trainer(options(m, { trainable: ['enc1.kernel', 'bn1.gamma', 'head.kernel'] }));
-    for (const batch of firstBatches(3)) await partial.step(batch, 1);
+    for (const batch of firstBatches(3)) await partial.step(batch);
     partial.dispose();
     expect(await unchanged('bn1')).toEqual([false, false]);
     expect(await unchanged('bn2')).toEqual([true, true]);
@@ -157,7 +157,7 @@ describe('tfjs trainer', () => {
     });
     const x = Float32Array.of(1, 2, 3, 3, 2, -1, 5, 2, 0, -1, 2, 6);
     const trainer = m.trainer(options(m, { optimizer: { type: 'sgd' }, lr: 0 }));
-    await trainer.step({ x, labels: Int32Array.of(0, 1, 0, 1), size: 4 }, 1);
+    await trainer.step({ x, labels: Int32Array.of(0, 1, 0, 1), size: 4 });
     trainer.dispose();
     const weights = await m.getWeights();
     for (let c = 0; c < 3; c++) {
@@ -173,12 +173,12 @@ describe('tfjs trainer', () => {
     const a = await model(BN_MLP, 4);
     const trainerA = a.trainer(options(a));
     const [warmup, rest] = [firstBatches(5, 8), firstBatches(6, 9)];
-    for (const batch of warmup) await trainerA.step(batch, 1);
+    for (const batch of warmup) await trainerA.step(batch);
     const b = await model(BN_MLP, 99, await a.getWeights());
     const trainerB = b.trainer(options(b));
     await trainerB.setState(await trainerA.getState());
     for (const [i, batch] of rest.entries()) {
-      const [ra, rb] = [await trainerA.step(batch, 0.5 + i / 10), await trainerB.step(batch, 0.5 + i / 10)];
+      const [ra, rb] = [await trainerA.step(batch, { lrScale: 0.5 + i / 10 }), await trainerB.step(batch, { lrScale: 0.5 + i / 10 })];
       expect(rb).toEqual(ra);
     }
     const [wa, wb] = [await a.getWeights(), await b.getWeights()];
@@ -202,10 +202,10 @@ describe('tfjs trainer', () => {
     const m = await model(BN_MLP);
     const trainer = m.trainer(options(m, { l2sp: { weight: 0.01, reference: await m.getWeights() } }));
     const all = batches(train, 16, createRng(1));
-    await trainer.step(all[0]!, 1);
+    await trainer.step(all[0]!);
     const baseline = tf.memory().numTensors;
     for (let i = 0; i < 200; i++) {
-      await trainer.step(all[i % all.length]!, 1);
+      await trainer.step(all[i % all.length]!);
       if (i % 50 === 0) {
         await trainer.evaluate(all[0]!);
         await m.predict(all[0]!.x, all[0]!.size);
@@ -216,7 +216,7 @@ describe('tfjs trainer', () => {
     trainer.dispose();
     m.dispose();
     live.splice(live.indexOf(m), 1);
-    await expect(trainer.step(all[0]!, 1)).rejects.toThrow();
+    await expect(trainer.step(all[0]!)).rejects.toThrow();
   });
 
   test('a small CNN (conv → maxPool → flatten → dense) on [8, 8, 1] digits trains and its loss falls', async () => {
@@ -258,7 +258,7 @@ describe('tfjs trainer', () => {
     const reference = await m.getWeights();
     const shifted = new Map([...reference].map(([name, t]) => [name, { shape: t.shape, data: t.data.map((v) => v + 0.1) }]));
     const trainer = m.trainer(options(m, { optimizer: { type: 'sgd' }, lr: 0, l2sp: { weight: 2, reference: shifted } }));
-    const result = await trainer.step(batch, 1);
+    const result = await trainer.step(batch);
     const count = m.parameters().reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0);
     expect(result.correct).toBe(correct);
     // float32 sums of ~5,000 squared differences: relative, not absolute, agreement.
@@ -275,7 +275,7 @@ describe('tfjs trainer', () => {
     const after = async (l2sp?: TrainerOptions['l2sp']): Promise<NamedTensors> => {
       await m.setWeights(start);
       const trainer = m.trainer(options(m, { optimizer: { type: 'sgd' }, lr: 0.1, ...(l2sp ? { l2sp } : {}) }));
-      await trainer.step(batch, 1);
+      await trainer.step(batch);
       trainer.dispose();
       return m.getWeights();
     };
@@ -286,13 +286,13 @@ describe('tfjs trainer', () => {
   test('bad batches and options are refused naming what is wrong', async () => {
     const m = await model(BN_MLP);
     const trainer = m.trainer(options(m));
-    await expect(trainer.step({ x: new Float32Array(64), size: 1 }, 1)).rejects.toThrow(
+    await expect(trainer.step({ x: new Float32Array(64), size: 1 })).rejects.toThrow(
       'softmaxCrossEntropy needs 1 labels in the batch, got none',
     );
-    await expect(trainer.step({ x: new Float32Array(64), labels: Int32Array.of(10), size: 1 }, 1)).rejects.toThrow(
+    await expect(trainer.step({ x: new Float32Array(64), labels: Int32Array.of(10), size: 1 })).rejects.toThrow(
       'label 10 of sample 0 is not a class index in 0..9',
     );
-    await expect(trainer.step({ x: new Float32Array(60), labels: Int32Array.of(1), size: 1 }, 1)).rejects.toThrow(
+    await expect(trainer.step({ x: new Float32Array(60), labels: Int32Array.of(1), size: 1 })).rejects.toThrow(
       'expected 1 samples of 64 features',
     );
     trainer.dispose();

@@ -3,6 +3,7 @@ import {
   type Batch,
   type EvalResult,
   type NamedTensors,
+  type StepOptions,
   type StepResult,
   type Trainer,
   type TrainerOptions,
@@ -10,7 +11,7 @@ import {
 import * as tf from '@tensorflow/tfjs';
 import { movingAverage } from './layers/batch-norm.js';
 import { selectEngine } from './engine/engine.js';
-import { mixSeeds, targetClasses, teacherLogits } from '@headstart/core/backend-kit';
+import { mixSeeds, stepLrScale, targetClasses, teacherLogits } from '@headstart/core/backend-kit';
 import type { BatchStatistics, ForwardMode } from './layers/forward-types.js';
 import { inputTensor } from './inputs.js';
 import { countCorrect, distillationLoss, meanLoss, sampleLosses, targetTensor } from './losses.js';
@@ -55,9 +56,9 @@ export class TfjsTrainer implements Trainer {
     this.seed = options.seed ?? model.seed;
   }
 
-  async step(batch: Batch, lrScale: number): Promise<StepResult> {
+  async step(batch: Batch, options?: StepOptions | number): Promise<StepResult> {
     if (this.disposed) throw new Error('tfjs: this trainer was disposed');
-    if (!(lrScale >= 0)) throw new HeadstartError('BAD_INPUT', `lrScale must be ≥ 0, got ${lrScale}`);
+    const lrScale = stepLrScale(options);
     const held: Held = { statistics: [] };
     selectEngine(this.model.engine);
     try {

@@ -7,13 +7,14 @@ import { frozenChecks } from './checks/frozen-checks.js';
 import { graphChecks } from './checks/graph-checks.js';
 import { graphComparisonChecks } from './checks/graph-comparison-checks.js';
 import { stepManyChecks } from './checks/step-many-checks.js';
+import { stepOptionsChecks } from './checks/step-options-checks.js';
 import { weightChecks } from './checks/weight-checks.js';
 import type { ConformanceOptions } from './options.js';
 
 /**
  * Every check of the suite, in the order they run: the reference-free checks of weights, the
  * comparisons with the float64 reference (`float64.*`, chains then graph models), the reference-free
- * checks of freezing, `stepMany`, checkpoints, export and graph models, and, when a reference backend
+ * checks of freezing, step options, `stepMany`, checkpoints, export and graph models, and, when a reference backend
  * is given, the comparisons with it (`reference.*`).
  */
 export function conformanceChecks(options: { reference?: boolean | undefined } = {}): ConformanceCheck[] {
@@ -21,6 +22,7 @@ export function conformanceChecks(options: { reference?: boolean | undefined } =
     ...weightChecks,
     ...comparisonsWith(FLOAT64),
     ...frozenChecks,
+    ...stepOptionsChecks,
     ...stepManyChecks,
     ...checkpointChecks,
     ...exportChecks,

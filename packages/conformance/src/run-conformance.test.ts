@@ -104,6 +104,28 @@ describe('runConformance', () => {
     ]);
   });
 
+  test('train.step-options passes the reference, fails a step that reads only a positional lrScale or ignores an unknown option', async () => {
+    const passed = await runConformance(() => createReferenceBackend(), { checks: ['train.step-options'] });
+    expect(passed.results).toMatchObject([{ id: 'train.step-options', status: 'passed' }]);
+
+    // A backend written before StepOptions: { lrScale: 0.5 } reaches it as no factor at all, and it trains at 1.
+    const positionalOnly = brokenBackend({
+      step: (inner, _model, batch, options) => inner(batch, typeof options === 'number' ? options : 1),
+    });
+    const stale = await runConformance(() => positionalOnly, { checks: ['train.step-options'] });
+    expect(failed(stale)).toEqual(['train.step-options']);
+    expect(stale.results[0]!.reason).toMatch(
+      /^losses of the steps: \[\d\] is \S+ but expected \S+ \(difference \S+ > 0: must be bit-identical\)$/,
+    );
+
+    const lenient = brokenBackend({
+      step: (inner, _model, batch, options) => inner(batch, typeof options === 'object' ? { lrScale: options.lrScale } : options),
+    });
+    const ignoring = await runConformance(() => lenient, { checks: ['train.step-options'] });
+    expect(failed(ignoring)).toEqual(['train.step-options']);
+    expect(ignoring.results[0]!.reason).toBe('step(batch, { lrscale: 0.5 }) trained instead of refusing the unknown option lrscale');
+  });
+
   test('a trainer that drops restored optimizer state fails the resume check', async () => {
     const report = await runConformance(() => brokenBackend({ dropsState: true }), { checks: ['checkpoint.*'] });
     expect(failed(report)).toEqual(['checkpoint.resume']);

@@ -230,10 +230,24 @@ export interface TrainerOptions {
   seed?: number | undefined;
 }
 
+/** Options of one {@link Trainer.step}. */
+export interface StepOptions {
+  /**
+   * Factor on every group's learning rate for this step, the value of the LR schedule (warm-up,
+   * cosine decay) at it; ≥ 0. Default 1: the groups' rates as given.
+   */
+  lrScale?: number | undefined;
+}
+
 /** Trains one model; obtained from {@link Model.trainer}. */
 export interface Trainer {
-  /** One optimisation step. `lrScale` multiplies every group's learning rate (the schedule). */
-  step(batch: Batch, lrScale: number): Promise<StepResult>;
+  /**
+   * One optimisation step on `batch`: `trainer.step(batch)` at the groups' learning rates, or
+   * `trainer.step(batch, { lrScale: 0.5 })` at half of them. A bare number in place of `options`
+   * is the deprecated positional form of `lrScale` (`step(batch, 1)`); core's loop still passes it,
+   * so a backend must accept both — backend-kit's `stepLrScale` reads either.
+   */
+  step(batch: Batch, options?: StepOptions | number): Promise<StepResult>;
   /**
    * Optional: several steps in one call, `lrScales[i]` for `batches[i]`, for backends whose fixed
    * cost per call dominates small steps (onnx runs them in one session run). Must leave weights,

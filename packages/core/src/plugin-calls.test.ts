@@ -83,7 +83,7 @@ describe("a backend's models and trainers are wrapped", () => {
     const registry = new Registry();
     const original = new RangeError('kernel exploded');
     registry.register('backend', 'mock', () => failingBackend('mock', original));
-    const error = await (await trainerOf(registry, 'mock')).step(BATCH, 1).catch((e: unknown) => e);
+    const error = await (await trainerOf(registry, 'mock')).step(BATCH).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PluginError);
     expect(error).toMatchObject({
       code: 'PLUGIN_ERROR',
@@ -110,7 +110,7 @@ describe("a backend's models and trainers are wrapped", () => {
       options: {} as Strategy['options'],
       async run(ctx) {
         const model = await ctx.backend.createModel(ctx.spec);
-        await model.trainer(TRAINER_OPTIONS).step(BATCH, 1);
+        await model.trainer(TRAINER_OPTIONS).step(BATCH);
         throw new Error('not reached');
       },
     };
@@ -124,7 +124,7 @@ describe("a backend's models and trainers are wrapped", () => {
     const registry = new Registry();
     const bad = new HeadstartError('BAD_INPUT', 'batch has 3 labels for 2 samples');
     registry.register('backend', 'mock', () => failingBackend('mock', bad));
-    await expect((await trainerOf(registry, 'mock')).step(BATCH, 1)).rejects.toBe(bad);
+    await expect((await trainerOf(registry, 'mock')).step(BATCH)).rejects.toBe(bad);
   });
 
   test('optional members stay optional, private fields work, and each method is wrapped once', async () => {
@@ -135,7 +135,7 @@ describe("a backend's models and trainers are wrapped", () => {
     expect('stepMany' in plain).toBe(false);
     expect(plain.stepMany).toBeUndefined();
     expect('stepMany' in (await trainerOf(registry, 'many'))).toBe(true);
-    await plain.step(BATCH, 1).catch(() => undefined);
+    await plain.step(BATCH).catch(() => undefined);
     expect((plain as FailingTrainer).steps).toBe(1);
     expect(plain).toBeInstanceOf(FailingTrainer);
     expect(plain.step).toBe(plain.step);

@@ -19,7 +19,7 @@ export {
   type LabelMapOptions,
   type LabelledSamples,
 } from './transforms/label-map.js';
-export { applyPreprocessing, fitPreprocessing, type PreprocessingKind } from './transforms/preprocess.js';
+export { applyPreprocessing, computePreprocessing, fitPreprocessing, type PreprocessingKind } from './transforms/preprocess.js';
 export { filterByLabels, stratifiedSplit, subset, takePerClass, withoutLabels, type DatasetSplit } from './transforms/split.js';
 export { concatUnlabeled } from './transforms/concat.js';
 export { alignFeatures } from './transforms/align-features.js';

@@ -2,8 +2,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTfjsBackend } from '@headstart/backend-tfjs';
-import { createRng, defaultModelSpec, evaluateClassifier, runTraining, type TrainingEvent } from '@headstart/core';
-import { applyPreprocessing, fitPreprocessing, loadDataset, registerLoaders, stratifiedSplit } from '@headstart/data';
+import { createRng, defaultModelSpec, evaluateClassifier, runStrategy, type TrainingEvent } from '@headstart/core';
+import { applyPreprocessing, computePreprocessing, loadDataset, registerLoaders, stratifiedSplit } from '@headstart/data';
 import { expect, test } from 'vitest';
 import { fullRetrain } from './full-retrain.js';
 
@@ -14,11 +14,11 @@ const DIGITS = join(import.meta.dirname, '..', '..', '..', 'data', 'digits', 'di
 test('early stopping halts after `patience` epochs without val-loss improvement and restores the best weights', async () => {
   const raw = await loadDataset(DIGITS);
   const { train, test: val } = stratifiedSplit(raw, 0.3, createRng(1));
-  const pre = fitPreprocessing('scale', train, 16);
+  const pre = computePreprocessing('scale', train, 16);
   const backend = createTfjsBackend();
   const events: TrainingEvent[] = [];
   // A large learning rate overfits fast, so validation loss turns up well before 60 epochs.
-  const outcome = await runTraining({
+  const outcome = await runStrategy({
     strategy: fullRetrain(),
     options: { epochs: 60, lr: 0.01, patience: 3 },
     backend,

@@ -4,7 +4,7 @@ import {
   InterruptedError,
   readCheckpoint,
   resumePath,
-  runTraining,
+  runStrategy,
   type NamedTensors,
   type TrainingEvent,
 } from '@headstart/core';
@@ -22,7 +22,7 @@ beforeAll(async () => {
 });
 
 const run = async (options: Record<string, unknown>, name: string, extra: Parameters<typeof runOf>[4] = {}) =>
-  runTraining(await runOf(gradualUnfreeze(), options, { train: t.few }, join(t.dir, `${name}.safetensors`), { from: t.source, ...extra }));
+  runStrategy(await runOf(gradualUnfreeze(), options, { train: t.few }, join(t.dir, `${name}.safetensors`), { from: t.source, ...extra }));
 
 function same(a: NamedTensors, b: NamedTensors, layer: string): boolean {
   return ['kernel', 'bias'].every((p) => {
@@ -139,7 +139,7 @@ describe('gradual-unfreeze', () => {
 
   test('with the default options, reaches sensible accuracy on 10 labels a class of 5-9', async () => {
     const unfrozen = await run({}, 'gu-default');
-    const scratch = await runTraining(await runOf(fullRetrain(), { epochs: 30 }, { train: t.few }, join(t.dir, 'gu-scratch.safetensors')));
+    const scratch = await runStrategy(await runOf(fullRetrain(), { epochs: 30 }, { train: t.few }, join(t.dir, 'gu-scratch.safetensors')));
     const accuracy = async (model: typeof scratch.result.model) => (await evaluateClassifier(model, t.rest, [5, 6, 7, 8, 9])).accuracy;
     const [transfer, fromScratch] = [await accuracy(unfrozen.result.model), await accuracy(scratch.result.model)];
     console.log(`10 labels/class of 5-9: gradual-unfreeze ${transfer.toFixed(3)}, full-retrain ${fromScratch.toFixed(3)}`);

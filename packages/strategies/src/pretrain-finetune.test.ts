@@ -7,7 +7,7 @@ import {
   InterruptedError,
   readCheckpoint,
   resumePath,
-  runTraining,
+  runStrategy,
   type TrainingEvent,
 } from '@headstart/core';
 import { subset } from '@headstart/data';
@@ -51,7 +51,7 @@ describe('pretrain-finetune', () => {
   test('pre-trains a denoising autoencoder on unlabelled 0-4, throws the decoder away and fine-tunes on 10 labels a class of 5-9', async () => {
     const { events, emit } = recorder();
     const out = join(dir, 'pf.safetensors');
-    const run = await runTraining(
+    const run = await runStrategy(
       await runOf(pretrainFinetune(), { pretrainEpochs: 8, epochs: 30 }, { train: d.few, unlabeled: d.unlabeled }, out, { emit }),
     );
     const [pretrain, finetune] = phases(events);
@@ -65,7 +65,7 @@ describe('pretrain-finetune', () => {
     expect([...saved.weights.keys()].filter((name) => name.startsWith('decoder'))).toEqual([]);
     expect(run.result.model.spec).toEqual(saved.manifest.spec);
     expect(run.result.trainable).toEqual(trainableParameters(saved.manifest.spec));
-    const scratch = await runTraining(await runOf(fullRetrain(), { epochs: 30 }, { train: d.few }, join(dir, 'scratch.safetensors')));
+    const scratch = await runStrategy(await runOf(fullRetrain(), { epochs: 30 }, { train: d.few }, join(dir, 'scratch.safetensors')));
     const accuracy = async (model: typeof run.result.model) => (await evaluateClassifier(model, d.rest, [5, 6, 7, 8, 9])).accuracy;
     const [pretrained, fromScratch] = [await accuracy(run.result.model), await accuracy(scratch.result.model)];
     console.log(`10 labels/class of 5-9: pretrain-finetune ${pretrained.toFixed(3)}, full-retrain ${fromScratch.toFixed(3)}`);
@@ -74,7 +74,7 @@ describe('pretrain-finetune', () => {
 
   test('without unlabelled data it pre-trains on the training data without its labels', async () => {
     const { events, emit } = recorder();
-    await runTraining(
+    await runStrategy(
       await runOf(pretrainFinetune(), { pretrainEpochs: 2, epochs: 1 }, { train: d.few }, join(dir, 'own.safetensors'), { emit }),
     );
     expect(logs(events)[0]).toMatch(/^pretrain-finetune: pretrain: denoising autoencoder \(mask 0.2\) on 50 unlabelled samples/);
@@ -82,7 +82,7 @@ describe('pretrain-finetune', () => {
 
   test('--dry-run plans the autoencoder (encoder and a mirrored decoder) and then fine-tuning under the head', async () => {
     const { events, emit } = recorder();
-    await runTraining(
+    await runStrategy(
       await runOf(
         pretrainFinetune(),
         { pretrainLr: 0.005, lr: 0.002 },
@@ -120,7 +120,7 @@ describe('pretrain-finetune', () => {
 
   test('greedy: each layer in turn learns to reconstruct the frozen outputs of the layers below', async () => {
     const { events, emit } = recorder();
-    await runTraining(
+    await runStrategy(
       await runOf(pretrainFinetune(), { greedy: true }, { train: d.few, unlabeled: d.unlabeled }, join(dir, 'greedy-dry.safetensors'), {
         emit,
         dryRun: true,
@@ -147,7 +147,7 @@ describe('pretrain-finetune', () => {
       d.unlabeled,
       Array.from({ length: 320 }, (_, i) => i),
     );
-    await runTraining(
+    await runStrategy(
       await runOf(
         pretrainFinetune(),
         { greedy: true, pretrainEpochs: 6, epochs: 2 },
@@ -171,7 +171,7 @@ describe('pretrain-finetune', () => {
     const options = { greedy: true, pretrainEpochs: 3, epochs: 3 };
     const data = { train: d.few, unlabeled };
     const reference = await (
-      await runTraining(await runOf(pretrainFinetune(), options, data, join(dir, 'ref.safetensors')))
+      await runStrategy(await runOf(pretrainFinetune(), options, data, join(dir, 'ref.safetensors')))
     ).result.model.getWeights();
     // 10 steps an epoch of pre-training: phase pretrain-enc1 is steps 1-30, pretrain-enc2 31-60, finetune 61-66.
     for (const [stopAt, phase] of [
@@ -185,13 +185,13 @@ describe('pretrain-finetune', () => {
         if (e.type === 'step' && ++steps === stopAt) controller.abort();
       };
       await expect(
-        runTraining(await runOf(pretrainFinetune(), options, data, out, { emit, signal: controller.signal })),
+        runStrategy(await runOf(pretrainFinetune(), options, data, out, { emit, signal: controller.signal })),
       ).rejects.toBeInstanceOf(InterruptedError);
       const partial = await readCheckpoint(resumePath(out));
       expect(partial.manifest.training?.phase).toBe(phase);
       if (phase === 'pretrain-enc2') expect(partial.manifest.spec.layers.map((l) => l.name)).toEqual(['enc1', 'enc2', 'decoder_out']);
       const resumed = await (
-        await runTraining(await runOf(pretrainFinetune(), options, data, out, { resume: true }))
+        await runStrategy(await runOf(pretrainFinetune(), options, data, out, { resume: true }))
       ).result.model.getWeights();
       for (const [name, tensor] of reference) expect(resumed.get(name)!.data, `${phase}: ${name}`).toEqual(tensor.data);
     }
@@ -205,7 +205,7 @@ describe('pretrain-finetune', () => {
     const options = { pretrainEpochs: 2, epochs: 3, l2sp: 0.5 };
     const data = { train: d.few, unlabeled };
     const reference = await (
-      await runTraining(await runOf(pretrainFinetune(), options, data, join(dir, 'l2sp-ref.safetensors')))
+      await runStrategy(await runOf(pretrainFinetune(), options, data, join(dir, 'l2sp-ref.safetensors')))
     ).result.model.getWeights();
     const out = join(dir, 'l2sp.safetensors');
     const controller = new AbortController();
@@ -214,12 +214,12 @@ describe('pretrain-finetune', () => {
       if (e.type === 'step' && ++steps === 23) controller.abort();
     };
     await expect(
-      runTraining(await runOf(pretrainFinetune(), options, data, out, { emit, signal: controller.signal })),
+      runStrategy(await runOf(pretrainFinetune(), options, data, out, { emit, signal: controller.signal })),
     ).rejects.toBeInstanceOf(InterruptedError);
     expect((await readCheckpoint(resumePath(out))).manifest.training?.phase).toBe('finetune');
     const { events, emit: record } = recorder();
     const resumed = await (
-      await runTraining(await runOf(pretrainFinetune(), options, data, out, { resume: true, emit: record }))
+      await runStrategy(await runOf(pretrainFinetune(), options, data, out, { resume: true, emit: record }))
     ).result.model.getWeights();
     // Both pre-training epochs again, then the fine-tuning epochs still to do.
     expect(reconstruction(events)).toHaveLength(1);
@@ -238,7 +238,7 @@ describe('pretrain-finetune', () => {
         Array.from({ length: 64 }, (_, i) => i),
       ),
     );
-    await runTraining(
+    await runStrategy(
       await runOf(pretrainFinetune(), { greedy: true, pretrainEpochs: 2, epochs: 1 }, { train: image(d.few), unlabeled }, out, {
         emit,
         spec,
@@ -252,7 +252,7 @@ describe('pretrain-finetune', () => {
   test('refuses unlabelled data of another shape, naming both shapes', async () => {
     const wrong = { ...d.unlabeled, sampleShape: [8, 8] };
     await expect(
-      runTraining(await runOf(pretrainFinetune(), {}, { train: d.few, unlabeled: wrong }, join(dir, 'bad.safetensors'))),
+      runStrategy(await runOf(pretrainFinetune(), {}, { train: d.few, unlabeled: wrong }, join(dir, 'bad.safetensors'))),
     ).rejects.toThrow(
       /pretrain-finetune: .*digits\.csv: samples have shape \[8,8\], but the model's input is \[64\]; give --input-shape 64 to read them in that shape$/,
     );

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { evaluateClassifier, parameterShapes, readCheckpoint, runTraining, type TrainingEvent } from '@headstart/core';
+import { evaluateClassifier, parameterShapes, readCheckpoint, runStrategy, type TrainingEvent } from '@headstart/core';
 import { filterByLabels } from '@headstart/data';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { continued } from './continued.js';
@@ -20,8 +20,8 @@ describe('frozen-base', () => {
   test('trains only the new head: the base is bit-identical, and cached features give the same head as training through the base', async () => {
     const cached = recorder();
     const out = join(t.dir, 'frozen.safetensors');
-    const a = await runTraining(await runOf(frozenBase(), { epochs: 20 }, { train: t.few }, out, { from: t.source, emit: cached.emit }));
-    const b = await runTraining(
+    const a = await runStrategy(await runOf(frozenBase(), { epochs: 20 }, { train: t.few }, out, { from: t.source, emit: cached.emit }));
+    const b = await runStrategy(
       await runOf(frozenBase(), { epochs: 20, cacheFeatures: false }, { train: t.few }, join(t.dir, 'frozen-uncached.safetensors'), {
         from: t.source,
       }),
@@ -44,7 +44,7 @@ describe('frozen-base', () => {
   });
 
   test('--freeze globs choose what stays frozen', async () => {
-    const run = await runTraining(
+    const run = await runStrategy(
       await runOf(frozenBase(), { epochs: 3, freeze: 'enc1.*' }, { train: t.few }, join(t.dir, 'freeze.safetensors'), { from: t.source }),
     );
     const w = await run.result.model.getWeights();
@@ -54,7 +54,7 @@ describe('frozen-base', () => {
   });
 
   test('refuses to run without a starting model', async () => {
-    await expect(runTraining(await runOf(frozenBase(), {}, { train: t.few }, join(t.dir, 'none.safetensors')))).rejects.toThrow(
+    await expect(runStrategy(await runOf(frozenBase(), {}, { train: t.few }, join(t.dir, 'none.safetensors')))).rejects.toThrow(
       'frozen-base starts from a trained model: give --from CHECKPOINT (or a model file a backend can import)',
     );
   });
@@ -63,7 +63,7 @@ describe('frozen-base', () => {
 describe('continued', () => {
   test('trains every weight, replacing the head when the labels differ, and says so', async () => {
     const { events, emit } = recorder();
-    const run = await runTraining(
+    const run = await runStrategy(
       await runOf(continued(), { epochs: 5 }, { train: t.few }, join(t.dir, 'continued.safetensors'), { from: t.source, emit }),
     );
     const w = await run.result.model.getWeights();
@@ -89,7 +89,7 @@ describe('continued', () => {
       ...t.source.spec,
       layers: t.source.spec.layers.map((l) => (l.name === 'head' ? { ...l, units: 5 } : l)),
     } as typeof t.source.spec;
-    const run = await runTraining(
+    const run = await runStrategy(
       await runOf(continued(), { epochs: 1, lr: 1e-9 }, { train: t.few }, join(t.dir, 'keep.safetensors'), {
         from: { ...sameLabels, spec },
         emit,
@@ -102,7 +102,7 @@ describe('continued', () => {
 
   test('L2-SP pulls the weights towards the pretrained ones', async () => {
     const distance = async (l2sp: number): Promise<number> => {
-      const run = await runTraining(
+      const run = await runStrategy(
         await runOf(continued(), { epochs: 8, lr: 3e-3, l2sp }, { train: t.few }, join(t.dir, `l2sp-${l2sp}.safetensors`), {
           from: t.source,
         }),
@@ -121,7 +121,7 @@ describe('continued', () => {
 
   test('L2-SP leaves a replaced head alone: a new head of another size trains freely', async () => {
     const three = filterByLabels(t.few, [5, 6, 7]);
-    const run = await runTraining(
+    const run = await runStrategy(
       await runOf(continued(), { epochs: 2, l2sp: 1 }, { train: three }, join(t.dir, 'l2sp-3.safetensors'), { from: t.source }),
     );
     expect((await run.result.model.getWeights()).get('head.kernel')!.shape).toEqual([64, 3]);
@@ -131,14 +131,14 @@ describe('continued', () => {
 describe('lp-ft', () => {
   test('probes the head with the base frozen, then fine-tunes everything', async () => {
     const { events, emit } = recorder();
-    const run = await runTraining(
+    const run = await runStrategy(
       await runOf(lpFt(), { probeEpochs: 20, epochs: 10 }, { train: t.few }, join(t.dir, 'lpft.safetensors'), { from: t.source, emit }),
     );
     const probeEpochs = events.filter((e) => e.type === 'epoch-end' && e.epochs === 20);
     const finetuneEpochs = events.filter((e) => e.type === 'epoch-end' && e.epochs === 10);
     expect([probeEpochs.length, finetuneEpochs.length]).toEqual([20, 10]);
     expect(run.result.trainable).toHaveLength(6);
-    const scratch = await runTraining(await runOf(fullRetrain(), { epochs: 30 }, { train: t.few }, join(t.dir, 'scratch.safetensors')));
+    const scratch = await runStrategy(await runOf(fullRetrain(), { epochs: 30 }, { train: t.few }, join(t.dir, 'scratch.safetensors')));
     const [transfer, fromScratch] = [
       await accuracyOn(run.result.model, [5, 6, 7, 8, 9]),
       await accuracyOn(scratch.result.model, [5, 6, 7, 8, 9]),

@@ -1,8 +1,9 @@
 import { getRegistry } from '@headstart/core';
 import { loadPlugins } from '../plugins/load-plugins.js';
+import { installHint, notInstalledBuiltins } from '../plugins/optional-builtins.js';
 import { withTimeLimit } from '../plugins/time-limit.js';
 
-/** `headstart doctor`: which backends and engines work here, and why (not). */
+/** `headstart doctor`: which backends and engines work here, and why (not); an optional built-in backend not installed is listed so. */
 export async function doctor(flags: { json?: boolean | undefined }): Promise<void> {
   const report = await loadPlugins();
   const registry = getRegistry();
@@ -16,6 +17,11 @@ export async function doctor(flags: { json?: boolean | undefined }): Promise<voi
       }
     }),
   );
+  const registered = new Set(backends.map((b) => b.name));
+  const missing = notInstalledBuiltins()
+    .filter((b) => !registered.has(b.backend))
+    .map((b) => ({ name: b.backend, available: false, installed: false, reasons: [`not installed: ${installHint(b)} to use it`] }));
+  backends.push(...missing);
   const node = { version: process.version, platform: `${process.platform}-${process.arch}` };
   if (flags.json) {
     process.stdout.write(`${JSON.stringify({ node, backends, pluginErrors: report.warnings })}\n`);

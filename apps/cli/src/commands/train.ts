@@ -1,4 +1,4 @@
-import { checkTrainingOutput, deviceName, getRegistry, runTraining } from '@headstart/core';
+import { checkTrainingOutput, deviceName, getRegistry, runStrategy } from '@headstart/core';
 import { startBackend } from '../backend-choice.js';
 import { readDevice } from '../device.js';
 import { CliError } from '../cli-error.js';
@@ -52,7 +52,7 @@ export async function train(flags: TrainFlags): Promise<void> {
   const { backend, availability } = await startBackend(flags.backend, device);
   const { signal, dispose } = interruptSignal();
   try {
-    const outcome = await runTraining({
+    const outcome = await runStrategy({
       strategy,
       options: strategyOptions(flags),
       backend,

@@ -46,7 +46,12 @@ export async function runStageJob(queue: string, data: unknown, env: WorkerEnv):
   if (resume)
     env.emit({ type: 'log', level: 'info', message: `continuing stage ${job.stage + 1} "${stage.name}" from its resumable checkpoint` });
   const device = readDevice(pipeline.device, `${job.pipeline.file}: device`);
-  const { backend, availability } = await startBackend(pipeline.backend, device, `${job.pipeline.file}: device`);
+  const { backend, availability } = await startBackend(
+    pipeline.backend,
+    device,
+    `${job.pipeline.file}: device`,
+    `${job.pipeline.file}: backend`,
+  );
   const engine = availability.engine ?? backend.name;
   const outcome = await trainStage(pipeline, job.stage, from, {
     file: job.pipeline.file,

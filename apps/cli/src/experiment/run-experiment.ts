@@ -6,7 +6,7 @@ import {
   evaluateClassifier,
   getRegistry,
   resumePath,
-  runTraining,
+  runStrategy,
   type Backend,
   type BatchTransform,
   type Dataset,
@@ -30,7 +30,7 @@ export interface ExperimentEnv {
   signal: AbortSignal;
   /** Called after each run, for progress. */
   onResult?(result: RunResult, done: number, total: number): void;
-  /** Periodic resumable checkpoints (default: runTraining's). */
+  /** Periodic resumable checkpoints (default: runStrategy's). */
   checkpointEvery?: CheckpointInterval | undefined;
   /**
    * Continue a run from the resumable checkpoint an interrupted attempt left (a worker taking over
@@ -65,7 +65,7 @@ export async function runExperiment(e: Experiment, env: ExperimentEnv): Promise<
 export async function pretrain(e: Experiment, data: SeedData, seed: number, env: ExperimentEnv): Promise<StartingPoint> {
   if (!data.source) throw new Error('pretrain needs source data');
   const out = sourceCheckpoint(env.out, seed);
-  const outcome = await runTraining({
+  const outcome = await runStrategy({
     strategy: await getRegistry().get('strategy', e.source.strategy),
     options: e.source.options,
     backend: env.backend,
@@ -117,7 +117,7 @@ export async function runArm(
     env.emit(event);
   };
   const started = Date.now();
-  const outcome = await runTraining({
+  const outcome = await runStrategy({
     strategy: await getRegistry().get('strategy', arm.strategy),
     options: arm.options,
     backend: env.backend,

@@ -3,7 +3,7 @@ import {
   applyPreprocessing,
   concatUnlabeled,
   filterByLabels,
-  fitPreprocessing,
+  computePreprocessing,
   loadDataset,
   stratifiedSplit,
   takePerClass,
@@ -33,7 +33,7 @@ export async function loadExperimentData(e: Experiment): Promise<ExperimentData>
   const load = (file: string): Promise<Dataset> =>
     loadDataset(file, { label: e.label, ...(e.inputShape ? { sampleShape: e.inputShape } : {}) });
   const rawTarget = await load(e.data);
-  const preprocessing = e.scale ? fitPreprocessing('scale', rawTarget, e.scale) : { kind: 'none' as const };
+  const preprocessing = e.scale ? computePreprocessing('scale', rawTarget, e.scale) : { kind: 'none' as const };
   const target = applyPreprocessing(preprocessing, rawTarget);
   if (e.source.model) return { target, preprocessing };
   const sourceAll = e.source.data && e.source.data !== e.data ? applyPreprocessing(preprocessing, await load(e.source.data)) : target;

@@ -3,7 +3,7 @@ import {
   checkTrainingOutput,
   deviceName,
   getRegistry,
-  runTraining,
+  runStrategy,
   type CheckpointInterval,
   type EventSink,
   type Preprocessing,
@@ -58,7 +58,7 @@ async function runStages(pipeline: Pipeline, options: PipelineRunOptions): Promi
   if (!options.resume && !options.dryRun) refuseEarlierRun(options.file, pipeline, state);
   if (options.resume) refuseGap(options.file, pipeline);
   const device = readDevice(pipeline.device, `${options.file}: device`);
-  const { backend, availability } = await startBackend(pipeline.backend, device, `${options.file}: device`);
+  const { backend, availability } = await startBackend(pipeline.backend, device, `${options.file}: device`, `${options.file}: backend`);
   const outcomes: TrainingOutcome[] = [];
   // Every stage's output before the first trains: a stage an interrupted run left is refused up front, not after retraining the ones before it.
   if (!options.resume && !options.dryRun)
@@ -160,7 +160,7 @@ export async function trainStage(
   );
   const spec = await chooseSpec(index === 0 ? pipeline.model : undefined, from, data.train);
   env.emit({ type: 'stage-start', stage: index, name: stage.name, strategy: stage.strategy });
-  const outcome = await runTraining({
+  const outcome = await runStrategy({
     strategy,
     options: stage.options,
     backend: env.backend,

@@ -6,6 +6,7 @@ import { registerLoaders } from '@headstart/data';
 import { parse as parseYaml } from 'yaml';
 import { CliError } from '../cli-error.js';
 import { entryAt, readPackageJson, type PackageJson } from './package-json.js';
+import { isNotInstalled, isOptionalBuiltin, markNotInstalled, OPTIONAL_BUILTINS } from './optional-builtins.js';
 import { pluginTimeLimitMs } from './time-limit.js';
 import { trialImport } from './trial-import.js';
 
@@ -20,6 +21,8 @@ export interface PluginSource {
   version?: string | undefined;
   entry: string;
   error?: string | undefined;
+  /** An optional built-in (`@headstart/backend-tfjs`) that is not installed: not loaded, and no warning. */
+  notInstalled?: boolean | undefined;
 }
 
 /** What discovery found. */
@@ -38,11 +41,12 @@ interface FoundPackage {
   json: PackageJson;
 }
 
-const BUILTINS = ['@headstart/strategies', '@headstart/backend-onnx', '@headstart/backend-tfjs'];
+const BUILTINS = ['@headstart/strategies', '@headstart/backend-onnx', ...OPTIONAL_BUILTINS.map((b) => b.package)];
 const loaded = new Map<string, Promise<PluginLoadReport>>();
 
 /**
- * Load plugins into the process registry: built-ins, then every dependency of the project at `cwd`
+ * Load plugins into the process registry: built-ins (an optional one not installed is noted, not
+ * warned about), then every dependency of the project at `cwd`
  * whose package.json has a `headstart` field, then `plugins:` of `headstart.config.{json,yaml,yml}`.
  * A plugin that fails to load, or does not finish loading within the time limit
  * (HEADSTART_PLUGIN_TIMEOUT_MS), becomes a warning; the rest still work.
@@ -68,7 +72,11 @@ async function discover(cwd: string): Promise<PluginLoadReport> {
   );
   registerLoaders();
   const sources: PluginSource[] = [];
-  for (const name of BUILTINS) sources.push(await importEntry({ source: name, origin: 'builtin', entry: name }));
+  for (const name of BUILTINS) {
+    const source = await importEntry({ source: name, origin: 'builtin', entry: name });
+    if (source.notInstalled) markNotInstalled(name);
+    sources.push(source);
+  }
   for (const candidate of await trials) sources.push(candidate.error ? candidate : await importEntry(candidate));
   return { sources, warnings: [...notes, ...sources.filter((s) => s.error).map((s) => `plugin ${s.source}: ${s.error}`)] };
 }
@@ -122,6 +130,8 @@ async function importEntry(plugin: PluginSource): Promise<PluginSource> {
     await getRegistry().attributeTo(plugin.source, () => import(plugin.entry));
     return plugin;
   } catch (error) {
+    if (plugin.origin === 'builtin' && isOptionalBuiltin(plugin.source) && isNotInstalled(plugin.source, error))
+      return { ...plugin, notInstalled: true };
     const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
     return { ...plugin, error: message };
   }

@@ -107,9 +107,9 @@ describe('import of a PyTorch-style ONNX CNN', () => {
       loss: 'softmaxCrossEntropy',
     });
     const batch = { x: random(12 * 128, 4), labels: Int32Array.from({ length: 12 }, (_, i) => i % 3), size: 12 };
-    const first = (await trainer.step(batch, 1)).loss;
+    const first = (await trainer.step(batch)).loss;
     let last = first;
-    for (let i = 0; i < 30; i++) last = (await trainer.step(batch, 1)).loss;
+    for (let i = 0; i < 30; i++) last = (await trainer.step(batch)).loss;
     expect(last).toBeLessThan(first * 0.8);
     const after = await model.getWeights();
     for (const [name, t] of weights) expect(Buffer.from(after.get(name)!.data.buffer).equals(Buffer.from(t.data.buffer)), name).toBe(true);

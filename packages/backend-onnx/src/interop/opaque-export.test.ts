@@ -88,9 +88,9 @@ async function trainedHead(file: string, classes: number, sampleSize: number): P
     loss: 'softmaxCrossEntropy',
   });
   const batch = { x: random(24 * sampleSize, 4), labels: Int32Array.from({ length: 24 }, (_, i) => i % classes), size: 24 };
-  const first = (await trainer.step(batch, 1)).loss;
+  const first = (await trainer.step(batch)).loss;
   let last = first;
-  for (let i = 0; i < 15; i++) last = (await trainer.step(batch, 1)).loss;
+  for (let i = 0; i < 15; i++) last = (await trainer.step(batch)).loss;
   trainer.dispose();
   expect(last).toBeLessThan(first);
   return model;

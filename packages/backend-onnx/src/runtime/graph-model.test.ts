@@ -173,7 +173,7 @@ describe('graph models on onnx', () => {
     };
     const trainer = model.trainer(options);
     const batch = { x: digits.x.subarray(0, 8 * 64), labels: digits.labels.subarray(0, 8), size: 8 };
-    const { loss } = await trainer.step(batch, 1);
+    const { loss } = await trainer.step(batch);
     const w64 = toWeights64(weights);
     const lossIn = (frozenBatchNorm: Set<string>): number =>
       meanLoss(

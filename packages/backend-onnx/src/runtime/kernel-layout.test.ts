@@ -60,7 +60,7 @@ describe('conv kernels in ONNX layout inside the runtime', () => {
     const model = await backend.createModel(spec, undefined, { seed: 3 });
     const before = await model.getWeights();
     const trainer = model.trainer(options);
-    await trainer.step(batch, 1);
+    await trainer.step(batch);
     const [after, state] = [await model.getWeights(), await trainer.getState()];
     for (const name of ['c1.kernel', 'dw.kernel']) {
       const m = state.get(`optim.m.${name}`)!;

@@ -136,14 +136,15 @@ async function compare(c: Case): Promise<void> {
   const [one, many] = [await backend.createModel(spec, undefined, { seed: 5 }), await backend.createModel(spec, undefined, { seed: 5 })];
   const [single, multi] = [one.trainer(options), many.trainer(options)];
   const expected: StepResult[] = [];
-  for (let round = 0; round < 2; round++) for (const [i, batch] of data.entries()) expected.push(await single.step(batch, scales[i]!));
+  for (let round = 0; round < 2; round++)
+    for (const [i, batch] of data.entries()) expected.push(await single.step(batch, { lrScale: scales[i]! }));
   const got = [...(await multi.stepMany!(data, scales)), ...(await multi.stepMany!(data, scales))];
   expect(got).toEqual(expected);
   got.forEach((r, i) => expect(Object.is(r.loss, expected[i]!.loss), `loss of step ${i}`).toBe(true));
   expectSameTensors(await many.getWeights(), await one.getWeights(), 'weights');
   expectSameTensors(await multi.getState(), await single.getState(), 'optimizer state');
   // Single steps after several continue from the same state.
-  expect(await multi.step(data[0]!, 0.5)).toEqual(await single.step(data[0]!, 0.5));
+  expect(await multi.step(data[0]!, { lrScale: 0.5 })).toEqual(await single.step(data[0]!, { lrScale: 0.5 }));
   expectSameTensors(await many.getWeights(), await one.getWeights(), 'weights after a further single step');
   one.dispose();
   many.dispose();
@@ -188,12 +189,12 @@ describe('stepMany', () => {
     const [a, b] = [await backend.createModel(spec, undefined, { seed: 1 }), await backend.createModel(spec, undefined, { seed: 1 })];
     const [ta, tb] = [a.trainer(options), b.trainer(options)];
     await ta.stepMany!(data, [1, 1, 1]);
-    for (const batch of data) await tb.step(batch, 1);
+    for (const batch of data) await tb.step(batch);
     const reset = await (await backend.createModel(spec, undefined, { seed: 8 })).getWeights();
     await a.setWeights(reset);
     await b.setWeights(reset);
     await ta.stepMany!(data, [1, 1, 1]);
-    for (const batch of data) await tb.step(batch, 1);
+    for (const batch of data) await tb.step(batch);
     expectSameTensors(await a.getWeights(), await b.getWeights(), 'weights');
     a.dispose();
     b.dispose();
@@ -215,7 +216,7 @@ describe('stepMany', () => {
     // A fresh trainer: dropout masks follow the step count.
     const trainer = model.trainer(options);
     const single: StepResult[] = [];
-    for (const batch of data) single.push(await trainer.step(batch, 1));
+    for (const batch of data) single.push(await trainer.step(batch));
     expect(many.map((r) => r.loss)).toEqual(single.map((r) => r.loss));
     expectSameTensors(await model.getWeights(), before, 'weights');
     model.dispose();

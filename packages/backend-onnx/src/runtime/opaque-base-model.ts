@@ -11,6 +11,7 @@ import {
   type NamedTensors,
   type OnnxLayer,
   type ParameterInfo,
+  type StepOptions,
   type StepResult,
   type TensorData,
   type Trainer,
@@ -156,8 +157,8 @@ class OpaqueBaseTrainer implements Trainer {
     private readonly inner: Trainer,
   ) {}
 
-  async step(batch: Batch, lrScale: number): Promise<StepResult> {
-    return this.inner.step(await this.features(batch), lrScale);
+  async step(batch: Batch, options?: StepOptions | number): Promise<StepResult> {
+    return this.inner.step(await this.features(batch), options);
   }
 
   async stepMany(batches: readonly Batch[], lrScales: readonly number[]): Promise<StepResult[]> {

@@ -80,7 +80,7 @@ async function compareWithReference(c: Case, steps = 5): Promise<void> {
     return loss;
   };
   for (let t = 1; t <= steps; t++) {
-    const result = await trainer.step({ x: batch.x, labels: batch.labels, size: N }, scale);
+    const result = await trainer.step({ x: batch.x, labels: batch.labels, size: N }, { lrScale: scale });
     expect(result.loss).toBeCloseTo(objective(ref), 4);
     const grads = new Map(names.map((n) => [n, centralDifferences(ref.get(n)!, (v) => objective(new Map([...ref, [n, v]])))]));
     for (const n of names) applyUpdate(c.optimizer, { ...params.get(n)!, gradient: grads.get(n)! }, t);
@@ -128,7 +128,7 @@ describe('trainer contract', () => {
       loss: 'softmaxCrossEntropy',
     });
     const batch = fixedBatch();
-    for (let i = 0; i < 5; i++) await trainer.step({ x: batch.x, labels: batch.labels, size: N }, 1);
+    for (let i = 0; i < 5; i++) await trainer.step({ x: batch.x, labels: batch.labels, size: N });
     const after = await model.getWeights();
     for (const name of ['base.kernel', 'base.bias', 'bn.gamma', 'bn.beta', 'bn.movingMean', 'bn.movingVariance']) {
       expect(Buffer.from(after.get(name)!.data.buffer).equals(Buffer.from(before.get(name)!.data.buffer)), name).toBe(true);
@@ -142,7 +142,7 @@ describe('trainer contract', () => {
     const before = await model.getWeights();
     const trainer = model.trainer({ trainable: [], groups: [], optimizer: { type: 'adam' }, loss: 'softmaxCrossEntropy' });
     const batch = fixedBatch();
-    const result = await trainer.step({ x: batch.x, labels: batch.labels, size: N }, 1);
+    const result = await trainer.step({ x: batch.x, labels: batch.labels, size: N });
     expect(result.loss).toBeGreaterThan(0);
     expect(await model.getWeights()).toEqual(before);
     expect([...(await trainer.getState()).keys()]).toEqual(['optim.step']);
@@ -169,7 +169,7 @@ describe('trainer contract', () => {
       loss: 'softmaxCrossEntropy',
     });
     const batch = fixedBatch();
-    await trainer.step({ x: batch.x, labels: batch.labels, size: N }, 1);
+    await trainer.step({ x: batch.x, labels: batch.labels, size: N });
     const stats = referenceForward(spec, toWeights64(await model.getWeights()), batch.x, N, { training: true }).batchStatistics.get('bn')!;
     const w = await model.getWeights();
     expectClose(
@@ -198,16 +198,16 @@ describe('trainer contract', () => {
     const batch = { ...fixedBatch(), size: N };
     const first = await backend.createModel(spec, undefined, { seed: 4 });
     const trainer = first.trainer(options);
-    for (let i = 0; i < 3; i++) await trainer.step(batch, 1);
+    for (let i = 0; i < 3; i++) await trainer.step(batch);
     const [weights, state] = [await first.getWeights(), await trainer.getState()];
     expect(state.get('optim.step')!.data[0]).toBe(3);
     expect([...state.keys()]).toContain('optim.m.h.kernel');
     const losses: number[] = [];
-    for (let i = 0; i < 3; i++) losses.push((await trainer.step(batch, 1)).loss);
+    for (let i = 0; i < 3; i++) losses.push((await trainer.step(batch)).loss);
     const second = await backend.createModel(spec, weights, { seed: 99 });
     const resumed = second.trainer(options);
     await resumed.setState(state);
-    for (let i = 0; i < 3; i++) expect((await resumed.step(batch, 1)).loss).toBe(losses[i]);
+    for (let i = 0; i < 3; i++) expect((await resumed.step(batch)).loss).toBe(losses[i]);
     const [a, b] = [await first.getWeights(), await second.getWeights()];
     for (const n of names) expect(Buffer.from(b.get(n)!.data.buffer).equals(Buffer.from(a.get(n)!.data.buffer)), n).toBe(true);
     first.dispose();
@@ -234,7 +234,7 @@ describe('trainer contract', () => {
     const meanLoss = async (): Promise<number> => (await headOnly.evaluate(batch)).lossSum / N;
     for (const trainer of [headOnly, everything, headOnly, everything]) {
       const expected = await meanLoss();
-      expect((await trainer.step(batch, 1)).loss).toBeCloseTo(expected, 5);
+      expect((await trainer.step(batch)).loss).toBeCloseTo(expected, 5);
     }
     model.dispose();
   });

@@ -4,12 +4,13 @@ import {
   type Batch,
   type EvalResult,
   type NamedTensors,
+  type StepOptions,
   type StepResult,
   type Trainer,
   type TrainerOptions,
 } from '@headstart/core';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
-import { checkInput, teacherLogits } from '@headstart/core/backend-kit';
+import { checkInput, stepLrScale, teacherLogits } from '@headstart/core/backend-kit';
 import { targetData } from './batch-input.js';
 import { dropoutMask, mixSeeds } from '@headstart/core/backend-kit';
 import { buildEvalGraph, IO } from '../compiler/inference-graph.js';
@@ -69,9 +70,9 @@ export class OnnxTrainer implements Trainer {
     this.scalars = { step: scalar(), loss: scalar(), correct: scalar(), lrs: this.groups.map(scalar) };
   }
 
-  async step(batch: Batch, lrScale: number): Promise<StepResult> {
+  async step(batch: Batch, options?: StepOptions | number): Promise<StepResult> {
     this.checkLive();
-    if (!(lrScale >= 0)) throw new HeadstartError('BAD_INPUT', `lrScale must be ≥ 0, got ${lrScale}`);
+    const lrScale = stepLrScale(options);
     const session = await (this.session ??= createSession(
       this.parts.session,
       this.graph.model,

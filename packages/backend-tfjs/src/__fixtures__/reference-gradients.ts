@@ -14,7 +14,7 @@ export function referenceGradients(spec: ModelSpec, weights: Weights64, batch: B
 export async function trainerGradients(model: Model, batch: Batch, loss: LossKind, names: string[]): Promise<Map<string, Float64Array>> {
   const before = await model.getWeights();
   const trainer = model.trainer({ trainable: names, groups: [{ name: 'all', params: names, lr: 1 }], optimizer: { type: 'sgd' }, loss });
-  await trainer.step(batch, 1);
+  await trainer.step(batch);
   trainer.dispose();
   const after = await model.getWeights();
   await model.setWeights(before);

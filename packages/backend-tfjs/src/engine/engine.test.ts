@@ -116,10 +116,7 @@ describe('tfjs engine choice', () => {
     expect(cnnOut).toEqual(alone[1]);
     const labels = Int32Array.of(0, 1, 1, 0);
     for (let i = 0; i < 3; i++) {
-      const steps = await Promise.all([
-        denseTrainer.step({ x: xDense, size: 4, labels }, 1),
-        cnnTrainer.step({ x: xCnn, size: 4, labels }, 1),
-      ]);
+      const steps = await Promise.all([denseTrainer.step({ x: xDense, size: 4, labels }), cnnTrainer.step({ x: xCnn, size: 4, labels })]);
       expect(steps.every((s) => Number.isFinite(s.loss) && s.loss > 0)).toBe(true);
       await Promise.all([denseTrainer.evaluate({ x: xDense, size: 4, labels }), cnn.predict(xCnn, 4)]);
     }

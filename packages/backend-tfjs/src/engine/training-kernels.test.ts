@@ -108,7 +108,7 @@ describe('kernels training needs', () => {
       for (const optimizer of OPTIMIZERS) {
         const trainer = trainerFor(model, optimizer, loss, await model.getWeights());
         const profile = await tf.profile(async () => {
-          await trainer.step(batch, 1);
+          await trainer.step(batch);
           await trainer.evaluate(batch);
           await model.predict(batch.x, batch.size);
         });
@@ -152,7 +152,7 @@ describe('training on the wasm engine', () => {
       const model = createTfjsModel(spec, weights, { engine, seed: 1 });
       const trainer = trainerFor(model, { type: 'adam' }, 'softmaxCrossEntropy', weights);
       const losses: number[] = [];
-      for (let i = 0; i < 5; i++) losses.push((await trainer.step(batch, 1)).loss);
+      for (let i = 0; i < 5; i++) losses.push((await trainer.step(batch)).loss);
       const result = { losses, weights: await model.getWeights(), state: await trainer.getState(), engine: model.engine };
       trainer.dispose();
       model.dispose();

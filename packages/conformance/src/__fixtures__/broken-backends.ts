@@ -39,7 +39,7 @@ export function brokenBackend(breakage: Breakage): Backend {
         predict: async (x, size) => (breakage.predict ?? ((y) => y))(await model.predict(x, size)),
         trainer(trainerOptions) {
           const trainer = model.trainer(trainerOptions);
-          const step: Trainer['step'] = (batch, lrScale) => (breakage.step ? breakage.step(trainer.step.bind(trainer), model, batch, lrScale) : trainer.step(batch, lrScale));
+          const step: Trainer['step'] = (batch, options) => (breakage.step ? breakage.step(trainer.step.bind(trainer), model, batch, options) : trainer.step(batch, options));
           return {
             ...trainer,
             step,

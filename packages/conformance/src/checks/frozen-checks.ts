@@ -18,7 +18,7 @@ export async function trainFew(
   const trainer = model.trainer(options);
   try {
     const before = await model.getWeights();
-    for (let step = 0; step < STEPS; step++) await trainer.step(sampleBatch(spec, 'softmaxCrossEntropy', 8, 90 + step), 1);
+    for (let step = 0; step < STEPS; step++) await trainer.step(sampleBatch(spec, 'softmaxCrossEntropy', 8, 90 + step));
     return { before, after: await model.getWeights() };
   } finally {
     trainer.dispose();

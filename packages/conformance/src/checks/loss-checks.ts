@@ -114,7 +114,7 @@ interface LossRecord {
 async function compareCase(ctx: CheckContext, expected: Expected, c: LossCase): Promise<Skip | undefined> {
   const run = (backend: Backend) =>
     train(backend, c.options, async (trainer, record) => {
-      for (const seed of [410, 411]) record.losses.push((await trainer.step(c.batch(seed), 1)).loss);
+      for (const seed of [410, 411]) record.losses.push((await trainer.step(c.batch(seed))).loss);
       record.lossSum = (await trainer.evaluate(c.batch(412))).lossSum;
     });
   const actual = await run(ctx.backend);
@@ -136,7 +136,7 @@ async function compareStepMany(ctx: CheckContext, expected: Expected): Promise<S
   if ('skipped' in actual) return actual;
   if (actual.losses.length === 0) return { skipped: 'the backend has no stepMany' };
   const wanted = await train(expected.pick(ctx), options, async (trainer, record) => {
-    for (const [i, batch] of batches.entries()) record.losses.push((await trainer.step(batch, [1, 0.5, 1][i]!)).loss);
+    for (const [i, batch] of batches.entries()) record.losses.push((await trainer.step(batch, { lrScale: [1, 0.5, 1][i]! })).loss);
   });
   if ('skipped' in wanted) throw new ConformanceFailure(`${expected.label} refused the loss options: ${wanted.skipped}`);
   compare(ctx, actual, wanted);

@@ -25,7 +25,7 @@ export async function runScenario(backend: Backend, scenario: TrainingScenario):
   try {
     const record: TrainingRecord = { initial, losses: [], weights: [], state: new Map() };
     for (const [i, batch] of scenario.batches.entries()) {
-      record.losses.push((await trainer.step(batch, scenario.lrScales[i] ?? 1)).loss);
+      record.losses.push((await trainer.step(batch, { lrScale: scenario.lrScales[i] ?? 1 })).loss);
       record.weights.push(await model.getWeights());
     }
     record.state = await trainer.getState();

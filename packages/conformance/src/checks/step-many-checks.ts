@@ -30,10 +30,10 @@ export const stepManyChecks: ConformanceCheck[] = [
           };
         const many = await startTraining(ctx.backend, SPEC, OPTIONS, { weightsSeed: 148 });
         try {
-          await stepped.trainer.step(WARM_UP, 1);
-          await many.trainer.step(WARM_UP, 1);
+          await stepped.trainer.step(WARM_UP);
+          await many.trainer.step(WARM_UP);
           const expected: StepResult[] = [];
-          for (const [i, batch] of BATCHES.entries()) expected.push(await stepped.trainer.step(batch, LR_SCALES[i]!));
+          for (const [i, batch] of BATCHES.entries()) expected.push(await stepped.trainer.step(batch, { lrScale: LR_SCALES[i]! }));
           const got = await many.trainer.stepMany!(BATCHES, LR_SCALES);
           ctx.expect.identical(
             'losses of the steps',
@@ -53,8 +53,8 @@ export const stepManyChecks: ConformanceCheck[] = [
           ctx.expect.identical('optimizer state after the steps', await many.trainer.getState(), await stepped.trainer.getState());
           ctx.expect.identical(
             'loss of a single step after them',
-            (await many.trainer.step(AFTER, 1)).loss,
-            (await stepped.trainer.step(AFTER, 1)).loss,
+            (await many.trainer.step(AFTER)).loss,
+            (await stepped.trainer.step(AFTER)).loss,
           );
         } finally {
           many.dispose();

@@ -52,7 +52,7 @@ export async function startTraining(
     model,
     trainer,
     async steps(batches) {
-      for (const batch of batches) await trainer.step(batch, 1);
+      for (const batch of batches) await trainer.step(batch);
       return model.getWeights();
     },
     dispose() {

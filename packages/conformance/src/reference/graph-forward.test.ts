@@ -89,7 +89,7 @@ test('one SGD step of a residual graph follows the analytic gradient of mse: 2/(
     optimizer: { type: 'sgd' },
     loss: 'mse',
   });
-  await trainer.step(batch, 1);
+  await trainer.step(batch);
   const gradK = [0, 0, 0, 0];
   const gradB = [0, 0];
   for (let s = 0; s < 2; s++)

@@ -52,7 +52,7 @@ async function stepOnReference(batch: Batch, lossOptions: LossOptions): Promise<
     loss: 'softmaxCrossEntropy',
     lossOptions,
   });
-  const { loss } = await trainer.step(batch, 1);
+  const { loss } = await trainer.step(batch);
   const after = await model.getWeights();
   const gradients = new Map(names.map((name) => [name, [...weights.get(name)!.data].map((w, i) => w - after.get(name)!.data[i]!)]));
   return { loss, gradients };

@@ -6,11 +6,20 @@ import {
   type EvalResult,
   type ModelSpec,
   type NamedTensors,
+  type StepOptions,
   type StepResult,
   type Trainer,
   type TrainerOptions,
 } from '@headstart/core';
-import { dropoutMask, mixSeeds, planTraining, splitFinalSoftmax, targetClasses, type TrainingPlan } from '@headstart/core/backend-kit';
+import {
+  dropoutMask,
+  mixSeeds,
+  planTraining,
+  splitFinalSoftmax,
+  stepLrScale,
+  targetClasses,
+  type TrainingPlan,
+} from '@headstart/core/backend-kit';
 import { finiteDifferenceGradients } from './finite-differences.js';
 import { referenceForward, type ForwardMode, type Weights64 } from './forward.js';
 import { crossEntropyMean, meanLoss, sampleLosses } from './loss.js';
@@ -52,7 +61,8 @@ export class ReferenceTrainer implements Trainer {
     this.seed = options.seed ?? model.seed;
   }
 
-  async step(batch: Batch, lrScale: number): Promise<StepResult> {
+  async step(batch: Batch, options?: StepOptions | number): Promise<StepResult> {
+    const lrScale = stepLrScale(options);
     const { spec, weights } = this.model;
     const mode: ForwardMode = {
       training: true,

@@ -4,6 +4,7 @@
 export { opaqueTrainingError, planTraining, type TrainedParameter, type TrainingPlan } from './training-plan.js';
 export { checkLossOptions, crossEntropyTarget, targetClasses, teacherLogits } from './loss-options.js';
 export { dropoutMask, mixSeeds } from './dropout-mask.js';
+export { stepLrScale } from './step-options.js';
 export { checkInput, splitFinalSoftmax } from './model-io.js';
 export { givenWeights } from './given-weights.js';
 export { explicitPads, windowGeometry, type WindowGeometry } from '../spec/layer-types/geometry.js';

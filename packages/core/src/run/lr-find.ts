@@ -4,7 +4,7 @@ import { createRng, type Rng } from '../rng.js';
 import type { ModelSpec } from '../spec/model-spec.js';
 import type { AnyStrategy, StartingPoint, StrategyContext, StrategyData } from '../strategy.js';
 import type { EventSink, TrainingEvent } from '../train/events.js';
-import { DivergedError, fit, InterruptedError } from '../train/fit.js';
+import { DivergedError, fitLoop, InterruptedError } from '../train/fit.js';
 import type { FitPlan } from '../train/fit-plan.js';
 import { withAugmentation } from './augmented-plan.js';
 import {
@@ -89,7 +89,7 @@ export async function findLearningRate(run: LrFindRun): Promise<LrFindResult> {
     },
     fit: async (model, asked) => {
       const plan = withAugmentation(asked, run.data);
-      if (topRate(plan) !== reference) return fit(model, plan, { stage: 0, rng, seed: run.seed, emit: run.emit, signal: run.signal });
+      if (topRate(plan) !== reference) return fitLoop(model, plan, { stage: 0, rng, seed: run.seed, emit: run.emit, signal: run.signal });
       const groups = plan.trainer.groups.map((g) => ({ name: g.name, ratio: g.lr / reference }));
       tested = {
         phase: plan.phase,
@@ -182,7 +182,7 @@ async function rangeTest(model: Model, plan: FitPlan, env: RangeEnv): Promise<{ 
   };
   try {
     // A checkpoint "due" every step keeps each call to the trainer to one step, so the test stops exactly.
-    await fit(model, testPlan, {
+    await fitLoop(model, testPlan, {
       stage: 0,
       rng: env.rng,
       seed: env.seed,

@@ -9,7 +9,7 @@ import type { AnyStrategy, StartingPoint, StrategyContext, StrategyData, Strateg
 import type { NamedTensors } from '../tensors.js';
 import { withAugmentation } from './augmented-plan.js';
 import type { EventSink } from '../train/events.js';
-import { DivergedError, fit, InterruptedError, type CheckpointInterval, type FitEnv, type FitSnapshot } from '../train/fit.js';
+import { DivergedError, fitLoop, InterruptedError, type CheckpointInterval, type FitEnv, type FitSnapshot } from '../train/fit.js';
 import { removeStaleTempsOnce } from '../io/safe-write.js';
 import { lockOutput } from './output-lock.js';
 import { datasetDigest } from '../data/dataset-digest.js';
@@ -84,7 +84,7 @@ export interface TrainingOutcome {
 export interface TrainedInMemory {
   result: StrategyResult;
   provenance: ProvenanceEntry[];
-  /** Spec, labels, feature names, preprocessing, training state and provenance, as {@link runTraining} writes them. */
+  /** Spec, labels, feature names, preprocessing, training state and provenance, as {@link runStrategy} writes them. */
   manifest: TrainedManifest;
 }
 
@@ -99,7 +99,7 @@ const DEFAULT_CHECKPOINT_EVERY: CheckpointInterval = { seconds: 60 };
  * without `resume` or `startOver`. Training data of a single class is refused before anything runs.
  * {@link trainInMemory} is the same run without the file.
  */
-export async function runTraining(run: TrainingRun): Promise<TrainingOutcome> {
+export async function runStrategy(run: TrainingRun): Promise<TrainingOutcome> {
   const options = parseOptions(run.strategy, run.options);
   checkSeveralClasses(run.data.train);
   if (run.dryRun) return train(run, options);
@@ -119,11 +119,17 @@ export async function runTraining(run: TrainingRun): Promise<TrainingOutcome> {
 }
 
 /**
- * {@link runTraining} without an output file: the same option parsing, context, training loop,
+ * @deprecated Renamed {@link runStrategy}: it runs a strategy, phases and final checkpoint
+ * included. Same function, kept so code written against the old name still works.
+ */
+export const runTraining: typeof runStrategy = runStrategy;
+
+/**
+ * {@link runStrategy} without an output file: the same option parsing, context, training loop,
  * provenance and manifest, but nothing is written — no lock, no resumable checkpoints (an
  * interrupted run is lost: the `signal` ends it with an `INTERRUPTED` error). The caller saves
  * `manifest` with the model's weights (`writeCheckpoint`) when it wants the file, which then
- * holds what `runTraining` would have written.
+ * holds what `runStrategy` would have written.
  */
 export async function trainInMemory(job: TrainingJob): Promise<TrainedInMemory> {
   const options = parseOptions(job.strategy, job.options);
@@ -190,7 +196,7 @@ async function train(run: AnyRun, parsed: Record<string, unknown>): Promise<Trai
       const plan = withAugmentation(asked, run.data);
       if (run.dryRun) return planOnly(model, plan, stage, run.emit);
       handoff.checkPhase(plan.phase, model.spec);
-      const result = await fit(model, plan, env);
+      const result = await fitLoop(model, plan, env);
       Object.assign(done, { epoch: result.epochs, step: done.step + result.steps });
       return result;
     },

@@ -4,7 +4,7 @@ import type { Dataset } from '../data/dataset.js';
 import { createRng } from '../rng.js';
 import type { NamedTensors } from '../tensors.js';
 import { batchRng, composeTransforms, transformBatch, type BatchTransform } from './batch-transform.js';
-import { fit, InterruptedError, type FitEnv, type FitSnapshot } from './fit.js';
+import { fitLoop, InterruptedError, type FitEnv, type FitSnapshot } from './fit.js';
 import type { FitPlan } from './fit-plan.js';
 
 /**
@@ -96,7 +96,7 @@ function env(extra: Partial<FitEnv> = {}): FitEnv {
 describe('FitPlan.transform', () => {
   it('changes the training batches only: validation sees the samples as they are', async () => {
     const model = new RecordingModel();
-    await fit(model, planWith(noting([])), env());
+    await fitLoop(model, planWith(noting([])), env());
     expect(model.trained).toHaveLength(15);
     for (const x of model.trained) expect(Math.min(...x)).toBeGreaterThan(5);
     // Every epoch's validation saw exactly val's features.
@@ -107,7 +107,7 @@ describe('FitPlan.transform', () => {
   it("draws from a generator of the run's seed, the phase, the epoch and the batch index, so a resumed run draws the same", async () => {
     const draws: number[] = [];
     const whole = new RecordingModel();
-    await fit(whole, planWith(noting(draws)), env());
+    await fitLoop(whole, planWith(noting(draws)), env());
     const expected = [0, 1, 2].flatMap((epoch) => [0, 1, 2, 3, 4].map((index) => batchRng(9, 'train', epoch, index).next()));
     expect(draws).toEqual(expected);
 
@@ -116,7 +116,7 @@ describe('FitPlan.transform', () => {
     let saved: FitSnapshot['state'] | undefined;
     let weights: NamedTensors | undefined;
     const first = new RecordingModel();
-    const interrupted = fit(
+    const interrupted = fitLoop(
       first,
       planWith(noting([])),
       env({
@@ -133,7 +133,7 @@ describe('FitPlan.transform', () => {
     const resumedDraws: number[] = [];
     const resumed = new RecordingModel();
     await resumed.setWeights(weights!);
-    await fit(resumed, planWith(noting(resumedDraws)), env({ resume: { state: saved!, optimizer: new Map() } }));
+    await fitLoop(resumed, planWith(noting(resumedDraws)), env({ resume: { state: saved!, optimizer: new Map() } }));
     expect(resumedDraws).toEqual(draws.slice(7));
     expect(resumed.w).toBe(whole.w);
   });

@@ -67,10 +67,12 @@ interface Position {
 const YIELD_EVERY_MS = 50;
 
 /**
- * Core's training loop: seeded shuffling each epoch, the LR schedule, metrics, validation,
- * early stopping, periodic checkpoints and exact resume (RNG state at the epoch start + cursor).
+ * Core's training loop for one phase (Lightning's fit loop): seeded shuffling each epoch, the LR
+ * schedule, metrics, validation, early stopping, periodic checkpoints and exact resume (RNG state
+ * at the epoch start + cursor). A strategy reaches it through `ctx.fit`; {@link runStrategy} builds
+ * the `env` (events, checkpoints, resume) around it.
  */
-export async function fit(model: Model, plan: FitPlan, env: FitEnv): Promise<FitResult> {
+export async function fitLoop(model: Model, plan: FitPlan, env: FitEnv): Promise<FitResult> {
   checkPlanData(model.trainingInputShape ?? model.spec.inputShape, plan);
   checkPlanTeacher(model, plan);
   const started = Date.now();
@@ -260,6 +262,12 @@ function checkFinite(loss: number, phase: string, at: Position, what: 'loss' | '
     throw new DivergedError(`${what} is ${loss} ${where}`);
   }
 }
+
+/**
+ * @deprecated Renamed {@link fitLoop}, so `fit` names one thing, a strategy's `ctx.fit`. Same
+ * function, kept so code written against the old name still works.
+ */
+export const fit: typeof fitLoop = fitLoop;
 
 /** Training produced a non-finite loss or weights; nothing was written over the last good checkpoint. */
 export class DivergedError extends HeadstartError {

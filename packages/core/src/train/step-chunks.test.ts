@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Batch, Model, StepResult, Trainer, TrainerOptions } from '../backend.js';
 import type { Dataset } from '../data/dataset.js';
+import { stepLrScale } from '../backend-kit/step-options.js';
 import { createRng } from '../rng.js';
 import type { NamedTensors } from '../tensors.js';
 import type { TrainingEvent } from './events.js';
-import { fit, InterruptedError, type FitEnv, type FitSnapshot } from './fit.js';
+import { fitLoop, InterruptedError, type FitEnv, type FitSnapshot } from './fit.js';
 import type { FitPlan } from './fit-plan.js';
 import { StepChunks, stepsUntilCheckpoint } from './step-chunks.js';
 
@@ -46,9 +47,9 @@ class TinyModel implements Model {
       return { loss, correct: batch.labels!.filter((l) => l === 1).length };
     };
     const trainer: Trainer = {
-      step: (batch, lrScale) => {
+      step: (batch, options) => {
         this.calls.push(1);
-        return step(batch, lrScale);
+        return step(batch, stepLrScale(options));
       },
       evaluate: async () => ({ lossSum: 0, outputs: new Float32Array() }),
       getState: async () =>
@@ -123,7 +124,7 @@ async function run(many: boolean, env: Partial<FitEnv> = {}, model = new TinyMod
     ...env,
   };
   try {
-    await fit(model, plan, fullEnv);
+    await fitLoop(model, plan, fullEnv);
   } catch (error) {
     result.error = error;
   }
@@ -133,7 +134,7 @@ async function run(many: boolean, env: Partial<FitEnv> = {}, model = new TinyMod
 /** Events without timings. */
 const comparable = (events: TrainingEvent[]): unknown[] => events.map((e) => (e.type === 'epoch-end' ? { ...e, seconds: 0 } : e));
 
-describe('fit with Trainer.stepMany', () => {
+describe('fitLoop with Trainer.stepMany', () => {
   it('gives the same weights, events and checkpoints as step by step, chunks stopping at epoch ends and due checkpoints', async () => {
     const every = { steps: 5 };
     const [single, many] = [await run(false, { checkpointEvery: every }), await run(true, { checkpointEvery: every })];

@@ -62,6 +62,7 @@ export class StepChunks {
   /** Take the steps, `lrScales[i]` for `batches[i]`, with one `stepMany` call when there are several. */
   async run(trainer: Trainer, batches: readonly Batch[], lrScales: readonly number[]): Promise<StepResult[]> {
     const many = batches.length > 1 && trainer.stepMany !== undefined;
+    // The positional lrScale, not `{ lrScale }`: backends written before StepOptions read a number.
     const started = this.now();
     const results = many ? await trainer.stepMany!(batches, lrScales) : [await trainer.step(batches[0]!, lrScales[0]!)];
     if (results.length !== batches.length)

@@ -1,5 +1,5 @@
 import type { Dataset, Preprocessing } from '@headstart/core';
-import { fitPreprocessing } from '../transforms/preprocess.js';
+import { computePreprocessing } from '../transforms/preprocess.js';
 
 /** The preprocessing a run asks for: divide by a factor, or standardize each feature. */
 export interface PreprocessingAsk {
@@ -14,7 +14,7 @@ export interface PreprocessingAsk {
  * training set; without one, the starting model's (`inherited`), else none.
  */
 export function trainingPreprocessing(train: Dataset, ask: PreprocessingAsk, inherited: Preprocessing | undefined): Preprocessing {
-  if (ask.scale !== undefined) return fitPreprocessing('scale', train, ask.scale);
-  if (ask.standardize) return fitPreprocessing('standardize', train);
+  if (ask.scale !== undefined) return computePreprocessing('scale', train, ask.scale);
+  if (ask.standardize) return computePreprocessing('standardize', train);
   return inherited ?? { kind: 'none' };
 }

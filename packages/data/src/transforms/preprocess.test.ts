@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Dataset } from '@headstart/core';
-import { applyPreprocessing, fitPreprocessing } from './preprocess.js';
+import { fitPreprocessing } from '../index.js';
+import { applyPreprocessing, computePreprocessing } from './preprocess.js';
 
 function dataset(rows: number[][]): Dataset {
   return {
@@ -19,15 +20,15 @@ describe('preprocessing', () => {
   ]);
 
   it('scales by a factor, by default the largest magnitude', () => {
-    expect(fitPreprocessing('scale', data, 16)).toEqual({ kind: 'scale', factor: 16 });
-    const fitted = fitPreprocessing('scale', data);
+    expect(computePreprocessing('scale', data, 16)).toEqual({ kind: 'scale', factor: 16 });
+    const fitted = computePreprocessing('scale', data);
     expect(fitted).toEqual({ kind: 'scale', factor: 8 });
     expect(Array.from(applyPreprocessing(fitted, data).features)).toEqual([0, 0.625, 0.25, 0.5, 0.625, -0.75, 1, 0.625, 0.5]);
-    expect(() => fitPreprocessing('scale', data, 0)).toThrow('scale factor must be a positive number, got 0');
+    expect(() => computePreprocessing('scale', data, 0)).toThrow('scale factor must be a positive number, got 0');
   });
 
   it('standardizes to mean 0 and std 1 per feature; a constant feature becomes 0', () => {
-    const fitted = fitPreprocessing('standardize', data);
+    const fitted = computePreprocessing('standardize', data);
     if (fitted.kind !== 'standardize') throw new Error('expected standardize');
     expect(fitted.mean).toEqual([4, 5, 0]);
     expect(fitted.std[0]).toBeCloseTo(Math.sqrt(32 / 3));
@@ -44,7 +45,7 @@ describe('preprocessing', () => {
 
   it('treats rounding noise on a constant feature as constant', () => {
     const tenths = dataset(Array.from({ length: 1000 }, () => [0.1]));
-    const fitted = fitPreprocessing('standardize', tenths);
+    const fitted = computePreprocessing('standardize', tenths);
     expect(fitted).toMatchObject({ std: [1] });
     expect(Math.abs(applyPreprocessing(fitted, tenths).features[0]!)).toBeLessThan(1e-6);
   });
@@ -65,11 +66,17 @@ describe('preprocessing', () => {
 
   it('leaves the input unchanged and refuses statistics of another width', () => {
     const before = Array.from(data.features);
-    applyPreprocessing(fitPreprocessing('standardize', data), data);
+    applyPreprocessing(computePreprocessing('standardize', data), data);
     expect(Array.from(data.features)).toEqual(before);
-    expect(applyPreprocessing(fitPreprocessing('none', data), data).features).toBe(data.features);
+    expect(applyPreprocessing(computePreprocessing('none', data), data).features).toBe(data.features);
     expect(() => applyPreprocessing({ kind: 'standardize', mean: [0], std: [1] }, data)).toThrow(
       'mem.csv: the preprocessing expects 1 features per sample, but the data has 3',
     );
+  });
+
+  it('keeps fitPreprocessing, the deprecated name, exported and computing the same', () => {
+    for (const kind of ['none', 'scale', 'standardize'] as const)
+      expect(fitPreprocessing(kind, data)).toEqual(computePreprocessing(kind, data));
+    expect(fitPreprocessing('scale', data, 16)).toEqual({ kind: 'scale', factor: 16 });
   });
 });

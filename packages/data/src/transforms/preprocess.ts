@@ -1,18 +1,20 @@
 import { DataError, sizeOf, type Dataset, type Preprocessing } from '@headstart/core';
 import { beyondFloat32 } from '../records/float32.js';
 
-/** The kinds of preprocessing {@link fitPreprocessing} fits. */
+/** The kinds of preprocessing {@link computePreprocessing} computes. */
 export type PreprocessingKind = Preprocessing['kind'];
 
 /**
- * Fit preprocessing on (training) data, to store in the checkpoint and apply to every split:
+ * Compute preprocessing from (training) data, to store in the checkpoint and apply to every split
+ * with {@link applyPreprocessing} (scikit-learn's `fit` of a scaler; named so it is not read as
+ * training a model):
  * - `none`: leave features as they are;
  * - `scale`: divide by `factor`, by default the largest absolute feature value (16 for the
  *   digits, 255 for 8-bit images);
  * - `standardize`: per-feature mean and standard deviation (population); a constant feature
  *   gets std 1, so it becomes 0 rather than a division by zero.
  */
-export function fitPreprocessing(kind: PreprocessingKind, dataset: Dataset, factor?: number): Preprocessing {
+export function computePreprocessing(kind: PreprocessingKind, dataset: Dataset, factor?: number): Preprocessing {
   switch (kind) {
     case 'none':
       return { kind: 'none' };
@@ -22,6 +24,12 @@ export function fitPreprocessing(kind: PreprocessingKind, dataset: Dataset, fact
       return { kind: 'standardize', ...featureStatistics(dataset) };
   }
 }
+
+/**
+ * @deprecated Renamed {@link computePreprocessing} (it computes statistics; it trains nothing). Same
+ * function, kept so code written against the old name still works.
+ */
+export const fitPreprocessing: typeof computePreprocessing = computePreprocessing;
 
 /**
  * A new dataset with `preprocessing` applied to its features (the input is left unchanged).

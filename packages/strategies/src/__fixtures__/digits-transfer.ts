@@ -5,7 +5,7 @@ import { createTfjsBackend } from '@headstart/backend-tfjs';
 import {
   createRng,
   defaultModelSpec,
-  runTraining,
+  runStrategy,
   permutation,
   type Dataset,
   type StartingPoint,
@@ -50,7 +50,7 @@ export async function digitsTransfer(): Promise<DigitsTransfer> {
   const few = subset(target, [...taken].sort((a, b) => a - b));
   const rest = subset(target, Array.from({ length: target.size }, (_, i) => i).filter((i) => !taken.has(i)));
   const dir = await mkdtemp(join(tmpdir(), 'headstart-transfer-'));
-  const pretrained = await runTraining(await runOf(fullRetrain(), { epochs: 15 }, { train: source }, join(dir, 'source.safetensors')));
+  const pretrained = await runStrategy(await runOf(fullRetrain(), { epochs: 15 }, { train: source }, join(dir, 'source.safetensors')));
   return {
     source: { file: join(dir, 'source.safetensors'), spec: pretrained.result.model.spec, weights: await pretrained.result.model.getWeights(), labels: source.labelMap!, preprocessing: SCALE },
     few,

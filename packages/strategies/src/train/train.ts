@@ -95,7 +95,7 @@ async function readyBackend(given: Backend, deviceText: string | undefined): Pro
   return { backend: given.onDevice(device), engine, device: deviceName(device) };
 }
 
-/** `epochs`, `lr`, `batchSize` and `options` as the raw strategy options `runTraining` parses. */
+/** `epochs`, `lr`, `batchSize` and `options` as the raw strategy options `runStrategy` parses. */
 function strategyOptions(asked: TrainOptions): Record<string, unknown> {
   const options: Record<string, unknown> = { ...asked.options };
   for (const name of STRATEGY_OPTION_NAMES) if (asked[name] !== undefined) options[name] = asked[name];
