@@ -7,7 +7,9 @@ import { transposeAttributes, type WindowGeometry } from './window-geometry.js';
  * 2-D convolution of an NCHW input with an ONNX-layout kernel `[out, in / groups, kh, kw]`, output
  * channels in `groups` consecutive blocks each seeing its block of input channels (depthwise when
  * `groups` is the input channels). Gradients: the input's through ConvTranspose with the same kernel
- * and groups; the kernel's as an im2col GEMM (see {@link convKernelGradient}).
+ * and groups; the kernel's as an im2col GEMM (see {@link convKernelGradient}), or one grouped Conv for
+ * a depthwise kernel. In training graphs, kernel taps that only ever meet padding are cut first (see
+ * {@link usedTaps}).
  */
 export function conv2d(
   ctx: EmitContext,
@@ -19,20 +21,83 @@ export function conv2d(
 ): string {
   const { b } = ctx;
   const [n] = b.shapeOf(x);
-  const [filters] = b.shapeOf(kernel);
-  const inputs = bias === undefined ? [x, kernel] : [x, kernel, bias];
-  const y = b.op('Conv', inputs, convAttributes(geometry, groups), [n!, filters!, ...geometry.output], 'conv');
+  const [filters, perGroup] = b.shapeOf(kernel) as [number, number];
+  // Only training graphs: exported and inference graphs keep the plain Conv of the layer.
+  const taps = ctx.tape ? usedTaps(geometry) : undefined;
+  const used = taps ? sliceTaps(b, kernel, taps, [filters, perGroup]) : kernel;
+  const g = taps?.geometry ?? geometry;
+  const y = b.op('Conv', bias === undefined ? [x, used] : [x, used, bias], convAttributes(g, groups), [n!, filters, ...g.output], 'conv');
   ctx.tape?.record({
     op: 'Conv',
-    inputs,
+    inputs: bias === undefined ? [x, kernel] : [x, kernel, bias],
     outputs: [y],
-    backward: (g, [dY], needs) => [
-      needs[0] ? convInputGradient(g, dY!, kernel, geometry, b.shapeOf(x), groups) : undefined,
-      needs[1] ? kernelGradient(g, x, dY!, geometry, b.shapeOf(kernel), groups) : undefined,
-      needs[2] ? g.op('ReduceSum', [dY!, g.int64s([0, 2, 3])], { keepdims: int(0) }, [filters!], 'dbias') : undefined,
-    ],
+    backward: (gb, [dY], needs) => {
+      const dKernel = needs[1] ? kernelGradient(gb, x, dY!, g, gb.shapeOf(used), groups) : undefined;
+      return [
+        needs[0] ? convInputGradient(gb, dY!, used, g, b.shapeOf(x), groups) : undefined,
+        dKernel && taps ? padTaps(gb, dKernel, taps, b.shapeOf(kernel)) : dKernel,
+        needs[2] ? gb.op('ReduceSum', [dY!, gb.int64s([0, 2, 3])], { keepdims: int(0) }, [filters], 'dbias') : undefined,
+      ];
+    },
   });
   return y;
+}
+
+/** The kernel rows and columns a convolution applies to real input, when some only ever meet padding. */
+interface UsedTaps {
+  /** First and last kernel row, first and last column that touch the input. */
+  rows: [number, number];
+  cols: [number, number];
+  /** The same convolution with the kernel cut to those taps. */
+  geometry: WindowGeometry;
+}
+
+/**
+ * Kernel taps that only ever multiply padding contribute nothing: on resnet18's 1×1 maps (32×32
+ * inputs), a 3×3 conv with padding 1 uses its centre alone, and onnxruntime would compute all nine
+ * taps (forward, input and kernel gradient). Returns the convolution cut to the taps in use, or
+ * undefined when every tap meets the input.
+ */
+export function usedTaps(geometry: WindowGeometry): UsedTaps | undefined {
+  const axis = (a: 0 | 1): { range: [number, number]; begin: number; end: number } | undefined => {
+    const [k, s, h, ho, begin] = [geometry.kernel[a], geometry.strides[a], geometry.input[a], geometry.output[a], geometry.pads[a]];
+    const used = Array.from({ length: k }, (_, i) => i).filter((i) =>
+      Array.from({ length: ho }, (_, y) => y * s + i - begin).some((at) => at >= 0 && at < h),
+    );
+    if (used.length === 0) return undefined;
+    const [first, last] = [used[0]!, used.at(-1)!];
+    const cut = last - first + 1;
+    const newBegin = begin - first;
+    const newEnd = Math.max(0, (ho - 1) * s + cut - h - newBegin);
+    if (newBegin < 0 || Math.floor((h + newBegin + newEnd - cut) / s) + 1 !== ho) return undefined;
+    return { range: [first, last], begin: newBegin, end: newEnd };
+  };
+  const [rows, cols] = [axis(0), axis(1)];
+  if (!rows || !cols) return undefined;
+  if (rows.range[1] - rows.range[0] + 1 === geometry.kernel[0] && cols.range[1] - cols.range[0] + 1 === geometry.kernel[1])
+    return undefined;
+  return {
+    rows: rows.range,
+    cols: cols.range,
+    geometry: {
+      ...geometry,
+      kernel: [rows.range[1] - rows.range[0] + 1, cols.range[1] - cols.range[0] + 1],
+      pads: [rows.begin, cols.begin, rows.end, cols.end],
+    },
+  };
+}
+
+function sliceTaps(b: GraphBuilder, kernel: string, taps: UsedTaps, [o, c]: [number, number]): string {
+  const [[r0, r1], [c0, c1]] = [taps.rows, taps.cols];
+  const bounds = [b.int64s([r0, c0]), b.int64s([r1 + 1, c1 + 1]), b.int64s([2, 3])];
+  return b.op('Slice', [kernel, ...bounds], {}, [o, c, r1 - r0 + 1, c1 - c0 + 1], 'conv_taps');
+}
+
+/** The cut kernel's gradient in the full kernel's shape: zero for the taps that only meet padding. */
+function padTaps(b: GraphBuilder, dKernel: string, taps: UsedTaps, kernelShape: Dim[]): string {
+  const [, , kh, kw] = kernelShape as [number, number, number, number];
+  const [[r0, r1], [c0, c1]] = [taps.rows, taps.cols];
+  return b.op('Pad', [dKernel, b.int64s([0, 0, r0, c0, 0, 0, kh - 1 - r1, kw - 1 - c1])], {}, kernelShape, 'dconv_w_taps');
 }
 
 /** A convolution kernel's gradient, by the cheapest formulation for its grouping. */
