@@ -127,9 +127,7 @@ export function buildTrainGraph(options: TrainGraphOptions): TrainGraph {
   const penalties: string[] = [];
   const lrs = new Map<number, string>();
   const lrOf = (group: number): string => lrs.get(group) ?? lrs.set(group, b.input(`lr.${group}`, [])).get(group)!;
-  const groups = groupLayouts(plan, stored).map((layout) =>
-    emitGroup(b, options, emitter, { layout, lr: lrOf(layout.group) }, gradientOf, penalties),
-  );
+  const groups = groupLayouts(plan, stored).map((layout) => emitGroup(b, options, emitter, { layout, lrOf }, gradientOf, penalties));
   const penalty = penalties.length > 0 ? penalties.reduce((sum, p) => b.binary('Add', sum, p)) : undefined;
   b.output(penalty ? b.binary('Add', loss.mean, penalty) : loss.mean, TRAIN_IO.loss);
   if (loss.correct) b.output(loss.correct, TRAIN_IO.correct);
@@ -166,7 +164,7 @@ function emitGroup(
   b: GraphBuilder,
   options: TrainGraphOptions,
   emitter: OptimizerEmitter,
-  { layout, lr }: { layout: FlatLayout; lr: string },
+  { layout, lrOf }: { layout: FlatLayout; lrOf: (group: number) => string },
   gradientOf: Map<string, string>,
   penalties: string[],
 ): GroupIO {
@@ -181,6 +179,7 @@ function emitGroup(
   }
   const slotNames = optimizerSlots(options.optimizer);
   const slots = new Map(slotNames.map((slot) => [slot, b.input(`${prefix}.${slot}`, [layout.size])]));
+  const lr = lrOf(layout.group);
   const weightDecay = options.plan.trained.find((p) => p.group === layout.group)!.weightDecay;
   const updated = emitter.update({ param: params, grad, lr, weightDecay, slots });
   const buffers = [{ buffer: PARAMS_BUFFER, input: params, output: b.output(updated.param, `updated.${prefix}.${PARAMS_BUFFER}`) }];

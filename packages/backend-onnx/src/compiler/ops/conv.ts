@@ -31,14 +31,11 @@ export function conv2d(
     op: 'Conv',
     inputs: bias === undefined ? [x, kernel] : [x, kernel, bias],
     outputs: [y],
-    backward: (gb, [dY], needs) => {
-      const dKernel = needs[1] ? kernelGradient(gb, x, dY!, g, gb.shapeOf(used), groups) : undefined;
-      return [
-        needs[0] ? convInputGradient(gb, dY!, used, g, b.shapeOf(x), groups) : undefined,
-        dKernel && taps ? padTaps(gb, dKernel, taps, b.shapeOf(kernel)) : dKernel,
-        needs[2] ? gb.op('ReduceSum', [dY!, gb.int64s([0, 2, 3])], { keepdims: int(0) }, [filters], 'dbias') : undefined,
-      ];
-    },
+    backward: (gb, [dY], needs) => [
+      needs[0] ? convInputGradient(gb, dY!, used, g, b.shapeOf(x), groups) : undefined,
+      needs[1] ? padTaps(gb, kernelGradient(gb, x, dY!, g, gb.shapeOf(used), groups), taps, b.shapeOf(kernel)) : undefined,
+      needs[2] ? gb.op('ReduceSum', [dY!, gb.int64s([0, 2, 3])], { keepdims: int(0) }, [filters], 'dbias') : undefined,
+    ],
   });
   return y;
 }
@@ -94,7 +91,8 @@ function sliceTaps(b: GraphBuilder, kernel: string, taps: UsedTaps, [o, c]: [num
 }
 
 /** The cut kernel's gradient in the full kernel's shape: zero for the taps that only meet padding. */
-function padTaps(b: GraphBuilder, dKernel: string, taps: UsedTaps, kernelShape: Dim[]): string {
+function padTaps(b: GraphBuilder, dKernel: string, taps: UsedTaps | undefined, kernelShape: Dim[]): string {
+  if (!taps) return dKernel;
   const [, , kh, kw] = kernelShape as [number, number, number, number];
   const [[r0, r1], [c0, c1]] = [taps.rows, taps.cols];
   return b.op('Pad', [dKernel, b.int64s([0, 0, r0, c0, 0, 0, kh - 1 - r1, kw - 1 - c1])], {}, kernelShape, 'dconv_w_taps');
