@@ -20,7 +20,7 @@ import type { ModelProto } from '../onnx/onnx-proto.js';
 import { OptimizerEmitter, optimizerSlots } from './optimizer-update.js';
 import { parameterResolver } from './parameter-inputs.js';
 import { Tape } from './tape.js';
-import { flatLayout, type FlatLayout } from './flat-layout.js';
+import { flatLayouts, type FlatLayout } from './flat-layout.js';
 import { isConvKernel, kernelToOnnx, shapesIn } from './kernel-layout.js';
 import { reshapeTo } from './ops/reduce-to-shape.js';
 import type { TrainingPlan } from '@headstart/core/backend-kit';
@@ -50,10 +50,10 @@ export interface MaskInput {
   index: number;
 }
 
-/** A learning-rate group's flat inputs and outputs: parameters, then each optimizer slot. */
+/** The flat inputs and outputs of a learning-rate group (or of one part of a large group): parameters, then each optimizer slot. */
 export interface GroupIO {
   layout: FlatLayout;
-  /** The group's learning rate (schedule applied), a scalar input. */
+  /** The group's learning rate (schedule applied), a scalar input shared by the group's parts. */
   lr: string;
   /** Flat inputs and the outputs replacing them, by buffer (`params` or a slot name). */
   buffers: { buffer: string; input: string; output: string }[];
@@ -125,7 +125,9 @@ export function buildTrainGraph(options: TrainGraphOptions): TrainGraph {
   const step = b.input(TRAIN_IO.step, []);
   const emitter = new OptimizerEmitter(b, options.optimizer, step);
   const penalties: string[] = [];
-  const groups = groupLayouts(plan, stored).map((layout) => emitGroup(b, options, emitter, layout, gradientOf, penalties));
+  const lrs = new Map<number, string>();
+  const lrOf = (group: number): string => lrs.get(group) ?? lrs.set(group, b.input(`lr.${group}`, [])).get(group)!;
+  const groups = groupLayouts(plan, stored).map((layout) => emitGroup(b, options, emitter, { layout, lrOf }, gradientOf, penalties));
   const penalty = penalties.length > 0 ? penalties.reduce((sum, p) => b.binary('Add', sum, p)) : undefined;
   b.output(penalty ? b.binary('Add', loss.mean, penalty) : loss.mean, TRAIN_IO.loss);
   if (loss.correct) b.output(loss.correct, TRAIN_IO.correct);
@@ -135,11 +137,11 @@ export function buildTrainGraph(options: TrainGraphOptions): TrainGraph {
   return { model: b.toModel(VERSION), groups, masks, statistics: moving, counts: loss.correct !== undefined, distils };
 }
 
-/** Trained parameters by group, in layer order within each group, shaped as the graph takes them (`stored`). */
+/** Trained parameters by group (a large group in parts), in layer order within each group, shaped as the graph takes them (`stored`). */
 function groupLayouts(plan: TrainingPlan, stored: ReadonlyMap<string, number[]>): FlatLayout[] {
   const groups = [...new Set(plan.trained.map((p) => p.group))];
-  return groups.map((g) =>
-    flatLayout(
+  return groups.flatMap((g) =>
+    flatLayouts(
       g,
       plan.trained.filter((p) => p.group === g).map((p) => ({ name: p.name, shape: stored.get(p.name)! })),
     ),
@@ -155,18 +157,18 @@ function maskInputs(spec: ModelSpec): MaskInput[] {
 }
 
 /**
- * One group's update: its gradients concatenated in layout order, L2-SP (`weight/2·Σ‖w − w₀‖²` in the
+ * One group's (or part's) update: its gradients concatenated in layout order, L2-SP (`weight/2·Σ‖w − w₀‖²` in the
  * loss, `weight·(w − w₀)` in the gradient), then the optimizer on the flat buffers.
  */
 function emitGroup(
   b: GraphBuilder,
   options: TrainGraphOptions,
   emitter: OptimizerEmitter,
-  layout: FlatLayout,
+  { layout, lrOf }: { layout: FlatLayout; lrOf: (group: number) => string },
   gradientOf: Map<string, string>,
   penalties: string[],
 ): GroupIO {
-  const prefix = `group.${layout.group}`;
+  const prefix = `group.${layout.id}`;
   const params = b.input(`${prefix}.${PARAMS_BUFFER}`, [layout.size]);
   const flatGrads = layout.entries.map((e) => reshapeTo(b, gradientOf.get(e.name)!, [e.size]));
   let grad = flatGrads.length === 1 ? flatGrads[0]! : b.op('Concat', flatGrads, { axis: int(0) }, [layout.size], 'grad_flat');
@@ -177,7 +179,7 @@ function emitGroup(
   }
   const slotNames = optimizerSlots(options.optimizer);
   const slots = new Map(slotNames.map((slot) => [slot, b.input(`${prefix}.${slot}`, [layout.size])]));
-  const lr = b.input(`lr.${layout.group}`, []);
+  const lr = lrOf(layout.group);
   const weightDecay = options.plan.trained.find((p) => p.group === layout.group)!.weightDecay;
   const updated = emitter.update({ param: params, grad, lr, weightDecay, slots });
   const buffers = [{ buffer: PARAMS_BUFFER, input: params, output: b.output(updated.param, `updated.${prefix}.${PARAMS_BUFFER}`) }];
@@ -209,8 +211,8 @@ function l2spTerm(
     mask.fill(1, e.offset, e.offset + e.size);
   }
   if (!mask.includes(1)) return undefined;
-  let diff = b.binary('Sub', params, b.initializer(`l2sp_ref_${layout.group}`, reference, [layout.size]));
-  if (mask.includes(0)) diff = b.binary('Mul', diff, b.initializer(`l2sp_mask_${layout.group}`, mask, [layout.size]));
+  let diff = b.binary('Sub', params, b.initializer(`l2sp_ref_${layout.id}`, reference, [layout.size]));
+  if (mask.includes(0)) diff = b.binary('Mul', diff, b.initializer(`l2sp_mask_${layout.id}`, mask, [layout.size]));
   const squares = b.op('ReduceSum', [b.binary('Mul', diff, diff)], { keepdims: int(0) }, [], 'l2sp_sq');
   return { loss: b.binary('Mul', squares, b.scalar(l2sp.weight / 2)), grad: b.binary('Mul', diff, b.scalar(l2sp.weight)) };
 }

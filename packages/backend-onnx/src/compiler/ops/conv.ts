@@ -7,7 +7,9 @@ import { transposeAttributes, type WindowGeometry } from './window-geometry.js';
  * 2-D convolution of an NCHW input with an ONNX-layout kernel `[out, in / groups, kh, kw]`, output
  * channels in `groups` consecutive blocks each seeing its block of input channels (depthwise when
  * `groups` is the input channels). Gradients: the input's through ConvTranspose with the same kernel
- * and groups; the kernel's as an im2col GEMM (see {@link convKernelGradient}).
+ * and groups; the kernel's as an im2col GEMM (see {@link convKernelGradient}), or one grouped Conv for
+ * a depthwise kernel. In training graphs, kernel taps that only ever meet padding are cut first (see
+ * {@link usedTaps}).
  */
 export function conv2d(
   ctx: EmitContext,
@@ -19,24 +21,88 @@ export function conv2d(
 ): string {
   const { b } = ctx;
   const [n] = b.shapeOf(x);
-  const [filters] = b.shapeOf(kernel);
-  const inputs = bias === undefined ? [x, kernel] : [x, kernel, bias];
-  const y = b.op('Conv', inputs, convAttributes(geometry, groups), [n!, filters!, ...geometry.output], 'conv');
+  const [filters, perGroup] = b.shapeOf(kernel) as [number, number];
+  // Only training graphs: exported and inference graphs keep the plain Conv of the layer.
+  const taps = ctx.tape ? usedTaps(geometry) : undefined;
+  const used = taps ? sliceTaps(b, kernel, taps, [filters, perGroup]) : kernel;
+  const g = taps?.geometry ?? geometry;
+  const y = b.op('Conv', bias === undefined ? [x, used] : [x, used, bias], convAttributes(g, groups), [n!, filters, ...g.output], 'conv');
   ctx.tape?.record({
     op: 'Conv',
-    inputs,
+    inputs: bias === undefined ? [x, kernel] : [x, kernel, bias],
     outputs: [y],
-    backward: (g, [dY], needs) => [
-      needs[0] ? convInputGradient(g, dY!, kernel, geometry, b.shapeOf(x), groups) : undefined,
-      needs[1]
-        ? groups === 1
-          ? convKernelGradient(g, x, dY!, geometry, b.shapeOf(kernel))
-          : groupedKernelGradient(g, x, dY!, geometry, b.shapeOf(kernel), groups)
-        : undefined,
-      needs[2] ? g.op('ReduceSum', [dY!, g.int64s([0, 2, 3])], { keepdims: int(0) }, [filters!], 'dbias') : undefined,
+    backward: (gb, [dY], needs) => [
+      needs[0] ? convInputGradient(gb, dY!, used, g, b.shapeOf(x), groups) : undefined,
+      needs[1] ? padTaps(gb, kernelGradient(gb, x, dY!, g, gb.shapeOf(used), groups), taps, b.shapeOf(kernel)) : undefined,
+      needs[2] ? gb.op('ReduceSum', [dY!, gb.int64s([0, 2, 3])], { keepdims: int(0) }, [filters], 'dbias') : undefined,
     ],
   });
   return y;
+}
+
+/** The kernel rows and columns a convolution applies to real input, when some only ever meet padding. */
+interface UsedTaps {
+  /** First and last kernel row, first and last column that touch the input. */
+  rows: [number, number];
+  cols: [number, number];
+  /** The same convolution with the kernel cut to those taps. */
+  geometry: WindowGeometry;
+}
+
+/**
+ * Kernel taps that only ever multiply padding contribute nothing: on resnet18's 1×1 maps (32×32
+ * inputs), a 3×3 conv with padding 1 uses its centre alone, and onnxruntime would compute all nine
+ * taps (forward, input and kernel gradient). Returns the convolution cut to the taps in use, or
+ * undefined when every tap meets the input.
+ */
+export function usedTaps(geometry: WindowGeometry): UsedTaps | undefined {
+  const axis = (a: 0 | 1): { range: [number, number]; begin: number; end: number } | undefined => {
+    const [k, s, h, ho, begin] = [geometry.kernel[a], geometry.strides[a], geometry.input[a], geometry.output[a], geometry.pads[a]];
+    const used = Array.from({ length: k }, (_, i) => i).filter((i) =>
+      Array.from({ length: ho }, (_, y) => y * s + i - begin).some((at) => at >= 0 && at < h),
+    );
+    if (used.length === 0) return undefined;
+    const [first, last] = [used[0]!, used.at(-1)!];
+    const cut = last - first + 1;
+    const newBegin = begin - first;
+    const newEnd = Math.max(0, (ho - 1) * s + cut - h - newBegin);
+    if (newBegin < 0 || Math.floor((h + newBegin + newEnd - cut) / s) + 1 !== ho) return undefined;
+    return { range: [first, last], begin: newBegin, end: newEnd };
+  };
+  const [rows, cols] = [axis(0), axis(1)];
+  if (!rows || !cols) return undefined;
+  if (rows.range[1] - rows.range[0] + 1 === geometry.kernel[0] && cols.range[1] - cols.range[0] + 1 === geometry.kernel[1])
+    return undefined;
+  return {
+    rows: rows.range,
+    cols: cols.range,
+    geometry: {
+      ...geometry,
+      kernel: [rows.range[1] - rows.range[0] + 1, cols.range[1] - cols.range[0] + 1],
+      pads: [rows.begin, cols.begin, rows.end, cols.end],
+    },
+  };
+}
+
+function sliceTaps(b: GraphBuilder, kernel: string, taps: UsedTaps, [o, c]: [number, number]): string {
+  const [[r0, r1], [c0, c1]] = [taps.rows, taps.cols];
+  const bounds = [b.int64s([r0, c0]), b.int64s([r1 + 1, c1 + 1]), b.int64s([2, 3])];
+  return b.op('Slice', [kernel, ...bounds], {}, [o, c, r1 - r0 + 1, c1 - c0 + 1], 'conv_taps');
+}
+
+/** The cut kernel's gradient in the full kernel's shape: zero for the taps that only meet padding. */
+function padTaps(b: GraphBuilder, dKernel: string, taps: UsedTaps | undefined, kernelShape: Dim[]): string {
+  if (!taps) return dKernel;
+  const [, , kh, kw] = kernelShape as [number, number, number, number];
+  const [[r0, r1], [c0, c1]] = [taps.rows, taps.cols];
+  return b.op('Pad', [dKernel, b.int64s([0, 0, r0, c0, 0, 0, kh - 1 - r1, kw - 1 - c1])], {}, kernelShape, 'dconv_w_taps');
+}
+
+/** A convolution kernel's gradient, by the cheapest formulation for its grouping. */
+function kernelGradient(b: GraphBuilder, x: string, dY: string, geometry: WindowGeometry, kernelShape: Dim[], groups: number): string {
+  if (groups === 1) return convKernelGradient(b, x, dY, geometry, kernelShape);
+  if (kernelShape[1] === 1) return depthwiseKernelGradient(b, x, dY, geometry, kernelShape, groups);
+  return groupedKernelGradient(b, x, dY, geometry, kernelShape, groups);
 }
 
 function convAttributes(g: WindowGeometry, groups: number): Attributes {
@@ -92,6 +158,43 @@ function convKernelGradient(b: GraphBuilder, x: string, dY: string, geometry: Wi
   const dYFlat = b.op('Reshape', [dYT, b.int64s([o, -1])], {}, [o, 'N'], 'dy_flat');
   const dW = b.op('Gemm', [dYFlat, patches], { transB: int(1) }, [o, c * kh * kw], 'dconv_w_flat');
   return b.op('Reshape', [dW, b.int64s([o, c, kh, kw])], {}, [o, c, kh, kw], 'dconv_w');
+}
+
+/**
+ * The kernel gradient of a depthwise convolution (one input channel per group, any multiplier) as one
+ * grouped `Conv`: dW[o, 0, i, j] = Σ_{n,y,x} dY[n, o, y, x] · X[n, o / m, y·s + i, x·s + j] (m outputs
+ * per channel) is the correlation of each channel's `N` padded input planes with the output gradient's
+ * `N` planes of its outputs, summed over the samples — a convolution whose batch is 1, whose input
+ * channels are the input's (channel, sample) pairs, whose kernel is dY with samples as its input
+ * channels, the stride as its dilation, in `C` groups. Its output is the kernel, `[O, kh, kw]` (cropped
+ * when the input has rows or columns beyond the last window that the end pads cannot drop). One node (and two activation transposes) where the im2col form took nine
+ * strided Slices, a Pad, a Concat and a batched MatMul: 1.2–4.5× less CPU on mobilenet_v2's layers.
+ */
+function depthwiseKernelGradient(
+  b: GraphBuilder,
+  x: string,
+  dY: string,
+  geometry: WindowGeometry,
+  kernelShape: Dim[],
+  groups: number,
+): string {
+  const [o, , kh, kw] = kernelShape as [number, number, number, number];
+  const [h, w] = geometry.input;
+  const [ho, wo] = geometry.output;
+  const [sh, sw] = geometry.strides;
+  const [pt, pl, pb, pr] = geometry.pads;
+  const xT = b.op('Transpose', [x], { perm: ints([1, 0, 2, 3]) }, [groups, 'N', h, w], 'x_t');
+  const planes = b.op('Reshape', [xT, b.int64s([1, -1, h, w])], {}, [1, 'N', h, w], 'x_planes');
+  const dYT = b.op('Transpose', [dY], { perm: ints([1, 0, 2, 3]) }, [o, 'N', ho, wo], 'dy_t');
+  // Rows and columns past the last window (stride leftovers) are dropped from the end pads where they fall there.
+  const [extraH, extraW] = [h + pt + pb - (ho - 1) * sh - kh, w + pl + pr - (wo - 1) * sw - kw];
+  const [endH, endW] = [Math.max(0, pb - extraH), Math.max(0, pr - extraW)];
+  const [kh2, kw2] = [h + pt + endH - (ho - 1) * sh, w + pl + endW - (wo - 1) * sw];
+  const attributes = { group: int(groups), pads: ints([pt, pl, endH, endW]), dilations: ints([sh, sw]), kernel_shape: ints([ho, wo]) };
+  let dW = b.op('Conv', [planes, dYT], attributes, [1, o, kh2, kw2], 'dconv_w_full');
+  if (kh2 !== kh || kw2 !== kw)
+    dW = b.op('Slice', [dW, b.int64s([0, 0]), b.int64s([kh, kw]), b.int64s([2, 3])], {}, [1, o, kh, kw], 'dconv_w_crop');
+  return b.op('Reshape', [dW, b.int64s([o, 1, kh, kw])], {}, [o, 1, kh, kw], 'dconv_w');
 }
 
 /**

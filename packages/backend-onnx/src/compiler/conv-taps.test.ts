@@ -1,0 +1,57 @@
+import { parameterShapes, validateSpec, type ModelSpecInput } from '@headstart/core';
+import { planTraining } from '@headstart/core/backend-kit';
+import { describe, expect, it } from 'vitest';
+import { checkGradients } from '../__fixtures__/gradient-check.js';
+import { usedTaps } from './ops/conv.js';
+import { buildTrainGraph } from './train-graph.js';
+
+// resnet18 on 32×32 inputs runs layer4 on 1×1 maps: a 3×3 conv with padding 1 meets the input with its centre only.
+const onSmallMaps: ModelSpecInput = {
+  inputShape: [2, 2, 3],
+  layers: [
+    { type: 'conv2d', name: 'down', filters: 4, kernelSize: 3, strides: 2, padding: 1, useBias: false },
+    { type: 'conv2d', name: 'c', filters: 4, kernelSize: 3, padding: 1 },
+    { type: 'flatten', name: 'flat' },
+    { type: 'dense', name: 'head', units: 3, activation: 'softmax' },
+  ],
+};
+
+describe('conv2d kernel taps that only meet padding', () => {
+  it('are cut from the convolution: the centre of a 3×3 on a 1×1 map, 2×2 of a stride-2 3×3 on a 2×2 map', () => {
+    const geometry = (input: number, stride: number) => ({
+      kernel: [3, 3] as [number, number],
+      strides: [stride, stride] as [number, number],
+      pads: [1, 1, 1, 1] as [number, number, number, number],
+      input: [input, input] as [number, number],
+      output: [Math.floor((input + 2 - 3) / stride) + 1, Math.floor((input + 2 - 3) / stride) + 1] as [number, number],
+    });
+    expect(usedTaps(geometry(1, 1))).toMatchObject({ rows: [1, 1], cols: [1, 1], geometry: { kernel: [1, 1], pads: [0, 0, 0, 0] } });
+    expect(usedTaps(geometry(2, 2))).toMatchObject({ rows: [1, 2], cols: [1, 2], geometry: { kernel: [2, 2], pads: [0, 0, 0, 0] } });
+    expect(usedTaps(geometry(2, 1))).toBeUndefined();
+    expect(usedTaps(geometry(8, 1))).toBeUndefined();
+  });
+
+  it('leave the train graph with convolutions of the cut kernels', () => {
+    const spec = validateSpec(onSmallMaps);
+    const names = parameterShapes(spec).map((p) => p.name);
+    const options = {
+      trainable: names,
+      groups: [{ name: 'all', params: names, lr: 0.1 }],
+      optimizer: { type: 'sgd' as const },
+      loss: 'softmaxCrossEntropy' as const,
+    };
+    const plan = planTraining(spec, options, parameterShapes(spec));
+    const graph = buildTrainGraph({ spec, params: parameterShapes(spec), plan, optimizer: options.optimizer, loss: options.loss });
+    const kernels = graph.model
+      .graph!.node!.filter((n) => n.opType === 'Conv')
+      .map((n) => [...(n.attribute!.find((a) => a.name === 'kernel_shape')!.ints ?? [])].map(Number));
+    expect(kernels).toEqual([
+      [2, 2],
+      [1, 1],
+    ]);
+  });
+
+  it('get a zero gradient, the others the finite differences of the float64 reference', async () => {
+    await checkGradients(onSmallMaps, { wrt: ['down.kernel', 'c.kernel', 'c.bias', 'head.kernel', 'x'], n: 3 });
+  });
+});

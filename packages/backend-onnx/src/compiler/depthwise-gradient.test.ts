@@ -1,0 +1,49 @@
+import { parameterShapes, validateSpec } from '@headstart/core';
+import { planTraining } from '@headstart/core/backend-kit';
+import { describe, expect, it } from 'vitest';
+import { checkGradients } from '../__fixtures__/gradient-check.js';
+import { buildTrainGraph } from './train-graph.js';
+
+// Values are checked against finite differences in layer-gradients and graph-gradients tests; this one
+// pins the formulation: the im2col form (strided Slices, Pad, Concat, MatMul) cost 1.2–4.5× the CPU.
+describe('depthwise conv2d kernel gradient', () => {
+  it.each([
+    ['multiplier 1, stride 2, padding 1', { filters: 4, strides: 2, padding: 1 }],
+    ['multiplier 2, stride 1, valid', { filters: 8 }],
+  ])('is one grouped Conv, no im2col: %s', (_, conv) => {
+    const spec = validateSpec({
+      inputShape: [6, 6, 4],
+      layers: [
+        { type: 'conv2d', name: 'dw', kernelSize: 3, groups: 4, useBias: false, ...conv },
+        { type: 'globalAvgPool2d', name: 'gap' },
+        { type: 'dense', name: 'head', units: 3, activation: 'softmax' },
+      ],
+    });
+    const names = ['dw.kernel'];
+    const options = {
+      trainable: names,
+      groups: [{ name: 'all', params: names, lr: 0.1 }],
+      optimizer: { type: 'sgd' as const },
+      loss: 'softmaxCrossEntropy' as const,
+    };
+    const plan = planTraining(spec, options, parameterShapes(spec));
+    const graph = buildTrainGraph({ spec, params: parameterShapes(spec), plan, optimizer: options.optimizer, loss: options.loss });
+    const ops = graph.model.graph!.node!.map((n) => n.opType);
+    expect(ops.filter((op) => op === 'Conv')).toHaveLength(2);
+    for (const op of ['Slice', 'Pad', 'Concat', 'MatMul']) expect(ops, op).not.toContain(op);
+  });
+
+  it('matches finite differences where the input outlasts the last window (the Conv output is cropped)', async () => {
+    await checkGradients(
+      {
+        inputShape: [6, 7, 2],
+        layers: [
+          { type: 'conv2d', name: 'dw', filters: 4, kernelSize: 3, strides: 2, groups: 2, padding: [0, 1, 0, 0] },
+          { type: 'globalAvgPool2d', name: 'gap' },
+          { type: 'dense', name: 'head', units: 3 },
+        ],
+      },
+      { wrt: ['dw.kernel', 'dw.bias', 'x'], n: 3 },
+    );
+  });
+});
