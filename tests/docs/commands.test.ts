@@ -26,7 +26,7 @@ const SKIP: Record<string, string> = {
   'npm ci && npm test         # the whole test suite': 'quick start: this suite is part of it; CI runs it',
   'npm install @headstart/core @headstart/data @headstart/backend-onnx':
     'the packages are not published to the registry yet; tests/docs/snippets.test.ts runs the page against the built workspace packages',
-  'npm install @headstart/strategies': 'not published yet, as above',
+  'npm install @headstart/core @headstart/data @headstart/strategies @headstart/backend-onnx': 'not published yet, as above',
 };
 
 /** Inline commands that are neither names nor templates nor run by a block, and why. */

@@ -83,7 +83,7 @@ function buildProgram(): Command {
     .option('--checkpoint-every <n>', 'resumable checkpoints every n steps (500) or every so often (30s, 5m); 0: epoch ends only', '60s')
     .option('--resume', 'continue an interrupted run from its resumable checkpoint')
     .option('--dry-run', 'print what would train, then exit')
-    .option('--json', 'one JSON event per line on stdout')
+    .option('--json', 'one JSON event per line on stdout (the default when stdout is not a terminal)')
     .addHelpText(
       'after',
       `
@@ -119,7 +119,7 @@ Example:
     .option('--steps <n>', 'steps of the test (it stops early when the loss diverges)', '100')
     .option('--rule <rule>', 'how the rate is read off the curve: valley or minimum', 'valley')
     .option('--svg <file>', 'also write the curve as an SVG image')
-    .option('--json', 'one JSON event per line on stdout, the points in the result')
+    .option('--json', 'one JSON event per line on stdout, the points in the result (the default when stdout is not a terminal)')
     .addHelpText(
       'after',
       `
@@ -138,7 +138,7 @@ Example:
     .option('--dry-run', 'print what each stage would train, then exit')
     .option('--queue <url>', 'queue the stages on Redis (redis://[:password@]host:port, rediss://) for headstart worker processes')
     .option('--store <dir>', 'with --queue: the folder workers write checkpoints to (a volume they all reach)')
-    .option('--json', 'one JSON event per line on stdout')
+    .option('--json', 'one JSON event per line on stdout (the default when stdout is not a terminal)')
     .addHelpText(
       'after',
       `
@@ -206,7 +206,7 @@ Example:
     .option('--backend <name>', 'compute backend')
     .option('--queue <url>', 'queue the runs on Redis (redis://[:password@]host:port, rediss://) for headstart worker processes')
     .option('--store <dir>', 'with --queue: the folder workers write checkpoints to (a volume they all reach)')
-    .option('--json', 'one JSON event per line on stdout')
+    .option('--json', 'one JSON event per line on stdout (the default when stdout is not a terminal)')
     .addHelpText(
       'after',
       `
@@ -234,7 +234,7 @@ Example experiment.yaml:
     .option('--concurrency <n>', 'runs of one queue trained at once', '1')
     .option('--checkpoint-every <n>', 'resumable checkpoints every n steps (500) or every so often (30s, 5m); 0: epoch ends only', '60s')
     .option('--stall-after <seconds>', 'a run whose worker stops answering for this long is handed to another worker', '30')
-    .option('--json', 'one JSON event per line on stdout')
+    .option('--json', 'one JSON event per line on stdout (the default when stdout is not a terminal)')
     .addHelpText(
       'after',
       `
@@ -296,7 +296,7 @@ Examples:
     .description('the main job on the embedded digits data')
     .option('--backend <name>', 'compute backend')
     .option('--out <dir>', 'report directory', 'headstart-report')
-    .option('--json', 'one JSON event per line on stdout')
+    .option('--json', 'one JSON event per line on stdout (the default when stdout is not a terminal)')
     .addHelpText(
       'after',
       `

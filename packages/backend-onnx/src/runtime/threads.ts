@@ -17,7 +17,7 @@ export const PARALLEL_WORK_THRESHOLD = 8_000_000;
 export const TYPICAL_BATCH = 256;
 
 /** An explicit thread count from the environment, if it holds a positive integer. */
-export function threadsFromEnvironment(env: NodeJS.ProcessEnv = process.env): number | undefined {
+export function threadsFromEnvironment(env: Readonly<Record<string, string | undefined>> = process.env): number | undefined {
   const asked = Number(env[THREADS_VARIABLE]);
   return Number.isInteger(asked) && asked > 0 ? asked : undefined;
 }
