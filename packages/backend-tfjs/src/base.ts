@@ -1,4 +1,4 @@
-import { HeadstartError, validateSpec, type Availability, type Backend } from '@headstart/core';
+import { HeadstartError, requireNoSequences, validateSpec, type Availability, type Backend } from '@headstart/core';
 import { givenWeights } from '@headstart/core/backend-kit';
 import { engineFor, selectEngine, startEngines, tfjsVersion, type EngineSet } from './engine/engine.js';
 import { exportLayersModel } from './interop/layers-model-export.js';
@@ -43,6 +43,7 @@ export function createTfjsBackend(options: TfjsBackendOptions = {}): Backend {
     probe: async () => availability(await engines()),
     async createModel(spec, weights, createOptions) {
       checkNoOpaqueBlocks(spec);
+      requireNoSequences(validateSpec(spec), 'tfjs');
       const given = givenWeights(validateSpec(spec), weights, createOptions?.fresh);
       const set = await engines();
       if (set.started.length === 0) throw new HeadstartError('NOT_SUPPORTED', `tfjs: no engine could start (${set.reasons.join('; ')})`);

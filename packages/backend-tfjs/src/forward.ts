@@ -1,4 +1,4 @@
-import { inferShapes, MODEL_INPUT, type Layer, type ModelSpec } from '@headstart/core';
+import { HeadstartError, inferShapes, MODEL_INPUT, type Layer, type ModelSpec } from '@headstart/core';
 import { splitFinalSoftmax } from '@headstart/core/backend-kit';
 import type * as tf from '@tensorflow/tfjs';
 import { activate, activationLayer } from './layers/activations.js';
@@ -100,5 +100,12 @@ function buildLayer(layer: Exclude<Layer, { type: 'add' | 'concat' }>, index: nu
       return activationLayer(layer);
     case 'onnx':
       throw opaqueBlockError(layer);
+    case 'embedding':
+    case 'positionEmbedding':
+    case 'layerNorm':
+    case 'attention':
+    case 'sequencePool':
+      // createModel refuses them first (requireNoSequences); a spec reaching here is a caller's bug.
+      throw new HeadstartError('NOT_SUPPORTED', `layer "${layer.name}": ${layer.type} is not supported by the tfjs backend yet`);
   }
 }

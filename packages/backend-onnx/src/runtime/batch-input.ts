@@ -1,5 +1,9 @@
-import { HeadstartError, type Batch, type LossKind, type LossOptions } from '@headstart/core';
-import { crossEntropyTarget } from '@headstart/core/backend-kit';
+import { HeadstartError, sizeOf, type Batch, type LossKind, type LossOptions, type ModelSpec } from '@headstart/core';
+import { checkInput, crossEntropyTarget } from '@headstart/core/backend-kit';
+import type * as OrtModule from 'onnxruntime-node';
+import type { Tensor } from 'onnxruntime-node';
+import { IO } from '../compiler/inference-graph.js';
+import { namedInput } from '../compiler/model-inputs.js';
 
 /**
  * The loss target `[size, outputs]`: for `softmaxCrossEntropy` core's cross-entropy target (one-hot
@@ -18,4 +22,34 @@ export function targetData(kind: LossKind, batch: Batch, outputs: number, reuse?
     return batch.targets;
   }
   return crossEntropyTarget(batch, outputs, lossOptions, reuse);
+}
+
+/**
+ * The feeds of a batch's model inputs: `x` for a spec with one input (checked against its shape), or
+ * for a spec with named inputs each `input.<name>` from `batch.inputs`, checked for presence, element
+ * type and length.
+ * @throws HeadstartError (BAD_INPUT) naming the input that is missing or does not fit.
+ */
+export function modelInputFeeds(ort: typeof OrtModule, spec: ModelSpec, batch: Batch): Record<string, Tensor> {
+  if (!spec.inputs) {
+    checkInput(spec.inputShape, batch.x, batch.size);
+    return { [IO.x]: new ort.Tensor('float32', batch.x, [batch.size, ...spec.inputShape]) };
+  }
+  const feeds: Record<string, Tensor> = {};
+  for (const input of spec.inputs) {
+    const values = batch.inputs?.[input.name];
+    const expected = batch.size * sizeOf(input.shape);
+    const wantsInts = input.dtype === 'int32';
+    if (!values || values instanceof Int32Array !== wantsInts || values.length !== expected) {
+      const got = values ? `${values.length} ${values instanceof Int32Array ? 'int32' : 'float32'} values` : 'none';
+      throw new HeadstartError(
+        'BAD_INPUT',
+        `batch input "${input.name}": expected ${batch.size} samples of [${input.shape}] (${expected} ${input.dtype} values), got ${got}`,
+      );
+    }
+    feeds[namedInput(input.name)] = wantsInts
+      ? new ort.Tensor('int32', values as Int32Array, [batch.size, ...input.shape])
+      : new ort.Tensor('float32', values as Float32Array, [batch.size, ...input.shape]);
+  }
+  return feeds;
 }
