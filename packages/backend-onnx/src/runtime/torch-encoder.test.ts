@@ -1,0 +1,97 @@
+import { validateSpec, type Batch, type NamedTensors } from '@headstart/core';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createOnnxBackend } from '../base.js';
+
+// tests/fixtures/torch/tiny_distilbert.py: a one-block DistilBERT-style classifier written in plain PyTorch.
+const FIXTURE = join(import.meta.dirname, '..', '..', '..', '..', 'tests', 'fixtures', 'torch', 'tiny-distilbert.json');
+
+interface Tensor {
+  shape: number[];
+  data: number[];
+}
+interface TorchFixture {
+  config: { tokens: number };
+  weights: Record<string, Tensor>;
+  input_ids: number[];
+  attention_mask: number[];
+  labels: number[];
+  probabilities: number[];
+  loss: number;
+  adam: { lr: number; loss_after: number; weights_after: Record<string, Tensor> };
+}
+
+const torch = JSON.parse(readFileSync(FIXTURE, 'utf8')) as TorchFixture;
+const T = torch.config.tokens;
+
+/** The same network as headstart layers; DistilBERT's module names in the comments. */
+const SPEC = validateSpec({
+  inputs: [
+    { name: 'input_ids', shape: [T], dtype: 'int32' },
+    { name: 'attention_mask', shape: [T], dtype: 'int32' },
+  ],
+  layers: [
+    { type: 'embedding', name: 'tok', vocabSize: 20, units: 8, paddingIndex: 0, inputs: ['input_ids'] }, // word_embeddings
+    { type: 'positionEmbedding', name: 'pos', maxLength: 10 }, // position_embeddings
+    { type: 'layerNorm', name: 'emb_ln', epsilon: 1e-12 }, // embeddings.LayerNorm
+    { type: 'attention', name: 'attn', heads: 2, inputs: ['emb_ln', 'attention_mask'] }, // attention (q_lin, k_lin, v_lin, out_lin)
+    { type: 'add', name: 'sa_res', inputs: ['attn', 'emb_ln'] },
+    { type: 'layerNorm', name: 'sa_ln', epsilon: 1e-12 }, // sa_layer_norm
+    { type: 'dense', name: 'lin1', units: 16, activation: 'gelu' }, // ffn.lin1 + GELU
+    { type: 'dense', name: 'lin2', units: 8 }, // ffn.lin2
+    { type: 'add', name: 'ffn_res', inputs: ['lin2', 'sa_ln'] },
+    { type: 'layerNorm', name: 'out_ln', epsilon: 1e-12 }, // output_layer_norm
+    { type: 'sequencePool', name: 'first', mode: 'first' }, // hidden_state[:, 0]
+    { type: 'dense', name: 'pre', units: 8, activation: 'relu' }, // pre_classifier + ReLU
+    { type: 'dense', name: 'head', units: 3, activation: 'softmax' }, // classifier
+  ],
+});
+
+function tensors(record: Record<string, Tensor>): NamedTensors {
+  return new Map(Object.entries(record).map(([name, t]) => [name, { shape: t.shape, data: Float32Array.from(t.data) }]));
+}
+
+const batch: Batch = {
+  x: new Float32Array(0),
+  size: torch.labels.length,
+  inputs: { input_ids: Int32Array.from(torch.input_ids), attention_mask: Int32Array.from(torch.attention_mask) },
+  labels: Int32Array.from(torch.labels),
+};
+
+function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
+  expect(actual.length, what).toBe(expected.length);
+  const worst = Math.max(...Array.from(expected, (e, i) => Math.abs(actual[i]! - e)));
+  expect(worst, `${what}: largest difference`).toBeLessThan(1e-4);
+}
+
+describe('a DistilBERT-style encoder against PyTorch (tests/fixtures/torch/tiny-distilbert.json)', () => {
+  it('gives PyTorch’s probabilities and loss, and after one Adam step its loss and weights, within 1e-4', async () => {
+    const model = await createOnnxBackend().createModel(SPEC, tensors(torch.weights));
+    const names = [...tensors(torch.weights).keys()];
+    const trainer = model.trainer({
+      trainable: names,
+      groups: [{ name: 'all', params: names, lr: torch.adam.lr }],
+      optimizer: { type: 'adam' },
+      loss: 'softmaxCrossEntropy',
+    });
+    try {
+      const before = await trainer.evaluate(batch);
+      expectClose(before.outputs, torch.probabilities, 'probabilities');
+      expect(Math.abs(before.lossSum / batch.size - torch.loss)).toBeLessThan(1e-4);
+      const step = await trainer.step(batch, 1);
+      expect(Math.abs(step.loss - torch.loss)).toBeLessThan(1e-4);
+      const after = await trainer.evaluate(batch);
+      expect(Math.abs(after.lossSum / batch.size - torch.adam.loss_after)).toBeLessThan(1e-4);
+      const weights = await model.getWeights();
+      for (const [name, expected] of tensors(torch.adam.weights_after)) {
+        // The key bias shifts all of a query's scores alike: its gradient is 0 up to rounding, which Adam scales to ±lr.
+        if (name === 'attn.kBias') continue;
+        expectClose(weights.get(name)!.data, expected.data, `${name} after one Adam step`);
+      }
+    } finally {
+      trainer.dispose();
+      model.dispose();
+    }
+  });
+});
