@@ -1,4 +1,4 @@
-import { HeadstartError, sizeOf, type Batch, type LossKind, type LossOptions, type ModelSpec } from '@headstart/core';
+import { HeadstartError, inferShapes, sizeOf, type Batch, type LossKind, type LossOptions, type ModelSpec } from '@headstart/core';
 import { checkInput, crossEntropyTarget } from '@headstart/core/backend-kit';
 import type * as OrtModule from 'onnxruntime-node';
 import type { Tensor } from 'onnxruntime-node';
@@ -47,9 +47,33 @@ export function modelInputFeeds(ort: typeof OrtModule, spec: ModelSpec, batch: B
         `batch input "${input.name}": expected ${batch.size} samples of [${input.shape}] (${expected} ${input.dtype} values), got ${got}`,
       );
     }
+    checkValues(spec, input.name, values);
     feeds[namedInput(input.name)] = wantsInts
       ? new ort.Tensor('int32', values as Int32Array, [batch.size, ...input.shape])
       : new ort.Tensor('float32', values as Float32Array, [batch.size, ...input.shape]);
   }
   return feeds;
+}
+
+/**
+ * Token ids must index their embedding's table and padding masks be 0 or 1: onnxruntime would fail
+ * with a stack on an id out of range, and a mask of 2 would pass for a token with a large score.
+ */
+function checkValues(spec: ModelSpec, name: string, values: Int32Array | Float32Array): void {
+  for (const node of inferShapes(spec)) {
+    const [first, mask] = node.inputs;
+    const layer = node.layer;
+    if (layer.type === 'embedding' && first === name) {
+      const bad = values.findIndex((id) => !(id >= 0 && id < layer.vocabSize));
+      if (bad >= 0)
+        throw new HeadstartError(
+          'BAD_INPUT',
+          `batch input "${name}": token id ${values[bad]} (value ${bad}) is outside the vocabulary [0, ${layer.vocabSize}) of layer "${layer.name}"`,
+        );
+    }
+    if ((layer.type === 'attention' || layer.type === 'sequencePool') && mask === name) {
+      const bad = values.findIndex((m) => m !== 0 && m !== 1);
+      if (bad >= 0) throw new HeadstartError('BAD_INPUT', `batch input "${name}": mask value ${values[bad]} (value ${bad}) is not 0 or 1`);
+    }
+  }
 }

@@ -95,3 +95,65 @@ describe('a DistilBERT-style encoder against PyTorch (tests/fixtures/torch/tiny-
     }
   });
 });
+
+describe('the batch inputs of a model with named inputs', () => {
+  const names = [...tensors(torch.weights).keys()];
+  const options = {
+    trainable: names,
+    groups: [{ name: 'all', params: names, lr: 0.01 }],
+    optimizer: { type: 'adam' as const },
+    loss: 'softmaxCrossEntropy' as const,
+  };
+  const withInput = (name: string, values: Int32Array | Float32Array): Batch => ({ ...batch, inputs: { ...batch.inputs, [name]: values } });
+
+  it.each([
+    [
+      'a token id outside the vocabulary',
+      withInput(
+        'input_ids',
+        Int32Array.from(torch.input_ids, (id, i) => (i === 7 ? 20 : id)),
+      ),
+      'batch input "input_ids": token id 20 (value 7) is outside the vocabulary [0, 20) of layer "tok"',
+    ],
+    [
+      'a mask value other than 0 and 1',
+      withInput(
+        'attention_mask',
+        Int32Array.from(torch.attention_mask, (m, i) => (i === 2 ? 2 : m)),
+      ),
+      'batch input "attention_mask": mask value 2 (value 2) is not 0 or 1',
+    ],
+    [
+      'a missing input',
+      { ...batch, inputs: { input_ids: batch.inputs!.input_ids! } },
+      'batch input "attention_mask": expected 4 samples of [6] (24 int32 values), got none',
+    ],
+    [
+      'float ids',
+      withInput('input_ids', Float32Array.from(torch.input_ids)),
+      'batch input "input_ids": expected 4 samples of [6] (24 int32 values), got 24 float32 values',
+    ],
+  ])('refuses %s in one line, before running anything, and the weights stay', async (_what, bad, message) => {
+    const model = await createOnnxBackend().createModel(SPEC, tensors(torch.weights));
+    const trainer = model.trainer(options);
+    try {
+      await expect(trainer.step(bad, 1)).rejects.toThrow(message);
+      await expect(trainer.evaluate(bad)).rejects.toThrow(message);
+      expect((await model.getWeights()).get('tok.embeddings')!.data).toEqual(Float32Array.from(torch.weights['tok.embeddings']!.data));
+    } finally {
+      trainer.dispose();
+      model.dispose();
+    }
+  });
+
+  it('refuses predict, which takes one input x, naming the model inputs', async () => {
+    const model = await createOnnxBackend().createModel(SPEC, tensors(torch.weights));
+    try {
+      await expect(model.predict(new Float32Array(6), 1)).rejects.toThrow(
+        "predict takes one input x; this model takes named inputs (input_ids, attention_mask): evaluate it through a trainer's evaluate(batch) for now",
+      );
+    } finally {
+      model.dispose();
+    }
+  });
+});
