@@ -12,7 +12,7 @@ interface Tensor {
   data: number[];
 }
 interface TorchFixture {
-  config: { tokens: number };
+  spec: unknown;
   weights: Record<string, Tensor>;
   input_ids: number[];
   attention_mask: number[];
@@ -23,30 +23,8 @@ interface TorchFixture {
 }
 
 const torch = JSON.parse(readFileSync(FIXTURE, 'utf8')) as TorchFixture;
-const T = torch.config.tokens;
 
-/** The same network as headstart layers; DistilBERT's module names in the comments. */
-const SPEC = validateSpec({
-  inputs: [
-    { name: 'input_ids', shape: [T], dtype: 'int32' },
-    { name: 'attention_mask', shape: [T], dtype: 'int32' },
-  ],
-  layers: [
-    { type: 'embedding', name: 'tok', vocabSize: 20, units: 8, paddingIndex: 0, inputs: ['input_ids'] }, // word_embeddings
-    { type: 'positionEmbedding', name: 'pos', maxLength: 10 }, // position_embeddings
-    { type: 'layerNorm', name: 'emb_ln', epsilon: 1e-12 }, // embeddings.LayerNorm
-    { type: 'attention', name: 'attn', heads: 2, inputs: ['emb_ln', 'attention_mask'] }, // attention (q_lin, k_lin, v_lin, out_lin)
-    { type: 'add', name: 'sa_res', inputs: ['attn', 'emb_ln'] },
-    { type: 'layerNorm', name: 'sa_ln', epsilon: 1e-12 }, // sa_layer_norm
-    { type: 'dense', name: 'lin1', units: 16, activation: 'gelu' }, // ffn.lin1 + GELU
-    { type: 'dense', name: 'lin2', units: 8 }, // ffn.lin2
-    { type: 'add', name: 'ffn_res', inputs: ['lin2', 'sa_ln'] },
-    { type: 'layerNorm', name: 'out_ln', epsilon: 1e-12 }, // output_layer_norm
-    { type: 'sequencePool', name: 'first', mode: 'first' }, // hidden_state[:, 0]
-    { type: 'dense', name: 'pre', units: 8, activation: 'relu' }, // pre_classifier + ReLU
-    { type: 'dense', name: 'head', units: 3, activation: 'softmax' }, // classifier
-  ],
-});
+const SPEC = validateSpec(torch.spec);
 
 function tensors(record: Record<string, Tensor>): NamedTensors {
   return new Map(Object.entries(record).map(([name, t]) => [name, { shape: t.shape, data: Float32Array.from(t.data) }]));

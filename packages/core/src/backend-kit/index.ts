@@ -5,6 +5,7 @@ export { opaqueTrainingError, planTraining, type TrainedParameter, type Training
 export { checkLossOptions, crossEntropyTarget, targetClasses, teacherLogits } from './loss-options.js';
 export { dropoutMask, mixSeeds } from './dropout-mask.js';
 export { checkInput, splitFinalSoftmax } from './model-io.js';
+export { checkNamedInputs, type NamedInputValues } from './named-inputs.js';
 export { givenWeights } from './given-weights.js';
 export { explicitPads, windowGeometry, type WindowGeometry } from '../spec/layer-types/geometry.js';
 export type { WindowPadding } from '../spec/layer-types/fields.js';
