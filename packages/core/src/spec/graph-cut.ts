@@ -49,7 +49,7 @@ export function specBetween(spec: ModelSpec, from: number, to?: number, source =
     .slice(from, end)
     .sort((a, b) => Number(a.layer.name === output) - Number(b.layer.name === output) || a.index - b.index);
   // From the model input on, the part keeps the spec's inputs (a spec's named inputs keep their names).
-  if (from === 0) return validateSpec({ ...specInputs(spec), layers: nodes.map((node) => node.layer) }, source);
+  if (from === 0) return validateSpec({ ...specInputs(spec), layers: nodes.map((node) => withInputs(node.layer, node.inputs)) }, source);
   const input = onlyValue(order, from);
   const inputShape = order.find((node) => node.layer.name === input)!.outputShape;
   const layers = nodes.map((node) =>
