@@ -20,7 +20,9 @@ export const IO = { x: 'x', target: 'target', teacher: 'teacher', output: 'outpu
  */
 export function buildPredictGraph(spec: ModelSpec, baked?: NamedTensors): ModelProto {
   const b = new GraphBuilder('predict');
-  b.output(emitPrediction(b, spec, declareModelInputs(b, spec), baked), IO.output);
+  // Baked weights are an export: its named inputs keep the spec's names (`input_ids`), as other tools feed them.
+  const inputs = declareModelInputs(b, spec, baked ? (name) => name : undefined);
+  b.output(emitPrediction(b, spec, inputs, baked), IO.output);
   return b.toModel(VERSION);
 }
 

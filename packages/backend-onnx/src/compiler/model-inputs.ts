@@ -9,10 +9,11 @@ export function namedInput(name: string): string {
 
 /**
  * Declare a graph's model inputs: `x` `[N, ...inputShape]` for a spec with one input, else one input
- * per named input (`input.<name>`, `[N, ...shape]`, int32 or float32), returned by name for
- * {@link emitForward}.
+ * per named input (`[N, ...shape]`, int32 or float32) called `graphName(name)` (default
+ * {@link namedInput}; an exported model, whose weights are initializers, keeps the spec's names),
+ * returned by name for {@link emitForward}.
  */
-export function declareModelInputs(b: GraphBuilder, spec: ModelSpec): string | Map<string, string> {
+export function declareModelInputs(b: GraphBuilder, spec: ModelSpec, graphName = namedInput): string | Map<string, string> {
   if (!spec.inputs) return b.input(IO.x, ['N', ...spec.inputShape]);
-  return new Map(spec.inputs.map((input) => [input.name, b.input(namedInput(input.name), ['N', ...input.shape], input.dtype)]));
+  return new Map(spec.inputs.map((input) => [input.name, b.input(graphName(input.name), ['N', ...input.shape], input.dtype)]));
 }

@@ -1,8 +1,10 @@
 import { validateSpec, type Batch, type NamedTensors } from '@headstart/core';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createOnnxBackend } from '../base.js';
+import { requireRuntime } from './runtime.js';
 
 // tests/fixtures/torch/tiny_distilbert.py: a one-block DistilBERT-style classifier written in plain PyTorch.
 const FIXTURE = join(import.meta.dirname, '..', '..', '..', '..', 'tests', 'fixtures', 'torch', 'tiny-distilbert.json');
@@ -132,6 +134,32 @@ describe('the batch inputs of a model with named inputs', () => {
       );
     } finally {
       model.dispose();
+    }
+  });
+});
+
+describe('an encoder exported to ONNX', () => {
+  it('takes its named inputs under their own names and gives PyTorch’s probabilities', async () => {
+    const backend = createOnnxBackend();
+    const model = await backend.createModel(SPEC, tensors(torch.weights));
+    const file = join(mkdtempSync(join(tmpdir(), 'hs-encoder-')), 'encoder.onnx');
+    try {
+      await backend.exportModel!(model, 'onnx', file);
+    } finally {
+      model.dispose();
+    }
+    const ort = await requireRuntime();
+    const session = await ort.InferenceSession.create(file);
+    try {
+      expect(session.inputNames).toEqual(['input_ids', 'attention_mask']);
+      const shape = [batch.size, torch.input_ids.length / batch.size];
+      const out = await session.run({
+        input_ids: new ort.Tensor('int32', batch.inputs!.input_ids as Int32Array, shape),
+        attention_mask: new ort.Tensor('int32', batch.inputs!.attention_mask as Int32Array, shape),
+      });
+      expectClose(out.output!.data as Float32Array, torch.probabilities, 'probabilities of the exported model');
+    } finally {
+      await session.release();
     }
   });
 });
