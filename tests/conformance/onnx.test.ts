@@ -19,3 +19,12 @@ test('onnx runs the loss-option checks (label smoothing, distillation through st
     ['float64.loss.step-many', 'passed'],
   ]);
 });
+
+// A backend without sequence models skips the encoder checks; onnx runs them, so they must pass, not skip.
+test('onnx runs the encoder checks (named inputs, attention over a padding mask) rather than skipping them', async () => {
+  const report = await runConformance(() => createOnnxBackend(), { checks: ['float64.evaluate.encoder', 'float64.train.encoder'] });
+  expect(report.results.map((r) => [r.id, r.status, r.reason ?? ''])).toEqual([
+    ['float64.evaluate.encoder', 'passed', ''],
+    ['float64.train.encoder', 'passed', ''],
+  ]);
+});

@@ -1,4 +1,12 @@
-import { createRng, initializeWeights, requireChain, validateSpec, type Availability, type Backend } from '@headstart/core';
+import {
+  createRng,
+  initializeWeights,
+  requireChain,
+  requireNoSequences,
+  validateSpec,
+  type Availability,
+  type Backend,
+} from '@headstart/core';
 import { givenWeights } from '@headstart/core/backend-kit';
 import { PlainJsModel } from './model.js';
 import { exportPlainJson, importPlainJson, PLAIN_JSON_FORMAT } from './plain-json-format.js';
@@ -23,6 +31,7 @@ export function createPlainJsBackend(): Backend {
     async createModel(spec, weights, options) {
       const valid = validateSpec(spec);
       requireChain(valid, BACKEND_NAME);
+      requireNoSequences(valid, BACKEND_NAME);
       const seed = options?.seed ?? 0;
       const model = new PlainJsModel(valid, initializeWeights(valid, createRng(seed)), seed);
       const given = givenWeights(valid, weights, options?.fresh);

@@ -1,4 +1,4 @@
-import { HeadstartError, validateSpec, type Availability, type Backend } from '@headstart/core';
+import { firstSequenceFeature, HeadstartError, validateSpec, type Availability, type Backend } from '@headstart/core';
 import { givenWeights } from '@headstart/core/backend-kit';
 import { engineFor, selectEngine, startEngines, tfjsVersion, type EngineSet } from './engine/engine.js';
 import { exportLayersModel } from './interop/layers-model-export.js';
@@ -53,6 +53,12 @@ export function createTfjsBackend(options: TfjsBackendOptions = {}): Backend {
     importModel: (file) => importLayersModel(file),
     async exportModel(model, format, file) {
       checkNoOpaqueBlocks(model.spec);
+      const sequences = firstSequenceFeature(model.spec);
+      if (sequences)
+        throw new HeadstartError(
+          'NOT_SUPPORTED',
+          `${sequences}: the ${format} export has no Keras layers for them yet; export with --backend onnx`,
+        );
       const set = await engines();
       if (set.started.length === 0) throw new HeadstartError('NOT_SUPPORTED', `tfjs: no engine could start (${set.reasons.join('; ')})`);
       // Building the tf.LayersModel needs only forward kernels, which every engine has.

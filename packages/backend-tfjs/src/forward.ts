@@ -12,11 +12,15 @@ import { addLayer, concatLayer } from './layers/merge.js';
 import { opaqueBlockError } from './opaque-blocks.js';
 import type { ParameterStore } from './parameters.js';
 import { globalAvgPool2dLayer, pool2dLayer } from './layers/pooling.js';
+import { attentionLayer, embeddingLayer, layerNormLayer, positionEmbeddingLayer, sequencePoolLayer } from './layers/sequence.js';
 
 /** A spec compiled to tf ops over a model's variables. */
 export interface CompiledForward {
-  /** Run the layers on a batch `[n, ...inputShape]`. Call inside tf.tidy. */
-  forward(x: tf.Tensor, mode: ForwardMode): tf.Tensor;
+  /**
+   * Run the layers on a batch `[n, ...inputShape]`, or for a spec with named inputs on each input's
+   * batch by name. Call inside tf.tidy.
+   */
+  forward(x: tf.Tensor | ReadonlyMap<string, tf.Tensor>, mode: ForwardMode): tf.Tensor;
   /** Whether the model ends in a softmax, which `mode.logits` skips. */
   endsInSoftmax: boolean;
 }
@@ -47,7 +51,7 @@ export function compileForward(spec: ModelSpec, params: ParameterStore): Compile
   return {
     endsInSoftmax,
     forward(x, mode) {
-      const values = new Map<string, tf.Tensor>([[MODEL_INPUT, x]]);
+      const values = new Map<string, tf.Tensor>(x instanceof Map ? x : [[MODEL_INPUT, x as tf.Tensor]]);
       for (const node of nodes)
         values.set(
           node.name,
@@ -72,6 +76,14 @@ function buildNode(layer: Layer, index: number, params: ParameterStore): Compile
       const merge = concatLayer(layer);
       return (xs) => merge(xs);
     }
+    case 'attention': {
+      const attend = attentionLayer(layer, params);
+      return (xs) => attend(xs[0]!, xs[1]);
+    }
+    case 'sequencePool': {
+      const pool = sequencePoolLayer(layer);
+      return (xs) => pool(xs[0]!, xs[1]);
+    }
     default: {
       const op = buildLayer(layer, index, params);
       return (xs, mode) => op(xs[0]!, mode);
@@ -79,7 +91,11 @@ function buildNode(layer: Layer, index: number, params: ParameterStore): Compile
   }
 }
 
-function buildLayer(layer: Exclude<Layer, { type: 'add' | 'concat' }>, index: number, params: ParameterStore): LayerForward {
+function buildLayer(
+  layer: Exclude<Layer, { type: 'add' | 'concat' | 'attention' | 'sequencePool' }>,
+  index: number,
+  params: ParameterStore,
+): LayerForward {
   switch (layer.type) {
     case 'dense':
       return denseLayer(layer, params);
@@ -100,5 +116,11 @@ function buildLayer(layer: Exclude<Layer, { type: 'add' | 'concat' }>, index: nu
       return activationLayer(layer);
     case 'onnx':
       throw opaqueBlockError(layer);
+    case 'embedding':
+      return embeddingLayer(layer, params);
+    case 'positionEmbedding':
+      return positionEmbeddingLayer(layer, params);
+    case 'layerNorm':
+      return layerNormLayer(layer, params);
   }
 }

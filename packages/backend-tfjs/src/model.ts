@@ -1,5 +1,6 @@
 import {
   createRng,
+  HeadstartError,
   initializeWeights,
   outputShape,
   sizeOf,
@@ -85,6 +86,12 @@ class TfjsModel implements Model {
   }
 
   async predict(x: Float32Array, size: number): Promise<Float32Array> {
+    if (this.spec.inputs) {
+      throw new HeadstartError(
+        'NOT_SUPPORTED',
+        `predict takes one input x; this model takes named inputs (${this.spec.inputs.map((i) => i.name).join(', ')}): evaluate it through a trainer's evaluate(batch) for now`,
+      );
+    }
     checkInput(this.spec.inputShape, x, size);
     const [perInput, perOutput] = [sizeOf(this.spec.inputShape), sizeOf(this.parts.outputShape)];
     const result = new Float32Array(size * perOutput);

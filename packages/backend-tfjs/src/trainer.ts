@@ -13,7 +13,7 @@ import { movingAverage } from './layers/batch-norm.js';
 import { selectEngine } from './engine/engine.js';
 import { mixSeeds, stepLrScale, targetClasses, teacherLogits } from '@headstart/core/backend-kit';
 import type { BatchStatistics, ForwardMode } from './layers/forward-types.js';
-import { inputTensor } from './inputs.js';
+import { batchInputs } from './inputs.js';
 import { countCorrect, distillationLoss, meanLoss, sampleLosses, targetTensor } from './losses.js';
 import type { ModelParts } from './model-parts.js';
 import { createOptimizer, type Optimizer } from './optimizers.js';
@@ -80,7 +80,7 @@ export class TfjsTrainer implements Trainer {
 
   /** Loss (data term plus L2-SP) and its gradients for the trained variables. */
   private gradients(batch: Batch, held: Held): { value: tf.Scalar; grads: tf.NamedTensorMap } {
-    const x = inputTensor(this.model.spec, batch.x, batch.size);
+    const x = batchInputs(this.model.spec, batch);
     const { loss, lossOptions } = this.options;
     const target = targetTensor(loss, batch, this.model.outputShape, lossOptions);
     const distillation = lossOptions?.distillation;
@@ -127,7 +127,7 @@ export class TfjsTrainer implements Trainer {
     const { spec, compiled, outputShape } = this.model;
     selectEngine(this.model.engine);
     const [lossSum, outputs] = tf.tidy(() => {
-      const logits = compiled.forward(inputTensor(spec, batch.x, batch.size), { training: false, logits: true });
+      const logits = compiled.forward(batchInputs(spec, batch), { training: false, logits: true });
       // The cross-entropy alone (no distillation term): evaluation measures the model against the labels.
       const losses = sampleLosses(this.options.loss, logits, targetTensor(this.options.loss, batch, outputShape, this.options.lossOptions));
       return [tf.sum(losses), compiled.endsInSoftmax ? tf.softmax(logits) : logits];

@@ -6,6 +6,7 @@ import { exportChecks } from './checks/export-checks.js';
 import { frozenChecks } from './checks/frozen-checks.js';
 import { graphChecks } from './checks/graph-checks.js';
 import { graphComparisonChecks } from './checks/graph-comparison-checks.js';
+import { sequenceComparisonChecks } from './checks/sequence-checks.js';
 import { stepManyChecks } from './checks/step-many-checks.js';
 import { stepOptionsChecks } from './checks/step-options-checks.js';
 import { weightChecks } from './checks/weight-checks.js';
@@ -13,7 +14,7 @@ import type { ConformanceOptions } from './options.js';
 
 /**
  * Every check of the suite, in the order they run: the reference-free checks of weights, the
- * comparisons with the float64 reference (`float64.*`, chains then graph models), the reference-free
+ * comparisons with the float64 reference (`float64.*`, chains, graph models, then sequence models), the reference-free
  * checks of freezing, step options, `stepMany`, checkpoints, export and graph models, and, when a reference backend
  * is given, the comparisons with it (`reference.*`).
  */
@@ -34,9 +35,9 @@ export function conformanceChecks(options: { reference?: boolean | undefined } =
 const FLOAT64: Expected = { prefix: 'float64', label: 'the float64 reference', pick: (ctx) => ctx.float64 };
 const REFERENCE: Expected = { prefix: 'reference', label: 'the reference backend', pick: (ctx) => ctx.reference! };
 
-/** Every comparison with `expected`: of chains of layers, then of graph models. */
+/** Every comparison with `expected`: of chains of layers, of graph models, then of sequence models. */
 function comparisonsWith(expected: Expected): ConformanceCheck[] {
-  return [...comparisonChecks(expected), ...graphComparisonChecks(expected)];
+  return [...comparisonChecks(expected), ...graphComparisonChecks(expected), ...sequenceComparisonChecks(expected)];
 }
 
 /** A check to run, or to report as skipped by the options with their reason. */

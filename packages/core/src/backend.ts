@@ -125,9 +125,15 @@ export interface ParameterInfo {
  * one-hot labels into `targets`).
  */
 export interface Batch {
-  /** `size × product(sampleShape)` inputs. */
+  /** `size × product(sampleShape)` inputs (empty for a model with named `inputs`, which reads {@link inputs}). */
   x: Float32Array;
   size: number;
+  /**
+   * For a spec with named `inputs` (token ids and an attention mask): each input's `size ×
+   * product(shape)` values by name, `Int32Array` for an `int32` input, `Float32Array` for a
+   * `float32` one. The data loaders that produce them live in `@headstart/data`.
+   */
+  inputs?: Record<string, Int32Array | Float32Array> | undefined;
   /** Class index per sample, for `softmaxCrossEntropy`. */
   labels?: Int32Array | undefined;
   /**

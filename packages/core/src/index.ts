@@ -14,6 +14,7 @@ export * from './spec/model-spec.js';
 export * from './spec/shapes.js';
 export { MODEL_INPUT, nodeInputs, type GraphNode } from './spec/graph.js';
 export * from './spec/chain.js';
+export * from './spec/sequence-support.js';
 export * from './spec/graph-cut.js';
 export * from './spec/initializers.js';
 export * from './spec/default-spec.js';

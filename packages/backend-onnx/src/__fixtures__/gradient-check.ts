@@ -14,6 +14,8 @@ export interface CheckOptions {
   /** Dropout layers to give a random mask. */
   dropout?: { layer: string; rate: number }[] | undefined;
   seed?: number | undefined;
+  /** For a spec with named inputs: each input's `n × size` values (token ids, masks) by name. */
+  inputs?: Record<string, number[]> | undefined;
 }
 
 /** Random float64 values in [-1, 1). */
@@ -41,10 +43,12 @@ export async function checkGradients(specInput: ModelSpecInput, options: CheckOp
   const masks = new Map((options.dropout ?? []).map(({ layer, rate }) => [layer, maskFor(spec, layer, n, rate, rng)]));
   const mode = { training: options.training ?? true, frozenBatchNorm: new Set(options.frozenBatchNorm ?? []) };
   const wrt = options.wrt ?? parameterShapes(spec).filter((p) => p.role !== 'statistic').map((p) => p.name);
-  const got = await graphGradients({ spec, loss, weights, x, target, n, wrt, masks, ...mode });
+  const named = options.inputs && new Map(Object.entries(options.inputs));
+  const got = await graphGradients({ spec, loss, weights, x, named, target, n, wrt, masks, ...mode });
   // The conformance suite's float64 reference; the loss starts from the values before a final softmax.
   const batch = lossBatch(loss, target, n);
-  const logits = (w: Weights64, input: Float64Array): Float64Array => referenceForward(spec, w, input, n, { ...mode, dropoutMasks: masks, logits: true }).output;
+  const logits = (w: Weights64, input: Float64Array): Float64Array =>
+    referenceForward(spec, w, named ?? input, n, { ...mode, dropoutMasks: masks, logits: true }).output;
   const objective = (w: Weights64, input: Float64Array): number => meanLoss(loss, logits(w, input), batch);
   expectClose(got.logits, logits(weights, x), 'forward output');
   expect(got.loss).toBeCloseTo(objective(weights, x), 4);

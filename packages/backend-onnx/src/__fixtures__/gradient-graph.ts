@@ -4,6 +4,7 @@ import { emitForward } from '../compiler/forward.js';
 import { GraphBuilder } from '../compiler/graph-builder.js';
 import type { LayerContext } from '../compiler/layers/layer-context.js';
 import { emitLoss } from '../compiler/losses.js';
+import { declareModelInputs, namedInput } from '../compiler/model-inputs.js';
 import { encodeModel } from '../onnx/onnx-proto.js';
 import { parameterResolver } from '../compiler/parameter-inputs.js';
 import { requireRuntime } from '../runtime/runtime.js';
@@ -22,6 +23,8 @@ export interface GradientRun {
   loss: LossKind;
   weights: Map<string, Float64Array>;
   x: Float64Array;
+  /** For a spec with named inputs: each input's `n × size` values by name (`x` is then unused). */
+  named?: ReadonlyMap<string, ArrayLike<number>> | undefined;
   target: Float64Array;
   n: number;
   /** Parameters to differentiate; `x` for the input. */
@@ -40,7 +43,8 @@ export async function graphGradients(run: GradientRun): Promise<GraphGradients> 
   const b = new GraphBuilder('gradients');
   const tape = new Tape();
   const watched = new Set(run.wrt);
-  const x = b.input('x', ['N', ...run.spec.inputShape]);
+  const inputs = declareModelInputs(b, run.spec);
+  const x = typeof inputs === 'string' ? inputs : '';
   if (watched.has('x')) tape.watch(x);
   const target = b.input('target', ['N', sizeOf(outputShape(run.spec))]);
   const masks = run.masks ?? new Map<string, Float64Array>();
@@ -55,7 +59,7 @@ export async function graphGradients(run: GradientRun): Promise<GraphGradients> 
   };
   const shapes = new Map(parameterShapes(run.spec).map((p) => [p.name, p.shape]));
   for (const layer of masks.keys()) b.input(`mask.${layer}`, ['N', ...maskShape(run.spec, layer)]);
-  const forward = emitForward(ctx, run.spec, x);
+  const forward = emitForward(ctx, run.spec, inputs);
   const loss = emitLoss(b, run.loss, forward.output, target);
   b.output(loss.mean, 'loss');
   b.output(forward.output, 'logits');
@@ -65,7 +69,14 @@ export async function graphGradients(run: GradientRun): Promise<GraphGradients> 
   for (const p of parameterShapes(run.spec)) ctx.param(p.name);
   const session = await ort.InferenceSession.create(encodeModel(b.toModel('test')));
   const f32 = (data: Float64Array, shape: number[]): Tensor => new ort.Tensor('float32', Float32Array.from(data), shape);
-  const feeds: Record<string, Tensor> = { x: f32(run.x, [run.n, ...run.spec.inputShape]), target: f32(run.target, [run.n, run.target.length / run.n]) };
+  const feeds: Record<string, Tensor> = { target: f32(run.target, [run.n, run.target.length / run.n]) };
+  if (!run.spec.inputs) feeds.x = f32(run.x, [run.n, ...run.spec.inputShape]);
+  for (const input of run.spec.inputs ?? []) {
+    const values = run.named!.get(input.name)!;
+    const shape = [run.n, ...input.shape];
+    feeds[namedInput(input.name)] =
+      input.dtype === 'int32' ? new ort.Tensor('int32', Int32Array.from(values), shape) : new ort.Tensor('float32', Float32Array.from(values), shape);
+  }
   for (const [name, data] of run.weights) feeds[name] = f32(data, shapes.get(name)!);
   for (const [layer, data] of masks) feeds[`mask.${layer}`] = f32(data, [run.n, ...maskShape(run.spec, layer)]);
   const out = await session.run(feeds);

@@ -8,9 +8,15 @@ export type Dim = number | 'N';
 export const OPSET = 17;
 
 /** Element types this builder declares. */
-export type ElementType = 'float32' | 'float64' | 'int64';
+export type ElementType = 'float32' | 'float64' | 'int64' | 'int32' | 'bool';
 
-const ELEMENT_CODES: Record<ElementType, number> = { float32: DataType.FLOAT, float64: DataType.DOUBLE, int64: DataType.INT64 };
+const ELEMENT_CODES: Record<ElementType, number> = {
+  float32: DataType.FLOAT,
+  float64: DataType.DOUBLE,
+  int64: DataType.INT64,
+  int32: DataType.INT32,
+  bool: DataType.BOOL,
+};
 
 /**
  * Builds one ONNX graph: nodes in topological order, initializers, inputs and outputs, with unique
@@ -91,9 +97,10 @@ export class GraphBuilder {
   }
 
   /** A constant tensor stored in the graph. */
-  initializer(hint: string, data: Float32Array | Float64Array | BigInt64Array, shape: number[]): string {
+  initializer(hint: string, data: Float32Array | Float64Array | BigInt64Array | Int32Array, shape: number[]): string {
     const name = this.fresh(hint);
-    const type: ElementType = data instanceof Float32Array ? 'float32' : data instanceof Float64Array ? 'float64' : 'int64';
+    const type: ElementType =
+      data instanceof Float32Array ? 'float32' : data instanceof Float64Array ? 'float64' : data instanceof Int32Array ? 'int32' : 'int64';
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     this.initializers.push({ name, dims: shape, dataType: ELEMENT_CODES[type], rawData: new Uint8Array(bytes) });
     this.record(name, shape, type);
@@ -113,6 +120,11 @@ export class GraphBuilder {
   /** A 1-D int64 constant (axes, shapes, slice bounds), shared between uses. */
   int64s(values: readonly number[]): string {
     return this.cached(`i:${values.join(',')}`, () => this.initializer('ints', BigInt64Array.from(values.map(BigInt)), [values.length]));
+  }
+
+  /** A 1-D int32 constant (compared with int32 token ids), shared between uses. */
+  int32s(values: readonly number[]): string {
+    return this.cached(`i32:${values.join(',')}`, () => this.initializer('ints32', Int32Array.from(values), [values.length]));
   }
 
   /**

@@ -5,6 +5,7 @@ import { GraphBuilder } from './graph-builder.js';
 import { shapesIn } from './kernel-layout.js';
 import type { LayerContext } from './layers/layer-context.js';
 import { emitLossSum } from './losses.js';
+import { declareModelInputs } from './model-inputs.js';
 import type { ModelProto } from '../onnx/onnx-proto.js';
 import { parameterResolver } from './parameter-inputs.js';
 import { VERSION } from '../version.js';
@@ -19,7 +20,9 @@ export const IO = { x: 'x', target: 'target', teacher: 'teacher', output: 'outpu
  */
 export function buildPredictGraph(spec: ModelSpec, baked?: NamedTensors): ModelProto {
   const b = new GraphBuilder('predict');
-  b.output(emitPrediction(b, spec, b.input(IO.x, ['N', ...spec.inputShape]), baked), IO.output);
+  // Baked weights are an export: its named inputs keep the spec's names (`input_ids`), as other tools feed them.
+  const inputs = declareModelInputs(b, spec, baked ? (name) => name : undefined);
+  b.output(emitPrediction(b, spec, inputs, baked), IO.output);
   return b.toModel(VERSION);
 }
 
@@ -27,7 +30,7 @@ export function buildPredictGraph(spec: ModelSpec, baked?: NamedTensors): ModelP
  * The layers of `spec` on `x` (`[N, ...inputShape]`, channels-last) in inference mode, ending in the
  * model's output (a final softmax applied). Parameters as in {@link buildPredictGraph}.
  */
-export function emitPrediction(b: GraphBuilder, spec: ModelSpec, x: string, baked?: NamedTensors): string {
+export function emitPrediction(b: GraphBuilder, spec: ModelSpec, x: string | ReadonlyMap<string, string>, baked?: NamedTensors): string {
   return withSoftmax(b, inferenceForward(b, spec, x, baked));
 }
 
@@ -37,7 +40,7 @@ export function emitPrediction(b: GraphBuilder, spec: ModelSpec, x: string, bake
  */
 export function buildEvalGraph(spec: ModelSpec, loss: LossKind): ModelProto {
   const b = new GraphBuilder('evaluate');
-  const forward = inferenceForward(b, spec, b.input(IO.x, ['N', ...spec.inputShape]));
+  const forward = inferenceForward(b, spec, declareModelInputs(b, spec));
   const target = b.input(IO.target, ['N', sizeOf(outputShape(spec))]);
   if (loss === 'softmaxCrossEntropy' && !forward.endsInSoftmax) throw needsSoftmax();
   b.output(emitLossSum(b, loss, forward.output, target), IO.lossSum);
@@ -54,7 +57,7 @@ export function needsSoftmax(): HeadstartError {
   );
 }
 
-function inferenceForward(b: GraphBuilder, spec: ModelSpec, x: string, baked?: NamedTensors): ForwardOutput {
+function inferenceForward(b: GraphBuilder, spec: ModelSpec, x: string | ReadonlyMap<string, string>, baked?: NamedTensors): ForwardOutput {
   const kernelLayout = baked ? 'canonical' : 'onnx';
   const ctx: LayerContext = {
     b,

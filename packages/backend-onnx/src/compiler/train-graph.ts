@@ -16,6 +16,7 @@ import { GraphBuilder } from './graph-builder.js';
 import { IO, needsSoftmax } from './inference-graph.js';
 import type { BatchStatistics, LayerContext } from './layers/layer-context.js';
 import { emitLoss } from './losses.js';
+import { declareModelInputs } from './model-inputs.js';
 import type { ModelProto } from '../onnx/onnx-proto.js';
 import { OptimizerEmitter, optimizerSlots } from './optimizer-update.js';
 import { parameterResolver } from './parameter-inputs.js';
@@ -94,7 +95,7 @@ export function buildTrainGraph(options: TrainGraphOptions): TrainGraph {
   const trainedNames = new Set(plan.trained.map((p) => p.name));
   const params = shapesIn(spec, options.params, 'onnx');
   const stored = new Map(params.map((p) => [p.name, p.shape]));
-  const x = b.input(IO.x, ['N', ...spec.inputShape]);
+  const x = declareModelInputs(b, spec);
   const target = b.input(IO.target, ['N', sizeOf(outputShape(spec))]);
   const distils = options.lossOptions?.distillation !== undefined;
   const teacher = distils ? b.input(IO.teacher, ['N', sizeOf(outputShape(spec))]) : undefined;

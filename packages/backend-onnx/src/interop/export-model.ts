@@ -9,7 +9,7 @@ export const SPEC_METADATA_KEY = 'headstart.spec';
 
 /**
  * Write `model` as a self-contained ONNX inference model: input `x` `[N, ...inputShape]`
- * (channels-last), output `output` (probabilities when the model ends in softmax), weights as
+ * (channels-last), or a model's named inputs under their names (`input_ids`, `attention_mask`), output `output` (probabilities when the model ends in softmax), weights as
  * initializers. Works for a model of any backend, as it only reads the spec and weights. A model
  * whose first layer is an opaque ONNX block gets the block's graph spliced in front of the rest
  * (see {@link opaqueInferenceModel}); checking the block's batch size needs onnxruntime-node.

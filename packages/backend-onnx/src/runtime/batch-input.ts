@@ -1,5 +1,9 @@
-import { HeadstartError, type Batch, type LossKind, type LossOptions } from '@headstart/core';
-import { crossEntropyTarget } from '@headstart/core/backend-kit';
+import { HeadstartError, type Batch, type LossKind, type LossOptions, type ModelSpec } from '@headstart/core';
+import { checkInput, checkNamedInputs, crossEntropyTarget } from '@headstart/core/backend-kit';
+import type * as OrtModule from 'onnxruntime-node';
+import type { Tensor } from 'onnxruntime-node';
+import { IO } from '../compiler/inference-graph.js';
+import { namedInput } from '../compiler/model-inputs.js';
 
 /**
  * The loss target `[size, outputs]`: for `softmaxCrossEntropy` core's cross-entropy target (one-hot
@@ -18,4 +22,24 @@ export function targetData(kind: LossKind, batch: Batch, outputs: number, reuse?
     return batch.targets;
   }
   return crossEntropyTarget(batch, outputs, lossOptions, reuse);
+}
+
+/**
+ * The feeds of a batch's model inputs: `x` for a spec with one input (checked against its shape), or
+ * for a spec with named inputs each `input.<name>` from `batch.inputs`, checked by core's
+ * `checkNamedInputs` (presence, element type, length, ids in the vocabulary, 0/1 masks).
+ * @throws HeadstartError (BAD_INPUT) naming the input that is missing or does not fit.
+ */
+export function modelInputFeeds(ort: typeof OrtModule, spec: ModelSpec, batch: Batch): Record<string, Tensor> {
+  if (!spec.inputs) {
+    checkInput(spec.inputShape, batch.x, batch.size);
+    return { [IO.x]: new ort.Tensor('float32', batch.x, [batch.size, ...spec.inputShape]) };
+  }
+  const feeds: Record<string, Tensor> = {};
+  for (const { input, values } of checkNamedInputs(spec, batch)) {
+    const shape = [batch.size, ...input.shape];
+    feeds[namedInput(input.name)] =
+      values instanceof Int32Array ? new ort.Tensor('int32', values, shape) : new ort.Tensor('float32', values, shape);
+  }
+  return feeds;
 }

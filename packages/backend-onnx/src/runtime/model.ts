@@ -1,5 +1,6 @@
 import {
   createRng,
+  HeadstartError,
   initializeWeights,
   outputShape,
   parameterShapes,
@@ -75,6 +76,12 @@ export class OnnxModel implements Model {
 
   async predict(x: Float32Array, size: number): Promise<Float32Array> {
     const { spec, outputSize, params, session } = this.parts;
+    if (spec.inputs) {
+      throw new HeadstartError(
+        'NOT_SUPPORTED',
+        `predict takes one input x; this model takes named inputs (${spec.inputs.map((i) => i.name).join(', ')}): evaluate it through a trainer's evaluate(batch) for now`,
+      );
+    }
     checkInput(spec.inputShape, x, size);
     const perInput = sizeOf(spec.inputShape);
     const result = new Float32Array(size * outputSize);

@@ -39,7 +39,7 @@ const autoencoder: ModelSpecInput = {
 
 function batches(spec: ModelSpecInput, sizes: number[], mse = false): Batch[] {
   const rng = createRng(7);
-  const width = spec.inputShape.reduce((a, b) => a * b, 1);
+  const width = spec.inputShape!.reduce((a, b) => a * b, 1);
   return sizes.map((size) => {
     const x = Float32Array.from({ length: size * width }, () => rng.normal());
     return mse ? { x, size, targets: x.slice() } : { x, size, labels: Int32Array.from({ length: size }, () => Math.floor(rng.next() * 3)) };

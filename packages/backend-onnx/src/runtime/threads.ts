@@ -29,11 +29,12 @@ export function threadsFor(spec: ModelSpec, batch: number, cores = availablePara
   return forwardWork(spec) * batch >= PARALLEL_WORK_THRESHOLD ? Math.max(1, Math.min(cores, 4)) : 1;
 }
 
-/** Multiply-adds of one sample's forward pass through dense and conv layers. */
+/** Multiply-adds of one sample's forward pass through dense, conv and attention layers. */
 export function forwardWork(spec: ModelSpec): number {
   let work = 0;
   for (const { layer, inputShape, outputShape } of inferShapes(spec)) {
-    if (layer.type === 'dense') work += inputShape[0]! * layer.units;
+    if (layer.type === 'dense') work += sizeOf(inputShape) * layer.units;
+    if (layer.type === 'attention') work += sizeOf(inputShape) * (4 * inputShape[1]! + 2 * inputShape[0]!);
     if (layer.type === 'conv2d') {
       const [kh, kw] = asPair(layer.kernelSize);
       work += (sizeOf(outputShape) * kh * kw * inputShape[2]!) / (layer.groups ?? 1);

@@ -11,7 +11,7 @@ import {
 } from '@headstart/core';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { checkInput, stepLrScale, teacherLogits } from '@headstart/core/backend-kit';
-import { targetData } from './batch-input.js';
+import { modelInputFeeds, targetData } from './batch-input.js';
 import { dropoutMask, mixSeeds } from '@headstart/core/backend-kit';
 import { buildEvalGraph, IO } from '../compiler/inference-graph.js';
 import type { ModelParts } from './model-parts.js';
@@ -102,8 +102,10 @@ export class OnnxTrainer implements Trainer {
     for (let start = 0; start < batches.length; ) {
       let end = start + 1;
       while (end < batches.length && batches[end]!.size === batches[start]!.size) end++;
-      if (end - start === 1) results.push(await this.step(batches[start]!, lrScales[start]!));
-      else results.push(...(await this.runSteps(batches.slice(start, end), lrScales.slice(start, end))));
+      const batchRun = batches.slice(start, end);
+      // The multi-step graph stacks `x` alone: a model with named inputs takes its steps one by one.
+      if (batchRun.length === 1 || this.parts.spec.inputs) results.push(...(await this.stepEach(batchRun, lrScales.slice(start, end))));
+      else results.push(...(await this.runSteps(batchRun, lrScales.slice(start, end))));
       start = end;
     }
     return results;
@@ -118,10 +120,9 @@ export class OnnxTrainer implements Trainer {
       TYPICAL_BATCH,
     ));
     const ort = this.parts.session.ort;
-    checkInput(this.parts.spec.inputShape, batch.x, batch.size);
     const feeds: Record<string, Tensor> = {
       ...this.parts.params.feeds(),
-      [IO.x]: new ort.Tensor('float32', batch.x, [batch.size, ...this.parts.spec.inputShape]),
+      ...modelInputFeeds(ort, this.parts.spec, batch),
       // The cross-entropy alone (no distillation term): evaluation measures the model against the labels.
       [IO.target]: new ort.Tensor(
         'float32',
@@ -152,12 +153,12 @@ export class OnnxTrainer implements Trainer {
   private stepFeeds(batch: Batch, lrScale: number, fetches: Record<string, Tensor>): Record<string, Tensor> {
     const { ort } = this.parts.session;
     const { spec, outputSize } = this.parts;
-    checkInput(spec.inputShape, batch.x, batch.size);
+    const inputs = modelInputFeeds(ort, spec, batch);
     const target = targetData(this.options.loss, batch, outputSize, this.onehot, this.options.lossOptions);
     if (this.options.loss === 'softmaxCrossEntropy') this.onehot = target;
     for (const group of this.groups) group.sync(this.parts.params);
     const feeds = this.parts.params.feeds();
-    feeds[IO.x] = new ort.Tensor('float32', batch.x, [batch.size, ...spec.inputShape]);
+    Object.assign(feeds, inputs);
     feeds[IO.target] = new ort.Tensor('float32', target, [batch.size, outputSize]);
     if (this.graph.distils) feeds[IO.teacher] = new ort.Tensor('float32', teacherLogits(batch, outputSize), [batch.size, outputSize]);
     feeds[TRAIN_IO.step] = this.scalars.step;

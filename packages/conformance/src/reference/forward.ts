@@ -11,6 +11,7 @@ import {
 import { splitFinalSoftmax } from '@headstart/core/backend-kit';
 import { activate, softmaxRows } from './activations.js';
 import { addValues, concatValues } from './merges.js';
+import { addPositions, affine, attention, embedding, layerNorm, sequencePool } from './sequence-ops.js';
 import { conv2d, globalAvgPool2d, pool2d, type ImageShape } from './window-ops.js';
 
 /** Weights in float64, by parameter name, in canonical layouts. */
@@ -45,15 +46,23 @@ export interface ForwardResult {
  * The float64 forward pass of a spec over `n` channels-last samples: the reference every backend is
  * compared with. Plain loops over canonical layouts, written for clarity rather than speed. A graph's
  * nodes run in core's topological order, each on the values of its `inputs` by name; the output is
- * the last listed layer's.
+ * the last listed layer's. `x` is the samples, or for a spec with named inputs each input's
+ * `n × size` values by name.
  */
-export function referenceForward(spec: ModelSpec, weights: Weights64, x: ArrayLike<number>, n: number, mode: ForwardMode): ForwardResult {
+export function referenceForward(
+  spec: ModelSpec,
+  weights: Weights64,
+  x: ArrayLike<number> | ReadonlyMap<string, ArrayLike<number>>,
+  n: number,
+  mode: ForwardMode,
+): ForwardResult {
   const { layers, endsInSoftmax } = splitFinalSoftmax(spec.layers);
   const output = spec.layers[spec.layers.length - 1]!;
   // Up to the logits: the last layer without its softmax (a softmax activation layer passes its input on).
   const logitsLayer = layers.find((layer) => layer.name === output.name);
   const batchStatistics: ForwardResult['batchStatistics'] = new Map();
-  const values = new Map<string, Float64Array>([[MODEL_INPUT, Float64Array.from(x)]]);
+  const given = 'get' in x ? [...x] : ([[MODEL_INPUT, x]] as const);
+  const values = new Map<string, Float64Array>(given.map(([name, data]) => [name, Float64Array.from(data)]));
   let channels = 0;
   for (const node of inferShapes(spec)) {
     const inputs = node.inputs.map((name) => values.get(name)!);
@@ -85,7 +94,7 @@ function applyLayer(layer: Layer, node: LayerShapes, inputs: Float64Array[], n: 
   const channels = inputShape[inputShape.length - 1]!;
   switch (layer.type) {
     case 'dense':
-      return activate(layer.activation, dense(x, n, param('kernel'), layer.useBias ? param('bias') : undefined, layer.units), layer.units);
+      return activate(layer.activation, affine(x, param('kernel'), layer.useBias ? param('bias') : undefined, layer.units), layer.units);
     case 'conv2d':
       return activate(
         layer.activation,
@@ -116,23 +125,21 @@ function applyLayer(layer: Layer, node: LayerShapes, inputs: Float64Array[], n: 
         inputs,
         node.inputShapes.map((shape) => shape[shape.length - 1]!),
       );
+    case 'embedding':
+      return embedding(layer, x, param('embeddings'));
+    case 'positionEmbedding':
+      return addPositions(x, param('embeddings'), inputShape[0]!, channels);
+    case 'layerNorm':
+      return layerNorm(x, channels, param('gamma'), param('beta'), layer.epsilon);
+    case 'attention':
+      return attention(layer, x, inputs[1], inputShape[0]!, channels, param);
+    case 'sequencePool':
+      return sequencePool(layer, x, inputs[1], inputShape[0]!, channels);
   }
 }
 
 function imageShape(shape: number[]): ImageShape {
   return [shape[0]!, shape[1]!, shape[2]!];
-}
-
-function dense(x: Float64Array, n: number, kernel: Float64Array, bias: Float64Array | undefined, units: number): Float64Array {
-  const inputs = x.length / n;
-  const out = new Float64Array(n * units);
-  for (let s = 0; s < n; s++)
-    for (let o = 0; o < units; o++) {
-      let sum = bias ? bias[o]! : 0;
-      for (let i = 0; i < inputs; i++) sum += x[s * inputs + i]! * kernel[i * units + o]!;
-      out[s * units + o] = sum;
-    }
-  return out;
 }
 
 /** `gamma · (x − mean)/√(variance + ε) + beta` over the last axis; batch statistics when training and not frozen. */

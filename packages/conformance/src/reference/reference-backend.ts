@@ -75,6 +75,8 @@ class ReferenceModel implements Model {
   }
 
   async predict(x: Float32Array, size: number): Promise<Float32Array> {
+    if (this.spec.inputs)
+      throw new HeadstartError('NOT_SUPPORTED', 'predict takes one input x; this model takes named inputs: use evaluate(batch)');
     checkInput(this.spec.inputShape, x, size);
     return Float32Array.from(referenceForward(this.spec, this.weights, x, size, { training: false }).output);
   }

@@ -70,11 +70,17 @@ export class ReferenceTrainer implements Trainer {
       frozenBatchNorm: this.plan.frozenBatchNorm,
       dropoutMasks: this.dropoutMasks(batch.size),
     };
-    const forward = referenceForward(spec, weights, batch.x, batch.size, mode);
+    const forward = referenceForward(spec, weights, inputsOf(batch), batch.size, mode);
     const names = this.plan.trained.map((p) => p.name);
     // The loss as a function of the weights alone: this step's dropout masks stay fixed while it is differentiated.
     const gradients = finiteDifferenceGradients(
-      () => meanLoss(this.options.loss, referenceForward(spec, weights, batch.x, batch.size, mode).output, batch, this.options.lossOptions),
+      () =>
+        meanLoss(
+          this.options.loss,
+          referenceForward(spec, weights, inputsOf(batch), batch.size, mode).output,
+          batch,
+          this.options.lossOptions,
+        ),
       weights,
       names,
     );
@@ -100,13 +106,16 @@ export class ReferenceTrainer implements Trainer {
   }
 
   async evaluate(batch: Batch): Promise<EvalResult> {
-    const logits = referenceForward(this.model.spec, this.model.weights, batch.x, batch.size, { training: false, logits: true }).output;
+    const logits = referenceForward(this.model.spec, this.model.weights, inputsOf(batch), batch.size, {
+      training: false,
+      logits: true,
+    }).output;
     // With loss options, the cross-entropy (no distillation term) times the batch size, as backends report it.
     const crossEntropy = this.options.loss === 'softmaxCrossEntropy' && (this.options.lossOptions || batch.targets);
     const lossSum = crossEntropy
       ? crossEntropyMean(logits, batch, this.options.lossOptions ?? {}) * batch.size
       : sampleLosses(this.options.loss, logits, batch).reduce((a, b) => a + b, 0);
-    const outputs = referenceForward(this.model.spec, this.model.weights, batch.x, batch.size, { training: false }).output;
+    const outputs = referenceForward(this.model.spec, this.model.weights, inputsOf(batch), batch.size, { training: false }).output;
     return { lossSum, outputs: Float32Array.from(outputs) };
   }
 
@@ -191,4 +200,9 @@ function correctCount(logits: Float64Array, classes: Int32Array): number {
     if (row.indexOf(Math.max(...row)) === classes[s]) correct++;
   }
   return correct;
+}
+
+/** What the forward pass takes from a batch: its named inputs when it has them, else `x`. */
+function inputsOf(batch: Batch): ArrayLike<number> | ReadonlyMap<string, ArrayLike<number>> {
+  return batch.inputs ? new Map(Object.entries(batch.inputs)) : batch.x;
 }

@@ -14,7 +14,10 @@ export function crossingValues(spec: ModelSpec, at: number): string[] {
 
 /** {@link crossingValues} on nodes already in topological order. */
 export function crossingsOf(order: readonly LayerShapes[], at: number): string[] {
-  const before = new Set([MODEL_INPUT, ...order.slice(0, at).map((node) => node.layer.name)]);
+  const nodes = new Set(order.map((node) => node.layer.name));
+  // Model inputs (`input`, or a spec's named inputs) are what nodes take and no node gives.
+  const modelInputs = order.flatMap((node) => node.inputs.filter((name) => !nodes.has(name)));
+  const before = new Set([MODEL_INPUT, ...modelInputs, ...order.slice(0, at).map((node) => node.layer.name)]);
   const crossing = new Set<string>();
   for (const node of order.slice(at)) for (const name of node.inputs) if (before.has(name)) crossing.add(name);
   return [...crossing];
@@ -41,12 +44,14 @@ export function singleValueCuts(spec: ModelSpec): number[] {
 export function specBetween(spec: ModelSpec, from: number, to?: number, source = 'model spec'): ModelSpec {
   const order = inferShapes(spec);
   const end = to ?? order.length;
-  const input = onlyValue(order, from);
   const output = end === order.length ? spec.layers.at(-1)!.name : onlyValue(order, end);
   const nodes = order
     .slice(from, end)
     .sort((a, b) => Number(a.layer.name === output) - Number(b.layer.name === output) || a.index - b.index);
-  const inputShape = input === MODEL_INPUT ? spec.inputShape : order.find((node) => node.layer.name === input)!.outputShape;
+  // From the model input on, the part keeps the spec's inputs (a spec's named inputs keep their names).
+  if (from === 0) return validateSpec({ ...specInputs(spec), layers: nodes.map((node) => withInputs(node.layer, node.inputs)) }, source);
+  const input = onlyValue(order, from);
+  const inputShape = order.find((node) => node.layer.name === input)!.outputShape;
   const layers = nodes.map((node) =>
     withInputs(
       node.layer,
@@ -71,7 +76,12 @@ export function stackSpecs(lower: ModelSpec, upper: ModelSpec, source = 'model s
         )
       : layer,
   );
-  return validateSpec({ inputShape: lower.inputShape, layers: [...lower.layers, ...layers] }, source);
+  return validateSpec({ ...specInputs(lower), layers: [...lower.layers, ...layers] }, source);
+}
+
+/** What a spec takes: its `inputShape`, and its named `inputs` when it has them. */
+function specInputs(spec: ModelSpec): Pick<ModelSpec, 'inputShape' | 'inputs'> {
+  return spec.inputs ? { inputShape: spec.inputShape, inputs: spec.inputs } : { inputShape: spec.inputShape };
 }
 
 function onlyValue(order: readonly LayerShapes[], at: number): string {

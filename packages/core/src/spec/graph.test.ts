@@ -241,7 +241,7 @@ describe('a graph spec', () => {
     [
       'an unknown field of the spec',
       { ...residual, outputs: ['head'] } as ModelSpecInput,
-      'net.yaml: outputs: unknown field of a model spec; expected one of inputShape, layers',
+      'net.yaml: outputs: unknown field of a model spec; expected one of inputShape, inputs, layers',
     ],
     [
       'an empty inputs list',

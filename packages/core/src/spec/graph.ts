@@ -5,12 +5,17 @@ import type { ModelSpec } from './model-spec.js';
 /** The name `inputs` uses for the model input (the first layer's input when it names none). */
 export const MODEL_INPUT = 'input';
 
+/** The names layers use for the model's inputs: the spec's named `inputs`, else {@link MODEL_INPUT}. */
+export function modelInputNames(spec: Pick<ModelSpec, 'inputs'>): string[] {
+  return spec.inputs ? spec.inputs.map((input) => input.name) : [MODEL_INPUT];
+}
+
 /** A layer of a spec with the names of the values it takes, resolved. */
 export interface GraphNode {
   layer: Layer;
   /** Position in `spec.layers`. */
   index: number;
-  /** Layer names, or {@link MODEL_INPUT}. */
+  /** Layer names, or model inputs ({@link modelInputNames}). */
   inputs: string[];
 }
 
@@ -19,13 +24,16 @@ export function whereIs(layer: Layer, index: number): string {
   return `layers[${index}] "${layer.name}"`;
 }
 
-/** What a layer takes when it names no `inputs`: the layer listed before it (the first layer: the model input). */
-export function defaultInputs(spec: Pick<ModelSpec, 'layers'>, index: number): string[] {
-  return [index === 0 ? MODEL_INPUT : spec.layers[index - 1]!.name];
+/**
+ * What a layer takes when it names no `inputs`: the layer listed before it (the first layer: the
+ * model input, or the first of its named inputs).
+ */
+export function defaultInputs(spec: Pick<ModelSpec, 'layers' | 'inputs'>, index: number): string[] {
+  return [index === 0 ? modelInputNames(spec)[0]! : spec.layers[index - 1]!.name];
 }
 
 /** The values a layer takes: its `inputs`, else {@link defaultInputs}. */
-export function nodeInputs(spec: Pick<ModelSpec, 'layers'>, index: number): string[] {
+export function nodeInputs(spec: Pick<ModelSpec, 'layers' | 'inputs'>, index: number): string[] {
   return spec.layers[index]!.inputs ?? defaultInputs(spec, index);
 }
 
@@ -39,25 +47,38 @@ export function nodeInputs(spec: Pick<ModelSpec, 'layers'>, index: number): stri
 export function topologicalOrder(spec: ModelSpec): GraphNode[] {
   const indexOf = checkNames(spec);
   const nodes = spec.layers.map((layer, index) => ({ layer, index, inputs: nodeInputs(spec, index) }));
-  for (const node of nodes) checkInputs(node, indexOf);
-  const order = sortNodes(nodes, indexOf);
-  checkAllUsed(nodes);
+  const modelInputs = modelInputNames(spec);
+  for (const node of nodes) spec.inputs ? checkNamedInputs(node, indexOf, modelInputs) : checkInputs(node, indexOf);
+  const order = sortNodes(nodes, indexOf, modelInputs);
+  checkAllUsed(nodes, spec.inputs ? modelInputs : []);
   return order;
 }
 
 function checkNames(spec: ModelSpec): Map<string, number> {
   const indexOf = new Map<string, number>();
+  const modelInputs = spec.inputs ? modelInputNames(spec) : [];
   spec.layers.forEach((layer, index) => {
     const earlier = indexOf.get(layer.name);
     if (earlier !== undefined) throw new SpecError(`${whereIs(layer, index)}: name: already used by layers[${earlier}]`);
+    if (modelInputs.includes(layer.name)) throw new SpecError(`${whereIs(layer, index)}: name: already the name of a model input`);
     indexOf.set(layer.name, index);
   });
   return indexOf;
 }
 
-function checkInputs({ layer, index, inputs }: GraphNode, indexOf: Map<string, number>): void {
-  const where = whereIs(layer, index);
-  const type = layerTypeOf(layer);
+/** A spec with named model inputs: every name a layer lists is a layer or one of them. */
+function checkNamedInputs(node: GraphNode, indexOf: Map<string, number>, modelInputs: string[]): void {
+  const where = whereIs(node.layer, node.index);
+  for (const name of node.layer.inputs ?? []) {
+    if (!modelInputs.includes(name) && !indexOf.has(name))
+      throw new SpecError(`${where}: inputs: "${name}" names no layer nor model input (${modelInputs.join(', ')})`);
+  }
+  checkArity(node, where, modelInputs);
+}
+
+function checkInputs(node: GraphNode, indexOf: Map<string, number>): void {
+  const { layer } = node;
+  const where = whereIs(layer, node.index);
   for (const name of layer.inputs ?? []) {
     // A 0.1 spec may hold a layer named "input"; only a spec that also names inputs must tell them apart.
     if (name === MODEL_INPUT && indexOf.has(name)) {
@@ -68,6 +89,11 @@ function checkInputs({ layer, index, inputs }: GraphNode, indexOf: Map<string, n
     if (name !== MODEL_INPUT && !indexOf.has(name))
       throw new SpecError(`${where}: inputs: "${name}" names no layer (nor "${MODEL_INPUT}", the model input)`);
   }
+  checkArity(node, where, [MODEL_INPUT]);
+}
+
+function checkArity({ layer, index, inputs }: GraphNode, where: string, modelInputs: string[]): void {
+  const type = layerTypeOf(layer);
   if (type.arity === 'one' && inputs.length !== 1)
     throw new SpecError(`${where}: inputs: ${layer.type} takes one input but inputs lists ${inputs.length} (${inputs.join(', ')})`);
   if (type.arity === 'merge' && inputs.length < 2) {
@@ -75,11 +101,17 @@ function checkInputs({ layer, index, inputs }: GraphNode, indexOf: Map<string, n
       `${where}: inputs: ${layer.type} needs at least 2 inputs but has ${inputs.length} (${inputs.join(', ')}); list them in inputs`,
     );
   }
-  if (type.onlyFirst !== undefined && (index > 0 || inputs[0] !== MODEL_INPUT)) throw new SpecError(`${where}: type: ${type.onlyFirst}`);
+  if (type.arity === 'masked' && (inputs.length < 1 || inputs.length > 2)) {
+    throw new SpecError(
+      `${where}: inputs: ${layer.type} takes a value and optionally its mask, but inputs lists ${inputs.length} (${inputs.join(', ')})`,
+    );
+  }
+  if (type.onlyFirst !== undefined && (index > 0 || !modelInputs.includes(inputs[0]!)))
+    throw new SpecError(`${where}: type: ${type.onlyFirst}`);
 }
 
-function sortNodes(nodes: GraphNode[], indexOf: Map<string, number>): GraphNode[] {
-  const done = new Set<string>([MODEL_INPUT]);
+function sortNodes(nodes: GraphNode[], indexOf: Map<string, number>, modelInputs: string[]): GraphNode[] {
+  const done = new Set<string>(modelInputs);
   const order: GraphNode[] = [];
   const waiting = [...nodes];
   while (waiting.length > 0) {
@@ -108,8 +140,10 @@ function cycleError(waiting: GraphNode[], indexOf: Map<string, number>): SpecErr
   );
 }
 
-function checkAllUsed(nodes: GraphNode[]): void {
+function checkAllUsed(nodes: GraphNode[], modelInputs: string[]): void {
   const used = new Set(nodes.flatMap((node) => node.inputs));
+  const idle = modelInputs.find((name) => !used.has(name));
+  if (idle !== undefined) throw new SpecError(`inputs: no layer takes the model input "${idle}"; list it in a layer's inputs or remove it`);
   const unused = nodes.slice(0, -1).find((node) => !used.has(node.layer.name));
   if (unused) {
     throw new SpecError(

@@ -53,7 +53,7 @@ describe('validateSpec', () => {
     ],
     [
       { inputShape: [4], layers: [{ type: 'denes', name: 'a', units: 3 }] },
-      'model.yaml: layers[0] "a": type: unknown layer type "denes"; expected one of dense, conv2d, maxPool2d, avgPool2d, globalAvgPool2d, flatten, batchNorm, dropout, activation, add, concat',
+      'model.yaml: layers[0] "a": type: unknown layer type "denes"; expected one of dense, conv2d, maxPool2d, avgPool2d, globalAvgPool2d, flatten, batchNorm, dropout, activation, add, concat, embedding, positionEmbedding, layerNorm, attention, sequencePool',
     ],
     [
       {

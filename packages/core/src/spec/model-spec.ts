@@ -1,28 +1,52 @@
 import { z } from 'zod';
 import { SpecError } from '../errors.js';
 import { defaultInputs } from './graph.js';
+import { nameField, positiveInt } from './layer-types/fields.js';
 import { layerTypeByTag, WRITABLE_LAYER_TYPES } from './layer-types/index.js';
 import { layerSchema, type Layer, type LayerInput } from './layers.js';
 import { inferShapes } from './shapes.js';
 
 /**
+ * One named input of a model that takes several (token ids and an attention mask): its name (what
+ * layers list in `inputs`), the shape of one sample, and its element type: `int32` for token ids and
+ * masks, `float32` (the default) for values.
+ */
+export const modelInputSchema = z.strictObject({
+  name: nameField,
+  shape: z.array(positiveInt).min(1),
+  dtype: z.enum(['float32', 'int32']).default('float32'),
+});
+
+/** A validated {@link modelInputSchema}. */
+export type ModelInput = z.infer<typeof modelInputSchema>;
+
+/**
  * A backend-neutral architecture: a channels-last input shape and named layers. Each layer takes
  * the layer listed before it unless it names its `inputs`, so a plain list is a chain and a spec
  * with `inputs` and merges (`add`, `concat`) is a graph whose output is the last layer.
+ * A model with several inputs lists them in `inputs` instead of giving `inputShape`; its layers name
+ * them in their `inputs` (the first layer takes the first by default).
  * Every parameter is named `<layer>.<param>`; see {@link parameterShapes}.
  */
 export const modelSpecSchema = z.strictObject({
-  /** Shape of one sample, channels-last: `[features]` or `[height, width, channels]`. */
-  inputShape: z.array(z.number().int().positive()).min(1),
+  /**
+   * Shape of one sample, channels-last: `[features]` or `[height, width, channels]`. With `inputs`,
+   * the first input's shape (filled in from it).
+   */
+  inputShape: z.array(positiveInt).min(1).optional(),
+  /** The model's named inputs, when it takes several (or one of integer token ids). */
+  inputs: z.array(modelInputSchema).min(1).optional(),
   /** Layers; each after the layers it takes (in order of application for a chain). */
   layers: z.array(layerSchema).min(1),
 });
 
-/** A validated ModelSpec (defaults filled in). */
-export type ModelSpec = z.infer<typeof modelSpecSchema>;
+/** A validated ModelSpec (defaults filled in; `inputShape` always set). */
+export type ModelSpec = Omit<z.infer<typeof modelSpecSchema>, 'inputShape'> & { inputShape: number[] };
 /** A ModelSpec as a user may write it. */
 export interface ModelSpecInput {
-  inputShape: number[];
+  /** Required unless `inputs` is given. */
+  inputShape?: number[] | undefined;
+  inputs?: z.input<typeof modelInputSchema>[] | undefined;
   layers: LayerInput[];
 }
 
@@ -36,7 +60,7 @@ export interface ModelSpecInput {
 export function validateSpec(input: unknown, source = 'model spec'): ModelSpec {
   const parsed = modelSpecSchema.safeParse(input);
   if (!parsed.success) throw new SpecError(`${source}: ${describeIssue(input, parsed.error.issues[0]!)}`);
-  const spec = withoutDefaultInputs(parsed.data);
+  const spec = withoutDefaultInputs(withInputShape(parsed.data, source));
   try {
     inferShapes(spec);
   } catch (error) {
@@ -44,6 +68,24 @@ export function validateSpec(input: unknown, source = 'model spec'): ModelSpec {
     throw error;
   }
   return spec;
+}
+
+/** `inputShape` given, or taken from the first named input (which it must then equal). */
+function withInputShape(spec: z.infer<typeof modelSpecSchema>, source: string): ModelSpec {
+  const { inputShape, inputs } = spec;
+  if (!inputs) {
+    if (!inputShape) throw new SpecError(`${source}: inputShape: Invalid input: expected array, received undefined`);
+    return { ...spec, inputShape };
+  }
+  const first = inputs[0]!.shape;
+  if (inputShape && inputShape.join() !== first.join())
+    throw new SpecError(`${source}: inputShape: [${inputShape}] differs from the first input's shape [${first}]; give inputs alone`);
+  const names = new Set<string>();
+  inputs.forEach((input, i) => {
+    if (names.has(input.name)) throw new SpecError(`${source}: inputs[${i}].name: "${input.name}" is already the name of an earlier input`);
+    names.add(input.name);
+  });
+  return { ...spec, inputShape: [...first] };
 }
 
 function withoutDefaultInputs(spec: ModelSpec): ModelSpec {

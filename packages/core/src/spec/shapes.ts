@@ -1,3 +1,4 @@
+import { SpecError } from '../errors.js';
 import { topologicalOrder, MODEL_INPUT, whereIs } from './graph.js';
 import { layerTypeOf, type Layer } from './layer-types/index.js';
 import type { LayerTypeShapes } from './layer-types/layer-type.js';
@@ -29,9 +30,12 @@ export interface LayerShapes {
  * shapes it receives.
  */
 export function inferShapes(spec: ModelSpec): LayerShapes[] {
-  const shapes = new Map<string, number[]>([[MODEL_INPUT, [...spec.inputShape]]]);
+  const modelInputs = spec.inputs ?? [{ name: MODEL_INPUT, shape: spec.inputShape, dtype: 'float32' as const }];
+  const shapes = new Map<string, number[]>(modelInputs.map((input) => [input.name, [...input.shape]]));
+  const ids = new Set(modelInputs.filter((input) => input.dtype === 'int32').map((input) => input.name));
   return topologicalOrder(spec).map(({ layer, index, inputs }) => {
     const inputShapes = inputs.map((name) => shapes.get(name)!);
+    checkValueKind(layer, inputs[0]!, ids.has(inputs[0]!), whereIs(layer, index));
     const result = nodeShapes(layer, inputs, inputShapes, whereIs(layer, index));
     shapes.set(layer.name, result.outputShape);
     return { layer, index, inputs, inputShapes, inputShape: inputShapes[0]!, ...result };
@@ -51,6 +55,17 @@ export function outputShape(spec: ModelSpec): number[] {
   return all.find((l) => l.index === spec.layers.length - 1)!.outputShape;
 }
 
+/** Token ids (an `int32` model input) go into an embedding, and an embedding takes nothing else. */
+function checkValueKind(layer: Layer, first: string, isIds: boolean, where: string): void {
+  const takesIds = layerTypeOf(layer).takesIds === true;
+  if (takesIds && !isIds)
+    throw new SpecError(`${where}: inputs: ${layer.type} takes token ids (an int32 model input) but "${first}" gives float values`);
+  if (!takesIds && isIds)
+    throw new SpecError(
+      `${where}: inputs: ${layer.type} takes float values but "${first}" is an int32 model input; put an embedding before it`,
+    );
+}
+
 function nodeShapes(layer: Layer, inputs: string[], inputShapes: number[][], where: string): LayerTypeShapes {
   const type = layerTypeOf(layer);
   if (type.arity === 'merge')
@@ -59,6 +74,10 @@ function nodeShapes(layer: Layer, inputs: string[], inputShapes: number[][], whe
       inputs.map((name, i) => ({ name, shape: inputShapes[i]! })),
       where,
     );
+  if (type.arity === 'masked') {
+    const mask = inputs[1] === undefined ? undefined : { name: inputs[1], shape: inputShapes[1]! };
+    return type.shapes(layer as never, inputShapes[0]!, mask, where);
+  }
   // The graph walk has checked that a single-input layer has exactly one.
   return type.shapes(layer as never, inputShapes[0]!, where);
 }

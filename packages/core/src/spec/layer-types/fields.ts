@@ -15,6 +15,9 @@ export const nodeFields = {
   inputs: z.array(z.string().regex(NAME, 'the name of a layer, or "input" for the model input')).min(1).optional(),
 };
 
+/** The name of a model input (see the spec's `inputs`): letters, digits and _. */
+export const nameField = z.string().regex(NAME, 'a name of letters, digits and _');
+
 /** A positive integer. */
 export const positiveInt = z.number().int().positive();
 /** `n`, or `[h, w]`, each positive. */

@@ -1,22 +1,44 @@
 import { z } from 'zod';
 import { activation } from './activation.js';
 import { add } from './add.js';
+import { attention } from './attention.js';
 import { batchNorm } from './batch-norm.js';
 import { concat } from './concat.js';
 import { conv2d } from './conv2d.js';
 import { dense } from './dense.js';
 import { dropout } from './dropout.js';
+import { embedding } from './embedding.js';
 import { flatten } from './flatten.js';
 import { globalAvgPool2d } from './global-avg-pool2d.js';
 import { typeTags, type LayerTypeDefinition } from './layer-type.js';
+import { layerNorm } from './layer-norm.js';
 import { onnx } from './onnx.js';
 import { pool2d } from './pool2d.js';
+import { positionEmbedding } from './position-embedding.js';
+import { sequencePool } from './sequence-pool.js';
 
 /**
  * Every layer type, in the order error messages list them. Adding a layer type: a module beside
  * this one and a line here (CONTRIBUTING.md lists the backend files that go with it).
  */
-const LAYER_TYPE_TABLE = [dense, conv2d, pool2d, globalAvgPool2d, flatten, batchNorm, dropout, activation, onnx, add, concat] as const;
+const LAYER_TYPE_TABLE = [
+  dense,
+  conv2d,
+  pool2d,
+  globalAvgPool2d,
+  flatten,
+  batchNorm,
+  dropout,
+  activation,
+  onnx,
+  add,
+  concat,
+  embedding,
+  positionEmbedding,
+  layerNorm,
+  attention,
+  sequencePool,
+] as const;
 
 type Schemas<T extends readonly { schema: unknown }[]> = { [K in keyof T]: T[K]['schema'] };
 

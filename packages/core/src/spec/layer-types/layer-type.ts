@@ -19,6 +19,11 @@ interface LayerTypeBase<S extends z.ZodObject> {
   readonly onlyFirst?: string | undefined;
   /** Only an import creates it: not offered among the types a spec file can use. */
   readonly importOnly?: boolean | undefined;
+  /**
+   * Set when its (first) input must be integer token ids (an `int32` model input): `embedding`.
+   * Every other layer takes float values.
+   */
+  readonly takesIds?: boolean | undefined;
 }
 
 /** The output shape of a node (or the model input), by the name `inputs` uses for it. */
@@ -42,10 +47,20 @@ export interface MergeLayerType<S extends z.ZodObject = z.ZodObject> extends Lay
 }
 
 /**
+ * A layer type that takes a value and, optionally, a mask over its first axis (a sequence's padding
+ * mask: 1 for a token, 0 for padding), as its second input: `attention`, `sequencePool`.
+ */
+export interface MaskedLayerType<S extends z.ZodObject = z.ZodObject> extends LayerTypeBase<S> {
+  readonly arity: 'masked';
+  /** @throws SpecError naming `where` and the field when the layer does not fit `input` or `mask`. */
+  shapes(layer: z.infer<S>, input: number[], mask: NamedShape | undefined, where: string): LayerTypeShapes;
+}
+
+/**
  * One layer type, in one place: its schema and its shape rule (output shape and parameters). The
  * table of all of them is `layer-types/index.ts`; CONTRIBUTING.md lists what else a new type needs.
  */
-export type LayerTypeDefinition<S extends z.ZodObject = z.ZodObject> = SingleInputLayerType<S> | MergeLayerType<S>;
+export type LayerTypeDefinition<S extends z.ZodObject = z.ZodObject> = SingleInputLayerType<S> | MergeLayerType<S> | MaskedLayerType<S>;
 
 /** The `type` tags a layer type's schema accepts (one, or several for an enum like pooling). */
 export function typeTags(definition: { schema: z.ZodObject }): string[] {

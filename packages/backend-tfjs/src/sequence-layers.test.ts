@@ -1,0 +1,83 @@
+import { validateSpec, type Batch, type NamedTensors } from '@headstart/core';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createTfjsBackend } from './base.js';
+
+// tests/fixtures/torch/tiny_distilbert.py: a one-block DistilBERT-style classifier written in plain PyTorch.
+const FIXTURE = join(import.meta.dirname, '..', '..', '..', 'tests', 'fixtures', 'torch', 'tiny-distilbert.json');
+
+interface Tensor {
+  shape: number[];
+  data: number[];
+}
+const torch = JSON.parse(readFileSync(FIXTURE, 'utf8')) as {
+  spec: unknown;
+  weights: Record<string, Tensor>;
+  input_ids: number[];
+  attention_mask: number[];
+  labels: number[];
+  probabilities: number[];
+  loss: number;
+  adam: { lr: number; loss_after: number; weights_after: Record<string, Tensor> };
+};
+
+const tensors = (record: Record<string, Tensor>): NamedTensors =>
+  new Map(Object.entries(record).map(([name, t]) => [name, { shape: t.shape, data: Float32Array.from(t.data) }]));
+
+const batch: Batch = {
+  x: new Float32Array(0),
+  size: torch.labels.length,
+  inputs: { input_ids: Int32Array.from(torch.input_ids), attention_mask: Int32Array.from(torch.attention_mask) },
+  labels: Int32Array.from(torch.labels),
+};
+
+function largestDifference(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  expect(actual.length).toBe(expected.length);
+  return Math.max(...Array.from(expected, (e, i) => Math.abs(actual[i]! - e)));
+}
+
+describe('tfjs sequence layers against PyTorch (tests/fixtures/torch/tiny-distilbert.json)', () => {
+  it('gives PyTorch’s probabilities, loss, and loss and weights after one Adam step, within 1e-4', async () => {
+    const model = await createTfjsBackend({ note: () => undefined }).createModel(validateSpec(torch.spec), tensors(torch.weights));
+    const names = Object.keys(torch.weights);
+    const trainer = model.trainer({
+      trainable: names,
+      groups: [{ name: 'all', params: names, lr: torch.adam.lr }],
+      optimizer: { type: 'adam' },
+      loss: 'softmaxCrossEntropy',
+    });
+    try {
+      const before = await trainer.evaluate(batch);
+      expect(largestDifference(before.outputs, torch.probabilities)).toBeLessThan(1e-4);
+      expect(Math.abs((await trainer.step(batch, 1)).loss - torch.loss)).toBeLessThan(1e-4);
+      expect(Math.abs((await trainer.evaluate(batch)).lossSum / batch.size - torch.adam.loss_after)).toBeLessThan(1e-4);
+      const weights = await model.getWeights();
+      for (const [name, expected] of tensors(torch.adam.weights_after)) {
+        // The key bias shifts all of a query's scores alike: its gradient is 0 up to rounding, which Adam scales to ±lr.
+        if (name !== 'attn.kBias') expect(largestDifference(weights.get(name)!.data, expected.data), name).toBeLessThan(1e-4);
+      }
+      await expect(
+        trainer.step({ ...batch, inputs: { ...batch.inputs, input_ids: Int32Array.from(torch.input_ids, (id) => id + 19) } }, 1),
+      ).rejects.toThrow(/^batch input "input_ids": token id \d+ \(value 0\) is outside the vocabulary \[0, 20\) of layer "tok"$/);
+    } finally {
+      trainer.dispose();
+      model.dispose();
+    }
+  });
+
+  it('refuses to export a sequence model as a layers model, in one line, writing nothing', async () => {
+    const backend = createTfjsBackend({ note: () => undefined });
+    const model = await backend.createModel(validateSpec(torch.spec), tensors(torch.weights));
+    const file = join(mkdtempSync(join(tmpdir(), 'hs-seq-')), 'model.json');
+    try {
+      await expect(backend.exportModel!(model, 'tfjs', file)).rejects.toThrow(
+        'model inputs "input_ids", "attention_mask": named model inputs: the tfjs export has no Keras layers for them yet; export with --backend onnx',
+      );
+      expect(existsSync(file)).toBe(false);
+    } finally {
+      model.dispose();
+    }
+  });
+});
