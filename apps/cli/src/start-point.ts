@@ -1,4 +1,4 @@
-import { getRegistry, readCheckpoint, type StartingPoint } from '@headstart/core';
+import { getRegistry, readWithBase, type StartingPoint } from '@headstart/core';
 import { CliError } from './cli-error.js';
 import { findImporter, type Importer } from './model-formats.js';
 
@@ -9,7 +9,7 @@ import { findImporter, type Importer } from './model-formats.js';
  */
 export async function loadStartingPoint(file: string, importer?: Importer): Promise<StartingPoint & { importedBy?: string | undefined }> {
   if (file.endsWith('.safetensors')) {
-    const checkpoint = await readCheckpoint(file);
+    const checkpoint = await readWithBase(file);
     const { manifest } = checkpoint;
     return {
       file,

@@ -3,6 +3,7 @@ import { continued } from './continued.js';
 import { frozenBase } from './frozen-base.js';
 import { fullRetrain } from './full-retrain.js';
 import { gradualUnfreeze } from './gradual-unfreeze.js';
+import { lora } from './lora.js';
 import { lpFt } from './lp-ft.js';
 import { pretrainFinetune } from './pretrain-finetune.js';
 
@@ -13,5 +14,9 @@ registerStrategy('continued', continued, { source });
 registerStrategy('lp-ft', lpFt, { source });
 registerStrategy('pretrain-finetune', pretrainFinetune, { source });
 registerStrategy('gradual-unfreeze', gradualUnfreeze, { source });
+registerStrategy('lora', lora, { source });
 
 export * from './base.js';
+export { lora, type LoraOptions } from './lora.js';
+export { loraLayerNames, loraTargets, withLora, withoutLora } from './lora-spec.js';
+export { foldLora, loraWeights } from './lora-weights.js';

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import type { Backend } from '../backend.js';
 import { readCheckpoint, writeCheckpoint } from '../checkpoint/index.js';
-import type { Preprocessing, ProvenanceEntry } from '../checkpoint/manifest.js';
+import type { AdapterRecord, Preprocessing, ProvenanceEntry } from '../checkpoint/manifest.js';
 import { HeadstartError, PluginError } from '../errors.js';
 import { createRng } from '../rng.js';
 import type { ModelSpec } from '../spec/model-spec.js';
@@ -245,6 +245,8 @@ async function saveFinal(
   provenance: ProvenanceEntry[],
   at: { stage: number; rng: number[]; epoch: number; step: number },
 ) {
+  const weights = finiteWeights(await result.model.getWeights());
+  const adapter = result.adapter && adapterOf(run, result.adapter);
   return writeCheckpoint(run.out, {
     manifest: {
       spec: result.model.spec,
@@ -253,9 +255,20 @@ async function saveFinal(
       preprocessing: run.preprocessing,
       training: { ...at, cursor: 0, seed: run.seed, complete: true, trainable: result.trainable },
       provenance,
+      ...(adapter ? { adapter } : {}),
     },
-    weights: finiteWeights(await result.model.getWeights()),
+    weights: adapter ? new Map([...weights].filter(([name]) => result.adapter!.saved.includes(name))) : weights,
   });
+}
+
+/** The adapter record of an adapter-only checkpoint: the strategy's settings and the base it started from. */
+function adapterOf(run: TrainingRun, adapter: NonNullable<StrategyResult['adapter']>): AdapterRecord {
+  if (run.from?.sha256 === undefined)
+    throw new HeadstartError(
+      'USAGE',
+      `strategy ${run.strategy.name}: an adapter names its base by sha-256: --from must be a headstart checkpoint`,
+    );
+  return { ...adapter.record, base: { file: run.from.file, sha256: run.from.sha256 } };
 }
 
 /** Weights fit to save. @throws DivergedError naming the first parameter with a NaN or infinite value. */
