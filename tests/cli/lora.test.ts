@@ -185,4 +185,69 @@ describe('headstart train --strategy lora', () => {
     const log = jsonLines(run.stdout).find((e) => e.type === 'log' && String(e.message).startsWith('lora: rank'));
     expect(log?.message).toMatch(/^lora: rank 4, alpha 16 on enc2; 1093 of \d+ parameters train/);
   });
+
+  test('on a ResNet imported from PyTorch: adapters on convs, batch norm frozen, merge keeps every base tensor but the targets’ kernels', async () => {
+    const resnet = join(dir, 'resnet.safetensors');
+    const imported = await runCli([
+      'import',
+      join(ROOT, 'tests', 'fixtures', 'torch', 'mini-resnet.bn.opset17.onnx'),
+      '--out',
+      resnet,
+      '--labels',
+      '0,1,2,3,4',
+      '--scale',
+      '16',
+    ]);
+    expect(imported.code, imported.stderr).toBe(0);
+    const out = join(dir, 'resnet-lora.safetensors');
+    const trained = await runCli([
+      'train',
+      '--strategy',
+      'lora',
+      '--from',
+      resnet,
+      '--data',
+      few,
+      '--epochs',
+      '3',
+      '--set',
+      'target=layer3_*,rank=2',
+      '--out',
+      out,
+    ]);
+    expect(trained.code, trained.stderr).toBe(0);
+    const merged = join(dir, 'resnet-merged.safetensors');
+    expect((await runCli(['merge', out, '--out', merged])).code).toBe(0);
+    const [before, after] = [await readCheckpoint(resnet), await readCheckpoint(merged)];
+    const targets = ['layer3_0_conv1.kernel', 'layer3_0_conv2.kernel', 'layer3_0_downsample_0.kernel'];
+    for (const [name, tensor] of before.weights) {
+      if (name.startsWith('fc.')) continue;
+      if (targets.includes(name)) expect(after.weights.get(name)!.data, name).not.toEqual(tensor.data);
+      else expect(after.weights.get(name)!.data, name).toEqual(tensor.data);
+    }
+    const [a, b] = [await predictions(out), await predictions(merged)];
+    expect(Math.max(...a.flatMap((row, i) => row.map((v, j) => Math.abs(v - b[i]![j]!))))).toBeLessThan(1e-5);
+  });
+
+  test('trains and loads on tfjs too (1 epoch)', async () => {
+    const out = join(dir, 'tfjs-lora.safetensors');
+    const trained = await runCli([
+      'train',
+      '--strategy',
+      'lora',
+      '--backend',
+      'tfjs',
+      '--from',
+      base,
+      '--data',
+      few,
+      '--epochs',
+      '1',
+      '--out',
+      out,
+    ]);
+    expect(trained.code, trained.stderr).toBe(0);
+    expect((await readManifest(out)).manifest.adapter?.targets).toEqual(['enc1', 'enc2']);
+    expect(await accuracy(out, '--backend', 'tfjs')).toBeGreaterThan(0.1);
+  });
 });

@@ -43,7 +43,7 @@ export type LoraOptions = z.infer<typeof loraOptionsSchema>;
 
 /**
  * `lora`: low-rank adapters (LoRA, as Hugging Face PEFT) on the target layers of a checkpoint; the
- * base stays frozen (batch-norm statistics too), only the adapters and a new head train, and the
+ * base stays frozen (core keeps batch norm whose scale and shift do not train in inference mode), only the adapters and a new head train, and the
  * output is an adapter-only checkpoint naming its base by sha-256 (`headstart merge` folds it in).
  */
 export function lora(): Strategy<LoraOptions> {
@@ -73,13 +73,7 @@ export function lora(): Strategy<LoraOptions> {
         message: `lora: rank ${options.rank}, alpha ${options.alpha} on ${targets.join(', ')}; ${count(trainable)} of ${all} parameters train (${((100 * count(trainable)) / all).toFixed(2)}%) for ${describeEpochs(epochs, samples, options.batchSize)}`,
       });
       const model = await ctx.createModel(spec, weights);
-      const frozenBatchNorm = inferShapes(spec)
-        .filter((n) => n.layer.type === 'batchNorm' && !head.includes(n.layer.name))
-        .map((n) => n.layer.name);
-      const result = await ctx.fit(
-        model,
-        phasePlan(ctx, { ...options, epochs }, { phase: 'lora', trainable, ...(frozenBatchNorm.length > 0 ? { frozenBatchNorm } : {}) }),
-      );
+      const result = await ctx.fit(model, phasePlan(ctx, { ...options, epochs }, { phase: 'lora', trainable }));
       const saved = [...targets.flatMap((t) => [`${loraLayerNames(t).scale}.kernel`]), ...trainable];
       return {
         model,
