@@ -91,6 +91,10 @@ describe('headstart train --strategy lora', () => {
       ].sort(),
     );
     expect((await stat(adapter)).size).toBeLessThan((await stat(base)).size / 2);
+    const inspected = await runCli(['inspect', adapter]);
+    expect(inspected.stdout).toContain(
+      `adapter: LoRA rank 8, alpha 16 on enc1, enc2; only these tensors are in the file, the rest are read from the base ${base} (sha256 ${baseFile.sha256.slice(0, 12)}…)\n`,
+    );
   });
 
   test('reaches a real accuracy on the held-out 5-9 digits, loading its base for evaluate', async () => {
