@@ -132,6 +132,15 @@ describe('headstart train --strategy lora', () => {
     expect(await readFile(base)).toEqual(bytes);
   });
 
+  test('merge refuses to write over the base the adapter records, in one line, leaving it as it was', async () => {
+    const bytes = await readFile(base);
+    const run = await runCli(['merge', adapter, '--out', base]);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toContain('the base the adapter records');
+    expect(await readFile(base)).toEqual(bytes);
+  });
+
   test('a target naming no layer is refused in one line naming the option', async () => {
     const run = await runCli([
       'train',

@@ -1,4 +1,4 @@
-import { checkOutput, HeadstartError, readWithBase, writeCheckpoint } from '@headstart/core';
+import { checkOutput, HeadstartError, readManifest, readWithBase, writeCheckpoint } from '@headstart/core';
 import { foldLora, withoutLora } from '@headstart/strategies';
 
 /**
@@ -7,9 +7,12 @@ import { foldLora, withoutLora } from '@headstart/strategies';
  * every command (export included) reads without the base.
  */
 export async function merge(file: string, flags: { base?: string | undefined; out: string }): Promise<void> {
+  // The base the adapter records is an input too when --base is not given: OUT must not replace it.
+  const recorded = flags.base ? undefined : (await readManifest(file)).manifest.adapter?.base.file;
   await checkOutput({ flag: '--out', path: flags.out }, [
     { flag: 'the adapter', path: file },
     ...(flags.base ? [{ flag: '--base', path: flags.base }] : []),
+    ...(recorded ? [{ flag: 'the base the adapter records', path: recorded }] : []),
   ]);
   const checkpoint = await readWithBase(file, flags.base);
   const { manifest } = checkpoint;
