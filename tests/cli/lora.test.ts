@@ -141,6 +141,27 @@ describe('headstart train --strategy lora', () => {
     expect(await readFile(base)).toEqual(bytes);
   });
 
+  test('a model file that is not a checkpoint is refused before training, in one line', async () => {
+    const onnx = join(ROOT, 'tests', 'fixtures', 'torch', 'mini-resnet.bn.opset17.onnx');
+    const run = await runCli([
+      'train',
+      '--strategy',
+      'lora',
+      '--from',
+      onnx,
+      '--data',
+      few,
+      '--out',
+      join(dir, 'x.safetensors'),
+      '--scale',
+      '16',
+    ]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `headstart: strategy lora: --from ${onnx}: an adapter names its base by a checkpoint's sha-256; import it first (headstart import ${onnx} --out base.safetensors)\n`,
+    );
+  });
+
   test('a target naming no layer is refused in one line naming the option', async () => {
     const run = await runCli([
       'train',

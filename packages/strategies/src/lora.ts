@@ -1,4 +1,4 @@
-import { inferShapes, trainingOptionsSchema, type Strategy } from '@headstart/core';
+import { HeadstartError, inferShapes, trainingOptionsSchema, type Strategy } from '@headstart/core';
 import { z } from 'zod';
 import { classifierLossShape } from './classifier-loss.js';
 import { headIndex, headLayers } from './head.js';
@@ -53,6 +53,12 @@ export function lora(): Strategy<LoraOptions> {
     options: loraOptionsSchema,
     needsStart: 'required',
     async run(ctx, options) {
+      // Checked before training, not when the adapter is saved: the base is named by its checkpoint's sha-256.
+      if (ctx.from && ctx.from.sha256 === undefined)
+        throw new HeadstartError(
+          'USAGE',
+          `strategy lora: --from ${ctx.from.file}: an adapter names its base by a checkpoint's sha-256; import it first (headstart import ${ctx.from.file} --out base.safetensors)`,
+        );
       const start = transferStart(ctx, 'lora', options.head, false);
       const head = headLayers(start.spec, start.head);
       const targets = loraTargets(start.spec, headIndex(start.spec, start.head), options.target);
