@@ -17,6 +17,3 @@ registerStrategy('gradual-unfreeze', gradualUnfreeze, { source });
 registerStrategy('lora', lora, { source });
 
 export * from './base.js';
-export { lora, type LoraOptions } from './lora.js';
-export { loraLayerNames, loraTargets, withLora, withoutLora } from './lora-spec.js';
-export { foldLora, loraWeights } from './lora-weights.js';
