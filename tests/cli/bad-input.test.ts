@@ -480,8 +480,8 @@ describe('unknown names: the message lists what exists', () => {
 
   test('--strategy', async () => {
     expectBadInput(
-      await run([...train, '--strategy', 'lora']),
-      'unknown strategy "lora"; available: continued, frozen-base, full-retrain, gradual-unfreeze, lp-ft, pretrain-finetune',
+      await run([...train, '--strategy', 'dora']),
+      'unknown strategy "dora"; available: continued, frozen-base, full-retrain, gradual-unfreeze, lora, lp-ft, pretrain-finetune',
     );
   });
 

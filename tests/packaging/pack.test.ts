@@ -126,7 +126,15 @@ describe('the packed packages, installed from tarballs into an empty project', (
     };
     expect(result.resolved).toContain(join(project, 'node_modules', '@headstart', 'core'));
     expect(result.engine).toBe('onnx/onnxruntime-node');
-    expect(result.strategies).toEqual(['continued', 'frozen-base', 'full-retrain', 'gradual-unfreeze', 'lp-ft', 'pretrain-finetune']);
+    expect(result.strategies).toEqual([
+      'continued',
+      'frozen-base',
+      'full-retrain',
+      'gradual-unfreeze',
+      'lora',
+      'lp-ft',
+      'pretrain-finetune',
+    ]);
     expect(result.backends).toEqual(['onnx']);
     expect(result.labels).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(result.accuracy).toBeGreaterThanOrEqual(0.93);

@@ -280,6 +280,22 @@ Examples:
     .action(async (file, options) => (await import('./commands/export.js')).exportModel(file, options));
 
   program
+    .command('merge')
+    .description('fold a LoRA adapter checkpoint into its base: a plain checkpoint with the original spec')
+    .argument('<adapter>', 'adapter checkpoint written by --strategy lora (.safetensors)')
+    .option('--base <file>', 'the base checkpoint (default: the path the adapter records); its sha-256 must match')
+    .requiredOption('--out <file>', 'checkpoint to write (.safetensors)')
+    .addHelpText(
+      'after',
+      `
+Example:
+  $ headstart train --strategy lora --from base.safetensors --data mine.csv --out adapter.safetensors
+  $ headstart merge adapter.safetensors --base base.safetensors --out merged.safetensors
+  $ headstart export merged.safetensors --format onnx --out merged.onnx`,
+    )
+    .action(async (file, options) => (await import('./commands/merge.js')).merge(file, options));
+
+  program
     .command('plugins')
     .description('list strategies, backends and data loaders, where they come from, and plugins that failed to load')
     .option('--json', 'print as JSON')

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Backend, Model } from './backend.js';
-import type { CheckpointManifest, Preprocessing, ProvenanceEntry, TrainingState } from './checkpoint/manifest.js';
+import type { AdapterRecord, CheckpointManifest, Preprocessing, ProvenanceEntry, TrainingState } from './checkpoint/manifest.js';
 import type { Dataset, Label } from './data/dataset.js';
 import type { Rng } from './rng.js';
 import type { ModelSpec } from './spec/model-spec.js';
@@ -83,6 +83,11 @@ export interface StrategyResult {
    * on a tiny set): recorded in provenance as `defaults`, so nothing depends on the data silently.
    */
   defaults?: Record<string, unknown> | undefined;
+  /**
+   * Save an adapter-only checkpoint (LoRA): only the parameters in `saved`, and a manifest naming
+   * the base (`ctx.from`, which must be a checkpoint) by sha-256 with the adapter's settings.
+   */
+  adapter?: { saved: string[]; record: Omit<AdapterRecord, 'base'> } | undefined;
 }
 
 /**

@@ -3,6 +3,7 @@ import { continued } from './continued.js';
 import { frozenBase } from './frozen-base.js';
 import { fullRetrain } from './full-retrain.js';
 import { gradualUnfreeze } from './gradual-unfreeze.js';
+import { lora } from './lora.js';
 import { lpFt } from './lp-ft.js';
 import { pretrainFinetune } from './pretrain-finetune.js';
 
@@ -13,6 +14,7 @@ registerStrategy('continued', continued, { source });
 registerStrategy('lp-ft', lpFt, { source });
 registerStrategy('pretrain-finetune', pretrainFinetune, { source });
 registerStrategy('gradual-unfreeze', gradualUnfreeze, { source });
+registerStrategy('lora', lora, { source });
 
 export * from './base.js';
 export { train } from './train/train.js';

@@ -1,4 +1,4 @@
-import { checkOutput, getRegistry, readCheckpoint } from '@headstart/core';
+import { checkOutput, getRegistry, readWithBase } from '@headstart/core';
 import { CliError } from '../cli-error.js';
 import { findExporter } from '../model-formats.js';
 import { createReporter } from '../output/reporter.js';
@@ -12,7 +12,7 @@ export async function exportModel(file: string, flags: { format: string; out: st
   await checkOutput({ flag: '--out', path: flags.out }, [{ flag: 'the checkpoint', path: file }]);
   const reporter = createReporter({ json: false });
   (await loadPlugins()).warnings.forEach((w) => reporter.warn(w));
-  const checkpoint = await readCheckpoint(file);
+  const checkpoint = await readWithBase(file);
   const { backend, format } = await findExporter(flags.format);
   // Every file the format writes (tfjs: model.json and weights.bin), not only --out, must not be the checkpoint.
   for (const written of format.exportFiles?.(flags.out) ?? []) {

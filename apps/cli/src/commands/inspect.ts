@@ -40,6 +40,11 @@ export async function inspect(file: string, flags: { json?: boolean | undefined 
     ...(manifest.labels && outputsLogits(manifest.spec)
       ? ['outputs: logits (the model ends in a linear layer); predict and evaluate apply a softmax to give probabilities']
       : []),
+    ...(manifest.adapter
+      ? [
+          `adapter: LoRA rank ${manifest.adapter.rank}, alpha ${manifest.adapter.alpha} on ${manifest.adapter.targets.join(', ')}; only these tensors are in the file, the rest are read from the base ${manifest.adapter.base.file} (sha256 ${manifest.adapter.base.sha256.slice(0, 12)}…)`,
+        ]
+      : []),
     `preprocessing: ${describePreprocessing(manifest.preprocessing)}`,
     `training: ${manifest.training ? (manifest.training.complete ? 'complete' : `interrupted at epoch ${manifest.training.epoch + 1}, step ${manifest.training.step}`) : '(none)'}`,
     '',

@@ -93,7 +93,7 @@ export function strategyOptions(
   if (flags.freeze !== undefined) options.freeze = flags.freeze;
   const fromFlags = new Set(Object.keys(options));
   const set = new Set<string>();
-  for (const pair of flags.set ?? []) {
+  for (const pair of (flags.set ?? []).flatMap(splitPairs)) {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new CliError(`--set ${pair}: expected key=value`);
     const key = pair.slice(0, eq).trim();
@@ -104,6 +104,19 @@ export function strategyOptions(
     options[key] = pair.slice(eq + 1).trim();
   }
   return options;
+}
+
+/**
+ * `rank=8,alpha=16,target=enc*,dec1` → `rank=8`, `alpha=16`, `target=enc*,dec1`: one `--set` may
+ * give several options; a piece without `=` belongs to the list value before it (`freeze=a,b`).
+ */
+function splitPairs(text: string): string[] {
+  const pairs: string[] = [];
+  for (const piece of text.split(',')) {
+    if (piece.includes('=') || pairs.length === 0) pairs.push(piece);
+    else pairs[pairs.length - 1] += `,${piece}`;
+  }
+  return pairs;
 }
 
 /** `batchSize` → `batch-size`: the flag that sets an option. */

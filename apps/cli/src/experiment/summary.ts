@@ -24,6 +24,7 @@ const DESCRIPTIONS: Record<string, string> = {
   continued: 'fine-tuning all of its weights',
   'lp-ft': 'probing a new head first, then fine-tuning everything',
   'gradual-unfreeze': 'unfreezing it layer by layer',
+  lora: 'training low-rank adapters (LoRA) and a new head on the frozen network',
   'pretrain-finetune': 'pre-training without labels (a denoising autoencoder) and then fine-tuning',
 };
 

@@ -98,7 +98,7 @@ export async function readCheckpoint(file: string): Promise<Checkpoint> {
   const decoded = decodeSafetensors(bytes, file);
   const manifest = manifestOf(decoded.header, file);
   if (sha256(decoded.data) !== manifest.dataSha256) throw new CheckpointError(file, 'tensor data is corrupted (sha-256 mismatch)');
-  checkTensorsMatchSpec(file, manifest.spec, decoded.header.entries);
+  checkTensorsMatchSpec(file, manifest.spec, decoded.header.entries, manifest.adapter !== undefined);
   checkHeaderSha256(decoded.header, file);
   const parameters = new Set(parameterShapes(manifest.spec).map((p) => p.name));
   const weights: NamedTensors = new Map();
@@ -123,7 +123,7 @@ export async function readManifest(file: string): Promise<CheckpointOverview> {
     const headerBytes = await readAt(handle, HEADER_LENGTH_BYTES, headerLength);
     const header = parseHeader(headerBytes, size - HEADER_LENGTH_BYTES - headerLength, file);
     const manifest = manifestOf(header, file);
-    checkTensorsMatchSpec(file, manifest.spec, header.entries);
+    checkTensorsMatchSpec(file, manifest.spec, header.entries, manifest.adapter !== undefined);
     checkHeaderSha256(header, file);
     const tensors = header.entries.map((e) => ({ name: e.name, shape: e.shape, dtype: e.dtype, bytes: e.end - e.begin }));
     return { file, manifest, tensors };
@@ -140,6 +140,7 @@ function encodeCheckpoint(file: string, content: CheckpointContent): Buffer {
       file,
       content.manifest.spec,
       [...content.weights].map(([name, t]) => ({ name, shape: t.shape })),
+      content.manifest.adapter !== undefined,
     );
     const bytes = new Set(
       parameterShapes(content.manifest.spec)
@@ -161,7 +162,7 @@ function encodeCheckpoint(file: string, content: CheckpointContent): Buffer {
 
 function completeManifest(manifest: CheckpointContent['manifest'], dataSha256: string): CheckpointManifest {
   // Field by field, so stray fields of a manifest read earlier (an old version, an old hash) never leak in.
-  const { spec, labels, featureNames, preprocessing, tokenizer, training, provenance } = manifest;
+  const { spec, labels, featureNames, preprocessing, tokenizer, training, provenance, adapter } = manifest;
   return {
     format: 'headstart',
     version: CHECKPOINT_FORMAT_VERSION,
@@ -173,6 +174,7 @@ function completeManifest(manifest: CheckpointContent['manifest'], dataSha256: s
     training,
     provenance,
     dataSha256,
+    ...(adapter ? { adapter } : {}),
   };
 }
 

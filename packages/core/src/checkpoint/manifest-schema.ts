@@ -120,6 +120,15 @@ export const checkpointManifestSchema = z.object({
   training: trainingStateSchema.optional(),
   provenance: z.array(provenanceEntrySchema),
   dataSha256: sha256Hex,
+  adapter: z
+    .object({
+      kind: z.literal('lora'),
+      base: z.object({ file: z.string().min(1), sha256: sha256Hex }),
+      rank: z.number().int().positive(),
+      alpha: z.number().positive(),
+      targets: z.array(z.string()).min(1),
+    })
+    .optional(),
 });
 
 /**

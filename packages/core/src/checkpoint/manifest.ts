@@ -124,4 +124,21 @@ export interface CheckpointManifest {
   provenance: ProvenanceEntry[];
   /** sha-256 (hex) of the tensor data section, checked on every load. */
   dataSha256: string;
+  /**
+   * Set on an adapter-only checkpoint (LoRA): the file holds only the parameters that are not the
+   * base's (adapters, head); the rest are read from the base it names, whose sha-256 must match.
+   */
+  adapter?: AdapterRecord | undefined;
+}
+
+/** What an adapter-only checkpoint records about its adapters and the base they were trained on. */
+export interface AdapterRecord {
+  /** The method (`lora`). */
+  kind: 'lora';
+  /** The base checkpoint: its path as given to `--from`, and the sha-256 (hex) of the whole file. */
+  base: { file: string; sha256: string };
+  rank: number;
+  alpha: number;
+  /** The layers that carry adapters. */
+  targets: string[];
 }

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import type { Backend } from '../backend.js';
 import { readCheckpoint, writeCheckpoint, type CheckpointContent } from '../checkpoint/index.js';
-import type { Preprocessing, ProvenanceEntry } from '../checkpoint/manifest.js';
+import type { AdapterRecord, Preprocessing, ProvenanceEntry } from '../checkpoint/manifest.js';
 import { HeadstartError, PluginError } from '../errors.js';
 import { createRng } from '../rng.js';
 import type { ModelSpec } from '../spec/model-spec.js';
@@ -219,8 +219,11 @@ async function train(run: AnyRun, parsed: Record<string, unknown>): Promise<Trai
   entry.metrics = numericMetrics(result.metrics);
   if (result.defaults) entry.defaults = result.defaults;
   const provenance = [...history, entry];
-  const manifest = finalManifest(run, result, provenance, { stage, rng: rng.state(), ...done });
-  const weights = finiteWeights(await result.model.getWeights());
+  // In memory there is no file to name as the base, so the model keeps every weight and no adapter record.
+  const adapter = run.out && result.adapter ? result.adapter : undefined;
+  const manifest = finalManifest(run, result, provenance, { stage, rng: rng.state(), ...done }, adapter);
+  const all = finiteWeights(await result.model.getWeights());
+  const weights = adapter ? new Map([...all].filter(([name]) => adapter.saved.includes(name))) : all;
   const checkpoint = run.out ? await saveFinal(run.out, manifest, weights, run.emit) : { file: '', sha256: '' };
   run.emit({ type: 'run-end', metrics: result.metrics, seconds: (Date.now() - started) / 1000 });
   return { result, checkpoint, provenance, manifest };
@@ -306,7 +309,9 @@ function finalManifest(
   result: StrategyResult,
   provenance: ProvenanceEntry[],
   at: { stage: number; rng: number[]; epoch: number; step: number },
+  adapterResult: StrategyResult['adapter'],
 ): TrainedManifest {
+  const adapter = adapterResult && adapterOf(run, adapterResult);
   return {
     spec: result.model.spec,
     labels: result.labels,
@@ -314,6 +319,7 @@ function finalManifest(
     preprocessing: run.preprocessing,
     training: { ...at, cursor: 0, seed: run.seed, complete: true, trainable: result.trainable },
     provenance,
+    ...(adapter ? { adapter } : {}),
   };
 }
 
@@ -329,6 +335,16 @@ async function saveFinal(
   const { stage, epoch, step } = manifest.training!;
   emit({ type: 'checkpoint', file: out, stage, epoch, step, complete: true });
   return { file: out, sha256 };
+}
+
+/** The adapter record of an adapter-only checkpoint: the strategy's settings and the base it started from. */
+function adapterOf(run: TrainingJob, adapter: NonNullable<StrategyResult['adapter']>): AdapterRecord {
+  if (run.from?.sha256 === undefined)
+    throw new HeadstartError(
+      'USAGE',
+      `strategy ${run.strategy.name}: an adapter names its base by sha-256: --from must be a headstart checkpoint`,
+    );
+  return { ...adapter.record, base: { file: run.from.file, sha256: run.from.sha256 } };
 }
 
 /** Weights fit to save. @throws DivergedError naming the first parameter with a NaN or infinite value. */

@@ -5,7 +5,7 @@ import {
   evaluateClassifier,
   evaluateClassifierStream,
   HeadstartError,
-  readCheckpoint,
+  readWithBase,
   writeCheckpoint,
   type Backend,
   type Dataset,
@@ -116,11 +116,12 @@ export function trainedModel(model: Model, manifest: TrainedManifest, where = 't
 
 /**
  * A checkpoint (`headstart train --out`, or {@link TrainedModel.save}) as a {@link TrainedModel} on
- * `backend`: verified as `readCheckpoint` verifies it.
+ * `backend`: verified as `readCheckpoint` verifies it. An adapter-only checkpoint is read with its base
+ * (`readWithBase`); the model holds every weight, so saving it writes a self-contained checkpoint.
  */
 export async function loadTrained(file: string, options: { backend: Backend }): Promise<TrainedModel> {
-  const { manifest: full, weights } = await readCheckpoint(file);
-  const { format: _format, version: _version, dataSha256: _sha, ...manifest } = full;
+  const { manifest: full, weights } = await readWithBase(file);
+  const { format: _format, version: _version, dataSha256: _sha, adapter: _adapter, ...manifest } = full;
   if (!manifest.labels) throw new HeadstartError('BAD_INPUT', `${file}: the checkpoint has no label map; it is not a classifier`);
   const model = await options.backend.createModel(manifest.spec, weights);
   return trainedModel(model, manifest, file);
