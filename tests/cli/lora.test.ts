@@ -141,6 +141,25 @@ describe('headstart train --strategy lora', () => {
     expect(await readFile(base)).toEqual(bytes);
   });
 
+  test('train refuses to write over the base a --from adapter records, in one line, leaving it as it was', async () => {
+    const bytes = await readFile(base);
+    const run = await runCli(['train', '--strategy', 'continued', '--from', adapter, '--data', few, '--epochs', '1', '--out', base]);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toContain('the base the --from adapter records');
+    expect(await readFile(base)).toEqual(bytes);
+  });
+
+  test('lora --from an adapter is refused before training, in one line saying to merge it first', async () => {
+    const out = join(dir, 'stacked.safetensors');
+    const run = await runCli(['train', '--strategy', 'lora', '--from', adapter, '--data', few, '--set', 'target=enc1', '--out', out]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `headstart: strategy lora: --from ${adapter} is a LoRA adapter; merge it into its base first (headstart merge ${adapter} --out merged.safetensors) and start from that\n`,
+    );
+    await expect(stat(out)).rejects.toThrow();
+  });
+
   test('a model file that is not a checkpoint is refused before training, in one line', async () => {
     const onnx = join(ROOT, 'tests', 'fixtures', 'torch', 'mini-resnet.bn.opset17.onnx');
     const run = await runCli([

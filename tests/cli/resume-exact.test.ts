@@ -170,6 +170,40 @@ test('--resume refuses a resumable checkpoint written by a different run', async
   );
 });
 
+test('--resume refuses another --from: the weights it started from, named by sha-256, are part of the run', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'headstart-otherfrom-'));
+  const base = async (seed: string): Promise<string> => {
+    const file = join(dir, `base-${seed}.safetensors`);
+    const made = await runCli(['train', '--strategy', 'full-retrain', ...digits, '--epochs', '1', '--seed', seed, '--out', file]);
+    expect(made.code, made.stderr).toBe(0);
+    return file;
+  };
+  const [first, second] = [await base('1'), await base('2')];
+  const out = join(dir, 'm.safetensors');
+  const args = (from: string) => [
+    'train',
+    '--strategy',
+    'continued',
+    '--from',
+    from,
+    ...digits,
+    '--epochs',
+    '3',
+    '--lr',
+    '0.001',
+    '--out',
+    out,
+    '--json',
+  ];
+  expect((await runUntil(args(first), (e) => e.type === 'epoch-end', 'SIGINT')).code).toBe(130);
+  const other = await runCli([...args(second), '--resume']);
+  expect(other.code).toBe(2);
+  const [shaFirst, shaSecond] = [(await readCheckpoint(first)).sha256, (await readCheckpoint(second)).sha256];
+  expect(other.stderr).toBe(
+    `headstart: --resume: ${resumePath(out)} belongs to another run (its starting checkpoint (--from) "${shaFirst.slice(0, 56)}..., this run's "${shaSecond.slice(0, 56)}...); resume with the same flags and data, or delete it to start over\n`,
+  );
+});
+
 test('--resume refuses to continue the saved training state on another model', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'headstart-othermodel-'));
   const spec = (activation: string): string =>

@@ -76,7 +76,7 @@ export function withLora(spec: ModelSpec, targets: readonly string[], rank: numb
     if (clash)
       throw new HeadstartError('USAGE', `strategy lora: the model already has a layer "${clash}", a name LoRA needs for "${layer.name}"`);
     layers.push(
-      { ...layer, activation: 'linear' },
+      { ...layer, ...(inputs ? { inputs } : {}), activation: 'linear' },
       ...block(
         layer,
         names,

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { createTfjsBackend } from '@headstart/backend-tfjs';
-import { createRng, initializeWeights, readCheckpoint, readManifest, runTraining } from '@headstart/core';
+import { createRng, initializeWeights, readCheckpoint, nodeInputs, readManifest, runTraining, validateSpec } from '@headstart/core';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { digitsTransfer, runOf, type DigitsTransfer } from './__fixtures__/digits-transfer.js';
 import { miniResnet } from './__fixtures__/graph-specs.js';
@@ -66,5 +66,28 @@ describe('LoRA on a conv graph', () => {
     const base = await (await backend.createModel(spec, plain)).predict(x, 4);
     expect(Math.max(...a.map((v, i) => Math.abs(v - b[i]!)))).toBeLessThan(1e-5);
     expect(Math.max(...a.map((v, i) => Math.abs(v - base[i]!)))).toBeGreaterThan(1e-3);
+  });
+});
+
+describe('withLora on a graph whose layers name their inputs', () => {
+  test('a target that takes another target reads that target’s adapted output, not its pre-activation', () => {
+    const spec = validateSpec({
+      inputShape: [4],
+      layers: [
+        { type: 'dense', name: 'enc1', units: 3, activation: 'relu' },
+        { type: 'dense', name: 'side', inputs: ['enc1'], units: 3 },
+        { type: 'dense', name: 'enc2', inputs: ['enc1'], units: 3, activation: 'relu' },
+        { type: 'add', name: 'sum', inputs: ['side', 'enc2'] },
+        { type: 'dense', name: 'head', units: 2, activation: 'softmax' },
+      ],
+    });
+    const adapted = withLora(spec, ['enc1', 'enc2'], 2);
+    const inputsOf = (name: string) =>
+      nodeInputs(
+        adapted,
+        adapted.layers.findIndex((l) => l.name === name),
+      );
+    expect(inputsOf('enc2')).toEqual(['enc1__lora_out']);
+    expect(inputsOf('side')).toEqual(['enc1__lora_out']);
   });
 });

@@ -54,7 +54,13 @@ export function lora(): Strategy<LoraOptions> {
     needsStart: 'required',
     async run(ctx, options) {
       // Checked before training, not when the adapter is saved: the base is named by its checkpoint's sha-256.
-      if (ctx.from && ctx.from.sha256 === undefined)
+      if (ctx.from?.manifest?.adapter)
+        throw new HeadstartError(
+          'USAGE',
+          `strategy lora: --from ${ctx.from.file} is a LoRA adapter; merge it into its base first (headstart merge ${ctx.from.file} --out merged.safetensors) and start from that`,
+        );
+      // A dry run's later pipeline stage starts from a model in memory, with no file to name.
+      if (ctx.from && ctx.from.sha256 === undefined && !ctx.dryRun)
         throw new HeadstartError(
           'USAGE',
           `strategy lora: --from ${ctx.from.file}: an adapter names its base by a checkpoint's sha-256; import it first (headstart import ${ctx.from.file} --out base.safetensors)`,
@@ -80,7 +86,11 @@ export function lora(): Strategy<LoraOptions> {
       });
       const model = await ctx.createModel(spec, weights);
       const result = await ctx.fit(model, phasePlan(ctx, { ...options, epochs }, { phase: 'lora', trainable }));
-      const saved = [...targets.flatMap((t) => [`${loraLayerNames(t).scale}.kernel`]), ...trainable];
+      // The head's every tensor, statistics included: a head batch norm's running statistics change as it trains.
+      const headTensors = inferShapes(spec)
+        .filter((node) => head.includes(node.layer.name))
+        .flatMap((node) => node.parameters.map((p) => p.name));
+      const saved = [...new Set([...targets.map((t) => `${loraLayerNames(t).scale}.kernel`), ...trainable, ...headTensors])];
       return {
         model,
         labels: start.labels,

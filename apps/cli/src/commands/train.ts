@@ -10,6 +10,7 @@ import { interruptSignal } from '../interrupt.js';
 import { loadStartingPoint } from '../start-point.js';
 import { chooseSpec } from '../read-spec.js';
 import { parseCheckpointEvery } from '../checkpoint-every.js';
+import { recordedBase } from '../adapter-base.js';
 import { flagPaths } from '../flag-paths.js';
 
 /** Flags of `headstart train`. */
@@ -35,7 +36,10 @@ export interface TrainFlags extends DataFlags {
 /** `headstart train`: one strategy, one checkpoint. */
 export async function train(flags: TrainFlags): Promise<void> {
   const reporter = createReporter(flags);
-  const inputs = flagPaths({ '--data': flags.data, '--val': flags.val, '--unlabeled': flags.unlabeled, '--from': flags.from });
+  const inputs = [
+    ...flagPaths({ '--data': flags.data, '--val': flags.val, '--unlabeled': flags.unlabeled, '--from': flags.from }),
+    ...(await recordedBase(flags.from)),
+  ];
   if (!flags.dryRun) await checkTrainingOutput({ flag: '--out', path: flags.out }, { resume: flags.resume, inputs });
   const plugins = await loadPlugins();
   plugins.warnings.forEach((w) => reporter.warn(w));

@@ -36,6 +36,8 @@ export function checkSameRun(resume: Checkpoint, run: RunIdentity): void {
     ['labels', saved.labels, run.labels],
     ['preprocessing', saved.preprocessing, run.preprocessing],
     ['augmentation', entry?.augment, run.entry.augment],
+    // The starting checkpoint, by sha-256: another (or a changed) --from would train on other weights, and an adapter would name the wrong base.
+    ['starting checkpoint (--from)', entry?.parent, run.entry.parent],
   ];
   for (const [what, before, now] of differences) {
     if (JSON.stringify(before) !== JSON.stringify(now)) refuse(resume.file, difference(what, before, now));

@@ -1,0 +1,14 @@
+import { readManifest, type FlagPath } from '@headstart/core';
+
+/**
+ * The base a `--from` LoRA adapter records, as an input an output must not replace (replacing it
+ * would leave the adapter unreadable). Nothing for any other file: reading it fails later, with its own message.
+ */
+export async function recordedBase(from: string | undefined): Promise<FlagPath[]> {
+  if (from === undefined || !from.endsWith('.safetensors')) return [];
+  const base = await readManifest(from).then(
+    (overview) => overview.manifest.adapter?.base.file,
+    () => undefined,
+  );
+  return base === undefined ? [] : [{ flag: `the base the --from adapter records`, path: base }];
+}
