@@ -160,6 +160,62 @@ describe('headstart train --strategy lora', () => {
     await expect(stat(out)).rejects.toThrow();
   });
 
+  test('a head with batch norm: the adapter file keeps the statistics it trained, so it evaluates as it trained', async () => {
+    const spec = join(dir, 'bn-head.json');
+    await writeFile(
+      spec,
+      JSON.stringify({
+        inputShape: [64],
+        layers: [
+          { type: 'dense', name: 'enc1', units: 32, activation: 'relu' },
+          { type: 'dense', name: 'enc2', units: 32, activation: 'linear' },
+          { type: 'batchNorm', name: 'hbn' },
+          { type: 'dense', name: 'head', units: 5, activation: 'softmax' },
+        ],
+      }),
+    );
+    const bnBase = join(dir, 'bn-base.safetensors');
+    const source = join(dir, 'source.csv');
+    const made = await runCli([
+      'train',
+      '--strategy',
+      'full-retrain',
+      '--model',
+      spec,
+      '--data',
+      source,
+      '--scale',
+      '16',
+      '--epochs',
+      '2',
+      '--out',
+      bnBase,
+    ]);
+    expect(made.code, made.stderr).toBe(0);
+    const bnAdapter = join(dir, 'bn-adapter.safetensors');
+    const trained = await runCli([
+      'train',
+      '--strategy',
+      'lora',
+      '--from',
+      bnBase,
+      '--head',
+      'hbn',
+      '--data',
+      few,
+      '--epochs',
+      '3',
+      '--out',
+      bnAdapter,
+    ]);
+    expect(trained.code, trained.stderr).toBe(0);
+    const { tensors } = await readManifest(bnAdapter);
+    const names = tensors.map((t) => t.name);
+    expect(names).toEqual(expect.arrayContaining(['hbn.movingMean', 'hbn.movingVariance']));
+    const moved = (await readCheckpoint(bnAdapter)).weights.get('hbn.movingMean')!.data;
+    expect([...moved]).not.toEqual([...(await readCheckpoint(bnBase)).weights.get('hbn.movingMean')!.data]);
+  });
+
   test('a model file that is not a checkpoint is refused before training, in one line', async () => {
     const onnx = join(ROOT, 'tests', 'fixtures', 'torch', 'mini-resnet.bn.opset17.onnx');
     const run = await runCli([
