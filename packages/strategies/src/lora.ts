@@ -8,19 +8,8 @@ import { trainableParameters } from './parameter-sets.js';
 import { phasePlan } from './phase-plan.js';
 import { defaultEpochs, defaultsOf, describeEpochs } from './small-data.js';
 import { transferStart } from './start-model.js';
+import { globList } from './transfer-options.js';
 import { VERSION } from './version.js';
-
-/** `a,b` from `--set target=a,b`. */
-const globList = z.preprocess(
-  (v) =>
-    typeof v === 'string'
-      ? v
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean)
-      : v,
-  z.array(z.string().min(1)),
-);
 
 /** Options of `lora`; PEFT's usual rank 8 and alpha 16. */
 const loraOptionsSchema = trainingOptionsSchema.extend({

@@ -2,8 +2,8 @@ import { booleanOption, trainingOptionsSchema } from '@headstart/core';
 import { z } from 'zod';
 import { classifierLossShape } from './classifier-loss.js';
 
-/** `a,b` from `--set freeze=a,b`, or the list `--freeze` gives. */
-const globList = z.preprocess(
+/** `a,b` from `--set freeze=a,b` (or `target=a,b`), or the list `--freeze` gives. */
+export const globList = z.preprocess(
   (v) =>
     typeof v === 'string'
       ? v
