@@ -1,5 +1,6 @@
-import { isUserError, validateSpec, type Backend, type ModelSpec } from '@headstart/core';
+import { validateSpec, type Backend, type ModelSpec } from '@headstart/core';
 import { ConformanceFailure } from '../conformance-failure.js';
+import { fixtureRefusal } from './fixture-refusal.js';
 
 /** A residual block: the smallest graph model (a layer taking other than the one before it, and a merge). */
 const SMALLEST_GRAPH: ModelSpec = validateSpec({
@@ -11,8 +12,6 @@ const SMALLEST_GRAPH: ModelSpec = validateSpec({
   ],
 });
 
-const refusals = new WeakMap<Backend, Promise<string | undefined>>();
-
 /**
  * Whether `backend` runs chains of layers only: the one line it refuses the smallest graph model
  * with, or undefined when it creates graph models (every graph check then runs). Asked once per backend.
@@ -20,30 +19,10 @@ const refusals = new WeakMap<Backend, Promise<string | undefined>>();
  * makes the spec a graph (core's `requireChain` gives the right one): a chain-only backend must say
  * so, not crash, and graph checks must not pass by skipping after a crash.
  */
-export function graphRefusal(backend: Backend): Promise<string | undefined> {
-  let refusal = refusals.get(backend);
-  if (!refusal) {
-    refusal = refusalOf(backend);
-    refusals.set(backend, refusal);
-  }
-  return refusal;
-}
-
-async function refusalOf(backend: Backend): Promise<string | undefined> {
-  try {
-    (await backend.createModel(SMALLEST_GRAPH, undefined, { seed: 7 })).dispose();
-    return undefined;
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    if (!isUserError(error))
-      throw new ConformanceFailure(
-        `createModel of a graph model threw an unexpected error (not a user error, so the CLI shows a stack): ${message}`,
-      );
-    if (message.includes('\n') || !message.includes('"res1"'))
-      throw new ConformanceFailure(`the refusal of a graph model should be one line naming layer "res1", got: ${JSON.stringify(message)}`);
-    return message;
-  }
-}
+export const graphRefusal = fixtureRefusal(SMALLEST_GRAPH, 'a graph model', (message) => {
+  if (message.includes('\n') || !message.includes('"res1"'))
+    throw new ConformanceFailure(`the refusal of a graph model should be one line naming layer "res1", got: ${JSON.stringify(message)}`);
+});
 
 /** The skip of a graph check on a backend that refuses graph models, with its refusal. */
 export async function skipUnlessGraphs(backend: Backend): Promise<{ skipped: string } | undefined> {
