@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import type { Backend } from '../backend.js';
-import { readCheckpoint, writeCheckpoint, type CheckpointContent } from '../checkpoint/index.js';
+import { baseRecordFor, readCheckpoint, writeCheckpoint, type CheckpointContent } from '../checkpoint/index.js';
 import type { AdapterRecord, Preprocessing, ProvenanceEntry } from '../checkpoint/manifest.js';
 import { HeadstartError, PluginError } from '../errors.js';
 import { createRng } from '../rng.js';
@@ -305,7 +305,7 @@ async function saveSnapshot(run: TrainingRun, snapshot: FitSnapshot, provenance:
 
 /** The manifest of a finished run's checkpoint. */
 function finalManifest(
-  run: TrainingJob,
+  run: AnyRun,
   result: StrategyResult,
   provenance: ProvenanceEntry[],
   at: { stage: number; rng: number[]; epoch: number; step: number },
@@ -338,13 +338,13 @@ async function saveFinal(
 }
 
 /** The adapter record of an adapter-only checkpoint: the strategy's settings and the base it started from. */
-function adapterOf(run: TrainingJob, adapter: NonNullable<StrategyResult['adapter']>): AdapterRecord {
+function adapterOf(run: AnyRun, adapter: NonNullable<StrategyResult['adapter']>): AdapterRecord {
   if (run.from?.sha256 === undefined)
     throw new HeadstartError(
       'USAGE',
       `strategy ${run.strategy.name}: an adapter names its base by sha-256: --from must be a headstart checkpoint`,
     );
-  return { ...adapter.record, base: { file: run.from.file, sha256: run.from.sha256 } };
+  return { ...adapter.record, base: { file: run.out ? baseRecordFor(run.out, run.from.file) : run.from.file, sha256: run.from.sha256 } };
 }
 
 /** Weights fit to save. @throws DivergedError naming the first parameter with a NaN or infinite value. */
