@@ -18,6 +18,7 @@ const torch = JSON.parse(readFileSync(FIXTURE, 'utf8')) as {
   attention_mask: number[];
   token_labels: number[];
   loss: number;
+  gradients: Record<string, Tensor>;
   adam: { lr: number; steps: { loss: number; weights_after: Record<string, Tensor> }[]; loss_after: number };
 };
 
@@ -60,6 +61,22 @@ describe('masked-language modelling against PyTorch (tests/fixtures/torch/tiny-m
         }
       }
       expect(Math.abs((await trainer.evaluate(batch)).lossSum / batch.size - torch.adam.loss_after)).toBeLessThan(1e-5);
+    } finally {
+      trainer.dispose();
+      model.dispose();
+    }
+  });
+
+  it('moves each weight by PyTorch’s gradient in one SGD step of lr 1 (within 1e-5)', async () => {
+    const model = await createOnnxBackend().createModel(validateSpec(torch.spec), tensors(torch.weights));
+    const trainer = model.trainer({ ...options, groups: [{ name: 'all', params: names, lr: 1 }], optimizer: { type: 'sgd' } });
+    try {
+      await trainer.step(batch);
+      const weights = await model.getWeights();
+      for (const [name, gradient] of tensors(torch.gradients)) {
+        const moved = Float32Array.from(torch.weights[name]!.data, (w, i) => w - weights.get(name)!.data[i]!);
+        expect(largestDifference(moved, gradient.data), `gradient of ${name}`).toBeLessThan(1e-5);
+      }
     } finally {
       trainer.dispose();
       model.dispose();
