@@ -150,6 +150,12 @@ export interface Batch {
    * (softmax ignores a shift per row); every value must be finite.
    */
   teacher?: Float32Array | undefined;
+  /**
+   * `size × tokens` target ids for `tokenCrossEntropy` (masked-language modelling): the vocabulary id
+   * a position's output should predict, or `IGNORE_TOKEN` (−100, PyTorch's `ignore_index`) where
+   * the position does not count. `maskTokens` (core) makes them with the masked input ids.
+   */
+  tokenLabels?: Int32Array | undefined;
 }
 
 /** What one optimisation step reports. */
@@ -187,8 +193,12 @@ export interface ParameterGroup {
 /**
  * Loss functions a backend must support. `softmaxCrossEntropy` expects the model to end in a softmax
  * activation and computes the loss from the logits before it (numerically stable).
+ * `tokenCrossEntropy` is masked-language modelling's: the model outputs `[tokens, vocab]` (a dense
+ * per token ending in softmax over the vocabulary) and the loss is the cross-entropy of
+ * {@link Batch.tokenLabels} averaged over the positions that count (PyTorch's `cross_entropy` with
+ * `ignore_index=-100`, reduction mean); a batch with no such position has loss 0.
  */
-export type LossKind = 'softmaxCrossEntropy' | 'mse';
+export type LossKind = 'softmaxCrossEntropy' | 'mse' | 'tokenCrossEntropy';
 
 /**
  * Options of the `softmaxCrossEntropy` loss, with PyTorch's `CrossEntropyLoss` semantics (see

@@ -45,6 +45,8 @@ export * from './train/batch-transform.js';
 export * from './train/teacher.js';
 export { batchOrder, makeBatch } from './data/batches.js';
 export { makeTokenBatch, type TokenBatch } from './data/token-batches.js';
+export * from './data/mask-tokens.js';
+export { IGNORE_TOKEN } from './backend-kit/token-targets.js';
 export { tokenDatasetDigest } from './data/dataset-digest.js';
 export * from './run/run-training.js';
 export { readStartingPoint } from './run/checkpoint-start.js';

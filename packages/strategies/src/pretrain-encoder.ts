@@ -78,7 +78,7 @@ function fitted(sampleShape: number[], inputShape: number[]): number[] {
  * or fresh seeded ones, overlaid when resuming a pre-training phase with what the checkpoint holds
  * of the encoder — after a greedy phase it is the only place the layers pre-trained before it live.
  */
-function startingEncoder(ctx: StrategyContext, encoder: ModelSpec, resumingPretraining: boolean): NamedTensors {
+export function startingEncoder(ctx: StrategyContext, encoder: ModelSpec, resumingPretraining: boolean): NamedTensors {
   const fresh = initializeWeights(encoder, ctx.rng.fork());
   const start = ctx.from ? new Map([...fresh, ...weightsFor(encoder, ctx.from.weights)]) : fresh;
   return resumingPretraining && ctx.resume ? new Map([...start, ...weightsFor(encoder, ctx.resume.weights)]) : start;

@@ -15,7 +15,7 @@ import { emitForward } from './forward.js';
 import { GraphBuilder } from './graph-builder.js';
 import { IO, needsSoftmax } from './inference-graph.js';
 import type { BatchStatistics, LayerContext } from './layers/layer-context.js';
-import { emitLoss } from './losses.js';
+import { emitLoss, targetWidth } from './losses.js';
 import { declareModelInputs } from './model-inputs.js';
 import type { ModelProto } from '../onnx/onnx-proto.js';
 import { OptimizerEmitter, optimizerSlots } from './optimizer-update.js';
@@ -96,7 +96,7 @@ export function buildTrainGraph(options: TrainGraphOptions): TrainGraph {
   const params = shapesIn(spec, options.params, 'onnx');
   const stored = new Map(params.map((p) => [p.name, p.shape]));
   const x = declareModelInputs(b, spec);
-  const target = b.input(IO.target, ['N', sizeOf(outputShape(spec))]);
+  const target = b.input(IO.target, ['N', targetWidth(options.loss, outputShape(spec))]);
   const distils = options.lossOptions?.distillation !== undefined;
   const teacher = distils ? b.input(IO.teacher, ['N', sizeOf(outputShape(spec))]) : undefined;
   const masks = maskInputs(spec);
@@ -113,7 +113,7 @@ export function buildTrainGraph(options: TrainGraphOptions): TrainGraph {
   };
   for (const mask of masks) b.input(mask.input, ['N', ...mask.sampleShape]);
   const forward = emitForward(ctx, spec, x);
-  if (options.loss === 'softmaxCrossEntropy' && !forward.endsInSoftmax) throw needsSoftmax();
+  if (options.loss !== 'mse' && !forward.endsInSoftmax) throw needsSoftmax(options.loss);
   const loss = emitLoss(b, options.loss, forward.output, target, { lossOptions: options.lossOptions, teacher });
   const values = plan.trained.map((p) => ctx.param(p.name));
   const grads = tape.gradients(b, new Map([[forward.output, loss.dOutput]]), values);

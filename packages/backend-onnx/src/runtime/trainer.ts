@@ -1,5 +1,6 @@
 import {
   HeadstartError,
+  outputShape,
   sizeOf,
   type Batch,
   type EvalResult,
@@ -11,7 +12,7 @@ import {
 } from '@headstart/core';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { checkInput, stepLrScale, teacherLogits } from '@headstart/core/backend-kit';
-import { modelInputFeeds, targetData } from './batch-input.js';
+import { modelInputFeeds, targetTensor } from './batch-input.js';
 import { dropoutMask, mixSeeds } from '@headstart/core/backend-kit';
 import { buildEvalGraph, IO } from '../compiler/inference-graph.js';
 import type { ModelParts } from './model-parts.js';
@@ -124,11 +125,7 @@ export class OnnxTrainer implements Trainer {
       ...this.parts.params.feeds(),
       ...modelInputFeeds(ort, this.parts.spec, batch),
       // The cross-entropy alone (no distillation term): evaluation measures the model against the labels.
-      [IO.target]: new ort.Tensor(
-        'float32',
-        targetData(this.options.loss, batch, this.parts.outputSize, undefined, this.options.lossOptions),
-        [batch.size, this.parts.outputSize],
-      ),
+      [IO.target]: targetTensor(ort, this.options.loss, batch, outputShape(this.parts.spec), undefined, this.options.lossOptions),
     };
     const result = await session.run(feeds);
     return { lossSum: (result[IO.lossSum]!.data as Float32Array)[0]!, outputs: result[IO.output]!.data as Float32Array };
@@ -154,12 +151,12 @@ export class OnnxTrainer implements Trainer {
     const { ort } = this.parts.session;
     const { spec, outputSize } = this.parts;
     const inputs = modelInputFeeds(ort, spec, batch);
-    const target = targetData(this.options.loss, batch, outputSize, this.onehot, this.options.lossOptions);
-    if (this.options.loss === 'softmaxCrossEntropy') this.onehot = target;
+    const target = targetTensor(ort, this.options.loss, batch, outputShape(spec), this.onehot, this.options.lossOptions);
+    if (this.options.loss === 'softmaxCrossEntropy') this.onehot = target.data as Float32Array;
     for (const group of this.groups) group.sync(this.parts.params);
     const feeds = this.parts.params.feeds();
     Object.assign(feeds, inputs);
-    feeds[IO.target] = new ort.Tensor('float32', target, [batch.size, outputSize]);
+    feeds[IO.target] = target;
     if (this.graph.distils) feeds[IO.teacher] = new ort.Tensor('float32', teacherLogits(batch, outputSize), [batch.size, outputSize]);
     feeds[TRAIN_IO.step] = this.scalars.step;
     (this.scalars.step.data as Float32Array)[0] = this.state.steps + 1;

@@ -3,6 +3,7 @@
 // headstart, only to implement `Backend`, `Model` and `Trainer`.
 export { opaqueTrainingError, planTraining, type TrainedParameter, type TrainingPlan } from './training-plan.js';
 export { checkLossOptions, crossEntropyTarget, targetClasses, teacherLogits } from './loss-options.js';
+export { IGNORE_TOKEN, tokenLabels, tokenOutputShape } from './token-targets.js';
 export { dropoutMask, mixSeeds } from './dropout-mask.js';
 export { stepLrScale } from './step-options.js';
 export { checkInput, splitFinalSoftmax } from './model-io.js';

@@ -1,6 +1,7 @@
 import type { LayerInput } from './layers.js';
 import { SpecError } from '../errors.js';
 import { validateSpec, type ModelSpec } from './model-spec.js';
+import { specInputs } from './graph-cut.js';
 
 /**
  * The model `train` builds when the user names none: an MLP for flat features, a small CNN for
@@ -53,7 +54,7 @@ export function withHeadUnits(spec: ModelSpec, classes: number): { spec: ModelSp
       ? { ...layer, units: classes, ...(softmaxAfter ? {} : { activation: 'softmax' as const }) }
       : layer,
   );
-  return { spec: validateSpec({ inputShape: spec.inputShape, layers }), head: spec.layers[index]!.name };
+  return { spec: validateSpec({ ...specInputs(spec), layers }), head: spec.layers[index]!.name };
 }
 
 /** Index of the last dense layer: the classifier head by default. */

@@ -32,7 +32,12 @@ export interface FitPlan {
   /** Learning-rate schedule over the whole phase. Default constant. */
   schedule?: LrSchedule | undefined;
   earlyStopping?: EarlyStopping | undefined;
-  /** What the model should output: the class (`labels`, default) or its own input (`inputs`, an autoencoder). */
+  /**
+   * What the model should output: the class (`labels`, default) or its own input (`inputs`, an
+   * autoencoder). Masked-language modelling trains with `trainer.loss: 'tokenCrossEntropy'` on the
+   * batch's `tokenLabels`, which its `transform` (core's `maskingTransform`) writes from the ids; its
+   * batches need no class labels.
+   */
   target?: 'labels' | 'inputs' | undefined;
   /**
    * Corrupt each training batch's inputs (not its targets): a denoising autoencoder's noise.
