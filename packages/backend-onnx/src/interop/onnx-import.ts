@@ -2,6 +2,7 @@ import { HeadstartError, parameterShapes, sizeOf, validateSpec, type ModelSpec, 
 import { readFile } from 'node:fs/promises';
 import { SPEC_METADATA_KEY } from './export-model.js';
 import { mapOnnxGraph, UnmappableNode } from './onnx-graph-mapper.js';
+import { encoderInputs } from './onnx-encoder-inputs.js';
 import { decodeModel, type ModelProto } from '../onnx/onnx-proto.js';
 import { tensorValues } from '../onnx/onnx-tensor.js';
 import { PARAMETER_METADATA_PREFIX } from './opaque-export.js';
@@ -30,7 +31,8 @@ export async function importOnnxModel(file: string): Promise<{ spec: ModelSpec; 
   try {
     return mapOnnxGraph(file, model);
   } catch (error) {
-    if (!(error instanceof UnmappableNode)) throw error;
+    // An encoder's token inputs cannot feed an opaque block: its unmapped node is refused.
+    if (!(error instanceof UnmappableNode) || encoderInputs(file, model.graph!)) throw error;
     const ort = await requireRuntime().catch((cause: unknown) => {
       throw new HeadstartError(
         'NOT_SUPPORTED',
