@@ -66,8 +66,7 @@ export function mapTableAdd(m: GraphMapper, node: NodeProto): boolean {
   const rows = m.tables.get(node.input[at]!)!;
   const other = node.input[1 - at] ?? '';
   const sequence = m.find(other);
-  if (sequence?.shape.length !== 2)
-    throw m.unsupported(node, 'it adds embedding rows to something other than a sequence [tokens, width]');
+  if (sequence?.shape.length !== 2) throw m.unsupported(node, 'it adds embedding rows to something other than a sequence [tokens, width]');
   const [tokens, width] = sequence.shape as [number, number];
   if (rows.kind === 'row') return foldRow(m, node, sequence, other, rows.row);
   const [maxLength, tableWidth] = rows.table.dims as [number, number];
