@@ -69,13 +69,19 @@ describe('headstart import of a DistilBERT-style ONNX file', () => {
     await expect(readFile(ckpt)).rejects.toThrow(/ENOENT/);
   });
 
-  test('refuses --tokenizer for a model without token inputs', async () => {
+  test('refuses --tokenizer for a model without token inputs, and --scale for one with them', async () => {
     const resnet = join(ROOT, 'tests', 'fixtures', 'torch', 'mini-resnet.opset17.onnx');
     const run = await runCli(['import', resnet, '--out', join(dir, 'resnet.safetensors'), '--tokenizer', TOKENIZER]);
     expect(run.code).toBe(2);
     expect(run.stderr).toBe(
       'headstart: --tokenizer: the model takes no token ids (it has no named inputs read by an embedding); give a tokenizer only for a text encoder\n',
     );
+    const scaled = await runCli(['import', DISTILBERT, '--out', join(dir, 'scaled.safetensors'), '--scale', '16']);
+    expect(scaled.code).toBe(2);
+    expect(scaled.stderr).toBe(
+      `headstart: --scale: ${DISTILBERT} takes token inputs (input_ids, attention_mask), which are not scaled; drop --scale\n`,
+    );
+    await expect(readFile(join(dir, 'scaled.safetensors'))).rejects.toThrow(/ENOENT/);
   });
 
   test('refuses a decoder-style causal mask in one line naming the node and the op that makes it', async () => {

@@ -38,6 +38,10 @@ export async function importModel(
   const tokenizer = await importedTokenizer(start.spec, tokenizerPath, flags.tokenizer !== undefined, flags.textColumn ?? 'text');
   const labels = parseLabels(flags.labels, outputShape(start.spec));
   const scale = parseNumber(flags.scale, '--scale', SCALE_FACTOR);
+  if (scale !== undefined && start.spec.inputs)
+    throw new CliError(
+      `--scale: ${file} takes token inputs (${start.spec.inputs.map((i) => i.name).join(', ')}), which are not scaled; drop --scale`,
+    );
   const now = new Date().toISOString();
   const { sha256 } = await writeCheckpoint(flags.out, {
     manifest: {

@@ -15,11 +15,14 @@ import { requireRuntime } from '../runtime/runtime.js';
  * MobileNetV2 included) is mapped node by node onto a graph of layers (see {@link mapOnnxGraph}): NCHW
  * inputs become channels-last, conv kernels `[out, in, kh, kw]` become `[kh, kw, in, out]`, and the
  * dense layer after a flatten gets its rows reordered from PyTorch's C,H,W order to our H,W,C order,
- * so the imported model computes the same function on channels-last data.
+ * so the imported model computes the same function on channels-last data. A graph of token inputs
+ * (a BERT/DistilBERT-style encoder: int64 `input_ids` and `attention_mask` `[N, T]`) maps to encoder
+ * layers with those named inputs, whole subgraphs (attention, LayerNorm, GELU) matched as one layer.
  * A model with a node that has no headstart layer (an unsupported op) still imports: the nodes up to a cut after it become one opaque ONNX block, a forward-only first layer
  * that holds that part of the model as ONNX bytes, and the nodes after the cut map to layers as
  * above (see {@link importWithOpaqueBase}). The block can serve as a frozen base; training it fails
- * naming the op and node.
+ * naming the op and node. An encoder with a node that does not map is refused (token inputs cannot
+ * feed an opaque block).
  * @throws HeadstartError (BAD_INPUT) for a file that is not ONNX; (NOT_SUPPORTED) for a model whose
  * input or output headstart cannot feed or read.
  */

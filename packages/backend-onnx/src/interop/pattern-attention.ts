@@ -57,6 +57,9 @@ export function attentionBlock(g: GraphIndex, at: IndexedNode): PatternMatch | u
   if (k.x !== x || v.x !== x) throw fail(softmax.node, 'its queries, keys and values project different values (only self-attention maps)');
   if (q.heads !== k.heads || q.heads !== v.heads || q.size !== k.size || q.size !== v.size)
     throw fail(softmax.node, 'its queries, keys and values are split into different heads');
+  const merged = g.shapeEntries(merge!.node.input[1]);
+  if (merged?.length !== 3 || merged[2] !== q.heads * q.size)
+    throw fail(merge!.node, `it merges the heads to [${merged ?? '?'}], where [batch, tokens, ${q.heads * q.size}] was expected`);
   if (Math.abs(scores.scale - Math.sqrt(q.size)) > 1e-4 * Math.sqrt(q.size))
     throw fail(softmax.node, `its scores are scaled by 1/${scores.scale}; headstart's attention scales by 1/√${q.size}`);
   if (new Set(scores.masks).size > 1)
