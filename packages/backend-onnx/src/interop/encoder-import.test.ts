@@ -13,6 +13,7 @@ const FILES = [
   ['tiny-bert', 'opset14'],
   ['tiny-bert', 'opset17'],
   ['tiny-bert-mean', 'opset17'],
+  ['tiny-bert-filled', 'opset14'],
 ] as const;
 
 interface Expected {

@@ -115,10 +115,11 @@ function maskedScores(g: GraphIndex, value: string, walk: Walk, fail: (node: Nod
   const add = g.producer(value, 'Add');
   if (add) {
     walk.nodes.push(add.index);
-    const scoresSide = add.node.input.findIndex((v) => isScoresSide(g, v));
+    const masks = add.node.input.map((v) => additiveMask(g, v));
+    const maskAt = masks.findIndex(isMask);
+    const scoresSide = maskAt >= 0 ? 1 - maskAt : add.node.input.findIndex((v) => isScoresSide(g, v));
     if (scoresSide < 0) throw fail(add.node, 'it adds to the attention scores something headstart cannot tell from them');
-    const maskValue = add.node.input[1 - scoresSide]!;
-    const mask = additiveMask(g, maskValue);
+    const mask = masks[1 - scoresSide]!;
     if (!isMask(mask))
       throw fail(
         add.node,
@@ -143,8 +144,13 @@ function isScoresSide(g: GraphIndex, value: string): boolean {
   );
 }
 
-/** `(1 − mask) · c` with c ≤ −10000 (either order): the mask's source. */
+/**
+ * An additive padding mask, 0 at tokens and ≤ −10000 at padding: `(1 − mask) · c` (either order), or
+ * `Where(padding, c, 1 − mask)` (newer transformers fill `1 − mask` with finfo.min): the mask's source.
+ */
 function additiveMask(g: GraphIndex, value: string): ReturnType<typeof paddingMaskSource> {
+  const where = g.producer(value, 'Where');
+  if (where) return filledMask(g, where);
   const mul = g.producer(value, 'Mul');
   const factor = mul?.node.input.find((v) => (g.scalar(v) ?? 0) <= MASKED);
   if (!mul || factor === undefined) return { stop: g.producer(value), value };
@@ -152,6 +158,19 @@ function additiveMask(g: GraphIndex, value: string): ReturnType<typeof paddingMa
   if (!isMask(found)) return found;
   if (!found.inverted) return { stop: mul, value };
   return { ...found, nodes: [mul.index, ...found.nodes] };
+}
+
+/** `Where(padding, c, zero at tokens)` or `Where(tokens, zero at tokens, c)`, c ≤ −10000. */
+function filledMask(g: GraphIndex, where: IndexedNode): ReturnType<typeof paddingMaskSource> {
+  const [condition, first, second] = where.node.input as [string, string, string];
+  const fillFirst = (g.scalar(first) ?? 0) <= MASKED;
+  if (fillFirst === (g.scalar(second) ?? 0) <= MASKED) return { stop: where, value: where.node.output[0]! };
+  const mask = paddingMaskSource(g, condition, 'keys');
+  const zeros = paddingMaskSource(g, fillFirst ? second : first, 'keys');
+  if (!isMask(mask)) return mask;
+  if (!isMask(zeros)) return zeros;
+  if (mask.inverted !== fillFirst || !zeros.inverted || zeros.input !== mask.input) return { stop: where, value: where.node.output[0]! };
+  return { ...mask, nodes: [where.index, ...mask.nodes, ...zeros.nodes] };
 }
 
 /** `q·kᵀ / c`, `q·kᵀ · (1/c)`, `(q / c)·kᵀ` or `(q · (1/c))·kᵀ`. */
