@@ -98,6 +98,7 @@ interface Scores {
   masks: string[];
 }
 
+/** The scores under their masks: Where (masked_fill) and Add (an additive mask) peeled off, down to {@link scaledScores}. */
 function maskedScores(g: GraphIndex, value: string, walk: Walk, fail: (node: NodeProto, why: string) => UnmappableNode): Scores {
   const where = g.producer(value, 'Where');
   if (where) {
