@@ -84,6 +84,20 @@ describe('headstart import of a DistilBERT-style ONNX file', () => {
     await expect(readFile(join(dir, 'scaled.safetensors'))).rejects.toThrow(/ENOENT/);
   });
 
+  test('never writes over the tokenizer it reads', async () => {
+    const beside = join(dir, 'beside');
+    await mkdir(beside);
+    await copyFile(DISTILBERT, join(beside, 'model.onnx'));
+    await copyFile(TOKENIZER, join(beside, 'tokenizer.json'));
+    const before = await readFile(join(beside, 'tokenizer.json'));
+    const run = await runCli(['import', 'model.onnx', '--out', 'tokenizer.json'], { cwd: beside });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      'headstart: --out tokenizer.json is the same file as the tokenizer beside the model tokenizer.json; writing it would destroy the input: choose another --out\n',
+    );
+    expect((await readFile(join(beside, 'tokenizer.json'))).equals(before)).toBe(true);
+  });
+
   test('refuses a decoder-style causal mask in one line naming the node and the op that makes it', async () => {
     const file = join(ENCODERS, 'tiny-distilbert-causal.opset17.onnx');
     const ckpt = join(dir, 'causal.safetensors');
