@@ -253,11 +253,17 @@ Example:
     .requiredOption('--out <file>', 'checkpoint to write (.safetensors)')
     .option('--labels <list>', 'the class of each output, comma-separated, so evaluate and predict can use the model as it is')
     .option('--scale <k>', 'inputs are divided by k before the model sees them (as the model was trained)')
+    .option(
+      '--tokenizer <file>',
+      "a text encoder's Hugging Face tokenizer.json, recorded so text training and predict tokenise as the model expects (default: tokenizer.json beside the model)",
+    )
+    .option('--text-column <name>', 'with a tokenizer: the CSV column (or JSONL field) that holds the text', 'text')
     .addHelpText(
       'after',
       `
 Examples:
   $ headstart import resnet-ish.onnx --out base.safetensors
+  $ headstart import distilbert/model.onnx --out encoder.safetensors   # with distilbert/tokenizer.json
   $ headstart import digits.onnx --out digits.safetensors --labels 0,1,2,3,4,5,6,7,8,9 --scale 16
   $ headstart import web-model/model.json --out base.safetensors   # tfjs model.save() or the Keras converter
   $ headstart train --strategy frozen-base --from base.safetensors --data mine.csv`,
