@@ -176,8 +176,9 @@ async function all() {
     base,
     ...child([self, '--workload', 'frozen-base', '--backend', backend, '--base', base, '--json']),
   }));
-  // The encoder fine-tuned in full and with LoRA, each in its own process (its own peak RSS), on onnx.
-  const loras = (sections ? ['full', 'lora'] : []).map((variant) =>
+  // The encoder fine-tuned in full and with LoRA, each in its own process (its own peak RSS), on onnx (also with
+  // --only transformer).
+  const loras = (sections || only.includes('transformer') ? ['full', 'lora'] : []).map((variant) =>
     child([self, '--workload', 'lora', '--backend', 'onnx', '--variant', variant, '--seconds', String(seconds), '--json']),
   );
   const peak = sections ? child([self, '--workload', 'mlp-peak', '--backend', 'onnx', '--seconds', String(seconds), '--json']) : undefined;

@@ -99,9 +99,9 @@ def blas():
     OpenBLAS provides it (apt-get install libopenblas0-pthread, or its directory on LD_LIBRARY_PATH)."""
     with open("/proc/self/maps") as maps:
         paths = {line.split()[-1] for line in maps if "blas" in line and "/" in line}
-    openblas = sorted(p for p in paths if "openblas" in p)
+    openblas = sorted(p.rsplit("/", 1)[-1].split(".so")[0] for p in paths if "libopenblas" in p.rsplit("/", 1)[-1])
     if openblas:
-        return openblas[0].rsplit("/", 1)[-1].split(".so")[0]
+        return openblas[0]
     return "reference BLAS" if any("/blas/libblas" in p for p in paths) else "no BLAS seen"
 
 
