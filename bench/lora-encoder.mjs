@@ -39,8 +39,12 @@ function variantOf(variant) {
 
 const sizeOf = (shape) => shape.reduce((a, b) => a * b, 1);
 
-/** Time `variant` of the encoder on `backend`: 5 warm-up steps, then at least `seconds` and 3 steps. */
+/**
+ * Time `variant` of the encoder on `backend`: the workload's warm-up steps (5), then at least `seconds` and 3 steps;
+ * on tfjs (a step takes a minute on its cpu engine) the workload's 1 warm-up and 1 timed step.
+ */
 export async function loraEncoderSpeed(backend, variant, { seconds = 5 } = {}) {
+  const settings = { warmup: 5, minSeconds: seconds, minSteps: 3, ...transformer.perBackend?.[backend.name] };
   const { spec, weights, trainable, all, targets } = variantOf(variant);
   const model = await backend.createModel(spec, weights, { seed: 1 });
   const trainer = model.trainer({
@@ -51,11 +55,11 @@ export async function loraEncoderSpeed(backend, variant, { seconds = 5 } = {}) {
     seed: 1,
   });
   const pool = transformer.batches(transformer.batch, 16);
-  for (let i = 0; i < 5; i++) await trainer.step(pool[i % pool.length]);
+  for (let i = 0; i < settings.warmup; i++) await trainer.step(pool[i % pool.length]);
   const times = [];
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
-  while (performance.now() - started < seconds * 1000 || times.length < 3) {
+  while (performance.now() - started < settings.minSeconds * 1000 || times.length < settings.minSteps) {
     const t = performance.now();
     await trainer.step(pool[times.length % pool.length]);
     times.push(performance.now() - t);
