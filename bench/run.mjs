@@ -191,11 +191,13 @@ async function all() {
   }));
   for (const row of [...rows, ...loras, ...(peak ? [peak] : []), ...frozen, ...overhead, ...demos]) console.log(JSON.stringify(row));
   console.log(
-    '\n| workload | backend | engine | samples/s | vs PyTorch | peak RSS MB | parameters |\n| --- | --- | --- | ---: | ---: | ---: | ---: |',
+    '\n| workload | backend | engine | samples/s | vs PyTorch | samples per CPU-s | peak RSS MB | parameters |\n| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |',
   );
   for (const r of rows) {
+    // By CPU time too: on a shared machine wall time is often mostly waiting for a core.
+    const perCpu = r.steps && r.cpuSeconds ? (r.steps * WORKLOADS[r.workload].batch) / r.cpuSeconds : undefined;
     console.log(
-      `| ${r.workload} | ${r.backend ?? 'pytorch'} | ${r.engine ?? r.error ?? ''} | ${r.samplesPerSec ? (r.samplesPerSec < 10 ? r.samplesPerSec.toPrecision(2) : Math.round(r.samplesPerSec).toLocaleString('en')) : '-'} | ${r.vsPytorch ? `${r.vsPytorch < 0.01 ? r.vsPytorch.toPrecision(2) : r.vsPytorch.toFixed(2)}×` : '-'} | ${r.peakRssMB ? Math.round(r.peakRssMB) : '-'} | ${r.parameters ? r.parameters.toLocaleString('en') : '-'} |`,
+      `| ${r.workload} | ${r.backend ?? 'pytorch'} | ${r.engine ?? r.error ?? ''} | ${r.samplesPerSec ? (r.samplesPerSec < 10 ? r.samplesPerSec.toPrecision(2) : Math.round(r.samplesPerSec).toLocaleString('en')) : '-'} | ${r.vsPytorch ? `${r.vsPytorch < 0.01 ? r.vsPytorch.toPrecision(2) : r.vsPytorch.toFixed(2)}×` : '-'} | ${perCpu ? (perCpu < 10 ? perCpu.toPrecision(2) : Math.round(perCpu).toLocaleString('en')) : '-'} | ${r.peakRssMB ? Math.round(r.peakRssMB) : '-'} | ${r.parameters ? r.parameters.toLocaleString('en') : '-'} |`,
     );
   }
   // The headstart spec must be PyTorch's network: same trainable parameter count (torch counts model.parameters()).
