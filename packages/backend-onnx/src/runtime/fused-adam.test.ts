@@ -1,4 +1,4 @@
-import { createRng, validateSpec, type OptimizerConfig } from '@headstart/core';
+import { createRng, validateSpec, type ModelSpecInput, type OptimizerConfig } from '@headstart/core';
 import type { InferenceSession } from 'onnxruntime-node';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createOnnxBackend } from '../base.js';
@@ -7,6 +7,7 @@ import { OptimizerEmitter } from '../compiler/optimizer-update.js';
 import { encodeModel } from '../onnx/onnx-proto.js';
 import { AdamKernel, kernelBytes, type AdamVariant } from './adam-kernel.js';
 import { requireRuntime } from './runtime.js';
+import { threadsFor } from './threads.js';
 import { wasm } from './wasm-api.js';
 
 /** Bitwise equality (Object.is tells -0 from 0 and matches NaN). */
@@ -138,4 +139,41 @@ describe('a single Adam step', () => {
     expect(fetched).toEqual([['adam.epsilon', 'adam.step_size.0', 'correct', 'gradient.group.0', 'loss']]);
     model.dispose();
   });
+
+  // A session sized for a larger batch than the step's gets more intra-op threads: on a busy machine they spin, and cost
+  // the MLP's step 3–5× its CPU time (found when the first build sized this session for TYPICAL_BATCH).
+  const wide: ModelSpecInput = {
+    inputShape: [64],
+    layers: [
+      { type: 'dense', name: 'h1', units: 256, activation: 'relu' },
+      { type: 'dense', name: 'h2', units: 256, activation: 'relu' },
+      { type: 'dense', name: 'out', units: 10, activation: 'softmax' },
+    ],
+  };
+  const differs = threadsFor(validateSpec(wide), 256) !== threadsFor(validateSpec(wide), 2);
+  it.skipIf(!differs)(
+    `runs on the threads the first batch's size calls for${differs ? '' : ' (skipped: one core or HEADSTART_ONNX_THREADS set, every batch size gets the same threads)'}`,
+    async () => {
+      const spec = validateSpec(wide);
+      const model = await createOnnxBackend().createModel(spec, undefined, { seed: 1 });
+      const names = model.parameters().map((p) => p.name);
+      const trainer = model.trainer({
+        trainable: names,
+        groups: [{ name: 'all', params: names, lr: 0.01 }],
+        optimizer: { type: 'adam' },
+        loss: 'softmaxCrossEntropy',
+      });
+      const ort = await requireRuntime();
+      // The step's sessions alone (the model made its own above).
+      const threads: (number | undefined)[] = [];
+      const create = ort.InferenceSession.create;
+      vi.spyOn(ort.InferenceSession, 'create').mockImplementation(((model: Uint8Array, options?: InferenceSession.SessionOptions) => {
+        threads.push(options?.intraOpNumThreads);
+        return (create as (m: Uint8Array, o?: InferenceSession.SessionOptions) => Promise<InferenceSession>)(model, options);
+      }) as typeof ort.InferenceSession.create);
+      await trainer.step({ x: new Float32Array(2 * 64).fill(0.5), labels: Int32Array.of(0, 2), size: 2 });
+      expect(threads).toEqual([threadsFor(spec, 2)]);
+      model.dispose();
+    },
+  );
 });

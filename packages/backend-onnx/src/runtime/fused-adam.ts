@@ -33,7 +33,13 @@ export class FusedAdam {
     if (optimizer.type === 'sgd' || !wasm) return undefined;
     // Both sides of every buffer, and one gradient per group part.
     const bytes = groups.reduce((sum, io) => sum + (2 * io.buffers.length + 1) * kernelBytes(io.layout.size), 0);
-    return bytes <= MAX_KERNEL_BYTES ? new FusedAdam(ort, optimizer, bytes) : undefined;
+    if (bytes > MAX_KERNEL_BYTES) return undefined;
+    try {
+      return new FusedAdam(ort, optimizer, bytes);
+    } catch {
+      // The memory could not be reserved: the graph's update computes the very same values.
+      return undefined;
+    }
   }
 
   private constructor(

@@ -94,7 +94,7 @@ export class OnnxTrainer implements Trainer {
 
   /** One step through the gradient graph, Adam's update by the kernel, in place: bit-identical to {@link step}'s graph. */
   private async fusedStep(batch: Batch, lrScale: number, fused: FusedAdam): Promise<StepResult> {
-    const gradient = (this.gradientStep ??= this.gradientGraph());
+    const gradient = (this.gradientStep ??= this.gradientGraph(batch.size));
     const session = await gradient.session;
     const { graph, scalars } = gradient;
     const fetches: Record<string, Tensor> = { [TRAIN_IO.loss]: this.scalars.loss, ...Object.fromEntries(scalars) };
@@ -112,7 +112,7 @@ export class OnnxTrainer implements Trainer {
   }
 
   /** The step graph with the update left to FusedAdam, its session and its scalar outputs, made on the first step. */
-  private gradientGraph(): NonNullable<OnnxTrainer['gradientStep']> {
+  private gradientGraph(batchSize: number): NonNullable<OnnxTrainer['gradientStep']> {
     const graph = buildTrainGraph({
       spec: this.parts.spec,
       params: this.parts.params.shapes,
@@ -126,7 +126,8 @@ export class OnnxTrainer implements Trainer {
     const ort = this.parts.session.ort;
     const names = [graph.adam!.epsilon, ...graph.adam!.stepSizes.values()];
     const scalars = new Map(names.map((name) => [name, new ort.Tensor('float32', new Float32Array(1), [])]));
-    const session = createSession(this.parts.session, graph.model, this.parts.spec, (this.sessionBatch ??= TYPICAL_BATCH));
+    // Sized for the first step's batch, as every session of this trainer (the same thread count, the same arithmetic).
+    const session = createSession(this.parts.session, graph.model, this.parts.spec, (this.sessionBatch ??= batchSize));
     return { graph, session, scalars };
   }
 
