@@ -49,6 +49,9 @@ export function kernelBytes(floats: number): number {
   return Math.ceil(floats / 4) * 16;
 }
 
+/** The compiled module, shared by every kernel of the process (each trainer instantiates it over its own memory). */
+let compiled: object | undefined;
+
 /** The kernel instantiated over `memory`: one call updates one flat buffer in place. */
 export class AdamKernel {
   private readonly kernels: Record<AdamVariant, Kernel>;
@@ -56,8 +59,8 @@ export class AdamKernel {
   /** @throws Error when the runtime has no WebAssembly (FusedAdam checks first). */
   constructor(memory: WasmMemory) {
     if (!wasm) throw new Error('AdamKernel: this runtime has no WebAssembly');
-    const module = new wasm.Module(adamModule());
-    const exports = new wasm.Instance(module, { env: { memory } }).exports;
+    compiled ??= new wasm.Module(adamModule());
+    const exports = new wasm.Instance(compiled, { env: { memory } }).exports;
     this.kernels = { plain: exports.plain as Kernel, l2: exports.l2 as Kernel, decoupled: exports.decoupled as Kernel };
   }
 
