@@ -80,7 +80,7 @@ export function stackSpecs(lower: ModelSpec, upper: ModelSpec, source = 'model s
 }
 
 /** What a spec takes: its `inputShape`, and its named `inputs` when it has them. */
-function specInputs(spec: ModelSpec): Pick<ModelSpec, 'inputShape' | 'inputs'> {
+export function specInputs(spec: ModelSpec): Pick<ModelSpec, 'inputShape' | 'inputs'> {
   return spec.inputs ? { inputShape: spec.inputShape, inputs: spec.inputs } : { inputShape: spec.inputShape };
 }
 

@@ -1,6 +1,8 @@
-import { classProbabilities } from './class-probabilities.js';
+import { classProbabilities, classProbabilitiesOf } from './class-probabilities.js';
 import type { Model } from '../backend.js';
 import type { Dataset, Label } from '../data/dataset.js';
+import { isTokenDataset } from '../data/token-dataset.js';
+import type { TrainingData } from '../data/training-data.js';
 
 /** Per-class figures of an evaluation. */
 export interface ClassMetrics {
@@ -52,13 +54,19 @@ export interface LabelledChunk {
  * recall/precision and the confusion matrix.
  */
 export async function evaluateClassifier(
-  model: Pick<Model, 'predict' | 'spec'>,
-  data: Dataset,
+  model: Pick<Model, 'predict' | 'spec'> & Partial<Pick<Model, 'predictInputs' | 'engine'>>,
+  data: TrainingData,
   labels: Label[],
   batchSize = 512,
 ): Promise<Evaluation> {
   if (!data.labels) throw new TypeError('evaluateClassifier needs labelled data');
-  return evaluateClassifierStream(model, batches(data, batchSize), labels);
+  if (!isTokenDataset(data)) return evaluateClassifierStream(model, batches(data, batchSize), labels);
+  const accumulator = new EvaluationAccumulator(labels);
+  for (let start = 0; start < data.size; start += batchSize) {
+    const count = Math.min(batchSize, data.size - start);
+    accumulator.add(await classProbabilitiesOf(model, data, start, count, labels.length), data.labels.subarray(start, start + count));
+  }
+  return accumulator.result();
 }
 
 /**

@@ -1,7 +1,7 @@
 import {
   CPU,
   DEFAULT_SEED,
-  defaultModelSpec,
+  defaultModelSpecFor,
   DEVICE_SPELLINGS,
   deviceName,
   getRegistry,
@@ -40,10 +40,7 @@ export async function train(options: TrainOptions): Promise<TrainedModel> {
   const { backend, engine, device } = await readyBackend(asked.backend, asked.device);
   const seed = asked.seed ?? DEFAULT_SEED;
   const { data, preprocessing } = await trainData(asked, inheritedFrom(from), seed);
-  const spec =
-    asked.model !== undefined
-      ? validateSpec(asked.model, 'train: model')
-      : (from?.spec ?? defaultModelSpec(data.train.sampleShape, data.train.labelMap?.length ?? 0));
+  const spec = asked.model !== undefined ? validateSpec(asked.model, 'train: model') : (from?.spec ?? defaultModelSpecFor(data.train));
   const trained = await trainInMemory({
     strategy,
     options: strategyOptions(asked),
