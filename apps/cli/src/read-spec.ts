@@ -1,5 +1,14 @@
 import { readFile } from 'node:fs/promises';
-import { checkTokenInputs, defaultModelSpecFor, isTokenDataset, validateSpec, type ModelSpec, type TrainingData } from '@headstart/core';
+import {
+  checkTokenInputs,
+  defaultModelSpecFor,
+  HeadstartError,
+  isTokenDataset,
+  validateSpec,
+  type ModelSpec,
+  type TokenDataset,
+  type TrainingData,
+} from '@headstart/core';
 import { parse as parseYaml } from 'yaml';
 import { CliError } from './cli-error.js';
 
@@ -42,9 +51,19 @@ export async function chooseSpec(
 ): Promise<ModelSpec> {
   if (modelFile) {
     const spec = await readSpec(modelFile);
-    if (isTokenDataset(train)) checkTokenInputs(spec, train, 'training data');
+    if (isTokenDataset(train)) checkSpecTakesText(spec, modelFile, train);
     else checkSpecFitsData(spec, modelFile, train.sampleShape);
     return spec;
   }
   return from?.spec ?? defaultModelSpecFor(train);
+}
+
+/** Check a `--model` spec takes the token sequences of text data. @throws CliError naming the file, what it takes and the data. */
+function checkSpecTakesText(spec: ModelSpec, file: string, train: TokenDataset): void {
+  try {
+    checkTokenInputs(spec, train, 'training data');
+  } catch (error) {
+    if (error instanceof HeadstartError) throw new CliError(`${file}: ${error.message}`);
+    throw error;
+  }
 }

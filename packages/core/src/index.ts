@@ -40,7 +40,7 @@ export type * from './train/fit-plan.js';
 export * from './train/schedules.js';
 export * from './train/lr-range.js';
 export * from './train/metrics.js';
-export { classProbabilities, classProbabilitiesOf, outputsLogits, predictRows } from './train/class-probabilities.js';
+export { classProbabilities, classProbabilitiesOf, outputsLogits, predictRows, type Predictor } from './train/class-probabilities.js';
 export * from './train/fit.js';
 export * from './train/batch-transform.js';
 export * from './train/teacher.js';
