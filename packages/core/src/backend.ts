@@ -293,6 +293,12 @@ export interface Model {
   setWeights(weights: NamedTensors): Promise<void>;
   /** Outputs for `size` samples (class probabilities for a classifier ending in softmax). */
   predict(x: Float32Array, size: number): Promise<Float32Array>;
+  /**
+   * {@link predict} for a spec with named `inputs` (token ids and an attention mask): each input's
+   * `size × product(shape)` values by name, as {@link Batch.inputs} holds them. Optional: a backend
+   * without it trains such models but cannot predict with them (core says so in one line).
+   */
+  predictInputs?(inputs: Record<string, Int32Array | Float32Array>, size: number): Promise<Float32Array>;
   trainer(options: TrainerOptions): Trainer;
   /**
    * The shape of one sample its trainer's batches hold, when not `spec.inputShape`: a frozen stack

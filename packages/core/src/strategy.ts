@@ -2,6 +2,8 @@ import type { z } from 'zod';
 import type { Backend, Model } from './backend.js';
 import type { AdapterRecord, CheckpointManifest, Preprocessing, ProvenanceEntry, TrainingState } from './checkpoint/manifest.js';
 import type { Dataset, Label } from './data/dataset.js';
+import type { TokenDataset } from './data/token-dataset.js';
+import type { TrainingData } from './data/training-data.js';
 import type { Rng } from './rng.js';
 import type { ModelSpec } from './spec/model-spec.js';
 import type { NamedTensors } from './tensors.js';
@@ -27,10 +29,10 @@ export interface StartingPoint {
 
 /** The data splits a strategy receives, already preprocessed. */
 export interface StrategyData {
-  /** Labelled training data. */
-  train: Dataset;
-  /** Labelled validation data, for early stopping and reported metrics. */
-  val?: Dataset | undefined;
+  /** Labelled training data: features, or token sequences ({@link TokenDataset}, `kind: 'tokens'`). */
+  train: TrainingData;
+  /** Labelled validation data, for early stopping and reported metrics; of the same kind as `train`. */
+  val?: TrainingData | undefined;
   /** Unlabelled data for unsupervised pre-training (`--unlabeled`). */
   unlabeled?: Dataset | undefined;
   /**

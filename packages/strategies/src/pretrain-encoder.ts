@@ -1,5 +1,6 @@
 import {
   HeadstartError,
+  isTokenDataset,
   initializeWeights,
   sizeOf,
   type Dataset,
@@ -51,6 +52,11 @@ export async function pretrainEncoder(
  * their labels, read in the model's input shape as training reads them (64 CSV columns as 8×8×1).
  */
 function pretrainingData(ctx: StrategyContext, encoder: ModelSpec): Dataset {
+  if (isTokenDataset(ctx.data.train))
+    throw new HeadstartError(
+      'NOT_SUPPORTED',
+      `pretrain-finetune: ${ctx.data.train.source.file} is text; an autoencoder pre-trains on float features`,
+    );
   const data = ctx.data.unlabeled ?? {
     ...withoutLabels(ctx.data.train),
     sampleShape: fitted(ctx.data.train.sampleShape, encoder.inputShape),

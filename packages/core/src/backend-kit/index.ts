@@ -7,7 +7,7 @@ export { IGNORE_TOKEN, tokenLabels, tokenOutputShape } from './token-targets.js'
 export { dropoutMask, mixSeeds } from './dropout-mask.js';
 export { stepLrScale } from './step-options.js';
 export { checkInput, splitFinalSoftmax } from './model-io.js';
-export { checkNamedInputs, type NamedInputValues } from './named-inputs.js';
+export { checkNamedInputs, inputsChunk, type NamedInputValues } from './named-inputs.js';
 export { givenWeights } from './given-weights.js';
 export { explicitPads, windowGeometry, type WindowGeometry } from '../spec/layer-types/geometry.js';
 export type { WindowPadding } from '../spec/layer-types/fields.js';

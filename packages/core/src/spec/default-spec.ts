@@ -1,5 +1,6 @@
 import type { LayerInput } from './layers.js';
 import { SpecError } from '../errors.js';
+import { specInputs } from './graph-cut.js';
 import { validateSpec, type ModelSpec } from './model-spec.js';
 import { specInputs } from './graph-cut.js';
 
