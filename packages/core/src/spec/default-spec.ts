@@ -2,7 +2,6 @@ import type { LayerInput } from './layers.js';
 import { SpecError } from '../errors.js';
 import { specInputs } from './graph-cut.js';
 import { validateSpec, type ModelSpec } from './model-spec.js';
-import { specInputs } from './graph-cut.js';
 
 /**
  * The model `train` builds when the user names none: an MLP for flat features, a small CNN for
