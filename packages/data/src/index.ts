@@ -20,8 +20,16 @@ export {
   type LabelledSamples,
 } from './transforms/label-map.js';
 export { applyPreprocessing, computePreprocessing, fitPreprocessing, type PreprocessingKind } from './transforms/preprocess.js';
-export { filterByLabels, stratifiedSplit, subset, takePerClass, withoutLabels, type DatasetSplit } from './transforms/split.js';
-export { concatUnlabeled } from './transforms/concat.js';
+export {
+  filterByLabels,
+  stratifiedSplit,
+  subset,
+  takePerClass,
+  withoutLabels,
+  type AnyDataset,
+  type DatasetSplit,
+} from './transforms/split.js';
+export { concatUnlabeled, concatUnlabeledAny, concatUnlabeledTokens } from './transforms/concat.js';
 export { alignFeatures } from './transforms/align-features.js';
 export { sha256OfFile, sha256OfPath } from './records/file-hash.js';
 export { FLOAT32_MAX, isDecimal } from './records/float32.js';
@@ -37,7 +45,7 @@ export { loadTextDataset, streamTextChunks, type TextDatasetOptions } from './te
 export { tokenizeTexts } from './text/tokenize-texts.js';
 export { DEFAULT_VALIDATION_SHARE, holdOutValidation, labelBudget } from './training/training-splits.js';
 export { inheritedFrom, type InheritedData } from './training/inherited-data.js';
-export { DEFAULT_MAX_LENGTH, loadTextTrainingData, splitTokens, type TextTrainingAsk } from './training/text-training-data.js';
+export { DEFAULT_MAX_LENGTH, loadTextTrainingData, type TextTrainingAsk } from './training/text-training-data.js';
 export { trainingPreprocessing, type PreprocessingAsk } from './training/training-preprocessing.js';
 export { streamForModel, streamModelData, type ModelDataNeeds } from './training/stream-for-model.js';
 export { relabel } from './transforms/relabel.js';

@@ -1,4 +1,4 @@
-import { HeadstartError, type StrategyData, type TokenDataset, type TokenizerPreprocessing } from '@headstart/core';
+import { HeadstartError, type StrategyData, type TokenizerPreprocessing } from '@headstart/core';
 import { buildVocabulary } from '../text/build-vocabulary.js';
 import { loadTextDataset } from '../text/load-text-dataset.js';
 import { readTextRows } from '../text/text-rows.js';
@@ -46,7 +46,7 @@ export async function loadTextTrainingData(ask: TextTrainingAsk): Promise<Strate
     const val = await loadTextDataset(ask.val, { ...common, labelled: true, labelMap: all.labelMap });
     return { train: all, val };
   }
-  const { train, val } = splitTokens(all, ask.valSplit, ask.seed);
+  const { train, val } = holdOutValidation(all, ask.valSplit, ask.seed);
   return { train, ...(val ? { val } : {}) };
 }
 
@@ -77,33 +77,4 @@ async function chooseTokenizer(ask: TextTrainingAsk): Promise<{ tokenizer: TextT
 
 async function* texts(file: string, text: string): AsyncGenerator<string> {
   for await (const row of readTextRows(file, { text, labelled: false })) yield row.text;
-}
-
-/**
- * Hold out a seeded stratified share of token sequences, the same rows {@link holdOutValidation}
- * holds out of features with the same labels and seed: it splits the row numbers.
- */
-export function splitTokens(data: TokenDataset, fraction: number, seed: number): { train: TokenDataset; val?: TokenDataset | undefined } {
-  const rows = Float32Array.from({ length: data.size }, (_, i) => i);
-  const split = holdOutValidation(
-    { size: data.size, sampleShape: [1], features: rows, labels: data.labels, labelMap: data.labelMap, source: data.source },
-    fraction,
-    seed,
-  );
-  if (!split.val) return { train: data };
-  return { train: tokenRows(data, split.train.features), val: tokenRows(data, split.val.features) };
-}
-
-/** The sequences at `rows`, in that order. */
-function tokenRows(data: TokenDataset, rows: Float32Array): TokenDataset {
-  const t = data.sequenceLength;
-  const inputIds = new Int32Array(rows.length * t);
-  const attentionMask = new Int32Array(rows.length * t);
-  const labels = data.labels ? new Int32Array(rows.length) : undefined;
-  rows.forEach((row, i) => {
-    inputIds.set(data.inputIds.subarray(row * t, (row + 1) * t), i * t);
-    attentionMask.set(data.attentionMask.subarray(row * t, (row + 1) * t), i * t);
-    if (labels) labels[i] = data.labels![row]!;
-  });
-  return { ...data, size: rows.length, inputIds, attentionMask, ...(labels ? { labels } : {}) };
 }

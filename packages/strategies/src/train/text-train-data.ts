@@ -1,5 +1,5 @@
 import { isTokenDataset, type Preprocessing, type StartingPoint, type StrategyData } from '@headstart/core';
-import { DEFAULT_VALIDATION_SHARE, loadTextTrainingData, splitTokens } from '@headstart/data';
+import { DEFAULT_VALIDATION_SHARE, holdOutValidation, loadTextTrainingData } from '@headstart/data';
 import { badOption, type TrainOptions } from './train-options.js';
 
 /** Options of numeric features, refused for text rather than ignored. */
@@ -45,7 +45,7 @@ export async function textTrainData(
     if (asked.val !== undefined && (typeof asked.val === 'string' || !isTokenDataset(asked.val)))
       throw badOption('val', 'data is a TokenDataset, so val must be one too');
     const val = asked.val;
-    const data = val ? { train: asked.data, val } : splitTokens(asked.data, valSplit, seed);
+    const data = val ? { train: asked.data, val } : holdOutValidation(asked.data, valSplit, seed);
     return { data: { train: data.train, ...(data.val ? { val: data.val } : {}) }, preprocessing: none };
   }
   if (asked.val !== undefined && typeof asked.val !== 'string') throw badOption('val', 'data is a text file, so val must be one too');
