@@ -39,6 +39,11 @@ describe('train() on text, tfjs', () => {
     const loaded = await loadTrained(saved, { backend });
     expect(await loaded.predict(unseen.map((row) => row.text))).toEqual(predictions);
     expect((await loaded.evaluate(file)).accuracy).toBeGreaterThanOrEqual(0.9);
+    // Continuing from it on ids of another length (so another tokenisation) is refused, not trained on.
+    const longer = await loadTextDataset(file, { tokenizer: TextTokenizer.fromJson(vocabulary.json, 'built'), maxLength: 12 });
+    await expect(train({ data: longer, from: saved, strategy: 'continued', backend, epochs: 1 })).rejects.toThrow(
+      /^train: data: tokenised by another tokenizer or length \(sha256 [0-9a-f]{12}…, 12 tokens\) than the starting model .*text\.safetensors records \([0-9a-f]{12}…, 10 tokens\)$/,
+    );
     model.dispose();
     loaded.dispose();
   });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import { access, copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readCheckpoint } from '@headstart/core';
@@ -56,6 +56,50 @@ describe('headstart import of a DistilBERT-style ONNX file', () => {
     const bare = join(dir, 'bare.safetensors');
     expect((await runCli(['import', model, '--out', bare])).stdout).not.toMatch(/tokenizer/);
     expect((await readCheckpoint(bare)).manifest.tokenizer).toBeUndefined();
+  });
+
+  test('training from an encoder imported without its tokenizer needs --tokenizer, one that fits its embedding', async () => {
+    const bare = join(dir, 'bare-train.safetensors');
+    expect((await runCli(['import', join(dir, 'lone', 'model.onnx'), '--out', bare])).code).toBe(0);
+    const data = join(dir, 'films.csv');
+    await writeFile(
+      data,
+      'text,label\n' + Array.from({ length: 8 }, (_, i) => (i % 2 ? 'a good film,good' : 'a bad movie,bad')).join('\n'),
+    );
+    const out = join(dir, 'tuned.safetensors');
+    const train = (...more: string[]) =>
+      runCli([
+        'train',
+        '--strategy',
+        'continued',
+        '--from',
+        bare,
+        '--data',
+        data,
+        '--text-column',
+        'text',
+        '--epochs',
+        '1',
+        '--out',
+        out,
+        ...more,
+      ]);
+    const without = await train();
+    expect(without.code).toBe(2);
+    expect(without.stderr).toBe(
+      `headstart: --tokenizer: the starting model ${bare} is a text encoder that records no tokenizer; give --tokenizer FILE (the tokenizer.json it was trained with)\n`,
+    );
+    const roberta = join(ROOT, 'packages', 'data', 'src', '__fixtures__', 'roberta-tiny.tokenizer.json');
+    const tooBig = await train('--tokenizer', roberta);
+    expect(tooBig.code).toBe(2);
+    expect(tooBig.stderr).toMatch(
+      new RegExp(
+        `^headstart: --tokenizer ${roberta}: has \\d+ tokens, but the starting model's embedding "word_embeddings" has 34 rows: it is not that model's tokenizer\n$`,
+      ),
+    );
+    await expect(access(out)).rejects.toThrow();
+    const right = await train('--tokenizer', TOKENIZER, '--max-length', '8');
+    expect(right.code, right.stderr).toBe(0);
   });
 
   test('refuses a tokenizer with more tokens than the embedding has rows, in one line, writing nothing', async () => {

@@ -1,5 +1,5 @@
 import type { Preprocessing, StartingPoint, StrategyData } from '@headstart/core';
-import { DEFAULT_VALIDATION_SHARE, loadTextTrainingData } from '@headstart/data';
+import { DEFAULT_VALIDATION_SHARE, loadTextTrainingData, startingText } from '@headstart/data';
 import { CliError } from './cli-error.js';
 import { FRACTION, parseNumber, parseSeed, type DataFlags, type NumberRule } from './data-options.js';
 
@@ -71,7 +71,7 @@ export async function loadTextRunData(
     tokenizer: flags.tokenizer,
     maxLength: parseNumber(flags.maxLength, '--max-length', POSITIVE_WHOLE),
     vocabSize: parseNumber(flags.vocabSize, '--vocab-size', VOCABULARY_SIZE),
-    inherited: inherited && from ? { tokenizer: inherited, file: from.file } : undefined,
+    ...startingText(from),
     names: { tokenizer: '--tokenizer', maxLength: '--max-length', vocabSize: '--vocab-size' },
   });
   return { data, preprocessing: { kind: 'none' } };

@@ -45,7 +45,7 @@ export { loadTextDataset, streamTextChunks, type TextDatasetOptions } from './te
 export { tokenizeTexts } from './text/tokenize-texts.js';
 export { DEFAULT_VALIDATION_SHARE, holdOutValidation, labelBudget } from './training/training-splits.js';
 export { inheritedFrom, type InheritedData } from './training/inherited-data.js';
-export { DEFAULT_MAX_LENGTH, loadTextTrainingData, type TextTrainingAsk } from './training/text-training-data.js';
+export { DEFAULT_MAX_LENGTH, loadTextTrainingData, startingText, type TextTrainingAsk } from './training/text-training-data.js';
 export { trainingPreprocessing, type PreprocessingAsk } from './training/training-preprocessing.js';
 export { streamForModel, streamModelData, type ModelDataNeeds } from './training/stream-for-model.js';
 export { relabel } from './transforms/relabel.js';

@@ -1,6 +1,6 @@
 import { access } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { ModelSpec, TokenizerPreprocessing } from '@headstart/core';
+import { tokenEmbedding, type ModelSpec, type TokenizerPreprocessing } from '@headstart/core';
 import { readTokenizer } from '@headstart/data';
 import { CliError } from '../cli-error.js';
 
@@ -36,9 +36,9 @@ export async function importedTokenizer(
   textColumn: string,
 ): Promise<TokenizerPreprocessing | undefined> {
   const ids = spec.inputs?.[0];
-  const embedding = spec.layers.find((l) => l.type === 'embedding' && (l.inputs ?? [ids?.name]).includes(ids?.name ?? ''));
+  const embedding = tokenEmbedding(spec);
   if (file === undefined) return undefined;
-  if (!ids || embedding?.type !== 'embedding') {
+  if (!ids || !embedding) {
     if (!given) return undefined;
     throw new CliError(
       `--tokenizer: the model takes no token ids (it has no named inputs read by an embedding); give a tokenizer only for a text encoder`,

@@ -1,4 +1,4 @@
-import { HeadstartError, type StrategyData, type TokenizerPreprocessing } from '@headstart/core';
+import { HeadstartError, tokenEmbedding, type StartingPoint, type StrategyData, type TokenizerPreprocessing } from '@headstart/core';
 import { buildVocabulary } from '../text/build-vocabulary.js';
 import { loadTextDataset } from '../text/load-text-dataset.js';
 import { readTextRows } from '../text/text-rows.js';
@@ -28,6 +28,12 @@ export interface TextTrainingAsk {
   vocabSize?: number | undefined;
   /** The tokenizer of the model the run starts from, which the ids must match. */
   inherited?: { tokenizer: TokenizerPreprocessing; file: string } | undefined;
+  /**
+   * A starting text encoder that records no tokenizer (imported without its tokenizer.json): its
+   * token embedding's rows. Its ids mean something only through the tokenizer it was trained with,
+   * so `tokenizer` is then required and must fit the embedding.
+   */
+  bareEncoder?: { file: string; embedding: string; rows: number } | undefined;
   /** How messages name each option (`--tokenizer`, or `tokenizer`). */
   names: { tokenizer: string; maxLength: string; vocabSize: string };
 }
@@ -50,6 +56,18 @@ export async function loadTextTrainingData(ask: TextTrainingAsk): Promise<Strate
   return { train, ...(val ? { val } : {}) };
 }
 
+/**
+ * What a text run must know of the model it starts from: the tokenizer it records, or, for a text
+ * encoder that records none, its token embedding (see {@link TextTrainingAsk.bareEncoder}).
+ */
+export function startingText(from: StartingPoint | undefined): Pick<TextTrainingAsk, 'inherited' | 'bareEncoder'> {
+  if (!from) return {};
+  const tokenizer = from.manifest?.tokenizer;
+  if (tokenizer) return { inherited: { tokenizer, file: from.file } };
+  const embedding = tokenEmbedding(from.spec);
+  return embedding ? { bareEncoder: { file: from.file, embedding: embedding.name, rows: embedding.vocabSize } } : {};
+}
+
 async function chooseTokenizer(ask: TextTrainingAsk): Promise<{ tokenizer: TextTokenizer; maxLength: number }> {
   if (ask.inherited) {
     const { tokenizer: record, file } = ask.inherited;
@@ -63,6 +81,7 @@ async function chooseTokenizer(ask: TextTrainingAsk): Promise<{ tokenizer: TextT
     return { tokenizer: TextTokenizer.fromPreprocessing(record, file), maxLength: record.maxLength };
   }
   const maxLength = ask.maxLength ?? DEFAULT_MAX_LENGTH;
+  if (ask.bareEncoder) return { tokenizer: await bareEncoderTokenizer(ask, ask.bareEncoder), maxLength };
   if (ask.tokenizer !== undefined) {
     if (ask.vocabSize !== undefined)
       throw new HeadstartError(
@@ -73,6 +92,25 @@ async function chooseTokenizer(ask: TextTrainingAsk): Promise<{ tokenizer: TextT
   }
   const vocabulary = await buildVocabulary(texts(ask.data, ask.textColumn), ask.vocabSize ? { vocabSize: ask.vocabSize } : {});
   return { tokenizer: TextTokenizer.fromJson(vocabulary.json, `${ask.data} (its vocabulary)`), maxLength };
+}
+
+/** The tokenizer of a run from an encoder that records none: given, and small enough for its embedding. */
+async function bareEncoderTokenizer(ask: TextTrainingAsk, encoder: NonNullable<TextTrainingAsk['bareEncoder']>): Promise<TextTokenizer> {
+  const name = ask.names.tokenizer;
+  if (ask.tokenizer === undefined)
+    throw new HeadstartError(
+      'USAGE',
+      `${name}: the starting model ${encoder.file} is a text encoder that records no tokenizer; give ${name} FILE (the tokenizer.json it was trained with)`,
+    );
+  if (ask.vocabSize !== undefined)
+    throw new HeadstartError('USAGE', `${ask.names.vocabSize}: the starting model ${encoder.file} has its own vocabulary; leave it out`);
+  const tokenizer = await readTokenizer(ask.tokenizer);
+  if (tokenizer.vocabSize > encoder.rows)
+    throw new HeadstartError(
+      'USAGE',
+      `${name} ${ask.tokenizer}: has ${tokenizer.vocabSize} tokens, but the starting model's embedding "${encoder.embedding}" has ${encoder.rows} rows: it is not that model's tokenizer`,
+    );
+  return tokenizer;
 }
 
 async function* texts(file: string, text: string): AsyncGenerator<string> {

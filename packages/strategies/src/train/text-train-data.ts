@@ -1,5 +1,5 @@
-import { isTokenDataset, type Preprocessing, type StartingPoint, type StrategyData } from '@headstart/core';
-import { DEFAULT_VALIDATION_SHARE, holdOutValidation, loadTextTrainingData } from '@headstart/data';
+import { isTokenDataset, type Preprocessing, type StartingPoint, type StrategyData, type TokenDataset } from '@headstart/core';
+import { DEFAULT_VALIDATION_SHARE, holdOutValidation, loadTextTrainingData, startingText } from '@headstart/data';
 import { badOption, type TrainOptions } from './train-options.js';
 
 /** Options of numeric features, refused for text rather than ignored. */
@@ -44,6 +44,7 @@ export async function textTrainData(
     if (given) throw badOption(given, 'data is already tokenised (a TokenDataset); leave it out');
     if (asked.val !== undefined && (typeof asked.val === 'string' || !isTokenDataset(asked.val)))
       throw badOption('val', 'data is a TokenDataset, so val must be one too');
+    checkTokenizedFor(asked.data, from);
     const val = asked.val;
     const data = val ? { train: asked.data, val } : holdOutValidation(asked.data, valSplit, seed);
     return { data: { train: data.train, ...(data.val ? { val: data.val } : {}) }, preprocessing: none };
@@ -60,8 +61,27 @@ export async function textTrainData(
     tokenizer: asked.tokenizer,
     maxLength: asked.maxLength,
     vocabSize: asked.vocabSize,
-    inherited: inherited && from ? { tokenizer: inherited, file: from.file } : undefined,
+    ...startingText(from),
     names: { tokenizer: 'train: tokenizer', maxLength: 'train: maxLength', vocabSize: 'train: vocabSize' },
   });
   return { data, preprocessing: none };
+}
+
+/** Token sequences given to a run from a text model must come from that model's tokenizer. */
+function checkTokenizedFor(data: TokenDataset, from: StartingPoint | undefined): void {
+  const start = startingText(from);
+  const mine = data.tokenizer;
+  if (start.inherited) {
+    const { tokenizer, file } = start.inherited;
+    if (mine.sha256 !== tokenizer.sha256 || mine.maxLength !== tokenizer.maxLength)
+      throw badOption(
+        'data',
+        `tokenised by another tokenizer or length (sha256 ${mine.sha256.slice(0, 12)}…, ${mine.maxLength} tokens) than the starting model ${file} records (${tokenizer.sha256.slice(0, 12)}…, ${tokenizer.maxLength} tokens)`,
+      );
+  }
+  if (start.bareEncoder && mine.vocabSize > start.bareEncoder.rows)
+    throw badOption(
+      'data',
+      `its tokenizer has ${mine.vocabSize} tokens, but the starting model ${start.bareEncoder.file}'s embedding "${start.bareEncoder.embedding}" has ${start.bareEncoder.rows} rows`,
+    );
 }
