@@ -1,8 +1,9 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { jsonLines, ROOT, runCli } from './run-cli.js';
 
 // TensorFlow.js costs about a second of CPU to load, so the CLI loads it only for the tfjs backend.
@@ -66,3 +67,16 @@ test('doctor loads TensorFlow.js and reports the tfjs backend', async () => {
   ]);
   expect((await tfjsLoaded()).some((url) => url.includes('/@tensorflow/tfjs/'))).toBe(true);
 }, 60_000);
+
+test('a broken install (TensorFlow.js missing from under the package) still fails on import naming @tensorflow/tfjs, so the CLI warns as before', async () => {
+  // The register entry alone, with @headstart/core next to it and no @tensorflow/tfjs anywhere.
+  const project = join(dir, 'broken');
+  const pkg = join(project, 'node_modules', '@headstart', 'backend-tfjs');
+  await mkdir(join(pkg, 'dist'), { recursive: true });
+  await copyFile(join(ROOT, 'packages/backend-tfjs/package.json'), join(pkg, 'package.json'));
+  await copyFile(join(ROOT, 'packages/backend-tfjs/dist/register.js'), join(pkg, 'dist', 'register.js'));
+  await symlink(join(ROOT, 'packages/core'), join(project, 'node_modules', '@headstart', 'core'));
+  const script = `import('@headstart/backend-tfjs/register').then(() => console.log('loaded'), (e) => console.log(e.code, e.message.split('\\n')[0]));`;
+  const printed = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: project, encoding: 'utf8' });
+  expect(printed).toBe(`ERR_MODULE_NOT_FOUND Cannot find package '@tensorflow/tfjs' imported from ${join(pkg, 'dist', 'register.js')}\n`);
+});
