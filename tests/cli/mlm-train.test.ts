@@ -19,14 +19,9 @@ beforeAll(async () => {
   labelled = join(dir, 'labelled.csv');
   unlabelled = join(dir, 'unlabelled.csv');
   await writeTextCorpus(labelled, rows.slice(0, 300));
-  // Unlabelled text: the same kind of reviews, only the text column.
-  await writeFile(
-    unlabelled,
-    `text\n${rows
-      .slice(300)
-      .map((row) => `${row.text}\n`)
-      .join('')}`,
-  );
+  // Unlabelled text: the same kind of reviews, only the text column, and a word no labelled text has.
+  const texts = [...rows.slice(300).map((row) => row.text), 'a zeppelin scene', 'the zeppelin film'];
+  await writeFile(unlabelled, `text\n${texts.join('\n')}\n`);
 });
 
 const mlm = ['--strategy', 'pretrain-finetune', '--set', 'objective=mlm', '--backend', 'onnx', '--max-length', '16'];
@@ -68,7 +63,7 @@ describe('headstart train --strategy pretrain-finetune --set objective=mlm (onnx
     const losses = pretrain.map((e) => e.metrics!.loss!);
     expect(Math.max(...losses.slice(1))).toBeLessThan(losses[0]! - 0.3);
     const log = events.find((e) => e.type === 'log' && e.message!.includes('masked-language model'))!.message;
-    expect(log).toMatch(/^pretrain-finetune: pretrain: masked-language model on 300 sequences \(mask tokens 15%\): masked-token loss /);
+    expect(log).toMatch(/^pretrain-finetune: pretrain: masked-language model on 302 sequences \(mask tokens 15%\): masked-token loss /);
     // Fine-tuning under the new head learns the keyword classes.
     const finetune = ends.slice(4);
     expect(finetune).toHaveLength(12);
@@ -76,6 +71,8 @@ describe('headstart train --strategy pretrain-finetune --set objective=mlm (onnx
     const { manifest } = await readCheckpoint(out);
     expect(manifest.spec.layers.some((layer) => layer.name.startsWith('mlm_'))).toBe(false);
     expect(manifest.tokenizer).toMatchObject({ maxLength: 16, textColumn: 'text' });
+    // The vocabulary was built from the labelled and the unlabelled texts.
+    expect(Object.keys(JSON.parse(manifest.tokenizer!.json).model.vocab)).toContain('zeppelin');
   });
 
   test('objective=mlm on numeric data is refused in one line, exit 2', async () => {
