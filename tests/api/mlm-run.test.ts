@@ -74,6 +74,20 @@ describe('pretrain-finetune objective=mlm through the fit loop (onnx)', () => {
     for (const [name, tensor] of want) expect(got.get(name)!.data, name).toEqual(tensor.data);
   });
 
+  test('--dry-run reports the masked-language phase’s plan on the token data, then fine-tuning’s, training nothing', async () => {
+    const events: TrainingEvent[] = [];
+    await runStrategy(mlmRun(join(dir, 'dry.safetensors'), { dryRun: true, emit: (event) => events.push(event) }));
+    const plans = events.flatMap((e) => (e.type === 'plan' ? [[e.phase, e.loss, e.transform]] : []));
+    expect(plans).toEqual([
+      ['pretrain', 'tokenCrossEntropy', 'mask tokens 15%'],
+      ['finetune', 'softmaxCrossEntropy', undefined],
+    ]);
+    expect(events.some((e) => e.type === 'step')).toBe(false);
+    expect(events.flatMap((e) => (e.type === 'log' ? [e.message] : []))).toContain(
+      'pretrain-finetune: pretrain: masked-language model on 160 sequences (mask tokens 15%): not trained (dry run); head (mlm_transform, mlm_ln, mlm_projector) discarded',
+    );
+  });
+
   test('train() takes unlabelled text for objective mlm and refuses features beside text', async () => {
     const backend = createOnnxBackend();
     const model = await train({

@@ -124,10 +124,12 @@ export async function pretrainMaskedLm(
   try {
     const result = await ctx.fit(model, plan);
     const [first, last] = [result.history[0]?.loss, result.history.at(-1)?.loss];
+    // No epochs at all: a --dry-run, whose fit only reports the plan.
+    const loss = first === undefined ? 'not trained (dry run)' : `masked-token loss ${format(first)} → ${format(last)}`;
     ctx.emit({
       type: 'log',
       level: 'info',
-      message: `pretrain-finetune: pretrain: masked-language model on ${data.size} sequences (${plan.transform!.name}): masked-token loss ${format(first)} → ${format(last)}; head (${MLM_HEAD_LAYERS.join(', ')}) discarded`,
+      message: `pretrain-finetune: pretrain: masked-language model on ${data.size} sequences (${plan.transform!.name}): ${loss}; head (${MLM_HEAD_LAYERS.join(', ')}) discarded`,
     });
     return weightsFor(encoder, await model.getWeights());
   } finally {
