@@ -27,7 +27,6 @@ const FEATURE_FLAGS = [
   ['standardize', '--standardize'],
   ['inputShape', '--input-shape'],
   ['augment', '--augment'],
-  ['unlabeled', '--unlabeled'],
 ] as const;
 
 /**
@@ -54,7 +53,8 @@ export function isTextRun(flags: DataFlags & TextFlags, from: StartingPoint | un
 /**
  * The tokenised data of a text run: `--text-column` of `--data` (default the starting model's
  * column), tokenised with the starting model's tokenizer, `--tokenizer`, or a vocabulary built from
- * `--data`; validation from `--val` or a stratified `--val-split` of `--data`.
+ * `--data` and `--unlabeled`; validation from `--val` or a stratified `--val-split` of `--data`;
+ * `--unlabeled` (the same column) tokenised the same way, for pre-training.
  */
 export async function loadTextRunData(
   flags: DataFlags & TextFlags,
@@ -64,6 +64,7 @@ export async function loadTextRunData(
   const data = await loadTextTrainingData({
     data: flags.data,
     val: flags.val,
+    unlabeled: flags.unlabeled,
     valSplit: parseNumber(flags.valSplit ?? String(DEFAULT_VALIDATION_SHARE), '--val-split', FRACTION)!,
     seed: parseSeed(flags.seed),
     textColumn: flags.textColumn ?? inherited?.textColumn ?? 'text',

@@ -45,7 +45,7 @@ export function selfTraining(): Strategy<SelfTrainingOptions> {
     needsStart: 'optional',
     usesUnlabeled: true,
     async run(ctx, options) {
-      const unlabeled = ctx.data.unlabeled;
+      const unlabeled = ctx.data.unlabeled && featureData(ctx.data.unlabeled, 'self-training');
       if (!unlabeled || unlabeled.size === 0) {
         throw new HeadstartError('USAGE', 'self-training: needs unlabelled data to pseudo-label: give --unlabeled FILE');
       }

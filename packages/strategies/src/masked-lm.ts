@@ -8,8 +8,6 @@ import {
   scheduleFrom,
   validateSpec,
   type FitPlan,
-  type FitResult,
-  type Model,
   type ModelSpec,
   type NamedTensors,
   type StrategyContext,
@@ -24,20 +22,8 @@ import { mergeWeights, weightsFor } from './weights.js';
 /** The layers of the masked-language-model head, DistilBERT's `vocab_transform`, `vocab_layer_norm`, `vocab_projector`. */
 export const MLM_HEAD_LAYERS = ['mlm_transform', 'mlm_ln', 'mlm_projector'] as const;
 
-/**
- * A phase of training on token sequences: a {@link FitPlan} whose data is a {@link TokenDataset}.
- * What the fit loop receives once it takes token data (see docs/text-data.md, "Masked-language modelling").
- */
-export interface TokenFitPlan extends Omit<FitPlan, 'train' | 'val'> {
-  train: TokenDataset;
-  val?: TokenDataset | undefined;
-}
-
 /** What masked-language-model pre-training uses of a strategy's context. */
-export type PretrainingContext = Pick<StrategyContext, 'seed' | 'rng' | 'resume' | 'createModel' | 'emit'>;
-
-/** Runs a {@link TokenFitPlan} on a model, as `ctx.fit` runs a {@link FitPlan}. */
-export type TokenFit = (model: Model, plan: TokenFitPlan) => Promise<FitResult>;
+export type PretrainingContext = Pick<StrategyContext, 'seed' | 'rng' | 'resume' | 'createModel' | 'emit' | 'fit'>;
 
 /**
  * The part of an encoder classifier that gives one vector per token: its layers below the first
@@ -89,7 +75,7 @@ export function maskedLmPlan(
   spec: ModelSpec,
   data: TokenDataset,
   options: PretrainFinetuneOptions,
-): TokenFitPlan {
+): FitPlan {
   const tokens = maskingTokens(data.tokenizer);
   const vocab = embeddingVocab(spec);
   if (tokens.vocabSize > vocab)
@@ -118,8 +104,8 @@ export function maskedLmPlan(
 
 /**
  * Masked-language-model pre-training of `encoder` (see {@link maskedLmPlan}) from `start` (its
- * weights; the head starts fresh unless a resumed `pretrain` phase saved it), run by `fit`. Logs
- * the loss of the first and last epoch and returns the encoder's weights: the head is dropped.
+ * weights; the head starts fresh unless a resumed `pretrain` phase saved it), run by `ctx.fit`, core's
+ * fit loop. Logs the loss of the first and last epoch and returns the encoder's weights: the head is dropped.
  */
 export async function pretrainMaskedLm(
   ctx: PretrainingContext,
@@ -127,7 +113,6 @@ export async function pretrainMaskedLm(
   start: NamedTensors,
   data: TokenDataset,
   options: PretrainFinetuneOptions,
-  fit: TokenFit,
 ): Promise<NamedTensors> {
   const spec = maskedLmSpec(encoder);
   const plan = maskedLmPlan(ctx, spec, data, options);
@@ -137,12 +122,14 @@ export async function pretrainMaskedLm(
     resumed ? mergeWeights(spec, new Map([...start, ...resumed]), [], ctx.rng) : mergeWeights(spec, start, MLM_HEAD_LAYERS, ctx.rng),
   );
   try {
-    const result = await fit(model, plan);
+    const result = await ctx.fit(model, plan);
     const [first, last] = [result.history[0]?.loss, result.history.at(-1)?.loss];
+    // No epochs at all: a --dry-run, whose fit only reports the plan.
+    const loss = first === undefined ? 'not trained (dry run)' : `masked-token loss ${format(first)} → ${format(last)}`;
     ctx.emit({
       type: 'log',
       level: 'info',
-      message: `pretrain-finetune: pretrain: masked-language model on ${data.size} sequences (${plan.transform!.name}): masked-token loss ${format(first)} → ${format(last)}; head (${MLM_HEAD_LAYERS.join(', ')}) discarded`,
+      message: `pretrain-finetune: pretrain: masked-language model on ${data.size} sequences (${plan.transform!.name}): ${loss}; head (${MLM_HEAD_LAYERS.join(', ')}) discarded`,
     });
     return weightsFor(encoder, await model.getWeights());
   } finally {
@@ -187,26 +174,15 @@ function format(loss: number | undefined): string {
  * @throws HeadstartError (USAGE) when the data is not token sequences.
  */
 export async function maskedLmPretraining(ctx: StrategyContext, spec: ModelSpec, options: PretrainFinetuneOptions): Promise<NamedTensors> {
-  const data: object = ctx.data.unlabeled ?? ctx.data.train;
+  const data = ctx.data.unlabeled ?? ctx.data.train;
   if (!isTokenDataset(data))
     throw new HeadstartError(
       'USAGE',
-      `pretrain-finetune: objective mlm pre-trains on text (token sequences), but ${ctx.data.train.source.file} holds numeric samples; use objective=autoencoder`,
+      `pretrain-finetune: objective mlm pre-trains on text (token sequences), but ${data.source.file} holds numeric samples; use objective=autoencoder`,
     );
   const encoder = tokenEncoderOf(spec);
   const skip = resumedPhaseIndex(ctx, ['pretrain', 'finetune']);
   const start = startingEncoder(ctx, encoder, skip === 0 && ctx.resume !== undefined);
   if (skip === 1 && options.l2sp === 0) return start;
-  return pretrainMaskedLm(ctx, encoder, start, data, options, tokenFit(ctx));
-}
-
-/**
- * `ctx.fit` for a {@link TokenFitPlan}. The fit loop does not take token data yet (it makes float
- * batches with `makeBatch`); no run reaches here before it does, because runs load text only
- * through it. What it must do then: make token batches with `makeTokenBatch(…, 'none')` as
- * `Batch.inputs` (`input_ids`, `attention_mask`), pass them through `plan.transform` (the masking),
- * and report the step losses as for any plan.
- */
-function tokenFit(ctx: StrategyContext): TokenFit {
-  return (model, plan) => ctx.fit(model, plan as unknown as FitPlan);
+  return pretrainMaskedLm(ctx, encoder, start, data, options);
 }

@@ -1,4 +1,5 @@
 import {
+  featureData,
   HeadstartError,
   isTokenDataset,
   initializeWeights,
@@ -57,7 +58,8 @@ function pretrainingData(ctx: StrategyContext, encoder: ModelSpec): Dataset {
       'NOT_SUPPORTED',
       `pretrain-finetune: ${ctx.data.train.source.file} is text; an autoencoder pre-trains on float features`,
     );
-  const data = ctx.data.unlabeled ?? {
+  const unlabeled = ctx.data.unlabeled && featureData(ctx.data.unlabeled, 'pretrain-finetune with objective autoencoder');
+  const data = unlabeled ?? {
     ...withoutLabels(ctx.data.train),
     sampleShape: fitted(ctx.data.train.sampleShape, encoder.inputShape),
   };

@@ -17,19 +17,24 @@ export const TOKEN_INPUTS = { ids: 'input_ids', mask: 'attention_mask' } as cons
 /**
  * The batch of samples `order[start..start+batchSize)`: {@link makeBatch} for features, and for
  * token sequences a batch whose named inputs `input_ids` and `attention_mask` (`[size, T]`) hold
- * {@link makeTokenBatch}'s rows, `x` empty.
+ * {@link makeTokenBatch}'s rows, `x` empty. Target `none` (token sequences only) leaves out the
+ * class labels: masked-language modelling's batch transform writes its own targets.
  */
 export function makeTrainingBatch(
   data: TrainingData,
   order: ArrayLike<number>,
   start: number,
   batchSize: number,
-  target: 'labels' | 'inputs',
+  target: 'labels' | 'inputs' | 'none',
 ): Batch {
-  if (!isTokenDataset(data)) return makeBatch(data, order, start, batchSize, target);
+  if (!isTokenDataset(data)) {
+    if (target === 'none')
+      throw new HeadstartError('NOT_SUPPORTED', `${data.source.file}: batches without targets are for token sequences`);
+    return makeBatch(data, order, start, batchSize, target);
+  }
   if (target === 'inputs')
     throw new HeadstartError('NOT_SUPPORTED', `${data.source.file}: a model cannot reconstruct token sequences as its output`);
-  return tokenBatch(makeTokenBatch(data, order, start, batchSize, 'labels'));
+  return tokenBatch(makeTokenBatch(data, order, start, batchSize, target));
 }
 
 /** A {@link TokenBatch} as the backends take it: named inputs, `x` empty. */
@@ -38,7 +43,7 @@ function tokenBatch(made: ReturnType<typeof makeTokenBatch>): Batch {
     x: new Float32Array(0),
     size: made.size,
     inputs: { [TOKEN_INPUTS.ids]: made.inputIds, [TOKEN_INPUTS.mask]: made.attentionMask },
-    labels: made.labels,
+    ...(made.labels ? { labels: made.labels } : {}),
   };
 }
 

@@ -194,7 +194,7 @@ async function runEpoch(
     const lrScales: number[] = [];
     for (let k = 0; k < count; k++) {
       const start = (at.cursor + k) * plan.batchSize;
-      const made = makeTrainingBatch(plan.train, order, start, plan.batchSize, plan.target ?? 'labels');
+      const made = makeTrainingBatch(plan.train, order, start, plan.batchSize, batchTarget(plan));
       const batch = plan.transform
         ? transformBatch(plan.transform, made, featureShape(plan), batchRng(transformSeed, plan.phase, at.epoch, at.cursor + k))
         : made;
@@ -226,14 +226,27 @@ async function runEpoch(
   return totals;
 }
 
-/** The shape of a training sample a batch transform changes; token sequences have none it could. */
+/** Whether the plan is masked-language modelling: targets per token, written by its transform, no classes. */
+function tokenTargets(plan: FitPlan): boolean {
+  return plan.trainer.loss === 'tokenCrossEntropy';
+}
+
+/** What a training batch holds as its target; token targets come from the plan's transform, not the data. */
+function batchTarget(plan: FitPlan): 'labels' | 'inputs' | 'none' {
+  return tokenTargets(plan) ? 'none' : (plan.target ?? 'labels');
+}
+
+/**
+ * The shape of a training sample a batch transform changes: `[T]` token ids for masked-language
+ * modelling (its masking reads the named inputs); other transforms change float features only.
+ */
 function featureShape(plan: FitPlan): number[] {
-  if (isTokenDataset(plan.train))
-    throw new HeadstartError(
-      'NOT_SUPPORTED',
-      `phase "${plan.phase}": batch transforms change float features; ${plan.train.source.file} is text`,
-    );
-  return plan.train.sampleShape;
+  if (!isTokenDataset(plan.train)) return plan.train.sampleShape;
+  if (tokenTargets(plan)) return [plan.train.sequenceLength];
+  throw new HeadstartError(
+    'NOT_SUPPORTED',
+    `phase "${plan.phase}": batch transforms change float features; ${plan.train.source.file} is text`,
+  );
 }
 
 function periodicSaveDue(every: CheckpointInterval | undefined, step: number, savedAt: number): boolean {
@@ -250,7 +263,8 @@ function accumulate(totals: Totals, batch: Batch, result: { loss: number; correc
 
 async function epochMetrics(model: Model, plan: FitPlan, totals: Totals): Promise<EpochMetrics> {
   const metrics: EpochMetrics = { loss: totals.loss / Math.max(1, totals.seen) };
-  if ((plan.target ?? 'labels') !== 'labels') return metrics;
+  // An autoencoder's or a masked-language model's loss has no classes to be accurate about.
+  if ((plan.target ?? 'labels') !== 'labels' || tokenTargets(plan)) return metrics;
   metrics.accuracy = totals.correct / Math.max(1, totals.seen);
   if (plan.val?.labels && plan.val.size > 0) {
     const evaluation = await evaluateClassifier(model, plan.val, plan.val.labelMap ?? plan.train.labelMap ?? []);

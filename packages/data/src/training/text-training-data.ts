@@ -12,6 +12,8 @@ export const DEFAULT_MAX_LENGTH = 128;
 export interface TextTrainingAsk {
   /** Labelled training texts, a CSV or JSONL file. */
   data: string;
+  /** Unlabelled texts for pre-training (`--unlabeled`), tokenised like `data`; a built vocabulary counts their words too. */
+  unlabeled?: string | undefined;
   /** Validation texts; without it a share `valSplit` of `data` is held out. */
   val?: string | undefined;
   valSplit: number;
@@ -20,7 +22,7 @@ export interface TextTrainingAsk {
   textColumn: string;
   /** The label column or field. */
   label: string;
-  /** A Hugging Face `tokenizer.json`; without it (and without `inherited`) one is built from `data`'s texts. */
+  /** A Hugging Face `tokenizer.json`; without it (and without `inherited`) one is built from `data`'s and `unlabeled`'s texts. */
   tokenizer?: string | undefined;
   /** Tokens a sequence; default the starting model's, else {@link DEFAULT_MAX_LENGTH}. */
   maxLength?: number | undefined;
@@ -40,20 +42,22 @@ export interface TextTrainingAsk {
 
 /**
  * The tokenised splits of a text run: the tokenizer chosen (the starting model's, a file, or a
- * vocabulary built from the training texts), the training file tokenised, validation from `val`
- * or a seeded stratified share of `data` (the split `holdOutValidation` makes of features).
+ * vocabulary built from the training and unlabelled texts), the training file tokenised, validation
+ * from `val` or a seeded stratified share of `data` (the split `holdOutValidation` makes of
+ * features), and `unlabeled` tokenised the same way without labels.
  * @throws HeadstartError (USAGE) for options that contradict the starting model's tokenizer; DataError naming files.
  */
 export async function loadTextTrainingData(ask: TextTrainingAsk): Promise<StrategyData> {
   const { tokenizer, maxLength } = await chooseTokenizer(ask);
   const common = { tokenizer, maxLength, text: ask.textColumn, label: ask.label };
   const all = await loadTextDataset(ask.data, { ...common, labelled: true });
+  const unlabeled = ask.unlabeled === undefined ? {} : { unlabeled: await loadTextDataset(ask.unlabeled, { ...common, labelled: false }) };
   if (ask.val !== undefined) {
     const val = await loadTextDataset(ask.val, { ...common, labelled: true, labelMap: all.labelMap });
-    return { train: all, val };
+    return { train: all, val, ...unlabeled };
   }
   const { train, val } = holdOutValidation(all, ask.valSplit, ask.seed);
-  return { train, ...(val ? { val } : {}) };
+  return { train, ...(val ? { val } : {}), ...unlabeled };
 }
 
 /**
@@ -90,8 +94,12 @@ async function chooseTokenizer(ask: TextTrainingAsk): Promise<{ tokenizer: TextT
       );
     return { tokenizer: await readTokenizer(ask.tokenizer), maxLength };
   }
-  const vocabulary = await buildVocabulary(texts(ask.data, ask.textColumn), ask.vocabSize ? { vocabSize: ask.vocabSize } : {});
-  return { tokenizer: TextTokenizer.fromJson(vocabulary.json, `${ask.data} (its vocabulary)`), maxLength };
+  const files = [ask.data, ...(ask.unlabeled === undefined ? [] : [ask.unlabeled])];
+  const vocabulary = await buildVocabulary(texts(files, ask.textColumn), ask.vocabSize ? { vocabSize: ask.vocabSize } : {});
+  return {
+    tokenizer: TextTokenizer.fromJson(vocabulary.json, `${files.join(' and ')} (${files.length > 1 ? 'their' : 'its'} vocabulary)`),
+    maxLength,
+  };
 }
 
 /** The tokenizer of a run from an encoder that records none: given, and small enough for its embedding. */
@@ -113,6 +121,6 @@ async function bareEncoderTokenizer(ask: TextTrainingAsk, encoder: NonNullable<T
   return tokenizer;
 }
 
-async function* texts(file: string, text: string): AsyncGenerator<string> {
-  for await (const row of readTextRows(file, { text, labelled: false })) yield row.text;
+async function* texts(files: readonly string[], text: string): AsyncGenerator<string> {
+  for (const file of files) for await (const row of readTextRows(file, { text, labelled: false })) yield row.text;
 }

@@ -3,7 +3,7 @@ import { DEFAULT_VALIDATION_SHARE, holdOutValidation, loadTextTrainingData, star
 import { badOption, type TrainOptions } from './train-options.js';
 
 /** Options of numeric features, refused for text rather than ignored. */
-const FEATURE_OPTIONS = ['scale', 'standardize', 'augment', 'unlabeled'] as const;
+const FEATURE_OPTIONS = ['scale', 'standardize', 'augment'] as const;
 /** Options of text read from a file, refused beside data already tokenised. */
 const TEXT_FILE_OPTIONS = ['textColumn', 'tokenizer', 'maxLength', 'vocabSize'] as const;
 
@@ -28,8 +28,9 @@ export function isTextTraining(asked: TrainOptions, from: StartingPoint | undefi
 
 /**
  * The data of a text {@link train} run, as `headstart train --text-column` prepares it: a file
- * tokenised (the starting model's tokenizer, `tokenizer`, or a vocabulary built from `data`), or
- * the `TokenDataset`s given; validation from `val` or a seeded stratified share of `data`.
+ * tokenised (the starting model's tokenizer, `tokenizer`, or a vocabulary built from `data` and
+ * `unlabeled`), or the `TokenDataset`s given; validation from `val` or a seeded stratified share of
+ * `data`; `unlabeled` (for `pretrain-finetune` with `objective: 'mlm'`) of the same kind as `data`.
  */
 export async function textTrainData(
   asked: TrainOptions,
@@ -44,16 +45,22 @@ export async function textTrainData(
     if (given) throw badOption(given, 'data is already tokenised (a TokenDataset); leave it out');
     if (asked.val !== undefined && (typeof asked.val === 'string' || !isTokenDataset(asked.val)))
       throw badOption('val', 'data is a TokenDataset, so val must be one too');
+    if (asked.unlabeled !== undefined && (typeof asked.unlabeled === 'string' || !isTokenDataset(asked.unlabeled)))
+      throw badOption('unlabeled', 'data is a TokenDataset, so unlabeled must be one too');
     checkTokenizedFor(asked.data, from);
     const val = asked.val;
     const data = val ? { train: asked.data, val } : holdOutValidation(asked.data, valSplit, seed);
-    return { data: { train: data.train, ...(data.val ? { val: data.val } : {}) }, preprocessing: none };
+    const unlabeled = asked.unlabeled ? { unlabeled: asked.unlabeled } : {};
+    return { data: { train: data.train, ...(data.val ? { val: data.val } : {}), ...unlabeled }, preprocessing: none };
   }
   if (asked.val !== undefined && typeof asked.val !== 'string') throw badOption('val', 'data is a text file, so val must be one too');
+  if (asked.unlabeled !== undefined && typeof asked.unlabeled !== 'string')
+    throw badOption('unlabeled', 'data is a text file, so unlabeled must be one too');
   const inherited = from?.manifest?.tokenizer;
   const data = await loadTextTrainingData({
     data: asked.data,
     val: asked.val,
+    unlabeled: asked.unlabeled,
     valSplit,
     seed,
     textColumn: asked.textColumn ?? inherited?.textColumn ?? 'text',

@@ -50,7 +50,9 @@ export async function trainData(
     asked.unlabeled === undefined
       ? undefined
       : alignFeatures(
-          typeof asked.unlabeled === 'string' ? await loadDataset(asked.unlabeled, { ...common, labelled: false }) : asked.unlabeled,
+          typeof asked.unlabeled === 'string'
+            ? await loadDataset(asked.unlabeled, { ...common, labelled: false })
+            : featureData(asked.unlabeled, 'train: unlabeled'),
           train.featureNames,
         );
   const augment = asked.augment === undefined ? undefined : augmentation(asked.augment, train.sampleShape);

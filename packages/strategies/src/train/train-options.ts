@@ -29,8 +29,8 @@ export interface TrainOptions {
   val?: Dataset | TokenDataset | string | undefined;
   /** Share of `data` held out for validation when there is no `val`: 0 ≤ n < 1, default 0.1 (`--val-split`). */
   valSplit?: number | undefined;
-  /** Unlabelled data, for strategies that pre-train on it (`--unlabeled`). */
-  unlabeled?: Dataset | string | undefined;
+  /** Unlabelled data, for strategies that pre-train on it (`--unlabeled`), of the same kind as `data` (text for `objective: 'mlm'`). */
+  unlabeled?: Dataset | TokenDataset | string | undefined;
   /** The label column of files given by path; default `label` (`--label`). */
   label?: string | undefined;
   /** The architecture, when not the starting model's or the default MLP (`--model`); validated like a spec file. */
