@@ -56,6 +56,13 @@ describe('headstart import of a DistilBERT-style ONNX file', () => {
     const bare = join(dir, 'bare.safetensors');
     expect((await runCli(['import', model, '--out', bare])).stdout).not.toMatch(/tokenizer/);
     expect((await readCheckpoint(bare)).manifest.tokenizer).toBeUndefined();
+    // A text column with no tokenizer to go with it is refused, not dropped.
+    const column = await runCli(['import', model, '--out', join(dir, 'column.safetensors'), '--text-column', 'review']);
+    expect(column.code).toBe(2);
+    expect(column.stderr).toBe(
+      `headstart: --text-column: ${model} records no tokenizer (none given with --tokenizer, no tokenizer.json beside it), and the text column goes with one; give --tokenizer FILE or leave --text-column out\n`,
+    );
+    await expect(access(join(dir, 'column.safetensors'))).rejects.toThrow();
   });
 
   test('training from an encoder imported without its tokenizer needs --tokenizer, one that fits its embedding', async () => {
@@ -64,7 +71,7 @@ describe('headstart import of a DistilBERT-style ONNX file', () => {
     const data = join(dir, 'films.csv');
     await writeFile(
       data,
-      'text,label\n' + Array.from({ length: 8 }, (_, i) => (i % 2 ? 'a good film,good' : 'a bad movie,bad')).join('\n'),
+      `text,label\n${Array.from({ length: 8 }, (_, i) => (i % 2 ? 'a good film,good' : 'a bad movie,bad')).join('\n')}`,
     );
     const out = join(dir, 'tuned.safetensors');
     const train = (...more: string[]) =>

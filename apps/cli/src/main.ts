@@ -261,7 +261,7 @@ Example:
       '--tokenizer <file>',
       "a text encoder's Hugging Face tokenizer.json, recorded so text training and predict tokenise as the model expects (default: tokenizer.json beside the model)",
     )
-    .option('--text-column <name>', 'with a tokenizer: the CSV column (or JSONL field) that holds the text', 'text')
+    .option('--text-column <name>', 'with a tokenizer: the CSV column (or JSONL field) that holds the text (default: text)')
     .addHelpText(
       'after',
       `

@@ -36,6 +36,10 @@ export async function importModel(
   ]);
   const start = await loadStartingPoint(file, importer);
   const tokenizer = await importedTokenizer(start.spec, tokenizerPath, flags.tokenizer !== undefined, flags.textColumn ?? 'text');
+  if (flags.textColumn !== undefined && !tokenizer)
+    throw new CliError(
+      `--text-column: ${file} records no tokenizer (none given with --tokenizer, no tokenizer.json beside it), and the text column goes with one; give --tokenizer FILE or leave --text-column out`,
+    );
   const labels = parseLabels(flags.labels, outputShape(start.spec));
   const scale = parseNumber(flags.scale, '--scale', SCALE_FACTOR);
   if (scale !== undefined && start.spec.inputs)
