@@ -2,10 +2,11 @@ import { validateSpec, type Batch, type NamedTensors } from '@headstart/core';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createOnnxBackend } from '../base.js';
+import { createOnnxBackend } from '@headstart/backend-onnx';
+import { createTfjsBackend } from '@headstart/backend-tfjs';
 
 // tests/fixtures/torch/tiny_mlm.py: a one-block DistilBERT-style encoder with DistilBertForMaskedLM's head, in plain PyTorch.
-const FIXTURE = join(import.meta.dirname, '..', '..', '..', '..', 'tests', 'fixtures', 'torch', 'tiny-mlm.json');
+const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'torch', 'tiny-mlm.json');
 
 interface Tensor {
   shape: number[];
@@ -45,9 +46,15 @@ const options = {
   loss: 'tokenCrossEntropy' as const,
 };
 
-describe('masked-language modelling against PyTorch (tests/fixtures/torch/tiny-mlm.json)', () => {
+// One suite, every backend: the same fixture, the same tolerances.
+const BACKENDS = [
+  { name: 'onnx', create: () => createOnnxBackend() },
+  { name: 'tfjs', create: () => createTfjsBackend({ note: () => undefined }) },
+];
+
+describe.each(BACKENDS)('masked-language modelling against PyTorch (tests/fixtures/torch/tiny-mlm.json) on $name', (backend) => {
   it('gives the masked-token loss and, after each of two Adam steps, PyTorch’s weights within 1e-4', async () => {
-    const model = await createOnnxBackend().createModel(validateSpec(torch.spec), tensors(torch.weights));
+    const model = await backend.create().createModel(validateSpec(torch.spec), tensors(torch.weights));
     const trainer = model.trainer(options);
     try {
       expect(Math.abs((await trainer.evaluate(batch)).lossSum / batch.size - torch.loss)).toBeLessThan(1e-5);
@@ -68,7 +75,7 @@ describe('masked-language modelling against PyTorch (tests/fixtures/torch/tiny-m
   });
 
   it('moves each weight by PyTorch’s gradient in one SGD step of lr 1 (within 1e-5)', async () => {
-    const model = await createOnnxBackend().createModel(validateSpec(torch.spec), tensors(torch.weights));
+    const model = await backend.create().createModel(validateSpec(torch.spec), tensors(torch.weights));
     const trainer = model.trainer({ ...options, groups: [{ name: 'all', params: names, lr: 1 }], optimizer: { type: 'sgd' } });
     try {
       await trainer.step(batch);
@@ -84,7 +91,7 @@ describe('masked-language modelling against PyTorch (tests/fixtures/torch/tiny-m
   });
 
   it('counts the masked positions only: labels −100 everywhere give loss 0 and leave the weights as they were', async () => {
-    const model = await createOnnxBackend().createModel(validateSpec(torch.spec), tensors(torch.weights));
+    const model = await backend.create().createModel(validateSpec(torch.spec), tensors(torch.weights));
     const trainer = model.trainer({ ...options, optimizer: { type: 'sgd' } });
     try {
       const step = await trainer.step({ ...batch, tokenLabels: new Int32Array(24).fill(-100) });
@@ -105,7 +112,7 @@ describe('masked-language modelling against PyTorch (tests/fixtures/torch/tiny-m
       'token label 20 (sample 1, token 3) is neither a vocabulary id in 0..19 nor -100 (ignored)',
     ],
   ])('refuses a batch without valid token labels in one line (%#)', async (bad, message) => {
-    const model = await createOnnxBackend().createModel(validateSpec(torch.spec), tensors(torch.weights));
+    const model = await backend.create().createModel(validateSpec(torch.spec), tensors(torch.weights));
     const trainer = model.trainer(options);
     try {
       await expect(trainer.step(bad)).rejects.toThrow(message);
@@ -125,7 +132,7 @@ describe('masked-language modelling against PyTorch (tests/fixtures/torch/tiny-m
         { type: 'dense', name: 'h', units: 3, activation: 'softmax' },
       ],
     });
-    const model = await createOnnxBackend().createModel(spec);
+    const model = await backend.create().createModel(spec);
     try {
       const trainable = ['h.kernel'];
       expect(() => model.trainer({ ...options, trainable, groups: [{ name: 'all', params: trainable, lr: 0.1 }] })).toThrow(
