@@ -37,7 +37,7 @@ export async function merge(file: string, flags: { base?: string | undefined; ou
         },
       ],
     },
-    weights: foldLora(checkpoint.weights, targets),
+    weights: foldLora(checkpoint.weights, targets, manifest.spec),
   });
   process.stdout.write(`merged ${file} into its base → ${flags.out} (${targets.length} layers, sha256 ${sha256.slice(0, 12)}…)\n`);
 }
