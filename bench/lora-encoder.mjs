@@ -1,17 +1,21 @@
 // The `transformer` encoder fine-tuned in full vs with LoRA (issue 18): step time, trainable fraction, optimizer
 // state bytes, in this process (run.mjs runs each variant in a process of its own, so peak RSS is that variant's).
-// LoRA is built as the `lora` strategy builds it (its spec rewrite and adapter weights, rank 8, alpha 16) on every
-// dense layer below the head — the FFN's lin1 and lin2 of each block: attention's q/k/v/out projections live inside
-// the `attention` layer, which LoRA cannot target. The head (`head`) trains in full, the rest is frozen.
+// LoRA is built as the `lora` strategy builds it (its spec rewrite and adapter weights, rank 8, alpha 16): variant
+// `lora` on every attention layer's query and value projections (`target=*.q,*.v`, PEFT's default for BERT and
+// DistilBERT), `lora-ffn` on every dense layer below the head (the strategy's default: the FFN's lin1 and lin2 of each
+// block). The head (`head`) trains in full, the rest is frozen.
 import { createRng, initializeWeights, inferShapes, validateSpec } from '@headstart/core';
 import { headIndex } from '../packages/strategies/dist/head.js';
-import { loraLayerNames, loraTargets, withLora } from '../packages/strategies/dist/lora-spec.js';
-import { loraWeights } from '../packages/strategies/dist/lora-weights.js';
+import { loraTargets, withLora } from '../packages/strategies/dist/lora-spec.js';
+import { loraAdapterTensors, loraWeights } from '../packages/strategies/dist/lora-weights.js';
 import { transformer } from './workloads.mjs';
 
 export const LORA = { rank: 8, alpha: 16 };
 
-/** The model and trainable parameters of one variant: `full` (every parameter trains) or `lora`. */
+/** The `target` globs of each LoRA variant. */
+const TARGETS = { lora: ['*.q', '*.v'], 'lora-ffn': [] };
+
+/** The model and trainable parameters of one variant: `full` (every parameter trains), `lora` or `lora-ffn`. */
 function variantOf(variant) {
   const spec = validateSpec(transformer.spec);
   const weights = initializeWeights(spec, createRng(1));
@@ -20,11 +24,11 @@ function variantOf(variant) {
       .flatMap((n) => n.parameters)
       .filter((p) => p.role !== 'statistic');
   if (variant === 'full') return { spec, weights, trainable: all(spec).map((p) => p.name), all: all(spec) };
-  if (variant !== 'lora') throw new Error(`--variant: full or lora, not "${variant}"`);
+  if (!(variant in TARGETS)) throw new Error(`--variant: full, lora or lora-ffn, not "${variant}"`);
   const at = headIndex(spec);
-  const targets = loraTargets(spec, at, []);
-  const adapted = withLora(spec, targets, LORA.rank);
-  const adapters = targets.flatMap((t) => [`${loraLayerNames(t).a}.kernel`, `${loraLayerNames(t).b}.kernel`]);
+  const targets = loraTargets(spec, at, TARGETS[variant]);
+  const adapted = withLora(spec, targets, LORA.rank, LORA.alpha);
+  const adapters = targets.flatMap((t) => loraAdapterTensors(t).trained);
   const head = inferShapes(spec)
     .slice(at)
     .flatMap((n) => n.parameters.filter((p) => p.role !== 'statistic').map((p) => p.name));

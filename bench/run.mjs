@@ -11,8 +11,8 @@
 //   node bench/run.mjs --workload mlp-peak --backend onnx [--batch B] [--json]         the 1024³ Gemm's GFLOP/s at the MLP session's
 //                                                                                      threads vs the mlp workload's, in rounds
 //   node bench/run.mjs --workload gemm-peak --backend onnx [--json]                    plain Gemms at 1 and 2 threads (GFLOP/s)
-//   node bench/run.mjs --workload lora --backend onnx|tfjs --variant full|lora [--json]  the transformer encoder fine-tuned in full or
-//                                                                                      with LoRA: step time, trainable share, optimizer state
+//   node bench/run.mjs --workload lora --backend onnx|tfjs --variant full|lora|lora-ffn [--json]  the transformer encoder fine-tuned
+//                                in full or with LoRA (on q and v, or on the FFN): step time, trainable share, optimizer state
 //   node bench/run.mjs --only resnet18,mobilenet_v2                                    the throughput rows of those workloads alone
 //   node bench/run.mjs [--seconds S]                                                   every workload × backend (+ PyTorch when
 //                                                                                      /usr/bin/python3 imports torch), each in its own
@@ -178,7 +178,7 @@ async function all() {
   }));
   // The encoder fine-tuned in full and with LoRA, each in its own process (its own peak RSS), on onnx (also with
   // --only transformer).
-  const loras = (sections || only.includes('transformer') ? ['full', 'lora'] : []).map((variant) =>
+  const loras = (sections || only.includes('transformer') ? ['full', 'lora', 'lora-ffn'] : []).map((variant) =>
     child([self, '--workload', 'lora', '--backend', 'onnx', '--variant', variant, '--seconds', String(seconds), '--json']),
   );
   const peak = sections ? child([self, '--workload', 'mlp-peak', '--backend', 'onnx', '--seconds', String(seconds), '--json']) : undefined;
@@ -252,7 +252,7 @@ function printLora(runs) {
     console.log(
       r.error
         ? `| ${r.error} | | | | | | |`
-        : `| ${r.variant === 'lora' ? `LoRA rank ${r.rank} on ${r.targets.length} dense layers + head` : 'full'} | ${r.stepMs.toFixed(0)} | ${r.cpuMsPerStep.toFixed(0)} | ${r.trainable.toLocaleString('en')} | ${(100 * r.trainableFraction).toFixed(2)} % | ${(r.optimizerStateBytes / 2 ** 20).toFixed(2)} | ${Math.round(r.peakRssMB)} |`,
+        : `| ${r.variant === 'full' ? 'full' : `LoRA rank ${r.rank} on ${r.variant === 'lora' ? `the q, v projections of ${r.targets.length / 2} attention layers` : `${r.targets.length} dense layers`} + head`} | ${r.stepMs.toFixed(0)} | ${r.cpuMsPerStep.toFixed(0)} | ${r.trainable.toLocaleString('en')} | ${(100 * r.trainableFraction).toFixed(2)} % | ${(r.optimizerStateBytes / 2 ** 20).toFixed(2)} | ${Math.round(r.peakRssMB)} |`,
     );
 }
 

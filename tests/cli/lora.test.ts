@@ -264,7 +264,7 @@ describe('headstart train --strategy lora', () => {
     ]);
     expect(run.code).toBe(2);
     expect(run.stderr).toBe(
-      'headstart: strategy lora: option target: "enc9*" names no dense or conv2d layer below the head; they are enc1, enc2\n',
+      'headstart: strategy lora: option target: "enc9*" names no dense or conv2d layer or attention projection below the head; they are enc1, enc2\n',
     );
   });
 

@@ -13,13 +13,20 @@ test('tfjs runs the loss-option checks rather than skipping them', async () => {
 });
 
 // A backend without sequence models skips the encoder and masked-language-model checks; tfjs runs them, so they must pass, not skip.
-test('tfjs runs the encoder checks (named inputs, attention over a padding mask, the masked-token loss) rather than skipping them', async () => {
+test('tfjs runs the encoder checks (named inputs, attention over a padding mask, LoRA on its projections, the masked-token loss) rather than skipping them', async () => {
   const report = await runConformance(() => createTfjsBackend({ note: () => undefined }), {
-    checks: ['float64.evaluate.encoder', 'float64.train.encoder', 'float64.evaluate.mlm', 'float64.train.mlm'],
+    checks: [
+      'float64.evaluate.encoder',
+      'float64.train.encoder',
+      'float64.train.encoder-lora',
+      'float64.evaluate.mlm',
+      'float64.train.mlm',
+    ],
   });
   expect(report.results.map((r) => [r.id, r.status, r.reason ?? ''])).toEqual([
     ['float64.evaluate.encoder', 'passed', ''],
     ['float64.train.encoder', 'passed', ''],
+    ['float64.train.encoder-lora', 'passed', ''],
     ['float64.evaluate.mlm', 'passed', ''],
     ['float64.train.mlm', 'passed', ''],
   ]);

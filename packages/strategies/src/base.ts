@@ -6,7 +6,8 @@ export { pretrainFinetune, type PretrainFinetuneOptions } from './pretrain-finet
 export { gradualUnfreeze, type GradualUnfreezeOptions } from './gradual-unfreeze.js';
 export { lora, type LoraOptions } from './lora.js';
 export { loraLayerNames, loraTargets, withLora, withoutLora } from './lora-spec.js';
-export { foldLora, loraWeights } from './lora-weights.js';
+export { parseProjectionSite, projectionAdapterNames, projectionSites, type ProjectionSite } from './attention-lora.js';
+export { foldLora, loraAdapterTensors, loraWeights } from './lora-weights.js';
 export { autoencoderSpec, type Autoencoder, type DecoderOptions } from './autoencoder.js';
 export { unfreezeSchedule, type UnfreezeStage } from './unfreeze-schedule.js';
 export { transferOptionsSchema, type TransferOptions } from './transfer-options.js';

@@ -1,4 +1,5 @@
 import { HeadstartError, inferShapes, nodeInputs, validateSpec, type LayerInput, type ModelSpec } from '@headstart/core';
+import { parseProjectionSite, projectionSites, withoutProjectionAdapters, withProjectionAdapters } from './attention-lora.js';
 import { globToRegExp } from './parameter-sets.js';
 
 /** Suffixes of the layers a LoRA block adds after its target `t`: `t__lora_a`, … (see {@link withLora}). */
@@ -12,24 +13,24 @@ function adaptable(layer: ModelSpec['layers'][number]): layer is Adaptable {
 }
 
 /**
- * The layers LoRA adapts: among the dense and conv2d layers before position `head` (in topological
- * order), those a glob of `targets` names, or every dense layer when `targets` is empty (PEFT's usual
- * choice, the linear layers).
+ * What LoRA adapts: among the layers before position `head` (in topological order), the dense and
+ * conv2d layers (by name) and the projections of attention layers (`attn1.q`, `attn1.k`, `attn1.v`,
+ * `attn1.out`) that a glob of `targets` names (`*.q` every query projection), or every dense layer
+ * when `targets` is empty (the linear layers outside attention).
  * @throws HeadstartError (USAGE) for a glob that names none of them, or no layer at all to adapt.
  */
 export function loraTargets(spec: ModelSpec, head: number, targets: readonly string[]): string[] {
   const below = inferShapes(spec)
     .slice(0, head)
-    .map((n) => n.layer)
-    .filter(adaptable);
-  const names = below.map((l) => l.name);
+    .map((n) => n.layer);
+  const names = below.flatMap((l) => (l.type === 'attention' ? projectionSites(l) : adaptable(l) ? [l.name] : []));
   const listed = names.length > 0 ? `they are ${names.join(', ')}` : 'the model has none';
   if (targets.length === 0) {
     const dense = below.filter((l) => l.type === 'dense').map((l) => l.name);
     if (dense.length === 0)
       throw new HeadstartError(
         'USAGE',
-        `strategy lora: option target: no dense layer below the head to adapt; name dense or conv2d layers (${listed})`,
+        `strategy lora: option target: no dense layer below the head to adapt; name dense or conv2d layers or attention projections (${listed})`,
       );
     return dense;
   }
@@ -37,12 +38,17 @@ export function loraTargets(spec: ModelSpec, head: number, targets: readonly str
   if (unmatched !== undefined)
     throw new HeadstartError(
       'USAGE',
-      `strategy lora: option target: "${unmatched}" names no dense or conv2d layer below the head; ${listed}`,
+      `strategy lora: option target: "${unmatched}" names no dense or conv2d layer or attention projection below the head; ${listed}`,
     );
   return names.filter((name) => targets.some((glob) => globToRegExp(glob).test(name)));
 }
 
-/** The names of the layers {@link withLora} adds for `target`. */
+/** The dense and conv2d targets among `targets` (not the attention projections). */
+export function layerTargets(targets: readonly string[]): string[] {
+  return targets.filter((t) => parseProjectionSite(t) === undefined);
+}
+
+/** The names of the layers {@link withLora} adds for a dense or conv2d `target`. */
 export function loraLayerNames(target: string): { a: string; scale: string; b: string; sum: string; out: string } {
   return {
     a: target + SUFFIX.a,
@@ -54,16 +60,18 @@ export function loraLayerNames(target: string): { a: string; scale: string; b: s
 }
 
 /**
- * `spec` with a LoRA block on each target layer `t` (activation `act`), as existing layer types:
+ * `spec` with a LoRA block on each dense or conv2d target layer `t` (activation `act`), as existing layer types:
  * `t` itself without its activation (its kernel and bias keep their names), `t__lora_a` (r units, or
  * a conv with `t`'s window to r channels), `t__lora_scale` (r → r, held frozen at s·I so the scale
  * s = alpha/r is exact for any optimizer), `t__lora_b` (r → out, a 1×1 conv for conv2d), their sum
  * `t__lora_sum`, then `t__lora_out` applying `act`. Every layer that took `t` takes `t__lora_out`.
+ * An attention projection target (`attn1.q`) is adapted inside its layer instead, scaled by
+ * alpha/rank (see {@link withProjectionAdapters}).
  * @throws HeadstartError (USAGE) when a name the block needs is taken.
  */
-export function withLora(spec: ModelSpec, targets: readonly string[], rank: number): ModelSpec {
+export function withLora(spec: ModelSpec, targets: readonly string[], rank: number, alpha: number): ModelSpec {
   const taken = new Set(spec.layers.map((l) => l.name));
-  const renamed = new Map(targets.map((t) => [t, loraLayerNames(t).out]));
+  const renamed = new Map(layerTargets(targets).map((t) => [t, loraLayerNames(t).out]));
   const layers: LayerInput[] = [];
   spec.layers.forEach((layer, index) => {
     const inputs = layer.inputs?.map((name) => renamed.get(name) ?? name);
@@ -85,7 +93,7 @@ export function withLora(spec: ModelSpec, targets: readonly string[], rank: numb
       ),
     );
   });
-  return validateSpec({ ...spec, layers }, 'the LoRA model');
+  return validateSpec({ ...spec, layers: withProjectionAdapters(layers, targets, rank, alpha) }, 'the LoRA model');
 }
 
 function block(layer: Adaptable, names: ReturnType<typeof loraLayerNames>, inputs: string[], rank: number): LayerInput[] {
@@ -123,9 +131,9 @@ function block(layer: Adaptable, names: ReturnType<typeof loraLayerNames>, input
   ];
 }
 
-/** Undo {@link withLora}: the LoRA blocks of `targets` removed, each target's activation restored. */
+/** Undo {@link withLora}: the LoRA blocks of `targets` removed, each target's activation restored; projection adapters dropped. */
 export function withoutLora(spec: ModelSpec, targets: readonly string[]): ModelSpec {
-  const blocks = new Map(targets.map((t) => [t, loraLayerNames(t)]));
+  const blocks = new Map(layerTargets(targets).map((t) => [t, loraLayerNames(t)]));
   const added = new Set([...blocks.values()].flatMap((n) => [n.a, n.scale, n.b, n.sum, n.out]));
   const restored = new Map([...blocks].map(([t, n]) => [n.out, t]));
   const layers: LayerInput[] = [];
@@ -137,5 +145,5 @@ export function withoutLora(spec: ModelSpec, targets: readonly string[]): ModelS
     const activation = out?.type === 'activation' ? { activation: out.activation } : {};
     layers.push({ ...layer, ...(inputs ? { inputs } : {}), ...activation } as LayerInput);
   }
-  return validateSpec({ ...spec, layers }, 'the merged model');
+  return validateSpec({ ...spec, layers: withoutProjectionAdapters(layers, targets) }, 'the merged model');
 }

@@ -2,8 +2,8 @@ import { HeadstartError, inferShapes, trainingOptionsSchema, type Strategy } fro
 import { z } from 'zod';
 import { classifierLossShape } from './classifier-loss.js';
 import { headIndex, headLayers } from './head.js';
-import { loraLayerNames, loraTargets, withLora } from './lora-spec.js';
-import { loraWeights } from './lora-weights.js';
+import { loraTargets, withLora } from './lora-spec.js';
+import { loraAdapterTensors, loraWeights } from './lora-weights.js';
 import { trainableParameters } from './parameter-sets.js';
 import { phasePlan } from './phase-plan.js';
 import { defaultEpochs, defaultsOf, describeEpochs } from './small-data.js';
@@ -17,7 +17,10 @@ const loraOptionsSchema = trainingOptionsSchema.extend({
   rank: z.coerce.number().int().positive().default(8),
   /** The adapters' output is scaled by alpha / rank. */
   alpha: z.coerce.number().positive().default(16),
-  /** Layer-name globs of the dense and conv2d layers below the head to adapt; default every dense layer below the head. */
+  /**
+   * Globs of what to adapt below the head: dense and conv2d layers by name, attention projections as
+   * `<layer>.q|k|v|out` (`*.q,*.v`: PEFT's query and value); default every dense layer below the head.
+   */
   target: globList.default([]),
   /** First layer of the (new) head, which trains in full; default the last layer with parameters. */
   head: z.string().min(1).optional(),
@@ -57,9 +60,9 @@ export function lora(): Strategy<LoraOptions> {
       const start = transferStart(ctx, 'lora', options.head, false);
       const head = headLayers(start.spec, start.head);
       const targets = loraTargets(start.spec, headIndex(start.spec, start.head), options.target);
-      const spec = withLora(start.spec, targets, options.rank);
+      const spec = withLora(start.spec, targets, options.rank, options.alpha);
       const weights = new Map([...start.weights, ...loraWeights(spec, targets, options.rank, options.alpha, ctx.rng)]);
-      const adapters = targets.flatMap((t) => [`${loraLayerNames(t).a}.kernel`, `${loraLayerNames(t).b}.kernel`]);
+      const adapters = targets.flatMap((t) => loraAdapterTensors(t).trained);
       const trainable = [...adapters, ...trainableParameters(start.spec, head)];
       const samples = ctx.data.train.size;
       const defaults: Record<string, number> = {};
@@ -79,7 +82,7 @@ export function lora(): Strategy<LoraOptions> {
       const headTensors = inferShapes(spec)
         .filter((node) => head.includes(node.layer.name))
         .flatMap((node) => node.parameters.map((p) => p.name));
-      const saved = [...new Set([...targets.map((t) => `${loraLayerNames(t).scale}.kernel`), ...trainable, ...headTensors])];
+      const saved = [...new Set([...targets.flatMap((t) => loraAdapterTensors(t).frozen), ...trainable, ...headTensors])];
       return {
         model,
         labels: start.labels,

@@ -26,6 +26,8 @@ export async function merge(file: string, flags: { base?: string | undefined; ou
       labels: manifest.labels,
       ...(manifest.featureNames ? { featureNames: manifest.featureNames } : {}),
       preprocessing: manifest.preprocessing,
+      // A text model's tokenizer is part of its preprocessing: without it `predict` could not read raw text.
+      ...(manifest.tokenizer ? { tokenizer: manifest.tokenizer } : {}),
       provenance: [
         ...manifest.provenance,
         {
@@ -37,7 +39,9 @@ export async function merge(file: string, flags: { base?: string | undefined; ou
         },
       ],
     },
-    weights: foldLora(checkpoint.weights, targets),
+    weights: foldLora(checkpoint.weights, targets, manifest.spec),
   });
-  process.stdout.write(`merged ${file} into its base → ${flags.out} (${targets.length} layers, sha256 ${sha256.slice(0, 12)}…)\n`);
+  process.stdout.write(
+    `merged ${file} into its base → ${flags.out} (${targets.length} ${targets.length === 1 ? 'target' : 'targets'}: ${targets.join(', ')}; sha256 ${sha256.slice(0, 12)}…)\n`,
+  );
 }

@@ -1,4 +1,11 @@
-import type { AttentionLayer, EmbeddingLayer, LayerNormLayer, PositionEmbeddingLayer, SequencePoolLayer } from '@headstart/core';
+import type {
+  AttentionLayer,
+  AttentionProjection,
+  EmbeddingLayer,
+  LayerNormLayer,
+  PositionEmbeddingLayer,
+  SequencePoolLayer,
+} from '@headstart/core';
 import * as tf from '@tensorflow/tfjs';
 import type { ParameterStore } from '../parameters.js';
 
@@ -42,16 +49,23 @@ export function layerNormLayer(layer: LayerNormLayer, params: ParameterStore): (
 /** Multi-head self-attention (DistilBERT's) on `[n, T, D]`, padded keys of the optional mask `[n, T]` left out. */
 export function attentionLayer(layer: AttentionLayer, params: ParameterStore): (x: tf.Tensor, mask: tf.Tensor | undefined) => tf.Tensor {
   const param = (p: string): tf.Tensor => params.get(`${layer.name}.${p}`);
+  const lora = layer.lora;
+  // `x·pKernel + pBias`, plus `(alpha/rank)·(x·pLoraA)·pLoraB` on a projection with an adapter (PEFT's order).
+  const project = (p: AttentionProjection, x: tf.Tensor): tf.Tensor => {
+    const y = affine(x, param(`${p}Kernel`), param(`${p}Bias`));
+    if (!lora?.projections.includes(p)) return y;
+    return tf.add(y, tf.mul(affine(affine(x, param(`${p}LoraA`), undefined), param(`${p}LoraB`), undefined), lora.alpha / lora.rank));
+  };
   return (x, mask) => {
     const [n, tokens, width] = x.shape as [number, number, number];
     const depth = width / layer.heads;
-    const heads = (p: string): tf.Tensor =>
-      tf.transpose(tf.reshape(affine(x, param(`${p}Kernel`), param(`${p}Bias`)), [n, tokens, layer.heads, depth]), [0, 2, 1, 3]);
+    const heads = (p: AttentionProjection): tf.Tensor =>
+      tf.transpose(tf.reshape(project(p, x), [n, tokens, layer.heads, depth]), [0, 2, 1, 3]);
     let scores = tf.mul(tf.matMul(heads('q') as tf.Tensor4D, heads('k') as tf.Tensor4D, false, true), 1 / Math.sqrt(depth));
     if (mask) scores = tf.add(scores, tf.reshape(tf.mul(tf.sub(tf.cast(mask, 'float32'), 1), -MASKED_SCORE), [n, 1, 1, tokens]));
     const context = tf.matMul(tf.softmax(scores) as tf.Tensor4D, heads('v') as tf.Tensor4D);
     const joined = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [n, tokens, width]);
-    return affine(joined, param('outKernel'), param('outBias'));
+    return project('out', joined);
   };
 }
 

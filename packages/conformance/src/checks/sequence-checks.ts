@@ -1,6 +1,6 @@
 import type { Backend, EvalResult } from '@headstart/core';
 import type { ConformanceCheck } from '../check.js';
-import { ENCODER_SPEC, encoderBatch, MLM_SPEC, mlmBatch } from '../fixtures/encoder-specs.js';
+import { ENCODER_LORA_SPEC, ENCODER_SPEC, encoderBatch, MLM_SPEC, mlmBatch } from '../fixtures/encoder-specs.js';
 import { sampleWeights } from '../fixtures/sample-data.js';
 import { trainableNames, type TrainingScenario } from '../fixtures/training-scenarios.js';
 import { compareScenario, type Expected } from './comparison-checks.js';
@@ -25,6 +25,25 @@ export const ENCODER_SCENARIO: TrainingScenario = {
     loss: 'softmaxCrossEntropy',
   },
   batches: [encoderBatch(8, 61), encoderBatch(8, 62)],
+  lrScales: [1, 1],
+};
+
+// What the lora strategy trains: the adapters (A and B of each projection) and the head; the base stays frozen.
+const loraTrained = trainableNames(ENCODER_LORA_SPEC).filter((name) => name.includes('Lora') || name.startsWith('head.'));
+
+/** Two Adam steps of LoRA adapters on the attention projections of the encoder fixture, the base frozen. */
+export const ENCODER_LORA_SCENARIO: TrainingScenario = {
+  description:
+    'Adam on LoRA adapters (rank 2, alpha 4) of all four attention projections and the head of a one-block encoder, every base parameter frozen (dropout on)',
+  spec: ENCODER_LORA_SPEC,
+  weightsSeed: 25,
+  trainer: {
+    trainable: loraTrained,
+    groups: [{ name: 'adapters', params: loraTrained, lr: 0.01 }],
+    optimizer: { type: 'adam' },
+    loss: 'softmaxCrossEntropy',
+  },
+  batches: [encoderBatch(8, 65), encoderBatch(8, 66)],
   lrScales: [1, 1],
 };
 
@@ -74,6 +93,16 @@ export function sequenceComparisonChecks(expected: Expected): ConformanceCheck[]
         const refused = await skipUnlessSequences(ctx.backend);
         if (refused) return refused;
         await compareScenario(ctx, expected, ENCODER_SCENARIO);
+      },
+    },
+    {
+      id: `${expected.prefix}.train.encoder-lora`,
+      title: `two training steps of LoRA adapters on attention projections give the losses and parameters of ${expected.label}: ${ENCODER_LORA_SCENARIO.description}`,
+      exercises: { specs: [ENCODER_LORA_SPEC], optimizers: ['adam'] },
+      async run(ctx) {
+        const refused = await skipUnlessSequences(ctx.backend);
+        if (refused) return refused;
+        await compareScenario(ctx, expected, ENCODER_LORA_SCENARIO);
       },
     },
     {

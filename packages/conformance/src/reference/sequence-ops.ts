@@ -1,4 +1,4 @@
-import type { AttentionLayer, EmbeddingLayer, SequencePoolLayer } from '@headstart/core';
+import type { AttentionLayer, AttentionProjection, EmbeddingLayer, SequencePoolLayer } from '@headstart/core';
 import { softmaxRows } from './activations.js';
 
 /** What a padded key's score gets added (the backends use the same constant). */
@@ -50,7 +50,8 @@ export function affine(x: Float64Array, kernel: Float64Array, bias: Float64Array
 
 /**
  * Multi-head self-attention on `n × T × D` (DistilBERT's): per head `h`, `softmax(q·kᵀ/√(D/H) +
- * maskBias)·v` over its `D/H` dims, then the output projection. `param(p)` gives `qKernel`, `qBias`, ….
+ * maskBias)·v` over its `D/H` dims, then the output projection. `param(p)` gives `qKernel`, `qBias`, …;
+ * a projection with a LoRA adapter adds `(alpha/rank)·(x·pLoraA)·pLoraB`.
  */
 export function attention(
   layer: AttentionLayer,
@@ -60,11 +61,14 @@ export function attention(
   width: number,
   param: (p: string) => Float64Array,
 ): Float64Array {
-  const [q, k, v] = ['q', 'k', 'v'].map((p) => affine(x, param(`${p}Kernel`), param(`${p}Bias`), width)) as [
-    Float64Array,
-    Float64Array,
-    Float64Array,
-  ];
+  const project = (p: AttentionProjection, from: Float64Array): Float64Array => {
+    const y = affine(from, param(`${p}Kernel`), param(`${p}Bias`), width);
+    const lora = layer.lora;
+    if (!lora?.projections.includes(p)) return y;
+    const low = affine(affine(from, param(`${p}LoraA`), undefined, lora.rank), param(`${p}LoraB`), undefined, width);
+    return y.map((value, i) => value + (lora.alpha / lora.rank) * low[i]!);
+  };
+  const [q, k, v] = (['q', 'k', 'v'] as const).map((p) => project(p, x)) as [Float64Array, Float64Array, Float64Array];
   const depth = width / layer.heads;
   const n = x.length / (tokens * width);
   const joined = new Float64Array(x.length);
@@ -85,7 +89,7 @@ export function attention(
           joined[at(i, d)] = sum;
         }
       }
-  return affine(joined, param('outKernel'), param('outBias'), width);
+  return project('out', joined);
 }
 
 /** `n × T × D` → `n × D`: the first token, or the mean of the tokens the mask marks (all without one; at least one counted). */

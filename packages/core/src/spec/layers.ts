@@ -22,7 +22,7 @@ import type { sequencePoolLayerSchema } from './layer-types/sequence-pool.js';
 export { activationSchema };
 export { activationLayerSchema } from './layer-types/activation.js';
 export { addLayerSchema } from './layer-types/add.js';
-export { ATTENTION_PROJECTIONS, attentionLayerSchema } from './layer-types/attention.js';
+export { ATTENTION_PROJECTIONS, attentionLayerSchema, type AttentionProjection } from './layer-types/attention.js';
 export { batchNormLayerSchema } from './layer-types/batch-norm.js';
 export { concatLayerSchema } from './layer-types/concat.js';
 export { conv2dLayerSchema } from './layer-types/conv2d.js';

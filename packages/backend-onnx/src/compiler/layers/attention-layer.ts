@@ -1,4 +1,4 @@
-import type { AttentionLayer } from '@headstart/core';
+import type { AttentionLayer, AttentionProjection } from '@headstart/core';
 import { activate } from '../ops/activations.js';
 import { add, mul } from '../ops/elementwise.js';
 import { matmul } from '../ops/matmul.js';
@@ -21,7 +21,8 @@ export function attentionLayer(ctx: LayerContext, layer: AttentionLayer, x: Flow
   const [, tokens, width] = b.shapeOf(x.value) as ['N', number, number];
   const heads = layer.heads;
   const depth = width / heads;
-  const project = (p: string): string => affine(ctx, x.value, ctx.param(`${layer.name}.${p}Kernel`), ctx.param(`${layer.name}.${p}Bias`));
+  const project = (p: AttentionProjection, from = x.value): string =>
+    withAdapter(ctx, layer, p, from, affine(ctx, from, ctx.param(`${layer.name}.${p}Kernel`), ctx.param(`${layer.name}.${p}Bias`)));
   const split = (v: string, perm: readonly number[]): string => transpose(ctx, reshape(ctx, v, ['N', tokens, heads, depth]), perm);
   const q = split(project('q'), [0, 2, 1, 3]);
   const kT = split(project('k'), [0, 2, 3, 1]);
@@ -30,8 +31,15 @@ export function attentionLayer(ctx: LayerContext, layer: AttentionLayer, x: Flow
   if (mask) scores = add(ctx, scores, maskBias(ctx, mask.value, tokens));
   const weights = activate(ctx, 'softmax', scores, -1);
   const joined = reshape(ctx, transpose(ctx, matmul(ctx, weights, v), [0, 2, 1, 3]), ['N', tokens, width]);
-  const out = affine(ctx, joined, ctx.param(`${layer.name}.outKernel`), ctx.param(`${layer.name}.outBias`));
-  return { value: out, layout: 'flat' };
+  return { value: project('out', joined), layout: 'flat' };
+}
+
+/** `y + (alpha/rank)·(x·pLoraA)·pLoraB` when the layer has a LoRA adapter on projection `p` (PEFT's order), else `y`. */
+function withAdapter(ctx: LayerContext, layer: AttentionLayer, p: AttentionProjection, x: string, y: string): string {
+  const lora = layer.lora;
+  if (!lora?.projections.includes(p)) return y;
+  const low = affine(ctx, affine(ctx, x, ctx.param(`${layer.name}.${p}LoraA`), undefined), ctx.param(`${layer.name}.${p}LoraB`), undefined);
+  return add(ctx, y, mul(ctx, low, ctx.b.scalar(lora.alpha / lora.rank)));
 }
 
 /** `(mask − 1)·1e9` as `[N, 1, 1, T]`: 0 for a token, {@link MASKED_SCORE} for padding. */
