@@ -20,8 +20,16 @@ export {
   type LabelledSamples,
 } from './transforms/label-map.js';
 export { applyPreprocessing, computePreprocessing, fitPreprocessing, type PreprocessingKind } from './transforms/preprocess.js';
-export { filterByLabels, stratifiedSplit, subset, takePerClass, withoutLabels, type DatasetSplit } from './transforms/split.js';
-export { concatUnlabeled } from './transforms/concat.js';
+export {
+  filterByLabels,
+  stratifiedSplit,
+  subset,
+  takePerClass,
+  withoutLabels,
+  type AnyDataset,
+  type DatasetSplit,
+} from './transforms/split.js';
+export { concatUnlabeled, concatUnlabeledAny, concatUnlabeledTokens } from './transforms/concat.js';
 export { alignFeatures } from './transforms/align-features.js';
 export { sha256OfFile, sha256OfPath } from './records/file-hash.js';
 export { FLOAT32_MAX, isDecimal } from './records/float32.js';
