@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // Tests import workspace packages through the `source` export condition, so they run against
@@ -14,6 +15,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // One test file per core. Vitest's default keeps a core for itself (one worker on CI's 2 cores), but its main
+    // process idles while files run, and most files here wait on a CLI child, so that core would sit unused.
+    maxWorkers: availableParallelism(),
     // The JSON report feeds the one-line total that `npm test` prints at the end (scripts/test-summary.mjs).
     reporters: ['default', ['json', { outputFile: '.vitest-report.json' }]],
   },

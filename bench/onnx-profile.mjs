@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Where an onnx training step's time goes, per ONNX op type, from onnxruntime's own profiler.
-//   node bench/onnx-profile.mjs --workload resnet18|mobilenet_v2|cnn|mlp [--threads T] [--nodes N] [--steps S]
+//   node bench/onnx-profile.mjs --workload resnet18|mobilenet_v2|cnn|mlp|transformer [--threads T] [--nodes N] [--steps S]
 // Runs the workload as bench/run.mjs does (train-throughput.mjs), with every session the backend creates
 // profiled (InferenceSession.create wrapped here: the backend is unchanged), then sums the profile's kernel
 // times by op type. --threads sets HEADSTART_ONNX_THREADS; --steps profiles at least S steps (default 2; a small

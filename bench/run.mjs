@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // headstart benchmarks (`npm run bench`; not part of `npm test`).
-//   node bench/run.mjs --workload mlp|cnn|resnet18|mobilenet_v2 --backend onnx|tfjs [--seconds S] [--json]
+//   node bench/run.mjs --workload mlp|cnn|resnet18|mobilenet_v2|transformer --backend onnx|tfjs [--seconds S] [--json]
 //                                                                                      one measurement, one JSON line
 //   node bench/run.mjs --workload fit-overhead --backend tfjs [--engine cpu|wasm]      headstart's tfjs trainer vs plain model.fit
 //                                                                                      (--engine forces a tfjs engine: HEADSTART_TFJS_ENGINE)
@@ -11,6 +11,8 @@
 //   node bench/run.mjs --workload mlp-peak --backend onnx [--batch B] [--json]         the 1024³ Gemm's GFLOP/s at the MLP session's
 //                                                                                      threads vs the mlp workload's, in rounds
 //   node bench/run.mjs --workload gemm-peak --backend onnx [--json]                    plain Gemms at 1 and 2 threads (GFLOP/s)
+//   node bench/run.mjs --workload lora --backend onnx|tfjs --variant full|lora [--json]  the transformer encoder fine-tuned in full or
+//                                                                                      with LoRA: step time, trainable share, optimizer state
 //   node bench/run.mjs --only resnet18,mobilenet_v2                                    the throughput rows of those workloads alone
 //   node bench/run.mjs [--seconds S]                                                   every workload × backend (+ PyTorch when
 //                                                                                      /usr/bin/python3 imports torch), each in its own
@@ -31,6 +33,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     base: { type: 'string', default: 'digits-cnn' },
     batch: { type: 'string' },
+    variant: { type: 'string', default: 'lora' },
   },
 });
 // The tfjs backend reads its engine override at start; set it before anything imports the backend.
@@ -72,6 +75,11 @@ async function one(workload, backendName) {
       peakRssMB: process.resourceUsage().maxRSS / 1024,
     };
   }
+  if (workload === 'lora') {
+    const { loraEncoderSpeed } = await import('./lora-encoder.mjs');
+    const result = await loraEncoderSpeed(await backendNamed(backendName), values.variant, { seconds: Math.max(seconds, 5) });
+    return { ...result, peakRssMB: process.resourceUsage().maxRSS / 1024 };
+  }
   if (workload === 'gemm-peak') {
     const { gemmPeaks } = await import('./gemm-peak.mjs');
     const { mlp } = await import('./workloads.mjs');
@@ -86,6 +94,8 @@ function child(args, command = process.execPath) {
   const env = { ...process.env };
   // This machine pins OpenBLAS to an older kernel for numpy's sake; PyTorch runs faster without it.
   if (command !== process.execPath) for (const name of ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE']) delete env[name];
+  // PyTorch's dense layers call BLAS: with OpenBLAS, its threads as many as PyTorch's (the THREADS argument).
+  if (command !== process.execPath && args[3]) env.OPENBLAS_NUM_THREADS = args[3];
   const run = spawnSync(command, args, { encoding: 'utf8', env });
   if (run.status !== 0) return { error: (run.stderr || run.stdout).trim().split('\n').pop() };
   return JSON.parse(run.stdout.trim().split('\n').pop());
@@ -166,6 +176,11 @@ async function all() {
     base,
     ...child([self, '--workload', 'frozen-base', '--backend', backend, '--base', base, '--json']),
   }));
+  // The encoder fine-tuned in full and with LoRA, each in its own process (its own peak RSS), on onnx (also with
+  // --only transformer).
+  const loras = (sections || only.includes('transformer') ? ['full', 'lora'] : []).map((variant) =>
+    child([self, '--workload', 'lora', '--backend', 'onnx', '--variant', variant, '--seconds', String(seconds), '--json']),
+  );
   const peak = sections ? child([self, '--workload', 'mlp-peak', '--backend', 'onnx', '--seconds', String(seconds), '--json']) : undefined;
   const overhead = (sections ? ['wasm', 'cpu'] : []).map((engine) =>
     child([self, '--workload', 'fit-overhead', '--backend', 'tfjs', '--engine', engine, '--json']),
@@ -174,13 +189,15 @@ async function all() {
     backend,
     ...child([self, '--workload', 'demo', '--backend', backend, '--json']),
   }));
-  for (const row of [...rows, ...(peak ? [peak] : []), ...frozen, ...overhead, ...demos]) console.log(JSON.stringify(row));
+  for (const row of [...rows, ...loras, ...(peak ? [peak] : []), ...frozen, ...overhead, ...demos]) console.log(JSON.stringify(row));
   console.log(
-    '\n| workload | backend | engine | samples/s | vs PyTorch | peak RSS MB | parameters |\n| --- | --- | --- | ---: | ---: | ---: | ---: |',
+    '\n| workload | backend | engine | samples/s | vs PyTorch | samples per CPU-s | peak RSS MB | parameters |\n| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |',
   );
   for (const r of rows) {
+    // By CPU time too: on a shared machine wall time is often mostly waiting for a core.
+    const perCpu = r.steps && r.cpuSeconds ? (r.steps * WORKLOADS[r.workload].batch) / r.cpuSeconds : undefined;
     console.log(
-      `| ${r.workload} | ${r.backend ?? 'pytorch'} | ${r.engine ?? r.error ?? ''} | ${r.samplesPerSec ? (r.samplesPerSec < 10 ? r.samplesPerSec.toPrecision(2) : Math.round(r.samplesPerSec).toLocaleString('en')) : '-'} | ${r.vsPytorch ? `${r.vsPytorch < 0.01 ? r.vsPytorch.toPrecision(2) : r.vsPytorch.toFixed(2)}×` : '-'} | ${r.peakRssMB ? Math.round(r.peakRssMB) : '-'} | ${r.parameters ? r.parameters.toLocaleString('en') : '-'} |`,
+      `| ${r.workload} | ${r.backend ?? 'pytorch'} | ${r.engine ?? r.error ?? ''} | ${r.samplesPerSec ? (r.samplesPerSec < 10 ? r.samplesPerSec.toPrecision(2) : Math.round(r.samplesPerSec).toLocaleString('en')) : '-'} | ${r.vsPytorch ? `${r.vsPytorch < 0.01 ? r.vsPytorch.toPrecision(2) : r.vsPytorch.toFixed(2)}×` : '-'} | ${perCpu ? (perCpu < 10 ? perCpu.toPrecision(2) : Math.round(perCpu).toLocaleString('en')) : '-'} | ${r.peakRssMB ? Math.round(r.peakRssMB) : '-'} | ${r.parameters ? r.parameters.toLocaleString('en') : '-'} |`,
     );
   }
   // The headstart spec must be PyTorch's network: same trainable parameter count (torch counts model.parameters()).
@@ -188,6 +205,7 @@ async function all() {
     const counts = new Set(rows.filter((r) => r.workload === workload && r.parameters).map((r) => r.parameters));
     if (counts.size > 1) console.log(`\nparameter counts differ on ${workload}: ${[...counts].join(' vs ')}`);
   }
+  if (loras.length > 0) printLora(loras);
   if (peak) printPeak(peak);
   if (sections)
     console.log(
@@ -225,6 +243,19 @@ async function all() {
   if (!torch) console.log('\n(PyTorch not importable by /usr/bin/python3 — `apt-get install python3-torch` adds the reference column.)');
 }
 
+/** Full fine-tuning vs LoRA on the transformer encoder: step time, what trains, Adam's state, peak RSS. */
+function printLora(runs) {
+  console.log(
+    '\n| transformer fine-tuning (onnx) | step ms (median) | CPU ms per step | trainable | of parameters | optimizer state MB | peak RSS MB |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  );
+  for (const r of runs)
+    console.log(
+      r.error
+        ? `| ${r.error} | | | | | | |`
+        : `| ${r.variant === 'lora' ? `LoRA rank ${r.rank} on ${r.targets.length} dense layers + head` : 'full'} | ${r.stepMs.toFixed(0)} | ${r.cpuMsPerStep.toFixed(0)} | ${r.trainable.toLocaleString('en')} | ${(100 * r.trainableFraction).toFixed(2)} % | ${(r.optimizerStateBytes / 2 ** 20).toFixed(2)} | ${Math.round(r.peakRssMB)} |`,
+    );
+}
+
 /** The MLP against the Gemm peak: the best of each side over the rounds, and their ratio by wall and by CPU time. */
 function printPeak(p) {
   if (p.error) return console.log(`\nmlp vs Gemm peak: ${p.error}`);
@@ -253,11 +284,11 @@ if (values.workload || values.backend) {
   const tfjsOnly = values.workload === 'fit-overhead';
   const onnxOnly = values.workload === 'mlp-peak' || values.workload === 'gemm-peak';
   if (
-    !(WORKLOADS[values.workload] || ['frozen-base', 'demo'].includes(values.workload) || tfjsOnly || onnxOnly) ||
+    !(WORKLOADS[values.workload] || ['frozen-base', 'demo', 'lora'].includes(values.workload) || tfjsOnly || onnxOnly) ||
     !(tfjsOnly ? ['tfjs'] : onnxOnly ? ['onnx'] : ['onnx', 'tfjs']).includes(values.backend)
   ) {
     console.error(
-      'usage: node bench/run.mjs --workload mlp|cnn|resnet18|mobilenet_v2|frozen-base|fit-overhead|demo|mlp-peak|gemm-peak --backend onnx|tfjs [--base digits-cnn|resnet18] [--engine cpu|wasm] [--seconds S] [--json]',
+      'usage: node bench/run.mjs --workload mlp|cnn|resnet18|mobilenet_v2|transformer|lora|frozen-base|fit-overhead|demo|mlp-peak|gemm-peak --backend onnx|tfjs [--base digits-cnn|resnet18] [--variant full|lora] [--engine cpu|wasm] [--seconds S] [--json]',
     );
     process.exit(2);
   }

@@ -33,7 +33,7 @@ export async function measure(backend, workload, { seconds = 3 } = {}) {
     loss: 'softmaxCrossEntropy',
     seed: 1,
   });
-  const pool = batchPool(spec, workload.batch, 16);
+  const pool = workload.batches ? workload.batches(workload.batch, 16) : batchPool(spec, workload.batch, 16);
   for (let i = 0; i < warmup; i++) await trainer.step(pool[i % pool.length]);
   let steps = 0;
   const cpuBefore = process.cpuUsage();

@@ -4,6 +4,7 @@
 // least (default 2); `perBackend`: overrides for one backend (tfjs's pure-JS cpu engine takes 80–200 s a step of
 // these networks and compiles nothing, so one warm-up step and one timed step).
 import { mobilenetV2Spec, resnet18Spec } from './torchvision-specs.mjs';
+import { tokenBatches, transformerSpec } from './transformer-spec.mjs';
 
 /** 64-256-256-10 MLP, batch 64, Adam. */
 export const mlp = {
@@ -54,4 +55,18 @@ export const mobilenet_v2 = {
   spec: mobilenetV2Spec({ classes: 10, size: 32 }),
 };
 
-export const WORKLOADS = { mlp, cnn, resnet18, mobilenet_v2 };
+/**
+ * A 4-block encoder, width 128, 4 heads, FFN 512, on 64 random tokens (vocab 1,000, padded to random lengths), masked
+ * mean pooling, 10 classes, batch 32, Adam (issue 18; bench/transformer-spec.mjs). `batches`: the workload's own data
+ * (named inputs: token ids and the attention mask) in place of random floats.
+ */
+export const transformer = {
+  batch: 32,
+  warmup: 5,
+  minSeconds: 5,
+  perBackend: { tfjs: TFJS_SLOW },
+  spec: transformerSpec(),
+  batches: tokenBatches,
+};
+
+export const WORKLOADS = { mlp, cnn, resnet18, mobilenet_v2, transformer };

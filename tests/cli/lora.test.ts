@@ -73,7 +73,7 @@ describe('headstart train --strategy lora', () => {
     const { manifest, tensors } = await readManifest(adapter);
     expect(manifest.adapter).toEqual({
       kind: 'lora',
-      base: { file: base, sha256: baseFile.sha256 },
+      base: { file: 'base.safetensors', sha256: baseFile.sha256 },
       rank: 8,
       alpha: 16,
       targets: ['enc1', 'enc2'],
@@ -95,6 +95,17 @@ describe('headstart train --strategy lora', () => {
     expect(inspected.stdout).toContain(
       `adapter: LoRA rank 8, alpha 16 on enc1, enc2; only these tensors are in the file, the rest are read from the base ${base} (sha256 ${baseFile.sha256.slice(0, 12)}…)\n`,
     );
+  });
+
+  test('records its base relative to its own folder, so it is read from any working directory', async () => {
+    const moved = join(dir, 'sub', 'adapter.safetensors');
+    const trained = await runCli(
+      ['train', '--strategy', 'lora', '--from', 'base.safetensors', '--data', 'few.csv', '--out', 'sub/adapter.safetensors'],
+      { cwd: dir },
+    );
+    expect(trained.code, trained.stderr).toBe(0);
+    expect((await readManifest(moved)).manifest.adapter?.base.file).toBe(join('..', 'base.safetensors'));
+    expect(await accuracy(moved)).toBe(await accuracy(adapter));
   });
 
   test('reaches a real accuracy on the held-out 5-9 digits, loading its base for evaluate', async () => {

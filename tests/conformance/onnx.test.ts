@@ -20,11 +20,15 @@ test('onnx runs the loss-option checks (label smoothing, distillation through st
   ]);
 });
 
-// A backend without sequence models skips the encoder checks; onnx runs them, so they must pass, not skip.
-test('onnx runs the encoder checks (named inputs, attention over a padding mask) rather than skipping them', async () => {
-  const report = await runConformance(() => createOnnxBackend(), { checks: ['float64.evaluate.encoder', 'float64.train.encoder'] });
+// A backend without sequence models skips the encoder and masked-language-model checks; onnx runs them, so they must pass, not skip.
+test('onnx runs the encoder checks (named inputs, attention over a padding mask, the masked-token loss) rather than skipping them', async () => {
+  const report = await runConformance(() => createOnnxBackend(), {
+    checks: ['float64.evaluate.encoder', 'float64.train.encoder', 'float64.evaluate.mlm', 'float64.train.mlm'],
+  });
   expect(report.results.map((r) => [r.id, r.status, r.reason ?? ''])).toEqual([
     ['float64.evaluate.encoder', 'passed', ''],
     ['float64.train.encoder', 'passed', ''],
+    ['float64.evaluate.mlm', 'passed', ''],
+    ['float64.train.mlm', 'passed', ''],
   ]);
 });

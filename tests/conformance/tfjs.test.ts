@@ -12,13 +12,15 @@ test('tfjs runs the loss-option checks rather than skipping them', async () => {
   expect(report.results.map((r) => [r.id, r.status])).toEqual([['float64.loss.distillation', 'passed']]);
 });
 
-// A backend without sequence models skips the encoder checks; tfjs runs them, so they must pass, not skip.
-test('tfjs runs the encoder checks (named inputs, attention over a padding mask) rather than skipping them', async () => {
+// A backend without sequence models skips the encoder and masked-language-model checks; tfjs runs them, so they must pass, not skip.
+test('tfjs runs the encoder checks (named inputs, attention over a padding mask, the masked-token loss) rather than skipping them', async () => {
   const report = await runConformance(() => createTfjsBackend({ note: () => undefined }), {
-    checks: ['float64.evaluate.encoder', 'float64.train.encoder'],
+    checks: ['float64.evaluate.encoder', 'float64.train.encoder', 'float64.evaluate.mlm', 'float64.train.mlm'],
   });
   expect(report.results.map((r) => [r.id, r.status, r.reason ?? ''])).toEqual([
     ['float64.evaluate.encoder', 'passed', ''],
     ['float64.train.encoder', 'passed', ''],
+    ['float64.evaluate.mlm', 'passed', ''],
+    ['float64.train.mlm', 'passed', ''],
   ]);
 });

@@ -1,4 +1,4 @@
-import { readManifest, type FlagPath } from '@headstart/core';
+import { readManifest, recordedBase as basePath, type FlagPath } from '@headstart/core';
 
 /**
  * The base a `--from` LoRA adapter records, as an input an output must not replace (replacing it
@@ -7,7 +7,7 @@ import { readManifest, type FlagPath } from '@headstart/core';
 export async function recordedBase(from: string | undefined): Promise<FlagPath[]> {
   if (from === undefined || !from.endsWith('.safetensors')) return [];
   const base = await readManifest(from).then(
-    (overview) => overview.manifest.adapter?.base.file,
+    (overview) => (overview.manifest.adapter ? basePath(from, overview.manifest.adapter) : undefined),
     () => undefined,
   );
   return base === undefined ? [] : [{ flag: `the base the --from adapter records`, path: base }];

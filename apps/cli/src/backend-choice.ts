@@ -1,5 +1,6 @@
 import { CPU, getRegistry, type Availability, type Backend, type Device } from '@headstart/core';
 import { onDevice } from './device.js';
+import { createBuiltinBackends } from './plugins/create-builtin-backends.js';
 import { requireInstalledBackend } from './plugins/optional-builtins.js';
 import { withTimeLimit } from './plugins/time-limit.js';
 
@@ -19,6 +20,7 @@ export async function startBackend(
   nameLabel = '--backend',
 ): Promise<{ backend: Backend; availability: Availability }> {
   if (name !== undefined && !getRegistry().names('backend').includes(name)) requireInstalledBackend(name, nameLabel);
+  if (name !== undefined) await createBuiltinBackends([name]);
   const started = await withTimeLimit(
     getRegistry().backend(name, BACKEND_PREFERENCE),
     name ? `backend "${name}": its probe()` : "the backends' probe()",

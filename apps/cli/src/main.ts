@@ -76,6 +76,10 @@ function buildProgram(): Command {
     .option('--standardize', 'standardize features with statistics fitted on the training data')
     .option('--input-shape <h,w,c>', 'shape of one sample, e.g. 8,8,1 for 8x8 grey images')
     .option('--augment <list>', 'augment training images: flip, crop=PIXELS (pad and crop), shift=PIXELS, e.g. crop=1,shift=1')
+    .option('--text-column <column>', 'train on text: the column (CSV) or field (JSONL) holding it')
+    .option('--tokenizer <file>', 'text: a Hugging Face tokenizer.json (default: a vocabulary built from --data, kept in the checkpoint)')
+    .option('--max-length <n>', "text: tokens a sequence, longer texts truncated (default: 128, or the --from model's)")
+    .option('--vocab-size <n>', 'text: most tokens of the vocabulary built from --data (default: 8000)')
     .option('--head <layer>', 'first layer of the head (frozen-base, continued)')
     .option('--freeze <glob>', 'freeze parameters matching the glob (repeatable)', collect)
     .option('--model <file>', 'architecture as a ModelSpec (YAML or JSON)')
@@ -253,11 +257,17 @@ Example:
     .requiredOption('--out <file>', 'checkpoint to write (.safetensors)')
     .option('--labels <list>', 'the class of each output, comma-separated, so evaluate and predict can use the model as it is')
     .option('--scale <k>', 'inputs are divided by k before the model sees them (as the model was trained)')
+    .option(
+      '--tokenizer <file>',
+      "a text encoder's Hugging Face tokenizer.json, recorded so text training and predict tokenise as the model expects (default: tokenizer.json beside the model)",
+    )
+    .option('--text-column <name>', 'with a tokenizer: the CSV column (or JSONL field) that holds the text (default: text)')
     .addHelpText(
       'after',
       `
 Examples:
   $ headstart import resnet-ish.onnx --out base.safetensors
+  $ headstart import distilbert/model.onnx --out encoder.safetensors   # with distilbert/tokenizer.json
   $ headstart import digits.onnx --out digits.safetensors --labels 0,1,2,3,4,5,6,7,8,9 --scale 16
   $ headstart import web-model/model.json --out base.safetensors   # tfjs model.save() or the Keras converter
   $ headstart train --strategy frozen-base --from base.safetensors --data mine.csv`,

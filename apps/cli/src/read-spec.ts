@@ -1,5 +1,14 @@
 import { readFile } from 'node:fs/promises';
-import { defaultModelSpec, validateSpec, type Dataset, type ModelSpec } from '@headstart/core';
+import {
+  checkTokenInputs,
+  defaultModelSpecFor,
+  HeadstartError,
+  isTokenDataset,
+  validateSpec,
+  type ModelSpec,
+  type TokenDataset,
+  type TrainingData,
+} from '@headstart/core';
 import { parse as parseYaml } from 'yaml';
 import { CliError } from './cli-error.js';
 
@@ -32,13 +41,29 @@ export function checkSpecFitsData(spec: ModelSpec, file: string, sampleShape: re
 
 /**
  * The architecture a run trains: the `--model` file (checked against the data), else the starting
- * checkpoint's, else core's default for the data's sample shape and classes.
+ * checkpoint's, else core's default for the data: an MLP or CNN for its sample shape, a small
+ * transformer encoder for text (`defaultTextModelSpec`), sized to its classes.
  */
-export async function chooseSpec(modelFile: string | undefined, from: { spec: ModelSpec } | undefined, train: Dataset): Promise<ModelSpec> {
+export async function chooseSpec(
+  modelFile: string | undefined,
+  from: { spec: ModelSpec } | undefined,
+  train: TrainingData,
+): Promise<ModelSpec> {
   if (modelFile) {
     const spec = await readSpec(modelFile);
-    checkSpecFitsData(spec, modelFile, train.sampleShape);
+    if (isTokenDataset(train)) checkSpecTakesText(spec, modelFile, train);
+    else checkSpecFitsData(spec, modelFile, train.sampleShape);
     return spec;
   }
-  return from?.spec ?? defaultModelSpec(train.sampleShape, train.labelMap?.length ?? 0);
+  return from?.spec ?? defaultModelSpecFor(train);
+}
+
+/** Check a `--model` spec takes the token sequences of text data. @throws CliError naming the file, what it takes and the data. */
+function checkSpecTakesText(spec: ModelSpec, file: string, train: TokenDataset): void {
+  try {
+    checkTokenInputs(spec, train, 'training data');
+  } catch (error) {
+    if (error instanceof HeadstartError) throw new CliError(`${file}: ${error.message}`);
+    throw error;
+  }
 }

@@ -1,4 +1,5 @@
 import {
+  featureData,
   createRng,
   earlyStoppingFrom,
   HeadstartError,
@@ -45,7 +46,7 @@ export function distillation(): Strategy<DistillationOptions> {
     needsStart: 'optional',
     async run(ctx, options) {
       const labels = ctx.data.train.labelMap ?? [];
-      const student = studentSpec(ctx.data.train.sampleShape, options.studentUnits, labels.length);
+      const student = studentSpec(featureData(ctx.data.train, 'distillation').sampleShape, options.studentUnits, labels.length);
       const teacherSpec = ctx.from?.spec ?? ctx.spec;
       checkTeacherSpec(ctx, teacherSpec, student, labels);
       // The teacher first: on --resume in its phase it is the model the checkpoint continues.

@@ -1,4 +1,5 @@
 import {
+  featureData,
   decideHeadSize,
   HeadstartError,
   earlyStoppingFrom,
@@ -44,11 +45,13 @@ export function selfTraining(): Strategy<SelfTrainingOptions> {
     needsStart: 'optional',
     usesUnlabeled: true,
     async run(ctx, options) {
-      const unlabeled = ctx.data.unlabeled;
+      const unlabeled = ctx.data.unlabeled && featureData(ctx.data.unlabeled, 'self-training');
       if (!unlabeled || unlabeled.size === 0) {
         throw new HeadstartError('USAGE', 'self-training: needs unlabelled data to pseudo-label: give --unlabeled FILE');
       }
-      const labels = ctx.data.train.labelMap ?? [];
+      // Pseudo-labels are merged into the training rows as float features.
+      const train0 = featureData(ctx.data.train, 'self-training');
+      const labels = train0.labelMap ?? [];
       const start = ctx.from?.spec ?? ctx.spec;
       decideHeadSize(ctx, 'self-training', start, labels.length);
       const { spec, head } = withHeadUnits(start, labels.length);
@@ -59,10 +62,10 @@ export function selfTraining(): Strategy<SelfTrainingOptions> {
         .map((p) => p.name);
       const resumeRound = roundOf(ctx.resume?.state.phase);
 
-      let result = resumeRound > 0 ? undefined : await ctx.fit(model, plan(ctx, options, trainable, 0, ctx.data.train));
+      let result = resumeRound > 0 ? undefined : await ctx.fit(model, plan(ctx, options, trainable, 0, train0));
       let pseudoLabels = 0;
       for (let round = Math.max(1, resumeRound); round <= options.rounds; round++) {
-        const train = ctx.dryRun ? ctx.data.train : await pseudoLabelled(ctx, model, unlabeled, options, round);
+        const train = ctx.dryRun ? train0 : await pseudoLabelled(ctx, model, unlabeled, options, round);
         pseudoLabels = train.size - ctx.data.train.size;
         result = await ctx.fit(model, plan(ctx, options, trainable, round, train));
       }
@@ -90,7 +93,7 @@ async function pseudoLabelled(
     level: 'info',
     message: `self-training round ${round}/${options.rounds}: ${pseudo.indices.length} of ${unlabeled.size} unlabelled samples pseudo-labelled (at most ${perClass} a class); per class ${counts}`,
   });
-  return withPseudoLabels(ctx.data.train, unlabeled, pseudo);
+  return withPseudoLabels(featureData(ctx.data.train, 'self-training'), unlabeled, pseudo);
 }
 
 /** One round as a `ctx.fit` plan: round 0 runs `epochs`, the others `roundEpochs`. */

@@ -1,6 +1,3 @@
-import { registerBackend } from '@headstart/core';
-import { createTfjsBackend } from './base.js';
-
-registerBackend('tfjs', () => createTfjsBackend(), { source: '@headstart/backend-tfjs' });
+import './register.js';
 
 export * from './base.js';

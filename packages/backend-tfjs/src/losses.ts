@@ -1,5 +1,5 @@
 import { HeadstartError, sizeOf, type Batch, type LossKind, type LossOptions } from '@headstart/core';
-import { crossEntropyTarget } from '@headstart/core/backend-kit';
+import { crossEntropyTarget, tokenLabels, tokenOutputShape } from '@headstart/core/backend-kit';
 import * as tf from '@tensorflow/tfjs';
 
 /**
@@ -9,6 +9,11 @@ import * as tf from '@tensorflow/tfjs';
  * @throws HeadstartError (BAD_INPUT) when the batch lacks them or a label is out of range.
  */
 export function targetTensor(kind: LossKind, batch: Batch, outputShape: number[], lossOptions?: LossOptions): tf.Tensor2D {
+  if (kind === 'tokenCrossEntropy') {
+    // The labels as floats `[n, tokens]`, −100 kept: the loss tells ignored positions by it.
+    const { tokens, vocab } = tokenOutputShape(outputShape);
+    return tf.tensor2d(Float32Array.from(tokenLabels(batch, tokens, vocab)), [batch.size, tokens]);
+  }
   const outputs = sizeOf(outputShape);
   if (kind === 'softmaxCrossEntropy') return tf.tensor2d(crossEntropyTarget(batch, outputs, lossOptions), [batch.size, outputs]);
   if (!batch.targets || batch.targets.length !== batch.size * outputs) {
@@ -25,6 +30,7 @@ export function targetTensor(kind: LossKind, batch: Batch, outputShape: number[]
  * softmax (log-softmax keeps it stable); for `mse` it is the mean squared error over the sample's outputs.
  */
 export function sampleLosses(kind: LossKind, outputs: tf.Tensor, target: tf.Tensor2D): tf.Tensor1D {
+  if (kind === 'tokenCrossEntropy') return tokenLosses(outputs, target).samples;
   const flat = tf.reshape(outputs, target.shape);
   if (kind === 'softmaxCrossEntropy') return tf.neg(tf.sum(tf.mul(target, tf.logSoftmax(flat)), -1)) as tf.Tensor1D;
   return tf.mean(tf.squaredDifference(flat, target), -1) as tf.Tensor1D;
@@ -37,6 +43,7 @@ export function sampleLosses(kind: LossKind, outputs: tf.Tensor, target: tf.Tens
  * exactly 1; a row weighted by class weights does not).
  */
 export function meanLoss(kind: LossKind, outputs: tf.Tensor, target: tf.Tensor2D): tf.Scalar {
+  if (kind === 'tokenCrossEntropy') return tokenLosses(outputs, target).mean;
   if (kind !== 'softmaxCrossEntropy') return tf.mean(sampleLosses(kind, outputs, target));
   const crossEntropy = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [logits, save] = args as [tf.Tensor, tf.GradSaveFunc];
@@ -48,6 +55,23 @@ export function meanLoss(kind: LossKind, outputs: tf.Tensor, target: tf.Tensor2D
     return { value, gradFunc };
   });
   return crossEntropy(outputs) as tf.Scalar;
+}
+
+/**
+ * Masked-language modelling's cross-entropy from logits `[n, tokens, vocab]` and token labels
+ * `[n, tokens]` (−100: ignored): `mean` over the counted positions (0 when none; autodiff gives its
+ * gradient), and each sample's share of it times `n` (`samples` sums to `mean·n`, so an evaluation's
+ * summed loss averages back to the mean).
+ */
+function tokenLosses(outputs: tf.Tensor, target: tf.Tensor2D): { mean: tf.Scalar; samples: tf.Tensor1D } {
+  const [n, tokens] = target.shape;
+  const logits = tf.reshape(outputs, [n, tokens, -1]);
+  const counted = tf.cast(tf.greater(target, -0.5), 'float32');
+  const ids = tf.cast(tf.maximum(target, 0), 'int32');
+  const onehot = tf.oneHot(ids, logits.shape[2]!);
+  const nll = tf.mul(tf.neg(tf.sum(tf.mul(onehot, tf.logSoftmax(logits)), -1)), counted);
+  const perPosition = tf.div(1, tf.maximum(tf.sum(counted), 1));
+  return { mean: tf.mul(tf.sum(nll), perPosition) as tf.Scalar, samples: tf.mul(tf.sum(nll, -1), tf.mul(perPosition, n)) as tf.Tensor1D };
 }
 
 /**

@@ -12,11 +12,11 @@ import {
   type Trainer,
   type TrainerOptions,
 } from '@headstart/core';
-import { checkInput } from '@headstart/core/backend-kit';
+import { checkInput, inputsChunk } from '@headstart/core/backend-kit';
 import * as tf from '@tensorflow/tfjs';
 import { selectEngine, type EngineName } from './engine/engine.js';
 import { compileForward } from './forward.js';
-import { inputTensor } from './inputs.js';
+import { batchInputs, inputTensor } from './inputs.js';
 import type { ModelParts } from './model-parts.js';
 import { ParameterStore } from './parameters.js';
 import { TfjsTrainer } from './trainer.js';
@@ -89,7 +89,7 @@ class TfjsModel implements Model {
     if (this.spec.inputs) {
       throw new HeadstartError(
         'NOT_SUPPORTED',
-        `predict takes one input x; this model takes named inputs (${this.spec.inputs.map((i) => i.name).join(', ')}): evaluate it through a trainer's evaluate(batch) for now`,
+        `predict takes one input x; this model takes named inputs (${this.spec.inputs.map((i) => i.name).join(', ')}): use predictInputs`,
       );
     }
     checkInput(this.spec.inputShape, x, size);
@@ -101,6 +101,23 @@ class TfjsModel implements Model {
       // Selected again for each chunk: another model may have switched engines while this one awaited.
       selectEngine(this.parts.engine);
       const chunk = tf.tidy(() => this.parts.compiled.forward(inputTensor(this.spec, samples, count), { training: false }));
+      try {
+        result.set(await chunk.data(), start * perOutput);
+      } finally {
+        chunk.dispose();
+      }
+    }
+    return result;
+  }
+
+  async predictInputs(inputs: Record<string, Int32Array | Float32Array>, size: number): Promise<Float32Array> {
+    const perOutput = sizeOf(this.parts.outputShape);
+    const result = new Float32Array(size * perOutput);
+    for (let start = 0; start < size; start += PREDICT_CHUNK) {
+      const count = Math.min(PREDICT_CHUNK, size - start);
+      const batch = { x: new Float32Array(0), size: count, inputs: inputsChunk(this.spec, inputs, start, count) };
+      selectEngine(this.parts.engine);
+      const chunk = tf.tidy(() => this.parts.compiled.forward(batchInputs(this.spec, batch), { training: false }));
       try {
         result.set(await chunk.data(), start * perOutput);
       } finally {

@@ -44,10 +44,10 @@ export class TfjsTrainer implements Trainer {
     private readonly options: TrainerOptions,
     private readonly onDispose: () => void,
   ) {
-    if (options.loss === 'softmaxCrossEntropy' && !model.compiled.endsInSoftmax) {
+    if (options.loss !== 'mse' && !model.compiled.endsInSoftmax) {
       throw new HeadstartError(
         'BAD_INPUT',
-        'loss softmaxCrossEntropy needs a model ending in a softmax activation; add one to the last layer or use mse',
+        `loss ${options.loss} needs a model ending in a softmax activation; add one to the last layer or use mse`,
       );
     }
     this.plan = planTraining(model.spec, model.params, options);

@@ -150,6 +150,12 @@ export interface Batch {
    * (softmax ignores a shift per row); every value must be finite.
    */
   teacher?: Float32Array | undefined;
+  /**
+   * `size × tokens` target ids for `tokenCrossEntropy` (masked-language modelling): the vocabulary id
+   * a position's output should predict, or `IGNORE_TOKEN` (−100, PyTorch's `ignore_index`) where
+   * the position does not count. `maskTokens` (core) makes them with the masked input ids.
+   */
+  tokenLabels?: Int32Array | undefined;
 }
 
 /** What one optimisation step reports. */
@@ -187,8 +193,12 @@ export interface ParameterGroup {
 /**
  * Loss functions a backend must support. `softmaxCrossEntropy` expects the model to end in a softmax
  * activation and computes the loss from the logits before it (numerically stable).
+ * `tokenCrossEntropy` is masked-language modelling's: the model outputs `[tokens, vocab]` (a dense
+ * per token ending in softmax over the vocabulary) and the loss is the cross-entropy of
+ * {@link Batch.tokenLabels} averaged over the positions that count (PyTorch's `cross_entropy` with
+ * `ignore_index=-100`, reduction mean); a batch with no such position has loss 0.
  */
-export type LossKind = 'softmaxCrossEntropy' | 'mse';
+export type LossKind = 'softmaxCrossEntropy' | 'mse' | 'tokenCrossEntropy';
 
 /**
  * Options of the `softmaxCrossEntropy` loss, with PyTorch's `CrossEntropyLoss` semantics (see
@@ -283,6 +293,12 @@ export interface Model {
   setWeights(weights: NamedTensors): Promise<void>;
   /** Outputs for `size` samples (class probabilities for a classifier ending in softmax). */
   predict(x: Float32Array, size: number): Promise<Float32Array>;
+  /**
+   * {@link predict} for a spec with named `inputs` (token ids and an attention mask): each input's
+   * `size × product(shape)` values by name, as {@link Batch.inputs} holds them. Optional: a backend
+   * without it trains such models but cannot predict with them (core says so in one line).
+   */
+  predictInputs?(inputs: Record<string, Int32Array | Float32Array>, size: number): Promise<Float32Array>;
   trainer(options: TrainerOptions): Trainer;
   /**
    * The shape of one sample its trainer's batches hold, when not `spec.inputShape`: a frozen stack

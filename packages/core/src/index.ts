@@ -18,6 +18,7 @@ export * from './spec/sequence-support.js';
 export * from './spec/graph-cut.js';
 export * from './spec/initializers.js';
 export * from './spec/default-spec.js';
+export * from './spec/default-text-spec.js';
 
 // Plugin contracts and the registry.
 export type * from './backend.js';
@@ -39,13 +40,16 @@ export type * from './train/fit-plan.js';
 export * from './train/schedules.js';
 export * from './train/lr-range.js';
 export * from './train/metrics.js';
-export { classProbabilities, outputsLogits } from './train/class-probabilities.js';
+export { classProbabilities, classProbabilitiesOf, outputsLogits, predictRows, type Predictor } from './train/class-probabilities.js';
 export * from './train/fit.js';
 export * from './train/batch-transform.js';
 export * from './train/teacher.js';
 export { batchOrder, makeBatch } from './data/batches.js';
 export { makeTokenBatch, type TokenBatch } from './data/token-batches.js';
+export * from './data/mask-tokens.js';
+export { IGNORE_TOKEN } from './backend-kit/token-targets.js';
 export { tokenDatasetDigest } from './data/dataset-digest.js';
+export * from './data/training-data.js';
 export * from './run/run-training.js';
 export { readStartingPoint } from './run/checkpoint-start.js';
 export * from './run/lr-find.js';

@@ -36,7 +36,10 @@ export type ClassifierLossOptions = {
  * @throws HeadstartError (BAD_INPUT) when a weight list's length is not the class count, or
  * `balanced` meets a class with no training sample.
  */
-export function lossOptionsFrom(options: Partial<ClassifierLossOptions>, train: Dataset): LossOptions | undefined {
+export function lossOptionsFrom(
+  options: Partial<ClassifierLossOptions>,
+  train: Pick<Dataset, 'size' | 'labels' | 'labelMap'>,
+): LossOptions | undefined {
   const classWeights = classWeightsFor(options.classWeights ?? 'none', train);
   const labelSmoothing = options.labelSmoothing ?? 0;
   if (labelSmoothing === 0 && !classWeights) return undefined;
@@ -47,14 +50,20 @@ export function lossOptionsFrom(options: Partial<ClassifierLossOptions>, train: 
  * The mixup transform these options ask for on `train` (undefined when `mixup` is 0).
  * @throws HeadstartError (USAGE) for data without class labels.
  */
-export function mixupFrom(options: Partial<ClassifierLossOptions>, train: Dataset): BatchTransform | undefined {
+export function mixupFrom(
+  options: Partial<ClassifierLossOptions>,
+  train: Pick<Dataset, 'size' | 'labels' | 'labelMap'>,
+): BatchTransform | undefined {
   if (!options.mixup) return undefined;
   const classes = train.labelMap?.length ?? 0;
   if (!train.labels || classes === 0) throw new HeadstartError('USAGE', 'mixup: the training data has no class labels to mix');
   return mixupTransform(options.mixup, classes);
 }
 
-function classWeightsFor(option: ClassifierLossOptions['classWeights'], train: Dataset): number[] | undefined {
+function classWeightsFor(
+  option: ClassifierLossOptions['classWeights'],
+  train: Pick<Dataset, 'size' | 'labels' | 'labelMap'>,
+): number[] | undefined {
   if (option === 'none') return undefined;
   const labels = train.labelMap ?? [];
   if (option !== 'balanced') {

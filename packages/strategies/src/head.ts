@@ -5,6 +5,7 @@ import {
   MODEL_INPUT,
   outputShape,
   specBetween,
+  specInputs,
   validateSpec,
   withHeadUnits,
   type LayerInput,
@@ -127,7 +128,7 @@ function withAddedHead(spec: ModelSpec, classes: number): { spec: ModelSpec; hea
     ...(outputShape(spec).length > 1 ? [{ type: 'flatten' as const, name: unique('head_flatten') }] : []),
     { type: 'dense', name: unique('head'), units: classes, activation: 'softmax' },
   ];
-  return { spec: validateSpec({ inputShape: spec.inputShape, layers: [...spec.layers, ...added] }), headLayers: added.map((l) => l.name) };
+  return { spec: validateSpec({ ...specInputs(spec), layers: [...spec.layers, ...added] }), headLayers: added.map((l) => l.name) };
 }
 
 /** Whether two label maps are the same labels in the same order. */

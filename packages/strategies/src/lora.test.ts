@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { createTfjsBackend } from '@headstart/backend-tfjs';
 import { createRng, initializeWeights, readCheckpoint, nodeInputs, readManifest, runTraining, validateSpec } from '@headstart/core';
 import { beforeAll, describe, expect, test } from 'vitest';
@@ -34,7 +34,8 @@ describe('lora on the digits transfer (tfjs)', () => {
     const { manifest, tensors } = await readManifest(out);
     expect(manifest.adapter).toEqual({
       kind: 'lora',
-      base: { file: t.source.file, sha256: source.sha256 },
+      // Recorded relative to the adapter's folder, so the two can move together.
+      base: { file: relative(dirname(out), t.source.file), sha256: source.sha256 },
       rank: 4,
       alpha: 16,
       targets: ['enc1', 'enc2'],

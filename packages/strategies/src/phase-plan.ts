@@ -3,7 +3,7 @@ import {
   earlyStoppingFrom,
   optimizerFrom,
   scheduleFrom,
-  type Dataset,
+  type TrainingData,
   type FitPlan,
   type NamedTensors,
   type ParameterGroup,
@@ -21,8 +21,8 @@ export interface PhaseSpec {
   /** Batch-norm layers to keep in inference mode although some of their parameters train. */
   frozenBatchNorm?: string[] | undefined;
   /** Override the data (cached features, unlabelled data). */
-  train?: Dataset | undefined;
-  val?: Dataset | undefined;
+  train?: TrainingData | undefined;
+  val?: TrainingData | undefined;
   /** L2-SP towards these weights. */
   l2sp?: { weight: number; reference: NamedTensors } | undefined;
   loss?: FitPlan['trainer']['loss'] | undefined;

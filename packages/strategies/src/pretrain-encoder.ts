@@ -1,5 +1,7 @@
 import {
+  featureData,
   HeadstartError,
+  isTokenDataset,
   initializeWeights,
   sizeOf,
   type Dataset,
@@ -51,7 +53,13 @@ export async function pretrainEncoder(
  * their labels, read in the model's input shape as training reads them (64 CSV columns as 8×8×1).
  */
 function pretrainingData(ctx: StrategyContext, encoder: ModelSpec): Dataset {
-  const data = ctx.data.unlabeled ?? {
+  if (isTokenDataset(ctx.data.train))
+    throw new HeadstartError(
+      'NOT_SUPPORTED',
+      `pretrain-finetune: ${ctx.data.train.source.file} is text; an autoencoder pre-trains on float features`,
+    );
+  const unlabeled = ctx.data.unlabeled && featureData(ctx.data.unlabeled, 'pretrain-finetune with objective autoencoder');
+  const data = unlabeled ?? {
     ...withoutLabels(ctx.data.train),
     sampleShape: fitted(ctx.data.train.sampleShape, encoder.inputShape),
   };
@@ -78,7 +86,7 @@ function fitted(sampleShape: number[], inputShape: number[]): number[] {
  * or fresh seeded ones, overlaid when resuming a pre-training phase with what the checkpoint holds
  * of the encoder — after a greedy phase it is the only place the layers pre-trained before it live.
  */
-function startingEncoder(ctx: StrategyContext, encoder: ModelSpec, resumingPretraining: boolean): NamedTensors {
+export function startingEncoder(ctx: StrategyContext, encoder: ModelSpec, resumingPretraining: boolean): NamedTensors {
   const fresh = initializeWeights(encoder, ctx.rng.fork());
   const start = ctx.from ? new Map([...fresh, ...weightsFor(encoder, ctx.from.weights)]) : fresh;
   return resumingPretraining && ctx.resume ? new Map([...start, ...weightsFor(encoder, ctx.resume.weights)]) : start;

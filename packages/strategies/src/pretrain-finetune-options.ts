@@ -3,12 +3,19 @@ import { z } from 'zod';
 import { transferOptionsSchema } from './transfer-options.js';
 
 /**
- * Options of `pretrain-finetune`: the pre-training phase's own (`pretrain*`, `noise*`, `greedy`,
- * `decoderHidden`), and for fine-tuning the shared transfer options (`epochs`, `lr`, `head`,
+ * Options of `pretrain-finetune`: the pre-training phase's own (`objective`, `maskRate`, `pretrain*`,
+ * `noise*`, `greedy`, `decoderHidden`), and for fine-tuning the shared transfer options (`epochs`, `lr`, `head`,
  * `freeze`, `lrMult`, `l2sp` towards the pre-trained encoder). Feature caching does not apply: the
  * encoder trains.
  */
 export const pretrainFinetuneOptionsSchema = transferOptionsSchema.omit({ cacheFeatures: true }).extend({
+  /**
+   * What pre-training learns: `autoencoder` reconstructs the inputs (numeric data); `mlm` predicts
+   * masked tokens (text: an encoder over token ids, BERT's masked-language modelling).
+   */
+  objective: z.enum(['autoencoder', 'mlm']).default('autoencoder'),
+  /** `mlm`: the share of real, non-special tokens masked in each sequence (BERT's 0.15). */
+  maskRate: z.coerce.number().gt(0).lt(1).default(0.15),
   /** Epochs of unsupervised pre-training (per layer when `greedy`). */
   pretrainEpochs: z.coerce.number().int().positive().default(20),
   /** Learning rate of pre-training. */

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,6 +71,16 @@ describe('pretrain-finetune', () => {
     const [pretrained, fromScratch] = [await accuracy(run.result.model), await accuracy(scratch.result.model)];
     console.log(`10 labels/class of 5-9: pretrain-finetune ${pretrained.toFixed(3)}, full-retrain ${fromScratch.toFixed(3)}`);
     expect(pretrained).toBeGreaterThan(0.8);
+  });
+
+  test('objective=mlm on numeric samples is refused in one line, before any training, writing nothing', async () => {
+    const { events, emit } = recorder();
+    const out = join(dir, 'mlm.safetensors');
+    await expect(runStrategy(await runOf(pretrainFinetune(), { objective: 'mlm' }, { train: d.few }, out, { emit }))).rejects.toThrow(
+      /^pretrain-finetune: objective mlm pre-trains on text \(token sequences\), but \S+ holds numeric samples; use objective=autoencoder$/,
+    );
+    expect(events.filter((e) => e.type === 'epoch-end')).toEqual([]);
+    expect(existsSync(out)).toBe(false);
   });
 
   test('without unlabelled data it pre-trains on the training data without its labels', async () => {

@@ -3,6 +3,7 @@ import { splitAtHead, withNewHead } from './head.js';
 import { announceGroups } from './group-listing.js';
 import { discriminativeGroups, frozenParameters, layerGroupsTopDown, trainableParameters } from './parameter-sets.js';
 import { phasePlan } from './phase-plan.js';
+import { maskedLmPretraining } from './masked-lm.js';
 import { pretrainEncoder } from './pretrain-encoder.js';
 import { pretrainFinetuneOptionsSchema, type PretrainFinetuneOptions } from './pretrain-finetune-options.js';
 import { VERSION } from './version.js';
@@ -14,7 +15,9 @@ export type { PretrainFinetuneOptions } from './pretrain-finetune-options.js';
  * `pretrain-finetune`: unsupervised pre-training, then supervised fine-tuning. The encoder (the
  * model's layers below the head) learns as a denoising autoencoder on `--unlabeled` data (else the
  * training data without its labels) — whole, or layer by layer with `greedy` — then the decoder is
- * thrown away and everything is fine-tuned under a new head on the labels (phase `finetune`). The
+ * thrown away and everything is fine-tuned under a new head on the labels (phase `finetune`). With
+ * `objective=mlm` (text) the encoder's per-token part learns as a masked-language model instead,
+ * whose head is thrown away the same way (see masked-lm.ts). The
  * architecture is the `--from` model's (whose weights pre-training continues from), else
  * `--model` or the default for the data.
  */
@@ -33,11 +36,11 @@ export function pretrainFinetune(): Strategy<PretrainFinetuneOptions> {
       const start = ctx.from?.spec ?? ctx.spec;
       decideHeadSize(ctx, 'pretrain-finetune', start, labels.length);
       const { spec, headLayers } = withNewHead(start, labels.length, options.head);
-      const encoder = encoderOf(spec, headLayers[0]!);
+      const encoder = options.objective === 'mlm' ? undefined : encoderOf(spec, headLayers[0]!);
       // Before pre-training: a --freeze glob that matches nothing must not cost its epochs.
       const frozen = frozenParameters(trainableParameters(spec), options.freeze);
       if (options.lrMult < 1) announceGroups(ctx, 'pretrain-finetune', layerGroupsTopDown(spec, headLayers[0]), options.lr, options.lrMult);
-      const pretrained = await pretrainEncoder(ctx, encoder, options, 'finetune');
+      const pretrained = encoder ? await pretrainEncoder(ctx, encoder, options, 'finetune') : await maskedLmPretraining(ctx, spec, options);
       const model = await ctx.createModel(spec, mergeWeights(spec, pretrained, headLayers, ctx.rng));
       const trainable = trainableParameters(spec).filter((p) => !frozen.has(p));
       const result = await ctx.fit(

@@ -1,4 +1,5 @@
 import { getRegistry } from '@headstart/core';
+import { createBuiltinBackends } from '../plugins/create-builtin-backends.js';
 import { loadPlugins } from '../plugins/load-plugins.js';
 import { installHint, notInstalledBuiltins } from '../plugins/optional-builtins.js';
 import { withTimeLimit } from '../plugins/time-limit.js';
@@ -7,6 +8,7 @@ import { withTimeLimit } from '../plugins/time-limit.js';
 export async function doctor(flags: { json?: boolean | undefined }): Promise<void> {
   const report = await loadPlugins();
   const registry = getRegistry();
+  await createBuiltinBackends(registry.names('backend'));
   const backends = await Promise.all(
     registry.names('backend').map(async (name) => {
       try {

@@ -1,6 +1,6 @@
 import { evaluateClassifierStream } from '@headstart/core';
 import { CliError } from '../cli-error.js';
-import { streamForModel } from '../data-options.js';
+import { streamModelData } from '@headstart/data';
 import { loadModel } from '../model-loader.js';
 import { createReporter, table } from '../output/reporter.js';
 
@@ -17,13 +17,13 @@ export interface EvaluateFlags {
 export async function evaluate(flags: EvaluateFlags): Promise<void> {
   const reporter = createReporter({ json: flags.json === true });
   const { checkpoint, model } = await loadModel(flags.model, flags.backend, reporter);
-  const { spec, labels, featureNames, preprocessing } = checkpoint.manifest;
+  const { spec, labels, featureNames, preprocessing, tokenizer } = checkpoint.manifest;
   if (!labels) throw new CliError(`${flags.model}: the checkpoint has no label map; it is not a classifier`);
   try {
     // Streamed in chunks, so a file larger than memory can be evaluated.
-    const chunks = streamForModel(
+    const chunks = streamModelData(
       flags.data,
-      { labels, featureNames, inputShape: spec.inputShape, preprocessing },
+      { labels, featureNames, inputShape: spec.inputShape, preprocessing, tokenizer, file: flags.model },
       { label: flags.label, labelled: true },
     );
     const result = await evaluateClassifierStream(model, chunks, labels);

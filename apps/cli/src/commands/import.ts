@@ -4,6 +4,7 @@ import { CliError } from '../cli-error.js';
 import { parseNumber, SCALE_FACTOR } from '../data-options.js';
 import { findImporter } from '../model-formats.js';
 import { createReporter } from '../output/reporter.js';
+import { importedTokenizer, tokenizerFile } from './import-tokenizer.js';
 import { loadPlugins } from '../plugins/load-plugins.js';
 import { loadStartingPoint } from '../start-point.js';
 
@@ -13,7 +14,13 @@ import { loadStartingPoint } from '../start-point.js';
  */
 export async function importModel(
   file: string,
-  flags: { out: string; labels?: string | undefined; scale?: string | undefined },
+  flags: {
+    out: string;
+    labels?: string | undefined;
+    scale?: string | undefined;
+    tokenizer?: string | undefined;
+    textColumn?: string | undefined;
+  },
 ): Promise<void> {
   const reporter = createReporter({ json: false });
   (await loadPlugins()).warnings.forEach((w) => reporter.warn(w));
@@ -21,18 +28,30 @@ export async function importModel(
   // A model given as a directory (tfjs) is read, and hashed, by the file in it that its format names.
   const hashed = importer?.file ?? file;
   const companions = (await importer?.format.importFiles?.(importer.file)) ?? [];
+  const tokenizerPath = await tokenizerFile(hashed, flags.tokenizer);
   await checkOutput({ flag: '--out', path: flags.out }, [
     { flag: 'the model', path: hashed },
     ...companions.map((path) => ({ flag: 'a file of the model', path })),
+    ...(tokenizerPath ? [{ flag: flags.tokenizer ? '--tokenizer' : 'the tokenizer beside the model', path: tokenizerPath }] : []),
   ]);
   const start = await loadStartingPoint(file, importer);
+  const tokenizer = await importedTokenizer(start.spec, tokenizerPath, flags.tokenizer !== undefined, flags.textColumn ?? 'text');
+  if (flags.textColumn !== undefined && !tokenizer)
+    throw new CliError(
+      `--text-column: ${file} records no tokenizer (none given with --tokenizer, no tokenizer.json beside it), and the text column goes with one; give --tokenizer FILE or leave --text-column out`,
+    );
   const labels = parseLabels(flags.labels, outputShape(start.spec));
   const scale = parseNumber(flags.scale, '--scale', SCALE_FACTOR);
+  if (scale !== undefined && start.spec.inputs)
+    throw new CliError(
+      `--scale: ${file} takes token inputs (${start.spec.inputs.map((i) => i.name).join(', ')}), which are not scaled; drop --scale`,
+    );
   const now = new Date().toISOString();
   const { sha256 } = await writeCheckpoint(flags.out, {
     manifest: {
       spec: start.spec,
       ...(labels ? { labels } : {}),
+      ...(tokenizer ? { tokenizer } : {}),
       preprocessing: scale === undefined ? { kind: 'none' } : { kind: 'scale', factor: scale },
       provenance: [
         {
@@ -48,6 +67,10 @@ export async function importModel(
     weights: start.weights,
   });
   process.stdout.write(`imported ${file} → ${flags.out} (${start.spec.layers.length} layers, sha256 ${sha256.slice(0, 12)}…)\n`);
+  if (tokenizer)
+    process.stdout.write(
+      `tokenizer ${tokenizerPath} recorded: ${tokenizer.vocabSize} tokens, sequences of ${tokenizer.maxLength} padded with id ${tokenizer.padId}, text from column "${tokenizer.textColumn}"\n`,
+    );
   for (const block of opaqueLayers(start.spec.layers)) {
     const { op, node } = block.unsupported;
     process.stdout.write(

@@ -1,4 +1,13 @@
-import { inferShapes, isChain, outputsLogits, readManifest, type LayerShapes, type LrFindRecord, type ModelSpec } from '@headstart/core';
+import {
+  inferShapes,
+  isChain,
+  outputsLogits,
+  readManifest,
+  recordedBase,
+  type LayerShapes,
+  type LrFindRecord,
+  type ModelSpec,
+} from '@headstart/core';
 import { table } from '../output/reporter.js';
 
 /** `headstart inspect`: what a checkpoint holds, read from its header only. */
@@ -42,7 +51,7 @@ export async function inspect(file: string, flags: { json?: boolean | undefined 
       : []),
     ...(manifest.adapter
       ? [
-          `adapter: LoRA rank ${manifest.adapter.rank}, alpha ${manifest.adapter.alpha} on ${manifest.adapter.targets.join(', ')}; only these tensors are in the file, the rest are read from the base ${manifest.adapter.base.file} (sha256 ${manifest.adapter.base.sha256.slice(0, 12)}…)`,
+          `adapter: LoRA rank ${manifest.adapter.rank}, alpha ${manifest.adapter.alpha} on ${manifest.adapter.targets.join(', ')}; only these tensors are in the file, the rest are read from the base ${recordedBase(file, manifest.adapter)} (sha256 ${manifest.adapter.base.sha256.slice(0, 12)}…)`,
         ]
       : []),
     `preprocessing: ${describePreprocessing(manifest.preprocessing)}`,

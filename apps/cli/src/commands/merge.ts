@@ -1,4 +1,4 @@
-import { checkOutput, HeadstartError, readManifest, readWithBase, writeCheckpoint } from '@headstart/core';
+import { checkOutput, HeadstartError, readManifest, readWithBase, recordedBase, writeCheckpoint } from '@headstart/core';
 import { foldLora, withoutLora } from '@headstart/strategies';
 
 /**
@@ -8,7 +8,8 @@ import { foldLora, withoutLora } from '@headstart/strategies';
  */
 export async function merge(file: string, flags: { base?: string | undefined; out: string }): Promise<void> {
   // The base the adapter records is an input too when --base is not given: OUT must not replace it.
-  const recorded = flags.base ? undefined : (await readManifest(file)).manifest.adapter?.base.file;
+  const adapter = flags.base ? undefined : (await readManifest(file)).manifest.adapter;
+  const recorded = adapter && recordedBase(file, adapter);
   await checkOutput({ flag: '--out', path: flags.out }, [
     { flag: 'the adapter', path: file },
     ...(flags.base ? [{ flag: '--base', path: flags.base }] : []),
@@ -29,7 +30,7 @@ export async function merge(file: string, flags: { base?: string | undefined; ou
         ...manifest.provenance,
         {
           strategy: 'merge',
-          options: { adapter: file, base: flags.base ?? manifest.adapter.base.file, targets },
+          options: { adapter: file, base: flags.base ?? recordedBase(file, manifest.adapter), targets },
           backend: 'none',
           parent: checkpoint.sha256,
           startedAt: new Date().toISOString(),

@@ -1,6 +1,6 @@
-import { argmaxRows, checkOutput, classProbabilities, HeadstartError, type Label } from '@headstart/core';
+import { argmaxRows, checkOutput, classProbabilitiesOf, HeadstartError, type Label } from '@headstart/core';
 import { CliError } from '../cli-error.js';
-import { streamForModel } from '../data-options.js';
+import { streamModelData } from '@headstart/data';
 import { flagPaths } from '../flag-paths.js';
 import { interruptSignal } from '../interrupt.js';
 import { loadModel } from '../model-loader.js';
@@ -25,7 +25,7 @@ export async function predict(flags: PredictFlags): Promise<void> {
   if (flags.out) await checkOutput({ flag: '--out', path: flags.out }, flagPaths({ '--model': flags.model, '--data': flags.data }));
   const reporter = createReporter({ json: false });
   const { checkpoint, model } = await loadModel(flags.model, flags.backend, reporter);
-  const { spec, labels, featureNames, preprocessing } = checkpoint.manifest;
+  const { spec, labels, featureNames, preprocessing, tokenizer } = checkpoint.manifest;
   if (!labels) throw new CliError(`${flags.model}: the checkpoint has no label map; it is not a classifier`);
   const { signal, dispose } = interruptSignal();
   let output: TextOutput | undefined;
@@ -33,13 +33,14 @@ export async function predict(flags: PredictFlags): Promise<void> {
   try {
     output = flags.out ? await atomicFileOutput(flags.out) : stdoutOutput();
     const format = flags.out?.endsWith('.jsonl') === true ? jsonlRow : csvRow;
-    const chunks = streamForModel(
+    // A text model's checkpoint holds its tokenizer: raw text is tokenised as it was for training.
+    const chunks = streamModelData(
       flags.data,
-      { featureNames, inputShape: spec.inputShape, preprocessing },
+      { featureNames, inputShape: spec.inputShape, preprocessing, tokenizer, file: flags.model },
       { label: flags.label, labelled: false, signal },
     );
     for await (const chunk of chunks) {
-      const probs = await classProbabilities(model, chunk.features, chunk.size, labels.length);
+      const probs = await classProbabilitiesOf(model, chunk, 0, chunk.size, labels.length);
       const best = argmaxRows(probs, labels.length);
       // The header goes out with the first rows, so data refused at its start prints nothing.
       let text = written === 0 && format === csvRow ? 'index,label,probability\n' : '';

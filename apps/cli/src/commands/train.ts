@@ -12,9 +12,10 @@ import { chooseSpec } from '../read-spec.js';
 import { parseCheckpointEvery } from '../checkpoint-every.js';
 import { recordedBase } from '../adapter-base.js';
 import { flagPaths } from '../flag-paths.js';
+import { isTextRun, loadTextRunData, type TextFlags } from '../text-options.js';
 
 /** Flags of `headstart train`. */
-export interface TrainFlags extends DataFlags {
+export interface TrainFlags extends DataFlags, TextFlags {
   strategy: string;
   backend?: string | undefined;
   device?: string | undefined;
@@ -37,7 +38,13 @@ export interface TrainFlags extends DataFlags {
 export async function train(flags: TrainFlags): Promise<void> {
   const reporter = createReporter(flags);
   const inputs = [
-    ...flagPaths({ '--data': flags.data, '--val': flags.val, '--unlabeled': flags.unlabeled, '--from': flags.from }),
+    ...flagPaths({
+      '--data': flags.data,
+      '--val': flags.val,
+      '--unlabeled': flags.unlabeled,
+      '--from': flags.from,
+      '--tokenizer': flags.tokenizer,
+    }),
     ...(await recordedBase(flags.from)),
   ];
   if (!flags.dryRun) await checkTrainingOutput({ flag: '--out', path: flags.out }, { resume: flags.resume, inputs });
@@ -50,7 +57,9 @@ export async function train(flags: TrainFlags): Promise<void> {
     throw new CliError(`--strategy ${strategy.name} starts from a trained model: give --from CHECKPOINT`);
   await checkTrainFlags(flags, strategy, from);
   checkModelAndFrom(flags.model, from);
-  const { data, preprocessing } = await loadTrainingData(flags, inheritedFrom(from));
+  const { data, preprocessing } = isTextRun(flags, from)
+    ? await loadTextRunData(flags, from)
+    : await loadTrainingData(flags, inheritedFrom(from));
   const spec = await chooseSpec(flags.model, from, data.train);
   const device = readDevice(flags.device);
   const { backend, availability } = await startBackend(flags.backend, device);

@@ -41,7 +41,13 @@ interface FoundPackage {
   json: PackageJson;
 }
 
-const BUILTINS = ['@headstart/strategies', '@headstart/backend-onnx', ...OPTIONAL_BUILTINS.map((b) => b.package)];
+/** Built-in plugin packages, in loading order, and the entry of each that the CLI imports. */
+const BUILTINS: readonly { package: string; entry: string }[] = [
+  { package: '@headstart/strategies', entry: '@headstart/strategies' },
+  { package: '@headstart/backend-onnx', entry: '@headstart/backend-onnx' },
+  ...OPTIONAL_BUILTINS,
+];
+const BUILTIN_NAMES = BUILTINS.map((b) => b.package);
 const loaded = new Map<string, Promise<PluginLoadReport>>();
 
 /**
@@ -72,9 +78,9 @@ async function discover(cwd: string): Promise<PluginLoadReport> {
   );
   registerLoaders();
   const sources: PluginSource[] = [];
-  for (const name of BUILTINS) {
-    const source = await importEntry({ source: name, origin: 'builtin', entry: name });
-    if (source.notInstalled) markNotInstalled(name);
+  for (const builtin of BUILTINS) {
+    const source = await importEntry({ source: builtin.package, origin: 'builtin', entry: builtin.entry });
+    if (source.notInstalled) markNotInstalled(builtin.package);
     sources.push(source);
   }
   for (const candidate of await trials) sources.push(candidate.error ? candidate : await importEntry(candidate));
@@ -86,7 +92,7 @@ async function dependencyPlugins(cwd: string, notes: string[]): Promise<PluginSo
   const project = await findProjectManifest(cwd, notes);
   if (!project) return [];
   const found: PluginSource[] = [];
-  for (const dep of [...new Set(project.json.dependencies)].filter((d) => !BUILTINS.includes(d)).sort()) {
+  for (const dep of [...new Set(project.json.dependencies)].filter((d) => !BUILTIN_NAMES.includes(d)).sort()) {
     const pkg = await findPackage(dep, project.dir);
     if (pkg && 'error' in pkg) found.push({ source: dep, origin: 'dependency', entry: dep, error: pkg.error });
     else if (pkg?.json.headstart) found.push(...entriesOf(dep, pkg, 'dependency'));

@@ -8,10 +8,14 @@ export interface OptionalBuiltin {
   package: string;
   /** The backend it registers. */
   backend: string;
+  /** What the CLI imports: an entry that registers the backend without loading its engine. */
+  entry: string;
 }
 
 /** TensorFlow.js and its engines (wasm, tfjs-node) come only through `@headstart/backend-tfjs`. */
-export const OPTIONAL_BUILTINS: readonly OptionalBuiltin[] = [{ package: '@headstart/backend-tfjs', backend: 'tfjs' }];
+export const OPTIONAL_BUILTINS: readonly OptionalBuiltin[] = [
+  { package: '@headstart/backend-tfjs', backend: 'tfjs', entry: '@headstart/backend-tfjs/register' },
+];
 
 /** Optional built-ins found not installed in this process. */
 const notInstalled = new Set<OptionalBuiltin>();

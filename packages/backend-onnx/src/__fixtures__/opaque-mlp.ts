@@ -3,16 +3,17 @@ import { float, int } from '../onnx/attributes.js';
 import { GraphBuilder } from '../compiler/graph-builder.js';
 import type { ModelProto } from '../onnx/onnx-proto.js';
 
-/** The op between the two Gemms of {@link opaqueMlp}; neither has a headstart layer. */
-export type OpaqueActivation = 'Sin' | 'GeluErf';
+/** The op between the two Gemms of {@link opaqueMlp}: `Sin` and `SinGate` have no headstart layer, `GeluErf` maps to `gelu`. */
+export type OpaqueActivation = 'Sin' | 'SinGate' | 'GeluErf';
 
 /**
  * An MLP laid out the way `torch.onnx.export` writes one (Gemm with transB = 1, weights named
  * `fc1.weight` …, nodes named by module path) with an activation headstart cannot map in the middle:
  * input [N, 64] → fc1 (64 → 48) → activation → fc2 (48 → 10) → softmax, fixed seeded weights.
  * `Sin` is one node (`/act/Sin`): with fc1's random weights and biases the hidden layer is a set of
- * random Fourier features. `GeluErf` is GELU as PyTorch exports it before opset 20, a branch and a
- * merge: x · 0.5 · (1 + erf(x / √2)), nodes `/act/Div`, `/act/Erf`, `/act/Add`, `/act/Mul`, `/act/Mul_1`.
+ * random Fourier features. `SinGate` is a branch and a merge, x · sin(x) (nodes `/act/Sin`, `/act/Mul`).
+ * `GeluErf` is GELU as PyTorch exports it before opset 20, x · 0.5 · (1 + erf(x / √2)), nodes
+ * `/act/Div`, `/act/Erf`, `/act/Add`, `/act/Mul`, `/act/Mul_1`: the import maps it as one `gelu`.
  */
 export function opaqueMlp(activation: OpaqueActivation = 'Sin'): ModelProto {
   const rng = createRng(5);
@@ -26,7 +27,7 @@ export function opaqueMlp(activation: OpaqueActivation = 'Sin'): ModelProto {
   const x = b.input('input', ['N', 64]);
   const gemm = { alpha: float(1), beta: float(1), transB: int(1) };
   let y = b.op('Gemm', [x, weight('fc1.weight', uniform(48 * 64, 0.6), [48, 64]), weight('fc1.bias', uniform(48, Math.PI), [48])], gemm, ['N', 48], '/fc1/Gemm');
-  y = activation === 'Sin' ? b.op('Sin', [y], {}, ['N', 48], '/act/Sin') : geluErf(b, y);
+  y = activation === 'Sin' ? b.op('Sin', [y], {}, ['N', 48], '/act/Sin') : activation === 'SinGate' ? sinGate(b, y) : geluErf(b, y);
   y = b.op('Gemm', [y, weight('fc2.weight', uniform(10 * 48, 0.3), [10, 48]), weight('fc2.bias', uniform(10, 0.1), [10])], gemm, ['N', 10], '/fc2/Gemm');
   y = b.op('Softmax', [y], { axis: int(1) }, ['N', 10], '/Softmax');
   b.output(y, 'probabilities');
@@ -35,6 +36,11 @@ export function opaqueMlp(activation: OpaqueActivation = 'Sin'): ModelProto {
   // PyTorch names nodes by module path (`/fc1/Gemm`); our builder named the outputs so.
   for (const node of model.graph!.node!) node.name = node.output[0] === 'probabilities' ? '/Softmax' : node.output[0]!;
   return model;
+}
+
+function sinGate(b: GraphBuilder, x: string): string {
+  const sine = b.op('Sin', [x], {}, b.shapeOf(x), '/act/Sin');
+  return b.op('Mul', [x, sine], {}, b.shapeOf(x), '/act/Mul');
 }
 
 function geluErf(b: GraphBuilder, x: string): string {

@@ -4,7 +4,7 @@ import { emitForward, type ForwardOutput } from './forward.js';
 import { GraphBuilder } from './graph-builder.js';
 import { shapesIn } from './kernel-layout.js';
 import type { LayerContext } from './layers/layer-context.js';
-import { emitLossSum } from './losses.js';
+import { emitLossSum, targetWidth } from './losses.js';
 import { declareModelInputs } from './model-inputs.js';
 import type { ModelProto } from '../onnx/onnx-proto.js';
 import { parameterResolver } from './parameter-inputs.js';
@@ -41,20 +41,17 @@ export function emitPrediction(b: GraphBuilder, spec: ModelSpec, x: string | Rea
 export function buildEvalGraph(spec: ModelSpec, loss: LossKind): ModelProto {
   const b = new GraphBuilder('evaluate');
   const forward = inferenceForward(b, spec, declareModelInputs(b, spec));
-  const target = b.input(IO.target, ['N', sizeOf(outputShape(spec))]);
-  if (loss === 'softmaxCrossEntropy' && !forward.endsInSoftmax) throw needsSoftmax();
+  const target = b.input(IO.target, ['N', targetWidth(loss, outputShape(spec))]);
+  if (loss !== 'mse' && !forward.endsInSoftmax) throw needsSoftmax(loss);
   b.output(emitLossSum(b, loss, forward.output, target), IO.lossSum);
   const output = withSoftmax(b, forward);
-  b.output(b.op('Flatten', [output], { axis: int(1) }, b.shapeOf(target), 'output_flat'), IO.output);
+  b.output(b.op('Flatten', [output], { axis: int(1) }, ['N', sizeOf(outputShape(spec))], 'output_flat'), IO.output);
   return b.toModel(VERSION);
 }
 
 /** The error for cross-entropy on a model without a final softmax. */
-export function needsSoftmax(): HeadstartError {
-  return new HeadstartError(
-    'BAD_INPUT',
-    'loss softmaxCrossEntropy needs a model ending in a softmax activation; add one to the last layer or use mse',
-  );
+export function needsSoftmax(loss: LossKind = 'softmaxCrossEntropy'): HeadstartError {
+  return new HeadstartError('BAD_INPUT', `loss ${loss} needs a model ending in a softmax activation; add one to the last layer or use mse`);
 }
 
 function inferenceForward(b: GraphBuilder, spec: ModelSpec, x: string | ReadonlyMap<string, string>, baked?: NamedTensors): ForwardOutput {

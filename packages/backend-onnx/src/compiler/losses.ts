@@ -35,6 +35,7 @@ export interface CrossEntropyOptions {
  * labels with smoothing and class weights applied, see `crossEntropyTarget`).
  */
 export function emitLoss(b: GraphBuilder, kind: LossKind, output: string, target: string, options: CrossEntropyOptions = {}): LossValues {
+  if (kind === 'tokenCrossEntropy') return tokenCrossEntropy(b, output, target);
   const flatShape = b.shapeOf(target);
   const flat = b.shapeOf(output).length === 2 ? output : reshapeTo(b, output, flatShape);
   // From the target, a graph input: the same N, and a multi-step graph computes it once per run.
@@ -89,6 +90,48 @@ function distillationTerm(
   return { mean: meanOf(b, klSum, invN), dOutput };
 }
 
+/**
+ * Masked-language modelling's loss: `logits` `[N, T, V]`, `target` `[N, T]` the token labels as
+ * floats (a vocabulary id, or −100 where the position is ignored). With `Q` the one-hot of each
+ * counted position divided by their number `M`, the loss is `−Σ Q·log softmax(logits)` (the mean
+ * over counted positions, PyTorch's `ignore_index` reduction) and its gradient
+ * `softmax·rowSum(Q) − Q`; ignored rows have `Q = 0`, so they neither add nor get a gradient.
+ * `sum` is the mean times N, so an evaluation's summed loss over its samples averages back to it.
+ */
+function tokenCrossEntropy(b: GraphBuilder, logits: string, target: string): LossValues {
+  const shape = b.shapeOf(logits);
+  const vocab = shape[shape.length - 1] as number;
+  const rows = b.shapeOf(target);
+  const counted = b.op(
+    'Cast',
+    [b.op('Greater', [target, b.scalar(-0.5)], {}, rows, 'counted_bool', 'bool')],
+    { to: int(1) },
+    rows,
+    'counted',
+  );
+  const count = b.op('ReduceSum', [counted], { keepdims: int(0) }, [], 'counted_sum');
+  const perToken = b.binary('Div', counted, b.op('Max', [count, b.scalar(1)], {}, [], 'counted_at_least_1'));
+  const ids = b.op('Cast', [b.op('Max', [target, b.scalar(0)], {}, rows, 'label_or_0')], { to: int(7) }, rows, 'label_ids', 'int64');
+  const onehot = b.op(
+    'OneHot',
+    [ids, b.int64s([vocab]), b.initializer('onehot_values', Float32Array.of(0, 1), [2])],
+    { axis: int(-1) },
+    shape,
+    'label_onehot',
+  );
+  const weight = b.op('Unsqueeze', [perToken, b.int64s([-1])], {}, [...rows, 1], 'token_weight');
+  const q = b.binary('Mul', onehot, weight);
+  const logProbabilities = b.op('LogSoftmax', [logits], { axis: int(-1) }, shape, 'log_softmax');
+  const mean = b.unary('Neg', b.op('ReduceSum', [b.binary('Mul', q, logProbabilities)], { keepdims: int(0) }, [], 'token_ce'));
+  const dOutput = b.binary('Sub', b.binary('Mul', b.unary('Exp', logProbabilities), weight), q);
+  return { mean, sum: b.binary('Div', mean, inverseBatchSize(b, target)), dOutput };
+}
+
+/** The width of the `target` input a loss takes: the tokens for `tokenCrossEntropy` (one label each), else the model's outputs. */
+export function targetWidth(kind: LossKind, outputShape: readonly number[]): number {
+  return kind === 'tokenCrossEntropy' ? outputShape[0]! : outputShape.reduce((a, b) => a * b, 1);
+}
+
 /** Mean over features of (output − target)², averaged over the batch (PyTorch's and Keras's `mse`). */
 function meanSquaredError(b: GraphBuilder, output: string, target: string, invN: string): LossValues {
   const features = b.shapeOf(target)[1] as number;
@@ -116,6 +159,7 @@ function correctCount(b: GraphBuilder, logits: string, onehot: string): string {
 
 /** The summed per-sample loss alone, for evaluation graphs (no gradient, no count). */
 export function emitLossSum(b: GraphBuilder, kind: LossKind, output: string, target: string): string {
+  if (kind === 'tokenCrossEntropy') return tokenCrossEntropy(b, output, target).sum;
   const flat = b.shapeOf(output).length === 2 ? output : reshapeTo(b, output, b.shapeOf(target));
   return kind === 'mse' ? squaredErrorSum(b, flat, target).sum : crossEntropySum(b, flat, target).sum;
 }

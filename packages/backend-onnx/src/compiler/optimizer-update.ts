@@ -68,7 +68,7 @@ export class OptimizerEmitter {
   private adam(u: ParameterUpdate): UpdatedParameter {
     const b = this.b;
     const config = this.config as Extract<OptimizerConfig, { type: 'adam' | 'adamw' }>;
-    const [beta1, beta2, epsilon] = [config.beta1 ?? 0.9, config.beta2 ?? 0.999, config.epsilon ?? 1e-8];
+    const [beta1, beta2] = [config.beta1 ?? 0.9, config.beta2 ?? 0.999];
     const decoupled = config.type === 'adamw';
     const g = u.weightDecay > 0 && !decoupled ? b.binary('Add', u.grad, b.binary('Mul', u.param, b.scalar(u.weightDecay))) : u.grad;
     const m = b.binary('Add', b.binary('Mul', u.slots.get('m')!, b.scalar(beta1)), b.binary('Mul', g, b.scalar(1 - beta1)));
@@ -77,12 +77,8 @@ export class OptimizerEmitter {
       b.binary('Mul', u.slots.get('v')!, b.scalar(beta2)),
       b.binary('Mul', b.binary('Mul', g, b.scalar(1 - beta2)), g),
     );
-    const sqrtCorrection2 = this.once(`sc:${beta2}`, () => b.unary('Sqrt', this.correction(beta2)));
-    const scaledEpsilon = this.once(`eps:${beta2}:${epsilon}`, () => b.binary('Mul', sqrtCorrection2, b.scalar(epsilon)));
+    const { stepSize, scaledEpsilon } = this.adamScalars(u.lr);
     const denominator = b.binary('Add', b.unary('Sqrt', v), scaledEpsilon);
-    const stepSize = this.once(`step:${u.lr}:${beta1}:${beta2}`, () =>
-      b.binary('Div', b.binary('Mul', u.lr, sqrtCorrection2), this.correction(beta1)),
-    );
     const base =
       decoupled && u.weightDecay > 0
         ? b.binary('Mul', u.param, b.binary('Sub', b.scalar(1), b.binary('Mul', u.lr, b.scalar(u.weightDecay))))
@@ -95,6 +91,23 @@ export class OptimizerEmitter {
         ['v', v],
       ]),
     };
+  }
+
+  /**
+   * Adam's scalars for a group's learning rate `lr` (emitted once and shared): the step size
+   * `lr·√(1−β₂ᵗ)/(1−β₁ᵗ)` and the scaled epsilon `ε·√(1−β₂ᵗ)`. A graph that leaves the update to
+   * AdamKernel outputs these, so the kernel uses the very values the in-graph update would.
+   */
+  adamScalars(lr: string): { stepSize: string; scaledEpsilon: string } {
+    const b = this.b;
+    const config = this.config as Extract<OptimizerConfig, { type: 'adam' | 'adamw' }>;
+    const [beta1, beta2, epsilon] = [config.beta1 ?? 0.9, config.beta2 ?? 0.999, config.epsilon ?? 1e-8];
+    const sqrtCorrection2 = this.once(`sc:${beta2}`, () => b.unary('Sqrt', this.correction(beta2)));
+    const scaledEpsilon = this.once(`eps:${beta2}:${epsilon}`, () => b.binary('Mul', sqrtCorrection2, b.scalar(epsilon)));
+    const stepSize = this.once(`step:${lr}:${beta1}:${beta2}`, () =>
+      b.binary('Div', b.binary('Mul', lr, sqrtCorrection2), this.correction(beta1)),
+    );
+    return { stepSize, scaledEpsilon };
   }
 
   /** 1 − βᵗ, computed in float64: in float32, 1 − 0.999 would lose five digits. */

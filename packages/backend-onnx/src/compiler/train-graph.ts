@@ -15,7 +15,7 @@ import { emitForward } from './forward.js';
 import { GraphBuilder } from './graph-builder.js';
 import { IO, needsSoftmax } from './inference-graph.js';
 import type { BatchStatistics, LayerContext } from './layers/layer-context.js';
-import { emitLoss } from './losses.js';
+import { emitLoss, targetWidth } from './losses.js';
 import { declareModelInputs } from './model-inputs.js';
 import type { ModelProto } from '../onnx/onnx-proto.js';
 import { OptimizerEmitter, optimizerSlots } from './optimizer-update.js';
@@ -38,6 +38,11 @@ export interface TrainGraphOptions {
   /** Cross-entropy's options: class weights (for `correct`) and distillation (a `teacher` input). */
   lossOptions?: LossOptions | undefined;
   l2sp?: { weight: number; reference: NamedTensors } | undefined;
+  /**
+   * Leave Adam's update to the caller (AdamKernel): the graph outputs each flat gradient and Adam's
+   * scalars instead of the updated buffers. Only for `adam` and `adamw`.
+   */
+  updateOutside?: boolean | undefined;
 }
 
 /** A dropout mask the caller feeds each step. */
@@ -56,8 +61,18 @@ export interface GroupIO {
   layout: FlatLayout;
   /** The group's learning rate (schedule applied), a scalar input shared by the group's parts. */
   lr: string;
-  /** Flat inputs and the outputs replacing them, by buffer (`params` or a slot name). */
+  /** Flat inputs and the outputs replacing them, by buffer (`params` or a slot name); with the update outside, the parameters' input alone. */
   buffers: { buffer: string; input: string; output: string }[];
+  /** With the update outside: the output holding the flat gradient (L2-SP included). */
+  gradient?: string | undefined;
+}
+
+/** With the update outside: the outputs holding Adam's scalars of this step. */
+export interface AdamScalarOutputs {
+  /** `lr·√(1−β₂ᵗ)/(1−β₁ᵗ)` by group index. */
+  stepSizes: Map<number, string>;
+  /** `ε·√(1−β₂ᵗ)` */
+  epsilon: string;
 }
 
 /** A train-step graph and how to drive it. */
@@ -71,6 +86,8 @@ export interface TrainGraph {
   counts: boolean;
   /** Whether the graph takes the batch's teacher logits (`teacher`, `[N, classes]`): the loss distils. */
   distils: boolean;
+  /** With the update outside (TrainGraphOptions.updateOutside). */
+  adam?: AdamScalarOutputs | undefined;
 }
 
 /** Names of the train graph's fixed inputs and outputs. */
@@ -96,7 +113,7 @@ export function buildTrainGraph(options: TrainGraphOptions): TrainGraph {
   const params = shapesIn(spec, options.params, 'onnx');
   const stored = new Map(params.map((p) => [p.name, p.shape]));
   const x = declareModelInputs(b, spec);
-  const target = b.input(IO.target, ['N', sizeOf(outputShape(spec))]);
+  const target = b.input(IO.target, ['N', targetWidth(options.loss, outputShape(spec))]);
   const distils = options.lossOptions?.distillation !== undefined;
   const teacher = distils ? b.input(IO.teacher, ['N', sizeOf(outputShape(spec))]) : undefined;
   const masks = maskInputs(spec);
@@ -113,7 +130,7 @@ export function buildTrainGraph(options: TrainGraphOptions): TrainGraph {
   };
   for (const mask of masks) b.input(mask.input, ['N', ...mask.sampleShape]);
   const forward = emitForward(ctx, spec, x);
-  if (options.loss === 'softmaxCrossEntropy' && !forward.endsInSoftmax) throw needsSoftmax();
+  if (options.loss !== 'mse' && !forward.endsInSoftmax) throw needsSoftmax(options.loss);
   const loss = emitLoss(b, options.loss, forward.output, target, { lossOptions: options.lossOptions, teacher });
   const values = plan.trained.map((p) => ctx.param(p.name));
   const grads = tape.gradients(b, new Map([[forward.output, loss.dOutput]]), values);
@@ -129,13 +146,32 @@ export function buildTrainGraph(options: TrainGraphOptions): TrainGraph {
   const lrs = new Map<number, string>();
   const lrOf = (group: number): string => lrs.get(group) ?? lrs.set(group, b.input(`lr.${group}`, [])).get(group)!;
   const groups = groupLayouts(plan, stored).map((layout) => emitGroup(b, options, emitter, { layout, lrOf }, gradientOf, penalties));
+  const adam = options.updateOutside ? adamScalarOutputs(b, options.optimizer, emitter, lrs) : undefined;
   const penalty = penalties.length > 0 ? penalties.reduce((sum, p) => b.binary('Add', sum, p)) : undefined;
   b.output(penalty ? b.binary('Add', loss.mean, penalty) : loss.mean, TRAIN_IO.loss);
   if (loss.correct) b.output(loss.correct, TRAIN_IO.correct);
   const moving = emitMovingStatistics(b, ctx, plan, statistics);
   // Every parameter is fed every step, so every parameter must be an input even if no node reads it.
   for (const p of params) ctx.param(p.name);
-  return { model: b.toModel(VERSION), groups, masks, statistics: moving, counts: loss.correct !== undefined, distils };
+  return { model: b.toModel(VERSION), groups, masks, statistics: moving, counts: loss.correct !== undefined, distils, adam };
+}
+
+/** Adam's scalars of each learning-rate group, as outputs (`adam.step_size.<g>`, `adam.epsilon`). */
+function adamScalarOutputs(
+  b: GraphBuilder,
+  optimizer: OptimizerConfig,
+  emitter: OptimizerEmitter,
+  lrs: ReadonlyMap<number, string>,
+): AdamScalarOutputs {
+  if (optimizer.type === 'sgd') throw new Error('updateOutside: only adam and adamw');
+  const stepSizes = new Map<number, string>();
+  let epsilon: string | undefined;
+  for (const [group, lr] of lrs) {
+    const scalars = emitter.adamScalars(lr);
+    stepSizes.set(group, b.output(scalars.stepSize, `adam.step_size.${group}`));
+    epsilon ??= b.output(scalars.scaledEpsilon, 'adam.epsilon');
+  }
+  return { stepSizes, epsilon: epsilon! };
 }
 
 /** Trained parameters by group (a large group in parts), in layer order within each group, shaped as the graph takes them (`stored`). */
@@ -177,6 +213,14 @@ function emitGroup(
   if (l2sp) {
     grad = b.binary('Add', grad, l2sp.grad);
     penalties.push(l2sp.loss);
+  }
+  if (options.updateOutside) {
+    return {
+      layout,
+      lr: lrOf(layout.group),
+      buffers: [{ buffer: PARAMS_BUFFER, input: params, output: '' }],
+      gradient: b.output(grad, `gradient.${prefix}`),
+    };
   }
   const slotNames = optimizerSlots(options.optimizer);
   const slots = new Map(slotNames.map((slot) => [slot, b.input(`${prefix}.${slot}`, [layout.size])]));

@@ -11,6 +11,13 @@ import { Constants, type Constant } from './onnx-constants.js';
 import { LayerNames } from './onnx-layer-names.js';
 import { mapNode } from './onnx-node-map.js';
 import { DataType, type GraphProto, type ModelProto, type NodeProto } from '../onnx/onnx-proto.js';
+import { encoderInputs, type TokenInput } from './onnx-encoder-inputs.js';
+import { GraphIndex } from './onnx-graph-index.js';
+import { applyPatterns, type Pattern } from './onnx-patterns.js';
+import { attentionBlock } from './pattern-attention.js';
+import { erfGelu } from './pattern-gelu.js';
+import { decomposedLayerNorm } from './pattern-layer-norm.js';
+import { maskedMeanPool } from './pattern-mean-pool.js';
 
 /** A node that has no headstart layer, and why. */
 export class UnmappableNode extends HeadstartError {
@@ -44,7 +51,16 @@ export interface MappedValue {
   flattenedImage?: [number, number, number] | undefined;
   /** Set for a global average pool's output: `[N, C, 1, 1]` in ONNX, `[C]` here, so a Flatten of it is itself. */
   pooled?: boolean | undefined;
+  /** A constant row still to add to every token (BERT's token type embedding of type 0), which the position embedding after it takes. */
+  rowBias?: Float32Array | undefined;
 }
+
+/** Rows of a stored embedding table the graph gathers with indices it does not compute from data. */
+export type TableRows =
+  /** Rows 0, 1, … T − 1: the position embeddings of a sequence. */
+  | { kind: 'positions'; table: Constant }
+  /** One row for every token (token type ids all equal). */
+  | { kind: 'row'; row: Float32Array };
 
 /** What a value carries beyond its layer and shape. */
 export type ValueLayout = Pick<MappedValue, 'flattenedImage' | 'pooled'>;
@@ -57,6 +73,10 @@ export type ValueLayout = Pick<MappedValue, 'flattenedImage' | 'pooled'>;
 export class GraphMapper {
   readonly layers: LayerInput[] = [];
   readonly weights: NamedTensors = new Map();
+  /** Gathered table rows by value name (see {@link TableRows}). */
+  readonly tables = new Map<string, TableRows>();
+  /** The node computing each value of the graph, for ops that look at how an index was made. */
+  readonly producers = new Map<string, NodeProto>();
   private readonly values = new Map<string, MappedValue>();
   /** The ONNX value each layer computes (before an activation fused into it). */
   private readonly outputOf = new Map<string, string>();
@@ -81,6 +101,17 @@ export class GraphMapper {
     return validateSpec({ inputShape, layers: this.layers }, this.file);
   }
 
+  /** One more model input the layers may read (a model with named inputs: the attention mask). */
+  seed(value: string, shape: number[]): void {
+    this.values.set(value, { layer: value, shape });
+  }
+
+  /** The node computing `value`, when it is `opType`. */
+  producerOf(value: string | undefined, opType: string): NodeProto | undefined {
+    const node = value === undefined ? undefined : this.producers.get(value);
+    return node?.opType === opType ? node : undefined;
+  }
+
   /** A computed value the mapping knows, or undefined. */
   find(name: string): MappedValue | undefined {
     return this.values.get(name);
@@ -95,6 +126,11 @@ export class GraphMapper {
         : `its input ${index} ("${node.input[index] ?? ''}") is not computed by the layers before it`;
       throw this.unsupported(node, why);
     }
+    if (value.rowBias)
+      throw this.unsupported(
+        node,
+        `it reads "${node.input[index]}", which adds a constant row (a token type embedding) that no position embedding after it takes`,
+      );
     return value;
   }
 
@@ -118,6 +154,12 @@ export class GraphMapper {
   /** The node's output is `value` itself (Identity, Dropout, a Flatten of a flat value …). */
   alias(node: NodeProto, value: MappedValue): void {
     this.values.set(node.output[0]!, value);
+  }
+
+  /** The node's output is the output of `value`'s layer, after a bias folded into it: an activation after it may fold in too. */
+  extendLayerOutput(node: NodeProto, value: MappedValue): void {
+    this.alias(node, value);
+    this.outputOf.set(value.layer, node.output[0]!);
   }
 
   /**
@@ -164,6 +206,7 @@ export class GraphMapper {
     }
     const { inputs: _, ...alone } = layer;
     try {
+      if (layer.type === 'embedding') return [...inputs[0]!.shape, layer.units];
       return outputShape(validateSpec({ inputShape: inputs[0]!.shape, layers: [alone] }));
     } catch (error) {
       if (error instanceof HeadstartError) throw this.unsupported(node, error.message);
@@ -208,6 +251,8 @@ export function graphInput(file: string, graph: GraphProto): GraphInput {
 /** Map a whole graph; see {@link importOnnxModel}. @throws UnmappableNode naming the first node without a headstart layer. */
 export function mapOnnxGraph(file: string, model: ModelProto): { spec: ModelSpec; weights: NamedTensors } {
   const graph = model.graph!;
+  const tokens = encoderInputs(file, graph);
+  if (tokens) return mapEncoderGraph(file, graph, tokens);
   const input = graphInput(file, graph);
   const mapper = mapGraph({
     file,
@@ -219,6 +264,22 @@ export function mapOnnxGraph(file: string, model: ModelProto): { spec: ModelSpec
   return { spec: mapper.spec(input.shape), weights: mapper.weights };
 }
 
+/** A graph of token inputs (ids, attention mask): a spec with those named inputs, as int32 `[T]`. */
+function mapEncoderGraph(file: string, graph: GraphProto, inputs: TokenInput[]): { spec: ModelSpec; weights: NamedTensors } {
+  const [first, ...others] = inputs as [TokenInput, ...TokenInput[]];
+  const mapper = mapGraph({
+    file,
+    graph,
+    constants: Constants.of(graph),
+    from: { value: first.name, layer: first.name, shape: [first.tokens] },
+    others: others.map((i) => ({ value: i.name, shape: [i.tokens] })),
+    firstNode: 0,
+    reserved: inputs.map((i) => i.name),
+  });
+  const specInputs = inputs.map((i) => ({ name: i.name, shape: [i.tokens], dtype: 'int32' as const }));
+  return { spec: validateSpec({ inputs: specInputs, layers: mapper.layers }, file), weights: mapper.weights };
+}
+
 /** Where {@link mapGraph} starts and what it may use. */
 export interface GraphStart {
   file: string;
@@ -227,32 +288,45 @@ export interface GraphStart {
   constants: Constants;
   /** The value the mapping starts from, the layer name it has ({@link MODEL_INPUT}, or an opaque block's), and its channels-last sample shape. */
   from: { value: string; layer: string; shape: number[] };
+  /** More model inputs the layers may read (an encoder's attention mask), by their own names. */
+  others?: { value: string; shape: number[] }[] | undefined;
   /** Index of the first node to map; earlier nodes are taken to compute `from`. */
   firstNode: number;
   /** Layer names already taken. */
   reserved?: string[] | undefined;
 }
 
+/** Subgraphs one layer computes, tried at each node from the last. */
+const PATTERNS: readonly Pattern[] = [attentionBlock, decomposedLayerNorm, erfGelu, maskedMeanPool];
+
 /**
  * Map the nodes from `firstNode` to the end that the graph's one output needs, as a graph of layers
- * from `from` to that output. @throws UnmappableNode (with its index) at the first node that has no
- * headstart layer; HeadstartError when the graph does not have one output computed from `from`.
+ * from `from` to that output; subgraphs that one layer computes (see {@link PATTERNS}) map as that
+ * layer. @throws UnmappableNode (with its index) at the first node that has no headstart layer;
+ * HeadstartError when the graph does not have one output computed from `from`.
  */
 export function mapGraph(start: GraphStart): GraphMapper {
   const { file, graph } = start;
-  const nodes = graph.node ?? [];
+  const source = graph.node ?? [];
   const output = graph.output?.length === 1 ? graph.output[0]!.name : undefined;
   if (output === undefined) throw new HeadstartError('NOT_SUPPORTED', `${file}: expected one output, found ${graph.output?.length ?? 0}`);
+  for (const node of source) recordConstant(start.constants, node);
+  const others = start.others ?? [];
+  const index = new GraphIndex(file, graph, start.constants, [start.from.value, ...others.map((o) => o.value)]);
+  const { nodes, matches } = applyPatterns(index, PATTERNS);
   const needed = neededNodes(nodes, output, start.firstNode);
   const mapper = new GraphMapper(file, start.constants, start.from, readers(nodes, needed, output), start.reserved);
-  for (let index = start.firstNode; index < nodes.length; index++) {
-    const node = nodes[index]!;
-    if (node.opType === 'Constant') recordConstant(start.constants, node);
-    if (!needed.has(index) || node.opType === 'Constant') continue;
+  for (const other of others) mapper.seed(other.value, other.shape);
+  for (const node of source) for (const value of node.output) mapper.producers.set(value, node);
+  for (let at = start.firstNode; at < nodes.length; at++) {
+    const node = nodes[at]!;
+    if (!needed.has(at) || node.opType === 'Constant') continue;
     try {
-      mapNode(mapper, node);
+      const match = matches.get(at);
+      if (match) match.map(mapper, node);
+      else mapNode(mapper, node);
     } catch (error) {
-      throw error instanceof UnmappableNode ? error.at(file, index) : error;
+      throw error instanceof UnmappableNode ? error.at(file, at) : error;
     }
   }
   const last = mapper.find(output);

@@ -2,6 +2,7 @@ import { HeadstartError, parameterShapes, sizeOf, validateSpec, type ModelSpec, 
 import { readFile } from 'node:fs/promises';
 import { SPEC_METADATA_KEY } from './export-model.js';
 import { mapOnnxGraph, UnmappableNode } from './onnx-graph-mapper.js';
+import { encoderInputs } from './onnx-encoder-inputs.js';
 import { decodeModel, type ModelProto } from '../onnx/onnx-proto.js';
 import { tensorValues } from '../onnx/onnx-tensor.js';
 import { PARAMETER_METADATA_PREFIX } from './opaque-export.js';
@@ -14,11 +15,14 @@ import { requireRuntime } from '../runtime/runtime.js';
  * MobileNetV2 included) is mapped node by node onto a graph of layers (see {@link mapOnnxGraph}): NCHW
  * inputs become channels-last, conv kernels `[out, in, kh, kw]` become `[kh, kw, in, out]`, and the
  * dense layer after a flatten gets its rows reordered from PyTorch's C,H,W order to our H,W,C order,
- * so the imported model computes the same function on channels-last data.
+ * so the imported model computes the same function on channels-last data. A graph of token inputs
+ * (a BERT/DistilBERT-style encoder: int64 `input_ids` and `attention_mask` `[N, T]`) maps to encoder
+ * layers with those named inputs, whole subgraphs (attention, LayerNorm, GELU) matched as one layer.
  * A model with a node that has no headstart layer (an unsupported op) still imports: the nodes up to a cut after it become one opaque ONNX block, a forward-only first layer
  * that holds that part of the model as ONNX bytes, and the nodes after the cut map to layers as
  * above (see {@link importWithOpaqueBase}). The block can serve as a frozen base; training it fails
- * naming the op and node.
+ * naming the op and node. An encoder with a node that does not map is refused (token inputs cannot
+ * feed an opaque block).
  * @throws HeadstartError (BAD_INPUT) for a file that is not ONNX; (NOT_SUPPORTED) for a model whose
  * input or output headstart cannot feed or read.
  */
@@ -30,7 +34,8 @@ export async function importOnnxModel(file: string): Promise<{ spec: ModelSpec; 
   try {
     return mapOnnxGraph(file, model);
   } catch (error) {
-    if (!(error instanceof UnmappableNode)) throw error;
+    // An encoder's token inputs cannot feed an opaque block: its unmapped node is refused.
+    if (!(error instanceof UnmappableNode) || encoderInputs(file, model.graph!)) throw error;
     const ort = await requireRuntime().catch((cause: unknown) => {
       throw new HeadstartError(
         'NOT_SUPPORTED',

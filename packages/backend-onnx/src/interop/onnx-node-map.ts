@@ -6,6 +6,8 @@ import type { GraphMapper, MappedValue } from './onnx-graph-mapper.js';
 import { numberOf } from './onnx-node-attributes.js';
 import { mapBatchNorm, mapBiasAdd, mapConv, mapDense } from './onnx-weighted-ops.js';
 import { mapGlobalAveragePool, mapPool } from './onnx-window-ops.js';
+import { mapGather, mapTableAdd } from './onnx-sequence-ops.js';
+import { mapLayerNormalization } from './pattern-layer-norm.js';
 
 const ACTIVATIONS: Record<string, Activation> = {
   Relu: 'relu',
@@ -16,9 +18,13 @@ const ACTIVATIONS: Record<string, Activation> = {
   Gelu: 'gelu',
 };
 
+/** Ops that also compute shapes and indices (PyTorch's `x.size(1)`, `view` targets): no layer when they read no computed value. */
+const INDEX_OPS = new Set(['Gather', 'Unsqueeze', 'Squeeze', 'Concat', 'Slice', 'ConstantOfShape', 'Range', 'Cast']);
+
 /** Map one node onto a layer (or onto nothing: Identity, Dropout, a bias). @throws UnmappableNode when no headstart layer computes it. */
 export function mapNode(m: GraphMapper, node: NodeProto): void {
   const attributes = decodeAttributes(node.attribute);
+  if (isIndexComputation(m, node)) return;
   switch (node.opType) {
     case 'Identity':
       return mapIdentity(m, node);
@@ -30,8 +36,12 @@ export function mapNode(m: GraphMapper, node: NodeProto): void {
     case 'MatMul':
       return mapDense(m, node, attributes);
     case 'Add':
-      if (!mapBiasAdd(m, node)) mapAdd(m, node);
+      if (!mapTableAdd(m, node) && !mapBiasAdd(m, node)) mapAdd(m, node);
       return;
+    case 'Gather':
+      return mapGather(m, node, attributes);
+    case 'LayerNormalization':
+      return mapLayerNormalization(m, node, attributes);
     case 'Concat':
       return mapConcat(m, node, attributes);
     case 'MaxPool':
@@ -50,6 +60,16 @@ export function mapNode(m: GraphMapper, node: NodeProto): void {
       if (node.opType in ACTIVATIONS) return mapActivation(m, node, checkedActivation(m, node, attributes));
       throw m.unsupported(node, 'no headstart layer computes it');
   }
+}
+
+/**
+ * Shape and index arithmetic (Shape, and the ops after it that read no computed value): no layer;
+ * a node that needs its result as data fails there. A table Gather is never one.
+ */
+function isIndexComputation(m: GraphMapper, node: NodeProto): boolean {
+  if (node.opType === 'Shape') return true;
+  if (!INDEX_OPS.has(node.opType) || (node.opType === 'Gather' && m.constants.get(node.input[0] ?? ''))) return false;
+  return node.input.every((v) => !v || (!m.find(v) && !m.tables.has(v)));
 }
 
 /** Identity of a computed value is that value; of a weight (PyTorch's copy of an equal initializer), that weight. */
@@ -132,7 +152,7 @@ function checkedActivation(m: GraphMapper, node: NodeProto, attributes: Attribut
 }
 
 /** An activation: folded into the conv or dense layer before it when nothing else reads that layer, else an `activation` layer. */
-function mapActivation(m: GraphMapper, node: NodeProto, activation: Activation): void {
+export function mapActivation(m: GraphMapper, node: NodeProto, activation: Activation): void {
   const input = m.input(node);
   const producer = m.soleProducer(node.input[0]!);
   if ((producer?.type === 'dense' || producer?.type === 'conv2d') && (producer.activation ?? 'linear') === 'linear') {

@@ -47,12 +47,15 @@ export function mapDense(m: GraphMapper, node: NodeProto, attributes: Attributes
     throw m.unsupported(node, 'only alpha = beta = 1 and transA = 0 are supported');
   }
   const input = m.input(node);
-  if (input.shape.length !== 1) throw m.unsupported(node, 'it needs flat input; a Flatten must come first');
+  // A sequence [T, in] takes the layer token by token (a MatMul of [N, T, in]); an image needs a Flatten first.
+  const sequence = node.opType === 'MatMul' && input.shape.length === 2 && !input.flattenedImage;
+  if (input.shape.length !== 1 && !sequence) throw m.unsupported(node, 'it needs flat input; a Flatten must come first');
+  const features = input.shape[input.shape.length - 1]!;
   const weight = m.constant(node, node.input[1]);
   if (weight.dims.length !== 2) throw m.unsupported(node, `its weight has rank ${weight.dims.length}; expected 2`);
   const transposed = numberOf(attributes, 'transB', 0) === 1;
   const [inputs, units] = (transposed ? [weight.dims[1]!, weight.dims[0]!] : weight.dims) as [number, number];
-  if (inputs !== input.shape[0]) throw m.unsupported(node, `its weight takes ${inputs} features, but its input has ${input.shape[0]}`);
+  if (inputs !== features) throw m.unsupported(node, `its weight takes ${inputs} features, but its input has ${features}`);
   const kernel = new Float32Array(inputs * units);
   const row = rowOrder(input.flattenedImage, inputs);
   for (let i = 0; i < inputs; i++)
@@ -93,7 +96,7 @@ export function mapBiasAdd(m: GraphMapper, node: NodeProto): boolean {
     throw m.unsupported(node, 'it adds a stored tensor, which headstart reads only as the bias of the MatMul before it');
   dense.useBias = true;
   m.weights.set(`${dense.name}.bias`, vector(bias.values));
-  m.alias(node, computed);
+  m.extendLayerOutput(node, computed);
   return true;
 }
 

@@ -1,5 +1,5 @@
 import { HeadstartError, type Batch, type LossKind, type LossOptions, type ModelSpec } from '@headstart/core';
-import { checkInput, checkNamedInputs, crossEntropyTarget } from '@headstart/core/backend-kit';
+import { checkInput, checkNamedInputs, crossEntropyTarget, tokenLabels, tokenOutputShape } from '@headstart/core/backend-kit';
 import type * as OrtModule from 'onnxruntime-node';
 import type { Tensor } from 'onnxruntime-node';
 import { IO } from '../compiler/inference-graph.js';
@@ -22,6 +22,27 @@ export function targetData(kind: LossKind, batch: Batch, outputs: number, reuse?
     return batch.targets;
   }
   return crossEntropyTarget(batch, outputs, lossOptions, reuse);
+}
+
+/**
+ * The `target` feed of a step or evaluation: {@link targetData} `[size, outputs]`, or for
+ * `tokenCrossEntropy` the batch's checked token labels as floats `[size, tokens]` (−100 kept: the
+ * graph tells ignored positions by it).
+ */
+export function targetTensor(
+  ort: typeof OrtModule,
+  kind: LossKind,
+  batch: Batch,
+  outputShape: readonly number[],
+  reuse?: Float32Array,
+  lossOptions?: LossOptions,
+): Tensor {
+  if (kind === 'tokenCrossEntropy') {
+    const { tokens, vocab } = tokenOutputShape(outputShape);
+    return new ort.Tensor('float32', Float32Array.from(tokenLabels(batch, tokens, vocab)), [batch.size, tokens]);
+  }
+  const outputs = outputShape.reduce((a, b) => a * b, 1);
+  return new ort.Tensor('float32', targetData(kind, batch, outputs, reuse, lossOptions), [batch.size, outputs]);
 }
 
 /**

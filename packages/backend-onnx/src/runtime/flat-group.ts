@@ -14,13 +14,15 @@ export class FlatGroupBuffers {
   private readonly flat = new Map<string, [Tensor, Tensor]>();
   private readonly views: [Map<string, Tensor>, Map<string, Tensor>] = [new Map(), new Map()];
 
+  /** @param allocate where the buffers live (AdamKernel's memory when it updates them), zero-filled */
   constructor(
     ort: OrtModule,
     readonly io: GroupIO,
+    allocate: (floats: number) => Float32Array = (floats) => new Float32Array(floats),
   ) {
     const size = io.layout.size;
     for (const { buffer } of io.buffers) {
-      const make = (): Tensor => new ort.Tensor('float32', new Float32Array(size), [size]);
+      const make = (): Tensor => new ort.Tensor('float32', allocate(size), [size]);
       this.flat.set(buffer, [make(), make()]);
     }
     const params = this.flat.get(PARAMS_BUFFER)!;

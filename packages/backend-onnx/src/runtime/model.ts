@@ -14,7 +14,8 @@ import {
   type TrainerOptions,
 } from '@headstart/core';
 import type { InferenceSession } from 'onnxruntime-node';
-import { checkInput } from '@headstart/core/backend-kit';
+import { checkInput, inputsChunk } from '@headstart/core/backend-kit';
+import { modelInputFeeds } from './batch-input.js';
 import { buildPredictGraph, IO } from '../compiler/inference-graph.js';
 import type { ModelParts } from './model-parts.js';
 import { createOpaqueBaseModel } from './opaque-base-model.js';
@@ -79,7 +80,7 @@ export class OnnxModel implements Model {
     if (spec.inputs) {
       throw new HeadstartError(
         'NOT_SUPPORTED',
-        `predict takes one input x; this model takes named inputs (${spec.inputs.map((i) => i.name).join(', ')}): evaluate it through a trainer's evaluate(batch) for now`,
+        `predict takes one input x; this model takes named inputs (${spec.inputs.map((i) => i.name).join(', ')}): use predictInputs`,
       );
     }
     checkInput(spec.inputShape, x, size);
@@ -89,6 +90,19 @@ export class OnnxModel implements Model {
       const count = Math.min(PREDICT_CHUNK, size - start);
       const samples = x.subarray(start * perInput, (start + count) * perInput);
       const feeds = { ...params.feeds(), [IO.x]: new session.ort.Tensor('float32', samples, [count, ...spec.inputShape]) };
+      const out = await this.predictSession.run(feeds);
+      result.set(out[IO.output]!.data as Float32Array, start * outputSize);
+    }
+    return result;
+  }
+
+  async predictInputs(inputs: Record<string, Int32Array | Float32Array>, size: number): Promise<Float32Array> {
+    const { spec, outputSize, params, session } = this.parts;
+    const result = new Float32Array(size * outputSize);
+    for (let start = 0; start < size; start += PREDICT_CHUNK) {
+      const count = Math.min(PREDICT_CHUNK, size - start);
+      const chunk = inputsChunk(spec, inputs, start, count);
+      const feeds = { ...params.feeds(), ...modelInputFeeds(session.ort, spec, { x: new Float32Array(0), size: count, inputs: chunk }) };
       const out = await this.predictSession.run(feeds);
       result.set(out[IO.output]!.data as Float32Array, start * outputSize);
     }

@@ -26,15 +26,7 @@ export async function createSession(
   spec: ModelSpec,
   batch: number,
 ): Promise<InferenceSession> {
-  const options: InferenceSession.SessionOptions = {
-    executionProviders: executionProviders(settings.device),
-    graphOptimizationLevel: 'all',
-    executionMode: 'sequential',
-    intraOpNumThreads: settings.threads ?? threadsFor(spec, batch),
-    interOpNumThreads: 1,
-    enableCpuMemArena: true,
-    enableMemPattern: true,
-  };
+  const options = sessionOptions(settings, spec, batch);
   const device = settings.device;
   if (!device || device.kind === 'cpu') return settings.ort.InferenceSession.create(encodeModel(model), options);
   return settings.ort.InferenceSession.create(encodeModel(model), options).catch((error: unknown) => {
@@ -44,4 +36,22 @@ export async function createSession(
       `onnx: device ${deviceName(device)}: onnxruntime could not start its execution provider (${reason}); see docs/gpu.md`,
     );
   });
+}
+
+/**
+ * The options {@link createSession} gives onnxruntime. Intra-op threads do not spin while they wait for
+ * work: on a machine other processes share, a spinning thread holds a core its sibling needs, and a
+ * 2-thread step then took 2–2.4× as long as without spinning (bench/README.md, "transformer").
+ */
+export function sessionOptions(settings: SessionSettings, spec: ModelSpec, batch: number): InferenceSession.SessionOptions {
+  return {
+    executionProviders: executionProviders(settings.device),
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+    intraOpNumThreads: settings.threads ?? threadsFor(spec, batch),
+    interOpNumThreads: 1,
+    enableCpuMemArena: true,
+    enableMemPattern: true,
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
+  };
 }

@@ -126,12 +126,13 @@ describe('the batch inputs of a model with named inputs', () => {
     }
   });
 
-  it('refuses predict, which takes one input x, naming the model inputs', async () => {
+  it('refuses predict, which takes one input x, naming the model inputs; predictInputs gives PyTorch’s probabilities', async () => {
     const model = await createOnnxBackend().createModel(SPEC, tensors(torch.weights));
     try {
       await expect(model.predict(new Float32Array(6), 1)).rejects.toThrow(
-        "predict takes one input x; this model takes named inputs (input_ids, attention_mask): evaluate it through a trainer's evaluate(batch) for now",
+        'predict takes one input x; this model takes named inputs (input_ids, attention_mask): use predictInputs',
       );
+      expectClose(await model.predictInputs!(batch.inputs!, batch.size), torch.probabilities, 'probabilities of predictInputs');
     } finally {
       model.dispose();
     }

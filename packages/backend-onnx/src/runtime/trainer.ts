@@ -1,5 +1,6 @@
 import {
   HeadstartError,
+  outputShape,
   sizeOf,
   type Batch,
   type EvalResult,
@@ -11,7 +12,7 @@ import {
 } from '@headstart/core';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { checkInput, stepLrScale, teacherLogits } from '@headstart/core/backend-kit';
-import { modelInputFeeds, targetData } from './batch-input.js';
+import { modelInputFeeds, targetTensor } from './batch-input.js';
 import { dropoutMask, mixSeeds } from '@headstart/core/backend-kit';
 import { buildEvalGraph, IO } from '../compiler/inference-graph.js';
 import type { ModelParts } from './model-parts.js';
@@ -23,6 +24,7 @@ import { buildTrainGraph, TRAIN_IO, type TrainGraph } from '../compiler/train-gr
 import { planTraining, type TrainingPlan } from '@headstart/core/backend-kit';
 import { buildMultiStepGraph, MULTI_IO, type MultiStepGraph } from '../compiler/multi-step-graph.js';
 import { StackedInputs } from './stacked-inputs.js';
+import { FusedAdam } from './fused-adam.js';
 
 /**
  * A trainer running one compiled train-step graph. The graph is built when the trainer is made (so
@@ -43,6 +45,9 @@ export class OnnxTrainer implements Trainer {
   private session: Promise<InferenceSession> | undefined;
   private evalSession: Promise<InferenceSession> | undefined;
   private multi: { graph: MultiStepGraph; inputs: StackedInputs; session: Promise<InferenceSession> } | undefined;
+  /** Adam's update outside the session for single steps (see FusedAdam), when the optimizer allows. */
+  private readonly fused: FusedAdam | undefined;
+  private gradientStep: { graph: TrainGraph; session: Promise<InferenceSession>; scalars: Map<string, Tensor> } | undefined;
   private disposed = false;
   /** Batch size the sessions are sized for (their thread count): the first step's, for every session alike. */
   private sessionBatch: number | undefined;
@@ -63,7 +68,8 @@ export class OnnxTrainer implements Trainer {
       ...(options.l2sp ? { l2sp: options.l2sp } : {}),
     });
     const ort = parts.session.ort;
-    this.groups = this.graph.groups.map((io) => new FlatGroupBuffers(ort, io));
+    this.fused = FusedAdam.for(ort, options.optimizer, this.graph.groups);
+    this.groups = this.graph.groups.map((io) => new FlatGroupBuffers(ort, io, this.fused?.allocate));
     this.state = new OptimizerState(this.groups, parts.params);
     this.seed = options.seed ?? parts.seed;
     const scalar = (): Tensor => new ort.Tensor('float32', new Float32Array(1), []);
@@ -73,6 +79,7 @@ export class OnnxTrainer implements Trainer {
   async step(batch: Batch, options?: StepOptions | number): Promise<StepResult> {
     this.checkLive();
     const lrScale = stepLrScale(options);
+    if (this.fused) return this.fusedStep(batch, lrScale, this.fused);
     const session = await (this.session ??= createSession(
       this.parts.session,
       this.graph.model,
@@ -80,10 +87,54 @@ export class OnnxTrainer implements Trainer {
       (this.sessionBatch ??= batch.size),
     ));
     const fetches: Record<string, Tensor> = { [TRAIN_IO.loss]: this.scalars.loss };
-    const feeds = this.stepFeeds(batch, lrScale, fetches);
+    const feeds = this.stepFeeds(batch, lrScale, this.graph, fetches, (group, _, f, o) => group.bind(f, o));
     await session.run(feeds, fetches);
     for (const group of this.groups) group.flip(this.parts.params);
-    for (const u of this.graph.statistics) this.spare.set(u.output, this.parts.params.swap(u.name, fetches[u.output]!));
+    return this.stepTaken(batch, this.graph, fetches);
+  }
+
+  /** One step through the gradient graph, Adam's update by the kernel, in place: bit-identical to {@link step}'s graph. */
+  private async fusedStep(batch: Batch, lrScale: number, fused: FusedAdam): Promise<StepResult> {
+    const gradient = (this.gradientStep ??= this.gradientGraph(batch.size));
+    const session = await gradient.session;
+    const { graph, scalars } = gradient;
+    const fetches: Record<string, Tensor> = { [TRAIN_IO.loss]: this.scalars.loss, ...Object.fromEntries(scalars) };
+    const feeds = this.stepFeeds(batch, lrScale, graph, fetches, (group, i, f, o) => fused.bind(group, graph.groups[i]!, f, o));
+    await session.run(feeds, fetches);
+    fused.update(
+      this.groups,
+      graph.groups,
+      graph.adam!,
+      (name) => (scalars.get(name)!.data as Float32Array)[0]!,
+      this.scalars.lrs.map((lr) => (lr.data as Float32Array)[0]!),
+      this.options.groups.map((g) => g.weightDecay ?? 0),
+    );
+    return this.stepTaken(batch, graph, fetches);
+  }
+
+  /** The step graph with the update left to FusedAdam, its session and its scalar outputs, made on the first step. */
+  private gradientGraph(batchSize: number): NonNullable<OnnxTrainer['gradientStep']> {
+    const graph = buildTrainGraph({
+      spec: this.parts.spec,
+      params: this.parts.params.shapes,
+      plan: this.plan,
+      optimizer: this.options.optimizer,
+      loss: this.options.loss,
+      lossOptions: this.options.lossOptions,
+      ...(this.options.l2sp ? { l2sp: this.options.l2sp } : {}),
+      updateOutside: true,
+    });
+    const ort = this.parts.session.ort;
+    const names = [graph.adam!.epsilon, ...graph.adam!.stepSizes.values()];
+    const scalars = new Map(names.map((name) => [name, new ort.Tensor('float32', new Float32Array(1), [])]));
+    // Sized for the first step's batch, as every session of this trainer (the same thread count, the same arithmetic).
+    const session = createSession(this.parts.session, graph.model, this.parts.spec, (this.sessionBatch ??= batchSize));
+    return { graph, session, scalars };
+  }
+
+  /** After a step's run: batch-norm statistics replaced, the step counted, the loss (and correct count) read. */
+  private stepTaken(batch: Batch, graph: TrainGraph, fetches: Record<string, Tensor>): StepResult {
+    for (const u of graph.statistics) this.spare.set(u.output, this.parts.params.swap(u.name, fetches[u.output]!));
     this.state.steps += 1;
     const loss = (this.scalars.loss.data as Float32Array)[0]!;
     return this.counted(batch) ? { loss, correct: (this.scalars.correct.data as Float32Array)[0]! } : { loss };
@@ -124,11 +175,7 @@ export class OnnxTrainer implements Trainer {
       ...this.parts.params.feeds(),
       ...modelInputFeeds(ort, this.parts.spec, batch),
       // The cross-entropy alone (no distillation term): evaluation measures the model against the labels.
-      [IO.target]: new ort.Tensor(
-        'float32',
-        targetData(this.options.loss, batch, this.parts.outputSize, undefined, this.options.lossOptions),
-        [batch.size, this.parts.outputSize],
-      ),
+      [IO.target]: targetTensor(ort, this.options.loss, batch, outputShape(this.parts.spec), undefined, this.options.lossOptions),
     };
     const result = await session.run(feeds);
     return { lossSum: (result[IO.lossSum]!.data as Float32Array)[0]!, outputs: result[IO.output]!.data as Float32Array };
@@ -145,33 +192,39 @@ export class OnnxTrainer implements Trainer {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const session of [this.session, this.evalSession, this.multi?.session])
+    for (const session of [this.session, this.evalSession, this.multi?.session, this.gradientStep?.session])
       void session?.then((s) => s.release()).catch(() => undefined);
     this.onDispose();
   }
 
-  private stepFeeds(batch: Batch, lrScale: number, fetches: Record<string, Tensor>): Record<string, Tensor> {
+  private stepFeeds(
+    batch: Batch,
+    lrScale: number,
+    graph: TrainGraph,
+    fetches: Record<string, Tensor>,
+    bind: (group: FlatGroupBuffers, index: number, feeds: Record<string, Tensor>, fetches: Record<string, Tensor>) => void,
+  ): Record<string, Tensor> {
     const { ort } = this.parts.session;
     const { spec, outputSize } = this.parts;
     const inputs = modelInputFeeds(ort, spec, batch);
-    const target = targetData(this.options.loss, batch, outputSize, this.onehot, this.options.lossOptions);
-    if (this.options.loss === 'softmaxCrossEntropy') this.onehot = target;
+    const target = targetTensor(ort, this.options.loss, batch, outputShape(spec), this.onehot, this.options.lossOptions);
+    if (this.options.loss === 'softmaxCrossEntropy') this.onehot = target.data as Float32Array;
     for (const group of this.groups) group.sync(this.parts.params);
     const feeds = this.parts.params.feeds();
     Object.assign(feeds, inputs);
-    feeds[IO.target] = new ort.Tensor('float32', target, [batch.size, outputSize]);
-    if (this.graph.distils) feeds[IO.teacher] = new ort.Tensor('float32', teacherLogits(batch, outputSize), [batch.size, outputSize]);
+    feeds[IO.target] = target;
+    if (graph.distils) feeds[IO.teacher] = new ort.Tensor('float32', teacherLogits(batch, outputSize), [batch.size, outputSize]);
     feeds[TRAIN_IO.step] = this.scalars.step;
     (this.scalars.step.data as Float32Array)[0] = this.state.steps + 1;
     this.groups.forEach((group, i) => {
       const lr = this.scalars.lrs[i]!;
       (lr.data as Float32Array)[0] = this.plan.groupLrs[group.io.layout.group]! * lrScale;
       feeds[group.io.lr] = lr;
-      group.bind(feeds, fetches);
+      bind(group, i, feeds, fetches);
     });
-    if (this.graph.counts) fetches[TRAIN_IO.correct] = this.scalars.correct;
-    for (const u of this.graph.statistics) fetches[u.output] = this.spareFor(u.output, u.name);
-    for (const mask of this.graph.masks) feeds[mask.input] = this.maskTensor(mask, batch.size);
+    if (graph.counts) fetches[TRAIN_IO.correct] = this.scalars.correct;
+    for (const u of graph.statistics) fetches[u.output] = this.spareFor(u.output, u.name);
+    for (const mask of graph.masks) feeds[mask.input] = this.maskTensor(mask, batch.size);
     return feeds;
   }
 

@@ -1,4 +1,4 @@
-import type { Backend, EvalResult, LossKind, ModelSpec, NamedTensors } from '@headstart/core';
+import type { Backend, EvalResult, ModelSpec, NamedTensors } from '@headstart/core';
 import type { CheckContext, ConformanceCheck } from '../check.js';
 import { sampleBatch, sampleInputs, sampleWeights } from '../fixtures/sample-data.js';
 import { CNN_SPEC, MLP_SPEC, STRIDED_SPEC } from '../fixtures/specs.js';
@@ -81,7 +81,7 @@ function evaluateCheck(expected: Expected): ConformanceCheck {
   };
 }
 
-async function evaluateOn(backend: Backend, spec: ModelSpec, loss: LossKind): Promise<EvalResult> {
+async function evaluateOn(backend: Backend, spec: ModelSpec, loss: 'softmaxCrossEntropy' | 'mse'): Promise<EvalResult> {
   const model = await backend.createModel(spec, sampleWeights(spec, 301), { seed: MODEL_SEED });
   const names = trainableNames(spec);
   const trainer = model.trainer({ trainable: names, groups: [{ name: 'all', params: names, lr: 0.1 }], optimizer: { type: 'sgd' }, loss });

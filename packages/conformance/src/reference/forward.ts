@@ -1,7 +1,6 @@
 import {
   inferShapes,
   MODEL_INPUT,
-  sizeOf,
   type BatchNormLayer,
   type Layer,
   type LayerShapes,
@@ -68,7 +67,8 @@ export function referenceForward(
     const inputs = node.inputs.map((name) => values.get(name)!);
     const layer = node.layer.name === output.name ? logitsLayer : node.layer;
     values.set(node.layer.name, layer ? applyLayer(layer, node, inputs, n, { weights, mode, batchStatistics }) : inputs[0]!);
-    if (node.layer.name === output.name) channels = sizeOf(node.outputShape);
+    // A final softmax is over the last axis, as the backends apply it: each token's row of a [tokens, vocab] output.
+    if (node.layer.name === output.name) channels = node.outputShape[node.outputShape.length - 1]!;
   }
   const logits = values.get(output.name)!;
   return { output: endsInSoftmax && !mode.logits ? softmaxRows(logits, channels) : logits, batchStatistics };

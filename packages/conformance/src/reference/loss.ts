@@ -1,4 +1,5 @@
 import { HeadstartError, type Batch, type LossKind, type LossOptions } from '@headstart/core';
+import { IGNORE_TOKEN } from '@headstart/core/backend-kit';
 
 /**
  * Loss of each sample in float64, without loss options: cross-entropy of the labels from the logits
@@ -7,6 +8,7 @@ import { HeadstartError, type Batch, type LossKind, type LossOptions } from '@he
  * @param outputs `n × outputs`: logits for `softmaxCrossEntropy`, outputs for `mse`.
  */
 export function sampleLosses(kind: LossKind, outputs: Float64Array, batch: Batch): Float64Array {
+  if (kind === 'tokenCrossEntropy') return tokenCrossEntropy(outputs, batch).samples;
   const n = batch.size;
   const width = outputs.length / n;
   const losses = new Float64Array(n);
@@ -32,12 +34,36 @@ export function sampleLosses(kind: LossKind, outputs: Float64Array, batch: Batch
  * indices), plus Hinton's distillation term `alpha·T²·KL(p_teacher ‖ p_student)` (batch mean).
  */
 export function meanLoss(kind: LossKind, outputs: Float64Array, batch: Batch, options?: LossOptions): number {
+  if (kind === 'tokenCrossEntropy') return tokenCrossEntropy(outputs, batch).mean;
   if (kind === 'mse' || (!options && !batch.targets)) return sampleLosses(kind, outputs, batch).reduce((a, b) => a + b, 0) / batch.size;
   const crossEntropy = crossEntropyMean(outputs, batch, options ?? {});
   const distillation = options?.distillation;
   if (!distillation) return crossEntropy;
   const { temperature: t, alpha } = distillation;
   return alpha * t * t * distillationKl(outputs, batch, t) + (1 - alpha) * crossEntropy;
+}
+
+/**
+ * PyTorch's `cross_entropy(logits.view(-1, V), labels.view(-1), ignore_index=-100)` over token
+ * logits `n × tokens × V` and `batch.tokenLabels`: the mean over the positions whose label is not
+ * −100 (0 when there is none), and each sample's share of it times `n` (summing to `mean·n`, as
+ * backends report an evaluation's summed loss).
+ */
+export function tokenCrossEntropy(logits: Float64Array, batch: Batch): { mean: number; samples: Float64Array } {
+  const labels = batch.tokenLabels;
+  if (!labels) throw new HeadstartError('BAD_INPUT', 'tokenCrossEntropy needs token labels in the batch');
+  const n = batch.size;
+  const tokens = labels.length / n;
+  const vocab = logits.length / labels.length;
+  const sums = new Float64Array(n);
+  let counted = 0;
+  labels.forEach((label, i) => {
+    if (label === IGNORE_TOKEN) return;
+    sums[Math.floor(i / tokens)]! -= logSoftmax(logits.subarray(i * vocab, (i + 1) * vocab))[label]!;
+    counted++;
+  });
+  const per = counted === 0 ? 0 : 1 / counted;
+  return { mean: sums.reduce((a, b) => a + b, 0) * per, samples: sums.map((s) => s * per * n) };
 }
 
 /** PyTorch's `cross_entropy(logits, target, weight, label_smoothing=ε)`, reduction mean. */

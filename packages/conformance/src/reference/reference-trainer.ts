@@ -1,6 +1,7 @@
 import {
   HeadstartError,
   inferShapes,
+  outputShape,
   sizeOf,
   type Batch,
   type EvalResult,
@@ -18,6 +19,8 @@ import {
   splitFinalSoftmax,
   stepLrScale,
   targetClasses,
+  tokenLabels,
+  tokenOutputShape,
   type TrainingPlan,
 } from '@headstart/core/backend-kit';
 import { finiteDifferenceGradients } from './finite-differences.js';
@@ -51,8 +54,8 @@ export class ReferenceTrainer implements Trainer {
     private readonly model: ReferenceModelState,
     private readonly options: TrainerOptions,
   ) {
-    if (options.loss === 'softmaxCrossEntropy' && !splitFinalSoftmax(model.spec.layers).endsInSoftmax) {
-      throw new HeadstartError('BAD_INPUT', 'loss softmaxCrossEntropy needs a model ending in a softmax activation');
+    if (options.loss !== 'mse' && !splitFinalSoftmax(model.spec.layers).endsInSoftmax) {
+      throw new HeadstartError('BAD_INPUT', `loss ${options.loss} needs a model ending in a softmax activation`);
     }
     this.plan = planTraining(model.spec, options);
     for (const p of this.plan.trained) {
@@ -62,6 +65,7 @@ export class ReferenceTrainer implements Trainer {
   }
 
   async step(batch: Batch, options?: StepOptions | number): Promise<StepResult> {
+    this.checkTokenLabels(batch);
     const lrScale = stepLrScale(options);
     const { spec, weights } = this.model;
     const mode: ForwardMode = {
@@ -106,6 +110,7 @@ export class ReferenceTrainer implements Trainer {
   }
 
   async evaluate(batch: Batch): Promise<EvalResult> {
+    this.checkTokenLabels(batch);
     const logits = referenceForward(this.model.spec, this.model.weights, inputsOf(batch), batch.size, {
       training: false,
       logits: true,
@@ -152,6 +157,13 @@ export class ReferenceTrainer implements Trainer {
   }
 
   dispose(): void {}
+
+  /** The backends' one-line refusal of missing or out-of-range token labels, for `tokenCrossEntropy`. */
+  private checkTokenLabels(batch: Batch): void {
+    if (this.options.loss !== 'tokenCrossEntropy') return;
+    const { tokens, vocab } = tokenOutputShape(outputShape(this.model.spec));
+    tokenLabels(batch, tokens, vocab);
+  }
 
   /** Core's seeded masks for this step, as every backend draws them. */
   private dropoutMasks(size: number): Map<string, Float32Array> {

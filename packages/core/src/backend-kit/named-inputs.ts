@@ -49,3 +49,22 @@ function checkValues(spec: ModelSpec, name: string, values: Int32Array | Float32
     }
   }
 }
+
+/**
+ * The samples `start..start+count` of named inputs holding `size × product(shape)` values each (as
+ * `Model.predictInputs` takes them), for a backend that predicts in chunks. Views, not copies.
+ */
+export function inputsChunk(
+  spec: ModelSpec,
+  inputs: Record<string, Int32Array | Float32Array>,
+  start: number,
+  count: number,
+): Record<string, Int32Array | Float32Array> {
+  const chunk: Record<string, Int32Array | Float32Array> = {};
+  for (const input of spec.inputs ?? []) {
+    const values = inputs[input.name];
+    const width = sizeOf(input.shape);
+    if (values) chunk[input.name] = values.subarray(start * width, (start + count) * width);
+  }
+  return chunk;
+}

@@ -58,7 +58,7 @@ describe('planTraining', () => {
     // Before: anything but 'sgd' trained as Adam.
     [{ optimizer: { type: 'rmsprop' } }, 'optimizer.type: unknown optimizer "rmsprop"; expected one of sgd, adam, adamw'],
     [{ optimizer: { type: 'Adam' } }, 'optimizer.type: unknown optimizer "Adam"; expected one of sgd, adam, adamw'],
-    [{ loss: 'crossEntropy' }, 'loss: unknown loss "crossEntropy"; expected one of softmaxCrossEntropy, mse'],
+    [{ loss: 'crossEntropy' }, 'loss: unknown loss "crossEntropy"; expected one of softmaxCrossEntropy, mse, tokenCrossEntropy'],
   ] as [Partial<TrainerOptions>, string][])('refuses %j', (overrides, message) => {
     expect(() => planTraining(spec, options(overrides))).toThrow(message);
   });

@@ -1,6 +1,7 @@
 import type { LossKind, OptimizerConfig, TrainerOptions } from '../backend.js';
 import { HeadstartError } from '../errors.js';
 import { checkLossOptions } from './loss-options.js';
+import { tokenOutputShape } from './token-targets.js';
 import { opaqueLayers } from '../spec/layers.js';
 import { checkTrainerOptionFields } from './trainer-option-fields.js';
 import type { ModelSpec } from '../spec/model-spec.js';
@@ -45,6 +46,7 @@ export function planTraining(
   if (!LOSSES.includes(options.loss))
     throw new HeadstartError('BAD_INPUT', `loss: unknown loss ${JSON.stringify(options.loss)}; expected one of ${LOSSES.join(', ')}`);
   if (options.lossOptions) checkLossOptions(options.lossOptions, options.loss, sizeOf(outputShape(spec)));
+  if (options.loss === 'tokenCrossEntropy') tokenOutputShape(outputShape(spec));
   const byName = new Map(params.map((p) => [p.name, p]));
   const trainedNames = new Set<string>();
   for (const name of options.trainable) {
@@ -81,7 +83,7 @@ export function opaqueTrainingError(spec: ModelSpec, layerName: string): Headsta
 }
 
 /** The losses every backend implements ({@link LossKind}). */
-const LOSSES: readonly string[] = ['softmaxCrossEntropy', 'mse'] satisfies LossKind[];
+const LOSSES: readonly string[] = ['softmaxCrossEntropy', 'mse', 'tokenCrossEntropy'] satisfies LossKind[];
 
 /** The optimizers every backend implements; anything else is refused, never trained as Adam. */
 const OPTIMIZER_TYPES: readonly string[] = ['sgd', 'adam', 'adamw'];

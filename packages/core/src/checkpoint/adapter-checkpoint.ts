@@ -1,7 +1,23 @@
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { CheckpointError, HeadstartError } from '../errors.js';
 import { parameterShapes } from '../spec/shapes.js';
 import { sameShape, type NamedTensors } from '../tensors.js';
 import { type Checkpoint, readCheckpoint } from './checkpoint-file.js';
+import type { AdapterRecord } from './manifest.js';
+
+/**
+ * How an adapter saved at `adapterFile` records its base `baseFile`: relative to the adapter's
+ * folder, so the two can be moved together and read from any working directory.
+ */
+export function baseRecordFor(adapterFile: string, baseFile: string): string {
+  return relative(dirname(resolve(adapterFile)), resolve(baseFile));
+}
+
+/** The base the adapter `adapterFile` records, as a path from the working directory. */
+export function recordedBase(adapterFile: string, adapter: Pick<AdapterRecord, 'base'>): string {
+  const recorded = adapter.base.file;
+  return isAbsolute(recorded) ? recorded : join(dirname(adapterFile), recorded);
+}
 
 /**
  * Read a checkpoint ready to run: a plain one as it is; an adapter-only one (its manifest's
@@ -14,7 +30,7 @@ export async function readWithBase(file: string, base?: string): Promise<Checkpo
   const checkpoint = await readCheckpoint(file);
   const adapter = checkpoint.manifest.adapter;
   if (!adapter) return checkpoint;
-  const baseFile = base ?? adapter.base.file;
+  const baseFile = base ?? recordedBase(file, adapter);
   const flag = base === undefined ? `its base ${baseFile} (recorded in ${file})` : `--base ${baseFile}`;
   const read = await readCheckpoint(baseFile).catch((error: unknown) => {
     if (error instanceof CheckpointError) throw new HeadstartError('USAGE', `${file} is a LoRA adapter; ${flag}: ${error.message}`);

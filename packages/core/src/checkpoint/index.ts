@@ -11,4 +11,4 @@ export {
 } from './checkpoint-file.js';
 export { checkpointManifestSchema } from './manifest-schema.js';
 export { OPTIMIZER_PREFIX } from './spec-tensor-check.js';
-export { readWithBase } from './adapter-checkpoint.js';
+export { baseRecordFor, readWithBase, recordedBase } from './adapter-checkpoint.js';

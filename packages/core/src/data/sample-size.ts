@@ -1,5 +1,8 @@
 import { HeadstartError } from '../errors.js';
+import type { Model } from '../backend.js';
 import type { Dataset } from './dataset.js';
+import { isTokenDataset } from './token-dataset.js';
+import { checkTokenInputs, type TrainingData } from './training-data.js';
 
 const sizeOfShape = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
@@ -28,7 +31,23 @@ export function checkSampleSize(inputShape: readonly number[], data: Pick<Datase
  * Check a fit plan's training and validation data fit the model's input before any step, so a
  * mismatch names the feature counts and the file rather than a batch's buffer length.
  */
-export function checkPlanData(inputShape: readonly number[], plan: { train: Dataset; val?: Dataset | undefined }): void {
-  checkSampleSize(inputShape, plan.train, 'training data');
-  if (plan.val) checkSampleSize(inputShape, plan.val, 'validation data');
+export function checkPlanData(
+  model: Pick<Model, 'spec' | 'trainingInputShape'>,
+  plan: { train: TrainingData; val?: TrainingData | undefined },
+): void {
+  checkData(model, plan.train, 'training data');
+  if (plan.val) checkData(model, plan.val, 'validation data');
+}
+
+function checkData(model: Pick<Model, 'spec' | 'trainingInputShape'>, data: TrainingData, role: string): void {
+  if (isTokenDataset(data)) return checkTokenInputs(model.spec, data, role);
+  // A frozen stack's trainer takes the base's float features even when the model starts from token ids.
+  if (model.spec.inputs && !model.trainingInputShape) {
+    const takes = model.spec.inputs.map((input) => `${input.name} [${input.shape}]`).join(', ');
+    throw new HeadstartError(
+      'BAD_INPUT',
+      `the model takes named inputs (${takes}); the ${role} holds float features (file ${data.source.file})`,
+    );
+  }
+  checkSampleSize(model.trainingInputShape ?? model.spec.inputShape, data, role);
 }

@@ -1,3 +1,4 @@
+import { isTokenDataset } from '../data/token-dataset.js';
 import { HeadstartError } from '../errors.js';
 import type { StrategyData } from '../strategy.js';
 import { sameShape } from '../tensors.js';
@@ -10,6 +11,8 @@ import type { FitPlan } from '../train/fit-plan.js';
  */
 export function withAugmentation(plan: FitPlan, data: StrategyData): FitPlan {
   if (!data.augment) return plan;
+  if (isTokenDataset(plan.train) || isTokenDataset(data.train))
+    throw new HeadstartError('USAGE', `${data.augment.name}: augmentation changes images or features; the training data is text`);
   if (!sameShape(plan.train.sampleShape, data.train.sampleShape)) {
     throw new HeadstartError(
       'USAGE',

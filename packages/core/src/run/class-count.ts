@@ -7,7 +7,7 @@ import { DataError } from '../errors.js';
  * stage's `labels`) can narrow the data to one class, so this is checked after it.
  * @throws DataError naming the data file and the one label.
  */
-export function checkSeveralClasses(train: Dataset): void {
+export function checkSeveralClasses(train: Pick<Dataset, 'labelMap' | 'source'>): void {
   const labels = train.labelMap;
   if (labels?.length !== 1) return;
   throw new DataError(train.source.file, `only one class (${String(labels[0])}) in the training labels; a classifier needs at least two`);

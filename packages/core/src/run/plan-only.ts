@@ -10,7 +10,7 @@ import type { FitPlan, FitResult } from '../train/fit-plan.js';
  * return the model untrained, so a multi-phase strategy walks through all its phases.
  */
 export async function planOnly(model: Model, plan: FitPlan, stage: number, emit: EventSink): Promise<FitResult> {
-  checkPlanData(model.trainingInputShape ?? model.spec.inputShape, plan);
+  checkPlanData(model, plan);
   checkPlanTeacher(model, plan);
   const trainable = new Set(plan.trainer.trainable);
   const lrOf = new Map(plan.trainer.groups.flatMap((g) => g.params.map((p) => [p, g.lr] as const)));

@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import type { Backend } from '../backend.js';
-import { readCheckpoint, writeCheckpoint, type CheckpointContent } from '../checkpoint/index.js';
+import { baseRecordFor, readCheckpoint, writeCheckpoint, type CheckpointContent } from '../checkpoint/index.js';
 import type { AdapterRecord, Preprocessing, ProvenanceEntry } from '../checkpoint/manifest.js';
 import { HeadstartError, PluginError } from '../errors.js';
 import { createRng } from '../rng.js';
@@ -12,7 +12,8 @@ import type { EventSink } from '../train/events.js';
 import { DivergedError, fitLoop, InterruptedError, type CheckpointInterval, type FitEnv, type FitSnapshot } from '../train/fit.js';
 import { removeStaleTempsOnce } from '../io/safe-write.js';
 import { lockOutput } from './output-lock.js';
-import { datasetDigest } from '../data/dataset-digest.js';
+import { isTokenDataset } from '../data/token-dataset.js';
+import { trainingDigest } from '../data/training-data.js';
 import { checkSameRun } from './resume-check.js';
 import { checkSeveralClasses } from './class-count.js';
 import { resumeHandoff } from './resume-handoff.js';
@@ -166,7 +167,7 @@ async function train(run: AnyRun, parsed: Record<string, unknown>): Promise<Trai
     startedAt: new Date().toISOString(),
   };
   const history = run.from?.manifest?.provenance ?? run.from?.provenance ?? [];
-  const dataDigest = datasetDigest(run.data.train);
+  const dataDigest = trainingDigest(run.data.train);
   if (resume)
     checkSameRun(resume, { entry, seed: run.seed, labels: run.data.train.labelMap, preprocessing: run.preprocessing, dataDigest });
   const rng = createRng(run.seed);
@@ -287,6 +288,7 @@ async function saveSnapshot(run: TrainingRun, snapshot: FitSnapshot, provenance:
       labels: run.data.train.labelMap,
       ...featureNames(run),
       preprocessing: run.preprocessing,
+      ...tokenizerOf(run),
       training: snapshot.state,
       provenance,
     },
@@ -305,7 +307,7 @@ async function saveSnapshot(run: TrainingRun, snapshot: FitSnapshot, provenance:
 
 /** The manifest of a finished run's checkpoint. */
 function finalManifest(
-  run: TrainingJob,
+  run: AnyRun,
   result: StrategyResult,
   provenance: ProvenanceEntry[],
   at: { stage: number; rng: number[]; epoch: number; step: number },
@@ -317,6 +319,7 @@ function finalManifest(
     labels: result.labels,
     ...featureNames(run),
     preprocessing: run.preprocessing,
+    ...tokenizerOf(run),
     training: { ...at, cursor: 0, seed: run.seed, complete: true, trainable: result.trainable },
     provenance,
     ...(adapter ? { adapter } : {}),
@@ -338,13 +341,13 @@ async function saveFinal(
 }
 
 /** The adapter record of an adapter-only checkpoint: the strategy's settings and the base it started from. */
-function adapterOf(run: TrainingJob, adapter: NonNullable<StrategyResult['adapter']>): AdapterRecord {
+function adapterOf(run: AnyRun, adapter: NonNullable<StrategyResult['adapter']>): AdapterRecord {
   if (run.from?.sha256 === undefined)
     throw new HeadstartError(
       'USAGE',
       `strategy ${run.strategy.name}: an adapter names its base by sha-256: --from must be a headstart checkpoint`,
     );
-  return { ...adapter.record, base: { file: run.from.file, sha256: run.from.sha256 } };
+  return { ...adapter.record, base: { file: run.out ? baseRecordFor(run.out, run.from.file) : run.from.file, sha256: run.from.sha256 } };
 }
 
 /** Weights fit to save. @throws DivergedError naming the first parameter with a NaN or infinite value. */
@@ -357,8 +360,15 @@ function finiteWeights(weights: NamedTensors): NamedTensors {
 }
 
 function featureNames(run: TrainingJob): { featureNames?: string[] | undefined } {
-  const names = run.data.train.featureNames;
-  return names ? { featureNames: names } : {};
+  const train = run.data.train;
+  if (isTokenDataset(train)) return {};
+  return train.featureNames ? { featureNames: train.featureNames } : {};
+}
+
+/** The tokenizer of text training data, so the checkpoint can turn raw text into the ids it was trained on. */
+function tokenizerOf(run: TrainingJob): Pick<TrainedManifest, 'tokenizer'> {
+  const train = run.data.train;
+  return isTokenDataset(train) ? { tokenizer: train.tokenizer } : {};
 }
 
 function numericMetrics(metrics: Record<string, number | undefined>): Record<string, number> {

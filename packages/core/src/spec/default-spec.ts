@@ -1,5 +1,6 @@
 import type { LayerInput } from './layers.js';
 import { SpecError } from '../errors.js';
+import { specInputs } from './graph-cut.js';
 import { validateSpec, type ModelSpec } from './model-spec.js';
 
 /**
@@ -53,7 +54,7 @@ export function withHeadUnits(spec: ModelSpec, classes: number): { spec: ModelSp
       ? { ...layer, units: classes, ...(softmaxAfter ? {} : { activation: 'softmax' as const }) }
       : layer,
   );
-  return { spec: validateSpec({ inputShape: spec.inputShape, layers }), head: spec.layers[index]!.name };
+  return { spec: validateSpec({ ...specInputs(spec), layers }), head: spec.layers[index]!.name };
 }
 
 /** Index of the last dense layer: the classifier head by default. */

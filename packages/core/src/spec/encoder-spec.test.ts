@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SpecError } from '../errors.js';
+import { withHeadUnits } from './default-spec.js';
 import { crossingValues, specBetween } from './graph-cut.js';
 import { validateSpec, type ModelSpecInput } from './model-spec.js';
 import { inferShapes, parameterShapes } from './shapes.js';
@@ -71,6 +72,13 @@ describe('an encoder spec with named inputs', () => {
       'attn.outBias [8]',
     ]);
     expect(names).toContain('lin1.kernel [8,16]');
+  });
+
+  it('keeps its named inputs when its head is resized for new labels', () => {
+    const { spec, head } = withHeadUnits(validateSpec(encoder), 5);
+    expect(head).toBe('head');
+    expect(spec.inputs).toEqual(validateSpec(encoder).inputs);
+    expect(inferShapes(spec).at(-1)!.outputShape).toEqual([5]);
   });
 
   it('is the same spec validated twice (a checkpoint holds it with its inputShape)', () => {

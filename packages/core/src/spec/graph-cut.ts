@@ -79,8 +79,8 @@ export function stackSpecs(lower: ModelSpec, upper: ModelSpec, source = 'model s
   return validateSpec({ ...specInputs(lower), layers: [...lower.layers, ...layers] }, source);
 }
 
-/** What a spec takes: its `inputShape`, and its named `inputs` when it has them. */
-function specInputs(spec: ModelSpec): Pick<ModelSpec, 'inputShape' | 'inputs'> {
+/** What a spec takes: its `inputShape`, and its named `inputs` when it has them (keep both when rebuilding a spec). */
+export function specInputs(spec: ModelSpec): Pick<ModelSpec, 'inputShape' | 'inputs'> {
   return spec.inputs ? { inputShape: spec.inputShape, inputs: spec.inputs } : { inputShape: spec.inputShape };
 }
 

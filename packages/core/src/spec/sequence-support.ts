@@ -1,4 +1,5 @@
 import { HeadstartError } from '../errors.js';
+import type { EmbeddingLayer } from './layers.js';
 import type { ModelSpec } from './model-spec.js';
 import { inferShapes } from './shapes.js';
 
@@ -24,4 +25,15 @@ export function firstSequenceFeature(spec: ModelSpec): string | undefined {
 export function requireNoSequences(spec: ModelSpec, backend: string): void {
   const feature = firstSequenceFeature(spec);
   if (feature) throw new HeadstartError('NOT_SUPPORTED', `${feature} are not supported by the ${backend} backend yet; use --backend onnx`);
+}
+
+/**
+ * The embedding that reads a text model's token ids (its first named input), whose `vocabSize`
+ * bounds the tokenizers it can take; undefined for a model that reads no token ids.
+ */
+export function tokenEmbedding(spec: ModelSpec): EmbeddingLayer | undefined {
+  const ids = spec.inputs?.[0]?.name;
+  if (ids === undefined) return undefined;
+  const layer = spec.layers.find((l) => l.type === 'embedding' && (l.inputs ?? [ids]).includes(ids));
+  return layer?.type === 'embedding' ? layer : undefined;
 }

@@ -146,6 +146,17 @@ describe('FitPlan.transform', () => {
     );
   });
 
+  it('takes a batch of named inputs (token ids) with an empty x, and refuses one that gains values', () => {
+    const ids = Int32Array.of(2, 7, 3, 2, 8, 3);
+    const batch: Batch = { x: new Float32Array(0), size: 2, inputs: { input_ids: ids, attention_mask: new Int32Array(6).fill(1) } };
+    const relabel: BatchTransform = { name: 'token targets', apply: ({ sampleShape: _, ...b }) => ({ ...b, tokenLabels: ids }) };
+    expect(transformBatch(relabel, batch, [3], createRng(1)).tokenLabels).toBe(ids);
+    const grow: BatchTransform = { name: 'grow', apply: ({ sampleShape: _, ...b }) => ({ ...b, x: new Float32Array(6) }) };
+    expect(() => transformBatch(grow, batch, [3], createRng(1))).toThrow(
+      'batch transform "grow" returned 2 samples of 6 values; expected 2 samples of 0 values',
+    );
+  });
+
   it('composes the data augmentation before the strategy’s transform', () => {
     const times: BatchTransform = { name: 'times 2', apply: (b) => ({ ...b, x: b.x.map((v) => v * 2) }) };
     const plus: BatchTransform = { name: 'plus 1', apply: (b) => ({ ...b, x: b.x.map((v) => v + 1) }) };

@@ -48,12 +48,13 @@ export function batchRng(seed: number, phase: string, epoch: number, index: numb
 }
 
 /**
- * `transform` applied to `batch`, checked to keep the batch's size and input size.
+ * `transform` applied to `batch`, checked to keep the batch's size and input size (an empty `x`
+ * for a batch of named inputs, token ids, whose `x` is empty).
  * @throws HeadstartError `PLUGIN_ERROR` naming the transform when it does not.
  */
 export function transformBatch(transform: BatchTransform, batch: Batch, sampleShape: readonly number[], rng: Rng): Batch {
   const out = transform.apply({ ...batch, sampleShape }, rng);
-  const expected = batch.size * sizeOf([...sampleShape]);
+  const expected = batch.inputs && batch.x.length === 0 ? 0 : batch.size * sizeOf([...sampleShape]);
   if (out.size !== batch.size || out.x.length !== expected) {
     throw new HeadstartError(
       'PLUGIN_ERROR',

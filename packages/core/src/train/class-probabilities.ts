@@ -1,4 +1,7 @@
 import type { Model } from '../backend.js';
+import { tokenInputs, type TrainingData } from '../data/training-data.js';
+import { isTokenDataset } from '../data/token-dataset.js';
+import { HeadstartError } from '../errors.js';
 import type { ModelSpec } from '../spec/model-spec.js';
 
 /**
@@ -36,5 +39,38 @@ export async function classProbabilities(
   classes: number,
 ): Promise<Float32Array> {
   const outputs = await model.predict(x, size);
+  return outputsLogits(model.spec) ? softmaxRowsInPlace(outputs, classes) : outputs;
+}
+
+/** What predicts: a model, or any object with its `predict` (and `predictInputs` for token sequences). */
+export type Predictor = Pick<Model, 'predict' | 'spec'> & Partial<Pick<Model, 'predictInputs' | 'engine'>>;
+
+/**
+ * The model's outputs for the samples `start..start+count` of `data`: its features through
+ * `predict`, or its token sequences through `predictInputs`.
+ * @throws HeadstartError (NOT_SUPPORTED) when the model takes token sequences but its backend cannot predict from named inputs.
+ */
+export async function predictRows(model: Predictor, data: TrainingData, start: number, count: number): Promise<Float32Array> {
+  if (!isTokenDataset(data)) {
+    const width = data.features.length / Math.max(1, data.size);
+    return model.predict(data.features.subarray(start * width, (start + count) * width), count);
+  }
+  if (!model.predictInputs)
+    throw new HeadstartError(
+      'NOT_SUPPORTED',
+      `${model.engine ?? 'this backend'}: the backend cannot predict from named inputs (token ids), only train on them`,
+    );
+  return model.predictInputs(tokenInputs(data, start, count), count);
+}
+
+/** {@link classProbabilities} of the samples `start..start+count` of `data` (features or token sequences). */
+export async function classProbabilitiesOf(
+  model: Predictor,
+  data: TrainingData,
+  start: number,
+  count: number,
+  classes: number,
+): Promise<Float32Array> {
+  const outputs = await predictRows(model, data, start, count);
   return outputsLogits(model.spec) ? softmaxRowsInPlace(outputs, classes) : outputs;
 }

@@ -1,5 +1,5 @@
 import type { Model, TrainerOptions } from '../backend.js';
-import type { Dataset } from '../data/dataset.js';
+import type { TrainingData } from '../data/training-data.js';
 import type { BatchTransform } from './batch-transform.js';
 import type { EpochMetrics } from './events.js';
 import type { LrSchedule } from './schedules.js';
@@ -21,10 +21,10 @@ export interface EarlyStopping {
 export interface FitPlan {
   /** Name of the phase, unique within the strategy (`train`, `probe`, `finetune`); keys resume state. */
   phase: string;
-  /** Samples to train on. */
-  train: Dataset;
+  /** Samples to train on: features, or token sequences (batched as the named inputs `input_ids` and `attention_mask`). */
+  train: TrainingData;
   /** Validation samples, evaluated after each epoch. */
-  val?: Dataset | undefined;
+  val?: TrainingData | undefined;
   epochs: number;
   batchSize: number;
   /** What to train and how: trainable parameters, groups, optimizer, loss. */
@@ -32,7 +32,12 @@ export interface FitPlan {
   /** Learning-rate schedule over the whole phase. Default constant. */
   schedule?: LrSchedule | undefined;
   earlyStopping?: EarlyStopping | undefined;
-  /** What the model should output: the class (`labels`, default) or its own input (`inputs`, an autoencoder). */
+  /**
+   * What the model should output: the class (`labels`, default) or its own input (`inputs`, an
+   * autoencoder). Masked-language modelling trains with `trainer.loss: 'tokenCrossEntropy'` on the
+   * batch's `tokenLabels`, which its `transform` (core's `maskingTransform`) writes from the ids; its
+   * batches need no class labels.
+   */
   target?: 'labels' | 'inputs' | undefined;
   /**
    * Corrupt each training batch's inputs (not its targets): a denoising autoencoder's noise.

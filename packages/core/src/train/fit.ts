@@ -1,6 +1,8 @@
 import type { Batch, Model, Trainer } from '../backend.js';
 import type { TrainingState } from '../checkpoint/manifest.js';
-import { batchOrder, makeBatch } from '../data/batches.js';
+import { batchOrder } from '../data/batches.js';
+import { isTokenDataset } from '../data/token-dataset.js';
+import { makeTrainingBatch, valuesPerSample } from '../data/training-data.js';
 import { checkPlanData } from '../data/sample-size.js';
 import { HeadstartError } from '../errors.js';
 import { createRng, type Rng } from '../rng.js';
@@ -13,7 +15,6 @@ import type { FitPlan, FitResult } from './fit-plan.js';
 import { evaluateClassifier } from './metrics.js';
 import { scheduleFactor } from './schedules.js';
 import { StepChunks, stepsUntilCheckpoint } from './step-chunks.js';
-import { sizeOf } from '../tensors.js';
 import { checkPlanTeacher, teacherFeed, type TeacherFeed } from './teacher-feed.js';
 
 /** A snapshot the loop asks to have written as a checkpoint. */
@@ -73,7 +74,7 @@ const YIELD_EVERY_MS = 50;
  * the `env` (events, checkpoints, resume) around it.
  */
 export async function fitLoop(model: Model, plan: FitPlan, env: FitEnv): Promise<FitResult> {
-  checkPlanData(model.trainingInputShape ?? model.spec.inputShape, plan);
+  checkPlanData(model, plan);
   checkPlanTeacher(model, plan);
   const started = Date.now();
   const teacher = plan.teacher ? await teacherFeed(plan.teacher, plan) : undefined;
@@ -116,7 +117,7 @@ export async function fitLoop(model: Model, plan: FitPlan, env: FitEnv): Promise
   };
   const due = (): boolean => periodicSaveDue(env.checkpointEvery, at.step, savedAt);
   // Input bytes of one batch (twice over for targets or masks), bounding how many go to one stepMany call.
-  const chunks = new StepChunks(8 * plan.batchSize * sizeOf(plan.train.sampleShape), stepsPerEpoch, stepsPerEpoch * plan.epochs);
+  const chunks = new StepChunks(8 * plan.batchSize * valuesPerSample(plan.train), stepsPerEpoch, stepsPerEpoch * plan.epochs);
   let stoppedEarly = false;
   try {
     while (at.epoch < plan.epochs && !stoppedEarly) {
@@ -193,9 +194,9 @@ async function runEpoch(
     const lrScales: number[] = [];
     for (let k = 0; k < count; k++) {
       const start = (at.cursor + k) * plan.batchSize;
-      const made = makeBatch(plan.train, order, start, plan.batchSize, plan.target ?? 'labels');
+      const made = makeTrainingBatch(plan.train, order, start, plan.batchSize, batchTarget(plan));
       const batch = plan.transform
-        ? transformBatch(plan.transform, made, plan.train.sampleShape, batchRng(transformSeed, plan.phase, at.epoch, at.cursor + k))
+        ? transformBatch(plan.transform, made, featureShape(plan), batchRng(transformSeed, plan.phase, at.epoch, at.cursor + k))
         : made;
       if (plan.inputNoise) corrupt(batch, plan.inputNoise, mixSeeds(plan.trainer.seed ?? 0, at.step + k));
       // The teacher scores what the student trains on: the batch after its transform and noise.
@@ -225,6 +226,29 @@ async function runEpoch(
   return totals;
 }
 
+/** Whether the plan is masked-language modelling: targets per token, written by its transform, no classes. */
+function tokenTargets(plan: FitPlan): boolean {
+  return plan.trainer.loss === 'tokenCrossEntropy';
+}
+
+/** What a training batch holds as its target; token targets come from the plan's transform, not the data. */
+function batchTarget(plan: FitPlan): 'labels' | 'inputs' | 'none' {
+  return tokenTargets(plan) ? 'none' : (plan.target ?? 'labels');
+}
+
+/**
+ * The shape of a training sample a batch transform changes: `[T]` token ids for masked-language
+ * modelling (its masking reads the named inputs); other transforms change float features only.
+ */
+function featureShape(plan: FitPlan): number[] {
+  if (!isTokenDataset(plan.train)) return plan.train.sampleShape;
+  if (tokenTargets(plan)) return [plan.train.sequenceLength];
+  throw new HeadstartError(
+    'NOT_SUPPORTED',
+    `phase "${plan.phase}": batch transforms change float features; ${plan.train.source.file} is text`,
+  );
+}
+
 function periodicSaveDue(every: CheckpointInterval | undefined, step: number, savedAt: number): boolean {
   if (!every) return false;
   if ('steps' in every) return every.steps > 0 && step % every.steps === 0;
@@ -239,7 +263,8 @@ function accumulate(totals: Totals, batch: Batch, result: { loss: number; correc
 
 async function epochMetrics(model: Model, plan: FitPlan, totals: Totals): Promise<EpochMetrics> {
   const metrics: EpochMetrics = { loss: totals.loss / Math.max(1, totals.seen) };
-  if ((plan.target ?? 'labels') !== 'labels') return metrics;
+  // An autoencoder's or a masked-language model's loss has no classes to be accurate about.
+  if ((plan.target ?? 'labels') !== 'labels' || tokenTargets(plan)) return metrics;
   metrics.accuracy = totals.correct / Math.max(1, totals.seen);
   if (plan.val?.labels && plan.val.size > 0) {
     const evaluation = await evaluateClassifier(model, plan.val, plan.val.labelMap ?? plan.train.labelMap ?? []);
@@ -250,6 +275,7 @@ async function epochMetrics(model: Model, plan: FitPlan, totals: Totals): Promis
 }
 
 function corrupt(batch: Batch, noise: NonNullable<FitPlan['inputNoise']>, seed: number): void {
+  if (batch.inputs) throw new HeadstartError('NOT_SUPPORTED', 'input noise corrupts float features, not token ids');
   const rng = createRng(seed);
   const x = batch.x;
   if (noise.type === 'mask') for (let i = 0; i < x.length; i++) x[i] = rng.next() < noise.amount ? 0 : x[i]!;

@@ -1,6 +1,7 @@
-import { classProbabilities } from './class-probabilities.js';
-import type { Model } from '../backend.js';
+import { classProbabilities, classProbabilitiesOf, type Predictor } from './class-probabilities.js';
 import type { Dataset, Label } from '../data/dataset.js';
+import { isTokenDataset, type TokenDataset } from '../data/token-dataset.js';
+import type { TrainingData } from '../data/training-data.js';
 
 /** Per-class figures of an evaluation. */
 export interface ClassMetrics {
@@ -51,14 +52,15 @@ export interface LabelledChunk {
  * through a softmax when they are logits; clamped at 1e-7 like Keras), accuracy, per-class
  * recall/precision and the confusion matrix.
  */
-export async function evaluateClassifier(
-  model: Pick<Model, 'predict' | 'spec'>,
-  data: Dataset,
-  labels: Label[],
-  batchSize = 512,
-): Promise<Evaluation> {
+export async function evaluateClassifier(model: Predictor, data: TrainingData, labels: Label[], batchSize = 512): Promise<Evaluation> {
   if (!data.labels) throw new TypeError('evaluateClassifier needs labelled data');
-  return evaluateClassifierStream(model, batches(data, batchSize), labels);
+  if (!isTokenDataset(data)) return evaluateClassifierStream(model, batches(data, batchSize), labels);
+  const accumulator = new EvaluationAccumulator(labels);
+  for (let start = 0; start < data.size; start += batchSize) {
+    const count = Math.min(batchSize, data.size - start);
+    accumulator.add(await classProbabilitiesOf(model, data, start, count, labels.length), data.labels.subarray(start, start + count));
+  }
+  return accumulator.result();
 }
 
 /**
@@ -66,14 +68,17 @@ export async function evaluateClassifier(
  * so only one chunk need be in memory. The result does not depend on how the samples are chunked.
  */
 export async function evaluateClassifierStream(
-  model: Pick<Model, 'predict' | 'spec'>,
-  chunks: AsyncIterable<LabelledChunk> | Iterable<LabelledChunk>,
+  model: Predictor,
+  chunks: AsyncIterable<LabelledChunk | TokenDataset> | Iterable<LabelledChunk | TokenDataset>,
   labels: Label[],
 ): Promise<Evaluation> {
   const accumulator = new EvaluationAccumulator(labels);
   for await (const chunk of chunks) {
     if (!chunk.labels) throw new TypeError('evaluateClassifier needs labelled data');
-    accumulator.add(await classProbabilities(model, chunk.features, chunk.size, labels.length), chunk.labels);
+    const probabilities = isTokenDataset(chunk)
+      ? await classProbabilitiesOf(model, chunk, 0, chunk.size, labels.length)
+      : await classProbabilities(model, chunk.features, chunk.size, labels.length);
+    accumulator.add(probabilities, chunk.labels);
   }
   return accumulator.result();
 }

@@ -1,5 +1,6 @@
 import type { Batch, Model } from '../backend.js';
 import type { Dataset } from '../data/dataset.js';
+import { isTokenDataset } from '../data/token-dataset.js';
 import { HeadstartError } from '../errors.js';
 import { outputShape } from '../spec/shapes.js';
 import { sizeOf } from '../tensors.js';
@@ -21,6 +22,11 @@ export interface TeacherFeed {
  */
 export function checkPlanTeacher(model: Model, plan: FitPlan): void {
   if (!plan.teacher) return;
+  if (isTokenDataset(plan.train))
+    throw new HeadstartError(
+      'NOT_SUPPORTED',
+      `teacher "${plan.teacher.name}": distillation takes float features; ${plan.train.source.file} is text`,
+    );
   const student = { classes: sizeOf(outputShape(model.spec)), sampleShape: plan.train.sampleShape };
   checkTeacher(plan.teacher, student, plan.trainer.lossOptions);
 }
@@ -34,6 +40,7 @@ export function checkPlanTeacher(model: Model, plan: FitPlan): void {
 export async function teacherFeed(teacher: Teacher, plan: FitPlan): Promise<TeacherFeed> {
   const changed = plan.transform !== undefined || plan.inputNoise !== undefined;
   if (changed) return { attach: async (batch) => ({ ...batch, teacher: await logitsOf(teacher, batch.x, batch.size) }) };
+  if (isTokenDataset(plan.train)) throw new HeadstartError('NOT_SUPPORTED', 'distillation takes float features, not text');
   const all = await scoreAll(teacher, plan.train);
   const classes = teacher.classes;
   return {

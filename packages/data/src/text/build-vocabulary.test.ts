@@ -1,3 +1,4 @@
+import { maskingTokens } from '@headstart/core';
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { useTempDir } from '../__fixtures__/temp-dir.js';
@@ -28,6 +29,11 @@ describe('building a vocabulary from a corpus', () => {
     expect(tokenizer.encode('The CART ran', 16)).toEqual([2, 24, 9, 6, 20, 8, 23, 3]);
     expect(tokenizer.encode('the cats', 16)).toEqual([2, 24, 1, 3]);
     expect([tokenizer.padId, tokenizer.specialCount, tokenizer.vocabSize]).toEqual([0, 2, 25]);
+  });
+
+  it('has the [MASK] token masked-language modelling reads, and its specials', async () => {
+    const tokenizer = TextTokenizer.fromJson((await buildVocabulary(corpus, { minFrequency: 2 })).json, 'built.json');
+    expect(maskingTokens(tokenizer.preprocessing(16, 'text'))).toEqual({ maskId: 4, specialIds: [0, 1, 2, 3, 4], vocabSize: 25 });
   });
 
   it('gives the same bytes for the same corpus in any order', async () => {

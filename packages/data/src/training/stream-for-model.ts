@@ -1,4 +1,6 @@
-import type { Dataset, Label, Preprocessing } from '@headstart/core';
+import type { Dataset, Label, Preprocessing, TokenizerPreprocessing, TrainingData } from '@headstart/core';
+import { streamTextChunks } from '../text/load-text-dataset.js';
+import { TextTokenizer } from '../text/text-tokenizer.js';
 import { streamChunks } from '../load-dataset.js';
 import { alignFeatures } from '../transforms/align-features.js';
 import { applyPreprocessing } from '../transforms/preprocess.js';
@@ -35,4 +37,29 @@ export async function* streamForModel(
   });
   // CSV puts columns in the model's order itself; alignFeatures covers plugin loaders with named columns that do not.
   for await (const chunk of chunks) yield applyPreprocessing(model.preprocessing, alignFeatures(chunk, model.featureNames));
+}
+
+/**
+ * {@link streamForModel} for a model of either kind: a text model's checkpoint records its
+ * tokenizer, and its data is the checkpoint's text column tokenised with it, chunk by chunk
+ * (`streamTextChunks`); any other model's data is streamed as {@link streamForModel} does.
+ * @param model what the checkpoint records, with `tokenizer` and `file` (the checkpoint, for messages) for text.
+ */
+export async function* streamModelData(
+  file: string,
+  model: ModelDataNeeds & { tokenizer?: TokenizerPreprocessing | undefined; file?: string | undefined },
+  options: { label?: string | undefined; labelled: boolean | 'optional'; chunkSize?: number | undefined; signal?: AbortSignal | undefined },
+): AsyncGenerator<TrainingData> {
+  if (!model.tokenizer) return yield* streamForModel(file, model, options);
+  const record = model.tokenizer;
+  yield* streamTextChunks(file, {
+    tokenizer: TextTokenizer.fromPreprocessing(record, model.file ?? 'the model'),
+    maxLength: record.maxLength,
+    text: record.textColumn,
+    label: options.label ?? 'label',
+    labelled: options.labelled,
+    chunkSize: options.chunkSize ?? 1024,
+    ...(model.labels ? { labelMap: model.labels } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
 }

@@ -69,7 +69,7 @@ export async function runOf(strategy: AnyStrategy, options: Record<string, unkno
     engine: (await backend.probe()).engine ?? 'tfjs',
     data,
     preprocessing: SCALE,
-    spec: defaultModelSpec(data.train.sampleShape, data.train.labelMap!.length),
+    spec: defaultModelSpec((data.train as Dataset).sampleShape, data.train.labelMap!.length),
     seed: 3,
     out,
     emit: () => {},

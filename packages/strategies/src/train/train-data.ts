@@ -1,4 +1,4 @@
-import { HeadstartError, type Dataset, type Preprocessing, type StrategyData } from '@headstart/core';
+import { featureData, HeadstartError, type Dataset, type Preprocessing, type StrategyData } from '@headstart/core';
 import {
   alignFeatures,
   applyPreprocessing,
@@ -32,14 +32,16 @@ export async function trainData(
   };
   if ([asked.data, asked.val, asked.unlabeled].some((d) => typeof d === 'string')) registerLoaders();
   let train =
-    typeof asked.data === 'string' ? await loadDataset(asked.data, { ...common, labelled: true }) : alignFeatures(asked.data, featureNames);
+    typeof asked.data === 'string'
+      ? await loadDataset(asked.data, { ...common, labelled: true })
+      : alignFeatures(featureData(asked.data, 'train: data'), featureNames);
   if (!train.labels || !train.labelMap) throw badOption('data', 'the training data has no labels');
   let val: Dataset | undefined;
   if (asked.val !== undefined) {
     const given =
       typeof asked.val === 'string'
         ? await loadDataset(asked.val, { ...common, labelled: true, labelMap: train.labelMap })
-        : relabel(asked.val, train.labelMap, 'train: val');
+        : relabel(featureData(asked.val, 'train: val'), train.labelMap, 'train: val');
     val = alignFeatures(given, train.featureNames);
   } else {
     ({ train, val } = holdOutValidation(train, asked.valSplit ?? DEFAULT_VALIDATION_SHARE, seed));
@@ -48,7 +50,9 @@ export async function trainData(
     asked.unlabeled === undefined
       ? undefined
       : alignFeatures(
-          typeof asked.unlabeled === 'string' ? await loadDataset(asked.unlabeled, { ...common, labelled: false }) : asked.unlabeled,
+          typeof asked.unlabeled === 'string'
+            ? await loadDataset(asked.unlabeled, { ...common, labelled: false })
+            : featureData(asked.unlabeled, 'train: unlabeled'),
           train.featureNames,
         );
   const augment = asked.augment === undefined ? undefined : augmentation(asked.augment, train.sampleShape);

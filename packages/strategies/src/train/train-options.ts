@@ -4,6 +4,7 @@ import {
   type AnyStrategy,
   type Backend,
   type Dataset,
+  type TokenDataset,
   type StartingPoint,
   type TrainingEvent,
 } from '@headstart/core';
@@ -13,20 +14,23 @@ import {
  * default `headstart train` has. Unknown names are refused, not ignored.
  */
 export interface TrainOptions {
-  /** Labelled training data: a `Dataset` (from `loadDataset`), or a file any registered loader reads (`--data`). */
-  data: Dataset | string;
+  /**
+   * Labelled training data: a `Dataset` (from `loadDataset`), a `TokenDataset` (tokenised text, from
+   * `loadTextDataset`), or a file any registered loader reads (`--data`); a CSV or JSONL of text with `textColumn`.
+   */
+  data: Dataset | TokenDataset | string;
   /** A registered strategy's name (`full-retrain`, `continued`, …) or a strategy object (`--strategy`). */
   strategy: string | AnyStrategy;
   /** The backend to train on, e.g. `createOnnxBackend()` (`--backend`). */
   backend: Backend;
   /** The model to start from: a checkpoint path, or a starting point you built (`--from`). */
   from?: string | StartingPoint | undefined;
-  /** Validation data (`--val`); without it a share `valSplit` of `data` is held out. */
-  val?: Dataset | string | undefined;
+  /** Validation data (`--val`), of the same kind as `data`; without it a share `valSplit` of `data` is held out. */
+  val?: Dataset | TokenDataset | string | undefined;
   /** Share of `data` held out for validation when there is no `val`: 0 ≤ n < 1, default 0.1 (`--val-split`). */
   valSplit?: number | undefined;
-  /** Unlabelled data, for strategies that pre-train on it (`--unlabeled`). */
-  unlabeled?: Dataset | string | undefined;
+  /** Unlabelled data, for strategies that pre-train on it (`--unlabeled`), of the same kind as `data` (text for `objective: 'mlm'`). */
+  unlabeled?: Dataset | TokenDataset | string | undefined;
   /** The label column of files given by path; default `label` (`--label`). */
   label?: string | undefined;
   /** The architecture, when not the starting model's or the default MLP (`--model`); validated like a spec file. */
@@ -43,6 +47,14 @@ export interface TrainOptions {
   scale?: number | undefined;
   /** Standardize each feature with the training set's statistics (`--standardize`). */
   standardize?: boolean | undefined;
+  /** Train on text: the column (CSV) or field (JSONL) of the `data` file holding it (`--text-column`). */
+  textColumn?: string | undefined;
+  /** Text: a Hugging Face `tokenizer.json`; default a vocabulary built from `data`'s texts, kept in the checkpoint (`--tokenizer`). */
+  tokenizer?: string | undefined;
+  /** Text: tokens a sequence; default 128, or the starting model's (`--max-length`). */
+  maxLength?: number | undefined;
+  /** Text: most tokens of the vocabulary built from `data`; default 8000 (`--vocab-size`). */
+  vocabSize?: number | undefined;
   /** Image augmentation of the training batches: `flip,crop=2` (`--augment`). */
   augment?: string | undefined;
   /** Seed of everything random (split, initial weights, batch order); default 42 (`--seed`). */
@@ -73,6 +85,10 @@ const OPTION_NAMES = [
   'scale',
   'standardize',
   'augment',
+  'textColumn',
+  'tokenizer',
+  'maxLength',
+  'vocabSize',
   'seed',
   'device',
   'onEvent',
@@ -124,7 +140,11 @@ interface Check {
 const REQUIRED = new Set(['data', 'strategy', 'backend']);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 const isDataset = (v: unknown): boolean => isObject(v) && v.features instanceof Float32Array && Number.isInteger(v.size);
-const DATA: Check = { expected: 'a Dataset (from loadDataset) or a file path', accepts: (v) => typeof v === 'string' || isDataset(v) };
+const isTokens = (v: unknown): boolean => isObject(v) && v.kind === 'tokens' && v.inputIds instanceof Int32Array;
+const DATA: Check = {
+  expected: 'a Dataset (from loadDataset), a TokenDataset (from loadTextDataset) or a file path',
+  accepts: (v) => typeof v === 'string' || isDataset(v) || isTokens(v),
+};
 const POSITIVE_INTEGER: Check = { expected: 'a whole number > 0', accepts: (v) => Number.isInteger(v) && (v as number) > 0 };
 
 const CHECKS: Record<string, Check> = {
@@ -156,6 +176,10 @@ const CHECKS: Record<string, Check> = {
   },
   standardize: { expected: 'true or false', accepts: (v) => typeof v === 'boolean' },
   augment: { expected: 'an augmentation such as flip,crop=2', accepts: (v) => typeof v === 'string' },
+  textColumn: { expected: 'a column name', accepts: (v) => typeof v === 'string' && v.length > 0 },
+  tokenizer: { expected: 'the path of a tokenizer.json', accepts: (v) => typeof v === 'string' && v.length > 0 },
+  maxLength: POSITIVE_INTEGER,
+  vocabSize: { expected: 'a whole number > 5', accepts: (v) => Number.isInteger(v) && (v as number) > 5 },
   seed: {
     expected: `a whole number from 0 to ${MAX_SEED}`,
     accepts: (v) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= MAX_SEED,

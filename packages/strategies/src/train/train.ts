@@ -1,7 +1,7 @@
 import {
   CPU,
   DEFAULT_SEED,
-  defaultModelSpec,
+  defaultModelSpecFor,
   DEVICE_SPELLINGS,
   deviceName,
   getRegistry,
@@ -16,6 +16,7 @@ import {
 } from '@headstart/core';
 import { inheritedFrom } from '@headstart/data';
 import { trainData } from './train-data.js';
+import { isTextTraining, textTrainData } from './text-train-data.js';
 import { badOption, checkTrainOptions, STRATEGY_OPTION_NAMES, type TrainOptions } from './train-options.js';
 import { trainedModel, type TrainedModel } from './trained-model.js';
 
@@ -39,11 +40,10 @@ export async function train(options: TrainOptions): Promise<TrainedModel> {
   checkStrategyFits(strategy, asked, from);
   const { backend, engine, device } = await readyBackend(asked.backend, asked.device);
   const seed = asked.seed ?? DEFAULT_SEED;
-  const { data, preprocessing } = await trainData(asked, inheritedFrom(from), seed);
-  const spec =
-    asked.model !== undefined
-      ? validateSpec(asked.model, 'train: model')
-      : (from?.spec ?? defaultModelSpec(data.train.sampleShape, data.train.labelMap?.length ?? 0));
+  const { data, preprocessing } = isTextTraining(asked, from)
+    ? await textTrainData(asked, from, seed)
+    : await trainData(asked, inheritedFrom(from), seed);
+  const spec = asked.model !== undefined ? validateSpec(asked.model, 'train: model') : (from?.spec ?? defaultModelSpecFor(data.train));
   const trained = await trainInMemory({
     strategy,
     options: strategyOptions(asked),

@@ -1,21 +1,24 @@
 import {
   argmaxRows,
   checkOutput,
-  classProbabilities,
+  classProbabilitiesOf,
   evaluateClassifier,
   evaluateClassifierStream,
   HeadstartError,
+  isTokenDataset,
   readWithBase,
   writeCheckpoint,
   type Backend,
   type Dataset,
+  type TokenDataset,
+  type TrainingData,
   type Evaluation,
   type Label,
   type Model,
   type ProvenanceEntry,
   type TrainedManifest,
 } from '@headstart/core';
-import { alignFeatures, applyPreprocessing, registerLoaders, relabel, streamForModel } from '@headstart/data';
+import { alignFeatures, applyPreprocessing, registerLoaders, relabel, streamModelData, tokenizeTexts } from '@headstart/data';
 
 /** One sample's prediction: the most probable class, in the data's original labels. */
 export interface Prediction {
@@ -47,10 +50,14 @@ export interface TrainedModel {
   readonly provenance: ProvenanceEntry[];
   /** The latest run's final metrics (`valAccuracy`, `trainLoss`, …). */
   readonly metrics: Record<string, number>;
-  /** The predicted class of each sample of a `Dataset` or a file (its label column, if any, is ignored). */
-  predict(samples: Dataset | string, options?: ReadOptions): Promise<Prediction[]>;
+  /**
+   * The predicted class of each sample of a `Dataset` or a file (its label column, if any, is ignored).
+   * A text model (its checkpoint records a tokenizer) takes raw texts (`['a great film']`), a file
+   * with its text column, or a `TokenDataset` tokenised by the same tokenizer.
+   */
+  predict(samples: Dataset | TokenDataset | string | readonly string[], options?: ReadOptions): Promise<Prediction[]>;
   /** Accuracy, loss, per-class figures and the confusion matrix on labelled data, as `headstart evaluate` gives them. */
-  evaluate(data: Dataset | string, options?: ReadOptions): Promise<Evaluation>;
+  evaluate(data: Dataset | TokenDataset | string, options?: ReadOptions): Promise<Evaluation>;
   /** Write the checkpoint `headstart train --out` would have written: `headstart inspect`, `evaluate` and `--from` read it. */
   save(file: string): Promise<{ file: string; sha256: string; bytes: number }>;
   /** Free the model's backend resources. */
@@ -71,13 +78,30 @@ export function trainedModel(model: Model, manifest: TrainedManifest, where = 't
     inputShape: manifest.spec.inputShape,
     preprocessing: manifest.preprocessing,
   };
-  /** Raw samples in the model's column order and preprocessing. */
-  const input = (data: Dataset): Dataset => applyPreprocessing(manifest.preprocessing, alignFeatures(data, manifest.featureNames));
-  /** A file streamed in chunks, as `headstart predict` and `evaluate` read it, or a Dataset at once. */
-  const chunks = (data: Dataset | string, options: ReadOptions | undefined): Iterable<Dataset> | AsyncIterable<Dataset> => {
-    if (typeof data !== 'string') return [input(data)];
+  const tokenizer = manifest.tokenizer;
+  /** Raw samples in the model's column order and preprocessing; token sequences as they are, if made by its tokenizer. */
+  const input = (data: Dataset | TokenDataset): TrainingData => {
+    if (!isTokenDataset(data)) return applyPreprocessing(manifest.preprocessing, alignFeatures(data, manifest.featureNames));
+    if (data.tokenizer.sha256 !== tokenizer?.sha256 || data.sequenceLength !== tokenizer.maxLength)
+      throw new HeadstartError(
+        'BAD_INPUT',
+        `${where}: ${data.source.file} was not tokenised by the model's tokenizer (or not to its length)`,
+      );
+    return data;
+  };
+  /** A file streamed in chunks, as `headstart predict` and `evaluate` read it, texts tokenised, or a dataset at once. */
+  const chunks = (
+    data: Dataset | TokenDataset | string | readonly string[],
+    options: ReadOptions | undefined,
+  ): Iterable<TrainingData> | AsyncIterable<TrainingData> => {
+    if (Array.isArray(data)) {
+      if (!tokenizer)
+        throw new HeadstartError('BAD_INPUT', `${where}: texts need a text model; this one takes ${manifest.spec.inputShape} features`);
+      return [tokenizeTexts(data as readonly string[], tokenizer, where)];
+    }
+    if (typeof data !== 'string') return [input(data as Dataset | TokenDataset)];
     registerLoaders();
-    return streamForModel(data, needs, { label: options?.label, labelled: false });
+    return streamModelData(data, { ...needs, tokenizer, file: where }, { label: options?.label, labelled: false });
   };
   return {
     model,
@@ -88,7 +112,7 @@ export function trainedModel(model: Model, manifest: TrainedManifest, where = 't
     async predict(samples, options) {
       const predictions: Prediction[] = [];
       for await (const chunk of chunks(samples, options)) {
-        const probabilities = await classProbabilities(model, chunk.features, chunk.size, labels.length);
+        const probabilities = await classProbabilitiesOf(model, chunk, 0, chunk.size, labels.length);
         const best = argmaxRows(probabilities, labels.length);
         for (let i = 0; i < chunk.size; i++) {
           const row = probabilities.slice(i * labels.length, (i + 1) * labels.length);
@@ -100,9 +124,11 @@ export function trainedModel(model: Model, manifest: TrainedManifest, where = 't
     async evaluate(data, options) {
       if (typeof data === 'string') {
         registerLoaders();
-        return evaluateClassifierStream(model, streamForModel(data, needs, { label: options?.label, labelled: true }), labels);
+        const stream = streamModelData(data, { ...needs, tokenizer, file: where }, { label: options?.label, labelled: true });
+        return evaluateClassifierStream(model, stream, labels);
       }
       if (!data.labels) throw new HeadstartError('BAD_INPUT', 'evaluate: the data has no labels');
+      if (isTokenDataset(data)) return evaluateClassifier(model, input(relabelTokens(data, labels)), labels);
       return evaluateClassifier(model, input(relabel(data, labels, 'evaluate')), labels);
     },
     async save(file) {
@@ -125,4 +151,14 @@ export async function loadTrained(file: string, options: { backend: Backend }): 
   if (!manifest.labels) throw new HeadstartError('BAD_INPUT', `${file}: the checkpoint has no label map; it is not a classifier`);
   const model = await options.backend.createModel(manifest.spec, weights);
   return trainedModel(model, manifest, file);
+}
+
+/** Token sequences whose labels index the model's label map: their own labels put in its order. */
+function relabelTokens(data: TokenDataset, labels: Label[]): TokenDataset {
+  const proxy = relabel(
+    { size: data.size, sampleShape: [0], features: new Float32Array(0), labels: data.labels, labelMap: data.labelMap, source: data.source },
+    labels,
+    'evaluate',
+  );
+  return { ...data, labels: proxy.labels, labelMap: proxy.labelMap };
 }

@@ -1,0 +1,94 @@
+import { isTokenDataset, type Preprocessing, type StartingPoint, type StrategyData, type TokenDataset } from '@headstart/core';
+import { DEFAULT_VALIDATION_SHARE, holdOutValidation, loadTextTrainingData, startingText } from '@headstart/data';
+import { badOption, type TrainOptions } from './train-options.js';
+
+/** Options of numeric features, refused for text rather than ignored. */
+const FEATURE_OPTIONS = ['scale', 'standardize', 'augment'] as const;
+/** Options of text read from a file, refused beside data already tokenised. */
+const TEXT_FILE_OPTIONS = ['textColumn', 'tokenizer', 'maxLength', 'vocabSize'] as const;
+
+/**
+ * Whether a {@link train} run is on text: `data` is a `TokenDataset`, `textColumn` is given, or
+ * the starting model records a tokenizer. Text options without text are refused.
+ * @throws HeadstartError `BAD_INPUT` naming the option.
+ */
+export function isTextTraining(asked: TrainOptions, from: StartingPoint | undefined): boolean {
+  const text =
+    typeof asked.data !== 'string' ? isTokenDataset(asked.data) : asked.textColumn !== undefined || from?.manifest?.tokenizer !== undefined;
+  if (!text) {
+    const given = TEXT_FILE_OPTIONS.find((name) => asked[name] !== undefined);
+    if (given) throw badOption(given, 'only for text data; give textColumn (the column holding the text) or a TokenDataset');
+    return false;
+  }
+  const feature = FEATURE_OPTIONS.find((name) => asked[name] !== undefined);
+  if (feature) throw badOption(feature, 'applies to numeric features, not text; leave it out');
+  if (from && !from.manifest?.tokenizer && !from.spec.inputs) throw badOption('from', `${from.file} takes float features, not text`);
+  return true;
+}
+
+/**
+ * The data of a text {@link train} run, as `headstart train --text-column` prepares it: a file
+ * tokenised (the starting model's tokenizer, `tokenizer`, or a vocabulary built from `data` and
+ * `unlabeled`), or the `TokenDataset`s given; validation from `val` or a seeded stratified share of
+ * `data`; `unlabeled` (for `pretrain-finetune` with `objective: 'mlm'`) of the same kind as `data`.
+ */
+export async function textTrainData(
+  asked: TrainOptions,
+  from: StartingPoint | undefined,
+  seed: number,
+): Promise<{ data: StrategyData; preprocessing: Preprocessing }> {
+  const valSplit = asked.valSplit ?? DEFAULT_VALIDATION_SHARE;
+  const none: Preprocessing = { kind: 'none' };
+  if (typeof asked.data !== 'string') {
+    if (!isTokenDataset(asked.data)) throw badOption('data', 'expected token sequences (a TokenDataset)');
+    const given = TEXT_FILE_OPTIONS.find((name) => asked[name] !== undefined);
+    if (given) throw badOption(given, 'data is already tokenised (a TokenDataset); leave it out');
+    if (asked.val !== undefined && (typeof asked.val === 'string' || !isTokenDataset(asked.val)))
+      throw badOption('val', 'data is a TokenDataset, so val must be one too');
+    if (asked.unlabeled !== undefined && (typeof asked.unlabeled === 'string' || !isTokenDataset(asked.unlabeled)))
+      throw badOption('unlabeled', 'data is a TokenDataset, so unlabeled must be one too');
+    checkTokenizedFor(asked.data, from);
+    const val = asked.val;
+    const data = val ? { train: asked.data, val } : holdOutValidation(asked.data, valSplit, seed);
+    const unlabeled = asked.unlabeled ? { unlabeled: asked.unlabeled } : {};
+    return { data: { train: data.train, ...(data.val ? { val: data.val } : {}), ...unlabeled }, preprocessing: none };
+  }
+  if (asked.val !== undefined && typeof asked.val !== 'string') throw badOption('val', 'data is a text file, so val must be one too');
+  if (asked.unlabeled !== undefined && typeof asked.unlabeled !== 'string')
+    throw badOption('unlabeled', 'data is a text file, so unlabeled must be one too');
+  const inherited = from?.manifest?.tokenizer;
+  const data = await loadTextTrainingData({
+    data: asked.data,
+    val: asked.val,
+    unlabeled: asked.unlabeled,
+    valSplit,
+    seed,
+    textColumn: asked.textColumn ?? inherited?.textColumn ?? 'text',
+    label: asked.label ?? 'label',
+    tokenizer: asked.tokenizer,
+    maxLength: asked.maxLength,
+    vocabSize: asked.vocabSize,
+    ...startingText(from),
+    names: { tokenizer: 'train: tokenizer', maxLength: 'train: maxLength', vocabSize: 'train: vocabSize' },
+  });
+  return { data, preprocessing: none };
+}
+
+/** Token sequences given to a run from a text model must come from that model's tokenizer. */
+function checkTokenizedFor(data: TokenDataset, from: StartingPoint | undefined): void {
+  const start = startingText(from);
+  const mine = data.tokenizer;
+  if (start.inherited) {
+    const { tokenizer, file } = start.inherited;
+    if (mine.sha256 !== tokenizer.sha256 || mine.maxLength !== tokenizer.maxLength)
+      throw badOption(
+        'data',
+        `tokenised by another tokenizer or length (sha256 ${mine.sha256.slice(0, 12)}…, ${mine.maxLength} tokens) than the starting model ${file} records (${tokenizer.sha256.slice(0, 12)}…, ${tokenizer.maxLength} tokens)`,
+      );
+  }
+  if (start.bareEncoder && mine.vocabSize > start.bareEncoder.rows)
+    throw badOption(
+      'data',
+      `its tokenizer has ${mine.vocabSize} tokens, but the starting model ${start.bareEncoder.file}'s embedding "${start.bareEncoder.embedding}" has ${start.bareEncoder.rows} rows`,
+    );
+}
