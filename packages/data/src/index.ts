@@ -42,8 +42,10 @@ export { buildVocabulary, VOCABULARY_SPECIALS, type BuiltVocabulary, type Vocabu
 export { writeVocabulary } from './text/text-vocabulary-file.js';
 export { readTextRows, textFormatOf, TEXT_FORMATS, type TextReadOptions, type TextRow } from './text/text-rows.js';
 export { loadTextDataset, streamTextChunks, type TextDatasetOptions } from './text/load-text-dataset.js';
+export { tokenizeTexts } from './text/tokenize-texts.js';
 export { DEFAULT_VALIDATION_SHARE, holdOutValidation, labelBudget } from './training/training-splits.js';
 export { inheritedFrom, type InheritedData } from './training/inherited-data.js';
+export { DEFAULT_MAX_LENGTH, loadTextTrainingData, startingText, type TextTrainingAsk } from './training/text-training-data.js';
 export { trainingPreprocessing, type PreprocessingAsk } from './training/training-preprocessing.js';
-export { streamForModel, type ModelDataNeeds } from './training/stream-for-model.js';
+export { streamForModel, streamModelData, type ModelDataNeeds } from './training/stream-for-model.js';
 export { relabel } from './transforms/relabel.js';
