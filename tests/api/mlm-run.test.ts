@@ -13,7 +13,7 @@ import {
   type TrainingRun,
 } from '@headstart/core';
 import { buildVocabulary, loadTextDataset, TextTokenizer } from '@headstart/data';
-import { pretrainFinetune, train } from '@headstart/strategies';
+import { maskedLmEncoder, pretrainFinetune, train } from '@headstart/strategies';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { textCorpus, writeTextCorpus } from '../fixtures/text-corpus.js';
 
@@ -112,5 +112,26 @@ describe('pretrain-finetune objective=mlm through the fit loop (onnx)', () => {
         backend,
       }),
     ).rejects.toThrow('train: unlabeled: data is a TokenDataset, so unlabeled must be one too');
+  });
+
+  test('masked-lm-encoder pre-trains the encoder as pretrain-finetune does, and stops there', async () => {
+    const mlmLog = (events: TrainingEvent[]): string[] =>
+      events.flatMap((e) => (e.type === 'log' && e.message.includes('masked-language model') ? [e.message] : []));
+    const own: TrainingEvent[] = [];
+    const theirs: TrainingEvent[] = [];
+    const source = await runStrategy(mlmRun(join(dir, 'encoder.safetensors'), { strategy: maskedLmEncoder(), emit: (e) => own.push(e) }));
+    await runStrategy(mlmRun(join(dir, 'pf.safetensors'), { emit: (e) => theirs.push(e) }));
+    // One phase, masked-language modelling on the unlabelled texts (2 epochs of 10 steps); nothing learns the labels.
+    expect(own.flatMap((e) => (e.type === 'epoch-end' ? [e.metrics.accuracy] : []))).toEqual([undefined, undefined]);
+    expect(own.filter((e) => e.type === 'step').length).toBe(2 * 10);
+    expect(source.result.labels).toEqual(labelled.labelMap);
+    expect(source.result.metrics.accuracy).toBeUndefined();
+    // The same masks, start and steps as pretrain-finetune's pre-training: the same losses to the digit.
+    expect(mlmLog(own)).toHaveLength(1);
+    expect(mlmLog(own)).toEqual(mlmLog(theirs));
+    // Its checkpoint is the classifier it was given, with the data's tokenizer: what a transfer strategy starts from.
+    const saved = await readCheckpoint(join(dir, 'encoder.safetensors'));
+    expect(saved.manifest.spec.layers.map((layer) => layer.name)).toEqual(mlmRun('').spec.layers.map((layer) => layer.name));
+    expect(saved.manifest.tokenizer?.sha256).toBe(labelled.tokenizer.sha256);
   });
 });

@@ -319,15 +319,18 @@ Example:
 
   program
     .command('demo')
-    .description('the main job on the embedded digits data')
+    .description('the main job on the embedded digits data, or (--task text) on the SpamAssassin messages')
+    .option('--task <task>', 'digits (pre-train on 0-4, learn 5-9) or text (pre-train on messages, learn ham or spam)', 'digits')
     .option('--backend <name>', 'compute backend')
+    .option('--seeds <n>', 'how many of the three seeds to run (fewer: quicker, noisier)')
     .option('--out <dir>', 'report directory', 'headstart-report')
     .option('--json', 'one JSON event per line on stdout (the default when stdout is not a terminal)')
     .addHelpText(
       'after',
       `
-Example:
-  $ headstart demo --out headstart-report`,
+Examples:
+  $ headstart demo --out headstart-report
+  $ headstart demo --task text --out text-report`,
     )
     .action(async (options) => (await import('./commands/demo.js')).demo(options));
 

@@ -29,7 +29,7 @@ export {
   type AnyDataset,
   type DatasetSplit,
 } from './transforms/split.js';
-export { concatUnlabeled } from './transforms/concat.js';
+export { concatUnlabeled, concatUnlabeledAny, concatUnlabeledTokens } from './transforms/concat.js';
 export { alignFeatures } from './transforms/align-features.js';
 export { sha256OfFile, sha256OfPath } from './records/file-hash.js';
 export { FLOAT32_MAX, isDecimal } from './records/float32.js';

@@ -3,6 +3,7 @@ export { frozenBase, type FrozenBaseOptions } from './frozen-base.js';
 export { continued, type ContinuedOptions } from './continued.js';
 export { lpFt, type LpFtOptions } from './lp-ft.js';
 export { pretrainFinetune, type PretrainFinetuneOptions } from './pretrain-finetune.js';
+export { maskedLmEncoder } from './masked-lm-encoder.js';
 export { gradualUnfreeze, type GradualUnfreezeOptions } from './gradual-unfreeze.js';
 export { lora, type LoraOptions } from './lora.js';
 export { loraLayerNames, loraTargets, withLora, withoutLora } from './lora-spec.js';

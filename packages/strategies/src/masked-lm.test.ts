@@ -151,7 +151,7 @@ describe('pretrain-finetune objective=mlm', () => {
     const start = initializeWeights(encoder, createRng(5));
     let mlmHistory: EpochMetrics[] = [];
     const fit = fitWithCore(7);
-    const pretrained = await pretrainMaskedLm(
+    const { weights: pretrained, metrics } = await pretrainMaskedLm(
       {
         ...ctx,
         fit: async (model, plan) => {
@@ -168,6 +168,7 @@ describe('pretrain-finetune objective=mlm', () => {
     // Masked-language modelling has no classes: no accuracy is reported.
     expect(mlmHistory.every((m) => m.accuracy === undefined)).toBe(true);
     const losses = mlmHistory.map((m) => m.loss);
+    expect(metrics).toEqual(mlmHistory.at(-1));
     // Chance is ln 29 ≈ 3.37; a masked word follows from its neighbours.
     expect(losses[0]!).toBeGreaterThan(2.5);
     expect(Math.max(...losses.slice(-3))).toBeLessThan(losses[0]! / 2);

@@ -7,6 +7,7 @@ import {
   optimizerFrom,
   scheduleFrom,
   validateSpec,
+  type EpochMetrics,
   type FitPlan,
   type ModelSpec,
   type NamedTensors,
@@ -105,7 +106,8 @@ export function maskedLmPlan(
 /**
  * Masked-language-model pre-training of `encoder` (see {@link maskedLmPlan}) from `start` (its
  * weights; the head starts fresh unless a resumed `pretrain` phase saved it), run by `ctx.fit`, core's
- * fit loop. Logs the loss of the first and last epoch and returns the encoder's weights: the head is dropped.
+ * fit loop. Logs the loss of the first and last epoch and returns the encoder's weights (the head is
+ * dropped) with the last epoch's metrics.
  */
 export async function pretrainMaskedLm(
   ctx: PretrainingContext,
@@ -113,7 +115,7 @@ export async function pretrainMaskedLm(
   start: NamedTensors,
   data: TokenDataset,
   options: PretrainFinetuneOptions,
-): Promise<NamedTensors> {
+): Promise<{ weights: NamedTensors; metrics: EpochMetrics }> {
   const spec = maskedLmSpec(encoder);
   const plan = maskedLmPlan(ctx, spec, data, options);
   const resumed = ctx.resume?.state.phase === plan.phase ? ctx.resume.weights : undefined;
@@ -131,7 +133,7 @@ export async function pretrainMaskedLm(
       level: 'info',
       message: `pretrain-finetune: pretrain: masked-language model on ${data.size} sequences (${plan.transform!.name}): ${loss}; head (${MLM_HEAD_LAYERS.join(', ')}) discarded`,
     });
-    return weightsFor(encoder, await model.getWeights());
+    return { weights: weightsFor(encoder, await model.getWeights()), metrics: result.metrics };
   } finally {
     model.dispose();
   }
@@ -170,10 +172,14 @@ function format(loss: number | undefined): string {
  * Pre-training for `objective=mlm`: the token encoder of `spec` (below its pooling) learns as a
  * masked-language model on `--unlabeled` text, else the training text without its labels, from
  * `--from`'s weights or fresh ones. A run resumed in `finetune` skips it (unless L2-SP needs the
- * pre-trained weights again). Returns the encoder's weights.
+ * pre-trained weights again). Returns the encoder's weights, and the last epoch's metrics when it trained.
  * @throws HeadstartError (USAGE) when the data is not token sequences.
  */
-export async function maskedLmPretraining(ctx: StrategyContext, spec: ModelSpec, options: PretrainFinetuneOptions): Promise<NamedTensors> {
+export async function maskedLmPretraining(
+  ctx: StrategyContext,
+  spec: ModelSpec,
+  options: PretrainFinetuneOptions,
+): Promise<{ weights: NamedTensors; metrics?: EpochMetrics }> {
   const data = ctx.data.unlabeled ?? ctx.data.train;
   if (!isTokenDataset(data))
     throw new HeadstartError(
@@ -183,6 +189,6 @@ export async function maskedLmPretraining(ctx: StrategyContext, spec: ModelSpec,
   const encoder = tokenEncoderOf(spec);
   const skip = resumedPhaseIndex(ctx, ['pretrain', 'finetune']);
   const start = startingEncoder(ctx, encoder, skip === 0 && ctx.resume !== undefined);
-  if (skip === 1 && options.l2sp === 0) return start;
+  if (skip === 1 && options.l2sp === 0) return { weights: start };
   return pretrainMaskedLm(ctx, encoder, start, data, options);
 }

@@ -40,7 +40,9 @@ export function pretrainFinetune(): Strategy<PretrainFinetuneOptions> {
       // Before pre-training: a --freeze glob that matches nothing must not cost its epochs.
       const frozen = frozenParameters(trainableParameters(spec), options.freeze);
       if (options.lrMult < 1) announceGroups(ctx, 'pretrain-finetune', layerGroupsTopDown(spec, headLayers[0]), options.lr, options.lrMult);
-      const pretrained = encoder ? await pretrainEncoder(ctx, encoder, options, 'finetune') : await maskedLmPretraining(ctx, spec, options);
+      const pretrained = encoder
+        ? await pretrainEncoder(ctx, encoder, options, 'finetune')
+        : (await maskedLmPretraining(ctx, spec, options)).weights;
       const model = await ctx.createModel(spec, mergeWeights(spec, pretrained, headLayers, ctx.rng));
       const trainable = trainableParameters(spec).filter((p) => !frozen.has(p));
       const result = await ctx.fit(

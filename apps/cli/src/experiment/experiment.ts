@@ -25,6 +25,8 @@ export interface Experiment {
   label: string;
   scale?: number | undefined;
   inputShape?: number[] | undefined;
+  /** Text data: the column (CSV) or field (JSONL) of the text, tokenised with a vocabulary built from `data`. */
+  text?: TextColumn | undefined;
   /**
    * Pre-training: `strategy` on `labels` of `data` (default: the top-level data), once per seed; or a
    * trained `model` (checkpoint or model file) used as it is.
@@ -35,11 +37,24 @@ export interface Experiment {
     model?: string | undefined;
     strategy: string;
     options: Record<string, unknown>;
+    /** What pre-training did, in words, for the report (default: the classes and strategy). */
+    description?: string | undefined;
   };
   /** The target task: its classes (default all), the fraction held out for testing, the label budgets. */
   target: { labels?: Label[] | undefined; testFraction: number; budgets: number[] };
   arms: ExperimentArm[];
   seeds: number[];
+  /** Where the data comes from, credited in the report. */
+  credit?: string | undefined;
+}
+
+/** How an experiment's texts become token sequences. */
+export interface TextColumn {
+  column: string;
+  /** Tokens a sequence (default the data package's). */
+  maxLength?: number | undefined;
+  /** Most tokens of the vocabulary built from the data (default the data package's). */
+  vocabSize?: number | undefined;
 }
 
 /** One trained and evaluated run. */

@@ -1,6 +1,6 @@
 import { basename, dirname, relative, sep } from 'node:path';
 import type { ArmSummary, Experiment, RunResult } from './experiment.js';
-import { describeSource, resultsTable } from './report-md.js';
+import { describeExperiment, resultsTable } from './report-md.js';
 import {
   axes,
   colour,
@@ -214,23 +214,21 @@ export function reportHtml(
     rows.map((r) => `<tr>${r.map((c, i) => (i === 0 ? `<th scope="row">${esc(c)}</th>` : `<td>${esc(c)}</td>`)).join('')}</tr>`).join('') +
     '</tbody></table></div>';
   // The same sentence as report.md's, its `code` spans as <code>.
-  const description = esc(
-    `${describeSource(e)}, then trained on ${e.target.budgets.join(' / ')} labels per class of ${e.target.labels ? e.target.labels.join(', ') : 'every class'} of \`${basename(e.data)}\`; tested on ${pct(e.target.testFraction)} of those classes held out of every run. Seeds ${e.seeds.join(', ')}; engine ${engine}.`,
-  ).replace(/`([^`]*)`/g, '<code>$1</code>');
+  const description = esc(describeExperiment(e, engine)).replace(/`([^`]*)`/g, '<code>$1</code>');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${esc(`headstart: ${e.name}`)}</title><style>${CSS}</style></head>
 <body><main>
 <h1>headstart: ${esc(e.name)}</h1>
 <p class="lede">${description}</p>
-<h2>Results</h2>
+${e.credit ? `<p class="note">Data: ${esc(e.credit)}</p>\n` : ''}<h2>Results</h2>
 ${table}
 ${readings.map((r) => `<p>${esc(r)}</p>`).join('\n')}
 <h2>Accuracy versus labels per class</h2>
 <p class="note">Mean test accuracy over ${e.seeds.length} seed${e.seeds.length === 1 ? '' : 's'}; bars show ± one standard deviation. Hover a point for its figures.</p>
 <div class="scroll wide">${accuracyPlot(e, summaries)}</div>
 <h2>Learning curves</h2>
-<p class="note">Training loss per epoch, all phases of a strategy in order; one faint line per run (seed × label budget). Scales are shared across panels; a phase of unsupervised pre-training shows its reconstruction loss, hence the jump where classification starts.</p>
+<p class="note">Training loss per epoch, all phases of a strategy in order; one faint line per run (seed × label budget). Scales are shared across panels; a phase of unsupervised pre-training shows its reconstruction or masked-token loss, hence the jump where classification starts.</p>
 <div class="grid-figs">${curvePlots(e, results).join('\n')}</div>
 <h2>Provenance</h2>
 ${provenance(e, results, options.baseDir)}

@@ -23,8 +23,9 @@ export function reportMarkdown(e: Experiment, summaries: ArmSummary[], readings:
   return [
     `# headstart: ${e.name}`,
     '',
-    `${describeSource(e)}, then trained on ${e.target.budgets.join(' / ')} labels per class of ${e.target.labels ? e.target.labels.join(', ') : 'every class'} of \`${basename(e.data)}\`; tested on ${pct(e.target.testFraction)} of those classes held out of every run. Seeds ${e.seeds.join(', ')}; engine ${engine}.`,
+    describeExperiment(e, engine),
     '',
+    ...(e.credit ? [`Data: ${e.credit}`, ''] : []),
     line(header!),
     line(header!.map(() => '---')),
     ...rows.map(line),
@@ -33,8 +34,14 @@ export function reportMarkdown(e: Experiment, summaries: ArmSummary[], readings:
   ].join('\n');
 }
 
-/** "Pre-trained on classes 0, 1 of `x.csv` (full-retrain)" or "Starting from `model.onnx`". */
+/** How the experiment ran, in one sentence (report.md's and report.html's first paragraph), `code` in backticks. */
+export function describeExperiment(e: Experiment, engine: string): string {
+  return `${describeSource(e)}, then trained on ${e.target.budgets.join(' / ')} labels per class of ${e.target.labels ? e.target.labels.join(', ') : 'every class'} of \`${basename(e.data)}\`; tested on ${pct(e.target.testFraction)} of those classes held out of every run. Seeds ${e.seeds.join(', ')}; engine ${engine}.`;
+}
+
+/** The source's own description, else "Pre-trained on classes 0, 1 of `x.csv` (full-retrain)" or "Starting from `model.onnx`". */
 export function describeSource(e: Experiment): string {
+  if (e.source.description) return e.source.description;
   if (e.source.model) return `Starting from \`${basename(e.source.model)}\``;
   const classes = e.source.labels ? `classes ${e.source.labels.join(', ')}` : 'every class';
   return `Pre-trained on ${classes} of \`${basename(e.source.data ?? e.data)}\` (${e.source.strategy})`;

@@ -1,20 +1,24 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  type AnyStrategy,
   type CheckpointInterval,
-  defaultModelSpec,
+  defaultModelSpecFor,
   evaluateClassifier,
   getRegistry,
+  isTokenDataset,
   resumePath,
   runStrategy,
   type Backend,
   type BatchTransform,
-  type Dataset,
   type EventSink,
   type StartingPoint,
+  type TrainingData,
   type TrainingEvent,
 } from '@headstart/core';
+import { maskedLmEncoder } from '@headstart/strategies';
 import { augmentationFor } from '../augment-option.js';
+import { CliError } from '../cli-error.js';
 import { loadStartingPoint } from '../start-point.js';
 import type { Experiment, ExperimentArm, RunResult } from './experiment.js';
 import { keptCurve } from './run-curve.js';
@@ -61,18 +65,30 @@ export async function runExperiment(e: Experiment, env: ExperimentEnv): Promise<
   return results;
 }
 
-/** Pre-train the source model of one seed into `<out>/checkpoints/source-s<seed>.safetensors`. */
+/**
+ * Sources that pre-train without labels, on the seed's unlabelled pool, beside the registry's
+ * strategies (which pre-train on labelled source classes).
+ */
+const UNLABELLED_SOURCES: Record<string, () => AnyStrategy> = { 'masked-lm-encoder': maskedLmEncoder };
+
+/**
+ * Pre-train the source model of one seed into `<out>/checkpoints/source-s<seed>.safetensors`: on the
+ * labelled source classes, or for an unlabelled source (`masked-lm-encoder`) on the seed's unlabelled
+ * pool, the target's labels naming only the classes its untrained head will have.
+ */
 export async function pretrain(e: Experiment, data: SeedData, seed: number, env: ExperimentEnv): Promise<StartingPoint> {
-  if (!data.source) throw new Error('pretrain needs source data');
+  const unlabelled = UNLABELLED_SOURCES[e.source.strategy];
+  const train = unlabelled ? data.pool : data.source;
+  if (!train) throw new Error('pretrain needs source data');
   const out = sourceCheckpoint(env.out, seed);
   const outcome = await runStrategy({
-    strategy: await getRegistry().get('strategy', e.source.strategy),
+    strategy: unlabelled ? unlabelled() : await getRegistry().get('strategy', e.source.strategy),
     options: e.source.options,
     backend: env.backend,
     engine: env.engine,
-    data: { train: data.source },
+    data: unlabelled ? { train, unlabeled: data.unlabeled } : { train },
     preprocessing: data.preprocessing,
-    spec: defaultModelSpec(data.source.sampleShape, data.source.labelMap!.length),
+    spec: defaultModelSpecFor(train),
     seed,
     out,
     ...restartOrResume(out, env),
@@ -94,7 +110,9 @@ export async function pretrain(e: Experiment, data: SeedData, seed: number, env:
 }
 
 /** The arm's augmentation (read-experiment checked its text), for the images of `train`. */
-function augmentation(arm: ExperimentArm, train: Dataset): { augment?: BatchTransform } {
+function augmentation(arm: ExperimentArm, train: TrainingData): { augment?: BatchTransform } {
+  if (arm.augment === undefined) return {};
+  if (isTokenDataset(train)) throw new CliError(`strategies "${arm.name}": augment: image augmentation applies to images, not text`);
   const augment = augmentationFor(arm.augment, train.sampleShape, `strategies "${arm.name}": augment`);
   return augment ? { augment } : {};
 }
@@ -125,7 +143,7 @@ export async function runArm(
     data: { train, unlabeled: data.unlabeled, ...augmentation(arm, train) },
     preprocessing: data.preprocessing,
     ...(from ? { from } : {}),
-    spec: from?.spec ?? defaultModelSpec(train.sampleShape, train.labelMap!.length),
+    spec: from?.spec ?? defaultModelSpecFor(train),
     seed,
     out: checkpoint,
     ...how,

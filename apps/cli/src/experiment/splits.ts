@@ -1,37 +1,41 @@
-import { createRng, type Dataset, type Preprocessing } from '@headstart/core';
+import { createRng, type Preprocessing, type TrainingData } from '@headstart/core';
 import {
   applyPreprocessing,
-  concatUnlabeled,
+  concatUnlabeledAny,
   filterByLabels,
   computePreprocessing,
   loadDataset,
+  loadTextTrainingData,
   stratifiedSplit,
   takePerClass,
 } from '@headstart/data';
-import type { Experiment } from './experiment.js';
+import type { Experiment, TextColumn } from './experiment.js';
 
 /** The data of one seed: source classes, the target's test set and its pool of training samples. */
 export interface SeedData {
-  /** Labelled pre-training data; absent when the source is a trained model. */
-  source?: Dataset | undefined;
-  pool: Dataset;
-  test: Dataset;
-  /** Source images and the target pool, without labels: what unsupervised pre-training may see. */
-  unlabeled: Dataset;
+  /** Labelled pre-training data; absent when the source is a trained model or pre-trains without labels. */
+  source?: TrainingData | undefined;
+  pool: TrainingData;
+  test: TrainingData;
+  /** Source samples and the target pool, without labels: what unsupervised pre-training may see. */
+  unlabeled: TrainingData;
   preprocessing: Preprocessing;
 }
 
 /** The experiment's data, loaded and preprocessed once. */
 export interface ExperimentData {
-  target: Dataset;
-  source?: Dataset | undefined;
+  target: TrainingData;
+  source?: TrainingData | undefined;
   preprocessing: Preprocessing;
 }
 
-/** Load and preprocess the experiment's data once (the scale is fitted on the target data). */
+/**
+ * Load and preprocess the experiment's data once (the scale is fitted on the target data). Text is
+ * tokenised with a vocabulary built from every text of `data`: a tokenizer sees no labels.
+ */
 export async function loadExperimentData(e: Experiment): Promise<ExperimentData> {
-  const load = (file: string): Promise<Dataset> =>
-    loadDataset(file, { label: e.label, ...(e.inputShape ? { sampleShape: e.inputShape } : {}) });
+  if (e.text) return { target: await loadTexts(e.data, e.label, e.text), preprocessing: { kind: 'none' } };
+  const load = (file: string) => loadDataset(file, { label: e.label, ...(e.inputShape ? { sampleShape: e.inputShape } : {}) });
   const rawTarget = await load(e.data);
   const preprocessing = e.scale ? computePreprocessing('scale', rawTarget, e.scale) : { kind: 'none' as const };
   const target = applyPreprocessing(preprocessing, rawTarget);
@@ -40,15 +44,29 @@ export async function loadExperimentData(e: Experiment): Promise<ExperimentData>
   return { target, source: e.source.labels ? filterByLabels(sourceAll, e.source.labels) : sourceAll, preprocessing };
 }
 
+async function loadTexts(file: string, label: string, text: TextColumn): Promise<TrainingData> {
+  const { train } = await loadTextTrainingData({
+    data: file,
+    valSplit: 0,
+    seed: 0,
+    textColumn: text.column,
+    label,
+    maxLength: text.maxLength,
+    vocabSize: text.vocabSize,
+    names: { tokenizer: 'tokenizer', maxLength: 'text.maxLength', vocabSize: 'text.vocabSize' },
+  });
+  return train;
+}
+
 /** Split for one seed: the test set is held out of everything, labels and unlabelled pool alike. */
 export function seedData(e: Experiment, data: ExperimentData, seed: number): SeedData {
   const targetAll = e.target.labels ? filterByLabels(data.target, e.target.labels) : data.target;
   const { train: pool, test } = stratifiedSplit(targetAll, e.target.testFraction, createRng(seed));
-  const unlabeled = concatUnlabeled(data.source ? [data.source, pool] : [pool]);
+  const unlabeled = concatUnlabeledAny(data.source ? [data.source, pool] : [pool]);
   return { ...(data.source ? { source: data.source } : {}), pool, test, unlabeled, preprocessing: data.preprocessing };
 }
 
 /** `budget` labelled samples a class from the pool, seeded. */
-export function labelled(data: SeedData, budget: number, seed: number): Dataset {
+export function labelled(data: SeedData, budget: number, seed: number): TrainingData {
   return takePerClass(data.pool, budget, createRng(seed * 7919 + budget));
 }

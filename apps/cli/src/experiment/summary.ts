@@ -40,8 +40,14 @@ export function reading(e: Experiment, summaries: ArmSummary[]): string {
   const at = (arm: string, budget: number): ArmSummary | undefined => summaries.find((s) => s.arm === arm && s.budget === budget);
   const bestAt = (budget: number): ArmSummary => summaries.filter((s) => s.budget === budget).sort((a, b) => b.mean - a.mean)[0]!;
   const [low, high] = [budgets[0]!, budgets[budgets.length - 1]!];
-  const target = e.target.labels ? e.target.labels.join(', ') : 'the target classes';
-  const sourceName = e.source.labels ? e.source.labels.join(', ') : e.source.model ? 'the given model' : 'the source data';
+  const target = e.target.labels ? e.target.labels.join(e.target.labels.length === 2 ? ' or ' : ', ') : 'the target classes';
+  const sourceName = e.source.labels
+    ? e.source.labels.join(', ')
+    : e.source.model
+      ? 'the given model'
+      : e.text
+        ? 'the texts without their labels'
+        : 'the source data';
   const parts = [
     `Learning ${target} after pre-training on ${sourceName}: with ${low} label${low === 1 ? '' : 's'} a class ${bestAt(low).arm} did best (${pct(bestAt(low).mean)})` +
       (high !== low ? `, with ${high} ${bestAt(high).arm} (${pct(bestAt(high).mean)}).` : '.'),
@@ -76,16 +82,22 @@ export function reading(e: Experiment, summaries: ArmSummary[]): string {
   const source = sourceName;
   if (helped.length > 0) {
     parts.push(
-      `Pre-training paid off for ${helped.map((c) => c.arm).join(', ')}: what was learnt beforehand made up for labels the new classes did not have.`,
+      `Pre-training paid off for ${helped.map((c) => c.arm).join(', ')}: what was learnt beforehand made up for labels the ${e.text ? 'task' : 'new classes'} did not have.`,
     );
   } else {
-    parts.push('Here no kind of pre-training beat training from scratch: on these small, clean images a few labels already go a long way.');
+    parts.push(
+      e.text
+        ? 'Here no kind of pre-training beat training from scratch at these label budgets.'
+        : 'Here no kind of pre-training beat training from scratch: on these small, clean images a few labels already go a long way.',
+    );
   }
   if (lowerCuts.length > 0) {
     parts.push(
       `Keeping less of the network pre-trained on ${source} (${lowerCuts.map((c) => c.arm).join(', ')}) lost nothing where keeping all of it cost accuracy: its early layers carry over, its later ones are specific to the classes it was trained on.`,
     );
   }
+  if (e.seeds.length === 1)
+    parts.push('With one seed there is no spread to judge these differences by: run every seed before trusting them.');
   return parts.join(' ');
 }
 

@@ -1,6 +1,7 @@
 import { createRng, type TokenDataset, type TokenizerPreprocessing } from '@headstart/core';
 import { describe, expect, it } from 'vitest';
-import { filterByLabels, stratifiedSplit, subset, takePerClass } from './split.js';
+import { concatUnlabeledTokens } from './concat.js';
+import { filterByLabels, stratifiedSplit, subset, takePerClass, withoutLabels } from './split.js';
 
 const T = 3;
 const tokenizer = { kind: 'tokenizer', sha256: 'a'.repeat(64), maxLength: T, padId: 0 } as unknown as TokenizerPreprocessing;
@@ -51,5 +52,15 @@ describe('splits of token sequences', () => {
     const few = takePerClass(data, 2, createRng(1));
     expect(few.size).toBe(6);
     expect(few.kind).toBe('tokens');
+  });
+
+  it('concatUnlabeledTokens joins rows without labels, refusing another tokenizer', () => {
+    const joined = concatUnlabeledTokens([subset(tokens(4), [3]), withoutLabels(subset(tokens(4), [1]))]);
+    expect(rowsOf(joined)).toEqual([3, 1]);
+    expect(joined.labels).toBeUndefined();
+    const other = { ...tokens(2), tokenizer: { ...tokenizer, sha256: 'b'.repeat(64) }, source: { file: 'u.csv', format: 'csv-text' } };
+    expect(() => concatUnlabeledTokens([tokens(2), other])).toThrow(
+      "cannot join u.csv's token sequences to t.csv's: another tokenizer or length",
+    );
   });
 });
