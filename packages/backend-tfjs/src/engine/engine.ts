@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { missingKernels } from './training-kernels.js';
 import { registerWasmConvGradients } from './wasm-conv-gradients.js';
 import { registerWasmSegmentSum } from './wasm-segment-sum.js';
+import { registerWasmSplit } from './wasm-split.js';
 
 /** A TensorFlow.js engine this backend can run on, in order of preference. */
 export type EngineName = 'tfjs-node' | 'wasm' | 'cpu';
@@ -169,6 +170,8 @@ async function startWasm(): Promise<{ detail: string } | { skip: string }> {
   // tfjs-backend-wasm has no convolution or embedding (gather) gradients of its own; ours are built from kernels it has.
   registerWasmConvGradients();
   registerWasmSegmentSum();
+  // Its own SplitV copies the whole input once per piece, which a flat optimizer update of many parameters feels.
+  registerWasmSplit();
   return {
     detail: `wasm engine ready (tfjs backend "wasm", ${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}): used for each model whose training kernels it has (convolution and embedding gradients: headstart's)`,
   };

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 /** A kernel function of typed inputs and attributes, as the registry takes it (untyped maps). */
-export function asKernel<Args>(kernel: (args: Args) => tf.TensorInfo): tf.KernelFunc {
+export function asKernel<Args>(kernel: (args: Args) => tf.TensorInfo | tf.TensorInfo[]): tf.KernelFunc {
   return kernel as unknown as tf.KernelFunc;
 }
 
