@@ -43,8 +43,8 @@ const NOT_INSTALLED = 'tfjs-node is not installed (npm i @tensorflow/tfjs-node f
  * Engine order (the package README): native tfjs-node when installed (it runs every model), else the wasm
  * engine for each model whose training kernels it all has (with the convolution gradients of
  * wasm-conv-gradients.ts and the embedding gradient of wasm-segment-sum.ts, every model of the
- * built-in layers), and the pure-JS cpu engine for the
- * rest. Both of the latter start, so each model can take the one that fits.
+ * built-in layers), and the pure-JS cpu engine for the rest. Both of the latter start, so each model
+ * can take the one that fits.
  */
 const CANDIDATES: Candidate[] = [
   { name: 'tfjs-node', start: startTfjsNode },
