@@ -2,8 +2,8 @@ import { createTfjsBackend } from '@headstart/backend-tfjs';
 import { describeBackendConformance, runConformance } from '@headstart/conformance';
 import { expect, test } from 'vitest';
 
-// tfjs-node is not installed here: every model runs on the wasm engine, convolutions included (with the
-// gradients headstart registers for it, packages/backend-tfjs/src/engine/wasm-conv-gradients.ts).
+// tfjs-node is not installed here: every model runs on the wasm engine, convolutions and encoders included (with the
+// gradients headstart registers for it, packages/backend-tfjs/src/engine/wasm-conv-gradients.ts and wasm-segment-sum.ts).
 describeBackendConformance('tfjs', () => createTfjsBackend({ note: () => undefined }));
 
 // A backend that refuses loss options skips the loss checks; tfjs implements them, so they must run.

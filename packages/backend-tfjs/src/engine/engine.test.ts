@@ -45,7 +45,7 @@ describe('tfjs engine choice', () => {
       engine: 'wasm+cpu',
       reasons: [
         'tfjs-node is not installed (npm i @tensorflow/tfjs-node for native speed)',
-        'wasm engine ready (tfjs backend "wasm", SIMD, 1 thread): used for each model whose training kernels it has (convolution gradients: headstart\'s)',
+        'wasm engine ready (tfjs backend "wasm", SIMD, 1 thread): used for each model whose training kernels it has (convolution and embedding gradients: headstart\'s)',
         'cpu engine ready (tfjs backend "cpu", pure JS): used for models the wasm engine cannot train',
       ],
       details: { tfjsVersion: '4.22.0' },

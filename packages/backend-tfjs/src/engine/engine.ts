@@ -2,6 +2,8 @@ import { HeadstartError, type ModelSpec } from '@headstart/core';
 import * as tf from '@tensorflow/tfjs';
 import { missingKernels } from './training-kernels.js';
 import { registerWasmConvGradients } from './wasm-conv-gradients.js';
+import { registerWasmSegmentSum } from './wasm-segment-sum.js';
+import { registerWasmSplit } from './wasm-split.js';
 
 /** A TensorFlow.js engine this backend can run on, in order of preference. */
 export type EngineName = 'tfjs-node' | 'wasm' | 'cpu';
@@ -40,8 +42,9 @@ const NOT_INSTALLED = 'tfjs-node is not installed (npm i @tensorflow/tfjs-node f
 /**
  * Engine order (the package README): native tfjs-node when installed (it runs every model), else the wasm
  * engine for each model whose training kernels it all has (with the convolution gradients of
- * wasm-conv-gradients.ts, every model of the built-in layers), and the pure-JS cpu engine for the
- * rest. Both of the latter start, so each model can take the one that fits.
+ * wasm-conv-gradients.ts and the embedding gradient of wasm-segment-sum.ts, every model of the
+ * built-in layers), and the pure-JS cpu engine for the rest. Both of the latter start, so each model
+ * can take the one that fits.
  */
 const CANDIDATES: Candidate[] = [
   { name: 'tfjs-node', start: startTfjsNode },
@@ -164,10 +167,13 @@ async function startWasm(): Promise<{ detail: string } | { skip: string }> {
   await tf.ready();
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
   const threads = wasm.getThreadsCount();
-  // tfjs-backend-wasm has no convolution gradients of its own; ours are built from kernels it has.
+  // tfjs-backend-wasm has no convolution or embedding (gather) gradients of its own; ours are built from kernels it has.
   registerWasmConvGradients();
+  registerWasmSegmentSum();
+  // Its own SplitV copies the whole input once per piece, which a flat optimizer update of many parameters feels.
+  registerWasmSplit();
   return {
-    detail: `wasm engine ready (tfjs backend "wasm", ${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}): used for each model whose training kernels it has (convolution gradients: headstart's)`,
+    detail: `wasm engine ready (tfjs backend "wasm", ${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}): used for each model whose training kernels it has (convolution and embedding gradients: headstart's)`,
   };
 }
 

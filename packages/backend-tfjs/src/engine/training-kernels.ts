@@ -3,9 +3,10 @@ import { explicitPads } from '@headstart/core/backend-kit';
 import * as tf from '@tensorflow/tfjs';
 
 /**
- * Kernels every training step runs whatever the layers: dense products, losses (one-hot, log-softmax),
- * accuracy, the optimizers (SGD, Adam, AdamW), weight decay and L2-SP. Measured with `tf.profile` on
- * the cpu engine; `training-kernels.test.ts` re-measures, so the table cannot silently fall behind.
+ * Kernels every training step runs whatever the layers: dense products, losses (one-hot, log-softmax,
+ * tokenCrossEntropy's counted tokens), accuracy, the optimizers (SGD, Adam, AdamW), weight decay and
+ * L2-SP. Measured with `tf.profile` on the cpu engine; `training-kernels.test.ts` and
+ * `encoder-on-wasm.test.ts` re-measure, so the table cannot silently fall behind.
  */
 const EVERY_STEP = [
   'Add',
@@ -16,9 +17,11 @@ const EVERY_STEP = [
   'Concat',
   'Equal',
   'Exp',
+  'Greater',
   'Identity',
   'Log',
   'Max',
+  'Maximum',
   'Mean',
   'Multiply',
   'Neg',
@@ -75,6 +78,17 @@ function layerKernels(layer: Layer, inputShape: number[]): string[] {
     case 'flatten':
     case 'dropout':
       return [];
+    case 'embedding':
+      // A gather; its gradient sums rows by token id (wasm-segment-sum.ts). Padding ids are masked to zeros.
+      return ['GatherV2', 'UnsortedSegmentSum', 'Transpose', ...(layer.paddingIndex !== undefined ? ['NotEqual', 'ExpandDims'] : [])];
+    case 'positionEmbedding':
+      return ['Slice', ...PAD_KERNELS];
+    case 'layerNorm':
+      return ['Rsqrt', 'Pow'];
+    case 'attention':
+      return ['Transpose', 'Softmax'];
+    case 'sequencePool':
+      return layer.mode === 'first' ? ['Slice', ...PAD_KERNELS] : ['Maximum', 'ExpandDims'];
     default:
       // A layer type this table does not know: claim a kernel no engine registers, so only an
       // engine that runs everything (tfjs-node) or cpu, which comes last, is chosen for it.

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { asKernel, kernelOutput, wrap, type KernelArgs } from './wasm-kernel-io.js';
 
 /**
  * The convolution gradients tfjs-backend-wasm 4.22 lacks, registered for it from kernels it has, so
@@ -38,18 +39,7 @@ export function registerWasmConvGradients(): void {
   }
 }
 
-/** A kernel function of typed inputs and attributes, as the registry takes it (untyped maps). */
-function asKernel<Args>(kernel: (args: Args) => tf.TensorInfo): tf.KernelFunc {
-  return kernel as unknown as tf.KernelFunc;
-}
-
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-
-interface KernelArgs<Inputs extends string, Attrs> {
-  inputs: Record<Inputs, tf.TensorInfo>;
-  backend: tf.KernelBackend;
-  attrs: Attrs;
-}
 
 interface FilterGradientAttrs {
   strides: [number, number] | number;
@@ -301,26 +291,4 @@ function undilated(kernel: string, dilations: [number, number] | number | undefi
 
 function channelsLast(kernel: string, dataFormat: string | undefined): void {
   if (dataFormat === 'NCHW') throw new Error(`tfjs wasm ${kernel}: only channels-last (NHWC) data is supported`);
-}
-
-/**
- * A tensor over a kernel input's data. The backend counts one more reference for it, so that
- * disposing it (when the surrounding tidy ends) leaves the input as it was.
- */
-function wrap(backend: tf.KernelBackend, info: tf.TensorInfo): tf.Tensor {
-  backend.incRef(info.dataId);
-  return tf.engine().makeTensorFromTensorInfo(info, backend);
-}
-
-/**
- * Run `compute` (tf ops, on the wasm engine) and return its result as a kernel output. The engine
- * wraps a kernel's output data in a tensor of its own without counting a reference for it, so the
- * result's reference is handed over: one is added before our tensor of it is disposed.
- */
-function kernelOutput(backend: tf.KernelBackend, compute: () => tf.Tensor): tf.TensorInfo {
-  const out = tf.tidy(compute);
-  backend.incRef(out.dataId);
-  const info: tf.TensorInfo = { dataId: out.dataId, shape: out.shape, dtype: out.dtype };
-  out.dispose();
-  return info;
 }
