@@ -140,7 +140,7 @@ describe('the token cache', () => {
     const whole = await readFile(`${cacheDir}/${entry}`);
     const damaged = Buffer.from(whole);
     // The first id of the last row: 2 ([CLS]) becomes 3 ([SEP]); size and header unchanged.
-    damaged[damaged.length - 4 * (3 + 24 + 8)] ^= 1;
+    damaged[damaged.length - 4 * (3 + 24 + 8)]! ^= 1;
     await writeFile(`${cacheDir}/${entry}`, damaged);
     expect(await loadTextDataset(file, options)).toEqual(first);
     expect(await readFile(`${cacheDir}/${entry}`)).toEqual(whole);
