@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ let cache: string;
 let first: CliRun;
 let moved: CliRun;
 let uncached: CliRun;
+let dry: CliRun;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'headstart-token-cache-'));
@@ -20,12 +22,13 @@ beforeAll(async () => {
   await writeTextCorpus(reviews, textCorpus(200, 17));
   cache = join(dir, 'cache');
   // Side by side: the first run of the cache, one that moves it with --token-cache, one without it.
-  [first, moved, uncached] = await Promise.all([
+  [first, moved, uncached, dry] = await Promise.all([
     train(join(dir, 'first.safetensors'), cache),
     train(join(dir, 'moved.safetensors'), join(dir, 'unused'), '--token-cache', join(dir, 'moved')),
     train(join(dir, 'none.safetensors'), join(dir, 'unused'), '--no-token-cache'),
+    train(join(dir, 'dry.safetensors'), join(dir, 'dry'), '--dry-run'),
   ]);
-  for (const run of [first, moved, uncached]) expect(run.code, run.stderr).toBe(0);
+  for (const run of [first, moved, uncached, dry]) expect(run.code, run.stderr).toBe(0);
 });
 
 /** `headstart train` on the reviews with the token cache in `cache` (HEADSTART_CACHE, as a user moves it). */
@@ -78,5 +81,10 @@ describe('the token cache of text runs (onnx)', () => {
     expect(cacheLogs(uncached)).toEqual([]);
     expect(await readdir(join(dir, 'unused')).catch(() => [])).toEqual([]);
     await expectSameWeights('first.safetensors', 'none.safetensors');
+  });
+
+  test('--dry-run tokenises without writing the cache', async () => {
+    expect(cacheLogs(dry)).toEqual([`${reviews} tokenised (not cached: this run writes nothing)`]);
+    expect(existsSync(join(dir, 'dry'))).toBe(false);
   });
 });

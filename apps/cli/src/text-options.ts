@@ -24,6 +24,16 @@ export interface TextFlags {
   tokenCache?: string | false | undefined;
 }
 
+/** What a text run may do with the token cache beyond reading it. */
+export interface TextRunEnv {
+  /** Told whether each file's tokens came from the cache (a log event). */
+  emit: EventSink;
+  /** The run writes nothing (`--dry-run`, `lr-find`): the cache is read, never written. */
+  writesNothing?: boolean | undefined;
+  /** How refusals name the text options; default the flags. */
+  names?: TextOptionNames | undefined;
+}
+
 /** A whole number above 0 (`--max-length`). */
 const POSITIVE_WHOLE: NumberRule = { expected: 'a whole number > 0', accepts: (n) => Number.isInteger(n) && n > 0 };
 /** A vocabulary holds the 5 special tokens and at least one more (`--vocab-size`). */
@@ -60,14 +70,15 @@ export function isTextRun(flags: DataFlags & TextFlags, from: StartingPoint | un
  * column), tokenised with the starting model's tokenizer, `--tokenizer`, or a vocabulary built from
  * `--data` and `--unlabeled`; validation from `--val` or a stratified `--val-split` of `--data`;
  * `--unlabeled` (the same column) tokenised the same way, for pre-training. Tokenised files are
- * cached (`--token-cache`), and `emit` is told whether each came from the cache.
+ * cached (`--token-cache`; only read when the run writes nothing), and `env.emit` is told whether
+ * each came from the cache.
  */
 export async function loadTextRunData(
   flags: DataFlags & TextFlags,
   from: StartingPoint | undefined,
-  emit: EventSink,
-  names: TextOptionNames = FLAG_NAMES,
+  env: TextRunEnv,
 ): Promise<{ data: StrategyData; preprocessing: Preprocessing }> {
+  const names = env.names ?? FLAG_NAMES;
   const inherited = from?.manifest?.tokenizer;
   const data = await loadTextTrainingData({
     data: flags.data,
@@ -85,7 +96,8 @@ export async function loadTextRunData(
     ...startingText(from),
     names,
     cacheDir: tokenCacheDir(flags.tokenCache),
-    onCache: (event) => emit(tokenCacheLog(event)),
+    cacheReadOnly: env.writesNothing,
+    onCache: (event) => env.emit(tokenCacheLog(event)),
   });
   return { data, preprocessing: { kind: 'none' } };
 }

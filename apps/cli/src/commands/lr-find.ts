@@ -80,7 +80,7 @@ export async function lrFind(flags: LrFindFlags): Promise<void> {
   checkModelAndFrom(flags.model, from);
   const options = parseOptions(strategy, flags);
   const { data } = isTextRun(flags, from)
-    ? await loadTextRunData(flags, from, reporter.emit)
+    ? await loadTextRunData(flags, from, { emit: reporter.emit, writesNothing: true })
     : await loadTrainingData(flags, inheritedFrom(from));
   const spec = await chooseSpec(flags.model, from, data.train);
   const { backend } = await startBackend(flags.backend);

@@ -12,21 +12,21 @@ const PIPELINE_FIELDS = new Set(['scale', 'standardize', 'inputShape']);
 /**
  * The data of stage `index`, as `headstart train` would read it with the stage's fields as flags:
  * text (the stage's `textColumn`, or a starting text model) tokenised with its tokenizer, cached
- * in `tokenCache`; numbers with the pipeline's preprocessing (first stage) or the starting model's.
+ * in `tokenCache` (only read by a dry run); numbers with the pipeline's preprocessing (first stage) or the starting model's.
  * @throws CliError naming the pipeline file, the stage and the field.
  */
 export async function loadStageData(
   pipeline: Pipeline,
   index: number,
   from: StartingPoint | undefined,
-  env: { file: string; emit: EventSink; tokenCache?: string | false | undefined },
+  env: { file: string; emit: EventSink; tokenCache?: string | false | undefined; dryRun?: boolean | undefined },
 ): Promise<{ data: StrategyData; preprocessing: Preprocessing }> {
   const stage = pipeline.stages[index]!;
   const flags = stageFlags(pipeline, index, stage, env);
   const where = `${env.file}: stages[${index}] "${stage.name}"`;
   if (isTextRun(flags, from, stageWording(env.file, where))) {
     const names = { tokenizer: `${where}: tokenizer`, maxLength: `${where}: maxLength`, vocabSize: `${where}: vocabSize` };
-    return loadTextRunData(flags, from, env.emit, names);
+    return loadTextRunData(flags, from, { emit: env.emit, writesNothing: env.dryRun, names });
   }
   return loadTrainingData(flags, inheritedFrom(from));
 }

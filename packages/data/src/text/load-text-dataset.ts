@@ -19,6 +19,8 @@ export interface TextDatasetOptions extends TextReadOptions, Pick<LoadOptions, '
    * and the options that change the result: the same text is tokenised once. No caching without it.
    */
   cacheDir?: string | undefined;
+  /** Read `cacheDir` but never write it (a run that promises to write nothing: `--dry-run`, `lr-find`). */
+  cacheReadOnly?: boolean | undefined;
   /** Told whether the cache had the file (`hit`) or it was tokenised and stored, or could not be (`problem`). */
   onCache?: ((event: TokenCacheEvent) => void) | undefined;
 }
@@ -31,6 +33,8 @@ export interface TokenCacheEvent {
   file: string;
   /** The text file. */
   source: string;
+  /** The run only reads the cache (`cacheReadOnly`): a tokenised file is not stored. */
+  readOnly?: true | undefined;
   /** Why a tokenised file could not be stored (a full or read-only disk); the tokens are used all the same. */
   problem?: string | undefined;
 }
@@ -62,7 +66,9 @@ export async function loadTextDataset(file: string, options: TextDatasetOptions)
   }
   const [tokens, after] = await Promise.all([tokenise(file, options), sha256OfFile(file)]);
   if (after !== sha256) throw new DataError(file, 'changed while it was being read; read it again when it is complete');
-  if (cacheFile) {
+  if (cacheFile && options.cacheReadOnly) {
+    options.onCache?.({ hit: false, file: cacheFile, source: file, readOnly: true });
+  } else if (cacheFile) {
     // A cache that cannot be written costs the next run time, not this run its result: said, not fatal.
     const problem = await writeTokenCache(cacheFile, tokens, maxLength).then(
       () => undefined,
@@ -84,7 +90,7 @@ export async function loadTextDataset(file: string, options: TextDatasetOptions)
  */
 export async function* streamTextChunks(
   file: string,
-  options: Omit<TextDatasetOptions, 'cacheDir' | 'onCache'> & { chunkSize?: number | undefined },
+  options: Omit<TextDatasetOptions, 'cacheDir' | 'cacheReadOnly' | 'onCache'> & { chunkSize?: number | undefined },
 ): AsyncGenerator<TokenDataset> {
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
   if (!Number.isSafeInteger(chunkSize) || chunkSize <= 0)

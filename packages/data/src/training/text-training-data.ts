@@ -53,6 +53,8 @@ export interface TextTrainingAsk {
   names: { tokenizer: string; maxLength: string; vocabSize: string };
   /** The token cache folder (see `tokenCacheDir`); no caching without it. */
   cacheDir?: string | undefined;
+  /** Read the cache but write nothing to it (`--dry-run`, `lr-find`). */
+  cacheReadOnly?: boolean | undefined;
   /** Told, for each file, whether its tokens came from the cache or were tokenised and stored. */
   onCache?: ((event: TokenCacheEvent) => void) | undefined;
 }
@@ -66,7 +68,15 @@ export interface TextTrainingAsk {
  */
 export async function loadTextTrainingData(ask: TextTrainingAsk): Promise<StrategyData> {
   const { tokenizer, maxLength } = await chooseTokenizer(ask);
-  const common = { tokenizer, maxLength, text: ask.textColumn, label: ask.label, cacheDir: ask.cacheDir, onCache: ask.onCache };
+  const common = {
+    tokenizer,
+    maxLength,
+    text: ask.textColumn,
+    label: ask.label,
+    cacheDir: ask.cacheDir,
+    cacheReadOnly: ask.cacheReadOnly,
+    onCache: ask.onCache,
+  };
   const keep = (d: TokenDataset): TokenDataset => (ask.labels ? filterByLabels(d, ask.labels) : d);
   const all = keep(await loadTextDataset(ask.data, { ...common, labelled: true }));
   const unlabeled = ask.unlabeled === undefined ? {} : { unlabeled: await loadTextDataset(ask.unlabeled, { ...common, labelled: false }) };
