@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readCheckpoint } from '@headstart/core';
@@ -67,7 +67,7 @@ stages:
     await writeFile(refused, `stages:\n  - { name: nums, strategy: full-retrain, data: ${reviews}, maxLength: 12 }\n`);
     const trainFlags = ['--text-column', 'text', '--max-length', '12', '--val-split', '0.2', '--epochs', '2', '--seed', '7'];
     const [pipeline, alone, refusal] = await Promise.all([
-      runCli(['run', file, '--json'], { cwd: dir }),
+      runCli(['run', file, '--token-cache', join(dir, 'pipeline-cache'), '--json'], { cwd: dir }),
       runCli([
         'train',
         '--strategy',
@@ -85,6 +85,14 @@ stages:
     expect(pipeline.code, pipeline.stderr).toBe(0);
     expect(alone.code, alone.stderr).toBe(0);
     expect(events(pipeline, 'stage-end').map((e) => e.name)).toEqual(['text', 'tune']);
+    // Both stages tokenise the same file with the same tokenizer and length: the second reads what the first cached.
+    const [entry, ...others] = await readdir(join(dir, 'pipeline-cache'));
+    expect(others).toEqual([]);
+    const cached = join(dir, 'pipeline-cache', entry!);
+    expect(events(pipeline, 'log').flatMap((e) => (String(e.message).includes(reviews) ? [e.message] : []))).toEqual([
+      `${reviews} tokenised and cached in ${cached}`,
+      `tokens of ${reviews} read from the cache (${cached})`,
+    ]);
     const [text, tune, single] = await Promise.all(
       [join(dir, 'out', '1-text.safetensors'), join(dir, 'out', '2-tune.safetensors'), join(dir, 'alone.safetensors')].map((f) =>
         readCheckpoint(f),

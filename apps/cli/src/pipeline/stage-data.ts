@@ -26,17 +26,14 @@ export async function loadStageData(
   const where = `${env.file}: stages[${index}] "${stage.name}"`;
   if (isTextRun(flags, from, stageWording(env.file, where))) {
     const names = { tokenizer: `${where}: tokenizer`, maxLength: `${where}: maxLength`, vocabSize: `${where}: vocabSize` };
-    return loadTextRunData(flags, from, { emit: env.emit, writesNothing: env.dryRun, names });
+    // The cache flags are the whole run's (`run --token-cache`), for its text stages: a numeric stage beside them is no refusal.
+    const tokenCache = env.tokenCache !== undefined ? { tokenCache: env.tokenCache } : {};
+    return loadTextRunData({ ...flags, ...tokenCache }, from, { emit: env.emit, writesNothing: env.dryRun, names });
   }
   return loadTrainingData(flags, inheritedFrom(from));
 }
 
-function stageFlags(
-  pipeline: Pipeline,
-  index: number,
-  stage: Stage,
-  env: { file: string; tokenCache?: string | false | undefined },
-): DataFlags & TextFlags {
+function stageFlags(pipeline: Pipeline, index: number, stage: Stage, env: { file: string }): DataFlags & TextFlags {
   return {
     data: stage.data,
     val: stage.val,
@@ -54,7 +51,6 @@ function stageFlags(
     ...(stage.tokenizer !== undefined ? { tokenizer: stage.tokenizer } : {}),
     ...(stage.maxLength !== undefined ? { maxLength: String(stage.maxLength) } : {}),
     ...(stage.vocabSize !== undefined ? { vocabSize: String(stage.vocabSize) } : {}),
-    ...(env.tokenCache !== undefined ? { tokenCache: env.tokenCache } : {}),
   };
 }
 
@@ -63,7 +59,6 @@ function stageWording(file: string, where: string): TextRunWording {
   return {
     name: (option) => {
       if (option === 'from') return `${where}: its starting model`;
-      if (option === 'tokenCache') return '--token-cache/--no-token-cache';
       return PIPELINE_FIELDS.has(option) ? `${file}: ${option}` : `${where}: ${option}`;
     },
     askForText: 'the stage a textColumn (the column holding the text)',
