@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 // Tests import workspace packages through the `source` export condition, so they run against
@@ -15,6 +16,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Points the token cache at a temporary folder: no test writes to the user's ~/.cache.
+    setupFiles: [join(import.meta.dirname, 'vitest.setup.ts')],
     // One test file per core. Vitest's default keeps a core for itself (one worker on CI's 2 cores), but its main
     // process idles while files run, and most files here wait on a CLI child, so that core would sit unused.
     maxWorkers: availableParallelism(),

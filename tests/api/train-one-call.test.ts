@@ -100,7 +100,7 @@ describe('train(): one call on the onnx backend', () => {
     expect(error).toBeInstanceOf(HeadstartError);
     expect((error as HeadstartError).code).toBe('BAD_INPUT');
     expect((error as HeadstartError).message).toBe(
-      'train: epoch: unknown option; expected one of data, strategy, backend, from, val, valSplit, unlabeled, label, model, epochs, lr, batchSize, options, scale, standardize, augment, textColumn, tokenizer, maxLength, vocabSize, seed, device, onEvent, signal',
+      'train: epoch: unknown option; expected one of data, strategy, backend, from, val, valSplit, unlabeled, label, model, epochs, lr, batchSize, options, scale, standardize, augment, textColumn, tokenizer, maxLength, vocabSize, tokenCache, seed, device, onEvent, signal',
     );
     await expect(train({ data: trainCsv, strategy: 'full-retrian', backend })).rejects.toThrow(
       /^train: strategy: unknown strategy "full-retrian"; available: .*full-retrain/,

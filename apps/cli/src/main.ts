@@ -1,6 +1,7 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { CliError, classify, EXIT, oneLine } from './cli-error.js';
 import { guardStdStreams, lostStdout, writeStderr } from './output/std-streams.js';
+import { addTokenCacheFlags, addTrainingFlags } from './training-flags.js';
 import { VERSION } from './version.js';
 
 /**
@@ -45,8 +46,6 @@ function checkCurrentFolder(): void {
   }
 }
 
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
-
 function buildProgram(): Command {
   const program = new Command('headstart')
     .description('Pre-training, fine-tuning and transfer learning of neural networks, on a backend of your choice.')
@@ -55,35 +54,13 @@ function buildProgram(): Command {
     .showSuggestionAfterError()
     .configureOutput({ outputError: (text, write) => write(text.startsWith('error:') ? `headstart: ${oneLine(text.slice(7))}\n` : text) });
 
-  program
-    .command('train')
-    .description('train a model with one strategy')
-    .requiredOption('--strategy <name>', 'strategy: full-retrain, frozen-base, continued, pretrain-finetune, ...')
-    .requiredOption('--data <file>', 'labelled training data (CSV, JSONL, IDX, or a folder of class folders of images)')
-    .option('--val <file>', 'labelled validation data (default: a stratified split of --data, see --val-split)')
-    .option('--val-split <fraction>', 'fraction of --data held out for validation when --val is not given (default: 0.1)')
-    .option('--unlabeled <file>', 'unlabelled data for unsupervised pre-training')
-    .option('--label <column>', 'label column or field', 'label')
-    .option('--backend <name>', 'compute backend (default: the best one available)')
+  addTrainingFlags(program.command('train').description('train a model with one strategy'), {
+    epochs: 'passes over the training data',
+    set: 'strategy option (repeatable)',
+  })
     .option('--device <device>', 'where the backend computes: cpu, cuda, cuda:N, dml, dml:N, coreml (headstart doctor lists them)', 'cpu')
-    .option('--from <file>', 'start from a checkpoint (.safetensors) or an imported model (.onnx, model.json)')
     .option('--out <file>', 'where to write the checkpoint', 'model.safetensors')
-    .option('--epochs <n>', 'passes over the training data')
     .option('--lr <x>', 'learning rate, or auto: an lr-find range test chooses it first (recorded in provenance)')
-    .option('--batch-size <n>', 'samples per step')
-    .option('--seed <n>', 'random seed (initialisation, shuffling, splits)', '42')
-    .addOption(new Option('--scale <k>', 'divide every feature by k').conflicts('standardize'))
-    .option('--standardize', 'standardize features with statistics fitted on the training data')
-    .option('--input-shape <h,w,c>', 'shape of one sample, e.g. 8,8,1 for 8x8 grey images')
-    .option('--augment <list>', 'augment training images: flip, crop=PIXELS (pad and crop), shift=PIXELS, e.g. crop=1,shift=1')
-    .option('--text-column <column>', 'train on text: the column (CSV) or field (JSONL) holding it')
-    .option('--tokenizer <file>', 'text: a Hugging Face tokenizer.json (default: a vocabulary built from --data, kept in the checkpoint)')
-    .option('--max-length <n>', "text: tokens a sequence, longer texts truncated (default: 128, or the --from model's)")
-    .option('--vocab-size <n>', 'text: most tokens of the vocabulary built from --data (default: 8000)')
-    .option('--head <layer>', 'first layer of the head (frozen-base, continued)')
-    .option('--freeze <glob>', 'freeze parameters matching the glob (repeatable)', collect)
-    .option('--model <file>', 'architecture as a ModelSpec (YAML or JSON)')
-    .option('--set <key=value>', 'strategy option (repeatable)', collect)
     .option('--checkpoint-every <n>', 'resumable checkpoints every n steps (500) or every so often (30s, 5m); 0: epoch ends only', '60s')
     .option('--resume', 'continue an interrupted run from its resumable checkpoint')
     .option('--dry-run', 'print what would train, then exit')
@@ -96,28 +73,12 @@ Example:
     )
     .action(async (options) => (await import('./commands/train.js')).train(options));
 
-  program
-    .command('lr-find')
-    .description("learning-rate range test of a strategy's phase: plots the loss against the rate and suggests one")
-    .requiredOption('--strategy <name>', 'strategy whose phase at its lr is tested')
-    .requiredOption('--data <file>', 'labelled training data (CSV, JSONL, IDX, or a folder of class folders of images)')
-    .option('--val <file>', 'labelled validation data (held out of the test, as train holds it out)')
-    .option('--val-split <fraction>', 'fraction of --data held out when --val is not given, as in train (default: 0.1)')
-    .option('--unlabeled <file>', 'unlabelled data for unsupervised pre-training')
-    .option('--label <column>', 'label column or field', 'label')
-    .option('--backend <name>', 'compute backend (default: the best one available)')
-    .option('--from <file>', 'start from a checkpoint (.safetensors) or an imported model (.onnx, model.json)')
-    .option('--epochs <n>', 'passes over the training data (of phases trained before the one tested)')
-    .option('--batch-size <n>', 'samples per step')
-    .option('--seed <n>', 'random seed (initialisation, shuffling, splits)', '42')
-    .addOption(new Option('--scale <k>', 'divide every feature by k').conflicts('standardize'))
-    .option('--standardize', 'standardize features with statistics fitted on the training data')
-    .option('--input-shape <h,w,c>', 'shape of one sample, e.g. 8,8,1 for 8x8 grey images')
-    .option('--augment <list>', 'augment training images as train does: flip, crop=PIXELS, shift=PIXELS')
-    .option('--head <layer>', 'first layer of the head (frozen-base, continued)')
-    .option('--freeze <glob>', 'freeze parameters matching the glob (repeatable)', collect)
-    .option('--model <file>', 'architecture as a ModelSpec (YAML or JSON)')
-    .option('--set <key=value>', 'strategy option (repeatable; not lr)', collect)
+  addTrainingFlags(
+    program
+      .command('lr-find')
+      .description("learning-rate range test of a strategy's phase: plots the loss against the rate and suggests one"),
+    { epochs: 'passes over the training data (of phases trained before the one tested)', set: 'strategy option (repeatable; not lr)' },
+  )
     .option('--start-lr <x>', 'rate of the first step', '1e-7')
     .option('--end-lr <x>', 'rate of the last step', '10')
     .option('--steps <n>', 'steps of the test (it stops early when the loss diverges)', '100')
@@ -133,10 +94,12 @@ Example:
     )
     .action(async (options) => (await import('./commands/lr-find.js')).lrFind(options));
 
-  program
-    .command('run')
-    .description("run a multi-stage pipeline; each stage starts from the previous stage's checkpoint")
-    .argument('<pipeline>', 'pipeline file (YAML)')
+  addTokenCacheFlags(
+    program
+      .command('run')
+      .description("run a multi-stage pipeline; each stage starts from the previous stage's checkpoint")
+      .argument('<pipeline>', 'pipeline file (YAML)'),
+  )
     .option('--resume', 'skip finished stages and continue an interrupted one')
     .option('--checkpoint-every <n>', 'resumable checkpoints every n steps (500) or every so often (30s, 5m); 0: epoch ends only', '60s')
     .option('--dry-run', 'print what each stage would train, then exit')

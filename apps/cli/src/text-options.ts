@@ -1,9 +1,18 @@
-import type { Preprocessing, StartingPoint, StrategyData } from '@headstart/core';
-import { DEFAULT_VALIDATION_SHARE, loadTextTrainingData, startingText } from '@headstart/data';
+import type { EventSink, Preprocessing, StartingPoint, StrategyData } from '@headstart/core';
+import {
+  DEFAULT_VALIDATION_SHARE,
+  isTextRunAsked,
+  loadTextTrainingData,
+  startingText,
+  tokenCacheDir,
+  tokenCacheLog,
+  type TextRunWording,
+  type TextTrainingAsk,
+} from '@headstart/data';
 import { CliError } from './cli-error.js';
 import { FRACTION, parseNumber, parseSeed, type DataFlags, type NumberRule } from './data-options.js';
 
-/** The text flags of `headstart train`. */
+/** The text flags of `headstart train` and `lr-find` (a pipeline stage's text fields become them). */
 export interface TextFlags {
   /** The column (CSV) or field (JSONL) holding the text: training on text. */
   textColumn?: string | undefined;
@@ -11,6 +20,18 @@ export interface TextFlags {
   tokenizer?: string | undefined;
   maxLength?: string | undefined;
   vocabSize?: string | undefined;
+  /** `--token-cache DIR`: where tokenised files are cached; `--no-token-cache`: false; default the user's cache. */
+  tokenCache?: string | false | undefined;
+}
+
+/** What a text run may do with the token cache beyond reading it. */
+export interface TextRunEnv {
+  /** Told whether each file's tokens came from the cache (a log event). */
+  emit: EventSink;
+  /** The run writes nothing (`--dry-run`, `lr-find`): the cache is read, never written. */
+  writesNothing?: boolean | undefined;
+  /** How refusals name the text options; default the flags. */
+  names?: TextOptionNames | undefined;
 }
 
 /** A whole number above 0 (`--max-length`). */
@@ -21,45 +42,43 @@ const VOCABULARY_SIZE: NumberRule = {
   accepts: (n) => Number.isInteger(n) && n > 5,
 };
 
-/** Flags of numeric features that mean nothing for text, and would otherwise be ignored without a word. */
-const FEATURE_FLAGS = [
-  ['scale', '--scale'],
-  ['standardize', '--standardize'],
-  ['inputShape', '--input-shape'],
-  ['augment', '--augment'],
-] as const;
+/** How refusals of the text options name them: `--tokenizer`, or a pipeline's `stages[0] "a": tokenizer`. */
+export type TextOptionNames = TextTrainingAsk['names'];
+
+/** Refusals name flags: `--max-length`. */
+const FLAG_NAMES: TextOptionNames = { tokenizer: '--tokenizer', maxLength: '--max-length', vocabSize: '--vocab-size' };
+const FLAG_WORDING: TextRunWording = {
+  name: (option) => (option === 'tokenCache' ? '--token-cache/--no-token-cache' : `--${kebab(option)}`),
+  askForText: '--text-column COLUMN (the column holding the text)',
+  refuse: (message) => {
+    throw new CliError(message);
+  },
+};
 
 /**
  * Whether the run trains on text: `--text-column` is given, or `--from` is a text model (its
- * checkpoint records a tokenizer). The text flags without text are refused.
+ * checkpoint records a tokenizer). The text flags without text, and the flags of float features
+ * with it, are refused (the table both this and `train()` read: `TEXT_RUN_OPTIONS`).
  * @throws CliError naming the flag.
  */
-export function isTextRun(flags: DataFlags & TextFlags, from: StartingPoint | undefined): boolean {
-  const text = flags.textColumn !== undefined || from?.manifest?.tokenizer !== undefined;
-  if (!text) {
-    const given = (['tokenizer', 'maxLength', 'vocabSize'] as const).find((name) => flags[name] !== undefined);
-    if (given) throw new CliError(`--${kebab(given)}: only for text data; give --text-column COLUMN (the column holding the text)`);
-    return false;
-  }
-  for (const [name, flag] of FEATURE_FLAGS)
-    if (flags[name] !== undefined) throw new CliError(`${flag}: applies to numeric features, not text (--text-column); leave it out`);
-  if (from && !from.manifest?.tokenizer && !from.spec.inputs)
-    throw new CliError(
-      `--text-column: the --from model ${from.file} takes ${from.spec.inputShape.reduce((a, b) => a * b, 1)} float features per sample, not text`,
-    );
-  return true;
+export function isTextRun(flags: DataFlags & TextFlags, from: StartingPoint | undefined, wording = FLAG_WORDING): boolean {
+  return isTextRunAsked(flags, from, undefined, wording);
 }
 
 /**
  * The tokenised data of a text run: `--text-column` of `--data` (default the starting model's
  * column), tokenised with the starting model's tokenizer, `--tokenizer`, or a vocabulary built from
  * `--data` and `--unlabeled`; validation from `--val` or a stratified `--val-split` of `--data`;
- * `--unlabeled` (the same column) tokenised the same way, for pre-training.
+ * `--unlabeled` (the same column) tokenised the same way, for pre-training. Tokenised files are
+ * cached (`--token-cache`; only read when the run writes nothing), and `env.emit` is told whether
+ * each came from the cache.
  */
 export async function loadTextRunData(
   flags: DataFlags & TextFlags,
   from: StartingPoint | undefined,
+  env: TextRunEnv,
 ): Promise<{ data: StrategyData; preprocessing: Preprocessing }> {
+  const names = env.names ?? FLAG_NAMES;
   const inherited = from?.manifest?.tokenizer;
   const data = await loadTextTrainingData({
     data: flags.data,
@@ -69,11 +88,16 @@ export async function loadTextRunData(
     seed: parseSeed(flags.seed),
     textColumn: flags.textColumn ?? inherited?.textColumn ?? 'text',
     label: flags.label ?? 'label',
+    ...(flags.labels ? { labels: flags.labels } : {}),
+    ...(flags.perClass ? { perClass: flags.perClass } : {}),
     tokenizer: flags.tokenizer,
-    maxLength: parseNumber(flags.maxLength, '--max-length', POSITIVE_WHOLE),
-    vocabSize: parseNumber(flags.vocabSize, '--vocab-size', VOCABULARY_SIZE),
+    maxLength: parseNumber(flags.maxLength, names.maxLength, POSITIVE_WHOLE),
+    vocabSize: parseNumber(flags.vocabSize, names.vocabSize, VOCABULARY_SIZE),
     ...startingText(from),
-    names: { tokenizer: '--tokenizer', maxLength: '--max-length', vocabSize: '--vocab-size' },
+    names,
+    cacheDir: tokenCacheDir(flags.tokenCache),
+    cacheReadOnly: env.writesNothing,
+    onCache: (event) => env.emit(tokenCacheLog(event)),
   });
   return { data, preprocessing: { kind: 'none' } };
 }

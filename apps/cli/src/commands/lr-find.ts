@@ -28,10 +28,11 @@ import { loadPlugins } from '../plugins/load-plugins.js';
 import { chooseSpec } from '../read-spec.js';
 import { loadStartingPoint } from '../start-point.js';
 import { checkModelAndFrom, checkTrainFlags } from '../train-flag-checks.js';
+import { isTextRun, loadTextRunData, type TextFlags } from '../text-options.js';
 import { strategyOptions } from './train.js';
 
 /** Flags of `headstart lr-find`: those of `train` that shape the phase tested, and the range test's own. */
-export interface LrFindFlags extends DataFlags {
+export interface LrFindFlags extends DataFlags, TextFlags {
   strategy: string;
   backend?: string | undefined;
   from?: string | undefined;
@@ -66,6 +67,7 @@ export async function lrFind(flags: LrFindFlags): Promise<void> {
     '--unlabeled': flags.unlabeled,
     '--from': flags.from,
     '--model': flags.model,
+    '--tokenizer': flags.tokenizer,
   });
   if (flags.svg !== undefined) await checkSvgPath(flags.svg, inputs);
   const reporter = createReporter(flags);
@@ -77,7 +79,9 @@ export async function lrFind(flags: LrFindFlags): Promise<void> {
   await checkTrainFlags(flags, strategy, from);
   checkModelAndFrom(flags.model, from);
   const options = parseOptions(strategy, flags);
-  const { data } = await loadTrainingData(flags, inheritedFrom(from));
+  const { data } = isTextRun(flags, from)
+    ? await loadTextRunData(flags, from, { emit: reporter.emit, writesNothing: true })
+    : await loadTrainingData(flags, inheritedFrom(from));
   const spec = await chooseSpec(flags.model, from, data.train);
   const { backend } = await startBackend(flags.backend);
   const { signal, dispose } = interruptSignal();

@@ -16,10 +16,16 @@ export interface RunFlags {
   queue?: string | undefined;
   /** With `queue`: the folder the workers write to. */
   store?: string | undefined;
+  /** Where text stages cache their tokens (`--token-cache DIR`); false with `--no-token-cache`. */
+  tokenCache?: string | false | undefined;
 }
 
 /** `headstart run PIPELINE.yaml`: validate every stage, then run them in order. */
 export async function run(file: string, flags: RunFlags): Promise<void> {
+  if (flags.queue !== undefined && flags.tokenCache !== undefined)
+    throw new CliError(
+      `${flags.tokenCache === false ? '--no-token-cache' : '--token-cache'}: with --queue the workers tokenise, each in its own cache (set HEADSTART_CACHE where they run); leave it out`,
+    );
   if (flags.queue !== undefined) return (await import('../distributed/run-on-queue.js')).runOnQueue(file, { ...flags, queue: flags.queue });
   if (flags.store !== undefined) throw new CliError('--store goes with --queue: the folder the workers write to');
   const reporter = createReporter(flags);
@@ -33,6 +39,7 @@ export async function run(file: string, flags: RunFlags): Promise<void> {
       resume: flags.resume === true,
       dryRun: flags.dryRun === true,
       checkpointEvery,
+      ...(flags.tokenCache !== undefined ? { tokenCache: flags.tokenCache } : {}),
       emit: reporter.emit,
       signal,
     });

@@ -58,7 +58,7 @@ export async function train(flags: TrainFlags): Promise<void> {
   await checkTrainFlags(flags, strategy, from);
   checkModelAndFrom(flags.model, from);
   const { data, preprocessing } = isTextRun(flags, from)
-    ? await loadTextRunData(flags, from)
+    ? await loadTextRunData(flags, from, { emit: reporter.emit, writesNothing: flags.dryRun })
     : await loadTrainingData(flags, inheritedFrom(from));
   const spec = await chooseSpec(flags.model, from, data.train);
   const device = readDevice(flags.device);

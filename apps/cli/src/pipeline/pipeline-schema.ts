@@ -22,6 +22,14 @@ export const stageSchema = z
     augment: z.string().min(1).optional(),
     /** Fraction of `data` held out for validation when `val` is not given. */
     valSplit: z.number().min(0).lt(1).default(0),
+    /** Train on text: the column (CSV) or field (JSONL) holding it, as `--text-column`; a stage from a text model may leave it out. */
+    textColumn: z.string().min(1).optional(),
+    /** Text: a Hugging Face `tokenizer.json` (`--tokenizer`); default a vocabulary built from `data`. */
+    tokenizer: z.string().min(1).optional(),
+    /** Text: tokens a sequence (`--max-length`; default 128, or the starting model's). */
+    maxLength: z.number().int().positive().optional(),
+    /** Text: most tokens of a vocabulary built from `data` (`--vocab-size`; default 8000). */
+    vocabSize: z.number().int().gt(5, 'a vocabulary holds the 5 special tokens and more').optional(),
     /** Strategy options (as `--set`). */
     options: z.record(z.string(), z.unknown()).default({}),
   })

@@ -67,6 +67,7 @@ function resolvePaths(p: Pipeline, base: string): Pipeline {
       data: at(s.data)!,
       ...(s.val ? { val: at(s.val) } : {}),
       ...(s.unlabeled ? { unlabeled: at(s.unlabeled) } : {}),
+      ...(s.tokenizer ? { tokenizer: at(s.tokenizer) } : {}),
     })),
   };
 }
@@ -95,7 +96,7 @@ async function checkStages(file: string, pipeline: Pipeline): Promise<void> {
       throw new CliError(
         `${where}: strategy: ${stage.strategy} starts from a trained model; give the pipeline a "from" or an earlier stage`,
       );
-    for (const field of ['data', 'val', 'unlabeled'] as const) {
+    for (const field of ['data', 'val', 'unlabeled', 'tokenizer'] as const) {
       const path = stage[field];
       if (path && !existsSync(path)) throw new CliError(`${where}: ${field}: ${path}: no such file or directory`);
     }

@@ -14,12 +14,11 @@ import {
 } from '@headstart/core';
 import { startBackend } from '../backend-choice.js';
 import { readDevice } from '../device.js';
-import { inheritedFrom, loadTrainingData } from '../data-options.js';
 import { chooseSpec } from '../read-spec.js';
 import { loadStartingPoint } from '../start-point.js';
 import type { Pipeline, Stage } from './pipeline-schema.js';
-import { augmentWhere } from './read-pipeline.js';
 import { lockPipeline, readState, writeState } from './pipeline-state.js';
+import { loadStageData } from './stage-data.js';
 import { stageIdentity } from './stage-identity.js';
 import { checkSameStage, earlierStage, refuseEarlierRun, refuseGap, stageCheckpoint } from './stage-resume.js';
 
@@ -30,6 +29,8 @@ export interface PipelineRunOptions {
   resume: boolean;
   dryRun?: boolean | undefined;
   checkpointEvery?: CheckpointInterval | undefined;
+  /** Where text stages cache their tokens (`--token-cache`); false: no cache; default the user's cache. */
+  tokenCache?: string | false | undefined;
   emit: EventSink;
   signal: AbortSignal;
 }
@@ -88,6 +89,7 @@ async function runStages(pipeline: Pipeline, options: PipelineRunOptions): Promi
       resume: earlier === 'interrupted',
       dryRun: options.dryRun,
       checkpointEvery: options.checkpointEvery,
+      tokenCache: options.tokenCache,
       emit: options.emit,
       signal: options.signal,
     });
@@ -125,6 +127,8 @@ export interface StageEnv {
   startOver?: boolean | undefined;
   dryRun?: boolean | undefined;
   checkpointEvery?: CheckpointInterval | undefined;
+  /** Where text stages cache their tokens; false: no cache; default the user's cache. */
+  tokenCache?: string | false | undefined;
   emit: EventSink;
   signal: AbortSignal;
 }
@@ -141,23 +145,7 @@ export async function trainStage(
 ): Promise<TrainingOutcome & { preprocessing: Preprocessing }> {
   const stage = pipeline.stages[index]!;
   const strategy = await getRegistry().get('strategy', stage.strategy);
-  const { data, preprocessing } = await loadTrainingData(
-    {
-      data: stage.data,
-      val: stage.val,
-      unlabeled: stage.unlabeled,
-      label: stage.label,
-      valSplit: String(stage.valSplit),
-      seed: String(pipeline.seed),
-      ...(index === 0 && pipeline.scale ? { scale: String(pipeline.scale) } : {}),
-      standardize: index === 0 && pipeline.standardize,
-      ...(stage.labels ? { labels: stage.labels } : {}),
-      ...(stage.perClass ? { perClass: stage.perClass } : {}),
-      ...(stage.augment ? { augment: stage.augment, augmentWhere: augmentWhere(env.file, index, stage) } : {}),
-      ...(pipeline.inputShape ? { inputShape: pipeline.inputShape.join(',') } : {}),
-    },
-    inheritedFrom(from),
-  );
+  const { data, preprocessing } = await loadStageData(pipeline, index, from, env);
   const spec = await chooseSpec(index === 0 ? pipeline.model : undefined, from, data.train);
   env.emit({ type: 'stage-start', stage: index, name: stage.name, strategy: stage.strategy });
   const outcome = await runStrategy({

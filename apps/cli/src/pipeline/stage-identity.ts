@@ -30,8 +30,12 @@ export async function stageIdentity(pipeline: Pipeline, index: number, stage: St
     label: stage.label,
     labels: stage.labels ?? null,
     perClass: stage.perClass ?? null,
-    // Only when given: a stage recorded before augmentation existed stays the same stage.
+    // Only when given: a stage recorded before augmentation (or text) existed stays the same stage.
     ...(stage.augment ? { augment: stage.augment } : {}),
+    ...(stage.textColumn !== undefined ? { textColumn: stage.textColumn } : {}),
+    ...(stage.tokenizer !== undefined ? { tokenizer: await fileIdentity(stage.tokenizer) } : {}),
+    ...(stage.maxLength !== undefined ? { maxLength: stage.maxLength } : {}),
+    ...(stage.vocabSize !== undefined ? { vocabSize: stage.vocabSize } : {}),
     valSplit: stage.valSplit,
     seed: pipeline.seed,
     inputShape: pipeline.inputShape ?? null,

@@ -58,6 +58,10 @@ export const trainingStateSchema = z.object({
     .string()
     .regex(/^[0-9a-f]{64}$/, 'expected a sha-256 hex digest')
     .optional(),
+  unlabeledDigest: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'expected a sha-256 hex digest')
+    .optional(),
   complete: z.boolean(),
   earlyStopping: z
     .object({

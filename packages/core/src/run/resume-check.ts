@@ -15,6 +15,8 @@ export interface RunIdentity {
   preprocessing: Preprocessing;
   /** {@link datasetDigest} of the training set as it trains (after filtering, splitting, preprocessing). */
   dataDigest: string;
+  /** The same of the unlabelled set (`--unlabeled`), when the run has one. */
+  unlabeledDigest?: string | undefined;
 }
 
 /**
@@ -46,6 +48,16 @@ export function checkSameRun(resume: Checkpoint, run: RunIdentity): void {
   if (digest !== undefined && digest !== run.dataDigest) {
     refuse(resume.file, 'its training samples differ: another --labels, --per-class, --val-split or changed data');
   }
+  const unlabeled = unlabeledDifference(saved.training?.unlabeledDigest, run.unlabeledDigest);
+  if (unlabeled) refuse(resume.file, unlabeled);
+}
+
+/** How the unlabelled data of the checkpoint's run and this one differ, if they do. */
+function unlabeledDifference(before: string | undefined, now: string | undefined): string | undefined {
+  if (before === now) return undefined;
+  if (before === undefined) return 'it records no unlabelled data, this run gives --unlabeled';
+  if (now === undefined) return 'it was trained with unlabelled data (--unlabeled), this run gives none';
+  return 'its unlabelled samples differ: another or changed --unlabeled data';
 }
 
 function refuse(file: string, why: string): never {

@@ -168,8 +168,10 @@ async function train(run: AnyRun, parsed: Record<string, unknown>): Promise<Trai
   };
   const history = run.from?.manifest?.provenance ?? run.from?.provenance ?? [];
   const dataDigest = trainingDigest(run.data.train);
+  const unlabeledDigest = run.data.unlabeled ? trainingDigest(run.data.unlabeled) : undefined;
+  const digests = { dataDigest, ...(unlabeledDigest ? { unlabeledDigest } : {}) };
   if (resume)
-    checkSameRun(resume, { entry, seed: run.seed, labels: run.data.train.labelMap, preprocessing: run.preprocessing, dataDigest });
+    checkSameRun(resume, { entry, seed: run.seed, labels: run.data.train.labelMap, preprocessing: run.preprocessing, ...digests });
   const rng = createRng(run.seed);
   const done = { epoch: 0, step: 0 };
   const env: FitEnv = {
@@ -179,7 +181,7 @@ async function train(run: AnyRun, parsed: Record<string, unknown>): Promise<Trai
     emit: run.emit,
     signal: run.signal,
     resume: resume ? { state: resume.manifest.training!, optimizer: resume.optimizer } : undefined,
-    ...(run.out ? resumableSaves(run as TrainingRun, { seed: run.seed, dataDigest }, [...history, entry]) : {}),
+    ...(run.out ? resumableSaves(run as TrainingRun, { seed: run.seed, ...digests }, [...history, entry]) : {}),
   };
   // A resumed run continues the model it was training: the first one asked for with the spec the
   // checkpoint holds gets its weights; models of later phases start from what the strategy passes.
@@ -233,7 +235,7 @@ async function train(run: AnyRun, parsed: Record<string, unknown>): Promise<Trai
 /** The resumable checkpoints a run with an output file writes beside it while it trains. */
 function resumableSaves(
   run: TrainingRun,
-  state: { seed: number; dataDigest: string },
+  state: { seed: number; dataDigest: string; unlabeledDigest?: string },
   provenance: ProvenanceEntry[],
 ): Pick<FitEnv, 'save' | 'checkpointEvery'> {
   return {

@@ -1,7 +1,7 @@
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { fixture, useTempDir } from '../__fixtures__/temp-dir.js';
-import { loadTextDataset, streamTextChunks, type TextDatasetOptions } from './load-text-dataset.js';
+import { loadTextDataset, streamTextChunks, type TextDatasetOptions, type TokenCacheEvent } from './load-text-dataset.js';
 import { readTokenizer } from './text-tokenizer.js';
 
 const temp = useTempDir();
@@ -128,6 +128,41 @@ describe('the token cache', () => {
     expect(await loadTextDataset(file, options)).toEqual(first);
     expect(await loadTextDataset(file, options)).toEqual(first);
     expect(events).toEqual([false, false, false, true]);
+  });
+
+  it('never trusts an entry of the right size whose bytes were damaged: it is tokenised again and replaced', async () => {
+    const file = await temp.write('flipped/reviews.csv', REVIEWS_CSV);
+    const cacheDir = temp.path('flipped-cache');
+    const events: boolean[] = [];
+    const options = { tokenizer: await tokenizer(), maxLength: 8, cacheDir, onCache: ({ hit }: { hit: boolean }) => events.push(hit) };
+    const first = await loadTextDataset(file, options);
+    const [entry] = await readdir(cacheDir);
+    const whole = await readFile(`${cacheDir}/${entry}`);
+    const damaged = Buffer.from(whole);
+    // The first id of the last row: 2 ([CLS]) becomes 3 ([SEP]); size and header unchanged.
+    damaged[damaged.length - 4 * (3 + 24 + 8)]! ^= 1;
+    await writeFile(`${cacheDir}/${entry}`, damaged);
+    expect(await loadTextDataset(file, options)).toEqual(first);
+    expect(await readFile(`${cacheDir}/${entry}`)).toEqual(whole);
+    expect(events).toEqual([false, false]);
+    // Written aside and renamed: nothing but the entries is left in the folder.
+    expect(await readdir(cacheDir)).toEqual([entry]);
+  });
+
+  it('tokenises all the same when the cache cannot be written, and says why', async () => {
+    const file = await temp.write('unwritable/reviews.csv', REVIEWS_CSV);
+    const blocker = await temp.write('unwritable/not-a-folder', 'a file where the cache folder would go\n');
+    const events: TokenCacheEvent[] = [];
+    const data = await loadTextDataset(file, {
+      tokenizer: await tokenizer(),
+      maxLength: 8,
+      cacheDir: `${blocker}/tokens`,
+      onCache: (event) => events.push(event),
+    });
+    expect([...data.inputIds]).toEqual(IDS);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ hit: false, source: file });
+    expect(events[0]!.problem).toMatch(/^.*not-a-folder\/tokens\/[0-9a-f]{64}\.tokens: cannot create its directory/);
   });
 });
 

@@ -1,4 +1,4 @@
-import { DataError, type LoadOptions, type TokenDataset } from '@headstart/core';
+import { DataError, isUserError, type LoadOptions, type TokenDataset } from '@headstart/core';
 import { DEFAULT_CHUNK_SIZE } from '../records/collect-records.js';
 import { sha256OfFile } from '../records/file-hash.js';
 import { readError } from '../records/read-error.js';
@@ -19,8 +19,24 @@ export interface TextDatasetOptions extends TextReadOptions, Pick<LoadOptions, '
    * and the options that change the result: the same text is tokenised once. No caching without it.
    */
   cacheDir?: string | undefined;
-  /** Told whether the cache had the file (`hit`) or it was tokenised and stored (`miss`). */
-  onCache?: ((event: { hit: boolean; file: string }) => void) | undefined;
+  /** Read `cacheDir` but never write it (a run that promises to write nothing: `--dry-run`, `lr-find`). */
+  cacheReadOnly?: boolean | undefined;
+  /** Told whether the cache had the file (`hit`) or it was tokenised and stored, or could not be (`problem`). */
+  onCache?: ((event: TokenCacheEvent) => void) | undefined;
+}
+
+/** What {@link loadTextDataset} did with the token cache for one text file. */
+export interface TokenCacheEvent {
+  /** The tokens were read from the cache rather than tokenised. */
+  hit: boolean;
+  /** The cache entry read or written. */
+  file: string;
+  /** The text file. */
+  source: string;
+  /** The run only reads the cache (`cacheReadOnly`): a tokenised file is not stored. */
+  readOnly?: true | undefined;
+  /** Why a tokenised file could not be stored (a full or read-only disk); the tokens are used all the same. */
+  problem?: string | undefined;
 }
 
 /**
@@ -45,14 +61,23 @@ export async function loadTextDataset(file: string, options: TextDatasetOptions)
   const cacheFile = options.cacheDir === undefined ? undefined : tokenCacheFile(options.cacheDir, cacheKey(sha256, format, options));
   const cached = cacheFile === undefined ? undefined : await readTokenCache(cacheFile, maxLength);
   if (cacheFile && cached) {
-    options.onCache?.({ hit: true, file: cacheFile });
+    options.onCache?.({ hit: true, file: cacheFile, source: file });
     return dataset(cached, sha256);
   }
   const [tokens, after] = await Promise.all([tokenise(file, options), sha256OfFile(file)]);
   if (after !== sha256) throw new DataError(file, 'changed while it was being read; read it again when it is complete');
-  if (cacheFile) {
-    await writeTokenCache(cacheFile, tokens);
-    options.onCache?.({ hit: false, file: cacheFile });
+  if (cacheFile && options.cacheReadOnly) {
+    options.onCache?.({ hit: false, file: cacheFile, source: file, readOnly: true });
+  } else if (cacheFile) {
+    // A cache that cannot be written costs the next run time, not this run its result: said, not fatal.
+    const problem = await writeTokenCache(cacheFile, tokens, maxLength).then(
+      () => undefined,
+      (error: unknown) => {
+        if (!isUserError(error)) throw error;
+        return error.message;
+      },
+    );
+    options.onCache?.({ hit: false, file: cacheFile, source: file, ...(problem ? { problem } : {}) });
   }
   return dataset(tokens, sha256);
 }
@@ -65,7 +90,7 @@ export async function loadTextDataset(file: string, options: TextDatasetOptions)
  */
 export async function* streamTextChunks(
   file: string,
-  options: Omit<TextDatasetOptions, 'cacheDir' | 'onCache'> & { chunkSize?: number | undefined },
+  options: Omit<TextDatasetOptions, 'cacheDir' | 'cacheReadOnly' | 'onCache'> & { chunkSize?: number | undefined },
 ): AsyncGenerator<TokenDataset> {
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
   if (!Number.isSafeInteger(chunkSize) || chunkSize <= 0)

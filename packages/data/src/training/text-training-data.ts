@@ -1,9 +1,18 @@
-import { HeadstartError, tokenEmbedding, type StartingPoint, type StrategyData, type TokenizerPreprocessing } from '@headstart/core';
+import {
+  HeadstartError,
+  tokenEmbedding,
+  type Label,
+  type StartingPoint,
+  type StrategyData,
+  type TokenDataset,
+  type TokenizerPreprocessing,
+} from '@headstart/core';
 import { buildVocabulary } from '../text/build-vocabulary.js';
-import { loadTextDataset } from '../text/load-text-dataset.js';
+import { loadTextDataset, type TokenCacheEvent } from '../text/load-text-dataset.js';
 import { readTextRows } from '../text/text-rows.js';
 import { readTokenizer, TextTokenizer } from '../text/text-tokenizer.js';
-import { holdOutValidation } from './training-splits.js';
+import { filterByLabels } from '../transforms/split.js';
+import { holdOutValidation, labelBudget } from './training-splits.js';
 
 /** Tokens a sequence when neither `maxLength` nor a starting model's tokenizer says otherwise. */
 export const DEFAULT_MAX_LENGTH = 128;
@@ -12,6 +21,10 @@ export const DEFAULT_MAX_LENGTH = 128;
 export interface TextTrainingAsk {
   /** Labelled training texts, a CSV or JSONL file. */
   data: string;
+  /** Keep only these classes of `data` and `val` (a pipeline stage's `labels`), in this order. */
+  labels?: readonly Label[] | undefined;
+  /** Keep this many training texts a class (a label budget), drawn after validation is held out. */
+  perClass?: number | undefined;
   /** Unlabelled texts for pre-training (`--unlabeled`), tokenised like `data`; a built vocabulary counts their words too. */
   unlabeled?: string | undefined;
   /** Validation texts; without it a share `valSplit` of `data` is held out. */
@@ -38,6 +51,12 @@ export interface TextTrainingAsk {
   bareEncoder?: { file: string; embedding: string; rows: number } | undefined;
   /** How messages name each option (`--tokenizer`, or `tokenizer`). */
   names: { tokenizer: string; maxLength: string; vocabSize: string };
+  /** The token cache folder (see `tokenCacheDir`); no caching without it. */
+  cacheDir?: string | undefined;
+  /** Read the cache but write nothing to it (`--dry-run`, `lr-find`). */
+  cacheReadOnly?: boolean | undefined;
+  /** Told, for each file, whether its tokens came from the cache or were tokenised and stored. */
+  onCache?: ((event: TokenCacheEvent) => void) | undefined;
 }
 
 /**
@@ -49,15 +68,28 @@ export interface TextTrainingAsk {
  */
 export async function loadTextTrainingData(ask: TextTrainingAsk): Promise<StrategyData> {
   const { tokenizer, maxLength } = await chooseTokenizer(ask);
-  const common = { tokenizer, maxLength, text: ask.textColumn, label: ask.label };
-  const all = await loadTextDataset(ask.data, { ...common, labelled: true });
+  const common = {
+    tokenizer,
+    maxLength,
+    text: ask.textColumn,
+    label: ask.label,
+    cacheDir: ask.cacheDir,
+    cacheReadOnly: ask.cacheReadOnly,
+    onCache: ask.onCache,
+  };
+  const keep = (d: TokenDataset): TokenDataset => (ask.labels ? filterByLabels(d, ask.labels) : d);
+  const all = keep(await loadTextDataset(ask.data, { ...common, labelled: true }));
   const unlabeled = ask.unlabeled === undefined ? {} : { unlabeled: await loadTextDataset(ask.unlabeled, { ...common, labelled: false }) };
-  if (ask.val !== undefined) {
-    const val = await loadTextDataset(ask.val, { ...common, labelled: true, labelMap: all.labelMap });
-    return { train: all, val, ...unlabeled };
-  }
-  const { train, val } = holdOutValidation(all, ask.valSplit, ask.seed);
-  return { train, ...(val ? { val } : {}), ...unlabeled };
+  // With a label filter the validation file may hold other classes too: filtered the same way, it orders its classes as training's.
+  const { train, val } =
+    ask.val === undefined
+      ? holdOutValidation(all, ask.valSplit, ask.seed)
+      : {
+          train: all,
+          val: keep(await loadTextDataset(ask.val, { ...common, labelled: true, ...(ask.labels ? {} : { labelMap: all.labelMap }) })),
+        };
+  const budgeted = ask.perClass ? labelBudget(train, ask.perClass, ask.seed) : train;
+  return { train: budgeted, ...(val ? { val } : {}), ...unlabeled };
 }
 
 /**

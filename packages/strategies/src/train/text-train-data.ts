@@ -1,36 +1,49 @@
-import { isTokenDataset, type Preprocessing, type StartingPoint, type StrategyData, type TokenDataset } from '@headstart/core';
-import { DEFAULT_VALIDATION_SHARE, holdOutValidation, loadTextTrainingData, startingText } from '@headstart/data';
+import {
+  HeadstartError,
+  isTokenDataset,
+  type Preprocessing,
+  type StartingPoint,
+  type StrategyData,
+  type TokenDataset,
+} from '@headstart/core';
+import {
+  DEFAULT_VALIDATION_SHARE,
+  holdOutValidation,
+  isTextRunAsked,
+  loadTextTrainingData,
+  startingText,
+  TEXT_FILE_OPTIONS,
+  tokenCacheDir,
+  tokenCacheLog,
+  type TextRunWording,
+} from '@headstart/data';
 import { badOption, type TrainOptions } from './train-options.js';
 
-/** Options of numeric features, refused for text rather than ignored. */
-const FEATURE_OPTIONS = ['scale', 'standardize', 'augment'] as const;
-/** Options of text read from a file, refused beside data already tokenised. */
-const TEXT_FILE_OPTIONS = ['textColumn', 'tokenizer', 'maxLength', 'vocabSize'] as const;
+/** Refusals name the option: `train: maxLength: …`. */
+const OPTION_WORDING: TextRunWording = {
+  name: (option) => option,
+  askForText: 'textColumn (the column holding the text) or a TokenDataset',
+  refuse: (message) => {
+    throw new HeadstartError('BAD_INPUT', `train: ${message}`);
+  },
+};
 
 /**
  * Whether a {@link train} run is on text: `data` is a `TokenDataset`, `textColumn` is given, or
- * the starting model records a tokenizer. Text options without text are refused.
+ * the starting model records a tokenizer. Text options without text, and options of float
+ * features with it, are refused (the table `headstart train` reads too: `TEXT_RUN_OPTIONS`).
  * @throws HeadstartError `BAD_INPUT` naming the option.
  */
 export function isTextTraining(asked: TrainOptions, from: StartingPoint | undefined): boolean {
-  const text =
-    typeof asked.data !== 'string' ? isTokenDataset(asked.data) : asked.textColumn !== undefined || from?.manifest?.tokenizer !== undefined;
-  if (!text) {
-    const given = TEXT_FILE_OPTIONS.find((name) => asked[name] !== undefined);
-    if (given) throw badOption(given, 'only for text data; give textColumn (the column holding the text) or a TokenDataset');
-    return false;
-  }
-  const feature = FEATURE_OPTIONS.find((name) => asked[name] !== undefined);
-  if (feature) throw badOption(feature, 'applies to numeric features, not text; leave it out');
-  if (from && !from.manifest?.tokenizer && !from.spec.inputs) throw badOption('from', `${from.file} takes float features, not text`);
-  return true;
+  return isTextRunAsked(asked, from, typeof asked.data === 'string' ? undefined : isTokenDataset(asked.data), OPTION_WORDING);
 }
 
 /**
  * The data of a text {@link train} run, as `headstart train --text-column` prepares it: a file
  * tokenised (the starting model's tokenizer, `tokenizer`, or a vocabulary built from `data` and
- * `unlabeled`), or the `TokenDataset`s given; validation from `val` or a seeded stratified share of
- * `data`; `unlabeled` (for `pretrain-finetune` with `objective: 'mlm'`) of the same kind as `data`.
+ * `unlabeled`, cached in `tokenCache`), or the `TokenDataset`s given; validation from `val` or a
+ * seeded stratified share of `data`; `unlabeled` (for `pretrain-finetune` with `objective: 'mlm'`)
+ * of the same kind as `data`.
  */
 export async function textTrainData(
   asked: TrainOptions,
@@ -70,6 +83,8 @@ export async function textTrainData(
     vocabSize: asked.vocabSize,
     ...startingText(from),
     names: { tokenizer: 'train: tokenizer', maxLength: 'train: maxLength', vocabSize: 'train: vocabSize' },
+    cacheDir: tokenCacheDir(asked.tokenCache),
+    onCache: (event) => asked.onEvent?.(tokenCacheLog(event)),
   });
   return { data, preprocessing: none };
 }

@@ -55,6 +55,11 @@ export interface TrainOptions {
   maxLength?: number | undefined;
   /** Text: most tokens of the vocabulary built from `data`; default 8000 (`--vocab-size`). */
   vocabSize?: number | undefined;
+  /**
+   * Text: the folder tokenised files are cached in (`--token-cache`), or false for none
+   * (`--no-token-cache`); default `$HEADSTART_CACHE/tokens`, else `~/.cache/headstart/tokens`.
+   */
+  tokenCache?: string | false | undefined;
   /** Image augmentation of the training batches: `flip,crop=2` (`--augment`). */
   augment?: string | undefined;
   /** Seed of everything random (split, initial weights, batch order); default 42 (`--seed`). */
@@ -89,6 +94,7 @@ const OPTION_NAMES = [
   'tokenizer',
   'maxLength',
   'vocabSize',
+  'tokenCache',
   'seed',
   'device',
   'onEvent',
@@ -180,6 +186,7 @@ const CHECKS: Record<string, Check> = {
   tokenizer: { expected: 'the path of a tokenizer.json', accepts: (v) => typeof v === 'string' && v.length > 0 },
   maxLength: POSITIVE_INTEGER,
   vocabSize: { expected: 'a whole number > 5', accepts: (v) => Number.isInteger(v) && (v as number) > 5 },
+  tokenCache: { expected: 'a folder path, or false', accepts: (v) => v === false || (typeof v === 'string' && v.length > 0) },
   seed: {
     expected: `a whole number from 0 to ${MAX_SEED}`,
     accepts: (v) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= MAX_SEED,
