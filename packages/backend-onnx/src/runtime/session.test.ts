@@ -32,10 +32,12 @@ describe('sessions', () => {
     await session.release();
   });
 
-  test('every session the backend opens blocks instead of spinning: the import probe, an opaque block, compiled graphs', async () => {
+  test('every session the backend opens blocks instead of spinning and takes HEADSTART_ONNX_THREADS: the import probe, an opaque block, compiled graphs', async () => {
     const ort = await requireRuntime();
     // A spy over onnxruntime's own create: every session below is real, only its options are recorded.
     const create = vi.spyOn(ort.InferenceSession, 'create');
+    const asked = process.env.HEADSTART_ONNX_THREADS;
+    process.env.HEADSTART_ONNX_THREADS = '1';
     const file = join(mkdtempSync(join(tmpdir(), 'headstart-session-')), 'mlp-sin.onnx');
     let calls: unknown[][] = [];
     writeFileSync(file, encodeModel(opaqueMlp('Sin')));
@@ -62,10 +64,13 @@ describe('sessions', () => {
       expect(calls.length - imported).toBeGreaterThanOrEqual(3);
     } finally {
       create.mockRestore();
+      if (asked === undefined) delete process.env.HEADSTART_ONNX_THREADS;
+      else process.env.HEADSTART_ONNX_THREADS = asked;
     }
     for (const call of calls) {
       const options = call.find((arg): arg is InferenceSession.SessionOptions => typeof arg === 'object' && !ArrayBuffer.isView(arg));
       expect(options?.extra).toEqual({ session: { intra_op: { allow_spinning: '0' } } });
+      expect(options?.intraOpNumThreads).toBe(1);
     }
   });
 });
