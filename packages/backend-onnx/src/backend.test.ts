@@ -74,7 +74,7 @@ describe('onnx backend', () => {
     model.dispose();
   });
 
-  it('gives small runs one thread and heavy ones every core, matrix products from less work than convolutions', () => {
+  it('gives small runs one thread and heavy ones every core', () => {
     const cnn = validateSpec({
       inputShape: [28, 28, 1],
       layers: [
@@ -100,9 +100,9 @@ describe('onnx backend', () => {
     expect(threadsFor(cnn, 64, 2)).toBe(fixed ?? 2);
     expect(threadsFor(cnn, 16, 2)).toBe(fixed ?? 2);
     expect(threadsFor(cnn, 8, 2)).toBe(fixed ?? 1);
-    // Matrix products split well without spinning threads: the MLP at batch 48–64 runs 2.2–2.5× faster on two.
-    expect(threadsFor(mlp, 64, 2)).toBe(fixed ?? 2);
-    expect(threadsFor(mlp, 48, 2)).toBe(fixed ?? 2);
-    expect(threadsFor(mlp, 32, 2)).toBe(fixed ?? 1);
+    // The MLP at batch 64 stays on one thread: two were 2.2–2.5× faster at load 12–16 but 9–26 % slower at load 7–8
+    // (bench/README.md, "Intra-op threads without spinning").
+    expect(threadsFor(mlp, 64, 2)).toBe(fixed ?? 1);
+    expect(threadsFor(mlp, 128, 2)).toBe(fixed ?? 2);
   });
 });

@@ -10,7 +10,7 @@ import type { SessionSettings } from './runtime/session.js';
 import { VERSION } from './version.js';
 
 export { LEAKY_RELU_SLOPE } from './compiler/ops/activations.js';
-export { forwardWork, PARALLEL_WORK_THRESHOLD, THREADS_VARIABLE, threadsFor, threadWork } from './runtime/threads.js';
+export { forwardWork, PARALLEL_WORK_THRESHOLD, THREADS_VARIABLE, threadsFor } from './runtime/threads.js';
 export { VERSION } from './version.js';
 export { SPEC_METADATA_KEY } from './interop/export-model.js';
 export { ONNX_FORMAT } from './interop/onnx-format.js';
@@ -19,8 +19,7 @@ export { ONNX_FORMAT } from './interop/onnx-format.js';
 export interface OnnxBackendOptions {
   /**
    * Intra-op threads per session. Default: `HEADSTART_ONNX_THREADS`, else per session: 1 when a run
-   * ({@link threadWork} × batch: multiply-adds, matrix products counted twice) is below
-   * {@link PARALLEL_WORK_THRESHOLD}, all cores (up to 4) above.
+   * (forward work × batch) is below {@link PARALLEL_WORK_THRESHOLD} multiply-adds, all cores (up to 4) above.
    */
   threads?: number | undefined;
   /** Device every session runs on (an execution provider, never falling back to the CPU); default: the CPU. */

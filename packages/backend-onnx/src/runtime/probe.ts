@@ -13,7 +13,7 @@ export async function probeOnnx(): Promise<Availability> {
   const threads =
     fixed !== undefined
       ? `${fixed} intra-op thread(s) from ${THREADS_VARIABLE}`
-      : `intra-op threads per session: 1 for small runs (fastest for small batches), ${Math.min(cores, 4)} from ${PARALLEL_WORK_THRESHOLD / 1e6} M multiply-adds per run, matrix products counted twice (set ${THREADS_VARIABLE} to fix it)`;
+      : `intra-op threads per session: 1 for small runs (fastest for small batches), ${Math.min(cores, 4)} from ${PARALLEL_WORK_THRESHOLD / 1e6} M multiply-adds per run (set ${THREADS_VARIABLE} to fix it)`;
   const support = deviceSupport(loaded.ort);
   return {
     available: true,

@@ -5,13 +5,15 @@ import { availableParallelism } from 'node:os';
 export const THREADS_VARIABLE = 'HEADSTART_ONNX_THREADS';
 
 /**
- * Work per run (batch × {@link threadWork} per sample) from which a session uses every core (up to 4)
- * rather than one. Measured on 2 shared cores with the threads not spinning (bench/README.md, "Intra-op
- * threads without spinning"; steps of 1 and 2 threads alternated in one process, load ≈ 12–16): the
- * 64-256-256-10 MLP (≈ 84 k multiply-adds per sample, all matrix products) is 2.2–2.5× faster on two
- * threads at batch 48–64, the same at 8 and 24–32; the small CNN (≈ 660 k, nearly all convolution) is
- * 20–30 % slower on two at batch 4–12 and within ±10 % at 16–64. Matrix products count twice, so the MLP
- * gets two threads from batch 48 and the CNN from batch 16, where it did before.
+ * Multiply-adds per run (forward work per sample × batch) from which a session uses every core (up
+ * to 4) rather than one. First measured on 2 cores while the threads spun (README): the 64-256-256-10
+ * MLP (≈83 k per sample) was fastest on one thread at batch 8–16 and lost 20–35 % on two at 32–64
+ * when another process kept a core busy; the issue's small CNN (≈650 k per sample) was 30–45 % faster
+ * on two at batch 64. Measured again with the threads not spinning (bench/README.md, "Intra-op threads
+ * without spinning"; steps of 1 and 2 threads alternated in one process): the MLP at batch 48–64 is
+ * 2.2–2.5× faster on two threads at load 12–16 but takes 9–26 % longer a step on two at load 7–8,
+ * where its one thread has a core; the small CNN is no faster on two at batch 4–64 (0.75–1.01×). Neither says where
+ * a better single threshold lies, so it stays.
  */
 export const PARALLEL_WORK_THRESHOLD = 8_000_000;
 
@@ -28,37 +30,19 @@ export function threadsFromEnvironment(env: Readonly<Record<string, string | und
 export function threadsFor(spec: ModelSpec, batch: number, cores = availableParallelism()): number {
   const fixed = threadsFromEnvironment();
   if (fixed !== undefined) return fixed;
-  return threadWork(spec) * batch >= PARALLEL_WORK_THRESHOLD ? Math.max(1, Math.min(cores, 4)) : 1;
-}
-
-/**
- * One sample's work as the thread rule weighs it: {@link forwardWork} with the matrix products (dense
- * and attention layers) counted twice — onnxruntime splits a Gemm across threads with little overhead,
- * while a small convolution's many training nodes (im2col pieces, transposed convolutions) do not pay
- * for the hand-offs.
- */
-export function threadWork(spec: ModelSpec): number {
-  const { matrix, convolution } = workByKind(spec);
-  return 2 * matrix + convolution;
+  return forwardWork(spec) * batch >= PARALLEL_WORK_THRESHOLD ? Math.max(1, Math.min(cores, 4)) : 1;
 }
 
 /** Multiply-adds of one sample's forward pass through dense, conv and attention layers. */
 export function forwardWork(spec: ModelSpec): number {
-  const { matrix, convolution } = workByKind(spec);
-  return matrix + convolution;
-}
-
-/** One sample's forward multiply-adds in matrix products (dense, attention) and in convolutions. */
-function workByKind(spec: ModelSpec): { matrix: number; convolution: number } {
-  let matrix = 0;
-  let convolution = 0;
+  let work = 0;
   for (const { layer, inputShape, outputShape } of inferShapes(spec)) {
-    if (layer.type === 'dense') matrix += sizeOf(inputShape) * layer.units;
-    if (layer.type === 'attention') matrix += sizeOf(inputShape) * (4 * inputShape[1]! + 2 * inputShape[0]!);
+    if (layer.type === 'dense') work += sizeOf(inputShape) * layer.units;
+    if (layer.type === 'attention') work += sizeOf(inputShape) * (4 * inputShape[1]! + 2 * inputShape[0]!);
     if (layer.type === 'conv2d') {
       const [kh, kw] = asPair(layer.kernelSize);
-      convolution += (sizeOf(outputShape) * kh * kw * inputShape[2]!) / (layer.groups ?? 1);
+      work += (sizeOf(outputShape) * kh * kw * inputShape[2]!) / (layer.groups ?? 1);
     }
   }
-  return { matrix, convolution };
+  return work;
 }
