@@ -85,10 +85,24 @@ describe('onnx backend', () => {
         { type: 'dense', name: 'o', units: 10 },
       ],
     });
+    const mlp = validateSpec({
+      inputShape: [64],
+      layers: [
+        { type: 'dense', name: 'h1', units: 256, activation: 'relu' },
+        { type: 'dense', name: 'h2', units: 256, activation: 'relu' },
+        { type: 'dense', name: 'out', units: 10 },
+      ],
+    });
     expect(forwardWork(spec)).toBe(6);
+    expect(forwardWork(mlp)).toBe(84_480);
     const fixed = process.env.HEADSTART_ONNX_THREADS ? Number(process.env.HEADSTART_ONNX_THREADS) : undefined;
     expect(threadsFor(spec, 64, 2)).toBe(fixed ?? 1);
     expect(threadsFor(cnn, 64, 2)).toBe(fixed ?? 2);
+    expect(threadsFor(cnn, 16, 2)).toBe(fixed ?? 2);
     expect(threadsFor(cnn, 8, 2)).toBe(fixed ?? 1);
+    // The MLP at batch 64 stays on one thread: two were 2.2–2.5× faster at load 12–16 but 9–26 % slower at load 7–8
+    // (bench/README.md, "Intra-op threads without spinning").
+    expect(threadsFor(mlp, 64, 2)).toBe(fixed ?? 1);
+    expect(threadsFor(mlp, 128, 2)).toBe(fixed ?? 2);
   });
 });

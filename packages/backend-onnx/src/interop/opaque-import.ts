@@ -12,6 +12,7 @@ import {
 import { DataType, type GraphProto, type ModelProto, type NodeProto, type ValueInfoProto } from '../onnx/onnx-proto.js';
 import { rewriteGraph } from '../onnx/onnx-wire.js';
 import type { OrtModule } from '../runtime/runtime.js';
+import { baseSessionOptions } from '../runtime/session.js';
 
 /** Name of the layer holding the opaque part of an imported model. */
 export const OPAQUE_BASE_NAME = 'base';
@@ -160,7 +161,7 @@ async function shapeCuts(ort: OrtModule, bytes: Uint8Array, graph: GraphProto, i
     valueInfo: () => true,
     outputs: names.map((name) => ({ name })),
   });
-  const session = await ort.InferenceSession.create(probe);
+  const session = await ort.InferenceSession.create(probe, baseSessionOptions());
   try {
     const batch = input.fixedBatch ?? 1;
     const dims = input.shape.length === 3 ? [batch, input.shape[2]!, input.shape[0]!, input.shape[1]!] : [batch, ...input.shape];

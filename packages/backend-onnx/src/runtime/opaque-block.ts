@@ -1,7 +1,7 @@
 import { HeadstartError, sizeOf, type OnnxLayer, type TensorData } from '@headstart/core';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { OrtModule } from './runtime.js';
-import type { SessionSettings } from './session.js';
+import { baseSessionOptions, type SessionSettings } from './session.js';
 
 /** Values (input or output, whichever is larger) per run of a block, to bound memory on big images. */
 const VALUES_PER_RUN = 1 << 22;
@@ -37,8 +37,7 @@ export class OpaqueBlock {
     let session: InferenceSession;
     try {
       session = await settings.ort.InferenceSession.create(bytes, {
-        graphOptimizationLevel: 'all',
-        ...(settings.threads ? { intraOpNumThreads: settings.threads } : {}),
+        ...baseSessionOptions(settings.threads),
         ...(options.quiet ? { logSeverityLevel: 4 as const } : {}),
       });
     } catch (error) {

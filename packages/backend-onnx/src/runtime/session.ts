@@ -3,7 +3,7 @@ import type { InferenceSession } from 'onnxruntime-node';
 import { encodeModel, type ModelProto } from '../onnx/onnx-proto.js';
 import { executionProviders } from './devices.js';
 import type { OrtModule } from './runtime.js';
-import { threadsFor } from './threads.js';
+import { threadsFor, threadsFromEnvironment } from './threads.js';
 
 /** How sessions are created: the runtime, a fixed intra-op thread count if one was asked for, and the device. */
 export interface SessionSettings {
@@ -39,19 +39,31 @@ export async function createSession(
 }
 
 /**
- * The options {@link createSession} gives onnxruntime. Intra-op threads do not spin while they wait for
- * work: on a machine other processes share, a spinning thread holds a core its sibling needs, and a
- * 2-thread step then took 2–2.4× as long as without spinning (bench/README.md, "transformer").
+ * The options {@link createSession} gives onnxruntime for our compiled graphs: {@link baseSessionOptions}
+ * with the thread count by work, sequential execution and the device's execution providers.
  */
 export function sessionOptions(settings: SessionSettings, spec: ModelSpec, batch: number): InferenceSession.SessionOptions {
   return {
+    ...baseSessionOptions(settings.threads ?? threadsFor(spec, batch)),
     executionProviders: executionProviders(settings.device),
-    graphOptimizationLevel: 'all',
     executionMode: 'sequential',
-    intraOpNumThreads: settings.threads ?? threadsFor(spec, batch),
     interOpNumThreads: 1,
     enableCpuMemArena: true,
     enableMemPattern: true,
+  };
+}
+
+/**
+ * What every session the backend opens has, ours and imported graphs alike (opaque blocks, the import's
+ * shape probe): `threads` intra-op threads (default: the environment's {@link threadsFromEnvironment},
+ * else onnxruntime's own, one per physical core), and threads that do not spin while they wait for work:
+ * on a machine other processes share, a spinning thread holds a core its sibling needs, and a 2-thread
+ * step then took 1.8–2.4× as long as without spinning (bench/README.md, "transformer").
+ */
+export function baseSessionOptions(threads = threadsFromEnvironment()): InferenceSession.SessionOptions {
+  return {
+    graphOptimizationLevel: 'all',
+    ...(threads !== undefined ? { intraOpNumThreads: threads } : {}),
     extra: { session: { intra_op: { allow_spinning: '0' } } },
   };
 }

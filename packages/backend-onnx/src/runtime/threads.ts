@@ -6,10 +6,14 @@ export const THREADS_VARIABLE = 'HEADSTART_ONNX_THREADS';
 
 /**
  * Multiply-adds per run (forward work per sample × batch) from which a session uses every core (up
- * to 4) rather than one. Measured on 2 cores (README): the 64-256-256-10 MLP (≈83 k per sample) is
- * fastest on one thread at batch 8–16; at 32–64 two threads gain 10–25 % on an idle machine but
- * lose 20–35 % when another process keeps a core busy, so small runs stay on one thread. The issue's
- * small CNN (≈650 k per sample) is 30–45 % faster on two threads at batch 64 either way.
+ * to 4) rather than one. First measured on 2 cores while the threads spun (README): the 64-256-256-10
+ * MLP (≈83 k per sample) was fastest on one thread at batch 8–16 and lost 20–35 % on two at 32–64
+ * when another process kept a core busy; the issue's small CNN (≈650 k per sample) was 30–45 % faster
+ * on two at batch 64. Measured again with the threads not spinning (bench/README.md, "Intra-op threads
+ * without spinning"; steps of 1 and 2 threads alternated in one process): the MLP at batch 48–64 is
+ * 2.2–2.5× faster on two threads at load 12–16 but takes 9–26 % longer a step on two at load 7–8,
+ * where its one thread has a core; the small CNN is no faster on two at batch 4–64 (0.75–1.01×). Neither says where
+ * a better single threshold lies, so it stays.
  */
 export const PARALLEL_WORK_THRESHOLD = 8_000_000;
 
