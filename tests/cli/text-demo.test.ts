@@ -59,6 +59,8 @@ describe('headstart demo --task text', () => {
   test('a task or seed count it does not know is refused in one line', async () => {
     const task = await runCli(['demo', '--task', 'speech', '--out', join(out, 'x')]);
     expect([task.code, task.stderr.trim()]).toEqual([2, 'headstart: --task speech: expected digits or text']);
+    const inherited = await runCli(['demo', '--task', 'constructor', '--out', join(out, 'x')]);
+    expect([inherited.code, inherited.stderr.trim()]).toEqual([2, 'headstart: --task constructor: expected digits or text']);
     const seeds = await runCli(['demo', '--task', 'text', '--seeds', '4', '--out', join(out, 'x')]);
     expect([seeds.code, seeds.stderr.trim()]).toEqual([2, 'headstart: --seeds: expected a whole number from 1 to 3, got "4"']);
   });

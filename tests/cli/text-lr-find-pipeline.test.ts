@@ -50,6 +50,16 @@ describe('text in lr-find and pipelines (onnx)', () => {
     const logs = events(run, 'log').map((e) => String(e.message));
     expect(logs).toContain(`${reviews} tokenised (not cached: this run writes nothing)`);
     expect(existsSync(cache)).toBe(false);
+    // A train run fills the cache; lr-find then reads its tokens.
+    const args = ['--data', reviews, '--text-column', 'text', '--max-length', '12', '--token-cache', cache, '--backend', 'onnx', '--json'];
+    const train = await runCli(['train', '--strategy', 'full-retrain', ...args, '--epochs', '1', '--out', join(dir, 'cached.safetensors')]);
+    expect(train.code, train.stderr).toBe(0);
+    const again = await runCli(['lr-find', '--strategy', 'full-retrain', ...args, '--steps', '20']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(events(again, 'log').map((e) => String(e.message))).toContainEqual(
+      expect.stringMatching(`^tokens of ${reviews} read from the cache`),
+    );
+    expect(events(again, 'result')).toEqual(events(run, 'result'));
   });
 
   test('a pipeline stage with a text column trains as headstart train does; the next stage starts from it with its tokenizer', async () => {

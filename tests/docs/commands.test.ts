@@ -36,6 +36,9 @@ const SKIP_INLINE: Record<string, string> = {
   'headstart export m.safetensors --format tiny-json --out m.tiny.json':
     'what a plugin package registering the page’s tiny-json format "would" allow; the page registers it in-process only',
   'headstart import m.tiny.json --out back.safetensors': 'as above',
+  'headstart demo --task text --out text-report':
+    'minutes long; tests/cli/text-demo.test.ts runs it with --seeds 1, the same code on one seed',
+  'headstart demo --task text': 'as above',
 };
 
 /** README.md, then docs/*.md. */

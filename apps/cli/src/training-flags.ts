@@ -38,7 +38,7 @@ export function addTrainingFlags(command: Command, words: TrainingFlagWords): Co
     .option('--vocab-size <n>', 'text: most tokens of the vocabulary built from --data (default: 8000)')
     .option(
       '--token-cache <dir>',
-      'text: where tokenised files are cached (default: $HEADSTART_CACHE/tokens, else ~/.cache/headstart/tokens)',
+      'text: where tokenised files are cached (default: $HEADSTART_CACHE/tokens, else $XDG_CACHE_HOME/headstart/tokens or ~/.cache/headstart/tokens)',
     )
     .option('--no-token-cache', 'text: tokenise without reading or writing the cache')
     .option('--head <layer>', 'first layer of the head (frozen-base, continued)')
@@ -52,7 +52,7 @@ export function addTokenCacheFlags(command: Command): Command {
   return command
     .option(
       '--token-cache <dir>',
-      'text stages: where tokenised files are cached (default: $HEADSTART_CACHE/tokens, else ~/.cache/headstart/tokens)',
+      'text stages: where tokenised files are cached (default: $HEADSTART_CACHE/tokens, else $XDG_CACHE_HOME/headstart/tokens or ~/.cache/headstart/tokens)',
     )
     .option('--no-token-cache', 'text stages: tokenise without reading or writing the cache');
 }

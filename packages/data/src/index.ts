@@ -30,6 +30,7 @@ export {
   type DatasetSplit,
 } from './transforms/split.js';
 export { concatUnlabeled, concatUnlabeledAny, concatUnlabeledTokens } from './transforms/concat.js';
+export { uniqueSequences } from './transforms/unique-sequences.js';
 export { alignFeatures } from './transforms/align-features.js';
 export { sha256OfFile, sha256OfPath } from './records/file-hash.js';
 export { FLOAT32_MAX, isDecimal } from './records/float32.js';

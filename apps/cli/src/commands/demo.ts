@@ -64,8 +64,10 @@ function seedCount(e: Experiment): string {
  * and a plain reading, writes results.json, report.md and report.html.
  */
 export async function demo(flags: DemoFlags): Promise<void> {
-  const task = TASKS[flags.task ?? 'digits'];
-  if (!task) throw new CliError(`--task ${flags.task}: expected ${Object.keys(TASKS).join(' or ')}`);
+  const name = flags.task ?? 'digits';
+  // Own keys only: `constructor` or `toString` are no task.
+  const task = Object.hasOwn(TASKS, name) ? TASKS[name] : undefined;
+  if (!task) throw new CliError(`--task ${name}: expected ${Object.keys(TASKS).join(' or ')}`);
   const seeds = parseNumber(flags.seeds, '--seeds', SEED_COUNT);
   const reporter = createReporter({ json: flags.json === true });
   (await loadPlugins()).warnings.forEach((w) => reporter.warn(w));

@@ -28,6 +28,14 @@ export const experimentSchema = z.strictObject({
   label: z.string().min(1).default('label'),
   scale: z.number().positive().optional(),
   inputShape: z.array(z.number().int().positive()).min(1).optional(),
+  /** Text data: the column (CSV) or field (JSONL) of the text, tokenised with a vocabulary built from `data`. */
+  text: z
+    .strictObject({
+      column: z.string().min(1),
+      maxLength: z.number().int().positive().optional(),
+      vocabSize: z.number().int().gt(5).optional(),
+    })
+    .optional(),
   source: z.strictObject({
     data: z.string().min(1).optional(),
     labels: z.array(label).min(1).optional(),

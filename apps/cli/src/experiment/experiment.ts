@@ -48,6 +48,12 @@ export interface Experiment {
   credit?: string | undefined;
 }
 
+/**
+ * The source strategy that pre-trains a text encoder without labels, on each seed's unlabelled pool
+ * (`@headstart/strategies`' `maskedLmEncoder`, not a registered strategy: its head is untrained).
+ */
+export const MASKED_LM_SOURCE = 'masked-lm-encoder';
+
 /** How an experiment's texts become token sequences. */
 export interface TextColumn {
   column: string;

@@ -7,8 +7,8 @@ import type { z } from 'zod';
 import { parseAugmentOption } from '../augment-option.js';
 import { CliError } from '../cli-error.js';
 import { firstIssue, yamlProblem } from '../file-problems.js';
-import type { Experiment } from './experiment.js';
-import { experimentSchema } from './experiment-schema.js';
+import { type Experiment, MASKED_LM_SOURCE } from './experiment.js';
+import { type ExperimentFile, experimentSchema } from './experiment-schema.js';
 
 /**
  * Read and check an experiment file before anything trains: fields, files, strategies and their
@@ -36,14 +36,14 @@ export async function parseExperiment(text: string, file: string): Promise<Exper
   if (!parsed.success) throw new CliError(`${file}: ${issueText(firstIssue(parsed.error.issues))}`);
   const x = parsed.data;
   const at = (p: string): string => (isAbsolute(p) ? p : resolve(dirname(file), p));
-  if (!x.source.model && !x.source.labels && !x.source.data)
-    throw new CliError(`${file}: source: give labels (classes of data to pre-train on), data, or a model`);
+  checkSource(x, file);
   const experiment: Experiment = {
     name: x.name,
     data: at(x.data),
     label: x.label,
     ...(x.scale ? { scale: x.scale } : {}),
     ...(x.inputShape ? { inputShape: x.inputShape } : {}),
+    ...(x.text ? { text: x.text } : {}),
     source: {
       ...x.source,
       ...(x.source.data ? { data: at(x.source.data) } : {}),
@@ -65,6 +65,7 @@ export async function parseExperiment(text: string, file: string): Promise<Exper
       });
     const options = checkOptions(strategy.options, arm.options);
     if (!options.ok) throw new CliError(`${where}.options${options.field ? `.${options.field}` : ''}: ${options.problem}`);
+    if (arm.augment !== undefined && x.text) throw new CliError(`${where}.augment: image augmentation applies to images, not text`);
     if (arm.augment !== undefined) parseAugmentOption(arm.augment, `${where}.augment`);
     const from = arm.from ?? (strategy.needsStart === 'required' ? 'source' : 'none');
     if (from === 'none' && strategy.needsStart === 'required')
@@ -82,6 +83,25 @@ export async function parseExperiment(text: string, file: string): Promise<Exper
   const twice = names.find((n, i) => names.indexOf(n) !== i);
   if (twice) throw new CliError(`${file}: strategies: two entries are named "${twice}"; give one a name`);
   return experiment;
+}
+
+/**
+ * A source pre-trains on labelled classes (`labels`, `data`), is a trained `model`, or for text learns
+ * from the unlabelled pool alone (`strategy: masked-lm-encoder`).
+ */
+function checkSource(x: ExperimentFile, file: string): void {
+  const features = (['scale', 'inputShape'] as const).find((field) => x.text && x[field] !== undefined);
+  if (features) throw new CliError(`${file}: ${features}: applies to numeric features, not text; leave it out`);
+  if (x.text && x.source.data)
+    throw new CliError(`${file}: source.data: for text, put the source texts in data and name their classes in source.labels`);
+  if (x.source.strategy === MASKED_LM_SOURCE) {
+    if (!x.text) throw new CliError(`${file}: source.strategy: ${MASKED_LM_SOURCE} pre-trains on text; give text: { column: NAME }`);
+    const given = (['labels', 'data', 'model'] as const).find((field) => x.source[field] !== undefined);
+    if (given) throw new CliError(`${file}: source.${given}: ${MASKED_LM_SOURCE} pre-trains on the target's unlabelled pool; leave it out`);
+    return;
+  }
+  if (!x.source.model && !x.source.labels && !x.source.data)
+    throw new CliError(`${file}: source: give labels (classes of data to pre-train on), data, or a model`);
 }
 
 function issueText(issue: z.core.$ZodIssue): string {

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import {
-  type AnyStrategy,
   type CheckpointInterval,
   defaultModelSpecFor,
   evaluateClassifier,
@@ -20,7 +19,7 @@ import { maskedLmEncoder } from '@headstart/strategies';
 import { augmentationFor } from '../augment-option.js';
 import { CliError } from '../cli-error.js';
 import { loadStartingPoint } from '../start-point.js';
-import type { Experiment, ExperimentArm, RunResult } from './experiment.js';
+import { type Experiment, type ExperimentArm, MASKED_LM_SOURCE, type RunResult } from './experiment.js';
 import { keptCurve } from './run-curve.js';
 import { labelled, loadExperimentData, seedData, type SeedData } from './splits.js';
 
@@ -46,6 +45,12 @@ export interface ExperimentEnv {
 /** Run every arm at every budget and seed; the source model is pre-trained once per seed. */
 export async function runExperiment(e: Experiment, env: ExperimentEnv): Promise<RunResult[]> {
   const loaded = await loadExperimentData(e);
+  if (loaded.repeatsDropped)
+    env.emit({
+      type: 'log',
+      level: 'info',
+      message: `${basename(e.data)}: ${loaded.repeatsDropped} sequences repeat an earlier one's tokens and were left out, so none is both tested and trained on`,
+    });
   // An augmentation the data's samples cannot take is refused before anything trains.
   for (const arm of e.arms) augmentation(arm, loaded.target);
   const results: RunResult[] = [];
@@ -66,18 +71,12 @@ export async function runExperiment(e: Experiment, env: ExperimentEnv): Promise<
 }
 
 /**
- * Sources that pre-train without labels, on the seed's unlabelled pool, beside the registry's
- * strategies (which pre-train on labelled source classes).
- */
-const UNLABELLED_SOURCES: Record<string, () => AnyStrategy> = { 'masked-lm-encoder': maskedLmEncoder };
-
-/**
  * Pre-train the source model of one seed into `<out>/checkpoints/source-s<seed>.safetensors`: on the
- * labelled source classes, or for an unlabelled source (`masked-lm-encoder`) on the seed's unlabelled
- * pool, the target's labels naming only the classes its untrained head will have.
+ * labelled source classes (a registered strategy), or, for {@link MASKED_LM_SOURCE}, on the seed's
+ * unlabelled pool, the target's labels naming only the classes its untrained head will have.
  */
 export async function pretrain(e: Experiment, data: SeedData, seed: number, env: ExperimentEnv): Promise<StartingPoint> {
-  const unlabelled = UNLABELLED_SOURCES[e.source.strategy];
+  const unlabelled = e.source.strategy === MASKED_LM_SOURCE ? maskedLmEncoder : undefined;
   const train = unlabelled ? data.pool : data.source;
   if (!train) throw new Error('pretrain needs source data');
   const out = sourceCheckpoint(env.out, seed);

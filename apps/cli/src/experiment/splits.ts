@@ -1,4 +1,4 @@
-import { createRng, type Preprocessing, type TrainingData } from '@headstart/core';
+import { createRng, type Preprocessing, type TokenDataset, type TrainingData } from '@headstart/core';
 import {
   applyPreprocessing,
   concatUnlabeledAny,
@@ -6,9 +6,12 @@ import {
   computePreprocessing,
   loadDataset,
   loadTextTrainingData,
+  startingText,
   stratifiedSplit,
   takePerClass,
+  uniqueSequences,
 } from '@headstart/data';
+import { loadStartingPoint } from '../start-point.js';
 import type { Experiment, TextColumn } from './experiment.js';
 
 /** The data of one seed: source classes, the target's test set and its pool of training samples. */
@@ -27,14 +30,17 @@ export interface ExperimentData {
   target: TrainingData;
   source?: TrainingData | undefined;
   preprocessing: Preprocessing;
+  /** Text: how many sequences repeated an earlier one and were dropped. */
+  repeatsDropped?: number | undefined;
 }
 
 /**
  * Load and preprocess the experiment's data once (the scale is fitted on the target data). Text is
- * tokenised with a vocabulary built from every text of `data`: a tokenizer sees no labels.
+ * tokenised with the source model's tokenizer or a vocabulary built from every text of `data` (a
+ * tokenizer sees no labels).
  */
 export async function loadExperimentData(e: Experiment): Promise<ExperimentData> {
-  if (e.text) return { target: await loadTexts(e.data, e.label, e.text), preprocessing: { kind: 'none' } };
+  if (e.text) return loadTextData(e, e.text);
   const load = (file: string) => loadDataset(file, { label: e.label, ...(e.inputShape ? { sampleShape: e.inputShape } : {}) });
   const rawTarget = await load(e.data);
   const preprocessing = e.scale ? computePreprocessing('scale', rawTarget, e.scale) : { kind: 'none' as const };
@@ -44,18 +50,27 @@ export async function loadExperimentData(e: Experiment): Promise<ExperimentData>
   return { target, source: e.source.labels ? filterByLabels(sourceAll, e.source.labels) : sourceAll, preprocessing };
 }
 
-async function loadTexts(file: string, label: string, text: TextColumn): Promise<TrainingData> {
-  const { train } = await loadTextTrainingData({
-    data: file,
+/**
+ * The texts of `e.data`, tokenised with the source model's tokenizer when it is a text model, else
+ * with a vocabulary built from them; the source classes are some of them (`source.labels`). A
+ * sequence that repeats an earlier one is dropped, so that no test sequence is also trained on.
+ */
+async function loadTextData(e: Experiment, text: TextColumn): Promise<ExperimentData> {
+  const from = e.source.model ? await loadStartingPoint(e.source.model) : undefined;
+  const { train: all } = await loadTextTrainingData({
+    data: e.data,
     valSplit: 0,
     seed: 0,
     textColumn: text.column,
-    label,
+    label: e.label,
     maxLength: text.maxLength,
     vocabSize: text.vocabSize,
+    ...startingText(from),
     names: { tokenizer: 'tokenizer', maxLength: 'text.maxLength', vocabSize: 'text.vocabSize' },
   });
-  return train;
+  const { data: target, dropped } = uniqueSequences(all as TokenDataset);
+  const source = e.source.labels ? { source: filterByLabels(target, e.source.labels) } : {};
+  return { target, ...source, preprocessing: { kind: 'none' }, repeatsDropped: dropped };
 }
 
 /** Split for one seed: the test set is held out of everything, labels and unlabelled pool alike. */

@@ -1,4 +1,4 @@
-import type { Experiment } from '../experiment/experiment.js';
+import { type Experiment, MASKED_LM_SOURCE } from '../experiment/experiment.js';
 import { SPAM_CORPUS_CREDIT } from './spam-corpus.js';
 
 /** Tunables of the text demo: the sizes it runs at, small enough for a few minutes on two cores. */
@@ -39,7 +39,7 @@ export function textExperiment(data: string, sizes: TextDemoSizes = TEXT_DEMO_SI
     label: 'label',
     text: { column: 'text', maxLength: sizes.maxLength, vocabSize: sizes.vocabSize },
     source: {
-      strategy: 'masked-lm-encoder',
+      strategy: MASKED_LM_SOURCE,
       options: mlm,
       description: `Pre-trained as a masked-language model (${sizes.pretrainEpochs} epochs) on the training messages without their labels`,
     },

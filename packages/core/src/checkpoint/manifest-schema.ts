@@ -61,6 +61,7 @@ export const trainingStateSchema = z.object({
   unlabeledDigest: z
     .string()
     .regex(/^[0-9a-f]{64}$/, 'expected a sha-256 hex digest')
+    .nullable()
     .optional(),
   complete: z.boolean(),
   earlyStopping: z

@@ -60,8 +60,11 @@ export interface TrainingState {
   seed?: number | undefined;
   /** sha-256 of the training samples as they train (after filtering, splits, preprocessing); checked by `--resume`. */
   dataDigest?: string | undefined;
-  /** sha-256 of the unlabelled samples (`--unlabeled`) as they train, when the run has them; checked by `--resume`. */
-  unlabeledDigest?: string | undefined;
+  /**
+   * sha-256 of the unlabelled samples (`--unlabeled`) as they train, or null for a run without them; checked by
+   * `--resume`. Absent in checkpoints written before it was recorded, which are not checked.
+   */
+  unlabeledDigest?: string | null | undefined;
   /** Whether the stage finished (a final checkpoint) or was cut short (resumable). */
   complete: boolean;
   /** Best validation metric so far and epochs without improvement, for early stopping. */

@@ -15,8 +15,8 @@ export interface RunIdentity {
   preprocessing: Preprocessing;
   /** {@link datasetDigest} of the training set as it trains (after filtering, splitting, preprocessing). */
   dataDigest: string;
-  /** The same of the unlabelled set (`--unlabeled`), when the run has one. */
-  unlabeledDigest?: string | undefined;
+  /** The same of the unlabelled set (`--unlabeled`), or null when the run has none. */
+  unlabeledDigest: string | null;
 }
 
 /**
@@ -53,10 +53,11 @@ export function checkSameRun(resume: Checkpoint, run: RunIdentity): void {
 }
 
 /** How the unlabelled data of the checkpoint's run and this one differ, if they do. */
-function unlabeledDifference(before: string | undefined, now: string | undefined): string | undefined {
-  if (before === now) return undefined;
-  if (before === undefined) return 'it records no unlabelled data, this run gives --unlabeled';
-  if (now === undefined) return 'it was trained with unlabelled data (--unlabeled), this run gives none';
+function unlabeledDifference(before: string | null | undefined, now: string | null): string | undefined {
+  // A checkpoint written before the digest was recorded cannot tell; the training data's digest still is checked.
+  if (before === now || before === undefined) return undefined;
+  if (before === null) return 'it records no unlabelled data, this run gives --unlabeled';
+  if (now === null) return 'it was trained with unlabelled data (--unlabeled), this run gives none';
   return 'its unlabelled samples differ: another or changed --unlabeled data';
 }
 

@@ -168,8 +168,8 @@ async function train(run: AnyRun, parsed: Record<string, unknown>): Promise<Trai
   };
   const history = run.from?.manifest?.provenance ?? run.from?.provenance ?? [];
   const dataDigest = trainingDigest(run.data.train);
-  const unlabeledDigest = run.data.unlabeled ? trainingDigest(run.data.unlabeled) : undefined;
-  const digests = { dataDigest, ...(unlabeledDigest ? { unlabeledDigest } : {}) };
+  const unlabeledDigest = run.data.unlabeled ? trainingDigest(run.data.unlabeled) : null;
+  const digests = { dataDigest, unlabeledDigest };
   if (resume)
     checkSameRun(resume, { entry, seed: run.seed, labels: run.data.train.labelMap, preprocessing: run.preprocessing, ...digests });
   const rng = createRng(run.seed);
@@ -235,7 +235,7 @@ async function train(run: AnyRun, parsed: Record<string, unknown>): Promise<Trai
 /** The resumable checkpoints a run with an output file writes beside it while it trains. */
 function resumableSaves(
   run: TrainingRun,
-  state: { seed: number; dataDigest: string; unlabeledDigest?: string },
+  state: { seed: number; dataDigest: string; unlabeledDigest: string | null },
   provenance: ProvenanceEntry[],
 ): Pick<FitEnv, 'save' | 'checkpointEvery'> {
   return {

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
@@ -6,6 +7,9 @@ import { writeFileSafely, type Label } from '@headstart/core';
 
 /** Bumped when the cache file layout or the tokenisation changes, so old entries are never read. */
 const TOKEN_CACHE_VERSION = 2;
+
+/** This package's version, read from its package.json (two levels above src/text/ and dist/text/). */
+const PACKAGE_VERSION: string = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 /** What a tokenisation depends on: equal keys give equal ids, masks and labels. */
 export interface TokenCacheKey {
@@ -35,7 +39,9 @@ export interface CachedTokens {
 /** The cache file of a key in `dir`: `<sha-256 of the key>.tokens`. */
 export function tokenCacheFile(dir: string, key: TokenCacheKey): string {
   const digest = createHash('sha256')
-    .update(JSON.stringify({ version: TOKEN_CACHE_VERSION, endianness: endianness(), ...key }))
+    // The package's version stands for the code that tokenises (its pinned tokenizers library included): a cache
+    // folder shared by two installed versions never hands one the other's ids.
+    .update(JSON.stringify({ version: TOKEN_CACHE_VERSION, package: PACKAGE_VERSION, endianness: endianness(), ...key }))
     .digest('hex');
   return join(dir, `${digest}.tokens`);
 }

@@ -57,7 +57,8 @@ export interface TrainOptions {
   vocabSize?: number | undefined;
   /**
    * Text: the folder tokenised files are cached in (`--token-cache`), or false for none
-   * (`--no-token-cache`); default `$HEADSTART_CACHE/tokens`, else `~/.cache/headstart/tokens`.
+   * (`--no-token-cache`); default `$HEADSTART_CACHE/tokens`, else `$XDG_CACHE_HOME/headstart/tokens` or
+   * `~/.cache/headstart/tokens`.
    */
   tokenCache?: string | false | undefined;
   /** Image augmentation of the training batches: `flip,crop=2` (`--augment`). */
