@@ -6,8 +6,9 @@ import { transposeAttributes, type WindowGeometry } from './window-geometry.js';
 /**
  * 2-D convolution of an NCHW input with an ONNX-layout kernel `[out, in / groups, kh, kw]`, output
  * channels in `groups` consecutive blocks each seeing its block of input channels (depthwise when
- * `groups` is the input channels). Gradients: the input's through ConvTranspose with the same kernel
- * and groups; the kernel's as an im2col GEMM (see {@link convKernelGradient}), or one grouped Conv for
+ * `groups` is the input channels). Gradients: the input's as a `Conv` of dY with the flipped kernel
+ * when the convolution has stride 1 (see {@link convInputGradient}), otherwise through ConvTranspose with
+ * the same kernel and groups; the kernel's as an im2col GEMM (see {@link convKernelGradient}), or one grouped Conv for
  * a depthwise kernel. In training graphs, kernel taps that only ever meet padding are cut first (see
  * {@link usedTaps}).
  */
@@ -109,6 +110,10 @@ function convAttributes(g: WindowGeometry, groups: number): Attributes {
   return { kernel_shape: ints(g.kernel), strides: ints(g.strides), pads: ints(g.pads), ...(groups > 1 ? { group: int(groups) } : {}) };
 }
 
+/**
+ * dX of a convolution: a `Conv` of dY for pointwise and other stride-1 convolutions (plain or depthwise),
+ * which onnxruntime runs without ConvTranspose's col2im pass; ConvTranspose for strided or other grouped ones.
+ */
 function convInputGradient(b: GraphBuilder, dY: string, kernel: string, geometry: WindowGeometry, xShape: Dim[], groups: number): string {
   if (groups === 1 && isPointwise(geometry)) return pointwiseInputGradient(b, dY, kernel, xShape);
   if ((groups === 1 || isDepthwise(b, kernel, groups)) && flippedPads(geometry))
