@@ -44,6 +44,7 @@ const CUDA_EP_OPS = new Set([
   'Reciprocal',
   'ReduceMean',
   'ReduceSum',
+  'ReduceSumSquare',
   'Relu',
   'Reshape',
   'Resize',

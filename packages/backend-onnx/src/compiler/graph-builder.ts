@@ -117,6 +117,11 @@ export class GraphBuilder {
     return this.cached(`d:${value}`, () => this.initializer('const64', Float64Array.of(value), []));
   }
 
+  /** A 1-D float constant of `length` copies of `value` (per-channel ones and zeros), shared between uses. */
+  filled(value: number, length: number): string {
+    return this.cached(`F:${value}x${length}`, () => this.initializer('fill', new Float32Array(length).fill(value), [length]));
+  }
+
   /** A 1-D int64 constant (axes, shapes, slice bounds), shared between uses. */
   int64s(values: readonly number[]): string {
     return this.cached(`i:${values.join(',')}`, () => this.initializer('ints', BigInt64Array.from(values.map(BigInt)), [values.length]));

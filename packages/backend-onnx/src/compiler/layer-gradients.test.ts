@@ -79,6 +79,8 @@ describe('image layer gradients against central finite differences', () => {
       { inputShape: [4], layers: [{ type: 'dense', name: 'd', units: 3 }, { type: 'batchNorm', name: 'bn' }, head] },
       { n: 5 },
     );
+    // 1×1 maps take the broadcasting Sub/Mul path instead of the BatchNormalization kernel.
+    await checkGradients({ inputShape: [1, 1, 3], layers: [{ type: 'batchNorm', name: 'bn' }, flatten, head] }, { n: 4 });
   });
 
   it('batchNorm frozen (inference mode) with trainable gamma and beta', async () => {

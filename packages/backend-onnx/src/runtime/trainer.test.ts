@@ -214,6 +214,48 @@ describe('trainer contract', () => {
     second.dispose();
   });
 
+  it('continues bit-identically through training-mode batch norm and pointwise/depthwise input gradients', async () => {
+    const spec = validateSpec({
+      inputShape: [4, 4, 2],
+      layers: [
+        { type: 'conv2d', name: 'expand', filters: 6, kernelSize: 1, useBias: false },
+        { type: 'batchNorm', name: 'bn1' },
+        { type: 'conv2d', name: 'dw', filters: 6, kernelSize: 3, groups: 6, padding: 1, useBias: false },
+        { type: 'batchNorm', name: 'bn2' },
+        { type: 'activation', name: 'act', activation: 'relu6' },
+        { type: 'conv2d', name: 'project', filters: 4, kernelSize: 1 },
+        { type: 'globalAvgPool2d', name: 'gap' },
+        { type: 'dense', name: 'out', units: 3, activation: 'softmax' },
+      ],
+    });
+    const names = parameterShapes(spec)
+      .filter((p) => !p.name.includes('moving'))
+      .map((p) => p.name);
+    const options: TrainerOptions = {
+      trainable: names,
+      groups: [{ name: 'all', params: names, lr: 0.01 }],
+      optimizer: { type: 'adam' },
+      loss: 'softmaxCrossEntropy',
+      seed: 5,
+    };
+    const rng = createRng(8);
+    const batch = { x: Float32Array.from(randomValues(N * 32, rng)), labels: Int32Array.from({ length: N }, (_, i) => i % 3), size: N };
+    const first = await backend.createModel(spec, undefined, { seed: 4 });
+    const trainer = first.trainer(options);
+    for (let i = 0; i < 2; i++) await trainer.step(batch);
+    const [weights, state] = [await first.getWeights(), await trainer.getState()];
+    const losses: number[] = [];
+    for (let i = 0; i < 3; i++) losses.push((await trainer.step(batch)).loss);
+    const second = await backend.createModel(spec, weights, { seed: 99 });
+    const resumed = second.trainer(options);
+    await resumed.setState(state);
+    for (let i = 0; i < 3; i++) expect((await resumed.step(batch)).loss).toBe(losses[i]);
+    const [a, b] = [await first.getWeights(), await second.getWeights()];
+    for (const n of a.keys()) expect(Buffer.from(b.get(n)!.data.buffer).equals(Buffer.from(a.get(n)!.data.buffer)), n).toBe(true);
+    first.dispose();
+    second.dispose();
+  });
+
   it("lets two trainers of one model take turns, each starting from the other's weights", async () => {
     const model = await backend.createModel(validateSpec(mlp), undefined, { seed: 6 });
     const names = model.parameters().map((p) => p.name);
