@@ -24,7 +24,7 @@ const SKIP: Record<string, string> = {
   'npm ci && npm run demo     # the main job on the embedded digits data':
     'quick start: reinstalls the clone’s node_modules; CI runs `npm ci`, then `npm test`, whose tests/cli/demo.test.ts runs the demo',
   'npm ci && npm test         # the whole test suite': 'quick start: this suite is part of it; CI runs it',
-  'npx headstart demo --task text --out text-report        # three seeds: 2–5 minutes on onnx, two cores':
+  'npx headstart demo --task text --out text-report        # three seeds: about 2 minutes on onnx, two idle cores':
     'minutes long; tests/cli/text-demo.test.ts runs it with --seeds 1, the same code on one seed',
   'npm install @headstart/core @headstart/data @headstart/backend-onnx':
     'the packages are not published to the registry yet; tests/docs/snippets.test.ts runs the page against the built workspace packages',
