@@ -49,7 +49,9 @@ test('--resume refuses, in one line, a run whose --unlabeled data changed or wen
   const first = lines[1]!.split(',');
   first[0] = first[0] === '0' ? '1' : '0';
   await writeFile(changedFile, `${[lines[0], first.join(','), ...lines.slice(2)].join('\n')}\n`);
-  const [changed, without] = await Promise.all([runCli([...args, '--unlabeled', changedFile, '--resume']), runCli([...args, '--resume'])]);
+  // One after the other: both take the --out lock, and the second of two at once is refused for that.
+  const changed = await runCli([...args, '--unlabeled', changedFile, '--resume']);
+  const without = await runCli([...args, '--resume']);
   const refusal = (why: string): string =>
     `headstart: --resume: ${resumable} belongs to another run (${why}); resume with the same flags and data, or delete it to start over\n`;
   expect([changed.code, changed.stderr]).toEqual([2, refusal('its unlabelled samples differ: another or changed --unlabeled data')]);
