@@ -1,19 +1,12 @@
-import { validateSpec, type Batch, type NamedTensors } from '@headstart/core';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { validateSpec, type Batch } from '@headstart/core';
 import { describe, expect, it } from 'vitest';
 import { createOnnxBackend } from '@headstart/backend-onnx';
 import { createTfjsBackend } from '@headstart/backend-tfjs';
+import { largestDifference, readTorchFixture, type Tensor, tensors } from './torch-fixture.js';
 
 // tests/fixtures/torch/tiny_lora.py: PEFT-style LoRA (rank 2, alpha 3) on q_lin and v_lin of a one-block DistilBERT-style
 // classifier in plain PyTorch, every base weight frozen; the adapters and the classifier train.
-const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'torch', 'tiny-lora.json');
-
-interface Tensor {
-  shape: number[];
-  data: number[];
-}
-const torch = JSON.parse(readFileSync(FIXTURE, 'utf8')) as {
+const torch = readTorchFixture<{
   spec: unknown;
   weights: Record<string, Tensor>;
   trained: string[];
@@ -23,10 +16,7 @@ const torch = JSON.parse(readFileSync(FIXTURE, 'utf8')) as {
   loss: number;
   gradients: Record<string, Tensor>;
   adam: { lr: number; loss_after: number; weights_after: Record<string, Tensor> };
-};
-
-const tensors = (record: Record<string, Tensor>): NamedTensors =>
-  new Map(Object.entries(record).map(([name, t]) => [name, { shape: t.shape, data: Float32Array.from(t.data) }]));
+}>('tiny-lora.json');
 
 const batch: Batch = {
   x: new Float32Array(0),
@@ -34,11 +24,6 @@ const batch: Batch = {
   inputs: { input_ids: Int32Array.from(torch.input_ids), attention_mask: Int32Array.from(torch.attention_mask) },
   labels: Int32Array.from(torch.labels),
 };
-
-function largestDifference(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  expect(actual.length).toBe(expected.length);
-  return Math.max(...Array.from(expected, (e, i) => Math.abs(actual[i]! - e)));
-}
 
 const options = (lr: number, optimizer: 'sgd' | 'adam') => ({
   trainable: torch.trained,

@@ -1,18 +1,11 @@
-import { validateSpec, type Batch, type NamedTensors } from '@headstart/core';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { validateSpec, type Batch } from '@headstart/core';
 import { describe, expect, it } from 'vitest';
 import { createOnnxBackend } from '@headstart/backend-onnx';
 import { createTfjsBackend } from '@headstart/backend-tfjs';
+import { largestDifference, readTorchFixture, type Tensor, tensors } from './torch-fixture.js';
 
 // tests/fixtures/torch/tiny_mlm.py: a one-block DistilBERT-style encoder with DistilBertForMaskedLM's head, in plain PyTorch.
-const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'torch', 'tiny-mlm.json');
-
-interface Tensor {
-  shape: number[];
-  data: number[];
-}
-const torch = JSON.parse(readFileSync(FIXTURE, 'utf8')) as {
+const torch = readTorchFixture<{
   spec: unknown;
   weights: Record<string, Tensor>;
   input_ids: number[];
@@ -21,10 +14,7 @@ const torch = JSON.parse(readFileSync(FIXTURE, 'utf8')) as {
   loss: number;
   gradients: Record<string, Tensor>;
   adam: { lr: number; steps: { loss: number; weights_after: Record<string, Tensor> }[]; loss_after: number };
-};
-
-const tensors = (record: Record<string, Tensor>): NamedTensors =>
-  new Map(Object.entries(record).map(([name, t]) => [name, { shape: t.shape, data: Float32Array.from(t.data) }]));
+}>('tiny-mlm.json');
 
 const batch: Batch = {
   x: new Float32Array(0),
@@ -32,11 +22,6 @@ const batch: Batch = {
   inputs: { input_ids: Int32Array.from(torch.input_ids), attention_mask: Int32Array.from(torch.attention_mask) },
   tokenLabels: Int32Array.from(torch.token_labels),
 };
-
-function largestDifference(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  expect(actual.length).toBe(expected.length);
-  return Math.max(...Array.from(expected, (e, i) => Math.abs(actual[i]! - e)));
-}
 
 const names = Object.keys(torch.weights);
 const options = {
