@@ -3,13 +3,21 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { freePort, HAVE_REDIS, type RedisServer, startRedis } from './redis-server.js';
+import { HAVE_REDIS, type RedisServer, startRedis } from './redis-server.js';
 import { ROOT, runCli } from './run-cli.js';
 import { killWorkers, startWorker } from './worker-process.js';
 
 const DIGITS = join(ROOT, 'data/digits/digits.csv');
 const PASSWORD = 'hunter2-Secret';
 const SKIP = !HAVE_REDIS && !process.env.CI;
+/**
+ * A port nobody listens on, so connecting to it is refused. Not one freePort() just closed: another test file's
+ * Redis may take that meanwhile. Nor one held by a socket bound without listen() (a listening one would answer):
+ * Node binds with SO_REUSEADDR, with which Linux still lets redis-server bind and listen on that port. Port 1
+ * (tcpmux, long obsolete) needs root to listen on and lies outside the kernel's ephemeral range (32768-60999),
+ * where every port this suite listens on comes from (listen on 0), so no test can take it.
+ */
+const NOBODY_LISTENS = 1;
 
 async function experimentFile(body: string): Promise<{ dir: string; file: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'headstart-queue-'));
@@ -54,7 +62,7 @@ describe('--queue URLs are checked, and their password is never printed', () => 
 
   test('a Redis nobody answers for is one line and exit 1, within seconds, for compare and worker alike', async () => {
     const { dir, file } = await experimentFile('strategies: [{ strategy: full-retrain }]\n');
-    const url = `redis://:${PASSWORD}@127.0.0.1:${await freePort()}`;
+    const url = `redis://:${PASSWORD}@127.0.0.1:${NOBODY_LISTENS}`;
     const started = Date.now();
     const runs = await Promise.all([
       runCli(['compare', file, '--out', join(dir, 'out'), '--queue', url, '--store', dir], { timeoutMs: 30_000 }),

@@ -16,7 +16,7 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-/** A TCP port nobody listens on right now. */
+/** A TCP port nobody listened on a moment ago: it is closed again before this returns, so anyone may take it next. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -28,47 +28,90 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** How `startRedis` picks the port to try; `freePort` unless a test needs a given one first. */
+export type PortPicker = () => Promise<number>;
+
+/** How many ports `startRedis` tries before it gives up. */
+const ATTEMPTS = 5;
+
 /**
  * Start `redis-server` on a free port (with `password`, AUTH required; with `tls`, TLS only, its
  * certificate signed by the CA at `<dir>/ca.pem`) and wait until it accepts connections.
+ *
+ * `freePort` closes its port before redis-server binds it, so another test file (vitest runs them in parallel)
+ * or any other process can take it in between: when redis-server exits because the address is in use, this
+ * tries a new port, up to ATTEMPTS times.
  */
-export async function startRedis(password?: string, options: { tls?: boolean } = {}): Promise<RedisServer & { dir: string }> {
+export async function startRedis(
+  password?: string,
+  options: { tls?: boolean; pickPort?: PortPicker } = {},
+): Promise<RedisServer & { dir: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'headstart-redis-'));
-  const port = await freePort();
-  const base = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
-  const listen = options.tls ? ['--port', '0', '--tls-port', String(port), ...tlsArgs(dir)] : ['--port', String(port)];
-  const args = [...listen, ...base, ...(password ? ['--requirepass', password] : [])];
-  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  await ready(child);
-  return {
-    port,
-    dir,
-    url: `${options.tls ? 'rediss' : 'redis'}://${password ? `:${password}@` : ''}127.0.0.1:${port}`,
-    async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
+  try {
+    const tls = options.tls ? tlsArgs(dir) : [];
+    const taken: number[] = [];
+    while (taken.length < ATTEMPTS) {
+      const port = await (options.pickPort ?? freePort)();
+      const child = spawnRedis(port, dir, password, tls);
+      if ((await ready(child)) === 'port taken') {
+        taken.push(port);
+        continue;
       }
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+      return {
+        port,
+        dir,
+        url: `${options.tls ? 'rediss' : 'redis'}://${password ? `:${password}@` : ''}127.0.0.1:${port}`,
+        async stop() {
+          await stopChild(child);
+          await rm(dir, { recursive: true, force: true });
+        },
+      };
+    }
+    throw new Error(`redis-server did not start: ports ${taken.join(', ')} were all in use (${ATTEMPTS} tries)`);
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
 }
 
-function ready(child: ChildProcess): Promise<void> {
+/** `redis-server` on 127.0.0.1:`port` (the TLS port when `tls` holds its arguments), no persistence. */
+function spawnRedis(port: number, dir: string, password: string | undefined, tls: string[]): ChildProcess {
+  const listen = tls.length > 0 ? ['--port', '0', '--tls-port', String(port), ...tls] : ['--port', String(port)];
+  const base = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+  const args = [...listen, ...base, ...(password ? ['--requirepass', password] : [])];
+  return spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/**
+ * Resolves once `child` accepts connections, or with 'port taken' when it exited because its port is in use;
+ * rejects (with redis-server's log) when it exited for any other reason or is not up within 10 s.
+ */
+function ready(child: ChildProcess): Promise<'ready' | 'port taken'> {
   return new Promise((resolve, reject) => {
     let output = '';
-    const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${output}`)), 10_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`redis-server did not start within 10 s: ${output}`));
+    }, 10_000);
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       output += chunk;
       if (output.includes('Ready to accept connections')) {
         clearTimeout(timer);
-        resolve();
+        resolve('ready');
       }
     });
-    child.once('exit', (code) => {
+    // 'close', not 'exit': only then has all of its log been read.
+    child.once('close', (code) => {
       clearTimeout(timer);
-      reject(new Error(`redis-server exited (${code}): ${output}`));
+      if (output.includes('Address already in use')) resolve('port taken');
+      else reject(new Error(`redis-server exited (${code}): ${output}`));
     });
   });
 }
