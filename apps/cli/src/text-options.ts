@@ -1,14 +1,5 @@
 import type { EventSink, Preprocessing, StartingPoint, StrategyData } from '@headstart/core';
-import {
-  DEFAULT_VALIDATION_SHARE,
-  isTextRunAsked,
-  loadTextTrainingData,
-  startingText,
-  tokenCacheDir,
-  tokenCacheLog,
-  type TextRunWording,
-  type TextTrainingAsk,
-} from '@headstart/data';
+import { DEFAULT_VALIDATION_SHARE, isTextRunAsked, loadTextRun, TEXT_RUN_FLAGS, type TextRunWording } from '@headstart/data';
 import { CliError } from './cli-error.js';
 import { FRACTION, parseNumber, parseSeed, type DataFlags, type NumberRule } from './data-options.js';
 
@@ -30,8 +21,8 @@ export interface TextRunEnv {
   emit: EventSink;
   /** The run writes nothing (`--dry-run`, `lr-find`): the cache is read, never written. */
   writesNothing?: boolean | undefined;
-  /** How refusals name the text options; default the flags. */
-  names?: TextOptionNames | undefined;
+  /** How refusals name the text options (a pipeline's `stages[0] "a": tokenizer`); default the flags. */
+  wording?: TextRunWording | undefined;
 }
 
 /** A whole number above 0 (`--max-length`). */
@@ -42,13 +33,9 @@ const VOCABULARY_SIZE: NumberRule = {
   accepts: (n) => Number.isInteger(n) && n > 5,
 };
 
-/** How refusals of the text options name them: `--tokenizer`, or a pipeline's `stages[0] "a": tokenizer`. */
-export type TextOptionNames = TextTrainingAsk['names'];
-
-/** Refusals name flags: `--max-length`. */
-const FLAG_NAMES: TextOptionNames = { tokenizer: '--tokenizer', maxLength: '--max-length', vocabSize: '--vocab-size' };
+/** Refusals name flags: `--max-length` (the table `train()`'s names key: `TEXT_RUN_FLAGS`). */
 const FLAG_WORDING: TextRunWording = {
-  name: (option) => (option === 'tokenCache' ? '--token-cache/--no-token-cache' : `--${kebab(option)}`),
+  name: (option) => TEXT_RUN_FLAGS[option],
   askForText: '--text-column COLUMN (the column holding the text)',
   refuse: (message) => {
     throw new CliError(message);
@@ -78,30 +65,26 @@ export async function loadTextRunData(
   from: StartingPoint | undefined,
   env: TextRunEnv,
 ): Promise<{ data: StrategyData; preprocessing: Preprocessing }> {
-  const names = env.names ?? FLAG_NAMES;
-  const inherited = from?.manifest?.tokenizer;
-  const data = await loadTextTrainingData({
-    data: flags.data,
-    val: flags.val,
-    unlabeled: flags.unlabeled,
-    valSplit: parseNumber(flags.valSplit ?? String(DEFAULT_VALIDATION_SHARE), '--val-split', FRACTION)!,
-    seed: parseSeed(flags.seed),
-    textColumn: flags.textColumn ?? inherited?.textColumn ?? 'text',
-    label: flags.label ?? 'label',
-    ...(flags.labels ? { labels: flags.labels } : {}),
-    ...(flags.perClass ? { perClass: flags.perClass } : {}),
-    tokenizer: flags.tokenizer,
-    maxLength: parseNumber(flags.maxLength, names.maxLength, POSITIVE_WHOLE),
-    vocabSize: parseNumber(flags.vocabSize, names.vocabSize, VOCABULARY_SIZE),
-    ...startingText(from),
-    names,
-    cacheDir: tokenCacheDir(flags.tokenCache),
-    cacheReadOnly: env.writesNothing,
-    onCache: (event) => env.emit(tokenCacheLog(event)),
-  });
+  const wording = env.wording ?? FLAG_WORDING;
+  const name = (option: 'maxLength' | 'vocabSize' | 'tokenizer'): string => wording.name(option);
+  const data = await loadTextRun(
+    {
+      data: flags.data,
+      val: flags.val,
+      unlabeled: flags.unlabeled,
+      valSplit: parseNumber(flags.valSplit ?? String(DEFAULT_VALIDATION_SHARE), '--val-split', FRACTION)!,
+      seed: parseSeed(flags.seed),
+      textColumn: flags.textColumn,
+      label: flags.label,
+      ...(flags.labels ? { labels: flags.labels } : {}),
+      ...(flags.perClass ? { perClass: flags.perClass } : {}),
+      tokenizer: flags.tokenizer,
+      maxLength: parseNumber(flags.maxLength, name('maxLength'), POSITIVE_WHOLE),
+      vocabSize: parseNumber(flags.vocabSize, name('vocabSize'), VOCABULARY_SIZE),
+      tokenCache: flags.tokenCache,
+    },
+    from,
+    { name, log: env.emit, writesNothing: env.writesNothing },
+  );
   return { data, preprocessing: { kind: 'none' } };
-}
-
-function kebab(key: string): string {
-  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }

@@ -1,3 +1,4 @@
+import { DEFAULT_TOKEN_CACHE_WHERE } from '@headstart/data';
 import { type Command, Option } from 'commander';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -16,7 +17,7 @@ export interface TrainingFlagWords {
  * features, starting point and architecture, strategy options.
  */
 export function addTrainingFlags(command: Command, words: TrainingFlagWords): Command {
-  return command
+  command
     .requiredOption('--strategy <name>', 'strategy: full-retrain, frozen-base, continued, pretrain-finetune, ...')
     .requiredOption('--data <file>', 'labelled training data (CSV, JSONL, IDX, or a folder of class folders of images)')
     .option('--val <file>', 'labelled validation data (default: a stratified split of --data, see --val-split)')
@@ -35,24 +36,17 @@ export function addTrainingFlags(command: Command, words: TrainingFlagWords): Co
     .option('--text-column <column>', 'train on text: the column (CSV) or field (JSONL) holding it')
     .option('--tokenizer <file>', 'text: a Hugging Face tokenizer.json (default: a vocabulary built from --data, kept in the checkpoint)')
     .option('--max-length <n>', "text: tokens a sequence, longer texts truncated (default: 128, or the --from model's)")
-    .option('--vocab-size <n>', 'text: most tokens of the vocabulary built from --data (default: 8000)')
-    .option(
-      '--token-cache <dir>',
-      'text: where tokenised files are cached (default: $HEADSTART_CACHE/tokens, else $XDG_CACHE_HOME/headstart/tokens or ~/.cache/headstart/tokens)',
-    )
-    .option('--no-token-cache', 'text: tokenise without reading or writing the cache')
+    .option('--vocab-size <n>', 'text: most tokens of the vocabulary built from --data (default: 8000)');
+  return addTokenCacheFlags(command, 'text')
     .option('--head <layer>', 'first layer of the head (frozen-base, continued)')
     .option('--freeze <glob>', 'freeze parameters matching the glob (repeatable)', collect)
     .option('--model <file>', 'architecture as a ModelSpec (YAML or JSON)')
     .option('--set <key=value>', words.set, collect);
 }
 
-/** `--token-cache DIR` and `--no-token-cache`, for `headstart run` (its stages share one cache). */
-export function addTokenCacheFlags(command: Command): Command {
+/** `--token-cache DIR` and `--no-token-cache`: for `headstart run` (its text stages share one cache), `train` and `lr-find` (`text`). */
+export function addTokenCacheFlags(command: Command, subject = 'text stages'): Command {
   return command
-    .option(
-      '--token-cache <dir>',
-      'text stages: where tokenised files are cached (default: $HEADSTART_CACHE/tokens, else $XDG_CACHE_HOME/headstart/tokens or ~/.cache/headstart/tokens)',
-    )
-    .option('--no-token-cache', 'text stages: tokenise without reading or writing the cache');
+    .option('--token-cache <dir>', `${subject}: where tokenised files are cached (default: ${DEFAULT_TOKEN_CACHE_WHERE})`)
+    .option('--no-token-cache', `${subject}: tokenise without reading or writing the cache`);
 }

@@ -43,8 +43,8 @@ export { buildVocabulary, VOCABULARY_SPECIALS, type BuiltVocabulary, type Vocabu
 export { writeVocabulary } from './text/text-vocabulary-file.js';
 export { readTextRows, textFormatOf, TEXT_FORMATS, type TextReadOptions, type TextRow } from './text/text-rows.js';
 export { loadTextDataset, streamTextChunks, type TextDatasetOptions, type TokenCacheEvent } from './text/load-text-dataset.js';
-export { CACHE_DIR_ENV, defaultTokenCacheDir, tokenCacheDir } from './text/token-cache-dir.js';
-export { tokenCacheLog } from './text/token-cache-log.js';
+export { CACHE_DIR_ENV, DEFAULT_TOKEN_CACHE_WHERE, defaultTokenCacheDir, tokenCacheDir } from './text/token-cache-dir.js';
+export { type TokenCacheLog, tokenCacheLog } from './text/token-cache-log.js';
 export { tokenizeTexts } from './text/tokenize-texts.js';
 export { DEFAULT_VALIDATION_SHARE, holdOutValidation, labelBudget } from './training/training-splits.js';
 export { inheritedFrom, type InheritedData } from './training/inherited-data.js';
@@ -52,10 +52,13 @@ export { DEFAULT_MAX_LENGTH, loadTextTrainingData, startingText, type TextTraini
 export {
   isTextRunAsked,
   TEXT_FILE_OPTIONS,
+  TEXT_RUN_FLAGS,
   TEXT_RUN_OPTIONS,
   type TextRunAsk,
+  type TextRunOption,
   type TextRunWording,
 } from './training/text-run-options.js';
+export { loadTextRun, type TextRunDataAsk, type TextRunDataEnv } from './training/text-run-data.js';
 export { trainingPreprocessing, type PreprocessingAsk } from './training/training-preprocessing.js';
 export { streamForModel, streamModelData, type ModelDataNeeds } from './training/stream-for-model.js';
 export { relabel } from './transforms/relabel.js';

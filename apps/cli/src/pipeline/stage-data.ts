@@ -24,11 +24,11 @@ export async function loadStageData(
   const stage = pipeline.stages[index]!;
   const flags = stageFlags(pipeline, index, stage, env);
   const where = `${env.file}: stages[${index}] "${stage.name}"`;
-  if (isTextRun(flags, from, stageWording(env.file, where))) {
-    const names = { tokenizer: `${where}: tokenizer`, maxLength: `${where}: maxLength`, vocabSize: `${where}: vocabSize` };
+  const wording = stageWording(env.file, where);
+  if (isTextRun(flags, from, wording)) {
     // The cache flags are the whole run's (`run --token-cache`), for its text stages: a numeric stage beside them is no refusal.
     const tokenCache = env.tokenCache !== undefined ? { tokenCache: env.tokenCache } : {};
-    return loadTextRunData({ ...flags, ...tokenCache }, from, { emit: env.emit, writesNothing: env.dryRun, names });
+    return loadTextRunData({ ...flags, ...tokenCache }, from, { emit: env.emit, writesNothing: env.dryRun, wording });
   }
   return loadTrainingData(flags, inheritedFrom(from));
 }

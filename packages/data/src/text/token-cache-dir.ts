@@ -4,6 +4,9 @@ import { isAbsolute, join, resolve } from 'node:path';
 /** The environment variable that moves headstart's cache folder; tokenised text goes in its `tokens` folder. */
 export const CACHE_DIR_ENV = 'HEADSTART_CACHE';
 
+/** Where {@link defaultTokenCacheDir} puts the cache, as help texts say it. */
+export const DEFAULT_TOKEN_CACHE_WHERE = '$HEADSTART_CACHE/tokens, else $XDG_CACHE_HOME/headstart/tokens or ~/.cache/headstart/tokens';
+
 /**
  * Where tokenised text is cached unless a run says otherwise, as Hugging Face's libraries place
  * theirs: `$HEADSTART_CACHE/tokens`, else `$XDG_CACHE_HOME/headstart/tokens`, else

@@ -15,7 +15,25 @@ export const TEXT_RUN_OPTIONS = {
 /** Options that say how to read a text file: refused beside data that is already tokenised. */
 export const TEXT_FILE_OPTIONS = ['textColumn', ...TEXT_RUN_OPTIONS.textOnly] as const;
 
-type TextRunOption = 'textColumn' | (typeof TEXT_RUN_OPTIONS)['textOnly'][number] | (typeof TEXT_RUN_OPTIONS)['featureOnly'][number];
+/** An option {@link isTextRunAsked} looks at, by its `train()` name. */
+export type TextRunOption = 'textColumn' | (typeof TEXT_RUN_OPTIONS)['textOnly'][number] | (typeof TEXT_RUN_OPTIONS)['featureOnly'][number];
+
+/**
+ * The `headstart train` flag of each option (and of the starting model, `from`), as refusals name
+ * them; the keys are `train()`'s names, which its refusals use as they are.
+ */
+export const TEXT_RUN_FLAGS = {
+  textColumn: '--text-column',
+  tokenizer: '--tokenizer',
+  maxLength: '--max-length',
+  vocabSize: '--vocab-size',
+  tokenCache: '--token-cache/--no-token-cache',
+  scale: '--scale',
+  standardize: '--standardize',
+  inputShape: '--input-shape',
+  augment: '--augment',
+  from: '--from',
+} as const satisfies Record<TextRunOption | 'from', string>;
 
 /** What a run was asked, as far as {@link isTextRunAsked} looks: an option is given when it is not undefined. */
 export type TextRunAsk = { readonly [name in TextRunOption]?: unknown };

@@ -10,11 +10,9 @@ import {
   DEFAULT_VALIDATION_SHARE,
   holdOutValidation,
   isTextRunAsked,
-  loadTextTrainingData,
+  loadTextRun,
   startingText,
   TEXT_FILE_OPTIONS,
-  tokenCacheDir,
-  tokenCacheLog,
   type TextRunWording,
 } from '@headstart/data';
 import { badOption, type TrainOptions } from './train-options.js';
@@ -69,23 +67,24 @@ export async function textTrainData(
   if (asked.val !== undefined && typeof asked.val !== 'string') throw badOption('val', 'data is a text file, so val must be one too');
   if (asked.unlabeled !== undefined && typeof asked.unlabeled !== 'string')
     throw badOption('unlabeled', 'data is a text file, so unlabeled must be one too');
-  const inherited = from?.manifest?.tokenizer;
-  const data = await loadTextTrainingData({
-    data: asked.data,
-    val: asked.val,
-    unlabeled: asked.unlabeled,
-    valSplit,
-    seed,
-    textColumn: asked.textColumn ?? inherited?.textColumn ?? 'text',
-    label: asked.label ?? 'label',
-    tokenizer: asked.tokenizer,
-    maxLength: asked.maxLength,
-    vocabSize: asked.vocabSize,
-    ...startingText(from),
-    names: { tokenizer: 'train: tokenizer', maxLength: 'train: maxLength', vocabSize: 'train: vocabSize' },
-    cacheDir: tokenCacheDir(asked.tokenCache),
-    onCache: (event) => asked.onEvent?.(tokenCacheLog(event)),
-  });
+  const data = await loadTextRun(
+    {
+      data: asked.data,
+      val: asked.val,
+      unlabeled: asked.unlabeled,
+      valSplit,
+      seed,
+      textColumn: asked.textColumn,
+      label: asked.label,
+      tokenizer: asked.tokenizer,
+      maxLength: asked.maxLength,
+      vocabSize: asked.vocabSize,
+      tokenCache: asked.tokenCache,
+    },
+    from,
+    // These refusals come from loading, not through OPTION_WORDING: they carry its `train: ` themselves.
+    { name: (option) => `train: ${OPTION_WORDING.name(option)}`, log: asked.onEvent },
+  );
   return { data, preprocessing: none };
 }
 
