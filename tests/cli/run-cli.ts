@@ -17,7 +17,7 @@ export interface CliRun {
 /**
  * Run `headstart ...args` as a user would, without a terminal (so output is JSON lines). With
  * `timeoutMs`, a run still going then is killed (SIGKILL), so a hang fails the test instead of stalling it.
- * `nodeArgs` go to node before the CLI's path (`--max-old-space-size=64`).
+ * `nodeArgs` go to node before the CLI's path (`--max-old-space-size=64`); `cli` runs another copy of its bin.js.
  */
 export function runCli(
   args: string[],
@@ -25,11 +25,12 @@ export function runCli(
     cwd?: string | undefined;
     timeoutMs?: number | undefined;
     nodeArgs?: string[] | undefined;
+    cli?: string | undefined;
     onStdout?: ((chunk: string, child: import('node:child_process').ChildProcess) => void) | undefined;
   } = {},
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, ...args], {
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.cli ?? CLI, ...args], {
       cwd: options.cwd ?? ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       ...(options.timeoutMs ? { timeout: options.timeoutMs, killSignal: 'SIGKILL' as const } : {}),
