@@ -111,6 +111,7 @@ export interface Backend {
    * Write a model in a format this backend declares with `export` (`format` is its name), loadable
    * without headstart. Returns what was written when the format has variants (tfjs: a graph model).
    */
+  // biome-ignore lint/suspicious/noConfusingVoidType: the exporters of before (and of plugins) return nothing, which stays valid
   exportModel?(model: Model, format: string, file: string): Promise<ExportedModel | void>;
   /**
    * This backend computing on `device` instead of the CPU: every model it creates runs there, or

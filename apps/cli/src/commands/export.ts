@@ -21,9 +21,9 @@ export async function exportModel(file: string, flags: { format: string; out: st
   if (!(await getRegistry().start(backend.name)).availability.available)
     throw new CliError(`--format ${flags.format}: the ${backend.name} backend cannot run here (see headstart doctor)`);
   const model = await backend.createModel(checkpoint.manifest.spec, checkpoint.weights);
-  let written: ExportedModel | void;
+  let written: ExportedModel | undefined;
   try {
-    written = await backend.exportModel!(model, flags.format, flags.out);
+    written = (await backend.exportModel!(model, flags.format, flags.out)) ?? undefined;
   } finally {
     model.dispose();
   }

@@ -20,5 +20,6 @@ export const GRAPH_EMITTERS: LayerEmitters = {
   },
   activation: ({ g }, layer, [x]) => activation(g, layer.name, layer.activation, x!),
   dropout: (_ctx, _layer, [x]) => x!,
-  add: ({ g }, layer, xs) => (xs.length === 2 ? g.op(`${layer.name}/add`, 'AddV2', xs) : g.op(`${layer.name}/add`, 'AddN', xs, { N: { i: String(xs.length) } })),
+  add: ({ g }, layer, xs) =>
+    xs.length === 2 ? g.op(`${layer.name}/add`, 'AddV2', xs) : g.op(`${layer.name}/add`, 'AddN', xs, { N: { i: String(xs.length) } }),
 };

@@ -38,7 +38,15 @@ export function buildGraphModel(spec: ModelSpec, weights: NamedTensors): GraphMo
   const ctx: EmitContext = { g, param: constantsOf(g, weights) };
   for (const node of inferShapes(spec)) {
     const emit = GRAPH_EMITTERS[node.layer.type] as LayerEmitter<Layer['type']>;
-    values.set(node.layer.name, emit(ctx, node.layer, node.inputs.map((name) => values.get(name)!), node));
+    values.set(
+      node.layer.name,
+      emit(
+        ctx,
+        node.layer,
+        node.inputs.map((name) => values.get(name)!),
+        node,
+      ),
+    );
   }
   const output = g.op(GRAPH_OUTPUT, 'Identity', [values.get(spec.layers.at(-1)!.name)!]);
   signature.outputs[GRAPH_OUTPUT] = { name: `${output}:0`, dtype: 'DT_FLOAT', tensorShape: tensorShape([-1, ...outputShape(spec)]) };

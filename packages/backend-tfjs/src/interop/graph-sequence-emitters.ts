@@ -44,7 +44,10 @@ export const attention: LayerEmitter<'attention'> = (ctx, layer, [x, mask], node
   const [tokens, width] = node.inputShape as [number, number];
   const depth = width / layer.heads;
   const heads = (p: AttentionProjection): string => {
-    const split = g.op(`${layer.name}/${p}_split`, 'Reshape', [project(ctx, layer, p, x!, node.inputShape), g.ints([-1, tokens, layer.heads, depth])]);
+    const split = g.op(`${layer.name}/${p}_split`, 'Reshape', [
+      project(ctx, layer, p, x!, node.inputShape),
+      g.ints([-1, tokens, layer.heads, depth]),
+    ]);
     return g.op(`${layer.name}/${p}_heads`, 'Transpose', [split, g.ints([0, 2, 1, 3])]);
   };
   const products = g.op(`${layer.name}/qk`, 'BatchMatMulV2', [heads('q'), heads('k')], { adj_x: { b: false }, adj_y: { b: true } });
@@ -79,7 +82,14 @@ function project(
   const lora = layer.lora;
   if (!lora?.projections.includes(p)) return y;
   const down = affine(g, `${name}_lora_a`, x, shape, { node: param(layer, `${p}LoraA`), units: lora.rank }, undefined);
-  const up = affine(g, `${name}_lora_b`, down, [...shape.slice(0, -1), lora.rank], { node: param(layer, `${p}LoraB`), units: width }, undefined);
+  const up = affine(
+    g,
+    `${name}_lora_b`,
+    down,
+    [...shape.slice(0, -1), lora.rank],
+    { node: param(layer, `${p}LoraB`), units: width },
+    undefined,
+  );
   return g.op(`${name}_lora`, 'AddV2', [y, g.op(`${name}_lora_scaled`, 'Mul', [up, g.scalar(lora.alpha / lora.rank)])]);
 }
 
@@ -98,4 +108,3 @@ export const sequencePool: LayerEmitter<'sequencePool'> = ({ g }, layer, [x, mas
   const masked = g.op(`${n}/masked`, 'Mul', [x!, g.op(`${n}/mask_column`, 'ExpandDims', [m, g.ints([-1], true)])]);
   return g.op(`${n}/pooled`, 'RealDiv', [g.op(`${n}/sum`, 'Sum', [masked, tokensAxis], { keep_dims: { b: false } }), count]);
 };
-
