@@ -1,4 +1,4 @@
-import type { AttentionProjection } from '@headstart/core';
+import type { AttentionLayer, AttentionProjection } from '@headstart/core';
 import { affine, castToFloat } from './graph-ops.js';
 import type { EmitContext, LayerEmitter } from './graph-emitter.js';
 
@@ -68,13 +68,7 @@ function maskBias({ g }: EmitContext, name: string, mask: string, tokens: number
 }
 
 /** `x·pKernel + pBias`, plus the adapter's `(alpha/rank)·(x·pLoraA)·pLoraB` (PEFT's order). */
-function project(
-  ctx: EmitContext,
-  layer: Parameters<LayerEmitter<'attention'>>[1],
-  p: AttentionProjection,
-  x: string,
-  shape: number[],
-): string {
+function project(ctx: EmitContext, layer: AttentionLayer, p: AttentionProjection, x: string, shape: number[]): string {
   const { g, param } = ctx;
   const width = shape.at(-1)!;
   const name = `${layer.name}/${p}`;
