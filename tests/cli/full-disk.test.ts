@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readCheckpoint } from '@headstart/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { runCli } from './run-cli.js';
+import { ROOT, runCli } from './run-cli.js';
 import { mountTmpfs, TMPFS_SKIP, type Tmpfs } from './tmpfs.js';
 
 // A wide model, so its checkpoints are big enough to fill part of the disk: the final checkpoint
@@ -43,12 +43,19 @@ describe.skipIf(TMPFS_SKIP !== undefined)(
       good = await mkdtemp(join(tmpdir(), 'headstart-full-disk-'));
       spec = join(good, 'wide.yaml');
       await writeFile(spec, WIDE);
-      const trained = await runCli(train(join(good, 'm.safetensors')));
-      expect(trained.code, trained.stderr).toBe(0);
+      // Text encoders too, whose tfjs export is a graph model: DistilBERT's is written over BERT's.
+      const encoder = (name: string): string => join(ROOT, 'tests/fixtures/torch/encoders', `${name}.opset17.onnx`);
+      const prepared = await Promise.all([
+        runCli(train(join(good, 'm.safetensors'))),
+        runCli(['import', encoder('tiny-distilbert'), '--out', join(good, 'enc.safetensors')]),
+        runCli(['import', encoder('tiny-bert'), '--out', join(good, 'bert.safetensors')]),
+      ]);
+      for (const run of prepared) expect(run.code, run.stderr).toBe(0);
       const made = await Promise.all([
         runCli(['export', join(good, 'm.safetensors'), '--format', 'onnx', '--out', join(good, 'm.onnx')]),
         runCli(['export', join(good, 'm.safetensors'), '--format', 'tfjs', '--out', join(good, 'tfjs')]),
         runCli(['predict', '--model', join(good, 'm.safetensors'), '--data', 'data/digits/digits.csv', '--out', join(good, 'p.csv')]),
+        runCli(['export', join(good, 'bert.safetensors'), '--format', 'tfjs', '--out', join(good, 'enc-web')]),
       ]);
       for (const run of made) expect(run.code, run.stderr).toBe(0);
     }, 60_000);
@@ -124,6 +131,15 @@ describe.skipIf(TMPFS_SKIP !== undefined)(
       expect(run.stderr).toBe(`headstart: ${T('tfjs/weights.bin')}: cannot write: no space left on the device\n`);
       await expectUnchanged(before);
       expect(await files()).toEqual(['.filler', 'm.safetensors', 'tfjs/model.json', 'tfjs/weights.bin']);
+    }, 30_000);
+
+    test('export --format tfjs of a text encoder (a graph model): its weights fit, its model.json does not; one line, both old files unchanged', async () => {
+      // weights.bin takes 7 KB, model.json 33 KB: the first is written aside, the second fails, and neither is renamed.
+      const before = await setUp(['enc.safetensors', 'enc-web/model.json', 'enc-web/weights.bin'], 16_384);
+      const run = await runCli(['export', T('enc.safetensors'), '--format', 'tfjs', '--out', T('enc-web')]);
+      expect([run.code, run.stderr]).toEqual([2, `headstart: ${T('enc-web/model.json')}: cannot write: no space left on the device\n`]);
+      await expectUnchanged(before);
+      expect(await files()).toEqual(['.filler', 'enc-web/model.json', 'enc-web/weights.bin', 'enc.safetensors']);
     }, 30_000);
 
     test('predict --out over a good file: one line, the old predictions unchanged, no temporary', async () => {

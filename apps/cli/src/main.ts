@@ -248,7 +248,8 @@ Examples:
       `
 Examples:
   $ headstart export digits.safetensors --format onnx --out digits.onnx
-  $ headstart export digits.safetensors --format tfjs --out web-model   # model.json + weights.bin for tf.loadLayersModel`,
+  $ headstart export digits.safetensors --format tfjs --out web-model   # model.json + weights.bin for tf.loadLayersModel
+  $ headstart export text.safetensors --format tfjs --out text-web      # a text model: a graph model for tf.loadGraphModel`,
     )
     .action(async (file, options) => (await import('./commands/export.js')).exportModel(file, options));
 

@@ -1,6 +1,7 @@
 import { firstSequenceFeature, HeadstartError, validateSpec, type Availability, type Backend } from '@headstart/core';
 import { givenWeights } from '@headstart/core/backend-kit';
 import { engineFor, selectEngine, startEngines, tfjsVersion, type EngineSet } from './engine/engine.js';
+import { exportGraphModel } from './interop/graph-model-export.js';
 import { exportLayersModel } from './interop/layers-model-export.js';
 import { LAYERS_MODEL_FORMAT } from './interop/layers-model-format.js';
 import { importLayersModel } from './interop/layers-model-import.js';
@@ -30,7 +31,8 @@ export interface TfjsBackendOptions {
  * the first `createModel()`. Each model then runs on tfjs-node when it is installed, else on the wasm
  * engine when that has every kernel training the model needs (not convolution gradients), else on
  * the pure-JS cpu engine; `Model.engine` says which (`tfjs/wasm`). It imports and exports tfjs layers
- * models (`model.json` and weight shards), the format `tf.loadLayersModel` reads.
+ * models (`model.json` and weight shards), the format `tf.loadLayersModel` reads; a model with named
+ * inputs or sequence layers (a text encoder) it exports as a graph model, which `tf.loadGraphModel` reads.
  */
 export function createTfjsBackend(options: TfjsBackendOptions = {}): Backend {
   const engines = (): Promise<EngineSet> => startEngines(options.note);
@@ -53,12 +55,11 @@ export function createTfjsBackend(options: TfjsBackendOptions = {}): Backend {
     importModel: (file) => importLayersModel(file),
     async exportModel(model, format, file) {
       checkNoOpaqueBlocks(model.spec);
-      const sequences = firstSequenceFeature(model.spec);
-      if (sequences)
-        throw new HeadstartError(
-          'NOT_SUPPORTED',
-          `${sequences}: the ${format} export has no Keras layers for them yet; export with --backend onnx`,
-        );
+      // Named inputs and sequence layers have no Keras layers tfjs-layers can load: such a model is written as a graph model.
+      if (firstSequenceFeature(model.spec)) {
+        await exportGraphModel(model, format, file);
+        return { description: 'graph model; load it with tf.loadGraphModel' };
+      }
       const set = await engines();
       if (set.started.length === 0) throw new HeadstartError('NOT_SUPPORTED', `tfjs: no engine could start (${set.reasons.join('; ')})`);
       // Building the tf.LayersModel needs only forward kernels, which every engine has.

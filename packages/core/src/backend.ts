@@ -75,6 +75,12 @@ export interface ModelFormat {
   importFiles?(file: string): Promise<string[]>;
 }
 
+/** What an export wrote, for a format with variants, e.g. `graph model; load it with tf.loadGraphModel`. */
+export interface ExportedModel {
+  /** Follows the format's name in the CLI's `exported … (tfjs graph model; …)` line. */
+  description: string;
+}
+
 /**
  * A compute backend. Required members build and run models; optional members are capabilities a
  * backend may lack (onnxruntime's `Backend` uses the same pattern).
@@ -101,8 +107,12 @@ export interface Backend {
    * directory holding it) as spec and weights.
    */
   importModel?(file: string): Promise<{ spec: ModelSpec; weights: NamedTensors }>;
-  /** Write a model in a format this backend declares with `export` (`format` is its name), loadable without headstart. */
-  exportModel?(model: Model, format: string, file: string): Promise<void>;
+  /**
+   * Write a model in a format this backend declares with `export` (`format` is its name), loadable
+   * without headstart. Returns what was written when the format has variants (tfjs: a graph model).
+   */
+  // biome-ignore lint/suspicious/noConfusingVoidType: the exporters of before (and of plugins) return nothing, which stays valid
+  exportModel?(model: Model, format: string, file: string): Promise<ExportedModel | void>;
   /**
    * This backend computing on `device` instead of the CPU: every model it creates runs there, or
    * creating it fails, never falling back to the CPU. Called only for a kind listed in

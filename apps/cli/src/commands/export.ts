@@ -1,4 +1,4 @@
-import { checkOutput, getRegistry, readWithBase } from '@headstart/core';
+import { checkOutput, getRegistry, readWithBase, type ExportedModel } from '@headstart/core';
 import { CliError } from '../cli-error.js';
 import { findExporter } from '../model-formats.js';
 import { createReporter } from '../output/reporter.js';
@@ -21,10 +21,11 @@ export async function exportModel(file: string, flags: { format: string; out: st
   if (!(await getRegistry().start(backend.name)).availability.available)
     throw new CliError(`--format ${flags.format}: the ${backend.name} backend cannot run here (see headstart doctor)`);
   const model = await backend.createModel(checkpoint.manifest.spec, checkpoint.weights);
+  let written: ExportedModel | undefined;
   try {
-    await backend.exportModel!(model, flags.format, flags.out);
+    written = (await backend.exportModel!(model, flags.format, flags.out)) ?? undefined;
   } finally {
     model.dispose();
   }
-  process.stdout.write(`exported ${file} → ${flags.out} (${flags.format})\n`);
+  process.stdout.write(`exported ${file} → ${flags.out} (${flags.format}${written ? ` ${written.description}` : ''})\n`);
 }

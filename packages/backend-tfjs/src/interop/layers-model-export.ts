@@ -1,9 +1,10 @@
-import { HeadstartError, openSafeFile, type Model, type SafeFile } from '@headstart/core';
+import { HeadstartError, type Model } from '@headstart/core';
 import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
 import { buildLayersModel } from './layers-model-builder.js';
 import { exportPaths, type LayersModelJson } from './layers-model-files.js';
 import { VERSION } from '../version.js';
+import { writeTogether } from './write-together.js';
 
 /**
  * Key in a model.json's `userDefinedMetadata` under which an export carries its ModelSpec, so that
@@ -58,25 +59,4 @@ async function layersModelArtifacts(model: Model): Promise<tf.io.ModelArtifacts>
   } finally {
     layersModel.dispose();
   }
-}
-
-/**
- * Write every file aside and verify them all, then rename them in order (weights first: a
- * model.json that exists always has its shard). A failure before the renames leaves no file changed.
- */
-async function writeTogether(files: [string, Uint8Array | string][]): Promise<void> {
-  const opened: SafeFile[] = [];
-  try {
-    for (const [file, data] of files) {
-      const out = await openSafeFile(file);
-      opened.push(out);
-      await out.write(data);
-      await out.verify();
-    }
-  } catch (error) {
-    // One after another, the last opened first: the first file's discard removes the folder it made, once empty.
-    for (const out of opened.reverse()) await out.discard();
-    throw error;
-  }
-  for (const out of opened) await out.commit();
 }

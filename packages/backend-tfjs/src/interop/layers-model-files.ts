@@ -75,7 +75,7 @@ export async function readModelJson(file: string): Promise<{ path: string; json:
   if (json?.format === 'graph-model') {
     throw new HeadstartError(
       'NOT_SUPPORTED',
-      `${path}: a tfjs graph model (converted from a SavedModel) has no layers to map; import a layers model (model.save, or the Keras converter's layers format)`,
+      `${path}: a tfjs graph model (format "graph-model", as tensorflowjs_converter and headstart's export of text models write it) cannot be imported back: it holds ops, not layers to map; import the checkpoint or ONNX file it was made from, or a tfjs layers model`,
     );
   }
   if (typeof json !== 'object' || json === null || typeof json.modelTopology !== 'object' || json.modelTopology === null) {
