@@ -23,21 +23,34 @@ export const GEMM_SHAPES = [
 
 const int = (value) => ({ kind: 'int', value });
 
-/** A graph of one Gemm `Y = op(A)·B`. */
-function gemmGraph({ m, k, n, transA = false }) {
+/**
+ * A graph of one Gemm `Y = op(A)·B`. `firstRow`: output Y's first row alone (a Slice of 4·n bytes), not Y: onnxruntime-node
+ * copies every output into a fresh ArrayBuffer, and 4 MiB of them a run change how later allocations of the process
+ * behave (bench/README.md, "The MLP against this machine's Gemm peak": the `mlp` step cost 1.7× the CPU after them).
+ */
+function gemmGraph({ m, k, n, transA = false }, { firstRow = false } = {}) {
   const b = new GraphBuilder('gemm');
   const a = b.input('a', transA ? [k, m] : [m, k]);
   const bm = b.input('b', [k, n]);
-  b.output(b.op('Gemm', [a, bm], { transA: int(transA ? 1 : 0) }, [m, n], 'y'), 'y');
+  const y = b.op('Gemm', [a, bm], { transA: int(transA ? 1 : 0) }, [m, n], 'product');
+  b.output(firstRow ? firstRowOf(b, y, n) : y, 'y');
   return { model: b.toModel(VERSION), flops: 2 * m * k * n };
+}
+
+/** `[1, n]`: the first row of the `[m, n]` value `y`, by a Slice (which keeps the node computing `y` in the graph). */
+function firstRowOf(b, y, n) {
+  const range = (value) => b.initializer('range', BigInt64Array.of(BigInt(value)), [1]);
+  return b.op('Slice', [y, range(0), range(1), range(0)], {}, [1, n], 'row');
 }
 
 /**
  * The matrix products of one training step of a dense ReLU network (the `mlp` workload's, from its spec), alone in one
  * graph: forward `x·W`, kernel gradients `xᵀ·dY`, input gradients `dY·Wᵀ` (none for the first layer), with the shapes
- * and transpositions backend-onnx's train graph uses. What the step's Gemms cost without anything else.
+ * and transpositions backend-onnx's train graph uses. What the step's Gemms cost without anything else (`firstRows`:
+ * each output's first row alone, to leave out onnxruntime-node's copies of them).
  */
-function denseGemmsGraph(spec, batch) {
+function denseGemmsGraph(spec, batch, { firstRows = false } = {}) {
+  const out = (b, value, name, width) => b.output(firstRows ? firstRowOf(b, value, width) : value, name);
   const b = new GraphBuilder('dense_gemms');
   const layers = inferShapes(validateSpec(spec));
   let x = b.input('x', [batch, layers[0].inputShape[0]]);
@@ -49,11 +62,11 @@ function denseGemmsGraph(spec, batch) {
     x = b.op('Gemm', [x, kernels[i]], {}, [batch, layer.units], 'fwd');
     flops += 2 * batch * inputShape[0] * layer.units;
   }
-  b.output(x, 'y');
+  out(b, x, 'y', layers.at(-1).layer.units);
   let dY = b.input('dy', [batch, layers.at(-1).layer.units]);
   for (let i = layers.length - 1; i >= 0; i--) {
     const [inputs, units] = [layers[i].inputShape[0], layers[i].layer.units];
-    b.output(b.op('Gemm', [acts[i], dY], { transA: int(1) }, [inputs, units], 'dw'), `dw${i}`);
+    out(b, b.op('Gemm', [acts[i], dY], { transA: int(1) }, [inputs, units], 'dw'), `dw${i}`, units);
     flops += 2 * batch * inputs * units;
     if (i > 0) {
       dY = b.op('Gemm', [dY, kernels[i]], { transB: int(1) }, [batch, inputs], 'dx');
@@ -63,11 +76,8 @@ function denseGemmsGraph(spec, batch) {
   return { model: b.toModel(VERSION), flops };
 }
 
-/**
- * Best GFLOP/s of one graph of Gemms at `threads` intra-op threads: `rounds` rounds of ≈`seconds` of runs each
- * (outputs preallocated by onnxruntime, inputs fixed), after warm-up; also the median round and the best by CPU time.
- */
-async function timeGraph({ model, flops }, threads, { rounds = 5, seconds = 0.4 } = {}) {
+/** A session for `model` with backend-onnx's session settings at `threads` intra-op threads, and fixed inputs for it. */
+async function graphSession(model, threads) {
   const session = await ort.InferenceSession.create(encodeModel(model), {
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
@@ -86,6 +96,21 @@ async function timeGraph({ model, flops }, threads, { rounds = 5, seconds = 0.4 
       dims,
     );
   }
+  return { session, feeds };
+}
+
+/** One run of a dense network's training-step Gemms alone (see denseGemmsGraph) a call, at `threads` threads. */
+export async function denseGemmsRunner(spec, batch, threads) {
+  const { session, feeds } = await graphSession(denseGemmsGraph(spec, batch).model, threads);
+  return () => session.run(feeds);
+}
+
+/**
+ * Best GFLOP/s of one graph of Gemms at `threads` intra-op threads: `rounds` rounds of ≈`seconds` of runs each
+ * (outputs preallocated by onnxruntime, inputs fixed), after warm-up; also the median round and the best by CPU time.
+ */
+async function timeGraph({ model, flops }, threads, { rounds = 5, seconds = 0.4 } = {}) {
+  const { session, feeds } = await graphSession(model, threads);
   for (let i = 0; i < 5; i++) await session.run(feeds);
   const perRound = [];
   let cpuFlops = 0;
@@ -107,28 +132,46 @@ async function timeGraph({ model, flops }, threads, { rounds = 5, seconds = 0.4 
   return { gflops: sorted.at(-1), medianGflops: sorted[Math.floor(sorted.length / 2)], perCpuSecondGflops: cpuFlops };
 }
 
-/** Best GFLOP/s of `Y = op(A)·B` for one shape of GEMM_SHAPES at `threads` intra-op threads. */
-export function gemmPeak(shape, threads, options) {
-  return timeGraph(gemmGraph(shape), threads, options);
+/**
+ * Best GFLOP/s of `Y = op(A)·B` for one shape of GEMM_SHAPES at `threads` intra-op threads (`firstRow`: fetching Y's
+ * first row alone, see gemmGraph).
+ */
+export function gemmPeak(shape, threads, { firstRow = false, ...options } = {}) {
+  return timeGraph(gemmGraph(shape, { firstRow }), threads, options);
 }
 
-/** Best GFLOP/s of a dense network's training-step Gemms alone (see denseGemmsGraph). */
-export function denseGemmsPeak(spec, batch, threads, options) {
-  return timeGraph(denseGemmsGraph(spec, batch), threads, options);
+/** Best GFLOP/s of a dense network's training-step Gemms alone (see denseGemmsGraph; `firstRows` too). */
+export function denseGemmsPeak(spec, batch, threads, { firstRows = false, ...options } = {}) {
+  return timeGraph(denseGemmsGraph(spec, batch, { firstRows }), threads, options);
 }
 
-/** Every shape, and `dense`'s step Gemms (`{ name, spec, batch }`), at 1 and 2 threads (1 on one core): bench rows. */
+/**
+ * Every shape, and `dense`'s step Gemms (`{ name, spec, batch }`), at 1 and 2 threads (1 on one core): bench rows; the
+ * 1024³ Gemm and the step's Gemms also with their outputs' first rows alone fetched (see gemmGraph).
+ */
 export async function gemmPeaks(dense, options) {
   const rows = [];
   const threadCounts = [...new Set([1, Math.min(2, availableParallelism())])];
   for (const threads of threadCounts) {
     for (const shape of GEMM_SHAPES) rows.push({ shape: shape.name, threads, ...(await gemmPeak(shape, threads, options)) });
-    if (dense)
+    const [square] = GEMM_SHAPES;
+    rows.push({
+      shape: `${square.name}, first row fetched`,
+      threads,
+      ...(await gemmPeak(square, threads, { ...options, firstRow: true })),
+    });
+    if (dense) {
       rows.push({
         shape: `${dense.name}: a step's Gemms alone`,
         threads,
         ...(await denseGemmsPeak(dense.spec, dense.batch, threads, options)),
       });
+      rows.push({
+        shape: `${dense.name}: a step's Gemms alone, first rows fetched`,
+        threads,
+        ...(await denseGemmsPeak(dense.spec, dense.batch, threads, { ...options, firstRows: true })),
+      });
+    }
   }
   return rows;
 }
