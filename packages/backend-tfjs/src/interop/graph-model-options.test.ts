@@ -121,6 +121,23 @@ describe('tfjs graph-model export: options the encoder fixtures lack', () => {
     expect(await gap(spec, feed, 3)).toBeLessThan(1e-5);
   });
 
+  it('named inputs keep their names, one called "input" too (the name of the model input of a spec without named inputs)', async () => {
+    const spec: ModelSpecInput = {
+      inputs: [
+        { name: 'input', shape: [T], dtype: 'int32' },
+        { name: 'mask', shape: [T], dtype: 'int32' },
+      ],
+      layers: [
+        { type: 'embedding', name: 'tok', vocabSize: 20, units: 4, inputs: ['input'] },
+        { type: 'sequencePool', name: 'pool', mode: 'mean', inputs: ['tok', 'mask'] },
+        { type: 'dense', name: 'head', units: 2, activation: 'softmax' },
+      ],
+    };
+    const { ids, mask } = tokens(2);
+    const feed: Feed = { input: { values: ids, dtype: 'int32', shape: [2, T] }, mask: { values: mask, dtype: 'int32', shape: [2, T] } };
+    expect(await gap(spec, feed, 2)).toBeLessThan(1e-5);
+  });
+
   it('a sequence of floats without named inputs (fed as x): layer norm, attention without mask, mean pooling', async () => {
     const spec: ModelSpecInput = {
       inputShape: [3, 4],
