@@ -161,6 +161,25 @@ describe('headstart train --strategy lora', () => {
     expect(await readFile(base)).toEqual(bytes);
   });
 
+  test('export and predict refuse to write over the base the adapter records, in one line, leaving it as it was', async () => {
+    const bytes = await readFile(base);
+    const runs = await Promise.all([
+      runCli(['export', adapter, '--format', 'onnx', '--out', base]),
+      runCli(['predict', '--model', adapter, '--data', few, '--out', base]),
+    ]);
+    expect(runs.map((run) => [run.code, run.stderr])).toEqual([
+      [
+        2,
+        `headstart: --out ${base} is the same file as the base the adapter records ${base}; writing it would destroy the input: choose another --out\n`,
+      ],
+      [
+        2,
+        `headstart: --out ${base} is the same file as the base the --model adapter records ${base}; writing it would destroy the input: choose another --out\n`,
+      ],
+    ]);
+    expect(await readFile(base)).toEqual(bytes);
+  });
+
   test('lora --from an adapter is refused before training, in one line saying to merge it first', async () => {
     const out = join(dir, 'stacked.safetensors');
     const run = await runCli(['train', '--strategy', 'lora', '--from', adapter, '--data', few, '--set', 'target=enc1', '--out', out]);

@@ -1,11 +1,12 @@
 import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { createTfjsBackend } from '@headstart/backend-tfjs';
 import { evaluateClassifier, readCheckpoint } from '@headstart/core';
 import { applyPreprocessing, loadDataset, registerLoaders } from '@headstart/data';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, expect, test } from 'vitest';
+import { fileLoader } from '../fixtures/tfjs-file-loader.js';
 import { jsonLines, ROOT, runCli } from './run-cli.js';
 
 registerLoaders();
@@ -13,20 +14,6 @@ registerLoaders();
 const DIGITS = join(ROOT, 'data/digits/digits.csv');
 let dir: string;
 let ckpt: string;
-
-/** A `file://` loader for tf.loadLayersModel (tfjs-node, which has one, is not installable here), built from tfjs's own helpers. */
-function fileLoader(modelJson: string): tf.io.IOHandler {
-  return {
-    load: async () => {
-      const json = JSON.parse(await readFile(modelJson, 'utf8')) as tf.io.ModelJSON;
-      return tf.io.getModelArtifactsForJSON(json, async (manifest) => {
-        const shards = await Promise.all(manifest.flatMap((g) => g.paths).map((p) => readFile(join(dirname(modelJson), p))));
-        const bytes = Buffer.concat(shards);
-        return [manifest.flatMap((g) => g.weights), bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)];
-      });
-    },
-  };
-}
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'headstart-tfjs-export-'));

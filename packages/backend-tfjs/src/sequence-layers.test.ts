@@ -1,29 +1,7 @@
-import { validateSpec, type Batch, type NamedTensors } from '@headstart/core';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { validateSpec, type Batch } from '@headstart/core';
 import { describe, expect, it } from 'vitest';
+import { tensors, torch } from './__fixtures__/tiny-distilbert.js';
 import { createTfjsBackend } from './base.js';
-
-// tests/fixtures/torch/tiny_distilbert.py: a one-block DistilBERT-style classifier written in plain PyTorch.
-const FIXTURE = join(import.meta.dirname, '..', '..', '..', 'tests', 'fixtures', 'torch', 'tiny-distilbert.json');
-
-interface Tensor {
-  shape: number[];
-  data: number[];
-}
-const torch = JSON.parse(readFileSync(FIXTURE, 'utf8')) as {
-  spec: unknown;
-  weights: Record<string, Tensor>;
-  input_ids: number[];
-  attention_mask: number[];
-  labels: number[];
-  probabilities: number[];
-  loss: number;
-  adam: { lr: number; loss_after: number; weights_after: Record<string, Tensor> };
-};
-
-const tensors = (record: Record<string, Tensor>): NamedTensors =>
-  new Map(Object.entries(record).map(([name, t]) => [name, { shape: t.shape, data: Float32Array.from(t.data) }]));
 
 const batch: Batch = {
   x: new Float32Array(0),

@@ -1,4 +1,5 @@
 import { argmaxRows, checkOutput, classProbabilitiesOf, HeadstartError, type Label } from '@headstart/core';
+import { recordedBase } from '../adapter-base.js';
 import { CliError } from '../cli-error.js';
 import { streamModelData } from '@headstart/data';
 import { flagPaths } from '../flag-paths.js';
@@ -22,7 +23,13 @@ export interface PredictFlags {
  * larger than memory work; an --out file appears only once complete.
  */
 export async function predict(flags: PredictFlags): Promise<void> {
-  if (flags.out) await checkOutput({ flag: '--out', path: flags.out }, flagPaths({ '--model': flags.model, '--data': flags.data }));
+  if (flags.out) {
+    const inputs = [
+      ...flagPaths({ '--model': flags.model, '--data': flags.data }),
+      ...(await recordedBase(flags.model, 'the --model adapter')),
+    ];
+    await checkOutput({ flag: '--out', path: flags.out }, inputs);
+  }
   const reporter = createReporter({ json: false });
   const { checkpoint, model } = await loadModel(flags.model, flags.backend, reporter);
   const { spec, labels, featureNames, preprocessing, tokenizer } = checkpoint.manifest;

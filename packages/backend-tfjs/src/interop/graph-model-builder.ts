@@ -27,9 +27,10 @@ export function buildGraphModel(spec: ModelSpec, weights: NamedTensors): GraphMo
   const g = new GraphDefBuilder();
   const signature: SignatureJson = { inputs: {}, outputs: {} };
   const values = new Map<string, string>();
+  // Named inputs keep their names, even one called `input`, as in the onnx export.
   const inputs = spec.inputs ?? [{ name: MODEL_INPUT, shape: spec.inputShape, dtype: 'float32' as const }];
   for (const input of inputs) {
-    const key = input.name === MODEL_INPUT ? PLAIN_INPUT : input.name;
+    const key = spec.inputs ? input.name : PLAIN_INPUT;
     const shape = [-1, ...input.shape];
     const node = g.placeholder(key, shape, input.dtype);
     values.set(input.name, node);

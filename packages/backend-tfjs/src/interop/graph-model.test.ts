@@ -5,26 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fileLoadHandler } from '../__fixtures__/layers-model-files.js';
+import { tensors, torch } from '../__fixtures__/tiny-distilbert.js';
 import { createTfjsBackend } from '../base.js';
 
-// tests/fixtures/torch/tiny_distilbert.py: a one-block DistilBERT-style classifier written in plain PyTorch.
-const FIXTURE = join(import.meta.dirname, '..', '..', '..', '..', 'tests', 'fixtures', 'torch', 'tiny-distilbert.json');
-
-interface Tensor {
-  shape: number[];
-  data: number[];
-}
-const torch = JSON.parse(readFileSync(FIXTURE, 'utf8')) as {
-  spec: unknown;
-  weights: Record<string, Tensor>;
-  input_ids: number[];
-  attention_mask: number[];
-  labels: number[];
-  probabilities: number[];
-};
-const weights: NamedTensors = new Map(
-  Object.entries(torch.weights).map(([name, t]) => [name, { shape: t.shape, data: Float32Array.from(t.data) }]),
-);
+const weights = tensors(torch.weights);
 const size = torch.labels.length;
 const backend = createTfjsBackend({ note: () => undefined });
 

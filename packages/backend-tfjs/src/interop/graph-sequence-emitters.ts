@@ -1,9 +1,7 @@
 import type { AttentionLayer, AttentionProjection } from '@headstart/core';
 import { affine, castToFloat } from './graph-ops.js';
 import type { EmitContext, LayerEmitter } from './graph-emitter.js';
-
-/** What a padded key's score gets added, as the tfjs backend's attention (`src/layers/sequence.ts`). */
-const MASKED_SCORE = -1e9;
+import { MASKED_SCORE } from '../layers/sequence.js';
 
 /** Token ids `[n, T]` → rows of `embeddings`; a token equal to `paddingIndex` embeds to zeros. */
 export const embedding: LayerEmitter<'embedding'> = ({ g, param }, layer, [ids]) => {

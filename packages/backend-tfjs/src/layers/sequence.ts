@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ParameterStore } from '../parameters.js';
 
 /** What a padded key's score gets added: its softmax weight is then exactly 0 in float32 (as on onnx). */
-const MASKED_SCORE = -1e9;
+export const MASKED_SCORE = -1e9;
 
 /** `x·kernel + bias` on the last axis of `[n, in]` or `[n, T, in]` (rows flattened into one matMul and back). */
 export function affine(x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor | undefined): tf.Tensor {
