@@ -1,6 +1,7 @@
 import { int, ints, type Attributes } from '../../onnx/attributes.js';
 import type { Dim, GraphBuilder } from '../graph-builder.js';
 import type { EmitContext } from '../tape.js';
+import { depthwiseMatrices, fitsChannelMatrices } from './depthwise-matrices.js';
 import { transposeAttributes, type WindowGeometry } from './window-geometry.js';
 
 /**
@@ -10,7 +11,8 @@ import { transposeAttributes, type WindowGeometry } from './window-geometry.js';
  * when the convolution has stride 1 (see {@link convInputGradient}), otherwise through ConvTranspose with
  * the same kernel and groups; the kernel's as an im2col GEMM (see {@link convKernelGradient}), or one grouped Conv for
  * a depthwise kernel. In training graphs, kernel taps that only ever meet padding are cut first (see
- * {@link usedTaps}).
+ * {@link usedTaps}), and a depthwise convolution on a small map runs as per-channel matrices (see
+ * {@link depthwiseMatrices}).
  */
 export function conv2d(
   ctx: EmitContext,
@@ -27,18 +29,30 @@ export function conv2d(
   const taps = ctx.tape ? usedTaps(geometry) : undefined;
   const used = taps ? sliceTaps(b, kernel, taps, [filters, perGroup]) : kernel;
   const g = taps?.geometry ?? geometry;
-  const y = b.op('Conv', bias === undefined ? [x, used] : [x, used, bias], convAttributes(g, groups), [n!, filters, ...g.output], 'conv');
+  const matrices = ctx.tape && isDepthwise(b, kernel, groups) && fitsChannelMatrices(g) ? depthwiseMatrices(b, x, used, g) : undefined;
+  const y = matrices
+    ? withBias(b, matrices.y, bias)
+    : b.op('Conv', bias === undefined ? [x, used] : [x, used, bias], convAttributes(g, groups), [n!, filters, ...g.output], 'conv');
   ctx.tape?.record({
     op: 'Conv',
     inputs: bias === undefined ? [x, kernel] : [x, kernel, bias],
     outputs: [y],
     backward: (gb, [dY], needs) => [
-      needs[0] ? convInputGradient(gb, dY!, used, g, b.shapeOf(x), groups) : undefined,
-      needs[1] ? padTaps(gb, kernelGradient(gb, x, dY!, g, gb.shapeOf(used), groups), taps, b.shapeOf(kernel)) : undefined,
+      needs[0] ? (matrices?.inputGradient(gb, dY!) ?? convInputGradient(gb, dY!, used, g, b.shapeOf(x), groups)) : undefined,
+      needs[1]
+        ? padTaps(gb, matrices?.kernelGradient(gb, dY!) ?? kernelGradient(gb, x, dY!, g, gb.shapeOf(used), groups), taps, b.shapeOf(kernel))
+        : undefined,
       needs[2] ? gb.op('ReduceSum', [dY!, gb.int64s([0, 2, 3])], { keepdims: int(0) }, [filters], 'dbias') : undefined,
     ],
   });
   return y;
+}
+
+/** `y` plus a per-channel bias, when there is one. */
+function withBias(b: GraphBuilder, y: string, bias: string | undefined): string {
+  if (bias === undefined) return y;
+  const [c] = b.shapeOf(bias) as [number];
+  return b.binary('Add', y, b.op('Reshape', [bias, b.int64s([1, c, 1, 1])], {}, [1, c, 1, 1], 'bias_c11'));
 }
 
 /** The kernel rows and columns a convolution applies to real input, when some only ever meet padding. */
