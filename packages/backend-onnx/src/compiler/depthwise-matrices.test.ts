@@ -31,7 +31,7 @@ function trainOps(input: ModelSpecInput): { ops: string[]; groupedConvs: number 
 // mobilenet_v2 on 32×32 inputs runs its depthwise 3×3 convs on 4×4, 2×2 and 1×1 maps, where onnxruntime's
 // grouped Conv (a tiny GEMM per sample and channel) cost 3–7× the per-channel MatMuls (bench/README.md).
 describe('depthwise conv2d on small maps', () => {
-  it('runs as per-channel MatMuls, forward and both gradients, up to 4×4 maps at stride 1', () => {
+  it('runs as per-channel MatMuls (forward and both gradients) up to 4×4 maps at stride 1, as a scale on 1×1 maps', () => {
     const depthwise = (side: number, strides: number): ModelSpecInput => ({
       inputShape: [side, side, 4],
       layers: [
@@ -42,7 +42,6 @@ describe('depthwise conv2d on small maps', () => {
       ],
     });
     for (const [side, strides] of [
-      [1, 1],
       [2, 1],
       [2, 2],
       [4, 1],
@@ -52,6 +51,10 @@ describe('depthwise conv2d on small maps', () => {
       expect(groupedConvs, `${side}×${side}, stride ${strides}`).toBe(0);
       expect(ops.filter((op) => op === 'MatMul').length, `${side}×${side}, stride ${strides}`).toBe(4);
     }
+    // On a 1×1 map the kernel's centre scales each channel: broadcast Muls, no MatMul.
+    const onePixel = trainOps(depthwise(1, 1));
+    expect(onePixel.groupedConvs).toBe(0);
+    expect(onePixel.ops).not.toContain('MatMul');
     // 8×8 at stride 2 (1,024 pixel pairs) and 5×5 (625) keep onnxruntime's Conv.
     expect(trainOps(depthwise(8, 2)).groupedConvs).toBe(3);
     expect(trainOps(depthwise(5, 1)).groupedConvs).toBe(3);
