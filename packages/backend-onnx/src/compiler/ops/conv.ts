@@ -9,8 +9,8 @@ import { transposeAttributes, type WindowGeometry } from './window-geometry.js';
  * channels in `groups` consecutive blocks each seeing its block of input channels (depthwise when
  * `groups` is the input channels). Gradients: the input's as a `Conv` of dY with the flipped kernel
  * when the convolution has stride 1 (see {@link convInputGradient}), otherwise through ConvTranspose with
- * the same kernel and groups; the kernel's as an im2col GEMM (see {@link convKernelGradient}), or one grouped Conv for
- * a depthwise kernel. In training graphs, kernel taps that only ever meet padding are cut first (see
+ * the same kernel and groups; the kernel's as an im2col GEMM (see {@link convKernelGradient}), or for a depthwise
+ * kernel tap by tap at stride 1 (see {@link depthwiseTapsKernelGradient}), else one grouped Conv. In training graphs, kernel taps that only ever meet padding are cut first (see
  * {@link usedTaps}), and a depthwise convolution on a small map runs as per-channel matrices (see
  * {@link depthwiseMatrices}).
  */
@@ -116,6 +116,8 @@ function padTaps(b: GraphBuilder, dKernel: string, taps: UsedTaps | undefined, k
 /** A convolution kernel's gradient, by the cheapest formulation for its grouping. */
 function kernelGradient(b: GraphBuilder, x: string, dY: string, geometry: WindowGeometry, kernelShape: Dim[], groups: number): string {
   if (groups === 1) return convKernelGradient(b, x, dY, geometry, kernelShape);
+  if (kernelShape[1] === 1 && kernelShape[0] === groups && geometry.strides.every((s) => s === 1))
+    return depthwiseTapsKernelGradient(b, x, dY, geometry, kernelShape);
   if (kernelShape[1] === 1) return depthwiseKernelGradient(b, x, dY, geometry, kernelShape, groups);
   return groupedKernelGradient(b, x, dY, geometry, kernelShape, groups);
 }
@@ -267,6 +269,33 @@ function depthwiseKernelGradient(
   if (kh2 !== kh || kw2 !== kw)
     dW = b.op('Slice', [dW, b.int64s([0, 0]), b.int64s([kh, kw]), b.int64s([2, 3])], {}, [1, o, kh, kw], 'dconv_w_crop');
   return b.op('Reshape', [dW, b.int64s([o, 1, kh, kw])], {}, [o, 1, kh, kw], 'dconv_w');
+}
+
+/**
+ * A stride-1 depthwise kernel's gradient tap by tap: dW[c, 0, i, j] = Σ_{n,y,x} dY[n, c, y, x] · X[n, c, y + i, x + j]
+ * (X padded) as a Slice of the padded input, a Mul by dY and a ReduceSum over N, H, W per tap, in NCHW (no transposes).
+ */
+function depthwiseTapsKernelGradient(b: GraphBuilder, x: string, dY: string, geometry: WindowGeometry, kernelShape: Dim[]): string {
+  const [c, , kh, kw] = kernelShape as [number, number, number, number];
+  const [h, w] = geometry.input;
+  const [ho, wo] = geometry.output;
+  const [pt, pl, pb, pr] = geometry.pads;
+  const padded =
+    pt + pl + pb + pr === 0 ? x : b.op('Pad', [x, b.int64s([0, 0, pt, pl, 0, 0, pb, pr])], {}, ['N', c, h + pt + pb, w + pl + pr], 'x_pad');
+  const sums: string[] = [];
+  for (let i = 0; i < kh; i++)
+    for (let j = 0; j < kw; j++) {
+      const window = b.op(
+        'Slice',
+        [padded, b.int64s([i, j]), b.int64s([i + ho, j + wo]), b.int64s([2, 3])],
+        {},
+        ['N', c, ho, wo],
+        'x_window',
+      );
+      sums.push(b.op('ReduceSum', [b.binary('Mul', window, dY), b.int64s([0, 2, 3])], { keepdims: int(1) }, [1, c, 1, 1], 'dw_tap'));
+    }
+  const all = sums.length === 1 ? sums[0]! : b.op('Concat', sums, { axis: int(3) }, [1, c, 1, kh * kw], 'dw_taps');
+  return b.op('Reshape', [all, b.int64s([c, 1, kh, kw])], {}, [c, 1, kh, kw], 'dconv_w');
 }
 
 /**
