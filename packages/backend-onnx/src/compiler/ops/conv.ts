@@ -1,7 +1,8 @@
 import { int, ints, type Attributes } from '../../onnx/attributes.js';
 import type { Dim, GraphBuilder } from '../graph-builder.js';
 import type { EmitContext } from '../tape.js';
-import { depthwiseMatrices, fitsChannelMatrices } from './depthwise-matrices.js';
+import { type ConvForm, depthwiseMatrices, fitsChannelMatrices } from './depthwise-matrices.js';
+import { pixelGemm } from './pixel-gemm.js';
 import { transposeAttributes, type WindowGeometry } from './window-geometry.js';
 
 /**
@@ -11,8 +12,8 @@ import { transposeAttributes, type WindowGeometry } from './window-geometry.js';
  * when the convolution has stride 1 (see {@link convInputGradient}), otherwise through ConvTranspose with
  * the same kernel and groups; the kernel's as an im2col GEMM (see {@link convKernelGradient}), or for a depthwise
  * kernel tap by tap at stride 1 (see {@link depthwiseTapsKernelGradient}), else one grouped Conv. In training graphs, kernel taps that only ever meet padding are cut first (see
- * {@link usedTaps}), and a depthwise convolution on a small map runs as per-channel matrices (see
- * {@link depthwiseMatrices}).
+ * {@link usedTaps}), a depthwise convolution on a small map runs as per-channel matrices (see
+ * {@link depthwiseMatrices}) and a pointwise one on a 1×1 map as Gemms (see {@link pixelGemm}).
  */
 export function conv2d(
   ctx: EmitContext,
@@ -29,23 +30,30 @@ export function conv2d(
   const taps = ctx.tape ? usedTaps(geometry) : undefined;
   const used = taps ? sliceTaps(b, kernel, taps, [filters, perGroup]) : kernel;
   const g = taps?.geometry ?? geometry;
-  const matrices = ctx.tape && isDepthwise(b, kernel, groups) && fitsChannelMatrices(g) ? depthwiseMatrices(b, x, used, g) : undefined;
-  const y = matrices
-    ? withBias(b, matrices.y, bias)
+  const form = ctx.tape ? otherForm(b, x, used, g, groups) : undefined;
+  const y = form
+    ? withBias(b, form.y, bias)
     : b.op('Conv', bias === undefined ? [x, used] : [x, used, bias], convAttributes(g, groups), [n!, filters, ...g.output], 'conv');
   ctx.tape?.record({
     op: 'Conv',
     inputs: bias === undefined ? [x, kernel] : [x, kernel, bias],
     outputs: [y],
     backward: (gb, [dY], needs) => [
-      needs[0] ? (matrices?.inputGradient(gb, dY!) ?? convInputGradient(gb, dY!, used, g, b.shapeOf(x), groups)) : undefined,
+      needs[0] ? (form?.inputGradient(gb, dY!) ?? convInputGradient(gb, dY!, used, g, b.shapeOf(x), groups)) : undefined,
       needs[1]
-        ? padTaps(gb, matrices?.kernelGradient(gb, dY!) ?? kernelGradient(gb, x, dY!, g, gb.shapeOf(used), groups), taps, b.shapeOf(kernel))
+        ? padTaps(gb, form?.kernelGradient(gb, dY!) ?? kernelGradient(gb, x, dY!, g, gb.shapeOf(used), groups), taps, b.shapeOf(kernel))
         : undefined,
       needs[2] ? gb.op('ReduceSum', [dY!, gb.int64s([0, 2, 3])], { keepdims: int(0) }, [filters], 'dbias') : undefined,
     ],
   });
   return y;
+}
+
+/** Convolutions that run cheaper as other ops than onnxruntime's Conv and its gradients. */
+function otherForm(b: GraphBuilder, x: string, kernel: string, g: WindowGeometry, groups: number): ConvForm | undefined {
+  if (isDepthwise(b, kernel, groups) && fitsChannelMatrices(g)) return depthwiseMatrices(b, x, kernel, g);
+  if (groups === 1 && isPointwise(g) && g.input[0] * g.input[1] === 1) return pixelGemm(b, x, kernel);
+  return undefined;
 }
 
 /** `y` plus a per-channel bias, when there is one. */

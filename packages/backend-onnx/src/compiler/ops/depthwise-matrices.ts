@@ -15,8 +15,8 @@ export function fitsChannelMatrices(g: WindowGeometry): boolean {
   return g.input[0] * g.input[1] * g.output[0] * g.output[1] <= MATRIX_PIXELS;
 }
 
-/** A depthwise convolution's forward value and the rules for its gradients. */
-export interface DepthwiseMatrices {
+/** A convolution's forward value in another form than a Conv node, and the rules for its gradients. */
+export interface ConvForm {
   y: string;
   inputGradient(b: GraphBuilder, dY: string): string;
   kernelGradient(b: GraphBuilder, dY: string): string;
@@ -31,7 +31,7 @@ export interface DepthwiseMatrices {
  * and `dM_c = X_cᵀ · dY_c` summed back onto the taps with a constant 0/1 matrix (exact sums of ≤ Ho·Wo
  * products per tap).
  */
-export function depthwiseMatrices(b: GraphBuilder, x: string, kernel: string, g: WindowGeometry): DepthwiseMatrices {
+export function depthwiseMatrices(b: GraphBuilder, x: string, kernel: string, g: WindowGeometry): ConvForm {
   const [c, , kh, kw] = b.shapeOf(kernel) as [number, number, number, number];
   const [h, w] = g.input;
   const [ho, wo] = g.output;
@@ -77,7 +77,7 @@ export function depthwiseMatrices(b: GraphBuilder, x: string, kernel: string, g:
  * On a 1×1 map (a 1×1 kernel, or a larger one cut to its centre) the convolution scales each channel:
  * a broadcast `Mul` by the kernel as `[1, C, 1, 1]`, 6× cheaper than the batched MatMul on `[32,960,1,1]`.
  */
-function channelScale(b: GraphBuilder, x: string, kernel: string, c: number): DepthwiseMatrices {
+function channelScale(b: GraphBuilder, x: string, kernel: string, c: number): ConvForm {
   const scale = b.op('Reshape', [kernel, b.int64s([1, c, 1, 1])], {}, [1, c, 1, 1], 'dw_scale');
   return {
     y: b.binary('Mul', x, scale),
