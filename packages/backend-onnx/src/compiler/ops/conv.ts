@@ -2,6 +2,7 @@ import { int, ints, type Attributes } from '../../onnx/attributes.js';
 import type { Dim, GraphBuilder } from '../graph-builder.js';
 import type { EmitContext } from '../tape.js';
 import { type ConvForm, depthwiseMatrices, fitsChannelMatrices } from './depthwise-matrices.js';
+import { moveTaps } from './move-taps.js';
 import { pixelGemm } from './pixel-gemm.js';
 import { transposeAttributes, type WindowGeometry } from './window-geometry.js';
 
@@ -25,10 +26,10 @@ export function conv2d(
 ): string {
   const { b } = ctx;
   const [n] = b.shapeOf(x);
-  const [filters, perGroup] = b.shapeOf(kernel) as [number, number];
+  const [filters] = b.shapeOf(kernel) as [number];
   // Only training graphs: exported and inference graphs keep the plain Conv of the layer.
   const taps = ctx.tape ? usedTaps(geometry) : undefined;
-  const used = taps ? sliceTaps(b, kernel, taps, [filters, perGroup]) : kernel;
+  const used = taps ? sliceTaps(b, kernel, taps) : kernel;
   const g = taps?.geometry ?? geometry;
   const form = ctx.tape ? otherForm(b, x, used, g, groups) : undefined;
   const y = form
@@ -107,18 +108,19 @@ export function usedTaps(geometry: WindowGeometry): UsedTaps | undefined {
   };
 }
 
-function sliceTaps(b: GraphBuilder, kernel: string, taps: UsedTaps, [o, c]: [number, number]): string {
+/** The kernel cut to the taps in use (see {@link moveTaps}). */
+function sliceTaps(b: GraphBuilder, kernel: string, taps: UsedTaps): string {
   const [[r0, r1], [c0, c1]] = [taps.rows, taps.cols];
-  const bounds = [b.int64s([r0, c0]), b.int64s([r1 + 1, c1 + 1]), b.int64s([2, 3])];
-  return b.op('Slice', [kernel, ...bounds], {}, [o, c, r1 - r0 + 1, c1 - c0 + 1], 'conv_taps');
+  const inside = (i: number, j: number): boolean => i >= r0 && i <= r1 && j >= c0 && j <= c1;
+  return moveTaps(b, kernel, [r1 - r0 + 1, c1 - c0 + 1], (i, j) => (inside(i, j) ? [i - r0, j - c0] : undefined), 'conv_taps');
 }
 
 /** The cut kernel's gradient in the full kernel's shape: zero for the taps that only meet padding. */
 function padTaps(b: GraphBuilder, dKernel: string, taps: UsedTaps | undefined, kernelShape: Dim[]): string {
   if (!taps) return dKernel;
   const [, , kh, kw] = kernelShape as [number, number, number, number];
-  const [[r0, r1], [c0, c1]] = [taps.rows, taps.cols];
-  return b.op('Pad', [dKernel, b.int64s([0, 0, r0, c0, 0, 0, kh - 1 - r1, kw - 1 - c1])], {}, kernelShape, 'dconv_w_taps');
+  const [r0, c0] = [taps.rows[0], taps.cols[0]];
+  return moveTaps(b, dKernel, [kh, kw], (i, j) => [i + r0, j + c0], 'dconv_w_taps');
 }
 
 /** A convolution kernel's gradient, by the cheapest formulation for its grouping. */
@@ -193,8 +195,7 @@ function flippedPads(g: WindowGeometry): number[] | undefined {
 function flippedInputGradient(b: GraphBuilder, dY: string, kernel: string, g: WindowGeometry, xShape: Dim[], groups: number): string {
   const [o, perGroup, kh, kw] = b.shapeOf(kernel) as [number, number, number, number];
   const swapped = groups === 1 ? b.op('Transpose', [kernel], { perm: ints([1, 0, 2, 3]) }, [perGroup, o, kh, kw], 'w_t') : kernel;
-  const bounds = [b.int64s([-1, -1]), b.int64s([-kh - 1, -kw - 1]), b.int64s([2, 3]), b.int64s([-1, -1])];
-  const flipped = b.op('Slice', [swapped, ...bounds], {}, b.shapeOf(swapped), 'w_flip');
+  const flipped = moveTaps(b, swapped, [kh, kw], (i, j) => [kh - 1 - i, kw - 1 - j], 'w_flip');
   const attributes: Attributes = {
     kernel_shape: ints(g.kernel),
     pads: ints(flippedPads(g)!),
