@@ -6,9 +6,10 @@ import { buildTrainGraph } from './train-graph.js';
 
 // Input gradients: a pointwise conv's as a Conv with the transposed kernel (no col2im), other stride-1
 // convs' (plain or depthwise) as a Conv with the kernel turned by 180° (1–40 % less CPU than ConvTranspose
-// on resnet18's and mobilenet_v2's shapes). Strided ones stay ConvTranspose.
+// on resnet18's and mobilenet_v2's shapes). Strided ones stay ConvTranspose. The maps are large enough that the
+// depthwise convs stay Convs (up to 4×4 they run as per-channel MatMuls: depthwise-matrices.test.ts).
 const inverted: ModelSpecInput = {
-  inputShape: [5, 6, 3],
+  inputShape: [9, 10, 3],
   layers: [
     { type: 'conv2d', name: 'expand', filters: 6, kernelSize: 1, useBias: false },
     { type: 'conv2d', name: 'dw', filters: 6, kernelSize: 3, groups: 6, padding: 1, activation: 'relu6' },

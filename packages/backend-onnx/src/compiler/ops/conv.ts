@@ -1,6 +1,9 @@
 import { int, ints, type Attributes } from '../../onnx/attributes.js';
 import type { Dim, GraphBuilder } from '../graph-builder.js';
 import type { EmitContext } from '../tape.js';
+import { type ConvForm, depthwiseMatrices, fitsChannelMatrices } from './depthwise-matrices.js';
+import { moveTaps } from './move-taps.js';
+import { pixelGemm } from './pixel-gemm.js';
 import { transposeAttributes, type WindowGeometry } from './window-geometry.js';
 
 /**
@@ -8,9 +11,10 @@ import { transposeAttributes, type WindowGeometry } from './window-geometry.js';
  * channels in `groups` consecutive blocks each seeing its block of input channels (depthwise when
  * `groups` is the input channels). Gradients: the input's as a `Conv` of dY with the flipped kernel
  * when the convolution has stride 1 (see {@link convInputGradient}), otherwise through ConvTranspose with
- * the same kernel and groups; the kernel's as an im2col GEMM (see {@link convKernelGradient}), or one grouped Conv for
- * a depthwise kernel. In training graphs, kernel taps that only ever meet padding are cut first (see
- * {@link usedTaps}).
+ * the same kernel and groups; the kernel's as an im2col GEMM (see {@link convKernelGradient}), or for a depthwise
+ * kernel tap by tap at stride 1 (see {@link depthwiseTapsKernelGradient}), else one grouped Conv. In training graphs, kernel taps that only ever meet padding are cut first (see
+ * {@link usedTaps}), a depthwise convolution on a small map runs as per-channel matrices (see
+ * {@link depthwiseMatrices}) and a pointwise one on a 1×1 map as Gemms (see {@link pixelGemm}).
  */
 export function conv2d(
   ctx: EmitContext,
@@ -22,23 +26,42 @@ export function conv2d(
 ): string {
   const { b } = ctx;
   const [n] = b.shapeOf(x);
-  const [filters, perGroup] = b.shapeOf(kernel) as [number, number];
+  const [filters] = b.shapeOf(kernel) as [number];
   // Only training graphs: exported and inference graphs keep the plain Conv of the layer.
   const taps = ctx.tape ? usedTaps(geometry) : undefined;
-  const used = taps ? sliceTaps(b, kernel, taps, [filters, perGroup]) : kernel;
+  const used = taps ? sliceTaps(b, kernel, taps) : kernel;
   const g = taps?.geometry ?? geometry;
-  const y = b.op('Conv', bias === undefined ? [x, used] : [x, used, bias], convAttributes(g, groups), [n!, filters, ...g.output], 'conv');
+  const form = ctx.tape ? otherForm(b, x, used, g, groups) : undefined;
+  const y = form
+    ? withBias(b, form.y, bias)
+    : b.op('Conv', bias === undefined ? [x, used] : [x, used, bias], convAttributes(g, groups), [n!, filters, ...g.output], 'conv');
   ctx.tape?.record({
     op: 'Conv',
     inputs: bias === undefined ? [x, kernel] : [x, kernel, bias],
     outputs: [y],
     backward: (gb, [dY], needs) => [
-      needs[0] ? convInputGradient(gb, dY!, used, g, b.shapeOf(x), groups) : undefined,
-      needs[1] ? padTaps(gb, kernelGradient(gb, x, dY!, g, gb.shapeOf(used), groups), taps, b.shapeOf(kernel)) : undefined,
+      needs[0] ? (form?.inputGradient(gb, dY!) ?? convInputGradient(gb, dY!, used, g, b.shapeOf(x), groups)) : undefined,
+      needs[1]
+        ? padTaps(gb, form?.kernelGradient(gb, dY!) ?? kernelGradient(gb, x, dY!, g, gb.shapeOf(used), groups), taps, b.shapeOf(kernel))
+        : undefined,
       needs[2] ? gb.op('ReduceSum', [dY!, gb.int64s([0, 2, 3])], { keepdims: int(0) }, [filters], 'dbias') : undefined,
     ],
   });
   return y;
+}
+
+/** Convolutions that run cheaper as other ops than onnxruntime's Conv and its gradients. */
+function otherForm(b: GraphBuilder, x: string, kernel: string, g: WindowGeometry, groups: number): ConvForm | undefined {
+  if (isDepthwise(b, kernel, groups) && fitsChannelMatrices(g)) return depthwiseMatrices(b, x, kernel, g);
+  if (groups === 1 && isPointwise(g) && g.input[0] * g.input[1] === 1) return pixelGemm(b, x, kernel);
+  return undefined;
+}
+
+/** `y` plus a per-channel bias, when there is one. */
+function withBias(b: GraphBuilder, y: string, bias: string | undefined): string {
+  if (bias === undefined) return y;
+  const [c] = b.shapeOf(bias) as [number];
+  return b.binary('Add', y, b.op('Reshape', [bias, b.int64s([1, c, 1, 1])], {}, [1, c, 1, 1], 'bias_c11'));
 }
 
 /** The kernel rows and columns a convolution applies to real input, when some only ever meet padding. */
@@ -85,23 +108,26 @@ export function usedTaps(geometry: WindowGeometry): UsedTaps | undefined {
   };
 }
 
-function sliceTaps(b: GraphBuilder, kernel: string, taps: UsedTaps, [o, c]: [number, number]): string {
+/** The kernel cut to the taps in use (see {@link moveTaps}). */
+function sliceTaps(b: GraphBuilder, kernel: string, taps: UsedTaps): string {
   const [[r0, r1], [c0, c1]] = [taps.rows, taps.cols];
-  const bounds = [b.int64s([r0, c0]), b.int64s([r1 + 1, c1 + 1]), b.int64s([2, 3])];
-  return b.op('Slice', [kernel, ...bounds], {}, [o, c, r1 - r0 + 1, c1 - c0 + 1], 'conv_taps');
+  const inside = (i: number, j: number): boolean => i >= r0 && i <= r1 && j >= c0 && j <= c1;
+  return moveTaps(b, kernel, [r1 - r0 + 1, c1 - c0 + 1], (i, j) => (inside(i, j) ? [i - r0, j - c0] : undefined), 'conv_taps');
 }
 
 /** The cut kernel's gradient in the full kernel's shape: zero for the taps that only meet padding. */
 function padTaps(b: GraphBuilder, dKernel: string, taps: UsedTaps | undefined, kernelShape: Dim[]): string {
   if (!taps) return dKernel;
   const [, , kh, kw] = kernelShape as [number, number, number, number];
-  const [[r0, r1], [c0, c1]] = [taps.rows, taps.cols];
-  return b.op('Pad', [dKernel, b.int64s([0, 0, r0, c0, 0, 0, kh - 1 - r1, kw - 1 - c1])], {}, kernelShape, 'dconv_w_taps');
+  const [r0, c0] = [taps.rows[0], taps.cols[0]];
+  return moveTaps(b, dKernel, [kh, kw], (i, j) => [i + r0, j + c0], 'dconv_w_taps');
 }
 
 /** A convolution kernel's gradient, by the cheapest formulation for its grouping. */
 function kernelGradient(b: GraphBuilder, x: string, dY: string, geometry: WindowGeometry, kernelShape: Dim[], groups: number): string {
   if (groups === 1) return convKernelGradient(b, x, dY, geometry, kernelShape);
+  if (kernelShape[1] === 1 && kernelShape[0] === groups && geometry.strides.every((s) => s === 1))
+    return depthwiseTapsKernelGradient(b, x, dY, geometry, kernelShape);
   if (kernelShape[1] === 1) return depthwiseKernelGradient(b, x, dY, geometry, kernelShape, groups);
   return groupedKernelGradient(b, x, dY, geometry, kernelShape, groups);
 }
@@ -169,8 +195,7 @@ function flippedPads(g: WindowGeometry): number[] | undefined {
 function flippedInputGradient(b: GraphBuilder, dY: string, kernel: string, g: WindowGeometry, xShape: Dim[], groups: number): string {
   const [o, perGroup, kh, kw] = b.shapeOf(kernel) as [number, number, number, number];
   const swapped = groups === 1 ? b.op('Transpose', [kernel], { perm: ints([1, 0, 2, 3]) }, [perGroup, o, kh, kw], 'w_t') : kernel;
-  const bounds = [b.int64s([-1, -1]), b.int64s([-kh - 1, -kw - 1]), b.int64s([2, 3]), b.int64s([-1, -1])];
-  const flipped = b.op('Slice', [swapped, ...bounds], {}, b.shapeOf(swapped), 'w_flip');
+  const flipped = moveTaps(b, swapped, [kh, kw], (i, j) => [kh - 1 - i, kw - 1 - j], 'w_flip');
   const attributes: Attributes = {
     kernel_shape: ints(g.kernel),
     pads: ints(flippedPads(g)!),
@@ -253,6 +278,33 @@ function depthwiseKernelGradient(
   if (kh2 !== kh || kw2 !== kw)
     dW = b.op('Slice', [dW, b.int64s([0, 0]), b.int64s([kh, kw]), b.int64s([2, 3])], {}, [1, o, kh, kw], 'dconv_w_crop');
   return b.op('Reshape', [dW, b.int64s([o, 1, kh, kw])], {}, [o, 1, kh, kw], 'dconv_w');
+}
+
+/**
+ * A stride-1 depthwise kernel's gradient tap by tap: dW[c, 0, i, j] = Σ_{n,y,x} dY[n, c, y, x] · X[n, c, y + i, x + j]
+ * (X padded) as a Slice of the padded input, a Mul by dY and a ReduceSum over N, H, W per tap, in NCHW (no transposes).
+ */
+function depthwiseTapsKernelGradient(b: GraphBuilder, x: string, dY: string, geometry: WindowGeometry, kernelShape: Dim[]): string {
+  const [c, , kh, kw] = kernelShape as [number, number, number, number];
+  const [h, w] = geometry.input;
+  const [ho, wo] = geometry.output;
+  const [pt, pl, pb, pr] = geometry.pads;
+  const padded =
+    pt + pl + pb + pr === 0 ? x : b.op('Pad', [x, b.int64s([0, 0, pt, pl, 0, 0, pb, pr])], {}, ['N', c, h + pt + pb, w + pl + pr], 'x_pad');
+  const sums: string[] = [];
+  for (let i = 0; i < kh; i++)
+    for (let j = 0; j < kw; j++) {
+      const window = b.op(
+        'Slice',
+        [padded, b.int64s([i, j]), b.int64s([i + ho, j + wo]), b.int64s([2, 3])],
+        {},
+        ['N', c, ho, wo],
+        'x_window',
+      );
+      sums.push(b.op('ReduceSum', [b.binary('Mul', window, dY), b.int64s([0, 2, 3])], { keepdims: int(1) }, [1, c, 1, 1], 'dw_tap'));
+    }
+  const all = sums.length === 1 ? sums[0]! : b.op('Concat', sums, { axis: int(3) }, [1, c, 1, kh * kw], 'dw_taps');
+  return b.op('Reshape', [all, b.int64s([c, 1, kh, kw])], {}, [c, 1, kh, kw], 'dconv_w');
 }
 
 /**
