@@ -78,6 +78,9 @@ describe('depthwise conv2d on small maps', () => {
     ['4×4, stride 2, padding 1, no bias', [4, 4, 2], { kernelSize: 3, padding: 1, strides: 2, useBias: false }],
     ['1×1 (the centre tap alone)', [1, 1, 3], { kernelSize: 3, padding: 1 }],
     ['3×4, a [2,3] kernel, stride [2,1], valid (a leftover row)', [3, 4, 2], { kernelSize: [2, 3], strides: [2, 1] }],
+    // The one window meets padding alone: the output is the bias, not the input scaled (nor a 3×3 kernel read as a scale).
+    ['1×1, a 1×1 kernel whose window is all padding', [1, 1, 2], { kernelSize: 1, padding: [1, 1, 0, 0], strides: 2 }],
+    ['1×1, a 3×3 kernel whose window is all padding', [1, 1, 2], { kernelSize: 3, padding: [3, 3, 0, 0], strides: 4 }],
   ];
   it.each(cases)('matches finite differences of the float64 reference: %s', async (_, inputShape, conv) => {
     const channels = inputShape[2];

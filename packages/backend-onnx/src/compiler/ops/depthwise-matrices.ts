@@ -36,8 +36,10 @@ export function depthwiseMatrices(b: GraphBuilder, x: string, kernel: string, g:
   const [h, w] = g.input;
   const [ho, wo] = g.output;
   const [pixels, outputs] = [h * w, ho * wo];
-  if (pixels === 1 && outputs === 1) return channelScale(b, x, kernel, c);
   const taps = tapOfPair(g);
+  // The scale needs the one pixel joined to the one output by a 1×1 kernel: a window that meets padding alone
+  // (a pad of the kernel's size or more, a stride past the input) is a zero matrix below, not a scale.
+  if (pixels === 1 && outputs === 1 && kh * kw === 1 && taps[0] === 0) return channelScale(b, x, kernel, c);
   const channelsFirst = (v: string, size: number): string =>
     b.op(
       'Transpose',
