@@ -1,8 +1,7 @@
-import { parameterShapes, validateSpec, type ModelSpecInput } from '@headstart/core';
-import { planTraining } from '@headstart/core/backend-kit';
+import type { ModelSpecInput } from '@headstart/core';
 import { describe, expect, it } from 'vitest';
 import { checkGradients } from '../__fixtures__/gradient-check.js';
-import { buildTrainGraph } from './train-graph.js';
+import { trainGraphNodes } from '../__fixtures__/train-graph-nodes.js';
 
 // Input gradients: a pointwise conv's as a Conv with the transposed kernel (no col2im), other stride-1
 // convs' (plain or depthwise) as a Conv with the kernel turned by 180° (1–40 % less CPU than ConvTranspose
@@ -24,17 +23,7 @@ const inverted: ModelSpecInput = {
 
 describe('conv2d input gradient', () => {
   it('is a Conv for pointwise, stride-1 plain and stride-1 depthwise convolutions, a ConvTranspose for the strided one', () => {
-    const spec = validateSpec(inverted);
-    const names = parameterShapes(spec).map((p) => p.name);
-    const options = {
-      trainable: names,
-      groups: [{ name: 'all', params: names, lr: 0.1 }],
-      optimizer: { type: 'sgd' as const },
-      loss: 'softmaxCrossEntropy' as const,
-    };
-    const plan = planTraining(spec, options, parameterShapes(spec));
-    const graph = buildTrainGraph({ spec, params: parameterShapes(spec), plan, optimizer: options.optimizer, loss: options.loss });
-    const nodes = graph.model.graph!.node!;
+    const nodes = trainGraphNodes(inverted);
     const inputGradients = nodes.filter((n) => n.output![0]!.startsWith('dconv_x')).map((n) => n.opType);
     expect(inputGradients.sort()).toEqual(['Conv', 'Conv', 'Conv', 'Conv', 'ConvTranspose']);
   });

@@ -1,9 +1,8 @@
-import { parameterShapes, validateSpec, type ModelSpecInput } from '@headstart/core';
-import { planTraining } from '@headstart/core/backend-kit';
+import type { ModelSpecInput } from '@headstart/core';
 import { describe, expect, it } from 'vitest';
 import { checkGradients } from '../__fixtures__/gradient-check.js';
+import { trainGraphNodes } from '../__fixtures__/train-graph-nodes.js';
 import { usedTaps } from './ops/conv.js';
-import { buildTrainGraph } from './train-graph.js';
 
 // resnet18 on 32×32 inputs runs layer4 on 1×1 maps: a 3×3 conv with padding 1 meets the input with its centre only.
 const onSmallMaps: ModelSpecInput = {
@@ -32,26 +31,17 @@ describe('conv2d kernel taps that only meet padding', () => {
   });
 
   it('leave the train graph with convolutions of the cut kernels (on a 1×1 map the centre alone runs as Gemms)', () => {
-    const spec = validateSpec(onSmallMaps);
-    const names = parameterShapes(spec).map((p) => p.name);
-    const options = {
-      trainable: names,
-      groups: [{ name: 'all', params: names, lr: 0.1 }],
-      optimizer: { type: 'sgd' as const },
-      loss: 'softmaxCrossEntropy' as const,
-    };
-    const plan = planTraining(spec, options, parameterShapes(spec));
-    const graph = buildTrainGraph({ spec, params: parameterShapes(spec), plan, optimizer: options.optimizer, loss: options.loss });
-    const kernels = graph.model
-      .graph!.node!.filter((n) => n.opType === 'Conv' && !n.output![0]!.startsWith('dconv_x'))
+    const nodes = trainGraphNodes(onSmallMaps);
+    const kernels = nodes
+      .filter((n) => n.opType === 'Conv' && !n.output![0]!.startsWith('dconv_x'))
       .map((n) => [...(n.attribute!.find((a) => a.name === 'kernel_shape')!.ints ?? [])].map(Number));
     expect(kernels).toEqual([[2, 2]]);
     // Cut and padded back by MatMuls with 0/1 matrices: onnxruntime's Slice and Pad on the inner axes were 2.5–4× slower.
-    const moves = graph.model.graph!.node!.filter((n) => /^(conv_taps|dconv_w_taps)/.test(n.output![0]!)).map((n) => n.opType);
+    const moves = nodes.filter((n) => /^(conv_taps|dconv_w_taps)/.test(n.output![0]!)).map((n) => n.opType);
     expect(moves.filter((op) => op === 'MatMul')).toHaveLength(4);
     expect(moves).not.toContain('Slice');
     expect(moves).not.toContain('Pad');
-    expect(graph.model.graph!.node!.filter((n) => n.opType === 'Gemm' && n.output![0]!.startsWith('conv_rows'))).toHaveLength(1);
+    expect(nodes.filter((n) => n.opType === 'Gemm' && n.output![0]!.startsWith('conv_rows'))).toHaveLength(1);
   });
 
   it('get a zero gradient, the others the finite differences of the float64 reference', async () => {

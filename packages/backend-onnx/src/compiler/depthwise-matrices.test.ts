@@ -1,10 +1,9 @@
-import { parameterShapes, validateSpec, type ModelSpecInput } from '@headstart/core';
-import { planTraining } from '@headstart/core/backend-kit';
+import type { ModelSpecInput } from '@headstart/core';
 import { describe, expect, it } from 'vitest';
 import { checkGradients } from '../__fixtures__/gradient-check.js';
+import { trainGraphNodes } from '../__fixtures__/train-graph-nodes.js';
 import { tapOfPair } from './ops/depthwise-matrices.js';
 import type { WindowGeometry } from './ops/window-geometry.js';
-import { buildTrainGraph } from './train-graph.js';
 
 type ConvOptions = Omit<Extract<ModelSpecInput['layers'][number], { type: 'conv2d' }>, 'type' | 'name' | 'filters' | 'groups'>;
 
@@ -13,17 +12,7 @@ const flatten = { type: 'flatten' as const, name: 'flat' };
 
 /** Op types of the train graph, its grouped Convs, and its MatMuls on per-channel matrices (not the kernel-tap moves). */
 function trainOps(input: ModelSpecInput): { ops: string[]; groupedConvs: number; channelMatMuls: number } {
-  const spec = validateSpec(input);
-  const names = parameterShapes(spec).map((p) => p.name);
-  const options = {
-    trainable: names,
-    groups: [{ name: 'all', params: names, lr: 0.1 }],
-    optimizer: { type: 'sgd' as const },
-    loss: 'softmaxCrossEntropy' as const,
-  };
-  const plan = planTraining(spec, options, parameterShapes(spec));
-  const nodes = buildTrainGraph({ spec, params: parameterShapes(spec), plan, optimizer: options.optimizer, loss: options.loss }).model
-    .graph!.node!;
+  const nodes = trainGraphNodes(input);
   const groupedConvs = nodes.filter((n) => n.opType.startsWith('Conv') && n.attribute!.some((a) => a.name === 'group')).length;
   const channelMatMuls = nodes.filter((n) => n.opType === 'MatMul' && /^(dw_|dconv_x_cnp)/.test(n.output![0]!)).length;
   return { ops: nodes.map((n) => n.opType), groupedConvs, channelMatMuls };

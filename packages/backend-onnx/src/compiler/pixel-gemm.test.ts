@@ -1,8 +1,7 @@
-import { parameterShapes, validateSpec, type ModelSpecInput } from '@headstart/core';
-import { planTraining } from '@headstart/core/backend-kit';
+import type { ModelSpecInput } from '@headstart/core';
 import { describe, expect, it } from 'vitest';
 import { checkGradients } from '../__fixtures__/gradient-check.js';
-import { buildTrainGraph } from './train-graph.js';
+import { trainGraphNodes } from '../__fixtures__/train-graph-nodes.js';
 
 // mobilenet_v2's last blocks and resnet18's layer4 run on 1×1 maps (32×32 inputs): a pointwise conv there is a
 // matrix product of the [N, C] rows, and the Conv form's input gradient transposed the kernel every step.
@@ -18,17 +17,7 @@ const onPixels: ModelSpecInput = {
 
 describe('pointwise conv2d on a 1×1 map', () => {
   it('runs as Gemms forward and backward, with no Conv and no kernel transposed', () => {
-    const spec = validateSpec(onPixels);
-    const names = parameterShapes(spec).map((p) => p.name);
-    const options = {
-      trainable: names,
-      groups: [{ name: 'all', params: names, lr: 0.1 }],
-      optimizer: { type: 'sgd' as const },
-      loss: 'softmaxCrossEntropy' as const,
-    };
-    const plan = planTraining(spec, options, parameterShapes(spec));
-    const nodes = buildTrainGraph({ spec, params: parameterShapes(spec), plan, optimizer: options.optimizer, loss: options.loss }).model
-      .graph!.node!;
+    const nodes = trainGraphNodes(onPixels);
     const ops = nodes.map((n) => n.opType);
     expect(ops).not.toContain('Conv');
     expect(ops).not.toContain('ConvTranspose');

@@ -1,7 +1,8 @@
 import { int, ints, type Attributes } from '../../onnx/attributes.js';
 import type { Dim, GraphBuilder } from '../graph-builder.js';
 import type { EmitContext } from '../tape.js';
-import { type ConvForm, depthwiseMatrices, fitsChannelMatrices } from './depthwise-matrices.js';
+import type { ConvForm } from './conv-form.js';
+import { depthwiseMatrices, fitsChannelMatrices } from './depthwise-matrices.js';
 import { moveTaps } from './move-taps.js';
 import { pixelGemm } from './pixel-gemm.js';
 import { transposeAttributes, type WindowGeometry } from './window-geometry.js';

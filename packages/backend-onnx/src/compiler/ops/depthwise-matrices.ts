@@ -1,5 +1,6 @@
 import { int, ints } from '../../onnx/attributes.js';
 import type { GraphBuilder } from '../graph-builder.js';
+import type { ConvForm } from './conv-form.js';
 import type { WindowGeometry } from './window-geometry.js';
 
 /**
@@ -13,13 +14,6 @@ export const MATRIX_PIXELS = 256;
 /** Whether a depthwise convolution of this geometry is cheaper as per-channel matrices. */
 export function fitsChannelMatrices(g: WindowGeometry): boolean {
   return g.input[0] * g.input[1] * g.output[0] * g.output[1] <= MATRIX_PIXELS;
-}
-
-/** A convolution's forward value in another form than a Conv node, and the rules for its gradients. */
-export interface ConvForm {
-  y: string;
-  inputGradient(b: GraphBuilder, dY: string): string;
-  kernelGradient(b: GraphBuilder, dY: string): string;
 }
 
 /**

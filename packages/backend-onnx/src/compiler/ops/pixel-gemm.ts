@@ -1,6 +1,6 @@
 import { int } from '../../onnx/attributes.js';
 import type { GraphBuilder } from '../graph-builder.js';
-import type { ConvForm } from './depthwise-matrices.js';
+import type { ConvForm } from './conv-form.js';
 
 /**
  * A pointwise convolution on a 1×1 map (a 1×1 kernel, or a larger one cut to its centre) as Gemms on the
