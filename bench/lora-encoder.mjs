@@ -9,6 +9,7 @@ import { headIndex } from '../packages/strategies/dist/head.js';
 import { loraTargets, withLora } from '../packages/strategies/dist/lora-spec.js';
 import { loraAdapterTensors, loraWeights } from '../packages/strategies/dist/lora-weights.js';
 import { transformer } from './workloads.mjs';
+import { adamTrainer } from './adam-trainer.mjs';
 
 export const LORA = { rank: 8, alpha: 16 };
 
@@ -51,13 +52,7 @@ export async function loraEncoderSpeed(backend, variant, { seconds = 5 } = {}) {
   const settings = { warmup: 5, minSeconds: seconds, minSteps: 3, ...transformer.perBackend?.[backend.name] };
   const { spec, weights, trainable, all, targets } = variantOf(variant);
   const model = await backend.createModel(spec, weights, { seed: 1 });
-  const trainer = model.trainer({
-    trainable,
-    groups: [{ name: 'all', params: trainable, lr: 1e-3 }],
-    optimizer: { type: 'adam' },
-    loss: 'softmaxCrossEntropy',
-    seed: 1,
-  });
+  const trainer = adamTrainer(model, trainable);
   const pool = transformer.batches(transformer.batch, 16);
   for (let i = 0; i < settings.warmup; i++) await trainer.step(pool[i % pool.length]);
   const times = [];

@@ -10,6 +10,7 @@ import { createRng, initializeWeights, sizeOf, validateSpec } from '@headstart/c
 import { denseTrainingFlops } from './gemm-peak.mjs';
 import { measure } from './train-throughput.mjs';
 import { mlp } from './workloads.mjs';
+import { adamTrainer } from './adam-trainer.mjs';
 
 const { threadsFor } = await import('../packages/backend-onnx/dist/runtime/threads.js');
 
@@ -38,17 +39,7 @@ async function gemmServer(workload, threads) {
 async function mlpTrainer(backend, workload) {
   const spec = validateSpec(workload.spec);
   const model = await backend.createModel(spec, initializeWeights(spec, createRng(1)), { seed: 1 });
-  const trainable = model
-    .parameters()
-    .filter((p) => p.trainable)
-    .map((p) => p.name);
-  const trainer = model.trainer({
-    trainable,
-    groups: [{ name: 'all', params: trainable, lr: 1e-3 }],
-    optimizer: { type: 'adam' },
-    loss: 'softmaxCrossEntropy',
-    seed: 1,
-  });
+  const trainer = adamTrainer(model);
   const rng = createRng(7);
   const width = sizeOf(spec.inputShape);
   const batches = Array.from({ length: 16 }, () => ({

@@ -6,6 +6,7 @@
 // says otherwise: the step then runs on this thread) and wall time, min and median per build, and the losses.
 import { createRng, initializeWeights, validateSpec } from '@headstart/core';
 import { WORKLOADS } from './workloads.mjs';
+import { adamTrainer } from './adam-trainer.mjs';
 process.env.HEADSTART_ONNX_THREADS ??= '1';
 const [workload, rounds, ...dists] = process.argv.slice(2);
 const w = WORKLOADS[workload];
@@ -21,17 +22,7 @@ const runs = [];
 for (const dist of dists) {
   const { createOnnxBackend } = await import(`../packages/backend-onnx/${dist}/base.js`);
   const model = await createOnnxBackend().createModel(spec, initializeWeights(spec, createRng(1)), { seed: 1 });
-  const trainable = model
-    .parameters()
-    .filter((p) => p.trainable)
-    .map((p) => p.name);
-  const trainer = model.trainer({
-    trainable,
-    groups: [{ name: 'all', params: trainable, lr: 1e-3 }],
-    optimizer: { type: 'adam' },
-    loss: 'softmaxCrossEntropy',
-    seed: 1,
-  });
+  const trainer = adamTrainer(model);
   for (let i = 0; i < 3; i++) await trainer.step(pool[i % 4], 1);
   runs.push({ dist, trainer, cpu: [], wall: [], losses: [] });
 }

@@ -6,6 +6,7 @@
 import { createRng, initializeWeights, validateSpec } from '@headstart/core';
 import { createOnnxBackend } from '@headstart/backend-onnx';
 import { WORKLOADS } from './workloads.mjs';
+import { adamTrainer } from './adam-trainer.mjs';
 
 const [workload, rounds = '10', batchArg, ...threadArgs] = process.argv.slice(2);
 const w = WORKLOADS[workload];
@@ -30,17 +31,7 @@ const pool = w.batches
 const runs = [];
 for (const threads of counts) {
   const model = await createOnnxBackend({ threads }).createModel(spec, initializeWeights(spec, createRng(1)), { seed: 1 });
-  const trainable = model
-    .parameters()
-    .filter((p) => p.trainable)
-    .map((p) => p.name);
-  const trainer = model.trainer({
-    trainable,
-    groups: [{ name: 'all', params: trainable, lr: 1e-3 }],
-    optimizer: { type: 'adam' },
-    loss: 'softmaxCrossEntropy',
-    seed: 1,
-  });
+  const trainer = adamTrainer(model);
   for (let i = 0; i < (w.warmup ?? 20); i++) await trainer.step(pool[i % 4]);
   runs.push({ threads, trainer, wall: [], cpu: [], loss: 0, steps: 0 });
 }

@@ -7,27 +7,14 @@
 // after-churn: 100 fresh 4 MiB Float32Arrays are made and dropped before them (what the Gemm's outputs leave behind).
 import { createRng, initializeWeights, validateSpec } from '@headstart/core';
 import { mlp } from './workloads.mjs';
+import { adamTrainer } from './adam-trainer.mjs';
+import { batchPool } from './train-throughput.mjs';
 const { createOnnxBackend } = await import('@headstart/backend-onnx');
 const blocks = Number(process.argv[2] ?? 20);
 const spec = validateSpec(mlp.spec);
-const rng = createRng(7);
-const pool = Array.from({ length: 16 }, () => ({
-  x: Float32Array.from({ length: 64 * 64 }, () => rng.next()),
-  labels: Int32Array.from({ length: 64 }, () => rng.int(10)),
-  size: 64,
-}));
+const pool = batchPool(spec, mlp.batch, 16);
 const model = await createOnnxBackend().createModel(spec, initializeWeights(spec, createRng(1)), { seed: 1 });
-const trainable = model
-  .parameters()
-  .filter((p) => p.trainable)
-  .map((p) => p.name);
-const trainer = model.trainer({
-  trainable,
-  groups: [{ name: 'all', params: trainable, lr: 1e-3 }],
-  optimizer: { type: 'adam' },
-  loss: 'softmaxCrossEntropy',
-  seed: 1,
-});
+const trainer = adamTrainer(model);
 await trainer.step(pool[0]);
 // The gradient graph's session (private to the trainer: a diagnostic may look), and one step's feeds and fetches.
 const session = await trainer.gradientStep.session;

@@ -2,9 +2,11 @@
 // after warm-up steps (graph building, JIT), on a fixed pool of seeded random batches.
 import { createRng, initializeWeights, parameterShapes, sizeOf, validateSpec } from '@headstart/core';
 import { trainableCount } from './torchvision-specs.mjs';
+import { adamTrainer } from './adam-trainer.mjs';
 
 /** Seeded random inputs and labels for `batches` batches. */
-function batchPool(spec, batch, batches) {
+/** `batches` batches of seeded random inputs and labels (10 classes) for `spec`. */
+export function batchPool(spec, batch, batches) {
   const rng = createRng(7);
   const width = sizeOf(spec.inputShape);
   return Array.from({ length: batches }, () => ({
@@ -22,17 +24,7 @@ export async function measure(backend, workload, { seconds = 3 } = {}) {
   const minSteps = settings.minSteps ?? 2;
   const spec = validateSpec(workload.spec);
   const model = await backend.createModel(spec, initializeWeights(spec, createRng(1)), { seed: 1 });
-  const trainable = model
-    .parameters()
-    .filter((p) => p.trainable)
-    .map((p) => p.name);
-  const trainer = model.trainer({
-    trainable,
-    groups: [{ name: 'all', params: trainable, lr: 1e-3 }],
-    optimizer: { type: 'adam' },
-    loss: 'softmaxCrossEntropy',
-    seed: 1,
-  });
+  const trainer = adamTrainer(model);
   const pool = workload.batches ? workload.batches(workload.batch, 16) : batchPool(spec, workload.batch, 16);
   for (let i = 0; i < warmup; i++) await trainer.step(pool[i % pool.length]);
   let steps = 0;

@@ -4,16 +4,13 @@
 import { PerformanceObserver } from 'node:perf_hooks';
 import { createRng, initializeWeights, validateSpec } from '@headstart/core';
 import { mlp } from './workloads.mjs';
+import { adamTrainer } from './adam-trainer.mjs';
+import { batchPool } from './train-throughput.mjs';
 const blocks = Number(process.argv[2] ?? 20);
 const blockSteps = Number(process.argv[3] ?? 50);
 const { createOnnxBackend } = await import('@headstart/backend-onnx');
 const spec = validateSpec(mlp.spec);
-const rng = createRng(7);
-const pool = Array.from({ length: 16 }, () => ({
-  x: Float32Array.from({ length: 64 * 64 }, () => rng.next()),
-  labels: Int32Array.from({ length: 64 }, () => rng.int(10)),
-  size: 64,
-}));
+const pool = batchPool(spec, mlp.batch, 16);
 let gcs = 0,
   gcMs = 0;
 new PerformanceObserver((list) => {
@@ -23,17 +20,7 @@ new PerformanceObserver((list) => {
   }
 }).observe({ entryTypes: ['gc'] });
 const model = await createOnnxBackend().createModel(spec, initializeWeights(spec, createRng(1)), { seed: 1 });
-const trainable = model
-  .parameters()
-  .filter((p) => p.trainable)
-  .map((p) => p.name);
-const trainer = model.trainer({
-  trainable,
-  groups: [{ name: 'all', params: trainable, lr: 1e-3 }],
-  optimizer: { type: 'adam' },
-  loss: 'softmaxCrossEntropy',
-  seed: 1,
-});
+const trainer = adamTrainer(model);
 let s = 0;
 for (let b = 0; b < blocks; b++) {
   const r0 = process.resourceUsage();
