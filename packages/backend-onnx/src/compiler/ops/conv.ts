@@ -5,6 +5,7 @@ import type { ConvForm } from './conv-form.js';
 import { depthwiseMatrices, fitsChannelMatrices } from './depthwise-matrices.js';
 import { moveTaps } from './move-taps.js';
 import { pixelGemm } from './pixel-gemm.js';
+import { fitsMapGemm, smallMapGemm } from './small-map-gemm.js';
 import { transposeAttributes, type WindowGeometry } from './window-geometry.js';
 
 /**
@@ -15,7 +16,8 @@ import { transposeAttributes, type WindowGeometry } from './window-geometry.js';
  * the same kernel and groups; the kernel's as an im2col GEMM (see {@link convKernelGradient}), or for a depthwise
  * kernel tap by tap at stride 1 (see {@link depthwiseTapsKernelGradient}), else one grouped Conv. In training graphs, kernel taps that only ever meet padding are cut first (see
  * {@link usedTaps}), a depthwise convolution on a small map runs as per-channel matrices (see
- * {@link depthwiseMatrices}) and a pointwise one on a 1×1 map as Gemms (see {@link pixelGemm}).
+ * {@link depthwiseMatrices}), a pointwise one on a 1×1 map as Gemms (see {@link pixelGemm}) and another plain one on a
+ * small map as one Gemm over the batch (see {@link smallMapGemm}).
  */
 export function conv2d(
   ctx: EmitContext,
@@ -55,6 +57,7 @@ export function conv2d(
 function otherForm(b: GraphBuilder, x: string, kernel: string, g: WindowGeometry, groups: number): ConvForm | undefined {
   if (isDepthwise(b, kernel, groups) && fitsChannelMatrices(g)) return depthwiseMatrices(b, x, kernel, g);
   if (groups === 1 && isPointwise(g) && g.input[0] * g.input[1] === 1) return pixelGemm(b, x, kernel);
+  if (groups === 1 && fitsMapGemm(g)) return smallMapGemm(b, x, kernel, g);
   return undefined;
 }
 
@@ -125,7 +128,14 @@ function padTaps(b: GraphBuilder, dKernel: string, taps: UsedTaps | undefined, k
 }
 
 /** A convolution kernel's gradient, by the cheapest formulation for its grouping. */
-function kernelGradient(b: GraphBuilder, x: string, dY: string, geometry: WindowGeometry, kernelShape: Dim[], groups: number): string {
+export function kernelGradient(
+  b: GraphBuilder,
+  x: string,
+  dY: string,
+  geometry: WindowGeometry,
+  kernelShape: Dim[],
+  groups: number,
+): string {
   if (groups === 1) return convKernelGradient(b, x, dY, geometry, kernelShape);
   if (kernelShape[1] === 1 && kernelShape[0] === groups && geometry.strides.every((s) => s === 1))
     return depthwiseTapsKernelGradient(b, x, dY, geometry, kernelShape);
@@ -141,7 +151,14 @@ function convAttributes(g: WindowGeometry, groups: number): Attributes {
  * dX of a convolution: a `Conv` of dY for pointwise and other stride-1 convolutions (plain or depthwise),
  * which onnxruntime runs without ConvTranspose's col2im pass; ConvTranspose for strided or other grouped ones.
  */
-function convInputGradient(b: GraphBuilder, dY: string, kernel: string, geometry: WindowGeometry, xShape: Dim[], groups: number): string {
+export function convInputGradient(
+  b: GraphBuilder,
+  dY: string,
+  kernel: string,
+  geometry: WindowGeometry,
+  xShape: Dim[],
+  groups: number,
+): string {
   if (groups === 1 && isPointwise(geometry)) return pointwiseInputGradient(b, dY, kernel, xShape);
   if ((groups === 1 || isDepthwise(b, kernel, groups)) && flippedPads(geometry))
     return flippedInputGradient(b, dY, kernel, geometry, xShape, groups);
