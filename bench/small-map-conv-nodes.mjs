@@ -38,7 +38,7 @@ function build(variant, c, o, h, k, s, p) {
     const form = smallMapGemm(b, x, w, g);
     b.output(form.y, 'y');
     b.output(form.inputGradient(b, dY), 'dx');
-    b.output(form.kernelGradient(b, dY), 'dw');
+    b.output(variant === 'mixed' ? kernelGradient(b, x, dY, g, [o, c, k, k], 1) : form.kernelGradient(b, dY), 'dw');
   }
   return { model: encodeModel(b.toModel('bench')), ho };
 }
@@ -49,7 +49,7 @@ const rand = (n) => Float32Array.from({ length: n }, () => Math.random() * 2 - 1
 for (const [c, o, h, k, s, p, name] of SHAPES) {
   const sessions = [];
   let ho = 0;
-  for (const variant of ['conv', 'gemm']) {
+  for (const variant of ['conv', 'gemm', 'mixed']) {
     const built = build(variant, c, o, h, k, s, p);
     ho = built.ho;
     sessions.push({ name: variant, session: await ort.InferenceSession.create(built.model, options), cpu: [], wall: [] });

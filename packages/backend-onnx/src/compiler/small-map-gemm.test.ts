@@ -2,6 +2,7 @@ import { parameterShapes, validateSpec, type ModelSpecInput } from '@headstart/c
 import { describe, expect, it } from 'vitest';
 import { checkGradients } from '../__fixtures__/gradient-check.js';
 import { trainGraphNodes } from '../__fixtures__/train-graph-nodes.js';
+import { buildPredictGraph } from './inference-graph.js';
 
 type ConvOptions = Omit<Extract<ModelSpecInput['layers'][number], { type: 'conv2d' }>, 'type' | 'name' | 'filters'>;
 
@@ -48,6 +49,13 @@ describe('plain conv2d on a small map', () => {
         'dconv_x_rows',
       ]);
     }
+  });
+
+  it('leaves the predict (and exported) graph with the layer as one Conv', () => {
+    const nodes = buildPredictGraph(validateSpec(convSpec([2, 2, 3], { kernelSize: 3, padding: 1 }))).graph!.node!;
+    expect(nodes.filter((n) => n.opType === 'Conv')).toHaveLength(1);
+    expect(nodes.map((n) => n.opType)).not.toContain('Gather');
+    expect(nodes.filter((n) => n.output![0]!.startsWith('conv_map'))).toEqual([]);
   });
 
   it('keeps onnxruntime Conv where the Gemm would do more work: a strided 1×1 downsample, a 4×4 map at stride 1', () => {
