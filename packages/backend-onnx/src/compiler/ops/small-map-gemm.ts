@@ -11,9 +11,9 @@ export const GEMM_MAP_PAIRS = 64;
  * Whether a plain (groups = 1) convolution of this geometry is cheaper as one Gemm over the batch: few pixel pairs
  * (the gathered matrix is `C·O` times their count), and at most twice the Conv's multiply-adds (the Gemm's depth per
  * output channel and pixel is `C·H·W` against the Conv's `C·kh·kw`). Per node at resnet18's shapes (batch 32, forward
- * and both gradients, CPU ms at 1 thread; bench/README.md): `[32,256,2,2]` 3×3 18.2 → 10.5, its strided entry from
- * 4×4 6.9 → 5.0, layer4's entry (2×2 → 1×1, cut to 2×2) 2.6 → 1.6; kept as Conv: the 1×1 stride-2 downsamples
- * (16 pixels per tap: 1.1 → 4.9, 0.6 → 1.0) and layer2's 4×4 3×3 (256 pairs: 5.0 → 10.1).
+ * and both gradients, median CPU ms at 1 thread; bench/README.md): `[32,256,2,2]` 3×3 18.8 → 11.5, its strided entry
+ * from 4×4 7.3 → 6.2, layer4's entry (2×2 → 1×1, cut to 2×2) 2.7 → 2.0; kept as Conv: the 1×1 stride-2 downsamples
+ * (16 or 4 pixels per tap: 2.6 → 5.9, 0.8 → 1.1) and layer2's 4×4 3×3 (256 pairs: 5.1 → 10.3).
  */
 export function fitsMapGemm(g: WindowGeometry): boolean {
   const [pixels, outputs, taps] = [g.input[0] * g.input[1], g.output[0] * g.output[1], g.kernel[0] * g.kernel[1]];
