@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { GraphBuilder } from '../packages/backend-onnx/dist/compiler/graph-builder.js';
 import { int, ints } from '../packages/backend-onnx/dist/onnx/attributes.js';
 import { encodeModel } from '../packages/backend-onnx/dist/onnx/onnx-proto.js';
+import { alternateRuns } from './alternate-runs.mjs';
 
 const ort = createRequire(new URL('../packages/backend-onnx/package.json', import.meta.url))('onnxruntime-node');
 const [runs = '40', threads = '1', ...only] = process.argv.slice(2);
@@ -141,15 +142,7 @@ for (const [c, h, s] of SHAPES) {
   };
   const outputs = [];
   for (const v of sessions) outputs.push((await v.session.run(feeds)).dw.data);
-  for (let r = 0; r < Number(runs); r++)
-    for (const v of r % 2 ? [...sessions].reverse() : sessions) {
-      const c0 = process.cpuUsage();
-      const t0 = performance.now();
-      await v.session.run(feeds);
-      const used = process.cpuUsage(c0);
-      v.cpu.push((used.user + used.system) / 1000);
-      v.wall.push(performance.now() - t0);
-    }
+  await alternateRuns(sessions, feeds, Number(runs));
   const line = sessions.map((v, k) => {
     const diff = Math.max(...outputs[k].map((value, i) => Math.abs(value - outputs[0][i])));
     return `${v.name} ${Math.min(...v.cpu).toFixed(2)} / ${med(v.cpu).toFixed(2)} (wall ${Math.min(...v.wall).toFixed(2)}, Δ ${diff.toExponential(1)})`;

@@ -9,6 +9,7 @@ import { smallMapGemm } from '../packages/backend-onnx/dist/compiler/ops/small-m
 import { GraphBuilder } from '../packages/backend-onnx/dist/compiler/graph-builder.js';
 import { ints } from '../packages/backend-onnx/dist/onnx/attributes.js';
 import { encodeModel } from '../packages/backend-onnx/dist/onnx/onnx-proto.js';
+import { alternateRuns } from './alternate-runs.mjs';
 
 const ort = createRequire(new URL('../packages/backend-onnx/package.json', import.meta.url))('onnxruntime-node');
 const [runs = '20', threads = '1'] = process.argv.slice(2);
@@ -61,15 +62,7 @@ for (const [c, o, h, k, s, p, name] of SHAPES) {
   };
   const outputs = [];
   for (const v of sessions) outputs.push(await v.session.run(feeds));
-  for (let r = 0; r < Number(runs); r++)
-    for (const v of r % 2 ? [...sessions].reverse() : sessions) {
-      const c0 = process.cpuUsage();
-      const t0 = performance.now();
-      await v.session.run(feeds);
-      const used = process.cpuUsage(c0);
-      v.cpu.push((used.user + used.system) / 1000);
-      v.wall.push(performance.now() - t0);
-    }
+  await alternateRuns(sessions, feeds, Number(runs));
   const diff = (k2) =>
     Math.max(...['y', 'dx', 'dw'].map((n) => outputs[k2][n].data.reduce((m, v, i) => Math.max(m, Math.abs(v - outputs[0][n].data[i])), 0)));
   const line = sessions.map(
