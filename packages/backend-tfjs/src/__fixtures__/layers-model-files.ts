@@ -3,7 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 /**
- * A `file://` IO handler for `tf.loadLayersModel`, as tfjs-node would provide (it is not installable
+ * A `file://` IO handler for `tf.loadLayersModel` and `tf.loadGraphModel`, as tfjs-node would provide (it is not installable
  * here). Written with tfjs's own helpers only, so it checks our files the way tfjs reads them.
  */
 export function fileLoadHandler(modelJson: string): tf.io.IOHandler {
