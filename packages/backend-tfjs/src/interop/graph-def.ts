@@ -4,6 +4,9 @@
  * nodes take. Only what `tf.loadGraphModel` reads is modelled.
  */
 
+/** The `format` of a graph model's model.json, as `tensorflowjs_converter` writes it. */
+export const GRAPH_MODEL_FORMAT = 'graph-model';
+
 /** A tensor element type, by its protobuf enum name. */
 export type TfDataType = 'DT_FLOAT' | 'DT_INT32';
 

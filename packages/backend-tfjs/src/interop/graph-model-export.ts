@@ -1,14 +1,12 @@
 import { HeadstartError, type Model } from '@headstart/core';
 import { join } from 'node:path';
 import { VERSION } from '../version.js';
+import { GRAPH_MODEL_FORMAT } from './graph-def.js';
 import type { GraphConstant } from './graph-def-builder.js';
 import { buildGraphModel } from './graph-model-builder.js';
 import { SPEC_METADATA_KEY } from './layers-model-export.js';
 import { exportPaths, type LayersModelJson } from './layers-model-files.js';
 import { writeTogether } from './write-together.js';
-
-/** The `format` of a graph model's model.json, as `tensorflowjs_converter` writes it. */
-export const GRAPH_MODEL_FORMAT = 'graph-model';
 
 /**
  * Write `model` as a tfjs graph model that `tf.loadGraphModel` loads and `execute` runs by input name

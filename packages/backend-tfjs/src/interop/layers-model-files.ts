@@ -3,6 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import { z } from 'zod';
+import { GRAPH_MODEL_FORMAT } from './graph-def.js';
 
 /** One weight in a tfjs weights manifest. */
 export interface WeightEntry {
@@ -72,10 +73,10 @@ export async function readModelJson(file: string): Promise<{ path: string; json:
   } catch (error) {
     throw new HeadstartError('BAD_INPUT', `${path}: not JSON (${(error as Error).message}); expected a tfjs model.json`, { cause: error });
   }
-  if (json?.format === 'graph-model') {
+  if (json?.format === GRAPH_MODEL_FORMAT) {
     throw new HeadstartError(
       'NOT_SUPPORTED',
-      `${path}: a tfjs graph model (format "graph-model", as tensorflowjs_converter and headstart's export of text models write it) cannot be imported back: it holds ops, not layers to map; import the checkpoint or ONNX file it was made from, or a tfjs layers model`,
+      `${path}: a tfjs graph model (format "${GRAPH_MODEL_FORMAT}", as tensorflowjs_converter and headstart's export of text models write it) cannot be imported back: it holds ops, not layers to map; import the checkpoint or ONNX file it was made from, or a tfjs layers model`,
     );
   }
   if (typeof json !== 'object' || json === null || typeof json.modelTopology !== 'object' || json.modelTopology === null) {
